@@ -1,0 +1,13 @@
+import MedPipeCore
+
+/// Reads any supported input into records, choosing the reader from the detected format.
+public enum RecordReading {
+    /// Reads the file or directory at `path`: one record per file, series, record or image.
+    public static func read(_ path: String, options: ReadOptions = ReadOptions()) throws -> [Record] {
+        let kind = try FormatKind.detect(path)
+        switch kind {
+        default:
+            throw MedPipeError.unsupported(path, "\(kind.rawValue) reader is not built yet")
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import MedPipeCore
+import MedPipeFormats
+
+/// `medpipe inspect`: how MedPipe reads each input.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the format, shape, dtype, geometry and key metadata of each input.",
+        discussion: """
+        INPUT may be a NIfTI file (.nii, .nii.gz, .hdr/.img), a DICOM file or a directory holding a \
+        DICOM series, a WFDB record header (.hea), a CSV table, an MNIST idx file, a NumPy .npy/.npz, \
+        a PNG, or a directory with one folder of PNG images per class. The format is detected from content.
+
+        Examples:
+          medpipe inspect brain.nii.gz
+          medpipe inspect dicom/mr_series/In --json
+          medpipe inspect 100.hea --array signal.npy --physical
+        """
+    )
+
+    @Argument(help: "Files or directories to inspect.")
+    var inputs: [String]
+
+    @Flag(help: "Print one JSON object per input instead of text.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Write the decoded array of the (single) input as NumPy .npy.", valueName: "OUT.npy"))
+    var array: String?
+
+    @Flag(help: "WFDB: physical units (p_signal) instead of digital values (d_signal).")
+    var physical = false
+
+    func validate() throws {
+        if array != nil && inputs.count != 1 {
+            throw ValidationError("--array writes one array: give exactly one INPUT.")
+        }
+    }
+
+    func run() throws {
+        var failed = false
+        for input in inputs {
+            do {
+                let records = try RecordReading.read(input, options: ReadOptions(physical: physical))
+                for record in records {
+                    print(json ? RecordSummary(record).json() : RecordSummary(record).text())
+                }
+                if let array, let record = records.first {
+                    try NPYWriter.write(record.tensor, to: array, fortranOrder: record.format == "nifti")
+                }
+            } catch let error as MedPipeError {
+                printError(error.description)
+                failed = true
+            }
+        }
+        if failed { throw ExitCode.failure }
+    }
+}

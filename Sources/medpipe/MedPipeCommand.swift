@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// `medpipe`: clinical data to training-ready, de-identified datasets and explainable CNNs.
+@main
+struct MedPipeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "medpipe",
+        abstract: "Turn clinical data (NIfTI, DICOM, WFDB, CSV, image sets) into training-ready, de-identified datasets.",
+        discussion: """
+        Start with `medpipe inspect FILE` to see how MedPipe reads an input.
+        Every subcommand has its own --help.
+        """,
+        subcommands: [Inspect.self]
+    )
+}
