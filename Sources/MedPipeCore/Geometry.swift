@@ -38,7 +38,7 @@ public struct Affine: Sendable, Equatable, Codable {
 }
 
 /// Where the samples of a ``Record`` sit in space or time.
-public enum Geometry: Sendable, Equatable {
+public enum Geometry: Sendable, Equatable, Codable {
     /// An image or volume: voxel sizes in mm for `(x, y, z[, t])` and the index-to-world affine.
     case spatial(spacing: [Double], affine: Affine)
     /// A multichannel signal sampled at `frequency` Hz.

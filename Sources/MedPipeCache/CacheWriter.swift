@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import MedPipeCore
+
+/// Writes units into a dataset cache directory, crash-safely and incrementally.
+///
+/// Order of a commit: tensor bytes are appended to the shard and fsynced, then the manifest rows
+/// that point at them are inserted in one transaction. A crash at any moment therefore leaves
+/// whole units or none, plus at most unreferenced shard bytes. One writer per cache at a time
+/// (an exclusive lock on `DIR/lock`); readers need no lock.
+public final class CacheWriter {
+    /// Units are buffered and committed together once this many bytes or units are pending.
+    public static let flushBytes = 64 << 20
+    public static let flushUnits = 512
+
+    public let directory: String
+    private let manifest: Manifest
+    private let appender: ShardAppender
+    private let lockDescriptor: Int32
+    private var committed: Set<String>
+    private var pending: [(unit: CacheUnit, locations: [(shard: Int, offset: Int, length: Int, sha256: String)])] = []
+    private var pendingBytes = 0
+
+    /// Opens (creating if needed) the cache at `directory` for writing.
+    /// - Throws: ``MedPipeError`` when the directory cannot be created or another process is writing to it.
+    public init(directory: String) throws {
+        self.directory = directory
+        let shards = directory + "/shards"
+        do {
+            try FileManager.default.createDirectory(atPath: shards, withIntermediateDirectories: true)
+        } catch {
+            throw MedPipeError.io(directory, "cannot create the cache directory: \(error.localizedDescription)")
+        }
+        let lockPath = directory + "/lock"
+        lockDescriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockDescriptor >= 0 else { throw MedPipeError.io(lockPath, "cannot open the cache lock") }
+        guard flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(lockDescriptor)
+            throw MedPipeError.io(directory, "another medpipe process is writing to this cache")
+        }
+        manifest = try Manifest(path: directory + "/manifest.sqlite")
+        appender = try ShardAppender(directory: shards)
+        committed = try manifest.unitKeys()
+    }
+
+    deinit {
+        flock(lockDescriptor, LOCK_UN)
+        close(lockDescriptor)
+    }
+
+    /// True when a unit with this key is already committed (or pending): its source needs no work.
+    public func contains(_ unitKey: String) -> Bool {
+        committed.contains(unitKey) || pending.contains { $0.unit.key == unitKey }
+    }
+
+    /// Keys of every committed unit.
+    public var unitKeys: Set<String> { committed }
+
+    /// Appends a unit's tensors to the shard and queues its rows; commits when enough is pending.
+    public func add(_ unit: CacheUnit) throws {
+        var locations: [(shard: Int, offset: Int, length: Int, sha256: String)] = []
+        for item in unit.items {
+            let (shard, offset) = try appender.append(item.tensor.bytes)
+            locations.append((shard, offset, item.tensor.bytes.count, ContentHash.of(item.tensor.bytes)))
+            pendingBytes += item.tensor.bytes.count
+        }
+        pending.append((unit, locations))
+        if pendingBytes >= Self.flushBytes || pending.count >= Self.flushUnits { try flush() }
+    }
+
+    /// Records that a source could not be turned into samples, and why (the reason must not identify anyone).
+    public func reject(unitKey: String, source: String, reason: String) throws {
+        try flush()
+        try manifest.reject(unit: unitKey, source: source, reason: reason)
+        committed.insert(unitKey)
+    }
+
+    /// Makes every pending unit durable: fsync the shard, then commit the rows in one transaction.
+    public func flush() throws {
+        guard !pending.isEmpty else { return }
+        try appender.sync()
+        try manifest.commit(pending)
+        for entry in pending { committed.insert(entry.unit.key) }
+        pending.removeAll()
+        pendingBytes = 0
+    }
+
+    /// Removes units that the current recipe no longer produces; returns how many were removed.
+    public func removeUnits(notIn keep: Set<String>) throws -> Int {
+        try flush()
+        let removed = try manifest.removeUnits(notIn: keep)
+        committed = try manifest.unitKeys()
+        return removed
+    }
+
+    /// Stores the split of every entry, the sampling plan per split and named metadata (recipe, fitted statistics).
+    public func finalize(splits: [Int64: String], plans: [String: [Int64]], meta: [String: String]) throws {
+        try flush()
+        try manifest.finalize(splits: splits, plans: plans, meta: meta)
+    }
+
+    /// Every committed entry, in insertion order.
+    public func entries() throws -> [CacheEntry] {
+        try flush()
+        return try manifest.entries()
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import MedPipeCore
+
+/// Read access to a dataset cache directory: the manifest, the sampling plans and the tensors.
+public final class DatasetCache: Sendable {
+    public let directory: String
+    private let manifest: Manifest
+    private let shards: ShardMaps
+
+    /// Opens an existing cache for reading.
+    /// - Throws: ``MedPipeError`` `.io` when `directory` holds no `manifest.sqlite`.
+    public init(directory: String) throws {
+        let path = directory + "/manifest.sqlite"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw MedPipeError.io(directory, "not a MedPipe cache (no manifest.sqlite)")
+        }
+        self.directory = directory
+        manifest = try Manifest(path: path, readOnly: true)
+        shards = ShardMaps(directory: directory + "/shards")
+    }
+
+    /// Entries of one split (`train`, `val`, `test`), or all entries.
+    public func entries(split: String? = nil) throws -> [CacheEntry] { try manifest.entries(split: split) }
+
+    /// The sampling plan of a split: entry ids in the order one epoch visits them (repeats for oversampling).
+    /// Empty when the cache has no plan for that split.
+    public func plan(split: String) throws -> [Int64] { try manifest.plan(split: split) }
+
+    /// A named metadata value (`recipe`, `recipe_hash`, `fitted`, `class_weights`, ...).
+    public func meta(_ name: String) throws -> String? { try manifest.meta(name) }
+
+    /// Sources that were rejected, with the reasons.
+    public func rejected() throws -> [(source: String, reason: String)] { try manifest.rejected() }
+
+    /// The tensor of an entry, read through the shard's memory mapping.
+    public func tensor(for entry: CacheEntry) throws -> Tensor {
+        let bytes = try shards.map(entry.shard).bytes(offset: entry.offset, length: entry.length)
+        return Tensor(shape: entry.shape, dtype: entry.dtype, bytes: Array(bytes))
+    }
+
+    /// Copies an entry's values as Float into `destination` (which must hold `entry.shape` elements).
+    public func readFloats(_ entry: CacheEntry, into destination: UnsafeMutableBufferPointer<Float>) throws {
+        let bytes = try shards.map(entry.shard).bytes(offset: entry.offset, length: entry.length)
+        let count = entry.shape.reduce(1, *)
+        guard destination.count >= count else {
+            throw MedPipeError.invalidArgument(directory, "buffer of \(destination.count) floats for an entry of \(count)")
+        }
+        if entry.dtype == .float32 {
+            _ = memcpy(destination.baseAddress!, bytes.baseAddress!, count * 4)
+        } else {
+            let values = Tensor(shape: entry.shape, dtype: entry.dtype, bytes: Array(bytes)).floatValues()
+            for i in 0..<count { destination[i] = values[i] }
+        }
+    }
+
+    /// Checks every entry: shard present, bytes in range, SHA-256 equal; and every unit complete.
+    public func verify(progress: ((Int, Int) -> Void)? = nil) throws -> CacheVerification {
+        let all = try manifest.entries()
+        var problems: [String] = []
+        for (index, entry) in all.enumerated() {
+            do {
+                let bytes = try shards.map(entry.shard).bytes(offset: entry.offset, length: entry.length)
+                if ContentHash.of(bytes) != entry.sha256 {
+                    problems.append("entry \(entry.id) (\(entry.source) item \(entry.item)): SHA-256 mismatch in shard \(entry.shard) at offset \(entry.offset)")
+                }
+                let expected = entry.shape.reduce(1, *) * entry.dtype.size
+                if expected != entry.length {
+                    problems.append("entry \(entry.id): shape \(entry.shape) of \(entry.dtype) needs \(expected) bytes, entry has \(entry.length)")
+                }
+            } catch let error as MedPipeError {
+                problems.append("entry \(entry.id): \(error.description)")
+            }
+            progress?(index + 1, all.count)
+        }
+        for unit in try manifest.incompleteUnits() {
+            problems.append("unit \(unit): stored entries differ from its declared count")
+        }
+        return CacheVerification(entries: all.count, problems: problems)
+    }
+}
+
+/// The outcome of ``DatasetCache/verify(progress:)``.
+public struct CacheVerification: Sendable {
+    public var entries: Int
+    /// One line per problem; empty when the cache is sound.
+    public var problems: [String]
+    public var isSound: Bool { problems.isEmpty }
+}
+
+/// Lazily opened shard mappings, shared by concurrent readers.
+final class ShardMaps: @unchecked Sendable {
+    // Safety: `maps` is only touched under `lock`.
+    private let directory: String
+    private var maps: [Int: ShardMap] = [:]
+    private let lock = NSLock()
+
+    init(directory: String) { self.directory = directory }
+
+    func map(_ number: Int) throws -> ShardMap {
+        lock.lock()
+        defer { lock.unlock() }
+        if let map = maps[number] { return map }
+        let map = try ShardMap(path: ShardFiles.path(directory, number))
+        maps[number] = map
+        return map
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import GRDB
+import MedPipeCore
+
+/// The cache's `manifest.sqlite`: units, entries, rejected inputs, sampling plans and named metadata.
+///
+/// Every change is one SQLite transaction (rollback journal, `synchronous = FULL`), so a crash leaves
+/// either the whole change or none of it.
+final class Manifest: Sendable {
+    let database: DatabaseQueue
+    let path: String
+
+    init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.label = "medpipe-manifest"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            if !readOnly { try Self.migrator.migrate(database) }
+        } catch let error as DatabaseError {
+            throw MedPipeError.io(path, "cannot open the cache manifest: \(error.message ?? error.description)")
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE unit (
+                    key TEXT PRIMARY KEY,
+                    source TEXT NOT NULL,
+                    item_count INTEGER NOT NULL,
+                    rejected_reason TEXT
+                );
+                CREATE TABLE entry (
+                    id INTEGER PRIMARY KEY,
+                    unit TEXT NOT NULL REFERENCES unit(key) ON DELETE CASCADE,
+                    item INTEGER NOT NULL,
+                    source TEXT NOT NULL,
+                    group_key TEXT NOT NULL,
+                    label TEXT,
+                    split TEXT,
+                    dtype TEXT NOT NULL,
+                    shape TEXT NOT NULL,
+                    shard INTEGER NOT NULL,
+                    offset INTEGER NOT NULL,
+                    length INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    geometry TEXT,
+                    metadata TEXT NOT NULL,
+                    UNIQUE (unit, item)
+                );
+                CREATE INDEX entry_split ON entry(split, label);
+                CREATE TABLE plan (
+                    split TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    entry INTEGER NOT NULL REFERENCES entry(id) ON DELETE CASCADE,
+                    PRIMARY KEY (split, position)
+                );
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Reading
+
+    func unitKeys() throws -> Set<String> {
+        try database.read { db in Set(try String.fetchAll(db, sql: "SELECT key FROM unit")) }
+    }
+
+    func entries(split: String? = nil) throws -> [CacheEntry] {
+        try database.read { db in
+            let rows = if let split {
+                try Row.fetchAll(db, sql: "SELECT * FROM entry WHERE split = ? ORDER BY id", arguments: [split])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT * FROM entry ORDER BY id")
+            }
+            return try rows.map(Self.entry)
+        }
+    }
+
+    func plan(split: String) throws -> [Int64] {
+        try database.read { db in
+            try Int64.fetchAll(db, sql: "SELECT entry FROM plan WHERE split = ? ORDER BY position", arguments: [split])
+        }
+    }
+
+    func meta(_ name: String) throws -> String? {
+        try database.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [name]) }
+    }
+
+    func rejected() throws -> [(source: String, reason: String)] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT source, rejected_reason FROM unit WHERE rejected_reason IS NOT NULL ORDER BY source")
+                .map { (source: $0["source"], reason: $0["rejected_reason"]) }
+        }
+    }
+
+    /// Units whose stored entry count differs from what they declare (should never happen).
+    func incompleteUnits() throws -> [String] {
+        try database.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT u.key FROM unit u LEFT JOIN entry e ON e.unit = u.key
+                GROUP BY u.key HAVING COUNT(e.id) != u.item_count
+                """)
+        }
+    }
+
+    // MARK: Writing
+
+    /// Inserts whole units with their entries (already written to a synced shard) in one transaction.
+    func commit(_ units: [(unit: CacheUnit, locations: [(shard: Int, offset: Int, length: Int, sha256: String)])]) throws {
+        try database.write { db in
+            for (unit, locations) in units {
+                try db.execute(sql: "INSERT OR REPLACE INTO unit (key, source, item_count, rejected_reason) VALUES (?, ?, ?, NULL)",
+                               arguments: [unit.key, unit.source, unit.items.count])
+                for (index, (item, location)) in zip(unit.items, locations).enumerated() {
+                    try db.execute(sql: """
+                        INSERT INTO entry (unit, item, source, group_key, label, dtype, shape, shard, offset, length, sha256, geometry, metadata)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [
+                            unit.key, index, unit.source, item.group, item.label, item.tensor.dtype.rawValue,
+                            Self.json(item.tensor.shape), location.shard, location.offset, location.length, location.sha256,
+                            item.geometry.map(Self.json), Self.json(item.metadata),
+                        ])
+                }
+            }
+        }
+    }
+
+    func reject(unit key: String, source: String, reason: String) throws {
+        try database.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO unit (key, source, item_count, rejected_reason) VALUES (?, ?, 0, ?)",
+                           arguments: [key, source, reason])
+        }
+    }
+
+    /// Deletes units (and their entries and plan rows) whose keys are not in `keep`.
+    func removeUnits(notIn keep: Set<String>) throws -> Int {
+        try database.write { db in
+            let stale = try String.fetchAll(db, sql: "SELECT key FROM unit").filter { !keep.contains($0) }
+            for key in stale {
+                try db.execute(sql: "DELETE FROM plan WHERE entry IN (SELECT id FROM entry WHERE unit = ?)", arguments: [key])
+                try db.execute(sql: "DELETE FROM entry WHERE unit = ?", arguments: [key])
+                try db.execute(sql: "DELETE FROM unit WHERE key = ?", arguments: [key])
+            }
+            return stale.count
+        }
+    }
+
+    /// Sets every entry's split, the sampling plans and named metadata in one transaction.
+    func finalize(splits: [Int64: String], plans: [String: [Int64]], meta: [String: String]) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE entry SET split = NULL")
+            for (id, split) in splits {
+                try db.execute(sql: "UPDATE entry SET split = ? WHERE id = ?", arguments: [split, id])
+            }
+            try db.execute(sql: "DELETE FROM plan")
+            for (split, ids) in plans {
+                for (position, id) in ids.enumerated() {
+                    try db.execute(sql: "INSERT INTO plan (split, position, entry) VALUES (?, ?, ?)", arguments: [split, position, id])
+                }
+            }
+            for (name, value) in meta {
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", arguments: [name, value])
+            }
+        }
+    }
+
+    // MARK: Encoding
+
+    private static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    private static func entry(_ row: Row) throws -> CacheEntry {
+        let dtypeName: String = row["dtype"]
+        guard let dtype = DType(rawValue: dtypeName) else {
+            throw MedPipeError.malformed("manifest.sqlite", "entry \(row["id"] as Int64) has unknown dtype \(dtypeName)")
+        }
+        let geometryText: String? = row["geometry"]
+        return CacheEntry(
+            id: row["id"], unit: row["unit"], item: row["item"], source: row["source"], group: row["group_key"],
+            label: row["label"], split: row["split"], dtype: dtype, shape: try decode([Int].self, row["shape"]),
+            shard: row["shard"], offset: row["offset"], length: row["length"], sha256: row["sha256"],
+            geometry: try geometryText.map { try decode(Geometry.self, $0) },
+            metadata: try decode([String: MetadataValue].self, row["metadata"]))
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+import MedPipeCore
+@testable import MedPipeCache
+
+/// A fresh temporary directory per test.
+private func temporaryCache() -> String {
+    let path = NSTemporaryDirectory() + "medpipe-cache-test-" + UUID().uuidString
+    return path
+}
+
+private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
+    let key = UnitKey.make(sourceHash: ContentHash.of(Array(name.utf8)), reader: "test 1", stages: ["zscore {}"])
+    return CacheUnit(key: key, source: "src-\(name)", items: (0..<items).map { i in
+        CacheItem(tensor: Tensor(shape: [2, 3], values: (0..<6).map { Float($0 + i) * scale }),
+                  label: i % 2 == 0 ? "N" : "V", group: "p-\(name)",
+                  geometry: .temporal(frequency: 360), metadata: ["beat": .int(i)])
+    })
+}
+
+@Suite struct CacheTests {
+    @Test func writtenEntriesReadBackAndVerify() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let writer = try CacheWriter(directory: dir)
+            try writer.add(unit("a", items: 3))
+            try writer.add(unit("b", items: 2))
+            try writer.flush()
+        }
+        let cache = try DatasetCache(directory: dir)
+        let entries = try cache.entries()
+        #expect(entries.count == 5)
+        #expect(entries.map(\.label) == ["N", "V", "N", "N", "V"])
+        #expect(entries[1].geometry == .temporal(frequency: 360))
+        #expect(entries[1].metadata["beat"] == .int(1))
+        #expect(try cache.tensor(for: entries[1]).floatValues() == [1, 2, 3, 4, 5, 6])
+        #expect(try cache.verify().isSound)
+    }
+
+    @Test func reopenedWriterKnowsCommittedUnits() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = unit("a", items: 1)
+        do {
+            let writer = try CacheWriter(directory: dir)
+            try writer.add(a)
+            try writer.flush()
+        }
+        let writer = try CacheWriter(directory: dir)
+        #expect(writer.contains(a.key))
+        #expect(!writer.contains(unit("b", items: 1).key))
+    }
+
+    @Test func unflushedUnitsAreAbsentAfterACrashAndTheCacheStaysSound() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let writer = try CacheWriter(directory: dir)
+            try writer.add(unit("a", items: 2))
+            try writer.flush()
+            try writer.add(unit("b", items: 2)) // bytes appended, rows never committed: as a crash would leave it
+        }
+        let cache = try DatasetCache(directory: dir)
+        #expect(try cache.entries().count == 2)
+        #expect(try cache.verify().isSound)
+        // The next writer appends after the orphaned bytes and completes the work.
+        do {
+            let writer = try CacheWriter(directory: dir)
+            #expect(!writer.contains(unit("b", items: 2).key))
+            try writer.add(unit("b", items: 2))
+            try writer.flush()
+        }
+        let resumed = try DatasetCache(directory: dir)
+        let entries = try resumed.entries()
+        #expect(entries.count == 4)
+        #expect(try resumed.tensor(for: entries[3]).floatValues() == [1, 2, 3, 4, 5, 6])
+        #expect(try resumed.verify().isSound)
+    }
+
+    @Test func verifyFindsACorruptedByte() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let writer = try CacheWriter(directory: dir)
+            try writer.add(unit("a", items: 2))
+            try writer.flush()
+        }
+        let shard = dir + "/shards/000001.bin"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: shard))
+        bytes[30] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: shard))
+        let report = try DatasetCache(directory: dir).verify()
+        #expect(!report.isSound)
+        #expect(report.problems.count == 1)
+        #expect(report.problems[0].contains("SHA-256 mismatch"))
+    }
+
+    @Test func aSecondWriterIsRefused() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try CacheWriter(directory: dir)
+        #expect(throws: MedPipeError.io(dir, "another medpipe process is writing to this cache")) {
+            _ = try CacheWriter(directory: dir)
+        }
+        _ = first
+    }
+
+    @Test func staleUnitsAreRemovedWithTheirPlans() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try CacheWriter(directory: dir)
+        let a = unit("a", items: 2), b = unit("b", items: 1)
+        try writer.add(a)
+        try writer.add(b)
+        let ids = try writer.entries().map(\.id)
+        try writer.finalize(splits: [ids[0]: "train", ids[1]: "train", ids[2]: "test"],
+                            plans: ["train": [ids[0], ids[1], ids[1]]], meta: ["recipe_hash": "abc"])
+        #expect(try writer.removeUnits(notIn: [a.key]) == 1)
+        let cache = try DatasetCache(directory: dir)
+        #expect(try cache.entries().count == 2)
+        #expect(try cache.entries(split: "train").count == 2)
+        #expect(try cache.plan(split: "train") == [ids[0], ids[1], ids[1]])
+        #expect(try cache.meta("recipe_hash") == "abc")
+    }
+
+    @Test func unitKeyChangesWithEveryInput() {
+        let base = UnitKey.make(sourceHash: "h", reader: "wfdb 1", stages: ["bandpass low=0.5 high=40 order=4"])
+        #expect(base == UnitKey.make(sourceHash: "h", reader: "wfdb 1", stages: ["bandpass low=0.5 high=40 order=4"]))
+        #expect(base != UnitKey.make(sourceHash: "h2", reader: "wfdb 1", stages: ["bandpass low=0.5 high=40 order=4"]))
+        #expect(base != UnitKey.make(sourceHash: "h", reader: "wfdb 2", stages: ["bandpass low=0.5 high=40 order=4"]))
+        #expect(base != UnitKey.make(sourceHash: "h", reader: "wfdb 1", stages: ["bandpass low=0.5 high=30 order=4"]))
+        #expect(ContentHash.of(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}
