@@ -1,0 +1,194 @@
+import Foundation
+import MedPipeCore
+import MedPipeFormats
+
+/// A declared, reproducible pipeline: sources, stages, split, balancing, de-identification and the cache.
+///
+/// ```yaml
+/// name: heart-disease
+/// cache: ../out/heart            # relative to this file
+/// sources:
+///   - path: ../../shared/data/tabular/processed.cleveland.data
+///     format: csv
+///     label: { column: num, greater-than: 0 }
+/// stages:
+///   - impute: { strategy: median }
+///   - standardize: {}
+/// split: { by: patient, ratios: { train: 0.6, val: 0.2, test: 0.2 }, seed: 7 }
+/// balance: class-weights
+/// ```
+public struct Recipe: Sendable {
+    /// The recipe file's path.
+    public var file: String
+    public var name: String
+    /// Absolute cache directory.
+    public var cache: String
+    public var sources: [SourceSpec]
+    public var stages: [StageSpec]
+    public var split: SplitSpec
+    public var balance: BalanceSpec
+    /// Settings for the de-identification stage, as written (interpreted by that stage).
+    public var deidentify: RecipeNode?
+    /// CSV options (column names for a headerless file, missing-value markers), as written.
+    public var table: RecipeNode?
+    /// The recipe's exact text, stored in the cache beside the data it produced.
+    public var text: String
+
+    /// Loads and validates a recipe: every field known, every source present, every stage named.
+    /// - Parameter knownStages: stage names the pipeline can build; any other name is an error.
+    public static func load(_ path: String, knownStages: Set<String>) throws -> Recipe {
+        let bytes = try FileBytes.read(path)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw MedPipeError.invalidArgument(path, "the recipe is not UTF-8 text")
+        }
+        return try parse(text, file: path, knownStages: knownStages)
+    }
+
+    /// Parses recipe text; relative paths resolve against `file`'s folder.
+    public static func parse(_ text: String, file: String, knownStages: Set<String>) throws -> Recipe {
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL.path
+        var root = try RecipeReader(RecipeNode.parse(text, file: file), file: file, what: "a recipe")
+        let name = try root.string("name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let cache = try root.string("cache").map { resolve($0, base) } ?? resolve("cache/" + name, base)
+
+        guard let sourcesNode = root.node("sources") else { throw MedPipeError.invalidArgument(root.at(), "missing required field 'sources'") }
+        guard case .list(let sourceNodes, _) = sourcesNode, !sourceNodes.isEmpty else {
+            throw MedPipeError.invalidArgument(root.at(sourcesNode), "'sources' must be a non-empty list")
+        }
+        let sources = try sourceNodes.map { try parseSource($0, file: file, base: base) }
+
+        var stages: [StageSpec] = []
+        if let stagesNode = root.node("stages") {
+            guard case .list(let items, _) = stagesNode else { throw MedPipeError.invalidArgument(root.at(stagesNode), "'stages' must be a list") }
+            stages = try items.map { try parseStage($0, file: file, knownStages: knownStages) }
+        }
+
+        var split = SplitSpec.default
+        if let splitNode = root.node("split") { split = try parseSplit(splitNode, file: file) }
+
+        var balance = BalanceSpec.none
+        if let text = try root.string("balance") {
+            guard let value = BalanceSpec(rawValue: text) else {
+                throw MedPipeError.invalidArgument(root.at(root.node("balance")), "unknown balance '\(text)' (expected none, oversample, undersample, class-weights or smote)")
+            }
+            balance = value
+        }
+        let deidentify = root.node("deidentify")
+        let table = root.node("table")
+        try root.finish()
+        return Recipe(file: file, name: name, cache: cache, sources: sources, stages: stages, split: split,
+                      balance: balance, deidentify: deidentify, table: table, text: text)
+    }
+
+    private static func resolve(_ path: String, _ base: String) -> String {
+        let expanded = path.hasPrefix("~/") ? FileManager.default.homeDirectoryForCurrentUser.path + path.dropFirst() : path
+        return URL(fileURLWithPath: expanded.hasPrefix("/") ? expanded : base + "/" + expanded).standardizedFileURL.path
+    }
+
+    private static func parseSource(_ node: RecipeNode, file: String, base: String) throws -> SourceSpec {
+        var reader = try RecipeReader(node, file: file, what: "a source")
+        guard let patterns = try reader.strings("path") else { throw MedPipeError.invalidArgument(reader.at(), "a source needs 'path'") }
+        var paths: [String] = []
+        for pattern in patterns {
+            let found = PathPattern.expand(pattern, relativeTo: base)
+            guard !found.isEmpty else { throw MedPipeError.invalidArgument(reader.at(reader.node("path")), "no file matches '\(pattern)'") }
+            paths += found
+        }
+        var format: FormatKind?
+        if let text = try reader.string("format") {
+            guard let kind = FormatKind(rawValue: text) else {
+                let known = FormatKind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw MedPipeError.invalidArgument(reader.at(reader.node("format")), "unknown format '\(text)' (expected one of: \(known))")
+            }
+            format = kind
+        }
+        let labelsFile = try reader.string("labels-file").map { resolve($0, base) }
+        if let labelsFile, !FileManager.default.fileExists(atPath: labelsFile) {
+            throw MedPipeError.invalidArgument(reader.at(reader.node("labels-file")), "labels file '\(labelsFile)' does not exist")
+        }
+        let label = try reader.node("label").map { try parseLabel($0, file: file, base: base) } ?? .none
+        try reader.finish()
+        return SourceSpec(paths: paths.sorted(), format: format, label: label, labelsFile: labelsFile, line: node.line)
+    }
+
+    private static func parseLabel(_ node: RecipeNode, file: String, base: String) throws -> LabelSpec {
+        if case .scalar(let text, _) = node {
+            switch text {
+            case "none": return .none
+            case "dataset": return .dataset
+            case "folder": return .folder
+            case "annotations": return .annotations
+            default:
+                throw MedPipeError.invalidArgument("\(file):\(node.line)", "unknown label source '\(text)' (expected none, dataset, folder, annotations, or a mapping with column, sidecar or attribute)")
+            }
+        }
+        var reader = try RecipeReader(node, file: file, what: "'label'")
+        let label: LabelSpec
+        if let column = try reader.string("column") {
+            label = .column(column, greaterThan: try reader.double("greater-than"))
+        } else if let sidecar = try reader.string("sidecar") {
+            let path = resolve(sidecar, base)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw MedPipeError.invalidArgument(reader.at(reader.node("sidecar")), "sidecar '\(path)' does not exist")
+            }
+            label = .sidecar(file: path, keyColumn: try reader.requiredString("key"), labelColumn: try reader.requiredString("label"))
+        } else if let attribute = try reader.string("attribute") {
+            label = .attribute(attribute)
+        } else {
+            throw MedPipeError.invalidArgument(reader.at(), "'label' needs one of: column, sidecar, attribute")
+        }
+        try reader.finish()
+        return label
+    }
+
+    private static func parseStage(_ node: RecipeNode, file: String, knownStages: Set<String>) throws -> StageSpec {
+        let name: String, parameters: RecipeNode
+        switch node {
+        case .scalar(let text, let line):
+            name = text
+            parameters = .map([], line: line)
+        case .map(let pairs, let line) where pairs.count == 1:
+            name = pairs[0].key
+            parameters = pairs[0].value
+            if case .scalar(let value, _) = parameters, !value.isEmpty {
+                throw MedPipeError.invalidArgument("\(file):\(line)", "stage '\(name)' takes a mapping of parameters, not '\(value)'")
+            }
+        default:
+            throw MedPipeError.invalidArgument("\(file):\(node.line)", "each stage is one name, optionally with a mapping of parameters (e.g. `- zscore: { over: nonzero }`)")
+        }
+        guard knownStages.contains(name) else {
+            throw MedPipeError.invalidArgument("\(file):\(node.line)", "unknown stage '\(name)' (known: \(knownStages.sorted().joined(separator: ", ")))")
+        }
+        let normalized: RecipeNode = if case .scalar = parameters { .map([], line: node.line) } else { parameters }
+        return StageSpec(name: name, parameters: normalized, line: node.line)
+    }
+
+    private static func parseSplit(_ node: RecipeNode, file: String) throws -> SplitSpec {
+        var reader = try RecipeReader(node, file: file, what: "'split'")
+        var split = SplitSpec.default
+        if let by = try reader.string("by") {
+            guard let grouping = SplitSpec.Grouping(rawValue: by) else {
+                throw MedPipeError.invalidArgument(reader.at(reader.node("by")), "unknown split grouping '\(by)' (expected patient, time-block or given)")
+            }
+            split.grouping = grouping
+        }
+        if let ratiosNode = reader.node("ratios") {
+            var ratios = try RecipeReader(ratiosNode, file: file, what: "'ratios'")
+            var values: [String: Double] = [:]
+            for name in ["train", "val", "test"] { values[name] = try ratios.double(name) ?? 0 }
+            try ratios.finish()
+            let sum = values.values.reduce(0, +)
+            guard abs(sum - 1) < 1e-6, values.values.allSatisfy({ $0 >= 0 }) else {
+                throw MedPipeError.invalidArgument(reader.at(ratiosNode), "split ratios must be non-negative and sum to 1 (they sum to \(sum))")
+            }
+            split.ratios = values
+        }
+        if let seed = try reader.int("seed") { split.seed = UInt64(truncatingIfNeeded: seed) }
+        if let blocks = try reader.int("blocks") {
+            guard blocks >= 3 else { throw MedPipeError.invalidArgument(reader.at(reader.node("blocks")), "'blocks' must be at least 3") }
+            split.blocks = blocks
+        }
+        try reader.finish()
+        return split
+    }
+}

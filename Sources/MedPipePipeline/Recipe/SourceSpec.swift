@@ -1,0 +1,62 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import MedPipeCore
+import MedPipeFormats
+
+/// Where a source's class labels come from.
+public enum LabelSpec: Sendable, Equatable {
+    /// No labels (e.g. an unlabelled series prepared for export).
+    case none
+    /// The labels the data set itself carries: an idx labels file, MedMNIST's arrays, PNG class folders.
+    case dataset
+    /// The name of the folder that holds each file.
+    case folder
+    /// A CSV column; with `greaterThan`, the label is `1` when the value exceeds it, else `0`.
+    case column(String, greaterThan: Double?)
+    /// A sidecar CSV mapping a file's name (or its patient) in `keyColumn` to a label in `labelColumn`.
+    case sidecar(file: String, keyColumn: String, labelColumn: String)
+    /// A DICOM attribute, by keyword (e.g. `BodyPartExamined`).
+    case attribute(String)
+    /// WFDB beat annotations, mapped to classes by a beat-segmentation stage.
+    case annotations
+}
+
+/// One entry of a recipe's `sources`: files (after glob expansion) of one format with one label rule.
+public struct SourceSpec: Sendable, Equatable {
+    /// Absolute paths, sorted, after expanding globs relative to the recipe's folder.
+    public var paths: [String]
+    /// The declared format, or nil to detect it from content.
+    public var format: FormatKind?
+    public var label: LabelSpec
+    /// For idx image files: the matching labels file.
+    public var labelsFile: String?
+    /// Line of the entry in the recipe.
+    public var line: Int
+}
+
+/// Expands `*`, `?` and `[...]` patterns (one path component at a time) relative to a base folder.
+enum PathPattern {
+    static func expand(_ pattern: String, relativeTo base: String) -> [String] {
+        let absolute = pattern.hasPrefix("/") ? pattern : base + "/" + pattern
+        let components = absolute.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        var matches = ["/"]
+        for component in components {
+            var next: [String] = []
+            for prefix in matches {
+                let join = prefix == "/" ? "/" + component : prefix + "/" + component
+                if component.contains(where: { "*?[".contains($0) }) {
+                    let entries = (try? FileManager.default.contentsOfDirectory(atPath: prefix)) ?? []
+                    for entry in entries.sorted() where !entry.hasPrefix(".") && fnmatch(component, entry, 0) == 0 {
+                        next.append(prefix == "/" ? "/" + entry : prefix + "/" + entry)
+                    }
+                } else if component == ".." || component == "." || FileManager.default.fileExists(atPath: join) {
+                    next.append(join)
+                }
+            }
+            matches = next
+        }
+        return matches.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+    }
+}

@@ -1,0 +1,29 @@
+/// How samples are divided into train, validation and test.
+public struct SplitSpec: Sendable, Equatable {
+    /// What no split may separate.
+    public enum Grouping: String, Sendable {
+        /// Every sample of one patient lands in one split (the default).
+        case patient
+        /// Contiguous time blocks of one record (for a single-patient record such as MIT-BIH 100):
+        /// neighbouring beats stay together, so a split never interleaves them.
+        case timeBlock = "time-block"
+        /// The data set's own split (MedMNIST's arrays, a CSV column).
+        case given
+    }
+
+    public var grouping: Grouping
+    /// Fractions for `train`, `val`, `test` summing to 1 (ignored for `given`).
+    public var ratios: [String: Double]
+    public var seed: UInt64
+    /// For `time-block`: the number of blocks a record is cut into.
+    public var blocks: Int
+
+    public static let `default` = SplitSpec(grouping: .patient, ratios: ["train": 0.7, "val": 0.15, "test": 0.15], seed: 0, blocks: 20)
+}
+
+/// How the training split is rebalanced (never the validation or test splits).
+public enum BalanceSpec: String, Sendable, Equatable {
+    case none, oversample, undersample
+    case classWeights = "class-weights"
+    case smote
+}
