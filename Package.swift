@@ -55,6 +55,7 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(name: "medpipe-bench", dependencies: ["MedPipeCore", "MedPipeFormats"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MedPipeCoreTests", dependencies: ["MedPipeCore"]),
         .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "TestSupport"]),

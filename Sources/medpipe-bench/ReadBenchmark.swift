@@ -1,0 +1,42 @@
+import Foundation
+import MedPipeCore
+import MedPipeFormats
+
+/// `medpipe-bench read PATH [--repeat N] [--physical] [--float]`: times MedPipe's reader in process
+/// and prints one JSON line with the median and minimum seconds, for tools/bench/readers.
+@main
+struct ReadBenchmark {
+    static func main() throws {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        guard arguments.first == "read", arguments.count >= 2 else {
+            FileHandle.standardError.write(Data("usage: medpipe-bench read PATH [--repeat N] [--physical] [--float]\n".utf8))
+            exit(2)
+        }
+        arguments.removeFirst()
+        let path = arguments.removeFirst()
+        var repeats = 10, physical = false, asFloat = false
+        while let flag = arguments.first {
+            arguments.removeFirst()
+            switch flag {
+            case "--repeat": repeats = Int(arguments.removeFirst()) ?? 10
+            case "--physical": physical = true
+            case "--float": asFloat = true
+            default:
+                FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
+                exit(2)
+            }
+        }
+        var times: [Double] = []
+        var checksum = 0.0
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let records = try RecordReading.read(path, options: ReadOptions(physical: physical))
+            // "--float": the array as float64, as nibabel's get_fdata returns it.
+            if asFloat { checksum += records[0].tensor.doubleValues().first ?? 0 }
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            checksum += Double(records[0].tensor.count)
+        }
+        times.sort()
+        print("{\"median\": \(times[times.count / 2]), \"min\": \(times[0]), \"repeats\": \(repeats), \"checksum\": \(checksum)}")
+    }
+}
