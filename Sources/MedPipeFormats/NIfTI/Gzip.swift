@@ -32,11 +32,11 @@ enum Gzip {
     private static func wholeMember(_ compressed: [UInt8], count: Int) -> [UInt8]? {
         var status: Int32 = 1
         var consumed = 0, produced = 0
-        let output = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        let output = LargeBuffer.make(count: count) { buffer in
             status = compressed.withUnsafeBytes { input in
-                cnifti_gunzip_member(input.baseAddress, input.count, buffer.baseAddress, count, &consumed, &produced)
+                cnifti_gunzip_member(input.baseAddress, input.count, buffer, count, &consumed, &produced)
             }
-            initialized = status == 0 ? produced : 0
+            return status == 0 ? produced : 0
         }
         return status == 0 && consumed == compressed.count && produced == count ? output : nil
     }
@@ -45,11 +45,11 @@ enum Gzip {
     private static func streamed(_ compressed: [UInt8], count: Int, source: String) throws -> [UInt8] {
         var written: Int64 = 0
         var ended: Int32 = 0
-        let output = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        let output = LargeBuffer.make(count: count) { buffer in
             written = compressed.withUnsafeBytes { input in
-                cnifti_gunzip_prefix(input.baseAddress, input.count, buffer.baseAddress, count, &ended)
+                cnifti_gunzip_prefix(input.baseAddress, input.count, buffer, count, &ended)
             }
-            initialized = max(Int(written), 0)
+            return max(Int(written), 0)
         }
         guard written >= 0 else { throw MedPipeError.malformed(source, "corrupt gzip data") }
         return output

@@ -18,7 +18,7 @@ struct NIfTIFile {
         self.path = path
         size = try FileBytes.size(path)
         let head = try FileBytes.head(path, count: 2)
-        compressed = Gzip.isGzip(head) ? try FileBytes.read(path) : nil
+        compressed = Gzip.isGzip(head) ? try Self.readPlain(path, offset: 0, count: size) : nil
     }
 
     var isCompressed: Bool { compressed != nil }
@@ -32,7 +32,7 @@ struct NIfTIFile {
     func prefix(_ count: Int) throws -> [UInt8] {
         let wanted = min(count, maximumContentSize)
         if let compressed { return try Gzip.decompress(compressed, count: wanted, source: path) }
-        return try readPlain(offset: 0, count: min(wanted, size))
+        return try Self.readPlain(path, offset: 0, count: min(wanted, size))
     }
 
     /// Content bytes `[offset, offset + count)`, as an array and the index where they start in it.
@@ -50,23 +50,23 @@ struct NIfTIFile {
             return (content, offset)
         }
         guard end <= size else { throw short("the file has \(size)") }
-        return (try readPlain(offset: offset, count: count), 0)
+        return (try Self.readPlain(path, offset: offset, count: count), 0)
     }
 
-    private func readPlain(offset: Int, count: Int) throws -> [UInt8] {
+    private static func readPlain(_ path: String, offset: Int, count: Int) throws -> [UInt8] {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw MedPipeError.io(path, "cannot be opened: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         var failure: Int32 = 0
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        let bytes = LargeBuffer.make(count: count) { buffer in
             var done = 0
             while done < count {
-                let got = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset + done))
+                let got = pread(descriptor, buffer + done, count - done, off_t(offset + done))
                 if got < 0 && errno == EINTR { continue }
                 if got <= 0 { failure = got < 0 ? errno : -1; break }
                 done += got
             }
-            initialized = done
+            return done
         }
         if failure != 0 {
             throw MedPipeError.io(path, failure > 0 ? "read failed at byte \(offset): \(String(cString: strerror(failure)))"

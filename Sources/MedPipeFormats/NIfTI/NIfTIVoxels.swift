@@ -16,13 +16,13 @@ enum NIfTIVoxels {
         let swap = header.isBigEndian && stored.size > 1
 
         if let (slope, inter) = header.scaling {
-            let bytes = [UInt8](unsafeUninitializedCapacity: count * 8) { output, initialized in
+            let bytes = LargeBuffer.make(count: count * 8) { output in
                 data.withUnsafeBytes { raw in
                     let input = UnsafeRawPointer(raw.baseAddress!) + start
-                    let doubles = UnsafeMutableRawPointer(output.baseAddress!).bindMemory(to: Double.self, capacity: count)
+                    let doubles = UnsafeMutableRawPointer(output).bindMemory(to: Double.self, capacity: count)
                     scale(stored, input, doubles, count: count, swap: swap, slope: slope, inter: inter)
                 }
-                initialized = count * 8
+                return count * 8
             }
             return Tensor(shape: shape, dtype: .float64, bytes: bytes)
         }
@@ -30,16 +30,16 @@ enum NIfTIVoxels {
             return Tensor(shape: shape, dtype: stored, bytes: data)
         }
         let byteCount = header.dataByteCount
-        let bytes = [UInt8](unsafeUninitializedCapacity: byteCount) { output, initialized in
+        let bytes = LargeBuffer.make(count: byteCount) { output in
             data.withUnsafeBytes { raw in
                 let input = raw.baseAddress! + start
                 if swap {
-                    swapBytes(input, output.baseAddress!, count: count, width: stored.size)
+                    swapBytes(input, output, count: count, width: stored.size)
                 } else {
-                    output.baseAddress!.update(from: input.assumingMemoryBound(to: UInt8.self), count: byteCount)
+                    output.update(from: input.assumingMemoryBound(to: UInt8.self), count: byteCount)
                 }
             }
-            initialized = byteCount
+            return byteCount
         }
         return Tensor(shape: shape, dtype: stored, bytes: bytes)
     }
