@@ -7,6 +7,7 @@ public enum RecordReading {
         let kind = try FormatKind.detect(path)
         switch kind {
         case .nifti: return [try NIfTIReader().read(path)]
+        case .csv: return [try CSVReader().read(path).record()]
         default:
             throw MedPipeError.unsupported(path, "\(kind.rawValue) reader is not built yet")
         }
