@@ -21,8 +21,6 @@ struct NIfTIFile {
         compressed = Gzip.isGzip(head) ? try Self.readPlain(path, offset: 0, count: size) : nil
     }
 
-    var isCompressed: Bool { compressed != nil }
-
     /// Most bytes the file can hold once decompressed.
     var maximumContentSize: Int {
         compressed.map { Gzip.maximumExpansion(ofCompressed: $0.count) } ?? size
