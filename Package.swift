@@ -19,7 +19,10 @@ let package = Package(
         // Native libraries (see ../shared/docs/NATIVE.md).
         .target(
             name: "CNIfTI",
-            linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
+            linkerSettings: [
+                .linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("deflate"),
+                .linkedLibrary("z"), .linkedLibrary("m"),
+            ]
         ),
         .target(
             name: "CDCMTK",

@@ -6,6 +6,8 @@ public enum RecordReading {
     public static func read(_ path: String, options: ReadOptions = ReadOptions()) throws -> [Record] {
         let kind = try FormatKind.detect(path)
         switch kind {
+        case .nifti: return [try NIfTIReader().read(path)]
+        case .csv: return [try CSVReader().read(path).record()]
         default:
             throw MedPipeError.unsupported(path, "\(kind.rawValue) reader is not built yet")
         }

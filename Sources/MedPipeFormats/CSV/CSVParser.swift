@@ -1,0 +1,81 @@
+import MedPipeCore
+
+/// RFC 4180 record splitting over raw bytes: quoted fields may hold delimiters, doubled quotes
+/// and line breaks; records end at LF, CRLF or CR; a leading UTF-8 BOM is skipped; blank lines
+/// are skipped. Errors name the source and the line where the offending record starts.
+struct CSVParser {
+    /// One record's fields and the 1-based line it starts on.
+    struct Row { var fields: [String]; var line: Int }
+
+    let source: String
+    let delimiter: UInt8
+
+    func rows(_ bytes: [UInt8]) throws -> [Row] {
+        var rows: [Row] = []
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var line = 1, rowLine = 1
+        var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        // True until the current field consumes a byte or a quoted section.
+        var freshField = true
+
+        func endRecord() {
+            let blank = fields.isEmpty && freshField
+            fields.append(String(decoding: field, as: UTF8.self))
+            if !blank { rows.append(Row(fields: fields, line: rowLine)) }
+            fields.removeAll(keepingCapacity: true)
+            field.removeAll(keepingCapacity: true)
+            freshField = true
+        }
+
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == quote && freshField {
+                // Quoted field: runs to the next quote not doubled.
+                let openLine = line
+                i += 1
+                while true {
+                    guard i < bytes.count else {
+                        throw MedPipeError.malformed(source, "line \(openLine): quoted field is never closed")
+                    }
+                    let c = bytes[i]
+                    if c == quote {
+                        if i + 1 < bytes.count && bytes[i + 1] == quote { field.append(quote); i += 2; continue }
+                        i += 1
+                        break
+                    }
+                    if c == lf || (c == cr && (i + 1 >= bytes.count || bytes[i + 1] != lf)) { line += 1 }
+                    field.append(c)
+                    i += 1
+                }
+                freshField = false
+                if i < bytes.count, bytes[i] != delimiter, bytes[i] != lf, bytes[i] != cr {
+                    throw MedPipeError.malformed(source, "line \(line): unexpected \(describe(bytes[i])) after a closing quote (expected the delimiter or the end of the line)")
+                }
+                continue
+            }
+            if byte == delimiter {
+                fields.append(String(decoding: field, as: UTF8.self))
+                field.removeAll(keepingCapacity: true)
+                freshField = true
+                i += 1
+            } else if byte == lf || byte == cr {
+                i += (byte == cr && i + 1 < bytes.count && bytes[i + 1] == lf) ? 2 : 1
+                endRecord()
+                line += 1
+                rowLine = line
+            } else {
+                field.append(byte)
+                freshField = false
+                i += 1
+            }
+        }
+        if !freshField || !fields.isEmpty { endRecord() }
+        return rows
+    }
+
+    private func describe(_ byte: UInt8) -> String {
+        (0x21...0x7E).contains(byte) ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
+    }
+}

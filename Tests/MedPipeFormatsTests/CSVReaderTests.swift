@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+import MedPipeCore
+import TestSupport
+@testable import MedPipeFormats
+
+/// Tests/Reference/csv.json, written by tools/reference/csv.py (Python csv module + numpy).
+private struct CSVReference: Decodable {
+    struct Column: Decodable { let name: String; let type: String; let missing: Int; let sum: Double?; let mean: Double? }
+    struct Table: Decodable { let file: String; let rows: Int; let columns: [Column]; let label: String; let label_counts: [String: Int] }
+    let tables: [Table]
+
+    static func table(_ file: String) throws -> Table {
+        let data = try Data(contentsOf: URL(fileURLWithPath: SharedData.projectRoot + "/Tests/Reference/csv.json"))
+        return try #require(try JSONDecoder().decode(CSVReference.self, from: data).tables.first { $0.file == file })
+    }
+}
+
+@Suite struct CSVReaderTests {
+    private func check(_ table: CSVTable, against reference: CSVReference.Table) {
+        #expect(table.rowCount == reference.rows)
+        let all = table.columns + [table.labelColumn].compactMap { $0 }
+        #expect(all.count == reference.columns.count)
+        for expected in reference.columns {
+            guard let column = all.first(where: { $0.name == expected.name }) else {
+                Issue.record("column \(expected.name) missing"); continue
+            }
+            #expect(column.type.rawValue == expected.type, "type of \(expected.name)")
+            #expect(column.missingCount == expected.missing, "missing in \(expected.name)")
+            let present = column.values.filter { !$0.isNaN }
+            if let sum = expected.sum, let mean = expected.mean {
+                #expect(abs(present.reduce(0, +) - sum) <= 1e-9 * max(1, abs(sum)), "sum of \(expected.name)")
+                #expect(abs(present.reduce(0, +) / Double(present.count) - mean) <= 1e-9 * max(1, abs(mean)))
+            }
+        }
+        let counts = Dictionary(grouping: table.labels.compactMap { $0 }, by: { $0 }).mapValues(\.count)
+        #expect(counts == reference.label_counts)
+        #expect(table.labelColumn?.name == reference.label)
+    }
+
+    @Test(.enabled(if: SharedData.isAvailable))
+    func heartCSVWithBOMHeaderAndTarget() throws {
+        let table = try CSVReader(options: .init(label: .name("target"))).read(SharedData.path("tabular/heart.csv"))
+        check(table, against: try CSVReference.table("tabular/heart.csv"))
+        #expect(table.columns.first?.name == "age")  // the BOM is not part of the first name
+        let record = table.record()
+        #expect(record.tensor.shape == [303, 13])
+        #expect(record.tensor.dtype == .float64)
+        #expect(Array(record.tensor.doubleValues().prefix(13)) == [63, 1, 3, 145, 233, 1, 0, 150, 0, 2.3, 0, 0, 1])
+        #expect(record.metadata["label_column"] == .string("target"))
+    }
+
+    @Test(.enabled(if: SharedData.isAvailable))
+    func clevelandWithoutHeaderHasSixMissingCells() throws {
+        let options = CSVReader.Options(columnNames: CSVReader.Options.clevelandColumnNames, label: .name("num"))
+        let table = try CSVReader(options: options).read(SharedData.path("tabular/processed.cleveland.data"))
+        check(table, against: try CSVReference.table("tabular/processed.cleveland.data"))
+        #expect(table.columns.reduce(0) { $0 + $1.missingCount } == 6)
+        let record = table.record()
+        #expect(record.tensor.shape == [303, 13])
+        let values = record.tensor.doubleValues()
+        // Line 88: thal (column 12) is '?'; line 167: ca (column 11) is '?'.
+        #expect(values[87 * 13 + 12].isNaN)
+        #expect(values[166 * 13 + 11].isNaN)
+        #expect(values.filter(\.isNaN).count == 6)
+        #expect(record.metadata["missing_counts"] == .strings(CSVReader.Options.clevelandColumnNames.dropLast().map {
+            "\($0):\($0 == "ca" ? 4 : $0 == "thal" ? 2 : 0)"
+        }))
+    }
+
+    @Test(.enabled(if: SharedData.isAvailable))
+    func headerIsDetectedAndRecordReadingDispatchesCSV() throws {
+        let records = try RecordReading.read(SharedData.path("tabular/processed.cleveland.data"))
+        #expect(records.count == 1)
+        #expect(records[0].format == "csv")
+        #expect(records[0].tensor.shape == [303, 14])  // first row is numbers: no header, nothing dropped
+        let heart = try RecordReading.read(SharedData.path("tabular/heart.csv"))
+        #expect(heart[0].tensor.shape == [303, 14])
+    }
+
+    // MARK: RFC 4180 edge cases
+
+    private func parse(_ text: String, _ options: CSVReader.Options = .init(), delimiter: Character = ",") throws -> CSVTable {
+        try CSVReader(options: options).parse(Array(text.utf8), source: "inline.csv", delimiter: delimiter.asciiValue!)
+    }
+
+    @Test func quotedFieldsHoldDelimitersQuotesAndNewlines() throws {
+        let table = try parse("id,note,score\r\n1,\"a, b\",2.5\r\n2,\"say \"\"hi\"\"\",3\n3,\"two\nlines\",\n")
+        #expect(table.rowCount == 3)
+        let note = try #require(table.columns.first { $0.name == "note" })
+        #expect(note.type == .text)
+        #expect(note.cells! == ["a, b", "say \"hi\"", "two\nlines"])
+        let score = try #require(table.columns.first { $0.name == "score" })
+        #expect(score.type == .real)
+        #expect(score.missingCount == 1)
+        #expect(table.columns[0].type == .integer)
+        #expect(table.record().tensor.shape == [3, 2])  // text column left out of the tensor
+    }
+
+    @Test func bomIsStrippedAndLastLineNeedsNoNewline() throws {
+        let table = try parse("\u{FEFF}a,b\n1,2")
+        #expect(table.columns.map(\.name) == ["a", "b"])
+        #expect(table.record().tensor.doubleValues() == [1, 2])
+    }
+
+    @Test func tabDelimiterAndCustomMissingMarker() throws {
+        let table = try parse("x\ty\n1\tNA\n2\t4\n", .init(missingMarkers: ["NA"]), delimiter: "\t")
+        #expect(table.columns[1].missingCount == 1)
+        #expect(table.columns[1].type == .integer)
+    }
+
+    @Test func labelByIndexAndGivenNames() throws {
+        let table = try parse("1,2,yes\n3,4,no\n", .init(columnNames: ["p", "q", "answer"], label: .index(2)))
+        #expect(table.labels == ["yes", "no"])
+        #expect(table.columns.map(\.name) == ["p", "q"])
+    }
+
+    @Test func raggedRowNamesItsLine() throws {
+        let error = try #require(throws: MedPipeError.self) { try parse("a,b\n1,2\n3\n4,5\n") }
+        #expect(error.kind == .malformed)
+        #expect(error.message == "line 3 has 1 fields, expected 2")
+    }
+
+    @Test func unterminatedQuoteNamesWhereItOpened() throws {
+        let error = try #require(throws: MedPipeError.self) { try parse("a,b\n1,2\n3,\"open\n4,5\n") }
+        #expect(error.kind == .malformed)
+        #expect(error.message.contains("line 3"))
+        #expect(error.message.contains("never closed"))
+    }
+
+    @Test func textAfterClosingQuoteIsAnError() throws {
+        let error = try #require(throws: MedPipeError.self) { try parse("a,b\n\"x\"y,2\n") }
+        #expect(error.message.contains("line 2"))
+    }
+
+    @Test func lineNumbersCountNewlinesInsideQuotes() throws {
+        let error = try #require(throws: MedPipeError.self) { try parse("a,b\n\"1\n2\",3\n4\n") }
+        #expect(error.message == "line 4 has 1 fields, expected 2")
+    }
+
+    @Test func unknownLabelIsAnInvalidArgument() throws {
+        let error = try #require(throws: MedPipeError.self) { try parse("a,b\n1,2\n", .init(label: .name("target"))) }
+        #expect(error.kind == .invalidArgument)
+    }
+}
