@@ -11,7 +11,7 @@ public enum MetadataValue: Sendable, Equatable, Codable, CustomStringConvertible
         case .string(let s): s
         case .int(let i): String(i)
         case .double(let d): String(d)
-        case .strings(let a): a.joined(separator: "\\")
+        case .strings(let a): a.joined(separator: ", ")
         case .doubles(let a): "[" + a.map { String($0) }.joined(separator: ", ") + "]"
         }
     }

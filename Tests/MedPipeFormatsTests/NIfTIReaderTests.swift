@@ -165,7 +165,7 @@ import TestSupport
             withUnsafeBytes(of: extent.littleEndian) { header.replaceSubrange((40 + 2 * i)..<(42 + 2 * i), with: $0) }
         }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("medpipe-absurd-\(getpid()).nii").path
-        FileManager.default.createFile(atPath: path, contents: Data(header))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(header))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let error = try #require(Self.error(reading: path))
         #expect(error.kind == .malformed)
@@ -186,7 +186,7 @@ import TestSupport
 
     @Test func nonNIfTIBytesAreMalformed() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("medpipe-junk-\(getpid()).nii").path
-        FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x41, count: 600))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x41, count: 600))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let error = try #require(Self.error(reading: path))
         #expect(error.kind == .malformed)
