@@ -1,0 +1,131 @@
+#include "internal.h"
+#include "dcmtk/dcmdata/dcistrmf.h"
+#include <cstdio>
+#include <cstring>
+
+using cdcmtk::setError;
+
+namespace {
+/* True when the file starts like DICOM: "DICM" after a 128-byte preamble, or a plausible first
+ * element (group 0002 or 0008, little or big endian) for a stream without preamble. */
+bool looksLikeDICOM(const char *path, std::string &reason) {
+    FILE *f = fopen(path, "rb");
+    if (f == nullptr) { reason = std::string("cannot open: ") + strerror(errno); return false; }
+    unsigned char head[132];
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    if (n == 132 && memcmp(head + 128, "DICM", 4) == 0) return true;
+    if (n >= 8) {
+        unsigned little = head[0] | head[1] << 8, big = head[0] << 8 | head[1];
+        if (little == 0x0002 || little == 0x0008 || big == 0x0002 || big == 0x0008) return true;
+    }
+    reason = n < 8 ? "not a DICOM file: only " + std::to_string(n) + " bytes"
+                   : "not a DICOM file: no 'DICM' at byte 128 and no group 0002/0008 element at byte 0";
+    return false;
+}
+
+/* After a failed load: when everything before Pixel Data parses and the file ends inside its value,
+ * names the expected and found byte counts; otherwise an empty string. */
+std::string describeTruncatedPixelData(const char *path) {
+    DcmFileFormat format;
+    DcmInputFileStream stream(path);
+    if (stream.status().bad()) return "";
+    format.transferInit();
+    OFCondition status = format.readUntilTag(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength, DCM_PixelData);
+    format.transferEnd();
+    if (status.bad()) return "";
+    const uint64_t valueStart = stream.tell();
+    FILE *f = fopen(path, "rb");
+    if (f == nullptr) return "";
+    fseek(f, 0, SEEK_END);
+    const long size = ftell(f);
+    fclose(f);
+    cdcmtk_pixel_layout layout{};
+    cdcmtk::readLayout(format.getDataset(), &layout);
+    const uint64_t expected = cdcmtk::expectedBytes(layout);
+    if (size < 0 || uint64_t(size) < valueStart || expected == 0) return "";
+    const uint64_t found = uint64_t(size) - valueStart;
+    if (found >= expected) return "";
+    return "truncated pixel data (7FE0,0010): expected " + std::to_string(expected) + " bytes (" +
+           std::to_string(layout.frames) + " frame(s) of " + std::to_string(layout.rows) + " x " +
+           std::to_string(layout.columns) + " x " + std::to_string(layout.samples_per_pixel) + " samples at " +
+           std::to_string(layout.bits_allocated) + " bits), found " + std::to_string(found) +
+           " before the end of the file at byte " + std::to_string(size);
+}
+}
+
+cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, size_t errlen) {
+    try {
+        cdcmtk_register_codecs();
+        std::string reason;
+        if (!looksLikeDICOM(path, reason)) { setError(err, errlen, reason); return nullptr; }
+        auto *file = new cdcmtk_file();
+        file->path = path;
+        OFCondition status = file->format.loadFile(OFFilename(path), EXS_Unknown, EGL_noChange,
+                                                   max_read_length == 0 ? DCM_MaxReadLength : max_read_length,
+                                                   ERM_autoDetect);
+        if (status.bad()) {
+            std::string truncated = describeTruncatedPixelData(path);
+            setError(err, errlen, truncated.empty() ? std::string("DCMTK cannot read the file: ") + status.text() : truncated);
+            delete file;
+            return nullptr;
+        }
+        DcmXfer xfer(file->format.getDataset()->getOriginalXfer());
+        file->transferSyntaxUID = xfer.getXferID();
+        return file;
+    } catch (const std::exception &e) {
+        setError(err, errlen, std::string("DCMTK failed: ") + e.what());
+    } catch (...) {
+        setError(err, errlen, "DCMTK failed with an unknown exception");
+    }
+    return nullptr;
+}
+
+void cdcmtk_close(cdcmtk_file *file) {
+    try { delete file; } catch (...) {}
+}
+
+const char *cdcmtk_transfer_syntax(const cdcmtk_file *file) {
+    return file == nullptr ? "" : file->transferSyntaxUID.c_str();
+}
+
+static DcmItem *container(cdcmtk_file *file, uint16_t group) {
+    if (group == 0x0002) return file->format.getMetaInfo();
+    return file->format.getDataset();
+}
+
+int cdcmtk_has(cdcmtk_file *file, uint16_t group, uint16_t element) {
+    try {
+        DcmItem *item = container(file, group);
+        return item != nullptr && item->tagExists(DcmTagKey(group, element)) ? 1 : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
+int cdcmtk_get_string(cdcmtk_file *file, uint16_t group, uint16_t element, char **out, char *err, size_t errlen) {
+    *out = nullptr;
+    try {
+        DcmItem *item = container(file, group);
+        DcmElement *found = nullptr;
+        if (item == nullptr || item->findAndGetElement(DcmTagKey(group, element), found).bad() || found == nullptr) return 0;
+        if (found->ident() == EVR_SQ || found->ident() == EVR_pixelSQ) return 0;
+        OFString value;
+        OFCondition status = found->getOFStringArray(value);
+        if (status.bad()) {
+            setError(err, errlen, std::string("cannot read attribute value: ") + status.text());
+            return -1;
+        }
+        if (value.empty()) return 0;
+        char *copy = static_cast<char *>(malloc(value.size() + 1));
+        if (copy == nullptr) { setError(err, errlen, "out of memory"); return -1; }
+        memcpy(copy, value.c_str(), value.size() + 1);
+        *out = copy;
+        return 1;
+    } catch (const std::exception &e) {
+        setError(err, errlen, std::string("DCMTK failed: ") + e.what());
+    } catch (...) {
+        setError(err, errlen, "DCMTK failed with an unknown exception");
+    }
+    return -1;
+}
