@@ -10,6 +10,9 @@ void cdcmtk_register_codecs(void) {
     std::call_once(once, [] {
         try {
             OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+            // Keep values as stored (no blank stripping, no removal of spaces inside UIDs): callers trim
+            // padding themselves, and de-identification must see what the file holds.
+            dcmEnableAutomaticInputDataCorrection.set(OFFalse);
             // Keep the codestream's colour space: YBR → RGB is done by the caller exactly as pydicom does.
             DJDecoderRegistration::registerCodecs(EDC_never, EUC_never);
             DJLSDecoderRegistration::registerCodecs();

@@ -7,6 +7,7 @@ namespace {
 struct Walk {
     cdcmtk_visitor visitor;
     void *context;
+    E_TransferSyntax xfer;
     bool stopped = false;
 };
 
@@ -51,7 +52,7 @@ void walkItem(DcmItem *item, const std::string &prefix, uint32_t depth, bool met
                 walkItem(sequence->getItem(n), path + "[" + std::to_string(n) + "].", depth + 1, meta, walk);
             continue;
         }
-        attribute.length = element->getLength();
+        attribute.length = element->getLength(walk.xfer);
         if (!(isBulkBinary(element->ident()) && attribute.length > 1024) && element->ident() != EVR_pixelSQ)
             element->getOFStringArray(value);
         attribute.value = value.c_str();
@@ -62,7 +63,7 @@ void walkItem(DcmItem *item, const std::string &prefix, uint32_t depth, bool met
 
 int cdcmtk_walk(cdcmtk_file *file, cdcmtk_visitor visitor, void *context, char *err, size_t errlen) {
     try {
-        Walk walk{visitor, context};
+        Walk walk{visitor, context, file->format.getDataset()->getOriginalXfer()};
         if (DcmMetaInfo *meta = file->format.getMetaInfo()) walkItem(meta, "", 0, true, walk);
         if (!walk.stopped) walkItem(file->format.getDataset(), "", 0, false, walk);
         return walk.stopped ? 1 : 0;

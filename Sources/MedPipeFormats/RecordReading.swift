@@ -7,6 +7,7 @@ public enum RecordReading {
         let kind = try FormatKind.detect(path)
         switch kind {
         case .dicom: return [try DICOMFileReader().read(path)]
+        case .dicomSeries: return try DICOMSeriesReader().read(path)
         default:
             throw MedPipeError.unsupported(path, "\(kind.rawValue) reader is not built yet")
         }

@@ -18,7 +18,8 @@ extern "C" {
 #endif
 
 /* Registers DCMTK's JPEG, JPEG-LS and RLE decoders and silences DCMTK's logger, once per process
- * (thread-safe). JPEG decoding keeps the codestream's colour space (YBR stays YBR). */
+ * (thread-safe). JPEG decoding keeps the codestream's colour space (YBR stays YBR). DCMTK's automatic
+ * input correction is turned off: values come back as stored, padding included. */
 void cdcmtk_register_codecs(void);
 
 /* An opened DICOM file (meta header and dataset). */
@@ -37,7 +38,8 @@ void cdcmtk_close(cdcmtk_file *file);
 const char *cdcmtk_transfer_syntax(const cdcmtk_file *file);
 
 /* The string value of a top-level attribute of the dataset (or of the meta header for group
- * 0x0002), all values joined by '\\', as DCMTK renders it (numbers as text for binary VRs).
+ * 0x0002), all values joined by '\\', as DCMTK renders it (numbers as text for binary VRs),
+ * padding not removed.
  * Returns 1 and a malloc'ed string in *out (free it with cdcmtk_free), 0 when the attribute is
  * absent or empty, -1 on error. */
 int cdcmtk_get_string(cdcmtk_file *file, uint16_t group, uint16_t element, char **out,

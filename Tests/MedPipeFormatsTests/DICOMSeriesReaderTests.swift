@@ -1,0 +1,56 @@
+import Testing
+import MedPipeCore
+import TestSupport
+@testable import MedPipeFormats
+
+@Suite(.enabled(if: SharedData.isAvailable)) struct DICOMSeriesReaderTests {
+    private func check(_ record: Record, against expected: DICOMReference.Series) {
+        #expect(record.format == "dicom-series")
+        #expect(record.tensor.shape == expected.shape)
+        #expect(record.tensor.dtype.rawValue == expected.dtype)
+        #expect(byteChecksum(record.tensor.bytes) == expected.checksum)
+        let values = record.tensor.doubleValues()
+        #expect(values.reduce(0, +) == expected.sum)
+        for pair in expected.values { #expect(values[Int(pair[0])] == pair[1]) }
+        #expect(record.metadata["SliceCount"] == .int(expected.slices))
+        guard case .spatial(let spacing, let affine)? = record.geometry else {
+            Issue.record("no spatial geometry")
+            return
+        }
+        #expect(maxDifference(affine.matrix, expected.affine) < 1e-6)
+        #expect(abs(spacing[2] - expected.sliceSpacing) < 1e-9)
+    }
+
+    @Test func mrSeriesMatchesPydicomStack() throws {
+        let expected = DICOMReference.shared.series["mr_series"]!
+        let records = try DICOMSeriesReader().read(SharedData.path(expected.directory))
+        try #require(records.count == 1)
+        check(records[0], against: expected)
+        #expect(records[0].metadata["SeriesInstanceUID"] == .string(expected.SeriesInstanceUID))
+        #expect(records[0].warnings.isEmpty)
+        #expect(records[0].tensor.shape == [196, 256, 256] && records[0].tensor.dtype == .int16)
+    }
+
+    @Test func dwvSubsetSplitsIntoSeries() throws {
+        let records = try RecordReading.read(SharedData.path("dicom/dwv_subset"))
+        let bbmri = DICOMReference.shared.series["dwv_bbmri"]!
+        let ct = DICOMReference.shared.series["dwv_ct_j2k"]!
+        let oblique = try #require(records.first { $0.metadata["SeriesInstanceUID"] == .string(bbmri.SeriesInstanceUID) })
+        check(oblique, against: bbmri)
+        let j2k = try #require(records.first { $0.metadata["SeriesInstanceUID"] == .string(ct.SeriesInstanceUID) })
+        check(j2k, against: ct)
+        #expect(j2k.tensor.dtype == .float64)
+        let multiframe = try #require(records.first { $0.source.hasSuffix("multiframe-test1.dcm") })
+        #expect(multiframe.tensor.shape == [16, 256, 256])
+        // readme.md is skipped with a warning, never an error.
+        #expect(oblique.warnings.contains { $0.contains("readme.md") && $0.contains("not a DICOM file") })
+        #expect(records.count == 5)
+    }
+
+    @Test func emptyOrNonDICOMDirectoryIsAnError() throws {
+        let error = try #require(throws: MedPipeError.self) {
+            try DICOMSeriesReader().read(SharedData.path("nifti/nibabel_repo_docs"))
+        }
+        #expect(error.message.contains("no readable DICOM image"))
+    }
+}
