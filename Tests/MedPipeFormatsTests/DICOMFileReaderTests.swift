@@ -101,6 +101,21 @@ private func numbers(_ value: MetadataValue?) -> [Double]? {
         #expect(missing.kind == .io)
     }
 
+    /// A bare dataset (no preamble, no "DICM", no meta header), cut at test time from a real file.
+    @Test func fileWithoutMetaHeaderIsRead() throws {
+        let original = SharedData.path("dicom/pydicom_subset/MR_small_implicit.dcm")
+        let bytes = try FileBytes.read(original)
+        // (0002,0000) UL group length sits right after "DICM": tag 4 + VR 2 + length 2, value at 140.
+        let groupLength = Int(bytes[140]) | Int(bytes[141]) << 8 | Int(bytes[142]) << 16 | Int(bytes[143]) << 24
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("medpipe-nometa-\(UUID().uuidString).dcm").path
+        try Data(bytes[(144 + groupLength)...]).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bare = try DICOMFileReader().read(path)
+        let full = try DICOMFileReader().read(original)
+        #expect(bare.tensor == full.tensor)
+        #expect(bare.metadata["SOPInstanceUID"] == full.metadata["SOPInstanceUID"])
+    }
+
     @Test func multiFrameFileHasAFrameAxis() throws {
         let record = try DICOMFileReader().read(SharedData.path("dicom/dwv_subset/multiframe-test1.dcm"))
         #expect(record.tensor.shape == [16, 256, 256])

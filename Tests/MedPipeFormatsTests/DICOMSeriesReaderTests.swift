@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import MedPipeCore
 import TestSupport
@@ -45,6 +46,53 @@ import TestSupport
         // readme.md is skipped with a warning, never an error.
         #expect(oblique.warnings.contains { $0.contains("readme.md") && $0.contains("not a DICOM file") })
         #expect(records.count == 5)
+    }
+
+    /// A scratch directory of symbolic links to real series files (nothing is copied).
+    private func linkDirectory(_ names: [String], as linkNames: [String]? = nil) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medpipe-dicom-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (index, name) in names.enumerated() {
+            try FileManager.default.createSymbolicLink(atPath: directory + "/" + (linkNames?[index] ?? name),
+                                                       withDestinationPath: SharedData.path("dicom/mr_series/In/" + name))
+        }
+        return directory
+    }
+
+    @Test func missingSliceGivesNonUniformSpacingWarning() throws {
+        let directory = try linkDirectory(["00010.dcm", "00011.dcm", "00012.dcm", "00014.dcm", "00015.dcm"])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let record = try #require(try DICOMSeriesReader().read(directory).first)
+        #expect(record.tensor.shape == [5, 256, 256])
+        let warning = try #require(record.warnings.first { $0.contains("non-uniform slice spacing") })
+        #expect(warning.contains("1.2 to 2.4 mm"))
+        // Median gap 1.2 mm, and the affine's slice column has that length too.
+        guard case .spatial(let spacing, let affine)? = record.geometry else { Issue.record("no geometry"); return }
+        #expect(abs(spacing[2] - 1.2) < 1e-9)
+        #expect(abs(affine.voxelSizes[2] - 1.2) < 1e-6)
+    }
+
+    @Test func duplicatePositionsAreReported() throws {
+        let directory = try linkDirectory(["00020.dcm", "00021.dcm", "00021.dcm"], as: ["a.dcm", "b.dcm", "c.dcm"])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let record = try #require(try DICOMSeriesReader().read(directory).first)
+        #expect(record.tensor.shape == [3, 256, 256])
+        #expect(record.warnings.contains { $0.contains("1 duplicate slice position") })
+    }
+
+    /// Sorting follows the position along the normal, not file names or InstanceNumber order of listing.
+    @Test func sortingIgnoresFileNames() throws {
+        let names = ["00030.dcm", "00031.dcm", "00032.dcm"]
+        let reversed = try linkDirectory(names, as: ["c.dcm", "b.dcm", "a.dcm"])
+        let ordered = try linkDirectory(names)
+        defer {
+            try? FileManager.default.removeItem(atPath: reversed)
+            try? FileManager.default.removeItem(atPath: ordered)
+        }
+        let a = try #require(try DICOMSeriesReader().read(reversed).first)
+        let b = try #require(try DICOMSeriesReader().read(ordered).first)
+        #expect(a.tensor == b.tensor)
+        #expect(a.geometry == b.geometry)
     }
 
     @Test func emptyOrNonDICOMDirectoryIsAnError() throws {

@@ -6,7 +6,8 @@ Per file: `apply_modality_lut(ds.pixel_array, ds)` — shape, dtype, a byte chec
 bytes, sum/min/max and values at fixed flat indices — plus the attributes the reader keeps.
 Per series: the files of one SeriesInstanceUID read with pydicom, sorted by ImagePositionPatient
 projected on the slice normal, each slice passed through apply_modality_lut, stacked; the affine is
-built from the first IPP, IOP, PixelSpacing and the mean step between first and last slice, LPS→RAS.
+built from the first IPP, IOP, PixelSpacing and the step (last − first IPP) scaled to the median gap
+along the normal, LPS→RAS.
 
 Usage: python3 tools/reference/dicom.py [DATA_ROOT]   (default ../shared/data)
 """
@@ -139,7 +140,8 @@ def series_entry(rel_dir, series_uid=None):
     volume = np.stack(slices)
     positions = np.array([[float(v) for v in d.ImagePositionPatient] for d in datasets])
     gaps = np.diff(positions @ normal)
-    step = (positions[-1] - positions[0]) / (len(datasets) - 1)
+    span = positions[-1] - positions[0]
+    step = span * np.median(gaps) / np.dot(span, normal)
     spacing = [float(v) for v in datasets[0].PixelSpacing]
     entry = {"directory": rel_dir, "SeriesInstanceUID": datasets[0].SeriesInstanceUID, "slices": len(datasets),
              "first": os.path.basename(datasets[0].filename), "last": os.path.basename(datasets[-1].filename),

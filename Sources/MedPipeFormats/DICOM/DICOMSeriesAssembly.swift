@@ -103,7 +103,7 @@ struct DICOMSeriesAssembly {
     }
 
     /// Orders slices along the normal (or by InstanceNumber without geometry) and measures the spacing:
-    /// returns the ordered slices, the mean step vector between first and last position, and the median spacing.
+    /// returns the ordered slices, the step vector between neighbouring slices, and the median spacing.
     private func sortAndMeasure(_ warnings: inout [String]) -> ([DICOMSlice], [Double]?, Double?) {
         guard let orientation = slices[0].header.imageOrientation,
               slices.allSatisfy({ $0.header.imagePosition != nil && $0.header.imageOrientation != nil }) else {
@@ -130,9 +130,13 @@ struct DICOMSeriesAssembly {
             warnings.append("non-uniform slice spacing: gaps from \(Self.millimetres(smallest)) to \(Self.millimetres(largest)) mm " +
                             "(median \(Self.millimetres(median)) mm, largest deviation \(Self.millimetres(max(largest - median, median - smallest))) mm)")
         }
+        // The step runs from the first to the last position (which keeps a gantry tilt) and is scaled so
+        // that its component along the normal is the median gap: (last − first) / (n − 1) for a uniform series.
         let firstPosition = ordered.first!.header.imagePosition!, lastPosition = ordered.last!.header.imagePosition!
-        let step = (0..<3).map { (lastPosition[$0] - firstPosition[$0]) / Double(ordered.count - 1) }
-        return (ordered, step, median)
+        let span = (0..<3).map { lastPosition[$0] - firstPosition[$0] }
+        let along = DICOMGeometry.dot(span, normal)
+        guard along > 1e-6 else { return (ordered, nil, median) }
+        return (ordered, span.map { $0 * median / along }, median)
     }
 
     private static func millimetres(_ value: Double) -> String { String(format: "%.4g", value) }
