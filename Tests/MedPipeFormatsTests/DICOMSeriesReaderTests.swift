@@ -95,6 +95,21 @@ import TestSupport
         #expect(a.geometry == b.geometry)
     }
 
+    /// pydicom_subset mixes series, layouts, encodings of one MR image and a truncated file: every readable
+    /// series comes back, the truncated file is a warning, and the six lossless encodings of MR_small stack
+    /// into six identical slices at one position.
+    @Test func mixedDirectoryReadsWhatItCan() throws {
+        let records = try DICOMSeriesReader().read(SharedData.path("dicom/pydicom_subset"))
+        #expect(records.allSatisfy { $0.warnings.contains { $0.contains("MR_truncated.dcm") && $0.contains("truncated pixel data") } })
+        let mr = try #require(records.first { $0.tensor.shape == [6, 64, 64] })
+        #expect(mr.warnings.contains { $0.contains("5 duplicate slice position") })
+        let slices = mr.tensor.values(as: Int16.self)
+        for k in 1..<6 { #expect(Array(slices[(k * 4096)..<((k + 1) * 4096)]) == Array(slices[0..<4096]), "slice \(k)") }
+        let single = try DICOMFileReader().read(SharedData.path("dicom/pydicom_subset/MR_small.dcm"))
+        #expect(Array(slices[0..<4096]) == single.tensor.values(as: Int16.self))
+        #expect(records.contains { $0.source.hasSuffix("JPEG2000.dcm") } && records.contains { $0.source.hasSuffix("JPEG-lossy.dcm") })
+    }
+
     @Test func emptyOrNonDICOMDirectoryIsAnError() throws {
         let error = try #require(throws: MedPipeError.self) {
             try DICOMSeriesReader().read(SharedData.path("nifti/nibabel_repo_docs"))

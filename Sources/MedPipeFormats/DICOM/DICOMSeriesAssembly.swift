@@ -19,24 +19,35 @@ struct DICOMSeriesAssembly {
                               patientKey: slice.header.patientID, warnings: slice.header.warnings + (warning.map { [$0] } ?? []))
             }
         }
-        // Split by image size: slices of another size cannot be stacked with the first ones.
-        var bySize: [[Int]: [DICOMSlice]] = [:]
-        var sizes: [[Int]] = []
+        // Split by pixel layout: slices of another size or sample type cannot be stacked with the first ones.
+        var byLayout: [[Int]: [DICOMSlice]] = [:]
+        var layouts: [[Int]] = []
         for slice in slices {
-            let size = [slice.header.rows ?? 0, slice.header.columns ?? 0]
-            if bySize[size] == nil { sizes.append(size) }
-            bySize[size, default: []].append(slice)
+            let layout = Self.layoutKey(slice.header)
+            if byLayout[layout] == nil { layouts.append(layout) }
+            byLayout[layout, default: []].append(slice)
         }
-        if sizes.count > 1 {
-            return try sizes.flatMap { size in
-                try DICOMSeriesAssembly(directory: directory, slices: bySize[size]!).records().map { record in
+        if layouts.count > 1 {
+            let described = layouts.map { "\($0[0])x\($0[1]) \($0[2])-bit" + ($0[3] == 1 ? " signed" : "") + ($0[4] > 1 ? " colour" : "") }
+            return try layouts.flatMap { layout in
+                try DICOMSeriesAssembly(directory: directory, slices: byLayout[layout]!).records().map { record in
                     var record = record
-                    record.warnings.append("series \(first.seriesInstanceUID ?? "?") mixes image sizes \(sizes.map { "\($0[0])x\($0[1])" }.joined(separator: ", ")): split into one volume per size")
+                    record.warnings.append("series \(first.seriesInstanceUID ?? "?") mixes pixel layouts (\(described.joined(separator: ", "))): one volume per layout")
                     return record
                 }
             }
         }
         return [try volume()]
+    }
+
+    /// Rows, columns, BitsAllocated, PixelRepresentation and SamplesPerPixel: what must agree to stack slices.
+    private static func layoutKey(_ header: DICOMHeader) -> [Int] {
+        func int(_ key: String, _ fallback: Int) -> Int {
+            if case .int(let value)? = header.metadata[key] { return value }
+            return fallback
+        }
+        return [header.rows ?? 0, header.columns ?? 0, int("BitsAllocated", 0), int("PixelRepresentation", 0),
+                int("SamplesPerPixel", 1)]
     }
 
     private func volume() throws -> Record {

@@ -12,8 +12,8 @@ public struct DICOMSeriesReader: Sendable {
     public init() {}
 
     /// Reads every series below `directory`.
-    /// - Throws: ``MedPipeError`` when the directory holds no readable DICOM image, or a slice of a series
-    ///   cannot be decoded (naming that file).
+    /// - Throws: ``MedPipeError`` when the directory holds no readable DICOM image, or no series can be
+    ///   assembled (naming the file at fault). A series that fails while others succeed becomes a warning.
     public func read(_ directory: String) throws -> [Record] {
         let paths = try Self.files(below: directory)
         var skipped: [String] = []
@@ -39,12 +39,19 @@ public struct DICOMSeriesReader: Sendable {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(slice)
         }
+        // A series that cannot be assembled is reported on the others; the read fails only when none can.
         var records: [Record] = []
+        var firstFailure: Error?
         for key in order {
-            var series = try DICOMSeriesAssembly(directory: directory, slices: groups[key]!).records()
-            if !skipped.isEmpty { for i in series.indices { series[i].warnings += skipped } }
-            records += series
+            do {
+                records += try DICOMSeriesAssembly(directory: directory, slices: groups[key]!).records()
+            } catch {
+                firstFailure = firstFailure ?? error
+                skipped.append("series \(key.isEmpty ? "without SeriesInstanceUID" : key) not read: \(error)")
+            }
         }
+        if records.isEmpty, let firstFailure { throw firstFailure }
+        if !skipped.isEmpty { for i in records.indices { records[i].warnings += skipped } }
         return records
     }
 
