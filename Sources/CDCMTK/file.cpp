@@ -45,6 +45,9 @@ std::string describeTruncatedPixelData(const char *path) {
     const uint64_t expected = cdcmtk::expectedBytes(layout);
     if (size < 0 || uint64_t(size) < valueStart || expected == 0) return "";
     const uint64_t found = uint64_t(size) - valueStart;
+    if (DcmXfer(format.getDataset()->getOriginalXfer()).isEncapsulated())
+        return "truncated pixel data (7FE0,0010): the file ends " + std::to_string(found) +
+               " bytes into the compressed fragments, before the sequence delimiter";
     if (found >= expected) return "";
     return "truncated pixel data (7FE0,0010): expected " + std::to_string(expected) + " bytes (" +
            std::to_string(layout.frames) + " frame(s) of " + std::to_string(layout.rows) + " x " +
@@ -66,7 +69,10 @@ cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, 
                                                    ERM_autoDetect);
         if (status.bad()) {
             std::string truncated = describeTruncatedPixelData(path);
-            setError(err, errlen, truncated.empty() ? std::string("DCMTK cannot read the file: ") + status.text() : truncated);
+            if (truncated.empty())
+                truncated = std::string(status == EC_StreamNotifyClient ? "truncated or corrupt file: " : "DCMTK cannot read the file: ") +
+                            status.text();
+            setError(err, errlen, truncated);
             delete file;
             return nullptr;
         }

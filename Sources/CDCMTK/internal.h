@@ -33,10 +33,10 @@ struct J2KFrameInfo {
     uint32_t width = 0, height = 0, components = 0, precision = 0, isSigned = 0;
 };
 
-/* Decodes one J2K codestream or JP2 file held in memory into `out` (exactly
- * rows × columns × samples × bytesPerSample bytes), checking its size against the expected layout.
+/* Decodes one J2K codestream or JP2 file held in memory and, once its size matches the expected
+ * layout, grows `buffer` by rows × columns × samples × bytesPerSample bytes holding the frame.
  * Returns an empty string on success, otherwise the reason. */
 std::string decodeJ2KFrame(const uint8_t *data, size_t size, uint32_t rows, uint32_t columns,
-                           uint32_t samples, uint32_t bytesPerSample, uint8_t *out, J2KFrameInfo &info);
+                           uint32_t samples, uint32_t bytesPerSample, std::vector<uint8_t> &buffer, J2KFrameInfo &info);
 }
 #endif

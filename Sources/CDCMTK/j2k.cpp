@@ -55,7 +55,7 @@ struct ImageDeleter { void operator()(opj_image_t *i) const { opj_image_destroy(
 
 namespace cdcmtk {
 std::string decodeJ2KFrame(const uint8_t *data, size_t size, uint32_t rows, uint32_t columns, uint32_t samples,
-                           uint32_t bytesPerSample, uint8_t *out, J2KFrameInfo &info) {
+                           uint32_t bytesPerSample, std::vector<uint8_t> &buffer, J2KFrameInfo &info) {
     static const uint8_t jp2Signature[8] = {0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20};
     if (size < 4) return "codestream of " + std::to_string(size) + " bytes is too short";
     bool jp2 = size >= 8 && memcmp(data, jp2Signature, 8) == 0;
@@ -104,6 +104,9 @@ std::string decodeJ2KFrame(const uint8_t *data, size_t size, uint32_t rows, uint
     info.isSigned = image->comps[0].sgnd;
 
     const size_t pixels = size_t(rows) * columns;
+    const size_t start = buffer.size();
+    buffer.resize(start + pixels * samples * bytesPerSample);
+    uint8_t *out = buffer.data() + start;
     for (uint32_t c = 0; c < samples; ++c) {
         const OPJ_INT32 *src = image->comps[c].data;
         switch (bytesPerSample) {

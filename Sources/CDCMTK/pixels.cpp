@@ -131,12 +131,13 @@ const uint8_t *decodeJ2K(cdcmtk_file *file, DcmDataset *ds, E_TransferSyntax xfe
     auto frames = collectFrames(seq, layout->frames);
     uint32_t bytesPerSample = layout->bits_allocated / 8;
     size_t frameBytes = size_t(layout->rows) * layout->columns * layout->samples_per_pixel * bytesPerSample;
-    file->decodedPixels.assign(frameBytes * layout->frames, 0);
+    // Grown frame by frame, after each codestream confirmed the size: a corrupt header cannot make us
+    // allocate more than the codestreams really hold.
+    file->decodedPixels.clear();
     for (size_t f = 0; f < frames.size(); ++f) {
         cdcmtk::J2KFrameInfo info;
         std::string problem = cdcmtk::decodeJ2KFrame(frames[f].data(), frames[f].size(), layout->rows, layout->columns,
-                                                     layout->samples_per_pixel, bytesPerSample,
-                                                     file->decodedPixels.data() + f * frameBytes, info);
+                                                     layout->samples_per_pixel, bytesPerSample, file->decodedPixels, info);
         if (!problem.empty()) throw Failure{"JPEG 2000 frame " + std::to_string(f) + ": " + problem};
         if (f == 0) {
             layout->j2k_signed = info.isSigned;
@@ -149,6 +150,7 @@ const uint8_t *decodeJ2K(cdcmtk_file *file, DcmDataset *ds, E_TransferSyntax xfe
         }
     }
     layout->planar_configuration = 0;
+    if (file->decodedPixels.size() != frameBytes * layout->frames) throw Failure{"decoded JPEG 2000 frames do not fill the image"};
     return file->decodedPixels.data();
 }
 }
@@ -174,6 +176,23 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
             const uint8_t *bytes = decodeJ2K(file, ds, original, layout);
             *length = expected;
             return bytes;
+        }
+        if (xfer.isEncapsulated()) {
+            // DCMTK's decoders allocate what the header asks for: refuse sizes the compressed data cannot hold.
+            DcmElement *encapsulated = nullptr;
+            ds->findAndGetElement(DCM_PixelData, encapsulated);
+            uint64_t compressed = 0;
+            DcmPixelSequence *seq = nullptr;
+            if (encapsulated != nullptr &&
+                OFstatic_cast(DcmPixelData *, encapsulated)->getEncapsulatedRepresentation(original, nullptr, seq).good() &&
+                seq != nullptr)
+                for (unsigned long i = 0; i < seq->card(); ++i) {
+                    DcmPixelItem *item = nullptr;
+                    if (seq->getItem(item, i).good() && item != nullptr) compressed += item->getLength();
+                }
+            if (expected > 4096 * compressed + (64u << 20))
+                throw Failure{"implausible image size: the header asks for " + std::to_string(expected) +
+                              " decoded bytes from " + std::to_string(compressed) + " bytes of compressed data"};
         }
         if (xfer.isEncapsulated() || xfer.getByteOrder() != EBO_LittleEndian) {
             layout->was_compressed = xfer.isEncapsulated() ? 1 : 0;
