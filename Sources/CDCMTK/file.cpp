@@ -2,6 +2,8 @@
 #include "dcmtk/dcmdata/dcistrmf.h"
 #include <cstdio>
 #include <cstring>
+#include <new>
+#include <stdexcept>
 
 using cdcmtk::setError;
 
@@ -95,43 +97,35 @@ const char *cdcmtk_transfer_syntax(const cdcmtk_file *file) {
     return file == nullptr ? "" : file->transferSyntaxUID.c_str();
 }
 
-static DcmItem *container(cdcmtk_file *file, uint16_t group) {
-    if (group == 0x0002) return file->format.getMetaInfo();
-    return file->format.getDataset();
-}
-
-int cdcmtk_has(cdcmtk_file *file, uint16_t group, uint16_t element) {
+int cdcmtk_get_strings(cdcmtk_file *file, const uint32_t *tags, size_t count, char **values, char *err, size_t errlen) {
+    for (size_t i = 0; i < count; ++i) values[i] = nullptr;
     try {
-        DcmItem *item = container(file, group);
-        return item != nullptr && item->tagExists(DcmTagKey(group, element)) ? 1 : 0;
-    } catch (...) {
-        return 0;
-    }
-}
-
-int cdcmtk_get_string(cdcmtk_file *file, uint16_t group, uint16_t element, char **out, char *err, size_t errlen) {
-    *out = nullptr;
-    try {
-        DcmItem *item = container(file, group);
-        DcmElement *found = nullptr;
-        if (item == nullptr || item->findAndGetElement(DcmTagKey(group, element), found).bad() || found == nullptr) return 0;
-        if (found->ident() == EVR_SQ || found->ident() == EVR_pixelSQ) return 0;
-        OFString value;
-        OFCondition status = found->getOFStringArray(value);
-        if (status.bad()) {
-            setError(err, errlen, std::string("cannot read attribute value: ") + status.text());
-            return -1;
+        DcmItem *containers[2] = {file->format.getMetaInfo(), file->format.getDataset()};
+        for (DcmItem *item : containers) {
+            if (item == nullptr) continue;
+            // nextInContainer walks the element list once (getElement(i) would restart from the head each time).
+            for (DcmObject *object = item->nextInContainer(nullptr); object != nullptr; object = item->nextInContainer(object)) {
+                const DcmTag &tag = object->getTag();
+                const uint32_t key = uint32_t(tag.getGroup()) << 16 | tag.getElement();
+                for (size_t i = 0; i < count; ++i) {
+                    if (tags[i] != key || values[i] != nullptr) continue;
+                    OFString value;
+                    if (object->ident() != EVR_SQ && object->ident() != EVR_pixelSQ) {
+                        OFCondition status = OFstatic_cast(DcmElement *, object)->getOFStringArray(value);
+                        if (status.bad()) throw std::runtime_error(std::string("cannot read attribute value: ") + status.text());
+                    }
+                    values[i] = static_cast<char *>(malloc(value.size() + 1));
+                    if (values[i] == nullptr) throw std::bad_alloc();
+                    memcpy(values[i], value.c_str(), value.size() + 1);
+                }
+            }
         }
-        if (value.empty()) return 0;
-        char *copy = static_cast<char *>(malloc(value.size() + 1));
-        if (copy == nullptr) { setError(err, errlen, "out of memory"); return -1; }
-        memcpy(copy, value.c_str(), value.size() + 1);
-        *out = copy;
-        return 1;
+        return 0;
     } catch (const std::exception &e) {
         setError(err, errlen, std::string("DCMTK failed: ") + e.what());
     } catch (...) {
         setError(err, errlen, "DCMTK failed with an unknown exception");
     }
+    for (size_t i = 0; i < count; ++i) { free(values[i]); values[i] = nullptr; }
     return -1;
 }

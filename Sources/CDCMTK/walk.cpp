@@ -28,9 +28,9 @@ bool isBulkBinary(DcmEVR vr) {
 }
 
 void walkItem(DcmItem *item, const std::string &prefix, uint32_t depth, bool meta, Walk &walk) {
-    for (unsigned long i = 0; i < item->card() && !walk.stopped; ++i) {
-        DcmElement *element = item->getElement(i);
-        if (element == nullptr) continue;
+    for (DcmObject *object = item->nextInContainer(nullptr); object != nullptr && !walk.stopped;
+         object = item->nextInContainer(object)) {
+        auto *element = OFstatic_cast(DcmElement *, object);
         DcmTag tag = element->getTag();
         std::string path = prefix + tagText(tag);
         DcmVR vr(element->ident());
@@ -48,8 +48,10 @@ void walkItem(DcmItem *item, const std::string &prefix, uint32_t depth, bool met
             attribute.length = static_cast<uint32_t>(sequence->card());
             attribute.value = "";
             if (walk.visitor(&attribute, walk.context) != 0) { walk.stopped = true; return; }
-            for (unsigned long n = 0; n < sequence->card() && !walk.stopped; ++n)
-                walkItem(sequence->getItem(n), path + "[" + std::to_string(n) + "].", depth + 1, meta, walk);
+            unsigned long n = 0;
+            for (DcmObject *child = sequence->nextInContainer(nullptr); child != nullptr && !walk.stopped;
+                 child = sequence->nextInContainer(child), ++n)
+                walkItem(OFstatic_cast(DcmItem *, child), path + "[" + std::to_string(n) + "].", depth + 1, meta, walk);
             continue;
         }
         attribute.length = element->getLength(walk.xfer);

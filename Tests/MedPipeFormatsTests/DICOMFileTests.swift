@@ -32,7 +32,9 @@ import TestSupport
         #expect(try file.int(.rows) == 128)
         #expect(try file.doubles(.pixelSpacing)?.count == 2)
         #expect(try file.string(DICOMTag(0x0009, 0x9999)) == nil)
-        #expect(file.has(.rescaleSlope))
+        #expect(try file.has(.rescaleSlope))
+        let values = try file.values([.rows, .columns, .modality, DICOMTag(0x0009, 0x9999)])
+        #expect(try values.int(.columns) == 128 && values.string(.modality) == "CT" && !values.has(DICOMTag(0x0009, 0x9999)))
         #expect(file.transferSyntaxUID == "1.2.840.10008.1.2.1")
     }
 }

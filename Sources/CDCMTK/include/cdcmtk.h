@@ -37,16 +37,14 @@ void cdcmtk_close(cdcmtk_file *file);
  * The pointer lives as long as the handle. */
 const char *cdcmtk_transfer_syntax(const cdcmtk_file *file);
 
-/* The string value of a top-level attribute of the dataset (or of the meta header for group
- * 0x0002), all values joined by '\\', as DCMTK renders it (numbers as text for binary VRs),
- * padding not removed.
- * Returns 1 and a malloc'ed string in *out (free it with cdcmtk_free), 0 when the attribute is
- * absent or empty, -1 on error. */
-int cdcmtk_get_string(cdcmtk_file *file, uint16_t group, uint16_t element, char **out,
-                      char *err, size_t errlen);
-
-/* True (1) when the top-level attribute exists (even empty), else 0. */
-int cdcmtk_has(cdcmtk_file *file, uint16_t group, uint16_t element);
+/* Top-level attributes of the meta header (group 0002) and the dataset, fetched in one pass.
+ * `tags` holds `count` tags as (group << 16 | element); values[i] receives a malloc'ed string
+ * (free each with cdcmtk_free): the values joined by '\\' as DCMTK renders them (numbers as text
+ * for binary VRs), padding not removed; an empty string for a present but empty attribute or a
+ * sequence; NULL when the attribute is absent. Returns 0, or -1 on error
+ * (then every values[i] is NULL). */
+int cdcmtk_get_strings(cdcmtk_file *file, const uint32_t *tags, size_t count, char **values,
+                       char *err, size_t errlen);
 
 /* Frees memory returned by this API. */
 void cdcmtk_free(void *pointer);

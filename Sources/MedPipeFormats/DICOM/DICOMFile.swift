@@ -28,50 +28,35 @@ public final class DICOMFile: @unchecked Sendable {
     /// The transfer syntax UID the dataset was encoded in.
     public var transferSyntaxUID: String { String(cString: cdcmtk_transfer_syntax(handle)) }
 
+    /// Fetches several top-level attributes in one pass over the meta header and dataset.
+    public func values(_ tags: [DICOMTag]) throws -> DICOMValues {
+        var keys = tags.map { UInt32($0.group) << 16 | UInt32($0.element) }
+        var out = [UnsafeMutablePointer<CChar>?](repeating: nil, count: tags.count)
+        var error = [CChar](repeating: 0, count: 256)
+        guard cdcmtk_get_strings(handle, &keys, keys.count, &out, &error, error.count) == 0 else {
+            throw MedPipeError.malformed(path, errorText(error))
+        }
+        var raw: [DICOMTag: String] = [:]
+        for (tag, pointer) in zip(tags, out) {
+            guard let pointer else { continue }
+            raw[tag] = String(cString: pointer)
+            cdcmtk_free(pointer)
+        }
+        return DICOMValues(path: path, raw: raw)
+    }
+
     /// True when the top-level attribute is present (even with an empty value).
-    public func has(_ tag: DICOMTag) -> Bool { cdcmtk_has(handle, tag.group, tag.element) == 1 }
+    public func has(_ tag: DICOMTag) throws -> Bool { try values([tag]).has(tag) }
 
     /// The value of a top-level attribute as text with surrounding spaces and NULs removed
     /// (multiple values joined by `\`), or nil when absent or empty.
-    public func string(_ tag: DICOMTag) throws -> String? {
-        var out: UnsafeMutablePointer<CChar>?
-        var error = [CChar](repeating: 0, count: 256)
-        let status = cdcmtk_get_string(handle, tag.group, tag.element, &out, &error, error.count)
-        if status < 0 { throw MedPipeError.malformed(path, "attribute \(tag): \(errorText(error))") }
-        guard status == 1, let out else { return nil }
-        defer { cdcmtk_free(out) }
-        let text = String(cString: out).trimmingDICOMPadding()
-        return text.isEmpty ? nil : text
-    }
-
-    /// The values of a multi-valued attribute, each trimmed.
-    public func strings(_ tag: DICOMTag) throws -> [String]? {
-        try string(tag)?.split(separator: "\\", omittingEmptySubsequences: false).map { String($0).trimmingDICOMPadding() }
-    }
+    public func string(_ tag: DICOMTag) throws -> String? { try values([tag]).string(tag) }
 
     /// The numeric values of a DS, IS or binary numeric attribute, parsed as Python parses them.
-    /// - Throws: `.malformed` naming the attribute when a value is not a number.
-    public func doubles(_ tag: DICOMTag) throws -> [Double]? {
-        guard let values = try strings(tag) else { return nil }
-        return try values.map { text in
-            guard let value = Double(text) else {
-                throw MedPipeError.malformed(path, "attribute \(tag) holds '\(text)', expected a number")
-            }
-            return value
-        }
-    }
-
-    /// The first numeric value of an attribute.
-    public func double(_ tag: DICOMTag) throws -> Double? { try doubles(tag)?.first }
+    public func doubles(_ tag: DICOMTag) throws -> [Double]? { try values([tag]).doubles(tag) }
 
     /// The first value of an integer attribute (IS, US, SS, ...).
-    public func int(_ tag: DICOMTag) throws -> Int? {
-        guard let text = try strings(tag)?.first else { return nil }
-        guard let value = Int(text) ?? Double(text).flatMap({ $0.rounded() == $0 ? Int(exactly: $0) : nil }) else {
-            throw MedPipeError.malformed(path, "attribute \(tag) holds '\(text)', expected an integer")
-        }
-        return value
-    }
+    public func int(_ tag: DICOMTag) throws -> Int? { try values([tag]).int(tag) }
 
     /// Every attribute of the meta header and the dataset, depth first through sequences.
     public func attributes() throws -> [DICOMAttribute] {
@@ -105,16 +90,6 @@ public final class DICOMFile: @unchecked Sendable {
             throw MedPipeError.malformed(path, message)
         }
         return try body(layout, UnsafeRawBufferPointer(start: bytes, count: length))
-    }
-}
-
-extension String {
-    /// The string without leading/trailing spaces and trailing NULs (DICOM value padding).
-    func trimmingDICOMPadding() -> String {
-        var scalars = Substring(self)
-        while let last = scalars.last, last == " " || last == "\0" { scalars = scalars.dropLast() }
-        while let first = scalars.first, first == " " { scalars = scalars.dropFirst() }
-        return String(scalars)
     }
 }
 

@@ -23,7 +23,17 @@ struct DICOMHeader: Sendable {
     var metadata: [String: MetadataValue]
     var warnings: [String]
 
-    init(_ file: DICOMFile) throws {
+    /// Every attribute the header reads, fetched from the file in one pass.
+    static let tags: [DICOMTag] = [
+        .transferSyntaxUID, .modality, .sopClassUID, .studyInstanceUID, .seriesInstanceUID, .sopInstanceUID,
+        .instanceNumber, .photometricInterpretation, .rows, .columns, .samplesPerPixel, .bitsAllocated, .bitsStored,
+        .pixelRepresentation, .numberOfFrames, .burnedInAnnotation, .patientID, .rescaleSlope, .rescaleIntercept,
+        .modalityLUTSequence, .windowCenter, .windowWidth, .pixelSpacing, .sliceThickness, .spacingBetweenSlices,
+        .imagePositionPatient, .imageOrientationPatient,
+    ]
+
+    init(_ dicomFile: DICOMFile) throws {
+        let file = try dicomFile.values(Self.tags)
         var metadata: [String: MetadataValue] = [:]
         var warnings: [String] = []
         func keep(_ key: String, _ value: String?) { if let value { metadata[key] = .string(value) } }
@@ -33,16 +43,16 @@ struct DICOMHeader: Sendable {
             metadata[key] = single && values.count == 1 ? .double(values[0]) : .doubles(values)
         }
 
-        metadata["TransferSyntaxUID"] = .string(file.transferSyntaxUID)
-        keep("Modality", try file.string(.modality))
-        keep("SOPClassUID", try file.string(.sopClassUID))
-        keep("StudyInstanceUID", try file.string(.studyInstanceUID))
-        seriesInstanceUID = try file.string(.seriesInstanceUID)
+        metadata["TransferSyntaxUID"] = .string(dicomFile.transferSyntaxUID)
+        keep("Modality", file.string(.modality))
+        keep("SOPClassUID", file.string(.sopClassUID))
+        keep("StudyInstanceUID", file.string(.studyInstanceUID))
+        seriesInstanceUID = file.string(.seriesInstanceUID)
         keep("SeriesInstanceUID", seriesInstanceUID)
-        keep("SOPInstanceUID", try file.string(.sopInstanceUID))
+        keep("SOPInstanceUID", file.string(.sopInstanceUID))
         instanceNumber = try? file.int(.instanceNumber)
         keep("InstanceNumber", instanceNumber)
-        keep("PhotometricInterpretation", try file.string(.photometricInterpretation))
+        keep("PhotometricInterpretation", file.string(.photometricInterpretation))
         rows = try file.int(.rows)
         columns = try file.int(.columns)
         keep("Rows", rows)
@@ -53,8 +63,8 @@ struct DICOMHeader: Sendable {
         keep("PixelRepresentation", try file.int(.pixelRepresentation))
         numberOfFrames = max(1, (try? file.int(.numberOfFrames)) ?? 1)
         keep("NumberOfFrames", numberOfFrames)
-        keep("BurnedInAnnotation", try file.string(.burnedInAnnotation))
-        patientID = try file.string(.patientID)
+        keep("BurnedInAnnotation", file.string(.burnedInAnnotation))
+        patientID = file.string(.patientID)
 
         if let slope = try file.double(.rescaleSlope), let intercept = try file.double(.rescaleIntercept) {
             rescale = (slope, intercept)
@@ -80,7 +90,7 @@ struct DICOMHeader: Sendable {
     }
 
     /// A numeric multi-value attribute that must hold `count` finite numbers; otherwise nil and a warning.
-    private static func vector(_ file: DICOMFile, _ tag: DICOMTag, _ name: String, count: Int,
+    private static func vector(_ file: DICOMValues, _ tag: DICOMTag, _ name: String, count: Int,
                                warnings: inout [String]) throws -> [Double]? {
         let values: [Double]?
         do { values = try file.doubles(tag) } catch {
