@@ -8,6 +8,8 @@ public enum RecordReading {
         switch kind {
         case .nifti: return [try NIfTIReader().read(path)]
         case .csv: return [try CSVReader().read(path).record()]
+        case .dicom: return [try DICOMFileReader().read(path)]
+        case .dicomSeries: return try DICOMSeriesReader().read(path)
         default:
             throw MedPipeError.unsupported(path, "\(kind.rawValue) reader is not built yet")
         }

@@ -1,12 +1,104 @@
 #ifndef CDCMTK_H
 #define CDCMTK_H
-/* A C API over DCMTK (C++) for Swift. Every function catches C++ exceptions. */
+/*
+ * A C API over DCMTK (C++) and OpenJPEG for Swift.
+ *
+ * Every function catches C++ exceptions; failures return a negative status (or NULL) and write
+ * one line of text into the caller's `err` buffer (always NUL-terminated when errlen > 0).
+ * DCMTK's own logging is silenced: errors are reported only through these buffers.
+ *
+ * A `cdcmtk_file` is owned by one thread at a time; different handles may be used concurrently
+ * once `cdcmtk_register_codecs` has run (cdcmtk_open calls it).
+ */
+#include <stddef.h>
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Registers DCMTK's JPEG, JPEG-LS and RLE decoders once per process (thread-safe). */
+/* Registers DCMTK's JPEG, JPEG-LS and RLE decoders and silences DCMTK's logger, once per process
+ * (thread-safe). JPEG decoding keeps the codestream's colour space (YBR stays YBR). DCMTK's automatic
+ * input correction is turned off: values come back as stored, padding included. */
 void cdcmtk_register_codecs(void);
+
+/* An opened DICOM file (meta header and dataset). */
+typedef struct cdcmtk_file cdcmtk_file;
+
+/* Opens a DICOM file, with or without preamble and meta header. Elements longer than
+ * `max_read_length` bytes (0: DCMTK's default of 4096) stay on disk until they are accessed.
+ * Returns NULL and fills err on failure (not DICOM, unreadable, truncated). */
+cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, size_t errlen);
+
+/* Releases the handle and everything it owns (pointers it returned become invalid). */
+void cdcmtk_close(cdcmtk_file *file);
+
+/* The transfer syntax the dataset was read in, as a UID (an empty string when unknown).
+ * The pointer lives as long as the handle. */
+const char *cdcmtk_transfer_syntax(const cdcmtk_file *file);
+
+/* Top-level attributes of the meta header (group 0002) and the dataset, fetched in one pass.
+ * `tags` holds `count` tags as (group << 16 | element); values[i] receives a malloc'ed string
+ * (free each with cdcmtk_free): the values joined by '\\' as DCMTK renders them (numbers as text
+ * for binary VRs), padding not removed; an empty string for a present but empty attribute or a
+ * sequence; NULL when the attribute is absent. Returns 0, or -1 on error
+ * (then every values[i] is NULL). */
+int cdcmtk_get_strings(cdcmtk_file *file, const uint32_t *tags, size_t count, char **values,
+                       char *err, size_t errlen);
+
+/* Frees memory returned by this API. */
+void cdcmtk_free(void *pointer);
+
+/* The layout of decoded pixel data, as it lies in the buffer cdcmtk_decode_pixels returns. */
+typedef struct cdcmtk_pixel_layout {
+    uint32_t rows, columns, frames, samples_per_pixel;
+    uint32_t bits_allocated, bits_stored, pixel_representation;
+    /* 0: colour-by-pixel (R G B R G B...), 1: colour-by-plane, per frame. */
+    uint32_t planar_configuration;
+    /* Photometric interpretation of the decoded values (decoders may change it, e.g. a JPEG 2000
+     * YBR_ICT/YBR_RCT image comes out as RGB). */
+    char photometric[32];
+    /* JPEG 2000 only: 1 when the codestream says it holds signed samples, else 0; and its
+     * precision in bits (0 for other transfer syntaxes). */
+    uint32_t j2k_signed, j2k_precision;
+    /* 1 when the pixel data was encapsulated (compressed) in the file. */
+    uint32_t was_compressed;
+} cdcmtk_pixel_layout;
+
+/* Decodes the Pixel Data of every frame into little-endian native bytes
+ * (frames × rows × columns × samples × bits_allocated/8, bits_allocated a multiple of 8) and
+ * returns a pointer to them that lives as long as the handle; *length receives the byte count
+ * and *layout the layout. Native data must hold at least the expected byte count (a shorter
+ * element is an error naming both lengths); extra trailing bytes are ignored.
+ * Returns NULL and fills err on failure. */
+const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, size_t *length,
+                                    char *err, size_t errlen);
+
+/* One attribute met while walking a dataset. Strings live only during the callback. */
+typedef struct cdcmtk_attribute {
+    /* Where the attribute sits, e.g. "(0008,1140)[0].(0008,1155)"; top-level: "(0010,0010)". */
+    const char *path;
+    uint16_t group, element;
+    /* Two-letter VR, e.g. "PN", "SQ", "OB" ("UN" for unknown). */
+    char vr[3];
+    /* Nesting depth: 0 top level, 1 inside one sequence item, ... */
+    uint32_t depth;
+    /* 1 for File Meta Information (group 0002). */
+    uint32_t is_meta;
+    /* For SQ: the number of items; for other VRs: the value length in bytes. */
+    uint32_t length;
+    /* The value as text (values joined by '\\'); empty for SQ, and for pixel data and other
+     * bulk binary values longer than 1024 bytes. */
+    const char *value;
+} cdcmtk_attribute;
+
+/* Called once per attribute, depth first (a sequence before its items' attributes).
+ * Return 0 to continue, non-zero to stop the walk. */
+typedef int (*cdcmtk_visitor)(const cdcmtk_attribute *attribute, void *context);
+
+/* Walks the meta header (when present) and then the dataset, recursing into sequences.
+ * Returns 0 when the walk finished, 1 when the visitor stopped it, -1 on error. */
+int cdcmtk_walk(cdcmtk_file *file, cdcmtk_visitor visitor, void *context, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,131 @@
+#include "internal.h"
+#include "dcmtk/dcmdata/dcistrmf.h"
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+using cdcmtk::setError;
+
+namespace {
+/* True when the file starts like DICOM: "DICM" after a 128-byte preamble, or a plausible first
+ * element (group 0002 or 0008, little or big endian) for a stream without preamble. */
+bool looksLikeDICOM(const char *path, std::string &reason) {
+    FILE *f = fopen(path, "rb");
+    if (f == nullptr) { reason = std::string("cannot open: ") + strerror(errno); return false; }
+    unsigned char head[132];
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    if (n == 132 && memcmp(head + 128, "DICM", 4) == 0) return true;
+    if (n >= 8) {
+        unsigned little = head[0] | head[1] << 8, big = head[0] << 8 | head[1];
+        if (little == 0x0002 || little == 0x0008 || big == 0x0002 || big == 0x0008) return true;
+    }
+    reason = n < 8 ? "not a DICOM file: only " + std::to_string(n) + " bytes"
+                   : "not a DICOM file: no 'DICM' at byte 128 and no group 0002/0008 element at byte 0";
+    return false;
+}
+
+/* After a failed load: when everything before Pixel Data parses and the file ends inside its value,
+ * names the expected and found byte counts; otherwise an empty string. */
+std::string describeTruncatedPixelData(const char *path) {
+    DcmFileFormat format;
+    DcmInputFileStream stream(path);
+    if (stream.status().bad()) return "";
+    format.transferInit();
+    OFCondition status = format.readUntilTag(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength, DCM_PixelData);
+    format.transferEnd();
+    if (status.bad()) return "";
+    const uint64_t valueStart = stream.tell();
+    FILE *f = fopen(path, "rb");
+    if (f == nullptr) return "";
+    fseek(f, 0, SEEK_END);
+    const long size = ftell(f);
+    fclose(f);
+    cdcmtk_pixel_layout layout{};
+    cdcmtk::readLayout(format.getDataset(), &layout);
+    const uint64_t expected = cdcmtk::expectedBytes(layout);
+    if (size < 0 || uint64_t(size) < valueStart || expected == 0) return "";
+    const uint64_t found = uint64_t(size) - valueStart;
+    if (DcmXfer(format.getDataset()->getOriginalXfer()).isEncapsulated())
+        return "truncated pixel data (7FE0,0010): the file ends " + std::to_string(found) +
+               " bytes into the compressed fragments, before the sequence delimiter";
+    if (found >= expected) return "";
+    return "truncated pixel data (7FE0,0010): expected " + std::to_string(expected) + " bytes (" +
+           std::to_string(layout.frames) + " frame(s) of " + std::to_string(layout.rows) + " x " +
+           std::to_string(layout.columns) + " x " + std::to_string(layout.samples_per_pixel) + " samples at " +
+           std::to_string(layout.bits_allocated) + " bits), found " + std::to_string(found) +
+           " before the end of the file at byte " + std::to_string(size);
+}
+}
+
+cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, size_t errlen) {
+    try {
+        cdcmtk_register_codecs();
+        std::string reason;
+        if (!looksLikeDICOM(path, reason)) { setError(err, errlen, reason); return nullptr; }
+        auto *file = new cdcmtk_file();
+        file->path = path;
+        OFCondition status = file->format.loadFile(OFFilename(path), EXS_Unknown, EGL_noChange,
+                                                   max_read_length == 0 ? DCM_MaxReadLength : max_read_length,
+                                                   ERM_autoDetect);
+        if (status.bad()) {
+            std::string truncated = describeTruncatedPixelData(path);
+            if (truncated.empty())
+                truncated = std::string(status == EC_StreamNotifyClient ? "truncated or corrupt file: " : "DCMTK cannot read the file: ") +
+                            status.text();
+            setError(err, errlen, truncated);
+            delete file;
+            return nullptr;
+        }
+        DcmXfer xfer(file->format.getDataset()->getOriginalXfer());
+        file->transferSyntaxUID = xfer.getXferID();
+        return file;
+    } catch (const std::exception &e) {
+        setError(err, errlen, std::string("DCMTK failed: ") + e.what());
+    } catch (...) {
+        setError(err, errlen, "DCMTK failed with an unknown exception");
+    }
+    return nullptr;
+}
+
+void cdcmtk_close(cdcmtk_file *file) {
+    try { delete file; } catch (...) {}
+}
+
+const char *cdcmtk_transfer_syntax(const cdcmtk_file *file) {
+    return file == nullptr ? "" : file->transferSyntaxUID.c_str();
+}
+
+int cdcmtk_get_strings(cdcmtk_file *file, const uint32_t *tags, size_t count, char **values, char *err, size_t errlen) {
+    for (size_t i = 0; i < count; ++i) values[i] = nullptr;
+    try {
+        DcmItem *containers[2] = {file->format.getMetaInfo(), file->format.getDataset()};
+        for (DcmItem *item : containers) {
+            if (item == nullptr) continue;
+            // nextInContainer walks the element list once (getElement(i) would restart from the head each time).
+            for (DcmObject *object = item->nextInContainer(nullptr); object != nullptr; object = item->nextInContainer(object)) {
+                const DcmTag &tag = object->getTag();
+                const uint32_t key = uint32_t(tag.getGroup()) << 16 | tag.getElement();
+                for (size_t i = 0; i < count; ++i) {
+                    if (tags[i] != key || values[i] != nullptr) continue;
+                    OFString value;
+                    if (object->ident() != EVR_SQ && object->ident() != EVR_pixelSQ) {
+                        OFCondition status = OFstatic_cast(DcmElement *, object)->getOFStringArray(value);
+                        if (status.bad()) throw std::runtime_error(std::string("cannot read attribute value: ") + status.text());
+                    }
+                    values[i] = static_cast<char *>(malloc(value.size() + 1));
+                    if (values[i] == nullptr) throw std::bad_alloc();
+                    memcpy(values[i], value.c_str(), value.size() + 1);
+                }
+            }
+        }
+        return 0;
+    } catch (const std::exception &e) {
+        setError(err, errlen, std::string("DCMTK failed: ") + e.what());
+    } catch (...) {
+        setError(err, errlen, "DCMTK failed with an unknown exception");
+    }
+    for (size_t i = 0; i < count; ++i) { free(values[i]); values[i] = nullptr; }
+    return -1;
+}

@@ -1,0 +1,42 @@
+// Internal declarations shared by the shim's translation units (not part of the C API).
+#ifndef CDCMTK_INTERNAL_H
+#define CDCMTK_INTERNAL_H
+#include "dcmtk/config/osconfig.h"
+#include "dcmtk/dcmdata/dctk.h"
+#include "dcmtk/dcmdata/dcpixseq.h"
+#include "dcmtk/dcmdata/dcpxitem.h"
+#include <cstdint>
+#include <string>
+#include <vector>
+#include "cdcmtk.h"
+
+struct cdcmtk_file {
+    DcmFileFormat format;
+    std::string path;
+    std::string transferSyntaxUID;
+    /* Decoded JPEG 2000 frames (DCMTK keeps other decoded pixel data inside the dataset). */
+    std::vector<uint8_t> decodedPixels;
+};
+
+namespace cdcmtk {
+/* Writes `message` into a caller buffer, truncating and NUL-terminating. */
+void setError(char *err, size_t errlen, const std::string &message);
+
+/* Reads the image pixel module attributes (Rows, Columns, frames, samples, bits...) of `ds`. */
+void readLayout(DcmDataset *ds, cdcmtk_pixel_layout *layout);
+
+/* Bytes of native pixel data the layout needs for all frames. */
+uint64_t expectedBytes(const cdcmtk_pixel_layout &layout);
+
+/* One decoded JPEG 2000 frame: samples interleaved by pixel, stored at `bytesPerSample` bytes. */
+struct J2KFrameInfo {
+    uint32_t width = 0, height = 0, components = 0, precision = 0, isSigned = 0;
+};
+
+/* Decodes one J2K codestream or JP2 file held in memory and, once its size matches the expected
+ * layout, grows `buffer` by rows × columns × samples × bytesPerSample bytes holding the frame.
+ * Returns an empty string on success, otherwise the reason. */
+std::string decodeJ2KFrame(const uint8_t *data, size_t size, uint32_t rows, uint32_t columns,
+                           uint32_t samples, uint32_t bytesPerSample, std::vector<uint8_t> &buffer, J2KFrameInfo &info);
+}
+#endif

@@ -1,0 +1,78 @@
+#include "internal.h"
+#include <cstdio>
+
+using cdcmtk::setError;
+
+namespace {
+struct Walk {
+    cdcmtk_visitor visitor;
+    void *context;
+    E_TransferSyntax xfer;
+    bool stopped = false;
+};
+
+std::string tagText(const DcmTagKey &tag) {
+    char text[16];
+    snprintf(text, sizeof text, "(%04X,%04X)", tag.getGroup(), tag.getElement());
+    return text;
+}
+
+bool isBulkBinary(DcmEVR vr) {
+    switch (vr) {
+    case EVR_OB: case EVR_OW: case EVR_OF: case EVR_OD: case EVR_OL: case EVR_OV: case EVR_UN:
+    case EVR_ox: case EVR_px: case EVR_pixelSQ: case EVR_pixelItem:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void walkItem(DcmItem *item, const std::string &prefix, uint32_t depth, bool meta, Walk &walk) {
+    for (DcmObject *object = item->nextInContainer(nullptr); object != nullptr && !walk.stopped;
+         object = item->nextInContainer(object)) {
+        auto *element = OFstatic_cast(DcmElement *, object);
+        DcmTag tag = element->getTag();
+        std::string path = prefix + tagText(tag);
+        DcmVR vr(element->ident());
+        cdcmtk_attribute attribute{};
+        attribute.group = tag.getGroup();
+        attribute.element = tag.getElement();
+        const char *vrName = element->ident() == EVR_pixelSQ ? "OB" : vr.getValidVRName();
+        snprintf(attribute.vr, sizeof attribute.vr, "%s", vrName == nullptr ? "UN" : vrName);
+        attribute.depth = depth;
+        attribute.is_meta = meta ? 1 : 0;
+        attribute.path = path.c_str();
+        OFString value;
+        if (element->ident() == EVR_SQ) {
+            auto *sequence = OFstatic_cast(DcmSequenceOfItems *, element);
+            attribute.length = static_cast<uint32_t>(sequence->card());
+            attribute.value = "";
+            if (walk.visitor(&attribute, walk.context) != 0) { walk.stopped = true; return; }
+            unsigned long n = 0;
+            for (DcmObject *child = sequence->nextInContainer(nullptr); child != nullptr && !walk.stopped;
+                 child = sequence->nextInContainer(child), ++n)
+                walkItem(OFstatic_cast(DcmItem *, child), path + "[" + std::to_string(n) + "].", depth + 1, meta, walk);
+            continue;
+        }
+        attribute.length = element->getLength(walk.xfer);
+        if (!(isBulkBinary(element->ident()) && attribute.length > 1024) && element->ident() != EVR_pixelSQ)
+            element->getOFStringArray(value);
+        attribute.value = value.c_str();
+        if (walk.visitor(&attribute, walk.context) != 0) { walk.stopped = true; return; }
+    }
+}
+}
+
+int cdcmtk_walk(cdcmtk_file *file, cdcmtk_visitor visitor, void *context, char *err, size_t errlen) {
+    try {
+        Walk walk{visitor, context, file->format.getDataset()->getOriginalXfer()};
+        if (DcmMetaInfo *meta = file->format.getMetaInfo()) walkItem(meta, "", 0, true, walk);
+        if (!walk.stopped) walkItem(file->format.getDataset(), "", 0, false, walk);
+        return walk.stopped ? 1 : 0;
+    } catch (const std::exception &e) {
+        setError(err, errlen, std::string("DCMTK failed while walking attributes: ") + e.what());
+    } catch (...) {
+        setError(err, errlen, "DCMTK failed while walking attributes with an unknown exception");
+    }
+    return -1;
+}

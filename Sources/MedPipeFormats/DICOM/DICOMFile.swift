@@ -1,0 +1,99 @@
+import CDCMTK
+import MedPipeCore
+
+/// An open DICOM file, parsed by DCMTK: attribute access, attribute enumeration and decoded pixel data.
+///
+/// Large values (pixel data, big private blobs) stay on disk until they are asked for. One instance
+/// must be used by one thread at a time; different instances may be used concurrently.
+public final class DICOMFile: @unchecked Sendable {
+    /// The path the file was opened from (used in every error).
+    public let path: String
+    private let handle: OpaquePointer
+
+    /// Opens and parses the file at `path` (with or without preamble and meta header).
+    /// - Throws: ``MedPipeError`` `.io` when it cannot be opened, `.malformed` when it is not DICOM or corrupt.
+    public init(path: String) throws {
+        self.path = path
+        var error = [CChar](repeating: 0, count: 512)
+        guard let handle = cdcmtk_open(path, 0, &error, error.count) else {
+            let message = errorText(error)
+            if message.hasPrefix("cannot open") { throw MedPipeError.io(path, message) }
+            throw MedPipeError.malformed(path, message)
+        }
+        self.handle = handle
+    }
+
+    deinit { cdcmtk_close(handle) }
+
+    /// The transfer syntax UID the dataset was encoded in.
+    public var transferSyntaxUID: String { String(cString: cdcmtk_transfer_syntax(handle)) }
+
+    /// Fetches several top-level attributes in one pass over the meta header and dataset.
+    public func values(_ tags: [DICOMTag]) throws -> DICOMValues {
+        var keys = tags.map { UInt32($0.group) << 16 | UInt32($0.element) }
+        var out = [UnsafeMutablePointer<CChar>?](repeating: nil, count: tags.count)
+        var error = [CChar](repeating: 0, count: 256)
+        guard cdcmtk_get_strings(handle, &keys, keys.count, &out, &error, error.count) == 0 else {
+            throw MedPipeError.malformed(path, errorText(error))
+        }
+        var raw: [DICOMTag: String] = [:]
+        for (tag, pointer) in zip(tags, out) {
+            guard let pointer else { continue }
+            raw[tag] = String(cString: pointer)
+            cdcmtk_free(pointer)
+        }
+        return DICOMValues(path: path, raw: raw)
+    }
+
+    /// True when the top-level attribute is present (even with an empty value).
+    public func has(_ tag: DICOMTag) throws -> Bool { try values([tag]).has(tag) }
+
+    /// The value of a top-level attribute as text with surrounding spaces and NULs removed
+    /// (multiple values joined by `\`), or nil when absent or empty.
+    public func string(_ tag: DICOMTag) throws -> String? { try values([tag]).string(tag) }
+
+    /// The numeric values of a DS, IS or binary numeric attribute, parsed as Python parses them.
+    public func doubles(_ tag: DICOMTag) throws -> [Double]? { try values([tag]).doubles(tag) }
+
+    /// The first value of an integer attribute (IS, US, SS, ...).
+    public func int(_ tag: DICOMTag) throws -> Int? { try values([tag]).int(tag) }
+
+    /// Every attribute of the meta header and the dataset, depth first through sequences.
+    public func attributes() throws -> [DICOMAttribute] {
+        final class Collector { var attributes: [DICOMAttribute] = [] }
+        let collector = Collector()
+        var error = [CChar](repeating: 0, count: 256)
+        let status = withExtendedLifetime(collector) {
+            cdcmtk_walk(handle, { attribute, context in
+                guard let attribute, let context else { return 1 }
+                let a = attribute.pointee
+                let vr = withUnsafeBytes(of: a.vr) { String(decoding: $0.prefix(2), as: UTF8.self) }
+                Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue().attributes.append(DICOMAttribute(
+                    path: String(cString: a.path), tag: DICOMTag(a.group, a.element), vr: vr, depth: Int(a.depth),
+                    isMeta: a.is_meta != 0, length: Int(a.length), value: String(cString: a.value)))
+                return 0
+            }, Unmanaged.passUnretained(collector).toOpaque(), &error, error.count)
+        }
+        if status < 0 { throw MedPipeError.malformed(path, errorText(error)) }
+        return collector.attributes
+    }
+
+    /// Decodes the pixel data of every frame and calls `body` with the layout and the native
+    /// little-endian bytes, which stay valid only during the call.
+    func withDecodedPixels<R>(_ body: (cdcmtk_pixel_layout, UnsafeRawBufferPointer) throws -> R) throws -> R {
+        var layout = cdcmtk_pixel_layout()
+        var length = 0
+        var error = [CChar](repeating: 0, count: 512)
+        guard let bytes = cdcmtk_decode_pixels(handle, &layout, &length, &error, error.count) else {
+            let message = errorText(error)
+            if message.contains("not supported") { throw MedPipeError.unsupported(path, message) }
+            throw MedPipeError.malformed(path, message)
+        }
+        return try body(layout, UnsafeRawBufferPointer(start: bytes, count: length))
+    }
+}
+
+/// The NUL-terminated text the shim wrote into an error buffer.
+private func errorText(_ buffer: [CChar]) -> String {
+    buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+}

@@ -1,0 +1,45 @@
+import MedPipeCore
+
+/// Reads one DICOM file into a record whose tensor equals pydicom's
+/// `apply_modality_lut(ds.pixel_array, ds)`: stored values in their own integer type, or float64
+/// when Rescale Slope and Intercept are both present; YBR colour converted to RGB.
+///
+/// Shapes: `(rows, cols)`, `(frames, rows, cols)`, with a trailing axis of 3 for colour.
+/// Every transfer syntax DCMTK decodes is read, and JPEG 2000 through OpenJPEG.
+public struct DICOMFileReader: Sendable {
+    public init() {}
+
+    /// Reads the file at `path`.
+    /// - Throws: ``MedPipeError`` naming the file: `.malformed` for non-DICOM, corrupt or truncated input,
+    ///   `.unsupported` for pixel layouts MedPipe does not decode.
+    public func read(_ path: String) throws -> Record {
+        let file = try DICOMFile(path: path)
+        let header = try DICOMHeader(file)
+        let tensor = try Self.pixels(of: file, header: header)
+        return Record(source: path, format: "dicom", tensor: tensor, geometry: DICOMGeometry.single(header),
+                      metadata: header.metadata, patientKey: header.patientID, warnings: header.warnings)
+    }
+
+    /// Decodes the pixel data of `file` and applies the rescale.
+    static func pixels(of file: DICOMFile, header: DICOMHeader) throws -> Tensor {
+        try file.withDecodedPixels { layout, bytes in
+            let format = DICOMPixelFormat(layout)
+            let count = format.frames * format.valuesPerFrame
+            let stored = [UInt8](unsafeUninitializedCapacity: count * format.storedDType.size) { buffer, initialized in
+                DICOMStoredValues.write(bytes, format: format, to: buffer.baseAddress!)
+                initialized = count * format.storedDType.size
+            }
+            guard let rescale = header.rescale else {
+                return Tensor(shape: format.shape, dtype: format.storedDType, bytes: stored)
+            }
+            let values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+                stored.withUnsafeBytes { raw in
+                    DICOMStoredValues.rescale(raw.baseAddress!, dtype: format.storedDType, count: count,
+                                              slope: rescale.slope, intercept: rescale.intercept, to: buffer.baseAddress!)
+                }
+                initialized = count
+            }
+            return Tensor(shape: format.shape, values: values)
+        }
+    }
+}

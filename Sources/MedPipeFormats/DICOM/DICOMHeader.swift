@@ -1,0 +1,107 @@
+import MedPipeCore
+
+/// The attributes of one DICOM file that readers use: identity, geometry, rescale and the metadata kept on the record.
+struct DICOMHeader: Sendable {
+    var seriesInstanceUID: String?
+    var instanceNumber: Int?
+    var patientID: String?
+    /// Image Position (Patient), LPS mm (3 values), when present and well-formed.
+    var imagePosition: [Double]?
+    /// Image Orientation (Patient): row then column direction cosines (6 values), when present and well-formed.
+    var imageOrientation: [Double]?
+    /// Pixel Spacing `[row spacing, column spacing]` in mm.
+    var pixelSpacing: [Double]?
+    var sliceThickness: Double?
+    var spacingBetweenSlices: Double?
+    /// Rescale Slope and Intercept, only when both are present (pydicom applies them only then).
+    var rescale: (slope: Double, intercept: Double)?
+    var hasModalityLUT: Bool
+    var rows: Int?
+    var columns: Int?
+    var numberOfFrames: Int
+    /// Metadata for the record, keyed by DICOM keyword.
+    var metadata: [String: MetadataValue]
+    var warnings: [String]
+
+    /// Every attribute the header reads, fetched from the file in one pass.
+    static let tags: [DICOMTag] = [
+        .transferSyntaxUID, .modality, .sopClassUID, .studyInstanceUID, .seriesInstanceUID, .sopInstanceUID,
+        .instanceNumber, .photometricInterpretation, .rows, .columns, .samplesPerPixel, .bitsAllocated, .bitsStored,
+        .pixelRepresentation, .numberOfFrames, .burnedInAnnotation, .patientID, .rescaleSlope, .rescaleIntercept,
+        .modalityLUTSequence, .windowCenter, .windowWidth, .pixelSpacing, .sliceThickness, .spacingBetweenSlices,
+        .imagePositionPatient, .imageOrientationPatient,
+    ]
+
+    init(_ dicomFile: DICOMFile) throws {
+        let file = try dicomFile.values(Self.tags)
+        var metadata: [String: MetadataValue] = [:]
+        var warnings: [String] = []
+        func keep(_ key: String, _ value: String?) { if let value { metadata[key] = .string(value) } }
+        func keep(_ key: String, _ value: Int?) { if let value { metadata[key] = .int(value) } }
+        func keep(_ key: String, _ values: [Double]?, single: Bool = false) {
+            guard let values, !values.isEmpty else { return }
+            metadata[key] = single && values.count == 1 ? .double(values[0]) : .doubles(values)
+        }
+
+        metadata["TransferSyntaxUID"] = .string(dicomFile.transferSyntaxUID)
+        keep("Modality", file.string(.modality))
+        keep("SOPClassUID", file.string(.sopClassUID))
+        keep("StudyInstanceUID", file.string(.studyInstanceUID))
+        seriesInstanceUID = file.string(.seriesInstanceUID)
+        keep("SeriesInstanceUID", seriesInstanceUID)
+        keep("SOPInstanceUID", file.string(.sopInstanceUID))
+        instanceNumber = try? file.int(.instanceNumber)
+        keep("InstanceNumber", instanceNumber)
+        keep("PhotometricInterpretation", file.string(.photometricInterpretation))
+        rows = try file.int(.rows)
+        columns = try file.int(.columns)
+        keep("Rows", rows)
+        keep("Columns", columns)
+        keep("SamplesPerPixel", try file.int(.samplesPerPixel))
+        keep("BitsAllocated", try file.int(.bitsAllocated))
+        keep("BitsStored", try file.int(.bitsStored))
+        keep("PixelRepresentation", try file.int(.pixelRepresentation))
+        numberOfFrames = max(1, (try? file.int(.numberOfFrames)) ?? 1)
+        keep("NumberOfFrames", numberOfFrames)
+        keep("BurnedInAnnotation", file.string(.burnedInAnnotation))
+        patientID = file.string(.patientID)
+
+        if let slope = try file.double(.rescaleSlope), let intercept = try file.double(.rescaleIntercept) {
+            rescale = (slope, intercept)
+            metadata["RescaleSlope"] = .double(slope)
+            metadata["RescaleIntercept"] = .double(intercept)
+        }
+        hasModalityLUT = file.has(.modalityLUTSequence)
+        if hasModalityLUT { warnings.append("Modality LUT Sequence (0028,3000) is present but not applied: values are stored values") }
+        keep("WindowCenter", try? file.doubles(.windowCenter), single: true)
+        keep("WindowWidth", try? file.doubles(.windowWidth), single: true)
+
+        pixelSpacing = try Self.vector(file, .pixelSpacing, "PixelSpacing", count: 2, warnings: &warnings)
+        keep("PixelSpacing", pixelSpacing)
+        sliceThickness = try? file.double(.sliceThickness)
+        keep("SliceThickness", sliceThickness.map { [$0] }, single: true)
+        spacingBetweenSlices = try? file.double(.spacingBetweenSlices)
+        imagePosition = try Self.vector(file, .imagePositionPatient, "ImagePositionPatient", count: 3, warnings: &warnings)
+        keep("ImagePositionPatient", imagePosition)
+        imageOrientation = try Self.vector(file, .imageOrientationPatient, "ImageOrientationPatient", count: 6, warnings: &warnings)
+        keep("ImageOrientationPatient", imageOrientation)
+        self.metadata = metadata
+        self.warnings = warnings
+    }
+
+    /// A numeric multi-value attribute that must hold `count` finite numbers; otherwise nil and a warning.
+    private static func vector(_ file: DICOMValues, _ tag: DICOMTag, _ name: String, count: Int,
+                               warnings: inout [String]) throws -> [Double]? {
+        let values: [Double]?
+        do { values = try file.doubles(tag) } catch {
+            warnings.append("\(name) \(tag) is not numeric; ignored")
+            return nil
+        }
+        guard let values else { return nil }
+        guard values.count == count, values.allSatisfy(\.isFinite) else {
+            warnings.append("\(name) \(tag) has \(values.count) values, expected \(count); ignored")
+            return nil
+        }
+        return values
+    }
+}

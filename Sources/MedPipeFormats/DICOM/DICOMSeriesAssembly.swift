@@ -1,0 +1,179 @@
+import Foundation
+import MedPipeCore
+
+/// Sorts the slices of one series, checks their spacing and decodes them into one volume.
+struct DICOMSeriesAssembly {
+    let directory: String
+    let slices: [DICOMSlice]
+
+    /// One record for the series; a single file or a series of multi-frame files gives one record per file.
+    func records() throws -> [Record] {
+        let first = slices[0].header
+        if slices.count == 1 || slices.contains(where: { $0.header.numberOfFrames > 1 }) {
+            let warning = slices.count > 1
+                ? "series \(first.seriesInstanceUID ?? "?") has multi-frame files: read one record per file, not stacked" : nil
+            return try slices.map { slice in
+                let tensor = try DICOMFileReader.pixels(of: slice.file, header: slice.header)
+                return Record(source: slice.file.path, format: "dicom", tensor: tensor,
+                              geometry: DICOMGeometry.single(slice.header), metadata: slice.header.metadata,
+                              patientKey: slice.header.patientID, warnings: slice.header.warnings + (warning.map { [$0] } ?? []))
+            }
+        }
+        // Split by pixel layout: slices of another size or sample type cannot be stacked with the first ones.
+        var byLayout: [[Int]: [DICOMSlice]] = [:]
+        var layouts: [[Int]] = []
+        for slice in slices {
+            let layout = Self.layoutKey(slice.header)
+            if byLayout[layout] == nil { layouts.append(layout) }
+            byLayout[layout, default: []].append(slice)
+        }
+        if layouts.count > 1 {
+            let described = layouts.map { "\($0[0])x\($0[1]) \($0[2])-bit" + ($0[3] == 1 ? " signed" : "") + ($0[4] > 1 ? " colour" : "") }
+            return try layouts.flatMap { layout in
+                try DICOMSeriesAssembly(directory: directory, slices: byLayout[layout]!).records().map { record in
+                    var record = record
+                    record.warnings.append("series \(first.seriesInstanceUID ?? "?") mixes pixel layouts (\(described.joined(separator: ", "))): one volume per layout")
+                    return record
+                }
+            }
+        }
+        return [try volume()]
+    }
+
+    /// Rows, columns, BitsAllocated, PixelRepresentation and SamplesPerPixel: what must agree to stack slices.
+    private static func layoutKey(_ header: DICOMHeader) -> [Int] {
+        func int(_ key: String, _ fallback: Int) -> Int {
+            if case .int(let value)? = header.metadata[key] { return value }
+            return fallback
+        }
+        return [header.rows ?? 0, header.columns ?? 0, int("BitsAllocated", 0), int("PixelRepresentation", 0),
+                int("SamplesPerPixel", 1)]
+    }
+
+    private func volume() throws -> Record {
+        var warnings: [String] = []
+        let (ordered, step, spacing) = sortAndMeasure(&warnings)
+        let first = ordered[0].header
+        let rows = first.rows!, columns = first.columns!
+        let anyRescale = ordered.contains { $0.header.rescale != nil }
+        // Stored dtype and samples come from the first decoded slice; every slice must agree.
+        let probe = try ordered[0].file.withDecodedPixels { layout, _ in DICOMPixelFormat(layout) }
+        let samples = probe.samplesPerPixel
+        let valuesPerSlice = rows * columns * samples
+        let outputType: DType = anyRescale ? .float64 : probe.storedDType
+        let sliceBytes = valuesPerSlice * outputType.size
+        let totalBytes = sliceBytes * ordered.count
+
+        var failures = [MedPipeError?](repeating: nil, count: ordered.count)
+        let bytes = [UInt8](unsafeUninitializedCapacity: totalBytes) { buffer, initialized in
+            let base = buffer.baseAddress!
+            failures.withUnsafeMutableBufferPointer { failed in
+                ordered.withUnsafeBufferPointer { input in
+                    concurrentForEach(input.count) { index in
+                        do {
+                            try Self.decode(input[index], expecting: probe, into: base + index * sliceBytes,
+                                            outputType: outputType)
+                        } catch let error as MedPipeError {
+                            failed[index] = error
+                        } catch {
+                            failed[index] = .malformed(input[index].file.path, "\(error)")
+                        }
+                    }
+                }
+            }
+            initialized = totalBytes
+        }
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
+
+        let shape = [ordered.count, rows, columns] + (samples > 1 ? [samples] : [])
+        let tensor = Tensor(shape: shape, dtype: outputType, bytes: bytes)
+        var metadata = first.metadata
+        for key in ["SOPInstanceUID", "InstanceNumber"] { metadata.removeValue(forKey: key) }
+        let rescales = Set(ordered.compactMap { $0.header.rescale.map { "\($0.slope) \($0.intercept)" } })
+        if rescales.count > 1 || (anyRescale && ordered.contains { $0.header.rescale == nil }) {
+            metadata.removeValue(forKey: "RescaleSlope")
+            metadata.removeValue(forKey: "RescaleIntercept")
+            warnings.append("rescale slope/intercept differ between slices (\(rescales.count) distinct): applied per slice")
+        }
+        metadata["SliceCount"] = .int(ordered.count)
+        if let spacing { metadata["SliceSpacing"] = .double(spacing) }
+
+        let pixelSpacing = first.pixelSpacing ?? [1, 1]
+        let sliceSpacing = spacing ?? first.sliceThickness ?? 1
+        let voxel = [pixelSpacing[1], pixelSpacing[0], sliceSpacing]
+        let geometry: Geometry
+        if let orientation = first.imageOrientation, let position = first.imagePosition {
+            let sliceStep = step ?? DICOMGeometry.normal(orientation).map { $0 * sliceSpacing }
+            geometry = .spatial(spacing: voxel, affine: DICOMGeometry.affine(
+                orientation: orientation, position: position, pixelSpacing: pixelSpacing, sliceStep: sliceStep))
+        } else {
+            geometry = .spatial(spacing: voxel, affine: .scaling(voxel))
+        }
+        return Record(source: directory, format: "dicom-series", tensor: tensor, geometry: geometry, metadata: metadata,
+                      patientKey: first.patientID, warnings: first.warnings + warnings)
+    }
+
+    /// Orders slices along the normal (or by InstanceNumber without geometry) and measures the spacing:
+    /// returns the ordered slices, the step vector between neighbouring slices, and the median spacing.
+    private func sortAndMeasure(_ warnings: inout [String]) -> ([DICOMSlice], [Double]?, Double?) {
+        guard let orientation = slices[0].header.imageOrientation,
+              slices.allSatisfy({ $0.header.imagePosition != nil && $0.header.imageOrientation != nil }) else {
+            warnings.append("ImagePositionPatient/ImageOrientationPatient missing: slices sorted by InstanceNumber, spacing from SliceThickness")
+            return (slices.sorted { ($0.header.instanceNumber ?? 0, $0.file.path) < ($1.header.instanceNumber ?? 0, $1.file.path) }, nil, nil)
+        }
+        if slices.contains(where: { zip($0.header.imageOrientation!, orientation).contains { abs($0 - $1) > 1e-4 } }) {
+            warnings.append("ImageOrientationPatient differs between slices: the first slice's orientation is used")
+        }
+        let normal = DICOMGeometry.normal(orientation)
+        let keyed = slices.map { (slice: $0, distance: DICOMGeometry.dot($0.header.imagePosition!, normal)) }
+            .sorted { ($0.distance, $0.slice.header.instanceNumber ?? 0) < ($1.distance, $1.slice.header.instanceNumber ?? 0) }
+        let ordered = keyed.map(\.slice)
+        guard ordered.count > 1 else { return (ordered, nil, nil) }
+        let gaps = zip(keyed.dropFirst(), keyed).map { $0.distance - $1.distance }
+        let duplicates = gaps.filter { $0 < 1e-4 }.count
+        if duplicates > 0 {
+            warnings.append("\(duplicates) duplicate slice position(s) along the normal: the volume has repeated slices")
+        }
+        let sortedGaps = gaps.sorted()
+        let median = sortedGaps.count % 2 == 1 ? sortedGaps[sortedGaps.count / 2]
+            : (sortedGaps[sortedGaps.count / 2 - 1] + sortedGaps[sortedGaps.count / 2]) / 2
+        if let smallest = sortedGaps.first, let largest = sortedGaps.last, largest - smallest > max(1e-3, 0.01 * median) {
+            warnings.append("non-uniform slice spacing: gaps from \(Self.millimetres(smallest)) to \(Self.millimetres(largest)) mm " +
+                            "(median \(Self.millimetres(median)) mm, largest deviation \(Self.millimetres(max(largest - median, median - smallest))) mm)")
+        }
+        // The step runs from the first to the last position (which keeps a gantry tilt) and is scaled so
+        // that its component along the normal is the median gap: (last − first) / (n − 1) for a uniform series.
+        let firstPosition = ordered.first!.header.imagePosition!, lastPosition = ordered.last!.header.imagePosition!
+        let span = (0..<3).map { lastPosition[$0] - firstPosition[$0] }
+        let along = DICOMGeometry.dot(span, normal)
+        guard along > 1e-6 else { return (ordered, nil, median) }
+        return (ordered, span.map { $0 * median / along }, median)
+    }
+
+    private static func millimetres(_ value: Double) -> String { String(format: "%.4g", value) }
+
+    /// Decodes one slice into its place in the volume, as stored values or rescaled float64.
+    private static func decode(_ slice: DICOMSlice, expecting probe: DICOMPixelFormat,
+                               into destination: UnsafeMutablePointer<UInt8>, outputType: DType) throws {
+        try slice.file.withDecodedPixels { layout, bytes in
+            let format = DICOMPixelFormat(layout)
+            guard format.frames == 1, format.rows == probe.rows, format.columns == probe.columns,
+                  format.samplesPerPixel == probe.samplesPerPixel, format.storedDType == probe.storedDType else {
+                throw MedPipeError.malformed(slice.file.path, "slice layout \(format.shape) \(format.storedDType) differs from the series' first slice \(probe.shape) \(probe.storedDType)")
+            }
+            let count = format.valuesPerFrame
+            guard outputType == .float64 else {
+                DICOMStoredValues.write(bytes, format: format, to: destination)
+                return
+            }
+            let stored = UnsafeMutableRawPointer.allocate(byteCount: count * format.storedDType.size, alignment: 8)
+            defer { stored.deallocate() }
+            DICOMStoredValues.write(bytes, format: format, to: stored)
+            let rescale = slice.header.rescale ?? (1, 0)
+            UnsafeMutableRawPointer(destination).withMemoryRebound(to: Double.self, capacity: count) { doubles in
+                DICOMStoredValues.rescale(stored, dtype: format.storedDType, count: count,
+                                          slope: rescale.slope, intercept: rescale.intercept, to: doubles)
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import MedPipeCore
+
+/// Turns decoded pixel bytes into pydicom's `pixel_array` values, and applies the rescale.
+enum DICOMStoredValues {
+    /// Writes every frame's stored values, colour-by-pixel, with unused bits corrected and YBR
+    /// converted to RGB, into `destination` (`frames × valuesPerFrame × bytes` bytes).
+    static func write(_ source: UnsafeRawBufferPointer, format: DICOMPixelFormat, to destination: UnsafeMutableRawPointer) {
+        let size = format.bitsAllocated / 8
+        let count = format.frames * format.valuesPerFrame
+        if format.isPlanar {
+            let pixels = format.rows * format.columns
+            let samples = format.samplesPerPixel
+            for frame in 0..<format.frames {
+                let base = frame * format.valuesPerFrame * size
+                for sample in 0..<samples {
+                    for pixel in 0..<pixels {
+                        (destination + base + (pixel * samples + sample) * size)
+                            .copyMemory(from: source.baseAddress! + base + (sample * pixels + pixel) * size, byteCount: size)
+                    }
+                }
+            }
+        } else {
+            destination.copyMemory(from: source.baseAddress!, byteCount: count * size)
+        }
+        if format.unusedBitShift > 0 {
+            switch format.storedDType {
+            case .uint8: correct(destination, count, UInt8.self, format.unusedBitShift)
+            case .int8: correct(destination, count, Int8.self, format.unusedBitShift)
+            case .uint16: correct(destination, count, UInt16.self, format.unusedBitShift)
+            case .int16: correct(destination, count, Int16.self, format.unusedBitShift)
+            case .uint32: correct(destination, count, UInt32.self, format.unusedBitShift)
+            default: correct(destination, count, Int32.self, format.unusedBitShift)
+            }
+        }
+        if format.convertsYBRToRGB {
+            convertYBRFullToRGB(destination.bindMemory(to: UInt8.self, capacity: count), pixels: count / 3)
+        }
+    }
+
+    /// Shifts left then right, which clears (unsigned) or sign-extends (signed) the unused high bits.
+    private static func correct<T: FixedWidthInteger>(_ pointer: UnsafeMutableRawPointer, _ count: Int, _: T.Type, _ shift: Int) {
+        let values = pointer.bindMemory(to: T.self, capacity: count)
+        for i in 0..<count { values[i] = (values[i] &<< T(shift)) >> T(shift) }
+    }
+
+    /// YBR_FULL → RGB in float32 with round-half-up and clipping: pydicom's `convert_color_space`.
+    private static func convertYBRFullToRGB(_ values: UnsafeMutablePointer<UInt8>, pixels: Int) {
+        let crToR = Float(1.402), cbToG = Float(-0.114 * 1.772 / 0.587), crToG = Float(-0.299 * 1.402 / 0.587)
+        let cbToB = Float(1.772)
+        @inline(__always) func clip(_ v: Float) -> UInt8 { UInt8(min(max((v + 0.5).rounded(.down), 0), 255)) }
+        for p in 0..<pixels {
+            let y = Float(values[3 * p]), cb = Float(values[3 * p + 1]) - 128, cr = Float(values[3 * p + 2]) - 128
+            values[3 * p] = clip(y + cr * crToR)
+            values[3 * p + 1] = clip(y + cb * cbToG + cr * crToG)
+            values[3 * p + 2] = clip(y + cb * cbToB)
+        }
+    }
+
+    /// `stored * slope + intercept` in float64 for each of `count` values (pydicom's `apply_modality_lut`).
+    static func rescale(_ stored: UnsafeRawPointer, dtype: DType, count: Int, slope: Double, intercept: Double,
+                        to destination: UnsafeMutablePointer<Double>) {
+        func apply<T: TensorScalar>(_: T.Type) {
+            let values = stored.bindMemory(to: T.self, capacity: count)
+            for i in 0..<count { destination[i] = values[i].doubleValue * slope + intercept }
+        }
+        switch dtype {
+        case .uint8: apply(UInt8.self)
+        case .int8: apply(Int8.self)
+        case .uint16: apply(UInt16.self)
+        case .int16: apply(Int16.self)
+        case .uint32: apply(UInt32.self)
+        case .int32: apply(Int32.self)
+        default: apply(Double.self)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import MedPipeCore
+import TestSupport
+
+/// Expected values computed by tools/reference/dicom.py with pydicom and numpy (Tests/Reference/dicom.json).
+struct DICOMReference: Decodable {
+    struct Summary: Decodable {
+        var shape: [Int]?
+        var dtype: String?
+        var checksum: [UInt64]?
+        var sum: Double?
+        var min: Double?
+        var max: Double?
+        /// `[flat index, value]` pairs.
+        var values: [[Double]]?
+    }
+
+    struct File: Decodable {
+        var pydicom: Bool
+        var TransferSyntaxUID: String
+        var Modality: String?
+        var SOPInstanceUID: String?
+        var SeriesInstanceUID: String?
+        var PhotometricInterpretation: String?
+        var PatientID: String?
+        var PixelSpacing: [Double]?
+        var ImagePositionPatient: [Double]?
+        var ImageOrientationPatient: [Double]?
+        var RescaleSlope: [Double]?
+        var RescaleIntercept: [Double]?
+        var WindowCenter: [Double]?
+        var affine: [[Double]]?
+        var shape: [Int]?
+        var dtype: String?
+        var checksum: [UInt64]?
+        var sum: Double?
+        var min: Double?
+        var max: Double?
+        var values: [[Double]]?
+        /// `[row, column, value]` for files pydicom cannot decode.
+        var values2d: [[Int]]?
+    }
+
+    struct Series: Decodable {
+        var directory: String
+        var SeriesInstanceUID: String
+        var slices: Int
+        var first: String
+        var last: String
+        var sliceSpacing: Double
+        var affine: [[Double]]
+        var shape: [Int]
+        var dtype: String
+        var checksum: [UInt64]
+        var sum: Double
+        var min: Double
+        var max: Double
+        var values: [[Double]]
+    }
+
+    struct Walk: Decodable {
+        var file: String
+        var attributes: Int
+        var `private`: Int
+        var sequences: Int
+        var meta: Int
+    }
+
+    struct Truncated: Decodable {
+        var file: String
+        var expectedBytes: Int
+        var foundBytes: Int
+    }
+
+    var files: [String: File]
+    var series: [String: Series]
+    var walk: [Walk]
+    var truncated: Truncated
+
+    static let shared: DICOMReference = {
+        let url = URL(fileURLWithPath: SharedData.projectRoot + "/Tests/Reference/dicom.json")
+        return try! JSONDecoder().decode(DICOMReference.self, from: Data(contentsOf: url))
+    }()
+
+    /// The relative paths of the reference files, sorted.
+    static var fileNames: [String] { SharedData.isAvailable ? shared.files.keys.sorted() : [] }
+}
+
+/// The byte checksum of tools/reference/dicom.py: `[Σ b, Σ b · (i mod 65521 + 1)]`.
+func byteChecksum(_ bytes: [UInt8]) -> [UInt64] {
+    var plain: UInt64 = 0, weighted: UInt64 = 0, weight: UInt64 = 1
+    for b in bytes {
+        plain &+= UInt64(b)
+        weighted &+= UInt64(b) &* weight
+        weight = weight == 65521 ? 1 : weight + 1
+    }
+    return [plain, weighted]
+}
+
+/// Largest absolute difference between two 4×4 matrices.
+func maxDifference(_ a: [[Double]], _ b: [[Double]]) -> Double {
+    zip(a, b).flatMap { zip($0, $1).map { abs($0 - $1) } }.max() ?? .infinity
+}

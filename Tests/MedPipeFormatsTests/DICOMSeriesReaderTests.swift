@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import MedPipeCore
+import TestSupport
+@testable import MedPipeFormats
+
+@Suite(.enabled(if: SharedData.isAvailable)) struct DICOMSeriesReaderTests {
+    private func check(_ record: Record, against expected: DICOMReference.Series) {
+        #expect(record.format == "dicom-series")
+        #expect(record.tensor.shape == expected.shape)
+        #expect(record.tensor.dtype.rawValue == expected.dtype)
+        #expect(byteChecksum(record.tensor.bytes) == expected.checksum)
+        let values = record.tensor.doubleValues()
+        #expect(values.reduce(0, +) == expected.sum)
+        for pair in expected.values { #expect(values[Int(pair[0])] == pair[1]) }
+        #expect(record.metadata["SliceCount"] == .int(expected.slices))
+        guard case .spatial(let spacing, let affine)? = record.geometry else {
+            Issue.record("no spatial geometry")
+            return
+        }
+        #expect(maxDifference(affine.matrix, expected.affine) < 1e-6)
+        #expect(abs(spacing[2] - expected.sliceSpacing) < 1e-9)
+    }
+
+    @Test func mrSeriesMatchesPydicomStack() throws {
+        let expected = DICOMReference.shared.series["mr_series"]!
+        let records = try DICOMSeriesReader().read(SharedData.path(expected.directory))
+        try #require(records.count == 1)
+        check(records[0], against: expected)
+        #expect(records[0].metadata["SeriesInstanceUID"] == .string(expected.SeriesInstanceUID))
+        #expect(records[0].warnings.isEmpty)
+        #expect(records[0].tensor.shape == [196, 256, 256] && records[0].tensor.dtype == .int16)
+    }
+
+    @Test func dwvSubsetSplitsIntoSeries() throws {
+        let records = try RecordReading.read(SharedData.path("dicom/dwv_subset"))
+        let bbmri = DICOMReference.shared.series["dwv_bbmri"]!
+        let ct = DICOMReference.shared.series["dwv_ct_j2k"]!
+        let oblique = try #require(records.first { $0.metadata["SeriesInstanceUID"] == .string(bbmri.SeriesInstanceUID) })
+        check(oblique, against: bbmri)
+        let j2k = try #require(records.first { $0.metadata["SeriesInstanceUID"] == .string(ct.SeriesInstanceUID) })
+        check(j2k, against: ct)
+        #expect(j2k.tensor.dtype == .float64)
+        let multiframe = try #require(records.first { $0.source.hasSuffix("multiframe-test1.dcm") })
+        #expect(multiframe.tensor.shape == [16, 256, 256])
+        // readme.md is skipped with a warning, never an error.
+        #expect(oblique.warnings.contains { $0.contains("readme.md") && $0.contains("not a DICOM file") })
+        #expect(records.count == 5)
+    }
+
+    /// A scratch directory of symbolic links to real series files (nothing is copied).
+    private func linkDirectory(_ names: [String], as linkNames: [String]? = nil) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medpipe-dicom-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (index, name) in names.enumerated() {
+            try FileManager.default.createSymbolicLink(atPath: directory + "/" + (linkNames?[index] ?? name),
+                                                       withDestinationPath: SharedData.path("dicom/mr_series/In/" + name))
+        }
+        return directory
+    }
+
+    @Test func missingSliceGivesNonUniformSpacingWarning() throws {
+        let directory = try linkDirectory(["00010.dcm", "00011.dcm", "00012.dcm", "00014.dcm", "00015.dcm"])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let record = try #require(try DICOMSeriesReader().read(directory).first)
+        #expect(record.tensor.shape == [5, 256, 256])
+        let warning = try #require(record.warnings.first { $0.contains("non-uniform slice spacing") })
+        #expect(warning.contains("1.2 to 2.4 mm"))
+        // Median gap 1.2 mm, and the affine's slice column has that length too.
+        guard case .spatial(let spacing, let affine)? = record.geometry else { Issue.record("no geometry"); return }
+        #expect(abs(spacing[2] - 1.2) < 1e-9)
+        #expect(abs(affine.voxelSizes[2] - 1.2) < 1e-6)
+    }
+
+    @Test func duplicatePositionsAreReported() throws {
+        let directory = try linkDirectory(["00020.dcm", "00021.dcm", "00021.dcm"], as: ["a.dcm", "b.dcm", "c.dcm"])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let record = try #require(try DICOMSeriesReader().read(directory).first)
+        #expect(record.tensor.shape == [3, 256, 256])
+        #expect(record.warnings.contains { $0.contains("1 duplicate slice position") })
+    }
+
+    /// Sorting follows the position along the normal, not file names or InstanceNumber order of listing.
+    @Test func sortingIgnoresFileNames() throws {
+        let names = ["00030.dcm", "00031.dcm", "00032.dcm"]
+        let reversed = try linkDirectory(names, as: ["c.dcm", "b.dcm", "a.dcm"])
+        let ordered = try linkDirectory(names)
+        defer {
+            try? FileManager.default.removeItem(atPath: reversed)
+            try? FileManager.default.removeItem(atPath: ordered)
+        }
+        let a = try #require(try DICOMSeriesReader().read(reversed).first)
+        let b = try #require(try DICOMSeriesReader().read(ordered).first)
+        #expect(a.tensor == b.tensor)
+        #expect(a.geometry == b.geometry)
+    }
+
+    /// pydicom_subset mixes series, layouts, encodings of one MR image and a truncated file: every readable
+    /// series comes back, the truncated file is a warning, and the six lossless encodings of MR_small stack
+    /// into six identical slices at one position.
+    @Test func mixedDirectoryReadsWhatItCan() throws {
+        let records = try DICOMSeriesReader().read(SharedData.path("dicom/pydicom_subset"))
+        #expect(records.allSatisfy { $0.warnings.contains { $0.contains("MR_truncated.dcm") && $0.contains("truncated pixel data") } })
+        let mr = try #require(records.first { $0.tensor.shape == [6, 64, 64] })
+        #expect(mr.warnings.contains { $0.contains("5 duplicate slice position") })
+        let slices = mr.tensor.values(as: Int16.self)
+        for k in 1..<6 { #expect(Array(slices[(k * 4096)..<((k + 1) * 4096)]) == Array(slices[0..<4096]), "slice \(k)") }
+        let single = try DICOMFileReader().read(SharedData.path("dicom/pydicom_subset/MR_small.dcm"))
+        #expect(Array(slices[0..<4096]) == single.tensor.values(as: Int16.self))
+        #expect(records.contains { $0.source.hasSuffix("JPEG2000.dcm") } && records.contains { $0.source.hasSuffix("JPEG-lossy.dcm") })
+    }
+
+    @Test func emptyOrNonDICOMDirectoryIsAnError() throws {
+        let error = try #require(throws: MedPipeError.self) {
+            try DICOMSeriesReader().read(SharedData.path("nifti/nibabel_repo_docs"))
+        }
+        #expect(error.message.contains("no readable DICOM image"))
+    }
+}
