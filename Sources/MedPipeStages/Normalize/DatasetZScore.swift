@@ -22,12 +22,8 @@ public struct DatasetZScore: FittedStage {
         for sample in trainSamples {
             let x = sample.tensor.asFloat32()
             let (n, m, s) = x.withUnsafeBufferPointer(as: Float.self) { v -> (Int, Double, Double) in
-                var sum = 0.0
-                for value in v { sum += Double(value) }
-                let m = v.isEmpty ? 0 : sum / Double(v.count)
-                var s = 0.0
-                for value in v { let d = Double(value) - m; s += d * d }
-                return (v.count, m, s)
+                let m = v.isEmpty ? 0 : VectorKernels.sum(v) / Double(v.count)
+                return (v.count, m, VectorKernels.squaredDeviations(v, mean: m))
             }
             guard n > 0 else { continue }
             let total = count + n
@@ -44,9 +40,7 @@ public struct DatasetZScore: FittedStage {
         let input = sample.tensor.asFloat32()
         let mean = fitted.mean, scale = fitted.std > 0 ? 1 / fitted.std : 1
         let output = Tensor.float32(shape: input.shape) { out in
-            input.withUnsafeBufferPointer(as: Float.self) { x in
-                for i in 0..<x.count { out[i] = Float((Double(x[i]) - mean) * scale) }
-            }
+            input.withUnsafeBufferPointer(as: Float.self) { VectorKernels.affine($0, out, mean: mean, scale: scale) }
         }
         return sample.replacing(tensor: output)
     }

@@ -51,7 +51,7 @@ public struct ZScore: Stage {
                     }
                     var sum = 0.0, n = 0
                     if region == .all {
-                        for v in x { sum += Double(v) }
+                        sum = VectorKernels.sum(x)
                         n = x.count
                     } else {
                         for i in 0..<x.count where included(i) { sum += Double(x[i]); n += 1 }
@@ -62,14 +62,14 @@ public struct ZScore: Stage {
                     let mean = sum / Double(n)
                     var squares = 0.0
                     if region == .all {
-                        for v in x { let d = Double(v) - mean; squares += d * d }
+                        squares = VectorKernels.squaredDeviations(x, mean: mean)
                     } else {
                         for i in 0..<x.count where included(i) { let d = Double(x[i]) - mean; squares += d * d }
                     }
                     let std = (squares / Double(n)).squareRoot()
                     let scale = std > 0 ? 1 / std : 1
                     if region == .all {
-                        for i in 0..<x.count { out[i] = Float((Double(x[i]) - mean) * scale) }
+                        VectorKernels.affine(x, out, mean: mean, scale: scale)
                     } else {
                         for i in 0..<x.count { out[i] = included(i) ? Float((Double(x[i]) - mean) * scale) : 0 }
                     }

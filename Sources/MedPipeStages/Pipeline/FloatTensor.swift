@@ -11,6 +11,7 @@ extension Tensor {
     static func float32(shape: [Int], _ fill: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows -> Tensor {
         let count = shape.reduce(1, *)
         let bytes = try [UInt8](unsafeUninitializedCapacity: count * 4) { buffer, initialized in
+            HugePages.advise(UnsafeMutableRawPointer(buffer.baseAddress!), bytes: count * 4)
             let floats = UnsafeMutableRawPointer(buffer.baseAddress!).bindMemory(to: Float.self, capacity: count)
             try fill(UnsafeMutableBufferPointer(start: floats, count: count))
             initialized = count * 4
@@ -58,8 +59,25 @@ extension Tensor {
             }
             return
         }
-        let values = doubleValues()
-        values.withUnsafeBufferPointer { _ = memcpy(destination, $0.baseAddress!, count * 8) }
+        bytes.withUnsafeBytes { raw in
+            switch dtype {
+            case .bool, .uint8: Self.widen(raw, UInt8.self, count, destination)
+            case .int8: Self.widen(raw, Int8.self, count, destination)
+            case .uint16: Self.widen(raw, UInt16.self, count, destination)
+            case .int16: Self.widen(raw, Int16.self, count, destination)
+            case .uint32: Self.widen(raw, UInt32.self, count, destination)
+            case .int32: Self.widen(raw, Int32.self, count, destination)
+            case .uint64: Self.widen(raw, UInt64.self, count, destination)
+            case .int64: Self.widen(raw, Int64.self, count, destination)
+            case .float32, .float64: break  // handled above
+            }
+        }
+    }
+
+    private static func widen<T: BinaryInteger>(_ raw: UnsafeRawBufferPointer, _ type: T.Type, _ n: Int,
+                                                _ destination: UnsafeMutablePointer<Double>) {
+        let source = raw.bindMemory(to: T.self)
+        for i in 0..<n { destination[i] = Double(source[i]) }
     }
 
     private static func convert<T: BinaryInteger>(_ raw: UnsafeRawBufferPointer, _ type: T.Type, _ n: Int,

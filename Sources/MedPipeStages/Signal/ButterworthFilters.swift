@@ -17,11 +17,7 @@ enum SignalFiltering {
         values.withUnsafeMutableBufferPointer { sample.tensor.copyDoubles(into: $0.baseAddress!) }
         let output = try Tensor.float32(shape: shape) { out in
             try values.withUnsafeBufferPointer { x in
-                for c in 0..<channels {
-                    try filter.filter(count: n, input: { x[$0 * channels + c] },
-                                      output: { out[$0 * channels + c] = Float($1) },
-                                      subject: "\(stage): \(sample.source)")
-                }
+                try filter.filter(x, samples: n, channels: channels, into: out, subject: "\(stage): \(sample.source)")
             }
         }
         return StageOutput([sample.replacing(tensor: output)])

@@ -29,43 +29,62 @@ public struct ZeroPhaseFilter: Sendable, Equatable {
         }
     }
 
-    /// Filters `count` values read from `input` every `stride` elements; writes the result the same way.
-    public func filter(count n: Int, input: (Int) -> Double, output: (Int, Double) -> Void, subject: String) throws {
+    /// Filters every channel of an interleaved signal `(n, channels)` of doubles into float32 `output`,
+    /// two channels at a time (SIMD lanes), all sections cascaded per sample.
+    public func filter(_ x: UnsafeBufferPointer<Double>, samples n: Int, channels: Int,
+                       into output: UnsafeMutableBufferPointer<Float>, subject: String) throws {
         let edge = padLength
         guard n > edge else {
             throw MedPipeError.invalidArgument(subject, "a signal of \(n) samples is too short for this filter: it needs more than \(edge) (scipy's padlen)")
         }
-        var ext = [Double](repeating: 0, count: n + 2 * edge)
-        let first = input(0), last = input(n - 1)
-        for i in 0..<edge { ext[i] = 2 * first - input(edge - i) }
-        for i in 0..<n { ext[edge + i] = input(i) }
-        for i in 0..<edge { ext[edge + n + i] = 2 * last - input(n - 2 - i) }
-        let zi = stepStates
-        ext.withUnsafeMutableBufferPointer { buffer in
-            cascade(buffer, states: zi, reverse: false)
-            cascade(buffer, states: zi, reverse: true)
+        let zi = stepStates.map { (SIMD2<Double>(repeating: $0.0), SIMD2<Double>(repeating: $0.1)) }
+        let coefficients = sections.map { s in
+            (b0: SIMD2(repeating: s.b[0]), b1: SIMD2(repeating: s.b[1]), b2: SIMD2(repeating: s.b[2]),
+             a1: SIMD2(repeating: s.a[1]), a2: SIMD2(repeating: s.a[2]))
         }
-        for i in 0..<n { output(i, ext[edge + i]) }
+        var ext = [SIMD2<Double>](repeating: .zero, count: n + 2 * edge)
+        for c in stride(from: 0, to: channels, by: 2) {
+            let c1 = min(c + 1, channels - 1)  // an odd last channel fills both lanes
+            @inline(__always) func at(_ i: Int) -> SIMD2<Double> { SIMD2(x[i * channels + c], x[i * channels + c1]) }
+            let first = at(0), last = at(n - 1)
+            for i in 0..<edge { ext[i] = 2 * first - at(edge - i) }
+            for i in 0..<n { ext[edge + i] = at(i) }
+            for i in 0..<edge { ext[edge + n + i] = 2 * last - at(n - 2 - i) }
+            ext.withUnsafeMutableBufferPointer { buffer in
+                Self.cascade(buffer, coefficients, zi, reverse: false)
+                Self.cascade(buffer, coefficients, zi, reverse: true)
+            }
+            for i in 0..<n {
+                output[i * channels + c] = Float(ext[edge + i][0])
+                if c + 1 < channels { output[i * channels + c + 1] = Float(ext[edge + i][1]) }
+            }
+        }
     }
 
-    /// Runs every section over the buffer in place (transposed direct form II), in one direction.
-    private func cascade(_ x: UnsafeMutableBufferPointer<Double>, states zi: [(Double, Double)], reverse: Bool) {
-        let count = x.count
-        let start = reverse ? count - 1 : 0, step = reverse ? -1 : 1
-        let x0 = x[start]
-        for (s, section) in sections.enumerated() {
-            let b0 = section.b[0], b1 = section.b[1], b2 = section.b[2]
-            let a1 = section.a[1], a2 = section.a[2]
-            // The section's steady state is scaled by the cascade's first input (scipy: zi * x[0]).
-            var z0 = zi[s].0 * x0, z1 = zi[s].1 * x0
-            var i = start
-            for _ in 0..<count {
-                let v = x[i]
-                let y = b0 * v + z0
-                z0 = b1 * v - a1 * y + z1
-                z1 = b2 * v - a2 * y
-                x[i] = y
-                i += step
+    typealias Coefficients = (b0: SIMD2<Double>, b1: SIMD2<Double>, b2: SIMD2<Double>, a1: SIMD2<Double>, a2: SIMD2<Double>)
+
+    /// Runs the cascade over the buffer in place (transposed direct form II), in one direction.
+    /// Each section's state starts at its steady state scaled by the first input (scipy: zi · x[0]).
+    private static func cascade(_ x: UnsafeMutableBufferPointer<SIMD2<Double>>, _ k: [Coefficients],
+                                _ zi: [(SIMD2<Double>, SIMD2<Double>)], reverse: Bool) {
+        let count = x.count, sections = k.count
+        let x0 = x[reverse ? count - 1 : 0]
+        var z0 = zi.map { $0.0 * x0 }, z1 = zi.map { $0.1 * x0 }
+        z0.withUnsafeMutableBufferPointer { z0 in
+            z1.withUnsafeMutableBufferPointer { z1 in
+                k.withUnsafeBufferPointer { k in
+                    for step in 0..<count {
+                        let i = reverse ? count - 1 - step : step
+                        var v = x[i]
+                        for s in 0..<sections {
+                            let y = k[s].b0 * v + z0[s]
+                            z0[s] = k[s].b1 * v - k[s].a1 * y + z1[s]
+                            z1[s] = k[s].b2 * v - k[s].a2 * y
+                            v = y
+                        }
+                        x[i] = v
+                    }
+                }
             }
         }
     }
