@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "medpipe", targets: ["medpipe"]),
         .library(name: "MedPipeCore", targets: ["MedPipeCore"]),
         .library(name: "MedPipeFormats", targets: ["MedPipeFormats"]),
+        .library(name: "MedPipeStages", targets: ["MedPipeStages"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +39,7 @@ let package = Package(
 
         .target(name: "MedPipeCore"),
         .target(name: "MedPipeFormats", dependencies: ["MedPipeCore", "CNIfTI", "CDCMTK", "CPNG"]),
+        .target(name: "MedPipeStages", dependencies: ["MedPipeCore"]),
         .target(
             name: "MedPipeCache",
             dependencies: [
@@ -62,6 +64,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MedPipeCoreTests", dependencies: ["MedPipeCore"]),
         .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "TestSupport"]),
+        .testTarget(name: "MedPipeStagesTests", dependencies: ["MedPipeStages", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeCacheTests", dependencies: ["MedPipeCache", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeFormatsTests", dependencies: ["MedPipeFormats", "MedPipeCore", "TestSupport"]),
     ],

@@ -1,0 +1,107 @@
+import MedPipeCore
+
+/// Applies a zero-phase Butterworth filter to every channel of a signal `(samples, channels)`
+/// with `.temporal(frequency)` geometry; float32 out. Shared by the band-, high- and low-pass stages.
+enum SignalFiltering {
+    static func run(_ sample: Sample, kind: Butterworth.Kind, order: Int, cutoffs: [Double], stage: String) throws -> StageOutput {
+        guard case .temporal(let fs) = sample.geometry else {
+            throw MedPipeError.invalidArgument(stage, "\(sample.source): needs a signal with a sampling frequency, the sample has none")
+        }
+        let shape = sample.tensor.shape
+        guard shape.count == 2 || shape.count == 1 else {
+            throw MedPipeError.invalidArgument(stage, "\(sample.source): needs a signal (samples, channels), got shape \(shape)")
+        }
+        let filter = ZeroPhaseFilter(sections: try Butterworth.design(order: order, cutoffs: cutoffs, kind: kind, sampleRate: fs))
+        let n = shape[0], channels = shape.count == 2 ? shape[1] : 1
+        var values = [Double](repeating: 0, count: n * channels)
+        values.withUnsafeMutableBufferPointer { sample.tensor.copyDoubles(into: $0.baseAddress!) }
+        let output = try Tensor.float32(shape: shape) { out in
+            try values.withUnsafeBufferPointer { x in
+                try filter.filter(x, samples: n, channels: channels, into: out, subject: "\(stage): \(sample.source)")
+            }
+        }
+        return StageOutput([sample.replacing(tensor: output)])
+    }
+}
+
+/// Zero-phase Butterworth band-pass (`scipy.signal.butter(order, [low, high], "bandpass", fs=fs,
+/// output="sos")` then `sosfiltfilt`); the effective order is doubled by the forward-backward pass.
+public struct BandPass: Stage {
+    public static let name = "bandpass"
+    public var low: Double
+    public var high: Double
+    public var order: Int
+
+    public init(low: Double, high: Double, order: Int = 2) throws {
+        guard low > 0, high > low, order >= 1 else {
+            throw MedPipeError.invalidArgument(Self.name, "needs 0 < low < high and order ≥ 1 (got \(low), \(high), order \(order))")
+        }
+        self.low = low
+        self.high = high
+        self.order = order
+    }
+
+    public var canonicalParameters: String {
+        var p = CanonicalParameters()
+        p.add("low", low)
+        p.add("high", high)
+        p.add("order", order)
+        return p.text
+    }
+
+    public func run(_ sample: Sample) throws -> StageOutput {
+        try SignalFiltering.run(sample, kind: .bandpass, order: order, cutoffs: [low, high], stage: Self.name)
+    }
+}
+
+/// Zero-phase Butterworth high-pass (baseline wander removal, e.g. 0.5 Hz).
+public struct HighPass: Stage {
+    public static let name = "highpass"
+    public var cutoff: Double
+    public var order: Int
+
+    public init(cutoff: Double, order: Int = 2) throws {
+        guard cutoff > 0, order >= 1 else {
+            throw MedPipeError.invalidArgument(Self.name, "needs cutoff > 0 and order ≥ 1 (got \(cutoff), order \(order))")
+        }
+        self.cutoff = cutoff
+        self.order = order
+    }
+
+    public var canonicalParameters: String {
+        var p = CanonicalParameters()
+        p.add("cutoff", cutoff)
+        p.add("order", order)
+        return p.text
+    }
+
+    public func run(_ sample: Sample) throws -> StageOutput {
+        try SignalFiltering.run(sample, kind: .highpass, order: order, cutoffs: [cutoff], stage: Self.name)
+    }
+}
+
+/// Zero-phase Butterworth low-pass (e.g. before downsampling).
+public struct LowPass: Stage {
+    public static let name = "lowpass"
+    public var cutoff: Double
+    public var order: Int
+
+    public init(cutoff: Double, order: Int = 4) throws {
+        guard cutoff > 0, order >= 1 else {
+            throw MedPipeError.invalidArgument(Self.name, "needs cutoff > 0 and order ≥ 1 (got \(cutoff), order \(order))")
+        }
+        self.cutoff = cutoff
+        self.order = order
+    }
+
+    public var canonicalParameters: String {
+        var p = CanonicalParameters()
+        p.add("cutoff", cutoff)
+        p.add("order", order)
+        return p.text
+    }
+
+    public func run(_ sample: Sample) throws -> StageOutput {
+        try SignalFiltering.run(sample, kind: .lowpass, order: order, cutoffs: [cutoff], stage: Self.name)
+    }
+}

@@ -1,0 +1,55 @@
+import MedPipeCore
+
+/// Cuts a signal `(samples, channels)` into windows of `length` samples every `stride` samples,
+/// starting at 0; a final incomplete window is dropped and counted. Windows keep the record's
+/// label and group, the annotations that fall inside them (shifted), and their start in metadata.
+public struct FixedWindows: Stage {
+    public static let name = "windows"
+
+    public var length: Int
+    public var stride: Int
+
+    public init(length: Int, stride: Int? = nil) throws {
+        guard length >= 1, (stride ?? length) >= 1 else {
+            throw MedPipeError.invalidArgument(Self.name, "length and stride must be ≥ 1 (got \(length), \(stride ?? length))")
+        }
+        self.length = length
+        self.stride = stride ?? length
+    }
+
+    public var canonicalParameters: String {
+        var p = CanonicalParameters()
+        p.add("length", length)
+        p.add("stride", stride)
+        return p.text
+    }
+
+    public func run(_ sample: Sample) throws -> StageOutput {
+        let shape = sample.tensor.shape
+        guard (1...2).contains(shape.count) else {
+            throw MedPipeError.invalidArgument(Self.name, "\(sample.source): needs a signal (samples, channels), got shape \(shape)")
+        }
+        let n = shape[0], rowBytes = (shape.count == 2 ? shape[1] : 1) * sample.tensor.dtype.size
+        var windows: [Sample] = []
+        var start = 0, index = 0
+        while start + length <= n {
+            var shapeOut = shape
+            shapeOut[0] = length
+            let bytes = Array(sample.tensor.bytes[(start * rowBytes)..<((start + length) * rowBytes)])
+            var window = sample.replacing(tensor: Tensor(shape: shapeOut, dtype: sample.tensor.dtype, bytes: bytes))
+            window.source = sample.source.narrowed(to: "window", index: index)
+            let range = start..<(start + length)
+            window.annotations = sample.annotations.filter { range.contains($0.sample) }.map {
+                var a = $0
+                a.sample -= start
+                return a
+            }
+            window.metadata["window_start"] = .int(start)
+            windows.append(window)
+            start += stride
+            index += 1
+        }
+        let incomplete = start < n && n > 0 ? 1 : 0
+        return StageOutput(windows, dropped: incomplete > 0 ? ["incomplete final window": incomplete] : [:])
+    }
+}

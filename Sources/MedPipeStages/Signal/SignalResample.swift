@@ -1,0 +1,61 @@
+import MedPipeCore
+
+/// Resamples a signal `(samples, channels)` to a target frequency by linear interpolation in time
+/// (NumPy's `np.interp` at `t = k / target` over input times `n / source`, edge value beyond the
+/// last sample). The output has `⌈n·target/source⌉` samples (the length `resample_poly` gives).
+/// Linear interpolation does not low-pass: put a `lowpass` stage first when downsampling.
+/// Annotation positions are rescaled (rounded); float32 out.
+public struct SignalResample: Stage {
+    public static let name = "resample-signal"
+
+    public var frequency: Double
+
+    public init(frequency: Double) throws {
+        guard frequency > 0, frequency.isFinite else {
+            throw MedPipeError.invalidArgument(Self.name, "target frequency must be positive, got \(frequency)")
+        }
+        self.frequency = frequency
+    }
+
+    public var canonicalParameters: String {
+        var p = CanonicalParameters()
+        p.add("frequency", frequency)
+        return p.text
+    }
+
+    public func run(_ sample: Sample) throws -> StageOutput {
+        guard case .temporal(let source) = sample.geometry, source > 0 else {
+            throw MedPipeError.invalidArgument(Self.name, "\(sample.source): needs a signal with a sampling frequency, the sample has none")
+        }
+        let shape = sample.tensor.shape
+        guard (1...2).contains(shape.count), shape[0] > 0 else {
+            throw MedPipeError.invalidArgument(Self.name, "\(sample.source): needs a non-empty signal (samples, channels), got shape \(shape)")
+        }
+        let n = shape[0], channels = shape.count == 2 ? shape[1] : 1
+        let m = Int((Double(n) * frequency / source).rounded(.up))
+        let ratio = source / frequency
+        let input = sample.tensor.asFloat32()
+        var outShape = shape
+        outShape[0] = m
+        let output = Tensor.float32(shape: outShape) { out in
+            input.withUnsafeBufferPointer(as: Float.self) { x in
+                for k in 0..<m {
+                    let position = min(Double(k) * ratio, Double(n - 1))
+                    let i0 = Int(position.rounded(.down)), i1 = min(i0 + 1, n - 1)
+                    let t = position - Double(i0)
+                    for c in 0..<channels {
+                        let a = Double(x[i0 * channels + c]), b = Double(x[i1 * channels + c])
+                        out[k * channels + c] = Float(a + t * (b - a))
+                    }
+                }
+            }
+        }
+        var result = sample.replacing(tensor: output, geometry: .temporal(frequency: frequency))
+        result.annotations = sample.annotations.map {
+            var a = $0
+            a.sample = Int((Double($0.sample) / ratio).rounded())
+            return a
+        }
+        return StageOutput([result])
+    }
+}

@@ -1,0 +1,132 @@
+import MedPipeCore
+
+/// Train/validation/test by ratios, grouped (no group — patient — in two splits) and stratified by
+/// label, seeded and deterministic.
+///
+/// Algorithm (in the spirit of scikit-learn's `StratifiedGroupKFold`): collect each group's label
+/// counts; shuffle the groups with the seed (``SeededGenerator``), then order them by size,
+/// largest first (stable, so the shuffle breaks ties); put each group in turn into the split where
+/// it leaves the smallest total squared deviation from the targets — per split and label
+/// `(count − ratio·total_label)/total_label`, plus per split `(size − ratio·N)/N` — ties to the
+/// earlier split. A sample without a group is its own group.
+///
+/// A patient-level split needs at least as many groups as splits with a positive ratio: otherwise
+/// ``assign(labels:groups:)`` throws rather than leak. Large deviations from the ratios (a group
+/// holding most samples) are reported in ``SplitAssignment/issues``.
+public struct GroupedStratifiedSplit: Sendable, Equatable, Codable {
+    public var train: Double
+    public var validation: Double
+    public var test: Double
+    public var seed: UInt64
+    /// Deviation of a split's fraction from its ratio beyond which an issue is reported.
+    public var tolerance: Double
+
+    public init(train: Double, validation: Double, test: Double, seed: UInt64, tolerance: Double = 0.05) throws {
+        let sum = train + validation + test
+        guard [train, validation, test].allSatisfy({ $0 >= 0 }), abs(sum - 1) < 1e-9 else {
+            throw MedPipeError.invalidArgument("split", "ratios must be non-negative and sum to 1 (train \(train), val \(validation), test \(test) sum to \(sum))")
+        }
+        self.train = train
+        self.validation = validation
+        self.test = test
+        self.seed = seed
+        self.tolerance = tolerance
+    }
+
+    public var canonicalParameters: String {
+        var p = CanonicalParameters()
+        p.add("train", train)
+        p.add("val", validation)
+        p.add("test", test)
+        p.add("seed", Int(truncatingIfNeeded: seed))
+        return p.text
+    }
+
+    /// Assigns every sample to a split. `labels` and `groups` are per sample.
+    public func assign(labels: [String?], groups: [String?]) throws -> SplitAssignment {
+        precondition(labels.count == groups.count, "one label and one group per sample")
+        let n = labels.count
+        let ratios = [train, validation, test]
+        let active = SplitName.allCases.indices.filter { ratios[$0] > 0 }
+        // Groups in first-seen order, with their members and label counts.
+        var labelIndex: [String: Int] = [:]
+        for label in labels { let key = label ?? ""; if labelIndex[key] == nil { labelIndex[key] = labelIndex.count } }
+        var groupIndex: [String: Int] = [:]
+        var members: [[Int]] = [], names: [String] = []
+        for i in 0..<n {
+            let key = groups[i].map { "g:" + $0 } ?? "s:\(i)"
+            if let g = groupIndex[key] { members[g].append(i) } else {
+                groupIndex[key] = members.count
+                members.append([i])
+                names.append(groups[i] ?? "sample \(i)")
+            }
+        }
+        guard members.count >= active.count else {
+            let splitNames = active.map { SplitName.allCases[$0].rawValue }.joined(separator: ", ")
+            throw MedPipeError.invalidArgument("split", "\(members.count) group\(members.count == 1 ? "" : "s") (\(names.prefix(5).joined(separator: ", "))) holding \(n) samples cannot fill \(active.count) splits with a positive ratio (\(splitNames)) without putting one patient in two splits; use a split by time blocks within the record, a split given by the data, or data from more patients")
+        }
+        let labelCount = labelIndex.count
+        var groupLabels = [[Int]](repeating: [Int](repeating: 0, count: labelCount), count: members.count)
+        for (g, list) in members.enumerated() { for i in list { groupLabels[g][labelIndex[labels[i] ?? ""]!] += 1 } }
+        var totals = [Int](repeating: 0, count: labelCount)
+        for i in 0..<n { totals[labelIndex[labels[i] ?? ""]!] += 1 }
+
+        var order = Array(members.indices)
+        var generator = SeededGenerator(seed: seed)
+        generator.shuffle(&order)
+        order = order.enumerated().sorted { a, b in
+            members[a.element].count != members[b.element].count ? members[a.element].count > members[b.element].count : a.offset < b.offset
+        }.map(\.element)
+
+        var counts = [[Double]](repeating: [Double](repeating: 0, count: labelCount), count: 3)
+        var sizes = [Double](repeating: 0, count: 3)
+        var groupSplit = [Int](repeating: 0, count: members.count)
+        func cost() -> Double {
+            var c = 0.0
+            for s in 0..<3 {
+                for l in 0..<labelCount where totals[l] > 0 {
+                    let d = (counts[s][l] - ratios[s] * Double(totals[l])) / Double(totals[l])
+                    c += d * d
+                }
+                let d = (sizes[s] - ratios[s] * Double(n)) / Double(n)
+                c += d * d
+            }
+            return c
+        }
+        for g in order {
+            var best = active[0], bestCost = Double.infinity
+            for s in active {
+                for l in 0..<labelCount { counts[s][l] += Double(groupLabels[g][l]) }
+                sizes[s] += Double(members[g].count)
+                let c = cost()
+                for l in 0..<labelCount { counts[s][l] -= Double(groupLabels[g][l]) }
+                sizes[s] -= Double(members[g].count)
+                if c < bestCost - 1e-15 { best = s; bestCost = c }
+            }
+            groupSplit[g] = best
+            for l in 0..<labelCount { counts[best][l] += Double(groupLabels[g][l]) }
+            sizes[best] += Double(members[g].count)
+        }
+        var splits = [SplitName](repeating: .train, count: n)
+        for (g, list) in members.enumerated() { for i in list { splits[i] = SplitName.allCases[groupSplit[g]] } }
+
+        var issues: [String] = []
+        let largest = members.indices.max { members[$0].count < members[$1].count }
+        for s in active {
+            let fraction = sizes[s] / Double(max(n, 1))
+            let name = SplitName.allCases[s].rawValue
+            if sizes[s] == 0 {
+                issues.append("split '\(name)' is empty: the groups could not be distributed to reach ratio \(ratios[s])")
+            } else if abs(fraction - ratios[s]) > tolerance {
+                var issue = "split '\(name)' holds \(Int(sizes[s])) of \(n) samples (\(percent(fraction))), requested \(percent(ratios[s]))"
+                if let largest {
+                    issue += "; the largest group holds \(members[largest].count) samples (\(percent(Double(members[largest].count) / Double(n))))"
+                }
+                issues.append(issue)
+            }
+        }
+        return SplitAssignment(splits: splits, issues: issues)
+    }
+
+    private func percent(_ x: Double) -> String { "\(Int((x * 1000).rounded()) / 10).\(Int((x * 1000).rounded()) % 10)%" }
+}

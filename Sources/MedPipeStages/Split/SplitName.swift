@@ -1,0 +1,44 @@
+import Foundation
+import MedPipeCore
+
+/// The three splits of a dataset.
+public enum SplitName: String, Sendable, Codable, CaseIterable, Comparable {
+    case train, validation = "val", test
+
+    /// Parses the names data sets use: `train`/`training`, `val`/`valid`/`validation`, `test`/`testing`.
+    public init?(parsing text: String) {
+        switch text.lowercased().trimmingCharacters(in: .whitespaces) {
+        case "train", "training": self = .train
+        case "val", "valid", "validation": self = .validation
+        case "test", "testing": self = .test
+        default: return nil
+        }
+    }
+
+    public static func < (a: SplitName, b: SplitName) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// The split of every sample, with anything the splitter could not honour.
+public struct SplitAssignment: Sendable, Equatable, Codable {
+    /// The split of sample `i`.
+    public var splits: [SplitName]
+    /// Human-readable problems (ratios far from the request, an empty split); empty when all is well.
+    public var issues: [String]
+
+    public init(splits: [SplitName], issues: [String] = []) {
+        self.splits = splits
+        self.issues = issues
+    }
+
+    /// Indices of the samples in one split, ascending.
+    public func indices(of split: SplitName) -> [Int] { splits.indices.filter { splits[$0] == split } }
+
+    /// Fraction of samples in each split.
+    public var fractions: [SplitName: Double] {
+        var result: [SplitName: Double] = [:]
+        for s in SplitName.allCases { result[s] = splits.isEmpty ? 0 : Double(splits.filter { $0 == s }.count) / Double(splits.count) }
+        return result
+    }
+}

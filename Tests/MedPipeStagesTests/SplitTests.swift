@@ -1,0 +1,86 @@
+import Foundation
+import MedPipeCore
+@testable import MedPipeStages
+import Testing
+
+@Suite("Patient-level stratified splits")
+struct SplitTests {
+    @Test("50 patients: no leak, ratios within 5 points, stratification as close as sklearn's StratifiedGroupKFold")
+    func synthetic() throws {
+        let reference = try Reference.load("stages_split.json")
+        let groups = reference["groups"] as! [String], labels = reference["labels"] as! [String]
+        let overall = (reference["overall"] as! [String: Any]).mapValues { ($0 as! NSNumber).doubleValue }
+        let sklearnDeviation = Reference.double(reference["sklearn_sgkf5_max_deviation"])
+        let splitter = try GroupedStratifiedSplit(train: 0.6, validation: 0.2, test: 0.2, seed: 11)
+        let assignment = try splitter.assign(labels: labels, groups: groups)
+        #expect(LeakCheck.leaks(groups: groups, splits: assignment.splits).isEmpty)
+        #expect(assignment.issues.isEmpty, "\(assignment.issues)")
+        let fractions = assignment.fractions
+        #expect(abs(fractions[.train]! - 0.6) < 0.05 && abs(fractions[.validation]! - 0.2) < 0.05 && abs(fractions[.test]! - 0.2) < 0.05)
+        var deviation = 0.0
+        for split in SplitName.allCases {
+            let members = assignment.indices(of: split)
+            for (label, p) in overall {
+                deviation = max(deviation, abs(Double(members.filter { labels[$0] == label }.count) / Double(members.count) - p))
+            }
+        }
+        #expect(deviation <= max(sklearnDeviation, 0.05), "label deviation \(deviation), sklearn \(sklearnDeviation)")
+        // Deterministic for a seed, different for another.
+        #expect(try splitter.assign(labels: labels, groups: groups) == assignment)
+        let other = try GroupedStratifiedSplit(train: 0.6, validation: 0.2, test: 0.2, seed: 12).assign(labels: labels, groups: groups)
+        #expect(other.splits != assignment.splits)
+    }
+
+    @Test("the leak check names a patient found in two splits")
+    func leakCheck() {
+        let leaks = LeakCheck.leaks(groups: ["a", "a", "b", "c", "c"], splits: [.train, .test, .train, .validation, .validation])
+        #expect(leaks.count == 1 && leaks[0].group == "a" && leaks[0].counts == [.train: 1, .test: 1])
+        #expect(leaks[0].description == "group 'a' is in train (1) and test (1)")
+    }
+
+    @Test("MIT-BIH 100: one patient with thousands of beats cannot be split by patient; time blocks can")
+    func singlePatient() throws {
+        let (record, _) = try BeatTests.record100()
+        let beats = try BeatSegmentation().apply(record)
+        let splitter = try GroupedStratifiedSplit(train: 0.7, validation: 0.15, test: 0.15, seed: 0)
+        do {
+            _ = try splitter.assign(labels: beats.map(\.label), groups: beats.map(\.group))
+            Issue.record("a one-patient split should be refused")
+        } catch let error as MedPipeError {
+            #expect(error.kind == .invalidArgument)
+            #expect(error.message.contains("1 group (patient-100)") && error.message.contains("time blocks"))
+        }
+        let blocks = TimeBlocks.groups(beats, blocks: 20)
+        #expect(Set(blocks).count == 20)
+        let assignment = try splitter.assign(labels: beats.map(\.label), groups: blocks)
+        #expect(LeakCheck.leaks(groups: blocks, splits: assignment.splits).isEmpty)
+        #expect(abs(assignment.fractions[.train]! - 0.7) < 0.05)
+        // Neighbouring beats stay together: a split changes at most at block boundaries.
+        let changes = zip(assignment.splits, assignment.splits.dropFirst()).filter { $0 != $1 }.count
+        #expect(changes <= 19)
+    }
+
+    @Test("a given split (MedMNIST's own, a column) is taken as is; unknown names are errors")
+    func given() throws {
+        let assignment = try GivenSplit.assign(["train", "val", "test", "validation", "Train"])
+        #expect(assignment.splits == [.train, .validation, .test, .validation, .train])
+        #expect(throws: MedPipeError.self) { try GivenSplit.assign(["train", "holdout"]) }
+        let samples = ["test", "train"].map {
+            Sample(tensor: Tensor(shape: [1], values: [Float(0)]), source: SourceReference(record: "m"), metadata: ["split": .string($0)])
+        }
+        #expect(try GivenSplit.assign(samples).splits == [.test, .train])
+    }
+
+    @Test("class counts before and after oversampling the training split")
+    func report() throws {
+        let labels: [String?] = ["N", "N", "N", "V", "N", "V", "N", "S"]
+        let assignment = SplitAssignment(splits: [.train, .train, .train, .train, .test, .test, .validation, .train])
+        let trainLabels = assignment.indices(of: .train).map { labels[$0]! }
+        let plan = RandomOversampling(seed: 0).plan(labels: trainLabels)
+        let report = BalanceReport(labels: labels, assignment: assignment, trainPlan: plan)
+        #expect(report.before[.train]!.counts == ["N": 3, "V": 1, "S": 1])
+        #expect(report.after[.train]!.counts == ["N": 3, "V": 3, "S": 3])
+        #expect(report.after[.test] == report.before[.test])
+        #expect(report.description.contains("train: N 3, S 1, V 1 → N 3, S 3, V 3"))
+    }
+}
