@@ -50,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "MedPipePipeline",
-            dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeCache", .product(name: "Yams", package: "Yams")]
+            dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "medpipe",

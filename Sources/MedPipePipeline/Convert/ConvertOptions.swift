@@ -1,0 +1,29 @@
+/// How `convert` runs: where the cache goes, how parallel, how strict, and how it reports progress.
+public struct ConvertOptions: Sendable {
+    /// Overrides the recipe's cache directory.
+    public var cache: String?
+    /// Sources read and processed at once (memory stays bounded by this many in flight).
+    public var jobs: Int
+    /// Stop at the first rejected source instead of recording it and going on.
+    public var strict: Bool
+    /// Called after each source with the running totals.
+    public var progress: (@Sendable (ConvertProgress) -> Void)?
+
+    public init(cache: String? = nil, jobs: Int = 2, strict: Bool = false, progress: (@Sendable (ConvertProgress) -> Void)? = nil) {
+        self.cache = cache
+        self.jobs = max(1, jobs)
+        self.strict = strict
+        self.progress = progress
+    }
+}
+
+/// Running totals of a `convert`, reported after each source.
+public struct ConvertProgress: Sendable {
+    public var done: Int
+    public var total: Int
+    /// Sources whose unit was already in the cache.
+    public var reused: Int
+    public var rejected: Int
+    /// The source just finished (its path, shown on the terminal only, never stored).
+    public var current: String
+}

@@ -1,0 +1,24 @@
+import MedPipeStages
+
+/// What a `convert` did, for the terminal summary and for tests.
+public struct ConvertSummary: Sendable {
+    public var cache: String
+    /// Sources in the recipe.
+    public var sources: Int
+    /// Sources already in the cache with the same key (no work done).
+    public var reused: Int
+    /// Sources read and processed in this run.
+    public var computed: Int
+    /// Sources that failed, with the reason (path shown here, never stored in the cache).
+    public var rejected: [(source: String, reason: String)]
+    /// Units removed because the recipe no longer produces them.
+    public var removed: Int
+    /// Entries in the cache after the run.
+    public var entries: Int
+    /// Class counts per split before and after rebalancing.
+    public var balance: BalanceReport
+    /// Parts dropped by stages, by `stage: reason` (beats too near the record's ends, rows without a label).
+    public var dropped: [String: Int]
+    /// Problems the split reported (ratios far from the targets).
+    public var splitIssues: [String]
+}

@@ -1,0 +1,106 @@
+import Foundation
+import MedPipeCore
+import MedPipeFormats
+import MedPipeStages
+
+/// Reads one source path into de-identified samples: the reader for its format, the recipe's label
+/// rule, a pseudonymous patient group and source reference, and only metadata that cannot identify.
+struct SourceLoader: Sendable {
+    let recipe: Recipe
+    let pseudonyms: Pseudonyms
+
+    /// Record metadata that may pass into the cache (everything else may identify: UIDs, names, dates, free text).
+    static let safeMetadata: Set<String> = ["columns", "split", "Modality", "PhotometricInterpretation"]
+
+    func load(_ path: String, spec: SourceSpec) throws -> [Sample] {
+        let kind = try spec.format ?? FormatKind.detect(path)
+        if kind == .csv { return try loadTable(path, spec: spec) }
+        let records = try RecordReading.read(path)
+        return try records.map { record in
+            var sample = Sample(record: record, group: pseudonyms.make(record.patientKey ?? path))
+            sample.source = SourceReference(record: pseudonyms.make("source:" + record.source))
+            sample.metadata = record.metadata.filter { Self.safeMetadata.contains($0.key) }
+            sample.label = try label(for: record, path: path, spec: spec)
+            return sample
+        }
+    }
+
+    private func label(for record: Record, path: String, spec: SourceSpec) throws -> String? {
+        switch spec.label {
+        case .none, .annotations: return nil
+        case .dataset: return record.label
+        case .folder: return URL(fileURLWithPath: record.source).deletingLastPathComponent().lastPathComponent
+        case .attribute(let name):
+            guard let value = record.metadata[name] else {
+                throw MedPipeError.malformed(path, "has no \(name) to take the label from")
+            }
+            return value.description
+        case .column:
+            throw MedPipeError.invalidArgument(path, "a label column applies to CSV sources only")
+        case .sidecar(let file, let keyColumn, let labelColumn):
+            let table = try CSVReader().read(file)
+            guard let keys = table.columns.first(where: { $0.name == keyColumn }),
+                  let labels = table.columns.first(where: { $0.name == labelColumn }) else {
+                throw MedPipeError.invalidArgument(file, "needs columns '\(keyColumn)' and '\(labelColumn)'")
+            }
+            let name = URL(fileURLWithPath: record.source).lastPathComponent
+            let candidates = [name, URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent, record.patientKey].compactMap { $0 }
+            guard let row = (0..<table.rowCount).first(where: { cell(keys, $0).map(candidates.contains) ?? false }) else {
+                throw MedPipeError.malformed(path, "no row in \(file) gives its label")
+            }
+            return cell(labels, row)
+        }
+    }
+
+    /// The text of a cell, for text and numeric columns alike (integral numbers without a decimal point).
+    private func cell(_ column: CSVTable.Column, _ row: Int) -> String? {
+        if let cells = column.cells { return cells[row] }
+        let value = column.values[row]
+        guard !value.isNaN else { return nil }
+        return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    /// A CSV source: one sample per row, each row its own patient unless a group column says otherwise.
+    private func loadTable(_ path: String, spec: SourceSpec) throws -> [Sample] {
+        let table = try CSVReader(options: try TableOptions.parse(recipe.table, file: recipe.file).csvOptions).read(path)
+        var sample = Sample(record: table.record(), group: nil)
+        sample.source = SourceReference(record: pseudonyms.make("source:" + path))
+        sample.metadata = sample.metadata.filter { Self.safeMetadata.contains($0.key) }
+        let options = try TableOptions.parse(recipe.table, file: recipe.file)
+        var labelColumn: String?, greaterThan: Double?
+        if case .column(let name, let threshold) = spec.label { (labelColumn, greaterThan) = (name, threshold) }
+        var rows = try TableRows(labelColumn: labelColumn, labelGreaterThan: greaterThan, groupColumn: options.groupColumn).run(sample).samples
+        if options.dropIncompleteRows {
+            rows = rows.filter { row in row.tensor.doubleValues().allSatisfy { !$0.isNaN } }
+        }
+        return rows.map { row in
+            var row = row
+            let key = options.groupColumn.map { _ in row.group ?? "" } ?? "\(path)#row \(row.source.index ?? 0)"
+            row.group = pseudonyms.make(key)
+            return row
+        }
+    }
+}
+
+/// The recipe's `table:` section: how CSV sources are parsed.
+struct TableOptions {
+    var csvOptions = CSVReader.Options()
+    var groupColumn: String?
+    var dropIncompleteRows = false
+
+    static func parse(_ node: RecipeNode?, file: String) throws -> TableOptions {
+        var options = TableOptions()
+        guard let node else { return options }
+        var reader = try RecipeReader(node, file: file, what: "'table'")
+        if let names = try reader.strings("columns") {
+            options.csvOptions.columnNames = names
+            options.csvOptions.hasHeader = false
+        }
+        if let header = try reader.bool("header") { options.csvOptions.hasHeader = header }
+        if let missing = try reader.strings("missing") { options.csvOptions.missingMarkers = Set(missing) }
+        options.groupColumn = try reader.string("group-column")
+        options.dropIncompleteRows = try reader.bool("drop-incomplete-rows") ?? false
+        try reader.finish()
+        return options
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import MedPipeCache
+import MedPipeCore
+import MedPipeStages
+
+extension Converter {
+    /// What the final step of a run wrote.
+    struct Finish {
+        var entries: Int
+        var report: BalanceReport
+        var issues: [String]
+    }
+
+    /// Splits every entry by group, fits the statistics on the training split, plans the rebalancing of
+    /// the training split, and stores all of it with the recipe in one transaction.
+    func finalize(_ writer: CacheWriter) throws -> Finish {
+        // A stable order independent of which worker finished first.
+        let entries = try writer.entries().sorted { ($0.unit, $0.item) < ($1.unit, $1.item) }
+        let labels = entries.map(\.label)
+        let assignment: SplitAssignment
+        switch recipe.split.grouping {
+        case .given:
+            assignment = try GivenSplit.assign(entries.map { entry in
+                guard case .string(let split)? = entry.metadata["split"] else { return "" }
+                return split
+            })
+        case .patient, .timeBlock:
+            let ratios = recipe.split.ratios
+            let splitter = try GroupedStratifiedSplit(train: ratios["train"] ?? 0, validation: ratios["val"] ?? 0,
+                                                      test: ratios["test"] ?? 0, seed: recipe.split.seed)
+            do {
+                assignment = try splitter.assign(labels: labels, groups: entries.map(\.group))
+            } catch let error as MedPipeError {
+                throw MedPipeError.invalidArgument("\(recipe.file): split", error.message)
+            }
+        }
+        let leaks = LeakCheck.leaks(groups: entries.map(\.group), splits: assignment.splits)
+        guard leaks.isEmpty else {
+            throw MedPipeError.invalidArgument(recipe.file, "patient leak across splits: \(leaks.map(\.description).joined(separator: "; "))")
+        }
+
+        let trainIndices = assignment.indices(of: .train)
+        let trainLabels = trainIndices.map { labels[$0] ?? "" }
+        let plan: SamplingPlan
+        switch recipe.balance {
+        case .none: plan = .identity(count: trainIndices.count)
+        case .oversample: plan = RandomOversampling(seed: recipe.split.seed).plan(labels: trainLabels)
+        case .undersample: plan = RandomUndersampling(seed: recipe.split.seed).plan(labels: trainLabels)
+        case .classWeights: plan = ClassWeights.plan(labels: trainLabels)
+        case .smote:
+            throw MedPipeError.invalidArgument(recipe.file, "balance: smote synthesizes table rows at training time (`medpipe train --balance smote`); in a recipe use oversample, undersample or class-weights")
+        }
+        let report = BalanceReport(labels: labels, assignment: assignment, trainPlan: plan)
+
+        let fitted = try fit(entries: trainIndices.map { entries[$0] }, cache: writer.directory)
+        var splits: [Int64: String] = [:]
+        for (entry, split) in zip(entries, assignment.splits) { splits[entry.id] = split.rawValue }
+        var plans: [String: [Int64]] = ["train": plan.indices.map { entries[trainIndices[$0]].id }]
+        for split in [SplitName.validation, .test] {
+            plans[split.rawValue] = assignment.indices(of: split).map { entries[$0].id }
+        }
+        var meta = [
+            "recipe": recipe.text,
+            "recipe_hash": ContentHash.of(Array(recipe.text.utf8)),
+            "pipeline": try Self.json(pipeline),
+            "fit_boundary": String(pipeline.fitBoundary),
+            "fitted": try Self.json(fitted),
+            "balance": recipe.balance.rawValue,
+            "balance_report": try Self.json(report),
+            "split_issues": try Self.json(assignment.issues),
+            "split_grouping": recipe.split.grouping.rawValue,
+        ]
+        if let weights = plan.classWeights { meta["class_weights"] = try Self.json(weights) }
+        try writer.finalize(splits: splits, plans: plans, meta: meta)
+        return Finish(entries: entries.count, report: report, issues: assignment.issues)
+    }
+
+    /// Fits the fitted stages on the training entries (read back from the cache).
+    private func fit(entries: [CacheEntry], cache: String) throws -> FittedPipeline {
+        guard pipeline.fitBoundary < pipeline.stages.count else { return FittedPipeline(entries: []) }
+        let reader = try DatasetCache(directory: cache)
+        let samples = try entries.map { entry in
+            Sample(tensor: try reader.tensor(for: entry), geometry: entry.geometry, label: entry.label, group: entry.group,
+                   source: SourceReference(record: entry.source, part: nil, index: entry.item), metadata: entry.metadata)
+        }
+        return try pipeline.fit(samples, from: pipeline.fitBoundary)
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,100 @@
+import MedPipeCore
+import MedPipeStages
+
+/// Builds concrete stages from recipe entries, with each stage's defaults and errors naming the line.
+public enum StageFactory {
+    /// Every stage name a recipe may use.
+    public static var names: Set<String> { AnyStage.names }
+
+    /// The stage a recipe entry declares.
+    public static func make(_ spec: StageSpec, file: String) throws -> AnyStage {
+        var p = try RecipeReader(spec.parameters, file: file, what: "the parameters of '\(spec.name)'")
+        let subject = "\(file):\(spec.line)"
+        let stage: AnyStage
+        do {
+            switch spec.name {
+            case CTWindow.name:
+                if let preset = try p.string("preset") {
+                    guard let value = CTWindow.Preset(rawValue: preset) else {
+                        throw MedPipeError.invalidArgument(subject, "unknown CT window preset '\(preset)' (expected one of: \(CTWindow.Preset.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    }
+                    stage = .ctWindow(CTWindow(preset: value))
+                } else {
+                    guard let center = try p.double("center"), let width = try p.double("width") else {
+                        throw MedPipeError.invalidArgument(subject, "ct-window needs a preset or both center and width")
+                    }
+                    stage = .ctWindow(try CTWindow(center: center, width: width))
+                }
+            case PercentileClip.name:
+                stage = .percentileClip(try PercentileClip(lower: try p.double("lower") ?? 0.5, upper: try p.double("upper") ?? 99.5,
+                                                           nonZeroOnly: try p.bool("nonzero-only") ?? false))
+            case MinMax.name: stage = .minMax(MinMax())
+            case ZScore.name:
+                let over = try p.string("over") ?? "all"
+                guard let region = NormalizationRegion(rawValue: over) else {
+                    throw MedPipeError.invalidArgument(subject, "zscore 'over' must be all, nonzero or mask, not '\(over)'")
+                }
+                stage = .zScore(ZScore(region: region))
+            case DatasetZScore.name: stage = .datasetZScore(DatasetZScore())
+            case ResampleSpacing.name:
+                guard let spacing = try p.doubles("spacing") else { throw MedPipeError.invalidArgument(subject, "resample-spacing needs 'spacing' (mm per axis)") }
+                stage = .resampleSpacing(try ResampleSpacing(spacing: spacing))
+            case Resize.name:
+                guard let rows = try p.int("rows"), let columns = try p.int("columns") else {
+                    throw MedPipeError.invalidArgument(subject, "resize needs 'rows' and 'columns'")
+                }
+                stage = .resize(try Resize(rows: rows, columns: columns))
+            case CropOrPad.name:
+                guard let shape = try p.doubles("shape") else { throw MedPipeError.invalidArgument(subject, "crop-or-pad needs 'shape'") }
+                stage = .cropOrPad(try CropOrPad(shape: shape.map { Int($0) }, padValue: try p.double("pad-value") ?? 0))
+            case ReorientRAS.name: stage = .reorientRAS(ReorientRAS())
+            case SliceExtraction.name:
+                stage = .slices(try SliceExtraction(axis: try p.int("axis") ?? 0, skipConstant: try p.bool("skip-constant") ?? false))
+            case BandPass.name:
+                guard let low = try p.double("low"), let high = try p.double("high") else {
+                    throw MedPipeError.invalidArgument(subject, "bandpass needs 'low' and 'high' (Hz)")
+                }
+                stage = .bandPass(try BandPass(low: low, high: high, order: try p.int("order") ?? 2))
+            case HighPass.name:
+                guard let cutoff = try p.double("cutoff") else { throw MedPipeError.invalidArgument(subject, "highpass needs 'cutoff' (Hz)") }
+                stage = .highPass(try HighPass(cutoff: cutoff, order: try p.int("order") ?? 2))
+            case LowPass.name:
+                guard let cutoff = try p.double("cutoff") else { throw MedPipeError.invalidArgument(subject, "lowpass needs 'cutoff' (Hz)") }
+                stage = .lowPass(try LowPass(cutoff: cutoff, order: try p.int("order") ?? 4))
+            case SignalResample.name:
+                guard let frequency = try p.double("frequency") else { throw MedPipeError.invalidArgument(subject, "resample-signal needs 'frequency' (Hz)") }
+                stage = .resampleSignal(try SignalResample(frequency: frequency))
+            case LeadZScore.name: stage = .leadZScore(LeadZScore())
+            case BeatSegmentation.name:
+                let labels = try p.string("labels") ?? "aami"
+                guard let value = BeatSegmentation.Labels(rawValue: labels) else {
+                    throw MedPipeError.invalidArgument(subject, "beats 'labels' must be aami or symbol, not '\(labels)'")
+                }
+                stage = .beats(try BeatSegmentation(before: try p.int("before") ?? 250, after: try p.int("after") ?? 250, labels: value))
+            case FixedWindows.name:
+                guard let length = try p.int("length") else { throw MedPipeError.invalidArgument(subject, "windows needs 'length' (samples)") }
+                stage = .windows(try FixedWindows(length: length, stride: try p.int("stride")))
+            case TableRows.name:
+                stage = .rows(TableRows(labelColumn: try p.string("label-column"), labelGreaterThan: try p.double("label-greater-than"),
+                                        groupColumn: try p.string("group-column")))
+            case Impute.name:
+                let strategy = try p.string("strategy") ?? "median"
+                guard let value = Impute.Strategy(rawValue: strategy) else {
+                    throw MedPipeError.invalidArgument(subject, "impute 'strategy' must be median, mean or mode, not '\(strategy)'")
+                }
+                stage = .impute(Impute(strategy: value, columns: try p.strings("columns")))
+            case Standardize.name: stage = .standardize(Standardize(columns: try p.strings("columns")))
+            case OneHot.name:
+                guard let columns = try p.strings("columns") else { throw MedPipeError.invalidArgument(subject, "one-hot needs 'columns'") }
+                stage = .oneHot(try OneHot(columns: columns))
+            default:
+                throw MedPipeError.invalidArgument(subject, "unknown stage '\(spec.name)'")
+            }
+        } catch let error as MedPipeError where error.kind != .invalidArgument || !error.subject.hasPrefix(file) {
+            // A stage's own validation names the stage, not the recipe: put the recipe line in front.
+            throw MedPipeError.invalidArgument(subject, "\(spec.name): \(error.message)")
+        }
+        try p.finish()
+        return stage
+    }
+}
