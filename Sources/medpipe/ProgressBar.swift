@@ -1,0 +1,38 @@
+import Foundation
+
+/// Progress on long work: a redrawn bar on a terminal, plain periodic lines otherwise (logs, CI).
+final class ProgressBar: @unchecked Sendable {
+    // Safety: all state is touched under `lock`.
+    private let label: String
+    private let isTerminal = isatty(STDERR_FILENO) != 0
+    private let lock = NSLock()
+    private var lastLine = Date.distantPast
+    private var finished = false
+
+    init(_ label: String) { self.label = label }
+
+    /// Shows `done` of `total`, with an optional note (the current file).
+    func update(done: Int, total: Int, note: String = "") {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        if isTerminal {
+            let width = 30
+            let filled = total > 0 ? width * done / total : width
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            let tail = note.count > 40 ? "…" + note.suffix(39) : note
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(label) \(bar) \(done)/\(total) \(tail)".utf8))
+        } else if now.timeIntervalSince(lastLine) >= 5 || done == total {
+            FileHandle.standardError.write(Data("\(label): \(done)/\(total)\n".utf8))
+            lastLine = now
+        }
+    }
+
+    /// Ends the bar's line on a terminal.
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if isTerminal && !finished { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        finished = true
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import MedPipeCache
+import MedPipeCore
+import MedPipeStages
+import TestSupport
+@testable import MedPipePipeline
+
+/// Deterministic stand-in pseudonyms for tests (the CLI uses the HMAC project key).
+let testPseudonyms = Pseudonyms(fingerprint: "test") { "P-" + ContentHash.of(Array(("test:" + $0).utf8)).prefix(12) }
+
+func temporaryDirectory(_ name: String) -> String {
+    NSTemporaryDirectory() + "medpipe-\(name)-" + UUID().uuidString
+}
+
+@Suite(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+struct HeartConvertTests {
+    let recipe = try! Recipe.load(SharedData.fixture("recipes/heart.yaml"), knownStages: StageFactory.names)
+
+    @Test func heartTableBecomesStandardizedPatientLevelSplits() async throws {
+        let cache = temporaryDirectory("heart")
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache))
+        // 303 rows, 6 with a missing cell (ca 4, thal 2) dropped.
+        #expect(summary.entries == 297)
+        #expect(summary.rejected.isEmpty)
+        let reader = try DatasetCache(directory: cache)
+        let entries = try reader.entries()
+        #expect(Set(entries.map(\.label)) == ["0", "1"])
+        #expect(entries.filter { $0.label == "1" }.count == 137)
+        let train = entries.filter { $0.split == "train" }, val = entries.filter { $0.split == "val" }, test = entries.filter { $0.split == "test" }
+        #expect(abs(Double(train.count) / 297 - 0.6) < 0.03)
+        #expect(abs(Double(val.count) / 297 - 0.2) < 0.03)
+        #expect(train.count + val.count + test.count == 297)
+        // Each row is its own patient; no group in two splits.
+        let groups = Dictionary(grouping: entries, by: \.group).mapValues { Set($0.map(\.split)) }
+        #expect(groups.count == 297)
+        #expect(groups.values.allSatisfy { $0.count == 1 })
+        // The raw table never entered the cache: each entry is one row of 13 features.
+        #expect(entries.allSatisfy { $0.shape == [13] })
+        // Statistics were fitted on the training split only: recompute the training mean of `age`.
+        let fitted = try JSONDecoder().decode(FittedPipeline.self, from: Data(try #require(try reader.meta("fitted")).utf8))
+        guard case .standardize(let statistics)? = fitted.statistics(forStage: 0) else {
+            Issue.record("no standardize statistics stored")
+            return
+        }
+        let trainAges = try train.map { try reader.tensor(for: $0).doubleValues()[0] }
+        let mean = trainAges.reduce(0, +) / Double(trainAges.count)
+        let allMean = try entries.map { try reader.tensor(for: $0).doubleValues()[0] }.reduce(0, +) / Double(entries.count)
+        #expect(abs(try #require(statistics.mean["age"]) - mean) < 1e-9)
+        #expect(abs(mean - allMean) > 1e-6, "train-only and all-data means should differ, or the check proves nothing")
+        #expect(try reader.meta("class_weights") != nil)
+        #expect(try reader.verify().isSound)
+    }
+
+    @Test func rerunDoesNoWorkAndAChangedStageRecomputes() async throws {
+        let cache = temporaryDirectory("heart-rerun")
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let first = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache))
+        #expect(first.computed == 1)
+        let again = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache))
+        #expect(again.reused == 1 && again.computed == 0)
+        #expect(try DatasetCache(directory: cache).entries().map(\.sha256) == (try DatasetCache(directory: cache).entries().map(\.sha256)))
+
+        var changed = recipe
+        changed.stages.insert(StageSpec(name: "zscore", parameters: .map([], line: 1), line: 1), at: 0)
+        let recomputed = try await Converter(recipe: changed, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache))
+        #expect(recomputed.computed == 1 && recomputed.reused == 0)
+        #expect(recomputed.removed == 1)
+    }
+
+    @Test func anotherPseudonymKeyGivesUnlinkableGroups() async throws {
+        let a = temporaryDirectory("heart-a"), b = temporaryDirectory("heart-b")
+        defer { try? FileManager.default.removeItem(atPath: a); try? FileManager.default.removeItem(atPath: b) }
+        _ = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: a))
+        let other = Pseudonyms(fingerprint: "other") { "P-" + ContentHash.of(Array(("other:" + $0).utf8)).prefix(12) }
+        _ = try await Converter(recipe: recipe, pseudonyms: other).run(ConvertOptions(cache: b))
+        let groupsA = Set(try DatasetCache(directory: a).entries().map(\.group))
+        let groupsB = Set(try DatasetCache(directory: b).entries().map(\.group))
+        #expect(groupsA.isDisjoint(with: groupsB))
+    }
+}
