@@ -80,3 +80,39 @@ struct HeartConvertTests {
         #expect(groupsA.isDisjoint(with: groupsB))
     }
 }
+
+@Suite(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+struct MRSeriesConvertTests {
+    @Test func seriesBecomesOneResampledZScoredVolumeWithoutIdentifiers() async throws {
+        let recipe = try Recipe.load(SharedData.fixture("recipes/mr-series.yaml"), knownStages: StageFactory.names)
+        let cache = temporaryDirectory("mr")
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache))
+        #expect(summary.entries == 1)
+        let reader = try DatasetCache(directory: cache)
+        let entry = try #require(try reader.entries().first)
+        #expect(entry.split == "train")
+        // 196 × 1.2 mm slices, 256 × 1.0547 mm pixels → about 118 × 135 × 135 voxels of 2 mm.
+        #expect(entry.shape.count == 3)
+        guard case .spatial(let spacing, let affine)? = entry.geometry else {
+            Issue.record("no spatial geometry")
+            return
+        }
+        #expect(spacing.prefix(3).allSatisfy { abs($0 - 2) < 0.01 }, "spacing \(spacing) shape \(entry.shape) affine \(affine.matrix)")
+        #expect(affine.axisCodes == ["R", "A", "S"])
+        let values = try reader.tensor(for: entry).doubleValues()
+        let nonZero = values.filter { $0 != 0 }
+        let mean = nonZero.reduce(0, +) / Double(nonZero.count)
+        let variance = nonZero.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(nonZero.count)
+        #expect(abs(mean) < 1e-3)
+        #expect(abs(variance - 1) < 1e-2)
+        // Nothing identifying entered the cache: the series' patient name and ID (both FRUIT), study date,
+        // institution name and UIDs (read once with pydicom) appear in no byte of the manifest.
+        let manifest = try String(decoding: Data(contentsOf: URL(fileURLWithPath: cache + "/manifest.sqlite")), as: UTF8.self)
+        for identifier in ["FRUIT", "20240425", "1177879318455840", "1.2.840.113713.20.280023911736152577783328064041893667800",
+                           "1.2.840.113713.20.159720262676693100123054613456403525435", "1.2.840.113713"] {
+            #expect(!manifest.contains(identifier), "\(identifier) leaked into the manifest")
+        }
+        #expect(entry.metadata.keys.allSatisfy { ["Modality", "PhotometricInterpretation", "part", "index"].contains($0) })
+    }
+}
