@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "medpipe", targets: ["medpipe"]),
         .library(name: "MedPipeCore", targets: ["MedPipeCore"]),
         .library(name: "MedPipeFormats", targets: ["MedPipeFormats"]),
+        .library(name: "MedPipeTrain", targets: ["MedPipeTrain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +33,7 @@ let package = Package(
 
         .target(name: "MedPipeCore"),
         .target(name: "MedPipeFormats", dependencies: ["MedPipeCore", "CNIfTI", "CDCMTK", "CPNG"]),
+        .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "CBLAS"]),
         .executableTarget(
             name: "medpipe",
             dependencies: [
@@ -43,6 +45,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MedPipeCoreTests", dependencies: ["MedPipeCore"]),
         .testTarget(name: "MedPipeFormatsTests", dependencies: ["MedPipeFormats", "MedPipeCore", "TestSupport"]),
+        .testTarget(name: "MedPipeTrainTests", dependencies: ["MedPipeTrain", "MedPipeCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
