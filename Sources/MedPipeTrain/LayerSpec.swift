@@ -138,7 +138,7 @@ public enum LayerSpec: Sendable, Equatable {
         case let .avgPool(r, k, s): return AvgPool(rank: r, kernel: k, stride: s)
         case let .globalAvgPool(r): return GlobalAvgPool(rank: r)
         case let .batchNorm(r, f, eps, m): return BatchNorm(rank: r, features: f, eps: eps, momentum: m)
-        case let .dropout(p): return Dropout(p: Float(p), seed: dropoutSeed)
+        case let .dropout(p): return Dropout(p: p, seed: dropoutSeed)
         case .flatten: return Flatten()
         }
     }
