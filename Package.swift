@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "MedPipeCore"),
         .target(name: "MedPipeFormats", dependencies: ["MedPipeCore", "CNIfTI", "CDCMTK", "CPNG"]),
         .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "CBLAS"]),
+        .executableTarget(name: "medpipe-bench-train", dependencies: ["MedPipeTrain", "CBLAS"]),
         .executableTarget(
             name: "medpipe",
             dependencies: [

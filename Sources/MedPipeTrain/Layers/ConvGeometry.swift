@@ -99,7 +99,11 @@ struct ConvGeometry: Sendable, Equatable {
                         let iy = y * sH - pH + b
                         if iy >= 0 && iy < inH {
                             let base = (iz * inH + iy) * inW - pW + e
-                            for x in lo..<hi { dst[base + x * sW] += src[x] }
+                            if sW == 1 {
+                                if hi > lo { Elementwise.add(src + lo, into: dst + (base + lo), count: hi - lo) }
+                            } else {
+                                for x in lo..<hi { dst[base + x * sW] += src[x] }
+                            }
                         }
                         src += outW
                     }

@@ -25,6 +25,7 @@ public struct Convolution: Layer {
     private var cols: [Float] = []
     private var colsHoldWholeBatch = false
     private var work: [Float] = []
+    private var columnGradient: [Float] = []
 
     public init(rank: Int, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, rng: inout SeededGenerator) {
         self.rank = rank
@@ -114,7 +115,8 @@ public struct Convolution: Layer {
         var work = self.work; self.work = []
         var weightGrad = weight.gradient; weight.gradient = []
         var biasGrad = bias.gradient; bias.gradient = []
-        var dcols = needsInputGradient ? [Float](repeating: 0, count: k * group * p) : []
+        var dcols = columnGradient; columnGradient = []   // fully written by its GEMM (beta 0)
+        if needsInputGradient && dcols.count < k * group * p { dcols = [Float](repeating: 0, count: k * group * p) }
         var dx = needsInputGradient ? [Float](repeating: 0, count: n * g.inputSize) : []
         input.data.withUnsafeBufferPointer { xb in
         gradient.data.withUnsafeBufferPointer { dy in
@@ -156,6 +158,7 @@ public struct Convolution: Layer {
         }}}}}}}}}
         self.cols = cols
         self.work = work
+        columnGradient = dcols
         weight.gradient = weightGrad
         bias.gradient = biasGrad
         gradient = needsInputGradient ? Activation(shape: input.shape, data: dx) : Activation(shape: [0], data: [])
@@ -176,6 +179,6 @@ public struct Convolution: Layer {
     }
 
     public mutating func releaseCaches() {
-        input = nil; geometry = nil; cols = []; work = []; colsHoldWholeBatch = false
+        input = nil; geometry = nil; cols = []; work = []; columnGradient = []; colsHoldWholeBatch = false
     }
 }

@@ -33,7 +33,30 @@ public struct MaxPool: Layer {
         let y = [Float].uninitialized(planes * q) { y in
             x.data.withUnsafeBufferPointer { xb in
             argmax.withUnsafeMutableBufferPointer { am in
-                for plane in 0..<planes {
+                let pairs = g.kD == 1 && g.kW == 2 && g.sW == 2 && (g.kH == 1 || (g.kH == 2 && g.sH == 2))
+                for plane in 0..<planes where pairs {
+                    // The common 2 (×2) window with stride 2: candidates in PyTorch's scan order.
+                    let src = xb.baseAddress! + plane * g.plane
+                    var o = plane * q
+                    for r in 0..<g.outH {
+                        let row0 = r * g.sH * g.inW
+                        for c in 0..<g.outW {
+                            var bestIndex = row0 + 2 * c
+                            var best = -Float.infinity
+                            @inline(__always) func consider(_ i: Int) {
+                                let v = src[i]
+                                if v > best || v.isNaN { best = v; bestIndex = i }
+                            }
+                            consider(row0 + 2 * c)
+                            consider(row0 + 2 * c + 1)
+                            if g.kH == 2 { consider(row0 + g.inW + 2 * c); consider(row0 + g.inW + 2 * c + 1) }
+                            y[o] = best
+                            am[o] = Int32(bestIndex)
+                            o += 1
+                        }
+                    }
+                }
+                for plane in 0..<planes where !pairs {
                     let src = xb.baseAddress! + plane * g.plane
                     var o = plane * q
                     for z in 0..<g.outD { for r in 0..<g.outH { for c in 0..<g.outW {

@@ -10,7 +10,7 @@ public struct ReLU: Layer {
 
     public mutating func forward(_ x: inout Activation, training: Bool) {
         x.data.withUnsafeMutableBufferPointer { v in
-            for i in v.indices { v[i] = max(v[i], 0) }
+            if let base = v.baseAddress { Elementwise.relu(base, count: v.count) }
         }
         output = x.data
     }
@@ -19,7 +19,7 @@ public struct ReLU: Layer {
         precondition(gradient.data.count == output.count, "ReLU: gradient of \(gradient.data.count) values, output had \(output.count)")
         output.withUnsafeBufferPointer { y in
             gradient.data.withUnsafeMutableBufferPointer { g in
-                for i in g.indices where !(y[i] > 0) { g[i] = 0 }
+                if let gb = g.baseAddress, let yb = y.baseAddress { Elementwise.maskByPositive(gb, yb, count: g.count) }
             }
         }
     }
