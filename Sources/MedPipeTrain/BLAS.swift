@@ -2,9 +2,10 @@ import CBLAS
 
 /// The OpenBLAS calls the layers use, with Swift integer arguments.
 public enum BLAS {
-    /// Sets how many threads OpenBLAS's kernels use (MedPipe's own loops are single-threaded).
+    /// Sets how many threads OpenBLAS's kernels and MedPipe's own per-sample loops use.
     public static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(max(1, count)))
+        Parallel.threads = max(1, count)
     }
 
     /// Row-major `C = alpha · op(A) · op(B) + beta · C` with `op(A)` of shape `m×k` and `op(B)` of shape `k×n`.

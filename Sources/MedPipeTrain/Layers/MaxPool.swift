@@ -34,7 +34,8 @@ public struct MaxPool: Layer {
             x.data.withUnsafeBufferPointer { xb in
             argmax.withUnsafeMutableBufferPointer { am in
                 let pairs = g.kD == 1 && g.kW == 2 && g.sW == 2 && (g.kH == 1 || (g.kH == 2 && g.sH == 2))
-                for plane in 0..<planes where pairs {
+                Parallel.forRanges(planes, minimumPerWorker: 16) { range in
+                for plane in range where pairs {
                     // The common 2 (×2) window with stride 2: candidates in PyTorch's scan order.
                     let src = xb.baseAddress! + plane * g.plane
                     var o = plane * q
@@ -56,7 +57,7 @@ public struct MaxPool: Layer {
                         }
                     }
                 }
-                for plane in 0..<planes where !pairs {
+                for plane in range where !pairs {
                     let src = xb.baseAddress! + plane * g.plane
                     var o = plane * q
                     for z in 0..<g.outD { for r in 0..<g.outH { for c in 0..<g.outW {
@@ -74,6 +75,7 @@ public struct MaxPool: Layer {
                         am[o] = Int32(bestIndex)
                         o += 1
                     }}}
+                }
                 }
             }}
         }
