@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "MedPipeCore", targets: ["MedPipeCore"]),
         .library(name: "MedPipeFormats", targets: ["MedPipeFormats"]),
         .library(name: "MedPipeStages", targets: ["MedPipeStages"]),
+        .library(name: "MedPipeTrain", targets: ["MedPipeTrain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,6 +53,8 @@ let package = Package(
             name: "MedPipePipeline",
             dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", .product(name: "Yams", package: "Yams")]
         ),
+        .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "CBLAS"]),
+        .executableTarget(name: "medpipe-bench-train", dependencies: ["MedPipeTrain", "CBLAS"]),
         .executableTarget(
             name: "medpipe",
             dependencies: [
@@ -67,6 +70,7 @@ let package = Package(
         .testTarget(name: "MedPipeStagesTests", dependencies: ["MedPipeStages", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeCacheTests", dependencies: ["MedPipeCache", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeFormatsTests", dependencies: ["MedPipeFormats", "MedPipeCore", "TestSupport"]),
+        .testTarget(name: "MedPipeTrainTests", dependencies: ["MedPipeTrain", "MedPipeCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

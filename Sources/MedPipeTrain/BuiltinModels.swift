@@ -1,0 +1,100 @@
+import MedPipeCore
+
+/// The models of the medical deep-learning course, by name, layer for layer as its notebooks build them
+/// (kernels 3 and no padding unless stated).
+public enum BuiltinModel: String, CaseIterable, Sendable {
+    /// MNIST digits, input `[1, 28, 28]`, 10 classes: 1,199,882 parameters.
+    case mnistCNN = "mnist-cnn"
+    /// UCI heart disease, input `[13]`, 2 classes: 12,642 parameters.
+    case heartMLP = "heart-mlp"
+    /// ECG beats, input `[1, 500]` (one lead, 500 samples).
+    case ecgCNN = "ecg-cnn"
+    /// MedMNIST 28×28 images, input `[1, 28, 28]`: 93,378 parameters for 2 classes.
+    case medmnistCNN = "medmnist-cnn"
+    /// A small 3D CNN for volumes, input `[1, D, H, W]`.
+    case cnn3d = "cnn3d"
+
+    /// The input sample shape the course uses.
+    public var defaultInputShape: [Int] {
+        switch self {
+        case .mnistCNN, .medmnistCNN: [1, 28, 28]
+        case .heartMLP: [13]
+        case .ecgCNN: [1, 500]
+        case .cnn3d: [1, 28, 28, 28]
+        }
+    }
+
+    /// The course's number of classes.
+    public var defaultClassCount: Int {
+        switch self {
+        case .mnistCNN: 10
+        case .heartMLP, .ecgCNN, .medmnistCNN, .cnn3d: 2
+        }
+    }
+
+    /// The layers for `classes` outputs and input samples of `inputShape` (which sets the channels,
+    /// the flattened size of `ecg-cnn` and `mnist-cnn`, and the features of `heart-mlp`).
+    public func specs(classes: Int? = nil, inputShape: [Int]? = nil) throws -> [LayerSpec] {
+        let k = classes ?? defaultClassCount
+        let input = inputShape ?? defaultInputShape
+        guard k >= 2 else { throw MedPipeError.invalidArgument(rawValue, "needs at least 2 classes, got \(k)") }
+        let specs: [LayerSpec]
+        switch self {
+        case .mnistCNN:
+            let c = input[0]
+            let head: [LayerSpec] = [
+                .convolution(rank: 2, inChannels: c, outChannels: 32, kernel: 3), .relu,
+                .convolution(rank: 2, inChannels: 32, outChannels: 64, kernel: 3), .relu,
+                .maxPool(rank: 2, kernel: 2, stride: 2), .dropout(p: 0.25), .flatten,
+            ]
+            let flat = try Sequential(head, seed: 0).outputShape(for: input).reduce(1, *)
+            specs = head + [.linear(inFeatures: flat, outFeatures: 128), .relu, .dropout(p: 0.5), .linear(inFeatures: 128, outFeatures: k)]
+        case .heartMLP:
+            guard input.count == 1 else { throw MedPipeError.invalidArgument(rawValue, "expects samples of shape (features), got \(input)") }
+            var s: [LayerSpec] = []
+            var width = input[0]
+            for units in [128, 64, 32] {
+                s += [.linear(inFeatures: width, outFeatures: units), .batchNorm(rank: 1, features: units), .relu, .dropout(p: 0.3)]
+                width = units
+            }
+            specs = s + [.linear(inFeatures: width, outFeatures: k)]
+        case .ecgCNN:
+            var head: [LayerSpec] = []
+            var c = input[0]
+            for out in [32, 64, 128] {
+                head += [.convolution(rank: 1, inChannels: c, outChannels: out, kernel: 15, padding: 7), .relu, .maxPool(rank: 1, kernel: 2, stride: 2)]
+                c = out
+            }
+            head.append(.flatten)
+            let flat = try Sequential(head, seed: 0).outputShape(for: input).reduce(1, *)
+            specs = head + [.linear(inFeatures: flat, outFeatures: 256), .relu, .dropout(p: 0.5),
+                            .linear(inFeatures: 256, outFeatures: 128), .relu, .dropout(p: 0.5),
+                            .linear(inFeatures: 128, outFeatures: k)]
+        case .medmnistCNN:
+            specs = [
+                .convolution(rank: 2, inChannels: input[0], outChannels: 32, kernel: 3, padding: 1), .batchNorm(rank: 2, features: 32), .relu,
+                .maxPool(rank: 2, kernel: 2, stride: 2),
+                .convolution(rank: 2, inChannels: 32, outChannels: 64, kernel: 3, padding: 1), .batchNorm(rank: 2, features: 64), .relu,
+                .maxPool(rank: 2, kernel: 2, stride: 2),
+                .convolution(rank: 2, inChannels: 64, outChannels: 128, kernel: 3, padding: 1), .batchNorm(rank: 2, features: 128), .relu,
+                .globalAvgPool(rank: 2), .flatten, .dropout(p: 0.5), .linear(inFeatures: 128, outFeatures: k),
+            ]
+        case .cnn3d:
+            specs = [
+                .convolution(rank: 3, inChannels: input[0], outChannels: 16, kernel: 3, padding: 1), .batchNorm(rank: 3, features: 16), .relu,
+                .maxPool(rank: 3, kernel: 2, stride: 2),
+                .convolution(rank: 3, inChannels: 16, outChannels: 32, kernel: 3, padding: 1), .batchNorm(rank: 3, features: 32), .relu,
+                .maxPool(rank: 3, kernel: 2, stride: 2),
+                .convolution(rank: 3, inChannels: 32, outChannels: 64, kernel: 3, padding: 1), .batchNorm(rank: 3, features: 64), .relu,
+                .globalAvgPool(rank: 3), .flatten, .dropout(p: 0.3), .linear(inFeatures: 64, outFeatures: k),
+            ]
+        }
+        _ = try Sequential(specs, seed: 0).outputShape(for: input)
+        return specs
+    }
+
+    /// The model with PyTorch's default initialization from `seed`.
+    public func make(classes: Int? = nil, inputShape: [Int]? = nil, seed: UInt64) throws -> Sequential {
+        Sequential(try specs(classes: classes, inputShape: inputShape), seed: seed)
+    }
+}

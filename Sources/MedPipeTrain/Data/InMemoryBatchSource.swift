@@ -1,0 +1,68 @@
+import MedPipeCore
+
+/// A `BatchSource` over arrays in memory, for tests and small tables.
+public struct InMemoryBatchSource: BatchSource {
+    /// The samples of one split: `inputs` holds `labels.count` samples back to back.
+    public struct Split: Sendable {
+        public var inputs: [Float]
+        public var labels: [Int]
+        /// Optional order of sample indices for one pass (repeats oversample, omissions undersample).
+        public var plan: [Int]?
+
+        public init(inputs: [Float], labels: [Int], plan: [Int]? = nil) {
+            self.inputs = inputs; self.labels = labels; self.plan = plan
+        }
+    }
+
+    public let sampleShape: [Int]
+    public let classNames: [String]
+    private let splits: [DataSplit: Split]
+
+    /// Checks every split's sizes and labels.
+    public init(sampleShape: [Int], classNames: [String], splits: [DataSplit: Split]) throws {
+        let size = sampleShape.reduce(1, *)
+        for (name, s) in splits {
+            guard s.inputs.count == s.labels.count * size else {
+                throw MedPipeError.invalidArgument("\(name.rawValue) split", "\(s.inputs.count) values for \(s.labels.count) samples of shape \(sampleShape)")
+            }
+            if let bad = s.labels.first(where: { !(0..<classNames.count).contains($0) }) {
+                throw MedPipeError.invalidArgument("\(name.rawValue) split", "label \(bad) outside 0..<\(classNames.count)")
+            }
+            if let bad = s.plan?.first(where: { !s.labels.indices.contains($0) }) {
+                throw MedPipeError.invalidArgument("\(name.rawValue) split", "plan index \(bad) outside 0..<\(s.labels.count)")
+            }
+        }
+        self.sampleShape = sampleShape; self.classNames = classNames; self.splits = splits
+    }
+
+    public func sampleCount(_ split: DataSplit) -> Int {
+        guard let s = splits[split] else { return 0 }
+        return s.plan?.count ?? s.labels.count
+    }
+
+    public func batches(_ split: DataSplit, batchSize: Int, epoch: Int, seed: UInt64) throws -> any BatchIterator {
+        guard batchSize > 0 else { throw MedPipeError.invalidArgument("batch size", "must be positive, got \(batchSize)") }
+        let s = splits[split] ?? Split(inputs: [], labels: [])
+        var order = s.plan ?? Array(s.labels.indices)
+        if split == .train {
+            var rng = SeededGenerator(seed: seed, stream: UInt64(epoch) &+ 0x5EED)
+            order.shuffle(using: &rng)
+        }
+        return Iterator(split: s, order: order, sampleSize: sampleShape.reduce(1, *), sampleShape: sampleShape, batchSize: batchSize)
+    }
+
+    struct Iterator: BatchIterator {
+        let split: Split, order: [Int], sampleSize: Int, sampleShape: [Int], batchSize: Int
+        var position = 0
+
+        mutating func next() throws -> LabeledBatch? {
+            guard position < order.count else { return nil }
+            let indices = order[position..<min(position + batchSize, order.count)]
+            position += indices.count
+            var inputs = [Float]()
+            inputs.reserveCapacity(indices.count * sampleSize)
+            for i in indices { inputs += split.inputs[(i * sampleSize)..<((i + 1) * sampleSize)] }
+            return LabeledBatch(inputs: inputs, shape: [indices.count] + sampleShape, labels: indices.map { split.labels[$0] })
+        }
+    }
+}

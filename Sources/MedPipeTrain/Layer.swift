@@ -1,0 +1,47 @@
+import MedPipeCore
+
+/// One step of a sequential model, with its forward and backward passes side by side.
+///
+/// Forward transforms the activation in place (the layer keeps what its backward needs);
+/// backward turns the gradient with respect to the layer's output into the gradient with respect to its
+/// input, setting the parameter gradients on the way. Backward works after a forward in either mode,
+/// which Grad-CAM needs (evaluation mode, gradient of a class score).
+public protocol Layer: Sendable {
+    /// What the layer is, with its sizes: enough to rebuild it and to name it in a checkpoint.
+    var spec: LayerSpec { get }
+    /// The output shape of one sample (batch axis excluded) for an input sample shape; throws when they do not fit.
+    func outputShape(for input: [Int]) throws -> [Int]
+    /// Replaces `x` (`[N, ...]`) by the layer's output. `training` selects batch statistics and dropout.
+    mutating func forward(_ x: inout Activation, training: Bool)
+    /// Replaces `gradient` (d loss / d output) by d loss / d input, and sets the parameter gradients.
+    /// When `needsInputGradient` is false (the first layer), the input gradient may be left uncomputed.
+    mutating func backward(_ gradient: inout Activation, needsInputGradient: Bool)
+    /// Visits the trainable parameters with their PyTorch names (`weight`, `bias`).
+    mutating func forEachParameter(_ body: (String, inout Parameter) -> Void)
+    /// Parameters and buffers under their PyTorch names, in `state_dict` order.
+    func state() -> [(name: String, tensor: Tensor)]
+    /// Loads values written by `state()` (or by PyTorch); `subject` names the checkpoint in errors.
+    mutating func loadState(_ tensors: [String: Tensor], subject: String) throws
+    /// Drops what forward kept for backward, e.g. before storing a copy of the model.
+    mutating func releaseCaches()
+}
+
+extension Layer {
+    public mutating func forEachParameter(_ body: (String, inout Parameter) -> Void) {}
+    public func state() -> [(name: String, tensor: Tensor)] { [] }
+    public mutating func loadState(_ tensors: [String: Tensor], subject: String) throws {}
+    public mutating func releaseCaches() {}
+}
+
+extension Parameter {
+    /// This parameter as a float32 tensor in its PyTorch shape.
+    var tensor: Tensor { Tensor(shape: shape, values: value) }
+
+    /// Copies the values of `tensors[name]`, checking its dtype and shape.
+    mutating func load(_ name: String, from tensors: [String: Tensor], subject: String) throws {
+        guard let t = tensors[name] else { throw MedPipeError.malformed(subject, "missing tensor '\(name)'") }
+        guard t.dtype == .float32 else { throw MedPipeError.malformed(subject, "tensor '\(name)' is \(t.dtype), expected float32") }
+        guard t.shape == shape else { throw MedPipeError.malformed(subject, "tensor '\(name)' has shape \(t.shape), expected \(shape)") }
+        value = t.values(as: Float.self)
+    }
+}

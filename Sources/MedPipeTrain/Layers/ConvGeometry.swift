@@ -1,0 +1,114 @@
+/// Sizes of one convolution (or pooling window) on a sample, with 1D and 2D cases embedded in 3D
+/// (`D = H = 1` for 1D, `D = 1` for 2D), and the im2col / col2im transforms between a sample
+/// `[C, D, H, W]` and its column matrix `[C·kD·kH·kW, oD·oH·oW]`.
+struct ConvGeometry: Sendable, Equatable {
+    var channels: Int
+    var inD: Int, inH: Int, inW: Int
+    var kD: Int, kH: Int, kW: Int
+    var sD: Int, sH: Int, sW: Int
+    var pD: Int, pH: Int, pW: Int
+    var outD: Int, outH: Int, outW: Int
+
+    /// Geometry for a sample `[C, spatial...]` of the given rank with a cubic kernel; nil if the window does not fit.
+    init?(rank: Int, sample: [Int], kernel: Int, stride: Int, padding: Int) {
+        guard sample.count == rank + 1 else { return nil }
+        let spatial = [Int](repeating: 1, count: 3 - rank) + sample.dropFirst()
+        let k = [Int](repeating: 1, count: 3 - rank) + [Int](repeating: kernel, count: rank)
+        let s = [Int](repeating: 1, count: 3 - rank) + [Int](repeating: stride, count: rank)
+        let p = [Int](repeating: 0, count: 3 - rank) + [Int](repeating: padding, count: rank)
+        var out = [Int](repeating: 0, count: 3)
+        for a in 0..<3 {
+            let span = spatial[a] + 2 * p[a] - k[a]
+            guard span >= 0 else { return nil }
+            out[a] = span / s[a] + 1
+        }
+        channels = sample[0]
+        (inD, inH, inW) = (spatial[0], spatial[1], spatial[2])
+        (kD, kH, kW) = (k[0], k[1], k[2])
+        (sD, sH, sW) = (s[0], s[1], s[2])
+        (pD, pH, pW) = (p[0], p[1], p[2])
+        (outD, outH, outW) = (out[0], out[1], out[2])
+    }
+
+    /// Rows of the column matrix: C·kD·kH·kW.
+    var rows: Int { channels * kD * kH * kW }
+    /// Output positions per channel: oD·oH·oW.
+    var positions: Int { outD * outH * outW }
+    /// Input values per channel: D·H·W.
+    var plane: Int { inD * inH * inW }
+    /// Values in one input sample.
+    var inputSize: Int { channels * plane }
+    /// The output spatial extents for a given rank (dropping the embedded unit axes).
+    func outputSpatial(rank: Int) -> [Int] { Array([outD, outH, outW].suffix(rank)) }
+
+    /// Output columns `[lo, hi)` along W whose input column `x·sW − pW + e` lies inside the sample.
+    @inline(__always)
+    private func validColumns(_ e: Int) -> (Int, Int) {
+        let first = pW - e   // x·sW ≥ pW − e
+        let lo = first <= 0 ? 0 : (first + sW - 1) / sW
+        let last = inW - 1 + pW - e   // x·sW ≤ inW − 1 + pW − e
+        let hi = last < 0 ? 0 : min(outW, last / sW + 1)
+        return (min(lo, hi), hi)
+    }
+
+    /// Writes the column matrix of one sample: row r = (c, a, b, e) starts at `cols + r·ld`.
+    func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, ld: Int) {
+        var row = 0
+        let hw = outH * outW
+        for c in 0..<channels {
+            let src = x + c * plane
+            for a in 0..<kD { for b in 0..<kH { for e in 0..<kW {
+                var dst = cols + row * ld
+                row += 1
+                let (lo, hi) = validColumns(e)
+                for z in 0..<outD {
+                    let iz = z * sD - pD + a
+                    if iz < 0 || iz >= inD { dst.update(repeating: 0, count: hw); dst += hw; continue }
+                    for y in 0..<outH {
+                        let iy = y * sH - pH + b
+                        if iy < 0 || iy >= inH { dst.update(repeating: 0, count: outW); dst += outW; continue }
+                        let base = (iz * inH + iy) * inW - pW + e   // input index of output column 0
+                        if lo > 0 { dst.update(repeating: 0, count: lo) }
+                        if sW == 1 {
+                            (dst + lo).update(from: src + (base + lo), count: hi - lo)
+                        } else {
+                            for x in lo..<hi { dst[x] = src[base + x * sW] }
+                        }
+                        if hi < outW { (dst + hi).update(repeating: 0, count: outW - hi) }
+                        dst += outW
+                    }
+                }
+            }}}
+        }
+    }
+
+    /// Adds the column-matrix gradient of one sample back onto its input gradient `dx` (the adjoint of im2col).
+    func col2imAdd(_ cols: UnsafePointer<Float>, ld: Int, _ dx: UnsafeMutablePointer<Float>) {
+        var row = 0
+        let hw = outH * outW
+        for c in 0..<channels {
+            let dst = dx + c * plane
+            for a in 0..<kD { for b in 0..<kH { for e in 0..<kW {
+                var src = cols + row * ld
+                row += 1
+                let (lo, hi) = validColumns(e)
+                for z in 0..<outD {
+                    let iz = z * sD - pD + a
+                    if iz < 0 || iz >= inD { src += hw; continue }
+                    for y in 0..<outH {
+                        let iy = y * sH - pH + b
+                        if iy >= 0 && iy < inH {
+                            let base = (iz * inH + iy) * inW - pW + e
+                            if sW == 1 {
+                                if hi > lo { Elementwise.add(src + lo, into: dst + (base + lo), count: hi - lo) }
+                            } else {
+                                for x in lo..<hi { dst[base + x * sW] += src[x] }
+                            }
+                        }
+                        src += outW
+                    }
+                }
+            }}}
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// `Dropout(p)`, inverted: in training each value is kept with probability 1−p and scaled by 1/(1−p)
+/// (mask drawn from the layer's own seeded stream); in evaluation it is the identity. Any shape.
+public struct Dropout: Layer {
+    public let p: Double
+    private var rng: SeededGenerator
+    private var mask: [Float] = []   // empty after an evaluation-mode forward
+
+    public init(p: Double, seed: UInt64) {
+        self.p = p
+        rng = SeededGenerator(seed: seed)
+    }
+
+    public var spec: LayerSpec { .dropout(p: p) }
+
+    public func outputShape(for input: [Int]) throws -> [Int] { input }
+
+    public mutating func forward(_ x: inout Activation, training: Bool) {
+        guard training, p > 0 else { mask = []; return }
+        let scale = Float(1 / (1 - p)), threshold = Float(p)
+        var rng = self.rng
+        mask = [Float].uninitialized(x.data.count) { m in
+            for i in 0..<x.data.count { m[i] = rng.nextUnitFloat() >= threshold ? scale : 0 }
+        }
+        self.rng = rng
+        mask.withUnsafeBufferPointer { m in
+            x.data.withUnsafeMutableBufferPointer { v in
+                for i in v.indices { v[i] *= m[i] }
+            }
+        }
+    }
+
+    public mutating func backward(_ gradient: inout Activation, needsInputGradient: Bool) {
+        guard !mask.isEmpty else { return }
+        precondition(mask.count == gradient.data.count, "Dropout: gradient shape \(gradient.shape) does not match the mask")
+        mask.withUnsafeBufferPointer { m in
+            gradient.data.withUnsafeMutableBufferPointer { g in
+                for i in g.indices { g[i] *= m[i] }
+            }
+        }
+    }
+
+    public mutating func releaseCaches() { mask = [] }
+}

@@ -1,0 +1,105 @@
+import MedPipeCore
+
+/// `MaxPool1d` / `MaxPool2d` / `MaxPool3d` with a cubic window, stride, no padding, floor mode.
+///
+/// Shapes: `[N, C, spatial…]` → `[N, C, ⌊(spatial − k)/s⌋ + 1 …]`. Forward remembers where each maximum
+/// came from (first maximum in the window, NaN wins, as PyTorch); backward routes the gradient there.
+public struct MaxPool: Layer {
+    public let rank: Int, kernel: Int, stride: Int
+    private var argmax: [Int32] = []
+    private var inputShape: [Int] = []
+
+    public init(rank: Int, kernel: Int, stride: Int? = nil) {
+        self.rank = rank; self.kernel = kernel; self.stride = stride ?? kernel
+    }
+
+    public var spec: LayerSpec { .maxPool(rank: rank, kernel: kernel, stride: stride) }
+
+    public func outputShape(for input: [Int]) throws -> [Int] {
+        try checkSpatialInput(input, rank: rank, channels: nil, layer: spec.typeName)
+        guard let g = ConvGeometry(rank: rank, sample: input, kernel: kernel, stride: stride, padding: 0) else {
+            throw MedPipeError.invalidArgument(spec.typeName, "window \(kernel) is larger than input \(input)")
+        }
+        return [input[0]] + g.outputSpatial(rank: rank)
+    }
+
+    public mutating func forward(_ x: inout Activation, training: Bool) {
+        guard let g = ConvGeometry(rank: rank, sample: x.sampleShape, kernel: kernel, stride: stride, padding: 0) else {
+            preconditionFailure("\(spec.typeName): input \(x.shape) does not fit")
+        }
+        let planes = x.batchSize * g.channels, q = g.positions
+        var argmax = self.argmax
+        if argmax.count != planes * q { argmax = [Int32](repeating: 0, count: planes * q) }
+        let y = [Float].uninitialized(planes * q) { y in
+            x.data.withUnsafeBufferPointer { xb in
+            argmax.withUnsafeMutableBufferPointer { am in
+                let pairs = g.kD == 1 && g.kW == 2 && g.sW == 2 && (g.kH == 1 || (g.kH == 2 && g.sH == 2))
+                Parallel.forRanges(planes, minimumPerWorker: 16) { range in
+                for plane in range where pairs {
+                    // The common 2 (×2) window with stride 2: candidates in PyTorch's scan order.
+                    let src = xb.baseAddress! + plane * g.plane
+                    var o = plane * q
+                    for r in 0..<g.outH {
+                        let row0 = r * g.sH * g.inW
+                        for c in 0..<g.outW {
+                            var bestIndex = row0 + 2 * c
+                            var best = -Float.infinity
+                            @inline(__always) func consider(_ i: Int) {
+                                let v = src[i]
+                                if v > best || v.isNaN { best = v; bestIndex = i }
+                            }
+                            consider(row0 + 2 * c)
+                            consider(row0 + 2 * c + 1)
+                            if g.kH == 2 { consider(row0 + g.inW + 2 * c); consider(row0 + g.inW + 2 * c + 1) }
+                            y[o] = best
+                            am[o] = Int32(bestIndex)
+                            o += 1
+                        }
+                    }
+                }
+                for plane in range where !pairs {
+                    let src = xb.baseAddress! + plane * g.plane
+                    var o = plane * q
+                    for z in 0..<g.outD { for r in 0..<g.outH { for c in 0..<g.outW {
+                        let z0 = z * g.sD, r0 = r * g.sH, c0 = c * g.sW
+                        var bestIndex = (z0 * g.inH + r0) * g.inW + c0
+                        var best = -Float.infinity
+                        for a in 0..<g.kD { for b in 0..<g.kH {
+                            let row = ((z0 + a) * g.inH + r0 + b) * g.inW + c0
+                            for e in 0..<g.kW {
+                                let v = src[row + e]
+                                if v > best || v.isNaN { best = v; bestIndex = row + e }
+                            }
+                        }}
+                        y[o] = best
+                        am[o] = Int32(bestIndex)
+                        o += 1
+                    }}}
+                }
+                }
+            }}
+        }
+        self.argmax = argmax
+        inputShape = x.shape
+        x = Activation(shape: [x.batchSize, g.channels] + g.outputSpatial(rank: rank), data: y)
+    }
+
+    public mutating func backward(_ gradient: inout Activation, needsInputGradient: Bool) {
+        precondition(gradient.data.count == argmax.count, "\(spec.typeName): gradient shape \(gradient.shape) does not match the output")
+        let inPlane = inputShape.dropFirst(2).reduce(1, *)
+        let planes = inputShape[0] * inputShape[1]
+        let q = argmax.count / max(planes, 1)
+        var dx = [Float](repeating: 0, count: planes * inPlane)
+        gradient.data.withUnsafeBufferPointer { dy in
+        argmax.withUnsafeBufferPointer { am in
+        dx.withUnsafeMutableBufferPointer { d in
+            for plane in 0..<planes {
+                let base = plane * inPlane
+                for i in (plane * q)..<((plane + 1) * q) { d[base + Int(am[i])] += dy[i] }
+            }
+        }}}
+        gradient = Activation(shape: inputShape, data: dx)
+    }
+
+    public mutating func releaseCaches() { argmax = []; inputShape = [] }
+}

@@ -1,0 +1,28 @@
+/// `ReLU()`: `y = max(x, 0)`, elementwise, any shape; backward passes the gradient where the output is positive.
+public struct ReLU: Layer {
+    private var output: [Float] = []
+
+    public init() {}
+
+    public var spec: LayerSpec { .relu }
+
+    public func outputShape(for input: [Int]) throws -> [Int] { input }
+
+    public mutating func forward(_ x: inout Activation, training: Bool) {
+        x.data.withUnsafeMutableBufferPointer { v in
+            if let base = v.baseAddress { Elementwise.relu(base, count: v.count) }
+        }
+        output = x.data
+    }
+
+    public mutating func backward(_ gradient: inout Activation, needsInputGradient: Bool) {
+        precondition(gradient.data.count == output.count, "ReLU: gradient of \(gradient.data.count) values, output had \(output.count)")
+        output.withUnsafeBufferPointer { y in
+            gradient.data.withUnsafeMutableBufferPointer { g in
+                if let gb = g.baseAddress, let yb = y.baseAddress { Elementwise.maskByPositive(gb, yb, count: g.count) }
+            }
+        }
+    }
+
+    public mutating func releaseCaches() { output = [] }
+}

@@ -1,0 +1,21 @@
+/// A trainable tensor: its values and the gradient of the loss with respect to them, both flat in
+/// PyTorch's layout for the owning layer (OIHW for convolutions, `(out, in)` for linear layers).
+public struct Parameter: Sendable, Equatable {
+    /// PyTorch shape, e.g. `[32, 1, 3, 3]`.
+    public let shape: [Int]
+    /// The values, row-major.
+    public var value: [Float]
+    /// d(loss)/d(value) from the last backward pass (overwritten, not accumulated, by each backward).
+    public var gradient: [Float]
+
+    /// A parameter holding `value`, with a zero gradient.
+    public init(shape: [Int], value: [Float]) {
+        precondition(value.count == shape.reduce(1, *), "\(value.count) values do not fill parameter shape \(shape)")
+        self.shape = shape
+        self.value = value
+        self.gradient = [Float](repeating: 0, count: value.count)
+    }
+
+    /// Number of scalars.
+    public var count: Int { value.count }
+}

@@ -1,0 +1,131 @@
+import MedPipeCore
+
+/// A model as PyTorch's `nn.Sequential`: layers applied in order, addressed by position.
+/// Layer `i`'s tensors are named `"\(i).weight"`, `"\(i).running_mean"`… as in PyTorch's `state_dict`.
+///
+/// A `Sequential` is a value: copying it copies its weights (copy-on-write), so a kept "best" model
+/// never changes when training continues.
+public struct Sequential: Sendable {
+    /// The layers, in order.
+    public private(set) var layers: [any Layer]
+
+    /// Builds layers from their specs with PyTorch's default initialization, drawn in layer order from `seed`.
+    public init(_ specs: [LayerSpec], seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        layers = specs.enumerated().map { i, spec in
+            var stream = SeededGenerator(seed: seed, stream: UInt64(i) + 1)
+            return spec.makeLayer(rng: &rng, dropoutSeed: stream.next())
+        }
+    }
+
+    /// Wraps existing layers.
+    public init(layers: [any Layer]) { self.layers = layers }
+
+    /// The specs of the layers, in order.
+    public var specs: [LayerSpec] { layers.map(\.spec) }
+
+    /// Layer names as in PyTorch: `"0"`, `"1"`, ….
+    public var names: [String] { layers.indices.map(String.init) }
+
+    /// A readable one-line description per layer, e.g. `"3  MaxPool2d kernel_size=2 stride=2"`.
+    public var summary: [String] {
+        layers.enumerated().map { i, l in
+            let args = l.spec.json.filter { $0.key != "type" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            return ([String(i), l.spec.typeName] + args).joined(separator: " ")
+        }
+    }
+
+    /// Number of trainable scalars.
+    public var parameterCount: Int {
+        var model = self
+        var total = 0
+        model.forEachParameter { _, p in total += p.count }
+        return total
+    }
+
+    /// Index of the last layer of the given PyTorch type prefix (e.g. `"Conv"`), for choosing a Grad-CAM layer.
+    public func lastLayer(ofType prefix: String) -> Int? {
+        layers.lastIndex { $0.spec.typeName.hasPrefix(prefix) }
+    }
+
+    /// The output shape of one sample for an input sample shape, checking every layer fits the one before.
+    public func outputShape(for sample: [Int]) throws -> [Int] {
+        var shape = sample
+        for (i, l) in layers.enumerated() {
+            do { shape = try l.outputShape(for: shape) } catch let e as MedPipeError {
+                throw MedPipeError(e.kind, "layer \(i) (\(l.spec.typeName))", e.message)
+            }
+        }
+        return shape
+    }
+
+    /// Runs all layers on `input` (`[N, ...]`) and returns the logits.
+    public mutating func forward(_ input: Activation, training: Bool) -> Activation {
+        var x = input
+        for i in layers.indices { layers[i].forward(&x, training: training) }
+        return x
+    }
+
+    /// Runs all layers, also returning the outputs of the layers whose indices are in `capture`.
+    public mutating func forward(_ input: Activation, training: Bool, capture: Set<Int>) -> (logits: Activation, outputs: [Int: Activation]) {
+        var x = input
+        var outputs: [Int: Activation] = [:]
+        for i in layers.indices {
+            layers[i].forward(&x, training: training)
+            if capture.contains(i) { outputs[i] = x }
+        }
+        return (x, outputs)
+    }
+
+    /// Back-propagates `gradient` (d loss / d logits, the shape of the last forward's output) through the
+    /// layers down to layer `lowest`, setting parameter gradients on the way. Returns, for each index in
+    /// `capture` (≥ `lowest − 1`), the gradient with respect to that layer's output (what Grad-CAM needs:
+    /// capture `k` with `downTo: k + 1` stops as soon as it is known).
+    @discardableResult
+    public mutating func backward(_ gradient: Activation, downTo lowest: Int = 0, capture: Set<Int> = []) -> [Int: Activation] {
+        var g = gradient
+        var captured: [Int: Activation] = [:]
+        if let last = layers.indices.last, capture.contains(last) { captured[last] = g }
+        for i in layers.indices.reversed() where i >= lowest {
+            layers[i].backward(&g, needsInputGradient: i > lowest || capture.contains(i - 1))
+            if capture.contains(i - 1) { captured[i - 1] = g }
+        }
+        return captured
+    }
+
+    /// Visits every trainable parameter as `("0.weight", parameter)`.
+    public mutating func forEachParameter(_ body: (String, inout Parameter) -> Void) {
+        for i in layers.indices {
+            layers[i].forEachParameter { name, p in body("\(i).\(name)", &p) }
+        }
+    }
+
+    /// Parameters and buffers under PyTorch's `state_dict` names, in its order.
+    public func stateDict() -> [(name: String, tensor: Tensor)] {
+        layers.enumerated().flatMap { i, l in l.state().map { ("\(i).\($0.name)", $0.tensor) } }
+    }
+
+    /// Loads a `state_dict` strictly: every expected tensor must be present with its shape, and no other.
+    public mutating func loadStateDict(_ tensors: [String: Tensor], subject: String) throws {
+        var byLayer = [[String: Tensor]](repeating: [:], count: layers.count)
+        for (name, t) in tensors {
+            let parts = name.split(separator: ".", maxSplits: 1)
+            guard parts.count == 2, let i = Int(parts[0]), layers.indices.contains(i) else {
+                throw MedPipeError.malformed(subject, "unexpected tensor '\(name)' for a model of \(layers.count) layers")
+            }
+            byLayer[i][String(parts[1])] = t
+        }
+        for i in layers.indices {
+            let expected = Set(layers[i].state().map(\.name))
+            if let extra = byLayer[i].keys.first(where: { !expected.contains($0) && $0 != "num_batches_tracked" }) {
+                throw MedPipeError.malformed(subject, "unexpected tensor '\(i).\(extra)' for layer \(i) (\(layers[i].spec.typeName))")
+            }
+            try layers[i].loadState(byLayer[i], subject: "\(subject) layer \(i) (\(layers[i].spec.typeName))")
+        }
+    }
+
+    /// Drops every layer's forward caches and workspaces.
+    public mutating func releaseCaches() {
+        for i in layers.indices { layers[i].releaseCaches() }
+    }
+}

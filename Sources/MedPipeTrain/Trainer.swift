@@ -1,0 +1,189 @@
+import Foundation
+import MedPipeCore
+
+/// How to train: epochs, batch size, optimizer, schedule, loss weighting, early stopping, threads.
+public struct TrainingConfiguration: Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var seed: UInt64
+    public var optimizer: any Optimizer
+    public var schedule: LearningRateSchedule
+    /// Class weights for the loss (the rebalancing plan's `class_weights`, or none).
+    public var classWeights: [Float]?
+    /// Stop after this many epochs without a better validation score (nil: never stop early).
+    public var patience: Int?
+    /// The validation score that selects the best model.
+    public var monitor: Monitor
+    /// OpenBLAS threads.
+    public var threads: Int
+
+    /// What "better" means when choosing the kept model.
+    public enum Monitor: String, Sendable, Codable {
+        /// Lower validation loss.
+        case validationLoss = "val_loss"
+        /// Higher validation balanced accuracy.
+        case validationBalancedAccuracy = "val_balanced_accuracy"
+    }
+
+    public init(epochs: Int, batchSize: Int = 64, seed: UInt64 = 0, optimizer: any Optimizer = Adam(),
+                schedule: LearningRateSchedule = .constant, classWeights: [Float]? = nil, patience: Int? = nil,
+                monitor: Monitor = .validationLoss, threads: Int = 1) {
+        self.epochs = epochs; self.batchSize = batchSize; self.seed = seed; self.optimizer = optimizer
+        self.schedule = schedule; self.classWeights = classWeights; self.patience = patience
+        self.monitor = monitor; self.threads = threads
+    }
+}
+
+/// One line of the training log.
+public struct EpochMetrics: Sendable, Codable, Equatable {
+    public var epoch: Int
+    public var learningRate: Double
+    public var loss: Double
+    public var accuracy: Double
+    public var balancedAccuracy: Double
+    public var valLoss: Double?
+    public var valAccuracy: Double?
+    public var valBalancedAccuracy: Double?
+    public var valROCAUC: Double?
+    /// Training samples per second (forward, backward and update; data loading included).
+    public var samplesPerSecond: Double
+    public var seconds: Double
+    /// Whether this epoch's model became the kept best.
+    public var best: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, loss, accuracy, seconds, best
+        case learningRate = "lr", balancedAccuracy = "balanced_accuracy"
+        case valLoss = "val_loss", valAccuracy = "val_accuracy", valBalancedAccuracy = "val_balanced_accuracy", valROCAUC = "val_roc_auc"
+        case samplesPerSecond = "samples_per_second"
+    }
+
+    /// The metrics as one JSON line (no trailing newline), keys sorted.
+    public var jsonLine: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+}
+
+/// What training produced.
+public struct TrainingResult: Sendable {
+    /// The model of the best epoch (a copy that later epochs did not touch), caches released.
+    public var best: Sequential
+    /// The model after the last epoch run.
+    public var last: Sequential
+    public var bestEpoch: Int
+    public var history: [EpochMetrics]
+    /// True when early stopping ended the run.
+    public var stoppedEarly: Bool
+}
+
+/// Mini-batch training over a `BatchSource` with validation each epoch, early stopping and best-model keeping.
+public struct Trainer {
+    public var configuration: TrainingConfiguration
+    /// Called after each training batch with (epoch, samples done, samples in the epoch), e.g. for a progress bar.
+    public var onBatch: ((Int, Int, Int) -> Void)?
+    /// Called after each epoch (e.g. to append `jsonLine` to a log).
+    public var onEpoch: ((EpochMetrics) -> Void)?
+
+    public init(_ configuration: TrainingConfiguration) { self.configuration = configuration }
+
+    /// Trains `model` on `source`'s training split, validating on its validation split when it has one.
+    public func train(_ model: Sequential, on source: some BatchSource) throws -> TrainingResult {
+        let c = configuration
+        guard c.epochs > 0, c.batchSize > 0 else { throw MedPipeError.invalidArgument("training", "epochs and batch size must be positive") }
+        let out = try model.outputShape(for: source.sampleShape)
+        guard out == [source.classNames.count] else {
+            throw MedPipeError.invalidArgument("model", "gives outputs \(out) for samples \(source.sampleShape), but the data has \(source.classNames.count) classes")
+        }
+        guard source.sampleCount(.train) > 0 else { throw MedPipeError.invalidArgument("training", "the training split is empty") }
+        BLAS.setThreads(c.threads)
+        var model = model
+        var optimizer = c.optimizer
+        let loss = CrossEntropyLoss(classWeights: c.classWeights)
+        let baseRate = optimizer.learningRate
+        let hasValidation = source.sampleCount(.validation) > 0
+        let trainCount = source.sampleCount(.train)
+        var best = model, bestEpoch = -1, bestScore = -Double.infinity, sinceBest = 0
+        var history: [EpochMetrics] = []
+        var stoppedEarly = false
+
+        for epoch in 0..<c.epochs {
+            optimizer.learningRate = c.schedule.rate(base: baseRate, epoch: epoch)
+            let start = Date()
+            var batches = try source.batches(.train, batchSize: c.batchSize, epoch: epoch, seed: c.seed)
+            var lossSum = 0.0, seen = 0, done = 0
+            var labels: [Int] = [], predictions: [Int] = []
+            while let batch = try batches.next() {
+                done += batch.labels.count
+                // A one-sample batch gives no batch statistics (PyTorch raises); skip it.
+                if batch.labels.count < 2 && trainCount > 1 { continue }
+                let logits = model.forward(batch.activation, training: true)
+                let (l, grad) = loss(logits, labels: batch.labels)
+                model.backward(grad)
+                optimizer.step(&model)
+                lossSum += Double(l) * Double(batch.labels.count)
+                seen += batch.labels.count
+                labels += batch.labels
+                predictions += argmaxRows(logits)
+                onBatch?(epoch, done, trainCount)
+            }
+            let seconds = Date().timeIntervalSince(start)
+            let cm = ConfusionMatrix(classes: source.classNames.count, labels: labels, predictions: predictions)
+            var m = EpochMetrics(epoch: epoch, learningRate: Double(optimizer.learningRate), loss: seen > 0 ? lossSum / Double(seen) : 0,
+                                 accuracy: cm.accuracy, balancedAccuracy: cm.balancedAccuracy,
+                                 samplesPerSecond: Double(seen) / max(seconds, 1e-9), seconds: seconds, best: false)
+            var score = -m.loss
+            if hasValidation {
+                let report = try Self.evaluate(&model, on: source, split: .validation, batchSize: c.batchSize, classWeights: c.classWeights)
+                m.valLoss = report.loss; m.valAccuracy = report.accuracy
+                m.valBalancedAccuracy = report.balancedAccuracy; m.valROCAUC = report.rocAUC
+                score = c.monitor == .validationLoss ? -(report.loss ?? 0) : report.balancedAccuracy
+            }
+            if score > bestScore {
+                bestScore = score; bestEpoch = epoch; sinceBest = 0
+                best = model
+                best.releaseCaches()
+                m.best = true
+            } else {
+                sinceBest += 1
+            }
+            history.append(m)
+            onEpoch?(m)
+            if let p = c.patience, sinceBest >= p, epoch + 1 < c.epochs { stoppedEarly = true; break }
+        }
+        model.releaseCaches()
+        return TrainingResult(best: best, last: model, bestEpoch: bestEpoch, history: history, stoppedEarly: stoppedEarly)
+    }
+
+    /// Runs `model` in evaluation mode over a split and reports loss and classification metrics.
+    public static func evaluate(_ model: inout Sequential, on source: some BatchSource, split: DataSplit,
+                                batchSize: Int = 256, classWeights: [Float]? = nil) throws -> ClassificationReport {
+        let loss = CrossEntropyLoss(classWeights: classWeights)
+        var batches = try source.batches(split, batchSize: batchSize, epoch: 0, seed: 0)
+        var probabilities: [Float] = [], labels: [Int] = []
+        var lossSum = 0.0, weightSum = 0.0
+        while let batch = try batches.next() {
+            let logits = model.forward(batch.activation, training: false)
+            let l = loss(logits, labels: batch.labels).loss
+            let w = batch.labels.reduce(0.0) { $0 + Double(classWeights?[$1] ?? 1) }
+            lossSum += Double(l) * w; weightSum += w
+            probabilities += softmax(logits)
+            labels += batch.labels
+        }
+        model.releaseCaches()
+        guard !labels.isEmpty else { throw MedPipeError.invalidArgument("\(split.rawValue) split", "has no samples") }
+        return ClassificationReport(probabilities: probabilities, labels: labels, classNames: source.classNames,
+                                    loss: weightSum > 0 ? lossSum / weightSum : nil)
+    }
+}
+
+/// The index of the largest logit in each row of `[N, K]`.
+public func argmaxRows(_ logits: Activation) -> [Int] {
+    let k = logits.shape[1]
+    return (0..<logits.shape[0]).map { i in
+        var best = 0
+        for j in 1..<k where logits.data[i * k + j] > logits.data[i * k + best] { best = j }
+        return best
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import MedPipeCore
+import Testing
+import TestSupport
+@testable import MedPipeTrain
+
+@Suite struct BuiltinModelTests {
+    @Test func parameterCountsMatchTheCourse() throws {
+        #expect(try BuiltinModel.mnistCNN.make(seed: 0).parameterCount == 1_199_882)
+        #expect(try BuiltinModel.heartMLP.make(seed: 0).parameterCount == 12_642)
+        #expect(try BuiltinModel.medmnistCNN.make(classes: 2, seed: 0).parameterCount == 93_378)
+        // ecg-cnn on 500-sample beats: convs 512 + 30,784 + 123,008; Linear(7936→256) 2,031,872; 32,896; 258.
+        #expect(try BuiltinModel.ecgCNN.make(classes: 2, seed: 0).parameterCount == 2_219_330)
+        #expect(try BuiltinModel.cnn3d.make(classes: 2, seed: 0).parameterCount > 0)
+    }
+
+    @Test func layerOrderAndNamesFollowNNSequential() throws {
+        let model = try BuiltinModel.medmnistCNN.make(seed: 0)
+        #expect(model.specs.map(\.typeName) == ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d",
+                                              "Conv2d", "BatchNorm2d", "ReLU", "AdaptiveAvgPool2d", "Flatten", "Dropout", "Linear"])
+        let names = model.stateDict().map(\.name)
+        #expect(names.prefix(7) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked"])
+        #expect(model.stateDict().first { $0.name == "0.weight" }?.tensor.shape == [32, 1, 3, 3])
+        #expect(model.lastLayer(ofType: "Conv") == 8)
+        #expect(try model.outputShape(for: [1, 28, 28]) == [2])
+    }
+
+    @Test func initializationIsSeededAndWithinPyTorchBounds() throws {
+        let a = try BuiltinModel.mnistCNN.make(seed: 7).stateDict()
+        let b = try BuiltinModel.mnistCNN.make(seed: 7).stateDict()
+        let c = try BuiltinModel.mnistCNN.make(seed: 8).stateDict()
+        #expect(zip(a, b).allSatisfy { $0.tensor == $1.tensor })
+        #expect(!zip(a, c).allSatisfy { $0.tensor == $1.tensor })
+        // Linear(9216→128): U(±1/√9216); the draw should nearly fill the range with mean ≈ 0.
+        let w = a.first { $0.name == "7.weight" }!.tensor.floatValues()
+        let bound = 1 / Float(9216).squareRoot()
+        #expect(w.allSatisfy { abs($0) <= bound })
+        #expect(w.max()! > 0.99 * bound && w.min()! < -0.99 * bound)
+        #expect(abs(w.reduce(0, +) / Float(w.count)) < 0.01 * bound)
+    }
+
+    @Test func mismatchedInputIsAClearError() throws {
+        let model = try BuiltinModel.mnistCNN.make(seed: 0)
+        #expect(throws: MedPipeError.self) { try model.outputShape(for: [1, 32, 32]) }
+        #expect(throws: MedPipeError.self) { try model.outputShape(for: [3, 28, 28]) }
+    }
+
+    static var torchAvailable: Bool {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import torch, safetensors"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+
+    /// Every built-in model, written by MedPipe, loaded by PyTorch (strict `load_state_dict` into the course
+    /// definition), run on the same inputs: logits within 1e-4.
+    @Test(.enabled(if: torchAvailable, "python3 cannot import torch and safetensors: pip install 'torch==2.13.0+cpu' safetensors"))
+    func logitsMatchPyTorch() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("medpipe-parity-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var models: [String: (Sequential, Activation)] = [:]
+        for builtin in BuiltinModel.allCases {
+            let shape = builtin == .cnn3d ? [1, 16, 16, 16] : builtin.defaultInputShape
+            var model = try builtin.make(inputShape: shape, seed: 11)
+            // Train a few steps so BatchNorm running statistics and num_batches_tracked are not at their defaults.
+            var rng = SeededGenerator(seed: 3)
+            let n = 3
+            let x = Activation(shape: [n] + shape, data: (0..<(n * shape.reduce(1, *))).map { _ in rng.uniform(bound: 1) })
+            var opt = SGD(learningRate: 0.01, momentum: 0.9)
+            for _ in 0..<2 {
+                let (_, g) = CrossEntropyLoss()(model.forward(x, training: true), labels: [0, 1, 1])
+                model.backward(g)
+                opt.step(&model)
+            }
+            model.releaseCaches()
+            let classes = builtin.defaultClassCount
+            try Checkpoint(model: model, classNames: (0..<classes).map { "class \($0)" }, inputShape: shape, modelName: builtin.rawValue)
+                .write(to: dir.appendingPathComponent("\(builtin.rawValue).safetensors").path)
+            try SafeTensors.write([("input", Tensor(shape: x.shape, values: x.data))], metadata: [:],
+                                  to: dir.appendingPathComponent("\(builtin.rawValue).inputs.safetensors").path)
+            models[builtin.rawValue] = (model, x)
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", SharedData.projectRoot + "/tools/reference/torch_parity.py", dir.path]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0, "torch_parity.py failed: \(message)")
+        for (name, (model, x)) in models {
+            var model = model
+            let ours = model.forward(x, training: false)
+            let torch = try SafeTensors.read(dir.appendingPathComponent("\(name).torch.safetensors").path).tensors
+            let theirs = torch["logits"]!.floatValues()
+            let diff = zip(ours.data, theirs).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+            #expect(ours.data.count == theirs.count)
+            #expect(diff <= 1e-4, "\(name): max |Δlogit| = \(diff)")
+            #expect(torch["parameters"]!.values(as: Int64.self)[0] == Int64(model.parameterCount), "\(name) parameter count")
+        }
+    }
+}

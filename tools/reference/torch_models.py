@@ -1,0 +1,56 @@
+"""The course's models in PyTorch, written from the issue text independently of the Swift code,
+and a builder from MedPipe's checkpoint architecture JSON. Shared by torch_parity.py and torch_tiny.py."""
+import torch.nn as nn
+
+
+def mnist_cnn(classes=10):
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25),
+        nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, classes))
+
+
+def heart_mlp(classes=2, features=13):
+    layers, width = [], features
+    for units in (128, 64, 32):
+        layers += [nn.Linear(width, units), nn.BatchNorm1d(units), nn.ReLU(), nn.Dropout(0.3)]
+        width = units
+    return nn.Sequential(*layers, nn.Linear(width, classes))
+
+
+def ecg_cnn(classes=2, length=500):
+    layers, c = [], 1
+    for out in (32, 64, 128):
+        layers += [nn.Conv1d(c, out, 15, padding=7), nn.ReLU(), nn.MaxPool1d(2)]
+        c, length = out, length // 2
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(128 * length, 256), nn.ReLU(), nn.Dropout(0.5),
+                         nn.Linear(256, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, classes))
+
+
+def medmnist_cnn(classes=2, channels=1):
+    return nn.Sequential(
+        nn.Conv2d(channels, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(64, 128, 3, padding=1), nn.BatchNorm2d(128), nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.5), nn.Linear(128, classes))
+
+
+def cnn3d(classes=2, channels=1):
+    return nn.Sequential(
+        nn.Conv3d(channels, 16, 3, padding=1), nn.BatchNorm3d(16), nn.ReLU(), nn.MaxPool3d(2),
+        nn.Conv3d(16, 32, 3, padding=1), nn.BatchNorm3d(32), nn.ReLU(), nn.MaxPool3d(2),
+        nn.Conv3d(32, 64, 3, padding=1), nn.BatchNorm3d(64), nn.ReLU(),
+        nn.AdaptiveAvgPool3d(1), nn.Flatten(), nn.Dropout(0.3), nn.Linear(64, classes))
+
+
+BUILTIN = {"mnist-cnn": mnist_cnn, "heart-mlp": heart_mlp, "ecg-cnn": ecg_cnn,
+           "medmnist-cnn": medmnist_cnn, "cnn3d": cnn3d}
+
+
+def from_architecture(layers):
+    """nn.Sequential from MedPipe's architecture metadata (one object per layer: type + constructor args)."""
+    modules = []
+    for spec in layers:
+        spec = dict(spec)
+        kind = spec.pop("type")
+        modules.append(getattr(nn, kind)(**spec))
+    return nn.Sequential(*modules)
