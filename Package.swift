@@ -51,14 +51,14 @@ let package = Package(
         ),
         .target(
             name: "MedPipePipeline",
-            dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", .product(name: "Yams", package: "Yams")]
+            dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", "MedPipeTrain", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "CBLAS"]),
         .executableTarget(name: "medpipe-bench-train", dependencies: ["MedPipeTrain", "CBLAS"]),
         .executableTarget(
             name: "medpipe",
             dependencies: [
-                "MedPipeCore", "MedPipeFormats", "MedPipeCache", "MedPipePipeline",
+                "MedPipeCore", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeTrain", "MedPipeStages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

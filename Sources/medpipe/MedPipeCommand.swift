@@ -10,6 +10,6 @@ struct MedPipeCommand: ParsableCommand {
         Start with `medpipe inspect FILE` to see how MedPipe reads an input.
         Every subcommand has its own --help.
         """,
-        subcommands: [Inspect.self, CacheCommand.self]
+        subcommands: [Inspect.self, CacheCommand.self, Train.self, Evaluate.self]
     )
 }

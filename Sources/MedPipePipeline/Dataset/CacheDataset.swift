@@ -1,0 +1,126 @@
+import Foundation
+import MedPipeCache
+import MedPipeCore
+import MedPipeStages
+import MedPipeTrain
+
+/// A converted dataset as the trainer sees it: the cache's splits with the fitted stages applied,
+/// in channels-first layout, with the cache's rebalancing plan (or another one).
+public struct CacheDataset: Sendable {
+    /// How the training split is rebalanced when training.
+    public enum Balance: String, Sendable, CaseIterable {
+        /// Whatever `convert` planned (the recipe's `balance`).
+        case recipe
+        case none, oversample, undersample
+        case classWeights = "class-weights"
+    }
+
+    public let cache: DatasetCache
+    /// Labels in sorted order; a label's index is its class number.
+    public let classNames: [String]
+    /// Channels-first shape of one sample.
+    public let sampleShape: [Int]
+    public let recipeHash: String
+    private let pipeline: StagePipeline
+    private let fitted: FittedPipeline
+    private let fitBoundary: Int
+
+    /// Opens a cache written by `convert`.
+    public init(directory: String) throws {
+        cache = try DatasetCache(directory: directory)
+        let decoder = JSONDecoder()
+        guard let pipelineText = try cache.meta("pipeline"), let fittedText = try cache.meta("fitted") else {
+            throw MedPipeError.malformed(directory, "the cache has no finished convert run (no pipeline or fitted statistics); run `medpipe convert` again")
+        }
+        pipeline = try decoder.decode(StagePipeline.self, from: Data(pipelineText.utf8))
+        fitted = try decoder.decode(FittedPipeline.self, from: Data(fittedText.utf8))
+        fitBoundary = Int(try cache.meta("fit_boundary") ?? "") ?? pipeline.stages.count
+        recipeHash = try cache.meta("recipe_hash") ?? ""
+        let entries = try cache.entries()
+        guard let first = entries.first else { throw MedPipeError.malformed(directory, "the cache holds no entries") }
+        classNames = Set(entries.compactMap(\.label)).sorted { a, b in
+            if let x = Double(a), let y = Double(b) { return x < y }
+            return a < b
+        }
+        sampleShape = try Self.arrange(first, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary).shape
+    }
+
+    /// The values of one entry as the network takes them, with the fitted stages applied.
+    public func input(_ entry: CacheEntry) throws -> [Float] {
+        try Self.arrange(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary).values
+    }
+
+    /// Class weights for the loss when the balance is class weights (from the cache's plan or computed).
+    public func classWeights(_ balance: Balance) throws -> [Float]? {
+        let method = balance == .recipe ? Balance(rawValue: try cache.meta("balance") ?? "none") ?? Balance.none : balance
+        guard method == .classWeights else { return nil }
+        let labels = try cache.entries(split: "train").compactMap(\.label)
+        let weights = ClassWeights.balanced(labels: labels)
+        return classNames.map { Float(weights[$0] ?? 1) }
+    }
+
+    /// All splits in memory, read through the cache's memory-mapped shards, with the training plan.
+    public func batchSource(balance: Balance = .recipe, seed: UInt64 = 0) throws -> InMemoryBatchSource {
+        var splits: [DataSplit: InMemoryBatchSource.Split] = [:]
+        for (split, name) in [(DataSplit.train, "train"), (.validation, "val"), (.test, "test")] {
+            let entries = try cache.entries(split: name)
+            guard !entries.isEmpty else { continue }
+            var inputs: [Float] = []
+            inputs.reserveCapacity(entries.count * sampleShape.reduce(1, *))
+            var labels: [Int] = []
+            for entry in entries {
+                let values = try input(entry)
+                guard values.count == sampleShape.reduce(1, *) else {
+                    throw MedPipeError.malformed(cache.directory, "entry \(entry.id) has \(values.count) values, the first had \(sampleShape.reduce(1, *)): stages must give every sample one shape (add resize or crop-or-pad)")
+                }
+                inputs += values
+                labels.append(try classIndex(entry))
+            }
+            let plan = split == .train ? try trainPlan(entries: entries, balance: balance, seed: seed) : nil
+            splits[split] = InMemoryBatchSource.Split(inputs: inputs, labels: labels, plan: plan)
+        }
+        return try InMemoryBatchSource(sampleShape: sampleShape, classNames: classNames, splits: splits)
+    }
+
+    private func classIndex(_ entry: CacheEntry) throws -> Int {
+        guard let label = entry.label, let index = classNames.firstIndex(of: label) else {
+            throw MedPipeError.malformed(cache.directory, "entry \(entry.id) has no label")
+        }
+        return index
+    }
+
+    /// Positions into the training entries for one epoch (repeats for oversampling), or nil for all once.
+    private func trainPlan(entries: [CacheEntry], balance: Balance, seed: UInt64) throws -> [Int]? {
+        let labels = entries.map { $0.label ?? "" }
+        switch balance {
+        case .recipe:
+            let ids = try cache.plan(split: "train")
+            guard !ids.isEmpty else { return nil }
+            let position = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.id, $0) })
+            return try ids.map { id in
+                guard let p = position[id] else { throw MedPipeError.malformed(cache.directory, "the training plan names entry \(id), which is not in the training split") }
+                return p
+            }
+        case .none, .classWeights: return nil
+        case .oversample: return RandomOversampling(seed: seed).plan(labels: labels).indices
+        case .undersample: return RandomUndersampling(seed: seed).plan(labels: labels).indices
+        }
+    }
+
+    private static func arrange(_ entry: CacheEntry, cache: DatasetCache, pipeline: StagePipeline, fitted: FittedPipeline,
+                                from boundary: Int) throws -> (shape: [Int], values: [Float]) {
+        var tensor = try cache.tensor(for: entry)
+        var geometry = entry.geometry
+        if boundary < pipeline.stages.count {
+            let sample = Sample(tensor: tensor, geometry: geometry, label: entry.label, group: entry.group,
+                                source: SourceReference(record: entry.source, part: nil, index: entry.item), metadata: entry.metadata)
+            let output = try pipeline.run(sample, from: boundary, fitted: fitted)
+            guard output.samples.count == 1 else {
+                throw MedPipeError.invalidArgument(cache.directory, "stages after the first fitted one must keep one sample per entry")
+            }
+            tensor = output.samples[0].tensor
+            geometry = output.samples[0].geometry
+        }
+        return ModelInputLayout.arrange(tensor, geometry: geometry)
+    }
+}

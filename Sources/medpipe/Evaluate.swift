@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import MedPipeCore
+import MedPipePipeline
+import MedPipeTrain
+
+/// `medpipe evaluate`: classification metrics of a trained model on a cache split.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Accuracy, balanced accuracy, per-class precision/recall/F1, ROC AUC and the confusion matrix.",
+        discussion: "Example: medpipe evaluate --model mnist.safetensors --cache out/mnist-cache --split test"
+    )
+
+    @Option(help: ArgumentHelp("A model written by `medpipe train`.", valueName: "MODEL.safetensors")) var model: String
+    @Option(help: "The dataset cache.") var cache: String
+    @Option(help: "train, val or test.") var split: String = "test"
+    @Flag(help: "Print one JSON object instead of text.") var json = false
+    @Option(help: "Threads for OpenBLAS and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func run() throws {
+        do {
+            guard let dataSplit = ["train": DataSplit.train, "val": .validation, "test": .test][split] else {
+                throw MedPipeError.invalidArgument("--split", "expected train, val or test, got '\(split)'")
+            }
+            var checkpoint = try Checkpoint.read(model)
+            let dataset = try CacheDataset(directory: cache)
+            guard dataset.classNames == checkpoint.classNames, dataset.sampleShape == checkpoint.inputShape else {
+                throw MedPipeError.invalidArgument(model, "was trained on classes \(checkpoint.classNames) with input \(checkpoint.inputShape); the cache has \(dataset.classNames) with input \(dataset.sampleShape)")
+            }
+            BLAS.setThreads(threads)
+            let report = try Trainer.evaluate(&checkpoint.model, on: dataset.batchSource(balance: .none), split: dataSplit)
+            print(json ? try ReportText.json(report) : ReportText.text(report, split: split))
+        } catch let error as MedPipeError {
+            printError(error.description)
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Text and JSON renderings of a ``ClassificationReport``.
+enum ReportText {
+    static func text(_ r: ClassificationReport, split: String) -> String {
+        var lines = [String(format: "%@: %d samples  accuracy %.4f  balanced accuracy %.4f", split, r.samples, r.accuracy, r.balancedAccuracy)]
+        if let auc = r.rocAUC { lines[0] += String(format: "  ROC AUC %.4f", auc) }
+        if let loss = r.loss { lines[0] += String(format: "  loss %.4f", loss) }
+        lines.append("  class        precision  recall     F1     support")
+        for c in r.perClass {
+            lines.append(String(format: "  %-12@ %9.4f %7.4f %7.4f %8d", c.name as NSString, c.precision, c.recall, c.f1, c.support))
+        }
+        lines.append("  confusion matrix (rows: true, columns: predicted):")
+        for row in r.confusionMatrix { lines.append("    " + row.map { String(format: "%6d", $0) }.joined()) }
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ r: ClassificationReport) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(r), as: UTF8.self)
+    }
+}
