@@ -55,6 +55,7 @@ let package = Package(
         ),
         .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "CBLAS"]),
         .executableTarget(name: "medpipe-bench-train", dependencies: ["MedPipeTrain", "CBLAS"]),
+        .target(name: "MedPipeExplain", dependencies: ["MedPipeCore", "MedPipeTrain"]),
         .executableTarget(
             name: "medpipe",
             dependencies: [
@@ -66,6 +67,7 @@ let package = Package(
         .executableTarget(name: "medpipe-bench", dependencies: ["MedPipeCore", "MedPipeFormats"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MedPipeCoreTests", dependencies: ["MedPipeCore"]),
+        .testTarget(name: "MedPipeExplainTests", dependencies: ["MedPipeExplain", "MedPipeTrain", "MedPipeCore"]),
         .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "MedPipeCache", "MedPipeStages", "TestSupport"]),
         .testTarget(name: "MedPipeStagesTests", dependencies: ["MedPipeStages", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeCacheTests", dependencies: ["MedPipeCache", "MedPipeCore", "TestSupport"]),

@@ -1,0 +1,106 @@
+import MedPipeCore
+import MedPipeTrain
+
+/// Class activation maps for 1D, 2D and 3D CNNs: Grad-CAM and Grad-CAM++.
+///
+/// Grad-CAM: `map = ReLU(Σ_k α_k A_k)` with `α_k` the spatial mean of `∂y_c/∂A_k`, where `A` is the
+/// target layer's output and `y_c` the class score (logit). Grad-CAM++ weights the positive gradients
+/// by `a_ij = g² / (2g² + Σ_ij A · g³)` (the closed form of Chattopadhay et al., as pytorch-grad-cam
+/// computes it). The raw map has the target layer's spatial size; ``Upsampling`` brings it to the input's.
+public struct GradCAM {
+    public enum Method: String, Sendable, CaseIterable {
+        case gradCAM = "gradcam"
+        case gradCAMPlusPlus = "gradcam++"
+    }
+
+    /// One explained sample.
+    public struct Explanation: Sendable {
+        /// The class explained and its score (logit) and softmax probability.
+        public var classIndex: Int
+        public var score: Float
+        public var probability: Float
+        /// The raw map at the target layer's resolution (spatial shape, no channel axis), before normalization.
+        public var map: [Float]
+        public var mapShape: [Int]
+    }
+
+    public var model: Sequential
+    /// Index of the layer whose output is explained.
+    public let layer: Int
+    public let method: Method
+
+    /// - Parameter layer: the target layer; by default the last convolution.
+    public init(model: Sequential, layer: Int? = nil, method: Method = .gradCAM) throws {
+        guard let target = layer ?? model.lastLayer(ofType: "Conv") else {
+            throw MedPipeError.invalidArgument("model", "has no convolution to explain; give a layer index")
+        }
+        guard model.layers.indices.contains(target) else {
+            throw MedPipeError.invalidArgument("--layer", "\(target) is not a layer index (0..<\(model.layers.count))")
+        }
+        self.model = model
+        self.layer = target
+        self.method = method
+    }
+
+    /// Explains a batch `[N, C, ...]`; `classes` gives the class per sample (nil: the predicted class).
+    public mutating func explain(_ input: Activation, classes: [Int?]? = nil) throws -> [Explanation] {
+        let (logits, outputs) = model.forward(input, training: false, capture: [layer])
+        guard let activations = outputs[layer] else { throw MedPipeError.invalidArgument("model", "layer \(layer) produced no output") }
+        guard activations.shape.count >= 3 else {
+            throw MedPipeError.invalidArgument("--layer", "layer \(layer) outputs \(activations.shape); Grad-CAM needs (N, channels, spatial...)")
+        }
+        let n = logits.shape[0], k = logits.shape[1]
+        var chosen = [Int](repeating: 0, count: n)
+        var seed = Activation(zeros: logits.shape)
+        for i in 0..<n {
+            let row = logits.data[(i * k)..<((i + 1) * k)]
+            let predicted = row.indices.max { row[$0] < row[$1] }! - i * k
+            let c = classes?[i] ?? predicted
+            guard (0..<k).contains(c) else { throw MedPipeError.invalidArgument("--class", "\(c) is not a class index (0..<\(k))") }
+            chosen[i] = c
+            seed.data[i * k + c] = 1
+        }
+        let gradients = model.backward(seed, downTo: layer + 1, capture: [layer])[layer]!
+        model.releaseCaches()
+
+        let channels = activations.shape[1]
+        let spatialShape = Array(activations.shape.dropFirst(2))
+        let spatial = spatialShape.reduce(1, *)
+        return (0..<n).map { i in
+            let row = Array(logits.data[(i * k)..<((i + 1) * k)])
+            let maxLogit = row.max()!
+            let exps = row.map { Foundation.exp($0 - maxLogit) }
+            var map = [Float](repeating: 0, count: spatial)
+            for channel in 0..<channels {
+                let base = (i * channels + channel) * spatial
+                let a = activations.data[base..<(base + spatial)]
+                let g = gradients.data[base..<(base + spatial)]
+                let weight = weightOf(activations: a, gradients: g)
+                for s in 0..<spatial { map[s] += weight * a[base + s] }
+            }
+            for s in 0..<spatial { map[s] = max(0, map[s]) }
+            return Explanation(classIndex: chosen[i], score: row[chosen[i]], probability: exps[chosen[i]] / exps.reduce(0, +),
+                               map: map, mapShape: spatialShape)
+        }
+    }
+
+    /// The weight of one feature map.
+    private func weightOf(activations a: ArraySlice<Float>, gradients g: ArraySlice<Float>) -> Float {
+        let count = Float(g.count)
+        switch method {
+        case .gradCAM:
+            return g.reduce(0, +) / count
+        case .gradCAMPlusPlus:
+            let sumA = a.reduce(0, +)
+            var weight: Float = 0
+            for (gv, _) in zip(g, a) where gv != 0 {
+                let g2 = gv * gv, g3 = g2 * gv
+                let alpha = g2 / (2 * g2 + sumA * g3 + 1e-7)
+                weight += alpha * max(gv, 0)
+            }
+            return weight
+        }
+    }
+}
+
+import Foundation
