@@ -49,6 +49,10 @@ let package = Package(
             ]
         ),
         .target(
+            name: "MedPipeDeidentify",
+            dependencies: ["MedPipeCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "MedPipePipeline",
             dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", .product(name: "Yams", package: "Yams")]
         ),
@@ -66,6 +70,7 @@ let package = Package(
         .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeStagesTests", dependencies: ["MedPipeStages", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeCacheTests", dependencies: ["MedPipeCache", "MedPipeCore", "TestSupport"]),
+        .testTarget(name: "MedPipeDeidentifyTests", dependencies: ["MedPipeDeidentify", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeFormatsTests", dependencies: ["MedPipeFormats", "MedPipeCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6],
