@@ -64,6 +64,7 @@ let package = Package(
             name: "medpipe",
             dependencies: [
                 "MedPipeCore", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeTrain", "MedPipeStages",
+                "MedPipeDeidentify", "MedPipeExplain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -45,7 +45,8 @@ enum ReportText {
         if let loss = r.loss { lines[0] += String(format: "  loss %.4f", loss) }
         lines.append("  class        precision  recall     F1     support")
         for c in r.perClass {
-            lines.append(String(format: "  %-12@ %9.4f %7.4f %7.4f %8d", c.name as NSString, c.precision, c.recall, c.f1, c.support))
+            let name = c.name.count >= 12 ? c.name : c.name + String(repeating: " ", count: 12 - c.name.count)
+            lines.append("  " + name + String(format: " %9.4f %7.4f %7.4f %8d", c.precision, c.recall, c.f1, c.support))
         }
         lines.append("  confusion matrix (rows: true, columns: predicted):")
         for row in r.confusionMatrix { lines.append("    " + row.map { String(format: "%6d", $0) }.joined()) }

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `medpipe`: clinical data to training-ready, de-identified datasets and explainable CNNs.
 @main
-struct MedPipeCommand: ParsableCommand {
+struct MedPipeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "medpipe",
         abstract: "Turn clinical data (NIfTI, DICOM, WFDB, CSV, image sets) into training-ready, de-identified datasets.",
@@ -10,6 +10,6 @@ struct MedPipeCommand: ParsableCommand {
         Start with `medpipe inspect FILE` to see how MedPipe reads an input.
         Every subcommand has its own --help.
         """,
-        subcommands: [Inspect.self, CacheCommand.self, Train.self, Evaluate.self]
+        subcommands: [Inspect.self, Convert.self, CacheCommand.self, Train.self, Evaluate.self]
     )
 }
