@@ -6,6 +6,7 @@ public enum RecordReading {
     public static func read(_ path: String, options: ReadOptions = ReadOptions()) throws -> [Record] {
         let kind = try FormatKind.detect(path)
         switch kind {
+        case .wfdb: return [try WFDBReader(options: options).read(path)]
         default:
             throw MedPipeError.unsupported(path, "\(kind.rawValue) reader is not built yet")
         }
