@@ -106,11 +106,16 @@ struct WFDBMultiSegmentReader {
             let dir = (h.path as NSString).deletingLastPathComponent
             let segment = try WFDBSignalReader(header: h, directory: dir).read()
             let converted = physical ? WFDBPhysical.convert(segment, gains: h.signals.map(\.gain), baselines: h.signals.map(\.baseline)) : []
-            for (c, source) in columnMaps[s].enumerated() {
-                guard let source else { continue }
-                for f in 0..<lengths[s] {
-                    let from = f * segment.channels + source, to = (start + f) * nch + c
-                    if physical { values[to] = converted[from] } else { digital[to] = segment.values[from] }
+            converted.withUnsafeBytes { convertedRaw in
+                let p = convertedRaw.bindMemory(to: Double.self)
+                segment.withValues { d in
+                    for (c, source) in columnMaps[s].enumerated() {
+                        guard let source else { continue }
+                        for f in 0..<lengths[s] {
+                            let from = f * segment.channels + source, to = (start + f) * nch + c
+                            if physical { values[to] = p[from] } else { digital[to] = d[from] }
+                        }
+                    }
                 }
             }
         }

@@ -1,13 +1,17 @@
 /// Digital-to-physical conversion as wfdb-python's `dac`: `(d - baseline) / gain` in float64,
 /// NaN where `d` equals the channel format's invalid-sample sentinel.
 enum WFDBPhysical {
-    /// Converts `signals` (row-major, `channels` columns) using per-column gains and baselines.
-    static func convert(_ signals: WFDBDigitalSignals, gains: [Double], baselines: [Int]) -> [Double] {
+    /// Converts `signals` (row-major, `channels` columns) using per-column gains and baselines;
+    /// returns float64 little-endian bytes, ready to be a ``Tensor``'s storage.
+    static func convert(_ signals: WFDBDigitalSignals, gains: [Double], baselines: [Int]) -> [UInt8] {
         let columns = signals.channels
-        var out = [Double](repeating: 0, count: signals.values.count)
+        let count = signals.frames * columns
+        // Every element is written below, so the storage starts uninitialized.
+        var out = [UInt8](unsafeUninitializedCapacity: count * 8) { _, initialized in initialized = count * 8 }
         let sentinels = signals.invalidSamples
-        out.withUnsafeMutableBufferPointer { p in
-            signals.values.withUnsafeBufferPointer { d in
+        out.withUnsafeMutableBytes { raw in
+            let p = raw.bindMemory(to: Double.self)
+            signals.withValues { d in
                 for c in 0..<columns {
                     let gain = gains[c], baseline = Double(baselines[c])
                     let hasSentinel = sentinels[c] != nil

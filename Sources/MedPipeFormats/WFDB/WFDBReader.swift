@@ -38,11 +38,12 @@ public struct WFDBReader: Sendable {
         } else {
             let digital = try WFDBSignalReader(header: header, directory: directory).read()
             signals = header.signals
+            let shape = [digital.frames, digital.channels]
             if options.physical {
-                let values = WFDBPhysical.convert(digital, gains: signals.map(\.gain), baselines: signals.map(\.baseline))
-                tensor = Tensor(shape: [digital.frames, digital.channels], values: values)
+                tensor = Tensor(shape: shape, dtype: .float64,
+                                bytes: WFDBPhysical.convert(digital, gains: signals.map(\.gain), baselines: signals.map(\.baseline)))
             } else {
-                tensor = Tensor(shape: [digital.frames, digital.channels], values: digital.values)
+                tensor = Tensor(shape: shape, dtype: .int32, bytes: digital.bytes)
             }
         }
 

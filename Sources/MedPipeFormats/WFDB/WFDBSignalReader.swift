@@ -3,13 +3,25 @@ import MedPipeCore
 
 /// The digital samples of one single-segment record, one column per signal.
 struct WFDBDigitalSignals: Sendable {
-    /// Row-major `(frames, channels)` digital values; signals with several samples per frame are
-    /// smoothed to one value per frame as wfdb-python does (see ``WFDBSignalReader``).
-    var values: [Int32]
+    /// Row-major `(frames, channels)` int32 digital values as little-endian bytes (a ``Tensor``'s
+    /// storage, so no copy is needed); signals with several samples per frame are smoothed to one
+    /// value per frame as wfdb-python does (see ``WFDBSignalReader``).
+    var bytes: [UInt8]
     var frames: Int
     var channels: Int
     /// The invalid-sample sentinel of each channel's format (nil for format 8).
     var invalidSamples: [Int32?]
+
+    /// Calls `body` with the values viewed as Int32.
+    func withValues<R>(_ body: (UnsafeBufferPointer<Int32>) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBytes { try body($0.bindMemory(to: Int32.self)) }
+    }
+
+    /// Storage for `count` int32 values, uninitialized when every value will be written.
+    static func storage(count: Int, zeroed: Bool) -> [UInt8] {
+        zeroed ? [UInt8](repeating: 0, count: count * 4)
+               : [UInt8](unsafeUninitializedCapacity: count * 4) { _, initialized in initialized = count * 4 }
+    }
 }
 
 /// Reads the signal files of a single-segment record into digital values.
@@ -42,7 +54,6 @@ struct WFDBSignalReader {
             throw MedPipeError.malformed(header.path, "\(frames) frames × \(nch) signals is beyond any real record")
         }
         let groups = fileGroups(formats: formats)
-        var output = [Int32](repeating: 0, count: frames * nch)
         let sentinels = formats.map(\.invalidSample)
 
         // Fast path: one raw file holding every signal at one sample per frame, no skew.
@@ -51,15 +62,17 @@ struct WFDBSignalReader {
             let group = groups[0]
             let data = try fileData(group.fileName)
             try checkSize(data.count, group: group, samples: frames * nch)
+            var output = WFDBDigitalSignals.storage(count: frames * nch, zeroed: false)
             data.withUnsafeBytes { raw in
-                output.withUnsafeMutableBufferPointer { out in
+                output.withUnsafeMutableBytes { out in
                     WFDBSampleDecoder.decode(group.format, from: UnsafeRawBufferPointer(rebasing: raw[group.byteOffset...]),
-                                             count: frames * nch, into: out.baseAddress!)
+                                             count: frames * nch, into: out.bindMemory(to: Int32.self).baseAddress!)
                 }
             }
-            return WFDBDigitalSignals(values: output, frames: frames, channels: nch, invalidSamples: sentinels)
+            return WFDBDigitalSignals(bytes: output, frames: frames, channels: nch, invalidSamples: sentinels)
         }
 
+        var output = WFDBDigitalSignals.storage(count: frames * nch, zeroed: true)
         for group in groups {
             let expanded = try readExpanded(group, frames: frames)
             for (position, channel) in group.channels.enumerated() {
@@ -67,7 +80,7 @@ struct WFDBSignalReader {
                        frames: frames, column: channel, columns: nch, into: &output)
             }
         }
-        return WFDBDigitalSignals(values: output, frames: frames, channels: nch, invalidSamples: sentinels)
+        return WFDBDigitalSignals(bytes: output, frames: frames, channels: nch, invalidSamples: sentinels)
     }
 
     /// Frames stated by the header, or derived from the size of a lone raw signal file.
@@ -198,8 +211,9 @@ struct WFDBSignalReader {
     }
 
     /// Writes one signal as one column of the output, averaging its samples within each frame.
-    private func smooth(_ samples: [Int32], samplesPerFrame n: Int, frames: Int, column: Int, columns: Int, into output: inout [Int32]) {
-        output.withUnsafeMutableBufferPointer { out in
+    private func smooth(_ samples: [Int32], samplesPerFrame n: Int, frames: Int, column: Int, columns: Int, into output: inout [UInt8]) {
+        output.withUnsafeMutableBytes { raw in
+            let out = raw.bindMemory(to: Int32.self)
             samples.withUnsafeBufferPointer { s in
                 if n == 1 {
                     for f in 0..<frames { out[f * columns + column] = s[f] }
