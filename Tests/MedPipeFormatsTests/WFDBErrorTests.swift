@@ -67,6 +67,31 @@ struct WFDBErrorTests {
         #expect(e?.message.contains("1950000") == true)
     }
 
+    @Test("absurd sizes in a header fail before any large allocation")
+    func absurdSizes() throws {
+        let dir = try WFDBTemp.folder()
+        _ = try WFDBTemp.write("tiny.dat", [1, 2, 3, 4], in: dir)
+        let huge = try WFDBTemp.write("huge.hea", text: "huge 2 360 900000000000\ntiny.dat 16 200 16 0 0 0 0 a\ntiny.dat 16x3 200 16 0 0 0 0 b\n", in: dir)
+        #expect(error { _ = try WFDBReader().read(huge) }?.kind == .malformed)
+        let skew = try WFDBTemp.write("skew.hea", text: "skew 1 360 2\ntiny.dat 16:99999999999 200 16 0 0 0 0 a\n", in: dir)
+        #expect(error { _ = try WFDBReader().read(skew) }?.kind == .malformed)
+        let nulls = try WFDBTemp.write("nulls.hea", text: "nulls/2 1 360\nlay 0\n~ 900000000000000\n", in: dir)
+        _ = try WFDBTemp.write("lay.hea", text: "lay 1 360 0\n~ 0 200 16 0 0 0 0 a\n", in: dir)
+        #expect(error { _ = try WFDBReader().read(nulls) }?.kind == .malformed)
+    }
+
+    @Test("a header without the number of samples derives it from the file size, with a warning")
+    func derivedLength() throws {
+        let dir = try WFDBTemp.folder()
+        try FileManager.default.createSymbolicLink(atPath: dir + "/test01_00s.dat", withDestinationPath: SharedData.path("wfdb/test01_00s.dat"))
+        let path = try WFDBTemp.write("short.hea", text: "short 4 500\ntest01_00s.dat 16 100/mV 16 0 10 114 0 ECG 1\ntest01_00s.dat 16 100/mV 16 0 -8 941 0 ECG 2\ntest01_00s.dat 16 100/mV 16 0 -57 -119 0 ECG 3\ntest01_00s.dat 16 100/mV 16 0 -66 -401 0 ECG 4\n", in: dir)
+        let derived = try WFDBReader().read(path)
+        let full = try WFDBReader().read(SharedData.path("wfdb/test01_00s"))
+        #expect(derived.tensor.shape == [4000, 4])
+        #expect(derived.tensor.bytes == full.tensor.bytes, "derived-length samples differ from the full read")
+        #expect(derived.warnings.contains { $0.contains("derived from the signal file size") })
+    }
+
     @Test("garbage headers fail with the file and line")
     func garbageHeader() throws {
         let dir = try WFDBTemp.folder()

@@ -93,6 +93,11 @@ struct WFDBMultiSegmentReader {
             (try? WFDBSignalFormat(number: signal.format, file: header.path))?.invalidSample ?? -32768
         }
 
+        // Null segments are not backed by any file: bound what the header alone can make us allocate.
+        let bytes = frames.multipliedReportingOverflow(by: nch * (physical ? 8 : 4))
+        guard !bytes.overflow, bytes.partialValue <= 8 << 30 else {
+            throw MedPipeError.malformed(header.path, "\(frames) frames × \(nch) signals would need more than 8 GiB; segment lengths are implausible")
+        }
         var digital = physical ? [] : [Int32](repeating: 0, count: frames * nch)
         var values = physical ? [Double](repeating: .nan, count: frames * nch) : []
         if !physical {

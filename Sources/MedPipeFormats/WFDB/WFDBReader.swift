@@ -36,6 +36,9 @@ public struct WFDBReader: Sendable {
                 tensor = Tensor(shape: [output.frames, signals.count], values: output.digital ?? [])
             }
         } else {
+            if header.sampleCount == nil {
+                warnings.append("\(headerPath): record line states no number of samples; derived from the signal file size")
+            }
             let digital = try WFDBSignalReader(header: header, directory: directory).read()
             signals = header.signals
             let shape = [digital.frames, digital.channels]

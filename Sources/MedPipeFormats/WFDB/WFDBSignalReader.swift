@@ -72,9 +72,14 @@ struct WFDBSignalReader {
             return WFDBDigitalSignals(bytes: output, frames: frames, channels: nch, invalidSamples: sentinels)
         }
 
+        // Check every raw file's size before decoding anything, so a truncated file costs no allocation.
+        for group in groups where !group.format.isFLAC {
+            try checkSize(try fileSize(group.fileName), group: group,
+                          samples: frames * group.channels.reduce(0) { $0 + signals[$1].samplesPerFrame })
+        }
+        let expandedGroups = try groups.map { try readExpanded($0, frames: frames) }
         var output = WFDBDigitalSignals.storage(count: frames * nch, zeroed: true)
-        for group in groups {
-            let expanded = try readExpanded(group, frames: frames)
+        for (group, expanded) in zip(groups, expandedGroups) {
             for (position, channel) in group.channels.enumerated() {
                 smooth(expanded[position], samplesPerFrame: signals[channel].samplesPerFrame,
                        frames: frames, column: channel, columns: nch, into: &output)
@@ -137,7 +142,8 @@ struct WFDBSignalReader {
         guard FileManager.default.fileExists(atPath: file) else {
             throw MedPipeError.io(file, "signal file named by \(header.path) does not exist")
         }
-        return try FileBytes.size(file)
+        // FileBytes.size reports a symbolic link's own size: measure what it points to.
+        return try FileBytes.size((file as NSString).resolvingSymlinksInPath)
     }
 
     private func checkSize(_ size: Int, group: FileGroup, samples: Int) throws {
@@ -153,6 +159,9 @@ struct WFDBSignalReader {
         let spf = group.channels.map { header.signals[$0].samplesPerFrame }
         let skews = group.channels.map { header.signals[$0].skew }
         let maxSkew = skews.max() ?? 0
+        guard maxSkew <= frames else {
+            throw MedPipeError.malformed(header.path, "skew of \(maxSkew) frames exceeds the record's \(frames) frames")
+        }
         let perFrame = spf.reduce(0, +)
         var perSignal: [[Int32]]
         if group.format.isFLAC {
