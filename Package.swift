@@ -37,9 +37,10 @@ let package = Package(
         ),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CFLAC", pkgConfig: "flac"),
 
         .target(name: "MedPipeCore"),
-        .target(name: "MedPipeFormats", dependencies: ["MedPipeCore", "CNIfTI", "CDCMTK", "CPNG"]),
+        .target(name: "MedPipeFormats", dependencies: ["MedPipeCore", "CNIfTI", "CDCMTK", "CPNG", "CFLAC"]),
         .target(name: "MedPipeStages", dependencies: ["MedPipeCore"]),
         .target(
             name: "MedPipeCache",

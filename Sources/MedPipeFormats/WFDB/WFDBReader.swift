@@ -1,0 +1,83 @@
+import Foundation
+import MedPipeCore
+
+/// Reads a WFDB record (header, signal files, `.atr` annotations) into a ``Record``.
+///
+/// The tensor is `(frames, signals)`: int32 digital values equal to wfdb-python's
+/// `rdrecord(physical=False).d_signal` (which is int64; every WFDB format fits in 32 bits), or
+/// float64 physical values equal to `rdrecord().p_signal` when ``ReadOptions/physical`` is set.
+/// Signals with several samples per frame are smoothed to one value per frame exactly as
+/// wfdb-python's default `smooth_frames=True` (see ``WFDBSignalReader``); physical values are
+/// computed from the smoothed digital values, as wfdb-python does.
+///
+/// The patient key is the record name (the MIT-BIH convention: one record per patient).
+public struct WFDBReader: Sendable {
+    public var options: ReadOptions
+
+    public init(options: ReadOptions = ReadOptions()) {
+        self.options = options
+    }
+
+    /// Reads the record whose header is `path` (`.../100.hea`) or whose record path is `path` (`.../100`).
+    public func read(_ path: String) throws -> Record {
+        let headerPath = path.hasSuffix(".hea") ? path : path + ".hea"
+        let header = try WFDBHeader.read(headerPath)
+        let directory = (headerPath as NSString).deletingLastPathComponent.isEmpty ? "." : (headerPath as NSString).deletingLastPathComponent
+        var warnings = header.warnings
+        let tensor: Tensor
+        let signals: [WFDBHeader.Signal]
+        if header.isMultiSegment {
+            let output = try WFDBMultiSegmentReader(header: header, directory: directory).read(physical: options.physical)
+            warnings += output.warnings
+            signals = output.signals
+            if let values = output.physical {
+                tensor = Tensor(shape: [output.frames, signals.count], values: values)
+            } else {
+                tensor = Tensor(shape: [output.frames, signals.count], values: output.digital ?? [])
+            }
+        } else {
+            if header.sampleCount == nil {
+                warnings.append("\(headerPath): record line states no number of samples; derived from the signal file size")
+            }
+            let digital = try WFDBSignalReader(header: header, directory: directory).read()
+            signals = header.signals
+            let shape = [digital.frames, digital.channels]
+            if options.physical {
+                tensor = Tensor(shape: shape, dtype: .float64,
+                                bytes: WFDBPhysical.convert(digital, gains: signals.map(\.gain), baselines: signals.map(\.baseline)))
+            } else {
+                tensor = Tensor(shape: shape, dtype: .int32, bytes: digital.bytes)
+            }
+        }
+
+        var annotations: [Annotation] = []
+        let recordPath = String(headerPath.dropLast(4))
+        if FileManager.default.fileExists(atPath: recordPath + ".atr") {
+            annotations = try WFDBAnnotationReader().read(recordPath + ".atr").annotations
+        }
+        return Record(source: headerPath, format: "wfdb", tensor: tensor, geometry: .temporal(frequency: header.frequency),
+                      metadata: metadata(header, signals: signals, frames: tensor.shape[0]),
+                      patientKey: header.recordName, annotations: annotations, warnings: warnings)
+    }
+
+    private func metadata(_ header: WFDBHeader, signals: [WFDBHeader.Signal], frames: Int) -> [String: MetadataValue] {
+        var m: [String: MetadataValue] = [
+            "record": .string(header.recordName),
+            "fs": .double(header.frequency),
+            "nsamp": .int(frames),
+            "signalNames": .strings(signals.map(\.description)),
+            "units": .strings(signals.map(\.units)),
+            "gains": .doubles(signals.map(\.gain)),
+            "baselines": .doubles(signals.map { Double($0.baseline) }),
+            "formats": .strings(signals.map { String($0.format) }),
+            "samplesPerFrame": .doubles(signals.map { Double($0.samplesPerFrame) }),
+            "comments": .strings(header.comments),
+            "physical": .int(options.physical ? 1 : 0),
+        ]
+        if let segments = header.segmentCount { m["segments"] = .int(segments) }
+        if let t = header.baseTime { m["baseTime"] = .string(t) }
+        if let d = header.baseDate { m["baseDate"] = .string(d) }
+        if let c = header.counterFrequency { m["counterFrequency"] = .double(c) }
+        return m
+    }
+}

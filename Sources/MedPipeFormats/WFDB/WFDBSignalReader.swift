@@ -1,0 +1,239 @@
+import Foundation
+import MedPipeCore
+
+/// The digital samples of one single-segment record, one column per signal.
+struct WFDBDigitalSignals: Sendable {
+    /// Row-major `(frames, channels)` int32 digital values as little-endian bytes (a ``Tensor``'s
+    /// storage, so no copy is needed); signals with several samples per frame are smoothed to one
+    /// value per frame as wfdb-python does (see ``WFDBSignalReader``).
+    var bytes: [UInt8]
+    var frames: Int
+    var channels: Int
+    /// The invalid-sample sentinel of each channel's format (nil for format 8).
+    var invalidSamples: [Int32?]
+
+    /// Calls `body` with the values viewed as Int32.
+    func withValues<R>(_ body: (UnsafeBufferPointer<Int32>) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBytes { try body($0.bindMemory(to: Int32.self)) }
+    }
+
+    /// Storage for `count` int32 values, uninitialized when every value will be written.
+    static func storage(count: Int, zeroed: Bool) -> [UInt8] {
+        zeroed ? [UInt8](repeating: 0, count: count * 4)
+               : [UInt8](unsafeUninitializedCapacity: count * 4) { _, initialized in initialized = count * 4 }
+    }
+}
+
+/// Reads the signal files of a single-segment record into digital values.
+///
+/// Matches `wfdb.rdrecord(..., physical=False).d_signal` (wfdb-python 4.3, `smooth_frames=True`):
+/// - signals sharing a file are de-interleaved frame by frame, `samplesPerFrame` values each;
+/// - a signal with `n > 1` samples per frame becomes one value per frame: the int64 sum of its `n`
+///   samples divided by `n` in floating point and truncated toward zero (numpy's float→int cast);
+/// - a skewed signal is shifted back by its skew; frames the file does not hold are read as zero
+///   bytes and, as wfdb-python does, the last `skew` values get the format's invalid sentinel;
+/// - a file shorter than the header's frame count needs is an error (wfdb-python fails too).
+struct WFDBSignalReader {
+    let header: WFDBHeader
+    let directory: String
+
+    /// Signals stored in one file, in header order (WFDB keeps them adjacent).
+    struct FileGroup {
+        var fileName: String
+        var format: WFDBSignalFormat
+        var byteOffset: Int
+        var channels: [Int]
+    }
+
+    func read() throws -> WFDBDigitalSignals {
+        let signals = header.signals
+        let nch = signals.count
+        let formats = try signals.map { try WFDBSignalFormat(number: $0.format, file: header.path) }
+        let frames = try frameCount(formats: formats)
+        guard frames.multipliedReportingOverflow(by: max(nch, 1)).overflow == false, frames * nch <= 1 << 34 else {
+            throw MedPipeError.malformed(header.path, "\(frames) frames × \(nch) signals is beyond any real record")
+        }
+        let groups = fileGroups(formats: formats)
+        let sentinels = formats.map(\.invalidSample)
+
+        // Fast path: one raw file holding every signal at one sample per frame, no skew.
+        if groups.count == 1, !formats[0].isFLAC, formats[0] != .difference8,
+           signals.allSatisfy({ $0.samplesPerFrame == 1 && $0.skew == 0 }) {
+            let group = groups[0]
+            let data = try fileData(group.fileName)
+            try checkSize(data.count, group: group, samples: frames * nch)
+            var output = WFDBDigitalSignals.storage(count: frames * nch, zeroed: false)
+            data.withUnsafeBytes { raw in
+                output.withUnsafeMutableBytes { out in
+                    WFDBSampleDecoder.decode(group.format, from: UnsafeRawBufferPointer(rebasing: raw[group.byteOffset...]),
+                                             count: frames * nch, into: out.bindMemory(to: Int32.self).baseAddress!)
+                }
+            }
+            return WFDBDigitalSignals(bytes: output, frames: frames, channels: nch, invalidSamples: sentinels)
+        }
+
+        // Check every raw file's size before decoding anything, so a truncated file costs no allocation.
+        for group in groups where !group.format.isFLAC {
+            try checkSize(try fileSize(group.fileName), group: group,
+                          samples: frames * group.channels.reduce(0) { $0 + signals[$1].samplesPerFrame })
+        }
+        let expandedGroups = try groups.map { try readExpanded($0, frames: frames) }
+        var output = WFDBDigitalSignals.storage(count: frames * nch, zeroed: true)
+        for (group, expanded) in zip(groups, expandedGroups) {
+            for (position, channel) in group.channels.enumerated() {
+                smooth(expanded[position], samplesPerFrame: signals[channel].samplesPerFrame,
+                       frames: frames, column: channel, columns: nch, into: &output)
+            }
+        }
+        return WFDBDigitalSignals(bytes: output, frames: frames, channels: nch, invalidSamples: sentinels)
+    }
+
+    /// Frames stated by the header, or derived from the size of a lone raw signal file.
+    private func frameCount(formats: [WFDBSignalFormat]) throws -> Int {
+        if let n = header.sampleCount { return n }
+        let groups = fileGroups(formats: formats)
+        guard groups.count == 1, !groups[0].format.isFLAC, groups[0].format.bytesNeeded(samples: 2) > 0 else {
+            throw MedPipeError.malformed(header.path, "the record line states no number of samples and it cannot be derived from the signal files")
+        }
+        let group = groups[0]
+        let size = try fileSize(group.fileName) - group.byteOffset
+        let perFrame = group.channels.reduce(0) { $0 + header.signals[$1].samplesPerFrame }
+        var frames = max(0, size) * 8 / (bitsPerSample(group.format) * perFrame)
+        while frames > 0, group.format.bytesNeeded(samples: frames * perFrame) > size { frames -= 1 }
+        return frames
+    }
+
+    private func bitsPerSample(_ format: WFDBSignalFormat) -> Int {
+        switch format {
+        case .difference8, .offset8: 8
+        case .packed212: 12
+        case .packed310, .packed311: 10
+        case .int24: 24
+        case .int32: 32
+        default: 16
+        }
+    }
+
+    private func fileGroups(formats: [WFDBSignalFormat]) -> [FileGroup] {
+        var groups: [FileGroup] = []
+        for (channel, signal) in header.signals.enumerated() {
+            if let last = groups.indices.last, groups[last].fileName == signal.fileName {
+                groups[last].channels.append(channel)
+            } else {
+                groups.append(FileGroup(fileName: signal.fileName, format: formats[channel], byteOffset: signal.byteOffset, channels: [channel]))
+            }
+        }
+        return groups
+    }
+
+    private func path(_ fileName: String) -> String { directory + "/" + fileName }
+
+    private func fileData(_ fileName: String) throws -> Data {
+        let file = path(fileName)
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw MedPipeError.io(file, "signal file named by \(header.path) does not exist")
+        }
+        do { return try Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) }
+        catch { throw MedPipeError.io(file, "signal file cannot be read: \(error.localizedDescription)") }
+    }
+
+    private func fileSize(_ fileName: String) throws -> Int {
+        let file = path(fileName)
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw MedPipeError.io(file, "signal file named by \(header.path) does not exist")
+        }
+        // FileBytes.size reports a symbolic link's own size: measure what it points to.
+        return try FileBytes.size((file as NSString).resolvingSymlinksInPath)
+    }
+
+    private func checkSize(_ size: Int, group: FileGroup, samples: Int) throws {
+        let needed = group.byteOffset + group.format.bytesNeeded(samples: samples)
+        guard size >= needed else {
+            throw MedPipeError.malformed(path(group.fileName),
+                "truncated: format \(group.format.rawValue) signal file holds \(size) bytes, the \(header.sampleCount ?? 0) frames of \(header.path) need \(needed) (byte offset \(group.byteOffset))")
+        }
+    }
+
+    /// Every sample of each signal in the group, `frames × samplesPerFrame` long, skew applied.
+    private func readExpanded(_ group: FileGroup, frames: Int) throws -> [[Int32]] {
+        let spf = group.channels.map { header.signals[$0].samplesPerFrame }
+        let skews = group.channels.map { header.signals[$0].skew }
+        let maxSkew = skews.max() ?? 0
+        guard maxSkew <= frames else {
+            throw MedPipeError.malformed(header.path, "skew of \(maxSkew) frames exceeds the record's \(frames) frames")
+        }
+        let perFrame = spf.reduce(0, +)
+        var perSignal: [[Int32]]
+        if group.format.isFLAC {
+            perSignal = try WFDBFLACDecoder(path: path(group.fileName), format: group.format)
+                .read(channels: group.channels.count, samplesPerFrame: spf, offset: group.byteOffset, frames: frames + maxSkew, storedFrames: frames)
+        } else {
+            let data = try fileData(group.fileName)
+            let stored = frames * perFrame
+            try checkSize(data.count, group: group, samples: stored)
+            let total = (frames + maxSkew) * perFrame
+            var flat = [Int32](repeating: 0, count: total)
+            // Frames past the end of the file (wanted by a skew) decode from zero bytes, as in wfdb-python.
+            var bytes = [UInt8](repeating: 0, count: group.format.bytesNeeded(samples: total))
+            let have = group.format.bytesNeeded(samples: stored)
+            data.withUnsafeBytes { raw in
+                bytes.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[group.byteOffset..<group.byteOffset + have])) }
+            }
+            bytes.withUnsafeBytes { raw in
+                flat.withUnsafeMutableBufferPointer { WFDBSampleDecoder.decode(group.format, from: raw, count: total, into: $0.baseAddress!) }
+            }
+            perSignal = spf.map { [Int32](repeating: 0, count: (frames + maxSkew) * $0) }
+            var start = 0
+            for s in 0..<spf.count {
+                let n = spf[s]
+                perSignal[s].withUnsafeMutableBufferPointer { column in
+                    flat.withUnsafeBufferPointer { source in
+                        for f in 0..<(frames + maxSkew) {
+                            for k in 0..<n { column[f * n + k] = source[f * perFrame + start + k] }
+                        }
+                    }
+                }
+                start += n
+            }
+            if group.format == .difference8 {
+                for s in 0..<spf.count {
+                    var running = Int32(truncatingIfNeeded: header.signals[group.channels[s]].initialValue ?? 0)
+                    for i in perSignal[s].indices {
+                        running = running &+ perSignal[s][i]
+                        perSignal[s][i] = running
+                    }
+                }
+            }
+        }
+        guard maxSkew > 0 else { return perSignal }
+        let sentinel = group.format.invalidSample
+        for s in 0..<spf.count {
+            let n = spf[s], skew = skews[s]
+            var shifted = Array(perSignal[s][(skew * n)..<((skew + frames) * n)])
+            if skew > 0, let sentinel {
+                // wfdb-python marks the last `skew` values (not `skew` frames) as invalid.
+                for i in max(0, shifted.count - skew)..<shifted.count { shifted[i] = sentinel }
+            }
+            perSignal[s] = shifted
+        }
+        return perSignal
+    }
+
+    /// Writes one signal as one column of the output, averaging its samples within each frame.
+    private func smooth(_ samples: [Int32], samplesPerFrame n: Int, frames: Int, column: Int, columns: Int, into output: inout [UInt8]) {
+        output.withUnsafeMutableBytes { raw in
+            let out = raw.bindMemory(to: Int32.self)
+            samples.withUnsafeBufferPointer { s in
+                if n == 1 {
+                    for f in 0..<frames { out[f * columns + column] = s[f] }
+                    return
+                }
+                for f in 0..<frames {
+                    var sum: Int64 = 0
+                    for k in 0..<n { sum += Int64(s[f * n + k]) }
+                    out[f * columns + column] = Int32(truncatingIfNeeded: Int64((Double(sum) / Double(n)).rounded(.towardZero)))
+                }
+            }
+        }
+    }
+}
