@@ -24,10 +24,10 @@ public enum FileBytes {
         return [UInt8](data ?? Data())
     }
 
-    /// Size of the file in bytes.
+    /// Size of the file in bytes (of the file a symbolic link points to, not of the link).
     public static func size(_ path: String) throws -> Int {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = attributes[.size] as? NSNumber else { throw MedPipeError.io(path, "no such file") }
-        return size.intValue
+        guard let values = try? URL(fileURLWithPath: path).resolvingSymlinksInPath().resourceValues(forKeys: [.fileSizeKey]),
+              let size = values.fileSize else { throw MedPipeError.io(path, "no such file") }
+        return size
     }
 }

@@ -74,6 +74,12 @@ public enum StageFactory {
             case FixedWindows.name:
                 guard let length = try p.int("length") else { throw MedPipeError.invalidArgument(subject, "windows needs 'length' (samples)") }
                 stage = .windows(try FixedWindows(length: length, stride: try p.int("stride")))
+            case SelectLeads.name:
+                guard let leads = try p.doubles("leads") else { throw MedPipeError.invalidArgument(subject, "leads needs 'leads' (channel indices)") }
+                stage = .leads(try SelectLeads(leads: leads.map { Int($0) }))
+            case KeepLabels.name:
+                guard let labels = try p.strings("labels") else { throw MedPipeError.invalidArgument(subject, "keep-labels needs 'labels'") }
+                stage = .keepLabels(try KeepLabels(labels: labels))
             case TableRows.name:
                 stage = .rows(TableRows(labelColumn: try p.string("label-column"), labelGreaterThan: try p.double("label-greater-than"),
                                         groupColumn: try p.string("group-column")))

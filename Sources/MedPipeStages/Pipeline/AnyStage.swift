@@ -21,6 +21,9 @@ public enum AnyStage: Sendable, Equatable, Codable {
     case leadZScore(LeadZScore)
     case beats(BeatSegmentation)
     case windows(FixedWindows)
+    case leads(SelectLeads)
+    // Selection
+    case keepLabels(KeepLabels)
     // Tables
     case rows(TableRows)
     case impute(Impute)
@@ -32,7 +35,7 @@ public enum AnyStage: Sendable, Equatable, Codable {
         CTWindow.name, PercentileClip.name, MinMax.name, ZScore.name, DatasetZScore.name, ResampleSpacing.name,
         Resize.name, CropOrPad.name, ReorientRAS.name, SliceExtraction.name, BandPass.name, HighPass.name,
         LowPass.name, SignalResample.name, LeadZScore.name, BeatSegmentation.name, FixedWindows.name,
-        TableRows.name, Impute.name, Standardize.name, OneHot.name,
+        TableRows.name, Impute.name, Standardize.name, OneHot.name, SelectLeads.name, KeepLabels.name,
     ]
 
     private var plain: (any Stage)? {
@@ -53,6 +56,8 @@ public enum AnyStage: Sendable, Equatable, Codable {
         case .leadZScore(let s): s
         case .beats(let s): s
         case .windows(let s): s
+        case .leads(let s): s
+        case .keepLabels(let s): s
         case .rows(let s): s
         case .datasetZScore, .impute, .standardize, .oneHot: nil
         }
