@@ -10,6 +10,7 @@ public enum RecordReading {
         case .csv: return [try CSVReader().read(path).record()]
         case .dicom: return [try DICOMFileReader().read(path)]
         case .dicomSeries: return try DICOMSeriesReader().read(path)
+        case .idx: return [try IDXReader().read(path)]
         default:
             throw MedPipeError.unsupported(path, "\(kind.rawValue) reader is not built yet")
         }
