@@ -11,6 +11,7 @@ public enum RecordReading {
         case .dicom: return [try DICOMFileReader().read(path)]
         case .dicomSeries: return try DICOMSeriesReader().read(path)
         case .idx: return [try IDXReader().read(path)]
+        case .npy: return [try NPYReader().read(path)]
         default:
             throw MedPipeError.unsupported(path, "\(kind.rawValue) reader is not built yet")
         }

@@ -4,15 +4,16 @@ import TestSupport
 
 /// Tests/Reference/imagesets.json, written by tools/reference/imagesets.py with numpy, gzip and Pillow.
 struct ImageSetReference: Decodable, Sendable {
-    struct Sample: Decodable, Sendable { let flat_index: Int; let value: Double }
+    /// One element; `value` is Python's repr (exact for 64-bit integers, `inf` for infinity).
+    struct Sample: Decodable, Sendable { let flat_index: Int; let value: String }
 
     /// Checksums of one array: FNV-1a 64 of its little-endian row-major bytes, exact sums.
     struct ArraySummary: Decodable, Sendable {
         let shape: [Int]
         let dtype: String
         let fnv1a64: String
-        let sum: Double
-        let sum_squares: Double
+        let sum: Double?
+        let sum_squares: Double?
         let samples: [Sample]
         let mode: String?
         let text: [String: String]?
@@ -46,7 +47,7 @@ struct ImageSetReference: Decodable, Sendable {
         let shape: [Int]
         let dtype: String
         let fnv1a64: String
-        let sum: Double
+        let samples: [Sample]
     }
 
     /// A fixture: an array summary (.npy, .png) or the members of an .npz.

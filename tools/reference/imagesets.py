@@ -39,15 +39,13 @@ def summary(array: np.ndarray) -> dict:
         "fnv1a64": fnv1a64_fast(a),
     }
     if a.dtype.kind in "biu":
-        wide = a.astype(np.int64)
-        out["sum"] = int(wide.sum())
-        out["sum_squares"] = int((wide.astype(object) ** 2).sum()) if a.dtype.itemsize == 8 else int((wide * wide).sum())
-    else:
-        out["sum"] = float(a.astype(np.float64).sum())
-        out["sum_squares"] = float((a.astype(np.float64) ** 2).sum())
+        exact = a.astype(object)  # Python integers: no overflow
+        out["sum"] = int(exact.sum()) if a.size else 0
+        out["sum_squares"] = int((exact * exact).sum()) if a.size else 0
     flat = a.reshape(-1)
     idx = sorted(set([0, flat.size // 3, flat.size // 2, flat.size - 1])) if flat.size else []
-    out["samples"] = [{"flat_index": int(i), "value": flat[i].item() if a.dtype.kind != "b" else int(flat[i])} for i in idx]
+    # Values as text: exact for 64-bit integers, and JSON has no inf or nan.
+    out["samples"] = [{"flat_index": int(i), "value": repr(flat[i].item() if a.dtype.kind != "b" else int(flat[i]))} for i in idx]
     return out
 
 
@@ -114,7 +112,14 @@ def fixture_files() -> dict:
                     out[rel] = {"members": [{"name": m, **summary(z[m])} for m in z.files]}
             elif name.endswith(".png"):
                 with Image.open(path) as im:
-                    entry = summary(np.asarray(im))
+                    # MedPipe expands palettes to RGB(A) and 1/2/4-bit gray to 8 bits, as Pillow's convert does.
+                    if im.mode == "P":
+                        pixels = np.asarray(im.convert("RGBA" if "transparency" in im.info else "RGB"))
+                    elif im.mode == "1":
+                        pixels = np.asarray(im.convert("L"))
+                    else:
+                        pixels = np.asarray(im)
+                    entry = summary(pixels)
                     entry["mode"] = im.mode
                     entry["text"] = {k: v for k, v in getattr(im, "text", {}).items()}
                 out[rel] = entry
