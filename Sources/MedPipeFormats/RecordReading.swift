@@ -12,6 +12,7 @@ public enum RecordReading {
         case .dicomSeries: return try DICOMSeriesReader().read(path)
         case .idx: return [try IDXReader().read(path)]
         case .npy: return [try NPYReader().read(path)]
+        case .npz: return try NPZReader().records(path)
         default:
             throw MedPipeError.unsupported(path, "\(kind.rawValue) reader is not built yet")
         }

@@ -70,6 +70,10 @@ def npz_fixtures() -> None:
             info = zipfile.ZipInfo(name + ".npy", date_time=(2024, 1, 1, 0, 0, 0))
             info.compress_type = method
             z.writestr(info, npy_bytes(array))
+    # Not an .npz: a member that is not a .npy array.
+    with zipfile.ZipFile(os.path.join(folder, "bad_text_member.npz"), "w") as z:
+        z.writestr(zipfile.ZipInfo("labels.npy", date_time=(2024, 1, 1, 0, 0, 0)), npy_bytes(labels))
+        z.writestr(zipfile.ZipInfo("README.txt", date_time=(2024, 1, 1, 0, 0, 0)), b"not an array\n")
     # numpy's own writers (deflated, zip64 members).
     buffer = io.BytesIO()
     np.savez_compressed(buffer, train_images=images[:3], train_labels=labels[:3], test_images=images[3:], test_labels=labels[3:])

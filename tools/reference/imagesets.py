@@ -105,6 +105,8 @@ def fixture_files() -> dict:
         for name in sorted(files):
             path = os.path.join(folder, name)
             rel = os.path.relpath(path, FIXTURES)
+            if name.startswith("bad_"):
+                continue  # invalid on purpose, for error tests
             if name.endswith(".npy"):
                 out[rel] = summary(np.load(path, allow_pickle=False))
             elif name.endswith(".npz"):
