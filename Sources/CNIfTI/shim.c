@@ -79,3 +79,19 @@ int64_t cnifti_gunzip_prefix(const void *in, size_t in_count, void *out, size_t 
     inflateEnd(&stream);
     return (int64_t)written;
 }
+
+int cnifti_inflate_raw(const void *in, size_t in_count, void *out, size_t out_count, uint32_t *crc) {
+    struct libdeflate_decompressor *decompressor = libdeflate_alloc_decompressor();
+    if (!decompressor) return 1;
+    size_t produced = 0;
+    enum libdeflate_result result =
+        libdeflate_deflate_decompress(decompressor, in, in_count, out, out_count, &produced);
+    libdeflate_free_decompressor(decompressor);
+    if (result == LIBDEFLATE_SUCCESS && produced == out_count) {
+        *crc = (uint32_t)libdeflate_crc32(0, out, out_count);
+        return 0;
+    }
+    return result == LIBDEFLATE_BAD_DATA ? 1 : 2;
+}
+
+uint32_t cnifti_crc32(const void *bytes, size_t count) { return (uint32_t)libdeflate_crc32(0, bytes, count); }

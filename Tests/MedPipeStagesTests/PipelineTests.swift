@@ -12,7 +12,9 @@ struct PipelineTests {
         #expect(try ResampleSpacing(spacing: [1, 1, 1.2]).canonicalDescription == "resample-spacing{spacing=[1,1,1.2]}")
         #expect(try BandPass(low: 0.5, high: 40, order: 3).canonicalParameters != (try BandPass(low: 0.5, high: 40, order: 2).canonicalParameters))
         #expect(CanonicalParameters.format(-0.0) == "0" && CanonicalParameters.format(1e-5) == "1e-05")
-        #expect(AnyStage.names.count == 21)
+        #expect(AnyStage.names.count == 23)
+        #expect(try KeepLabels(labels: ["N", "A"]).canonicalDescription == "keep-labels{labels=[\"A\",\"N\"]}")
+        #expect(try SelectLeads(leads: [1, 0]).canonicalDescription == "leads{leads=[1,0]}")
     }
 
     @Test("stages round-trip through Codable and keep their description")
@@ -59,5 +61,24 @@ struct PipelineTests {
         var h = SeededGenerator(seed: 42)
         _ = h.next()
         #expect((0..<1000).allSatisfy { _ in (0..<7).contains(h.below(7)) })
+    }
+}
+
+@Suite struct SelectionStageTests {
+    @Test func leadsKeepsChosenChannelsInOrder() throws {
+        let signal = Sample(tensor: Tensor(shape: [3, 2], values: [Int32(1), 10, 2, 20, 3, 30]), source: SourceReference(record: "r"))
+        let out = try SelectLeads(leads: [1]).apply(signal)
+        #expect(out[0].tensor.shape == [3, 1])
+        #expect(out[0].tensor.values(as: Int32.self) == [10, 20, 30])
+        #expect(throws: MedPipeError.self) { _ = try SelectLeads(leads: [2]).apply(signal) }
+    }
+
+    @Test func keepLabelsDropsOthersAndCountsThem() throws {
+        let stage = try KeepLabels(labels: ["N", "A"])
+        let beat = { (label: String) in Sample(tensor: Tensor(shape: [1], values: [Float(0)]), label: label, source: SourceReference(record: "r")) }
+        #expect(try stage.run(beat("A")).samples.count == 1)
+        let dropped = try stage.run(beat("V"))
+        #expect(dropped.samples.isEmpty)
+        #expect(dropped.dropped == ["label V not kept": 1])
     }
 }

@@ -27,4 +27,12 @@ int cnifti_gunzip_member(const void *in, size_t in_count, void *out, size_t out_
    the stream is corrupt. `*ended` is 1 when the last member ended cleanly. */
 int64_t cnifti_gunzip_prefix(const void *in, size_t in_count, void *out, size_t out_capacity, int *ended);
 
+/* Decodes one raw deflate stream (a zip member) of exactly `out_count` bytes with libdeflate.
+   Returns 0 on success, 1 for corrupt data, 2 when the stream holds fewer or more bytes than
+   `out_count`. `*crc` receives the CRC-32 of the output. */
+int cnifti_inflate_raw(const void *in, size_t in_count, void *out, size_t out_count, uint32_t *crc);
+
+/* CRC-32 (zip, gzip, PNG) of `count` bytes. */
+uint32_t cnifti_crc32(const void *bytes, size_t count);
+
 #endif

@@ -1,8 +1,8 @@
 import CNIfTI
 import MedPipeCore
 
-/// gzip decoding for `.nii.gz`, `.hdr.gz` and `.img.gz`: libdeflate for whole streams (about twice
-/// zlib's speed), zlib for prefixes, multi-member and truncated streams.
+/// gzip decoding for `.nii.gz`, `.hdr.gz`, `.img.gz` and MNIST `idx.gz`: libdeflate for whole streams
+/// (about twice zlib's speed), zlib for prefixes, multi-member and truncated streams.
 enum Gzip {
     /// Deflate expands at most about 1032:1; a header announcing more than this cannot be true.
     static func maximumExpansion(ofCompressed count: Int) -> Int { count.multipliedReportingOverflow(by: 1032).partialValue + 1024 }
@@ -22,7 +22,7 @@ enum Gzip {
     }
 
     /// ISIZE: the uncompressed size of the last member modulo 2³².
-    private static func trailerSize(_ compressed: [UInt8]) -> UInt32? {
+    static func trailerSize(_ compressed: [UInt8]) -> UInt32? {
         guard compressed.count >= 18 else { return nil }
         let n = compressed.count
         return UInt32(compressed[n - 4]) | UInt32(compressed[n - 3]) << 8 | UInt32(compressed[n - 2]) << 16 | UInt32(compressed[n - 1]) << 24
