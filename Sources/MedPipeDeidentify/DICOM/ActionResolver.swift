@@ -1,0 +1,106 @@
+/// Decides the action for each attribute from `BasicProfileTable` and the chosen options.
+///
+/// Rules, in order:
+/// 1. Private attributes (odd groups, creators included) are removed. With Retain Safe Private an
+///    attribute is kept only if it is in `safePrivateAttributes`, which is empty: MedPipe knows no
+///    vendor attribute it can vouch for, so the option changes nothing yet.
+/// 2. A row of the table applies: among the selected options that fill the row's column, the most
+///    protective action wins (X over C over K); with none, the Basic Profile action applies.
+/// 3. Conditional forms resolve to the form that keeps the value out while keeping the attribute for
+///    IOD conformance: X/Z → Z, X/D → D, Z/D → Z, X/Z/D → Z, and X/Z/U* (sequences of references) →
+///    clean, so the UIDs inside are replaced consistently by rule 5. Patient ID (Z/D) is the one
+///    exception: it becomes the keyed pseudonym, so a patient's files stay together.
+/// 4. On a sequence (VR SQ), K, C and D all mean "keep the sequence and apply the profile to its
+///    items" (`.clean`); Z means no items.
+/// 5. U, and D on a UI, give `.pseudonymUID`; D elsewhere gives a dummy valid for the VR.
+/// 6. A public attribute the table does not list is kept, unless its VR can carry free text
+///    (PN, LO, SH, LT, ST, UT, UC, and conservatively AE and UN) and it is not in
+///    `safeFreeTextAttributes` (equipment, coding and acquisition descriptors needed downstream).
+public enum ActionResolver {
+    /// Private attributes known to be safe to retain under Retain Safe Private: none.
+    public static let safePrivateAttributes: Set<AttributeTag> = []
+
+    /// VRs that can carry free text, removed when an unlisted public attribute has one.
+    public static let freeTextVRs: Set<String> = ["PN", "LO", "SH", "LT", "ST", "UT", "UC", "AE", "UN"]
+
+    /// Public free-text attributes missing from Table E.1-1 that carry no identity and are kept.
+    public static let safeFreeTextAttributes: [AttributeTag: String] = [
+        AttributeTag(0x0008, 0x0070): "Manufacturer",
+        AttributeTag(0x0008, 0x1090): "ManufacturerModelName",
+        AttributeTag(0x0018, 0x1020): "SoftwareVersions",
+        AttributeTag(0x0008, 0x0100): "CodeValue",
+        AttributeTag(0x0008, 0x0102): "CodingSchemeDesignator",
+        AttributeTag(0x0008, 0x0103): "CodingSchemeVersion",
+        AttributeTag(0x0008, 0x0104): "CodeMeaning",
+        AttributeTag(0x0018, 0x0024): "SequenceName",
+        AttributeTag(0x0018, 0x0085): "ImagedNucleus",
+        AttributeTag(0x0018, 0x1250): "ReceiveCoilName",
+        AttributeTag(0x0018, 0x1251): "TransmitCoilName",
+        AttributeTag(0x0018, 0x1160): "FilterType",
+        AttributeTag(0x0018, 0x1210): "ConvolutionKernel",
+        AttributeTag(0x0020, 0x1040): "PositionReferenceIndicator",
+        AttributeTag(0x0028, 0x1054): "RescaleType",
+        AttributeTag(0x0028, 0x1055): "WindowCenterWidthExplanation",
+        AttributeTag(0x0012, 0x0063): "DeidentificationMethod",
+    ]
+
+    public static let patientID = AttributeTag(0x0010, 0x0020)
+
+    /// The action for `tag` with value representation `vr` (two upper-case letters) under `options`.
+    public static func action(for tag: AttributeTag, vr: String, options: DeidentificationOptions) -> ResolvedAction {
+        if tag.isPrivate {
+            return options.contains(.retainSafePrivate) && safePrivateAttributes.contains(tag) ? .keep : .remove
+        }
+        guard let row = BasicProfileTable.row(for: tag) else {
+            return freeTextVRs.contains(vr) && safeFreeTextAttributes[tag] == nil ? .remove : .keep
+        }
+        let chosen = row.options.filter { options.contains($0.key) }.map(\.value)
+        let action = chosen.max(by: { protection($0) < protection($1) }) ?? row.basic
+        if tag == patientID && action == .emptyOrDummy { return .pseudonymID }
+        return resolve(action, vr: vr)
+    }
+
+    /// The Table E.1-1 keyword of `tag`, or the keyword of a safe free-text attribute, else nil.
+    public static func keyword(for tag: AttributeTag) -> String? {
+        if tag.isPrivate { return nil }
+        return BasicProfileTable.row(for: tag)?.keyword ?? safeFreeTextAttributes[tag]
+    }
+
+    private static func protection(_ action: ProfileAction) -> Int {
+        switch action {
+        case .remove: 3
+        case .clean: 2
+        default: 1
+        }
+    }
+
+    private static func resolve(_ action: ProfileAction, vr: String) -> ResolvedAction {
+        let sequence = vr == "SQ"
+        switch action {
+        case .remove: return .remove
+        case .empty, .emptyOrDummy, .removeOrEmpty, .removeOrEmptyOrDummy: return .empty
+        case .keep, .clean: return sequence ? .clean : (action == .keep ? .keep : .clean)
+        case .uid: return vr == "UI" || vr.isEmpty ? .pseudonymUID : .remove
+        case .removeOrEmptyOrUIDs: return sequence ? .clean : .empty
+        case .dummy, .removeOrDummy:
+            if sequence { return .clean }
+            if vr == "UI" { return .pseudonymUID }
+            return .dummy(dummyValue(vr: vr))
+        }
+    }
+
+    /// A short value valid for `vr` that identifies nothing.
+    public static func dummyValue(vr: String) -> String {
+        switch vr {
+        case "PN": "ANONYMOUS"
+        case "DA": "19000101"
+        case "DT": "19000101000000"
+        case "TM": "000000"
+        case "AS": "000D"
+        case "IS", "DS", "SL", "SS", "UL", "US", "FL", "FD", "SV", "UV": "0"
+        case "AE", "CS": "ANONYMIZED"
+        case "UR": "urn:medpipe:anonymized"
+        default: "ANONYMIZED"
+        }
+    }
+}

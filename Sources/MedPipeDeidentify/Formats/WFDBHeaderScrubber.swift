@@ -1,0 +1,163 @@
+import MedPipeCore
+
+/// How a WFDB header is de-identified.
+public struct WFDBScrubPolicy: Sendable, Hashable {
+    /// Keep `#` comment lines (with age and sex removed unless `retainPatientCharacteristics`);
+    /// when false every comment line is dropped.
+    public var keepComments: Bool
+    /// Keep age and sex fields in kept comments (ages over 89 become `90+`).
+    public var retainPatientCharacteristics: Bool
+    /// Days to move the base date (the patient's `Pseudonymizer.dateShift`); nil removes the base
+    /// date and base time.
+    public var dateShift: Int?
+
+    public init(keepComments: Bool = false, retainPatientCharacteristics: Bool = false, dateShift: Int? = nil) {
+        self.keepComments = keepComments
+        self.retainPatientCharacteristics = retainPatientCharacteristics
+        self.dateShift = dateShift
+    }
+}
+
+/// De-identifies WFDB header text (`.hea`): the record name and the signal file names made from it
+/// become the record's pseudonym, segment names of a multi-segment record their own pseudonyms, the
+/// base date is shifted or removed (with the base time), comments are dropped or filtered.
+public enum WFDBHeaderScrubber {
+    /// The cleaned header, the new record name, and what changed.
+    public static func scrub(_ header: String, pseudonymizer: Pseudonymizer, policy: WFDBScrubPolicy, subject: String = "header") throws
+        -> (header: String, recordName: String, touched: [TouchedAttribute])
+    {
+        var output: [String] = []
+        var touched: [TouchedAttribute] = []
+        var recordName: String?
+        var newName = ""
+        var multiSegment = false
+        var droppedComments = 0
+        // "\r\n" is one Character in Swift: split on either ending.
+        for line in header.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+            let content = line.drop { $0 == " " || $0 == "\t" }
+            if content.hasPrefix("#") {
+                if let kept = policy.keepComments ? filterComment(String(line), policy: policy, touched: &touched) : nil {
+                    output.append(kept)
+                } else {
+                    droppedComments += 1
+                }
+                continue
+            }
+            if content.isEmpty { output.append(String(line)); continue }
+            var fields = content.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard let name = recordName else {
+                // Record line: name[/segments] signals [frequency [samples [time [date]]]]
+                let parts = fields[0].split(separator: "/", maxSplits: 1)
+                recordName = String(parts[0])
+                newName = pseudonymizer.token(String(parts[0]), domain: .record)
+                multiSegment = parts.count == 2
+                fields[0] = newName + (multiSegment ? "/" + parts[1] : "")
+                touched.append(TouchedAttribute(keyword: "record name", action: "pseudonym"))
+                if fields.count >= 5 {
+                    if policy.dateShift == nil {
+                        touched.append(TouchedAttribute(keyword: "base time", action: "remove"))
+                        if fields.count >= 6 { touched.append(TouchedAttribute(keyword: "base date", action: "remove")) }
+                        fields.removeSubrange(4...)
+                    } else if fields.count >= 6, let days = policy.dateShift {
+                        guard let shifted = shiftWFDBDate(fields[5], by: days) else {
+                            throw MedPipeError.malformed(subject, "base date '\(fields[5])' is not DD/MM/YYYY")
+                        }
+                        fields[5] = shifted
+                        touched.append(TouchedAttribute(keyword: "base date", action: "shift"))
+                    }
+                }
+                output.append(fields.joined(separator: " "))
+                continue
+            }
+            if multiSegment {
+                // Segment line: name samples ("~" is a null segment).
+                if fields[0] != "~" {
+                    fields[0] = pseudonymizer.token(fields[0], domain: .record)
+                    touched.append(TouchedAttribute(keyword: "segment name", action: "pseudonym"))
+                }
+            } else if fields[0].hasPrefix(name) {
+                // Signal line whose file is named after the record (name.dat, name_x.dat).
+                fields[0] = newName + fields[0].dropFirst(name.count)
+                touched.append(TouchedAttribute(keyword: "signal file name", action: "pseudonym"))
+            }
+            output.append(fields.joined(separator: " "))
+        }
+        guard recordName != nil else { throw MedPipeError.malformed(subject, "no record line") }
+        if droppedComments > 0 { touched.append(TouchedAttribute(keyword: "comments (\(droppedComments) lines)", action: "remove")) }
+        return (output.joined(separator: "\n"), newName, touched)
+    }
+
+    /// `DD/MM/YYYY` moved by `days`.
+    static func shiftWFDBDate(_ text: String, by days: Int) -> String? {
+        let parts = text.split(separator: "/")
+        guard parts.count == 3, let d = Int(parts[0]), let m = Int(parts[1]), let y = Int(parts[2]),
+              let date = CivilDate(year: y, month: m, day: d)?.shifted(by: days) else { return nil }
+        return pad(date.day, 2) + "/" + pad(date.month, 2) + "/" + pad(date.year, 4)
+    }
+
+    /// A kept comment without its age and sex fields (PhysioNet `<age>: 25  <sex>: M` or `Age: 25`),
+    /// or nil when nothing is left.
+    private static func filterComment(_ line: String, policy: WFDBScrubPolicy, touched: inout [TouchedAttribute]) -> String? {
+        var text = line
+        for key in ["age", "sex"] {
+            guard let range = fieldRange(key, in: text) else { continue }
+            if policy.retainPatientCharacteristics {
+                if key == "age" { text = generalizeAgeField(text, range) }
+                continue
+            }
+            text.removeSubrange(range)
+            touched.append(TouchedAttribute(keyword: "comment <\(key)>", action: "remove"))
+        }
+        let rest = text.drop { $0 == "#" || $0 == " " }
+        return rest.isEmpty ? nil : text
+    }
+
+    /// The range of `<key>: value` (up to the next `<`) or `key: value` (up to the end of the value's
+    /// first word).
+    private static func fieldRange(_ key: String, in text: String) -> Range<String.Index>? {
+        let lower = text.lowercased()
+        let bracketed = lower.range(of: "<\(key)>:")
+        guard let start = bracketed ?? lower.range(of: "\(key):") else { return nil }
+        let from = text.index(text.startIndex, offsetBy: lower.distance(from: lower.startIndex, to: start.lowerBound))
+        let afterKey = text.index(from, offsetBy: lower.distance(from: start.lowerBound, to: start.upperBound))
+        if bracketed != nil { return from..<(text[afterKey...].firstIndex(of: "<") ?? text.endIndex) }
+        let value = text[afterKey...].firstIndex { $0 != " " } ?? text.endIndex
+        let end = text[value...].firstIndex { $0 == " " || $0 == "\t" } ?? text.endIndex
+        return from..<end
+    }
+
+    private static func generalizeAgeField(_ text: String, _ range: Range<String.Index>) -> String {
+        let field = text[range]
+        guard let colon = field.firstIndex(of: ":"), let age = Int(field[field.index(after: colon)...].trimmingSpaces), age > 89 else { return text }
+        var copy = text
+        copy.replaceSubrange(range, with: field[...colon] + " 90+" + (field.hasPrefix("<") ? "  " : ""))
+        return copy
+    }
+}
+
+/// Scrubs annotation aux strings: only rhythm labels like `(N`, `(AFIB` or `(SBR)` survive.
+public enum AnnotationAuxScrubber {
+    /// True for an aux string that is a rhythm label (`^\([A-Za-z0-9_]+\)?$`), trailing NULs ignored.
+    public static func isRhythmLabel(_ aux: String) -> Bool {
+        var text = Substring(aux)
+        while text.last == "\0" { text = text.dropLast() }
+        guard text.first == "(" else { return false }
+        var body = text.dropFirst()
+        if body.last == ")" { body = body.dropLast() }
+        return !body.isEmpty && body.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "_" }
+    }
+
+    /// `aux` if it is a rhythm label, else empty.
+    public static func scrub(_ aux: String) -> String { aux.isEmpty || isRhythmLabel(aux) ? aux : "" }
+
+    /// Annotations with every non-rhythm aux string emptied, and how many were.
+    public static func scrub(_ annotations: [Annotation]) -> (annotations: [Annotation], scrubbed: Int) {
+        var result = annotations
+        var scrubbed = 0
+        for i in result.indices where !result[i].aux.isEmpty && !isRhythmLabel(result[i].aux) {
+            result[i].aux = ""
+            scrubbed += 1
+        }
+        return (result, scrubbed)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// One attribute or field that de-identification changed, and how; never its original value.
+public struct TouchedAttribute: Sendable, Codable, Hashable {
+    /// The DICOM tag, for DICOM attributes.
+    public var tag: AttributeTag?
+    /// The keyword (`PatientName`), header field (`descrip`, `base date`) or column name.
+    public var keyword: String
+    /// What was done: `remove`, `empty`, `dummy`, `pseudonymUID`, `pseudonymID`, `clean`, `shift`, `generalize`...
+    public var action: String
+
+    public init(tag: AttributeTag? = nil, keyword: String, action: String) {
+        self.tag = tag
+        self.keyword = keyword
+        self.action = action
+    }
+}
+
+/// What happened to one input file.
+public struct FileReport: Sendable, Codable, Hashable {
+    /// The pseudonymous name of the source (a `P-` token; original paths can name patients).
+    public var source: String
+    /// The written file's name, relative to the output folder, when it was written.
+    public var output: String?
+    /// `dicom`, `nifti`, `wfdb`, `csv`...
+    public var format: String
+    public var attributes: [TouchedAttribute]
+
+    public init(source: String, output: String?, format: String, attributes: [TouchedAttribute]) {
+        self.source = source
+        self.output = output
+        self.format = format
+        self.attributes = attributes
+    }
+}
+
+/// An output not written, and why (burned-in text, residual identifiers, unreadable input...).
+public struct WithheldFile: Sendable, Codable, Hashable {
+    public var source: String
+    public var reason: String
+
+    public init(source: String, reason: String) {
+        self.source = source
+        self.reason = reason
+    }
+}
+
+/// The residual scan of every output against every identifying value of the inputs.
+public struct ResidualScanResult: Sendable, Codable, Hashable {
+    /// How many texts or buffers were scanned.
+    public var scanned: Int
+    /// How many distinct identifying values were searched for (not the values).
+    public var identifiers: Int
+    public var hits: [ResidualHit]
+    public var passed: Bool { hits.isEmpty }
+
+    public init(scanned: Int, identifiers: Int, hits: [ResidualHit]) {
+        self.scanned = scanned
+        self.identifiers = identifiers
+        self.hits = hits
+    }
+
+    private enum CodingKeys: String, CodingKey { case scanned, identifiers, hits, passed }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        scanned = try container.decode(Int.self, forKey: .scanned)
+        identifiers = try container.decode(Int.self, forKey: .identifiers)
+        hits = try container.decode([ResidualHit].self, forKey: .hits)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(scanned, forKey: .scanned)
+        try container.encode(identifiers, forKey: .identifiers)
+        try container.encode(hits, forKey: .hits)
+        try container.encode(passed, forKey: .passed)
+    }
+}
+
+/// The JSON report of one de-identification run: what was done to each file, under which options
+/// and key, what was withheld, and whether the residual scan found anything.
+public struct DeidentificationReport: Sendable, Codable {
+    /// The PS3.15 edition of the action table.
+    public var profileEdition: String
+    public var options: DeidentificationOptions
+    /// `ProjectKey.fingerprint`: identifies the key, never reveals it.
+    public var keyFingerprint: String
+    public var files: [FileReport]
+    public var withheld: [WithheldFile]
+    public var residual: ResidualScanResult
+
+    public init(options: DeidentificationOptions, keyFingerprint: String, files: [FileReport] = [],
+                withheld: [WithheldFile] = [], residual: ResidualScanResult = .init(scanned: 0, identifiers: 0, hits: [])) {
+        profileEdition = BasicProfileTable.edition
+        self.options = options
+        self.keyFingerprint = keyFingerprint
+        self.files = files
+        self.withheld = withheld
+        self.residual = residual
+    }
+
+    /// True when nothing was withheld for residual identifiers and the scan found none.
+    public var passed: Bool { residual.passed }
+
+    /// Pretty-printed JSON with sorted keys (stable for diffs).
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}

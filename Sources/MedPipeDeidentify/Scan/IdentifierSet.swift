@@ -1,0 +1,131 @@
+/// What an identifying value is; decides how it is split, normalized and matched.
+public enum IdentifierKind: String, Sendable, Codable, CaseIterable {
+    /// A person's name or one of its components (matched between letter boundaries).
+    case name
+    /// A patient, accession, study or other identifier (matched between letter-or-digit boundaries).
+    case id
+    /// A birth or event date in one of its common spellings (matched anywhere).
+    case date
+    /// A UID (matched between boundaries that are neither digits nor dots).
+    case uid
+    /// An address or one of its lines (matched between letter boundaries).
+    case address
+    /// A telephone number, as its digits (matched anywhere in the digits of the text).
+    case phone
+}
+
+/// One identifying value, upper-cased (ASCII) for case-insensitive matching. Never printed.
+public struct Identifier: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
+    public var kind: IdentifierKind
+    let bytes: [UInt8]
+
+    public var description: String { "Identifier(\(kind.rawValue), \(bytes.count) bytes)" }
+    public var customMirror: Mirror { Mirror(self, children: ["kind": kind, "length": bytes.count]) }
+}
+
+/// Every identifying value seen in the inputs, ready for `ResidualScanner`.
+///
+/// Values are split into the pieces an output could still contain: a name's `^`, `=`, comma and
+/// space components, an address's lines, a birth date's spellings (YYYYMMDD, YYYY-MM-DD,
+/// DD/MM/YYYY, MM/DD/YYYY), a phone number's digits. Pieces too short or too common to mean anything
+/// (`minimumLength`, `commonTokens`) are ignored, so the scan does not cry wolf on `DR` or `USA`.
+public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectable {
+    public private(set) var identifiers: Set<Identifier> = []
+
+    /// Shortest piece kept, per kind.
+    public static let minimumLength: [IdentifierKind: Int] = [.name: 3, .id: 3, .date: 8, .uid: 8, .address: 4, .phone: 7]
+    /// Name and address pieces that identify no one.
+    public static let commonTokens: Set<String> = [
+        "ANONYMOUS", "ANONYMIZED", "ANON", "UNKNOWN", "PATIENT", "TEST", "NONE", "NULL", "MRS", "MISS", "PROF",
+        "PHD", "THE", "AND", "MALE", "FEMALE", "OTHER", "USA", "STREET", "ROAD", "AVENUE",
+    ]
+
+    public init() {}
+
+    public var isEmpty: Bool { identifiers.isEmpty }
+    public var description: String { "IdentifierSet(\(identifiers.count) values)" }
+    public var customMirror: Mirror { Mirror(self, children: ["count": identifiers.count]) }
+    public var count: Int { identifiers.count }
+
+    /// Adds a person name (DICOM PN `Family^Given^Middle^Prefix^Suffix`, groups split by `=`, or free form).
+    public mutating func addName(_ value: String) {
+        let whole = value.split(whereSeparator: { $0 == "^" || $0 == "=" }).joined(separator: " ")
+        insert(.name, whole)
+        for part in value.split(whereSeparator: { "^=, \t".contains($0) }) { insert(.name, part) }
+    }
+
+    /// Adds an identifier (patient ID, accession number, record name...).
+    public mutating func addID(_ value: String) { insert(.id, value) }
+
+    /// Adds a UID.
+    public mutating func addUID(_ value: String) { insert(.uid, value) }
+
+    /// Adds a date given as DICOM DA (`YYYYMMDD`) in its usual spellings; other text is added as is.
+    public mutating func addDate(_ value: String) {
+        let text = trimmed(value)
+        guard let date = CivilDate(dicom: text.prefix(8)) else { insert(.date, text); return }
+        let y = pad(date.year, 4), m = pad(date.month, 2), d = pad(date.day, 2)
+        for spelling in [y + m + d, "\(y)-\(m)-\(d)", "\(d)/\(m)/\(y)", "\(m)/\(d)/\(y)"] { insert(.date, spelling) }
+    }
+
+    /// Adds an address: the whole and each line (`^`, newline, comma or semicolon separated).
+    public mutating func addAddress(_ value: String) {
+        insert(.address, value.split(whereSeparator: { $0 == "^" }).joined(separator: " "))
+        for line in value.split(whereSeparator: { "^\n\r,;".contains($0) }) { insert(.address, line) }
+    }
+
+    /// Adds a telephone number by its digits.
+    public mutating func addPhone(_ value: String) {
+        for number in value.split(separator: "\\") { insert(.phone, String(number.filter(\.isASCIIDigit))) }
+    }
+
+    /// Adds every identifying value another set holds.
+    public mutating func formUnion(_ other: IdentifierSet) { identifiers.formUnion(other.identifiers) }
+
+    private mutating func insert(_ kind: IdentifierKind, _ raw: some StringProtocol) {
+        let piece = trimmed(String(raw)).trimmingSpaces
+        guard piece.count >= Self.minimumLength[kind]!, !Self.commonTokens.contains(piece.uppercased()) else { return }
+        if kind == .name, !piece.contains(where: \.isLetter) { return }
+        identifiers.insert(Identifier(kind: kind, bytes: Array(piece.utf8).map(asciiUpper)))
+    }
+}
+
+extension IdentifierSet {
+    /// Collects the identifying value of one DICOM attribute: those the profile under `options` does
+    /// not keep (removed, emptied, replaced, pseudonymized, or dates to be shifted). Private
+    /// attributes and numeric VRs are not collected; their values are removed or identify nothing.
+    public mutating func collect(tag: AttributeTag, vr: String, value: String, options: DeidentificationOptions) {
+        guard !tag.isPrivate, !value.isEmpty else { return }
+        let action = ActionResolver.action(for: tag, vr: vr, options: options)
+        switch action {
+        case .keep: return
+        case .clean: guard vr == "DA" || vr == "DT" else { return }
+        default: break
+        }
+        let keyword = BasicProfileTable.row(for: tag)?.keyword ?? ""
+        for item in value.split(separator: "\\") {
+            let text = String(item)
+            switch vr {
+            case "PN": addName(text)
+            case "UI": addUID(text)
+            case "DA": addDate(text)
+            case "DT": addDate(String(trimmed(text).prefix(8)))
+            case "LO", "SH", "UC", "LT", "ST", "UT", "AE":
+                if keyword.contains("Telephone") || keyword.contains("Phone") { addPhone(text) }
+                else if keyword.contains("Address") { addAddress(text) }
+                else { addID(text) }
+            default: break
+            }
+        }
+    }
+}
+
+func asciiUpper(_ byte: UInt8) -> UInt8 { byte >= 97 && byte <= 122 ? byte - 32 : byte }
+
+extension StringProtocol {
+    var trimmingSpaces: String {
+        let start = firstIndex { !$0.isWhitespace } ?? endIndex
+        let end = lastIndex { !$0.isWhitespace }.map { index(after: $0) } ?? start
+        return start < end ? String(self[start..<end]) : ""
+    }
+}

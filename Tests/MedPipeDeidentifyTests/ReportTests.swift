@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+@testable import MedPipeDeidentify
+
+@Suite("De-identification report")
+struct ReportTests {
+    @Test func jsonRoundTripsAndHoldsNoIdentifier() throws {
+        var identifiers = IdentifierSet()
+        identifiers.addName("Castellano^Mariana")
+        identifiers.addID("MRN-7781234")
+        identifiers.addUID("1.2.840.113619.2.55.3.2831178.77")
+        let key = try ProjectKey(bytes: Array(repeating: 7, count: 32))
+        let pseudonymizer = Pseudonymizer(key: key)
+        var touched: [TouchedAttribute] = []
+        for (tag, vr) in [(AttributeTag(0x0010, 0x0010), "PN"), (AttributeTag(0x0010, 0x0020), "LO"), (AttributeTag(0x0020, 0x000D), "UI"),
+                          (AttributeTag(0x0019, 0x1010), "LO")] {
+            let action = ActionResolver.action(for: tag, vr: vr, options: [.retainLongitudinalModifiedDates])
+            touched.append(TouchedAttribute(tag: tag, keyword: ActionResolver.keyword(for: tag) ?? "private", action: action.name))
+        }
+        let source = pseudonymizer.token("/data/Castellano_Mariana/IM0001.dcm", domain: .source)
+        let report = DeidentificationReport(
+            options: [.retainLongitudinalModifiedDates, .retainPatientCharacteristics], keyFingerprint: key.fingerprint,
+            files: [FileReport(source: source, output: "\(source).dcm", format: "dicom", attributes: touched)],
+            withheld: [WithheldFile(source: pseudonymizer.token("us.dcm", domain: .source), reason: "burned-in annotation (US without Burned In Annotation)")],
+            residual: ResidualScanResult(scanned: 2, identifiers: identifiers.count, hits: []))
+        let data = try report.json()
+        let json = try #require(String(data: data, encoding: .utf8))
+        #expect(ResidualScanner(identifiers: identifiers).scan(json, location: "report").isEmpty)
+        #expect(json.contains("\"(0010,0010)\"") && json.contains("\"pseudonymID\"") && json.contains("\"retainLongitudinalModifiedDates\""))
+        #expect(json.contains("\"passed\" : true") && json.contains("\"profileEdition\" : \"2026d\""))
+        let decoded = try JSONDecoder().decode(DeidentificationReport.self, from: data)
+        #expect(decoded.files == report.files && decoded.withheld == report.withheld && decoded.residual == report.residual)
+        #expect(decoded.options == report.options && decoded.keyFingerprint == key.fingerprint)
+        #expect(decoded.files[0].attributes.map(\.action) == ["empty", "pseudonymID", "pseudonymUID", "remove"])
+    }
+}
