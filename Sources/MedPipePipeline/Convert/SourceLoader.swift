@@ -15,9 +15,22 @@ struct SourceLoader: Sendable {
     func load(_ path: String, spec: SourceSpec) throws -> [Sample] {
         let kind = try spec.format ?? FormatKind.detect(path)
         if kind == .csv { return try loadTable(path, spec: spec) }
-        let records = try RecordReading.read(path)
+        let records: [Record]
+        var perImage = false
+        if kind == .idx, let labels = spec.labelsFile {
+            records = try MNISTDataset.load(images: path, labels: labels).records()
+            perImage = true
+        } else if kind == .npz, spec.label == .dataset {
+            records = try MedMNISTDataset.load(path).records()
+            perImage = true
+        } else {
+            records = try RecordReading.read(path)
+        }
         return try records.map { record in
-            var sample = Sample(record: record, group: pseudonyms.make(record.patientKey ?? path))
+            // Image sets carry no patient: each image is its own group.
+            let patient = perImage ? "\(path)#\(record.metadata["split"]?.description ?? "")#\(record.metadata["index"]?.description ?? "")"
+                                   : record.patientKey ?? path
+            var sample = Sample(record: record, group: pseudonyms.make(patient))
             sample.source = SourceReference(record: pseudonyms.make("source:" + record.source))
             sample.metadata = record.metadata.filter { Self.safeMetadata.contains($0.key) }
             sample.label = try label(for: record, path: path, spec: spec)
