@@ -14,6 +14,8 @@ public enum RecordReading {
         case .idx: return [try IDXReader().read(path)]
         case .npy: return [try NPYReader().read(path)]
         case .npz: return try NPZReader().records(path)
+        case .png: return [try PNGReader().read(path)]
+        case .pngFolder: return try PNGFolderReader().read(path)
         default:
             throw MedPipeError.unsupported(path, "\(kind.rawValue) reader is not built yet")
         }

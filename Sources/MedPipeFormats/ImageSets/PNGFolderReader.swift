@@ -1,0 +1,73 @@
+import Foundation
+import MedPipeCore
+
+/// Reads an image set laid out as one folder per class holding PNG files
+/// (`root/benign/img01.png`, `root/malignant/...`).
+public struct PNGFolderReader: Sendable {
+    /// The records and the files passed over.
+    public struct Contents: Sendable {
+        /// One record per PNG: class folders in name order, files in name order within each.
+        public var records: [Record]
+        /// One message per file skipped because it is not a PNG.
+        public var warnings: [String]
+    }
+
+    public var png: PNGReader
+
+    public init(png: PNGReader = PNGReader()) {
+        self.png = png
+    }
+
+    /// One record per image (format `png-folder`): `label` the folder name, metadata `file` (the path
+    /// below the root) and, as for single PNGs, `color_type` and `bit_depth`. Warnings about skipped
+    /// files are attached to the first record.
+    public func read(_ path: String) throws -> [Record] {
+        let contents = try load(path)
+        var records = contents.records
+        if !records.isEmpty { records[0].warnings += contents.warnings }
+        return records
+    }
+
+    /// The records and the skipped files.
+    /// - Throws: `.io` when the folder cannot be listed, `.malformed` naming the file when a PNG
+    ///   cannot be decoded.
+    public func load(_ path: String) throws -> Contents {
+        let root = path.hasSuffix("/") ? String(path.dropLast()) : path
+        var records: [Record] = []
+        var warnings: [String] = []
+        for entry in try Self.sortedEntries(root) {
+            let folder = root + "/" + entry
+            guard Self.isDirectory(folder) else {
+                warnings.append("skipped \(entry): not inside a class folder")
+                continue
+            }
+            for name in try Self.sortedEntries(folder) {
+                let file = folder + "/" + name
+                guard name.lowercased().hasSuffix(".png"), !Self.isDirectory(file) else {
+                    warnings.append("skipped \(entry)/\(name): not a PNG file")
+                    continue
+                }
+                var record = try png.read(file)
+                record.format = FormatKind.pngFolder.rawValue
+                record.label = entry
+                record.metadata["file"] = .string(entry + "/" + name)
+                records.append(record)
+            }
+        }
+        return Contents(records: records, warnings: warnings)
+    }
+
+    /// Visible entries of a directory in name order.
+    private static func sortedEntries(_ path: String) throws -> [String] {
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") }.sorted()
+        } catch {
+            throw MedPipeError.io(path, "cannot list the folder: \(error.localizedDescription)")
+        }
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+}

@@ -1,0 +1,80 @@
+import CPNG
+import Foundation
+import MedPipeCore
+
+/// Writes 8- or 16-bit gray, gray+alpha, RGB and RGBA PNGs with any number of text chunks
+/// (provenance on Grad-CAM overlays, for instance).
+public struct PNGWriter: Sendable {
+    /// zlib level, 0 (none) to 9 (smallest).
+    public var compressionLevel: Int
+
+    public init(compressionLevel: Int = 6) {
+        self.compressionLevel = compressionLevel
+    }
+
+    /// The PNG bytes for `tensor` — `(rows, columns)` or `(rows, columns, channels)` with 1 to 4
+    /// channels, uint8 or uint16 — with one text chunk per pair, in order.
+    ///
+    /// Values that are Latin-1 go in `tEXt` chunks, others in uncompressed `iTXt` (UTF-8).
+    /// - Throws: `.invalidArgument` for another shape or dtype, or a key that is not 1–79 printable
+    ///   Latin-1 characters without leading, trailing or double spaces (the PNG rule).
+    public func encode(_ tensor: Tensor, text: [(key: String, value: String)] = []) throws -> [UInt8] {
+        let shape = tensor.shape
+        guard shape.count == 2 || (shape.count == 3 && (1...4).contains(shape[2])),
+              tensor.dtype == .uint8 || tensor.dtype == .uint16 else {
+            throw MedPipeError.invalidArgument("PNG", "a PNG holds (rows, columns[, 1-4 channels]) uint8 or uint16, not \(tensor.dtype) \(shape)")
+        }
+        guard shape[0] > 0, shape[1] > 0, shape[0] <= 0x7FFF_FFFF, shape[1] <= 0x7FFF_FFFF else {
+            throw MedPipeError.invalidArgument("PNG", "image of \(shape[1])×\(shape[0]) pixels cannot be a PNG")
+        }
+        for (key, _) in text { try Self.validate(key: key) }
+        let latin1 = text.map { pair in pair.value.unicodeScalars.allSatisfy { $0.value <= 0xFF && $0.value != 0 } }
+        // tEXt values are Latin-1 bytes; iTXt values UTF-8 (C strings: a NUL ends them).
+        let keys = text.map { Self.latin1CString($0.key) }
+        let values = zip(text, latin1).map { pair, isLatin1 in
+            isLatin1 ? Self.latin1CString(pair.value) : Array(pair.value.utf8.filter { $0 != 0 }).map { CChar(bitPattern: $0) } + [0]
+        }
+        let utf8Flags = latin1.map { $0 ? Int32(0) : 1 }
+        var output: UnsafeMutableRawPointer?
+        var count = 0
+        var errorText = [CChar](repeating: 0, count: 256)
+        // All strings in one buffer, addressed by offset.
+        let blob = Array((keys + values).joined())
+        let starts = (keys + values).reduce(into: [0]) { $0.append($0.last! + $1.count) }.dropLast()
+        let status = blob.withUnsafeBufferPointer { strings in
+            let pointers = starts.map { UnsafePointer<CChar>?(strings.baseAddress! + $0) }
+            return tensor.bytes.withUnsafeBytes { pixels in
+                cpng_encode(pixels.baseAddress, UInt32(shape[1]), UInt32(shape[0]), Int32(shape.count == 2 ? 1 : shape[2]),
+                            Int32(tensor.dtype.size * 8), Array(pointers.prefix(keys.count)), Array(pointers.dropFirst(keys.count)),
+                            utf8Flags, text.count, Int32(max(0, min(9, compressionLevel))), &output, &count, &errorText, errorText.count)
+            }
+        }
+        guard status == 0, let output else {
+            throw MedPipeError.io("PNG", "cannot encode: \(String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+        }
+        defer { cpng_free(output) }
+        return Array(UnsafeRawBufferPointer(start: output, count: count))
+    }
+
+    /// Writes `tensor` to `path` atomically (a temporary file renamed into place).
+    public func write(_ tensor: Tensor, to path: String, text: [(key: String, value: String)] = []) throws {
+        let bytes = try encode(tensor, text: text)
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw MedPipeError.io(path, "cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    private static func validate(key: String) throws {
+        let scalars = Array(key.unicodeScalars)
+        let printable = scalars.allSatisfy { (0x20...0x7E).contains($0.value) || (0xA1...0xFF).contains($0.value) }
+        guard (1...79).contains(scalars.count), printable, scalars.first != " ", scalars.last != " ", !key.contains("  ") else {
+            throw MedPipeError.invalidArgument("PNG", "text chunk key '\(key)' must be 1-79 printable Latin-1 characters without leading, trailing or double spaces")
+        }
+    }
+
+    private static func latin1CString(_ text: String) -> [CChar] {
+        text.unicodeScalars.map { CChar(bitPattern: UInt8(truncatingIfNeeded: $0.value)) } + [0]
+    }
+}
