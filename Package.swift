@@ -60,7 +60,7 @@ let package = Package(
         ),
         .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "CBLAS"]),
         .executableTarget(name: "medpipe-bench-train", dependencies: ["MedPipeTrain", "CBLAS"]),
-        .target(name: "MedPipeExplain", dependencies: ["MedPipeCore", "MedPipeTrain"]),
+        .target(name: "MedPipeExplain", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain"]),
         .executableTarget(
             name: "medpipe",
             dependencies: [

@@ -17,6 +17,8 @@ public struct GradCAM {
     public struct Explanation: Sendable {
         /// The class explained and its score (logit) and softmax probability.
         public var classIndex: Int
+        /// The class the model predicts (the largest logit).
+        public var predicted: Int
         public var score: Float
         public var probability: Float
         /// The raw map at the target layer's resolution (spatial shape, no channel axis), before normalization.
@@ -50,7 +52,7 @@ public struct GradCAM {
             throw MedPipeError.invalidArgument("--layer", "layer \(layer) outputs \(activations.shape); Grad-CAM needs (N, channels, spatial...)")
         }
         let n = logits.shape[0], k = logits.shape[1]
-        var chosen = [Int](repeating: 0, count: n)
+        var chosen = [Int](repeating: 0, count: n), predictions = chosen
         var seed = Activation(zeros: logits.shape)
         for i in 0..<n {
             let row = logits.data[(i * k)..<((i + 1) * k)]
@@ -58,6 +60,7 @@ public struct GradCAM {
             let c = classes?[i] ?? predicted
             guard (0..<k).contains(c) else { throw MedPipeError.invalidArgument("--class", "\(c) is not a class index (0..<\(k))") }
             chosen[i] = c
+            predictions[i] = predicted
             seed.data[i * k + c] = 1
         }
         let gradients = model.backward(seed, downTo: layer + 1, capture: [layer])[layer]!
@@ -79,7 +82,7 @@ public struct GradCAM {
                 for s in 0..<spatial { map[s] += weight * a[base + s] }
             }
             for s in 0..<spatial { map[s] = max(0, map[s]) }
-            return Explanation(classIndex: chosen[i], score: row[chosen[i]], probability: exps[chosen[i]] / exps.reduce(0, +),
+            return Explanation(classIndex: chosen[i], predicted: predictions[i], score: row[chosen[i]], probability: exps[chosen[i]] / exps.reduce(0, +),
                                map: map, mapShape: spatialShape)
         }
     }

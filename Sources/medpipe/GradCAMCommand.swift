@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import MedPipeCache
+import MedPipeCore
+import MedPipeExplain
+import MedPipeFormats
+import MedPipePipeline
+import MedPipeTrain
+
+/// `medpipe gradcam`: Grad-CAM explanations as PNG overlays, raw maps and an index.
+struct GradCAMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gradcam",
+        abstract: "Explain a model's predictions with Grad-CAM heatmaps over the inputs.",
+        discussion: """
+        For each sample: NAME.png (the input in grayscale under the heatmap; an ECG beat coloured by heat; \
+        three orthogonal slices of a volume through the map's maximum) with tEXt chunks holding the model's \
+        SHA-256, the class, the score and the map's raw minimum and maximum; NAME.npy, the raw map (float32, \
+        before normalization) upsampled to the input's size (linear, bilinear or trilinear) so it is aligned \
+        voxel for voxel; and index.json over all samples.
+
+        The target layer is by default the last convolution (list layers with `medpipe inspect MODEL`); the \
+        class is by default the predicted one.
+
+        Examples:
+          medpipe gradcam --model mnist.safetensors --cache out/mnist-cache --limit 16 --out out/cam
+          medpipe gradcam --model ecg.safetensors --npy beats.npy --class 1 --colormap inferno --out out/cam
+        """
+    )
+
+    @Option(help: ArgumentHelp("A model written by `medpipe train`.", valueName: "MODEL.safetensors")) var model: String
+    @Option(help: "Explain samples of this dataset cache.") var cache: String?
+    @Option(help: "The cache split.") var split: String = "test"
+    @Option(help: "At most this many samples.") var limit: Int?
+    @Option(help: ArgumentHelp("Explain these inputs instead: float32 (N, C, ...).", valueName: "X.npy")) var npy: String?
+    @Option(help: "Output directory.") var out: String
+    @Option(help: "Target layer index (default: the last convolution).") var layer: Int?
+    @Option(name: .customLong("class"), help: "Class index to explain (default: the predicted class).") var classIndex: Int?
+    @Option(help: "gradcam or gradcam++.") var method: String = "gradcam"
+    @Option(help: "jet, viridis or inferno.") var colormap: String = "jet"
+    @Option(help: "Heatmap opacity over the input, 0 to 1.") var alpha: Float = 0.45
+    @Option(help: "Samples per batch.") var batch: Int = 32
+    @Option(help: "Threads for OpenBLAS and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard (cache == nil) != (npy == nil) else { throw ValidationError("give either --cache or --npy") }
+        guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
+    }
+
+    func run() throws {
+        do {
+            try explain()
+        } catch let error as MedPipeError {
+            printError(error.description)
+            throw ExitCode.failure
+        }
+    }
+
+    private func explain() throws {
+        guard let colors = Colormap(rawValue: colormap) else {
+            throw MedPipeError.invalidArgument("--colormap", "expected jet, viridis or inferno, got '\(colormap)'")
+        }
+        guard let methodValue = GradCAM.Method(rawValue: method) else {
+            throw MedPipeError.invalidArgument("--method", "expected gradcam or gradcam++, got '\(method)'")
+        }
+        let checkpoint = try Checkpoint.read(model)
+        BLAS.setThreads(threads)
+        let samples = try inputs(checkpoint)
+        guard !samples.isEmpty else { throw MedPipeError.invalidArgument(cache ?? npy ?? "", "no samples to explain") }
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        } catch {
+            throw MedPipeError.io(out, "cannot create: \(error.localizedDescription)")
+        }
+        var cam = try GradCAM(model: checkpoint.model, layer: layer, method: methodValue)
+        let writer = ExplanationWriter(directory: out, colormap: colors, alpha: alpha, modelHash: try ContentHash.ofFile(model),
+                                       classNames: checkpoint.classNames)
+        let shape = checkpoint.inputShape, size = shape.reduce(1, *)
+        let bar = ProgressBar("gradcam")
+        var index: [ExplanationWriter.IndexEntry] = []
+        for start in stride(from: 0, to: samples.count, by: batch) {
+            let chunk = samples[start..<min(start + batch, samples.count)]
+            let input = Activation(shape: [chunk.count] + shape, data: chunk.flatMap(\.values))
+            let explanations = try cam.explain(input, classes: chunk.map { _ in classIndex })
+            for (i, (sample, explanation)) in zip(chunk, explanations).enumerated() {
+                index.append(try writer.write(name: sample.name, input: Array(input.data[(i * size)..<((i + 1) * size)]), inputShape: shape,
+                                              explanation: explanation, trueLabel: sample.label))
+            }
+            bar.update(done: min(start + batch, samples.count), total: samples.count)
+        }
+        bar.finish()
+        try writer.writeIndex(index, extra: ["layer": String(cam.layer), "method": method, "colormap": colormap, "alpha": String(alpha)])
+        print("wrote \(index.count) Grad-CAM overlays, raw maps and index.json to \(out) (layer \(cam.layer): \(cam.model.layers[cam.layer].spec.typeName))")
+    }
+
+    private struct Input {
+        var name: String
+        var values: [Float]
+        var label: String?
+    }
+
+    private func inputs(_ checkpoint: Checkpoint) throws -> [Input] {
+        if let npy {
+            let tensor = try NPYReader().read(npy).tensor
+            guard tensor.dtype == .float32, Array(tensor.shape.dropFirst()) == checkpoint.inputShape else {
+                throw MedPipeError.invalidArgument(npy, "must be float32 shaped (N, \(checkpoint.inputShape.map(String.init).joined(separator: ", "))); it is \(tensor.dtype.rawValue) \(tensor.shape)")
+            }
+            let size = checkpoint.inputShape.reduce(1, *), values = tensor.values(as: Float.self)
+            let count = min(tensor.shape[0], limit ?? .max)
+            return (0..<count).map { Input(name: String(format: "sample-%05d", $0), values: Array(values[($0 * size)..<(($0 + 1) * size)]), label: nil) }
+        }
+        let dataset = try CacheDataset(directory: cache!)
+        guard dataset.sampleShape == checkpoint.inputShape else {
+            throw MedPipeError.invalidArgument(model, "takes input \(checkpoint.inputShape); the cache's samples are \(dataset.sampleShape)")
+        }
+        let entries = try dataset.cache.entries(split: split).prefix(limit ?? .max)
+        return try entries.enumerated().map { i, entry in
+            Input(name: String(format: "%@-%05d", split, i), values: try dataset.input(entry), label: entry.label)
+        }
+    }
+}
