@@ -25,10 +25,11 @@ struct SourceLoader: Sendable {
             perImage = true
         } else {
             records = try RecordReading.read(path)
+            perImage = kind == .pngFolder
         }
         return try records.map { record in
             // Image sets carry no patient: each image is its own group.
-            let patient = perImage ? "\(path)#\(record.metadata["split"]?.description ?? "")#\(record.metadata["index"]?.description ?? "")"
+            let patient = perImage ? "\(record.source)#\(record.metadata["split"]?.description ?? "")#\(record.metadata["index"]?.description ?? "")"
                                    : record.patientKey ?? path
             var sample = Sample(record: record, group: pseudonyms.make(patient))
             sample.source = SourceReference(record: pseudonyms.make("source:" + record.source))
