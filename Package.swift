@@ -1,6 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// The numeric kernels (layers, stages) are optimized even in debug builds, so that the test suite
+/// can train the course's models in minutes; the rest keeps debug builds' checks and speed of compiling.
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "MedPipe",
     platforms: [.macOS(.v13)],
@@ -41,7 +45,7 @@ let package = Package(
 
         .target(name: "MedPipeCore"),
         .target(name: "MedPipeFormats", dependencies: ["MedPipeCore", "CNIfTI", "CDCMTK", "CPNG", "CFLAC"]),
-        .target(name: "MedPipeStages", dependencies: ["MedPipeCore"]),
+        .target(name: "MedPipeStages", dependencies: ["MedPipeCore"], swiftSettings: optimizedInDebug),
         .target(
             name: "MedPipeCache",
             dependencies: [
@@ -58,9 +62,9 @@ let package = Package(
             name: "MedPipePipeline",
             dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", "MedPipeTrain", .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "CBLAS"]),
+        .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "CBLAS"], swiftSettings: optimizedInDebug),
         .executableTarget(name: "medpipe-bench-train", dependencies: ["MedPipeTrain", "CBLAS"]),
-        .target(name: "MedPipeExplain", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain"]),
+        .target(name: "MedPipeExplain", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain"], swiftSettings: optimizedInDebug),
         .executableTarget(
             name: "medpipe",
             dependencies: [
