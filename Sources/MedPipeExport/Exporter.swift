@@ -98,11 +98,9 @@ public struct Exporter: Sendable {
         case .png: PNGExportWriter(recipeHash: recipeHash)
         case .csv, .npz: nil
         }
-        let splitWriter: SplitWriter? = switch options.format {
-        case .csv: CSVExportWriter()
-        case .npz: NPZExportWriter(classNames: try classNames())
-        default: nil
-        }
+        let arrays = options.format == .npz ? NPZExportWriter(classNames: try classNames()) : nil
+        let splitWriter: SplitWriter? = options.format == .csv ? CSVExportWriter() : arrays
+        if let arrays { files.append(try arrays.writeClassNames(into: options.output)) }
         for (split, entries) in plan {
             let directory = sampleWriter == nil ? options.output : options.output + "/" + split
             try Self.makeDirectory(directory)

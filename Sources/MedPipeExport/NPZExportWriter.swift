@@ -3,9 +3,11 @@ import MedPipeCore
 import MedPipeFormats
 
 /// Writes each split as `SPLIT.npz`, a stored zip of `.npy` members that `numpy.load` reads:
-/// `x` (count, ...sample shape) in the cache's dtype, `y` int64 class indices (−1 without a label)
-/// and `classes` (unicode names; `y` indexes them). The samples are streamed to the archive, so
-/// memory does not grow with the split; every sample of a split must have one shape and dtype.
+/// `x` (count, ...sample shape) in the cache's dtype and `y`, int64 class indices (−1 without a
+/// label) into the class names, which ``writeClassNames(into:)`` writes as `classes.txt`, one per
+/// line (plain numeric arrays keep the archive readable by every npz reader, ours included).
+/// The samples are streamed to the archive, so memory does not grow with the split; every sample
+/// of a split must have one shape and dtype.
 public final class NPZExportWriter: SplitWriter {
     /// Class names in the order `y` indexes them.
     public let classNames: [String]
@@ -48,7 +50,6 @@ public final class NPZExportWriter: SplitWriter {
         self.zip = nil
         try zip.end()
         try member("y.npy", NPYWriter.encode(Tensor(shape: [labels.count], values: labels)), in: zip)
-        try member("classes.npy", Self.unicodeArray(classNames), in: zip)
         try zip.finish()
         return zip.path
     }
@@ -59,17 +60,14 @@ public final class NPZExportWriter: SplitWriter {
         try zip.end()
     }
 
-    /// A 1-D NumPy unicode array (`<U n`: UTF-32LE code points, NUL-padded to the longest name).
-    static func unicodeArray(_ strings: [String]) -> [UInt8] {
-        let width = max(1, strings.map { $0.unicodeScalars.count }.max() ?? 1)
-        var out = NPYWriter.header(descriptor: "<U\(width)", shape: [strings.count])
-        for string in strings {
-            let scalars = Array(string.unicodeScalars)
-            for i in 0..<width {
-                let v = i < scalars.count ? scalars[i].value : 0
-                out += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)]
-            }
+    /// Writes `classes.txt`: the class names, one per line, in the order `y` indexes them.
+    public func writeClassNames(into directory: String) throws -> String {
+        let path = directory + "/classes.txt"
+        do {
+            try Data(classNames.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw MedPipeError.io(path, "cannot write: \(error.localizedDescription)")
         }
-        return out
+        return path
     }
 }
