@@ -39,7 +39,7 @@ public struct PNGExportWriter: SampleWriter {
         let writer = PNGWriter(compressionLevel: compressionLevel)
         guard kind == .volume else {
             let path = directory + "/" + sample.name + ".png"
-            try writer.write(Tensor(shape: shape, dtype: dtype, bytes: levels), to: path, text: text)
+            try Self.write(writer.encode(Tensor(shape: shape, dtype: dtype, bytes: levels), text: text), to: path)
             return [path]
         }
         let folder = directory + "/" + sample.name
@@ -53,10 +53,20 @@ public struct PNGExportWriter: SampleWriter {
         for slice in 0..<shape[0] {
             let path = folder + "/" + String(format: "%04d.png", slice + 1)
             let bytes = Array(levels[slice * sliceBytes ..< (slice + 1) * sliceBytes])
-            try writer.write(Tensor(shape: [shape[1], shape[2]], dtype: dtype, bytes: bytes), to: path,
-                             text: text + [("slice", String(slice))])
+            try Self.write(writer.encode(Tensor(shape: [shape[1], shape[2]], dtype: dtype, bytes: bytes), text: text + [("slice", String(slice))]),
+                           to: path)
             paths.append(path)
         }
         return paths
+    }
+
+    /// Writes in place: a temporary file and a rename per image would double the file system work
+    /// of exporting thousands of small images.
+    private static func write(_ bytes: [UInt8], to path: String) throws {
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw MedPipeError.io(path, "cannot write: \(error.localizedDescription)")
+        }
     }
 }
