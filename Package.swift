@@ -65,11 +65,15 @@ let package = Package(
         .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "CBLAS"], swiftSettings: optimizedInDebug),
         .executableTarget(name: "medpipe-bench-train", dependencies: ["MedPipeTrain", "CBLAS"]),
         .target(name: "MedPipeExplain", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain"], swiftSettings: optimizedInDebug),
+        .target(
+            name: "MedPipeExport",
+            dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeStages", "CDCMTK", "CNIfTI"]
+        ),
         .executableTarget(
             name: "medpipe",
             dependencies: [
                 "MedPipeCore", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeTrain", "MedPipeStages",
-                "MedPipeDeidentify", "MedPipeExplain",
+                "MedPipeDeidentify", "MedPipeExplain", "MedPipeExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,6 +81,10 @@ let package = Package(
         .executableTarget(name: "medpipe-bench", dependencies: ["MedPipeCore", "MedPipeFormats"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MedPipeCoreTests", dependencies: ["MedPipeCore"]),
+        .testTarget(
+            name: "MedPipeExportTests",
+            dependencies: ["MedPipeExport", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeStages", "MedPipeDeidentify", "MedPipeCore", "TestSupport"]
+        ),
         .testTarget(name: "MedPipeExplainTests", dependencies: ["MedPipeExplain", "MedPipeTrain", "MedPipeCore"]),
         .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "MedPipeCache", "MedPipeStages", "TestSupport"]),
         .testTarget(name: "MedPipeStagesTests", dependencies: ["MedPipeStages", "MedPipeCore", "TestSupport"]),

@@ -100,6 +100,17 @@ typedef int (*cdcmtk_visitor)(const cdcmtk_attribute *attribute, void *context);
  * Returns 0 when the walk finished, 1 when the visitor stopped it, -1 on error. */
 int cdcmtk_walk(cdcmtk_file *file, cdcmtk_visitor visitor, void *context, char *err, size_t errlen);
 
+/* Writes a new DICOM file at `path` in explicit VR little endian with a File Meta Information
+ * header built from the dataset (SOP Class and Instance UIDs, transfer syntax, DCMTK's
+ * implementation UID). `paths[i]` names an attribute in DCMTK path syntax — "(0010,0010)" at the
+ * top level, "(0012,0064)[0].(0008,0100)" inside a sequence item (created as needed) — and
+ * `values[i]` its value as text (numbers of binary VRs as decimal text, multiple values joined by
+ * '\\'; a sequence takes ""). `pixels` (may be NULL) holds `pixel_length` bytes of native pixel
+ * data in host byte order, stored as OB when `bits_allocated` is 8 and OW when it is 16.
+ * Returns 0, or -1 and fills err (a bad path, a value the VR rejects, an unwritable file). */
+int cdcmtk_write_file(const char *path, const char *const *paths, const char *const *values, size_t count,
+                      const void *pixels, size_t pixel_length, uint32_t bits_allocated, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

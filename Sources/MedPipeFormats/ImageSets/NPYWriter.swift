@@ -9,9 +9,15 @@ public enum NPYWriter {
     /// `numpy.load` yields the transposed view without any byte moving: a NIfTI tensor stored
     /// `(z, y, x)` loads as nibabel's `(x, y, z)`.
     public static func encode(_ tensor: Tensor, fortranOrder: Bool = false) -> [UInt8] {
-        let shape = fortranOrder ? tensor.shape.reversed() : tensor.shape
+        header(descriptor: tensor.dtype.numpyDescriptor, shape: fortranOrder ? tensor.shape.reversed() : tensor.shape,
+               fortranOrder: fortranOrder) + tensor.bytes
+    }
+
+    /// The magic, version and padded header of a `.npy` file whose data (of any NumPy type
+    /// `descriptor`, e.g. `<f4` or `<U8`) follow it: for writers that stream the data themselves.
+    public static func header(descriptor: String, shape: [Int], fortranOrder: Bool = false) -> [UInt8] {
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '\(tensor.dtype.numpyDescriptor)', 'fortran_order': \(fortranOrder ? "True" : "False"), 'shape': \(shapeText), }"
+        var header = "{'descr': '\(descriptor)', 'fortran_order': \(fortranOrder ? "True" : "False"), 'shape': \(shapeText), }"
         // Magic (6) + version (2) + header length (2) + header + newline is a multiple of 64.
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
@@ -19,7 +25,6 @@ public enum NPYWriter {
         let length = UInt16(header.utf8.count)
         out += [UInt8(length & 0xff), UInt8(length >> 8)]
         out += Array(header.utf8)
-        out += tensor.bytes
         return out
     }
 

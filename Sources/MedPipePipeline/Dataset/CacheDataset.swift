@@ -50,6 +50,12 @@ public struct CacheDataset: Sendable {
         try Self.arrange(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary).values
     }
 
+    /// One entry with the fitted stages applied, in the cache's own layout (not channels-first):
+    /// what `export --fitted` writes.
+    public func fittedSample(_ entry: CacheEntry) throws -> Sample {
+        try Self.fitted(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary)
+    }
+
     /// Class weights for the loss when the balance is class weights (from the cache's plan or computed).
     public func classWeights(_ balance: Balance) throws -> [Float]? {
         let method = balance == .recipe ? Balance(rawValue: try cache.meta("balance") ?? "none") ?? Balance.none : balance
@@ -109,18 +115,19 @@ public struct CacheDataset: Sendable {
 
     private static func arrange(_ entry: CacheEntry, cache: DatasetCache, pipeline: StagePipeline, fitted: FittedPipeline,
                                 from boundary: Int) throws -> (shape: [Int], values: [Float]) {
-        var tensor = try cache.tensor(for: entry)
-        var geometry = entry.geometry
-        if boundary < pipeline.stages.count {
-            let sample = Sample(tensor: tensor, geometry: geometry, label: entry.label, group: entry.group,
-                                source: SourceReference(record: entry.source, part: nil, index: entry.item), metadata: entry.metadata)
-            let output = try pipeline.run(sample, from: boundary, fitted: fitted)
-            guard output.samples.count == 1 else {
-                throw MedPipeError.invalidArgument(cache.directory, "stages after the first fitted one must keep one sample per entry")
-            }
-            tensor = output.samples[0].tensor
-            geometry = output.samples[0].geometry
+        let sample = try Self.fitted(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: boundary)
+        return ModelInputLayout.arrange(sample.tensor, geometry: sample.geometry)
+    }
+
+    private static func fitted(_ entry: CacheEntry, cache: DatasetCache, pipeline: StagePipeline, fitted: FittedPipeline,
+                               from boundary: Int) throws -> Sample {
+        let sample = Sample(tensor: try cache.tensor(for: entry), geometry: entry.geometry, label: entry.label, group: entry.group,
+                            source: SourceReference(record: entry.source, part: nil, index: entry.item), metadata: entry.metadata)
+        guard boundary < pipeline.stages.count else { return sample }
+        let output = try pipeline.run(sample, from: boundary, fitted: fitted)
+        guard output.samples.count == 1 else {
+            throw MedPipeError.invalidArgument(cache.directory, "stages after the first fitted one must keep one sample per entry")
         }
-        return ModelInputLayout.arrange(tensor, geometry: geometry)
+        return output.samples[0]
     }
 }

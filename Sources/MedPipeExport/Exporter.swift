@@ -1,0 +1,161 @@
+import Foundation
+import MedPipeCache
+import MedPipeCore
+import MedPipePipeline
+
+/// What to export and where.
+public struct ExportOptions: Sendable {
+    public var format: ExportFormat
+    /// Output directory (created if needed); files of the same names are replaced.
+    public var output: String
+    /// Only this split (`train`, `val`, `test`); nil for all.
+    public var split: String?
+    /// At most this many samples, the first in cache order (after the split filter).
+    public var limit: Int?
+    /// Apply the cache's fitted stages (z-score, standardize...) before writing.
+    public var fitted: Bool
+    /// Maps a stable string to a new DICOM UID (the CLI passes the keyed `Pseudonymizer.uid`).
+    public var makeUID: @Sendable (String) -> String
+
+    public init(format: ExportFormat, output: String, split: String? = nil, limit: Int? = nil, fitted: Bool = false,
+                makeUID: @escaping @Sendable (String) -> String) {
+        self.format = format
+        self.output = output
+        self.split = split
+        self.limit = limit
+        self.fitted = fitted
+        self.makeUID = makeUID
+    }
+}
+
+/// What an export wrote.
+public struct ExportSummary: Sendable {
+    public var output: String
+    public var format: ExportFormat
+    /// Samples written per split.
+    public var samples: [(split: String, count: Int)]
+    /// Every file written, in order.
+    public var files: [String]
+}
+
+/// Writes the de-identified samples of a dataset cache as files of one format.
+///
+/// Files are named by split and position (`train/train_00001.nii.gz`, `train.csv`), never by source:
+/// the cache holds no source path, and the pseudonymous group is the only patient reference that
+/// reaches a file (DICOM Patient Name/ID). Per-sample formats write into one folder per split.
+public struct Exporter: Sendable {
+    public let cache: DatasetCache
+    private let dataset: CacheDataset?
+
+    /// Opens the cache; with `fitted`, also its fitted stages (which needs a finished convert run).
+    public init(cacheDirectory: String, fitted: Bool = false) throws {
+        if fitted {
+            let dataset = try CacheDataset(directory: cacheDirectory)
+            self.dataset = dataset
+            cache = dataset.cache
+        } else {
+            cache = try DatasetCache(directory: cacheDirectory)
+            dataset = nil
+        }
+    }
+
+    /// The entries an export with `options` writes, grouped by split in train, val, test order.
+    public func plan(_ options: ExportOptions) throws -> [(split: String, entries: [CacheEntry])] {
+        var entries = try cache.entries(split: options.split)
+        if let split = options.split, entries.isEmpty {
+            let splits = Set(try cache.entries().map { $0.split ?? "unsplit" }).sorted()
+            throw MedPipeError.invalidArgument(cache.directory, "the cache has no entry in split '\(split)' (it has: \(splits.joined(separator: ", ")))")
+        }
+        guard !entries.isEmpty else { throw MedPipeError.invalidArgument(cache.directory, "the cache holds no entries") }
+        if let limit = options.limit {
+            guard limit > 0 else { throw MedPipeError.invalidArgument("--limit", "must be at least 1, not \(limit)") }
+            entries = Array(entries.prefix(limit))
+        }
+        try check(entries, fit: options.format)
+        let grouped = Dictionary(grouping: entries) { $0.split ?? "unsplit" }
+        let order = ["train", "val", "test"]
+        let names = grouped.keys.sorted { a, b in
+            let (i, j) = (order.firstIndex(of: a) ?? order.count, order.firstIndex(of: b) ?? order.count)
+            return i != j ? i < j : a < b
+        }
+        return names.map { ($0, grouped[$0]!) }
+    }
+
+    /// Writes the samples; `progress` gets (done, total) after each sample.
+    public func run(_ options: ExportOptions, progress: ((Int, Int) -> Void)? = nil) throws -> ExportSummary {
+        let plan = try plan(options)
+        let total = plan.reduce(0) { $0 + $1.entries.count }
+        try Self.makeDirectory(options.output)
+        let recipeHash = try cache.meta("recipe_hash") ?? ""
+        var files: [String] = []
+        var counts: [(split: String, count: Int)] = []
+        var done = 0
+
+        let sampleWriter: SampleWriter? = switch options.format {
+        case .dicom: DICOMExportWriter(makeUID: options.makeUID)
+        case .nifti: NIfTIExportWriter()
+        case .wfdb: WFDBExportWriter()
+        case .png: PNGExportWriter(recipeHash: recipeHash)
+        case .csv, .npz: nil
+        }
+        let arrays = options.format == .npz ? NPZExportWriter(classNames: try classNames()) : nil
+        let splitWriter: SplitWriter? = options.format == .csv ? CSVExportWriter() : arrays
+        if let arrays { files.append(try arrays.writeClassNames(into: options.output)) }
+        for (split, entries) in plan {
+            let directory = sampleWriter == nil ? options.output : options.output + "/" + split
+            try Self.makeDirectory(directory)
+            try splitWriter?.begin(split: split, count: entries.count, into: directory)
+            for (index, entry) in entries.enumerated() {
+                let sample = try exportSample(entry, split: split, index: index)
+                if let sampleWriter { files += try sampleWriter.write(sample, into: directory) }
+                try splitWriter?.add(sample)
+                done += 1
+                progress?(done, total)
+            }
+            if let path = try splitWriter?.finish() { files.append(path) }
+            counts.append((split, entries.count))
+        }
+        return ExportSummary(output: options.output, format: options.format, samples: counts, files: files)
+    }
+
+    /// One entry as a sample to write, with the fitted stages applied when asked.
+    func exportSample(_ entry: CacheEntry, split: String, index: Int) throws -> ExportSample {
+        let name = split + "_" + String(format: "%05d", index + 1)
+        let identity = "\(entry.unit):\(entry.item)"
+        if let dataset {
+            let sample = try dataset.fittedSample(entry)
+            return ExportSample(name: name, split: split, label: entry.label, group: entry.group, tensor: sample.tensor,
+                                geometry: sample.geometry, metadata: sample.metadata, identity: identity)
+        }
+        return ExportSample(name: name, split: split, label: entry.label, group: entry.group, tensor: try cache.tensor(for: entry),
+                            geometry: entry.geometry, metadata: entry.metadata, identity: identity)
+    }
+
+    /// Every label of the cache, numbers in numeric order, as ``CacheDataset`` numbers the classes.
+    func classNames() throws -> [String] {
+        Set(try cache.entries().compactMap(\.label)).sorted { a, b in
+            if let x = Double(a), let y = Double(b) { return x < y }
+            return a < b
+        }
+    }
+
+    /// Fails when the format cannot hold what the cache holds, naming the formats that can.
+    private func check(_ entries: [CacheEntry], fit format: ExportFormat) throws {
+        for entry in entries {
+            let kind = SampleKind(shape: entry.shape, geometry: entry.geometry)
+            guard let kind, format.accepts.contains(kind) else {
+                let what = kind.map { "\($0)s" } ?? "tensors"
+                let fitting = kind.map { k in ExportFormat.allCases.filter { $0.accepts.contains(k) }.map(\.rawValue) } ?? ["npz"]
+                throw MedPipeError.invalidArgument(cache.directory, "\(format.rawValue) export cannot hold this cache's \(what) (entry \(entry.id): \(entry.dtype) \(entry.shape)); formats that fit: \(fitting.joined(separator: ", "))")
+            }
+        }
+    }
+
+    private static func makeDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw MedPipeError.io(path, "cannot create the output directory: \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import MedPipeCore
+
+/// Writes signals `(samples, channels)` as WFDB records: `NAME.hea` and a format 16 `NAME.dat`.
+///
+/// Each channel gets its own ADC gain and baseline, `digital = round(value × gain + baseline)`:
+/// integer data within ±32767 keep gain 1 and baseline 0 (exact); other data spread their range
+/// over ±32000 levels, so a value comes back within `0.5 / gain`. The gain is recorded with six
+/// significant digits and the digital values are computed with the recorded gain. NaN becomes
+/// WFDB's invalid sample (−32768). The record name is the sample's pseudonymous file stem; the
+/// header has the sampling frequency from the geometry, no base date or time and no comments.
+/// Signal names and units come from the cache's `signalNames` / `units` when it carries them.
+public struct WFDBExportWriter: SampleWriter {
+    /// The largest digital magnitude the scaling uses (format 16 holds ±32767; −32768 is invalid).
+    public static let digitalRange = 32000.0
+
+    public init() {}
+
+    /// The gain and baseline of one channel and the largest error of its values once written.
+    public struct ChannelScale: Sendable, Equatable {
+        public var gain: Double
+        public var baseline: Int
+        public var maximumError: Double
+    }
+
+    /// Gains, baselines and errors per channel of a written sample (for tests and the summary).
+    public func scales(for tensor: Tensor) -> [ChannelScale] {
+        let (samples, channels) = Self.layout(tensor.shape)
+        let values = tensor.doubleValues()
+        return (0..<channels).map { c in Self.scale(channel: c, values: values, samples: samples, channels: channels) }
+    }
+
+    public func write(_ sample: ExportSample, into directory: String) throws -> [String] {
+        guard sample.kind == .signal, case .temporal(let frequency)? = sample.geometry else {
+            throw MedPipeError.unsupported(sample.name, "WFDB export holds signals (samples, channels) with a sampling frequency, not a \(sample.kind?.description ?? "tensor") of shape \(sample.tensor.shape)")
+        }
+        guard frequency > 0, frequency.isFinite else {
+            throw MedPipeError.invalidArgument(sample.name, "sampling frequency \(frequency) Hz cannot be written")
+        }
+        let name = sample.name
+        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+            throw MedPipeError.invalidArgument(name, "a WFDB record name holds only letters, digits and underscores")
+        }
+        let (samples, channels) = Self.layout(sample.tensor.shape)
+        let values = sample.tensor.doubleValues()
+        let scales = (0..<channels).map { Self.scale(channel: $0, values: values, samples: samples, channels: channels) }
+        if let c = scales.firstIndex(where: { abs($0.baseline) > Int(Int32.max) }) {
+            throw MedPipeError.unsupported(name, "channel \(c) has an offset too large for its range to be written with a 32-bit WFDB baseline")
+        }
+        let signalNames = Self.strings(sample.metadata["signalNames"], count: channels) ?? (0..<channels).map { "signal \($0)" }
+        let units = Self.strings(sample.metadata["units"], count: channels)?.map { $0.isEmpty || $0.contains(where: \.isWhitespace) ? "mV" : $0 }
+            ?? Array(repeating: "mV", count: channels)
+
+        var signal = [UInt8](repeating: 0, count: samples * channels * 2)
+        var checksums = [Int](repeating: 0, count: channels), first = [Int](repeating: 0, count: channels)
+        for s in 0..<samples {
+            for c in 0..<channels {
+                let v = values[s * channels + c]
+                let digital = v.isNaN ? -32768 : Int(min(max((v * scales[c].gain + Double(scales[c].baseline)).rounded(), -32767), 32767))
+                if s == 0 { first[c] = digital }
+                checksums[c] &+= digital
+                let bits = UInt16(bitPattern: Int16(digital))
+                signal[2 * (s * channels + c)] = UInt8(bits & 0xFF)
+                signal[2 * (s * channels + c) + 1] = UInt8(bits >> 8)
+            }
+        }
+        var header = "\(name) \(channels) \(Self.number(frequency)) \(samples)\n"
+        for c in 0..<channels {
+            let checksum = Int(Int16(truncatingIfNeeded: checksums[c]))
+            let description = signalNames[c].filter { !$0.isNewline }
+            header += "\(name).dat 16 \(Self.gainText(scales[c].gain))(\(scales[c].baseline))/\(units[c]) 16 0 \(first[c]) \(checksum) 0 \(description)\n"
+        }
+        let headerPath = directory + "/" + name + ".hea", signalPath = directory + "/" + name + ".dat"
+        do {
+            try Data(signal).write(to: URL(fileURLWithPath: signalPath), options: .atomic)
+            try Data(header.utf8).write(to: URL(fileURLWithPath: headerPath), options: .atomic)
+        } catch {
+            throw MedPipeError.io(directory + "/" + name, "cannot write the record: \(error.localizedDescription)")
+        }
+        return [headerPath, signalPath]
+    }
+
+    static func layout(_ shape: [Int]) -> (samples: Int, channels: Int) {
+        shape.count == 1 ? (shape[0], 1) : (shape[0], shape[1])
+    }
+
+    static func scale(channel c: Int, values: [Double], samples: Int, channels: Int) -> ChannelScale {
+        var low = Double.infinity, high = -Double.infinity, integral = true
+        for s in 0..<samples {
+            let v = values[s * channels + c]
+            guard v.isFinite else { continue }
+            low = min(low, v)
+            high = max(high, v)
+            if integral, v.rounded() != v { integral = false }
+        }
+        guard low <= high else { return ChannelScale(gain: 1, baseline: 0, maximumError: 0) }
+        if integral, low >= -32767, high <= 32767 { return ChannelScale(gain: 1, baseline: 0, maximumError: 0) }
+        let half = (high - low) / 2, center = (high + low) / 2
+        let gain = recordedGain(half > 0 ? digitalRange / half : digitalRange / max(abs(center), 1))
+        let baseline = Int((-center * gain).rounded())
+        var worst = 0.0
+        for s in 0..<samples {
+            let v = values[s * channels + c]
+            guard v.isFinite else { continue }
+            let digital = min(max((v * gain + Double(baseline)).rounded(), -32767), 32767)
+            worst = max(worst, abs((digital - Double(baseline)) / gain - v))
+        }
+        return ChannelScale(gain: gain, baseline: baseline, maximumError: worst)
+    }
+
+    /// `gain` rounded down to six significant digits, as the header will say it.
+    static func recordedGain(_ gain: Double) -> Double {
+        let exponent = Int(floor(log10(gain)))
+        let unit = pow(10, Double(exponent - 5))
+        return Double(gainText(floor(gain / unit) * unit))!
+    }
+
+    /// A plain decimal (no exponent) with six significant digits, trailing zeros removed.
+    static func gainText(_ gain: Double) -> String {
+        let decimals = max(0, 5 - Int(floor(log10(gain))))
+        var text = String(format: "%.\(decimals)f", gain)
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return text
+    }
+
+    static func number(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    private static func strings(_ value: MetadataValue?, count: Int) -> [String]? {
+        guard case .strings(let items)? = value, items.count == count else { return nil }
+        return items
+    }
+}

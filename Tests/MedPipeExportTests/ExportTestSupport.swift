@@ -1,0 +1,79 @@
+import Foundation
+import MedPipeCache
+import MedPipeCore
+import MedPipeDeidentify
+import MedPipeExport
+import MedPipePipeline
+import MedPipeStages
+import TestSupport
+
+/// Deterministic stand-in pseudonyms for tests (the CLI uses the HMAC project key).
+let testPseudonyms = Pseudonyms(fingerprint: "test") { "P-" + ContentHash.of(Array(("test:" + $0).utf8)).prefix(12) }
+
+/// New UIDs from a random project key, as the CLI makes them.
+let testUIDs: @Sendable (String) -> String = { [pseudonymizer = Pseudonymizer(key: ProjectKey.random())] in pseudonymizer.uid($0) }
+
+func temporaryDirectory(_ name: String) -> String {
+    NSTemporaryDirectory() + "medpipe-export-\(name)-" + UUID().uuidString
+}
+
+/// A cache written directly with ``CacheWriter``: one unit per item, splits assigned in order.
+func makeCache(_ directory: String, items: [CacheItem], splits: [String], meta: [String: String] = ["recipe_hash": "test-recipe-hash"]) throws {
+    let writer = try CacheWriter(directory: directory)
+    for (i, item) in items.enumerated() {
+        let key = UnitKey.make(sourceHash: ContentHash.of(Array("item \(i)".utf8)), reader: "test", stages: [])
+        try writer.add(CacheUnit(key: key, source: "P-source\(i)", items: [item]))
+    }
+    let entries = try writer.entries()
+    try writer.finalize(splits: Dictionary(uniqueKeysWithValues: zip(entries.map(\.id), splits)), plans: [:], meta: meta)
+}
+
+/// Converts a shipped recipe into `cache` with the test pseudonyms.
+func convert(_ recipe: String, into cache: String) async throws {
+    let loaded = try Recipe.load(SharedData.fixture("recipes/" + recipe), knownStages: StageFactory.names)
+    _ = try await Converter(recipe: loaded, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache))
+}
+
+/// An oblique affine (rotation about z and x, anisotropic voxels, an offset) in RAS.
+let obliqueAffine: Affine = {
+    let a = 0.3, b = 0.2
+    let rotation = [[cos(a), -sin(a) * cos(b), sin(a) * sin(b)],
+                    [sin(a), cos(a) * cos(b), -cos(a) * sin(b)],
+                    [0, sin(b), cos(b)]]
+    let spacing = [0.8, 0.9, 2.5], offset = [-40.5, 12.25, 7.0]
+    var m = (0..<3).map { r in (0..<3).map { c in rotation[r][c] * spacing[c] } + [offset[r]] }
+    m.append([0, 0, 0, 1])
+    return Affine(matrix: m)
+}()
+
+/// Runs a short Python snippet with `arguments` (sys.argv[1...]) and returns its standard output, or
+/// nil when python3 or one of `modules` is missing.
+enum ReferencePython {
+    static func available(_ modules: String...) -> Bool {
+        (try? run("import " + modules.joined(separator: ", "), []))?.status == 0
+    }
+
+    static func run(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script] + arguments
+        let pipe = Pipe(), errors = Pipe()
+        process.standardOutput = pipe
+        process.standardError = errors
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        return (process.terminationStatus, process.terminationStatus == 0 ? text : text + String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// Runs `script` and decodes its standard output as a JSON object.
+    static func json(_ script: String, _ arguments: [String]) throws -> [String: Any] {
+        let (status, output) = try run(script, arguments)
+        guard status == 0, let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else {
+            throw MedPipeError.io("python3", "reference script failed (\(status)): \(output)")
+        }
+        return object
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import MedPipeCache
+import MedPipeCore
+import MedPipeExport
+import MedPipeFormats
+import TestSupport
+
+/// Two signals at 250 Hz: a float channel in millivolts and an integer one.
+private func signalCache(_ directory: String) throws {
+    let samples = 1000
+    var values: [Float] = []
+    for s in 0..<samples {
+        values.append(Float(sin(Double(s) * 0.05)) * 1.7 + 0.25)
+        values.append(Float(s % 50 - 25))
+    }
+    try makeCache(directory, items: [
+        CacheItem(tensor: Tensor(shape: [samples, 2], values: values), label: "N", group: "P-groupa", geometry: .temporal(frequency: 250)),
+    ], splits: ["train"])
+}
+
+@Suite struct WFDBExportTests {
+    @Test func signalsComeBackWithinHalfAStepAndIntegersExactly() throws {
+        let cache = temporaryDirectory("wfdb-cache"), out = temporaryDirectory("wfdb-out")
+        defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: out) }
+        try signalCache(cache)
+        let summary = try Exporter(cacheDirectory: cache).run(ExportOptions(format: .wfdb, output: out, makeUID: testUIDs))
+        #expect(summary.files == [out + "/train/train_00001.hea", out + "/train/train_00001.dat"])
+        let source = try DatasetCache(directory: cache)
+        let original = try source.tensor(for: try source.entries()[0])
+        let scales = WFDBExportWriter().scales(for: original)
+        #expect(scales[1].gain == 1 && scales[1].baseline == 0 && scales[1].maximumError == 0)
+        #expect(scales[0].maximumError > 0 && scales[0].maximumError <= 0.5 / scales[0].gain)
+        let record = try WFDBReader(options: ReadOptions(physical: true)).read(summary.files[0])
+        #expect(record.geometry == .temporal(frequency: 250))
+        #expect(record.tensor.shape == [1000, 2])
+        let read = record.tensor.doubleValues(), want = original.doubleValues()
+        for c in 0..<2 {
+            let worst = stride(from: c, to: want.count, by: 2).map { abs(read[$0] - want[$0]) }.max()!
+            // Float32 rounding of the original adds at most 1e-6 to the half step.
+            #expect(worst <= 0.5 / scales[c].gain + 1e-6, "channel \(c): error \(worst), gain \(scales[c].gain)")
+        }
+        // Nothing but the pseudonymous record: no date, time or comment lines.
+        let header = try String(contentsOfFile: summary.files[0], encoding: .utf8)
+        #expect(header.hasPrefix("train_00001 2 250 1000\n"))
+        #expect(!header.contains("#"))
+    }
+
+    @Test(.enabled(if: ReferencePython.available("wfdb", "numpy"), "needs python3 with wfdb and numpy"))
+    func wfdbPythonReadsTheRecord() throws {
+        let cache = temporaryDirectory("wfdb-cache"), out = temporaryDirectory("wfdb-out")
+        defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: out) }
+        try signalCache(cache)
+        let summary = try Exporter(cacheDirectory: cache).run(ExportOptions(format: .wfdb, output: out, makeUID: testUIDs))
+        let source = try DatasetCache(directory: cache)
+        let original = try source.tensor(for: try source.entries()[0])
+        let expected = out + "/expected.npy"
+        try NPYWriter.write(original, to: expected)
+        let result = try ReferencePython.json("""
+            import json, sys, numpy, wfdb
+            record = wfdb.rdrecord(sys.argv[1]); want = numpy.load(sys.argv[2]).astype(numpy.float64)
+            print(json.dumps({"fs": record.fs, "shape": list(record.p_signal.shape), "units": record.units,
+              "errors": numpy.abs(record.p_signal - want).max(axis=0).tolist(), "gains": [float(g) for g in record.adc_gain],
+              "name": record.record_name, "comments": record.comments, "date": str(record.base_date)}))
+            """, [String(summary.files[0].dropLast(4)), expected])
+        #expect(result["fs"] as? Double == 250)
+        #expect(result["shape"] as? [Int] == [1000, 2])
+        #expect(result["name"] as? String == "train_00001")
+        #expect((result["comments"] as? [String])?.isEmpty == true)
+        #expect(result["date"] as? String == "None")
+        let errors = try #require(result["errors"] as? [Double]), gains = try #require(result["gains"] as? [Double])
+        let scales = WFDBExportWriter().scales(for: original)
+        #expect(gains == scales.map(\.gain))
+        #expect(errors[0] <= 0.5 / gains[0] + 1e-6 && errors[1] == 0, "errors \(errors)")
+    }
+
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func mitbihBeatsExportAsRecordsAtTheRecordsFrequency() async throws {
+        let cache = temporaryDirectory("mitbih-cache"), out = temporaryDirectory("mitbih-out")
+        defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: out) }
+        try await convert("mitbih-100.yaml", into: cache)
+        let summary = try Exporter(cacheDirectory: cache).run(ExportOptions(format: .wfdb, output: out, split: "test", limit: 5, makeUID: testUIDs))
+        #expect(summary.samples.map(\.count) == [5])
+        let source = try DatasetCache(directory: cache)
+        for (entry, header) in zip(try source.entries(split: "test").prefix(5), summary.files.filter { $0.hasSuffix(".hea") }) {
+            let record = try WFDBReader(options: ReadOptions(physical: true)).read(header)
+            #expect(record.geometry == .temporal(frequency: 360))
+            let original = try source.tensor(for: entry)
+            #expect(record.tensor.shape == original.shape)
+            let gain = WFDBExportWriter().scales(for: original)[0].gain
+            let worst = zip(record.tensor.doubleValues(), original.doubleValues()).map { abs($0 - $1) }.max()!
+            #expect(worst <= 0.5 / gain + 1e-6)
+        }
+    }
+
+    @Test func imagesAreRefusedWithTheFormatsThatFit() throws {
+        let cache = temporaryDirectory("wfdb-cache"), out = temporaryDirectory("wfdb-out")
+        defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: out) }
+        try makeCache(cache, items: [CacheItem(tensor: Tensor(shape: [4, 4], values: [UInt8](repeating: 7, count: 16)), label: "1", group: "P-a")],
+                      splits: ["train"])
+        #expect {
+            try Exporter(cacheDirectory: cache).run(ExportOptions(format: .wfdb, output: out, makeUID: testUIDs))
+        } throws: { error in
+            let message = (error as? MedPipeError)?.message ?? ""
+            return message.contains("wfdb export cannot hold this cache's images") && message.contains("formats that fit: dicom, nifti, png, npz")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out), "nothing is written when the format does not fit")
+    }
+}
