@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import MedPipeCore
+import MedPipeFormats
+import MedPipeTrain
+@testable import MedPipeExplain
+
+/// True when python3 can import torch, safetensors and pytorch-grad-cam (with its load-time needs).
+private let gradCAMAvailable: Bool = {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", "-c", "import torch, safetensors, cv2, ttach; import importlib.util as u; assert u.find_spec('pytorch_grad_cam')"]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    do { try p.run(); p.waitUntilExit() } catch { return false }
+    return p.terminationStatus == 0
+}()
+
+private let projectRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+    }
+    return "."
+}()
+
+@Suite struct PytorchGradCAMParityTests {
+    /// MedPipe's map, upsampled and scaled as pytorch-grad-cam does, correlates with pytorch-grad-cam's
+    /// at Pearson r ≥ 0.99 per map, on a trained 2D CNN loaded from MedPipe's checkpoint.
+    @Test(.enabled(if: gradCAMAvailable, "python3 cannot import torch, safetensors and pytorch_grad_cam: pip install 'torch==2.13.0+cpu' safetensors opencv-python-headless ttach && pip install --no-deps grad-cam"))
+    func mapsMatchPytorchGradCAM() throws {
+        // A small CNN trained for a few steps on fixed pseudo-random data so that its maps are not trivial.
+        let inputs = (0..<(8 * 1 * 16 * 16)).map { i in Float((sin(Double(i) * 12.9898) * 43758.5453).truncatingRemainder(dividingBy: 1).magnitude) }
+        let labels = (0..<8).map { $0 % 2 }
+        let specs: [LayerSpec] = [
+            .convolution(rank: 2, inChannels: 1, outChannels: 6, kernel: 3, padding: 1), .relu,
+            .maxPool(rank: 2, kernel: 2, stride: 2),
+            .convolution(rank: 2, inChannels: 6, outChannels: 8, kernel: 3, padding: 1), .relu,
+            .flatten, .linear(inFeatures: 8 * 8 * 8, outFeatures: 2),
+        ]
+        let source = try InMemoryBatchSource(sampleShape: [1, 16, 16], classNames: ["a", "b"],
+                                             splits: [.train: .init(inputs: inputs, labels: labels)])
+        let model = try Trainer(TrainingConfiguration(epochs: 3, batchSize: 4, seed: 5, threads: 1)).train(Sequential(specs, seed: 5), on: source).best
+
+        let dir = NSTemporaryDirectory() + "medpipe-gradcam-parity-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Checkpoint(model: model, classNames: ["a", "b"], inputShape: [1, 16, 16], modelName: "parity").write(to: dir + "/model.safetensors")
+        try NPYWriter.write(Tensor(shape: [8, 1, 16, 16], values: inputs), to: dir + "/inputs.npy")
+
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", projectRoot + "/tools/reference/gradcam_parity.py", dir + "/model.safetensors", dir + "/inputs.npy", "3", dir + "/torch.npy"]
+        let errors = Pipe()
+        p.standardError = errors
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        try #require(p.terminationStatus == 0, "gradcam_parity.py failed: \(message)")
+        let reference = try NPYReader().read(dir + "/torch.npy").tensor.values(as: Float.self)
+
+        var cam = try GradCAM(model: model, layer: 3)
+        let explanations = try cam.explain(Activation(shape: [8, 1, 16, 16], data: inputs))
+        for (i, explanation) in explanations.enumerated() {
+            let ours = Upsampling.resize(explanation.map, shape: explanation.mapShape, to: [16, 16])
+            let theirs = Array(reference[(i * 256)..<((i + 1) * 256)])
+            let r = pearson(ours, theirs)
+            #expect(r >= 0.99 || (ours.allSatisfy { $0 == 0 } && theirs.allSatisfy { $0 == 0 }), "map \(i): Pearson r \(r)")
+        }
+    }
+
+    private func pearson(_ a: [Float], _ b: [Float]) -> Double {
+        let n = Double(a.count)
+        let ma = a.reduce(0) { $0 + Double($1) } / n, mb = b.reduce(0) { $0 + Double($1) } / n
+        var sab = 0.0, saa = 0.0, sbb = 0.0
+        for (x, y) in zip(a, b) {
+            let dx = Double(x) - ma, dy = Double(y) - mb
+            sab += dx * dy; saa += dx * dx; sbb += dy * dy
+        }
+        return saa > 0 && sbb > 0 ? sab / (saa * sbb).squareRoot() : 0
+    }
+}
