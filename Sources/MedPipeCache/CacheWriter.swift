@@ -13,9 +13,11 @@ import MedPipeCore
 /// whole units or none, plus at most unreferenced shard bytes. One writer per cache at a time
 /// (an exclusive lock on `DIR/lock`); readers need no lock.
 public final class CacheWriter {
-    /// Units are buffered and committed together once this many bytes or units are pending.
-    public static let flushBytes = 64 << 20
-    public static let flushUnits = 512
+    /// Units are buffered and committed together once this many bytes or units are pending, or
+    /// this many seconds have passed: few fsyncs, and little work lost to a crash.
+    public static let flushBytes = 16 << 20
+    public static let flushUnits = 64
+    public static let flushSeconds = 1.0
 
     public let directory: String
     private let manifest: Manifest
@@ -24,6 +26,7 @@ public final class CacheWriter {
     private var committed: Set<String>
     private var pending: [(unit: CacheUnit, locations: [(shard: Int, offset: Int, length: Int, sha256: String)])] = []
     private var pendingBytes = 0
+    private var lastFlush = Date()
 
     /// Opens (creating if needed) the cache at `directory` for writing.
     /// - Throws: ``MedPipeError`` when the directory cannot be created or another process is writing to it.
@@ -69,7 +72,9 @@ public final class CacheWriter {
             pendingBytes += item.tensor.bytes.count
         }
         pending.append((unit, locations))
-        if pendingBytes >= Self.flushBytes || pending.count >= Self.flushUnits { try flush() }
+        if pendingBytes >= Self.flushBytes || pending.count >= Self.flushUnits || Date().timeIntervalSince(lastFlush) >= Self.flushSeconds {
+            try flush()
+        }
     }
 
     /// Records that a source could not be turned into samples, and why (the reason must not identify anyone).
@@ -81,6 +86,7 @@ public final class CacheWriter {
 
     /// Makes every pending unit durable: fsync the shard, then commit the rows in one transaction.
     public func flush() throws {
+        lastFlush = Date()
         guard !pending.isEmpty else { return }
         try appender.sync()
         try manifest.commit(pending)

@@ -19,8 +19,17 @@ final class Manifest: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
-            database = try DatabaseQueue(path: path, configuration: configuration)
-            if !readOnly { try Self.migrator.migrate(database) }
+            let onDisk = try DatabaseQueue(path: path, configuration: configuration)
+            if !readOnly {
+                try Self.migrator.migrate(onDisk)
+                database = onDisk
+            } else if try onDisk.read({ try $0.tableExists("entry") }) {
+                database = onDisk
+            } else {
+                // A writer was stopped before its first commit created the schema: the cache is empty.
+                database = try DatabaseQueue()
+                try Self.migrator.migrate(database)
+            }
         } catch let error as DatabaseError {
             throw MedPipeError.io(path, "cannot open the cache manifest: \(error.message ?? error.description)")
         }
