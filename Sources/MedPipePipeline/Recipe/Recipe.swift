@@ -27,8 +27,6 @@ public struct Recipe: Sendable {
     public var stages: [StageSpec]
     public var split: SplitSpec
     public var balance: BalanceSpec
-    /// Settings for the de-identification stage, as written (interpreted by that stage).
-    public var deidentify: RecipeNode?
     /// CSV options (column names for a headerless file, missing-value markers), as written.
     public var table: RecipeNode?
     /// The recipe's exact text, stored in the cache beside the data it produced.
@@ -73,11 +71,10 @@ public struct Recipe: Sendable {
             }
             balance = value
         }
-        let deidentify = root.node("deidentify")
         let table = root.node("table")
         try root.finish()
         return Recipe(file: file, name: name, cache: cache, sources: sources, stages: stages, split: split,
-                      balance: balance, deidentify: deidentify, table: table, text: text)
+                      balance: balance, table: table, text: text)
     }
 
     private static func resolve(_ path: String, _ base: String) -> String {
