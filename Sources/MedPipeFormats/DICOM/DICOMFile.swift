@@ -8,7 +8,7 @@ import MedPipeCore
 public final class DICOMFile: @unchecked Sendable {
     /// The path the file was opened from (used in every error).
     public let path: String
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
 
     /// Opens and parses the file at `path` (with or without preamble and meta header).
     /// - Throws: ``MedPipeError`` `.io` when it cannot be opened, `.malformed` when it is not DICOM or corrupt.
