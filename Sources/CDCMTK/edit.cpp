@@ -126,7 +126,7 @@ long removePrivate(DcmItem *item) {
     DcmObject *object = item->nextInContainer(nullptr);
     while (object != nullptr) {
         DcmObject *next = item->nextInContainer(object);
-        if (object->getTag().isPrivate()) {
+        if (object->getTag().getGroup() & 1) {  // odd groups, the reserved 0001-0007 included
             delete item->remove(object);
             ++removed;
         } else if (object->ident() == EVR_SQ) {
