@@ -65,7 +65,8 @@ public struct DICOMDeidentifier: Sendable {
         }
 
         var identifiers = IdentifierSet()
-        for attribute in attributes {
+        // Meta information other than UIDs is written anew by DCMTK (its own implementation version name).
+        for attribute in attributes where !attribute.isMeta || attribute.vr == "UI" {
             identifiers.collect(tag: AttributeTag(attribute.tag.group, attribute.tag.element), vr: attribute.vr, value: attribute.value, options: options)
         }
         let patientID = top[Self.patientIDTag] ?? ""

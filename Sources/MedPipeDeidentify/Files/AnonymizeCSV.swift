@@ -66,7 +66,10 @@ extension Anonymizer {
         let result = try scrubber.scrub(header: header, rows: rows, subject: source)
 
         var identifiers = IdentifierSet()
-        for (index, name) in header.enumerated() where policies[name] != .keep && policies[name] != .generalizeAge {
+        // Identifying values: cells of columns named like identifiers, pseudonymized columns, and dates
+        // (a column dropped only because the user chose to, say cholesterol, holds no identifier).
+        for (index, name) in header.enumerated() where policies[name] == .pseudonymize || policies[name] == .shiftDates
+            || (policies[name] == .drop && CSVColumnDefaults.policy(for: name) == .drop) {
             let nameColumn = CSVColumnDefaults.words(name).contains("name")
             for row in rows where !CSVScrubber.isMissing(row[index]) {
                 switch policies[name]! {
