@@ -100,6 +100,11 @@ typedef int (*cdcmtk_visitor)(const cdcmtk_attribute *attribute, void *context);
  * Returns 0 when the walk finished, 1 when the visitor stopped it, -1 on error. */
 int cdcmtk_walk(cdcmtk_file *file, cdcmtk_visitor visitor, void *context, char *err, size_t errlen);
 
+/* cdcmtk_walk with flags. CDCMTK_WALK_TEXT_ONLY: values are given only for character VRs (numbers
+ * such as US, UL, FD and bytes such as OB, OW, UN come with an empty value, saving their rendering). */
+#define CDCMTK_WALK_TEXT_ONLY 1u
+int cdcmtk_walk_flags(cdcmtk_file *file, uint32_t flags, cdcmtk_visitor visitor, void *context, char *err, size_t errlen);
+
 /* ---- Editing (edit.cpp) ----
  * Paths name one attribute as the walk writes them: "(0010,0010)" at the top level,
  * "(0008,1140)[0].(0008,1155)" inside item 0 of a sequence. `meta` non-zero addresses the File Meta

@@ -52,7 +52,7 @@ public struct DICOMDeidentifier: Sendable {
     /// De-identifies the file at `path` and writes it to `destination` (atomically), or withholds it.
     public func deidentify(_ path: String, to destination: String) throws -> DICOMOutcome {
         let file = try DICOMFile(path: path)
-        let attributes = try file.attributes()
+        let attributes = try file.attributes(textOnly: true)
         var top: [DICOMTag: String] = [:]
         for attribute in attributes where attribute.depth == 0 && !attribute.isMeta { top[attribute.tag] = attribute.value }
 

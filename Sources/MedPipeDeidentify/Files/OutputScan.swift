@@ -32,18 +32,28 @@ public struct OutputScan: Sendable {
     public static func dicom(_ path: String, name: String, scanner: ResidualScanner) throws -> OutputScan {
         var result = OutputScan()
         let file = try DICOMFile(path: path)
-        for attribute in try file.attributes() {
+        for attribute in try file.attributes(textOnly: true) {
             let tag = AttributeTag(attribute.tag.group, attribute.tag.element)
             if tag.group & 1 == 1 { result.problems.append("private attribute \(tag) remains at \(attribute.path)") }
             if !attribute.value.isEmpty { result.scan(attribute.value, location: "\(name) \(attribute.path)", with: scanner) }
         }
-        let bytes = try FileBytes.read(path)
+        let size = try FileBytes.size(path)
         let span = try file.pixelDataSpan()
+        func isPixelDataTag(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+            offset >= 0 && offset + 4 <= raw.count && raw[offset] == 0xE0 && raw[offset + 1] == 0x7F && raw[offset + 2] == 0x10 && raw[offset + 3] == 0x00
+        }
+        // Usually the Pixel Data ends the file: read only what comes before it.
+        let bytes = try span.map { $0.offset + $0.length == size ? try FileBytes.head(path, count: $0.offset + 4) : try FileBytes.read(path) } ?? FileBytes.read(path)
         bytes.withUnsafeBytes { raw in
-            if let span, span.offset >= 0, span.length >= 4, span.offset + span.length <= raw.count,
-               raw[span.offset] == 0xE0, raw[span.offset + 1] == 0x7F, raw[span.offset + 2] == 0x10, raw[span.offset + 3] == 0x00 {
+            if let span, span.offset + span.length <= size, isPixelDataTag(raw, at: span.offset) {
                 result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<span.offset]), location: "\(name) bytes", with: scanner)
-                result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[(span.offset + span.length)...]), location: "\(name) bytes after pixel data", with: scanner)
+                if span.offset + span.length < raw.count {
+                    result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[(span.offset + span.length)...]), location: "\(name) bytes after pixel data", with: scanner)
+                }
+            } else if let span, span.offset + span.length == size {
+                // The computed place was wrong: scan the whole file instead.
+                if let whole = try? FileBytes.read(path) { whole.withUnsafeBytes { result.scan(bytes: $0, location: "\(name) bytes", with: scanner) } }
+                else { result.problems.append("cannot re-read \(name) for the byte scan") }
             } else {
                 result.scan(bytes: raw, location: "\(name) bytes", with: scanner)
             }
