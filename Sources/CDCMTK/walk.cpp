@@ -18,11 +18,11 @@ std::string tagText(const DcmTagKey &tag) {
     return text;
 }
 
-/* VRs whose values are numbers or bytes rather than characters. */
-bool isBinary(DcmEVR vr) {
+/* VRs whose values are characters. */
+bool isCharacter(DcmEVR vr) {
     switch (vr) {
-    case EVR_US: case EVR_SS: case EVR_UL: case EVR_SL: case EVR_FL: case EVR_FD: case EVR_AT: case EVR_SV: case EVR_UV:
-    case EVR_xs: case EVR_lt:
+    case EVR_AE: case EVR_AS: case EVR_CS: case EVR_DA: case EVR_DS: case EVR_DT: case EVR_IS: case EVR_LO: case EVR_LT:
+    case EVR_PN: case EVR_SH: case EVR_ST: case EVR_TM: case EVR_UC: case EVR_UI: case EVR_UR: case EVR_UT:
         return true;
     default:
         return false;
@@ -67,7 +67,7 @@ void walkItem(DcmItem *item, const std::string &prefix, uint32_t depth, bool met
             continue;
         }
         attribute.length = element->getLength(walk.xfer);
-        const bool skip = walk.textOnly ? (isBulkBinary(element->ident()) || isBinary(element->ident()))
+        const bool skip = walk.textOnly ? !isCharacter(element->ident())
                                         : (isBulkBinary(element->ident()) && attribute.length > 1024);
         if (!skip && element->ident() != EVR_pixelSQ)
             element->getOFStringArray(value);
