@@ -180,7 +180,7 @@ public struct Anonymizer: Sendable {
         for item in temporaries {
             let destination = settings.output + "/" + item.final
             let folder = URL(fileURLWithPath: destination).deletingLastPathComponent().path
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try names.ensureFolder(folder)
             guard rename(item.temporary, destination) == 0 else {
                 let reason = String(cString: strerror(errno))
                 for other in temporaries { try? FileManager.default.removeItem(atPath: other.temporary) }
@@ -224,10 +224,21 @@ final class NameRegistry: @unchecked Sendable {
     // Safety: `names` is touched only under `lock`.
     private let lock = NSLock()
     private var names: Set<String> = []
+    private var folders: Set<String> = []
 
     func claim(_ name: String) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         return names.insert(name).inserted
+    }
+
+    /// Creates an output folder the first time it is named (under the lock, so no output is moved
+    /// into a folder another job is still creating).
+    func ensureFolder(_ folder: String) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !folders.contains(folder) else { return }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        folders.insert(folder)
     }
 }
