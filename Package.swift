@@ -56,7 +56,7 @@ let package = Package(
         ),
         .target(
             name: "MedPipeDeidentify",
-            dependencies: ["MedPipeCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["MedPipeCore", "MedPipeFormats", "CNIfTI", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "MedPipePipeline",
@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "MedPipeCache", "MedPipeStages", "TestSupport"]),
         .testTarget(name: "MedPipeStagesTests", dependencies: ["MedPipeStages", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeCacheTests", dependencies: ["MedPipeCache", "MedPipeCore", "TestSupport"]),
-        .testTarget(name: "MedPipeDeidentifyTests", dependencies: ["MedPipeDeidentify", "MedPipeCore", "TestSupport"]),
+        .testTarget(name: "MedPipeDeidentifyTests", dependencies: ["MedPipeDeidentify", "MedPipeCore", "MedPipeFormats", "TestSupport"]),
         .testTarget(name: "MedPipeFormatsTests", dependencies: ["MedPipeFormats", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeTrainTests", dependencies: ["MedPipeTrain", "MedPipeCore", "TestSupport"]),
     ],

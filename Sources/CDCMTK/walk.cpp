@@ -8,6 +8,7 @@ struct Walk {
     cdcmtk_visitor visitor;
     void *context;
     E_TransferSyntax xfer;
+    bool textOnly = false;
     bool stopped = false;
 };
 
@@ -15,6 +16,17 @@ std::string tagText(const DcmTagKey &tag) {
     char text[16];
     snprintf(text, sizeof text, "(%04X,%04X)", tag.getGroup(), tag.getElement());
     return text;
+}
+
+/* VRs whose values are characters. */
+bool isCharacter(DcmEVR vr) {
+    switch (vr) {
+    case EVR_AE: case EVR_AS: case EVR_CS: case EVR_DA: case EVR_DS: case EVR_DT: case EVR_IS: case EVR_LO: case EVR_LT:
+    case EVR_PN: case EVR_SH: case EVR_ST: case EVR_TM: case EVR_UC: case EVR_UI: case EVR_UR: case EVR_UT:
+        return true;
+    default:
+        return false;
+    }
 }
 
 bool isBulkBinary(DcmEVR vr) {
@@ -55,7 +67,9 @@ void walkItem(DcmItem *item, const std::string &prefix, uint32_t depth, bool met
             continue;
         }
         attribute.length = element->getLength(walk.xfer);
-        if (!(isBulkBinary(element->ident()) && attribute.length > 1024) && element->ident() != EVR_pixelSQ)
+        const bool skip = walk.textOnly ? !isCharacter(element->ident())
+                                        : (isBulkBinary(element->ident()) && attribute.length > 1024);
+        if (!skip && element->ident() != EVR_pixelSQ)
             element->getOFStringArray(value);
         attribute.value = value.c_str();
         if (walk.visitor(&attribute, walk.context) != 0) { walk.stopped = true; return; }
@@ -64,8 +78,13 @@ void walkItem(DcmItem *item, const std::string &prefix, uint32_t depth, bool met
 }
 
 int cdcmtk_walk(cdcmtk_file *file, cdcmtk_visitor visitor, void *context, char *err, size_t errlen) {
+    return cdcmtk_walk_flags(file, 0, visitor, context, err, errlen);
+}
+
+int cdcmtk_walk_flags(cdcmtk_file *file, uint32_t flags, cdcmtk_visitor visitor, void *context, char *err, size_t errlen) {
     try {
         Walk walk{visitor, context, file->format.getDataset()->getOriginalXfer()};
+        walk.textOnly = (flags & CDCMTK_WALK_TEXT_ONLY) != 0;
         if (DcmMetaInfo *meta = file->format.getMetaInfo()) walkItem(meta, "", 0, true, walk);
         if (!walk.stopped) walkItem(file->format.getDataset(), "", 0, false, walk);
         return walk.stopped ? 1 : 0;

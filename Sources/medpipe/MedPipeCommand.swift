@@ -10,6 +10,6 @@ struct MedPipeCommand: AsyncParsableCommand {
         Start with `medpipe inspect FILE` to see how MedPipe reads an input.
         Every subcommand has its own --help.
         """,
-        subcommands: [Inspect.self, Convert.self, CacheCommand.self, Export.self, Train.self, Evaluate.self, Predict.self, GradCAMCommand.self]
+        subcommands: [Inspect.self, Convert.self, Anonymize.self, CacheCommand.self, Export.self, Train.self, Evaluate.self, Predict.self, GradCAMCommand.self]
     )
 }

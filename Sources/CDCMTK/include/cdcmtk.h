@@ -111,6 +111,62 @@ int cdcmtk_walk(cdcmtk_file *file, cdcmtk_visitor visitor, void *context, char *
 int cdcmtk_write_file(const char *path, const char *const *paths, const char *const *values, size_t count,
                       const void *pixels, size_t pixel_length, uint32_t bits_allocated, char *err, size_t errlen);
 
+/* cdcmtk_walk with flags. CDCMTK_WALK_TEXT_ONLY: values are given only for character VRs (numbers
+ * such as US, UL, FD and bytes such as OB, OW, UN come with an empty value, saving their rendering). */
+#define CDCMTK_WALK_TEXT_ONLY 1u
+int cdcmtk_walk_flags(cdcmtk_file *file, uint32_t flags, cdcmtk_visitor visitor, void *context, char *err, size_t errlen);
+
+/* ---- Editing (edit.cpp) ----
+ * Paths name one attribute as the walk writes them: "(0010,0010)" at the top level,
+ * "(0008,1140)[0].(0008,1155)" inside item 0 of a sequence. `meta` non-zero addresses the File Meta
+ * Information instead of the dataset. */
+
+/* Removes the attribute at `path`. Returns 0 when removed, 1 when it was absent, -1 on error. */
+int cdcmtk_remove(cdcmtk_file *file, int meta, const char *path, char *err, size_t errlen);
+
+/* Sets the value of the attribute at `path` (multiple values joined by '\\'). An existing attribute
+ * keeps its VR; an absent one (or one read as UN) is created with `vr` when given (two letters),
+ * else with the data dictionary's VR. The items on the way must exist. Returns 0, or -1 on error. */
+int cdcmtk_put_string(cdcmtk_file *file, int meta, const char *path, const char *value, const char *vr,
+                      char *err, size_t errlen);
+
+/* Replaces the value of the attribute at `path`, keeping its VR; an error when it is absent. */
+int cdcmtk_replace_string(cdcmtk_file *file, int meta, const char *path, const char *value,
+                          char *err, size_t errlen);
+
+/* Gives the attribute at `path` a zero-length value (a sequence loses all its items).
+ * Returns 0, 1 when absent, -1 on error. */
+int cdcmtk_empty(cdcmtk_file *file, int meta, const char *path, char *err, size_t errlen);
+
+/* Creates (or replaces) the sequence at `path` with `items` empty items, to be filled with
+ * cdcmtk_put_string on paths such as "(0012,0064)[0].(0008,0100)". Returns 0, or -1 on error. */
+int cdcmtk_new_sequence(cdcmtk_file *file, int meta, const char *path, uint32_t items, char *err, size_t errlen);
+
+/* Removes every private attribute (odd groups, private creators included) from the dataset and
+ * every sequence item in it, recursively. Returns how many were removed, or -1 on error. */
+long cdcmtk_remove_private(cdcmtk_file *file, char *err, size_t errlen);
+
+/* Sets every sample inside the rectangle (x, y, width, height; clipped to the image) of every frame
+ * to black (0; for YBR colour, Y 0 and Cb Cr at mid-range), after decompressing the pixel data to
+ * explicit little endian and discarding the compressed representation (the file is then saved
+ * uncompressed). JPEG 2000 pixel data cannot be blanked. Returns 0, or -1 on error. */
+int cdcmtk_blank_rectangle(cdcmtk_file *file, uint32_t x, uint32_t y, uint32_t width, uint32_t height,
+                           char *err, size_t errlen);
+
+/* Writes the file to `path` atomically: into a temporary file beside it, renamed over `path` only
+ * once complete. The dataset keeps its transfer syntax when DCMTK can write it (deflated datasets
+ * and representations it cannot re-encode are written as explicit VR little endian). The File Meta
+ * Information is created anew from the dataset (Media Storage SOP Class/Instance UID from SOP
+ * Class/Instance UID, Transfer Syntax, DCMTK's Implementation Class UID and Version Name); nothing
+ * else of the old meta header is kept. `written_xfer` (may be NULL, at least 65 bytes) receives the
+ * transfer syntax UID written. Returns 0, or -1 on error (no file is left behind). */
+int cdcmtk_save(cdcmtk_file *file, const char *path, char *written_xfer, char *err, size_t errlen);
+
+/* Where the top-level Pixel Data element (tag, VR, length and value) lies in the file the handle was
+ * opened from, assuming it has a 128-byte preamble and explicit-length items (as cdcmtk_save writes).
+ * Returns 0 with *offset and *length set, 1 when there is no Pixel Data, -1 on error. */
+int cdcmtk_pixel_data_span(cdcmtk_file *file, uint64_t *offset, uint64_t *length, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

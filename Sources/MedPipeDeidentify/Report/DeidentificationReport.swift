@@ -89,6 +89,8 @@ public struct DeidentificationReport: Sendable, Codable {
     public var files: [FileReport]
     public var withheld: [WithheldFile]
     public var residual: ResidualScanResult
+    /// Inputs that failed: unreadable, or withheld because the residual scan found identifiers.
+    public var failures: Int = 0
 
     public init(options: DeidentificationOptions, keyFingerprint: String, files: [FileReport] = [],
                 withheld: [WithheldFile] = [], residual: ResidualScanResult = .init(scanned: 0, identifiers: 0, hits: [])) {
@@ -100,8 +102,8 @@ public struct DeidentificationReport: Sendable, Codable {
         self.residual = residual
     }
 
-    /// True when nothing was withheld for residual identifiers and the scan found none.
-    public var passed: Bool { residual.passed }
+    /// True when the scan found no identifier and no input failed.
+    public var passed: Bool { residual.passed && failures == 0 }
 
     /// Pretty-printed JSON with sorted keys (stable for diffs).
     public func json() throws -> Data {

@@ -16,6 +16,9 @@ public struct ResidualHit: Sendable, Codable, Hashable {
 /// so `(555) 123-4567` is found as `5551234567`.
 public struct ResidualScanner: Sendable {
     private let byFirstByte: [[Identifier]]
+    /// True where `byFirstByte` is not empty: most bytes start no identifier, and testing a flag
+    /// avoids touching (and retaining) a candidate array per byte.
+    private let starts: [Bool]
     private let phones: [Identifier]
 
     public init(identifiers: IdentifierSet) {
@@ -25,6 +28,7 @@ public struct ResidualScanner: Sendable {
             if identifier.kind == .phone { phones.append(identifier) } else { table[Int(identifier.bytes[0])].append(identifier) }
         }
         byFirstByte = table
+        starts = table.map { !$0.isEmpty }
         self.phones = phones
     }
 
@@ -39,9 +43,9 @@ public struct ResidualScanner: Sendable {
         let buffer = bytes.bindMemory(to: UInt8.self)
         var hits: [ResidualHit] = []
         let count = buffer.count
-        for start in 0..<count {
+        starts.withUnsafeBufferPointer { starts in
+        for start in 0..<count where starts[Int(asciiUpper(buffer[start]))] {
             let candidates = byFirstByte[Int(asciiUpper(buffer[start]))]
-            if candidates.isEmpty { continue }
             for identifier in candidates where identifier.bytes.count <= count - start {
                 var matched = true
                 for (k, byte) in identifier.bytes.enumerated() where asciiUpper(buffer[start + k]) != byte {
@@ -52,6 +56,7 @@ public struct ResidualScanner: Sendable {
                     hits.append(ResidualHit(location: location, offset: start, kind: identifier.kind, length: identifier.bytes.count))
                 }
             }
+        }
         }
         if !phones.isEmpty { hits += scanPhones(buffer, location: location) }
         return hits

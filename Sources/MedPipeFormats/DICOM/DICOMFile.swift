@@ -8,7 +8,7 @@ import MedPipeCore
 public final class DICOMFile: @unchecked Sendable {
     /// The path the file was opened from (used in every error).
     public let path: String
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
 
     /// Opens and parses the file at `path` (with or without preamble and meta header).
     /// - Throws: ``MedPipeError`` `.io` when it cannot be opened, `.malformed` when it is not DICOM or corrupt.
@@ -59,12 +59,13 @@ public final class DICOMFile: @unchecked Sendable {
     public func int(_ tag: DICOMTag) throws -> Int? { try values([tag]).int(tag) }
 
     /// Every attribute of the meta header and the dataset, depth first through sequences.
-    public func attributes() throws -> [DICOMAttribute] {
+    /// `textOnly`: values only for character VRs (numbers and bytes come empty, which is faster).
+    public func attributes(textOnly: Bool = false) throws -> [DICOMAttribute] {
         final class Collector { var attributes: [DICOMAttribute] = [] }
         let collector = Collector()
         var error = [CChar](repeating: 0, count: 256)
         let status = withExtendedLifetime(collector) {
-            cdcmtk_walk(handle, { attribute, context in
+            cdcmtk_walk_flags(handle, textOnly ? CDCMTK_WALK_TEXT_ONLY : 0, { attribute, context in
                 guard let attribute, let context else { return 1 }
                 let a = attribute.pointee
                 let vr = withUnsafeBytes(of: a.vr) { String(decoding: $0.prefix(2), as: UTF8.self) }

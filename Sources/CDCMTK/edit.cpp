@@ -1,0 +1,323 @@
+// Editing and writing: attribute removal and replacement by path, private attribute removal,
+// sequences for the De-identification Method Code Sequence, pixel blanking, atomic save.
+#include "internal.h"
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
+
+using cdcmtk::setError;
+
+namespace {
+struct Failure { std::string message; };
+
+struct Step {
+    DcmTagKey tag;
+    long item = -1;  // -1: the last step (an attribute, not an item)
+};
+
+unsigned parseHex(const char *&p, const std::string &path) {
+    unsigned value = 0;
+    int digits = 0;
+    for (; digits < 4 && isxdigit(static_cast<unsigned char>(*p)); ++digits, ++p)
+        value = value * 16 + (isdigit(static_cast<unsigned char>(*p)) ? *p - '0' : (tolower(*p) - 'a' + 10));
+    if (digits != 4) throw Failure{"bad attribute path '" + path + "': expected four hexadecimal digits"};
+    return value;
+}
+
+/* "(0008,1140)[0].(0008,1155)" → steps. */
+std::vector<Step> parsePath(const char *text) {
+    const std::string path = text == nullptr ? "" : text;
+    std::vector<Step> steps;
+    const char *p = path.c_str();
+    while (true) {
+        if (*p != '(') throw Failure{"bad attribute path '" + path + "': expected '('"};
+        ++p;
+        unsigned group = parseHex(p, path);
+        if (*p++ != ',') throw Failure{"bad attribute path '" + path + "': expected ','"};
+        unsigned element = parseHex(p, path);
+        if (*p++ != ')') throw Failure{"bad attribute path '" + path + "': expected ')'"};
+        Step step;
+        step.tag = DcmTagKey(Uint16(group), Uint16(element));
+        if (*p == '\0') { steps.push_back(step); return steps; }
+        if (*p++ != '[') throw Failure{"bad attribute path '" + path + "': expected '[' or the end"};
+        char *end = nullptr;
+        long item = strtol(p, &end, 10);
+        if (end == p || item < 0 || *end != ']' || end[1] != '.')
+            throw Failure{"bad attribute path '" + path + "': expected [item]."};
+        step.item = item;
+        steps.push_back(step);
+        p = end + 2;
+    }
+}
+
+DcmItem *root(cdcmtk_file *file, int meta) {
+    DcmItem *item = meta ? static_cast<DcmItem *>(file->format.getMetaInfo()) : file->format.getDataset();
+    if (item == nullptr) throw Failure{meta ? "the file has no meta header" : "the file has no dataset"};
+    return item;
+}
+
+/* The item holding the path's last attribute, or nullptr when an item on the way is absent. */
+DcmItem *container(cdcmtk_file *file, int meta, const std::vector<Step> &steps) {
+    DcmItem *item = root(file, meta);
+    for (size_t i = 0; i + 1 < steps.size(); ++i) {
+        DcmItem *next = nullptr;
+        if (item->findAndGetSequenceItem(steps[i].tag, next, steps[i].item).bad() || next == nullptr) return nullptr;
+        item = next;
+    }
+    return item;
+}
+
+DcmElement *findHere(DcmItem *item, const DcmTagKey &tag) {
+    DcmElement *element = nullptr;
+    if (item->findAndGetElement(tag, element, OFFalse).bad()) return nullptr;
+    return element;
+}
+
+std::string tagText(const DcmTagKey &tag) {
+    char text[16];
+    snprintf(text, sizeof text, "(%04X,%04X)", tag.getGroup(), tag.getElement());
+    return text;
+}
+
+/* A new element for `tag`, with `vr` when given, else the dictionary's VR. */
+DcmElement *newElement(const DcmTagKey &key, const char *vr) {
+    DcmTag tag(key);
+    if (vr != nullptr && vr[0] != 0) {
+        DcmVR chosen(vr);
+        if (chosen.getEVR() == EVR_UNKNOWN) throw Failure{std::string("unknown VR '") + vr + "'"};
+        tag.setVR(chosen);
+    } else if (tag.getEVR() == EVR_UNKNOWN || tag.getEVR() == EVR_UN) {
+        throw Failure{"the data dictionary has no VR for " + tagText(key) + ": give one"};
+    }
+    DcmElement *element = nullptr;
+    OFCondition status = DcmItem::newDicomElementWithVR(element, tag);
+    if (status.bad() || element == nullptr)
+        throw Failure{"cannot create " + tagText(key) + ": " + (status.bad() ? status.text() : "no element")};
+    return element;
+}
+
+void putString(cdcmtk_file *file, int meta, const char *path, const char *value, const char *vr, bool mustExist) {
+    auto steps = parsePath(path);
+    DcmItem *item = container(file, meta, steps);
+    if (item == nullptr) throw Failure{std::string("no sequence item on the way to ") + path};
+    const DcmTagKey &tag = steps.back().tag;
+    DcmElement *element = findHere(item, tag);
+    if (element == nullptr && mustExist) throw Failure{std::string("no attribute at ") + path};
+    if (element != nullptr && (element->ident() == EVR_SQ || element->ident() == EVR_pixelSQ))
+        throw Failure{std::string("cannot put a string into the sequence at ") + path};
+    if (element != nullptr && element->ident() != EVR_UN) {
+        OFCondition status = element->putString(value);
+        if (status.bad()) throw Failure{std::string("cannot set ") + path + ": " + status.text()};
+        return;
+    }
+    DcmElement *created = newElement(tag, vr);
+    OFCondition status = created->putString(value);
+    if (status.good()) status = item->insert(created, OFTrue);
+    if (status.bad()) {
+        delete created;
+        throw Failure{std::string("cannot set ") + path + ": " + status.text()};
+    }
+}
+
+long removePrivate(DcmItem *item) {
+    long removed = 0;
+    DcmObject *object = item->nextInContainer(nullptr);
+    while (object != nullptr) {
+        DcmObject *next = item->nextInContainer(object);
+        if (object->getTag().getGroup() & 1) {  // odd groups, the reserved 0001-0007 included
+            delete item->remove(object);
+            ++removed;
+        } else if (object->ident() == EVR_SQ) {
+            auto *sequence = OFstatic_cast(DcmSequenceOfItems *, object);
+            for (unsigned long i = 0; i < sequence->card(); ++i) removed += removePrivate(sequence->getItem(i));
+        }
+        object = next;
+    }
+    return removed;
+}
+
+template <typename Body> int guarded(char *err, size_t errlen, Body body) {
+    try {
+        return body();
+    } catch (const Failure &failure) {
+        setError(err, errlen, failure.message);
+    } catch (const std::exception &e) {
+        setError(err, errlen, std::string("DCMTK failed: ") + e.what());
+    } catch (...) {
+        setError(err, errlen, "DCMTK failed with an unknown exception");
+    }
+    return -1;
+}
+
+template <typename T> void blankSamples(T *pixels, const cdcmtk_pixel_layout &l, uint32_t x0, uint32_t y0, uint32_t x1,
+                                        uint32_t y1, const T fill[3]) {
+    const size_t spp = l.samples_per_pixel, frameValues = size_t(l.rows) * l.columns * spp;
+    for (uint32_t f = 0; f < l.frames; ++f) {
+        T *frame = pixels + f * frameValues;
+        for (uint32_t y = y0; y < y1; ++y)
+            for (uint32_t x = x0; x < x1; ++x)
+                for (size_t s = 0; s < spp; ++s) {
+                    size_t index = l.planar_configuration == 1 ? s * l.rows * l.columns + size_t(y) * l.columns + x
+                                                               : (size_t(y) * l.columns + x) * spp + s;
+                    frame[index] = fill[s];
+                }
+    }
+}
+
+std::atomic<unsigned long> temporaryCounter{0};
+}
+
+int cdcmtk_remove(cdcmtk_file *file, int meta, const char *path, char *err, size_t errlen) {
+    return guarded(err, errlen, [&] {
+        auto steps = parsePath(path);
+        DcmItem *item = container(file, meta, steps);
+        if (item == nullptr) return 1;
+        DcmElement *element = findHere(item, steps.back().tag);
+        if (element == nullptr) return 1;
+        delete item->remove(element);
+        return 0;
+    });
+}
+
+int cdcmtk_put_string(cdcmtk_file *file, int meta, const char *path, const char *value, const char *vr, char *err,
+                      size_t errlen) {
+    return guarded(err, errlen, [&] { putString(file, meta, path, value, vr, false); return 0; });
+}
+
+int cdcmtk_replace_string(cdcmtk_file *file, int meta, const char *path, const char *value, char *err, size_t errlen) {
+    return guarded(err, errlen, [&] { putString(file, meta, path, value, nullptr, true); return 0; });
+}
+
+int cdcmtk_empty(cdcmtk_file *file, int meta, const char *path, char *err, size_t errlen) {
+    return guarded(err, errlen, [&] {
+        auto steps = parsePath(path);
+        DcmItem *item = container(file, meta, steps);
+        if (item == nullptr) return 1;
+        DcmElement *element = findHere(item, steps.back().tag);
+        if (element == nullptr) return 1;
+        OFCondition status = element->clear();
+        if (status.bad()) throw Failure{std::string("cannot empty ") + path + ": " + status.text()};
+        return 0;
+    });
+}
+
+int cdcmtk_new_sequence(cdcmtk_file *file, int meta, const char *path, uint32_t items, char *err, size_t errlen) {
+    return guarded(err, errlen, [&] {
+        auto steps = parsePath(path);
+        DcmItem *item = container(file, meta, steps);
+        if (item == nullptr) throw Failure{std::string("no sequence item on the way to ") + path};
+        auto *sequence = new DcmSequenceOfItems(DcmTag(steps.back().tag, EVR_SQ));
+        for (uint32_t i = 0; i < items; ++i) sequence->append(new DcmItem());
+        OFCondition status = item->insert(sequence, OFTrue);
+        if (status.bad()) {
+            delete sequence;
+            throw Failure{std::string("cannot insert the sequence ") + path + ": " + status.text()};
+        }
+        return 0;
+    });
+}
+
+long cdcmtk_remove_private(cdcmtk_file *file, char *err, size_t errlen) {
+    long removed = -1;
+    guarded(err, errlen, [&] {
+        removed = removePrivate(file->format.getDataset());
+        return 0;
+    });
+    return removed;
+}
+
+int cdcmtk_blank_rectangle(cdcmtk_file *file, uint32_t x, uint32_t y, uint32_t width, uint32_t height, char *err,
+                           size_t errlen) {
+    return guarded(err, errlen, [&] {
+        DcmDataset *ds = file->format.getDataset();
+        E_TransferSyntax original = ds->getOriginalXfer();
+        if (original == EXS_JPEG2000LosslessOnly || original == EXS_JPEG2000)
+            throw Failure{"cannot blank JPEG 2000 pixel data: DCMTK has no JPEG 2000 codec to re-encode or decode in place"};
+        OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+        if (status.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit))
+            throw Failure{std::string("cannot decompress the pixel data to blank it: ") +
+                          (status.bad() ? status.text() : "no decoder")};
+        DcmElement *element = nullptr;
+        if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) throw Failure{"no Pixel Data (7FE0,0010)"};
+        OFstatic_cast(DcmPixelData *, element)->removeAllButCurrentRepresentations();
+        cdcmtk_pixel_layout layout{};
+        cdcmtk::readLayout(ds, &layout);
+        if (layout.rows == 0 || layout.columns == 0 || (layout.bits_allocated != 8 && layout.bits_allocated != 16))
+            throw Failure{"cannot blank pixel data with BitsAllocated " + std::to_string(layout.bits_allocated)};
+        if (layout.samples_per_pixel != 1 && layout.samples_per_pixel != 3)
+            throw Failure{"cannot blank pixel data with SamplesPerPixel " + std::to_string(layout.samples_per_pixel)};
+        if (element->getLength() < cdcmtk::expectedBytes(layout)) throw Failure{"Pixel Data is shorter than the image"};
+        const uint32_t x1 = x + width < layout.columns ? x + width : layout.columns;
+        const uint32_t y1 = y + height < layout.rows ? y + height : layout.rows;
+        if (x >= x1 || y >= y1) return 0;
+        const bool ybr = strncmp(layout.photometric, "YBR", 3) == 0;
+        if (layout.bits_allocated == 8) {
+            Uint8 *pixels = nullptr;
+            if (element->getUint8Array(pixels).bad() || pixels == nullptr) throw Failure{"cannot access Pixel Data"};
+            const Uint8 fill[3] = {0, Uint8(ybr ? 128 : 0), Uint8(ybr ? 128 : 0)};
+            blankSamples(pixels, layout, x, y, x1, y1, fill);
+        } else {
+            Uint16 *pixels = nullptr;
+            if (element->getUint16Array(pixels).bad() || pixels == nullptr) throw Failure{"cannot access Pixel Data"};
+            const Uint16 mid = Uint16(1u << (layout.bits_stored - 1));
+            const Uint16 fill[3] = {0, Uint16(ybr ? mid : 0), Uint16(ybr ? mid : 0)};
+            blankSamples(pixels, layout, x, y, x1, y1, fill);
+        }
+        return 0;
+    });
+}
+
+int cdcmtk_save(cdcmtk_file *file, const char *path, char *written_xfer, char *err, size_t errlen) {
+    return guarded(err, errlen, [&] {
+        DcmDataset *ds = file->format.getDataset();
+        E_TransferSyntax target = ds->getOriginalXfer();
+        if (target == EXS_Unknown || target == EXS_DeflatedLittleEndianExplicit || !ds->canWriteXfer(target))
+            target = EXS_LittleEndianExplicit;
+        if (!ds->canWriteXfer(target)) {
+            OFCondition status = ds->chooseRepresentation(target, nullptr);
+            if (status.bad() || !ds->canWriteXfer(target))
+                throw Failure{std::string("cannot write the dataset as explicit VR little endian: ") +
+                              (status.bad() ? status.text() : "no codec")};
+        }
+        const std::string temporary = std::string(path) + ".tmp" + std::to_string(getpid()) + "-" +
+                                      std::to_string(temporaryCounter.fetch_add(1));
+        OFCondition status = file->format.saveFile(OFFilename(temporary.c_str()), target, EET_ExplicitLength,
+                                                   EGL_recalcGL, EPD_noChange, 0, 0, EWM_createNewMeta);
+        if (status.bad()) {
+            unlink(temporary.c_str());
+            throw Failure{std::string("cannot write ") + path + ": " + status.text()};
+        }
+        if (rename(temporary.c_str(), path) != 0) {
+            int code = errno;
+            unlink(temporary.c_str());
+            throw Failure{std::string("cannot rename the written file to ") + path + ": " + strerror(code)};
+        }
+        if (written_xfer != nullptr) {
+            const char *uid = DcmXfer(target).getXferID();
+            snprintf(written_xfer, 65, "%s", uid == nullptr ? "" : uid);
+        }
+        return 0;
+    });
+}
+
+int cdcmtk_pixel_data_span(cdcmtk_file *file, uint64_t *offset, uint64_t *length, char *err, size_t errlen) {
+    return guarded(err, errlen, [&] {
+        DcmDataset *ds = file->format.getDataset();
+        const E_TransferSyntax xfer = ds->getOriginalXfer();
+        uint64_t position = 132;
+        if (DcmMetaInfo *meta = file->format.getMetaInfo())
+            position += meta->getLength(EXS_LittleEndianExplicit, EET_ExplicitLength);
+        for (DcmObject *object = ds->nextInContainer(nullptr); object != nullptr; object = ds->nextInContainer(object)) {
+            const uint64_t size = object->calcElementLength(xfer, EET_ExplicitLength);
+            if (object->getTag() == DCM_PixelData) {
+                *offset = position;
+                *length = size;
+                return 0;
+            }
+            position += size;
+        }
+        return 1;
+    });
+}

@@ -1,0 +1,217 @@
+import MedPipeCore
+import MedPipeFormats
+
+/// What the DICOM de-identifier did with one file.
+public enum DICOMOutcome: Sendable {
+    /// Written to the destination; the output must still pass the residual scan.
+    case written(DICOMWritten)
+    /// Not written, with the reason (burned-in text).
+    case withheld(String)
+}
+
+/// A de-identified DICOM file written by `DICOMDeidentifier`.
+public struct DICOMWritten: Sendable {
+    /// The output's SOP Instance UID (pseudonymous unless Retain UIDs), used to name the file.
+    public var sopInstanceUID: String
+    /// The patient's pseudonym (`P-…`), used to group outputs.
+    public var patientToken: String
+    public var touched: [TouchedAttribute]
+    /// Every identifying value of the input, for the residual scan.
+    public var identifiers: IdentifierSet
+    /// The transfer syntax written.
+    public var transferSyntaxUID: String
+}
+
+/// Applies the PS3.15 Basic Application Level Confidentiality Profile, with options, to DICOM files
+/// through DCMTK.
+///
+/// Every attribute of the dataset is visited depth first, inside sequences, and its action comes from
+/// `ActionResolver`. UIDs (every value of every U row, at any depth) become `Pseudonymizer.uid`, so a
+/// series keeps one Series Instance UID and references stay consistent; Patient ID becomes the
+/// patient's token; under Retain Longitudinal Temporal Information with Modified Dates, DA and DT
+/// values move by the patient's one date shift (a value that cannot be parsed is removed). Private
+/// attributes go, creators included. The File Meta Information is written anew from the dataset
+/// (Media Storage SOP Instance UID = the new SOP Instance UID; source AE titles and private meta
+/// information are dropped). Patient Identity Removed, De-identification Method, the
+/// De-identification Method Code Sequence (CID 7050) and Longitudinal Temporal Information Modified
+/// are added.
+public struct DICOMDeidentifier: Sendable {
+    public var options: DeidentificationOptions
+    public var pseudonymizer: Pseudonymizer
+    public var burnedInText: BurnedInTextPolicy
+
+    public init(options: DeidentificationOptions, pseudonymizer: Pseudonymizer, burnedInText: BurnedInTextPolicy = .init()) {
+        self.options = options
+        self.pseudonymizer = pseudonymizer
+        self.burnedInText = burnedInText
+    }
+
+    static let patientIDTag = DICOMTag(0x0010, 0x0020)
+    static let sopInstanceUIDTag = DICOMTag(0x0008, 0x0018)
+
+    /// De-identifies the file at `path` and writes it to `destination` (atomically), or withholds it.
+    public func deidentify(_ path: String, to destination: String) throws -> DICOMOutcome {
+        let file = try DICOMFile(path: path)
+        let attributes = try file.attributes(textOnly: true)
+        var top: [DICOMTag: String] = [:]
+        for attribute in attributes where attribute.depth == 0 && !attribute.isMeta { top[attribute.tag] = attribute.value }
+
+        var touched: [TouchedAttribute] = []
+        if let risk = BurnedInTextPolicy.risk(burnedInAnnotation: top[DICOMTag(0x0028, 0x0301)], modality: top[DICOMTag(0x0008, 0x0060)],
+                                              sopClassUID: top[DICOMTag(0x0008, 0x0016)]) {
+            guard burnedInText.allow else { return .withheld("burned-in text: \(risk); pass --allow-burned-in (with --blank x,y,w,h) to write it") }
+            touched.append(TouchedAttribute(tag: AttributeTag(0x7FE0, 0x0010), keyword: "PixelData",
+                                            action: burnedInText.rectangles.isEmpty ? "burned-in text allowed, not blanked" : "burned-in text allowed, blanked \(burnedInText.rectangles.map(\.description).joined(separator: " "))"))
+        }
+
+        var identifiers = IdentifierSet()
+        // Meta information other than UIDs is written anew by DCMTK (its own implementation version name).
+        for attribute in attributes where !attribute.isMeta || attribute.vr == "UI" {
+            identifiers.collect(tag: AttributeTag(attribute.tag.group, attribute.tag.element), vr: attribute.vr, value: attribute.value, options: options)
+        }
+        let patientID = top[Self.patientIDTag] ?? ""
+        let shift = options.contains(.retainLongitudinalModifiedDates) ? pseudonymizer.dateShift(patientID: patientID) : nil
+        let cleaner = TextCleaner(identifiers: identifiers)
+
+        var gone: [String] = []  // paths of removed or emptied sequences: their items are gone too
+        var privateCount = 0
+        for attribute in attributes where !attribute.isMeta {
+            if let last = gone.last, attribute.path.hasPrefix(last + "[") { continue }
+            let tag = AttributeTag(attribute.tag.group, attribute.tag.element)
+            if tag.group & 1 == 1 {  // private, or one of the odd groups 0001-0007 that must not occur
+                privateCount += 1
+                if attribute.vr == "SQ" { gone.append(attribute.path) }
+                continue
+            }
+            let action = ActionResolver.action(for: tag, vr: attribute.vr, options: options)
+            let applied: String?
+            switch action {
+            case .keep:
+                // A kept text that repeats an identifying value (a Code Meaning copying the removed
+                // Study Description) loses that value.
+                applied = try cleanKeptText(attribute, in: file, cleaner: cleaner)
+            case .remove:
+                try file.remove(attribute.path)
+                applied = action.name
+            case .empty:
+                try file.empty(attribute.path)
+                applied = action.name
+            case .dummy(let value):
+                try file.replace(attribute.path, value)
+                applied = action.name
+            case .pseudonymUID:
+                let values = attribute.value.split(separator: "\\", omittingEmptySubsequences: false)
+                    .map { trimmed(String($0)).isEmpty ? "" : pseudonymizer.uid(String($0)) }
+                try file.replace(attribute.path, values.joined(separator: "\\"))
+                applied = action.name
+            case .pseudonymID:
+                try file.replace(attribute.path, pseudonymizer.token(attribute.value, domain: .patient))
+                applied = action.name
+            case .clean:
+                applied = try clean(attribute, in: file, shift: shift, cleaner: cleaner)
+            }
+            if attribute.vr == "SQ" && (action == .remove || action == .empty) { gone.append(attribute.path) }
+            if let applied {
+                let keyword = ActionResolver.keyword(for: tag) ?? tag.description
+                touched.append(TouchedAttribute(tag: tag, keyword: attribute.depth == 0 ? keyword : "\(keyword) at \(attribute.path)", action: applied))
+            }
+        }
+        if privateCount > 0 {
+            try file.removePrivateAttributes()
+            touched.append(TouchedAttribute(keyword: "private attributes (\(privateCount), creators included)", action: "remove"))
+        }
+        for meta in attributes where meta.isMeta {
+            let tag = AttributeTag(meta.tag.group, meta.tag.element)
+            let action = ActionResolver.action(for: tag, vr: meta.vr, options: options)
+            if action != .keep { touched.append(TouchedAttribute(tag: tag, keyword: ActionResolver.keyword(for: tag) ?? tag.description, action: action.name)) }
+        }
+
+        var blanked = false
+        if burnedInText.allow, !burnedInText.rectangles.isEmpty, touched.contains(where: { $0.keyword == "PixelData" }) {
+            for rectangle in burnedInText.rectangles {
+                try file.blank(x: rectangle.x, y: rectangle.y, width: rectangle.width, height: rectangle.height)
+            }
+            blanked = true
+        }
+        try addDeidentificationAttributes(to: file, blanked: blanked, shifted: shift != nil)
+        let xfer = try file.save(to: destination)
+
+        let sop = top[Self.sopInstanceUIDTag].map { options.contains(.retainUIDs) ? String(trimmed($0)) : pseudonymizer.uid($0) } ?? ""
+        return .written(DICOMWritten(sopInstanceUID: sop, patientToken: pseudonymizer.token(patientID, domain: .patient),
+                                     touched: touched, identifiers: identifiers, transferSyntaxUID: xfer))
+    }
+
+    /// Applies `.clean`: sequences are kept (their items are visited), dates move by the shift, text
+    /// loses every identifying value; returns the action for the report, nil when nothing changed.
+    private func clean(_ attribute: DICOMAttribute, in file: DICOMFile, shift: Int?, cleaner: TextCleaner) throws -> String? {
+        switch attribute.vr {
+        case "SQ":
+            return nil
+        case "DA", "DT":
+            guard !trimmed(attribute.value).isEmpty else { return nil }
+            if let shift, let moved = attribute.vr == "DA" ? pseudonymizer.shiftDA(attribute.value, by: shift)
+                : pseudonymizer.shiftDT(attribute.value, by: shift) {
+                try file.replace(attribute.path, moved)
+                return "shift"
+            }
+            try file.remove(attribute.path)
+            return "remove"
+        case "TM":
+            return nil  // the shift is whole days: times of day stay
+        default:
+            guard ActionResolver.freeTextVRs.contains(attribute.vr) else { return nil }
+            let cleaned = cleaner.clean(attribute.value)
+            guard cleaned != attribute.value else { return "clean" }
+            try file.replace(attribute.path, cleaned)
+            return "clean"
+        }
+    }
+
+    /// VRs of kept values that are cleaned of identifying values.
+    static let keptTextVRs: Set<String> = ["AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"]
+
+    private func cleanKeptText(_ attribute: DICOMAttribute, in file: DICOMFile, cleaner: TextCleaner) throws -> String? {
+        guard Self.keptTextVRs.contains(attribute.vr), !attribute.value.isEmpty else { return nil }
+        let cleaned = cleaner.clean(attribute.value)
+        guard cleaned != attribute.value else { return nil }
+        try file.replace(attribute.path, cleaned)
+        return "clean"
+    }
+
+    /// Patient Identity Removed, De-identification Method (profile and options), its Code Sequence
+    /// (CID 7050: 113100 and one code per option, 113101 when pixels were blanked) and Longitudinal
+    /// Temporal Information Modified.
+    private func addDeidentificationAttributes(to file: DICOMFile, blanked: Bool, shifted: Bool) throws {
+        try file.put("(0012,0062)", "YES", vr: "CS")
+        var codes = [(ProfileOption.basicProfileCode, ProfileOption.basicProfileMeaning)]
+        if blanked { codes.append(("113101", "Clean Pixel Data Option")) }
+        codes += options.sorted.map { ($0.code, $0.meaning) }
+        let method = ["MedPipe PS3.15 \(BasicProfileTable.edition) Basic Profile"] + codes.dropFirst().map(\.1)
+        try file.put("(0012,0063)", method.joined(separator: "\\"), vr: "LO")
+        try file.newSequence("(0012,0064)", items: codes.count)
+        for (index, code) in codes.enumerated() {
+            try file.put("(0012,0064)[\(index)].(0008,0100)", code.0, vr: "SH")
+            try file.put("(0012,0064)[\(index)].(0008,0102)", "DCM", vr: "SH")
+            try file.put("(0012,0064)[\(index)].(0008,0104)", code.1, vr: "LO")
+        }
+        let temporal = options.contains(.retainLongitudinalFullDates) && !shifted ? "UNMODIFIED" : (shifted ? "MODIFIED" : "REMOVED")
+        try file.put("(0028,0303)", temporal, vr: "CS")
+    }
+}
+
+/// Removes every identifying value of an `IdentifierSet` from free text (the clean action on text).
+struct TextCleaner {
+    let scanner: ResidualScanner
+
+    init(identifiers: IdentifierSet) { scanner = ResidualScanner(identifiers: identifiers) }
+
+    func clean(_ text: String) -> String {
+        let hits = scanner.scan(text, location: "")
+        guard !hits.isEmpty else { return text }
+        var bytes = Array(text.utf8)
+        var drop = [Bool](repeating: false, count: bytes.count)
+        for hit in hits { for i in hit.offset..<min(hit.offset + hit.length, bytes.count) { drop[i] = true } }
+        bytes = bytes.indices.filter { !drop[$0] }.map { bytes[$0] }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

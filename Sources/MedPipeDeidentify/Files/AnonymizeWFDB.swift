@@ -1,0 +1,107 @@
+import Foundation
+import MedPipeCore
+import MedPipeFormats
+
+/// Rewrites an MIT-format annotation file (annot(5)) with every aux string that is not a rhythm
+/// label (or the `## time resolution` definition) removed; every other word is copied unchanged,
+/// so samples, codes, subtypes, channels and numbers stay exactly as they were.
+public enum MITAnnotationFilter {
+    static let skip = 59, aux = 63
+
+    /// The filtered bytes and how many aux strings were removed.
+    public static func scrubAux(_ bytes: [UInt8], source: String) throws -> (bytes: [UInt8], removed: Int) {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var removed = 0
+        var i = 0
+        while i + 1 < bytes.count {
+            let word = Int(bytes[i]) | Int(bytes[i + 1]) << 8
+            let code = word >> 10
+            if code == skip {
+                guard i + 6 <= bytes.count else { throw MedPipeError.malformed(source, "truncated SKIP at byte \(i)") }
+                output += bytes[i..<(i + 6)]
+                i += 6
+            } else if code == aux {
+                let length = word & 0x3FF
+                let end = i + 2 + (length + 1) / 2 * 2
+                guard end <= bytes.count else { throw MedPipeError.malformed(source, "AUX of \(length) bytes at byte \(i) runs past the end of the file") }
+                let text = String(decoding: bytes[(i + 2)..<(i + 2 + length)], as: UTF8.self)
+                if AnnotationAuxScrubber.isRhythmLabel(text) || text.hasPrefix("## time resolution") {
+                    output += bytes[i..<end]
+                } else {
+                    removed += 1
+                }
+                i = end
+            } else {
+                output += bytes[i..<(i + 2)]
+                i += 2
+            }
+        }
+        return (output, removed)
+    }
+}
+
+extension Anonymizer {
+    func processWFDB(_ path: String, source: String) throws -> FileOutcome {
+        let header = try WFDBHeader.read(path)
+        if header.isMultiSegment { throw MedPipeError.unsupported(source, "multi-segment WFDB records are not de-identified yet") }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let text = String(decoding: try FileBytes.read(path), as: UTF8.self)
+        let shift = settings.options.contains(.retainLongitudinalModifiedDates) ? pseudonymizer.dateShift(patientID: header.recordName) : nil
+        let policy = WFDBScrubPolicy(keepComments: settings.options.contains(.retainPatientCharacteristics),
+                                     retainPatientCharacteristics: settings.options.contains(.retainPatientCharacteristics), dateShift: shift)
+        let scrubbed = try WFDBHeaderScrubber.scrub(text, pseudonymizer: pseudonymizer, policy: policy, subject: source)
+        var touched = scrubbed.touched
+
+        var identifiers = IdentifierSet()
+        identifiers.addID(header.recordName)
+        if let date = header.baseDate {
+            let parts = date.split(separator: "/")
+            if parts.count == 3 { identifiers.addDate(String(parts[2]) + String(parts[1]) + String(parts[0])) }
+        }
+
+        var temporaries: [(temporary: String, final: String)] = []
+        func abandon() { for item in temporaries { try? FileManager.default.removeItem(atPath: item.temporary) } }
+        do {
+            var signalFiles: Set<String> = []
+            for signal in header.signals where !signalFiles.contains(signal.fileName) {
+                signalFiles.insert(signal.fileName)
+                guard signal.fileName.hasPrefix(header.recordName), !signal.fileName.contains("/") else {
+                    throw MedPipeError.unsupported(source, "a signal file is not named after the record; such records are not de-identified yet")
+                }
+                let temporary = temporaryPath(".sig")
+                try FileManager.default.copyItem(atPath: folder + "/" + signal.fileName, toPath: temporary)
+                temporaries.append((temporary, scrubbed.recordName + signal.fileName.dropFirst(header.recordName.count)))
+            }
+            touched.append(TouchedAttribute(keyword: "signal files (\(signalFiles.count))", action: "copy under the pseudonymous record name"))
+            var annotationBytes: [(name: String, bytes: [UInt8])] = []
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            for entry in entries.sorted() where entry.hasPrefix(header.recordName + ".") && !signalFiles.contains(entry) {
+                let ext = String(entry.dropFirst(header.recordName.count + 1))
+                guard ext.lowercased() != "hea", !ext.contains("."), (try? WFDBAnnotationReader().read(folder + "/" + entry)) != nil else { continue }
+                let filtered = try MITAnnotationFilter.scrubAux(try FileBytes.read(folder + "/" + entry), source: source)
+                let temporary = temporaryPath(".ann")
+                try Data(filtered.bytes).write(to: URL(fileURLWithPath: temporary))
+                let name = scrubbed.recordName + "." + ext
+                temporaries.append((temporary, name))
+                annotationBytes.append((name, filtered.bytes))
+                touched.append(TouchedAttribute(keyword: "annotations .\(ext)", action: filtered.removed == 0 ? "copy" : "remove \(filtered.removed) aux string(s)"))
+            }
+            let headerTemporary = temporaryPath(".hea")
+            try Data((scrubbed.header + "\n").utf8).write(to: URL(fileURLWithPath: headerTemporary))
+            let headerName = scrubbed.recordName + ".hea"
+            temporaries.append((headerTemporary, headerName))
+
+            let scanner = ResidualScanner(identifiers: identifiers)
+            var scan = try OutputScan.file(headerTemporary, name: headerName, scanner: scanner)
+            for annotation in annotationBytes {
+                annotation.bytes.withUnsafeBytes { scan.scan(bytes: $0, location: annotation.name, with: scanner) }
+            }
+            return try keep(temporaries, scan: scan, identifiers: identifiers,
+                            report: FileReport(source: source, output: headerName, format: "wfdb", attributes: touched), source: source)
+        } catch {
+            abandon()
+            throw error
+        }
+    }
+}

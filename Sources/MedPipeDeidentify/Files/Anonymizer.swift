@@ -1,0 +1,244 @@
+import Foundation
+import MedPipeCore
+import MedPipeFormats
+
+/// Settings of one `medpipe anonymize` run.
+public struct AnonymizeSettings: Sendable {
+    /// The folder outputs are written into (created when missing).
+    public var output: String
+    public var options: DeidentificationOptions
+    public var burnedInText: BurnedInTextPolicy
+    /// CSV column policies given by name; other columns follow `CSVColumnDefaults`.
+    public var csvPolicies: [String: ColumnPolicy]
+    /// Files processed at once (at least 1).
+    public var jobs: Int
+
+    public init(output: String, options: DeidentificationOptions = [], burnedInText: BurnedInTextPolicy = .init(),
+                csvPolicies: [String: ColumnPolicy] = [:], jobs: Int = 1) {
+        self.output = output
+        self.options = options
+        self.burnedInText = burnedInText
+        self.csvPolicies = csvPolicies
+        self.jobs = max(1, jobs)
+    }
+}
+
+/// What happened to one input.
+struct FileOutcome: Sendable {
+    var report: FileReport?
+    var withheld: WithheldFile?
+    var scan = OutputScan()
+    var identifiers = IdentifierSet()
+    /// An input that could not be processed (a run with one fails).
+    var failed = false
+}
+
+/// De-identifies files and folders into an output folder: each file in its own format under a
+/// pseudonymous name, every output scanned for the input's identifying values before it is kept.
+///
+/// An output is first written under a hidden temporary name in the output folder, scanned, and only
+/// then renamed to its final name; on a residual hit or any error it is deleted and the input is
+/// listed as withheld with the reason. Original file names never appear in outputs or the report
+/// (they can name patients): sources are named by their keyed token.
+public struct Anonymizer: Sendable {
+    public let settings: AnonymizeSettings
+    public let pseudonymizer: Pseudonymizer
+    private let names = NameRegistry()
+
+    public init(settings: AnonymizeSettings, pseudonymizer: Pseudonymizer) {
+        self.settings = settings
+        self.pseudonymizer = pseudonymizer
+    }
+
+    /// One unit of work: a file, or a WFDB record (its header, signal and annotation files).
+    public struct Input: Sendable, Hashable {
+        public var path: String
+        public var format: FormatKind?
+    }
+
+    /// The files under `inputs` (folders recursively, hidden entries skipped), WFDB records grouped
+    /// under their `.hea`, sorted by path.
+    public static func inputs(_ paths: [String]) throws -> [Input] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw MedPipeError.io(path, "no such file or directory")
+            }
+            if !isDirectory.boolValue { files.append(path); continue }
+            guard let walker = FileManager.default.enumerator(atPath: path) else { throw MedPipeError.io(path, "cannot list the folder") }
+            while let entry = walker.nextObject() as? String {
+                if entry.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
+                let full = path.hasSuffix("/") ? path + entry : path + "/" + entry
+                var dir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: full, isDirectory: &dir), !dir.boolValue { files.append(full) }
+            }
+        }
+        // Files of a WFDB record (same folder, named after a .hea's record) belong to that record.
+        let records = Set(files.filter { $0.lowercased().hasSuffix(".hea") }.map { String($0.dropLast(4)) })
+        var result: [Input] = []
+        for file in Set(files).sorted() {
+            let stem = URL(fileURLWithPath: file).deletingPathExtension().path
+            if !file.lowercased().hasSuffix(".hea"), records.contains(stem) || records.contains(where: { file.hasPrefix($0 + "_") }) { continue }
+            let head = (try? FileBytes.head(file, count: 544)) ?? []
+            result.append(Input(path: file, format: FormatKind.detect(head: head, name: file)))
+        }
+        return result
+    }
+
+    /// Runs over every input with at most `settings.jobs` at once; `progress(done, total)` after each.
+    public func run(_ paths: [String], progress: @Sendable @escaping (Int, Int) -> Void = { _, _ in }) async throws -> DeidentificationReport {
+        let inputs = try Self.inputs(paths)
+        do {
+            try FileManager.default.createDirectory(atPath: settings.output, withIntermediateDirectories: true)
+        } catch {
+            throw MedPipeError.io(settings.output, "cannot create the output folder: \(error.localizedDescription)")
+        }
+        var outcomes = [FileOutcome?](repeating: nil, count: inputs.count)
+        try await withThrowingTaskGroup(of: (Int, FileOutcome).self) { group in
+            var next = 0
+            var done = 0
+            func submit() {
+                let index = next
+                next += 1
+                group.addTask { (index, self.process(inputs[index])) }
+            }
+            while next < min(settings.jobs, inputs.count) { submit() }
+            while let (index, outcome) = try await group.next() {
+                outcomes[index] = outcome
+                done += 1
+                progress(done, inputs.count)
+                if next < inputs.count { submit() }
+            }
+        }
+        var report = DeidentificationReport(options: settings.options, keyFingerprint: pseudonymizer.fingerprint)
+        var identifiers = IdentifierSet()
+        var scanned = 0
+        var hits: [ResidualHit] = []
+        for outcome in outcomes.compactMap({ $0 }) {
+            if let file = outcome.report { report.files.append(file) }
+            if let withheld = outcome.withheld { report.withheld.append(withheld) }
+            identifiers.formUnion(outcome.identifiers)
+            scanned += outcome.scan.scanned
+            hits += outcome.scan.hits
+        }
+        report.residual = ResidualScanResult(scanned: scanned, identifiers: identifiers.count, hits: hits)
+        report.failures = outcomes.filter { $0?.failed == true }.count
+        return report
+    }
+
+    /// De-identifies one input; never throws (failures become withheld entries).
+    func process(_ input: Input) -> FileOutcome {
+        let source = pseudonymizer.token(input.path, domain: .source)
+        do {
+            switch input.format {
+            case .dicom: return try processDICOM(input.path, source: source)
+            case .nifti: return try processNIfTI(input.path, source: source)
+            case .wfdb: return try processWFDB(input.path, source: source)
+            case .csv: return try processCSV(input.path, source: source)
+            default:
+                return FileOutcome(withheld: WithheldFile(source: source, reason: "skipped: " + (input.format.map { "\($0.rawValue) files are not de-identified" } ?? "not a format MedPipe reads") + " (DICOM, NIfTI, WFDB and CSV are)"))
+            }
+        } catch {
+            return FileOutcome(withheld: WithheldFile(source: source, reason: "error: \(Self.describe(error, source: input.path, as: source))"), failed: true)
+        }
+    }
+
+    /// An error's text with the input's path replaced by its token (paths can name patients).
+    static func describe(_ error: Error, source path: String, as token: String) -> String {
+        String(describing: error).replacingOccurrences(of: path, with: token)
+    }
+
+    /// A hidden temporary path in the output folder.
+    func temporaryPath(_ suffix: String) -> String {
+        settings.output + "/.medpipe-partial-" + UUID().uuidString + suffix
+    }
+
+    /// Keeps the scanned temporary outputs under their final names, or deletes them and withholds.
+    func keep(_ temporaries: [(temporary: String, final: String)], scan: OutputScan, identifiers: IdentifierSet,
+              report: FileReport, source: String) throws -> FileOutcome {
+        var outcome = FileOutcome(scan: scan, identifiers: identifiers)
+        guard scan.passed else {
+            for item in temporaries { try? FileManager.default.removeItem(atPath: item.temporary) }
+            var reasons: [String] = []
+            if !scan.hits.isEmpty {
+                let kinds = Set(scan.hits.map(\.kind.rawValue)).sorted().joined(separator: ", ")
+                reasons.append("residual scan: \(scan.hits.count) identifying value(s) (\(kinds)) at \(Set(scan.hits.map(\.location)).sorted().prefix(5).joined(separator: "; "))")
+            }
+            reasons += scan.problems.prefix(5)
+            outcome.withheld = WithheldFile(source: source, reason: reasons.joined(separator: "; "))
+            outcome.failed = true
+            return outcome
+        }
+        for item in temporaries {
+            guard names.claim(item.final) else {
+                for other in temporaries { try? FileManager.default.removeItem(atPath: other.temporary) }
+                outcome.withheld = WithheldFile(source: source, reason: "another input already produced \(item.final) (a duplicate)")
+                return outcome
+            }
+        }
+        for item in temporaries {
+            let destination = settings.output + "/" + item.final
+            let folder = URL(fileURLWithPath: destination).deletingLastPathComponent().path
+            try names.ensureFolder(folder)
+            guard rename(item.temporary, destination) == 0 else {
+                let reason = String(cString: strerror(errno))
+                for other in temporaries { try? FileManager.default.removeItem(atPath: other.temporary) }
+                throw MedPipeError.io(destination, "cannot move the scanned output into place: \(reason)")
+            }
+        }
+        outcome.report = report
+        return outcome
+    }
+
+    private func processDICOM(_ path: String, source: String) throws -> FileOutcome {
+        let temporary = temporaryPath(".dcm")
+        let deidentifier = DICOMDeidentifier(options: settings.options, pseudonymizer: pseudonymizer, burnedInText: settings.burnedInText)
+        let outcome: DICOMOutcome
+        do {
+            outcome = try deidentifier.deidentify(path, to: temporary)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        switch outcome {
+        case .withheld(let reason):
+            return FileOutcome(withheld: WithheldFile(source: source, reason: reason))
+        case .written(let written):
+            let name = written.patientToken + "/" + (written.sopInstanceUID.isEmpty ? source : written.sopInstanceUID) + ".dcm"
+            let scan: OutputScan
+            do {
+                scan = try OutputScan.dicom(temporary, name: name, scanner: ResidualScanner(identifiers: written.identifiers))
+            } catch {
+                try? FileManager.default.removeItem(atPath: temporary)
+                throw error
+            }
+            let report = FileReport(source: source, output: name, format: "dicom", attributes: written.touched)
+            return try keep([(temporary, name)], scan: scan, identifiers: written.identifiers, report: report, source: source)
+        }
+    }
+}
+
+/// Final output names claimed so far in a run (two inputs must not overwrite each other).
+final class NameRegistry: @unchecked Sendable {
+    // Safety: `names` is touched only under `lock`.
+    private let lock = NSLock()
+    private var names: Set<String> = []
+    private var folders: Set<String> = []
+
+    func claim(_ name: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return names.insert(name).inserted
+    }
+
+    /// Creates an output folder the first time it is named (under the lock, so no output is moved
+    /// into a folder another job is still creating).
+    func ensureFolder(_ folder: String) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !folders.contains(folder) else { return }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        folders.insert(folder)
+    }
+}

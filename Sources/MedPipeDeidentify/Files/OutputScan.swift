@@ -1,0 +1,77 @@
+import MedPipeCore
+import MedPipeFormats
+
+/// The residual scan of one written output, before it is kept.
+public struct OutputScan: Sendable {
+    /// Texts and buffers scanned.
+    public var scanned = 0
+    public var hits: [ResidualHit] = []
+    /// Findings that are not identifier hits but still forbid keeping the output (a private attribute left).
+    public var problems: [String] = []
+
+    public var passed: Bool { hits.isEmpty && problems.isEmpty }
+
+    public init() {}
+
+    /// Scans text under a location name.
+    mutating func scan(_ text: String, location: String, with scanner: ResidualScanner) {
+        scanned += 1
+        hits += scanner.scan(text, location: location)
+    }
+
+    /// Scans raw bytes under a location name.
+    mutating func scan(bytes: UnsafeRawBufferPointer, location: String, with scanner: ResidualScanner) {
+        scanned += 1
+        hits += scanner.scan(bytes: bytes, location: location)
+    }
+
+    /// Scans a written DICOM file: every attribute's text (all VRs, meta header, sequences, any private
+    /// attribute left, which is itself a problem), then the file's raw bytes outside the Pixel Data
+    /// element (pixel values are not text; burned-in text is handled by withholding or blanking). When
+    /// the Pixel Data cannot be located exactly, the whole file is scanned.
+    public static func dicom(_ path: String, name: String, scanner: ResidualScanner) throws -> OutputScan {
+        var result = OutputScan()
+        let file = try DICOMFile(path: path)
+        for attribute in try file.attributes(textOnly: true) {
+            let tag = AttributeTag(attribute.tag.group, attribute.tag.element)
+            if tag.group & 1 == 1 { result.problems.append("private attribute \(tag) remains at \(attribute.path)") }
+            if !attribute.value.isEmpty { result.scan(attribute.value, location: "\(name) \(attribute.path)", with: scanner) }
+        }
+        let size = try FileBytes.size(path)
+        let span = try file.pixelDataSpan()
+        func isPixelDataTag(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+            offset >= 0 && offset + 4 <= raw.count && raw[offset] == 0xE0 && raw[offset + 1] == 0x7F && raw[offset + 2] == 0x10 && raw[offset + 3] == 0x00
+        }
+        // Usually the Pixel Data ends the file: read only what comes before it.
+        let bytes = try span.map { $0.offset + $0.length == size ? try FileBytes.head(path, count: $0.offset + 4) : try FileBytes.read(path) } ?? FileBytes.read(path)
+        bytes.withUnsafeBytes { raw in
+            if let span, span.offset + span.length <= size, isPixelDataTag(raw, at: span.offset) {
+                result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<span.offset]), location: "\(name) bytes", with: scanner)
+                if span.offset + span.length < raw.count {
+                    result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[(span.offset + span.length)...]), location: "\(name) bytes after pixel data", with: scanner)
+                }
+            } else if let span, span.offset + span.length == size {
+                // The computed place was wrong: scan the whole file instead.
+                if let whole = try? FileBytes.read(path) { whole.withUnsafeBytes { result.scan(bytes: $0, location: "\(name) bytes", with: scanner) } }
+                else { result.problems.append("cannot re-read \(name) for the byte scan") }
+            } else {
+                result.scan(bytes: raw, location: "\(name) bytes", with: scanner)
+            }
+        }
+        return result
+    }
+
+    /// Scans a whole file's bytes (text outputs, headers, annotation files).
+    public static func file(_ path: String, name: String, scanner: ResidualScanner) throws -> OutputScan {
+        var result = OutputScan()
+        let bytes = try FileBytes.read(path)
+        bytes.withUnsafeBytes { result.scan(bytes: $0, location: name, with: scanner) }
+        return result
+    }
+
+    mutating func merge(_ other: OutputScan) {
+        scanned += other.scanned
+        hits += other.hits
+        problems += other.problems
+    }
+}

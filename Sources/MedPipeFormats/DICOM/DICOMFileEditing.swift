@@ -1,0 +1,99 @@
+import CDCMTK
+import MedPipeCore
+
+/// Where the top-level Pixel Data element lies in a file: its tag, VR, length and value.
+public struct DICOMByteSpan: Sendable, Hashable {
+    public var offset: Int
+    public var length: Int
+}
+
+/// Editing and writing through DCMTK. Paths are the walk's (`DICOMAttribute.path`): `(0010,0010)`,
+/// `(0008,1140)[0].(0008,1155)`; `meta: true` addresses the File Meta Information.
+extension DICOMFile {
+    /// Removes the attribute at `path`; false when it was absent.
+    @discardableResult
+    public func remove(_ path: String, meta: Bool = false) throws -> Bool {
+        try status(path) { cdcmtk_remove(handle, meta ? 1 : 0, path, $0, $1) } == 0
+    }
+
+    /// Sets the value (values joined by `\`) of the attribute at `path`, creating it when absent with
+    /// `vr`, or the data dictionary's VR when `vr` is nil. An existing attribute keeps its VR.
+    public func put(_ path: String, _ value: String, vr: String? = nil, meta: Bool = false) throws {
+        _ = try status(path) { err, len in
+            if let vr { return cdcmtk_put_string(handle, meta ? 1 : 0, path, value, vr, err, len) }
+            return cdcmtk_put_string(handle, meta ? 1 : 0, path, value, nil, err, len)
+        }
+    }
+
+    /// Replaces the value of the existing attribute at `path`, keeping its VR.
+    public func replace(_ path: String, _ value: String, meta: Bool = false) throws {
+        _ = try status(path) { cdcmtk_replace_string(handle, meta ? 1 : 0, path, value, $0, $1) }
+    }
+
+    /// Gives the attribute at `path` a zero-length value (a sequence loses its items); false when absent.
+    @discardableResult
+    public func empty(_ path: String, meta: Bool = false) throws -> Bool {
+        try status(path) { cdcmtk_empty(handle, meta ? 1 : 0, path, $0, $1) } == 0
+    }
+
+    /// Creates or replaces the sequence at `path` with `items` empty items.
+    public func newSequence(_ path: String, items: Int, meta: Bool = false) throws {
+        guard items >= 0, items <= Int(UInt32.max) else { throw MedPipeError.invalidArgument(path, "item count \(items)") }
+        _ = try status(path) { cdcmtk_new_sequence(handle, meta ? 1 : 0, path, UInt32(items), $0, $1) }
+    }
+
+    /// Removes every private attribute, private creators included, at every depth; returns how many.
+    @discardableResult
+    public func removePrivateAttributes() throws -> Int {
+        var error = [CChar](repeating: 0, count: 512)
+        let removed = cdcmtk_remove_private(handle, &error, error.count)
+        if removed < 0 { throw MedPipeError.malformed(path, editErrorText(error)) }
+        return removed
+    }
+
+    /// Blanks the rectangle in every frame (see `cdcmtk_blank_rectangle`); the file is then written uncompressed.
+    public func blank(x: Int, y: Int, width: Int, height: Int) throws {
+        guard x >= 0, y >= 0, width >= 0, height >= 0, x <= Int(UInt32.max), y <= Int(UInt32.max),
+              width <= Int(UInt32.max), height <= Int(UInt32.max) else {
+            throw MedPipeError.invalidArgument(path, "rectangle \(x),\(y),\(width),\(height) has negative or huge values")
+        }
+        var error = [CChar](repeating: 0, count: 512)
+        if cdcmtk_blank_rectangle(handle, UInt32(x), UInt32(y), UInt32(width), UInt32(height), &error, error.count) != 0 {
+            throw MedPipeError.unsupported(path, editErrorText(error))
+        }
+    }
+
+    /// Writes the file to `destination` atomically (temporary file, then rename) with a new File Meta
+    /// Information; returns the transfer syntax UID written.
+    @discardableResult
+    public func save(to destination: String) throws -> String {
+        var error = [CChar](repeating: 0, count: 512)
+        var xfer = [CChar](repeating: 0, count: 65)
+        if cdcmtk_save(handle, destination, &xfer, &error, error.count) != 0 {
+            throw MedPipeError.io(destination, editErrorText(error))
+        }
+        return editErrorText(xfer)
+    }
+
+    /// Where the top-level Pixel Data lies in the file as `save` writes it; nil when there is none.
+    public func pixelDataSpan() throws -> DICOMByteSpan? {
+        var offset: UInt64 = 0, length: UInt64 = 0
+        var error = [CChar](repeating: 0, count: 512)
+        switch cdcmtk_pixel_data_span(handle, &offset, &length, &error, error.count) {
+        case 0: return DICOMByteSpan(offset: Int(offset), length: Int(length))
+        case 1: return nil
+        default: throw MedPipeError.malformed(path, editErrorText(error))
+        }
+    }
+
+    private func status(_ attributePath: String, _ call: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws -> Int32 {
+        var error = [CChar](repeating: 0, count: 512)
+        let result = error.withUnsafeMutableBufferPointer { call($0.baseAddress!, $0.count) }
+        if result < 0 { throw MedPipeError.malformed(path, "\(attributePath): \(editErrorText(error))") }
+        return result
+    }
+}
+
+private func editErrorText(_ buffer: [CChar]) -> String {
+    buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+}

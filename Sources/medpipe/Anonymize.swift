@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import MedPipeCore
+import MedPipeDeidentify
+
+/// `medpipe anonymize`: de-identify DICOM, NIfTI, WFDB and CSV files into their own formats.
+struct Anonymize: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "De-identify DICOM, NIfTI, WFDB and CSV files, with a JSON report and a residual identifier scan.",
+        discussion: """
+        DICOM: the PS3.15 \(BasicProfileTable.edition) Basic Application Level Confidentiality Profile, applied \
+        inside sequences, private attributes removed, UIDs and Patient ID replaced by keyed pseudonyms, the \
+        De-identification Method Code Sequence added. Images that may hold burned-in text (Burned In Annotation \
+        YES, or absent for US, IVUS, SC, XA, RF, ES, XC, GM, OT, DOC and Secondary Capture) are withheld unless \
+        --allow-burned-in, optionally with --blank rectangles.
+        NIfTI: descrip, aux_file, intent_name, db_name cleared and extensions dropped. WFDB: record renamed, \
+        comments dropped (kept without age/sex details under --retain patient-characteristics), base date \
+        shifted or removed, annotation aux text other than rhythm labels removed. CSV: --column NAME=POLICY \
+        (drop, pseudonymize, shiftDates, generalizeAge, keep); unnamed columns named like identifiers \
+        (name, id, patient, mrn, ssn, phone, address, email, birth, dob) are dropped, dates shifted, age \
+        generalized, others kept.
+
+        Every output is written under a temporary name, scanned for every identifying value of its input, and \
+        only then given its pseudonymous name; a hit withholds it. The run exits non-zero on any hit or error.
+
+        Options for --retain: modified-dates, full-dates, patient-characteristics, device-identity, \
+        institution-identity, uids, safe-private, descriptors (Clean Descriptors).
+        Example: medpipe anonymize scans/ --out anon/ --report anon/report.json --retain modified-dates
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Files or folders (searched recursively).", valueName: "INPUT")) var inputs: [String]
+    @Option(help: ArgumentHelp("Output folder.", valueName: "DIR")) var out: String
+    @Option(help: ArgumentHelp("Where to write the JSON report.", valueName: "REPORT.json")) var report: String
+    @Option(help: ArgumentHelp("The project key for pseudonyms (default: $MEDPIPE_KEY or ~/.config/medpipe/project.key).", valueName: "FILE"))
+    var key: String?
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Profile options to apply.", valueName: "OPTION")) var retain: [String] = []
+    @Flag(help: "Write images that may hold burned-in text (after blanking --blank rectangles).") var allowBurnedIn = false
+    @Option(help: ArgumentHelp("A rectangle to blank in every frame of such images (repeatable).", valueName: "x,y,w,h")) var blank: [String] = []
+    @Option(help: ArgumentHelp("A CSV column policy (repeatable).", valueName: "NAME=POLICY")) var column: [String] = []
+    @Option(help: "Files processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        if !blank.isEmpty && !allowBurnedIn { throw ValidationError("--blank needs --allow-burned-in") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() async throws {
+        do {
+            try await anonymize()
+        } catch let error as MedPipeError {
+            printError(error.description)
+            throw ExitCode.failure
+        }
+    }
+
+    private func anonymize() async throws {
+        var options = DeidentificationOptions()
+        for name in retain {
+            guard let option = DeidentificationOptions.option(named: name) else {
+                throw MedPipeError.invalidArgument("--retain", "unknown option '\(name)'")
+            }
+            options.options.insert(option)
+        }
+        let rectangles = try blank.map { text in
+            guard let rectangle = PixelRectangle(text) else { throw MedPipeError.invalidArgument("--blank", "'\(text)' is not x,y,w,h") }
+            return rectangle
+        }
+        var policies: [String: ColumnPolicy] = [:]
+        for entry in column {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            let names = ColumnPolicy.allCases.map(\.rawValue).joined(separator: ", ")
+            guard parts.count == 2, let policy = ColumnPolicy.allCases.first(where: { $0.rawValue.lowercased() == parts[1].lowercased() }) else {
+                throw MedPipeError.invalidArgument("--column", "'\(entry)' is not NAME=POLICY with a policy among \(names)")
+            }
+            policies[parts[0]] = policy
+        }
+        let pseudonymizer = Pseudonymizer(key: try ProjectKey.loadOrCreate(ProjectKeyLocation.resolve(key)))
+        let settings = AnonymizeSettings(output: out, options: options, burnedInText: BurnedInTextPolicy(allow: allowBurnedIn, rectangles: rectangles),
+                                         csvPolicies: policies, jobs: jobs)
+        let bar = ProgressBar("anonymize")
+        let result = try await Anonymizer(settings: settings, pseudonymizer: pseudonymizer).run(inputs) { done, total in
+            bar.update(done: done, total: total)
+        }
+        bar.finish()
+        do {
+            try result.json().write(to: URL(fileURLWithPath: report), options: .atomic)
+        } catch {
+            throw MedPipeError.io(report, "cannot write the report: \(error.localizedDescription)")
+        }
+        print("anonymized \(result.files.count) file(s) into \(out); withheld \(result.withheld.count); residual scan: \(result.residual.hits.count) hit(s) over \(result.residual.scanned) text(s); report \(report)")
+        for withheld in result.withheld { print("  withheld \(withheld.source): \(withheld.reason)") }
+        if !result.passed { throw ExitCode.failure }
+    }
+}

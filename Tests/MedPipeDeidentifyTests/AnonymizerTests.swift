@@ -1,0 +1,273 @@
+import Foundation
+import MedPipeCore
+import MedPipeFormats
+import Testing
+import TestSupport
+@testable import MedPipeDeidentify
+
+/// End-to-end de-identification of real files: DICOM (deid_data, mr_series, a planted corpus), WFDB,
+/// CSV and NIfTI, checked by re-reading the outputs with our readers and, when present, pydicom and
+/// wfdb-python.
+@Suite("Anonymize files", .enabled(if: SharedData.isAvailable))
+struct AnonymizerTests {
+    static let pseudonymizer = Pseudonymizer(key: try! ProjectKey(bytes: Array(repeating: 7, count: 32)))
+
+    func temporaryFolder() throws -> String {
+        let path = NSTemporaryDirectory() + "medpipe-anon-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    func run(_ inputs: [String], options: DeidentificationOptions = [], allow: Bool = false, rectangles: [PixelRectangle] = [],
+             csv: [String: ColumnPolicy] = [:]) async throws -> (report: DeidentificationReport, out: String) {
+        let out = try temporaryFolder()
+        let settings = AnonymizeSettings(output: out, options: options, burnedInText: BurnedInTextPolicy(allow: allow, rectangles: rectangles),
+                                         csvPolicies: csv, jobs: 2)
+        let report = try await Anonymizer(settings: settings, pseudonymizer: Self.pseudonymizer).run(inputs)
+        return (report, out)
+    }
+
+    func outputs(_ folder: String, suffix: String) -> [String] {
+        let walker = FileManager.default.enumerator(atPath: folder)!
+        var found: [String] = []
+        while let entry = walker.nextObject() as? String { if entry.hasSuffix(suffix) { found.append(folder + "/" + entry) } }
+        return found.sorted()
+    }
+
+    /// Runs a Python checker; nil (with a message) when Python or its library is missing.
+    func python(_ arguments: [String], needs module: String) throws -> [String: Any]? {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-c", "import \(module)"]
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { print("skipping the \(module) check: no python3"); return nil }
+        probe.waitUntilExit()
+        guard probe.terminationStatus == 0 else { print("skipping the \(module) check: \(module) is not installed"); return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any]
+    }
+
+    @Test func deidDataLeavesNoIdentifier() async throws {
+        let input = SharedData.path("dicom/deid_data")
+        let (report, out) = try await run([input], allow: true)
+        #expect(report.residual.hits.isEmpty)
+        #expect(report.failures == 0)
+        let written = outputs(out, suffix: ".dcm")
+        #expect(written.count == 10)  // 13 files: 2 are not DICOM, ctbrain2 repeats ctbrain1's SOP Instance UID
+        #expect(report.withheld.contains { $0.reason.contains("duplicate") })
+        for path in written {
+            let attributes = try DICOMFile(path: path).attributes()
+            #expect(!attributes.contains { $0.tag.group % 2 == 1 }, "private attribute left in \(path)")
+            #expect(attributes.contains { $0.tag == DICOMTag(0x0012, 0x0062) && $0.value.hasPrefix("YES") })
+            #expect(attributes.contains { $0.path == "(0012,0064)[0].(0008,0100)" && $0.value.hasPrefix("113100") })
+        }
+        // Pixels equal the input's, file by file (outputs are named by the keyed SOP Instance UID).
+        let inputs = try Anonymizer.inputs([input]).filter { $0.format == .dicom }
+        var compared = 0
+        for file in inputs {
+            let header = try DICOMFile(path: file.path)
+            guard let sop = try header.string(DICOMTag(0x0008, 0x0018)) else { continue }
+            let patient = try header.string(DICOMTag(0x0010, 0x0020)) ?? ""
+            let output = out + "/" + Self.pseudonymizer.token(patient, domain: .patient) + "/" + Self.pseudonymizer.uid(sop) + ".dcm"
+            guard FileManager.default.fileExists(atPath: output) else { continue }
+            #expect(try DICOMFileReader().read(output).tensor == DICOMFileReader().read(file.path).tensor, "pixels differ for \(file.path)")
+            compared += 1
+        }
+        #expect(compared >= 9)
+        if let check = try python([SharedData.projectRoot + "/tools/reference/deid_check.py", input, out], needs: "pydicom") {
+            #expect((check["found"] as? [String]) == [], "identifiers pydicom sees in the inputs are in the outputs")
+            #expect((check["unreadable"] as? [String]) == [])
+            #expect((check["private"] as? Int) == 0)
+            #expect((check["read"] as? Int) == 10)
+            #expect((check["identifiers"] as? Int ?? 0) > 50)
+        }
+    }
+
+    @Test func burnedInTextIsWithheldUnlessAllowed() async throws {
+        let ultrasound = SharedData.path("dicom/deid_data/ultrasounds")
+        let (withheld, out) = try await run([ultrasound])
+        #expect(withheld.files.isEmpty)
+        #expect(withheld.withheld.count == 2)
+        #expect(withheld.withheld.allSatisfy { $0.reason.hasPrefix("burned-in text") })
+        #expect(outputs(out, suffix: ".dcm").isEmpty)
+
+        let (allowed, written) = try await run([ultrasound], allow: true, rectangles: [PixelRectangle(x: 0, y: 0, width: 64, height: 32)])
+        #expect(allowed.files.count == 2)
+        #expect(allowed.passed)
+        for path in outputs(written, suffix: ".dcm") {
+            let record = try DICOMFileReader().read(path)
+            let columns = record.tensor.shape[1], samples = record.tensor.shape.count > 2 ? record.tensor.shape[2] : 1
+            let values = record.tensor.doubleValues()
+            #expect(values[0..<(64 * samples)].allSatisfy { $0 == 0 })  // first row of the blanked corner (RGB / MONOCHROME)
+            #expect(values.count == record.tensor.shape[0] * columns * samples)
+            let codes = try DICOMFile(path: path).attributes().filter { $0.tag == DICOMTag(0x0008, 0x0100) }.map(\.value)
+            #expect(codes.contains { $0.hasPrefix("113101") })  // Clean Pixel Data Option
+        }
+    }
+
+    @Test func mrSeriesKeepsOneStudyAndSeries() async throws {
+        let input = SharedData.path("dicom/mr_series/In")
+        let (report, out) = try await run([input])
+        #expect(report.passed)
+        #expect(report.files.count == 196)
+        let first = try DICOMFile(path: input + "/00001.dcm")
+        let study = try #require(try first.string(DICOMTag(0x0020, 0x000D)))
+        let series = try #require(try first.string(DICOMTag(0x0020, 0x000E)))
+        var studies = Set<String>(), seriesUIDs = Set<String>()
+        for path in outputs(out, suffix: ".dcm") {
+            let file = try DICOMFile(path: path)
+            studies.insert(try file.string(DICOMTag(0x0020, 0x000D)) ?? "")
+            seriesUIDs.insert(try file.string(DICOMTag(0x0020, 0x000E)) ?? "")
+            let attributes = try file.attributes()
+            #expect(!attributes.contains { $0.tag.group % 2 == 1 })
+            #expect(try file.string(DICOMTag(0x0002, 0x0003)) == file.string(DICOMTag(0x0008, 0x0018)))
+        }
+        #expect(studies == [Self.pseudonymizer.uid(study)])
+        #expect(seriesUIDs == [Self.pseudonymizer.uid(series)])
+        let private0 = try first.attributes().filter { $0.tag.group % 2 == 1 && $0.depth == 0 }.count
+        #expect(private0 >= 156)
+        if let check = try python([SharedData.projectRoot + "/tools/reference/deid_check.py", input, out], needs: "pydicom") {
+            #expect((check["found"] as? [String]) == [])
+            #expect((check["read"] as? Int) == 196)
+        }
+    }
+
+    /// A value planted in every Table E.1-1 attribute with a string VR, in a nested sequence and in
+    /// private attributes: none survives, and the residual scan agrees.
+    @Test func plantedCorpusLeavesNothing() async throws {
+        let folder = try temporaryFolder()
+        let source = folder + "/planted.dcm"
+        try FileManager.default.copyItem(atPath: SharedData.path("dicom/mr_series/In/00001.dcm"), toPath: source)
+        let file = try DICOMFile(path: source)
+        var planted = 0
+        for (index, row) in BasicProfileTable.rows.enumerated() where row.pattern.isExact && row.pattern.value >> 16 != 0x0002 {
+            let tag = AttributeTag(rawValue: row.pattern.value)
+            let path = tag.description
+            guard (try? file.put(path, "PLANTQX\(index)")) != nil else { continue }  // numeric VRs refuse text
+            guard let attribute = try file.attributes().first(where: { $0.path == path }) else { continue }
+            switch attribute.vr {
+            case "PN": try file.put(path, "PLANTQXFAMILY\(index)^PLANTQXGIVEN")
+            case "UI": try file.put(path, "1.2.826.0.1.3680043.9.7777.\(index)")
+            case "DA": try file.put(path, "19710203")
+            case "DT": try file.put(path, "19710203101112")
+            case "AE", "AS", "CS", "LO", "LT", "SH", "ST", "UC", "UR", "UT": break
+            default: try file.remove(path); continue
+            }
+            planted += 1
+        }
+        #expect(planted > 250)
+        // A nested sequence two levels deep, and private attributes.
+        try file.newSequence("(0008,1032)", items: 1)
+        try file.put("(0008,1032)[0].(0008,0080)", "PLANTQXNESTEDINSTITUTION")
+        try file.newSequence("(0008,1032)[0].(0040,A043)", items: 1)
+        try file.put("(0008,1032)[0].(0040,A043)[0].(0010,0010)", "PLANTQXDEEP^NAME")
+        try file.put("(0008,1032)[0].(0040,A043)[0].(0008,1155)", "1.2.826.0.1.3680043.9.7777.99999")
+        try file.put("(0009,0010)", "PLANTQX CREATOR", vr: "LO")
+        try file.put("(0009,1001)", "PLANTQXPRIVATE", vr: "LO")
+        try file.put("(0010,0010)", "PLANTQXFAMILY^PLANTQXGIVEN")
+        try file.save(to: source)
+
+        let (report, out) = try await run([source])
+        #expect(report.residual.hits.isEmpty)
+        #expect(report.passed)
+        let written = try #require(outputs(out, suffix: ".dcm").first)
+        let bytes = try FileBytes.read(written)
+        let span = try #require(try DICOMFile(path: written).pixelDataSpan())
+        let header = String(decoding: bytes[0..<span.offset] + bytes[(span.offset + span.length)...], as: UTF8.self).uppercased()
+        let left = header.components(separatedBy: "PLANTQX").dropFirst().map { String($0.prefix { $0.isLetter || $0.isNumber }) }
+        #expect(left.isEmpty, "planted values left: \(left.map { Int($0).map { BasicProfileTable.rows[$0].keyword } ?? $0 })")
+        #expect(!header.contains("19710203"))
+        #expect(!header.contains("3680043.9.7777"))
+    }
+
+    @Test func optionsChangeTheResult() async throws {
+        let input = SharedData.path("dicom/deid_data/humans/ctbrain1.dcm")  // Secondary Capture: needs allow
+        let original = try DICOMFile(path: input)
+        let sex = try #require(try original.string(DICOMTag(0x0010, 0x0040)))
+        let age = try #require(try original.string(DICOMTag(0x0010, 0x1010)))
+        let studyDate = try #require(try original.string(DICOMTag(0x0008, 0x0020)))
+        let patient = try original.string(DICOMTag(0x0010, 0x0020)) ?? ""
+
+        let (_, basicOut) = try await run([input], allow: true)
+        let basic = try DICOMFile(path: try #require(outputs(basicOut, suffix: ".dcm").first))
+        #expect(try basic.string(DICOMTag(0x0010, 0x0040)) == nil)  // Patient's Sex: Z
+        #expect(try !basic.has(DICOMTag(0x0010, 0x1010)))  // Patient's Age: X
+        #expect(try basic.string(DICOMTag(0x0008, 0x0020)) == nil)  // Study Date: Z
+        #expect(try basic.string(DICOMTag(0x0010, 0x0020)) == Self.pseudonymizer.token(patient, domain: .patient))
+        #expect(try basic.string(DICOMTag(0x0028, 0x0303)) == "REMOVED")
+
+        let (report, retainedOut) = try await run([input], options: [.retainPatientCharacteristics, .retainLongitudinalModifiedDates], allow: true)
+        #expect(report.passed)
+        let retained = try DICOMFile(path: try #require(outputs(retainedOut, suffix: ".dcm").first))
+        #expect(try retained.string(DICOMTag(0x0010, 0x0040)) == sex)
+        #expect(try retained.string(DICOMTag(0x0010, 0x1010)) == age)
+        let shift = Self.pseudonymizer.dateShift(patientID: patient)
+        #expect(try retained.string(DICOMTag(0x0008, 0x0020)) == Self.pseudonymizer.shiftDA(studyDate, by: shift))
+        #expect(try retained.string(DICOMTag(0x0028, 0x0303)) == "MODIFIED")
+        let codes = try retained.attributes().filter { $0.tag == DICOMTag(0x0008, 0x0100) && $0.path.hasPrefix("(0012,0064)") }
+            .map { $0.value.trimmingCharacters(in: .whitespaces) }
+        #expect(codes == ["113100", "113108", "113107"])  // table column order
+    }
+
+    @Test func wfdbRecordIsScrubbedAndReadable() async throws {
+        let (report, out) = try await run([SharedData.path("wfdb/test01_00s.hea")])
+        #expect(report.passed)
+        let header = try #require(outputs(out, suffix: ".hea").first)
+        let text = String(decoding: try FileBytes.read(header), as: UTF8.self)
+        #expect(!text.contains("#"))
+        #expect(!text.contains("test01"))
+        let scrubbed = try WFDBReader().read(header)
+        let original = try WFDBReader().read(SharedData.path("wfdb/test01_00s.hea"))
+        #expect(scrubbed.tensor == original.tensor)
+        if let check = try python(["-c", "import wfdb, json, sys; r = wfdb.rdrecord(sys.argv[1][:-4]); print(json.dumps({'shape': list(r.d_signal.shape) if r.d_signal is not None else list(r.p_signal.shape), 'comments': r.comments}))", header], needs: "wfdb") {
+            #expect((check["shape"] as? [Int]) == original.tensor.shape)
+            #expect((check["comments"] as? [String]) == [])
+        }
+    }
+
+    @Test func annotationAuxTextIsRemoved() throws {
+        // NORMAL at 10 with AUX "(N", NORMAL at 20 with AUX "John Doe", end marker.
+        func word(_ code: Int, _ low: Int) -> [UInt8] { let w = code << 10 | low; return [UInt8(w & 0xFF), UInt8(w >> 8)] }
+        let bytes = word(1, 10) + word(63, 2) + Array("(N".utf8) + word(1, 10) + word(63, 8) + Array("John Doe".utf8) + [0, 0]
+        let filtered = try MITAnnotationFilter.scrubAux(bytes, source: "test")
+        #expect(filtered.removed == 1)
+        #expect(filtered.bytes == word(1, 10) + word(63, 2) + Array("(N".utf8) + word(1, 10) + [0, 0])
+    }
+
+    @Test func csvColumnsFollowTheirPolicies() async throws {
+        let (report, out) = try await run([SharedData.path("tabular/heart.csv")], csv: ["chol": .drop])
+        #expect(report.passed)
+        let path = try #require(outputs(out, suffix: ".csv").first)
+        let table = try CSVReader().read(path)
+        #expect(!table.columns.contains { $0.name == "chol" })
+        #expect(table.columns.contains { $0.name == "trestbps" })
+        let rows = try CSVRecords.parse(try FileBytes.read(path), source: path)
+        let age = try #require(rows[0].firstIndex(of: "age"))
+        #expect(rows.dropFirst().allSatisfy { $0[age].contains("-") || $0[age] == "90+" })
+        #expect(rows.count == 304)
+        #expect(CSVColumnDefaults.policy(for: "PatientID") == .drop)
+        #expect(CSVColumnDefaults.policy(for: "birth_date") == .drop)
+        #expect(CSVColumnDefaults.policy(for: "admission_date") == .shiftDates)
+        #expect(CSVColumnDefaults.policy(for: "oldpeak") == .keep)
+    }
+
+    @Test func niftiHeaderTextAndExtensionsAreCleared() async throws {
+        let input = SharedData.path("nifti/nibabel_repo_docs/someones_epi.nii.gz")
+        let (report, out) = try await run([input, SharedData.path("nifti/nibabel_subset/anatomical.nii")])
+        #expect(report.passed)
+        #expect(report.files.count == 2)
+        let written = try #require(outputs(out, suffix: ".nii.gz").first)
+        let before = try NIfTIReader().readHeader(input), after = try NIfTIReader().readHeader(written)
+        #expect(after.descrip.isEmpty && after.auxFile.isEmpty && after.intentName.isEmpty && after.extensions.isEmpty)
+        #expect(after.qformCode == before.qformCode && after.sformCode == before.sformCode)
+        #expect(try NIfTIReader().read(written).tensor == NIfTIReader().read(input).tensor)
+    }
+}
