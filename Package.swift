@@ -79,6 +79,7 @@ let package = Package(
         ),
 
         .executableTarget(name: "medpipe-bench", dependencies: ["MedPipeCore", "MedPipeFormats"]),
+        .executableTarget(name: "medpipe-bench-gradcam", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain", "MedPipeExplain"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MedPipeCoreTests", dependencies: ["MedPipeCore"]),
         .testTarget(
