@@ -9,7 +9,7 @@ import MedPipeCore
 /// (K = C·k^rank, P = output positions), so one GEMM `W [O, K] · cols → [O, g·P]` covers the group;
 /// groups hold as many samples as fit `columnBudget` floats. When one group holds the whole batch, backward
 /// reuses the forward's columns; otherwise it rebuilds each group's columns (cheap, and they stay in cache).
-public struct Convolution: Layer {
+public struct Convolution: WeightedLayer {
     public let rank: Int
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
     /// `[O, C, k…]`.
@@ -169,20 +169,6 @@ public struct Convolution: Layer {
         weight.gradient = weightGrad
         bias.gradient = biasGrad
         gradient = needsInputGradient ? Activation(shape: input.shape, data: dx) : Activation(shape: [0], data: [])
-    }
-
-    public mutating func forEachParameter(_ body: (String, inout Parameter) -> Void) {
-        body("weight", &weight)
-        body("bias", &bias)
-    }
-
-    public func state() -> [(name: String, tensor: Tensor)] {
-        [("weight", weight.tensor), ("bias", bias.tensor)]
-    }
-
-    public mutating func loadState(_ tensors: [String: Tensor], subject: String) throws {
-        try weight.load("weight", from: tensors, subject: subject)
-        try bias.load("bias", from: tensors, subject: subject)
     }
 
     public mutating func releaseCaches() {

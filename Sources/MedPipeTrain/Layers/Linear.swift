@@ -3,7 +3,7 @@ import MedPipeCore
 /// `Linear(in, out)`: `y = x · Wᵀ + b` through `cblas_sgemm`.
 ///
 /// Shapes: input `[N, in]`; weight `[out, in]`; bias `[out]`; output `[N, out]`.
-public struct Linear: Layer {
+public struct Linear: WeightedLayer {
     public let inFeatures: Int, outFeatures: Int
     /// `[out, in]`.
     public var weight: Parameter
@@ -71,20 +71,6 @@ public struct Linear: Layer {
             }
         }
         gradient = needsInputGradient ? Activation(shape: [n, i], data: dx) : Activation(shape: [0], data: [])
-    }
-
-    public mutating func forEachParameter(_ body: (String, inout Parameter) -> Void) {
-        body("weight", &weight)
-        body("bias", &bias)
-    }
-
-    public func state() -> [(name: String, tensor: Tensor)] {
-        [("weight", weight.tensor), ("bias", bias.tensor)]
-    }
-
-    public mutating func loadState(_ tensors: [String: Tensor], subject: String) throws {
-        try weight.load("weight", from: tensors, subject: subject)
-        try bias.load("bias", from: tensors, subject: subject)
     }
 
     public mutating func releaseCaches() { input = nil }
