@@ -19,20 +19,37 @@ final class Manifest: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
-            let onDisk = try DatabaseQueue(path: path, configuration: configuration)
-            if !readOnly {
-                try Self.migrator.migrate(onDisk)
-                database = onDisk
-            } else if try onDisk.read({ try $0.tableExists("entry") }) {
-                database = onDisk
+            if readOnly {
+                database = try Self.openForReading(path, configuration: configuration)
             } else {
-                // A writer was stopped before its first commit created the schema: the cache is empty.
-                database = try DatabaseQueue()
+                database = try DatabaseQueue(path: path, configuration: configuration)
                 try Self.migrator.migrate(database)
             }
         } catch let error as DatabaseError {
             throw MedPipeError.io(path, "cannot open the cache manifest: \(error.message ?? error.description)")
         }
+    }
+
+    /// Opens the manifest read-only. A writer killed mid-transaction leaves a hot journal that only a
+    /// writable connection may roll back: then one is opened briefly to recover, and the read retried.
+    /// A manifest killed before its first commit has no schema yet: it reads as an empty cache.
+    private static func openForReading(_ path: String, configuration: Configuration) throws -> DatabaseQueue {
+        func schemaExists(_ queue: DatabaseQueue) throws -> Bool { try queue.read { try $0.tableExists("entry") } }
+        var queue = try DatabaseQueue(path: path, configuration: configuration)
+        let exists: Bool
+        do {
+            exists = try schemaExists(queue)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
+            var recovery = configuration
+            recovery.readonly = false
+            try DatabaseQueue(path: path, configuration: recovery).read { _ in }
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            exists = try schemaExists(queue)
+        }
+        if exists { return queue }
+        let empty = try DatabaseQueue()
+        try migrator.migrate(empty)
+        return empty
     }
 
     private static var migrator: DatabaseMigrator {

@@ -6,21 +6,9 @@ import TestSupport
 import Glibc
 #endif
 
-/// The built `medpipe` binary beside the test bundle (`swift build --build-tests` builds it too).
-private let medpipeBinary: String? = {
-    var url = Bundle.main.bundleURL
-    for _ in 0..<4 {
-        let candidate = url.appendingPathComponent("medpipe").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        url.deleteLastPathComponent()
-    }
-    let fallback = SharedData.projectRoot + "/.build/debug/medpipe"
-    return FileManager.default.isExecutableFile(atPath: fallback) ? fallback : nil
-}()
-
 /// `convert` killed with SIGKILL at several moments leaves a cache that verifies, and the next
 /// `convert` completes it to exactly what an uninterrupted run produces.
-@Suite(.enabled(if: SharedData.isAvailable && medpipeBinary != nil, "needs ../shared/data and the built medpipe binary"))
+@Suite(.enabled(if: SharedData.isAvailable && SharedData.medpipeBinary != nil, "needs ../shared/data and the built medpipe binary"))
 struct CrashSafetyTests {
     /// 196 MR slices as 196 sources, so that kills land between, during and after units.
     private func recipe(in dir: String) throws -> String {
@@ -40,7 +28,7 @@ struct CrashSafetyTests {
 
     private func convert(_ recipe: String, cache: String, key: String, killAfter delay: Double? = nil) throws -> Int32 {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: medpipeBinary!)
+        p.executableURL = URL(fileURLWithPath: SharedData.medpipeBinary!)
         p.arguments = ["convert", recipe, "--cache", cache, "--jobs", "2", "--key", key]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice

@@ -23,4 +23,31 @@ public enum SharedData {
 
     /// The project's own `Fixtures/` folder.
     public static func fixture(_ relative: String) -> String { projectRoot + "/Fixtures/" + relative }
+
+    /// The built `medpipe` binary (`swift build --build-tests` builds it beside the test bundle), if any.
+    public static let medpipeBinary: String? = {
+        var url = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            let candidate = url.appendingPathComponent("medpipe").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            url.deleteLastPathComponent()
+        }
+        let fallback = projectRoot + "/.build/debug/medpipe"
+        return FileManager.default.isExecutableFile(atPath: fallback) ? fallback : nil
+    }()
+
+    /// Runs the `medpipe` binary with `arguments`; returns its exit status, standard output and standard error.
+    public static func runMedpipe(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: medpipeBinary!)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile(), err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
 }
