@@ -116,3 +116,22 @@ struct MRSeriesConvertTests {
         #expect(entry.metadata.keys.allSatisfy { ["Modality", "PhotometricInterpretation", "part", "index"].contains($0) })
     }
 }
+
+@Suite(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+struct SMOTEBalanceTests {
+    /// `balance: smote` keeps only real rows in the cache and adds interpolated minority rows when training.
+    @Test func smoteBalancesTheTrainingRowsInMemory() async throws {
+        let cache = temporaryDirectory("heart-smote")
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        var recipe = try Recipe.load(SharedData.fixture("recipes/heart.yaml"), knownStages: StageFactory.names)
+        recipe.balance = .smote
+        _ = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache))
+        let dataset = try CacheDataset(directory: cache)
+        let train = try dataset.cache.entries(split: "train")
+        let counts = Dictionary(grouping: train, by: { $0.label ?? "" }).mapValues(\.count)
+        #expect(try dataset.cache.entries().count == 297, "the cache holds real rows only")
+        let source = try dataset.batchSource()
+        #expect(source.sampleCount(.train) == 2 * counts.values.max()!)
+        #expect(source.sampleCount(.test) == (try dataset.cache.entries(split: "test").count))
+    }
+}

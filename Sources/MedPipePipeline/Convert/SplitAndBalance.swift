@@ -48,7 +48,9 @@ extension Converter {
         case .undersample: plan = RandomUndersampling(seed: recipe.split.seed).plan(labels: trainLabels)
         case .classWeights: plan = ClassWeights.plan(labels: trainLabels)
         case .smote:
-            throw MedPipeError.invalidArgument(recipe.file, "balance: smote synthesizes table rows at training time (`medpipe train --balance smote`); in a recipe use oversample, undersample or class-weights")
+            // Synthetic rows are made when training, from the fitted (imputed, standardized) rows: the
+            // cache keeps only real rows, and convert's plan is every training entry once.
+            plan = .identity(count: trainIndices.count)
         }
         let report = BalanceReport(labels: labels, assignment: assignment, trainPlan: plan)
 

@@ -13,6 +13,9 @@ public struct CacheDataset: Sendable {
         case recipe
         case none, oversample, undersample
         case classWeights = "class-weights"
+        /// Synthetic minority rows interpolated between neighbours (tables only), made in memory when
+        /// training: the cache holds only real rows.
+        case smote
     }
 
     public let cache: DatasetCache
@@ -58,8 +61,7 @@ public struct CacheDataset: Sendable {
 
     /// Class weights for the loss when the balance is class weights (from the cache's plan or computed).
     public func classWeights(_ balance: Balance) throws -> [Float]? {
-        let method = balance == .recipe ? Balance(rawValue: try cache.meta("balance") ?? "none") ?? Balance.none : balance
-        guard method == .classWeights else { return nil }
+        guard try resolved(balance) == .classWeights else { return nil }
         let labels = try cache.entries(split: "train").compactMap(\.label)
         let weights = ClassWeights.balanced(labels: labels)
         return classNames.map { Float(weights[$0] ?? 1) }
@@ -82,10 +84,31 @@ public struct CacheDataset: Sendable {
                 inputs += values
                 labels.append(try classIndex(entry))
             }
+            if split == .train, try resolved(balance) == .smote {
+                (inputs, labels) = try synthesize(inputs: inputs, labels: labels, seed: seed)
+                splits[split] = InMemoryBatchSource.Split(inputs: inputs, labels: labels)
+                continue
+            }
             let plan = split == .train ? try trainPlan(entries: entries, balance: balance, seed: seed) : nil
             splits[split] = InMemoryBatchSource.Split(inputs: inputs, labels: labels, plan: plan)
         }
         return try InMemoryBatchSource(sampleShape: sampleShape, classNames: classNames, splits: splits)
+    }
+
+    /// The balance in force: the recipe's when `.recipe`.
+    private func resolved(_ balance: Balance) throws -> Balance {
+        balance == .recipe ? Balance(rawValue: try cache.meta("balance") ?? "none") ?? Balance.none : balance
+    }
+
+    /// The training rows plus SMOTE's synthetic minority rows (k = 5), for table samples only.
+    private func synthesize(inputs: [Float], labels: [Int], seed: UInt64) throws -> ([Float], [Int]) {
+        guard sampleShape.count == 1 else {
+            throw MedPipeError.invalidArgument(cache.directory, "SMOTE interpolates table rows; these samples are \(sampleShape): use oversample")
+        }
+        let width = sampleShape[0]
+        let rows = (0..<labels.count).map { r in (0..<width).map { Double(inputs[r * width + $0]) } }
+        let result = try SMOTE(seed: seed).resample(rows: rows, labels: labels.map(String.init))
+        return (inputs + result.rows.flatMap { $0.map(Float.init) }, labels + result.labels.map { Int($0)! })
     }
 
     private func classIndex(_ entry: CacheEntry) throws -> Int {
@@ -107,7 +130,7 @@ public struct CacheDataset: Sendable {
                 guard let p = position[id] else { throw MedPipeError.malformed(cache.directory, "the training plan names entry \(id), which is not in the training split") }
                 return p
             }
-        case .none, .classWeights: return nil
+        case .none, .classWeights, .smote: return nil
         case .oversample: return RandomOversampling(seed: seed).plan(labels: labels).indices
         case .undersample: return RandomUndersampling(seed: seed).plan(labels: labels).indices
         }
