@@ -54,54 +54,58 @@ public struct BandPass: Stage {
     }
 }
 
+/// A zero-phase Butterworth filter with one cutoff: the high- and low-pass stages.
+public protocol CutoffFilter: Stage {
+    /// Which side of the cutoff passes.
+    static var kind: Butterworth.Kind { get }
+    var cutoff: Double { get }
+    var order: Int { get }
+}
+
+extension CutoffFilter {
+    /// Fails unless `cutoff > 0` and `order ≥ 1`.
+    static func validate(cutoff: Double, order: Int) throws {
+        guard cutoff > 0, order >= 1 else {
+            throw MedPipeError.invalidArgument(name, "needs cutoff > 0 and order ≥ 1 (got \(cutoff), order \(order))")
+        }
+    }
+
+    public var canonicalParameters: String {
+        var p = CanonicalParameters()
+        p.add("cutoff", cutoff)
+        p.add("order", order)
+        return p.text
+    }
+
+    public func run(_ sample: Sample) throws -> StageOutput {
+        try SignalFiltering.run(sample, kind: Self.kind, order: order, cutoffs: [cutoff], stage: Self.name)
+    }
+}
+
 /// Zero-phase Butterworth high-pass (baseline wander removal, e.g. 0.5 Hz).
-public struct HighPass: Stage {
+public struct HighPass: CutoffFilter {
     public static let name = "highpass"
+    public static let kind = Butterworth.Kind.highpass
     public var cutoff: Double
     public var order: Int
 
     public init(cutoff: Double, order: Int = 2) throws {
-        guard cutoff > 0, order >= 1 else {
-            throw MedPipeError.invalidArgument(Self.name, "needs cutoff > 0 and order ≥ 1 (got \(cutoff), order \(order))")
-        }
+        try Self.validate(cutoff: cutoff, order: order)
         self.cutoff = cutoff
         self.order = order
-    }
-
-    public var canonicalParameters: String {
-        var p = CanonicalParameters()
-        p.add("cutoff", cutoff)
-        p.add("order", order)
-        return p.text
-    }
-
-    public func run(_ sample: Sample) throws -> StageOutput {
-        try SignalFiltering.run(sample, kind: .highpass, order: order, cutoffs: [cutoff], stage: Self.name)
     }
 }
 
 /// Zero-phase Butterworth low-pass (e.g. before downsampling).
-public struct LowPass: Stage {
+public struct LowPass: CutoffFilter {
     public static let name = "lowpass"
+    public static let kind = Butterworth.Kind.lowpass
     public var cutoff: Double
     public var order: Int
 
     public init(cutoff: Double, order: Int = 4) throws {
-        guard cutoff > 0, order >= 1 else {
-            throw MedPipeError.invalidArgument(Self.name, "needs cutoff > 0 and order ≥ 1 (got \(cutoff), order \(order))")
-        }
+        try Self.validate(cutoff: cutoff, order: order)
         self.cutoff = cutoff
         self.order = order
-    }
-
-    public var canonicalParameters: String {
-        var p = CanonicalParameters()
-        p.add("cutoff", cutoff)
-        p.add("order", order)
-        return p.text
-    }
-
-    public func run(_ sample: Sample) throws -> StageOutput {
-        try SignalFiltering.run(sample, kind: .lowpass, order: order, cutoffs: [cutoff], stage: Self.name)
     }
 }
