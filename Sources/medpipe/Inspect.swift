@@ -10,7 +10,8 @@ struct Inspect: ParsableCommand {
         discussion: """
         INPUT may be a NIfTI file (.nii, .nii.gz, .hdr/.img), a DICOM file or a directory holding a \
         DICOM series, a WFDB record header (.hea), a CSV table, an MNIST idx file, a NumPy .npy/.npz, \
-        a PNG, or a directory with one folder of PNG images per class. The format is detected from content.
+        a PNG, or a directory with one folder of PNG images per class. The format is detected from content. \
+        A model written by `medpipe train` (.safetensors) lists its layers by index, as `gradcam --layer` takes them.
 
         Examples:
           medpipe inspect brain.nii.gz
@@ -41,6 +42,10 @@ struct Inspect: ParsableCommand {
         var failed = false
         for input in inputs {
             do {
+                if input.hasSuffix(".safetensors") {
+                    print(try ModelSummary(path: input).text(json: json))
+                    continue
+                }
                 let records = try RecordReading.read(input, options: ReadOptions(physical: physical))
                 for record in records {
                     print(json ? RecordSummary(record).json() : RecordSummary(record).text())

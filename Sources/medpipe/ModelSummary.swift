@@ -1,0 +1,35 @@
+import Foundation
+import MedPipeCore
+import MedPipeTrain
+
+/// What `inspect MODEL.safetensors` shows: the layers by index, classes, input shape and provenance.
+struct ModelSummary {
+    let checkpoint: Checkpoint
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        checkpoint = try Checkpoint.read(path)
+    }
+
+    func text(json: Bool) -> String {
+        let layers = checkpoint.model.layers.enumerated().map { index, layer in (index, layer.spec) }
+        if json {
+            let object: [String: Any] = [
+                "source": path, "format": "safetensors", "model": checkpoint.modelName, "classes": checkpoint.classNames,
+                "input_shape": checkpoint.inputShape, "recipe_hash": checkpoint.recipeHash,
+                "layers": layers.map { index, spec in spec.json.merging(["index": index]) { $1 } },
+            ]
+            return String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+        }
+        var lines = [path, "  format:   safetensors (MedPipe model \(checkpoint.modelName))",
+                     "  input:    \(checkpoint.inputShape.map(String.init).joined(separator: " × "))",
+                     "  classes:  \(checkpoint.classNames.joined(separator: ", "))",
+                     "  recipe:   \(checkpoint.recipeHash)", "  layers:"]
+        for (index, spec) in layers {
+            let arguments = spec.json.filter { $0.key != "type" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+            lines.append("    \(index): \(spec.typeName)(\(arguments))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
