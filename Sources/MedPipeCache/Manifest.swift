@@ -142,18 +142,23 @@ final class Manifest: Sendable {
     /// Inserts whole units with their entries (already written to a synced shard) in one transaction.
     func commit(_ units: [(unit: CacheUnit, locations: [(shard: Int, offset: Int, length: Int, sha256: String)])]) throws {
         try database.write { db in
+            // Prepared once per transaction, not parsed again for every row.
+            let insertUnit = try db.cachedStatement(sql: "INSERT OR REPLACE INTO unit (key, source, item_count, rejected_reason) VALUES (?, ?, ?, NULL)")
+            let insertEntry = try db.cachedStatement(sql: """
+                INSERT INTO entry (unit, item, source, group_key, label, dtype, shape, shard, offset, length, sha256, geometry, metadata)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            func json<T: Encodable>(_ value: T) -> String { String(decoding: try! encoder.encode(value), as: UTF8.self) }
             for (unit, locations) in units {
-                try db.execute(sql: "INSERT OR REPLACE INTO unit (key, source, item_count, rejected_reason) VALUES (?, ?, ?, NULL)",
-                               arguments: [unit.key, unit.source, unit.items.count])
+                try insertUnit.execute(arguments: [unit.key, unit.source, unit.items.count])
                 for (index, (item, location)) in zip(unit.items, locations).enumerated() {
-                    try db.execute(sql: """
-                        INSERT INTO entry (unit, item, source, group_key, label, dtype, shape, shard, offset, length, sha256, geometry, metadata)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [
-                            unit.key, index, unit.source, item.group, item.label, item.tensor.dtype.rawValue,
-                            Self.json(item.tensor.shape), location.shard, location.offset, location.length, location.sha256,
-                            item.geometry.map(Self.json), Self.json(item.metadata),
-                        ])
+                    try insertEntry.execute(arguments: [
+                        unit.key, index, unit.source, item.group, item.label, item.tensor.dtype.rawValue,
+                        "[" + item.tensor.shape.map(String.init).joined(separator: ",") + "]", location.shard,
+                        location.offset, location.length, location.sha256, item.geometry.map(json), json(item.metadata),
+                    ])
                 }
             }
         }
@@ -183,14 +188,12 @@ final class Manifest: Sendable {
     func finalize(splits: [Int64: String], plans: [String: [Int64]], meta: [String: String]) throws {
         try database.write { db in
             try db.execute(sql: "UPDATE entry SET split = NULL")
-            for (id, split) in splits {
-                try db.execute(sql: "UPDATE entry SET split = ? WHERE id = ?", arguments: [split, id])
-            }
+            let setSplit = try db.cachedStatement(sql: "UPDATE entry SET split = ? WHERE id = ?")
+            for (id, split) in splits { try setSplit.execute(arguments: [split, id]) }
             try db.execute(sql: "DELETE FROM plan")
+            let insertPlan = try db.cachedStatement(sql: "INSERT INTO plan (split, position, entry) VALUES (?, ?, ?)")
             for (split, ids) in plans {
-                for (position, id) in ids.enumerated() {
-                    try db.execute(sql: "INSERT INTO plan (split, position, entry) VALUES (?, ?, ?)", arguments: [split, position, id])
-                }
+                for (position, id) in ids.enumerated() { try insertPlan.execute(arguments: [split, position, id]) }
             }
             for (name, value) in meta {
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", arguments: [name, value])
@@ -200,11 +203,6 @@ final class Manifest: Sendable {
 
     // MARK: Encoding
 
-    private static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try! encoder.encode(value), as: UTF8.self)
-    }
 
     private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(text.utf8))
@@ -224,3 +222,4 @@ final class Manifest: Sendable {
             metadata: try decode([String: MetadataValue].self, row["metadata"]))
     }
 }
+
