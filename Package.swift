@@ -40,7 +40,7 @@ let package = Package(
             ]
         ),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas"),
+        .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         .systemLibrary(name: "CFLAC", pkgConfig: "flac"),
 
         .target(name: "MedPipeCore"),

@@ -1,10 +1,10 @@
 import CBLAS
 
-/// The OpenBLAS calls the layers use, with Swift integer arguments.
+/// The OpenBLAS calls the layers use, with Swift integer arguments (OpenBLAS is loaded on first use).
 public enum BLAS {
     /// Sets how many threads OpenBLAS's kernels and MedPipe's own per-sample loops use.
     public static func setThreads(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
+        medpipe_blas_set_threads(Int32(max(1, count)))
         Parallel.threads = max(1, count)
     }
 
@@ -15,8 +15,6 @@ public enum BLAS {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        cblas_sgemm(
-            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        medpipe_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }
