@@ -4,7 +4,7 @@ import MedPipeCore
 import TestSupport
 @testable import MedPipeFormats
 
-/// Tests/Reference/csv.json, written by tools/reference/csv.py (Python csv module + numpy).
+/// Tests/Reference/csv.json, written by tools/reference/tables.py (Python csv module + numpy).
 private struct CSVReference: Decodable {
     struct Column: Decodable { let name: String; let type: String; let missing: Int; let sum: Double?; let mean: Double? }
     struct Table: Decodable { let file: String; let rows: Int; let columns: [Column]; let label: String; let label_counts: [String: Int] }

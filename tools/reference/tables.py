@@ -1,22 +1,18 @@
 #!/usr/bin/env python3
 """Expected values for the CSV reader, from Python's csv module and numpy (no pandas).
 
-Run from the project root: python3 tools/reference/csv.py  → Tests/Reference/csv.json
+Run from the project root: python3 tools/reference/tables.py  → Tests/Reference/csv.json
 
 Per table: column names, the inferred type of each column (every non-missing cell parses with
 int() → integer, with float() → real, else text), missing counts ('?' and empty cells), column
 sums and means over the non-missing numeric cells, the row count and the label value counts.
 """
+import csv
+import json
 import os
-import sys
+from collections import Counter
 
-# This file is itself named csv.py: keep its folder off the path so the standard module loads.
-sys.path = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
-import csv  # noqa: E402
-import json  # noqa: E402
-from collections import Counter  # noqa: E402
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SHARED = os.path.abspath(os.path.join(ROOT, "..", "shared", "data"))
