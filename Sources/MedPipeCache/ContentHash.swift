@@ -32,9 +32,15 @@ public enum ContentHash {
                 files.append(relative)
             }
         }
+        // Files are hashed in parallel (a series is hundreds of them); the digest is over the sorted list.
+        let sorted = files.sorted()
+        let digests = ConcurrentResults<String>(count: sorted.count)
+        DispatchQueue.concurrentPerform(iterations: sorted.count) { i in
+            digests.set(i, Result { try ofFile(path + "/" + sorted[i]) })
+        }
         var lines = ""
-        for relative in files.sorted() {
-            lines += relative + "\t" + (try ofFile(path + "/" + relative)) + "\n"
+        for (relative, digest) in zip(sorted, try digests.values()) {
+            lines += relative + "\t" + digest + "\n"
         }
         return of(Array(lines.utf8))
     }
@@ -49,6 +55,29 @@ public enum ContentHash {
         }
         return String(decoding: text, as: UTF8.self)
     }
+}
+
+/// Results filled in by concurrent workers, one slot each.
+private final class ConcurrentResults<T>: @unchecked Sendable {
+    // Safety: the slots are allocated once and never move; each is written by exactly one worker,
+    // and all are read only after every worker has finished.
+    private let slots: UnsafeMutablePointer<Result<T, Error>?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: max(count, 1))
+        slots.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+
+    func set(_ index: Int, _ result: Result<T, Error>) { slots[index] = result }
+
+    func values() throws -> [T] { try (0..<count).map { try slots[$0]!.get() } }
 }
 
 /// The key of a cache unit: what one source becomes through one reader and one chain of stages.
