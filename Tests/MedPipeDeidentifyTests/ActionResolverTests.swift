@@ -1,10 +1,11 @@
 import Testing
 @testable import MedPipeDeidentify
+import MedPipeFormats
 
 @Suite("Action resolution")
 struct ActionResolverTests {
     func action(_ group: UInt16, _ element: UInt16, _ vr: String, _ options: DeidentificationOptions = []) -> ResolvedAction {
-        ActionResolver.action(for: AttributeTag(group, element), vr: vr, options: options)
+        ActionResolver.action(for: DICOMTag(group, element), vr: vr, options: options)
     }
 
     @Test func basicProfileAlone() {
@@ -58,9 +59,9 @@ struct ActionResolverTests {
         #expect(action(0x0018, 0x0015, "CS") == .keep)  // Body Part Examined
         #expect(action(0x0002, 0x0016, "AE") == .remove)  // Source Application Entity Title
         #expect(action(0x0011, 0x0010, "LO") == .remove)
-        #expect(ActionResolver.keyword(for: AttributeTag(0x0010, 0x0010)) == "PatientName")
-        #expect(ActionResolver.keyword(for: AttributeTag(0x0008, 0x0070)) == "Manufacturer")
-        #expect(ActionResolver.keyword(for: AttributeTag(0x0019, 0x1000)) == nil)
+        #expect(ActionResolver.keyword(for: DICOMTag(0x0010, 0x0010)) == "PatientName")
+        #expect(ActionResolver.keyword(for: DICOMTag(0x0008, 0x0070)) == "Manufacturer")
+        #expect(ActionResolver.keyword(for: DICOMTag(0x0019, 0x1000)) == nil)
     }
 
     @Test func optionNamesParse() {

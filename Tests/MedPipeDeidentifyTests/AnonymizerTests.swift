@@ -149,7 +149,7 @@ struct AnonymizerTests {
         let file = try DICOMFile(path: source)
         var planted = 0
         for (index, row) in BasicProfileTable.rows.enumerated() where row.pattern.isExact && row.pattern.value >> 16 != 0x0002 {
-            let tag = AttributeTag(rawValue: row.pattern.value)
+            let tag = DICOMTag(rawValue: row.pattern.value)
             let path = tag.description
             guard (try? file.put(path, "PLANTQX\(index)")) != nil else { continue }  // numeric VRs refuse text
             guard let attribute = try file.attributes().first(where: { $0.path == path }) else { continue }

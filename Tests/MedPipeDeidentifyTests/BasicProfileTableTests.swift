@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import MedPipeDeidentify
+import MedPipeFormats
 
 @Suite("Basic Profile table")
 struct BasicProfileTableTests {
@@ -32,7 +33,7 @@ struct BasicProfileTableTests {
 
     @Test func wellKnownRows() throws {
         #expect(try Self.row("PatientName").basic == .empty)
-        #expect(try Self.row("PatientName").pattern == TagPattern(AttributeTag(0x0010, 0x0010)))
+        #expect(try Self.row("PatientName").pattern == TagPattern(DICOMTag(0x0010, 0x0010)))
         #expect(try Self.row("PatientID").basic == .emptyOrDummy)  // Z/D since the 2026 editions
         #expect(try Self.row("PatientBirthDate").basic == .empty)
         #expect(try Self.row("PatientBirthDate").options.isEmpty)
@@ -62,12 +63,12 @@ struct BasicProfileTableTests {
     }
 
     @Test func masksAndPrivateTagsFindTheirRows() throws {
-        #expect(BasicProfileTable.row(for: AttributeTag(0x6002, 0x3000))?.keyword == "OverlayData")
-        #expect(BasicProfileTable.row(for: AttributeTag(0x6000, 0x4000))?.keyword == "OverlayComments")
-        #expect(BasicProfileTable.row(for: AttributeTag(0x6000, 0x0010)) == nil)  // Overlay Rows: not listed
-        #expect(BasicProfileTable.row(for: AttributeTag(0x5010, 0x3000))?.keyword == "CurveData")
-        #expect(BasicProfileTable.row(for: AttributeTag(0x0019, 0x10A2))?.keyword == "PrivateAttributes")
-        #expect(BasicProfileTable.row(for: AttributeTag(0x0028, 0x0010)) == nil)  // Rows
+        #expect(BasicProfileTable.row(for: DICOMTag(0x6002, 0x3000))?.keyword == "OverlayData")
+        #expect(BasicProfileTable.row(for: DICOMTag(0x6000, 0x4000))?.keyword == "OverlayComments")
+        #expect(BasicProfileTable.row(for: DICOMTag(0x6000, 0x0010)) == nil)  // Overlay Rows: not listed
+        #expect(BasicProfileTable.row(for: DICOMTag(0x5010, 0x3000))?.keyword == "CurveData")
+        #expect(BasicProfileTable.row(for: DICOMTag(0x0019, 0x10A2))?.keyword == "PrivateAttributes")
+        #expect(BasicProfileTable.row(for: DICOMTag(0x0028, 0x0010)) == nil)  // Rows
     }
 
     /// Every single-tag row agrees with the independent extraction of the 2026c edition, and every

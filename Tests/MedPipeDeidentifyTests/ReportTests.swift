@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MedPipeDeidentify
+import MedPipeFormats
 
 @Suite("De-identification report")
 struct ReportTests {
@@ -12,8 +13,8 @@ struct ReportTests {
         let key = try ProjectKey(bytes: Array(repeating: 7, count: 32))
         let pseudonymizer = Pseudonymizer(key: key)
         var touched: [TouchedAttribute] = []
-        for (tag, vr) in [(AttributeTag(0x0010, 0x0010), "PN"), (AttributeTag(0x0010, 0x0020), "LO"), (AttributeTag(0x0020, 0x000D), "UI"),
-                          (AttributeTag(0x0019, 0x1010), "LO")] {
+        for (tag, vr) in [(DICOMTag(0x0010, 0x0010), "PN"), (DICOMTag(0x0010, 0x0020), "LO"), (DICOMTag(0x0020, 0x000D), "UI"),
+                          (DICOMTag(0x0019, 0x1010), "LO")] {
             let action = ActionResolver.action(for: tag, vr: vr, options: [.retainLongitudinalModifiedDates])
             touched.append(TouchedAttribute(tag: tag, keyword: ActionResolver.keyword(for: tag) ?? "private", action: action.name))
         }

@@ -1,3 +1,5 @@
+import MedPipeFormats
+
 /// Decides the action for each attribute from `BasicProfileTable` and the chosen options.
 ///
 /// Rules, in order:
@@ -18,36 +20,36 @@
 ///    `safeFreeTextAttributes` (equipment, coding and acquisition descriptors needed downstream).
 public enum ActionResolver {
     /// Private attributes known to be safe to retain under Retain Safe Private: none.
-    public static let safePrivateAttributes: Set<AttributeTag> = []
+    public static let safePrivateAttributes: Set<DICOMTag> = []
 
     /// VRs that can carry free text, removed when an unlisted public attribute has one.
     public static let freeTextVRs: Set<String> = ["PN", "LO", "SH", "LT", "ST", "UT", "UC", "AE", "UN"]
 
     /// Public free-text attributes missing from Table E.1-1 that carry no identity and are kept.
-    public static let safeFreeTextAttributes: [AttributeTag: String] = [
-        AttributeTag(0x0008, 0x0070): "Manufacturer",
-        AttributeTag(0x0008, 0x1090): "ManufacturerModelName",
-        AttributeTag(0x0018, 0x1020): "SoftwareVersions",
-        AttributeTag(0x0008, 0x0100): "CodeValue",
-        AttributeTag(0x0008, 0x0102): "CodingSchemeDesignator",
-        AttributeTag(0x0008, 0x0103): "CodingSchemeVersion",
-        AttributeTag(0x0008, 0x0104): "CodeMeaning",
-        AttributeTag(0x0018, 0x0024): "SequenceName",
-        AttributeTag(0x0018, 0x0085): "ImagedNucleus",
-        AttributeTag(0x0018, 0x1250): "ReceiveCoilName",
-        AttributeTag(0x0018, 0x1251): "TransmitCoilName",
-        AttributeTag(0x0018, 0x1160): "FilterType",
-        AttributeTag(0x0018, 0x1210): "ConvolutionKernel",
-        AttributeTag(0x0020, 0x1040): "PositionReferenceIndicator",
-        AttributeTag(0x0028, 0x1054): "RescaleType",
-        AttributeTag(0x0028, 0x1055): "WindowCenterWidthExplanation",
-        AttributeTag(0x0012, 0x0063): "DeidentificationMethod",
+    public static let safeFreeTextAttributes: [DICOMTag: String] = [
+        DICOMTag(0x0008, 0x0070): "Manufacturer",
+        DICOMTag(0x0008, 0x1090): "ManufacturerModelName",
+        DICOMTag(0x0018, 0x1020): "SoftwareVersions",
+        DICOMTag(0x0008, 0x0100): "CodeValue",
+        DICOMTag(0x0008, 0x0102): "CodingSchemeDesignator",
+        DICOMTag(0x0008, 0x0103): "CodingSchemeVersion",
+        DICOMTag(0x0008, 0x0104): "CodeMeaning",
+        DICOMTag(0x0018, 0x0024): "SequenceName",
+        DICOMTag(0x0018, 0x0085): "ImagedNucleus",
+        DICOMTag(0x0018, 0x1250): "ReceiveCoilName",
+        DICOMTag(0x0018, 0x1251): "TransmitCoilName",
+        DICOMTag(0x0018, 0x1160): "FilterType",
+        DICOMTag(0x0018, 0x1210): "ConvolutionKernel",
+        DICOMTag(0x0020, 0x1040): "PositionReferenceIndicator",
+        DICOMTag(0x0028, 0x1054): "RescaleType",
+        DICOMTag(0x0028, 0x1055): "WindowCenterWidthExplanation",
+        DICOMTag(0x0012, 0x0063): "DeidentificationMethod",
     ]
 
-    public static let patientID = AttributeTag(0x0010, 0x0020)
+    public static let patientID = DICOMTag(0x0010, 0x0020)
 
     /// The action for `tag` with value representation `vr` (two upper-case letters) under `options`.
-    public static func action(for tag: AttributeTag, vr: String, options: DeidentificationOptions) -> ResolvedAction {
+    public static func action(for tag: DICOMTag, vr: String, options: DeidentificationOptions) -> ResolvedAction {
         if tag.isPrivate {
             return options.contains(.retainSafePrivate) && safePrivateAttributes.contains(tag) ? .keep : .remove
         }
@@ -61,7 +63,7 @@ public enum ActionResolver {
     }
 
     /// The Table E.1-1 keyword of `tag`, or the keyword of a safe free-text attribute, else nil.
-    public static func keyword(for tag: AttributeTag) -> String? {
+    public static func keyword(for tag: DICOMTag) -> String? {
         if tag.isPrivate { return nil }
         return BasicProfileTable.row(for: tag)?.keyword ?? safeFreeTextAttributes[tag]
     }

@@ -1,3 +1,5 @@
+import MedPipeFormats
+
 /// One row of PS3.15 Table E.1-1: an attribute (or tag mask), its Basic Profile action and the action
 /// under each option column that names one.
 public struct BasicProfileRow: Sendable, Hashable {
@@ -33,7 +35,7 @@ public enum BasicProfileTable {
 
     /// The row for `tag`: its own row, else a repeating-group row such as `(60xx,3000)`, else the
     /// Private Attributes row for a private tag; nil for a public attribute the table does not list.
-    public static func row(for tag: AttributeTag) -> BasicProfileRow? {
+    public static func row(for tag: DICOMTag) -> BasicProfileRow? {
         if let row = exact[tag.rawValue] { return row }
         if tag.isPrivate { return masked.first { $0.pattern == .privateAttributes } }
         return masked.first { $0.pattern != .privateAttributes && $0.pattern.matches(tag) }

@@ -60,14 +60,14 @@ public struct DICOMDeidentifier: Sendable {
         if let risk = BurnedInTextPolicy.risk(burnedInAnnotation: top[DICOMTag(0x0028, 0x0301)], modality: top[DICOMTag(0x0008, 0x0060)],
                                               sopClassUID: top[DICOMTag(0x0008, 0x0016)]) {
             guard burnedInText.allow else { return .withheld("burned-in text: \(risk); pass --allow-burned-in (with --blank x,y,w,h) to write it") }
-            touched.append(TouchedAttribute(tag: AttributeTag(0x7FE0, 0x0010), keyword: "PixelData",
+            touched.append(TouchedAttribute(tag: DICOMTag(0x7FE0, 0x0010), keyword: "PixelData",
                                             action: burnedInText.rectangles.isEmpty ? "burned-in text allowed, not blanked" : "burned-in text allowed, blanked \(burnedInText.rectangles.map(\.description).joined(separator: " "))"))
         }
 
         var identifiers = IdentifierSet()
         // Meta information other than UIDs is written anew by DCMTK (its own implementation version name).
         for attribute in attributes where !attribute.isMeta || attribute.vr == "UI" {
-            identifiers.collect(tag: AttributeTag(attribute.tag.group, attribute.tag.element), vr: attribute.vr, value: attribute.value, options: options)
+            identifiers.collect(tag: attribute.tag, vr: attribute.vr, value: attribute.value, options: options)
         }
         let patientID = top[Self.patientIDTag] ?? ""
         let shift = options.contains(.retainLongitudinalModifiedDates) ? pseudonymizer.dateShift(patientID: patientID) : nil
@@ -77,7 +77,7 @@ public struct DICOMDeidentifier: Sendable {
         var privateCount = 0
         for attribute in attributes where !attribute.isMeta {
             if let last = gone.last, attribute.path.hasPrefix(last + "[") { continue }
-            let tag = AttributeTag(attribute.tag.group, attribute.tag.element)
+            let tag = attribute.tag
             if tag.group & 1 == 1 {  // private, or one of the odd groups 0001-0007 that must not occur
                 privateCount += 1
                 if attribute.vr == "SQ" { gone.append(attribute.path) }
@@ -121,7 +121,7 @@ public struct DICOMDeidentifier: Sendable {
             touched.append(TouchedAttribute(keyword: "private attributes (\(privateCount), creators included)", action: "remove"))
         }
         for meta in attributes where meta.isMeta {
-            let tag = AttributeTag(meta.tag.group, meta.tag.element)
+            let tag = meta.tag
             let action = ActionResolver.action(for: tag, vr: meta.vr, options: options)
             if action != .keep { touched.append(TouchedAttribute(tag: tag, keyword: ActionResolver.keyword(for: tag) ?? tag.description, action: action.name)) }
         }

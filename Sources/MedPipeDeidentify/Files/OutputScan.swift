@@ -33,7 +33,7 @@ public struct OutputScan: Sendable {
         var result = OutputScan()
         let file = try DICOMFile(path: path)
         for attribute in try file.attributes(textOnly: true) {
-            let tag = AttributeTag(attribute.tag.group, attribute.tag.element)
+            let tag = attribute.tag
             if tag.group & 1 == 1 { result.problems.append("private attribute \(tag) remains at \(attribute.path)") }
             if !attribute.value.isEmpty { result.scan(attribute.value, location: "\(name) \(attribute.path)", with: scanner) }
         }

@@ -1,15 +1,16 @@
 import Foundation
+import MedPipeFormats
 
 /// One attribute or field that de-identification changed, and how; never its original value.
 public struct TouchedAttribute: Sendable, Codable, Hashable {
     /// The DICOM tag, for DICOM attributes.
-    public var tag: AttributeTag?
+    public var tag: DICOMTag?
     /// The keyword (`PatientName`), header field (`descrip`, `base date`) or column name.
     public var keyword: String
     /// What was done: `remove`, `empty`, `dummy`, `pseudonymUID`, `pseudonymID`, `clean`, `shift`, `generalize`...
     public var action: String
 
-    public init(tag: AttributeTag? = nil, keyword: String, action: String) {
+    public init(tag: DICOMTag? = nil, keyword: String, action: String) {
         self.tag = tag
         self.keyword = keyword
         self.action = action

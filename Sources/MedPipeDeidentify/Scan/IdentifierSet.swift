@@ -1,3 +1,5 @@
+import MedPipeFormats
+
 /// What an identifying value is; decides how it is split, normalized and matched.
 public enum IdentifierKind: String, Sendable, Codable, CaseIterable {
     /// A person's name or one of its components (matched between letter boundaries).
@@ -94,7 +96,7 @@ extension IdentifierSet {
     /// Collects the identifying value of one DICOM attribute: those the profile under `options` does
     /// not keep (removed, emptied, replaced, pseudonymized, or dates to be shifted). Private
     /// attributes and numeric VRs are not collected; their values are removed or identify nothing.
-    public mutating func collect(tag: AttributeTag, vr: String, value: String, options: DeidentificationOptions) {
+    public mutating func collect(tag: DICOMTag, vr: String, value: String, options: DeidentificationOptions) {
         guard !tag.isPrivate, !value.isEmpty else { return }
         let action = ActionResolver.action(for: tag, vr: vr, options: options)
         switch action {

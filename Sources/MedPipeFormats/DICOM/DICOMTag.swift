@@ -1,5 +1,5 @@
-/// A DICOM attribute tag `(group, element)`.
-public struct DICOMTag: Sendable, Hashable, CustomStringConvertible {
+/// A DICOM attribute tag `(group, element)`, written `(GGGG,EEEE)`; encoded in JSON as that text.
+public struct DICOMTag: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     public var group: UInt16
     public var element: UInt16
 
@@ -8,13 +8,41 @@ public struct DICOMTag: Sendable, Hashable, CustomStringConvertible {
         self.element = element
     }
 
+    /// From `group << 16 | element`.
+    public init(rawValue: UInt32) { self.init(UInt16(rawValue >> 16), UInt16(rawValue & 0xFFFF)) }
+
+    /// `group << 16 | element`: the order DICOM sorts attributes in.
+    public var rawValue: UInt32 { UInt32(group) << 16 | UInt32(element) }
+
+    /// Odd groups (other than the reserved 0001, 0003, 0005, 0007 and FFFF) hold private attributes.
+    public var isPrivate: Bool { group & 1 == 1 && group > 0x0007 && group != 0xFFFF }
+
+    /// `(gggg,0010)`–`(gggg,00FF)` in a private group: the block's creator string.
+    public var isPrivateCreator: Bool { isPrivate && element >= 0x0010 && element <= 0x00FF }
+
     /// `(GGGG,EEEE)` in upper-case hexadecimal, as DICOM writes tags.
-    public var description: String {
-        func hex(_ v: UInt16) -> String {
-            let digits = String(v, radix: 16, uppercase: true)
-            return String(repeating: "0", count: 4 - digits.count) + digits
+    public var description: String { "(\(Self.hex4(group)),\(Self.hex4(element)))" }
+
+    public static func < (a: DICOMTag, b: DICOMTag) -> Bool { a.rawValue < b.rawValue }
+
+    /// Four upper-case hexadecimal digits.
+    public static func hex4(_ value: UInt16) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: 4 - digits.count) + digits
+    }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        let digits = text.filter(\.isHexDigit)
+        guard digits.count == 8, let value = UInt32(digits, radix: 16) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a tag: \(text)"))
         }
-        return "(\(hex(group)),\(hex(element)))"
+        self.init(rawValue: value)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
     }
 }
 
