@@ -86,7 +86,7 @@ let package = Package(
             name: "MedPipeExportTests",
             dependencies: ["MedPipeExport", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeStages", "MedPipeDeidentify", "MedPipeCore", "TestSupport"]
         ),
-        .testTarget(name: "MedPipeExplainTests", dependencies: ["MedPipeExplain", "MedPipeTrain", "MedPipeCore"]),
+        .testTarget(name: "MedPipeExplainTests", dependencies: ["MedPipeExplain", "MedPipeTrain", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "MedPipeCache", "MedPipeStages", "TestSupport"]),
         .testTarget(name: "MedPipeStagesTests", dependencies: ["MedPipeStages", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeCacheTests", dependencies: ["MedPipeCache", "MedPipeCore", "TestSupport"]),

@@ -3,27 +3,13 @@ import Testing
 import MedPipeCore
 import MedPipeFormats
 import MedPipeTrain
+import TestSupport
 @testable import MedPipeExplain
 
-/// True when python3 can import torch, safetensors and pytorch-grad-cam (with its load-time needs).
-private let gradCAMAvailable: Bool = {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", "import torch, safetensors, cv2, ttach; import importlib.util as u; assert u.find_spec('pytorch_grad_cam')"]
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    do { try p.run(); p.waitUntilExit() } catch { return false }
-    return p.terminationStatus == 0
-}()
-
-private let projectRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    while url.path != "/" {
-        url.deleteLastPathComponent()
-        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
-    }
-    return "."
-}()
+/// True when python3 can import torch, safetensors and pytorch-grad-cam (with its load-time needs;
+/// pytorch_grad_cam itself imports torchvision, so it is only looked up, not imported).
+private let gradCAMAvailable = ((try? ReferencePython.run(
+    "import torch, safetensors, cv2, ttach; import importlib.util as u; assert u.find_spec('pytorch_grad_cam')", []))?.status ?? 1) == 0
 
 @Suite struct PytorchGradCAMParityTests {
     /// MedPipe's map, upsampled and scaled as pytorch-grad-cam does, correlates with pytorch-grad-cam's
@@ -49,16 +35,9 @@ private let projectRoot: String = {
         try Checkpoint(model: model, classNames: ["a", "b"], inputShape: [1, 16, 16], modelName: "parity").write(to: dir + "/model.safetensors")
         try NPYWriter.write(Tensor(shape: [8, 1, 16, 16], values: inputs), to: dir + "/inputs.npy")
 
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", projectRoot + "/tools/reference/gradcam_parity.py", dir + "/model.safetensors", dir + "/inputs.npy", "3", dir + "/torch.npy"]
-        let errors = Pipe()
-        p.standardError = errors
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        try #require(p.terminationStatus == 0, "gradcam_parity.py failed: \(message)")
+        let run = try ReferencePython.runFile("tools/reference/gradcam_parity.py",
+                                              [dir + "/model.safetensors", dir + "/inputs.npy", "3", dir + "/torch.npy"])
+        try #require(run.status == 0, "gradcam_parity.py failed: \(run.output)")
         let reference = try NPYReader().read(dir + "/torch.npy").tensor.values(as: Float.self)
 
         var cam = try GradCAM(model: model, layer: 3)

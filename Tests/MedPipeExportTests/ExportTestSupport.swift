@@ -45,35 +45,3 @@ let obliqueAffine: Affine = {
     m.append([0, 0, 0, 1])
     return Affine(matrix: m)
 }()
-
-/// Runs a short Python snippet with `arguments` (sys.argv[1...]) and returns its standard output, or
-/// nil when python3 or one of `modules` is missing.
-enum ReferencePython {
-    static func available(_ modules: String...) -> Bool {
-        (try? run("import " + modules.joined(separator: ", "), []))?.status == 0
-    }
-
-    static func run(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        let pipe = Pipe(), errors = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errors
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        return (process.terminationStatus, process.terminationStatus == 0 ? text : text + String(decoding: errorData, as: UTF8.self))
-    }
-
-    /// Runs `script` and decodes its standard output as a JSON object.
-    static func json(_ script: String, _ arguments: [String]) throws -> [String: Any] {
-        let (status, output) = try run(script, arguments)
-        guard status == 0, let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else {
-            throw MedPipeError.io("python3", "reference script failed (\(status)): \(output)")
-        }
-        return object
-    }
-}

@@ -45,16 +45,7 @@ import TestSupport
         #expect(throws: MedPipeError.self) { try model.outputShape(for: [3, 28, 28]) }
     }
 
-    static var torchAvailable: Bool {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import torch, safetensors"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }
+    static var torchAvailable: Bool { ReferencePython.available("torch", "safetensors") }
 
     /// Every built-in model, written by MedPipe, loaded by PyTorch (strict `load_state_dict` into the course
     /// definition), run on the same inputs: logits within 1e-4.
@@ -85,16 +76,8 @@ import TestSupport
                                   to: dir.appendingPathComponent("\(builtin.rawValue).inputs.safetensors").path)
             models[builtin.rawValue] = (model, x)
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", SharedData.projectRoot + "/tools/reference/torch_parity.py", dir.path]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0, "torch_parity.py failed: \(message)")
+        let run = try ReferencePython.runFile("tools/reference/torch_parity.py", [dir.path])
+        try #require(run.status == 0, "torch_parity.py failed: \(run.output)")
         for (name, (model, x)) in models {
             var model = model
             let ours = model.forward(x, training: false)
