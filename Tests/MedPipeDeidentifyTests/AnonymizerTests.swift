@@ -34,25 +34,12 @@ struct AnonymizerTests {
         return found.sorted()
     }
 
-    /// Runs a Python checker; nil (with a message) when Python or its library is missing.
-    func python(_ arguments: [String], needs module: String) throws -> [String: Any]? {
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import \(module)"]
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { print("skipping the \(module) check: no python3"); return nil }
-        probe.waitUntilExit()
-        guard probe.terminationStatus == 0 else { print("skipping the \(module) check: \(module) is not installed"); return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return try JSONSerialization.jsonObject(with: data) as? [String: Any]
+    /// Runs a Python checker and decodes its JSON; nil (with a message) when Python or its library is missing.
+    func python(needs module: String, _ run: () throws -> (status: Int32, output: String)) throws -> [String: Any]? {
+        guard ReferencePython.available(module) else { print("skipping the \(module) check: python3 or \(module) is missing"); return nil }
+        let (status, output) = try run()
+        guard status == 0 else { throw ReferencePython.Failure(status: status, output: output) }
+        return try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
     }
 
     @Test func deidDataLeavesNoIdentifier() async throws {
@@ -82,7 +69,7 @@ struct AnonymizerTests {
             compared += 1
         }
         #expect(compared >= 9)
-        if let check = try python([SharedData.projectRoot + "/tools/reference/deid_check.py", input, out], needs: "pydicom") {
+        if let check = try python(needs: "pydicom", { try ReferencePython.runFile("tools/reference/deid_check.py", [input, out]) }) {
             #expect((check["found"] as? [String]) == [], "identifiers pydicom sees in the inputs are in the outputs")
             #expect((check["unreadable"] as? [String]) == [])
             #expect((check["private"] as? Int) == 0)
@@ -134,7 +121,7 @@ struct AnonymizerTests {
         #expect(seriesUIDs == [Self.pseudonymizer.uid(series)])
         let private0 = try first.attributes().filter { $0.tag.group % 2 == 1 && $0.depth == 0 }.count
         #expect(private0 >= 156)
-        if let check = try python([SharedData.projectRoot + "/tools/reference/deid_check.py", input, out], needs: "pydicom") {
+        if let check = try python(needs: "pydicom", { try ReferencePython.runFile("tools/reference/deid_check.py", [input, out]) }) {
             #expect((check["found"] as? [String]) == [])
             #expect((check["read"] as? Int) == 196)
         }
@@ -227,7 +214,7 @@ struct AnonymizerTests {
         let scrubbed = try WFDBReader().read(header)
         let original = try WFDBReader().read(SharedData.path("wfdb/test01_00s.hea"))
         #expect(scrubbed.tensor == original.tensor)
-        if let check = try python(["-c", "import wfdb, json, sys; r = wfdb.rdrecord(sys.argv[1][:-4]); print(json.dumps({'shape': list(r.d_signal.shape) if r.d_signal is not None else list(r.p_signal.shape), 'comments': r.comments}))", header], needs: "wfdb") {
+        if let check = try python(needs: "wfdb", { try ReferencePython.run("import wfdb, json, sys; r = wfdb.rdrecord(sys.argv[1][:-4]); print(json.dumps({'shape': list(r.d_signal.shape) if r.d_signal is not None else list(r.p_signal.shape), 'comments': r.comments}))", [header]) }) {
             #expect((check["shape"] as? [Int]) == original.tensor.shape)
             #expect((check["comments"] as? [String]) == [])
         }

@@ -8,6 +8,11 @@ public enum ReferencePython {
         public var status: Int32
         public var output: String
         public var description: String { "python3 exited with \(status): \(output)" }
+
+        public init(status: Int32, output: String) {
+            self.status = status
+            self.output = output
+        }
     }
 
     /// True when python3 runs and can import every module.
