@@ -34,17 +34,18 @@ final class Manifest: Sendable {
     /// writable connection may roll back: then one is opened briefly to recover, and the read retried.
     /// A manifest killed before its first commit has no schema yet: it reads as an empty cache.
     private static func openForReading(_ path: String, configuration: Configuration) throws -> DatabaseQueue {
-        func schemaExists(_ queue: DatabaseQueue) throws -> Bool { try queue.read { try $0.tableExists("entry") } }
-        var queue = try DatabaseQueue(path: path, configuration: configuration)
-        let exists: Bool
+        func open() throws -> (DatabaseQueue, Bool) {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            return (queue, try queue.read { try $0.tableExists("entry") })
+        }
+        let queue: DatabaseQueue, exists: Bool
         do {
-            exists = try schemaExists(queue)
+            (queue, exists) = try open()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
             var recovery = configuration
             recovery.readonly = false
             try DatabaseQueue(path: path, configuration: recovery).read { _ in }
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            exists = try schemaExists(queue)
+            (queue, exists) = try open()
         }
         if exists { return queue }
         let empty = try DatabaseQueue()
