@@ -48,6 +48,7 @@ struct CourseReproductionTests {
         let configuration = TrainingConfiguration(epochs: 5, batchSize: 32, seed: 1, optimizer: Adam(learningRate: 1e-3), threads: 2)
         var model = try Trainer(configuration).train(Sequential(specs, seed: 1), on: source).best
         let report = try Trainer.evaluate(&model, on: source, split: .test)
+        print("MNIST, mnist-cnn, 5 epochs on 8,000 digits: test accuracy \(report.accuracy)")
         #expect(report.accuracy >= 0.98, "test accuracy \(report.accuracy)")
     }
 
