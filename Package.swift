@@ -63,7 +63,7 @@ let package = Package(
             dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", "MedPipeTrain", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "CBLAS"], swiftSettings: optimizedInDebug),
-        .executableTarget(name: "medpipe-bench-train", dependencies: ["MedPipeTrain", "CBLAS"]),
+        .executableTarget(name: "medpipe-bench-train", dependencies: ["MedPipeTrain"]),
         .target(name: "MedPipeExplain", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain"], swiftSettings: optimizedInDebug),
         .target(
             name: "MedPipeExport",
@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "MedPipeCacheTests", dependencies: ["MedPipeCache", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeDeidentifyTests", dependencies: ["MedPipeDeidentify", "MedPipeCore", "MedPipeFormats", "TestSupport"]),
         .testTarget(name: "MedPipeFormatsTests", dependencies: ["MedPipeFormats", "MedPipeCore", "TestSupport"]),
-        .testTarget(name: "MedPipeTrainTests", dependencies: ["MedPipeTrain", "MedPipeCore", "TestSupport"]),
+        .testTarget(name: "MedPipeTrainTests", dependencies: ["MedPipeTrain", "MedPipeCore", "MedPipeFormats", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

@@ -1,20 +1,58 @@
 import CBLAS
 
-/// The OpenBLAS calls the layers use, with Swift integer arguments (OpenBLAS is loaded on first use).
+/// The GEMM the layers use (oneDNN's or OpenBLAS's, loaded on first use; see `cblas_loader.h`), with Swift
+/// integer arguments, split over MedPipe's own workers.
 public enum BLAS {
-    /// Sets how many threads OpenBLAS's kernels and MedPipe's own per-sample loops use.
+    /// Sets how many threads the GEMMs and MedPipe's own per-sample loops use.
     public static func setThreads(_ count: Int) {
-        medpipe_blas_set_threads(Int32(max(1, count)))
         Parallel.threads = max(1, count)
     }
 
+    /// The GEMM backend in use: "onednn" or "openblas".
+    public static var backend: String { String(cString: medpipe_gemm_backend()) }
+
+    /// Columns of C below which a product is not worth splitting over workers.
+    static let columnsPerWorker = 64
+
     /// Row-major `C = alpha · op(A) · op(B) + beta · C` with `op(A)` of shape `m×k` and `op(B)` of shape `k×n`.
-    @inline(__always)
-    static func sgemm(
+    ///
+    /// With several threads, C's columns are cut into one contiguous block per worker (block edges on multiples
+    /// of 16, the kernels' vector width), each computed by one single-threaded backend call: the result depends
+    /// on the thread count only, not on scheduling.
+    public static func sgemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        let blocks = min(Parallel.threads, n / columnsPerWorker)
+        guard blocks > 1 else {
+            call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        let columns = SendablePointers(b: b, c: c)
+        Parallel.forRanges(blocks) { range in
+            for block in range {
+                let lo = block == 0 ? 0 : (n * block / blocks) & ~15
+                let hi = block == blocks - 1 ? n : (n * (block + 1) / blocks) & ~15
+                // Column j of op(B) starts at b + j (row-major B) or at row j of Bᵀ (b + j·ldb).
+                let bBlock = transB ? columns.b + lo * ldb : columns.b + lo
+                call(transA, transB, m, hi - lo, k, alpha, a, lda, bBlock, ldb, beta, columns.c + lo, ldc)
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func call(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
         medpipe_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// B and C handed to the workers, which write disjoint column blocks of C.
+    private struct SendablePointers: @unchecked Sendable {
+        let b: UnsafePointer<Float>
+        let c: UnsafeMutablePointer<Float>
     }
 }

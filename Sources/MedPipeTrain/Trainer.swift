@@ -14,7 +14,7 @@ public struct TrainingConfiguration: Sendable {
     public var patience: Int?
     /// The validation score that selects the best model.
     public var monitor: Monitor
-    /// OpenBLAS threads.
+    /// Threads for the GEMMs and the per-sample loops of the layers.
     public var threads: Int
 
     /// What "better" means when choosing the kept model.

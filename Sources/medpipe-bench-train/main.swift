@@ -1,7 +1,6 @@
 // Times one training epoch of a built-in model on synthetic data (SGD with momentum, batch B) and
-// OpenBLAS's sgemm on this machine. Usage:
+// the GEMM backend's sgemm on this machine, on the same threads. Usage:
 //   medpipe-bench-train [--model mnist-cnn] [--samples 6400] [--batch 64] [--threads 2] [--json]
-import CBLAS
 import Foundation
 import MedPipeTrain
 
@@ -46,7 +45,7 @@ func sgemmGFLOPs(_ n: Int) -> Double {
     var best = Double.infinity
     for _ in 0..<5 {
         let t = Date()
-        medpipe_sgemm(0, 0, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
+        BLAS.sgemm(transA: false, transB: false, m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, beta: 0, c: &c, ldc: n)
         best = min(best, Date().timeIntervalSince(t))
     }
     return 2 * pow(Double(n), 3) / best / 1e9
@@ -74,10 +73,10 @@ let rate = Double(samples) / seconds
 let achieved = rate * work.training / 1e9
 let peak = sgemmGFLOPs(1024)
 if options["json"] != nil {
-    print("{\"model\":\"\(name)\",\"samples\":\(samples),\"batch\":\(batch),\"threads\":\(threads),\"seconds\":\(seconds),\"samples_per_second\":\(rate),\"gflops\":\(achieved),\"sgemm_gflops\":\(peak)}")
+    print("{\"model\":\"\(name)\",\"samples\":\(samples),\"batch\":\(batch),\"threads\":\(threads),\"seconds\":\(seconds),\"samples_per_second\":\(rate),\"gflops\":\(achieved),\"sgemm_gflops\":\(peak),\"gemm\":\"\(BLAS.backend)\"}")
 } else {
-    print(String(format: "medpipe %@: %d samples, batch %d, %d threads: %.2f s, %.0f samples/s, %.1f GFLOP/s (sgemm 1024³: %.1f GFLOP/s)",
-                 name, samples, batch, threads, seconds, rate, achieved, peak))
+    print(String(format: "medpipe %@: %d samples, batch %d, %d threads: %.2f s, %.0f samples/s, %.1f GFLOP/s (%@ sgemm 1024³: %.1f GFLOP/s)",
+                 name, samples, batch, threads, seconds, rate, achieved, BLAS.backend, peak))
 }
 
 // --profile: seconds per layer for forward and backward over 10 training batches.

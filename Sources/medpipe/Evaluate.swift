@@ -15,7 +15,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "The dataset cache.") var cache: String
     @Option(help: "train, val or test.") var split: String = "test"
     @Flag(help: "Print one JSON object instead of text.") var json = false
-    @Option(help: "Threads for OpenBLAS and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
         do {

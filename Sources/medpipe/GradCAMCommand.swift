@@ -40,7 +40,7 @@ struct GradCAMCommand: ParsableCommand {
     @Option(help: "jet, viridis or inferno.") var colormap: String = "jet"
     @Option(help: "Heatmap opacity over the input, 0 to 1.") var alpha: Float = 0.45
     @Option(help: "Samples per batch.") var batch: Int = 32
-    @Option(help: "Threads for OpenBLAS and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         guard (cache == nil) != (npy == nil) else { throw ValidationError("give either --cache or --npy") }

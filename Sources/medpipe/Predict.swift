@@ -14,7 +14,7 @@ struct Predict: ParsableCommand {
     @Option(help: ArgumentHelp("A model written by `medpipe train`.", valueName: "MODEL.safetensors")) var model: String
     @Option(help: ArgumentHelp("Inputs: float32, shaped (N,) + the model's input shape.", valueName: "X.npy")) var npy: String
     @Option(help: ArgumentHelp("Where to write the float32 logits.", valueName: "LOGITS.npy")) var out: String
-    @Option(help: "Threads for OpenBLAS and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
         do {

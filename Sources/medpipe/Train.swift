@@ -32,7 +32,7 @@ struct Train: ParsableCommand {
     @Option(help: "constant, cosine or step (×0.1 every third of the epochs).") var schedule: String = "constant"
     @Option(help: "Seed for initialization, shuffling, dropout and resampling.") var seed: UInt64 = 0
     @Option(help: "Rebalancing of the training split.") var balance: String = "recipe"
-    @Option(help: "Threads for OpenBLAS and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Stop after this many epochs without improvement.") var patience: Int?
     @Option(help: "val_loss or val_balanced_accuracy: what picks the kept model.") var monitor: String = "val_loss"
     @Option(help: ArgumentHelp("Append one JSON line per epoch to this file.", valueName: "FILE.jsonl")) var metrics: String?

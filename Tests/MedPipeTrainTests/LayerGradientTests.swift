@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func modelWithWeightedCrossEntropyMatchesFiniteDifferences() throws {
-        var model = Sequential([
+        let model = Sequential([
             .convolution(rank: 2, inChannels: 1, outChannels: 3, kernel: 3, padding: 1), .batchNorm(rank: 2, features: 3), .relu,
             .maxPool(rank: 2, kernel: 2, stride: 2), .flatten, .linear(inFeatures: 12, outFeatures: 3),
         ], seed: 3)

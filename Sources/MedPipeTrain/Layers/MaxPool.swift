@@ -42,13 +42,15 @@ public struct MaxPool: Layer {
                     for r in 0..<g.outH {
                         let row0 = r * g.sH * g.inW
                         for c in 0..<g.outW {
+                            // Branch-free: on real activations the winner is unpredictable.
                             var bestIndex = row0 + 2 * c
-                            var best = -Float.infinity
+                            var best = src[bestIndex]
                             @inline(__always) func consider(_ i: Int) {
                                 let v = src[i]
-                                if v > best || v.isNaN { best = v; bestIndex = i }
+                                let wins = v > best || v.isNaN
+                                best = wins ? v : best
+                                bestIndex = wins ? i : bestIndex
                             }
-                            consider(row0 + 2 * c)
                             consider(row0 + 2 * c + 1)
                             if g.kH == 2 { consider(row0 + g.inW + 2 * c); consider(row0 + g.inW + 2 * c + 1) }
                             y[o] = best
@@ -93,9 +95,11 @@ public struct MaxPool: Layer {
         gradient.data.withUnsafeBufferPointer { dy in
         argmax.withUnsafeBufferPointer { am in
         dx.withUnsafeMutableBufferPointer { d in
-            for plane in 0..<planes {
-                let base = plane * inPlane
-                for i in (plane * q)..<((plane + 1) * q) { d[base + Int(am[i])] += dy[i] }
+            Parallel.forRanges(planes, minimumPerWorker: 16) { range in
+                for plane in range {
+                    let base = plane * inPlane
+                    for i in (plane * q)..<((plane + 1) * q) { d[base + Int(am[i])] += dy[i] }
+                }
             }
         }}}
         gradient = Activation(shape: inputShape, data: dx)
