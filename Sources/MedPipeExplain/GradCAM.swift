@@ -26,6 +26,8 @@ public struct GradCAM {
         public var mapShape: [Int]
     }
 
+    /// The explained model. Its parameters do not require gradients (only the target layer's output gradient
+    /// is computed), and it keeps the last batch's forward caches and workspaces for the next batch.
     public var model: Sequential
     /// Index of the layer whose output is explained.
     public let layer: Int
@@ -40,6 +42,7 @@ public struct GradCAM {
             throw MedPipeError.invalidArgument("--layer", "\(target) is not a layer index (0..<\(model.layers.count))")
         }
         self.model = model
+        self.model.setRequiresGradient(false)
         self.layer = target
         self.method = method
     }
@@ -64,7 +67,6 @@ public struct GradCAM {
             seed.data[i * k + c] = 1
         }
         let gradients = model.backward(seed, downTo: layer + 1, capture: [layer])[layer]!
-        model.releaseCaches()
 
         let channels = activations.shape[1]
         let spatialShape = Array(activations.shape.dropFirst(2))
@@ -73,22 +75,27 @@ public struct GradCAM {
             let row = Array(logits.data[(i * k)..<((i + 1) * k)])
             let maxLogit = row.max()!
             let exps = row.map { Foundation.exp($0 - maxLogit) }
-            var map = [Float](repeating: 0, count: spatial)
-            for channel in 0..<channels {
-                let base = (i * channels + channel) * spatial
-                let a = activations.data[base..<(base + spatial)]
-                let g = gradients.data[base..<(base + spatial)]
-                let weight = weightOf(activations: a, gradients: g)
-                for s in 0..<spatial { map[s] += weight * a[base + s] }
+            let map = [Float].init(unsafeUninitializedCapacity: spatial) { m, initialized in
+                m.initialize(repeating: 0)
+                activations.data.withUnsafeBufferPointer { a in
+                gradients.data.withUnsafeBufferPointer { g in
+                    for channel in 0..<channels {
+                        let maps = (i * channels + channel) * spatial ..< (i * channels + channel + 1) * spatial
+                        let a = UnsafeBufferPointer(rebasing: a[maps]), g = UnsafeBufferPointer(rebasing: g[maps])
+                        let weight = weightOf(activations: a, gradients: g)
+                        for s in 0..<spatial { m[s] += weight * a[s] }
+                    }
+                }}
+                for s in 0..<spatial { m[s] = max(0, m[s]) }
+                initialized = spatial
             }
-            for s in 0..<spatial { map[s] = max(0, map[s]) }
             return Explanation(classIndex: chosen[i], predicted: predictions[i], score: row[chosen[i]], probability: exps[chosen[i]] / exps.reduce(0, +),
                                map: map, mapShape: spatialShape)
         }
     }
 
     /// The weight of one feature map.
-    private func weightOf(activations a: ArraySlice<Float>, gradients g: ArraySlice<Float>) -> Float {
+    private func weightOf(activations a: UnsafeBufferPointer<Float>, gradients g: UnsafeBufferPointer<Float>) -> Float {
         let count = Float(g.count)
         switch method {
         case .gradCAM:

@@ -7,6 +7,9 @@ public struct Parameter: Sendable, Equatable {
     public var value: [Float]
     /// d(loss)/d(value) from the last backward pass (overwritten, not accumulated, by each backward).
     public var gradient: [Float]
+    /// As PyTorch's `requires_grad`: when false (a model that is only explained, as Grad-CAM's), backward
+    /// passes skip this parameter's gradient, leaving `gradient` as it was, and optimizers leave `value` as it is.
+    public var requiresGradient = true
 
     /// A parameter holding `value`, with a zero gradient.
     public init(shape: [Int], value: [Float]) {

@@ -100,6 +100,11 @@ public struct Sequential: Sendable {
         }
     }
 
+    /// Sets `requiresGradient` on every parameter: false when only input gradients are wanted (Grad-CAM).
+    public mutating func setRequiresGradient(_ required: Bool) {
+        forEachParameter { _, p in p.requiresGradient = required }
+    }
+
     /// Parameters and buffers under PyTorch's `state_dict` names, in its order.
     public func stateDict() -> [(name: String, tensor: Tensor)] {
         layers.enumerated().flatMap { i, l in l.state().map { ("\(i).\($0.name)", $0.tensor) } }

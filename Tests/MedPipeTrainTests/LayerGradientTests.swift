@@ -105,4 +105,30 @@ import Testing
         #expect(abs(dot + linear.bias.value[1] - logits.data[1]) < 1e-5)
         linear.releaseCaches()
     }
+
+    @Test func parametersThatRequireNoGradientKeepTheirGradientsAndValues() {
+        var model = Sequential([
+            .convolution(rank: 2, inChannels: 1, outChannels: 3, kernel: 3, padding: 1), .batchNorm(rank: 2, features: 3), .relu,
+            .maxPool(rank: 2, kernel: 2, stride: 2), .flatten, .linear(inFeatures: 12, outFeatures: 3),
+        ], seed: 3)
+        let x = Activation(shape: [4, 1, 4, 4], data: GradientCheck.randomValues(64, seed: 5))
+        let seed = Activation(shape: [4, 3], data: GradientCheck.randomValues(12, seed: 6))
+        _ = model.forward(x, training: true)
+        let expected = model.backward(seed, capture: [-1])[-1]!
+
+        var frozen = model
+        frozen.forEachParameter { _, p in p.gradient = [Float](repeating: 7, count: p.count) }
+        frozen.setRequiresGradient(false)
+        _ = frozen.forward(x, training: true)
+        let inputGradient = frozen.backward(seed, capture: [-1])[-1]!
+        #expect(inputGradient == expected, "the input gradient does not depend on parameter gradients")
+        frozen.forEachParameter { name, p in #expect(p.gradient.allSatisfy { $0 == 7 }, "\(name) gradient was overwritten") }
+
+        let before = frozen.stateDict().map(\.tensor)
+        var sgd = SGD(learningRate: 0.1, momentum: 0.9)
+        sgd.step(&frozen)
+        var adam = Adam(learningRate: 0.1)
+        adam.step(&frozen)
+        #expect(frozen.stateDict().map(\.tensor) == before, "optimizers leave parameters that require no gradient alone")
+    }
 }

@@ -132,8 +132,8 @@ public struct BatchNorm: Layer {
                 }
             }
         }}
-        weight.gradient = dGamma
-        bias.gradient = dBeta
+        if weight.requiresGradient { weight.gradient = dGamma }
+        if bias.requiresGradient { bias.gradient = dBeta }
     }
 
     public mutating func forEachParameter(_ body: (String, inout Parameter) -> Void) {

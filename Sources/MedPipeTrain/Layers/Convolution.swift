@@ -131,11 +131,12 @@ public struct Convolution: WeightedLayer {
         biasGrad.withUnsafeMutableBufferPointer { db in
         dcols.withUnsafeMutableBufferPointer { dcb in
         dx.withUnsafeMutableBufferPointer { dxb in
-            for c in 0..<o { db[c] = 0 }
+            let weightGradient = weight.requiresGradient, biasGradient = bias.requiresGradient
+            if biasGradient { for c in 0..<o { db[c] = 0 } }
             var start = 0
             while start < n {
                 let count = min(group, n - start), ld = count * p
-                if !reuseColumns { Self.fillColumns(g, xb.baseAddress!, start: start, count: count, cb.baseAddress!) }
+                if weightGradient && !reuseColumns { Self.fillColumns(g, xb.baseAddress!, start: start, count: count, cb.baseAddress!) }
                 // dy [count, O, P] → [O, count·P]; bias gradient (sum of each row) on the way.
                 Parallel.forRanges(o) { channels in
                     for c in channels {
@@ -144,14 +145,16 @@ public struct Convolution: WeightedLayer {
                         for s in 0..<count {
                             let src = dy.baseAddress! + ((start + s) * o + c) * p
                             (dst + s * p).update(from: src, count: p)
-                            for i in 0..<p { sum += src[i] }
+                            if biasGradient { for i in 0..<p { sum += src[i] } }
                         }
-                        db[c] += sum
+                        if biasGradient { db[c] += sum }
                     }
                 }
                 // dW [O, K] (+)= dy' [O, count·P] · cols [K, count·P]ᵀ
-                BLAS.sgemm(transA: false, transB: true, m: o, n: k, k: ld, a: wk.baseAddress!, lda: ld,
-                           b: cb.baseAddress!, ldb: ld, beta: start == 0 ? 0 : 1, c: dw.baseAddress!, ldc: k)
+                if weightGradient {
+                    BLAS.sgemm(transA: false, transB: true, m: o, n: k, k: ld, a: wk.baseAddress!, lda: ld,
+                               b: cb.baseAddress!, ldb: ld, beta: start == 0 ? 0 : 1, c: dw.baseAddress!, ldc: k)
+                }
                 if needsInputGradient {
                     // dcols [K, count·P] = Wᵀ [K, O] · dy' [O, count·P], then scattered back onto dx.
                     BLAS.sgemm(transA: true, transB: false, m: k, n: ld, k: o, a: w.baseAddress!, lda: k,

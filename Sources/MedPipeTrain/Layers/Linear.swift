@@ -49,6 +49,7 @@ public struct Linear: WeightedLayer {
         precondition(gradient.shape == [n, o], "Linear: gradient shape \(gradient.shape), expected \([n, o])")
         var dx: [Float] = []
         gradient.data.withUnsafeBufferPointer { dy in
+            if weight.requiresGradient {
             input.data.withUnsafeBufferPointer { xb in
                 weight.gradient.withUnsafeMutableBufferPointer { dw in
                     // dW [out, in] = dyᵀ [out, N] · x [N, in]
@@ -56,9 +57,12 @@ public struct Linear: WeightedLayer {
                                b: xb.baseAddress!, ldb: i, beta: 0, c: dw.baseAddress!, ldc: i)
                 }
             }
-            bias.gradient.withUnsafeMutableBufferPointer { db in
-                for c in 0..<o { db[c] = 0 }
-                for r in 0..<n { for c in 0..<o { db[c] += dy[r * o + c] } }
+            }
+            if bias.requiresGradient {
+                bias.gradient.withUnsafeMutableBufferPointer { db in
+                    for c in 0..<o { db[c] = 0 }
+                    for r in 0..<n { for c in 0..<o { db[c] += dy[r * o + c] } }
+                }
             }
             if needsInputGradient {
                 dx = [Float].uninitialized(n * i) { dxp in

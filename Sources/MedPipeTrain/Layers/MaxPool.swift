@@ -36,28 +36,7 @@ public struct MaxPool: Layer {
                 let pairs = g.kD == 1 && g.kW == 2 && g.sW == 2 && (g.kH == 1 || (g.kH == 2 && g.sH == 2))
                 Parallel.forRanges(planes, minimumPerWorker: 16) { range in
                 for plane in range where pairs {
-                    // The common 2 (×2) window with stride 2: candidates in PyTorch's scan order.
-                    let src = xb.baseAddress! + plane * g.plane
-                    var o = plane * q
-                    for r in 0..<g.outH {
-                        let row0 = r * g.sH * g.inW
-                        for c in 0..<g.outW {
-                            // Branch-free: on real activations the winner is unpredictable.
-                            var bestIndex = row0 + 2 * c
-                            var best = src[bestIndex]
-                            @inline(__always) func consider(_ i: Int) {
-                                let v = src[i]
-                                let wins = v > best || v.isNaN
-                                best = wins ? v : best
-                                bestIndex = wins ? i : bestIndex
-                            }
-                            consider(row0 + 2 * c + 1)
-                            if g.kH == 2 { consider(row0 + g.inW + 2 * c); consider(row0 + g.inW + 2 * c + 1) }
-                            y[o] = best
-                            am[o] = Int32(bestIndex)
-                            o += 1
-                        }
-                    }
+                    Self.poolPairs(g, xb.baseAddress! + plane * g.plane, y + plane * q, am.baseAddress! + plane * q)
                 }
                 for plane in range where !pairs {
                     let src = xb.baseAddress! + plane * g.plane
@@ -84,6 +63,52 @@ public struct MaxPool: Layer {
         self.argmax = argmax
         inputShape = x.shape
         x = Activation(shape: [x.batchSize, g.channels] + g.outputSpatial(rank: rank), data: y)
+    }
+
+    /// The common 2 (×2) window with stride 2 over one plane, eight outputs at a time: candidates in PyTorch's
+    /// scan order (row by row), the first maximum wins and NaN wins, without branches (on real activations the
+    /// winner is unpredictable). `argmax` receives plane-relative input indices.
+    private static func poolPairs(_ g: ConvGeometry, _ src: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>) {
+        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        var o = 0
+        for r in 0..<g.outH {
+            let row0 = r * g.sH * g.inW
+            var c = 0
+            while c + 8 <= g.outW {
+                var best = SIMD8<Float>(), index = SIMD8<Int32>()
+                for n in 0..<g.kH {
+                    let first = row0 + n * g.inW + 2 * c
+                    let pair = UnsafeRawPointer(src + first).loadUnaligned(as: SIMD16<Float>.self)
+                    let left = pair.evenHalf, right = pair.oddHalf
+                    let leftIndex = SIMD8<Int32>(repeating: Int32(first)) &+ lanes
+                    if n == 0 {
+                        best = left; index = leftIndex
+                    } else {
+                        let wins = (left .> best) .| (left .!= left)
+                        best.replace(with: left, where: wins); index.replace(with: leftIndex, where: wins)
+                    }
+                    let wins = (right .> best) .| (right .!= right)
+                    best.replace(with: right, where: wins); index.replace(with: leftIndex &+ 1, where: wins)
+                }
+                UnsafeMutableRawPointer(y + o).storeBytes(of: best, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(argmax + o).storeBytes(of: index, as: SIMD8<Int32>.self)
+                o += 8; c += 8
+            }
+            while c < g.outW {
+                let first = row0 + 2 * c
+                var bestIndex = first
+                var best = src[first]
+                for n in 0..<g.kH {
+                    for i in (first + n * g.inW)...(first + n * g.inW + 1) where i != first {
+                        let v = src[i]
+                        if v > best || v.isNaN { best = v; bestIndex = i }
+                    }
+                }
+                y[o] = best
+                argmax[o] = Int32(bestIndex)
+                o += 1; c += 1
+            }
+        }
     }
 
     public mutating func backward(_ gradient: inout Activation, needsInputGradient: Bool) {

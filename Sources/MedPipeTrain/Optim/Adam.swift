@@ -29,6 +29,7 @@ public struct Adam: Optimizer {
         let bc2Sqrt = Float((1 - pow(Double(b2), Double(t))).squareRoot())
         var moments = self.moments
         model.forEachParameter { name, p in
+            guard p.requiresGradient else { return }
             var (m, v) = moments[name] ?? ([Float](repeating: 0, count: p.count), [Float](repeating: 0, count: p.count))
             moments[name] = nil
             p.value.withUnsafeMutableBufferPointer { w in

@@ -17,6 +17,7 @@ public struct SGD: Optimizer {
         let lr = learningRate, mu = momentum, damp = dampening, wd = weightDecay, nesterov = nesterov
         var buffers = self.buffers
         model.forEachParameter { name, p in
+            guard p.requiresGradient else { return }
             var buf = buffers[name] ?? []
             let first = buf.isEmpty
             if mu != 0 && first { buf = [Float](repeating: 0, count: p.count) }
