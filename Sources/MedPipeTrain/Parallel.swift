@@ -6,6 +6,9 @@ enum Parallel {
     /// Worker count for MedPipe's own loops; set with `BLAS.setThreads` before training starts.
     nonisolated(unsafe) static var threads = 1
 
+    /// For elementwise loops: fewer values than this per worker cost more to hand out than to compute.
+    static let elementsPerWorker = 1 << 15
+
     /// Calls `body(range)` for contiguous ranges covering `0..<count`, on up to `threads` workers.
     /// `minimumPerWorker` keeps tiny loops on the calling thread.
     static func forRanges(_ count: Int, minimumPerWorker: Int = 1, _ body: (Range<Int>) -> Void) {

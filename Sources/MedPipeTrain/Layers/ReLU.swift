@@ -10,7 +10,8 @@ public struct ReLU: Layer {
 
     public mutating func forward(_ x: inout Activation, training: Bool) {
         x.data.withUnsafeMutableBufferPointer { v in
-            if let base = v.baseAddress { Elementwise.relu(base, count: v.count) }
+            guard let base = v.baseAddress else { return }
+            Parallel.forRanges(v.count, minimumPerWorker: Parallel.elementsPerWorker) { r in Elementwise.relu(base + r.lowerBound, count: r.count) }
         }
         output = x.data
     }
@@ -19,7 +20,10 @@ public struct ReLU: Layer {
         precondition(gradient.data.count == output.count, "ReLU: gradient of \(gradient.data.count) values, output had \(output.count)")
         output.withUnsafeBufferPointer { y in
             gradient.data.withUnsafeMutableBufferPointer { g in
-                if let gb = g.baseAddress, let yb = y.baseAddress { Elementwise.maskByPositive(gb, yb, count: g.count) }
+                guard let gb = g.baseAddress, let yb = y.baseAddress else { return }
+                Parallel.forRanges(g.count, minimumPerWorker: Parallel.elementsPerWorker) { r in
+                    Elementwise.maskByPositive(gb + r.lowerBound, yb + r.lowerBound, count: r.count)
+                }
             }
         }
     }

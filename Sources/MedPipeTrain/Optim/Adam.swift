@@ -36,7 +36,8 @@ public struct Adam: Optimizer {
             p.gradient.withUnsafeBufferPointer { g in
             m.withUnsafeMutableBufferPointer { mb in
             v.withUnsafeMutableBufferPointer { vb in
-                for i in w.indices {
+                Parallel.forRanges(w.count, minimumPerWorker: Parallel.elementsPerWorker) { range in
+                for i in range {
                     var grad = g[i]
                     if wd != 0 {
                         if decoupled { w[i] *= 1 - lr * wd } else { grad += wd * w[i] }
@@ -44,6 +45,7 @@ public struct Adam: Optimizer {
                     mb[i] = b1 * mb[i] + (1 - b1) * grad
                     vb[i] = b2 * vb[i] + (1 - b2) * grad * grad
                     w[i] -= stepSize * mb[i] / (vb[i].squareRoot() / bc2Sqrt + eps)
+                }
                 }
             }}}}
             moments[name] = (m, v)

@@ -25,7 +25,8 @@ public struct SGD: Optimizer {
             p.value.withUnsafeMutableBufferPointer { v in
             p.gradient.withUnsafeBufferPointer { g in
             buf.withUnsafeMutableBufferPointer { b in
-                for i in v.indices {
+                Parallel.forRanges(v.count, minimumPerWorker: Parallel.elementsPerWorker) { range in
+                for i in range {
                     var d = g[i]
                     if wd != 0 { d += wd * v[i] }
                     if mu != 0 {
@@ -33,6 +34,7 @@ public struct SGD: Optimizer {
                         d = nesterov ? d + mu * b[i] : b[i]
                     }
                     v[i] -= lr * d
+                }
                 }
             }}}
             if mu != 0 { buffers[name] = buf }
