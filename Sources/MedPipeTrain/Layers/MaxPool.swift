@@ -70,11 +70,14 @@ public struct MaxPool: Layer {
     /// winner is unpredictable). `argmax` receives plane-relative input indices.
     private static func poolPairs(_ g: ConvGeometry, _ src: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>) {
         let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
-        var o = 0
         for r in 0..<g.outH {
-            let row0 = r * g.sH * g.inW
-            var c = 0
-            while c + 8 <= g.outW {
+            let row0 = r * g.sH * g.inW, out = r * g.outW
+            // Chunks of eight outputs; a row whose width is not a multiple of eight ends with a chunk that
+            // overlaps the one before (recomputing a few outputs costs less than a scalar tail).
+            var next = 0
+            while g.outW >= 8 && next < g.outW {
+                let c = min(next, g.outW - 8)
+                next += 8
                 var best = SIMD8<Float>(), index = SIMD8<Int32>()
                 for n in 0..<g.kH {
                     let first = row0 + n * g.inW + 2 * c
@@ -90,23 +93,24 @@ public struct MaxPool: Layer {
                     let wins = (right .> best) .| (right .!= right)
                     best.replace(with: right, where: wins); index.replace(with: leftIndex &+ 1, where: wins)
                 }
-                UnsafeMutableRawPointer(y + o).storeBytes(of: best, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(argmax + o).storeBytes(of: index, as: SIMD8<Int32>.self)
-                o += 8; c += 8
+                UnsafeMutableRawPointer(y + out + c).storeBytes(of: best, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(argmax + out + c).storeBytes(of: index, as: SIMD8<Int32>.self)
             }
-            while c < g.outW {
+            // Rows narrower than eight outputs.
+            for c in (g.outW < 8 ? 0 : g.outW)..<g.outW {
                 let first = row0 + 2 * c
                 var bestIndex = first
                 var best = src[first]
                 for n in 0..<g.kH {
                     for i in (first + n * g.inW)...(first + n * g.inW + 1) where i != first {
                         let v = src[i]
-                        if v > best || v.isNaN { best = v; bestIndex = i }
+                        let wins = v > best || v.isNaN
+                        best = wins ? v : best
+                        bestIndex = wins ? i : bestIndex
                     }
                 }
-                y[o] = best
-                argmax[o] = Int32(bestIndex)
-                o += 1; c += 1
+                y[out + c] = best
+                argmax[out + c] = Int32(bestIndex)
             }
         }
     }
