@@ -50,9 +50,19 @@ public struct BatchNorm: Layer {
         let momentum = Float(self.momentum), eps = Float(self.eps)
         var mean = [Float](repeating: 0, count: c)
         var inv = [Float](repeating: 0, count: c)
+        // Statistics per channel, the channels split over the workers.
         x.data.withUnsafeBufferPointer { xb in
-            for ch in 0..<c {
-                if training {
+        mean.withUnsafeMutableBufferPointer { mean in
+        inv.withUnsafeMutableBufferPointer { inv in
+        runningMean.withUnsafeMutableBufferPointer { runningMean in
+        runningVar.withUnsafeMutableBufferPointer { runningVar in
+            Parallel.forRanges(c) { channels in
+                for ch in channels {
+                    guard training else {
+                        mean[ch] = runningMean[ch]
+                        inv[ch] = 1 / (runningVar[ch] + eps).squareRoot()
+                        continue
+                    }
                     var sum = 0.0, sumSq = 0.0
                     for b in 0..<n {
                         let p = xb.baseAddress! + (b * c + ch) * s
@@ -74,29 +84,33 @@ public struct BatchNorm: Layer {
                     let unbiased = m > 1 ? variance * Double(m) / Double(m - 1) : variance
                     runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * Float(mu)
                     runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * Float(unbiased)
-                } else {
-                    mean[ch] = runningMean[ch]
-                    inv[ch] = 1 / (runningVar[ch] + eps).squareRoot()
                 }
             }
-        }
+        }}}}}
         if training { batchesTracked += 1 }
         var normalized = self.normalized
         if normalized.count != x.data.count { normalized = [Float](repeating: 0, count: x.data.count) }
+        // x̂ and the output, the samples split over the workers.
         normalized.withUnsafeMutableBufferPointer { xh in
         x.data.withUnsafeMutableBufferPointer { v in
-            for b in 0..<n {
-                for ch in 0..<c {
-                    let base = (b * c + ch) * s
-                    let mu = mean[ch], iv = inv[ch], g = weight.value[ch], be = bias.value[ch]
-                    for i in base..<(base + s) {
-                        let h = (v[i] - mu) * iv
-                        xh[i] = h
-                        v[i] = h * g + be
+        mean.withUnsafeBufferPointer { mean in
+        inv.withUnsafeBufferPointer { inv in
+        weight.value.withUnsafeBufferPointer { gamma in
+        bias.value.withUnsafeBufferPointer { beta in
+            Parallel.forRanges(n) { samples in
+                for b in samples {
+                    for ch in 0..<c {
+                        let base = (b * c + ch) * s
+                        let mu = mean[ch], iv = inv[ch], g = gamma[ch], be = beta[ch]
+                        for i in base..<(base + s) {
+                            let h = (v[i] - mu) * iv
+                            xh[i] = h
+                            v[i] = h * g + be
+                        }
                     }
                 }
             }
-        }}
+        }}}}}}
         self.normalized = normalized
         invStd = inv
         usedBatchStatistics = training
@@ -109,29 +123,39 @@ public struct BatchNorm: Layer {
         var dGamma = [Float](repeating: 0, count: c), dBeta = [Float](repeating: 0, count: c)
         normalized.withUnsafeBufferPointer { xh in
         gradient.data.withUnsafeMutableBufferPointer { g in
-            for b in 0..<n {
-                for ch in 0..<c {
-                    let base = (b * c + ch) * s
-                    var sg: Float = 0, sgx: Float = 0
-                    for i in base..<(base + s) { sg += g[i]; sgx += g[i] * xh[i] }
-                    dBeta[ch] += sg; dGamma[ch] += sgx
-                }
-            }
-            guard needsInputGradient else { return }
-            for b in 0..<n {
-                for ch in 0..<c {
-                    let base = (b * c + ch) * s
-                    let k = weight.value[ch] * invStd[ch]
-                    if usedBatchStatistics {
-                        // dx = γ·σ⁻¹/M · (M·dy − Σdy − x̂·Σ(dy·x̂))
-                        let a = dBeta[ch] / m, bb = dGamma[ch] / m
-                        for i in base..<(base + s) { g[i] = k * (g[i] - a - xh[i] * bb) }
-                    } else {
-                        for i in base..<(base + s) { g[i] *= k }
+        dGamma.withUnsafeMutableBufferPointer { dGamma in
+        dBeta.withUnsafeMutableBufferPointer { dBeta in
+        weight.value.withUnsafeBufferPointer { gamma in
+        invStd.withUnsafeBufferPointer { invStd in
+            // Σdy and Σdy·x̂ per channel, the channels split over the workers.
+            Parallel.forRanges(c) { channels in
+                for ch in channels {
+                    for b in 0..<n {
+                        let base = (b * c + ch) * s
+                        var sg: Float = 0, sgx: Float = 0
+                        for i in base..<(base + s) { sg += g[i]; sgx += g[i] * xh[i] }
+                        dBeta[ch] += sg; dGamma[ch] += sgx
                     }
                 }
             }
-        }}
+            guard needsInputGradient else { return }
+            // dx, the samples split over the workers.
+            Parallel.forRanges(n) { samples in
+                for b in samples {
+                    for ch in 0..<c {
+                        let base = (b * c + ch) * s
+                        let k = gamma[ch] * invStd[ch]
+                        if usedBatchStatistics {
+                            // dx = γ·σ⁻¹/M · (M·dy − Σdy − x̂·Σ(dy·x̂))
+                            let a = dBeta[ch] / m, bb = dGamma[ch] / m
+                            for i in base..<(base + s) { g[i] = k * (g[i] - a - xh[i] * bb) }
+                        } else {
+                            for i in base..<(base + s) { g[i] *= k }
+                        }
+                    }
+                }
+            }
+        }}}}}}
         if weight.requiresGradient { weight.gradient = dGamma }
         if bias.requiresGradient { bias.gradient = dBeta }
     }
