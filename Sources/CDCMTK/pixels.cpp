@@ -52,6 +52,29 @@ void validate(const cdcmtk_pixel_layout &l) {
         throw Failure{"SamplesPerPixel (0028,0002) " + std::to_string(l.samples_per_pixel) + " is not supported (1 or 3)"};
 }
 
+/* Throws unless the dataset has (integer) Pixel Data. */
+void requirePixelData(DcmDataset *ds) {
+    if (ds->tagExists(DCM_PixelData)) return;
+    if (ds->tagExists(DCM_FloatPixelData) || ds->tagExists(DCM_DoubleFloatPixelData))
+        throw Failure{"Float/Double Float Pixel Data is not supported"};
+    throw Failure{"no Pixel Data (7FE0,0010)"};
+}
+
+/* The native Pixel Data element, checked to hold at least the bytes the layout needs. */
+DcmElement *nativePixelData(DcmDataset *ds, const cdcmtk_pixel_layout &layout) {
+    DcmElement *element = nullptr;
+    if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr)
+        throw Failure{"no Pixel Data (7FE0,0010)"};
+    const uint64_t expected = expectedBytes(layout), found = element->getLength();
+    if (found < expected)
+        throw Failure{"truncated pixel data: expected " + std::to_string(expected) + " bytes (" +
+                      std::to_string(layout.frames) + " frame(s) of " + std::to_string(layout.rows) + " x " +
+                      std::to_string(layout.columns) + " x " + std::to_string(layout.samples_per_pixel) +
+                      " samples at " + std::to_string(layout.bits_allocated) + " bits), found " +
+                      std::to_string(found)};
+    return element;
+}
+
 bool isJ2K(E_TransferSyntax xfer) { return xfer == EXS_JPEG2000LosslessOnly || xfer == EXS_JPEG2000; }
 
 bool startsJ2KFrame(const uint8_t *p, size_t n) {
@@ -163,11 +186,7 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         DcmDataset *ds = file->format.getDataset();
         readLayout(ds, layout);
         validate(*layout);
-        if (!ds->tagExists(DCM_PixelData)) {
-            if (ds->tagExists(DCM_FloatPixelData) || ds->tagExists(DCM_DoubleFloatPixelData))
-                throw Failure{"Float/Double Float Pixel Data is not supported"};
-            throw Failure{"no Pixel Data (7FE0,0010)"};
-        }
+        requirePixelData(ds);
         const uint64_t expected = expectedBytes(*layout);
         E_TransferSyntax original = ds->getOriginalXfer();
         DcmXfer xfer(original);
@@ -204,16 +223,7 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
             validate(*layout);
             if (expectedBytes(*layout) != expected) throw Failure{"decoder changed the pixel layout"};
         }
-        DcmElement *element = nullptr;
-        if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr)
-            throw Failure{"no Pixel Data (7FE0,0010)"};
-        const uint64_t found = element->getLength();
-        if (found < expected)
-            throw Failure{"truncated pixel data: expected " + std::to_string(expected) + " bytes (" +
-                          std::to_string(layout->frames) + " frame(s) of " + std::to_string(layout->rows) + " x " +
-                          std::to_string(layout->columns) + " x " + std::to_string(layout->samples_per_pixel) +
-                          " samples at " + std::to_string(layout->bits_allocated) + " bits), found " +
-                          std::to_string(found)};
+        DcmElement *element = nativePixelData(ds, *layout);
         Uint8 *bytes = nullptr;
         OFCondition status = element->getUint8Array(bytes);
         if (status.bad() || bytes == nullptr)
@@ -228,4 +238,32 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         setError(err, errlen, "DCMTK failed with an unknown exception");
     }
     return nullptr;
+}
+
+int cdcmtk_read_native_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, void *destination, size_t capacity,
+                              char *err, size_t errlen) {
+    try {
+        memset(layout, 0, sizeof *layout);
+        DcmDataset *ds = file->format.getDataset();
+        DcmXfer xfer(ds->getOriginalXfer());
+        if (xfer.isEncapsulated() || xfer.getByteOrder() != EBO_LittleEndian) return 0;
+        readLayout(ds, layout);
+        validate(*layout);
+        if (layout->samples_per_pixel > 1 && layout->planar_configuration == 1) return 0;
+        const uint64_t expected = expectedBytes(*layout);
+        if (expected != capacity) return 0;
+        requirePixelData(ds);
+        DcmElement *element = nativePixelData(ds, *layout);
+        // Read from the file into the caller's buffer: the value is never held by the dataset.
+        OFCondition status = element->getPartialValue(destination, 0, Uint32(expected), nullptr, EBO_LittleEndian);
+        if (status.bad()) throw Failure{std::string("cannot read Pixel Data (7FE0,0010): ") + status.text()};
+        return 1;
+    } catch (const Failure &failure) {
+        setError(err, errlen, failure.message);
+    } catch (const std::exception &e) {
+        setError(err, errlen, std::string("DCMTK failed: ") + e.what());
+    } catch (...) {
+        setError(err, errlen, "DCMTK failed with an unknown exception");
+    }
+    return -1;
 }
