@@ -75,18 +75,17 @@ struct LinearTaps {
     static func resample(_ input: Tensor, axis: Int, to m: Int) -> Tensor {
         if input.shape[axis] == m { return input }
         switch input.dtype {
-        case .float32: return resample(input, Float.self, axis: axis, to: m) { $0 }
-        case .int16: return resample(input, Int16.self, axis: axis, to: m) { Float($0) }
-        case .uint16: return resample(input, UInt16.self, axis: axis, to: m) { Float($0) }
-        case .int8: return resample(input, Int8.self, axis: axis, to: m) { Float($0) }
-        case .uint8: return resample(input, UInt8.self, axis: axis, to: m) { Float($0) }
+        case .float32: return resample(input, Float.self, axis: axis, to: m)
+        case .int16: return resample(input, Int16.self, axis: axis, to: m)
+        case .uint16: return resample(input, UInt16.self, axis: axis, to: m)
+        case .int8: return resample(input, Int8.self, axis: axis, to: m)
+        case .uint8: return resample(input, UInt8.self, axis: axis, to: m)
         default: return resample(input.asFloat32(), axis: axis, to: m)
         }
     }
 
-    /// The interpolation itself, reading elements of type `T` through `float`.
-    private static func resample<T: TensorScalar>(_ input: Tensor, _: T.Type, axis: Int, to m: Int,
-                                                  _ float: (T) -> Float) -> Tensor {
+    /// The interpolation itself, specialized for each element type it reads.
+    private static func resample<T: InterpolatedScalar>(_ input: Tensor, _: T.Type, axis: Int, to m: Int) -> Tensor {
         var shape = input.shape
         let n = shape[axis]
         let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
@@ -102,7 +101,7 @@ struct LinearTaps {
                         let inBase = src + o * n * inner, outBase = dst + o * m * inner
                         if inner == 1 {
                             for j in 0..<m {
-                                let a = float(inBase[lo[j]]), b = float(inBase[hi[j]])
+                                let a = inBase[lo[j]].float, b = inBase[hi[j]].float
                                 outBase[j] = a + w[j] * (b - a)
                             }
                         } else {
@@ -110,8 +109,8 @@ struct LinearTaps {
                                 let a = inBase + lo[j] * inner, b = inBase + hi[j] * inner, t = w[j]
                                 let row = outBase + j * inner
                                 for q in 0..<inner {
-                                    let left = float(a[q])
-                                    row[q] = left + t * (float(b[q]) - left)
+                                    let left = a[q].float
+                                    row[q] = left + t * (b[q].float - left)
                                 }
                             }
                         }
@@ -121,3 +120,14 @@ struct LinearTaps {
         }
     }
 }
+
+/// An element type that linear resampling reads in place, and its exact conversion to float32.
+protocol InterpolatedScalar: TensorScalar {
+    var float: Float { get }
+}
+
+extension Float: InterpolatedScalar { var float: Float { self } }
+extension Int16: InterpolatedScalar { var float: Float { Float(self) } }
+extension UInt16: InterpolatedScalar { var float: Float { Float(self) } }
+extension Int8: InterpolatedScalar { var float: Float { Float(self) } }
+extension UInt8: InterpolatedScalar { var float: Float { Float(self) } }
