@@ -65,8 +65,7 @@ struct DICOMSeriesAssembly {
         let totalBytes = sliceBytes * ordered.count
 
         var failures = [MedPipeError?](repeating: nil, count: ordered.count)
-        let bytes = [UInt8](unsafeUninitializedCapacity: totalBytes) { buffer, initialized in
-            let base = buffer.baseAddress!
+        let bytes = LargeBuffer.make(count: totalBytes) { base in
             failures.withUnsafeMutableBufferPointer { failed in
                 ordered.withUnsafeBufferPointer { input in
                     concurrentForEach(input.count) { index in
@@ -81,7 +80,7 @@ struct DICOMSeriesAssembly {
                     }
                 }
             }
-            initialized = totalBytes
+            return totalBytes
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
 
