@@ -6,27 +6,45 @@ using cdcmtk::readLayout;
 using cdcmtk::expectedBytes;
 
 namespace cdcmtk {
-static uint32_t getUint16(DcmItem *item, const DcmTagKey &tag, uint32_t fallback) {
-    Uint16 value = 0;
-    return item->findAndGetUint16(tag, value).good() ? value : fallback;
-}
-
-/* Reads the image pixel module attributes that describe the decoded buffer. */
+/* Reads the image pixel module attributes that describe the decoded buffer, in one pass over the
+ * top-level elements (a lookup per attribute would walk the element list each time). An attribute
+ * that is absent or has no readable value keeps its default. */
 void readLayout(DcmDataset *ds, cdcmtk_pixel_layout *layout) {
-    layout->rows = getUint16(ds, DCM_Rows, 0);
-    layout->columns = getUint16(ds, DCM_Columns, 0);
-    layout->samples_per_pixel = getUint16(ds, DCM_SamplesPerPixel, 1);
-    layout->bits_allocated = getUint16(ds, DCM_BitsAllocated, 0);
-    layout->bits_stored = getUint16(ds, DCM_BitsStored, layout->bits_allocated);
-    layout->pixel_representation = getUint16(ds, DCM_PixelRepresentation, 0);
-    layout->planar_configuration = getUint16(ds, DCM_PlanarConfiguration, 0);
-    Sint32 frames = 1;
-    if (ds->findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) frames = 1;
-    layout->frames = static_cast<uint32_t>(frames);
-    OFString photometric;
-    ds->findAndGetOFString(DCM_PhotometricInterpretation, photometric);
+    layout->rows = 0;
+    layout->columns = 0;
+    layout->samples_per_pixel = 1;
+    layout->bits_allocated = 0;
+    layout->pixel_representation = 0;
+    layout->planar_configuration = 0;
+    layout->frames = 1;
     memset(layout->photometric, 0, sizeof layout->photometric);
-    strncpy(layout->photometric, photometric.c_str(), sizeof layout->photometric - 1);
+    bool hasBitsStored = false;
+    for (DcmObject *object = ds->nextInContainer(nullptr); object != nullptr; object = ds->nextInContainer(object)) {
+        const DcmTagKey key = object->getTag();
+        if (key.getGroup() > 0x0028) break;  // elements are sorted by tag: the pixel module is behind us
+        if (key.getGroup() != 0x0028 || object->ident() == EVR_SQ) continue;
+        auto *element = OFstatic_cast(DcmElement *, object);
+        Uint16 value = 0;
+        uint32_t *target = nullptr;
+        if (key == DCM_Rows) target = &layout->rows;
+        else if (key == DCM_Columns) target = &layout->columns;
+        else if (key == DCM_SamplesPerPixel) target = &layout->samples_per_pixel;
+        else if (key == DCM_BitsAllocated) target = &layout->bits_allocated;
+        else if (key == DCM_PixelRepresentation) target = &layout->pixel_representation;
+        else if (key == DCM_PlanarConfiguration) target = &layout->planar_configuration;
+        else if (key == DCM_BitsStored) {
+            if (element->getUint16(value).good()) { layout->bits_stored = value; hasBitsStored = true; }
+        } else if (key == DCM_NumberOfFrames) {
+            Sint32 frames = 1;
+            if (element->getSint32(frames).good() && frames >= 1) layout->frames = static_cast<uint32_t>(frames);
+        } else if (key == DCM_PhotometricInterpretation) {
+            OFString photometric;
+            if (element->getOFString(photometric, 0).good())
+                strncpy(layout->photometric, photometric.c_str(), sizeof layout->photometric - 1);
+        }
+        if (target != nullptr && element->getUint16(value).good()) *target = value;
+    }
+    if (!hasBitsStored) layout->bits_stored = layout->bits_allocated;
 }
 
 uint64_t expectedBytes(const cdcmtk_pixel_layout &l) {
@@ -63,8 +81,10 @@ void requirePixelData(DcmDataset *ds) {
 /* The native Pixel Data element, checked to hold at least the bytes the layout needs. */
 DcmElement *nativePixelData(DcmDataset *ds, const cdcmtk_pixel_layout &layout) {
     DcmElement *element = nullptr;
-    if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr)
+    if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
+        requirePixelData(ds);  // names Float/Double Float Pixel Data
         throw Failure{"no Pixel Data (7FE0,0010)"};
+    }
     const uint64_t expected = expectedBytes(layout), found = element->getLength();
     if (found < expected)
         throw Failure{"truncated pixel data: expected " + std::to_string(expected) + " bytes (" +
@@ -252,7 +272,6 @@ int cdcmtk_read_native_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, vo
         if (layout->samples_per_pixel > 1 && layout->planar_configuration == 1) return 0;
         const uint64_t expected = expectedBytes(*layout);
         if (expected != capacity) return 0;
-        requirePixelData(ds);
         DcmElement *element = nativePixelData(ds, *layout);
         // Read from the file into the caller's buffer: the value is never held by the dataset.
         OFCondition status = element->getPartialValue(destination, 0, Uint32(expected), nullptr, EBO_LittleEndian);
