@@ -10,7 +10,7 @@ enum AllocatorTuning {
     /// 196-file MR series, whose parsed datasets all live until the volume is assembled, made about
     /// 4,000 of them (6 ms of a 105 ms convert). Only heaps created afterwards get the pad, so this must
     /// run before any worker thread allocates. The pad is address space; pages become resident only
-    /// when written.
+    /// when written. (As any explicit setting does, it also fixes glibc's mmap threshold at 128 KiB.)
     static func reserveHeapAhead() {
         #if os(Linux)
         // `mallopt` and `M_TOP_PAD` (-2) come from <malloc.h>, which the Glibc module does not import.
