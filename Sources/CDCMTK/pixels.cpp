@@ -6,27 +6,45 @@ using cdcmtk::readLayout;
 using cdcmtk::expectedBytes;
 
 namespace cdcmtk {
-static uint32_t getUint16(DcmItem *item, const DcmTagKey &tag, uint32_t fallback) {
-    Uint16 value = 0;
-    return item->findAndGetUint16(tag, value).good() ? value : fallback;
-}
-
-/* Reads the image pixel module attributes that describe the decoded buffer. */
+/* Reads the image pixel module attributes that describe the decoded buffer, in one pass over the
+ * top-level elements (a lookup per attribute would walk the element list each time). An attribute
+ * that is absent or has no readable value keeps its default. */
 void readLayout(DcmDataset *ds, cdcmtk_pixel_layout *layout) {
-    layout->rows = getUint16(ds, DCM_Rows, 0);
-    layout->columns = getUint16(ds, DCM_Columns, 0);
-    layout->samples_per_pixel = getUint16(ds, DCM_SamplesPerPixel, 1);
-    layout->bits_allocated = getUint16(ds, DCM_BitsAllocated, 0);
-    layout->bits_stored = getUint16(ds, DCM_BitsStored, layout->bits_allocated);
-    layout->pixel_representation = getUint16(ds, DCM_PixelRepresentation, 0);
-    layout->planar_configuration = getUint16(ds, DCM_PlanarConfiguration, 0);
-    Sint32 frames = 1;
-    if (ds->findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) frames = 1;
-    layout->frames = static_cast<uint32_t>(frames);
-    OFString photometric;
-    ds->findAndGetOFString(DCM_PhotometricInterpretation, photometric);
+    layout->rows = 0;
+    layout->columns = 0;
+    layout->samples_per_pixel = 1;
+    layout->bits_allocated = 0;
+    layout->pixel_representation = 0;
+    layout->planar_configuration = 0;
+    layout->frames = 1;
     memset(layout->photometric, 0, sizeof layout->photometric);
-    strncpy(layout->photometric, photometric.c_str(), sizeof layout->photometric - 1);
+    bool hasBitsStored = false;
+    for (DcmObject *object = ds->nextInContainer(nullptr); object != nullptr; object = ds->nextInContainer(object)) {
+        const DcmTagKey key = object->getTag();
+        if (key.getGroup() > 0x0028) break;  // elements are sorted by tag: the pixel module is behind us
+        if (key.getGroup() != 0x0028 || object->ident() == EVR_SQ) continue;
+        auto *element = OFstatic_cast(DcmElement *, object);
+        Uint16 value = 0;
+        uint32_t *target = nullptr;
+        if (key == DCM_Rows) target = &layout->rows;
+        else if (key == DCM_Columns) target = &layout->columns;
+        else if (key == DCM_SamplesPerPixel) target = &layout->samples_per_pixel;
+        else if (key == DCM_BitsAllocated) target = &layout->bits_allocated;
+        else if (key == DCM_PixelRepresentation) target = &layout->pixel_representation;
+        else if (key == DCM_PlanarConfiguration) target = &layout->planar_configuration;
+        else if (key == DCM_BitsStored) {
+            if (element->getUint16(value).good()) { layout->bits_stored = value; hasBitsStored = true; }
+        } else if (key == DCM_NumberOfFrames) {
+            Sint32 frames = 1;
+            if (element->getSint32(frames).good() && frames >= 1) layout->frames = static_cast<uint32_t>(frames);
+        } else if (key == DCM_PhotometricInterpretation) {
+            OFString photometric;
+            if (element->getOFString(photometric, 0).good())
+                strncpy(layout->photometric, photometric.c_str(), sizeof layout->photometric - 1);
+        }
+        if (target != nullptr && element->getUint16(value).good()) *target = value;
+    }
+    if (!hasBitsStored) layout->bits_stored = layout->bits_allocated;
 }
 
 uint64_t expectedBytes(const cdcmtk_pixel_layout &l) {
@@ -50,6 +68,31 @@ void validate(const cdcmtk_pixel_layout &l) {
                       std::to_string(l.bits_allocated)};
     if (l.samples_per_pixel != 1 && l.samples_per_pixel != 3)
         throw Failure{"SamplesPerPixel (0028,0002) " + std::to_string(l.samples_per_pixel) + " is not supported (1 or 3)"};
+}
+
+/* Throws unless the dataset has (integer) Pixel Data. */
+void requirePixelData(DcmDataset *ds) {
+    if (ds->tagExists(DCM_PixelData)) return;
+    if (ds->tagExists(DCM_FloatPixelData) || ds->tagExists(DCM_DoubleFloatPixelData))
+        throw Failure{"Float/Double Float Pixel Data is not supported"};
+    throw Failure{"no Pixel Data (7FE0,0010)"};
+}
+
+/* The native Pixel Data element, checked to hold at least the bytes the layout needs. */
+DcmElement *nativePixelData(DcmDataset *ds, const cdcmtk_pixel_layout &layout) {
+    DcmElement *element = nullptr;
+    if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
+        requirePixelData(ds);  // names Float/Double Float Pixel Data
+        throw Failure{"no Pixel Data (7FE0,0010)"};
+    }
+    const uint64_t expected = expectedBytes(layout), found = element->getLength();
+    if (found < expected)
+        throw Failure{"truncated pixel data: expected " + std::to_string(expected) + " bytes (" +
+                      std::to_string(layout.frames) + " frame(s) of " + std::to_string(layout.rows) + " x " +
+                      std::to_string(layout.columns) + " x " + std::to_string(layout.samples_per_pixel) +
+                      " samples at " + std::to_string(layout.bits_allocated) + " bits), found " +
+                      std::to_string(found)};
+    return element;
 }
 
 bool isJ2K(E_TransferSyntax xfer) { return xfer == EXS_JPEG2000LosslessOnly || xfer == EXS_JPEG2000; }
@@ -163,11 +206,7 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         DcmDataset *ds = file->format.getDataset();
         readLayout(ds, layout);
         validate(*layout);
-        if (!ds->tagExists(DCM_PixelData)) {
-            if (ds->tagExists(DCM_FloatPixelData) || ds->tagExists(DCM_DoubleFloatPixelData))
-                throw Failure{"Float/Double Float Pixel Data is not supported"};
-            throw Failure{"no Pixel Data (7FE0,0010)"};
-        }
+        requirePixelData(ds);
         const uint64_t expected = expectedBytes(*layout);
         E_TransferSyntax original = ds->getOriginalXfer();
         DcmXfer xfer(original);
@@ -204,16 +243,7 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
             validate(*layout);
             if (expectedBytes(*layout) != expected) throw Failure{"decoder changed the pixel layout"};
         }
-        DcmElement *element = nullptr;
-        if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr)
-            throw Failure{"no Pixel Data (7FE0,0010)"};
-        const uint64_t found = element->getLength();
-        if (found < expected)
-            throw Failure{"truncated pixel data: expected " + std::to_string(expected) + " bytes (" +
-                          std::to_string(layout->frames) + " frame(s) of " + std::to_string(layout->rows) + " x " +
-                          std::to_string(layout->columns) + " x " + std::to_string(layout->samples_per_pixel) +
-                          " samples at " + std::to_string(layout->bits_allocated) + " bits), found " +
-                          std::to_string(found)};
+        DcmElement *element = nativePixelData(ds, *layout);
         Uint8 *bytes = nullptr;
         OFCondition status = element->getUint8Array(bytes);
         if (status.bad() || bytes == nullptr)
@@ -228,4 +258,31 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         setError(err, errlen, "DCMTK failed with an unknown exception");
     }
     return nullptr;
+}
+
+int cdcmtk_read_native_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, void *destination, size_t capacity,
+                              char *err, size_t errlen) {
+    try {
+        memset(layout, 0, sizeof *layout);
+        DcmDataset *ds = file->format.getDataset();
+        DcmXfer xfer(ds->getOriginalXfer());
+        if (xfer.isEncapsulated() || xfer.getByteOrder() != EBO_LittleEndian) return 0;
+        readLayout(ds, layout);
+        validate(*layout);
+        if (layout->samples_per_pixel > 1 && layout->planar_configuration == 1) return 0;
+        const uint64_t expected = expectedBytes(*layout);
+        if (expected != capacity) return 0;
+        DcmElement *element = nativePixelData(ds, *layout);
+        // Read from the file into the caller's buffer: the value is never held by the dataset.
+        OFCondition status = element->getPartialValue(destination, 0, Uint32(expected), nullptr, EBO_LittleEndian);
+        if (status.bad()) throw Failure{std::string("cannot read Pixel Data (7FE0,0010): ") + status.text()};
+        return 1;
+    } catch (const Failure &failure) {
+        setError(err, errlen, failure.message);
+    } catch (const std::exception &e) {
+        setError(err, errlen, std::string("DCMTK failed: ") + e.what());
+    } catch (...) {
+        setError(err, errlen, "DCMTK failed with an unknown exception");
+    }
+    return -1;
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Crypto
 import Foundation
 import MedPipeCore
@@ -9,15 +14,11 @@ public enum ContentHash {
         hex(SHA256.hash(data: bytes))
     }
 
-    /// SHA-256 of the file at `path`, read in 4 MiB chunks.
+    /// SHA-256 of the file at `path`.
     public static func ofFile(_ path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw MedPipeError.io(path, "cannot open for hashing") }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try? handle.read(upToCount: 4 << 20), !chunk.isEmpty {
-            hasher.update(data: chunk)
-        }
-        return hex(hasher.finalize())
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
+        defer { buffer.deallocate() }
+        return try ofFile(path, buffer: buffer)
     }
 
     /// SHA-256 over a directory's regular files: each relative path and its content hash, in sorted order.
@@ -32,17 +33,45 @@ public enum ContentHash {
                 files.append(relative)
             }
         }
-        // Files are hashed in parallel (a series is hundreds of them); the digest is over the sorted list.
+        // Files are hashed in parallel (a series is hundreds of them), each worker taking every
+        // `workers`-th file through one read buffer of its own; the digest is over the sorted list.
         let sorted = files.sorted()
         let digests = ConcurrentResults<String>(count: sorted.count)
-        DispatchQueue.concurrentPerform(iterations: sorted.count) { i in
-            digests.set(i, Result { try ofFile(path + "/" + sorted[i]) })
+        let workers = min(sorted.count, ProcessInfo.processInfo.activeProcessorCount)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
+            defer { buffer.deallocate() }
+            for i in stride(from: worker, to: sorted.count, by: workers) {
+                digests.set(i, Result { try ofFile(path + "/" + sorted[i], buffer: buffer) })
+            }
         }
         var lines = ""
         for (relative, digest) in zip(sorted, try digests.values()) {
             lines += relative + "\t" + digest + "\n"
         }
         return of(Array(lines.utf8))
+    }
+
+    /// Bytes read from a file at a time.
+    private static let chunkSize = 1 << 20
+
+    /// SHA-256 of the file at `path`, read with `read(2)` through `buffer`: one buffer reused for
+    /// every chunk and file, so hashing a series allocates (and page-faults) nothing per file.
+    private static func ofFile(_ path: String, buffer: UnsafeMutableRawBufferPointer) throws -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw MedPipeError.io(path, "cannot open for hashing: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var hasher = SHA256()
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw MedPipeError.io(path, "read failed while hashing: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
+        return hex(hasher.finalize())
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {

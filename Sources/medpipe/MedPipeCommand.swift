@@ -12,4 +12,21 @@ struct MedPipeCommand: AsyncParsableCommand {
         """,
         subcommands: [Inspect.self, Convert.self, Anonymize.self, CacheCommand.self, Export.self, Train.self, Evaluate.self, Predict.self, GradCAMCommand.self]
     )
+
+    /// Parses the command line and runs the subcommand, as ArgumentParser's own `main` does (parsing
+    /// synchronously: no completion here is asynchronous), after tuning the allocator for `convert`
+    /// while no worker thread, and so no thread heap, exists yet.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if command is Convert { AllocatorTuning.reserveHeapAhead() }
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

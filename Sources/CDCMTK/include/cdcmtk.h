@@ -74,6 +74,15 @@ typedef struct cdcmtk_pixel_layout {
 const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, size_t *length,
                                     char *err, size_t errlen);
 
+/* Copies native Pixel Data (uncompressed, little endian, colour-by-pixel) of every frame straight
+ * from the file into `destination`, without loading it into the dataset first, when it holds exactly
+ * `capacity` bytes (the layout's expected byte count; extra trailing bytes in the file are ignored).
+ * Returns 1 with *layout set when copied; 0 when the data is encoded or planar, or its expected size
+ * is not `capacity` (decode it with cdcmtk_decode_pixels then); -1 with err filled on failure
+ * (a bad layout, no or truncated Pixel Data, a read error). */
+int cdcmtk_read_native_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, void *destination, size_t capacity,
+                              char *err, size_t errlen);
+
 /* One attribute met while walking a dataset. Strings live only during the callback. */
 typedef struct cdcmtk_attribute {
     /* Where the attribute sits, e.g. "(0008,1140)[0].(0008,1155)"; top-level: "(0010,0010)". */

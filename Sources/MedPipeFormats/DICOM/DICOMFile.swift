@@ -92,6 +92,23 @@ public final class DICOMFile: @unchecked Sendable {
         }
         return try body(layout, UnsafeRawBufferPointer(start: bytes, count: length))
     }
+
+    /// Copies native pixel data (uncompressed, little endian, colour-by-pixel) of every frame straight
+    /// from the file into `destination`, which holds exactly `byteCount` bytes, without DCMTK holding
+    /// a copy. Returns the layout, or nil when the pixel data is encoded or planar, or does not take
+    /// `byteCount` bytes: decode it with ``withDecodedPixels(_:)`` then.
+    func readNativePixels(into destination: UnsafeMutableRawPointer, byteCount: Int) throws -> cdcmtk_pixel_layout? {
+        var layout = cdcmtk_pixel_layout()
+        var error = [CChar](repeating: 0, count: 512)
+        switch cdcmtk_read_native_pixels(handle, &layout, destination, byteCount, &error, error.count) {
+        case 1: return layout
+        case 0: return nil
+        default:
+            let message = errorText(error)
+            if message.contains("not supported") { throw MedPipeError.unsupported(path, message) }
+            throw MedPipeError.malformed(path, message)
+        }
+    }
 }
 
 /// The NUL-terminated text the shim wrote into an error buffer.

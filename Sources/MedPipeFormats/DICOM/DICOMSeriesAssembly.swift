@@ -65,8 +65,7 @@ struct DICOMSeriesAssembly {
         let totalBytes = sliceBytes * ordered.count
 
         var failures = [MedPipeError?](repeating: nil, count: ordered.count)
-        let bytes = [UInt8](unsafeUninitializedCapacity: totalBytes) { buffer, initialized in
-            let base = buffer.baseAddress!
+        let bytes = LargeBuffer.make(count: totalBytes) { base in
             failures.withUnsafeMutableBufferPointer { failed in
                 ordered.withUnsafeBufferPointer { input in
                     concurrentForEach(input.count) { index in
@@ -81,7 +80,7 @@ struct DICOMSeriesAssembly {
                     }
                 }
             }
-            initialized = totalBytes
+            return totalBytes
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
 
@@ -153,27 +152,39 @@ struct DICOMSeriesAssembly {
     private static func millimetres(_ value: Double) -> String { String(format: "%.4g", value) }
 
     /// Decodes one slice into its place in the volume, as stored values or rescaled float64.
+    /// Native pixel data is read from the file straight into the volume (or, to be rescaled, into
+    /// one buffer of stored values); encoded data goes through the decoder.
     private static func decode(_ slice: DICOMSlice, expecting probe: DICOMPixelFormat,
                                into destination: UnsafeMutablePointer<UInt8>, outputType: DType) throws {
-        try slice.file.withDecodedPixels { layout, bytes in
+        let count = probe.valuesPerFrame, storedBytes = count * probe.storedDType.size
+        let rescaled = outputType == .float64
+        let stored = rescaled ? UnsafeMutableRawPointer.allocate(byteCount: storedBytes, alignment: 8)
+                              : UnsafeMutableRawPointer(destination)
+        defer { if rescaled { stored.deallocate() } }
+        if let layout = try slice.file.readNativePixels(into: stored, byteCount: storedBytes) {
             let format = DICOMPixelFormat(layout)
-            guard format.frames == 1, format.rows == probe.rows, format.columns == probe.columns,
-                  format.samplesPerPixel == probe.samplesPerPixel, format.storedDType == probe.storedDType else {
-                throw MedPipeError.malformed(slice.file.path, "slice layout \(format.shape) \(format.storedDType) differs from the series' first slice \(probe.shape) \(probe.storedDType)")
+            try check(format, of: slice, against: probe)
+            DICOMStoredValues.correct(stored, format: format)
+        } else {
+            try slice.file.withDecodedPixels { layout, bytes in
+                let format = DICOMPixelFormat(layout)
+                try check(format, of: slice, against: probe)
+                DICOMStoredValues.write(bytes, format: format, to: stored)
             }
-            let count = format.valuesPerFrame
-            guard outputType == .float64 else {
-                DICOMStoredValues.write(bytes, format: format, to: destination)
-                return
-            }
-            let stored = UnsafeMutableRawPointer.allocate(byteCount: count * format.storedDType.size, alignment: 8)
-            defer { stored.deallocate() }
-            DICOMStoredValues.write(bytes, format: format, to: stored)
-            let rescale = slice.header.rescale ?? (1, 0)
-            UnsafeMutableRawPointer(destination).withMemoryRebound(to: Double.self, capacity: count) { doubles in
-                DICOMStoredValues.rescale(stored, dtype: format.storedDType, count: count,
-                                          slope: rescale.slope, intercept: rescale.intercept, to: doubles)
-            }
+        }
+        guard rescaled else { return }
+        let rescale = slice.header.rescale ?? (1, 0)
+        UnsafeMutableRawPointer(destination).withMemoryRebound(to: Double.self, capacity: count) { doubles in
+            DICOMStoredValues.rescale(stored, dtype: probe.storedDType, count: count,
+                                      slope: rescale.slope, intercept: rescale.intercept, to: doubles)
+        }
+    }
+
+    /// Throws unless a slice's pixel layout can be stacked with the series' first slice.
+    private static func check(_ format: DICOMPixelFormat, of slice: DICOMSlice, against probe: DICOMPixelFormat) throws {
+        guard format.frames == 1, format.rows == probe.rows, format.columns == probe.columns,
+              format.samplesPerPixel == probe.samplesPerPixel, format.storedDType == probe.storedDType else {
+            throw MedPipeError.malformed(slice.file.path, "slice layout \(format.shape) \(format.storedDType) differs from the series' first slice \(probe.shape) \(probe.storedDType)")
         }
     }
 }

@@ -3,7 +3,7 @@ import MedPipeCore
 /// Turns decoded pixel bytes into pydicom's `pixel_array` values, and applies the rescale.
 enum DICOMStoredValues {
     /// Writes every frame's stored values, colour-by-pixel, with unused bits corrected and YBR
-    /// converted to RGB, into `destination` (`frames × valuesPerFrame × bytes` bytes).
+    /// converted to RGB (see ``correct(_:format:)``), into `destination` (`frames × valuesPerFrame × bytes` bytes).
     static func write(_ source: UnsafeRawBufferPointer, format: DICOMPixelFormat, to destination: UnsafeMutableRawPointer) {
         let size = format.bitsAllocated / 8
         let count = format.frames * format.valuesPerFrame
@@ -22,23 +22,30 @@ enum DICOMStoredValues {
         } else {
             destination.copyMemory(from: source.baseAddress!, byteCount: count * size)
         }
+        correct(destination, format: format)
+    }
+
+    /// Turns native colour-by-pixel values already in place into stored values: unused bits
+    /// corrected and YBR converted to RGB (`frames × valuesPerFrame` values at `values`).
+    static func correct(_ values: UnsafeMutableRawPointer, format: DICOMPixelFormat) {
+        let count = format.frames * format.valuesPerFrame
         if format.unusedBitShift > 0 {
             switch format.storedDType {
-            case .uint8: correct(destination, count, UInt8.self, format.unusedBitShift)
-            case .int8: correct(destination, count, Int8.self, format.unusedBitShift)
-            case .uint16: correct(destination, count, UInt16.self, format.unusedBitShift)
-            case .int16: correct(destination, count, Int16.self, format.unusedBitShift)
-            case .uint32: correct(destination, count, UInt32.self, format.unusedBitShift)
-            default: correct(destination, count, Int32.self, format.unusedBitShift)
+            case .uint8: clearUnusedBits(values, count, UInt8.self, format.unusedBitShift)
+            case .int8: clearUnusedBits(values, count, Int8.self, format.unusedBitShift)
+            case .uint16: clearUnusedBits(values, count, UInt16.self, format.unusedBitShift)
+            case .int16: clearUnusedBits(values, count, Int16.self, format.unusedBitShift)
+            case .uint32: clearUnusedBits(values, count, UInt32.self, format.unusedBitShift)
+            default: clearUnusedBits(values, count, Int32.self, format.unusedBitShift)
             }
         }
         if format.convertsYBRToRGB {
-            convertYBRFullToRGB(destination.bindMemory(to: UInt8.self, capacity: count), pixels: count / 3)
+            convertYBRFullToRGB(values.bindMemory(to: UInt8.self, capacity: count), pixels: count / 3)
         }
     }
 
     /// Shifts left then right, which clears (unsigned) or sign-extends (signed) the unused high bits.
-    private static func correct<T: FixedWidthInteger>(_ pointer: UnsafeMutableRawPointer, _ count: Int, _: T.Type, _ shift: Int) {
+    private static func clearUnusedBits<T: FixedWidthInteger>(_ pointer: UnsafeMutableRawPointer, _ count: Int, _: T.Type, _ shift: Int) {
         let values = pointer.bindMemory(to: T.self, capacity: count)
         for i in 0..<count { values[i] = (values[i] &<< T(shift)) >> T(shift) }
     }

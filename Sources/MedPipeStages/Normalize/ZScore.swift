@@ -41,37 +41,22 @@ public struct ZScore: Stage {
         let region = self.region
         let output = try Tensor.float32(shape: input.shape) { out in
             try input.withUnsafeBufferPointer(as: Float.self) { x in
-                try withRegion(maskValues) { inside in
-                    @inline(__always) func included(_ i: Int) -> Bool {
-                        switch region {
-                        case .all: true
-                        case .nonZero: x[i] != 0
-                        case .mask: inside![i] != 0
-                        }
-                    }
-                    var sum = 0.0, n = 0
-                    if region == .all {
-                        sum = VectorKernels.sum(x)
-                        n = x.count
-                    } else {
-                        for i in 0..<x.count where included(i) { sum += Double(x[i]); n += 1 }
-                    }
+                try withRegion(maskValues) { mask in
+                    // The region's selector: the values themselves (non-zero), the mask, or none (all).
+                    let selector = region == .nonZero ? x : mask
+                    let (sum, n) = selector.map { VectorKernels.maskedSum(x, selector: $0) } ?? (VectorKernels.sum(x), x.count)
                     guard n > 0 else {
                         throw MedPipeError.invalidArgument(Self.name, "\(sample.source): the region '\(region.rawValue)' is empty")
                     }
                     let mean = sum / Double(n)
-                    var squares = 0.0
-                    if region == .all {
-                        squares = VectorKernels.squaredDeviations(x, mean: mean)
-                    } else {
-                        for i in 0..<x.count where included(i) { let d = Double(x[i]) - mean; squares += d * d }
-                    }
+                    let squares = selector.map { VectorKernels.maskedSquaredDeviations(x, selector: $0, mean: mean) }
+                        ?? VectorKernels.squaredDeviations(x, mean: mean)
                     let std = (squares / Double(n)).squareRoot()
                     let scale = std > 0 ? 1 / std : 1
-                    if region == .all {
-                        VectorKernels.affine(x, out, mean: mean, scale: scale)
+                    if let selector {
+                        VectorKernels.maskedAffine(x, selector: selector, out, mean: mean, scale: scale)
                     } else {
-                        for i in 0..<x.count { out[i] = included(i) ? Float((Double(x[i]) - mean) * scale) : 0 }
+                        VectorKernels.affine(x, out, mean: mean, scale: scale)
                     }
                 }
             }

@@ -44,10 +44,17 @@ public struct ResampleSpacing: Stage {
             throw MedPipeError.invalidArgument(Self.name, "\(sample.source): \(spacing.count) target spacings for a \(layout.spatialRank)-D tensor with spacing \(current)")
         }
         let extents = outputExtents(layout, current: current)
-        var tensor = sample.tensor.asFloat32()
-        let offset = layout.leading.count
-        for a in (0..<layout.spatialRank).reversed() {
-            tensor = LinearTaps.resample(tensor, axis: offset + a, to: extents[a])
+        let tensor: Tensor
+        if layout.spatialRank == 3 {
+            tensor = VolumeResampling.resample(sample.tensor, to: extents)
+        } else {
+            // The first pass that changes an extent reads the stored values and writes float32.
+            var image = sample.tensor
+            let offset = layout.leading.count
+            for a in (0..<layout.spatialRank).reversed() {
+                image = LinearTaps.resample(image, axis: offset + a, to: extents[a])
+            }
+            tensor = image.asFloat32()
         }
         var newAffine = affine, newSpacing = current
         for a in 0..<layout.spatialRank {

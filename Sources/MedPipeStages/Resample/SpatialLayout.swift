@@ -66,16 +66,33 @@ struct LinearTaps {
         }
     }
 
-    /// Resamples axis `axis` of a row-major float tensor of shape `shape` to length `m`.
+    /// Resamples axis `axis` of a row-major tensor to length `m`, into float32.
+    ///
+    /// Float32 and 8- or 16-bit integer inputs are read in place and converted element by element
+    /// as they are interpolated (exactly as ``Tensor/asFloat32()`` would convert them), so the first
+    /// pass over a stored volume needs no float copy of it; other types are converted first.
+    /// When `n == m` the input is returned unchanged, in its own dtype.
     static func resample(_ input: Tensor, axis: Int, to m: Int) -> Tensor {
+        if input.shape[axis] == m { return input }
+        switch input.dtype {
+        case .float32: return resample(input, Float.self, axis: axis, to: m)
+        case .int16: return resample(input, Int16.self, axis: axis, to: m)
+        case .uint16: return resample(input, UInt16.self, axis: axis, to: m)
+        case .int8: return resample(input, Int8.self, axis: axis, to: m)
+        case .uint8: return resample(input, UInt8.self, axis: axis, to: m)
+        default: return resample(input.asFloat32(), axis: axis, to: m)
+        }
+    }
+
+    /// The interpolation itself, specialized for each element type it reads.
+    private static func resample<T: InterpolatedScalar>(_ input: Tensor, _: T.Type, axis: Int, to m: Int) -> Tensor {
         var shape = input.shape
         let n = shape[axis]
-        if n == m { return input }
         let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
         shape[axis] = m
         let taps = LinearTaps(from: n, to: m)
         return Tensor.float32(shape: shape) { out in
-            input.withUnsafeBufferPointer(as: Float.self) { x in
+            input.withUnsafeBufferPointer(as: T.self) { x in
                 taps.lower.withUnsafeBufferPointer { lo in
                 taps.upper.withUnsafeBufferPointer { hi in
                 taps.weight.withUnsafeBufferPointer { w in
@@ -84,14 +101,17 @@ struct LinearTaps {
                         let inBase = src + o * n * inner, outBase = dst + o * m * inner
                         if inner == 1 {
                             for j in 0..<m {
-                                let a = inBase[lo[j]], b = inBase[hi[j]]
+                                let a = inBase[lo[j]].float, b = inBase[hi[j]].float
                                 outBase[j] = a + w[j] * (b - a)
                             }
                         } else {
                             for j in 0..<m {
                                 let a = inBase + lo[j] * inner, b = inBase + hi[j] * inner, t = w[j]
                                 let row = outBase + j * inner
-                                for q in 0..<inner { row[q] = a[q] + t * (b[q] - a[q]) }
+                                for q in 0..<inner {
+                                    let left = a[q].float
+                                    row[q] = left + t * (b[q].float - left)
+                                }
                             }
                         }
                     }
@@ -100,3 +120,14 @@ struct LinearTaps {
         }
     }
 }
+
+/// An element type that linear resampling reads in place, and its exact conversion to float32.
+protocol InterpolatedScalar: TensorScalar {
+    var float: Float { get }
+}
+
+extension Float: InterpolatedScalar { var float: Float { self } }
+extension Int16: InterpolatedScalar { var float: Float { Float(self) } }
+extension UInt16: InterpolatedScalar { var float: Float { Float(self) } }
+extension Int8: InterpolatedScalar { var float: Float { Float(self) } }
+extension UInt8: InterpolatedScalar { var float: Float { Float(self) } }
