@@ -162,6 +162,24 @@ int cdcmtk_blank_rectangle(cdcmtk_file *file, uint32_t x, uint32_t y, uint32_t w
  * transfer syntax UID written. Returns 0, or -1 on error (no file is left behind). */
 int cdcmtk_save(cdcmtk_file *file, const char *path, char *written_xfer, char *err, size_t errlen);
 
+/* A file serialized in memory by cdcmtk_serialize. */
+typedef struct cdcmtk_serialized {
+    /* The file's bytes (malloc'ed: free with cdcmtk_free) and their count. */
+    uint8_t *bytes;
+    size_t length;
+    /* Where the top-level Pixel Data element (tag, VR, length and value) lies in `bytes`, computed
+     * from the dataset; both 0 when there is none. */
+    uint64_t pixel_offset, pixel_length;
+    /* The transfer syntax UID written. */
+    char transfer_syntax[65];
+} cdcmtk_serialized;
+
+/* Serializes the file into memory exactly as cdcmtk_save would write it: the same transfer syntax
+ * choice and a File Meta Information created anew from the dataset, which the handle then holds (a
+ * walk afterwards sees the meta header that was written). Returns 0 with *out filled, or -1 and
+ * fills err (then out->bytes is NULL). */
+int cdcmtk_serialize(cdcmtk_file *file, cdcmtk_serialized *out, char *err, size_t errlen);
+
 /* Where the top-level Pixel Data element (tag, VR, length and value) lies in the file the handle was
  * opened from, assuming it has a 128-byte preamble and explicit-length items (as cdcmtk_save writes).
  * Returns 0 with *offset and *length set, 1 when there is no Pixel Data, -1 on error. */

@@ -36,9 +36,11 @@ struct FileOutcome: Sendable {
 /// De-identifies files and folders into an output folder: each file in its own format under a
 /// pseudonymous name, every output scanned for the input's identifying values before it is kept.
 ///
-/// An output is first written under a hidden temporary name in the output folder, scanned, and only
-/// then renamed to its final name; on a residual hit or any error it is deleted and the input is
-/// listed as withheld with the reason. Original file names never appear in outputs or the report
+/// Every output is scanned before it gets its final name: a DICOM output is scanned in memory and
+/// written only when it passes, other formats are written under a hidden temporary name and scanned
+/// there. A passing output is written under a hidden temporary name in the output folder and then
+/// renamed to its final name, so no output is ever seen half-written; on a residual hit or any error
+/// nothing is kept and the input is listed as withheld with the reason. Original file names never appear in outputs or the report
 /// (they can name patients): sources are named by their keyed token.
 public struct Anonymizer: Sendable {
     public let settings: AnonymizeSettings
@@ -154,6 +156,29 @@ public struct Anonymizer: Sendable {
         settings.output + "/.medpipe-partial-" + UUID().uuidString + suffix
     }
 
+    /// Writes `bytes` to a new file at a `temporaryPath` and returns that path (nothing is left behind on error).
+    func writeTemporary(_ bytes: [UInt8], suffix: String) throws -> String {
+        let path = temporaryPath(suffix)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw MedPipeError.io(path, "cannot create: \(String(cString: strerror(errno)))") }
+        var failure: String?
+        bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { failure = n < 0 ? String(cString: strerror(errno)) : "no progress"; return }
+                done += n
+            }
+        }
+        if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(path)
+            throw MedPipeError.io(path, "cannot write: \(failure)")
+        }
+        return path
+    }
+
     /// Keeps the scanned temporary outputs under their final names, or deletes them and withholds.
     func keep(_ temporaries: [(temporary: String, final: String)], scan: OutputScan, identifiers: IdentifierSet,
               report: FileReport, source: String) throws -> FileOutcome {
@@ -192,29 +217,17 @@ public struct Anonymizer: Sendable {
     }
 
     private func processDICOM(_ path: String, source: String) throws -> FileOutcome {
-        let temporary = temporaryPath(".dcm")
         let deidentifier = DICOMDeidentifier(options: settings.options, pseudonymizer: pseudonymizer, burnedInText: settings.burnedInText)
-        let outcome: DICOMOutcome
-        do {
-            outcome = try deidentifier.deidentify(path, to: temporary)
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
-        }
-        switch outcome {
+        switch try deidentifier.deidentify(path) {
         case .withheld(let reason):
             return FileOutcome(withheld: WithheldFile(source: source, reason: reason))
-        case .written(let written):
-            let name = written.patientToken + "/" + (written.sopInstanceUID.isEmpty ? source : written.sopInstanceUID) + ".dcm"
-            let scan: OutputScan
-            do {
-                scan = try OutputScan.dicom(temporary, name: name, scanner: ResidualScanner(identifiers: written.identifiers))
-            } catch {
-                try? FileManager.default.removeItem(atPath: temporary)
-                throw error
-            }
-            let report = FileReport(source: source, output: name, format: "dicom", attributes: written.touched)
-            return try keep([(temporary, name)], scan: scan, identifiers: written.identifiers, report: report, source: source)
+        case .deidentified(let result):
+            let name = result.patientToken + "/" + (result.sopInstanceUID.isEmpty ? source : result.sopInstanceUID) + ".dcm"
+            let scan = try OutputScan.dicom(result.file, output: result.output, name: name, scanner: ResidualScanner(identifiers: result.identifiers))
+            let report = FileReport(source: source, output: name, format: "dicom", attributes: result.touched)
+            // Only an output that passed the scan is written (then renamed into place by `keep`).
+            let temporary = scan.passed ? try writeTemporary(result.output.bytes, suffix: ".dcm") : nil
+            return try keep(temporary.map { [($0, name)] } ?? [], scan: scan, identifiers: result.identifiers, report: report, source: source)
         }
     }
 }

@@ -7,6 +7,16 @@ public struct DICOMByteSpan: Sendable, Hashable {
     public var length: Int
 }
 
+/// A DICOM file serialized in memory, byte for byte as `DICOMFile.save(to:)` would write it.
+public struct DICOMSerialized: Sendable {
+    public var bytes: [UInt8]
+    /// Where the top-level Pixel Data element lies in `bytes`, computed from the dataset (check the tag
+    /// at the offset before relying on it); nil when there is none.
+    public var pixelData: DICOMByteSpan?
+    /// The transfer syntax UID of the serialized dataset.
+    public var transferSyntaxUID: String
+}
+
 /// Editing and writing through DCMTK. Paths are the walk's (`DICOMAttribute.path`): `(0010,0010)`,
 /// `(0008,1140)[0].(0008,1155)`; `meta: true` addresses the File Meta Information.
 extension DICOMFile {
@@ -73,6 +83,21 @@ extension DICOMFile {
             throw MedPipeError.io(destination, editErrorText(error))
         }
         return editErrorText(xfer)
+    }
+
+    /// The file serialized in memory as `save(to:)` would write it (same transfer syntax, new File Meta
+    /// Information). The handle then holds that meta header, so `attributes()` lists what was serialized.
+    public func serialized() throws -> DICOMSerialized {
+        var output = cdcmtk_serialized()
+        var error = [CChar](repeating: 0, count: 512)
+        guard cdcmtk_serialize(handle, &output, &error, error.count) == 0 else {
+            throw MedPipeError.malformed(path, editErrorText(error))
+        }
+        defer { cdcmtk_free(output.bytes) }
+        let bytes = output.bytes.map { [UInt8](UnsafeBufferPointer(start: $0, count: output.length)) } ?? []
+        let xfer = withUnsafeBytes(of: output.transfer_syntax) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let span = output.pixel_length == 0 ? nil : DICOMByteSpan(offset: Int(output.pixel_offset), length: Int(output.pixel_length))
+        return DICOMSerialized(bytes: bytes, pixelData: span, transferSyntaxUID: xfer)
     }
 
     /// Where the top-level Pixel Data lies in the file as `save` writes it; nil when there is none.
