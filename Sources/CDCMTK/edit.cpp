@@ -125,19 +125,28 @@ void putString(cdcmtk_file *file, int meta, const char *path, const char *value,
     }
 }
 
+/* The element list of an item (protected in DcmItem), reached through a pointer to member: removing
+ * while walking the list is linear, where DcmItem::remove(object) searches from the head each time. */
+struct ItemList : DcmItem {
+    static DcmList *of(DcmItem *item) { return item->*(&ItemList::elementList); }
+};
+
 long removePrivate(DcmItem *item) {
     long removed = 0;
-    DcmObject *object = item->nextInContainer(nullptr);
+    DcmList *list = ItemList::of(item);
+    DcmObject *object = list->empty() ? nullptr : list->seek(ELP_first);
     while (object != nullptr) {
-        DcmObject *next = item->nextInContainer(object);
         if (object->getTag().getGroup() & 1) {  // odd groups, the reserved 0001-0007 included
-            delete item->remove(object);
+            delete list->remove();  // the list moves on to the next element
             ++removed;
-        } else if (object->ident() == EVR_SQ) {
+            object = list->valid() ? list->get(ELP_atpos) : nullptr;
+            continue;
+        }
+        if (object->ident() == EVR_SQ) {
             auto *sequence = OFstatic_cast(DcmSequenceOfItems *, object);
             for (unsigned long i = 0; i < sequence->card(); ++i) removed += removePrivate(sequence->getItem(i));
         }
-        object = next;
+        object = list->seek(ELP_next);
     }
     return removed;
 }
@@ -236,6 +245,14 @@ public:
         return length;
     }
     void flush() override {}
+    /* Makes room for `total` bytes in all, so writing up to that many needs no reallocation. */
+    void reserve(size_t total) {
+        if (total <= capacity) return;
+        auto *larger = static_cast<uint8_t *>(realloc(bytes, total));
+        if (larger == nullptr) throw std::bad_alloc();
+        bytes = larger;
+        capacity = total;
+    }
     uint8_t *release() { uint8_t *owned = bytes; bytes = nullptr; size = capacity = 0; return owned; }
     uint8_t *bytes = nullptr;
     size_t size = 0, capacity = 0;
@@ -375,6 +392,9 @@ int cdcmtk_serialize(cdcmtk_file *file, cdcmtk_serialized *out, char *err, size_
     return guarded(err, errlen, [&] {
         const E_TransferSyntax target = writableXfer(file->format.getDataset());
         MemoryOutputStream stream;
+        // The dataset's encoded length plus room for the preamble and a new meta header.
+        const Uint32 estimate = file->format.getDataset()->calcElementLength(target, EET_ExplicitLength);
+        if (estimate != DCM_UndefinedLength) stream.consumer.reserve(size_t(estimate) + 4096);
         DcmWriteCache cache;
         file->format.transferInit();
         OFCondition status = file->format.write(stream, target, EET_ExplicitLength, &cache, EGL_recalcGL, EPD_noChange,

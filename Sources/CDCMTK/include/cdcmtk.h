@@ -30,6 +30,12 @@ typedef struct cdcmtk_file cdcmtk_file;
  * Returns NULL and fills err on failure (not DICOM, unreadable, truncated). */
 cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, size_t errlen);
 
+/* Opens a DICOM file like cdcmtk_open, but reads the whole file with one read and parses it in
+ * memory: every value, pixel data included, is loaded and nothing is read from the file again.
+ * Faster when the whole file will be used (edited and serialized); the file is held in memory twice
+ * while it is parsed. Returns NULL and fills err on failure. */
+cdcmtk_file *cdcmtk_open_whole(const char *path, char *err, size_t errlen);
+
 /* Releases the handle and everything it owns (pointers it returned become invalid). */
 void cdcmtk_close(cdcmtk_file *file);
 

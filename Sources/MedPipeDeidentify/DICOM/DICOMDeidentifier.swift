@@ -56,7 +56,7 @@ public struct DICOMDeidentifier: Sendable {
     /// De-identifies the file at `path` into memory, or withholds it. Nothing is written: the caller
     /// scans the output and writes it only when the scan passes.
     public func deidentify(_ path: String) throws -> DICOMOutcome {
-        let file = try DICOMFile(path: path)
+        let file = try DICOMFile(wholeFileAt: path)  // every value is rewritten: read it all at once
         let attributes = try file.attributes(textOnly: true)
         var top: [DICOMTag: String] = [:]
         for attribute in attributes where attribute.depth == 0 && !attribute.isMeta { top[attribute.tag] = attribute.value }

@@ -151,25 +151,24 @@ public struct Anonymizer: Sendable {
         String(describing: error).replacingOccurrences(of: path, with: token)
     }
 
-    /// A hidden temporary path in the output folder.
+    /// A hidden temporary path in the output folder, unique among running processes (the process id
+    /// and a number counted up in the process).
     func temporaryPath(_ suffix: String) -> String {
-        settings.output + "/.medpipe-partial-" + UUID().uuidString + suffix
+        settings.output + "/.medpipe-partial-\(getpid())-\(TemporaryNumbers.next())" + suffix
     }
 
     /// Writes `bytes` to a new file at a `temporaryPath` and returns that path (nothing is left behind on error).
-    func writeTemporary(_ bytes: [UInt8], suffix: String) throws -> String {
+    func writeTemporary(_ bytes: UnsafeRawBufferPointer, suffix: String) throws -> String {
         let path = temporaryPath(suffix)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw MedPipeError.io(path, "cannot create: \(String(cString: strerror(errno)))") }
         var failure: String?
-        bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { failure = n < 0 ? String(cString: strerror(errno)) : "no progress"; return }
-                done += n
-            }
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { failure = n < 0 ? String(cString: strerror(errno)) : "no progress"; break }
+            done += n
         }
         if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
         if let failure {
@@ -204,8 +203,7 @@ public struct Anonymizer: Sendable {
         }
         for item in temporaries {
             let destination = settings.output + "/" + item.final
-            let folder = URL(fileURLWithPath: destination).deletingLastPathComponent().path
-            try names.ensureFolder(folder)
+            if let slash = item.final.lastIndex(of: "/") { try names.ensureFolder(settings.output + "/" + item.final[..<slash]) }
             guard rename(item.temporary, destination) == 0 else {
                 let reason = String(cString: strerror(errno))
                 for other in temporaries { try? FileManager.default.removeItem(atPath: other.temporary) }
@@ -226,9 +224,23 @@ public struct Anonymizer: Sendable {
             let scan = try OutputScan.dicom(result.file, output: result.output, name: name, scanner: ResidualScanner(identifiers: result.identifiers))
             let report = FileReport(source: source, output: name, format: "dicom", attributes: result.touched)
             // Only an output that passed the scan is written (then renamed into place by `keep`).
-            let temporary = scan.passed ? try writeTemporary(result.output.bytes, suffix: ".dcm") : nil
+            let temporary = scan.passed ? try result.output.withUnsafeBytes { try writeTemporary($0, suffix: ".dcm") } : nil
             return try keep(temporary.map { [($0, name)] } ?? [], scan: scan, identifiers: result.identifiers, report: report, source: source)
         }
+    }
+}
+
+/// Numbers for temporary file names, never repeated in the process.
+private enum TemporaryNumbers {
+    private static let lock = NSLock()
+    // Safety: touched only under `lock`.
+    nonisolated(unsafe) private static var last = 0
+
+    static func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        last += 1
+        return last
     }
 }
 

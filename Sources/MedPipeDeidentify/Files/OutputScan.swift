@@ -37,7 +37,7 @@ public struct OutputScan: Sendable {
             if tag.group & 1 == 1 { result.problems.append("private attribute \(tag) remains at \(attribute.path)") }
             if !attribute.value.isEmpty { result.scan(attribute.value, location: "\(name) \(attribute.path)", with: scanner) }
         }
-        output.bytes.withUnsafeBytes { raw in
+        output.withUnsafeBytes { raw in
             if let span = output.pixelData, span.offset + span.length <= raw.count, span.offset + 4 <= raw.count,
                raw[span.offset] == 0xE0, raw[span.offset + 1] == 0x7F, raw[span.offset + 2] == 0x10, raw[span.offset + 3] == 0x00 {
                 result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<span.offset]), location: "\(name) bytes", with: scanner)

@@ -12,10 +12,22 @@ public final class DICOMFile: @unchecked Sendable {
 
     /// Opens and parses the file at `path` (with or without preamble and meta header).
     /// - Throws: ``MedPipeError`` `.io` when it cannot be opened, `.malformed` when it is not DICOM or corrupt.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path) { cdcmtk_open(path, 0, $0, $1) }
+    }
+
+    /// Opens the file at `path` by reading it whole with one read and parsing it in memory: every
+    /// value, pixel data included, is loaded at once and the file is not read again. Faster than
+    /// `init(path:)` when the whole file will be used (edited and serialized), at the cost of holding
+    /// it in memory. Throws as `init(path:)`.
+    public convenience init(wholeFileAt path: String) throws {
+        try self.init(path: path) { cdcmtk_open_whole(path, $0, $1) }
+    }
+
+    private init(path: String, open: (UnsafeMutablePointer<CChar>, Int) -> OpaquePointer?) throws {
         self.path = path
         var error = [CChar](repeating: 0, count: 512)
-        guard let handle = cdcmtk_open(path, 0, &error, error.count) else {
+        guard let handle = error.withUnsafeMutableBufferPointer({ open($0.baseAddress!, $0.count) }) else {
             let message = errorText(error)
             if message.hasPrefix("cannot open") { throw MedPipeError.io(path, message) }
             throw MedPipeError.malformed(path, message)
