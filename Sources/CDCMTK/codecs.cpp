@@ -23,6 +23,14 @@ void cdcmtk_register_codecs(void) {
     });
 }
 
+void cdcmtk_load_dictionary(void) {
+    try {
+        dcmDataDict.isDictionaryLoaded();  // the first lock of the global dictionary loads it
+    } catch (...) {
+        // A dictionary that cannot load surfaces later as a parse error naming the file.
+    }
+}
+
 void cdcmtk_free(void *pointer) { free(pointer); }
 
 namespace cdcmtk {

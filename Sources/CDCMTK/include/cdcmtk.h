@@ -22,6 +22,11 @@ extern "C" {
  * input correction is turned off: values come back as stored, padding included. */
 void cdcmtk_register_codecs(void);
 
+/* Loads DCMTK's data dictionary (a text file parsed in about 10 ms) unless it is loaded already. It is
+ * otherwise loaded by the first parse, while every other parsing thread waits for it: calling this
+ * early on a spare thread overlaps the load with other work. Thread-safe. */
+void cdcmtk_load_dictionary(void);
+
 /* An opened DICOM file (meta header and dataset). */
 typedef struct cdcmtk_file cdcmtk_file;
 
