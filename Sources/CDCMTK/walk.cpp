@@ -8,6 +8,7 @@ struct Walk {
     void *context;
     E_TransferSyntax xfer;
     bool textOnly = false;
+    bool skipPrivateValues = false;
     bool stopped = false;
 };
 
@@ -46,6 +47,7 @@ void walkItem(DcmItem *item, const std::string &prefix, uint32_t depth, bool met
          object = item->nextInContainer(object)) {
         auto *element = OFstatic_cast(DcmElement *, object);
         const DcmTag &tag = element->getTag();
+        if (walk.skipPrivateValues && (tag.getGroup() & 1) && element->ident() != EVR_SQ) continue;
         std::string path = prefix;
         appendTagText(path, tag);
         DcmVR vr(element->ident());
@@ -91,6 +93,7 @@ int cdcmtk_walk_flags(cdcmtk_file *file, uint32_t flags, cdcmtk_visitor visitor,
     try {
         Walk walk{visitor, context, file->format.getDataset()->getOriginalXfer()};
         walk.textOnly = (flags & CDCMTK_WALK_TEXT_ONLY) != 0;
+        walk.skipPrivateValues = (flags & CDCMTK_WALK_SKIP_PRIVATE_VALUES) != 0;
         if (DcmMetaInfo *meta = file->format.getMetaInfo()) walkItem(meta, "", 0, true, walk);
         if (!walk.stopped) walkItem(file->format.getDataset(), "", 0, false, walk);
         return walk.stopped ? 1 : 0;

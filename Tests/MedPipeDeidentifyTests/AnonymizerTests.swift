@@ -197,6 +197,27 @@ struct AnonymizerTests {
         #expect(!scan.passed)
     }
 
+    /// A name inside a private sequence is an identifying value of the input even though the sequence
+    /// is removed: a kept text repeating it is cleaned of it.
+    @Test func namesInPrivateSequencesAreCollected() async throws {
+        let folder = try temporaryFolder()
+        let source = folder + "/private-sequence.dcm"
+        try FileManager.default.copyItem(atPath: SharedData.path("dicom/mr_series/In/00001.dcm"), toPath: source)
+        let file = try DICOMFile(path: source)
+        try file.put("(0029,0010)", "ACME CREATOR", vr: "LO")
+        try file.newSequence("(0029,1010)", items: 1)
+        try file.put("(0029,1010)[0].(0010,0010)", "PLANTQXHIDDEN^PERSON")
+        try file.put("(0008,0070)", "ACME PLANTQXHIDDEN")  // Manufacturer: kept, cleaned of identifying values
+        try file.save(to: source)
+
+        let (report, out) = try await run([source])
+        #expect(report.passed)
+        let written = try #require(outputs(out, suffix: ".dcm").first)
+        let bytes = try FileBytes.read(written)
+        #expect(!String(decoding: bytes, as: UTF8.self).uppercased().contains("PLANTQXHIDDEN"))
+        #expect(try DICOMFile(path: written).string(DICOMTag(0x0008, 0x0070)) == "ACME")
+    }
+
     /// A patient ID left in a kept numeric attribute inside a sequence survives the profile: the scan
     /// catches it, nothing is written, and the run fails.
     @Test func residualHitWithholdsTheOutput() async throws {

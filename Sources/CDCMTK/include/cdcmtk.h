@@ -122,9 +122,12 @@ int cdcmtk_walk(cdcmtk_file *file, cdcmtk_visitor visitor, void *context, char *
 int cdcmtk_write_file(const char *path, const char *const *paths, const char *const *values, size_t count,
                       const void *pixels, size_t pixel_length, uint32_t bits_allocated, char *err, size_t errlen);
 
-/* cdcmtk_walk with flags. CDCMTK_WALK_TEXT_ONLY: values are given only for character VRs (numbers
+/* cdcmtk_walk with flags (or'ed). CDCMTK_WALK_TEXT_ONLY: values are given only for character VRs (numbers
  * such as US, UL, FD and bytes such as OB, OW, UN come with an empty value, saving their rendering). */
 #define CDCMTK_WALK_TEXT_ONLY 1u
+/* CDCMTK_WALK_SKIP_PRIVATE_VALUES: private attributes (odd groups, creators included) are skipped,
+ * except sequences: a private sequence is still visited, with its items. */
+#define CDCMTK_WALK_SKIP_PRIVATE_VALUES 2u
 int cdcmtk_walk_flags(cdcmtk_file *file, uint32_t flags, cdcmtk_visitor visitor, void *context, char *err, size_t errlen);
 
 /* ---- Editing (edit.cpp) ----

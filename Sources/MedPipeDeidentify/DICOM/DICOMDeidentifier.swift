@@ -57,7 +57,9 @@ public struct DICOMDeidentifier: Sendable {
     /// scans the output and writes it only when the scan passes.
     public func deidentify(_ path: String) throws -> DICOMOutcome {
         let file = try DICOMFile(wholeFileAt: path)  // every value is rewritten: read it all at once
-        let attributes = try file.attributes(textOnly: true)
+        // Private attributes are all removed below and hold no value collected as identifying: only
+        // private sequences are visited, for the values of public attributes inside them.
+        let attributes = try file.attributes(textOnly: true, skipPrivateValues: true)
         var top: [DICOMTag: String] = [:]
         for attribute in attributes where attribute.depth == 0 && !attribute.isMeta { top[attribute.tag] = attribute.value }
 
@@ -79,13 +81,11 @@ public struct DICOMDeidentifier: Sendable {
         let cleaner = TextCleaner(identifiers: identifiers)
 
         var gone: [String] = []  // paths of removed or emptied sequences: their items are gone too
-        var privateCount = 0
         for attribute in attributes where !attribute.isMeta {
             if let last = gone.last, attribute.path.hasPrefix(last + "[") { continue }
             let tag = attribute.tag
-            if tag.group & 1 == 1 {  // private, or one of the odd groups 0001-0007 that must not occur
-                privateCount += 1
-                if attribute.vr == "SQ" { gone.append(attribute.path) }
+            if tag.group & 1 == 1 {  // a private sequence (removed below): its items are gone too
+                gone.append(attribute.path)
                 continue
             }
             let action = ActionResolver.action(for: tag, vr: attribute.vr, options: options)
@@ -121,8 +121,9 @@ public struct DICOMDeidentifier: Sendable {
                 touched.append(TouchedAttribute(tag: tag, keyword: attribute.depth == 0 ? keyword : "\(keyword) at \(attribute.path)", action: applied))
             }
         }
+        // Private attributes, and the odd groups 0001-0007 that must not occur, at every depth left.
+        let privateCount = try file.removePrivateAttributes()
         if privateCount > 0 {
-            try file.removePrivateAttributes()
             touched.append(TouchedAttribute(keyword: "private attributes (\(privateCount), creators included)", action: "remove"))
         }
         for meta in attributes where meta.isMeta {

@@ -37,11 +37,11 @@ struct FileOutcome: Sendable {
 /// pseudonymous name, every output scanned for the input's identifying values before it is kept.
 ///
 /// Every output is scanned before it gets its final name: a DICOM output is scanned in memory and
-/// written only when it passes, other formats are written under a hidden temporary name and scanned
-/// there. A passing output is written under a hidden temporary name in the output folder and then
-/// renamed to its final name, so no output is ever seen half-written; on a residual hit or any error
-/// nothing is kept and the input is listed as withheld with the reason. Original file names never appear in outputs or the report
-/// (they can name patients): sources are named by their keyed token.
+/// written only when it passes; other formats are written under a hidden temporary name in the output
+/// folder and scanned there. Outputs are written under such temporary names and then renamed, so none
+/// is ever seen half-written; on a residual hit or any error nothing is kept and the input is listed
+/// as withheld with the reason. Original file names never appear in outputs or the report (they can
+/// name patients): sources are named by their keyed token.
 public struct Anonymizer: Sendable {
     public let settings: AnonymizeSettings
     public let pseudonymizer: Pseudonymizer

@@ -80,12 +80,14 @@ public final class DICOMFile: @unchecked Sendable {
 
     /// Every attribute of the meta header and the dataset, depth first through sequences.
     /// `textOnly`: values only for character VRs (numbers and bytes come empty, which is faster).
-    public func attributes(textOnly: Bool = false) throws -> [DICOMAttribute] {
+    /// `skipPrivateValues`: private attributes (odd groups) are left out, except sequences, which are
+    /// visited with their items.
+    public func attributes(textOnly: Bool = false, skipPrivateValues: Bool = false) throws -> [DICOMAttribute] {
         final class Collector { var attributes: [DICOMAttribute] = [] }
         let collector = Collector()
         var error = [CChar](repeating: 0, count: 256)
         let status = withExtendedLifetime(collector) {
-            cdcmtk_walk_flags(handle, textOnly ? CDCMTK_WALK_TEXT_ONLY : 0, { attribute, context in
+            cdcmtk_walk_flags(handle, (textOnly ? CDCMTK_WALK_TEXT_ONLY : 0) | (skipPrivateValues ? CDCMTK_WALK_SKIP_PRIVATE_VALUES : 0), { attribute, context in
                 guard let attribute, let context else { return 1 }
                 let a = attribute.pointee
                 let vr = withUnsafeBytes(of: a.vr) { String(decoding: $0.prefix(2), as: UTF8.self) }
