@@ -90,7 +90,7 @@ public struct Anonymizer: Sendable {
 
     /// Runs over every input with at most `settings.jobs` at once; `progress(done, total)` after each.
     public func run(_ paths: [String], progress: @Sendable @escaping (Int, Int) -> Void = { _, _ in }) async throws -> DeidentificationReport {
-        DICOMFile.loadDictionaryInBackground()  // while the inputs are listed
+        DICOMFile.loadDictionaryInBackground()  // while the inputs are listed (if the caller has not already)
         let inputs = try Self.inputs(paths)
         do {
             try FileManager.default.createDirectory(atPath: settings.output, withIntermediateDirectories: true)

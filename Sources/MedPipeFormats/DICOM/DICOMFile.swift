@@ -43,12 +43,12 @@ public final class DICOMFile: @unchecked Sendable {
     /// each file, faulting in fresh pages for the next.
     public static func retainFreedMemory() { cdcmtk_retain_freed_memory() }
 
-    /// Starts loading DCMTK's data dictionary on a thread of its own and returns at once. The first
-    /// parse loads it otherwise (about 10 ms, while other parsing threads wait): a command that will
-    /// parse many files calls this before its other start-up work.
-    public static func loadDictionaryInBackground() {
-        Thread.detachNewThread { cdcmtk_load_dictionary() }
-    }
+    /// Starts loading DCMTK's data dictionary on a thread of its own and returns at once (only the first
+    /// call starts it). The first parse loads it otherwise (about 10 ms, while other parsing threads
+    /// wait): a command that will parse many files calls this before its other start-up work.
+    public static func loadDictionaryInBackground() { _ = dictionaryLoader }
+
+    private static let dictionaryLoader: Void = Thread.detachNewThread { cdcmtk_load_dictionary() }
 
     /// The transfer syntax UID the dataset was encoded in.
     public var transferSyntaxUID: String { String(cString: cdcmtk_transfer_syntax(handle)) }
