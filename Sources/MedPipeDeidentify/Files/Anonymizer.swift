@@ -37,11 +37,11 @@ struct FileOutcome: Sendable {
 /// pseudonymous name, every output scanned for the input's identifying values before it is kept.
 ///
 /// Every output is scanned before it gets its final name: a DICOM output is scanned in memory and
-/// written only when it passes; other formats are written under a hidden temporary name in the output
-/// folder and scanned there. Outputs are written under such temporary names and then renamed, so none
-/// is ever seen half-written; on a residual hit or any error nothing is kept and the input is listed
-/// as withheld with the reason. Original file names never appear in outputs or the report (they can
-/// name patients): sources are named by their keyed token.
+/// written only when it passes; other formats are written under a temporary name in a hidden folder
+/// of the output folder and scanned there. Outputs are written under such temporary names and then
+/// renamed, so none is ever seen half-written; on a residual hit or any error nothing is kept and
+/// the input is listed as withheld with the reason. Original file names never appear in outputs or
+/// the report (they can name patients): sources are named by their keyed token.
 public struct Anonymizer: Sendable {
     public let settings: AnonymizeSettings
     public let pseudonymizer: Pseudonymizer
@@ -114,6 +114,7 @@ public struct Anonymizer: Sendable {
                 if next < inputs.count { submit() }
             }
         }
+        names.removeTemporaryFolders()
         var report = DeidentificationReport(options: settings.options, keyFingerprint: pseudonymizer.fingerprint)
         var identifiers = IdentifierSet()
         var scanned = 0
@@ -152,15 +153,20 @@ public struct Anonymizer: Sendable {
         String(describing: error).replacingOccurrences(of: path, with: token)
     }
 
-    /// A hidden temporary path in the output folder, unique among running processes (the process id
-    /// and a number counted up in the process).
-    func temporaryPath(_ suffix: String) -> String {
-        settings.output + "/.medpipe-partial-\(getpid())-\(TemporaryNumbers.next())" + suffix
+    /// A temporary path in a hidden folder of the output folder that belongs to the calling thread and
+    /// this process (the folder is made on first use and removed at the end of the run). Each job thus
+    /// creates its files in a folder of its own: creating files in one folder is serialized by the
+    /// folder's lock, and on some file systems creating a file is slow (ext4 without a journal looks
+    /// past every inode deleted in the last minutes).
+    func temporaryPath(_ suffix: String) throws -> String {
+        let folder = settings.output + "/.medpipe-partial-\(getpid())-\(pthread_self())"
+        try names.temporaryFolder(folder)
+        return folder + "/\(TemporaryNumbers.next())" + suffix
     }
 
     /// Writes `bytes` to a new file at a `temporaryPath` and returns that path (nothing is left behind on error).
     func writeTemporary(_ bytes: UnsafeRawBufferPointer, suffix: String) throws -> String {
-        let path = temporaryPath(suffix)
+        let path = try temporaryPath(suffix)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw MedPipeError.io(path, "cannot create: \(String(cString: strerror(errno)))") }
         var failure: String?
@@ -247,10 +253,11 @@ private enum TemporaryNumbers {
 
 /// Final output names claimed so far in a run (two inputs must not overwrite each other).
 final class NameRegistry: @unchecked Sendable {
-    // Safety: `names` is touched only under `lock`.
+    // Safety: the stored properties are touched only under `lock`.
     private let lock = NSLock()
     private var names: Set<String> = []
     private var folders: Set<String> = []
+    private var temporaryFolders: [String] = []
 
     func claim(_ name: String) -> Bool {
         lock.lock()
@@ -260,11 +267,25 @@ final class NameRegistry: @unchecked Sendable {
 
     /// Creates an output folder the first time it is named (under the lock, so no output is moved
     /// into a folder another job is still creating).
-    func ensureFolder(_ folder: String) throws {
+    func ensureFolder(_ folder: String) throws { try ensure(folder, temporary: false) }
+
+    /// `ensureFolder` for a folder of temporary files, which `removeTemporaryFolders` removes.
+    func temporaryFolder(_ folder: String) throws { try ensure(folder, temporary: true) }
+
+    private func ensure(_ folder: String, temporary: Bool) throws {
         lock.lock()
         defer { lock.unlock() }
         guard !folders.contains(folder) else { return }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         folders.insert(folder)
+        if temporary { temporaryFolders.append(folder) }
+    }
+
+    /// Removes the folders of temporary files (empty once every output is renamed or deleted).
+    func removeTemporaryFolders() {
+        lock.lock()
+        defer { lock.unlock() }
+        for folder in temporaryFolders { rmdir(folder) }
+        temporaryFolders.removeAll()
     }
 }
