@@ -3,6 +3,7 @@
 #include "dcmtk/dcmjpeg/djdecode.h"
 #include "dcmtk/dcmjpls/djdecode.h"
 #include "dcmtk/oflog/oflog.h"
+#include <malloc.h>
 #include <mutex>
 
 void cdcmtk_register_codecs(void) {
@@ -21,6 +22,19 @@ void cdcmtk_register_codecs(void) {
             // Registration failures surface later as "cannot decode" errors naming the file.
         }
     });
+}
+
+void cdcmtk_load_dictionary(void) {
+    try {
+        dcmDataDict.isDictionaryLoaded();  // the first lock of the global dictionary loads it
+    } catch (...) {
+        // A dictionary that cannot load surfaces later as a parse error naming the file.
+    }
+}
+
+void cdcmtk_retain_freed_memory(void) {
+    mallopt(M_MMAP_THRESHOLD, 16 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
 }
 
 void cdcmtk_free(void *pointer) { free(pointer); }

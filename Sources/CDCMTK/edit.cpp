@@ -1,10 +1,14 @@
 // Editing and writing: attribute removal and replacement by path, private attribute removal,
-// sequences for the De-identification Method Code Sequence, pixel blanking, atomic save.
+// sequences for the De-identification Method Code Sequence, pixel blanking, atomic save and
+// serialization into memory.
 #include "internal.h"
+#include "dcmtk/dcmdata/dcwcache.h"
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <unistd.h>
 
 using cdcmtk::setError;
@@ -121,19 +125,28 @@ void putString(cdcmtk_file *file, int meta, const char *path, const char *value,
     }
 }
 
+/* The element list of an item (protected in DcmItem), reached through a pointer to member: removing
+ * while walking the list is linear, where DcmItem::remove(object) searches from the head each time. */
+struct ItemList : DcmItem {
+    static DcmList *of(DcmItem *item) { return item->*(&ItemList::elementList); }
+};
+
 long removePrivate(DcmItem *item) {
     long removed = 0;
-    DcmObject *object = item->nextInContainer(nullptr);
+    DcmList *list = ItemList::of(item);
+    DcmObject *object = list->empty() ? nullptr : list->seek(ELP_first);
     while (object != nullptr) {
-        DcmObject *next = item->nextInContainer(object);
         if (object->getTag().getGroup() & 1) {  // odd groups, the reserved 0001-0007 included
-            delete item->remove(object);
+            delete list->remove();  // the list moves on to the next element
             ++removed;
-        } else if (object->ident() == EVR_SQ) {
+            object = list->valid() ? list->get(ELP_atpos) : nullptr;
+            continue;
+        }
+        if (object->ident() == EVR_SQ) {
             auto *sequence = OFstatic_cast(DcmSequenceOfItems *, object);
             for (unsigned long i = 0; i < sequence->card(); ++i) removed += removePrivate(sequence->getItem(i));
         }
-        object = next;
+        object = list->seek(ELP_next);
     }
     return removed;
 }
@@ -167,6 +180,90 @@ template <typename T> void blankSamples(T *pixels, const cdcmtk_pixel_layout &l,
 }
 
 std::atomic<unsigned long> temporaryCounter{0};
+
+/* The transfer syntax a save writes: the dataset's own when DCMTK can write it, else explicit VR
+ * little endian (deflated datasets, representations it cannot re-encode), decompressing if needed. */
+E_TransferSyntax writableXfer(DcmDataset *ds) {
+    E_TransferSyntax target = ds->getOriginalXfer();
+    if (target == EXS_Unknown || target == EXS_DeflatedLittleEndianExplicit || !ds->canWriteXfer(target))
+        target = EXS_LittleEndianExplicit;
+    if (!ds->canWriteXfer(target)) {
+        OFCondition status = ds->chooseRepresentation(target, nullptr);
+        if (status.bad() || !ds->canWriteXfer(target))
+            throw Failure{std::string("cannot write the dataset as explicit VR little endian: ") +
+                          (status.bad() ? status.text() : "no codec")};
+    }
+    return target;
+}
+
+void copyXfer(E_TransferSyntax xfer, char *written_xfer) {
+    if (written_xfer == nullptr) return;
+    const char *uid = DcmXfer(xfer).getXferID();
+    snprintf(written_xfer, 65, "%s", uid == nullptr ? "" : uid);
+}
+
+/* Where the top-level Pixel Data element lies in the file as written in `xfer` (128-byte preamble,
+ * "DICM", the meta header, explicit-length items). False when there is no Pixel Data. */
+bool pixelDataSpan(cdcmtk_file *file, E_TransferSyntax xfer, uint64_t *offset, uint64_t *length) {
+    DcmDataset *ds = file->format.getDataset();
+    uint64_t position = 132;
+    if (DcmMetaInfo *meta = file->format.getMetaInfo())
+        position += meta->getLength(EXS_LittleEndianExplicit, EET_ExplicitLength);
+    for (DcmObject *object = ds->nextInContainer(nullptr); object != nullptr; object = ds->nextInContainer(object)) {
+        const uint64_t size = object->calcElementLength(xfer, EET_ExplicitLength);
+        if (object->getTag() == DCM_PixelData) {
+            *offset = position;
+            *length = size;
+            return true;
+        }
+        position += size;
+    }
+    return false;
+}
+
+/* The end of a DcmOutputStream: appends everything written to a malloc'ed buffer, which `release`
+ * hands over (the destructor frees it otherwise). */
+class MemoryConsumer : public DcmConsumer {
+public:
+    ~MemoryConsumer() override { free(bytes); }
+    OFBool good() const override { return OFTrue; }
+    OFCondition status() const override { return EC_Normal; }
+    OFBool isFlushed() const override { return OFTrue; }
+    offile_off_t avail() const override { return offile_off_t(1) << 30; }
+    offile_off_t write(const void *buffer, offile_off_t length) override {
+        if (length <= 0) return 0;
+        if (size + size_t(length) > capacity) {
+            size_t grown = capacity == 0 ? size_t(1) << 16 : capacity;
+            while (grown < size + size_t(length)) grown *= 2;
+            auto *larger = static_cast<uint8_t *>(realloc(bytes, grown));
+            if (larger == nullptr) throw std::bad_alloc();
+            bytes = larger;
+            capacity = grown;
+        }
+        memcpy(bytes + size, buffer, size_t(length));
+        size += size_t(length);
+        return length;
+    }
+    void flush() override {}
+    /* Makes room for `total` bytes in all, so writing up to that many needs no reallocation. */
+    void reserve(size_t total) {
+        if (total <= capacity) return;
+        auto *larger = static_cast<uint8_t *>(realloc(bytes, total));
+        if (larger == nullptr) throw std::bad_alloc();
+        bytes = larger;
+        capacity = total;
+    }
+    uint8_t *release() { uint8_t *owned = bytes; bytes = nullptr; size = capacity = 0; return owned; }
+    uint8_t *bytes = nullptr;
+    size_t size = 0, capacity = 0;
+};
+
+/* A DICOM output stream into memory (the consumer is only stored by the base constructor). */
+class MemoryOutputStream : public DcmOutputStream {
+public:
+    MemoryOutputStream() : DcmOutputStream(&consumer) {}
+    MemoryConsumer consumer;
+};
 }
 
 int cdcmtk_remove(cdcmtk_file *file, int meta, const char *path, char *err, size_t errlen) {
@@ -271,16 +368,7 @@ int cdcmtk_blank_rectangle(cdcmtk_file *file, uint32_t x, uint32_t y, uint32_t w
 
 int cdcmtk_save(cdcmtk_file *file, const char *path, char *written_xfer, char *err, size_t errlen) {
     return guarded(err, errlen, [&] {
-        DcmDataset *ds = file->format.getDataset();
-        E_TransferSyntax target = ds->getOriginalXfer();
-        if (target == EXS_Unknown || target == EXS_DeflatedLittleEndianExplicit || !ds->canWriteXfer(target))
-            target = EXS_LittleEndianExplicit;
-        if (!ds->canWriteXfer(target)) {
-            OFCondition status = ds->chooseRepresentation(target, nullptr);
-            if (status.bad() || !ds->canWriteXfer(target))
-                throw Failure{std::string("cannot write the dataset as explicit VR little endian: ") +
-                              (status.bad() ? status.text() : "no codec")};
-        }
+        const E_TransferSyntax target = writableXfer(file->format.getDataset());
         const std::string temporary = std::string(path) + ".tmp" + std::to_string(getpid()) + "-" +
                                       std::to_string(temporaryCounter.fetch_add(1));
         OFCondition status = file->format.saveFile(OFFilename(temporary.c_str()), target, EET_ExplicitLength,
@@ -294,30 +382,35 @@ int cdcmtk_save(cdcmtk_file *file, const char *path, char *written_xfer, char *e
             unlink(temporary.c_str());
             throw Failure{std::string("cannot rename the written file to ") + path + ": " + strerror(code)};
         }
-        if (written_xfer != nullptr) {
-            const char *uid = DcmXfer(target).getXferID();
-            snprintf(written_xfer, 65, "%s", uid == nullptr ? "" : uid);
-        }
+        copyXfer(target, written_xfer);
+        return 0;
+    });
+}
+
+int cdcmtk_serialize(cdcmtk_file *file, cdcmtk_serialized *out, char *err, size_t errlen) {
+    *out = cdcmtk_serialized{};
+    return guarded(err, errlen, [&] {
+        const E_TransferSyntax target = writableXfer(file->format.getDataset());
+        MemoryOutputStream stream;
+        // The dataset's encoded length plus room for the preamble and a new meta header.
+        const Uint32 estimate = file->format.getDataset()->calcElementLength(target, EET_ExplicitLength);
+        if (estimate != DCM_UndefinedLength) stream.consumer.reserve(size_t(estimate) + 4096);
+        DcmWriteCache cache;
+        file->format.transferInit();
+        OFCondition status = file->format.write(stream, target, EET_ExplicitLength, &cache, EGL_recalcGL, EPD_noChange,
+                                                0, 0, 0, EWM_createNewMeta);
+        file->format.transferEnd();
+        if (status.bad()) throw Failure{std::string("cannot serialize the file: ") + status.text()};
+        if (!pixelDataSpan(file, target, &out->pixel_offset, &out->pixel_length)) out->pixel_offset = out->pixel_length = 0;
+        copyXfer(target, out->transfer_syntax);
+        out->length = stream.consumer.size;
+        out->bytes = stream.consumer.release();
         return 0;
     });
 }
 
 int cdcmtk_pixel_data_span(cdcmtk_file *file, uint64_t *offset, uint64_t *length, char *err, size_t errlen) {
     return guarded(err, errlen, [&] {
-        DcmDataset *ds = file->format.getDataset();
-        const E_TransferSyntax xfer = ds->getOriginalXfer();
-        uint64_t position = 132;
-        if (DcmMetaInfo *meta = file->format.getMetaInfo())
-            position += meta->getLength(EXS_LittleEndianExplicit, EET_ExplicitLength);
-        for (DcmObject *object = ds->nextInContainer(nullptr); object != nullptr; object = ds->nextInContainer(object)) {
-            const uint64_t size = object->calcElementLength(xfer, EET_ExplicitLength);
-            if (object->getTag() == DCM_PixelData) {
-                *offset = position;
-                *length = size;
-                return 0;
-            }
-            position += size;
-        }
-        return 1;
+        return pixelDataSpan(file, file->format.getDataset()->getOriginalXfer(), offset, length) ? 0 : 1;
     });
 }

@@ -1,5 +1,10 @@
 #include "internal.h"
+#include "dcmtk/dcmdata/dcistrmb.h"
 #include "dcmtk/dcmdata/dcistrmf.h"
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -8,15 +13,11 @@
 using cdcmtk::setError;
 
 namespace {
-/* True when the file starts like DICOM: "DICM" after a 128-byte preamble, or a plausible first
- * element (group 0002 or 0008, little or big endian) for a stream without preamble. */
-bool looksLikeDICOM(const char *path, std::string &reason) {
-    FILE *f = fopen(path, "rb");
-    if (f == nullptr) { reason = std::string("cannot open: ") + strerror(errno); return false; }
-    unsigned char head[132];
-    size_t n = fread(head, 1, sizeof head, f);
-    fclose(f);
-    if (n == 132 && memcmp(head + 128, "DICM", 4) == 0) return true;
+/* True when `head` (the first `n` bytes of a file, at most 132 looked at) starts like DICOM: "DICM"
+ * after a 128-byte preamble, or a plausible first element (group 0002 or 0008, little or big endian)
+ * for a stream without preamble. */
+bool startsLikeDICOM(const unsigned char *head, size_t n, std::string &reason) {
+    if (n >= 132 && memcmp(head + 128, "DICM", 4) == 0) return true;
     if (n >= 8) {
         unsigned little = head[0] | head[1] << 8, big = head[0] << 8 | head[1];
         if (little == 0x0002 || little == 0x0008 || big == 0x0002 || big == 0x0008) return true;
@@ -24,6 +25,36 @@ bool looksLikeDICOM(const char *path, std::string &reason) {
     reason = n < 8 ? "not a DICOM file: only " + std::to_string(n) + " bytes"
                    : "not a DICOM file: no 'DICM' at byte 128 and no group 0002/0008 element at byte 0";
     return false;
+}
+
+/* startsLikeDICOM for the file at `path`. */
+bool looksLikeDICOM(const char *path, std::string &reason) {
+    FILE *f = fopen(path, "rb");
+    if (f == nullptr) { reason = std::string("cannot open: ") + strerror(errno); return false; }
+    unsigned char head[132];
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return startsLikeDICOM(head, n, reason);
+}
+
+/* The whole file at `path` (read in one call when its size is known). */
+bool readWhole(const char *path, std::vector<unsigned char> &bytes, std::string &reason) {
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { reason = std::string("cannot open: ") + strerror(errno); return false; }
+    struct stat info;
+    bytes.resize(fstat(fd, &info) == 0 && info.st_size > 0 ? size_t(info.st_size) + 1 : 65536);
+    size_t have = 0;
+    while (true) {
+        if (have == bytes.size()) bytes.resize(bytes.size() * 2);
+        const ssize_t n = ::read(fd, bytes.data() + have, bytes.size() - have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) { reason = std::string("cannot read: ") + strerror(errno); ::close(fd); return false; }
+        if (n == 0) break;
+        have += size_t(n);
+    }
+    ::close(fd);
+    bytes.resize(have);
+    return true;
 }
 
 /* After a failed load: when everything before Pixel Data parses and the file ends inside its value,
@@ -57,6 +88,14 @@ std::string describeTruncatedPixelData(const char *path) {
            std::to_string(layout.bits_allocated) + " bits), found " + std::to_string(found) +
            " before the end of the file at byte " + std::to_string(size);
 }
+
+/* The error text for a failed load of `path` with DCMTK status `status`. */
+std::string describeLoadFailure(const char *path, const OFCondition &status) {
+    std::string truncated = describeTruncatedPixelData(path);
+    if (!truncated.empty()) return truncated;
+    return std::string(status == EC_StreamNotifyClient ? "truncated or corrupt file: " : "DCMTK cannot read the file: ") +
+           status.text();
+}
 }
 
 cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, size_t errlen) {
@@ -70,11 +109,41 @@ cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, 
                                                    max_read_length == 0 ? DCM_MaxReadLength : max_read_length,
                                                    ERM_autoDetect);
         if (status.bad()) {
-            std::string truncated = describeTruncatedPixelData(path);
-            if (truncated.empty())
-                truncated = std::string(status == EC_StreamNotifyClient ? "truncated or corrupt file: " : "DCMTK cannot read the file: ") +
-                            status.text();
-            setError(err, errlen, truncated);
+            setError(err, errlen, describeLoadFailure(path, status));
+            delete file;
+            return nullptr;
+        }
+        DcmXfer xfer(file->format.getDataset()->getOriginalXfer());
+        file->transferSyntaxUID = xfer.getXferID();
+        return file;
+    } catch (const std::exception &e) {
+        setError(err, errlen, std::string("DCMTK failed: ") + e.what());
+    } catch (...) {
+        setError(err, errlen, "DCMTK failed with an unknown exception");
+    }
+    return nullptr;
+}
+
+cdcmtk_file *cdcmtk_open_whole(const char *path, char *err, size_t errlen) {
+    try {
+        cdcmtk_register_codecs();
+        std::string reason;
+        std::vector<unsigned char> bytes;
+        if (!readWhole(path, bytes, reason) || !startsLikeDICOM(bytes.data(), bytes.size(), reason)) {
+            setError(err, errlen, reason);
+            return nullptr;
+        }
+        auto *file = new cdcmtk_file();
+        file->path = path;
+        DcmInputBufferStream stream;
+        stream.setBuffer(bytes.data(), offile_off_t(bytes.size()));
+        stream.setEos();
+        file->format.transferInit();
+        // A buffer stream cannot defer values: every value is copied out of `bytes` now.
+        OFCondition status = file->format.read(stream, EXS_Unknown, EGL_noChange, DCM_UndefinedLength);
+        file->format.transferEnd();
+        if (status.bad()) {
+            setError(err, errlen, describeLoadFailure(path, status));
             delete file;
             return nullptr;
         }

@@ -1,5 +1,4 @@
 #include "internal.h"
-#include <cstdio>
 
 using cdcmtk::setError;
 
@@ -9,13 +8,17 @@ struct Walk {
     void *context;
     E_TransferSyntax xfer;
     bool textOnly = false;
+    bool skipPrivateValues = false;
     bool stopped = false;
 };
 
-std::string tagText(const DcmTagKey &tag) {
-    char text[16];
-    snprintf(text, sizeof text, "(%04X,%04X)", tag.getGroup(), tag.getElement());
-    return text;
+/* Appends "(GGGG,EEEE)" in upper-case hexadecimal (snprintf cost more than the rest of the walk). */
+void appendTagText(std::string &text, const DcmTagKey &tag) {
+    static const char digits[] = "0123456789ABCDEF";
+    const unsigned group = tag.getGroup(), element = tag.getElement();
+    const char chars[11] = {'(', digits[group >> 12 & 15], digits[group >> 8 & 15], digits[group >> 4 & 15], digits[group & 15], ',',
+                            digits[element >> 12 & 15], digits[element >> 8 & 15], digits[element >> 4 & 15], digits[element & 15], ')'};
+    text.append(chars, sizeof chars);
 }
 
 /* VRs whose values are characters. */
@@ -43,14 +46,19 @@ void walkItem(DcmItem *item, const std::string &prefix, uint32_t depth, bool met
     for (DcmObject *object = item->nextInContainer(nullptr); object != nullptr && !walk.stopped;
          object = item->nextInContainer(object)) {
         auto *element = OFstatic_cast(DcmElement *, object);
-        DcmTag tag = element->getTag();
-        std::string path = prefix + tagText(tag);
+        const DcmTag &tag = element->getTag();
+        if (walk.skipPrivateValues && (tag.getGroup() & 1) && element->ident() != EVR_SQ) continue;
+        std::string path = prefix;
+        appendTagText(path, tag);
         DcmVR vr(element->ident());
         cdcmtk_attribute attribute{};
         attribute.group = tag.getGroup();
         attribute.element = tag.getElement();
         const char *vrName = element->ident() == EVR_pixelSQ ? "OB" : vr.getValidVRName();
-        snprintf(attribute.vr, sizeof attribute.vr, "%s", vrName == nullptr ? "UN" : vrName);
+        if (vrName == nullptr || vrName[0] == 0 || vrName[1] == 0) vrName = "UN";
+        attribute.vr[0] = vrName[0];
+        attribute.vr[1] = vrName[1];
+        attribute.vr[2] = 0;
         attribute.depth = depth;
         attribute.is_meta = meta ? 1 : 0;
         attribute.path = path.c_str();
@@ -85,6 +93,7 @@ int cdcmtk_walk_flags(cdcmtk_file *file, uint32_t flags, cdcmtk_visitor visitor,
     try {
         Walk walk{visitor, context, file->format.getDataset()->getOriginalXfer()};
         walk.textOnly = (flags & CDCMTK_WALK_TEXT_ONLY) != 0;
+        walk.skipPrivateValues = (flags & CDCMTK_WALK_SKIP_PRIVATE_VALUES) != 0;
         if (DcmMetaInfo *meta = file->format.getMetaInfo()) walkItem(meta, "", 0, true, walk);
         if (!walk.stopped) walkItem(file->format.getDataset(), "", 0, false, walk);
         return walk.stopped ? 1 : 0;

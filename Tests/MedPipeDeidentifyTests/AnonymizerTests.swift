@@ -175,6 +175,71 @@ struct AnonymizerTests {
         #expect(!header.contains("3680043.9.7777"))
     }
 
+    /// The in-memory scan of a DICOM output sees the File Meta Information that is written (created
+    /// anew from the dataset) and values inside nested sequences, in the attributes and in the bytes.
+    @Test func outputScanCoversMetaAndNestedSequences() throws {
+        let file = try DICOMFile(path: SharedData.path("dicom/mr_series/In/00001.dcm"))
+        let sop = "1.2.826.0.1.3680043.9.7777.4242"  // the meta header read from the input holds the old one
+        try file.put("(0008,0018)", sop)
+        try file.newSequence("(0028,3010)", items: 1)
+        try file.newSequence("(0028,3010)[0].(0040,A043)", items: 1)
+        try file.put("(0028,3010)[0].(0040,A043)[0].(0008,0104)", "PLANTQXDEEP")
+        var identifiers = IdentifierSet()
+        identifiers.addUID(sop)
+        identifiers.addName("PLANTQXDEEP")
+        let output = try file.serialized()
+        let scan = try OutputScan.dicom(file, output: output, name: "out.dcm", scanner: ResidualScanner(identifiers: identifiers))
+        let locations = Set(scan.hits.map(\.location))
+        #expect(locations.contains("out.dcm (0002,0003)"))  // Media Storage SOP Instance UID, made from the dataset's
+        #expect(locations.contains("out.dcm (0008,0018)"))
+        #expect(locations.contains("out.dcm (0028,3010)[0].(0040,A043)[0].(0008,0104)"))
+        #expect(scan.hits.filter { $0.location == "out.dcm bytes" }.count == 3)  // both UIDs and the nested name
+        #expect(!scan.passed)
+    }
+
+    /// A name inside a private sequence is an identifying value of the input even though the sequence
+    /// is removed: a kept text repeating it is cleaned of it.
+    @Test func namesInPrivateSequencesAreCollected() async throws {
+        let folder = try temporaryFolder()
+        let source = folder + "/private-sequence.dcm"
+        try FileManager.default.copyItem(atPath: SharedData.path("dicom/mr_series/In/00001.dcm"), toPath: source)
+        let file = try DICOMFile(path: source)
+        try file.put("(0029,0010)", "ACME CREATOR", vr: "LO")
+        try file.newSequence("(0029,1010)", items: 1)
+        try file.put("(0029,1010)[0].(0010,0010)", "PLANTQXHIDDEN^PERSON")
+        try file.put("(0008,0070)", "ACME PLANTQXHIDDEN")  // Manufacturer: kept, cleaned of identifying values
+        try file.save(to: source)
+
+        let (report, out) = try await run([source])
+        #expect(report.passed)
+        let written = try #require(outputs(out, suffix: ".dcm").first)
+        let bytes = try FileBytes.read(written)
+        #expect(!String(decoding: bytes, as: UTF8.self).uppercased().contains("PLANTQXHIDDEN"))
+        #expect(try DICOMFile(path: written).string(DICOMTag(0x0008, 0x0070)) == "ACME")
+    }
+
+    /// A patient ID left in a kept numeric attribute inside a sequence survives the profile: the scan
+    /// catches it, nothing is written, and the run fails.
+    @Test func residualHitWithholdsTheOutput() async throws {
+        let folder = try temporaryFolder()
+        let source = folder + "/leaky.dcm"
+        try FileManager.default.copyItem(atPath: SharedData.path("dicom/mr_series/In/00001.dcm"), toPath: source)
+        let file = try DICOMFile(path: source)
+        try file.put("(0010,0020)", "31415926")
+        try file.newSequence("(0028,3010)", items: 1)  // VOI LUT Sequence: kept, its items visited
+        try file.put("(0028,3010)[0].(0028,1050)", "31415926")  // Window Center (DS): kept as is
+        try file.save(to: source)
+
+        let (report, out) = try await run([source])
+        #expect(!report.passed)
+        #expect(report.failures == 1)
+        #expect(report.files.isEmpty)
+        #expect(report.residual.hits.contains { $0.location.hasSuffix("(0028,3010)[0].(0028,1050)") && $0.kind == .id })
+        let reason = try #require(report.withheld.first?.reason)
+        #expect(reason.hasPrefix("residual scan:"))
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: out).isEmpty, "nothing written, not even a temporary file")
+    }
+
     @Test func optionsChangeTheResult() async throws {
         let input = SharedData.path("dicom/deid_data/humans/ctbrain1.dcm")  // Secondary Capture: needs allow
         let original = try DICOMFile(path: input)

@@ -34,4 +34,25 @@ struct ReportTests {
         #expect(decoded.options == report.options && decoded.keyFingerprint == key.fingerprint)
         #expect(decoded.files[0].attributes.map(\.action) == ["empty", "pseudonymID", "pseudonymUID", "remove"])
     }
+
+    /// The report's hand-written JSON is byte for byte JSONEncoder's: every field, absent optionals,
+    /// empty and non-empty arrays, and strings that need escaping.
+    @Test func jsonMatchesJSONEncoder() throws {
+        let report = DeidentificationReport(
+            options: [.retainUIDs, .retainLongitudinalModifiedDates], keyFingerprint: "0123abcd",
+            files: [FileReport(source: "P-one", output: "P-x/1.2.3.dcm", format: "dicom",
+                               attributes: [TouchedAttribute(tag: DICOMTag(0x0010, 0x0010), keyword: "PatientName", action: "empty"),
+                                            TouchedAttribute(keyword: "private attributes (3, creators included)", action: "remove")]),
+                    FileReport(source: "P-two", output: nil, format: "csv", attributes: [])],
+            withheld: [WithheldFile(source: "P-three", reason: "quote \" backslash \\ slash / tab \t newline \n cr \r \u{8}\u{C}\u{1}\u{1F}\u{7F} é 😀")],
+            residual: ResidualScanResult(scanned: 12, identifiers: 3,
+                                         hits: [ResidualHit(location: "P-x/1.2.3.dcm (0008,1030)", offset: 4, kind: .name, length: 7)]))
+        var failed = report
+        failed.failures = 2
+        for candidate in [report, failed, DeidentificationReport(options: [], keyFingerprint: "")] {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            #expect(String(decoding: try candidate.json(), as: UTF8.self) == String(decoding: try encoder.encode(candidate), as: UTF8.self))
+        }
+    }
 }

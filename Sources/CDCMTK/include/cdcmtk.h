@@ -22,6 +22,17 @@ extern "C" {
  * input correction is turned off: values come back as stored, padding included. */
 void cdcmtk_register_codecs(void);
 
+/* Loads DCMTK's data dictionary (a text file parsed in about 10 ms) unless it is loaded already. It is
+ * otherwise loaded by the first parse, while every other parsing thread waits for it: calling this
+ * early on a spare thread overlaps the load with other work. Thread-safe. */
+void cdcmtk_load_dictionary(void);
+
+/* Makes the C allocator (glibc) keep freed memory for reuse, process-wide: blocks below 16 MiB come
+ * from the heap and up to 64 MiB of free heap is kept. For commands that open, rewrite and close
+ * many files in turn: by default each file's buffers (its bytes, DCMTK's pixel data, the serialized
+ * output) go back to the system when freed and the next file faults in fresh pages. */
+void cdcmtk_retain_freed_memory(void);
+
 /* An opened DICOM file (meta header and dataset). */
 typedef struct cdcmtk_file cdcmtk_file;
 
@@ -29,6 +40,12 @@ typedef struct cdcmtk_file cdcmtk_file;
  * `max_read_length` bytes (0: DCMTK's default of 4096) stay on disk until they are accessed.
  * Returns NULL and fills err on failure (not DICOM, unreadable, truncated). */
 cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, size_t errlen);
+
+/* Opens a DICOM file like cdcmtk_open, but reads the whole file with one read and parses it in
+ * memory: every value, pixel data included, is loaded and nothing is read from the file again.
+ * Faster when the whole file will be used (edited and serialized); the file is held in memory twice
+ * while it is parsed. Returns NULL and fills err on failure. */
+cdcmtk_file *cdcmtk_open_whole(const char *path, char *err, size_t errlen);
 
 /* Releases the handle and everything it owns (pointers it returned become invalid). */
 void cdcmtk_close(cdcmtk_file *file);
@@ -120,9 +137,12 @@ int cdcmtk_walk(cdcmtk_file *file, cdcmtk_visitor visitor, void *context, char *
 int cdcmtk_write_file(const char *path, const char *const *paths, const char *const *values, size_t count,
                       const void *pixels, size_t pixel_length, uint32_t bits_allocated, char *err, size_t errlen);
 
-/* cdcmtk_walk with flags. CDCMTK_WALK_TEXT_ONLY: values are given only for character VRs (numbers
+/* cdcmtk_walk with flags (or'ed). CDCMTK_WALK_TEXT_ONLY: values are given only for character VRs (numbers
  * such as US, UL, FD and bytes such as OB, OW, UN come with an empty value, saving their rendering). */
 #define CDCMTK_WALK_TEXT_ONLY 1u
+/* CDCMTK_WALK_SKIP_PRIVATE_VALUES: private attributes (odd groups, creators included) are skipped,
+ * except sequences: a private sequence is still visited, with its items. */
+#define CDCMTK_WALK_SKIP_PRIVATE_VALUES 2u
 int cdcmtk_walk_flags(cdcmtk_file *file, uint32_t flags, cdcmtk_visitor visitor, void *context, char *err, size_t errlen);
 
 /* ---- Editing (edit.cpp) ----
@@ -170,6 +190,24 @@ int cdcmtk_blank_rectangle(cdcmtk_file *file, uint32_t x, uint32_t y, uint32_t w
  * else of the old meta header is kept. `written_xfer` (may be NULL, at least 65 bytes) receives the
  * transfer syntax UID written. Returns 0, or -1 on error (no file is left behind). */
 int cdcmtk_save(cdcmtk_file *file, const char *path, char *written_xfer, char *err, size_t errlen);
+
+/* A file serialized in memory by cdcmtk_serialize. */
+typedef struct cdcmtk_serialized {
+    /* The file's bytes (malloc'ed: free with cdcmtk_free) and their count. */
+    uint8_t *bytes;
+    size_t length;
+    /* Where the top-level Pixel Data element (tag, VR, length and value) lies in `bytes`, computed
+     * from the dataset; both 0 when there is none. */
+    uint64_t pixel_offset, pixel_length;
+    /* The transfer syntax UID written. */
+    char transfer_syntax[65];
+} cdcmtk_serialized;
+
+/* Serializes the file into memory exactly as cdcmtk_save would write it: the same transfer syntax
+ * choice and a File Meta Information created anew from the dataset, which the handle then holds (a
+ * walk afterwards sees the meta header that was written). Returns 0 with *out filled, or -1 and
+ * fills err (then out->bytes is NULL). */
+int cdcmtk_serialize(cdcmtk_file *file, cdcmtk_serialized *out, char *err, size_t errlen);
 
 /* Where the top-level Pixel Data element (tag, VR, length and value) lies in the file the handle was
  * opened from, assuming it has a 128-byte preamble and explicit-length items (as cdcmtk_save writes).

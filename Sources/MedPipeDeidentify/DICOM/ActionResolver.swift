@@ -56,8 +56,14 @@ public enum ActionResolver {
         guard let row = BasicProfileTable.row(for: tag) else {
             return freeTextVRs.contains(vr) && safeFreeTextAttributes[tag] == nil ? .remove : .keep
         }
-        let chosen = row.options.filter { options.contains($0.key) }.map(\.value)
-        let action = chosen.max(by: { protection($0) < protection($1) }) ?? row.basic
+        // The most protective action among the selected options, else the basic one; found without
+        // building collections, as this runs for every attribute of every file.
+        var action = row.basic
+        var strongest = 0
+        for (option, candidate) in row.options where protection(candidate) > strongest && options.contains(option) {
+            action = candidate
+            strongest = protection(candidate)
+        }
         if tag == patientID && action == .emptyOrDummy { return .pseudonymID }
         return resolve(action, vr: vr)
     }

@@ -3,14 +3,15 @@ import MedPipeFormats
 
 /// What the DICOM de-identifier did with one file.
 public enum DICOMOutcome: Sendable {
-    /// Written to the destination; the output must still pass the residual scan.
-    case written(DICOMWritten)
-    /// Not written, with the reason (burned-in text).
+    /// De-identified and serialized in memory; the output must still pass the residual scan before
+    /// it is written.
+    case deidentified(DICOMDeidentified)
+    /// Not de-identified, with the reason (burned-in text).
     case withheld(String)
 }
 
-/// A de-identified DICOM file written by `DICOMDeidentifier`.
-public struct DICOMWritten: Sendable {
+/// A DICOM file de-identified by `DICOMDeidentifier`, serialized in memory and not yet written.
+public struct DICOMDeidentified: Sendable {
     /// The output's SOP Instance UID (pseudonymous unless Retain UIDs), used to name the file.
     public var sopInstanceUID: String
     /// The patient's pseudonym (`P-…`), used to group outputs.
@@ -18,8 +19,11 @@ public struct DICOMWritten: Sendable {
     public var touched: [TouchedAttribute]
     /// Every identifying value of the input, for the residual scan.
     public var identifiers: IdentifierSet
-    /// The transfer syntax written.
-    public var transferSyntaxUID: String
+    /// The edited file; it holds the File Meta Information that was serialized, so its attributes
+    /// are those of `output`.
+    public var file: DICOMFile
+    /// The output file's bytes.
+    public var output: DICOMSerialized
 }
 
 /// Applies the PS3.15 Basic Application Level Confidentiality Profile, with options, to DICOM files
@@ -49,10 +53,13 @@ public struct DICOMDeidentifier: Sendable {
     static let patientIDTag = DICOMTag(0x0010, 0x0020)
     static let sopInstanceUIDTag = DICOMTag(0x0008, 0x0018)
 
-    /// De-identifies the file at `path` and writes it to `destination` (atomically), or withholds it.
-    public func deidentify(_ path: String, to destination: String) throws -> DICOMOutcome {
-        let file = try DICOMFile(path: path)
-        let attributes = try file.attributes(textOnly: true)
+    /// De-identifies the file at `path` into memory, or withholds it. Nothing is written: the caller
+    /// scans the output and writes it only when the scan passes.
+    public func deidentify(_ path: String) throws -> DICOMOutcome {
+        let file = try DICOMFile(wholeFileAt: path)  // every value is rewritten: read it all at once
+        // Private attributes are all removed below and hold no value collected as identifying: only
+        // private sequences are visited, for the values of public attributes inside them.
+        let attributes = try file.attributes(textOnly: true, skipPrivateValues: true)
         var top: [DICOMTag: String] = [:]
         for attribute in attributes where attribute.depth == 0 && !attribute.isMeta { top[attribute.tag] = attribute.value }
 
@@ -74,13 +81,11 @@ public struct DICOMDeidentifier: Sendable {
         let cleaner = TextCleaner(identifiers: identifiers)
 
         var gone: [String] = []  // paths of removed or emptied sequences: their items are gone too
-        var privateCount = 0
         for attribute in attributes where !attribute.isMeta {
             if let last = gone.last, attribute.path.hasPrefix(last + "[") { continue }
             let tag = attribute.tag
-            if tag.group & 1 == 1 {  // private, or one of the odd groups 0001-0007 that must not occur
-                privateCount += 1
-                if attribute.vr == "SQ" { gone.append(attribute.path) }
+            if tag.group & 1 == 1 {  // a private sequence (removed below): its items are gone too
+                gone.append(attribute.path)
                 continue
             }
             let action = ActionResolver.action(for: tag, vr: attribute.vr, options: options)
@@ -116,8 +121,9 @@ public struct DICOMDeidentifier: Sendable {
                 touched.append(TouchedAttribute(tag: tag, keyword: attribute.depth == 0 ? keyword : "\(keyword) at \(attribute.path)", action: applied))
             }
         }
+        // Private attributes, and the odd groups 0001-0007 that must not occur, at every depth left.
+        let privateCount = try file.removePrivateAttributes()
         if privateCount > 0 {
-            try file.removePrivateAttributes()
             touched.append(TouchedAttribute(keyword: "private attributes (\(privateCount), creators included)", action: "remove"))
         }
         for meta in attributes where meta.isMeta {
@@ -134,11 +140,11 @@ public struct DICOMDeidentifier: Sendable {
             blanked = true
         }
         try addDeidentificationAttributes(to: file, blanked: blanked, shifted: shift != nil)
-        let xfer = try file.save(to: destination)
+        let output = try file.serialized()
 
         let sop = top[Self.sopInstanceUIDTag].map { options.contains(.retainUIDs) ? String(trimmed($0)) : pseudonymizer.uid($0) } ?? ""
-        return .written(DICOMWritten(sopInstanceUID: sop, patientToken: pseudonymizer.token(patientID, domain: .patient),
-                                     touched: touched, identifiers: identifiers, transferSyntaxUID: xfer))
+        return .deidentified(DICOMDeidentified(sopInstanceUID: sop, patientToken: pseudonymizer.token(patientID, domain: .patient),
+                                               touched: touched, identifiers: identifiers, file: file, output: output))
     }
 
     /// Applies `.clean`: sequences are kept (their items are visited), dates move by the shift, text

@@ -80,7 +80,7 @@ extension Anonymizer {
         }
         var text = CSVRecords.format(result.header, delimiter: delimiter) + "\n"
         for row in result.rows { text += CSVRecords.format(row, delimiter: delimiter) + "\n" }
-        let temporary = temporaryPath(".csv")
+        let temporary = try temporaryPath(".csv")
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
         } catch {

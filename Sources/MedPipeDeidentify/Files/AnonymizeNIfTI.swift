@@ -92,7 +92,7 @@ extension Anonymizer {
         var identifiers = IdentifierSet()
         for text in scrubbed.text { identifiers.addID(text) }
         let name = source + (compressed ? ".nii.gz" : ".nii")
-        let temporary = temporaryPath(compressed ? ".nii.gz" : ".nii")
+        let temporary = try temporaryPath(compressed ? ".nii.gz" : ".nii")
         try NIfTIRawHeader.write(scrubbed.bytes, to: temporary, compress: compressed)
         var scan = OutputScan()
         let reread = try NIfTIRawHeader.read(temporary, source: name)

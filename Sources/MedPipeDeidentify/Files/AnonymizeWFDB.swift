@@ -69,7 +69,7 @@ extension Anonymizer {
                 guard signal.fileName.hasPrefix(header.recordName), !signal.fileName.contains("/") else {
                     throw MedPipeError.unsupported(source, "a signal file is not named after the record; such records are not de-identified yet")
                 }
-                let temporary = temporaryPath(".sig")
+                let temporary = try temporaryPath(".sig")
                 try FileManager.default.copyItem(atPath: folder + "/" + signal.fileName, toPath: temporary)
                 temporaries.append((temporary, scrubbed.recordName + signal.fileName.dropFirst(header.recordName.count)))
             }
@@ -80,14 +80,14 @@ extension Anonymizer {
                 let ext = String(entry.dropFirst(header.recordName.count + 1))
                 guard ext.lowercased() != "hea", !ext.contains("."), (try? WFDBAnnotationReader().read(folder + "/" + entry)) != nil else { continue }
                 let filtered = try MITAnnotationFilter.scrubAux(try FileBytes.read(folder + "/" + entry), source: source)
-                let temporary = temporaryPath(".ann")
+                let temporary = try temporaryPath(".ann")
                 try Data(filtered.bytes).write(to: URL(fileURLWithPath: temporary))
                 let name = scrubbed.recordName + "." + ext
                 temporaries.append((temporary, name))
                 annotationBytes.append((name, filtered.bytes))
                 touched.append(TouchedAttribute(keyword: "annotations .\(ext)", action: filtered.removed == 0 ? "copy" : "remove \(filtered.removed) aux string(s)"))
             }
-            let headerTemporary = temporaryPath(".hea")
+            let headerTemporary = try temporaryPath(".hea")
             try Data((scrubbed.header + "\n").utf8).write(to: URL(fileURLWithPath: headerTemporary))
             let headerName = scrubbed.recordName + ".hea"
             temporaries.append((headerTemporary, headerName))

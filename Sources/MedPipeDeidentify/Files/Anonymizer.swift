@@ -36,10 +36,12 @@ struct FileOutcome: Sendable {
 /// De-identifies files and folders into an output folder: each file in its own format under a
 /// pseudonymous name, every output scanned for the input's identifying values before it is kept.
 ///
-/// An output is first written under a hidden temporary name in the output folder, scanned, and only
-/// then renamed to its final name; on a residual hit or any error it is deleted and the input is
-/// listed as withheld with the reason. Original file names never appear in outputs or the report
-/// (they can name patients): sources are named by their keyed token.
+/// Every output is scanned before it gets its final name: a DICOM output is scanned in memory and
+/// written only when it passes; other formats are written under a temporary name in a hidden folder
+/// of the output folder and scanned there. Outputs are written under such temporary names and then
+/// renamed, so none is ever seen half-written; on a residual hit or any error nothing is kept and
+/// the input is listed as withheld with the reason. Original file names never appear in outputs or
+/// the report (they can name patients): sources are named by their keyed token.
 public struct Anonymizer: Sendable {
     public let settings: AnonymizeSettings
     public let pseudonymizer: Pseudonymizer
@@ -88,6 +90,7 @@ public struct Anonymizer: Sendable {
 
     /// Runs over every input with at most `settings.jobs` at once; `progress(done, total)` after each.
     public func run(_ paths: [String], progress: @Sendable @escaping (Int, Int) -> Void = { _, _ in }) async throws -> DeidentificationReport {
+        DICOMFile.loadDictionaryInBackground()  // while the inputs are listed (if the caller has not already)
         let inputs = try Self.inputs(paths)
         do {
             try FileManager.default.createDirectory(atPath: settings.output, withIntermediateDirectories: true)
@@ -111,6 +114,7 @@ public struct Anonymizer: Sendable {
                 if next < inputs.count { submit() }
             }
         }
+        names.removeTemporaryFolders()
         var report = DeidentificationReport(options: settings.options, keyFingerprint: pseudonymizer.fingerprint)
         var identifiers = IdentifierSet()
         var scanned = 0
@@ -149,9 +153,36 @@ public struct Anonymizer: Sendable {
         String(describing: error).replacingOccurrences(of: path, with: token)
     }
 
-    /// A hidden temporary path in the output folder.
-    func temporaryPath(_ suffix: String) -> String {
-        settings.output + "/.medpipe-partial-" + UUID().uuidString + suffix
+    /// A temporary path in a hidden folder of the output folder that belongs to the calling thread and
+    /// this process (the folder is made on first use and removed at the end of the run). Each job thus
+    /// creates its files in a folder of its own: creating files in one folder is serialized by the
+    /// folder's lock, and on some file systems creating a file is slow (ext4 without a journal looks
+    /// past every inode deleted in the last minutes).
+    func temporaryPath(_ suffix: String) throws -> String {
+        let folder = settings.output + "/.medpipe-partial-\(getpid())-\(pthread_self())"
+        try names.temporaryFolder(folder)
+        return folder + "/\(TemporaryNumbers.next())" + suffix
+    }
+
+    /// Writes `bytes` to a new file at a `temporaryPath` and returns that path (nothing is left behind on error).
+    func writeTemporary(_ bytes: UnsafeRawBufferPointer, suffix: String) throws -> String {
+        let path = try temporaryPath(suffix)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw MedPipeError.io(path, "cannot create: \(String(cString: strerror(errno)))") }
+        var failure: String?
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { failure = n < 0 ? String(cString: strerror(errno)) : "no progress"; break }
+            done += n
+        }
+        if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(path)
+            throw MedPipeError.io(path, "cannot write: \(failure)")
+        }
+        return path
     }
 
     /// Keeps the scanned temporary outputs under their final names, or deletes them and withholds.
@@ -179,8 +210,7 @@ public struct Anonymizer: Sendable {
         }
         for item in temporaries {
             let destination = settings.output + "/" + item.final
-            let folder = URL(fileURLWithPath: destination).deletingLastPathComponent().path
-            try names.ensureFolder(folder)
+            if let slash = item.final.lastIndex(of: "/") { try names.ensureFolder(settings.output + "/" + item.final[..<slash]) }
             guard rename(item.temporary, destination) == 0 else {
                 let reason = String(cString: strerror(errno))
                 for other in temporaries { try? FileManager.default.removeItem(atPath: other.temporary) }
@@ -192,39 +222,42 @@ public struct Anonymizer: Sendable {
     }
 
     private func processDICOM(_ path: String, source: String) throws -> FileOutcome {
-        let temporary = temporaryPath(".dcm")
         let deidentifier = DICOMDeidentifier(options: settings.options, pseudonymizer: pseudonymizer, burnedInText: settings.burnedInText)
-        let outcome: DICOMOutcome
-        do {
-            outcome = try deidentifier.deidentify(path, to: temporary)
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
-        }
-        switch outcome {
+        switch try deidentifier.deidentify(path) {
         case .withheld(let reason):
             return FileOutcome(withheld: WithheldFile(source: source, reason: reason))
-        case .written(let written):
-            let name = written.patientToken + "/" + (written.sopInstanceUID.isEmpty ? source : written.sopInstanceUID) + ".dcm"
-            let scan: OutputScan
-            do {
-                scan = try OutputScan.dicom(temporary, name: name, scanner: ResidualScanner(identifiers: written.identifiers))
-            } catch {
-                try? FileManager.default.removeItem(atPath: temporary)
-                throw error
-            }
-            let report = FileReport(source: source, output: name, format: "dicom", attributes: written.touched)
-            return try keep([(temporary, name)], scan: scan, identifiers: written.identifiers, report: report, source: source)
+        case .deidentified(let result):
+            let name = result.patientToken + "/" + (result.sopInstanceUID.isEmpty ? source : result.sopInstanceUID) + ".dcm"
+            let scan = try OutputScan.dicom(result.file, output: result.output, name: name, scanner: ResidualScanner(identifiers: result.identifiers))
+            let report = FileReport(source: source, output: name, format: "dicom", attributes: result.touched)
+            // Only an output that passed the scan is written (then renamed into place by `keep`).
+            let temporary = scan.passed ? try result.output.withUnsafeBytes { try writeTemporary($0, suffix: ".dcm") } : nil
+            return try keep(temporary.map { [($0, name)] } ?? [], scan: scan, identifiers: result.identifiers, report: report, source: source)
         }
+    }
+}
+
+/// Numbers for temporary file names, never repeated in the process.
+private enum TemporaryNumbers {
+    private static let lock = NSLock()
+    // Safety: touched only under `lock`.
+    nonisolated(unsafe) private static var last = 0
+
+    static func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        last += 1
+        return last
     }
 }
 
 /// Final output names claimed so far in a run (two inputs must not overwrite each other).
 final class NameRegistry: @unchecked Sendable {
-    // Safety: `names` is touched only under `lock`.
+    // Safety: the stored properties are touched only under `lock`.
     private let lock = NSLock()
     private var names: Set<String> = []
     private var folders: Set<String> = []
+    private var temporaryFolders: [String] = []
 
     func claim(_ name: String) -> Bool {
         lock.lock()
@@ -234,11 +267,25 @@ final class NameRegistry: @unchecked Sendable {
 
     /// Creates an output folder the first time it is named (under the lock, so no output is moved
     /// into a folder another job is still creating).
-    func ensureFolder(_ folder: String) throws {
+    func ensureFolder(_ folder: String) throws { try ensure(folder, temporary: false) }
+
+    /// `ensureFolder` for a folder of temporary files, which `removeTemporaryFolders` removes.
+    func temporaryFolder(_ folder: String) throws { try ensure(folder, temporary: true) }
+
+    private func ensure(_ folder: String, temporary: Bool) throws {
         lock.lock()
         defer { lock.unlock() }
         guard !folders.contains(folder) else { return }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         folders.insert(folder)
+        if temporary { temporaryFolders.append(folder) }
+    }
+
+    /// Removes the folders of temporary files (empty once every output is renamed or deleted).
+    func removeTemporaryFolders() {
+        lock.lock()
+        defer { lock.unlock() }
+        for folder in temporaryFolders { rmdir(folder) }
+        temporaryFolders.removeAll()
     }
 }

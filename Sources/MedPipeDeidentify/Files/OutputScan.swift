@@ -25,35 +25,25 @@ public struct OutputScan: Sendable {
         hits += scanner.scan(bytes: bytes, location: location)
     }
 
-    /// Scans a written DICOM file: every attribute's text (all VRs, meta header, sequences, any private
-    /// attribute left, which is itself a problem), then the file's raw bytes outside the Pixel Data
-    /// element (pixel values are not text; burned-in text is handled by withholding or blanking). When
-    /// the Pixel Data cannot be located exactly, the whole file is scanned.
-    public static func dicom(_ path: String, name: String, scanner: ResidualScanner) throws -> OutputScan {
+    /// Scans a DICOM output before it is written: every attribute's text in the file as serialized
+    /// (all VRs, the new meta header, sequences, any private attribute left, which is itself a problem),
+    /// then the serialized bytes outside the Pixel Data element (pixel values are not text; burned-in
+    /// text is handled by withholding or blanking). When the Pixel Data cannot be located exactly, all
+    /// the bytes are scanned.
+    public static func dicom(_ file: DICOMFile, output: DICOMSerialized, name: String, scanner: ResidualScanner) throws -> OutputScan {
         var result = OutputScan()
-        let file = try DICOMFile(path: path)
         for attribute in try file.attributes(textOnly: true) {
             let tag = attribute.tag
             if tag.group & 1 == 1 { result.problems.append("private attribute \(tag) remains at \(attribute.path)") }
             if !attribute.value.isEmpty { result.scan(attribute.value, location: "\(name) \(attribute.path)", with: scanner) }
         }
-        let size = try FileBytes.size(path)
-        let span = try file.pixelDataSpan()
-        func isPixelDataTag(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Bool {
-            offset >= 0 && offset + 4 <= raw.count && raw[offset] == 0xE0 && raw[offset + 1] == 0x7F && raw[offset + 2] == 0x10 && raw[offset + 3] == 0x00
-        }
-        // Usually the Pixel Data ends the file: read only what comes before it.
-        let bytes = try span.map { $0.offset + $0.length == size ? try FileBytes.head(path, count: $0.offset + 4) : try FileBytes.read(path) } ?? FileBytes.read(path)
-        bytes.withUnsafeBytes { raw in
-            if let span, span.offset + span.length <= size, isPixelDataTag(raw, at: span.offset) {
+        output.withUnsafeBytes { raw in
+            if let span = output.pixelData, span.offset + span.length <= raw.count, span.offset + 4 <= raw.count,
+               raw[span.offset] == 0xE0, raw[span.offset + 1] == 0x7F, raw[span.offset + 2] == 0x10, raw[span.offset + 3] == 0x00 {
                 result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<span.offset]), location: "\(name) bytes", with: scanner)
                 if span.offset + span.length < raw.count {
                     result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[(span.offset + span.length)...]), location: "\(name) bytes after pixel data", with: scanner)
                 }
-            } else if let span, span.offset + span.length == size {
-                // The computed place was wrong: scan the whole file instead.
-                if let whole = try? FileBytes.read(path) { whole.withUnsafeBytes { result.scan(bytes: $0, location: "\(name) bytes", with: scanner) } }
-                else { result.problems.append("cannot re-read \(name) for the byte scan") }
             } else {
                 result.scan(bytes: raw, location: "\(name) bytes", with: scanner)
             }

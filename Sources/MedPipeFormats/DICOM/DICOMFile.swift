@@ -1,4 +1,5 @@
 import CDCMTK
+import Foundation
 import MedPipeCore
 
 /// An open DICOM file, parsed by DCMTK: attribute access, attribute enumeration and decoded pixel data.
@@ -12,10 +13,22 @@ public final class DICOMFile: @unchecked Sendable {
 
     /// Opens and parses the file at `path` (with or without preamble and meta header).
     /// - Throws: ``MedPipeError`` `.io` when it cannot be opened, `.malformed` when it is not DICOM or corrupt.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path) { cdcmtk_open(path, 0, $0, $1) }
+    }
+
+    /// Opens the file at `path` by reading it whole with one read and parsing it in memory: every
+    /// value, pixel data included, is loaded at once and the file is not read again. Faster than
+    /// `init(path:)` when the whole file will be used (edited and serialized), at the cost of holding
+    /// it in memory. Throws as `init(path:)`.
+    public convenience init(wholeFileAt path: String) throws {
+        try self.init(path: path) { cdcmtk_open_whole(path, $0, $1) }
+    }
+
+    private init(path: String, open: (UnsafeMutablePointer<CChar>, Int) -> OpaquePointer?) throws {
         self.path = path
         var error = [CChar](repeating: 0, count: 512)
-        guard let handle = cdcmtk_open(path, 0, &error, error.count) else {
+        guard let handle = error.withUnsafeMutableBufferPointer({ open($0.baseAddress!, $0.count) }) else {
             let message = errorText(error)
             if message.hasPrefix("cannot open") { throw MedPipeError.io(path, message) }
             throw MedPipeError.malformed(path, message)
@@ -24,6 +37,18 @@ public final class DICOMFile: @unchecked Sendable {
     }
 
     deinit { cdcmtk_close(handle) }
+
+    /// Makes the process keep freed memory for reuse (see `cdcmtk_retain_freed_memory`): for commands
+    /// that rewrite many files in turn, whose buffers glibc would otherwise return to the system after
+    /// each file, faulting in fresh pages for the next.
+    public static func retainFreedMemory() { cdcmtk_retain_freed_memory() }
+
+    /// Starts loading DCMTK's data dictionary on a thread of its own and returns at once (only the first
+    /// call starts it). The first parse loads it otherwise (about 10 ms, while other parsing threads
+    /// wait): a command that will parse many files calls this before its other start-up work.
+    public static func loadDictionaryInBackground() { _ = dictionaryLoader }
+
+    private static let dictionaryLoader: Void = Thread.detachNewThread { cdcmtk_load_dictionary() }
 
     /// The transfer syntax UID the dataset was encoded in.
     public var transferSyntaxUID: String { String(cString: cdcmtk_transfer_syntax(handle)) }
@@ -60,12 +85,14 @@ public final class DICOMFile: @unchecked Sendable {
 
     /// Every attribute of the meta header and the dataset, depth first through sequences.
     /// `textOnly`: values only for character VRs (numbers and bytes come empty, which is faster).
-    public func attributes(textOnly: Bool = false) throws -> [DICOMAttribute] {
+    /// `skipPrivateValues`: private attributes (odd groups) are left out, except sequences, which are
+    /// visited with their items.
+    public func attributes(textOnly: Bool = false, skipPrivateValues: Bool = false) throws -> [DICOMAttribute] {
         final class Collector { var attributes: [DICOMAttribute] = [] }
         let collector = Collector()
         var error = [CChar](repeating: 0, count: 256)
         let status = withExtendedLifetime(collector) {
-            cdcmtk_walk_flags(handle, textOnly ? CDCMTK_WALK_TEXT_ONLY : 0, { attribute, context in
+            cdcmtk_walk_flags(handle, (textOnly ? CDCMTK_WALK_TEXT_ONLY : 0) | (skipPrivateValues ? CDCMTK_WALK_SKIP_PRIVATE_VALUES : 0), { attribute, context in
                 guard let attribute, let context else { return 1 }
                 let a = attribute.pointee
                 let vr = withUnsafeBytes(of: a.vr) { String(decoding: $0.prefix(2), as: UTF8.self) }

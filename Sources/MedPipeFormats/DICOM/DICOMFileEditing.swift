@@ -7,6 +7,33 @@ public struct DICOMByteSpan: Sendable, Hashable {
     public var length: Int
 }
 
+/// A DICOM file serialized in memory, byte for byte as `DICOMFile.save(to:)` would write it.
+public final class DICOMSerialized: @unchecked Sendable {
+    // Safety: immutable after init; the buffer is owned (malloc'ed by the shim) and freed once.
+    private let start: UnsafeMutablePointer<UInt8>?
+    /// Number of bytes.
+    public let count: Int
+    /// Where the top-level Pixel Data element lies in the bytes, computed from the dataset (check the
+    /// tag at the offset before relying on it); nil when there is none.
+    public let pixelData: DICOMByteSpan?
+    /// The transfer syntax UID of the serialized dataset.
+    public let transferSyntaxUID: String
+
+    init(taking output: cdcmtk_serialized) {
+        start = output.bytes
+        count = output.bytes == nil ? 0 : output.length
+        pixelData = output.pixel_length == 0 ? nil : DICOMByteSpan(offset: Int(output.pixel_offset), length: Int(output.pixel_length))
+        transferSyntaxUID = Swift.withUnsafeBytes(of: output.transfer_syntax) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
+    deinit { cdcmtk_free(start) }
+
+    /// Calls `body` with the bytes, valid only during the call.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: start, count: count))
+    }
+}
+
 /// Editing and writing through DCMTK. Paths are the walk's (`DICOMAttribute.path`): `(0010,0010)`,
 /// `(0008,1140)[0].(0008,1155)`; `meta: true` addresses the File Meta Information.
 extension DICOMFile {
@@ -73,6 +100,17 @@ extension DICOMFile {
             throw MedPipeError.io(destination, editErrorText(error))
         }
         return editErrorText(xfer)
+    }
+
+    /// The file serialized in memory as `save(to:)` would write it (same transfer syntax, new File Meta
+    /// Information). The handle then holds that meta header, so `attributes()` lists what was serialized.
+    public func serialized() throws -> DICOMSerialized {
+        var output = cdcmtk_serialized()
+        var error = [CChar](repeating: 0, count: 512)
+        guard cdcmtk_serialize(handle, &output, &error, error.count) == 0 else {
+            throw MedPipeError.malformed(path, editErrorText(error))
+        }
+        return DICOMSerialized(taking: output)
     }
 
     /// Where the top-level Pixel Data lies in the file as `save` writes it; nil when there is none.
