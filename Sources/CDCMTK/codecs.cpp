@@ -3,7 +3,6 @@
 #include "dcmtk/dcmjpeg/djdecode.h"
 #include "dcmtk/dcmjpls/djdecode.h"
 #include "dcmtk/oflog/oflog.h"
-#include <malloc.h>
 #include <mutex>
 
 void cdcmtk_register_codecs(void) {
@@ -30,11 +29,6 @@ void cdcmtk_load_dictionary(void) {
     } catch (...) {
         // A dictionary that cannot load surfaces later as a parse error naming the file.
     }
-}
-
-void cdcmtk_retain_freed_memory(void) {
-    mallopt(M_MMAP_THRESHOLD, 16 << 20);
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
 }
 
 void cdcmtk_free(void *pointer) { free(pointer); }

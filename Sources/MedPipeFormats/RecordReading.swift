@@ -16,8 +16,6 @@ public enum RecordReading {
         case .npz: return try NPZReader().records(path)
         case .png: return [try PNGReader().read(path)]
         case .pngFolder: return try PNGFolderReader().read(path)
-        default:
-            throw MedPipeError.unsupported(path, "\(kind.rawValue) reader is not built yet")
         }
     }
 }

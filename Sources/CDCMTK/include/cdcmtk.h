@@ -27,12 +27,6 @@ void cdcmtk_register_codecs(void);
  * early on a spare thread overlaps the load with other work. Thread-safe. */
 void cdcmtk_load_dictionary(void);
 
-/* Makes the C allocator (glibc) keep freed memory for reuse, process-wide: blocks below 16 MiB come
- * from the heap and up to 64 MiB of free heap is kept. For commands that open, rewrite and close
- * many files in turn: by default each file's buffers (its bytes, DCMTK's pixel data, the serialized
- * output) go back to the system when freed and the next file faults in fresh pages. */
-void cdcmtk_retain_freed_memory(void);
-
 /* An opened DICOM file (meta header and dataset). */
 typedef struct cdcmtk_file cdcmtk_file;
 

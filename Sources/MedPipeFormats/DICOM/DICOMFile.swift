@@ -38,11 +38,6 @@ public final class DICOMFile: @unchecked Sendable {
 
     deinit { cdcmtk_close(handle) }
 
-    /// Makes the process keep freed memory for reuse (see `cdcmtk_retain_freed_memory`): for commands
-    /// that rewrite many files in turn, whose buffers glibc would otherwise return to the system after
-    /// each file, faulting in fresh pages for the next.
-    public static func retainFreedMemory() { cdcmtk_retain_freed_memory() }
-
     /// Starts loading DCMTK's data dictionary on a thread of its own and returns at once (only the first
     /// call starts it). The first parse loads it otherwise (about 10 ms, while other parsing threads
     /// wait): a command that will parse many files calls this before its other start-up work.

@@ -84,7 +84,7 @@ public struct Converter: Sendable {
         for spec in recipe.sources {
             for path in spec.paths {
                 var isDirectory: ObjCBool = false
-                FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
                 var sourceHash = isDirectory.boolValue ? try ContentHash.ofDirectory(path) : try ContentHash.ofFile(path)
                 if let labels = spec.labelsFile { sourceHash += "+" + (try ContentHash.ofFile(labels)) }
                 let reader = [Self.readerVersion, spec.format?.rawValue ?? "detect", "label \(spec.label)",
