@@ -36,7 +36,8 @@ struct CourseReproductionTests {
     }
 
     /// MNIST, `mnist-cnn`, 8,000 digits to train and 2,000 to test: ≥ 98% test accuracy in 5 epochs
-    /// (course: 98.8% on 16k/4k after 10).
+    /// (course: 98.8% on 16k/4k after 10). Adam with a cosine schedule: measured 98.1–98.6% over seeds 1–4,
+    /// where a constant rate ends between 97.5% and 98.5% depending on the seed.
     @Test func mnistCNNReaches98PercentInFiveEpochs() async throws {
         let cache = temporaryDirectory("mnist-train")
         defer { try? FileManager.default.removeItem(atPath: cache) }
@@ -45,7 +46,8 @@ struct CourseReproductionTests {
         let source = try data.batchSource()
         #expect(source.sampleCount(.train) == 8000 && source.sampleCount(.test) == 2000)
         let specs = try BuiltinModel.mnistCNN.specs(classes: 10, inputShape: data.sampleShape)
-        let configuration = TrainingConfiguration(epochs: 5, batchSize: 32, seed: 1, optimizer: Adam(learningRate: 1e-3), threads: 2)
+        let configuration = TrainingConfiguration(epochs: 5, batchSize: 32, seed: 1, optimizer: Adam(learningRate: 1e-3),
+                                                  schedule: .cosine(period: 5), threads: 2)
         var model = try Trainer(configuration).train(Sequential(specs, seed: 1), on: source).best
         let report = try Trainer.evaluate(&model, on: source, split: .test)
         print("MNIST, mnist-cnn, 5 epochs on 8,000 digits: test accuracy \(report.accuracy)")

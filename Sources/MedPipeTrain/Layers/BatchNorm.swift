@@ -66,17 +66,12 @@ public struct BatchNorm: Layer {
                     var sum = 0.0, sumSq = 0.0
                     for b in 0..<n {
                         let p = xb.baseAddress! + (b * c + ch) * s
-                        var ps: Float = 0
-                        for i in 0..<s { ps += p[i] }
-                        sum += Double(ps)
+                        sum += Double(Elementwise.sum(p, count: s))
                     }
                     let mu = sum / Double(m)
                     for b in 0..<n {
                         let p = xb.baseAddress! + (b * c + ch) * s
-                        var ps: Float = 0
-                        let muf = Float(mu)
-                        for i in 0..<s { let d = p[i] - muf; ps += d * d }
-                        sumSq += Double(ps)
+                        sumSq += Double(Elementwise.sumOfSquares(p, around: Float(mu), count: s))
                     }
                     let variance = sumSq / Double(m)
                     mean[ch] = Float(mu)
@@ -89,6 +84,7 @@ public struct BatchNorm: Layer {
         }}}}}
         if training { batchesTracked += 1 }
         var normalized = self.normalized
+        self.normalized = []   // uniquely referenced while it is overwritten, not copied first
         if normalized.count != x.data.count { normalized = [Float](repeating: 0, count: x.data.count) }
         // x̂ and the output, the samples split over the workers.
         normalized.withUnsafeMutableBufferPointer { xh in
@@ -132,8 +128,7 @@ public struct BatchNorm: Layer {
                 for ch in channels {
                     for b in 0..<n {
                         let base = (b * c + ch) * s
-                        var sg: Float = 0, sgx: Float = 0
-                        for i in base..<(base + s) { sg += g[i]; sgx += g[i] * xh[i] }
+                        let (sg, sgx) = Elementwise.sumAndDot(g.baseAddress! + base, xh.baseAddress! + base, count: s)
                         dBeta[ch] += sg; dGamma[ch] += sgx
                     }
                 }

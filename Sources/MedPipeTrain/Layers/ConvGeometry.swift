@@ -68,13 +68,13 @@ struct ConvGeometry: Sendable, Equatable {
                         let iy = y * sH - pH + b
                         if iy < 0 || iy >= inH { dst.update(repeating: 0, count: outW); dst += outW; continue }
                         let base = (iz * inH + iy) * inW - pW + e   // input index of output column 0
-                        if lo > 0 { dst.update(repeating: 0, count: lo) }
+                        for x in 0..<lo { dst[x] = 0 }   // the padding: a value or two, not worth a memset call
                         if sW == 1 {
                             (dst + lo).update(from: src + (base + lo), count: hi - lo)
                         } else {
                             for x in lo..<hi { dst[x] = src[base + x * sW] }
                         }
-                        if hi < outW { (dst + hi).update(repeating: 0, count: outW - hi) }
+                        for x in hi..<outW { dst[x] = 0 }
                         dst += outW
                     }
                 }

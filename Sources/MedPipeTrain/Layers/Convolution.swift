@@ -145,7 +145,7 @@ public struct Convolution: WeightedLayer {
                         for s in 0..<count {
                             let src = dy.baseAddress! + ((start + s) * o + c) * p
                             (dst + s * p).update(from: src, count: p)
-                            if biasGradient { for i in 0..<p { sum += src[i] } }
+                            if biasGradient { sum += Elementwise.sum(src, count: p) }
                         }
                         if biasGradient { db[c] += sum }
                     }

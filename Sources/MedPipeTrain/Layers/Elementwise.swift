@@ -41,4 +41,48 @@ enum Elementwise {
         }
         while i < n { dst[i] += src[i]; i += 1 }
     }
+
+    /// `Σ x` in sixteen lanes (a scalar loop would add one value after the other: the compiler may not
+    /// reorder float additions itself).
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, count n: Int) -> Float {
+        let raw = UnsafeRawPointer(x)
+        var acc = V(), i = 0
+        while i + 16 <= n { acc += raw.loadUnaligned(fromByteOffset: i * 4, as: V.self); i += 16 }
+        var total = acc.sum()
+        while i < n { total += x[i]; i += 1 }
+        return total
+    }
+
+    /// `Σ (x − c)²` in sixteen lanes.
+    @inline(__always)
+    static func sumOfSquares(_ x: UnsafePointer<Float>, around c: Float, count n: Int) -> Float {
+        let raw = UnsafeRawPointer(x)
+        let center = V(repeating: c)
+        var acc = V(), i = 0
+        while i + 16 <= n {
+            let d = raw.loadUnaligned(fromByteOffset: i * 4, as: V.self) - center
+            acc += d * d   // not addProduct: without FMA in the target it becomes a libm call per lane
+            i += 16
+        }
+        var total = acc.sum()
+        while i < n { let d = x[i] - c; total += d * d; i += 1 }
+        return total
+    }
+
+    /// `(Σ a, Σ a·b)` in sixteen lanes.
+    @inline(__always)
+    static func sumAndDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> (sum: Float, dot: Float) {
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        var sums = V(), dots = V(), i = 0
+        while i + 16 <= n {
+            let va = ra.loadUnaligned(fromByteOffset: i * 4, as: V.self)
+            sums += va
+            dots += va * rb.loadUnaligned(fromByteOffset: i * 4, as: V.self)
+            i += 16
+        }
+        var sum = sums.sum(), dot = dots.sum()
+        while i < n { sum += a[i]; dot += a[i] * b[i]; i += 1 }
+        return (sum, dot)
+    }
 }

@@ -29,6 +29,7 @@ public struct MaxPool: Layer {
         }
         let planes = x.batchSize * g.channels, q = g.positions
         var argmax = self.argmax
+        self.argmax = []   // uniquely referenced while it is overwritten, not copied first
         if argmax.count != planes * q { argmax = [Int32](repeating: 0, count: planes * q) }
         let y = [Float].uninitialized(planes * q) { y in
             x.data.withUnsafeBufferPointer { xb in
