@@ -99,9 +99,9 @@ public struct GradCAM {
         let count = Float(g.count)
         switch method {
         case .gradCAM:
-            return g.reduce(0, +) / count
+            return Elementwise.sum(g.baseAddress!, count: g.count) / count
         case .gradCAMPlusPlus:
-            let sumA = a.reduce(0, +)
+            let sumA = Elementwise.sum(a.baseAddress!, count: a.count)
             var weight: Float = 0
             for (gv, _) in zip(g, a) where gv != 0 {
                 let g2 = gv * gv, g3 = g2 * gv

@@ -1,6 +1,7 @@
-/// Tight elementwise loops over float buffers, sixteen lanes at a time, shared by the layers.
-enum Elementwise {
-    typealias V = SIMD16<Float>
+/// Tight elementwise loops over float buffers, sixteen lanes at a time, shared by the layers (and the
+/// sum by Grad-CAM).
+public enum Elementwise {
+    @usableFromInline typealias V = SIMD16<Float>
 
     /// `x = max(x, 0)`.
     @inline(__always)
@@ -44,8 +45,8 @@ enum Elementwise {
 
     /// `Σ x` in sixteen lanes (a scalar loop would add one value after the other: the compiler may not
     /// reorder float additions itself).
-    @inline(__always)
-    static func sum(_ x: UnsafePointer<Float>, count n: Int) -> Float {
+    @inlinable
+    public static func sum(_ x: UnsafePointer<Float>, count n: Int) -> Float {
         let raw = UnsafeRawPointer(x)
         var acc = V(), i = 0
         while i + 16 <= n { acc += raw.loadUnaligned(fromByteOffset: i * 4, as: V.self); i += 16 }
