@@ -51,8 +51,15 @@ struct ConvGeometry: Sendable, Equatable {
         return (min(lo, hi), hi)
     }
 
+    /// True for a 1D or 2D convolution with stride 1 whose output has the input's size ("same" padding):
+    /// then each row of the column matrix is the input plane shifted by one offset.
+    var isSameSizeShift: Bool {
+        inD == 1 && kD == 1 && sH == 1 && sW == 1 && outH == inH && outW == inW
+    }
+
     /// Writes the column matrix of one sample: row r = (c, a, b, e) starts at `cols + r·ld`.
     func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, ld: Int) {
+        if isSameSizeShift { return shiftedIm2col(x, cols, ld: ld) }
         var row = 0
         let hw = outH * outW
         for c in 0..<channels {
@@ -79,6 +86,30 @@ struct ConvGeometry: Sendable, Equatable {
                     }
                 }
             }}}
+        }
+    }
+
+    /// `im2col` for `isSameSizeShift` geometries: row (c, b, e) is the plane shifted by `(b − pH)·W + e − pW`,
+    /// one copy, after which the positions that wrapped across a row edge (the `|e − pW|` columns nearest
+    /// the edge, in every row) are zeroed. Rows above or below the plane fall outside the copied range.
+    private func shiftedIm2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, ld: Int) {
+        var row = 0
+        let p = positions
+        for c in 0..<channels {
+            let src = x + c * plane
+            for b in 0..<kH { for e in 0..<kW {
+                let dst = cols + row * ld
+                row += 1
+                let dx = e - pW, shift = (b - pH) * inW + dx
+                let lo = min(p, max(0, -shift)), hi = max(lo, min(p, plane - shift))
+                dst.update(repeating: 0, count: lo)
+                (dst + lo).update(from: src + (lo + shift), count: hi - lo)
+                (dst + hi).update(repeating: 0, count: p - hi)
+                let wrapped = dx < 0 ? 0..<min(-dx, outW) : max(0, outW - dx)..<outW
+                if !wrapped.isEmpty {
+                    for y in 0..<outH { for x in wrapped { dst[y * outW + x] = 0 } }
+                }
+            }}
         }
     }
 
