@@ -1,7 +1,7 @@
 import Testing
 @testable import MedPipeTrain
 
-/// The column matrix against its definition, `cols[(c, a, b, e), (z, y, x)] = x[c, z·s − p + a, y·s − p + b, x·s − p + e]`
+/// The column matrix and its adjoint (col2im) against their definition, `cols[(c, a, b, e), (z, y, x)] = x[c, z·s − p + a, y·s − p + b, x·s − p + e]`
 /// (zero outside the sample), for the shifted "same size" path and the general one.
 @Suite struct Im2colTests {
     @Test(arguments: [
@@ -32,5 +32,21 @@ import Testing
             row += 1
         }}}}
         #expect(mismatches == 0)
+
+        // col2im adds each column value back where it was read from (padding positions are dropped).
+        var gradient = (0..<(g.rows * ld)).map { _ in rng.nextUnitFloat() }
+        var expected = [Double](repeating: 0, count: g.inputSize)
+        row = 0
+        for c in 0..<g.channels { for a in 0..<g.kD { for b in 0..<g.kH { for e in 0..<g.kW {
+            for z in 0..<g.outD { for y in 0..<g.outH { for w in 0..<g.outW {
+                let iz = z * g.sD - g.pD + a, iy = y * g.sH - g.pH + b, ix = w * g.sW - g.pW + e
+                guard (0..<g.inD).contains(iz) && (0..<g.inH).contains(iy) && (0..<g.inW).contains(ix) else { continue }
+                expected[c * g.plane + (iz * g.inH + iy) * g.inW + ix] += Double(gradient[row * ld + (z * g.outH + y) * g.outW + w])
+            }}}
+            row += 1
+        }}}}
+        var dx = [Float](repeating: 0, count: g.inputSize)
+        gradient.withUnsafeMutableBufferPointer { c in dx.withUnsafeMutableBufferPointer { d in g.col2imAdd(c.baseAddress!, ld: ld, d.baseAddress!) } }
+        #expect(zip(dx, expected).allSatisfy { abs(Double($0) - $1) < 1e-4 })
     }
 }

@@ -89,32 +89,62 @@ struct ConvGeometry: Sendable, Equatable {
         }
     }
 
-    /// `im2col` for `isSameSizeShift` geometries: row (c, b, e) is the plane shifted by `(b − pH)·W + e − pW`,
-    /// one copy, after which the positions that wrapped across a row edge (the `|e − pW|` columns nearest
-    /// the edge, in every row) are zeroed. Rows above or below the plane fall outside the copied range.
+    /// For `isSameSizeShift` geometries, column-matrix row (b, e) holds the plane shifted by
+    /// `(b − pH)·W + e − pW`: the shift, the range `lo..<hi` of positions whose source lies in the plane, and
+    /// the columns that wrapped across a row edge (the `|e − pW|` nearest the edge, in every row), which
+    /// belong to the padding. Rows above or below the plane fall outside `lo..<hi`.
+    @inline(__always)
+    private func shiftedRow(b: Int, e: Int) -> (shift: Int, lo: Int, hi: Int, wrapped: Range<Int>) {
+        let p = positions, dx = e - pW, shift = (b - pH) * inW + dx
+        let lo = min(p, max(0, -shift)), hi = max(lo, min(p, plane - shift))
+        return (shift, lo, hi, dx < 0 ? 0..<min(-dx, outW) : max(0, outW - dx)..<outW)
+    }
+
+    /// Zeroes the wrapped columns of one column-matrix row.
+    @inline(__always)
+    private func zeroWrapped(_ row: UnsafeMutablePointer<Float>, _ wrapped: Range<Int>) {
+        guard !wrapped.isEmpty else { return }
+        for y in 0..<outH { for x in wrapped { row[y * outW + x] = 0 } }
+    }
+
+    /// `im2col` for `isSameSizeShift` geometries: one copy of the shifted plane per row, then the wrapped
+    /// columns zeroed.
     private func shiftedIm2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, ld: Int) {
         var row = 0
-        let p = positions
         for c in 0..<channels {
             let src = x + c * plane
             for b in 0..<kH { for e in 0..<kW {
                 let dst = cols + row * ld
                 row += 1
-                let dx = e - pW, shift = (b - pH) * inW + dx
-                let lo = min(p, max(0, -shift)), hi = max(lo, min(p, plane - shift))
+                let (shift, lo, hi, wrapped) = shiftedRow(b: b, e: e)
                 dst.update(repeating: 0, count: lo)
                 (dst + lo).update(from: src + (lo + shift), count: hi - lo)
-                (dst + hi).update(repeating: 0, count: p - hi)
-                let wrapped = dx < 0 ? 0..<min(-dx, outW) : max(0, outW - dx)..<outW
-                if !wrapped.isEmpty {
-                    for y in 0..<outH { for x in wrapped { dst[y * outW + x] = 0 } }
-                }
+                (dst + hi).update(repeating: 0, count: positions - hi)
+                zeroWrapped(dst, wrapped)
+            }}
+        }
+    }
+
+    /// `col2imAdd` for `isSameSizeShift` geometries: the wrapped columns of each row are zeroed (they are
+    /// padding), then the row is added onto the shifted plane in one pass.
+    private func shiftedCol2imAdd(_ cols: UnsafeMutablePointer<Float>, ld: Int, _ dx: UnsafeMutablePointer<Float>) {
+        var row = 0
+        for c in 0..<channels {
+            let dst = dx + c * plane
+            for b in 0..<kH { for e in 0..<kW {
+                let src = cols + row * ld
+                row += 1
+                let (shift, lo, hi, wrapped) = shiftedRow(b: b, e: e)
+                zeroWrapped(src, wrapped)
+                if hi > lo { Elementwise.add(src + lo, into: dst + (lo + shift), count: hi - lo) }
             }}
         }
     }
 
     /// Adds the column-matrix gradient of one sample back onto its input gradient `dx` (the adjoint of im2col).
-    func col2imAdd(_ cols: UnsafePointer<Float>, ld: Int, _ dx: UnsafeMutablePointer<Float>) {
+    /// `cols` is scratch: for `isSameSizeShift` geometries its wrapped positions are zeroed on the way.
+    func col2imAdd(_ cols: UnsafeMutablePointer<Float>, ld: Int, _ dx: UnsafeMutablePointer<Float>) {
+        if isSameSizeShift { return shiftedCol2imAdd(cols, ld: ld, dx) }
         var row = 0
         let hw = outH * outW
         for c in 0..<channels {
