@@ -13,8 +13,10 @@
 
 using cdcmtk::setError;
 
+using cdcmtk::Failure;
+using cdcmtk::guarded;
+
 namespace {
-struct Failure { std::string message; };
 
 struct Step {
     DcmTagKey tag;
@@ -151,19 +153,6 @@ long removePrivate(DcmItem *item) {
     return removed;
 }
 
-template <typename Body> int guarded(char *err, size_t errlen, Body body) {
-    try {
-        return body();
-    } catch (const Failure &failure) {
-        setError(err, errlen, failure.message);
-    } catch (const std::exception &e) {
-        setError(err, errlen, std::string("DCMTK failed: ") + e.what());
-    } catch (...) {
-        setError(err, errlen, "DCMTK failed with an unknown exception");
-    }
-    return -1;
-}
-
 template <typename T> void blankSamples(T *pixels, const cdcmtk_pixel_layout &l, uint32_t x0, uint32_t y0, uint32_t x1,
                                         uint32_t y1, const T fill[3]) {
     const size_t spp = l.samples_per_pixel, frameValues = size_t(l.rows) * l.columns * spp;
@@ -267,7 +256,7 @@ public:
 }
 
 int cdcmtk_remove(cdcmtk_file *file, int meta, const char *path, char *err, size_t errlen) {
-    return guarded(err, errlen, [&] {
+    return guarded(err, errlen, -1, [&] {
         auto steps = parsePath(path);
         DcmItem *item = container(file, meta, steps);
         if (item == nullptr) return 1;
@@ -280,15 +269,15 @@ int cdcmtk_remove(cdcmtk_file *file, int meta, const char *path, char *err, size
 
 int cdcmtk_put_string(cdcmtk_file *file, int meta, const char *path, const char *value, const char *vr, char *err,
                       size_t errlen) {
-    return guarded(err, errlen, [&] { putString(file, meta, path, value, vr, false); return 0; });
+    return guarded(err, errlen, -1, [&] { putString(file, meta, path, value, vr, false); return 0; });
 }
 
 int cdcmtk_replace_string(cdcmtk_file *file, int meta, const char *path, const char *value, char *err, size_t errlen) {
-    return guarded(err, errlen, [&] { putString(file, meta, path, value, nullptr, true); return 0; });
+    return guarded(err, errlen, -1, [&] { putString(file, meta, path, value, nullptr, true); return 0; });
 }
 
 int cdcmtk_empty(cdcmtk_file *file, int meta, const char *path, char *err, size_t errlen) {
-    return guarded(err, errlen, [&] {
+    return guarded(err, errlen, -1, [&] {
         auto steps = parsePath(path);
         DcmItem *item = container(file, meta, steps);
         if (item == nullptr) return 1;
@@ -301,7 +290,7 @@ int cdcmtk_empty(cdcmtk_file *file, int meta, const char *path, char *err, size_
 }
 
 int cdcmtk_new_sequence(cdcmtk_file *file, int meta, const char *path, uint32_t items, char *err, size_t errlen) {
-    return guarded(err, errlen, [&] {
+    return guarded(err, errlen, -1, [&] {
         auto steps = parsePath(path);
         DcmItem *item = container(file, meta, steps);
         if (item == nullptr) throw Failure{std::string("no sequence item on the way to ") + path};
@@ -318,7 +307,7 @@ int cdcmtk_new_sequence(cdcmtk_file *file, int meta, const char *path, uint32_t 
 
 long cdcmtk_remove_private(cdcmtk_file *file, char *err, size_t errlen) {
     long removed = -1;
-    guarded(err, errlen, [&] {
+    guarded(err, errlen, -1, [&] {
         removed = removePrivate(file->format.getDataset());
         return 0;
     });
@@ -327,7 +316,7 @@ long cdcmtk_remove_private(cdcmtk_file *file, char *err, size_t errlen) {
 
 int cdcmtk_blank_rectangle(cdcmtk_file *file, uint32_t x, uint32_t y, uint32_t width, uint32_t height, char *err,
                            size_t errlen) {
-    return guarded(err, errlen, [&] {
+    return guarded(err, errlen, -1, [&] {
         DcmDataset *ds = file->format.getDataset();
         E_TransferSyntax original = ds->getOriginalXfer();
         if (original == EXS_JPEG2000LosslessOnly || original == EXS_JPEG2000)
@@ -367,7 +356,7 @@ int cdcmtk_blank_rectangle(cdcmtk_file *file, uint32_t x, uint32_t y, uint32_t w
 }
 
 int cdcmtk_save(cdcmtk_file *file, const char *path, char *written_xfer, char *err, size_t errlen) {
-    return guarded(err, errlen, [&] {
+    return guarded(err, errlen, -1, [&] {
         const E_TransferSyntax target = writableXfer(file->format.getDataset());
         const std::string temporary = std::string(path) + ".tmp" + std::to_string(getpid()) + "-" +
                                       std::to_string(temporaryCounter.fetch_add(1));
@@ -389,7 +378,7 @@ int cdcmtk_save(cdcmtk_file *file, const char *path, char *written_xfer, char *e
 
 int cdcmtk_serialize(cdcmtk_file *file, cdcmtk_serialized *out, char *err, size_t errlen) {
     *out = cdcmtk_serialized{};
-    return guarded(err, errlen, [&] {
+    return guarded(err, errlen, -1, [&] {
         const E_TransferSyntax target = writableXfer(file->format.getDataset());
         MemoryOutputStream stream;
         // The dataset's encoded length plus room for the preamble and a new meta header.
@@ -410,7 +399,7 @@ int cdcmtk_serialize(cdcmtk_file *file, cdcmtk_serialized *out, char *err, size_
 }
 
 int cdcmtk_pixel_data_span(cdcmtk_file *file, uint64_t *offset, uint64_t *length, char *err, size_t errlen) {
-    return guarded(err, errlen, [&] {
+    return guarded(err, errlen, -1, [&] {
         return pixelDataSpan(file, file->format.getDataset()->getOriginalXfer(), offset, length) ? 0 : 1;
     });
 }

@@ -98,8 +98,20 @@ std::string describeLoadFailure(const char *path, const OFCondition &status) {
 }
 }
 
+/* Takes ownership of a file whose dataset `status` says was read, or deletes it and reports why. */
+static cdcmtk_file *adopt(cdcmtk_file *file, const OFCondition &status, const char *path, char *err, size_t errlen) {
+    if (status.bad()) {
+        setError(err, errlen, describeLoadFailure(path, status));
+        delete file;
+        return nullptr;
+    }
+    DcmXfer xfer(file->format.getDataset()->getOriginalXfer());
+    file->transferSyntaxUID = xfer.getXferID();
+    return file;
+}
+
 cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, size_t errlen) {
-    try {
+    return cdcmtk::guarded(err, errlen, static_cast<cdcmtk_file *>(nullptr), [&]() -> cdcmtk_file * {
         cdcmtk_register_codecs();
         std::string reason;
         if (!looksLikeDICOM(path, reason)) { setError(err, errlen, reason); return nullptr; }
@@ -108,24 +120,12 @@ cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, 
         OFCondition status = file->format.loadFile(OFFilename(path), EXS_Unknown, EGL_noChange,
                                                    max_read_length == 0 ? DCM_MaxReadLength : max_read_length,
                                                    ERM_autoDetect);
-        if (status.bad()) {
-            setError(err, errlen, describeLoadFailure(path, status));
-            delete file;
-            return nullptr;
-        }
-        DcmXfer xfer(file->format.getDataset()->getOriginalXfer());
-        file->transferSyntaxUID = xfer.getXferID();
-        return file;
-    } catch (const std::exception &e) {
-        setError(err, errlen, std::string("DCMTK failed: ") + e.what());
-    } catch (...) {
-        setError(err, errlen, "DCMTK failed with an unknown exception");
-    }
-    return nullptr;
+        return adopt(file, status, path, err, errlen);
+    });
 }
 
 cdcmtk_file *cdcmtk_open_whole(const char *path, char *err, size_t errlen) {
-    try {
+    return cdcmtk::guarded(err, errlen, static_cast<cdcmtk_file *>(nullptr), [&]() -> cdcmtk_file * {
         cdcmtk_register_codecs();
         std::string reason;
         std::vector<unsigned char> bytes;
@@ -142,20 +142,8 @@ cdcmtk_file *cdcmtk_open_whole(const char *path, char *err, size_t errlen) {
         // A buffer stream cannot defer values: every value is copied out of `bytes` now.
         OFCondition status = file->format.read(stream, EXS_Unknown, EGL_noChange, DCM_UndefinedLength);
         file->format.transferEnd();
-        if (status.bad()) {
-            setError(err, errlen, describeLoadFailure(path, status));
-            delete file;
-            return nullptr;
-        }
-        DcmXfer xfer(file->format.getDataset()->getOriginalXfer());
-        file->transferSyntaxUID = xfer.getXferID();
-        return file;
-    } catch (const std::exception &e) {
-        setError(err, errlen, std::string("DCMTK failed: ") + e.what());
-    } catch (...) {
-        setError(err, errlen, "DCMTK failed with an unknown exception");
-    }
-    return nullptr;
+        return adopt(file, status, path, err, errlen);
+    });
 }
 
 void cdcmtk_close(cdcmtk_file *file) {

@@ -22,6 +22,24 @@ namespace cdcmtk {
 /* Writes `message` into a caller buffer, truncating and NUL-terminating. */
 void setError(char *err, size_t errlen, const std::string &message);
 
+/* A problem a shim function reports to its caller: the message becomes the error text. */
+struct Failure { std::string message; };
+
+/* Runs `body` and returns its result; a Failure or any C++ exception becomes the error text instead,
+ * and `failed` the result (no exception crosses the C API). */
+template <typename Result, typename Body> Result guarded(char *err, size_t errlen, Result failed, Body body) {
+    try {
+        return body();
+    } catch (const Failure &failure) {
+        setError(err, errlen, failure.message);
+    } catch (const std::exception &e) {
+        setError(err, errlen, std::string("DCMTK failed: ") + e.what());
+    } catch (...) {
+        setError(err, errlen, "DCMTK failed with an unknown exception");
+    }
+    return failed;
+}
+
 /* Reads the image pixel module attributes (Rows, Columns, frames, samples, bits...) of `ds`. */
 void readLayout(DcmDataset *ds, cdcmtk_pixel_layout *layout);
 

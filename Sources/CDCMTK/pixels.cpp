@@ -53,8 +53,10 @@ uint64_t expectedBytes(const cdcmtk_pixel_layout &l) {
 
 }
 
+using cdcmtk::Failure;
+using cdcmtk::guarded;
+
 namespace {
-struct Failure { std::string message; };
 
 void validate(const cdcmtk_pixel_layout &l) {
     if (l.rows == 0 || l.columns == 0)
@@ -200,7 +202,7 @@ const uint8_t *decodeJ2K(cdcmtk_file *file, DcmDataset *ds, E_TransferSyntax xfe
 
 const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, size_t *length, char *err,
                                     size_t errlen) {
-    try {
+    return guarded(err, errlen, static_cast<const uint8_t *>(nullptr), [&]() -> const uint8_t * {
         memset(layout, 0, sizeof *layout);
         *length = 0;
         DcmDataset *ds = file->format.getDataset();
@@ -250,19 +252,12 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
             throw Failure{std::string("cannot read Pixel Data (7FE0,0010): ") + (status.bad() ? status.text() : "empty")};
         *length = expected;
         return bytes;
-    } catch (const Failure &failure) {
-        setError(err, errlen, failure.message);
-    } catch (const std::exception &e) {
-        setError(err, errlen, std::string("DCMTK failed: ") + e.what());
-    } catch (...) {
-        setError(err, errlen, "DCMTK failed with an unknown exception");
-    }
-    return nullptr;
+    });
 }
 
 int cdcmtk_read_native_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, void *destination, size_t capacity,
                               char *err, size_t errlen) {
-    try {
+    return guarded(err, errlen, -1, [&] {
         memset(layout, 0, sizeof *layout);
         DcmDataset *ds = file->format.getDataset();
         DcmXfer xfer(ds->getOriginalXfer());
@@ -277,12 +272,5 @@ int cdcmtk_read_native_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, vo
         OFCondition status = element->getPartialValue(destination, 0, Uint32(expected), nullptr, EBO_LittleEndian);
         if (status.bad()) throw Failure{std::string("cannot read Pixel Data (7FE0,0010): ") + status.text()};
         return 1;
-    } catch (const Failure &failure) {
-        setError(err, errlen, failure.message);
-    } catch (const std::exception &e) {
-        setError(err, errlen, std::string("DCMTK failed: ") + e.what());
-    } catch (...) {
-        setError(err, errlen, "DCMTK failed with an unknown exception");
-    }
-    return -1;
+    });
 }
