@@ -28,12 +28,30 @@ public struct PNGFolderReader: Sendable {
         return records
     }
 
+    /// One PNG of the set, as listed.
+    public struct Image: Sendable, Equatable {
+        /// The file's path.
+        public var path: String
+        /// Its class: the name of the folder holding it.
+        public var label: String
+        /// `class/name.png`, the path below the root.
+        public var relativePath: String
+    }
+
     /// The records and the skipped files.
     /// - Throws: `.io` when the folder cannot be listed, `.malformed` naming the file when a PNG
     ///   cannot be decoded.
     public func load(_ path: String) throws -> Contents {
+        let (images, warnings) = try list(path)
+        return Contents(records: try images.map(read), warnings: warnings)
+    }
+
+    /// The images without decoding them (class folders in name order, files in name order within each),
+    /// and one message per file skipped because it is not a PNG inside a class folder.
+    /// - Throws: `.io` when a folder cannot be listed.
+    public func list(_ path: String) throws -> (images: [Image], warnings: [String]) {
         let root = path.hasSuffix("/") ? String(path.dropLast()) : path
-        var records: [Record] = []
+        var images: [Image] = []
         var warnings: [String] = []
         for entry in try Self.sortedEntries(root) {
             let folder = root + "/" + entry
@@ -47,14 +65,20 @@ public struct PNGFolderReader: Sendable {
                     warnings.append("skipped \(entry)/\(name): not a PNG file")
                     continue
                 }
-                var record = try png.read(file)
-                record.format = FormatKind.pngFolder.rawValue
-                record.label = entry
-                record.metadata["file"] = .string(entry + "/" + name)
-                records.append(record)
+                images.append(Image(path: file, label: entry, relativePath: entry + "/" + name))
             }
         }
-        return Contents(records: records, warnings: warnings)
+        return (images, warnings)
+    }
+
+    /// The record of one listed image (format `png-folder`, `label` its class, metadata `file`).
+    /// - Throws: `.malformed` naming the file when it cannot be decoded.
+    public func read(_ image: Image) throws -> Record {
+        var record = try png.read(image.path)
+        record.format = FormatKind.pngFolder.rawValue
+        record.label = image.label
+        record.metadata["file"] = .string(image.relativePath)
+        return record
     }
 
     /// Visible entries of a directory in name order.

@@ -31,6 +31,8 @@ public struct Converter: Sendable {
         var path: String
         var spec: SourceSpec
         var key: String
+        /// Set when the item is one image of a PNG class-folder set (each image is a unit of its own).
+        var image: PNGFolderReader.Image?
     }
 
     public func run(_ options: ConvertOptions = ConvertOptions()) async throws -> ConvertSummary {
@@ -83,13 +85,22 @@ public struct Converter: Sendable {
         var items: [WorkItem] = []
         for spec in recipe.sources {
             for path in spec.paths {
-                var isDirectory: ObjCBool = false
-                _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-                var sourceHash = isDirectory.boolValue ? try ContentHash.ofDirectory(path) : try ContentHash.ofFile(path)
-                if let labels = spec.labelsFile { sourceHash += "+" + (try ContentHash.ofFile(labels)) }
+                let labelsHash = try spec.labelsFile.map { "+" + (try ContentHash.ofFile($0)) } ?? ""
                 let reader = [Self.readerVersion, spec.format?.rawValue ?? "detect", "label \(spec.label)",
                               "table \(recipe.table.map { "\($0)" } ?? "-")", "pseudonyms \(pseudonyms.fingerprint)",
                               recipe.split.grouping == .timeBlock ? "time-blocks \(recipe.split.blocks)" : "groups"]
+                if (spec.format ?? (try? FormatKind.detect(path))) == .pngFolder {
+                    // One unit per image: a changed, added or removed image recomputes only itself.
+                    for image in try PNGFolderReader().list(path).images {
+                        let key = UnitKey.make(sourceHash: try ContentHash.ofFile(image.path) + labelsHash,
+                                               reader: (reader + ["image \(image.relativePath)"]).joined(separator: "; "), stages: stages)
+                        items.append(WorkItem(path: image.path, spec: spec, key: key, image: image))
+                    }
+                    continue
+                }
+                var isDirectory: ObjCBool = false
+                _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                let sourceHash = (isDirectory.boolValue ? try ContentHash.ofDirectory(path) : try ContentHash.ofFile(path)) + labelsHash
                 items.append(WorkItem(path: path, spec: spec, key: UnitKey.make(sourceHash: sourceHash, reader: reader.joined(separator: "; "), stages: stages)))
             }
         }
@@ -99,7 +110,7 @@ public struct Converter: Sendable {
     /// Reads one source and runs the stages before the first fitted one.
     func process(_ item: WorkItem) throws(MedPipeError) -> (CacheUnit, [String: Int]) {
         do {
-            let samples = try SourceLoader(recipe: recipe, pseudonyms: pseudonyms).load(item.path, spec: item.spec)
+            let samples = try SourceLoader(recipe: recipe, pseudonyms: pseudonyms).load(item.path, spec: item.spec, image: item.image)
             var output = try pipeline.run(samples, from: 0, through: pipeline.fitBoundary)
             if recipe.split.grouping == .timeBlock {
                 let blocks = TimeBlocks.groups(output.samples, blocks: recipe.split.blocks)

@@ -12,12 +12,16 @@ struct SourceLoader: Sendable {
     /// Record metadata that may pass into the cache (everything else may identify: UIDs, names, dates, free text).
     static let safeMetadata: Set<String> = ["columns", "split", "Modality", "PhotometricInterpretation"]
 
-    func load(_ path: String, spec: SourceSpec) throws -> [Sample] {
+    /// - Parameter image: set when `path` is one image of a PNG class-folder set.
+    func load(_ path: String, spec: SourceSpec, image: PNGFolderReader.Image? = nil) throws -> [Sample] {
         let kind = try spec.format ?? FormatKind.detect(path)
         if kind == .csv { return try loadTable(path, spec: spec) }
         let records: [Record]
         var perImage = false
-        if kind == .idx, let labels = spec.labelsFile {
+        if let image {
+            records = [try PNGFolderReader().read(image)]
+            perImage = true
+        } else if kind == .idx, let labels = spec.labelsFile {
             records = try MNISTDataset.load(images: path, labels: labels).records()
             perImage = true
         } else if kind == .npz, spec.label == .dataset {
