@@ -49,15 +49,6 @@ struct Anonymize: AsyncParsableCommand {
     func run() async throws {
         DICOMFile.loadDictionaryInBackground()  // beside the key and the input listing, not before the first parse
         AllocatorTuning.retainFreedMemory()
-        do {
-            try await anonymize()
-        } catch let error as MedPipeError {
-            printError(error.description)
-            throw ExitCode.failure
-        }
-    }
-
-    private func anonymize() async throws {
         var options = DeidentificationOptions()
         for name in retain {
             guard let option = DeidentificationOptions.option(named: name) else {

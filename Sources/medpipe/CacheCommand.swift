@@ -24,13 +24,8 @@ struct CacheCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            do {
-                let summary = try CacheSummary(cache: DatasetCache(directory: directory))
-                print(json ? try summary.json() : summary.text())
-            } catch let error as MedPipeError {
-                printError(error.description)
-                throw ExitCode.failure
-            }
+            let summary = try CacheSummary(cache: DatasetCache(directory: directory))
+            print(json ? try summary.json() : summary.text())
         }
     }
 
@@ -44,23 +39,18 @@ struct CacheCommand: ParsableCommand {
         var directory: String
 
         func run() throws {
-            do {
-                let cache = try DatasetCache(directory: directory)
-                let bar = ProgressBar("verify")
-                let result = try cache.verify { done, total in
-                    if done % 256 == 0 || done == total { bar.update(done: done, total: total) }
-                }
-                bar.finish()
-                for problem in result.problems { printError("\(directory): \(problem)") }
-                guard result.isSound else {
-                    printError("\(directory): \(result.problems.count) problem(s) in \(result.entries) entries")
-                    throw ExitCode.failure
-                }
-                print("\(directory): \(result.entries) entries, all sound")
-            } catch let error as MedPipeError {
-                printError(error.description)
+            let cache = try DatasetCache(directory: directory)
+            let bar = ProgressBar("verify")
+            let result = try cache.verify { done, total in
+                if done % 256 == 0 || done == total { bar.update(done: done, total: total) }
+            }
+            bar.finish()
+            for problem in result.problems { printError("\(directory): \(problem)") }
+            guard result.isSound else {
+                printError("\(directory): \(result.problems.count) problem(s) in \(result.entries) entries")
                 throw ExitCode.failure
             }
+            print("\(directory): \(result.entries) entries, all sound")
         }
     }
 }

@@ -32,15 +32,6 @@ struct Convert: AsyncParsableCommand {
     var key: String?
 
     func run() async throws {
-        do {
-            try await convert()
-        } catch let error as MedPipeError {
-            printError(error.description)
-            throw ExitCode.failure
-        }
-    }
-
-    private func convert() async throws {
         let loaded = try Recipe.load(recipe, knownStages: StageFactory.names)
         let pseudonymizer = Pseudonymizer(key: try ProjectKey.loadOrCreate(ProjectKeyLocation.resolve(key)))
         let pseudonyms = Pseudonyms(fingerprint: pseudonymizer.fingerprint) { pseudonymizer.token($0, domain: .group) }

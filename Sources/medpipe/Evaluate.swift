@@ -18,22 +18,17 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
-        do {
-            guard let dataSplit = ["train": DataSplit.train, "val": .validation, "test": .test][split] else {
-                throw MedPipeError.invalidArgument("--split", "expected train, val or test, got '\(split)'")
-            }
-            var checkpoint = try Checkpoint.read(model)
-            let dataset = try CacheDataset(directory: cache)
-            guard dataset.classNames == checkpoint.classNames, dataset.sampleShape == checkpoint.inputShape else {
-                throw MedPipeError.invalidArgument(model, "was trained on classes \(checkpoint.classNames) with input \(checkpoint.inputShape); the cache has \(dataset.classNames) with input \(dataset.sampleShape)")
-            }
-            BLAS.setThreads(threads)
-            let report = try Trainer.evaluate(&checkpoint.model, on: dataset.batchSource(balance: .none), split: dataSplit)
-            print(json ? try ReportText.json(report) : ReportText.text(report, split: split))
-        } catch let error as MedPipeError {
-            printError(error.description)
-            throw ExitCode.failure
+        guard let dataSplit = ["train": DataSplit.train, "val": .validation, "test": .test][split] else {
+            throw MedPipeError.invalidArgument("--split", "expected train, val or test, got '\(split)'")
         }
+        var checkpoint = try Checkpoint.read(model)
+        let dataset = try CacheDataset(directory: cache)
+        guard dataset.classNames == checkpoint.classNames, dataset.sampleShape == checkpoint.inputShape else {
+            throw MedPipeError.invalidArgument(model, "was trained on classes \(checkpoint.classNames) with input \(checkpoint.inputShape); the cache has \(dataset.classNames) with input \(dataset.sampleShape)")
+        }
+        BLAS.setThreads(threads)
+        let report = try Trainer.evaluate(&checkpoint.model, on: dataset.batchSource(balance: .none), split: dataSplit)
+        print(json ? try ReportText.json(report) : ReportText.text(report, split: split))
     }
 }
 

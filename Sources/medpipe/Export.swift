@@ -40,15 +40,6 @@ struct Export: ParsableCommand {
     var key: String?
 
     func run() throws {
-        do {
-            try export()
-        } catch let error as MedPipeError {
-            printError(error.description)
-            throw ExitCode.failure
-        }
-    }
-
-    private func export() throws {
         let makeUID: @Sendable (String) -> String
         if format == .dicom {
             let pseudonymizer = Pseudonymizer(key: try ProjectKey.loadOrCreate(ProjectKeyLocation.resolve(key)))

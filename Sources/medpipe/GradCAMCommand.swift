@@ -48,15 +48,6 @@ struct GradCAMCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            try explain()
-        } catch let error as MedPipeError {
-            printError(error.description)
-            throw ExitCode.failure
-        }
-    }
-
-    private func explain() throws {
         guard let colors = Colormap(rawValue: colormap) else {
             throw MedPipeError.invalidArgument("--colormap", "expected jet, viridis or inferno, got '\(colormap)'")
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MedPipeCore
 
 /// `medpipe`: clinical data to training-ready, de-identified datasets and explainable CNNs.
 @main
@@ -15,7 +16,8 @@ struct MedPipeCommand: AsyncParsableCommand {
 
     /// Parses the command line and runs the subcommand, as ArgumentParser's own `main` does (parsing
     /// synchronously: no completion here is asynchronous), after tuning the allocator for `convert`
-    /// while no worker thread, and so no thread heap, exists yet.
+    /// while no worker thread, and so no thread heap, exists yet. A `MedPipeError` from any subcommand
+    /// ends the run here, as one `medpipe: error:` line and exit status 1.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -25,6 +27,10 @@ struct MedPipeCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let error as MedPipeError {
+            // Bad input ends in one line naming the file and the problem.
+            printError(error.description)
+            exit(withError: ExitCode.failure)
         } catch {
             exit(withError: error)
         }

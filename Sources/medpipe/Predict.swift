@@ -17,20 +17,15 @@ struct Predict: ParsableCommand {
     @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
-        do {
-            var checkpoint = try Checkpoint.read(model)
-            let input = try NPYReader().read(npy).tensor
-            guard input.dtype == .float32 else { throw MedPipeError.invalidArgument(npy, "must be float32, is \(input.dtype.rawValue)") }
-            guard Array(input.shape.dropFirst()) == checkpoint.inputShape else {
-                throw MedPipeError.invalidArgument(npy, "has shape \(input.shape); the model takes (N, \(checkpoint.inputShape.map(String.init).joined(separator: ", ")))")
-            }
-            BLAS.setThreads(threads)
-            let logits = checkpoint.model.forward(Activation(shape: input.shape, data: input.values(as: Float.self)), training: false)
-            try NPYWriter.write(Tensor(shape: logits.shape, values: logits.data), to: out)
-            print("wrote \(out): logits \(logits.shape) for classes \(checkpoint.classNames.joined(separator: ", "))")
-        } catch let error as MedPipeError {
-            printError(error.description)
-            throw ExitCode.failure
+        var checkpoint = try Checkpoint.read(model)
+        let input = try NPYReader().read(npy).tensor
+        guard input.dtype == .float32 else { throw MedPipeError.invalidArgument(npy, "must be float32, is \(input.dtype.rawValue)") }
+        guard Array(input.shape.dropFirst()) == checkpoint.inputShape else {
+            throw MedPipeError.invalidArgument(npy, "has shape \(input.shape); the model takes (N, \(checkpoint.inputShape.map(String.init).joined(separator: ", ")))")
         }
+        BLAS.setThreads(threads)
+        let logits = checkpoint.model.forward(Activation(shape: input.shape, data: input.values(as: Float.self)), training: false)
+        try NPYWriter.write(Tensor(shape: logits.shape, values: logits.data), to: out)
+        print("wrote \(out): logits \(logits.shape) for classes \(checkpoint.classNames.joined(separator: ", "))")
     }
 }

@@ -38,15 +38,6 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Append one JSON line per epoch to this file.", valueName: "FILE.jsonl")) var metrics: String?
 
     func run() throws {
-        do {
-            try train()
-        } catch let error as MedPipeError {
-            printError(error.description)
-            throw ExitCode.failure
-        }
-    }
-
-    private func train() throws {
         guard let balanceChoice = CacheDataset.Balance(rawValue: balance) else {
             throw MedPipeError.invalidArgument("--balance", "expected one of \(CacheDataset.Balance.allCases.map(\.rawValue).joined(separator: ", ")), got '\(balance)'")
         }
