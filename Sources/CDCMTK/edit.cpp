@@ -81,6 +81,20 @@ DcmElement *findHere(DcmItem *item, const DcmTagKey &tag) {
     return element;
 }
 
+/* An attribute found by path, with the item that holds it; both nullptr when the path leads nowhere. */
+struct Located {
+    DcmItem *item = nullptr;
+    DcmElement *element = nullptr;
+};
+
+Located locate(cdcmtk_file *file, int meta, const char *path) {
+    auto steps = parsePath(path);
+    DcmItem *item = container(file, meta, steps);
+    if (item == nullptr) return {};
+    DcmElement *element = findHere(item, steps.back().tag);
+    return element == nullptr ? Located{} : Located{item, element};
+}
+
 std::string tagText(const DcmTagKey &tag) {
     char text[16];
     snprintf(text, sizeof text, "(%04X,%04X)", tag.getGroup(), tag.getElement());
@@ -257,12 +271,9 @@ public:
 
 int cdcmtk_remove(cdcmtk_file *file, int meta, const char *path, char *err, size_t errlen) {
     return guarded(err, errlen, -1, [&] {
-        auto steps = parsePath(path);
-        DcmItem *item = container(file, meta, steps);
-        if (item == nullptr) return 1;
-        DcmElement *element = findHere(item, steps.back().tag);
-        if (element == nullptr) return 1;
-        delete item->remove(element);
+        Located found = locate(file, meta, path);
+        if (found.element == nullptr) return 1;
+        delete found.item->remove(found.element);
         return 0;
     });
 }
@@ -278,12 +289,9 @@ int cdcmtk_replace_string(cdcmtk_file *file, int meta, const char *path, const c
 
 int cdcmtk_empty(cdcmtk_file *file, int meta, const char *path, char *err, size_t errlen) {
     return guarded(err, errlen, -1, [&] {
-        auto steps = parsePath(path);
-        DcmItem *item = container(file, meta, steps);
-        if (item == nullptr) return 1;
-        DcmElement *element = findHere(item, steps.back().tag);
-        if (element == nullptr) return 1;
-        OFCondition status = element->clear();
+        Located found = locate(file, meta, path);
+        if (found.element == nullptr) return 1;
+        OFCondition status = found.element->clear();
         if (status.bad()) throw Failure{std::string("cannot empty ") + path + ": " + status.text()};
         return 0;
     });
