@@ -71,26 +71,25 @@ public enum BuiltinModel: String, CaseIterable, Sendable {
                             .linear(inFeatures: 256, outFeatures: 128), .relu, .dropout(p: 0.5),
                             .linear(inFeatures: 128, outFeatures: k)]
         case .medmnistCNN:
-            specs = [
-                .convolution(rank: 2, inChannels: input[0], outChannels: 32, kernel: 3, padding: 1), .batchNorm(rank: 2, features: 32), .relu,
-                .maxPool(rank: 2, kernel: 2, stride: 2),
-                .convolution(rank: 2, inChannels: 32, outChannels: 64, kernel: 3, padding: 1), .batchNorm(rank: 2, features: 64), .relu,
-                .maxPool(rank: 2, kernel: 2, stride: 2),
-                .convolution(rank: 2, inChannels: 64, outChannels: 128, kernel: 3, padding: 1), .batchNorm(rank: 2, features: 128), .relu,
-                .globalAvgPool(rank: 2), .flatten, .dropout(p: 0.5), .linear(inFeatures: 128, outFeatures: k),
-            ]
+            specs = Self.pooledCNN(rank: 2, inChannels: input[0], widths: [32, 64, 128], dropout: 0.5, classes: k)
         case .cnn3d:
-            specs = [
-                .convolution(rank: 3, inChannels: input[0], outChannels: 16, kernel: 3, padding: 1), .batchNorm(rank: 3, features: 16), .relu,
-                .maxPool(rank: 3, kernel: 2, stride: 2),
-                .convolution(rank: 3, inChannels: 16, outChannels: 32, kernel: 3, padding: 1), .batchNorm(rank: 3, features: 32), .relu,
-                .maxPool(rank: 3, kernel: 2, stride: 2),
-                .convolution(rank: 3, inChannels: 32, outChannels: 64, kernel: 3, padding: 1), .batchNorm(rank: 3, features: 64), .relu,
-                .globalAvgPool(rank: 3), .flatten, .dropout(p: 0.3), .linear(inFeatures: 64, outFeatures: k),
-            ]
+            specs = Self.pooledCNN(rank: 3, inChannels: input[0], widths: [16, 32, 64], dropout: 0.3, classes: k)
         }
         _ = try Sequential(specs, seed: 0).outputShape(for: input)
         return specs
+    }
+
+    /// Conv(3, padding 1) → BatchNorm → ReLU blocks of `widths` channels with MaxPool(2) between them, then
+    /// global average pooling → Flatten → Dropout → Linear(→ classes): medmnist-cnn in 2D, cnn3d in 3D.
+    private static func pooledCNN(rank: Int, inChannels: Int, widths: [Int], dropout: Double, classes: Int) -> [LayerSpec] {
+        var specs: [LayerSpec] = []
+        var c = inChannels
+        for (i, out) in widths.enumerated() {
+            if i > 0 { specs.append(.maxPool(rank: rank, kernel: 2, stride: 2)) }
+            specs += [.convolution(rank: rank, inChannels: c, outChannels: out, kernel: 3, padding: 1), .batchNorm(rank: rank, features: out), .relu]
+            c = out
+        }
+        return specs + [.globalAvgPool(rank: rank), .flatten, .dropout(p: dropout), .linear(inFeatures: c, outFeatures: classes)]
     }
 
     /// The model with PyTorch's default initialization from `seed`.
