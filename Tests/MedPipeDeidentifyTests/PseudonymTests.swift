@@ -20,12 +20,6 @@ struct PseudonymTests {
         return try JSONDecoder().decode(Reference.self, from: data)
     }
 
-    static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "medpipe-deid-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     @Test func matchesPythonHMACReference() throws {
         let reference = try Self.reference()
         let key = try ProjectKey(bytes: reference.key)
@@ -105,7 +99,7 @@ struct PseudonymTests {
     }
 
     @Test func keyFileIsCreatedOwnerOnlyAndReloaded() throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = temporaryDirectory("deid")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/project.key"
         let created = try ProjectKey.loadOrCreate(path)
@@ -119,7 +113,7 @@ struct PseudonymTests {
     }
 
     @Test func refusesAKeyReadableByOthers() throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = temporaryDirectory("deid")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/shared.key"
         _ = try ProjectKey.loadOrCreate(path)
@@ -131,7 +125,7 @@ struct PseudonymTests {
     }
 
     @Test func refusesATruncatedKey() throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = temporaryDirectory("deid")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/short.key"
         #expect(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3]), attributes: [.posixPermissions: 0o600]))

@@ -13,9 +13,6 @@ let testPseudonyms = Pseudonyms(fingerprint: "test") { "P-" + ContentHash.of(Arr
 /// New UIDs from a random project key, as the CLI makes them.
 let testUIDs: @Sendable (String) -> String = { [pseudonymizer = Pseudonymizer(key: ProjectKey.random())] in pseudonymizer.uid($0) }
 
-func temporaryDirectory(_ name: String) -> String {
-    NSTemporaryDirectory() + "medpipe-export-\(name)-" + UUID().uuidString
-}
 
 /// A cache written directly with ``CacheWriter``: one unit per item, splits assigned in order.
 func makeCache(_ directory: String, items: [CacheItem], splits: [String], meta: [String: String] = ["recipe_hash": "test-recipe-hash"]) throws {

@@ -94,8 +94,8 @@ private func signalCache(_ directory: String) throws {
     }
 
     @Test func imagesAreRefusedWithTheFormatsThatFit() throws {
-        let cache = temporaryDirectory("wfdb-cache"), out = temporaryDirectory("wfdb-out")
-        defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: out) }
+        let cache = temporaryDirectory("wfdb-cache"), scratch = temporaryDirectory("wfdb-out"), out = scratch + "/export"
+        defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: scratch) }
         try makeCache(cache, items: [CacheItem(tensor: Tensor(shape: [4, 4], values: [UInt8](repeating: 7, count: 16)), label: "1", group: "P-a")],
                       splits: ["train"])
         #expect {

@@ -84,7 +84,7 @@ struct IDXReaderTests {
     @Test("truncated gzip is an error naming the file", .enabled(if: SharedData.isAvailable))
     func truncatedGzip() throws {
         let whole = try FileBytes.read(SharedData.path(Self.folder + "t10k-images-idx3-ubyte.gz"))
-        let path = try temporaryDirectory("idx") + "/cut-images-idx3-ubyte.gz"
+        let path = temporaryDirectory("idx") + "/cut-images-idx3-ubyte.gz"
         try Data(whole.prefix(whole.count / 2)).write(to: URL(fileURLWithPath: path))
         let error = try #require(throws: MedPipeError.self) { try IDXReader().readTensor(path) }
         #expect(error.kind == .malformed)
@@ -99,7 +99,7 @@ struct IDXReaderTests {
         let error = try #require(throws: MedPipeError.self) { try IDXReader().decode(bytes, source: "short.idx") }
         #expect(error.message.contains("47040000"))
         // A gzip header announcing 4 GiB of data from a few bytes is refused by the expansion bound.
-        let path = try temporaryDirectory("idx") + "/huge-idx3-ubyte.gz"
+        let path = temporaryDirectory("idx") + "/huge-idx3-ubyte.gz"
         let gz = try gzip([0, 0, 8, 3, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 1, 0, 0, 0, 1])
         try Data(gz).write(to: URL(fileURLWithPath: path))
         let huge = try #require(throws: MedPipeError.self) { try IDXReader().readTensor(path) }
@@ -116,7 +116,7 @@ struct IDXReaderTests {
 
     @Test("RecordReading reads a raw idx file as one record")
     func recordReading() throws {
-        let path = try temporaryDirectory("idx") + "/digits-idx1-ubyte"
+        let path = temporaryDirectory("idx") + "/digits-idx1-ubyte"
         try Data([0, 0, 8, 1, 0, 0, 0, 4, 3, 1, 4, 1]).write(to: URL(fileURLWithPath: path))
         let records = try RecordReading.read(path)
         #expect(records.count == 1)
@@ -127,7 +127,7 @@ struct IDXReaderTests {
 
 /// gzip-compresses `bytes` with the system's gzip tool.
 func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
-    let input = try temporaryDirectory("gzip") + "/data"
+    let input = temporaryDirectory("gzip") + "/data"
     try Data(bytes).write(to: URL(fileURLWithPath: input))
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -86,9 +86,3 @@ func sums(_ tensor: Tensor) -> (sum: Double, squares: Double) {
     return (sum, squares)
 }
 
-/// A fresh temporary directory for one test.
-func temporaryDirectory(_ name: String) throws -> String {
-    let path = NSTemporaryDirectory() + "medpipe-\(name)-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}

@@ -47,7 +47,7 @@ struct PNGCodecTests {
 
     @Test("written PNGs read back in Pillow", .enabled(if: Self.hasPillow))
     func pillowReadsOurFiles() throws {
-        let folder = try temporaryDirectory("png")
+        let folder = temporaryDirectory("png")
         let tensor = Tensor(shape: [3, 4, 3], values: (0..<36).map { UInt16($0 * 1800) })
         try PNGWriter().write(tensor, to: folder + "/rgb16.png", text: [("Source", "medpipe test"), ("Note", "naïve ✓")])
         let script = """
@@ -153,7 +153,7 @@ struct PNGFolderReaderTests {
 
     @Test("an unreadable PNG is an error naming the file")
     func unreadable() throws {
-        let root = try temporaryDirectory("pngfolder")
+        let root = temporaryDirectory("pngfolder")
         try FileManager.default.createDirectory(atPath: root + "/cats", withIntermediateDirectories: true)
         let good = try PNGWriter().encode(Tensor(shape: [2, 2], values: [UInt8](repeating: 7, count: 4)))
         try Data(good).write(to: URL(fileURLWithPath: root + "/cats/a.png"))

@@ -9,9 +9,6 @@ import TestSupport
 /// Deterministic stand-in pseudonyms for tests (the CLI uses the HMAC project key).
 let testPseudonyms = Pseudonyms(fingerprint: "test") { "P-" + ContentHash.of(Array(("test:" + $0).utf8)).prefix(12) }
 
-func temporaryDirectory(_ name: String) -> String {
-    NSTemporaryDirectory() + "medpipe-\(name)-" + UUID().uuidString
-}
 
 @Suite(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
 struct HeartConvertTests {

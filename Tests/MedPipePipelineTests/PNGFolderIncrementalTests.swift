@@ -12,7 +12,6 @@ import TestSupport
         let work = temporaryDirectory("png-units")
         defer { try? FileManager.default.removeItem(atPath: work) }
         let images = work + "/images", cache = work + "/cache"
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: SharedData.fixture("demo/images"), toPath: images)
         try """
         name: png-units

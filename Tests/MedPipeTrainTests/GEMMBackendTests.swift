@@ -51,8 +51,7 @@ import TestSupport
 
     @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the medpipe binary (swift build --build-tests)"))
     func bothBackendsGiveTheSameLogitsThroughPredict() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("medpipe-gemm-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = temporaryDirectory("gemm")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var model = try BuiltinModel.mnistCNN.make(seed: 5)
         try Checkpoint(model: model, classNames: (0..<10).map(String.init), inputShape: [1, 28, 28]).write(to: dir + "/m.safetensors")
