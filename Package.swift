@@ -63,7 +63,6 @@ let package = Package(
             dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", "MedPipeTrain", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "CBLAS"], swiftSettings: optimizedInDebug),
-        .executableTarget(name: "medpipe-bench-train", dependencies: ["MedPipeTrain"]),
         .target(name: "MedPipeExplain", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain"], swiftSettings: optimizedInDebug),
         .target(
             name: "MedPipeExport",
@@ -78,8 +77,7 @@ let package = Package(
             ]
         ),
 
-        .executableTarget(name: "medpipe-bench", dependencies: ["MedPipeCore", "MedPipeFormats"]),
-        .executableTarget(name: "medpipe-bench-gradcam", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain", "MedPipeExplain"]),
+        .executableTarget(name: "medpipe-bench", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain", "MedPipeExplain"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MedPipeCoreTests", dependencies: ["MedPipeCore"]),
         .testTarget(

@@ -4,15 +4,13 @@ import MedPipeFormats
 
 /// `medpipe-bench read PATH [--repeat N] [--physical] [--float]`: times MedPipe's reader in process
 /// and prints one JSON line with the median and minimum seconds, for tools/bench/readers.
-@main
-struct ReadBenchmark {
-    static func main() throws {
-        var arguments = Array(CommandLine.arguments.dropFirst())
-        guard arguments.first == "read", arguments.count >= 2 else {
-            FileHandle.standardError.write(Data("usage: medpipe-bench read PATH [--repeat N] [--physical] [--float]\n".utf8))
-            exit(2)
-        }
-        arguments.removeFirst()
+enum ReadBenchmark {
+    static let usage = "read PATH [--repeat N] [--physical] [--float]"
+
+    /// `arguments`: what follows `read`.
+    static func run(_ arguments: [String]) throws {
+        var arguments = arguments
+        guard !arguments.isEmpty else { Benchmarks.fail(usage: usage) }
         let path = arguments.removeFirst()
         var repeats = 10, physical = false, asFloat = false
         while let flag = arguments.first {

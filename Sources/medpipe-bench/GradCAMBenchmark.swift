@@ -4,20 +4,18 @@ import MedPipeExplain
 import MedPipeFormats
 import MedPipeTrain
 
-/// `medpipe-bench-gradcam prepare DIR` writes an mnist-cnn checkpoint and 256 inputs;
-/// `medpipe-bench-gradcam time DIR REPEATS` prints the median seconds per image of Grad-CAM on them
+/// `medpipe-bench gradcam prepare DIR` writes an mnist-cnn checkpoint and 256 inputs;
+/// `medpipe-bench gradcam time DIR REPEATS` prints the median seconds per image of Grad-CAM on them
 /// (forward, backward, weighting and bilinear upsampling to 28×28), one thread. Used by tools/bench/gradcam.
-@main
-struct GradCAMBenchmark {
-    static func main() throws {
-        let arguments = CommandLine.arguments
-        guard arguments.count >= 3 else {
-            FileHandle.standardError.write(Data("usage: medpipe-bench-gradcam prepare DIR | time DIR REPEATS\n".utf8))
-            exit(2)
-        }
-        let dir = arguments[2]
+enum GradCAMBenchmark {
+    static let usage = "gradcam prepare DIR | gradcam time DIR REPEATS"
+
+    /// `arguments`: what follows `gradcam`.
+    static func run(_ arguments: [String]) throws {
+        guard arguments.count >= 2 else { Benchmarks.fail(usage: usage) }
+        let dir = arguments[1]
         BLAS.setThreads(1)
-        switch arguments[1] {
+        switch arguments[0] {
         case "prepare":
             let model = Sequential(try BuiltinModel.mnistCNN.specs(), seed: 1)
             try Checkpoint(model: model, classNames: (0..<10).map(String.init), inputShape: [1, 28, 28], modelName: "mnist-cnn")
@@ -25,7 +23,7 @@ struct GradCAMBenchmark {
             let inputs = (0..<(256 * 784)).map { Float(($0 * 2654435761) % 1000) / 1000 }
             try NPYWriter.write(Tensor(shape: [256, 1, 28, 28], values: inputs), to: dir + "/inputs.npy")
         case "time":
-            let repeats = arguments.count > 3 ? Int(arguments[3]) ?? 5 : 5
+            let repeats = arguments.count > 2 ? Int(arguments[2]) ?? 5 : 5
             let checkpoint = try Checkpoint.read(dir + "/model.safetensors")
             let inputs = try NPYReader().read(dir + "/inputs.npy").tensor.values(as: Float.self)
             var cam = try GradCAM(model: checkpoint.model)
@@ -42,8 +40,7 @@ struct GradCAMBenchmark {
             }
             print(times.sorted()[times.count / 2])
         default:
-            FileHandle.standardError.write(Data("unknown mode \(arguments[1])\n".utf8))
-            exit(2)
+            Benchmarks.fail(usage: usage)
         }
     }
 }
