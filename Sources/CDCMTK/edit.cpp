@@ -167,13 +167,13 @@ long removePrivate(DcmItem *item) {
     return removed;
 }
 
-template <typename T> void blankSamples(T *pixels, const cdcmtk_pixel_layout &l, uint32_t x0, uint32_t y0, uint32_t x1,
-                                        uint32_t y1, const T fill[3]) {
+template <typename T> void blankSamples(T *pixels, const cdcmtk_pixel_layout &l, uint32_t x0, uint32_t y0, uint64_t x1,
+                                        uint64_t y1, const T fill[3]) {
     const size_t spp = l.samples_per_pixel, frameValues = size_t(l.rows) * l.columns * spp;
     for (uint32_t f = 0; f < l.frames; ++f) {
         T *frame = pixels + f * frameValues;
-        for (uint32_t y = y0; y < y1; ++y)
-            for (uint32_t x = x0; x < x1; ++x)
+        for (uint64_t y = y0; y < y1; ++y)
+            for (uint64_t x = x0; x < x1; ++x)
                 for (size_t s = 0; s < spp; ++s) {
                     size_t index = l.planar_configuration == 1 ? s * l.rows * l.columns + size_t(y) * l.columns + x
                                                                : (size_t(y) * l.columns + x) * spp + s;
@@ -342,10 +342,17 @@ int cdcmtk_blank_rectangle(cdcmtk_file *file, uint32_t x, uint32_t y, uint32_t w
             throw Failure{"cannot blank pixel data with BitsAllocated " + std::to_string(layout.bits_allocated)};
         if (layout.samples_per_pixel != 1 && layout.samples_per_pixel != 3)
             throw Failure{"cannot blank pixel data with SamplesPerPixel " + std::to_string(layout.samples_per_pixel)};
+        if (layout.bits_stored == 0 || layout.bits_stored > layout.bits_allocated)
+            throw Failure{"BitsStored (0028,0101) " + std::to_string(layout.bits_stored) + " does not fit BitsAllocated " +
+                          std::to_string(layout.bits_allocated)};
         if (element->getLength() < cdcmtk::expectedBytes(layout)) throw Failure{"Pixel Data is shorter than the image"};
-        const uint32_t x1 = x + width < layout.columns ? x + width : layout.columns;
-        const uint32_t y1 = y + height < layout.rows ? y + height : layout.rows;
-        if (x >= x1 || y >= y1) return 0;
+        // A rectangle must lie inside the image: one that does not would blank less than asked, yet the
+        // file would claim Clean Pixel Data.
+        const uint64_t x1 = uint64_t(x) + width, y1 = uint64_t(y) + height;
+        if (width == 0 || height == 0 || x1 > layout.columns || y1 > layout.rows)
+            throw Failure{"--blank " + std::to_string(x) + "," + std::to_string(y) + "," + std::to_string(width) + "," +
+                          std::to_string(height) + " is not inside the " + std::to_string(layout.columns) + "x" +
+                          std::to_string(layout.rows) + " image"};
         const bool ybr = strncmp(layout.photometric, "YBR", 3) == 0;
         if (layout.bits_allocated == 8) {
             Uint8 *pixels = nullptr;

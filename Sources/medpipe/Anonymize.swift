@@ -16,17 +16,19 @@ struct Anonymize: AsyncParsableCommand {
         --allow-burned-in, optionally with --blank rectangles.
         NIfTI: descrip, aux_file, intent_name, db_name cleared and extensions dropped. WFDB: record renamed, \
         comments dropped (kept without age/sex details under --retain patient-characteristics), base date \
-        shifted or removed, annotation aux text other than rhythm labels removed. CSV: --column NAME=POLICY \
-        (drop, pseudonymize, shiftDates, generalizeAge, keep); unnamed columns named like identifiers \
-        (name, id, patient, mrn, ssn, phone, address, email, birth, dob) are dropped, dates shifted, age \
-        generalized, others kept.
+        shifted or removed, annotation aux text other than rhythm labels removed. CSV: only the columns you \
+        name are written, with --keep-columns NAME,NAME or --column NAME=POLICY (drop, pseudonymize, \
+        shiftDates, generalizeAge, keep); every other column is dropped and named in the report. Dates are \
+        shifted by the patient's offset taken from the first dropped or pseudonymized id/patient/mrn column.
 
         Every output is written under a temporary name, scanned for every identifying value of its input, and \
         only then given its pseudonymous name; a hit withholds it. The run exits non-zero on any hit or error.
 
         Options for --retain: modified-dates, full-dates, patient-characteristics, device-identity, \
         institution-identity, uids, safe-private, descriptors (Clean Descriptors).
-        Example: medpipe anonymize scans/ --out anon/ --report anon/report.json --retain modified-dates
+        Examples: medpipe anonymize scans/ --out anon/ --report anon/report.json --retain modified-dates
+                  medpipe anonymize visits.csv --out anon/ --report anon/report.json \\
+                      --keep-columns sex,chol,diagnosis --column age=generalizeAge --column visit_date=shiftDates
         """
     )
 
@@ -37,12 +39,14 @@ struct Anonymize: AsyncParsableCommand {
     var key: String?
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Profile options to apply.", valueName: "OPTION")) var retain: [String] = []
     @Flag(help: "Write images that may hold burned-in text (after blanking --blank rectangles).") var allowBurnedIn = false
-    @Option(help: ArgumentHelp("A rectangle to blank in every frame of such images (repeatable).", valueName: "x,y,w,h")) var blank: [String] = []
+    @Option(help: ArgumentHelp("A rectangle to blank in every frame of every image (repeatable); it must lie inside each image, or that file fails.", valueName: "x,y,w,h"))
+    var blank: [String] = []
     @Option(help: ArgumentHelp("A CSV column policy (repeatable).", valueName: "NAME=POLICY")) var column: [String] = []
+    @Option(help: ArgumentHelp("CSV columns to keep unchanged, comma-separated (repeatable); unnamed columns are dropped.", valueName: "NAME,..."))
+    var keepColumns: [String] = []
     @Option(help: "Files processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
-        if !blank.isEmpty && !allowBurnedIn { throw ValidationError("--blank needs --allow-burned-in") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
@@ -61,6 +65,7 @@ struct Anonymize: AsyncParsableCommand {
             return rectangle
         }
         var policies: [String: ColumnPolicy] = [:]
+        for name in keepColumns.flatMap({ $0.split(separator: ",") }) { policies[name.trimmingCharacters(in: .whitespaces)] = .keep }
         for entry in column {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             let names = ColumnPolicy.allCases.map(\.rawValue).joined(separator: ", ")

@@ -34,12 +34,16 @@ struct AnonymizerTests {
         return found.sorted()
     }
 
-    /// Runs a Python checker and decodes its JSON; nil (with a message) when Python or its library is missing.
-    func python(needs module: String, _ run: () throws -> (status: Int32, output: String)) throws -> [String: Any]? {
-        guard ReferencePython.available(module) else { print("skipping the \(module) check: python3 or \(module) is missing"); return nil }
+    /// Runs a Python checker and decodes its JSON; the test ends as skipped (or fails, where the reference
+    /// stack is required) when Python or the module is missing.
+    func python(needs module: String, _ run: () throws -> (status: Int32, output: String)) throws -> [String: Any] {
+        try ReferencePython.require(module)
         let (status, output) = try run()
         guard status == 0 else { throw ReferencePython.Failure(status: status, output: output) }
-        return try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
+        guard let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else {
+            throw ReferencePython.Failure(status: status, output: "not a JSON object: " + output)
+        }
+        return object
     }
 
     @Test func deidDataLeavesNoIdentifier() async throws {
@@ -69,13 +73,12 @@ struct AnonymizerTests {
             compared += 1
         }
         #expect(compared >= 9)
-        if let check = try python(needs: "pydicom", { try ReferencePython.runFile("tools/reference/deid_check.py", [input, out]) }) {
-            #expect((check["found"] as? [String]) == [], "identifiers pydicom sees in the inputs are in the outputs")
-            #expect((check["unreadable"] as? [String]) == [])
-            #expect((check["private"] as? Int) == 0)
-            #expect((check["read"] as? Int) == 10)
-            #expect((check["identifiers"] as? Int ?? 0) > 50)
-        }
+        let check = try python(needs: "pydicom", { try ReferencePython.runFile("tools/reference/deid_check.py", [input, out]) })
+        #expect((check["found"] as? [String]) == [], "identifiers pydicom sees in the inputs are in the outputs")
+        #expect((check["unreadable"] as? [String]) == [])
+        #expect((check["private"] as? Int) == 0)
+        #expect((check["read"] as? Int) == 10)
+        #expect((check["identifiers"] as? Int ?? 0) > 50)
     }
 
     @Test func burnedInTextIsWithheldUnlessAllowed() async throws {
@@ -100,6 +103,31 @@ struct AnonymizerTests {
         }
     }
 
+    /// `--blank` applies to every image, flagged or not, and a rectangle that does not lie inside the image
+    /// (or whose x + w overflows) fails the file rather than blank nothing and claim Clean Pixel Data.
+    @Test func blankRectanglesMustLieInsideTheImage() async throws {
+        let mr = SharedData.path("dicom/mr_series/In/00001.dcm")  // 256 × 256, no burned-in text risk
+        let (blanked, out) = try await run([mr], rectangles: [PixelRectangle(x: 125, y: 128, width: 6, height: 2)])
+        #expect(blanked.passed && blanked.files.count == 1)
+        let path = try #require(outputs(out, suffix: ".dcm").first)
+        let values = try DICOMFileReader().read(path).tensor.doubleValues()
+        let original = try DICOMFileReader().read(mr).tensor.doubleValues()
+        #expect(values.count == 256 * 256)
+        let inside = Set((128..<130).flatMap { row in (125..<131).map { row * 256 + $0 } })
+        #expect(inside.allSatisfy { values[$0] == 0 })
+        #expect(inside.contains { original[$0] != 0 }, "the rectangle was already black: it proves nothing")
+        #expect(values.indices.allSatisfy { inside.contains($0) || values[$0] == original[$0] })
+        let codes = try DICOMFile(path: path).attributes().filter { $0.tag == DICOMTag(0x0008, 0x0100) }.map(\.value)
+        #expect(codes.contains { $0.hasPrefix("113101") })
+
+        for rectangle in [PixelRectangle(x: 250, y: 0, width: 7, height: 2), PixelRectangle(x: 300, y: 300, width: 5, height: 5),
+                          PixelRectangle(x: 10, y: 10, width: Int(UInt32.max), height: 5)] {
+            let (refused, refusedOut) = try await run([mr], rectangles: [rectangle])
+            #expect(!refused.passed && refused.failures == 1, "\(rectangle) was accepted")
+            #expect(outputs(refusedOut, suffix: ".dcm").isEmpty)
+        }
+    }
+
     @Test func mrSeriesKeepsOneStudyAndSeries() async throws {
         let input = SharedData.path("dicom/mr_series/In")
         let (report, out) = try await run([input])
@@ -121,10 +149,46 @@ struct AnonymizerTests {
         #expect(seriesUIDs == [Self.pseudonymizer.uid(series)])
         let private0 = try first.attributes().filter { $0.tag.group % 2 == 1 && $0.depth == 0 }.count
         #expect(private0 >= 156)
-        if let check = try python(needs: "pydicom", { try ReferencePython.runFile("tools/reference/deid_check.py", [input, out]) }) {
-            #expect((check["found"] as? [String]) == [])
-            #expect((check["read"] as? Int) == 196)
+        let check = try python(needs: "pydicom", { try ReferencePython.runFile("tools/reference/deid_check.py", [input, out]) })
+        #expect((check["found"] as? [String]) == [])
+        #expect((check["read"] as? Int) == 196)
+    }
+
+    /// UIDs that Table E.1-1 does not list (Creator-Version UID with a manufacturer's root, here at the top and
+    /// inside a sequence) get their keyed pseudonym, the same in every file; class UIDs and DICOM-defined
+    /// values stay, and so does everything under Retain UIDs.
+    @Test func unlistedUIDsArePseudonymizedConsistently() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let creator = "1.2.840.113619.6.283.4.985.11"
+        for (index, name) in ["00001.dcm", "00002.dcm"].enumerated() {
+            let source = folder + "/in\(index).dcm"
+            try FileManager.default.copyItem(atPath: SharedData.path("dicom/mr_series/In/" + name), toPath: source)
+            let file = try DICOMFile(path: source)
+            try file.put("(0008,9123)", creator, vr: "UI")
+            try file.newSequence("(0008,1140)", items: 1)
+            try file.put("(0008,1140)[0].(0008,1150)", "1.2.840.10008.5.1.4.1.1.4")
+            try file.put("(0008,1140)[0].(0008,1155)", "1.2.826.0.1.3680043.9.7777.5")
+            try file.put("(0008,1140)[0].(0008,9123)", creator, vr: "UI")
+            try file.save(to: source)
         }
+        let (report, out) = try await run([folder])
+        #expect(report.passed, "\(report.residual.hits) \(report.withheld)")
+        let written = outputs(out, suffix: ".dcm")
+        #expect(written.count == 2)
+        let replacement = Self.pseudonymizer.uid(creator)
+        for path in written {
+            let file = try DICOMFile(path: path)
+            #expect(try file.string(DICOMTag(0x0008, 0x9123)) == replacement)
+            let attributes = try file.attributes()
+            #expect(attributes.first { $0.path == "(0008,1140)[0].(0008,9123)" }?.value == replacement)
+            #expect(attributes.first { $0.path == "(0008,1140)[0].(0008,1150)" }?.value == "1.2.840.10008.5.1.4.1.1.4")
+            #expect(try file.string(DICOMTag(0x0008, 0x0016)) == "1.2.840.10008.5.1.4.1.1.4")
+            #expect(!attributes.contains { $0.value.contains("113619") }, "the manufacturer's UID root survived")
+        }
+        let (kept, keptOut) = try await run([folder], options: [.retainUIDs])
+        #expect(kept.passed)
+        for path in outputs(keptOut, suffix: ".dcm") { #expect(try DICOMFile(path: path).string(DICOMTag(0x0008, 0x9123)) == creator) }
     }
 
     /// A value planted in every Table E.1-1 attribute with a string VR, in a nested sequence and in
@@ -279,10 +343,9 @@ struct AnonymizerTests {
         let scrubbed = try WFDBReader().read(header)
         let original = try WFDBReader().read(SharedData.path("wfdb/test01_00s.hea"))
         #expect(scrubbed.tensor == original.tensor)
-        if let check = try python(needs: "wfdb", { try ReferencePython.run("import wfdb, json, sys; r = wfdb.rdrecord(sys.argv[1][:-4]); print(json.dumps({'shape': list(r.d_signal.shape) if r.d_signal is not None else list(r.p_signal.shape), 'comments': r.comments}))", [header]) }) {
-            #expect((check["shape"] as? [Int]) == original.tensor.shape)
-            #expect((check["comments"] as? [String]) == [])
-        }
+        let check = try python(needs: "wfdb", { try ReferencePython.run("import wfdb, json, sys; r = wfdb.rdrecord(sys.argv[1][:-4]); print(json.dumps({'shape': list(r.d_signal.shape) if r.d_signal is not None else list(r.p_signal.shape), 'comments': r.comments}))", [header]) })
+        #expect((check["shape"] as? [Int]) == original.tensor.shape)
+        #expect((check["comments"] as? [String]) == [])
     }
 
     @Test func annotationAuxTextIsRemoved() throws {
@@ -295,20 +358,53 @@ struct AnonymizerTests {
     }
 
     @Test func csvColumnsFollowTheirPolicies() async throws {
-        let (report, out) = try await run([SharedData.path("tabular/heart.csv")], csv: ["chol": .drop])
+        let (report, out) = try await run([SharedData.path("tabular/heart.csv")],
+                                          csv: ["age": .generalizeAge, "trestbps": .keep, "target": .keep, "chol": .drop])
         #expect(report.passed)
         let path = try #require(outputs(out, suffix: ".csv").first)
-        let table = try CSVReader().read(path)
-        #expect(!table.columns.contains { $0.name == "chol" })
-        #expect(table.columns.contains { $0.name == "trestbps" })
         let rows = try CSVRecords.parse(try FileBytes.read(path), source: path)
-        let age = try #require(rows[0].firstIndex(of: "age"))
-        #expect(rows.dropFirst().allSatisfy { $0[age].contains("-") || $0[age] == "90+" })
+        // Only the named columns are written, in the table's order; every other column is dropped and reported.
+        #expect(rows[0] == ["age", "trestbps", "target"])
+        #expect(rows.dropFirst().allSatisfy { $0[0].contains("-") || $0[0] == "90+" })
         #expect(rows.count == 304)
-        #expect(CSVColumnDefaults.policy(for: "PatientID") == .drop)
-        #expect(CSVColumnDefaults.policy(for: "birth_date") == .drop)
-        #expect(CSVColumnDefaults.policy(for: "admission_date") == .shiftDates)
-        #expect(CSVColumnDefaults.policy(for: "oldpeak") == .keep)
+        let dropped = Set(try #require(report.files.first).attributes.filter { $0.action == "drop" }.map(\.keyword))
+        #expect(dropped == ["sex", "cp", "chol", "fbs", "restecg", "thalach", "exang", "oldpeak", "slope", "ca", "thal"])
+    }
+
+    /// Columns whose names do not look identifying (surname, notes, physician, zip, hospital) are dropped
+    /// unless named; a name found in a dropped identifying column is caught in a kept free-text column.
+    @Test func csvDropsUnnamedColumnsAndScansKeptOnes() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let table = folder + "/visits.csv"
+        try """
+            patient_id,surname,notes,physician,zip,hospital,visit_date,chol
+            MRN-88231,Okonkwo,stable,Dr Hale,02139,St Mary,2021-03-04,233
+            MRN-99120,Lindqvist,follow up,Dr Hale,02140,St Mary,2021-05-11,250
+            """.write(toFile: table, atomically: true, encoding: .utf8)
+        let (report, out) = try await run([table], csv: ["chol": .keep, "visit_date": .shiftDates])
+        #expect(report.passed)
+        let path = try #require(outputs(out, suffix: ".csv").first)
+        let text = String(decoding: try FileBytes.read(path), as: UTF8.self)
+        #expect(text.hasPrefix("visit_date,chol\n"))
+        for leaked in ["Okonkwo", "Lindqvist", "Hale", "02139", "St Mary", "MRN-88231", "2021-03-04", "stable"] {
+            #expect(!text.contains(leaked), "\(leaked) survived")
+        }
+        let dropped = Set(try #require(report.files.first).attributes.filter { $0.action == "drop" }.map(\.keyword))
+        #expect(dropped == ["patient_id", "surname", "notes", "physician", "zip", "hospital"])
+
+        // Keeping the notes column: a surname typed into it is a residual hit, and the file is withheld.
+        try """
+            patient_id,surname,notes
+            MRN-1,Okonkwo,seen with Okonkwo family
+            """.write(toFile: table, atomically: true, encoding: .utf8)
+        let (leaky, _) = try await run([table], csv: ["notes": .keep])
+        #expect(!leaky.passed)
+        #expect(leaky.residual.hits.contains { $0.kind == .name }, "\(leaky.residual.hits)")
+
+        // Nothing named: nothing would be written, which is refused with the reason.
+        let (empty, _) = try await run([table])
+        #expect(!empty.passed)
     }
 
     @Test func niftiHeaderTextAndExtensionsAreCleared() async throws {

@@ -3,10 +3,11 @@ import Testing
 import MedPipeCore
 import MedPipeFormats
 import MedPipeTrain
+import TestSupport
 @testable import MedPipeExplain
 
 @Suite struct ExplanationWriterTests {
-    private func explainAndWrite(_ specs: [LayerSpec], inputShape: [Int]) throws -> (dir: String, entry: ExplanationWriter.IndexEntry) {
+    private func explainAndWrite(_ specs: [LayerSpec], inputShape: [Int]) throws -> (dir: String, entry: ExplanationWriter.IndexEntry, explanation: GradCAM.Explanation) {
         let count = inputShape.reduce(1, *)
         let input = (0..<count).map { Float(($0 * 7919) % 97) / 97 }
         var cam = try GradCAM(model: Sequential(specs, seed: 2))
@@ -16,20 +17,26 @@ import MedPipeTrain
         let writer = ExplanationWriter(directory: dir, colormap: .inferno, alpha: 0.5, modelHash: "abc123", classNames: ["x", "y"])
         let entry = try writer.write(name: "s", input: input, inputShape: inputShape, explanation: explanation, trueLabel: "x")
         try writer.writeIndex([entry], extra: ["layer": String(cam.layer)])
-        return (dir, entry)
+        return (dir, entry, explanation)
     }
 
     @Test func volumeMapIsTrilinearlyAlignedAndDrawnAsAMontage() throws {
-        let (dir, entry) = try explainAndWrite([
+        let (dir, entry, explanation) = try explainAndWrite([
             .convolution(rank: 3, inChannels: 1, outChannels: 2, kernel: 3, stride: 2), .relu,
             .globalAvgPool(rank: 3), .flatten, .linear(inFeatures: 2, outFeatures: 2),
         ], inputShape: [1, 9, 10, 11])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // The raw map lives at the convolution's 4×4×5 grid and is saved upsampled to the input's 9×10×11.
+        #expect(explanation.mapShape == [4, 4, 5])
         let map = try NPYReader().read(dir + "/s.npy").tensor
         #expect(map.shape == [9, 10, 11])
         let values = map.values(as: Float.self)
-        #expect(values.min() == entry.mapMinimum && values.max() == entry.mapMaximum)
+        #expect(values.contains { $0 != values[0] }, "a constant map cannot show alignment")
+        // Half-pixel centres: the first and last voxels sample the raw map's first and last cells (clamped).
+        #expect(values[0] == explanation.map[0] && values[values.count - 1] == explanation.map[explanation.map.count - 1])
+        // Trilinear interpolation is a convex combination: no value leaves the raw map's range.
+        #expect(values.min()! >= explanation.map.min()! - 1e-6 && values.max()! <= explanation.map.max()! + 1e-6)
+        #expect(entry.mapMinimum == values.min() && entry.mapMaximum == values.max())
         let png = try PNGReader().readImage(dir + "/s.png")
         // Three views side by side: 10×11 (axial), 9×11 and 9×10, with 4-pixel gaps.
         #expect(png.tensor.shape == [10, 11 + 11 + 10 + 8, 3])
@@ -38,8 +45,32 @@ import MedPipeTrain
         #expect(FileManager.default.fileExists(atPath: dir + "/index.json"))
     }
 
+    /// The saved map equals, voxel for voxel, PyTorch's trilinear interpolation (align_corners=False) of the raw map.
+    @Test(.enabled(if: ReferencePython.available("torch", "numpy"), "needs python3 with torch and numpy (tools/setup --python)"))
+    func volumeMapEqualsTorchTrilinearUpsampling() throws {
+        let (dir, _, explanation) = try explainAndWrite([
+            .convolution(rank: 3, inChannels: 1, outChannels: 2, kernel: 3, stride: 2), .relu,
+            .globalAvgPool(rank: 3), .flatten, .linear(inFeatures: 2, outFeatures: 2),
+        ], inputShape: [1, 9, 10, 11])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try NPYWriter.write(Tensor(shape: explanation.mapShape, values: explanation.map), to: dir + "/raw.npy")
+        let run = try ReferencePython.run("""
+            import sys, numpy as np, torch
+            raw = torch.from_numpy(np.load(sys.argv[1]))[None, None]
+            up = torch.nn.functional.interpolate(raw, size=(9, 10, 11), mode="trilinear", align_corners=False)[0, 0]
+            ours = torch.from_numpy(np.load(sys.argv[2]))
+            assert ours.shape == up.shape, (ours.shape, up.shape)
+            print(float((up - ours).abs().max()), float(up.std()))
+            """, [dir + "/raw.npy", dir + "/s.npy"])
+        try #require(run.status == 0, "\(run.output)")
+        let numbers = run.output.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        try #require(numbers.count == 2, "\(run.output)")
+        #expect(numbers[1] > 0, "a constant map cannot show alignment")
+        #expect(numbers[0] < 1e-5, "largest difference from torch's trilinear upsampling: \(numbers[0])")
+    }
+
     @Test func signalMapFollowsTheTrace() throws {
-        let (dir, _) = try explainAndWrite([
+        let (dir, _, _) = try explainAndWrite([
             .convolution(rank: 1, inChannels: 1, outChannels: 3, kernel: 5, padding: 2), .relu,
             .maxPool(rank: 1, kernel: 2, stride: 2), .flatten, .linear(inFeatures: 3 * 50, outFeatures: 2),
         ], inputShape: [1, 100])

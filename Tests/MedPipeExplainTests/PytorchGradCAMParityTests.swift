@@ -8,14 +8,16 @@ import TestSupport
 
 /// True when python3 can import torch, safetensors and pytorch-grad-cam (with its load-time needs;
 /// pytorch_grad_cam itself imports torchvision, so it is only looked up, not imported).
-private let gradCAMAvailable = ((try? ReferencePython.run(
+private let gradCAMAvailable = ReferencePython.isRequired || ((try? ReferencePython.run(
     "import torch, safetensors, cv2, ttach; import importlib.util as u; assert u.find_spec('pytorch_grad_cam')", []))?.status ?? 1) == 0
 
 @Suite struct PytorchGradCAMParityTests {
     /// MedPipe's map, upsampled and scaled as pytorch-grad-cam does, correlates with pytorch-grad-cam's
-    /// at Pearson r ≥ 0.99 per map, on a trained 2D CNN loaded from MedPipe's checkpoint.
-    @Test(.enabled(if: gradCAMAvailable, "python3 cannot import torch, safetensors and pytorch_grad_cam: pip install 'torch==2.13.0+cpu' safetensors opencv-python-headless ttach && pip install --no-deps grad-cam"))
-    func mapsMatchPytorchGradCAM() throws {
+    /// at Pearson r ≥ 0.99 per map, on a trained 2D CNN loaded from MedPipe's checkpoint: Grad-CAM against
+    /// its `GradCAM`, Grad-CAM++ against its `GradCAMPlusPlus`.
+    @Test(.enabled(if: gradCAMAvailable, "python3 cannot import torch, safetensors and pytorch_grad_cam: tools/setup --python"),
+          arguments: GradCAM.Method.allCases)
+    func mapsMatchPytorchGradCAM(method: GradCAM.Method) throws {
         // A small CNN trained for a few steps on fixed pseudo-random data so that its maps are not trivial.
         let inputs = (0..<(8 * 1 * 16 * 16)).map { i in Float((sin(Double(i) * 12.9898) * 43758.5453).truncatingRemainder(dividingBy: 1).magnitude) }
         let labels = (0..<8).map { $0 % 2 }
@@ -36,17 +38,17 @@ private let gradCAMAvailable = ((try? ReferencePython.run(
         try NPYWriter.write(Tensor(shape: [8, 1, 16, 16], values: inputs), to: dir + "/inputs.npy")
 
         let run = try ReferencePython.runFile("tools/reference/gradcam_parity.py",
-                                              [dir + "/model.safetensors", dir + "/inputs.npy", "3", dir + "/torch.npy"])
+                                              [dir + "/model.safetensors", dir + "/inputs.npy", "3", dir + "/torch.npy", method.rawValue])
         try #require(run.status == 0, "gradcam_parity.py failed: \(run.output)")
         let reference = try NPYReader().read(dir + "/torch.npy").tensor.values(as: Float.self)
 
-        var cam = try GradCAM(model: model, layer: 3)
+        var cam = try GradCAM(model: model, layer: 3, method: method)
         let explanations = try cam.explain(Activation(shape: [8, 1, 16, 16], data: inputs))
         for (i, explanation) in explanations.enumerated() {
             let ours = Upsampling.resize(explanation.map, shape: explanation.mapShape, to: [16, 16])
             let theirs = Array(reference[(i * 256)..<((i + 1) * 256)])
             let r = pearson(ours, theirs)
-            #expect(r >= 0.99 || (ours.allSatisfy { $0 == 0 } && theirs.allSatisfy { $0 == 0 }), "map \(i): Pearson r \(r)")
+            #expect(r >= 0.99 || (ours.allSatisfy { $0 == 0 } && theirs.allSatisfy { $0 == 0 }), "\(method.rawValue) map \(i): Pearson r \(r)")
         }
     }
 

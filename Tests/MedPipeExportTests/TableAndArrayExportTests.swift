@@ -82,7 +82,7 @@ struct NPZExportTests {
         #expect(x.bytes == stacked)
         #expect(y.values(as: Int64.self) == entries.map { Int64($0.label!)! })
 
-        guard ReferencePython.available("numpy") else { return }
+        try ReferencePython.require("numpy")
         let result = try ReferencePython.json("""
             import json, sys, numpy
             with numpy.load(sys.argv[1]) as f:

@@ -43,10 +43,27 @@ import TestSupport
         BLAS.setThreads(1)
     }
 
-    @Test func oneDNNIsTheDefaultWhereInstalled() {
-        // tools/setup installs libdnnl2; without it MedPipe falls back to OpenBLAS.
-        let installed = dlopen("libdnnl.so.2", RTLD_LAZY) != nil
-        #expect(BLAS.backend == (installed ? "onednn" : "openblas"))
+    @Test func oneDNNIsTheDefaultWhereInstalled() throws {
+        // tools/setup installs Debian's libdnnl2; without it MedPipe falls back to OpenBLAS. Whether it is
+        // installed is asked of dpkg, and which library did the work is read from the process's own mappings,
+        // not from the loader's answer.
+        let dpkg = Process()
+        dpkg.executableURL = URL(fileURLWithPath: "/usr/bin/dpkg-query")
+        dpkg.arguments = ["-W", "-f=${Status}", "libdnnl2"]
+        let pipe = Pipe()
+        dpkg.standardOutput = pipe
+        dpkg.standardError = FileHandle.nullDevice
+        try dpkg.run()
+        let status = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        dpkg.waitUntilExit()
+        let installed = status.contains("install ok installed")
+
+        var c: [Float] = [0]
+        BLAS.sgemm(transA: false, transB: false, m: 1, n: 1, k: 1, alpha: 1, a: [2], lda: 1, b: [3], ldb: 1, beta: 0, c: &c, ldc: 1)
+        #expect(c == [6])
+        let mapped = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
+        #expect(BLAS.backend == (installed ? "onednn" : "openblas"), "dpkg says libdnnl2 is \(installed ? "" : "not ")installed")
+        #expect(mapped.contains("libdnnl.so") == installed, "libdnnl mapped: \(mapped.contains("libdnnl.so"))")
     }
 
     @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the medpipe binary (swift build --build-tests)"))

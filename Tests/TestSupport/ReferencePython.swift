@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the Python reference stack (nibabel, pydicom, wfdb, torch, pytorch-grad-cam) from tests.
 /// Tests that need it are enabled only when ``available(_:)`` says the modules import.
@@ -15,8 +16,26 @@ public enum ReferencePython {
         }
     }
 
-    /// True when python3 runs and can import every module.
+    /// True when `tools/test` runs the tests (`MEDPIPE_REFERENCE=required`): then every reference check runs,
+    /// and a missing module fails its test instead of skipping it.
+    public static let isRequired = ProcessInfo.processInfo.environment["MEDPIPE_REFERENCE"] == "required"
+
+    /// True when python3 runs and can import every module, or when the reference stack is required
+    /// (the test then runs and fails on the missing module, naming it).
     public static func available(_ modules: String...) -> Bool {
+        isRequired || imports(modules)
+    }
+
+    /// Continues when python3 can import every module; otherwise fails the test where the stack is required,
+    /// or ends it as skipped (cancelled) with the reason.
+    public static func require(_ modules: String...) throws {
+        guard !imports(modules) else { return }
+        let reason = "python3 cannot import \(modules.joined(separator: ", ")): install the reference stack with tools/setup --python"
+        if isRequired { throw Failure(status: -1, output: reason) }
+        try Test.cancel(Comment(rawValue: reason))
+    }
+
+    private static func imports(_ modules: [String]) -> Bool {
         (try? run("import " + modules.joined(separator: ", "), [])).map { $0.status == 0 } ?? false
     }
 

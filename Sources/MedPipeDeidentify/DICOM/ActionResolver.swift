@@ -18,6 +18,10 @@ import MedPipeFormats
 /// 6. A public attribute the table does not list is kept, unless its VR can carry free text
 ///    (PN, LO, SH, LT, ST, UT, UC, and conservatively AE and UN) and it is not in
 ///    `safeFreeTextAttributes` (equipment, coding and acquisition descriptors needed downstream).
+/// 7. A UID attribute the table does not list (Creator-Version UID, Dimension Organization UID, ...) gets
+///    its keyed pseudonym, as the table's own UIDs do, unless it names a class, a syntax or a scheme
+///    (`classUIDAttributes`, each with its reason) or Retain UIDs is chosen. Wherever UIDs are replaced,
+///    a DICOM-defined value (`1.2.840.10008.…`) stays: it names no instance, institution or vendor.
 public enum ActionResolver {
     /// Private attributes known to be safe to retain under Retain Safe Private: none.
     public static let safePrivateAttributes: Set<DICOMTag> = []
@@ -48,12 +52,38 @@ public enum ActionResolver {
 
     public static let patientID = DICOMTag(0x0010, 0x0020)
 
+    /// UID attributes missing from Table E.1-1 that are kept as they are, with the reason: their values
+    /// name a kind of object, an encoding or a coding scheme, never an instance, a person or a site, and
+    /// replacing them would change what the object is or how it is read.
+    public static let classUIDAttributes: [DICOMTag: String] = [
+        DICOMTag(0x0002, 0x0002): "Media Storage SOP Class UID: the kind of object",
+        DICOMTag(0x0002, 0x0010): "Transfer Syntax UID: how the file is encoded",
+        DICOMTag(0x0002, 0x0012): "Implementation Class UID: the software that wrote the file (DCMTK writes its own)",
+        DICOMTag(0x0004, 0x1510): "Referenced SOP Class UID in File: the kind of object",
+        DICOMTag(0x0004, 0x1512): "Referenced Transfer Syntax UID in File: an encoding",
+        DICOMTag(0x0008, 0x0016): "SOP Class UID: the kind of object (a vendor's private class names a product, not a patient)",
+        DICOMTag(0x0008, 0x001A): "Related General SOP Class UID: a kind of object",
+        DICOMTag(0x0008, 0x001B): "Original Specialized SOP Class UID: a kind of object",
+        DICOMTag(0x0008, 0x0062): "SOP Classes in Study: kinds of object",
+        DICOMTag(0x0008, 0x010C): "Coding Scheme UID: a coding scheme",
+        DICOMTag(0x0008, 0x1150): "Referenced SOP Class UID: the kind of the referenced object",
+        DICOMTag(0x0008, 0x1462): "Referenced SOP Class UID in a Referenced Defined Protocol: a kind of object",
+        DICOMTag(0x0018, 0x100B): "Manufacturer's Device Class UID: a device model, not a device",
+        DICOMTag(0x0040, 0xA124): "UID of a coded concept in structured content: a concept",
+        DICOMTag(0x0400, 0x0010): "MAC Calculation Transfer Syntax UID: an encoding",
+    ]
+
+    /// True when `uid` is defined by the DICOM standard itself (PS3.6 Annex A: transfer syntaxes, SOP
+    /// classes, well-known instances) and so identifies nothing.
+    public static func isDICOMDefined(_ uid: some StringProtocol) -> Bool { uid.hasPrefix("1.2.840.10008.") }
+
     /// The action for `tag` with value representation `vr` (two upper-case letters) under `options`.
     public static func action(for tag: DICOMTag, vr: String, options: DeidentificationOptions) -> ResolvedAction {
         if tag.isPrivate {
             return options.contains(.retainSafePrivate) && safePrivateAttributes.contains(tag) ? .keep : .remove
         }
         guard let row = BasicProfileTable.row(for: tag) else {
+            if vr == "UI" { return options.contains(.retainUIDs) || classUIDAttributes[tag] != nil ? .keep : .pseudonymUID }
             return freeTextVRs.contains(vr) && safeFreeTextAttributes[tag] == nil ? .remove : .keep
         }
         // The most protective action among the selected options, else the basic one; found without

@@ -105,8 +105,10 @@ public struct DICOMDeidentifier: Sendable {
                 try file.replace(attribute.path, value)
                 applied = action.name
             case .pseudonymUID:
-                let values = attribute.value.split(separator: "\\", omittingEmptySubsequences: false)
-                    .map { trimmed(String($0)).isEmpty ? "" : pseudonymizer.uid(String($0)) }
+                let values = attribute.value.split(separator: "\\", omittingEmptySubsequences: false).map { value -> String in
+                    let uid = trimmed(String(value))
+                    return uid.isEmpty || ActionResolver.isDICOMDefined(uid) ? String(uid) : pseudonymizer.uid(String(value))
+                }
                 try file.replace(attribute.path, values.joined(separator: "\\"))
                 applied = action.name
             case .pseudonymID:
@@ -133,7 +135,11 @@ public struct DICOMDeidentifier: Sendable {
         }
 
         var blanked = false
-        if burnedInText.allow, !burnedInText.rectangles.isEmpty, touched.contains(where: { $0.keyword == "PixelData" }) {
+        if !burnedInText.rectangles.isEmpty {
+            if !touched.contains(where: { $0.keyword == "PixelData" }) {
+                touched.append(TouchedAttribute(tag: DICOMTag(0x7FE0, 0x0010), keyword: "PixelData",
+                                                action: "blanked \(burnedInText.rectangles.map(\.description).joined(separator: " "))"))
+            }
             for rectangle in burnedInText.rectangles {
                 try file.blank(x: rectangle.x, y: rectangle.y, width: rectangle.width, height: rectangle.height)
             }

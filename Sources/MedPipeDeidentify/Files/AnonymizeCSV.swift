@@ -2,14 +2,13 @@ import Foundation
 import MedPipeCore
 import MedPipeFormats
 
-/// Default CSV column policies by column name, for columns the command line does not name.
+/// What a CSV column's name says about its values, for the residual scan: the values of identifying
+/// columns are looked for in every cell that is written.
 ///
-/// The name is split into lower-case words (at non-letters and camel case). A column is dropped
-/// when a word is `name`, `id`, `patient`, `mrn`, `ssn`, `phone`, `telephone`, `address`, `email`,
-/// `dob` or starts with `birth`; dates (`date` or `dt`) are shifted by the patient's date shift when a
-/// patient column (the first dropped `id`/`patient`/`mrn` column) exists, else dropped; a column
-/// named `age` is generalized to 5-year bands with 90+; every other column is kept.
-public enum CSVColumnDefaults {
+/// The name is split into lower-case words (at non-letters and camel case). A column holds identifiers
+/// when a word is `name`, `id`, `patient`, `mrn`, `ssn`, `phone`, `telephone`, `address`, `email`, `dob`
+/// or starts with `birth`; dates when a word is `date` or `dt` or ends in `date`.
+public enum CSVColumnNames {
     static let identifying: Set<String> = ["name", "id", "patient", "mrn", "ssn", "phone", "telephone", "address", "email", "dob"]
 
     /// The words of a column name: `PatientID` → `patient`, `id`; `birth_date` → `birth`, `date`.
@@ -35,13 +34,14 @@ public enum CSVColumnDefaults {
         return words
     }
 
-    /// The policy of a column from its name alone.
-    public static func policy(for name: String) -> ColumnPolicy {
-        let words = words(name)
-        if words.contains(where: { identifying.contains($0) || $0.hasPrefix("birth") }) { return .drop }
-        if words.contains(where: { $0 == "date" || $0 == "dt" || $0.hasSuffix("date") }) { return .shiftDates }
-        if words == ["age"] || words.first == "age" { return .generalizeAge }
-        return .keep
+    /// True when the name says the column identifies a person (`PatientID`, `surname`'s `name`, `birth_date`).
+    public static func looksIdentifying(_ name: String) -> Bool {
+        words(name).contains { identifying.contains($0) || $0.hasPrefix("birth") || $0.hasSuffix("name") }
+    }
+
+    /// True when the name says the column holds dates (`admission_date`, `visitDt`).
+    public static func looksLikeDates(_ name: String) -> Bool {
+        words(name).contains { $0 == "date" || $0 == "dt" || $0.hasSuffix("date") }
     }
 }
 
@@ -53,29 +53,30 @@ extension Anonymizer {
         for name in settings.csvPolicies.keys where !header.contains(name) {
             throw MedPipeError.invalidArgument(source, "--column names '\(name)', which the table does not have (columns: \(header.joined(separator: ", ")))")
         }
+        // Only the columns the user names are written; every other column is dropped (and named in the report).
         var policies: [String: ColumnPolicy] = [:]
-        for name in header { policies[name] = settings.csvPolicies[name] ?? CSVColumnDefaults.policy(for: name) }
-        let patientColumn = header.first { name in
-            policies[name] == .drop || policies[name] == .pseudonymize ? CSVColumnDefaults.words(name).contains { ["id", "patient", "mrn"].contains($0) } : false
+        for name in header { policies[name] = settings.csvPolicies[name] ?? .drop }
+        guard policies.values.contains(where: { $0 != .drop }) else {
+            throw MedPipeError.invalidArgument(source, "no column is kept: CSV columns are dropped unless named with --keep-columns NAME,... or --column NAME=POLICY (columns: \(header.joined(separator: ", ")))")
         }
-        if patientColumn == nil {
-            for (name, policy) in policies where policy == .shiftDates && settings.csvPolicies[name] == nil { policies[name] = .drop }
+        let patientColumn = header.first { name in
+            policies[name] == .drop || policies[name] == .pseudonymize ? CSVColumnNames.words(name).contains { ["id", "patient", "mrn"].contains($0) } : false
         }
         let rows = Array(records.dropFirst())
         let scrubber = CSVScrubber(policies: policies, patientColumn: patientColumn, pseudonymizer: pseudonymizer)
         let result = try scrubber.scrub(header: header, rows: rows, subject: source)
 
         var identifiers = IdentifierSet()
-        // Identifying values: cells of columns named like identifiers, pseudonymized columns, and dates
-        // (a column dropped only because the user chose to, say cholesterol, holds no identifier).
-        for (index, name) in header.enumerated() where policies[name] == .pseudonymize || policies[name] == .shiftDates
-            || (policies[name] == .drop && CSVColumnDefaults.policy(for: name) == .drop) {
-            let nameColumn = CSVColumnDefaults.words(name).contains("name")
+        // Identifying values: cells of pseudonymized columns, of columns named like identifiers, and dates
+        // (a column dropped only because nobody asked for it, say cholesterol, holds no identifier).
+        for (index, name) in header.enumerated() {
+            let policy = policies[name]!
+            let isDate = policy == .shiftDates || (policy == .drop && CSVColumnNames.looksLikeDates(name))
+            guard isDate || policy == .pseudonymize || (policy != .keep && CSVColumnNames.looksIdentifying(name)) else { continue }
+            let nameColumn = CSVColumnNames.words(name).contains { $0.hasSuffix("name") }
             for row in rows where !CSVScrubber.isMissing(row[index]) {
-                switch policies[name]! {
-                case .shiftDates: identifiers.addDate(row[index].filter { $0 != "-" })
-                default: if nameColumn { identifiers.addName(row[index]) } else { identifiers.addID(row[index]) }
-                }
+                if isDate { identifiers.addDate(row[index].filter { $0 != "-" }) }
+                else if nameColumn { identifiers.addName(row[index]) } else { identifiers.addID(row[index]) }
             }
         }
         var text = CSVRecords.format(result.header, delimiter: delimiter) + "\n"

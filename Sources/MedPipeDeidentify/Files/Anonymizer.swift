@@ -8,7 +8,7 @@ public struct AnonymizeSettings: Sendable {
     public var output: String
     public var options: DeidentificationOptions
     public var burnedInText: BurnedInTextPolicy
-    /// CSV column policies given by name; other columns follow `CSVColumnDefaults`.
+    /// CSV column policies given by name; every other column is dropped.
     public var csvPolicies: [String: ColumnPolicy]
     /// Files processed at once (at least 1).
     public var jobs: Int

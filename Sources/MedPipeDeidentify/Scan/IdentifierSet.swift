@@ -60,7 +60,10 @@ public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectabl
     public mutating func addID(_ value: String) { insert(.id, value) }
 
     /// Adds a UID.
-    public mutating func addUID(_ value: String) { insert(.uid, value) }
+    public mutating func addUID(_ value: String) {
+        guard !ActionResolver.isDICOMDefined(trimmed(value)) else { return }  // names a class or syntax, no one
+        insert(.uid, value)
+    }
 
     /// Adds a date given as DICOM DA (`YYYYMMDD`) in its usual spellings; other text is added as is.
     public mutating func addDate(_ value: String) {
