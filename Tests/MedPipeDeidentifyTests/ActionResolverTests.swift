@@ -15,7 +15,12 @@ struct ActionResolverTests {
         #expect(action(0x0010, 0x1010, "AS") == .remove)  // PatientAge X
         #expect(action(0x0020, 0x000D, "UI") == .pseudonymUID)
         #expect(action(0x0002, 0x0003, "UI") == .pseudonymUID)  // Media Storage SOP Instance UID
-        #expect(action(0x0008, 0x0080, "LO") == .empty)  // InstitutionName X/Z/D → Z
+        #expect(action(0x0008, 0x0080, "LO") == .dummy("ANONYMIZED"))  // InstitutionName X/Z/D → D: valid for Type 1, 2 and 3
+        #expect(action(0x0008, 0x0023, "DA") == .dummy("19000101"))  // ContentDate Z/D → D (Type 1 in many IODs)
+        #expect(action(0x0008, 0x1110, "SQ") == .clean)  // ReferencedStudySequence X/Z: items kept, profile applied inside
+        #expect(action(0x0008, 0x9123, "UI") == .pseudonymUID)  // Creator-Version UID: not in the table, a UID all the same
+        #expect(action(0x0008, 0x0016, "UI") == .keep)  // SOP Class UID names a kind of object
+        #expect(action(0x0008, 0x9123, "UI", [.retainUIDs]) == .keep)
         #expect(action(0x0008, 0x0021, "DA") == .dummy("19000101"))  // SeriesDate X/D → D
         #expect(action(0x0040, 0xA123, "PN") == .dummy("ANONYMOUS"))  // PersonName D
         #expect(action(0x006A, 0x0003, "UI") == .pseudonymUID)  // Annotation Group UID: D on a UI

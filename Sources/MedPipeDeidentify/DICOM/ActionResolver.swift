@@ -8,10 +8,13 @@ import MedPipeFormats
 ///    vendor attribute it can vouch for, so the option changes nothing yet.
 /// 2. A row of the table applies: among the selected options that fill the row's column, the most
 ///    protective action wins (X over C over K); with none, the Basic Profile action applies.
-/// 3. Conditional forms resolve to the form that keeps the value out while keeping the attribute for
-///    IOD conformance: X/Z → Z, X/D → D, Z/D → Z, X/Z/D → Z, and X/Z/U* (sequences of references) →
-///    clean, so the UIDs inside are replaced consistently by rule 5. Patient ID (Z/D) is the one
-///    exception: it becomes the keyed pseudonym, so a patient's files stay together.
+/// 3. Conditional forms resolve to the form that keeps the value out and is valid whatever the
+///    attribute's Type in the object's IOD (MedPipe has no per-IOD module tables): a dummy is valid for
+///    Type 1, 2 and 3, an empty value for Type 2 and 3. So X/D, Z/D and X/Z/D → D, X/Z → Z, and on
+///    sequences (whose empty form is invalid for a Type 3 sequence that must have items) every compound
+///    form keeps the items with the profile applied inside (`.clean`), the UIDs in them replaced
+///    consistently by rule 5. Patient ID (Z/D) is the one exception: it becomes the keyed pseudonym, so
+///    a patient's files stay together.
 /// 4. On a sequence (VR SQ), K, C and D all mean "keep the sequence and apply the profile to its
 ///    items" (`.clean`); Z means no items.
 /// 5. U, and D on a UI, give `.pseudonymUID`; D elsewhere gives a dummy valid for the VR.
@@ -116,11 +119,12 @@ public enum ActionResolver {
         let sequence = vr == "SQ"
         switch action {
         case .remove: return .remove
-        case .empty, .emptyOrDummy, .removeOrEmpty, .removeOrEmptyOrDummy: return .empty
+        case .empty: return .empty
+        case .removeOrEmpty: return sequence ? .clean : .empty
         case .keep, .clean: return sequence ? .clean : (action == .keep ? .keep : .clean)
         case .uid: return vr == "UI" || vr.isEmpty ? .pseudonymUID : .remove
         case .removeOrEmptyOrUIDs: return sequence ? .clean : .empty
-        case .dummy, .removeOrDummy:
+        case .dummy, .removeOrDummy, .emptyOrDummy, .removeOrEmptyOrDummy:
             if sequence { return .clean }
             if vr == "UI" { return .pseudonymUID }
             return .dummy(dummyValue(vr: vr))

@@ -52,6 +52,10 @@ public struct DICOMDeidentifier: Sendable {
 
     static let patientIDTag = DICOMTag(0x0010, 0x0020)
     static let sopInstanceUIDTag = DICOMTag(0x0008, 0x0018)
+    static let sopClassUIDTag = DICOMTag(0x0008, 0x0016)
+    static let mediaStorageSOPClassUIDTag = DICOMTag(0x0002, 0x0002)
+    /// The private class DCMTK writes into a meta header when the dataset names none.
+    static let dcmtkPrivateGenericClass = "1.2.276.0.7230010.3.1.0.1"
 
     /// De-identifies the file at `path` into memory, or withholds it. Nothing is written: the caller
     /// scans the output and writes it only when the scan passes.
@@ -64,6 +68,16 @@ public struct DICOMDeidentifier: Sendable {
         for attribute in attributes where attribute.depth == 0 && !attribute.isMeta { top[attribute.tag] = attribute.value }
 
         var touched: [TouchedAttribute] = []
+        // The written file's meta header names the dataset's SOP class; without one DCMTK would claim its own
+        // private class. A class given only in the input's meta header is copied into the dataset.
+        var sopClassFromMeta: String?
+        if trimmed(top[Self.sopClassUIDTag] ?? "").isEmpty {
+            let media = attributes.first { $0.isMeta && $0.tag == Self.mediaStorageSOPClassUIDTag }.map { String(trimmed($0.value)) } ?? ""
+            guard !media.isEmpty, media != Self.dcmtkPrivateGenericClass else {
+                return .withheld("no SOP Class UID (0008,0016) in the dataset nor a Media Storage SOP Class UID (0002,0002) in the meta header: the output would not be valid DICOM")
+            }
+            sopClassFromMeta = media
+        }
         if let risk = BurnedInTextPolicy.risk(burnedInAnnotation: top[DICOMTag(0x0028, 0x0301)], modality: top[DICOMTag(0x0008, 0x0060)],
                                               sopClassUID: top[DICOMTag(0x0008, 0x0016)]) {
             guard burnedInText.allow else { return .withheld("burned-in text: \(risk); pass --allow-burned-in (with --blank x,y,w,h) to write it") }
@@ -145,6 +159,10 @@ public struct DICOMDeidentifier: Sendable {
             }
             blanked = true
         }
+        if let sopClassFromMeta {
+            try file.put(Self.sopClassUIDTag.description, sopClassFromMeta, vr: "UI")
+            touched.append(TouchedAttribute(tag: Self.sopClassUIDTag, keyword: "SOPClassUID", action: "copied from Media Storage SOP Class UID (0002,0002)"))
+        }
         try addDeidentificationAttributes(to: file, blanked: blanked, shifted: shift != nil)
         let output = try file.serialized()
 
@@ -186,8 +204,10 @@ public struct DICOMDeidentifier: Sendable {
         guard Self.keptTextVRs.contains(attribute.vr), !attribute.value.isEmpty else { return nil }
         let cleaned = cleaner.clean(attribute.value)
         guard cleaned != attribute.value else { return nil }
-        try file.replace(attribute.path, cleaned)
-        return "clean"
+        // A kept text may be Type 1 (a Code Meaning): one cleaned to nothing gets a dummy instead.
+        let empty = cleaned.allSatisfy { $0 == " " || $0 == "\\" }
+        try file.replace(attribute.path, empty ? ActionResolver.dummyValue(vr: attribute.vr) : cleaned)
+        return empty ? "clean (dummy)" : "clean"
     }
 
     /// Patient Identity Removed, De-identification Method (profile and options), its Code Sequence
