@@ -191,6 +191,28 @@ struct AnonymizerTests {
         for path in outputs(keptOut, suffix: ".dcm") { #expect(try DICOMFile(path: path).string(DICOMTag(0x0008, 0x9123)) == creator) }
     }
 
+    /// The residual scan also looks in every output for the identifying values of every other input: a patient's
+    /// name from one file, found in a kept attribute of another patient's file, withholds that file.
+    @Test func residualScanSpansTheWholeBatch() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for (index, name) in ["00001.dcm", "00002.dcm"].enumerated() {
+            let file = try DICOMFile(path: SharedData.path("dicom/mr_series/In/" + name))
+            try file.put("(0010,0020)", "PATIENT-\(index)")
+            if index == 0 { try file.put("(0010,0010)", "Okonkwo^Adaeze") } else { try file.put("(0008,0070)", "Okonkwo Imaging") }
+            _ = try file.save(to: folder + "/\(index).dcm")
+        }
+        let (report, out) = try await run([folder])
+        #expect(report.files.count == 1 && report.withheld.count == 1 && !report.passed)
+        #expect(report.withheld.first?.reason.contains("across the batch") == true, "\(report.withheld)")
+        #expect(report.residual.hits.contains { $0.kind == .name })
+        let written = outputs(out, suffix: ".dcm")
+        #expect(written.count == 1)
+        #expect(try DICOMFile(path: try #require(written.first)).string(DICOMTag(0x0008, 0x0070)) != "Okonkwo Imaging")
+        // Nothing is left under a temporary name either.
+        #expect(FileManager.default.subpaths(atPath: out)?.contains { $0.contains(".medpipe-partial") || $0.hasSuffix(".dcm") && !written.contains(out + "/" + $0) } == false)
+    }
+
     /// A value planted in every Table E.1-1 attribute with a string VR, in a nested sequence and in
     /// private attributes: none survives, and the residual scan agrees.
     @Test func plantedCorpusLeavesNothing() async throws {

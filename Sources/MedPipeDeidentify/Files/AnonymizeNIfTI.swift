@@ -100,7 +100,7 @@ extension Anonymizer {
             scan.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<min(scrubbed.headerLength, raw.count)]), location: "\(name) header",
                       with: ResidualScanner(identifiers: identifiers))
         }
-        return try keep([(temporary, name)], scan: scan, identifiers: identifiers,
+        return try keep([(temporary, name)], regions: [.niftiHeader(length: scrubbed.headerLength)], scan: scan, identifiers: identifiers,
                         report: FileReport(source: source, output: name, format: "nifti", attributes: scrubbed.touched), source: source)
     }
 }

@@ -61,6 +61,7 @@ extension Anonymizer {
         }
 
         var temporaries: [(temporary: String, final: String)] = []
+        var regions: [ScanRegion] = []  // one per temporary: signal samples are not text
         func abandon() { for item in temporaries { try? FileManager.default.removeItem(atPath: item.temporary) } }
         do {
             var signalFiles: Set<String> = []
@@ -72,6 +73,7 @@ extension Anonymizer {
                 let temporary = try temporaryPath(".sig")
                 try FileManager.default.copyItem(atPath: folder + "/" + signal.fileName, toPath: temporary)
                 temporaries.append((temporary, scrubbed.recordName + signal.fileName.dropFirst(header.recordName.count)))
+                regions.append(.samples)
             }
             touched.append(TouchedAttribute(keyword: "signal files (\(signalFiles.count))", action: "copy under the pseudonymous record name"))
             var annotationBytes: [(name: String, bytes: [UInt8])] = []
@@ -84,6 +86,7 @@ extension Anonymizer {
                 try Data(filtered.bytes).write(to: URL(fileURLWithPath: temporary))
                 let name = scrubbed.recordName + "." + ext
                 temporaries.append((temporary, name))
+                regions.append(.whole)
                 annotationBytes.append((name, filtered.bytes))
                 touched.append(TouchedAttribute(keyword: "annotations .\(ext)", action: filtered.removed == 0 ? "copy" : "remove \(filtered.removed) aux string(s)"))
             }
@@ -91,13 +94,14 @@ extension Anonymizer {
             try Data((scrubbed.header + "\n").utf8).write(to: URL(fileURLWithPath: headerTemporary))
             let headerName = scrubbed.recordName + ".hea"
             temporaries.append((headerTemporary, headerName))
+            regions.append(.whole)
 
             let scanner = ResidualScanner(identifiers: identifiers)
             var scan = try OutputScan.file(headerTemporary, name: headerName, scanner: scanner)
             for annotation in annotationBytes {
                 annotation.bytes.withUnsafeBytes { scan.scan(bytes: $0, location: annotation.name, with: scanner) }
             }
-            return try keep(temporaries, scan: scan, identifiers: identifiers,
+            return try keep(temporaries, regions: regions, scan: scan, identifiers: identifiers,
                             report: FileReport(source: source, output: headerName, format: "wfdb", attributes: touched), source: source)
         } catch {
             abandon()

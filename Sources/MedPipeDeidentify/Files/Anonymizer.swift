@@ -31,6 +31,8 @@ struct FileOutcome: Sendable {
     var identifiers = IdentifierSet()
     /// An input that could not be processed (a run with one fails).
     var failed = false
+    /// Outputs waiting for the batch scan before they get their final names.
+    var pending: [PendingOutput] = []
 }
 
 /// De-identifies files and folders into an output folder: each file in its own format under a
@@ -38,9 +40,11 @@ struct FileOutcome: Sendable {
 ///
 /// Every output is scanned before it gets its final name: a DICOM output is scanned in memory and
 /// written only when it passes; other formats are written under a temporary name in a hidden folder
-/// of the output folder and scanned there. Outputs are written under such temporary names and then
-/// renamed, so none is ever seen half-written; on a residual hit or any error nothing is kept and
-/// the input is listed as withheld with the reason. Original file names never appear in outputs or
+/// of the output folder and scanned there. When every input is done, each output is scanned once more
+/// for the distinctive identifying values of the whole batch (a name from one file found in another;
+/// `IdentifierSet.distinctive()`), and only then
+/// renamed to its final name, so none is ever seen half-written or unscanned; on a residual hit or any
+/// error nothing is kept and the input is listed as withheld with the reason. Original file names never appear in outputs or
 /// the report (they can name patients): sources are named by their keyed token.
 public struct Anonymizer: Sendable {
     public let settings: AnonymizeSettings
@@ -114,15 +118,17 @@ public struct Anonymizer: Sendable {
                 if next < inputs.count { submit() }
             }
         }
+        var identifiers = IdentifierSet()
+        for outcome in outcomes.compactMap({ $0 }) { identifiers.formUnion(outcome.identifiers) }
+        let batch = ResidualScanner(identifiers: identifiers.distinctive())
+        for index in outcomes.indices { if var outcome = outcomes[index] { publish(&outcome, batch: batch); outcomes[index] = outcome } }
         names.removeTemporaryFolders()
         var report = DeidentificationReport(options: settings.options, keyFingerprint: pseudonymizer.fingerprint)
-        var identifiers = IdentifierSet()
         var scanned = 0
         var hits: [ResidualHit] = []
         for outcome in outcomes.compactMap({ $0 }) {
             if let file = outcome.report { report.files.append(file) }
             if let withheld = outcome.withheld { report.withheld.append(withheld) }
-            identifiers.formUnion(outcome.identifiers)
             scanned += outcome.scan.scanned
             hits += outcome.scan.hits
         }
@@ -185,19 +191,14 @@ public struct Anonymizer: Sendable {
         return path
     }
 
-    /// Keeps the scanned temporary outputs under their final names, or deletes them and withholds.
-    func keep(_ temporaries: [(temporary: String, final: String)], scan: OutputScan, identifiers: IdentifierSet,
-              report: FileReport, source: String) throws -> FileOutcome {
+    /// Keeps the scanned temporary outputs for the batch scan (`regions` gives each one's text, by default
+    /// all of it), or deletes them and withholds.
+    func keep(_ temporaries: [(temporary: String, final: String)], regions: [ScanRegion]? = nil, scan: OutputScan,
+              identifiers: IdentifierSet, report: FileReport, source: String) throws -> FileOutcome {
         var outcome = FileOutcome(scan: scan, identifiers: identifiers)
         guard scan.passed else {
             for item in temporaries { try? FileManager.default.removeItem(atPath: item.temporary) }
-            var reasons: [String] = []
-            if !scan.hits.isEmpty {
-                let kinds = Set(scan.hits.map(\.kind.rawValue)).sorted().joined(separator: ", ")
-                reasons.append("residual scan: \(scan.hits.count) identifying value(s) (\(kinds)) at \(Set(scan.hits.map(\.location)).sorted().prefix(5).joined(separator: "; "))")
-            }
-            reasons += scan.problems.prefix(5)
-            outcome.withheld = WithheldFile(source: source, reason: reasons.joined(separator: "; "))
+            outcome.withheld = WithheldFile(source: source, reason: Self.reason(scan))
             outcome.failed = true
             return outcome
         }
@@ -208,17 +209,50 @@ public struct Anonymizer: Sendable {
                 return outcome
             }
         }
-        for item in temporaries {
-            let destination = settings.output + "/" + item.final
-            if let slash = item.final.lastIndex(of: "/") { try names.ensureFolder(settings.output + "/" + item.final[..<slash]) }
-            guard rename(item.temporary, destination) == 0 else {
-                let reason = String(cString: strerror(errno))
-                for other in temporaries { try? FileManager.default.removeItem(atPath: other.temporary) }
-                throw MedPipeError.io(destination, "cannot move the scanned output into place: \(reason)")
-            }
+        outcome.pending = temporaries.enumerated().map { index, item in
+            PendingOutput(temporary: item.temporary, final: item.final, region: regions?[index] ?? .whole)
         }
         outcome.report = report
         return outcome
+    }
+
+    /// Why a scan forbids keeping an output.
+    private static func reason(_ scan: OutputScan, prefix: String = "residual scan") -> String {
+        var reasons: [String] = []
+        if !scan.hits.isEmpty {
+            let kinds = Set(scan.hits.map(\.kind.rawValue)).sorted().joined(separator: ", ")
+            reasons.append("\(prefix): \(scan.hits.count) identifying value(s) (\(kinds)) at \(Set(scan.hits.map(\.location)).sorted().prefix(5).joined(separator: "; "))")
+        }
+        return (reasons + scan.problems.prefix(5)).joined(separator: "; ")
+    }
+
+    /// Scans an input's pending outputs for the identifying values of the whole batch, then gives them their
+    /// final names; on a hit or an error they are deleted and the input is withheld.
+    private func publish(_ outcome: inout FileOutcome, batch: ResidualScanner) {
+        let pending = outcome.pending
+        guard !pending.isEmpty else { return }
+        outcome.pending = []
+        func withhold(_ reason: String) {
+            for item in pending { unlink(item.temporary) }
+            outcome.withheld = WithheldFile(source: outcome.report?.source ?? "", reason: reason)
+            outcome.report = nil
+            outcome.failed = true
+        }
+        do {
+            var scan = OutputScan()
+            for item in pending { scan.merge(try OutputScan.region(item, scanner: batch)) }
+            outcome.scan.merge(scan)
+            guard scan.passed else { return withhold(Self.reason(scan, prefix: "residual scan across the batch (values of other inputs)")) }
+            for item in pending {
+                let destination = settings.output + "/" + item.final
+                if let slash = item.final.lastIndex(of: "/") { try names.ensureFolder(settings.output + "/" + item.final[..<slash]) }
+                guard rename(item.temporary, destination) == 0 else {
+                    throw MedPipeError.io(destination, "cannot move the scanned output into place: \(String(cString: strerror(errno)))")
+                }
+            }
+        } catch {
+            withhold("error: \(error)")
+        }
     }
 
     private func processDICOM(_ path: String, source: String) throws -> FileOutcome {
@@ -232,7 +266,9 @@ public struct Anonymizer: Sendable {
             let report = FileReport(source: source, output: name, format: "dicom", attributes: result.touched)
             // Only an output that passed the scan is written (then renamed into place by `keep`).
             let temporary = scan.passed ? try result.output.withUnsafeBytes { try writeTemporary($0, suffix: ".dcm") } : nil
-            return try keep(temporary.map { [($0, name)] } ?? [], scan: scan, identifiers: result.identifiers, report: report, source: source)
+            let region = result.output.pixelData.map { ScanRegion.outside(offset: $0.offset, length: $0.length) } ?? .whole
+            return try keep(temporary.map { [($0, name)] } ?? [], regions: [region], scan: scan, identifiers: result.identifiers,
+                            report: report, source: source)
         }
     }
 }

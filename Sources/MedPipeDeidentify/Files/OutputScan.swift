@@ -59,9 +59,56 @@ public struct OutputScan: Sendable {
         return result
     }
 
+    /// Scans the `region` of a written output again, with another scanner (the whole batch's identifiers).
+    static func region(_ pending: PendingOutput, scanner: ResidualScanner) throws -> OutputScan {
+        var result = OutputScan()
+        switch pending.region {
+        case .whole:
+            let bytes = try FileBytes.read(pending.temporary)
+            bytes.withUnsafeBytes { result.scan(bytes: $0, location: pending.final, with: scanner) }
+        case .outside(let offset, let length):
+            let bytes = try FileBytes.read(pending.temporary)
+            bytes.withUnsafeBytes { raw in
+                let start = min(offset, raw.count), end = min(offset + length, raw.count)
+                result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<start]), location: "\(pending.final) bytes", with: scanner)
+                if end < raw.count {
+                    result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[end...]), location: "\(pending.final) bytes after pixel data", with: scanner)
+                }
+            }
+        case .samples:
+            break
+        case .niftiHeader(let length):
+            let bytes = try NIfTIRawHeader.read(pending.temporary, source: pending.final)
+            bytes.withUnsafeBytes { raw in
+                result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<min(length, raw.count)]), location: "\(pending.final) header", with: scanner)
+            }
+        }
+        return result
+    }
+
     mutating func merge(_ other: OutputScan) {
         scanned += other.scanned
         hits += other.hits
         problems += other.problems
     }
+}
+
+/// Which bytes of an output hold text worth scanning.
+enum ScanRegion: Sendable {
+    /// Every byte (text outputs: CSV, WFDB headers and annotations).
+    case whole
+    /// Every byte outside `length` bytes at `offset` (a DICOM output's Pixel Data element).
+    case outside(offset: Int, length: Int)
+    /// The first `length` bytes after decompression (a NIfTI header and its extensions).
+    case niftiHeader(length: Int)
+    /// No text at all (WFDB signal samples, copied as they are).
+    case samples
+}
+
+/// An output that passed its own scan, written under a temporary name, waiting for the scan across the
+/// whole batch before it gets its final name.
+struct PendingOutput: Sendable {
+    var temporary: String
+    var final: String
+    var region: ScanRegion
 }

@@ -87,6 +87,20 @@ public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectabl
     /// Adds every identifying value another set holds.
     public mutating func formUnion(_ other: IdentifierSet) { identifiers.formUnion(other.identifiers) }
 
+    /// Shortest piece, per kind, looked for in *other* inputs' outputs; kinds absent are not looked for.
+    /// Dates are left out (two patients scanned on one day share them), and short names and IDs too
+    /// (`FLAT`, a patient's name, is also a Filter Type): across a batch only distinctive values mean a leak.
+    public static let batchMinimumLength: [IdentifierKind: Int] = [.name: 6, .id: 6, .uid: 8, .address: 8, .phone: 7]
+
+    /// The values distinctive enough to look for in every output of a batch (`batchMinimumLength`).
+    public func distinctive() -> IdentifierSet {
+        var result = IdentifierSet()
+        result.identifiers = identifiers.filter { identifier in
+            Self.batchMinimumLength[identifier.kind].map { identifier.bytes.count >= $0 } ?? false
+        }
+        return result
+    }
+
     private mutating func insert(_ kind: IdentifierKind, _ raw: some StringProtocol) {
         let piece = trimmed(String(raw)).trimmingSpaces
         guard piece.count >= Self.minimumLength[kind]!, !Self.commonTokens.contains(piece.uppercased()) else { return }
