@@ -10,6 +10,7 @@
 #include <cstring>
 #include <new>
 #include <unistd.h>
+#include <vector>
 
 using cdcmtk::setError;
 
@@ -322,30 +323,40 @@ long cdcmtk_remove_private(cdcmtk_file *file, char *err, size_t errlen) {
     return removed;
 }
 
+namespace {
+
+/* The Pixel Data of `ds` decompressed to explicit little endian in place (the compressed representation
+ * discarded, so the file is saved uncompressed), with its layout; 8- or 16-bit samples, 1 or 3 per pixel. */
+DcmElement *uncompressedPixels(DcmDataset *ds, cdcmtk_pixel_layout &layout, const char *purpose) {
+    E_TransferSyntax original = ds->getOriginalXfer();
+    if (original == EXS_JPEG2000LosslessOnly || original == EXS_JPEG2000)
+        throw Failure{std::string("cannot ") + purpose + " JPEG 2000 pixel data: DCMTK has no JPEG 2000 codec to re-encode or decode in place"};
+    OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+    if (status.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit))
+        throw Failure{std::string("cannot decompress the pixel data to ") + purpose + " it: " + (status.bad() ? status.text() : "no decoder")};
+    DcmElement *element = nullptr;
+    if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) throw Failure{"no Pixel Data (7FE0,0010)"};
+    OFstatic_cast(DcmPixelData *, element)->removeAllButCurrentRepresentations();
+    layout = cdcmtk_pixel_layout{};
+    cdcmtk::readLayout(ds, &layout);
+    if (layout.rows == 0 || layout.columns == 0 || (layout.bits_allocated != 8 && layout.bits_allocated != 16))
+        throw Failure{std::string("cannot ") + purpose + " pixel data with BitsAllocated " + std::to_string(layout.bits_allocated)};
+    if (layout.samples_per_pixel != 1 && layout.samples_per_pixel != 3)
+        throw Failure{std::string("cannot ") + purpose + " pixel data with SamplesPerPixel " + std::to_string(layout.samples_per_pixel)};
+    if (layout.bits_stored == 0 || layout.bits_stored > layout.bits_allocated)
+        throw Failure{"BitsStored (0028,0101) " + std::to_string(layout.bits_stored) + " does not fit BitsAllocated " +
+                      std::to_string(layout.bits_allocated)};
+    if (element->getLength() < cdcmtk::expectedBytes(layout)) throw Failure{"Pixel Data is shorter than the image"};
+    return element;
+}
+
+}  // namespace
+
 int cdcmtk_blank_rectangle(cdcmtk_file *file, uint32_t x, uint32_t y, uint32_t width, uint32_t height, char *err,
                            size_t errlen) {
     return guarded(err, errlen, -1, [&] {
-        DcmDataset *ds = file->format.getDataset();
-        E_TransferSyntax original = ds->getOriginalXfer();
-        if (original == EXS_JPEG2000LosslessOnly || original == EXS_JPEG2000)
-            throw Failure{"cannot blank JPEG 2000 pixel data: DCMTK has no JPEG 2000 codec to re-encode or decode in place"};
-        OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
-        if (status.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit))
-            throw Failure{std::string("cannot decompress the pixel data to blank it: ") +
-                          (status.bad() ? status.text() : "no decoder")};
-        DcmElement *element = nullptr;
-        if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) throw Failure{"no Pixel Data (7FE0,0010)"};
-        OFstatic_cast(DcmPixelData *, element)->removeAllButCurrentRepresentations();
         cdcmtk_pixel_layout layout{};
-        cdcmtk::readLayout(ds, &layout);
-        if (layout.rows == 0 || layout.columns == 0 || (layout.bits_allocated != 8 && layout.bits_allocated != 16))
-            throw Failure{"cannot blank pixel data with BitsAllocated " + std::to_string(layout.bits_allocated)};
-        if (layout.samples_per_pixel != 1 && layout.samples_per_pixel != 3)
-            throw Failure{"cannot blank pixel data with SamplesPerPixel " + std::to_string(layout.samples_per_pixel)};
-        if (layout.bits_stored == 0 || layout.bits_stored > layout.bits_allocated)
-            throw Failure{"BitsStored (0028,0101) " + std::to_string(layout.bits_stored) + " does not fit BitsAllocated " +
-                          std::to_string(layout.bits_allocated)};
-        if (element->getLength() < cdcmtk::expectedBytes(layout)) throw Failure{"Pixel Data is shorter than the image"};
+        DcmElement *element = uncompressedPixels(file->format.getDataset(), layout, "blank");
         // A rectangle must lie inside the image: one that does not would blank less than asked, yet the
         // file would claim Clean Pixel Data.
         const uint64_t x1 = uint64_t(x) + width, y1 = uint64_t(y) + height;
@@ -367,6 +378,48 @@ int cdcmtk_blank_rectangle(cdcmtk_file *file, uint32_t x, uint32_t y, uint32_t w
             blankSamples(pixels, layout, x, y, x1, y1, fill);
         }
         return 0;
+    });
+}
+
+long cdcmtk_clear_embedded_overlays(cdcmtk_file *file, char *err, size_t errlen) {
+    return guarded(err, errlen, -1L, [&]() -> long {
+        DcmDataset *ds = file->format.getDataset();
+        // Overlay planes kept in the unused high bits of Pixel Data (retired): a group 60xx with an Overlay
+        // Bit Position other than 0 and no Overlay Data of its own.
+        std::vector<Uint16> groups;
+        for (Uint16 group = 0x6000; group <= 0x601E; group += 2) {
+            Uint16 position = 0;
+            if (ds->findAndGetUint16(DcmTagKey(group, 0x0102), position).good() && position != 0 &&
+                !ds->tagExists(DcmTagKey(group, 0x3000)))
+                groups.push_back(group);
+        }
+        if (groups.empty()) return 0;
+        cdcmtk_pixel_layout layout{};
+        DcmElement *element = uncompressedPixels(ds, layout, "clear overlay bits in");
+        Uint16 highBit = Uint16(layout.bits_stored - 1);
+        ds->findAndGetUint16(DCM_HighBit, highBit);
+        if (highBit >= layout.bits_allocated || highBit + 1 < layout.bits_stored)
+            throw Failure{"HighBit (0028,0102) " + std::to_string(highBit) + " does not fit BitsStored " + std::to_string(layout.bits_stored)};
+        // Keep the stored bits (HighBit down to HighBit - BitsStored + 1); clear every other bit.
+        const uint32_t mask = ((1u << layout.bits_stored) - 1u) << (highBit + 1 - layout.bits_stored);
+        const size_t count = size_t(cdcmtk::expectedBytes(layout) / (layout.bits_allocated / 8));
+        if (layout.bits_allocated == 8) {
+            Uint8 *pixels = nullptr;
+            if (element->getUint8Array(pixels).bad() || pixels == nullptr) throw Failure{"cannot access Pixel Data"};
+            for (size_t i = 0; i < count; ++i) pixels[i] &= Uint8(mask);
+        } else {
+            Uint16 *pixels = nullptr;
+            if (element->getUint16Array(pixels).bad() || pixels == nullptr) throw Failure{"cannot access Pixel Data"};
+            for (size_t i = 0; i < count; ++i) pixels[i] &= Uint16(mask);
+        }
+        // The planes are gone: so is every attribute that described them.
+        for (Uint16 group : groups) {
+            for (unsigned long i = ds->card(); i-- > 0;) {
+                DcmElement *candidate = ds->getElement(i);
+                if (candidate != nullptr && candidate->getGTag() == group) delete ds->remove(i);
+            }
+        }
+        return long(groups.size());
     });
 }
 

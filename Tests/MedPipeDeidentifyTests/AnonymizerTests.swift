@@ -213,6 +213,44 @@ struct AnonymizerTests {
         #expect(FileManager.default.subpaths(atPath: out)?.contains { $0.contains(".medpipe-partial") || $0.hasSuffix(".dcm") && !written.contains(out + "/" + $0) } == false)
     }
 
+    /// An overlay plane kept in the unused high bits of Pixel Data (bit 12 of 12-bit MR samples, Overlay Bit
+    /// Position 12) can draw text; it is cleared, its group removed, and the report says so. pydicom reads the
+    /// output's stored words as the input's with that bit cleared.
+    @Test func overlaysInUnusedHighBitsAreCleared() async throws {
+        try ReferencePython.require("pydicom", "numpy")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let make = try ReferencePython.run("""
+            import sys, pydicom, numpy as np
+            ds = pydicom.dcmread(sys.argv[1])
+            assert ds.BitsStored == 12 and ds.HighBit == 11
+            a = ds.pixel_array.copy()
+            a[10:14, 5:60] |= 1 << 12
+            ds.PixelData = a.astype(np.uint16).tobytes()
+            ds.add_new(0x60000010, "US", ds.Rows); ds.add_new(0x60000011, "US", ds.Columns)
+            ds.add_new(0x60000040, "CS", "G"); ds.add_new(0x60000050, "SS", [1, 1])
+            ds.add_new(0x60000100, "US", 16); ds.add_new(0x60000102, "US", 12)
+            ds.save_as(sys.argv[2])
+            """, [SharedData.path("dicom/dcm_qa_ts/In/1.dcm"), folder + "/overlay.dcm"])
+        try #require(make.status == 0, "\(make.output)")
+        let (report, out) = try await run([folder + "/overlay.dcm"])
+        #expect(report.passed)
+        #expect(try #require(report.files.first).attributes.contains { $0.keyword == "PixelData" && $0.action.contains("overlay") })
+        let written = try #require(outputs(out, suffix: ".dcm").first)
+        let check = try ReferencePython.json("""
+            import sys, json, pydicom, numpy as np
+            a, b = pydicom.dcmread(sys.argv[1]), pydicom.dcmread(sys.argv[2])
+            # The stored words as written (pixel_array masks the unused bits away, hiding what a viewer may draw).
+            x, y = (np.frombuffer(d.PixelData, "<u2").astype(np.int64) for d in (a, b))
+            print(json.dumps({"overlayBitsIn": int(((x >> 12) & 1).sum()), "overlayBitsOut": int(((y >> 12) & 1).sum()),
+                              "equalBelow": bool(((x & 0xFFF) == y).all()), "groups": sorted({e.tag.group for e in b if e.tag.group >> 8 == 0x60})}))
+            """, [folder + "/overlay.dcm", written])
+        #expect(check["overlayBitsIn"] as? Int == 4 * 55)
+        #expect(check["overlayBitsOut"] as? Int == 0)
+        #expect(check["equalBelow"] as? Bool == true)
+        #expect((check["groups"] as? [Int])?.isEmpty == true)
+    }
+
     /// A value planted in every Table E.1-1 attribute with a string VR, in a nested sequence and in
     /// private attributes: none survives, and the residual scan agrees.
     @Test func plantedCorpusLeavesNothing() async throws {

@@ -169,12 +169,19 @@ int cdcmtk_new_sequence(cdcmtk_file *file, int meta, const char *path, uint32_t 
  * every sequence item in it, recursively. Returns how many were removed, or -1 on error. */
 long cdcmtk_remove_private(cdcmtk_file *file, char *err, size_t errlen);
 
-/* Sets every sample inside the rectangle (x, y, width, height; clipped to the image) of every frame
+/* Sets every sample inside the rectangle (x, y, width, height; it must lie inside the image) of every frame
  * to black (0; for YBR colour, Y 0 and Cb Cr at mid-range), after decompressing the pixel data to
  * explicit little endian and discarding the compressed representation (the file is then saved
  * uncompressed). JPEG 2000 pixel data cannot be blanked. Returns 0, or -1 on error. */
 int cdcmtk_blank_rectangle(cdcmtk_file *file, uint32_t x, uint32_t y, uint32_t width, uint32_t height,
                            char *err, size_t errlen);
+
+/* Clears overlay planes kept in the unused high bits of Pixel Data (a group 60xx with Overlay Bit
+ * Position other than 0 and no Overlay Data): every bit outside the stored bits (HighBit and the
+ * BitsStored - 1 below it) of every sample is set to 0, after decompressing as blanking does, and the
+ * overlay groups' attributes are removed. Returns the number of planes cleared (0: none found, the
+ * pixel data untouched), or -1 on error. */
+long cdcmtk_clear_embedded_overlays(cdcmtk_file *file, char *err, size_t errlen);
 
 /* Writes the file to `path` atomically: into a temporary file beside it, renamed over `path` only
  * once complete. The dataset keeps its transfer syntax when DCMTK can write it (deflated datasets

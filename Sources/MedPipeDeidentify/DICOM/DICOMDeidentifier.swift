@@ -159,6 +159,11 @@ public struct DICOMDeidentifier: Sendable {
             }
             blanked = true
         }
+        let overlays = try file.clearEmbeddedOverlays()
+        if overlays > 0 {
+            touched.append(TouchedAttribute(tag: DICOMTag(0x7FE0, 0x0010), keyword: "PixelData",
+                                            action: "cleared \(overlays) overlay plane(s) kept in unused high bits; their 60xx groups removed"))
+        }
         if let sopClassFromMeta {
             try file.put(Self.sopClassUIDTag.description, sopClassFromMeta, vr: "UI")
             touched.append(TouchedAttribute(tag: Self.sopClassUIDTag, keyword: "SOPClassUID", action: "copied from Media Storage SOP Class UID (0002,0002)"))

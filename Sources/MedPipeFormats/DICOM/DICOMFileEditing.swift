@@ -79,6 +79,15 @@ extension DICOMFile {
     }
 
     /// Blanks the rectangle in every frame (see `cdcmtk_blank_rectangle`); the file is then written uncompressed.
+    /// Clears overlay planes kept in the unused high bits of Pixel Data and removes their groups' attributes;
+    /// returns how many planes were cleared (0: none, nothing changed).
+    public func clearEmbeddedOverlays() throws -> Int {
+        var error = [CChar](repeating: 0, count: 512)
+        let cleared = cdcmtk_clear_embedded_overlays(handle, &error, error.count)
+        guard cleared >= 0 else { throw MedPipeError.unsupported(path, editErrorText(error)) }
+        return cleared
+    }
+
     public func blank(x: Int, y: Int, width: Int, height: Int) throws {
         guard x >= 0, y >= 0, width >= 0, height >= 0, x <= Int(UInt32.max), y <= Int(UInt32.max),
               width <= Int(UInt32.max), height <= Int(UInt32.max) else {
