@@ -30,9 +30,9 @@ class ShardReader:
         size = 0 if buffer is None else len(buffer)
         if entry.offset + entry.length > size:
             raise CacheError(path, f"entry {entry.id} at offset {entry.offset} with {entry.length} bytes runs past the shard's end ({size} bytes)")
-        count = entry.length // entry.dtype.itemsize if entry.dtype.itemsize else 0
         if entry.length == 0:
             return np.zeros(entry.shape, dtype=entry.dtype)
+        count = entry.length // entry.dtype.itemsize
         return np.frombuffer(buffer, dtype=entry.dtype, count=count, offset=entry.offset).reshape(entry.shape)
 
     def __getstate__(self):  # pickled for a spawned worker: without the mappings, which it opens again
