@@ -45,7 +45,7 @@ public final class CacheWriter {
             close(lockDescriptor)
             throw MedPipeError.io(directory, "another medpipe process is writing to this cache")
         }
-        manifest = try Manifest(path: directory + "/manifest.sqlite")
+        manifest = try Manifest(directory: directory)
         appender = try ShardAppender(directory: shards)
         committed = try manifest.unitKeys()
     }

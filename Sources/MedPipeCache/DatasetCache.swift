@@ -15,7 +15,7 @@ public final class DatasetCache: Sendable {
             throw MedPipeError.io(directory, "not a MedPipe cache (no manifest.sqlite)")
         }
         self.directory = directory
-        manifest = try Manifest(path: path, readOnly: true)
+        manifest = try Manifest(directory: directory, readOnly: true)
         shards = ShardMaps(directory: directory + "/shards")
     }
 

@@ -7,10 +7,18 @@ import MedPipeCore
 /// Every change is one SQLite transaction (rollback journal, `synchronous = FULL`), so a crash leaves
 /// either the whole change or none of it.
 final class Manifest: Sendable {
+    /// The cache format this code reads and writes, stored as the `format_version` row of `meta` (caches
+    /// written before the row existed are version 1). A cache of a newer version is refused, never misread.
+    /// Bump it, with a migration that rewrites the row, whenever a table, column, key or encoding changes
+    /// in a way an older reader would misread (README: "Cache format").
+    static let formatVersion = 1
+
     let database: DatabaseQueue
     let path: String
 
-    init(path: String, readOnly: Bool = false) throws {
+    /// Opens `directory/manifest.sqlite`; `directory` names the cache in errors.
+    init(directory: String, readOnly: Bool = false) throws {
+        let path = directory + "/manifest.sqlite"
         self.path = path
         var configuration = Configuration()
         configuration.readonly = readOnly
@@ -20,9 +28,10 @@ final class Manifest: Sendable {
         }
         do {
             if readOnly {
-                database = try Self.openForReading(path, configuration: configuration)
+                database = try Self.openForReading(path, directory: directory, configuration: configuration)
             } else {
                 database = try DatabaseQueue(path: path, configuration: configuration)
+                try Self.checkFormatVersion(database, directory: directory)
                 try Self.migrator.migrate(database)
             }
         } catch let error as DatabaseError {
@@ -33,7 +42,7 @@ final class Manifest: Sendable {
     /// Opens the manifest read-only. A writer killed mid-transaction leaves a hot journal that only a
     /// writable connection may roll back: then one is opened briefly to recover, and the read retried.
     /// A manifest killed before its first commit has no schema yet: it reads as an empty cache.
-    private static func openForReading(_ path: String, configuration: Configuration) throws -> DatabaseQueue {
+    private static func openForReading(_ path: String, directory: String, configuration: Configuration) throws -> DatabaseQueue {
         func open() throws -> (DatabaseQueue, Bool) {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             return (queue, try queue.read { try $0.tableExists("entry") })
@@ -47,10 +56,26 @@ final class Manifest: Sendable {
             try DatabaseQueue(path: path, configuration: recovery).read { _ in }
             (queue, exists) = try open()
         }
+        try checkFormatVersion(queue, directory: directory)
         if exists { return queue }
         let empty = try DatabaseQueue()
         try migrator.migrate(empty)
         return empty
+    }
+
+    /// Refuses a cache written in a newer format than ``formatVersion`` (before any migration touches it).
+    private static func checkFormatVersion(_ database: DatabaseQueue, directory: String) throws {
+        let text = try database.read { db -> String? in
+            guard try db.tableExists("meta") else { return nil }
+            return try String.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'format_version'")
+        }
+        guard let text else { return }
+        guard let version = Int(text), version >= 1 else {
+            throw MedPipeError.malformed(directory, "the cache's format_version is not a positive number: '\(text)'")
+        }
+        guard version <= formatVersion else {
+            throw MedPipeError.unsupported(directory, "cache format version \(version) is newer than this medpipe reads (up to \(formatVersion)); update medpipe, or convert into a new cache")
+        }
     }
 
     private static var migrator: DatabaseMigrator {
@@ -90,6 +115,10 @@ final class Manifest: Sendable {
                     PRIMARY KEY (split, position)
                 );
                 """)
+        }
+        // Format 1 is the v1 schema; caches written before the row existed are format 1 too.
+        migrator.registerMigration("format-version") { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO meta (name, value) VALUES ('format_version', '1')")
         }
         return migrator
     }

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import MedPipeCache
 import MedPipeCore
+import MedPipePipeline
 
-/// `medpipe cache info|verify`: look into a dataset cache.
+/// `medpipe cache info|verify|order`: look into a dataset cache.
 struct CacheCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cache",
-        abstract: "Describe or verify a dataset cache written by `medpipe convert`.",
-        subcommands: [Info.self, Verify.self]
+        abstract: "Describe or verify a dataset cache written by `medpipe convert`, or list a training epoch's order.",
+        subcommands: [Info.self, Verify.self, Order.self]
     )
 
     struct Info: ParsableCommand {
@@ -51,6 +52,36 @@ struct CacheCommand: ParsableCommand {
                 throw ExitCode.failure
             }
             print("\(directory): \(result.entries) entries, all sound")
+        }
+    }
+
+    struct Order: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The training entries one epoch of `medpipe train` visits, in order: one entry id per line.",
+            discussion: """
+            The cache's rebalancing plan (or the --balance given) shuffled as the trainer shuffles epoch \
+            --epoch (from 0) with --seed: what another framework needs to visit the same samples in the \
+            same order (the Python package's EpochSampler does). Entry ids are the manifest's.
+
+            Example: medpipe cache order out/mitbih-cache --seed 3 --epoch 0 | head
+            """
+        )
+
+        @Argument(help: "The cache directory.")
+        var directory: String
+
+        @Option(help: "The seed given to `medpipe train`.") var seed: UInt64 = 0
+        @Option(help: "The epoch, from 0.") var epoch: Int = 0
+        @Option(help: "The rebalancing given to `medpipe train`: recipe, none, oversample, undersample, class-weights.")
+        var balance: String = "recipe"
+
+        func run() throws {
+            guard let choice = CacheDataset.Balance(rawValue: balance) else {
+                throw MedPipeError.invalidArgument("--balance", "expected one of \(CacheDataset.Balance.allCases.map(\.rawValue).joined(separator: ", ")), got '\(balance)'")
+            }
+            guard epoch >= 0 else { throw MedPipeError.invalidArgument("--epoch", "must be 0 or more, not \(epoch)") }
+            let order = try CacheDataset(directory: directory).trainingOrder(balance: choice, seed: seed, epoch: epoch)
+            print(order.map(String.init).joined(separator: "\n"))
         }
     }
 }

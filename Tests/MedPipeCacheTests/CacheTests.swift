@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MedPipeCore
+import TestSupport
 @testable import MedPipeCache
 
 /// A fresh temporary directory per test.
@@ -122,6 +123,40 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
         #expect(try cache.entries(split: "train").count == 2)
         #expect(try cache.plan(split: "train") == [ids[0], ids[1], ids[1]])
         #expect(try cache.meta("recipe_hash") == "abc")
+    }
+
+    @Test func aCacheRecordsItsFormatVersion() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try CacheWriter(directory: dir).add(unit("a", items: 1))
+        #expect(try DatasetCache(directory: dir).meta("format_version") == String(Manifest.formatVersion))
+        #expect(Manifest.formatVersion == 1)
+    }
+
+    @Test func aNewerFormatVersionIsRefusedByReadersAndWriters() throws {
+        let dir = try newerFormatCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let refusal = MedPipeError.unsupported(dir, "cache format version 2 is newer than this medpipe reads (up to 1); update medpipe, or convert into a new cache")
+        #expect(throws: refusal) { _ = try DatasetCache(directory: dir) }
+        #expect(throws: refusal) { _ = try CacheWriter(directory: dir) }
+    }
+
+    @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe binary"))
+    func theCommandLineNamesTheCacheWhenItRefusesANewerFormat() throws {
+        let dir = try newerFormatCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try SharedData.runMedpipe(["cache", "info", dir])
+        #expect(run.status == 1)
+        #expect(run.error == "medpipe: error: \(dir): cache format version 2 is newer than this medpipe reads (up to 1); update medpipe, or convert into a new cache\n")
+    }
+
+    /// A cache whose manifest says it was written in format 2, as a newer medpipe would write it.
+    private func newerFormatCache() throws -> String {
+        let dir = temporaryCache()
+        let writer = try CacheWriter(directory: dir)
+        try writer.add(unit("a", items: 1))
+        try writer.finalize(splits: [:], plans: [:], meta: ["format_version": "2"])
+        return dir
     }
 
     @Test func unitKeyChangesWithEveryInput() {

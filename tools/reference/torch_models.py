@@ -1,5 +1,6 @@
-"""The course's models in PyTorch, written from the issue text independently of the Swift code,
-and a builder from MedPipe's checkpoint architecture JSON. Shared by torch_parity.py and torch_tiny.py."""
+"""The course's models in PyTorch, written from the issue text independently of the Swift code.
+Used by torch_parity.py to check that a checkpoint's architecture is the course model. (Models are built
+from a checkpoint's architecture by the project's Python package: medpipe_cache.torch.build_model.)"""
 import torch.nn as nn
 
 
@@ -45,12 +46,3 @@ def cnn3d(classes=2, channels=1):
 BUILTIN = {"mnist-cnn": mnist_cnn, "heart-mlp": heart_mlp, "ecg-cnn": ecg_cnn,
            "medmnist-cnn": medmnist_cnn, "cnn3d": cnn3d}
 
-
-def from_architecture(layers):
-    """nn.Sequential from MedPipe's architecture metadata (one object per layer: type + constructor args)."""
-    modules = []
-    for spec in layers:
-        spec = dict(spec)
-        kind = spec.pop("type")
-        modules.append(getattr(nn, kind)(**spec))
-    return nn.Sequential(*modules)

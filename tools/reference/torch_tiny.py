@@ -9,8 +9,8 @@ import torch
 import torch.nn as nn
 from safetensors.torch import save_file
 
-sys.path.insert(0, os.path.dirname(__file__))
-from torch_models import from_architecture
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))  # medpipe_cache of this checkout
+from medpipe_cache.torch import build_model
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Reference")
 
@@ -60,7 +60,7 @@ def steps(model, opt, x, y, loss_fn, n=2):
 def main():
     for name, (arch, shape) in CASES.items():
         torch.manual_seed(7)
-        model = from_architecture(arch)
+        model = build_model(arch)
         for m in model:
             if isinstance(m, nn.modules.batchnorm._BatchNorm):
                 m.running_mean.uniform_(-0.5, 0.5)

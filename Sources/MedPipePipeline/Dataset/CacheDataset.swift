@@ -95,6 +95,17 @@ public struct CacheDataset: Sendable {
         return try InMemoryBatchSource(sampleShape: sampleShape, classNames: classNames, splits: splits)
     }
 
+    /// The training entries that epoch `epoch` (from 0) of `medpipe train --seed seed --balance balance`
+    /// visits, in order, as entry ids (repeats for oversampling).
+    public func trainingOrder(balance: Balance = .recipe, seed: UInt64 = 0, epoch: Int) throws -> [Int64] {
+        guard try resolved(balance) != .smote else {
+            throw MedPipeError.invalidArgument(cache.directory, "SMOTE's synthetic rows have no cache entries, so its training order has no entry ids")
+        }
+        let entries = try cache.entries(split: "train")
+        let pass = try trainPlan(entries: entries, balance: balance, seed: seed) ?? Array(entries.indices)
+        return EpochOrder.shuffled(pass, seed: seed, epoch: epoch).map { entries[$0].id }
+    }
+
     /// The balance in force: the recipe's when `.recipe`.
     private func resolved(_ balance: Balance) throws -> Balance {
         balance == .recipe ? Balance(rawValue: try cache.meta("balance") ?? "none") ?? Balance.none : balance

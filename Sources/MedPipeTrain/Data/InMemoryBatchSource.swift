@@ -43,11 +43,8 @@ public struct InMemoryBatchSource: BatchSource {
     public func batches(_ split: DataSplit, batchSize: Int, epoch: Int, seed: UInt64) throws -> any BatchIterator {
         guard batchSize > 0 else { throw MedPipeError.invalidArgument("batch size", "must be positive, got \(batchSize)") }
         let s = splits[split] ?? Split(inputs: [], labels: [])
-        var order = s.plan ?? Array(s.labels.indices)
-        if split == .train {
-            var rng = SeededGenerator(seed: seed, stream: UInt64(epoch) &+ 0x5EED)
-            order.shuffle(using: &rng)
-        }
+        let pass = s.plan ?? Array(s.labels.indices)
+        let order = split == .train ? EpochOrder.shuffled(pass, seed: seed, epoch: epoch) : pass
         return Iterator(split: s, order: order, sampleSize: sampleShape.reduce(1, *), sampleShape: sampleShape, batchSize: batchSize)
     }
 

@@ -1,0 +1,341 @@
+"""A MedPipe dataset cache opened for reading: the manifest's tables, the splits, and the samples
+memory-mapped from the shard files, with the fitted stages applied as `medpipe` applies them."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import pathlib
+import re
+import sqlite3
+from dataclasses import dataclass
+from functools import cmp_to_key
+
+import numpy as np
+
+from .errors import CacheError
+from .layout import arrange
+from .shards import ShardReader
+from .stages import FittedStages
+
+#: The newest cache format this package reads (the `format_version` row of the manifest's `meta` table;
+#: a cache without it is version 1).
+FORMAT_VERSION = 1
+
+#: The manifest's dtype names (NumPy's) and their little-endian NumPy dtypes.
+DTYPES = {
+    "bool": np.dtype("|b1"), "uint8": np.dtype("|u1"), "int8": np.dtype("|i1"),
+    "uint16": np.dtype("<u2"), "int16": np.dtype("<i2"), "uint32": np.dtype("<u4"), "int32": np.dtype("<i4"),
+    "uint64": np.dtype("<u8"), "int64": np.dtype("<i8"), "float32": np.dtype("<f4"), "float64": np.dtype("<f8"),
+}
+
+#: Splits in the order `medpipe` lists them.
+SPLIT_ORDER = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stored sample, as a row of the manifest's `entry` table describes it."""
+    id: int
+    unit: str
+    item: int
+    source: str
+    group: str
+    label: str | None
+    split: str | None
+    dtype: np.dtype
+    shape: tuple
+    shard: int
+    offset: int
+    length: int
+    sha256: str
+    geometry: dict | None
+    metadata: dict
+
+
+def open_cache(directory) -> "Cache":
+    """Opens the cache written by `medpipe convert` in `directory` (read-only)."""
+    return Cache(directory)
+
+
+class Cache:
+    """A dataset cache: what `medpipe cache info` shows, and each split's samples.
+
+    The manifest is read once, when the cache is opened, and closed; samples are read later through
+    memory mappings of the shard files that each process opens for itself (so a cache, a split or a
+    dataset built on them can be handed to `DataLoader` workers).
+    """
+
+    def __init__(self, directory):
+        self.directory = os.fspath(directory)
+        path = os.path.join(self.directory, "manifest.sqlite")
+        if not os.path.isfile(path):
+            raise CacheError(self.directory, "not a MedPipe cache (no manifest.sqlite)")
+        meta, entries, plans = _read_manifest(self.directory, path)
+        self.meta: dict[str, str] = meta
+        #: The cache's format version (refused when newer than `FORMAT_VERSION`).
+        self.format_version = _format_version(self.directory, meta)
+        self.entries: list[Entry] = entries
+        self._plans: dict[str, list[int]] = plans
+        #: Labels in `medpipe`'s order (numbers numerically, then text); a label's index is its class number.
+        self.classes: list[str] = sorted({e.label for e in entries if e.label is not None}, key=cmp_to_key(_compare_labels))
+        self._shards = ShardReader(os.path.join(self.directory, "shards"))
+        self._stages = None
+
+    # What the manifest's meta table holds.
+
+    @property
+    def recipe(self) -> str | None:
+        """The recipe's YAML text, as converted."""
+        return self.meta.get("recipe")
+
+    @property
+    def recipe_hash(self) -> str:
+        """SHA-256 of the recipe text (what a checkpoint's `recipe_hash` refers to)."""
+        return self.meta.get("recipe_hash", "")
+
+    @property
+    def balance(self) -> str:
+        """The recipe's `balance`: none, oversample, undersample, class-weights or smote."""
+        return self.meta.get("balance", "none")
+
+    @property
+    def pipeline(self) -> list[dict] | None:
+        """The stages, as stored (`{"caseName": {"_0": {parameters}}}` each); None before convert finished."""
+        text = self.meta.get("pipeline")
+        return None if text is None else _json(self.directory, "pipeline", text)["stages"]
+
+    @property
+    def fit_boundary(self) -> int | None:
+        """Index of the first fitted stage: stages from here on run when a sample is read."""
+        return self._fitted_stages().boundary if "pipeline" in self.meta else None
+
+    @property
+    def fitted(self) -> list[dict]:
+        """Statistics fitted on the training split: `{"stage", "name", "statistics"}` per fitted stage."""
+        text = self.meta.get("fitted")
+        return [] if text is None else _json(self.directory, "fitted", text)["entries"]
+
+    @property
+    def class_weights(self) -> list[float] | None:
+        """Loss weights per class (in `classes` order) when the recipe balances with class weights."""
+        text = self.meta.get("class_weights")
+        if text is None:
+            return None
+        weights = _json(self.directory, "class_weights", text)
+        return [float(weights.get(c, 1.0)) for c in self.classes]
+
+    @property
+    def splits(self) -> dict[str, int]:
+        """Entries per split, in train, val, test order (splits with no entry left out)."""
+        counts: dict[str, int] = {}
+        for e in self.entries:
+            if e.split is not None:
+                counts[e.split] = counts.get(e.split, 0) + 1
+        return {name: counts[name] for name in sorted(counts, key=_split_rank)}
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Entries per split and label."""
+        table: dict[str, dict[str, int]] = {}
+        for e in self.entries:
+            row = table.setdefault(e.split or "unsplit", {})
+            row[e.label] = row.get(e.label, 0) + 1
+        return {name: table[name] for name in sorted(table, key=_split_rank)}
+
+    def plan(self, split: str) -> np.ndarray:
+        """The stored sampling plan of a split: entry ids in the order one epoch visits them, before the
+        trainer's per-epoch shuffle (repeats for oversampling, omissions for undersampling)."""
+        return np.asarray(self._plans.get(split, []), dtype=np.int64)
+
+    def split(self, name: str) -> "Split":
+        """The entries of one split (`train`, `val`, `test`) in cache order, as `medpipe export` writes them."""
+        entries = [e for e in self.entries if e.split == name]
+        if not entries:
+            raise CacheError(self.directory, f"the cache has no entry in split '{name}' (it has: {', '.join(self.splits) or 'none'})")
+        return Split(self, name, entries)
+
+    # Reading samples.
+
+    def raw(self, entry: Entry) -> np.ndarray:
+        """The stored tensor of an entry: a read-only view of the memory-mapped shard, in the cache's layout and dtype."""
+        return self._shards.array(entry)
+
+    def sample(self, entry: Entry) -> np.ndarray:
+        """The tensor with the fitted stages applied, in the cache's layout: what `medpipe export --fitted` writes."""
+        return self._fitted_stages().apply(self.raw(entry), entry.metadata)
+
+    def input(self, entry: Entry) -> np.ndarray:
+        """The values as the network takes them: fitted, float32, channels first (a new array)."""
+        return arrange(self.sample(entry), entry.geometry)
+
+    def _fitted_stages(self) -> FittedStages:
+        if self._stages is None:
+            if "pipeline" not in self.meta or "fitted" not in self.meta:
+                raise CacheError(self.directory, "the cache has no finished convert run (no pipeline or fitted statistics); run `medpipe convert` again")
+            pipeline = self.pipeline
+            boundary = self.meta.get("fit_boundary")
+            try:
+                boundary = int(boundary) if boundary is not None else len(pipeline)
+            except ValueError:
+                raise CacheError(self.directory, f"meta 'fit_boundary' is not an integer: {boundary!r}") from None
+            self._stages = FittedStages(self.directory, pipeline, boundary, self.fitted)
+        return self._stages
+
+    def __repr__(self):
+        return f"<medpipe_cache.Cache {self.directory!r}: {len(self.entries)} entries, splits {self.splits}, classes {self.classes}>"
+
+
+class Split:
+    """The entries of one split in cache order (by entry id), with their labels, groups and samples."""
+
+    def __init__(self, cache: Cache, name: str, entries: list[Entry]):
+        self.cache, self.name, self.entries = cache, name, entries
+
+    def __len__(self):
+        return len(self.entries)
+
+    @property
+    def entry_ids(self) -> np.ndarray:
+        return np.asarray([e.id for e in self.entries], dtype=np.int64)
+
+    @property
+    def labels(self) -> list[str | None]:
+        return [e.label for e in self.entries]
+
+    @property
+    def targets(self) -> np.ndarray:
+        """Class indices into `cache.classes` (int64; −1 for an entry without a label), as export's `y`."""
+        index = {c: i for i, c in enumerate(self.cache.classes)}
+        return np.asarray([index.get(e.label, -1) if e.label is not None else -1 for e in self.entries], dtype=np.int64)
+
+    @property
+    def groups(self) -> list[str]:
+        """Keyed pseudonyms of the patients (never a source identifier)."""
+        return [e.group for e in self.entries]
+
+    def metadata(self, i: int) -> dict:
+        return self.entries[i].metadata
+
+    def geometry(self, i: int) -> dict | None:
+        return self.entries[i].geometry
+
+    def raw(self, i: int) -> np.ndarray:
+        return self.cache.raw(self.entries[i])
+
+    def sample(self, i: int) -> np.ndarray:
+        return self.cache.sample(self.entries[i])
+
+    def input(self, i: int) -> np.ndarray:
+        return self.cache.input(self.entries[i])
+
+    def positions(self, balance: str = "recipe") -> np.ndarray:
+        """Positions into this split for one epoch, before shuffling: with `recipe`, the training split
+        follows the cache's plan (repeats oversample, omissions undersample); other splits, and `none`,
+        are every entry once in cache order. The same rule as `medpipe train`."""
+        if balance not in ("recipe", "none"):
+            raise ValueError(f"balance must be 'recipe' or 'none', not {balance!r}")
+        if balance == "none" or self.name != "train":
+            return np.arange(len(self.entries), dtype=np.int64)
+        if self.cache.balance == "smote":
+            raise CacheError(self.cache.directory, "the recipe balances with SMOTE, whose synthetic rows `medpipe train` makes in memory; "
+                                                   "read with balance='none' (and resample in Python, e.g. imbalanced-learn's SMOTE)")
+        plan = self.cache.plan("train")
+        if plan.size == 0:
+            return np.arange(len(self.entries), dtype=np.int64)
+        position = {e.id: p for p, e in enumerate(self.entries)}
+        missing = [int(i) for i in plan if int(i) not in position]
+        if missing:
+            raise CacheError(self.cache.directory, f"the training plan names entry {missing[0]}, which is not in the training split")
+        return np.asarray([position[int(i)] for i in plan], dtype=np.int64)
+
+    def __repr__(self):
+        return f"<medpipe_cache.Split {self.name!r}: {len(self)} entries>"
+
+
+# Reading the manifest.
+
+def _read_manifest(directory: str, path: str):
+    uri = pathlib.Path(path).resolve().as_uri() + "?mode=ro"
+    try:
+        connection = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as error:
+        raise CacheError(path, f"cannot open the cache manifest: {error}") from None
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        meta = dict(connection.execute("SELECT name, value FROM meta")) if "meta" in tables else {}
+        # The version comes first: a newer format may have changed every other table.
+        _format_version(directory, meta)
+        if "entry" not in tables:
+            return meta, [], {}  # a convert killed before its first commit: an empty cache
+        rows = connection.execute(
+            "SELECT id, unit, item, source, group_key, label, split, dtype, shape, shard, offset, length, sha256, geometry, metadata"
+            " FROM entry ORDER BY id").fetchall()
+        plans: dict[str, list[int]] = {}
+        for split, entry in connection.execute("SELECT split, entry FROM plan ORDER BY split, position"):
+            plans.setdefault(split, []).append(entry)
+    except sqlite3.Error as error:
+        raise CacheError(path, f"cannot read the cache manifest: {error}") from None
+    finally:
+        connection.close()
+    return meta, [_entry(directory, row) for row in rows], plans
+
+
+def _format_version(directory: str, meta: dict) -> int:
+    text = meta.get("format_version", "1")
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
+        raise CacheError(directory, f"the cache's format_version is not a positive number: {text!r}")
+    version = int(text)
+    if version > FORMAT_VERSION:
+        raise CacheError(directory, f"cache format version {version} is newer than this medpipe_cache reads (up to {FORMAT_VERSION}); "
+                                    "update it (pip install ./python from a newer MedPipe checkout)")
+    return version
+
+
+def _entry(directory: str, row) -> Entry:
+    (id_, unit, item, source, group, label, split, dtype, shape, shard, offset, length, sha256, geometry, metadata) = row
+
+    def bad(problem):
+        return CacheError(directory, f"manifest entry {id_}: {problem}")
+
+    if dtype not in DTYPES:
+        raise bad(f"unknown dtype {dtype!r}")
+    shape = _json(directory, f"entry {id_} shape", shape)
+    if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+        raise bad(f"shape is not a list of non-negative integers: {shape!r}")
+    for name, value, least in (("shard", shard, 1), ("offset", offset, 0), ("length", length, 0)):
+        if not isinstance(value, int) or value < least:
+            raise bad(f"{name} {value!r} is not an integer ≥ {least}")
+    if math.prod(shape) * DTYPES[dtype].itemsize != length:
+        raise bad(f"shape {shape} of {dtype} needs {math.prod(shape) * DTYPES[dtype].itemsize} bytes, the entry has {length}")
+    return Entry(id=id_, unit=unit, item=item, source=source, group=group, label=label, split=split, dtype=DTYPES[dtype],
+                 shape=tuple(shape), shard=shard, offset=offset, length=length, sha256=sha256,
+                 geometry=None if geometry is None else _json(directory, f"entry {id_} geometry", geometry),
+                 metadata=_json(directory, f"entry {id_} metadata", metadata))
+
+
+def _json(directory: str, what: str, text: str):
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as error:
+        raise CacheError(directory, f"{what} is not valid JSON: {error}") from None
+
+
+# Label order, as `medpipe` numbers the classes.
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
+
+
+def _number(text: str) -> float | None:
+    """The label as a number when Swift's `Double(text)` reads it as one (decimal or inf/nan), else None."""
+    return float(text) if _NUMBER.fullmatch(text) else None
+
+
+def _compare_labels(a: str, b: str) -> int:
+    x, y = _number(a), _number(b)
+    if x is not None and y is not None:
+        return -1 if x < y else (1 if y < x else 0)
+    return -1 if a < b else (1 if b < a else 0)
+
+
+def _split_rank(name: str):
+    return (SPLIT_ORDER.index(name) if name in SPLIT_ORDER else len(SPLIT_ORDER), name)

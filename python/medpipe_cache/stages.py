@@ -1,0 +1,123 @@
+"""The fitted stages, applied to a stored sample with the statistics the cache holds, exactly as
+`medpipe` applies them when reading (same dtypes, same float64 arithmetic, same rounding to float32).
+
+A stored stage is `{"caseName": {"_0": {parameters}}}`; fitted statistics are
+`{"stage": index, "name": recipe name, "statistics": {"caseName": {"_0": {statistics}}}}`.
+Stages before the fit boundary already ran when the cache was written; those from it on run here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import CacheError
+
+
+def _case(value: dict, what: str, where: str):
+    """The case name and payload of a Swift enum value encoded as `{"case": {"_0": payload}}`."""
+    if not isinstance(value, dict) or len(value) != 1:
+        raise CacheError(where, f"{what} is not one encoded stage: {value!r}")
+    (case, body), = value.items()
+    if not isinstance(body, dict) or not isinstance(body.get("_0"), dict):
+        raise CacheError(where, f"{what} '{case}' has no parameters object")
+    return case, body["_0"]
+
+
+class FittedStages:
+    """Stages `boundary..<count` of a cache's pipeline with their fitted statistics."""
+
+    def __init__(self, where: str, pipeline: list, boundary: int, fitted: list):
+        if not 0 <= boundary <= len(pipeline):
+            raise CacheError(where, f"fit_boundary {boundary} is outside the {len(pipeline)} stages")
+        statistics = {}
+        for entry in fitted:
+            case, values = _case(entry.get("statistics"), f"fitted statistics of stage {entry.get('stage')}", where)
+            statistics[entry.get("stage")] = (case, values)
+        self.where, self.boundary, self.steps = where, boundary, []
+        for index in range(boundary, len(pipeline)):
+            case, _ = _case(pipeline[index], f"stage {index}", where)
+            if case not in _APPLY:
+                raise CacheError(where, f"stage {index} ('{case}') runs after the first fitted stage, and only medpipe applies it; "
+                                        "read the samples with `medpipe export --fitted` or move the stage before the fitted ones")
+            fitted_case, values = statistics.get(index, (None, None))
+            if fitted_case != case:
+                raise CacheError(where, f"stage {index} ('{case}') has no fitted statistics of its own in the cache")
+            self.steps.append((_APPLY[case], values))
+
+    def apply(self, array: np.ndarray, metadata: dict) -> np.ndarray:
+        """The sample after every stage from the boundary on (the stored array itself when there is none)."""
+        columns = metadata.get("columns")
+        for function, values in self.steps:
+            array, columns = function(array, columns, values, self.where)
+        return array
+
+
+def dataset_zscore(x, columns, fitted, where):
+    """(x − mean) · (1 / std) in float64 per element, rounded to float32 (std 0: scale 1)."""
+    scale = 1.0 / fitted["std"] if fitted["std"] > 0 else 1.0
+    values = x if x.dtype == np.float32 else x.astype(np.float32)
+    return ((values.astype(np.float64) - fitted["mean"]) * scale).astype(np.float32), columns
+
+
+def impute(x, columns, fitted, where):
+    """NaN of a named column replaced by its fill value; float64 rows stay float64, others become float32."""
+    names = _names(x, columns, "impute", where)
+    row = x.astype(np.float64)
+    fills = fitted["values"]
+    for i, name in enumerate(names):
+        if np.isnan(row[i]) and name in fills:
+            row[i] = fills[name]
+    return _row(x, row, keep_double=True), columns
+
+
+def standardize(x, columns, fitted, where):
+    """(value − mean) / scale in float64 for each column with statistics; float32 out."""
+    names = _names(x, columns, "standardize", where)
+    row = x.astype(np.float64)
+    mean, scale = fitted["mean"], fitted["scale"]
+    for i, name in enumerate(names):
+        if name in mean and name in scale:
+            row[i] = (row[i] - mean[name]) / scale[name]
+    return _row(x, row, keep_double=False), columns
+
+
+def one_hot(x, columns, fitted, where):
+    """Each categorical column replaced in place by one 0/1 column per training category (`name=value`)."""
+    names = _names(x, columns, "one-hot", where)
+    row = x.astype(np.float64)
+    categories = fitted["categories"]
+    values, new_names = [], []
+    for i, name in enumerate(names):
+        if name not in categories:
+            values.append(row[i])
+            new_names.append(name)
+            continue
+        for category in categories[name]:
+            values.append(1.0 if row[i] == category else 0.0)
+            new_names.append(f"{name}={format_number(category)}")
+    return _row(x, np.asarray(values, dtype=np.float64), keep_double=True), new_names
+
+
+_APPLY = {"datasetZScore": dataset_zscore, "impute": impute, "standardize": standardize, "oneHot": one_hot}
+
+
+def _names(x, columns, stage, where):
+    """Column names of a table row: the metadata's `columns` when it names every value, else "0", "1", ...."""
+    if x.ndim != 1:
+        raise CacheError(where, f"{stage} needs a table row (a vector), got shape {list(x.shape)}")
+    if isinstance(columns, list) and len(columns) == x.size and all(isinstance(c, str) for c in columns):
+        return columns
+    return [str(i) for i in range(x.size)]
+
+
+def _row(x, row, keep_double):
+    """float64 when asked and the input is float64, else float32 (one rounding from float64)."""
+    return row if keep_double and x.dtype == np.float64 else row.astype(np.float32)
+
+
+def format_number(value: float) -> str:
+    """A number as MedPipe's canonical parameters write it: integers without a fraction, else the shortest form."""
+    if value == 0:
+        return "0"
+    if float(value).is_integer() and abs(value) <= 9_007_199_254_740_992:
+        return str(int(value))
+    return repr(float(value))

@@ -1,0 +1,63 @@
+"""A model trained by `medpipe train` and loaded with `load_model` gives the logits `medpipe predict` gives
+(within 1e-5), and on the dataset's inputs the predictions `medpipe evaluate` counts."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from medpipe_cache import read_checkpoint
+from medpipe_cache.torch import MedPipeDataset, load_model
+
+CASES = {"heart": "heart-mlp", "demo": "medmnist-cnn", "mitbih-100": "ecg-cnn"}
+
+
+@pytest.fixture(scope="module")
+def trained(converted, medpipe, tmp_path_factory):
+    """`trained(recipe)`: (cache, checkpoint) of one small epoch of `medpipe train`."""
+    models = {}
+
+    def train(recipe):
+        if recipe not in models:
+            directory = converted(recipe)
+            path = tmp_path_factory.mktemp("models") / f"{recipe}.safetensors"
+            medpipe("train", "--cache", directory, "--model", CASES[recipe], "--epochs", 1, "--batch", 32, "--seed", 1, "--out", path)
+            models[recipe] = (directory, path)
+        return models[recipe]
+
+    return train
+
+
+@pytest.mark.parametrize("recipe", sorted(CASES))
+def test_logits_equal_medpipe_predict(recipe, trained, medpipe, tmp_path):
+    directory, path = trained(recipe)
+    dataset = MedPipeDataset(directory, "test")
+    x = torch.stack([dataset[i][0] for i in range(len(dataset))])
+    np.save(tmp_path / "x.npy", x.numpy())
+    medpipe("predict", "--model", path, "--npy", tmp_path / "x.npy", "--out", tmp_path / "logits.npy")
+    expected = torch.from_numpy(np.load(tmp_path / "logits.npy"))
+    model = load_model(path)
+    assert not model.training
+    with torch.no_grad():
+        logits = model(x)
+    assert logits.shape == expected.shape == (len(dataset), len(dataset.classes))
+    assert torch.allclose(logits, expected, rtol=0, atol=1e-5), f"max difference {float((logits - expected).abs().max())}"
+
+
+@pytest.mark.parametrize("recipe", sorted(CASES))
+def test_predictions_on_the_dataset_equal_medpipe_evaluate(recipe, trained, medpipe):
+    """The confusion matrix over the dataset's inputs equals the one `medpipe evaluate` computes from its own
+    reading of the cache: the same fitted stages, the same channels-first layout, the same class numbers."""
+    directory, path = trained(recipe)
+    report = json.loads(medpipe("evaluate", "--model", path, "--cache", directory, "--split", "test", "--json"))
+    dataset = MedPipeDataset(directory, "test")
+    checkpoint = read_checkpoint(path)
+    assert checkpoint.class_names == dataset.classes
+    assert list(dataset.sample_shape) == checkpoint.input_shape
+    model = load_model(path)
+    with torch.no_grad():
+        predicted = model(torch.stack([dataset[i][0] for i in range(len(dataset))])).argmax(1).numpy()
+    matrix = np.zeros((len(dataset.classes),) * 2, dtype=np.int64)
+    np.add.at(matrix, (dataset.targets, predicted), 1)
+    assert report["samples"] == len(dataset)
+    assert matrix.tolist() == report["confusionMatrix"]

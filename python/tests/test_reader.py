@@ -1,0 +1,116 @@
+"""The reader on caches written here by hand from the format contract (README, "Cache format"): no
+medpipe binary needed. Also the format version, which medpipe and this package both refuse when newer."""
+import json
+import shutil
+import sqlite3
+
+import numpy as np
+import pytest
+
+from medpipe_cache import FORMAT_VERSION, CacheError, arrange, open_cache
+
+SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE unit (key TEXT PRIMARY KEY, source TEXT NOT NULL, item_count INTEGER NOT NULL, rejected_reason TEXT);
+CREATE TABLE entry (id INTEGER PRIMARY KEY, unit TEXT NOT NULL, item INTEGER NOT NULL, source TEXT NOT NULL,
+    group_key TEXT NOT NULL, label TEXT, split TEXT, dtype TEXT NOT NULL, shape TEXT NOT NULL, shard INTEGER NOT NULL,
+    offset INTEGER NOT NULL, length INTEGER NOT NULL, sha256 TEXT NOT NULL, geometry TEXT, metadata TEXT NOT NULL);
+CREATE TABLE plan (split TEXT NOT NULL, position INTEGER NOT NULL, entry INTEGER NOT NULL, PRIMARY KEY (split, position));
+"""
+
+
+def write_cache(directory, samples, meta=None, plan=None):
+    """A cache of `samples` (array, label, split, geometry, metadata), all in shard 1."""
+    (directory / "shards").mkdir(parents=True)
+    database = sqlite3.connect(directory / "manifest.sqlite")
+    database.executescript(SCHEMA)
+    offset = 0
+    with open(directory / "shards" / "000001.bin", "wb") as shard:
+        for id_, (array, label, split, geometry, metadata) in enumerate(samples, start=1):
+            data = np.ascontiguousarray(array).tobytes()
+            shard.write(data)
+            database.execute("INSERT INTO entry VALUES (?, 'u', ?, 's', 'g', ?, ?, ?, ?, 1, ?, ?, '', ?, ?)",
+                             (id_, id_, label, split, array.dtype.name, json.dumps(list(array.shape)), offset, len(data),
+                              None if geometry is None else json.dumps(geometry), json.dumps(metadata or {})))
+            offset += len(data)
+    for name, value in (meta or {}).items():
+        database.execute("INSERT INTO meta VALUES (?, ?)", (name, value))
+    for position, entry in enumerate(plan or []):
+        database.execute("INSERT INTO plan VALUES ('train', ?, ?)", (position, entry))
+    database.commit()
+    database.close()
+    return directory
+
+
+ZSCORE = {"pipeline": json.dumps({"stages": [{"minMax": {"_0": {}}}, {"datasetZScore": {"_0": {}}}]}), "fit_boundary": "1",
+          "fitted": json.dumps({"entries": [{"stage": 1, "name": "dataset-zscore", "statistics": {"datasetZScore": {"_0": {"mean": 0.25, "std": 2.0, "count": 8}}}}]}),
+          "balance": "oversample"}
+
+
+def test_samples_labels_plan_and_fitted_values(tmp_path):
+    a = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    b = np.full((2, 3), 7, dtype=np.uint8)
+    c = np.ones((2, 3), dtype=np.uint8)
+    cache = open_cache(write_cache(tmp_path, [(a, "10", "train", None, None), (b, "9", "train", None, None), (c, "9", "test", None, None)],
+                                   meta=ZSCORE, plan=[1, 2, 2]))
+    assert cache.classes == ["9", "10"], "numeric labels sort as numbers"
+    assert cache.splits == {"train": 2, "test": 1} and cache.format_version == 1
+    train = cache.split("train")
+    assert np.array_equal(train.raw(0), a) and train.targets.tolist() == [1, 0]
+    assert np.array_equal(train.sample(0), ((a - 0.25) * 0.5).astype(np.float32))
+    assert train.input(1).shape == (1, 2, 3) and train.input(1).dtype == np.float32
+    assert train.positions("recipe").tolist() == [0, 1, 1] and train.positions("none").tolist() == [0, 1]
+    assert cache.split("test").positions("recipe").tolist() == [0], "only the training split is rebalanced"
+
+
+def test_channels_first_layout():
+    signal = np.arange(6, dtype=np.int16).reshape(3, 2)          # (samples, leads)
+    assert np.array_equal(arrange(signal, {"temporal": {"frequency": 360}}), signal.T.astype(np.float32))
+    rgb = np.arange(12, dtype=np.uint8).reshape(2, 2, 3)
+    assert np.array_equal(arrange(rgb, None), np.moveaxis(rgb, 2, 0).astype(np.float32))
+    volume = np.zeros((4, 2, 3), dtype=np.float32)                # three slices of 2×3 would be RGB without spacing
+    assert arrange(volume, {"spatial": {"spacing": [1, 1, 1], "affine": {}}}).shape == (1, 4, 2, 3)
+    assert arrange(np.zeros(5, dtype=np.float64), None).shape == (5,)
+
+
+def test_a_newer_format_version_is_refused(tmp_path):
+    directory = write_cache(tmp_path / "cache", [(np.zeros(2, np.float32), "a", "train", None, None)],
+                            meta={"format_version": str(FORMAT_VERSION + 1)})
+    with pytest.raises(CacheError) as raised:
+        open_cache(directory)
+    assert str(raised.value) == (f"{directory}: cache format version {FORMAT_VERSION + 1} is newer than this medpipe_cache reads "
+                                 f"(up to {FORMAT_VERSION}); update it (pip install ./python from a newer MedPipe checkout)")
+
+
+@pytest.mark.parametrize("change, problem", [
+    ("UPDATE entry SET length = 7", "shape [2] of float32 needs 8 bytes, the entry has 7"),
+    ("UPDATE entry SET dtype = 'complex64'", "unknown dtype 'complex64'"),
+    ("UPDATE entry SET shape = '[2, -1]'", "shape is not a list of non-negative integers"),
+    ("UPDATE entry SET offset = 4", "runs past the shard's end (8 bytes)"),
+    ("UPDATE meta SET value = 'two' WHERE name = 'format_version'", "format_version is not a positive number: 'two'"),
+])
+def test_inconsistent_manifests_are_errors_naming_the_problem(tmp_path, change, problem):
+    directory = write_cache(tmp_path / "cache", [(np.zeros(2, np.float32), "a", "train", None, None)], meta={"format_version": "1"})
+    with sqlite3.connect(directory / "manifest.sqlite") as database:
+        database.execute(change)
+    with pytest.raises(CacheError) as raised:
+        open_cache(directory).split("train").raw(0)
+    assert problem in str(raised.value)
+
+
+def test_not_a_cache_and_a_missing_shard(tmp_path):
+    with pytest.raises(CacheError, match="not a MedPipe cache"):
+        open_cache(tmp_path)
+    directory = write_cache(tmp_path / "cache", [(np.zeros(2, np.float32), "a", "train", None, None)])
+    shutil.rmtree(directory / "shards")
+    with pytest.raises(CacheError, match="000001.bin: cannot map shard"):
+        open_cache(directory).split("train").raw(0)
+
+
+def test_stages_after_the_fit_boundary_that_only_medpipe_applies_are_refused(tmp_path):
+    meta = dict(ZSCORE, pipeline=json.dumps({"stages": [{"datasetZScore": {"_0": {}}}, {"resize": {"_0": {"size": [2, 2]}}}]}), fit_boundary="0")
+    meta["fitted"] = meta["fitted"].replace('"stage": 1', '"stage": 0')
+    cache = open_cache(write_cache(tmp_path, [(np.zeros((2, 3), np.uint8), "a", "train", None, None)], meta=meta))
+    assert cache.split("train").raw(0).shape == (2, 3), "the stored samples stay readable"
+    with pytest.raises(CacheError, match=r"stage 1 \('resize'\) runs after the first fitted stage"):
+        cache.split("train").sample(0)
