@@ -58,6 +58,5 @@ struct BrowserTests {
         #expect(Double(nonWhite) / Double(pixels) > 0.05, "\(nonWhite) of \(pixels) pixels are not white")
         #expect(colours.count > 200)
         #expect(seriesBlue > 2000, "the bars of the first class: \(seriesBlue) pixels")
-        print("report: \(page); screenshot: \(screenshot)")
     }
 }

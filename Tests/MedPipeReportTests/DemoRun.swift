@@ -22,8 +22,13 @@ struct DemoRun: Sendable {
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
+    /// The run's folder, removed when the test process ends (the run is shared by every test).
+    nonisolated(unsafe) private static var removeAtExit: String?
+
     private init() throws {
         folder = temporaryDirectory("report-demo")
+        Self.removeAtExit = folder
+        atexit { if let folder = DemoRun.removeAtExit { try? FileManager.default.removeItem(atPath: folder) } }
         let environment = ["MEDPIPE_KEY": folder + "/project.key"]
         func run(_ arguments: [String]) throws -> String {
             let result = try SharedData.runMedpipe(arguments, environment: environment)

@@ -94,3 +94,22 @@ import MedPipeExplain
         #expect(throws: (any Error).self) { try ChartLibrary(path: path) }
     }
 }
+
+@Suite struct LayoutRuleTests {
+    @Test func axisMaximaAreRound() {
+        #expect(Chart.niceCeiling(72) == 100 && Chart.niceCeiling(41) == 50 && Chart.niceCeiling(0.18) == 0.2)
+        #expect(Chart.niceCeiling(250) == 250 && Chart.niceCeiling(1) == 1 && Chart.niceCeiling(0) == 1)
+    }
+
+    @Test func galleryTakesTheClassesInTurn() throws {
+        let json = """
+        [{"name":"a0","overlay":"a0.png","map":"a0.npy","explainedClass":"a","predictedClass":"a","trueClass":"a","score":1,"probability":0.9,"mapMinimum":0,"mapMaximum":1},
+         {"name":"a1","overlay":"a1.png","map":"a1.npy","explainedClass":"a","predictedClass":"a","trueClass":"a","score":1,"probability":0.9,"mapMinimum":0,"mapMaximum":1},
+         {"name":"a2","overlay":"a2.png","map":"a2.npy","explainedClass":"a","predictedClass":"b","trueClass":"a","score":1,"probability":0.9,"mapMinimum":0,"mapMaximum":1},
+         {"name":"b0","overlay":"b0.png","map":"b0.npy","explainedClass":"b","predictedClass":"b","trueClass":"b","score":1,"probability":0.9,"mapMinimum":0,"mapMaximum":1},
+         {"name":"c0","overlay":"c0.png","map":"c0.npy","explainedClass":"c","predictedClass":"c","score":1,"probability":0.9,"mapMinimum":0,"mapMaximum":1}]
+        """
+        let samples = try JSONDecoder().decode([ExplanationWriter.IndexEntry].self, from: Data(json.utf8))
+        #expect(GradCAMRun.classesInTurn(samples).map(\.name) == ["a0", "b0", "c0", "a1", "a2"])
+    }
+}

@@ -97,6 +97,21 @@ struct ReportTests {
         #expect(html.contains("Residual scan") && html.contains("Passed:"))
     }
 
+    @Test func withoutChartJSThePageShowsTheNumbersOfEveryChart() throws {
+        let run = try demo()
+        let request = ReportRequest(cache: run.cache, model: run.model, metrics: run.metrics, gradcam: run.gradcam, deidentification: run.deid)
+        let plain = try Report(request, charts: nil)
+        try Data(plain.html.utf8).write(to: URL(fileURLWithPath: run.folder + "/report-without-charts.html"))
+        #expect(plain.charts == 0 && !plain.html.contains("<canvas") && !plain.html.contains("<script"))
+        #expect(plain.html.contains("Charts need Chart.js, which is not installed here"))
+        // Each chart became its title and its table; the pictures are the same.
+        #expect(plain.html.components(separatedBy: "<figure class=\"chart\"><h4>").count - 1 == 8)
+        if let library = try ChartLibrary.installed() {
+            let drawn = try Report(request, charts: library)
+            #expect(drawn.images == plain.images && drawn.charts == 8)
+        }
+    }
+
     @Test func refusesAModelOfAnotherCacheAndABadSplit() throws {
         let run = try demo()
         #expect { try Report(ReportRequest(cache: run.cache, split: "validation"), charts: nil) } throws: { "\($0)".contains("expected train, val or test") }

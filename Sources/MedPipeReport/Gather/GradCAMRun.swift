@@ -25,10 +25,27 @@ struct GradCAMRun {
     var samples: [Sample]
     /// The input shape (channels first) of the cache and model.
     var inputShape: [Int]
+    /// Sampling frequency of signals, Hz.
+    var frequency: Double?
     /// Samples in the index; the gallery shows the first ``shown``.
     var total: Int
 
-    static let shown = 24
+    static let shown = 16
+
+    /// The samples reordered to take the (true, else predicted) classes in turn, each class in its own order:
+    /// the gallery shows every class even when `gradcam --limit` took the first samples of a sorted split.
+    static func classesInTurn(_ samples: [ExplanationWriter.IndexEntry]) -> [ExplanationWriter.IndexEntry] {
+        var queues: [(key: String, items: [ExplanationWriter.IndexEntry])] = []
+        for sample in samples {
+            let key = sample.trueClass ?? sample.predictedClass
+            if let i = queues.firstIndex(where: { $0.key == key }) { queues[i].items.append(sample) } else { queues.append((key, [sample])) }
+        }
+        var ordered: [ExplanationWriter.IndexEntry] = []
+        for round in 0..<(queues.map(\.items.count).max() ?? 0) {
+            for queue in queues where round < queue.items.count { ordered.append(queue.items[round]) }
+        }
+        return ordered
+    }
 
     init(directory: String, dataset: CacheDataset) throws {
         struct Index: Decodable { var model_sha256: String; var settings: [String: String]; var samples: [ExplanationWriter.IndexEntry] }
@@ -47,9 +64,11 @@ struct GradCAMRun {
         alpha = Float(index.settings["alpha"] ?? "") ?? 0.45
         total = index.samples.count
         inputShape = dataset.sampleShape
+        let all = try dataset.cache.entries()
+        if case .temporal(let hz)? = all.first?.geometry { frequency = hz }
         let shape = dataset.sampleShape, spatial = shape.dropFirst().reduce(1, *)
-        let entries = Dictionary(uniqueKeysWithValues: try dataset.cache.entries().map { ($0.id, $0) })
-        samples = try index.samples.prefix(Self.shown).map { item in
+        let entries = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
+        samples = try Self.classesInTurn(index.samples).prefix(Self.shown).map { item in
             guard !item.map.contains("/"), !item.overlay.contains("/") else {
                 throw MedPipeError.malformed(indexPath, "names a file outside its folder (\(item.map), \(item.overlay))")
             }

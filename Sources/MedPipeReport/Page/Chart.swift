@@ -42,6 +42,8 @@ struct Chart {
     var series: [Series]
     /// Height of the drawing area in CSS pixels.
     var height = 260
+    /// A legend under the chart (when it has more than one series).
+    var legend = true
     /// Charts with many points (signals, ROC curves) leave their numbers out of the table beyond this many rows.
     static let tableRowLimit = 60
 
@@ -61,7 +63,10 @@ struct Chart {
                 d["pointRadius"] = s.markersOnly ? 7 : 0
                 d["pointHoverRadius"] = s.markersOnly ? 8 : 3
                 d["showLine"] = !s.markersOnly
-                if s.markersOnly { d["pointStyle"] = "rectRot" }
+                // The legend draws a line as a short line, dashed like it, and a marker as the marker.
+                d["pointStyle"] = s.markersOnly ? "rectRot" : "line"
+                // A marker at the last epoch sits on the chart's edge: draw it whole.
+                if s.markersOnly { d["clip"] = false }
                 if s.dashed { d["borderDash"] = [6, 4] }
                 if s.stepped { d["stepped"] = "middle" }
             }
@@ -79,7 +84,8 @@ struct Chart {
                 "interaction": ["mode": "nearest", "intersect": false],
                 "plugins": [
                     "title": ["display": true, "text": title, "font": ["size": 14]],
-                    "legend": ["display": series.count > 1, "position": "bottom"],
+                    "legend": ["display": legend && series.count > 1, "position": "bottom",
+                               "labels": ["usePointStyle": kind == .line, "pointStyleWidth": 36, "boxWidth": 36]] as [String: Any],
                 ],
                 "scales": ["x": axis(x, horizontal: true), "y": axis(y, horizontal: false)],
             ] as [String: Any],
@@ -102,6 +108,13 @@ struct Chart {
         if let maximum = a.maximum { scale["max"] = maximum }
         if !horizontal && kind == .bar && a.minimum == nil { scale["beginAtZero"] = true }
         return scale
+    }
+
+    /// The smallest of 1, 2, 2.5, 5 × 10ⁿ at or above `value`: an axis maximum with round ticks.
+    static func niceCeiling(_ value: Double) -> Double {
+        guard value > 0, value.isFinite else { return 1 }
+        let power = pow(10, (log10(value)).rounded(.down))
+        return [1, 2, 2.5, 5, 10].map { $0 * power }.first { $0 >= value * (1 - 1e-12) } ?? 10 * power
     }
 
     private static func json(_ value: Double?) -> Any {

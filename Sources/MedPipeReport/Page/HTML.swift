@@ -41,6 +41,13 @@ enum HTML {
         return String(format: "%.\(decimals)f", value)
     }
 
+    /// A number with three significant digits (0.0393, 2.54e-05; "–" when absent or not finite): losses that
+    /// fall by orders of magnitude.
+    static func significant(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "–" }
+        return String(format: "%.3g", value)
+    }
+
     /// A whole number with thin-space thousands separators (12 345).
     static func count(_ value: Int) -> String {
         let digits = String(value.magnitude)

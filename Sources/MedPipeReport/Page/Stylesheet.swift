@@ -31,6 +31,7 @@ enum Stylesheet {
     th { background: var(--soft); }
     td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
     caption { text-align: left; color: var(--muted); font-size: 13px; padding-bottom: 4px; }
+    .scroll { overflow-x: auto; }
     pre { background: var(--soft); border: 1px solid var(--line); padding: 10px; overflow-x: auto; font-size: 13px; }
     .ok { color: var(--good); font-weight: 600; }
     .fail { color: var(--bad); font-weight: 600; }
@@ -42,13 +43,17 @@ enum Stylesheet {
     .classrow h4 { margin: 8px 0 4px; font-size: 15px; }
     .triptych { display: flex; gap: 8px; align-items: flex-start; }
     .triptych figure figcaption { text-align: center; margin-top: 2px; }
-    .gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(620px, 1fr)); gap: 14px; }
+    .gallery { display: flex; flex-direction: column; gap: 12px; }
+    .gallery figure.tile { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: flex-start; width: fit-content; max-width: 100%; }
+    .gallery figure.tile > figcaption { margin: 0; font-size: 14px; color: var(--ink); min-width: 220px; }
+    .gallery figure.tile > figcaption div { margin-bottom: 3px; }
     .colorbar { display: inline-block; margin: 4px 0 10px; }
     .colorbar img { display: block; }
     .colorbar .ticks { display: flex; justify-content: space-between; font-size: 12px; width: 240px; }
     table.heat td { width: 64px; height: 44px; text-align: center; font-weight: 600; font-variant-numeric: tabular-nums; }
     table.heat td small { display: block; font-weight: 400; font-size: 11.5px; }
-    table.heat th.axis { background: #fff; border: none; color: var(--muted); font-weight: 600; }
+    table.heat th.axis { background: #fff; border: none; color: var(--muted); font-weight: 600; white-space: nowrap; }
+    .square { max-width: 600px; }
     @media print {
       @page { size: A4; margin: 12mm; }
       body { font-size: 11pt; }
@@ -56,8 +61,14 @@ enum Stylesheet {
       main { max-width: none; padding: 0; }
       header.top { padding: 0 0 8px; }
       section { break-before: page; margin-top: 0; }
-      .charts { grid-template-columns: 1fr 1fr; }
-      .gallery { grid-template-columns: 1fr; }
+      section:first-of-type { break-before: auto; margin-top: 12px; }
+      /* One chart per row, redrawn at the paper's width; the tables of numbers stay on screen. */
+      .charts { grid-template-columns: 1fr; }
+      canvas { max-width: 100% !important; }
+      details.data { display: none; }
+      pre { white-space: pre-wrap; }
+      .scroll { overflow: visible !important; }
+      table { font-size: 9pt; }
       figure.chart { border: none; padding: 0; }
     }
     """

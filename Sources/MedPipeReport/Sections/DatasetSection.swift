@@ -56,9 +56,10 @@ enum DatasetSection {
 
     private static func balance(_ facts: DatasetFacts, page: inout PageBuilder) -> String {
         let splits = orderedSplits(facts.before.keys)
-        let top = Double(([facts.before, facts.after].flatMap { $0.values.flatMap(\.values) }.max() ?? 1)) * 1.08
+        // One scale for both charts, so that the bars compare.
+        let top = Chart.niceCeiling(Double([facts.before, facts.after].flatMap { $0.values.flatMap(\.values) }.max() ?? 1))
         func chart(_ counts: [String: [String: Int]], title: String) -> Chart {
-            Chart(kind: .bar, title: title, x: .init(title: "split"), y: .init(title: "entries", minimum: 0, maximum: top.rounded(.up), integer: true),
+            Chart(kind: .bar, title: title, x: .init(title: "split"), y: .init(title: "entries", minimum: 0, maximum: top, integer: true),
                   categories: splits,
                   series: facts.classNames.enumerated().map { i, name in
                       Chart.Series(name: name, values: splits.map { Double(counts[$0]?[name] ?? 0) }, color: Palette.color(i))
@@ -68,7 +69,9 @@ enum DatasetSection {
         let changed = facts.before["train"] != facts.after["train"]
         let caption = changed
             ? "The plan (\(facts.balance)) draws \(trainAfter) training entries per epoch from the \(trainBefore) converted; validation and test are never rebalanced."
-            : "The training plan uses every converted entry once (\(facts.balance)); validation and test are never rebalanced."
+            : facts.balance == "none" || facts.balance == "class-weights" || facts.balance == "smote"
+                ? "The plan draws every converted training entry once per epoch (\(facts.balance): \(facts.balance == "none" ? "no rebalancing" : facts.balance == "smote" ? "synthetic rows are made when training" : "the loss weighs the classes instead")); validation and test are never rebalanced."
+                : "The training classes are already balanced: the plan (\(facts.balance)) draws every converted entry once per epoch. Validation and test are never rebalanced."
         return "<h3>Entries per split and class</h3><div class=\"charts\">"
             + page.figure(chart(facts.before, title: "As converted"))
             + page.figure(chart(facts.after, title: "After the rebalancing plan (\(facts.balance))"), caption: caption)
@@ -106,8 +109,8 @@ enum DatasetSection {
                 html += "<div class=\"classrow\"><h4>\(HTML.escape(group.className))</h4><div class=\"grid\">"
                 for (entry, input) in zip(group.entries, group.inputs) {
                     guard let picture = Picture.sample(input, shape: facts.inputShape, side: 128) else { continue }
-                    html += "<div class=\"tile\">" + (try page.image(picture, alt: "\(group.className) sample", title: entry.source))
-                        + "<div class=\"label\">\(HTML.escape(entry.split ?? "")) · \(HTML.escape(String(entry.source.prefix(14))))</div></div>"
+                    html += "<div class=\"tile\">" + (try page.image(picture, alt: "\(group.className) sample", title: "source \(entry.source), item \(entry.item)"))
+                        + "<div class=\"label\">\(HTML.escape(entry.split ?? "")) · entry \(entry.id)</div></div>"
                 }
                 html += "</div></div>"
             }
@@ -118,20 +121,21 @@ enum DatasetSection {
             html += "<div class=\"charts\">"
             for (c, group) in facts.samples.enumerated() {
                 let length = facts.inputShape.last ?? 0
-                let series = group.inputs.enumerated().map { i, input in
-                    Chart.Series(name: "#\(i + 1)", points: (0..<min(length, input.count)).map { (x: facts.frequency == nil ? Double($0) : Double($0) * 1000 / rate, y: Double(input[$0])) },
+                let series = zip(group.entries, group.inputs).map { entry, input in
+                    Chart.Series(name: "entry \(entry.id)", points: (0..<min(length, input.count)).map { (x: facts.frequency == nil ? Double($0) : Double($0) * 1000 / rate, y: Double(input[$0])) },
                                  color: Palette.color(c), lineWidth: 1.2)
                 }
-                html += page.figure(Chart(kind: .line, title: "Class \(group.className)", x: .init(title: unit), y: .init(title: "amplitude (normalized)"), series: series))
+                html += page.figure(Chart(kind: .line, title: "Class \(group.className): \(series.count) inputs overlaid", x: .init(title: unit),
+                                          y: .init(title: "amplitude (normalized)"), series: series, legend: false))
             }
             html += "</div>"
         case .table?:
             let names = facts.columns ?? (0..<(facts.inputShape.last ?? 0)).map { "feature \($0 + 1)" }
-            html += HTML.note("The first rows of each class, as the network takes them (after imputation and standardization).")
+            html += HTML.note("The first rows of each class, as the network takes them (after the recipe's stages).")
             let rows = facts.samples.flatMap { group in
                 group.inputs.prefix(3).map { [HTML.escape(group.className)] + $0.map { HTML.number(Double($0), 2) } }
             }
-            html += "<div style=\"overflow-x:auto\">" + HTML.table(["class"] + names, rows, numeric: Set(1...max(1, names.count))) + "</div>"
+            html += "<div class=\"scroll\">" + HTML.table(["class"] + names, rows, numeric: Set(1...max(1, names.count))) + "</div>"
         case nil:
             html += HTML.note("The samples' shape \(facts.inputShape) is not one the report can draw.")
         }

@@ -18,7 +18,7 @@ enum EvaluationSection {
         html += "<h3>Per class</h3>" + HTML.table(["class", "precision", "recall (sensitivity)", "F1", "support"], r.perClass.map { c in
             [HTML.escape(c.name), HTML.number(c.precision), HTML.number(c.recall), HTML.number(c.f1), HTML.count(c.support)]
         }, numeric: [1, 2, 3, 4])
-        html += "<h3>ROC curves</h3><div class=\"charts\">" + page.figure(roc(evaluation), caption: rocCaption(evaluation)) + "</div>"
+        html += "<h3>ROC curves</h3><div class=\"square\">" + page.figure(roc(evaluation), caption: rocCaption(evaluation)) + "</div>"
         html += try mistakes(evaluation, facts: facts, page: &page)
         return html
     }
@@ -71,7 +71,7 @@ enum EvaluationSection {
         series.append(Chart.Series(name: "chance", points: [(0, 0), (1, 1)], color: "#8c959f", dashed: true, lineWidth: 1))
         return Chart(kind: .line, title: "ROC curves on the \(evaluation.split) split",
                      x: .init(title: "false positive rate (1 − specificity)", minimum: 0, maximum: 1),
-                     y: .init(title: "true positive rate (sensitivity)", minimum: 0, maximum: 1), series: series, height: 360)
+                     y: .init(title: "true positive rate (sensitivity)", minimum: 0, maximum: 1), series: series, height: 480)
     }
 
     private static func rocCaption(_ evaluation: Evaluation) -> String {
@@ -87,16 +87,18 @@ enum EvaluationSection {
         var html = "<h3>Most confidently wrong</h3>"
         guard !evaluation.mistakes.isEmpty else { return html + "<p class=\"ok\">The model got every \(evaluation.split) sample right.</p>" }
         let wrongCount = evaluation.report.samples - zip(evaluation.report.confusionMatrix.indices, evaluation.report.confusionMatrix).reduce(0) { $0 + $1.1[$1.0] }
-        html += HTML.note("The \(evaluation.mistakes.count) of \(wrongCount) wrong predictions the model was surest of.")
+        html += HTML.note(evaluation.mistakes.count == wrongCount
+            ? "\(wrongCount == 1 ? "The one wrong prediction" : "All \(wrongCount) wrong predictions, the surest first")."
+            : "The \(evaluation.mistakes.count) of \(wrongCount) wrong predictions the model was surest of, the surest first.")
         func label(_ m: Evaluation.Mistake) -> String {
-            "true <b>\(HTML.escape(evaluation.classNames[m.trueClass]))</b>, predicted <b>\(HTML.escape(evaluation.classNames[m.predictedClass]))</b> (p = \(HTML.number(Double(m.probability))))<br>\(HTML.escape(String(m.entry.source.prefix(14))))"
+            "true <b>\(HTML.escape(evaluation.classNames[m.trueClass]))</b>, predicted <b>\(HTML.escape(evaluation.classNames[m.predictedClass]))</b> (p = \(HTML.number(Double(m.probability))))<br>entry \(m.entry.id)"
         }
         switch facts.kind {
         case .image?, .volume?:
             html += "<div class=\"grid\">"
             for m in evaluation.mistakes {
                 guard let picture = Picture.sample(m.input, shape: evaluation.inputShape) else { continue }
-                html += "<div class=\"tile\">" + (try page.image(picture, alt: "misclassified \(evaluation.classNames[m.trueClass]) sample", title: m.entry.source))
+                html += "<div class=\"tile\">" + (try page.image(picture, alt: "misclassified \(evaluation.classNames[m.trueClass]) sample", title: "source \(m.entry.source), item \(m.entry.item)"))
                     + "<div class=\"label\">\(label(m))</div></div>"
             }
             html += "</div>"
@@ -112,7 +114,7 @@ enum EvaluationSection {
             html += "</div>"
         case .table?, nil:
             let names = facts.columns ?? (0..<(evaluation.inputShape.last ?? 0)).map { "feature \($0 + 1)" }
-            html += "<div style=\"overflow-x:auto\">" + HTML.table(["true", "predicted", "p"] + names, evaluation.mistakes.map { m in
+            html += "<div class=\"scroll\">" + HTML.table(["true", "predicted", "p"] + names, evaluation.mistakes.map { m in
                 [HTML.escape(evaluation.classNames[m.trueClass]), HTML.escape(evaluation.classNames[m.predictedClass]), HTML.number(Double(m.probability))]
                     + m.input.map { HTML.number(Double($0), 2) }
             }, numeric: Set(2...(2 + names.count))) + "</div>"

@@ -10,7 +10,7 @@ enum TrainingSection {
             + DatasetSection.card(String(epochs.count), "epochs")
             + DatasetSection.card(kept.map(String.init) ?? "–", "kept epoch (best on validation)")
         if let k = kept, let m = epochs.first(where: { $0.epoch == k }) {
-            html += DatasetSection.card(HTML.number(m.valLoss), "validation loss at the kept epoch")
+            html += DatasetSection.card(HTML.significant(m.valLoss), "validation loss at the kept epoch")
                 + DatasetSection.card(HTML.number(m.valBalancedAccuracy), "validation balanced accuracy at the kept epoch")
         }
         html += DatasetSection.card(HTML.number(epochs.map(\.seconds).reduce(0, +), 1) + " s", "training time")
