@@ -93,7 +93,7 @@ public enum Overlay {
         return image
     }
 
-    /// Three orthogonal slices of a volume (`depth × rows × columns`) side by side: axial, coronal, sagittal,
+    /// Three orthogonal slices of a volume (`depth × rows × columns`) side by side, one across each axis,
     /// crossing at `center` (slice, row, column), by default the heat's maximum.
     public static func montage(_ volume: [Float], shape: [Int], heat: [Float], colormap: Colormap, alpha: Float,
                                center: (Int, Int, Int)? = nil) -> RGBImage {

@@ -84,7 +84,12 @@ struct GradCAMCommand: ParsableCommand {
         }
         bar.finish()
         var settings = ["layer": String(cam.layer), "method": method, "colormap": colormap, "alpha": String(alpha)]
-        if let cache { settings["cache"] = cache; settings["split"] = split }
+        if let cache {
+            settings["cache"] = cache
+            settings["split"] = split
+            // `medpipe report` checks that it reads the inputs back from a cache of the same recipe.
+            settings["recipe_hash"] = try DatasetCache(directory: cache).meta("recipe_hash")
+        }
         try writer.writeIndex(index, extra: settings)
         print("wrote \(index.count) Grad-CAM overlays, raw maps and index.json to \(out) (layer \(cam.layer): \(cam.model.layers[cam.layer].spec.typeName))")
     }

@@ -112,6 +112,21 @@ struct ReportTests {
         }
     }
 
+    @Test func refusesGradCAMOutputsOfAnotherRecipe() throws {
+        let run = try demo()
+        let copy = temporaryDirectory("report-gradcam")
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        for name in try FileManager.default.contentsOfDirectory(atPath: run.gradcam) {
+            try FileManager.default.copyItem(atPath: run.gradcam + "/" + name, toPath: copy + "/" + name)
+        }
+        let index = try String(contentsOfFile: copy + "/index.json", encoding: .utf8)
+        let recipe = try CacheDataset(directory: run.cache).recipeHash
+        #expect(index.contains(recipe), "gradcam records the cache's recipe")
+        _ = try GradCAMRun(directory: copy, dataset: try CacheDataset(directory: run.cache))
+        try index.replacingOccurrences(of: recipe, with: String(repeating: "0", count: 64)).write(toFile: copy + "/index.json", atomically: true, encoding: .utf8)
+        #expect { try GradCAMRun(directory: copy, dataset: try CacheDataset(directory: run.cache)) } throws: { "\($0)".contains("explains a cache of another recipe") }
+    }
+
     @Test func refusesAModelOfAnotherCacheAndABadSplit() throws {
         let run = try demo()
         #expect { try Report(ReportRequest(cache: run.cache, split: "validation"), charts: nil) } throws: { "\($0)".contains("expected train, val or test") }

@@ -35,6 +35,8 @@ struct DatasetFacts {
     var splitGrouping: String?
     var splitIssues: [String]
     var classNames: [String]
+    /// The class names, and ``noLabel`` when some entries have none: what the counts are keyed by.
+    var labels: [String]
     /// Channels-first shape the network takes, and what a sample is.
     var inputShape: [Int]
     var kind: SampleKind?
@@ -52,6 +54,8 @@ struct DatasetFacts {
     var histogram: Histogram
 
     static let splits = ["train", "val", "test"]
+    /// How entries without a label are counted and shown.
+    static let noLabel = "(no label)"
     /// Inputs shown per class in the sample grid.
     static let samplesPerClass = 6
     /// At most this many entries per split, and values per entry, go into the histograms.
@@ -87,7 +91,7 @@ struct DatasetFacts {
         var groupSets: [String: Set<String>] = [:]
         for entry in entries {
             let split = entry.split ?? "unsplit"
-            before[split, default: [:]][entry.label ?? "–", default: 0] += 1
+            before[split, default: [:]][entry.label ?? Self.noLabel, default: 0] += 1
             groupSets[split, default: []].insert(entry.group)
         }
         groups = groupSets.mapValues(\.count)
@@ -95,7 +99,8 @@ struct DatasetFacts {
         leaks = LeakCheck.leaks(groups: split.map(\.0), splits: split.map(\.1))
 
         after = before
-        let labelOf = Dictionary(uniqueKeysWithValues: entries.map { ($0.id, $0.label ?? "–") })
+        labels = classNames + (entries.contains { $0.label == nil } ? [Self.noLabel] : [])
+        let labelOf = Dictionary(uniqueKeysWithValues: entries.map { ($0.id, $0.label ?? Self.noLabel) })
         let plan = try cache.plan(split: "train")
         if !plan.isEmpty {
             var counts: [String: Int] = [:]
@@ -136,12 +141,14 @@ struct DatasetFacts {
         }
     }
 
-    /// The first few training inputs of each class (another split when the training split lacks the class).
+    /// The first few training inputs of each class (another split when the training split lacks the class),
+    /// and of the entries without a label.
     private static func samples(_ dataset: CacheDataset, entries: [CacheEntry]) throws -> [Samples] {
         let ordered = entries.filter { $0.split == "train" } + entries.filter { $0.split != "train" }
-        return try dataset.classNames.map { name in
+        let classes: [String?] = dataset.classNames + (entries.contains { $0.label == nil } ? [nil] : [])
+        return try classes.map { name in
             let chosen = Array(ordered.lazy.filter { $0.label == name }.prefix(samplesPerClass))
-            return Samples(className: name, entries: chosen, inputs: try chosen.map { try dataset.input($0) })
+            return Samples(className: name ?? noLabel, entries: chosen, inputs: try chosen.map { try dataset.input($0) })
         }
     }
 

@@ -58,6 +58,9 @@ struct GradCAMRun {
         } catch {
             throw MedPipeError.malformed(indexPath, "is not the index.json of `medpipe gradcam`")
         }
+        if let recipe = index.settings["recipe_hash"], recipe != dataset.recipeHash {
+            throw MedPipeError.invalidArgument(indexPath, "explains a cache of another recipe (\(recipe.prefix(12))); \(dataset.cache.directory) holds recipe \(dataset.recipeHash.prefix(12))")
+        }
         self.directory = directory
         settings = index.settings
         colormap = Colormap(rawValue: index.settings["colormap"] ?? "jet") ?? .jet

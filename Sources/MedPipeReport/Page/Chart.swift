@@ -157,9 +157,9 @@ struct Chart {
     }
 }
 
-/// Colour-blind-safe series colours (Okabe and Ito), darkest first.
+/// Series colours: Okabe and Ito's colour-blind-safe eight, then two of Paul Tol's, for ten classes.
 enum Palette {
-    static let colors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933"]
+    static let colors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933", "#882255", "#44AA99"]
 
     static func color(_ index: Int) -> String { colors[index % colors.count] }
 }

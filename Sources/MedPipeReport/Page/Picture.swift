@@ -25,7 +25,8 @@ enum Picture {
 
     /// A channels-first input (`[C, rows, columns]` or `[1, slices, rows, columns]`) in grayscale (RGB for three
     /// channels), scaled to its own minimum and maximum, magnified to at least `side` pixels; volumes as three
-    /// orthogonal slices through their centre.
+    /// orthogonal slices through their centre, windowed to the 1st–99th percentile of the volume's values (a
+    /// few bright voxels would otherwise leave the rest dark).
     static func sample(_ values: [Float], shape: [Int], side: Int = readableSide) -> RGBImage? {
         let spatial = Array(shape.dropFirst())
         let picture: RGBImage
@@ -34,13 +35,24 @@ enum Picture {
             picture = Overlay.image(values, channels: shape[0], rows: spatial[0], columns: spatial[1],
                                     heat: [Float](repeating: 0, count: spatial[0] * spatial[1]), colormap: .jet, alpha: 0)
         case 3:
-            let volume = Array(values[0..<spatial.reduce(1, *)])
+            let volume = window(Array(values[0..<spatial.reduce(1, *)]), percentiles: (0.01, 0.99))
             picture = Overlay.montage(volume, shape: spatial, heat: [Float](repeating: 0, count: volume.count), colormap: .jet, alpha: 0,
                                       center: (spatial[0] / 2, spatial[1] / 2, spatial[2] / 2))
         default:
             return nil
         }
         return picture.magnified(by: RGBImage.readableFactor(rows: picture.rows, columns: picture.columns, minimum: side))
+    }
+
+    /// `values` clamped to the given percentiles of their finite values (estimated on at most 100 000 of them).
+    static func window(_ values: [Float], percentiles: (Double, Double)) -> [Float] {
+        let step = max(1, values.count / 100_000)
+        let sample = stride(from: 0, to: values.count, by: step).map { values[$0] }.filter(\.isFinite).sorted()
+        guard let first = sample.first else { return values }
+        func at(_ p: Double) -> Float { sample[min(sample.count - 1, Int(p * Double(sample.count - 1)))] }
+        let (low, high) = (at(percentiles.0), at(percentiles.1))
+        guard high > low else { return values.map { $0.isFinite ? $0 : first } }
+        return values.map { $0.isFinite ? min(max($0, low), high) : low }
     }
 
     /// A horizontal colour bar of `colormap` from low (left) to high (right), with its scale under it.

@@ -10,7 +10,7 @@ enum DatasetSection {
         let shape = facts.inputShape.map(String.init).joined(separator: " × ")
         var html = "<div class=\"cards\">"
             + card(HTML.count(total), "entries")
-            + card(String(facts.classNames.count), "classes: " + facts.classNames.joined(separator: ", "))
+            + card(String(facts.classNames.count), facts.classNames.isEmpty ? "classes: the entries have no label" : "classes: " + facts.classNames.joined(separator: ", "))
             + card(shape, "\(facts.kind?.rawValue ?? "input") shape the network takes" + (facts.frequency.map { ", \(HTML.number($0, 0)) Hz" } ?? ""))
             + card(facts.balance, "rebalancing of the training split")
             + card(facts.splitGrouping ?? "–", "split grouping")
@@ -61,7 +61,7 @@ enum DatasetSection {
         func chart(_ counts: [String: [String: Int]], title: String) -> Chart {
             Chart(kind: .bar, title: title, x: .init(title: "split"), y: .init(title: "entries", minimum: 0, maximum: top, integer: true),
                   categories: splits,
-                  series: facts.classNames.enumerated().map { i, name in
+                  series: facts.labels.enumerated().map { i, name in
                       Chart.Series(name: name, values: splits.map { Double(counts[$0]?[name] ?? 0) }, color: Palette.color(i))
                   })
         }
@@ -83,7 +83,7 @@ enum DatasetSection {
         let rows = orderedSplits(facts.before.keys).map { split in
             let counts = facts.before[split] ?? [:]
             return [HTML.escape(split), HTML.count(counts.values.reduce(0, +)), HTML.count(facts.groups[split] ?? 0),
-                    HTML.escape(facts.classNames.map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", "))]
+                    HTML.escape(facts.labels.map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", "))]
         }
         html += HTML.table(["split", "entries", "groups (patients)", "entries per class"], rows, numeric: [1, 2])
         if facts.leaks.isEmpty {
@@ -103,12 +103,12 @@ enum DatasetSection {
         switch facts.kind {
         case .image?, .volume?:
             html += HTML.note(facts.kind == .volume
-                ? "Three orthogonal slices through the centre of each volume (axial, coronal, sagittal), as the network takes it; each scaled to its own minimum and maximum, magnified without smoothing."
+                ? "Three orthogonal slices through the centre of each volume, one across each of its axes (slices, rows, columns), as the network takes it; windowed to the 1st–99th percentile of its values."
                 : "The first training images of each class, as the network takes them; each scaled to its own minimum and maximum, magnified without smoothing.")
             for group in facts.samples {
                 html += "<div class=\"classrow\"><h4>\(HTML.escape(group.className))</h4><div class=\"grid\">"
                 for (entry, input) in zip(group.entries, group.inputs) {
-                    guard let picture = Picture.sample(input, shape: facts.inputShape, side: 128) else { continue }
+                    guard let picture = Picture.sample(input, shape: facts.inputShape, side: facts.kind == .volume ? Picture.readableSide : 128) else { continue }
                     html += "<div class=\"tile\">" + (try page.image(picture, alt: "\(group.className) sample", title: "source \(entry.source), item \(entry.item)"))
                         + "<div class=\"label\">\(HTML.escape(entry.split ?? "")) · entry \(entry.id)</div></div>"
                 }
