@@ -32,6 +32,8 @@ struct Chart {
         /// Steps instead of straight segments (histograms).
         var stepped = false
         var lineWidth = 2.0
+        /// Radius of the dots on the points of a line (0: none; markers are larger).
+        var pointRadius = 0.0
     }
 
     var kind: Kind
@@ -60,11 +62,11 @@ struct Chart {
             case .line:
                 d["data"] = s.points.map { ["x": Self.json($0.x), "y": Self.json($0.y)] }
                 d["fill"] = false
-                d["pointRadius"] = s.markersOnly ? 7 : 0
-                d["pointHoverRadius"] = s.markersOnly ? 8 : 3
+                d["pointRadius"] = s.markersOnly ? 7 : s.pointRadius
+                d["pointHoverRadius"] = s.markersOnly ? 8 : s.pointRadius + 2
                 d["showLine"] = !s.markersOnly
-                // The legend draws a line as a short line, dashed like it, and a marker as the marker.
-                d["pointStyle"] = s.markersOnly ? "rectRot" : "line"
+                // The legend draws each series by its point style: a marker, a dot, or a short line.
+                d["pointStyle"] = s.markersOnly ? "rectRot" : s.pointRadius > 0 ? "circle" : "line"
                 // A marker at the last epoch sits on the chart's edge: draw it whole.
                 if s.markersOnly { d["clip"] = false }
                 if s.dashed { d["borderDash"] = [6, 4] }
@@ -85,7 +87,7 @@ struct Chart {
                 "plugins": [
                     "title": ["display": true, "text": title, "font": ["size": 14]],
                     "legend": ["display": legend && series.count > 1, "position": "bottom",
-                               "labels": ["usePointStyle": kind == .line, "pointStyleWidth": 36, "boxWidth": 36]] as [String: Any],
+                               "labels": ["usePointStyle": kind == .line, "boxWidth": 36]] as [String: Any],
                 ],
                 "scales": ["x": axis(x, horizontal: true), "y": axis(y, horizontal: false)],
             ] as [String: Any],

@@ -35,7 +35,9 @@ enum EvaluationSection {
             let total = row.reduce(0, +)
             for count in row {
                 let share = total > 0 ? Double(count) / Double(total) : 0
-                html += "<td style=\"\(heatStyle(share))\">\(HTML.count(count))<small>\(HTML.number(share * 100, 0))%</small></td>"
+                // A count that rounds to 0% still shows that it is there.
+                let percent = count > 0 && share < 0.005 ? "<1%" : HTML.number(share * 100, 0) + "%"
+                html += "<td style=\"\(heatStyle(share, zero: count == 0))\">\(HTML.count(count))<small>\(percent)</small></td>"
             }
             html += "</tr>"
         }
@@ -43,11 +45,11 @@ enum EvaluationSection {
         return html + HTML.note("Rows: the true class; columns: the class predicted. Each cell: the count, and its share of the true class (the row), which sets the colour from white (0%) to dark blue (100%).")
     }
 
-    /// White to dark blue, white text on dark cells.
-    private static func heatStyle(_ share: Double) -> String {
+    /// White to dark blue, white text on dark cells, empty cells faded.
+    private static func heatStyle(_ share: Double, zero: Bool) -> String {
         let low = (255.0, 255.0, 255.0), high = (8.0, 48.0, 107.0)
         func mix(_ a: Double, _ b: Double) -> Int { Int((a + (b - a) * share).rounded()) }
-        return "background: rgb(\(mix(low.0, high.0)), \(mix(low.1, high.1)), \(mix(low.2, high.2))); color: \(share > 0.5 ? "#fff" : "#1b1f24")"
+        return "background: rgb(\(mix(low.0, high.0)), \(mix(low.1, high.1)), \(mix(low.2, high.2))); color: \(share > 0.5 ? "#fff" : zero ? "#8c959f" : "#1b1f24")"
     }
 
     /// Curves to draw: every class, or for two classes only the second (the first's is its mirror image).
