@@ -20,9 +20,8 @@ struct DatasetFacts {
     struct Histogram {
         var edges: [Double]
         var fractions: [String: [Double]]
-        /// Entries and values read per split.
+        /// Entries read per split.
         var entriesRead: [String: Int]
-        var valuesRead: [String: Int]
     }
 
     var directory: String
@@ -172,7 +171,7 @@ struct DatasetFacts {
         }
         let all = values.values.joined()
         guard let low = all.min(), let high = all.max() else {
-            return Histogram(edges: [], fractions: [:], entriesRead: read, valuesRead: [:])
+            return Histogram(edges: [], fractions: [:], entriesRead: read)
         }
         let bins = histogramBins
         let width = high > low ? Double(high - low) / Double(bins) : 1
@@ -183,6 +182,6 @@ struct DatasetFacts {
             for v in pooled { counts[min(bins - 1, max(0, Int((Double(v) - Double(low)) / width)))] += 1 }
             fractions[split] = counts.map { Double($0) / Double(pooled.count) }
         }
-        return Histogram(edges: edges, fractions: fractions, entriesRead: read, valuesRead: values.mapValues(\.count))
+        return Histogram(edges: edges, fractions: fractions, entriesRead: read)
     }
 }

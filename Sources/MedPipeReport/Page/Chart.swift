@@ -67,8 +67,8 @@ struct Chart {
                 d["showLine"] = !s.markersOnly
                 // The legend draws each series by its point style: a marker, a dot, or a short line.
                 d["pointStyle"] = s.markersOnly ? "rectRot" : s.pointRadius > 0 ? "circle" : "line"
-                // A marker at the last epoch sits on the chart's edge: draw it whole.
-                if s.markersOnly { d["clip"] = false }
+                // Dots and markers on the first or last epoch sit on the chart's edge: draw them whole.
+                if s.markersOnly || s.pointRadius > 0 { d["clip"] = false }
                 if s.dashed { d["borderDash"] = [6, 4] }
                 if s.stepped { d["stepped"] = "middle" }
             }

@@ -21,15 +21,18 @@ enum HTML {
 
     /// A table with a header row; cells are HTML already (escape text with ``escape(_:)``). Columns
     /// listed in `numeric` are right-aligned.
-    static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = [], caption: String? = nil) -> String {
+    static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
         func cell(_ tag: String, _ column: Int, _ content: String) -> String {
             numeric.contains(column) ? "<\(tag) class=\"num\">\(content)</\(tag)>" : "<\(tag)>\(content)</\(tag)>"
         }
-        var html = "<table>"
-        if let caption { html += "<caption>\(escape(caption))</caption>" }
-        html += "<thead><tr>" + header.enumerated().map { cell("th", $0, escape($1)) }.joined() + "</tr></thead><tbody>"
+        var html = "<table><thead><tr>" + header.enumerated().map { cell("th", $0, escape($1)) }.joined() + "</tr></thead><tbody>"
         for row in rows { html += "<tr>" + row.enumerated().map { cell("td", $0, $1) }.joined() + "</tr>" }
         return html + "</tbody></table>"
+    }
+
+    /// A key figure: a large value over a short label.
+    static func card(_ value: String, _ label: String) -> String {
+        "<div class=\"card\"><b>\(escape(value))</b><span>\(escape(label))</span></div>"
     }
 
     /// A short note in a muted paragraph.

@@ -30,7 +30,6 @@ enum Stylesheet {
     th, td { border: 1px solid var(--line); padding: 3px 9px; text-align: left; vertical-align: top; }
     th { background: var(--soft); }
     td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-    caption { text-align: left; color: var(--muted); font-size: 13px; padding-bottom: 4px; }
     .scroll { overflow-x: auto; }
     pre { background: var(--soft); border: 1px solid var(--line); padding: 10px; overflow-x: auto; font-size: 13px; }
     .ok { color: var(--good); font-weight: 600; }

@@ -9,11 +9,11 @@ enum DatasetSection {
         let total = facts.before.values.flatMap(\.values).reduce(0, +)
         let shape = facts.inputShape.map(String.init).joined(separator: " × ")
         var html = "<div class=\"cards\">"
-            + card(HTML.count(total), "entries")
-            + card(String(facts.classNames.count), facts.classNames.isEmpty ? "classes: the entries have no label" : "classes: " + facts.classNames.joined(separator: ", "))
-            + card(shape, "\(facts.kind?.rawValue ?? "input") shape the network takes" + (facts.frequency.map { ", \(HTML.number($0, 0)) Hz" } ?? ""))
-            + card(facts.balance, "rebalancing of the training split")
-            + card(facts.splitGrouping ?? "–", "split grouping")
+            + HTML.card(HTML.count(total), "entries")
+            + HTML.card(String(facts.classNames.count), facts.classNames.isEmpty ? "classes: the entries have no label" : "classes: " + facts.classNames.joined(separator: ", "))
+            + HTML.card(shape, "\(facts.kind?.rawValue ?? "input") shape the network takes" + (facts.frequency.map { ", \(HTML.number($0, 0)) Hz" } ?? ""))
+            + HTML.card(facts.balance, "rebalancing of the training split")
+            + HTML.card(facts.splitGrouping ?? "–", "split grouping")
             + "</div>"
 
         if let recipe = facts.recipe {
@@ -26,10 +26,6 @@ enum DatasetSection {
         html += try samples(facts, page: &page)
         html += histogram(facts, page: &page)
         return html
-    }
-
-    static func card(_ value: String, _ label: String) -> String {
-        "<div class=\"card\"><b>\(HTML.escape(value))</b><span>\(HTML.escape(label))</span></div>"
     }
 
     private static func sources(_ facts: DatasetFacts) -> String {

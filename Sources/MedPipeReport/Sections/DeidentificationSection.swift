@@ -19,10 +19,10 @@ enum DeidentificationSection {
         let written = report.files.filter { $0.output != nil }.count
         var html = HTML.note("From \(path): PS3.15 Basic Application Level Confidentiality Profile, edition \(report.profileEdition); options: \(report.options.sorted.map(\.rawValue).joined(separator: ", ").isEmpty ? "none" : report.options.sorted.map(\.rawValue).joined(separator: ", ")); project key \(report.keyFingerprint).")
         html += "<div class=\"cards\">"
-            + DatasetSection.card(String(written), "files written")
-            + DatasetSection.card(String(report.withheld.count), "files withheld")
-            + DatasetSection.card(String(report.failures), "inputs failed")
-            + DatasetSection.card(report.passed ? "passed" : "FAILED", "residual scan of every output")
+            + HTML.card(String(written), "files written")
+            + HTML.card(String(report.withheld.count), "files withheld")
+            + HTML.card(String(report.failures), "inputs failed")
+            + HTML.card(report.passed ? "passed" : "FAILED", "residual scan of every output")
             + "</div>"
 
         html += "<h3>Files withheld</h3>"

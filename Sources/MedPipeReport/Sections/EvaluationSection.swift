@@ -9,10 +9,10 @@ enum EvaluationSection {
         let r = evaluation.report
         var html = HTML.note("Model \(evaluation.modelName) (\(evaluation.modelPath)) on the \(evaluation.split) split: the same numbers as `medpipe evaluate`.")
         html += "<div class=\"cards\">"
-            + DatasetSection.card(HTML.count(r.samples), "\(evaluation.split) samples")
-            + DatasetSection.card(HTML.number(r.accuracy), "accuracy")
-            + DatasetSection.card(HTML.number(r.balancedAccuracy), "balanced accuracy")
-            + DatasetSection.card(HTML.number(r.rocAUC), evaluation.classNames.count == 2 ? "ROC AUC" : "ROC AUC (macro one-vs-rest)")
+            + HTML.card(HTML.count(r.samples), "\(evaluation.split) samples")
+            + HTML.card(HTML.number(r.accuracy), "accuracy")
+            + HTML.card(HTML.number(r.balancedAccuracy), "balanced accuracy")
+            + HTML.card(HTML.number(r.rocAUC), evaluation.classNames.count == 2 ? "ROC AUC" : "ROC AUC (macro one-vs-rest)")
             + "</div>"
         html += "<h3>Confusion matrix</h3>" + confusionMatrix(r)
         html += "<h3>Per class</h3>" + HTML.table(["class", "precision", "recall (sensitivity)", "F1", "support"], r.perClass.map { c in

@@ -11,13 +11,13 @@ enum TrainingSection {
         let lossKey: (EpochMetrics) -> Double? = validated ? { $0.valLoss } : { $0.loss }
         let balancedKey: (EpochMetrics) -> Double? = validated ? { $0.valBalancedAccuracy } : { $0.balancedAccuracy }
         var html = "<div class=\"cards\">"
-            + DatasetSection.card(String(epochs.count), "epochs")
-            + DatasetSection.card(kept.map(String.init) ?? "–", validated ? "kept epoch (best on validation)" : "kept epoch (no validation split: lowest training loss)")
+            + HTML.card(String(epochs.count), "epochs")
+            + HTML.card(kept.map(String.init) ?? "–", validated ? "kept epoch (best on validation)" : "kept epoch (no validation split: lowest training loss)")
         if let k = kept, let m = epochs.first(where: { $0.epoch == k }) {
-            html += DatasetSection.card(HTML.significant(lossKey(m)), (validated ? "validation" : "training") + " loss at the kept epoch")
-                + DatasetSection.card(HTML.number(balancedKey(m)), (validated ? "validation" : "training") + " balanced accuracy at the kept epoch")
+            html += HTML.card(HTML.significant(lossKey(m)), (validated ? "validation" : "training") + " loss at the kept epoch")
+                + HTML.card(HTML.number(balancedKey(m)), (validated ? "validation" : "training") + " balanced accuracy at the kept epoch")
         }
-        html += DatasetSection.card(HTML.number(epochs.map(\.seconds).reduce(0, +), 1) + " s", "training time")
+        html += HTML.card(HTML.number(epochs.map(\.seconds).reduce(0, +), 1) + " s", "training time")
         html += "</div>"
         if log.runs > 1 {
             html += "<p class=\"warning\">\(HTML.escape(log.path)) holds \(log.runs) runs (appended); this shows the last.</p>"
