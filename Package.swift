@@ -65,6 +65,11 @@ let package = Package(
         .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "CBLAS"], swiftSettings: optimizedInDebug),
         .target(name: "MedPipeExplain", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain"], swiftSettings: optimizedInDebug),
         .target(
+            name: "MedPipeReport",
+            dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeStages", "MedPipeTrain",
+                           "MedPipeExplain", "MedPipeExport", "MedPipeDeidentify"]
+        ),
+        .target(
             name: "MedPipeExport",
             dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeStages", "CDCMTK", "CNIfTI"]
         ),
@@ -72,7 +77,7 @@ let package = Package(
             name: "medpipe",
             dependencies: [
                 "MedPipeCore", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeTrain", "MedPipeStages",
-                "MedPipeDeidentify", "MedPipeExplain", "MedPipeExport",
+                "MedPipeDeidentify", "MedPipeExplain", "MedPipeExport", "MedPipeReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,6 +88,10 @@ let package = Package(
         .testTarget(
             name: "MedPipeExportTests",
             dependencies: ["MedPipeExport", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeStages", "MedPipeDeidentify", "MedPipeCore", "TestSupport"]
+        ),
+        .testTarget(
+            name: "MedPipeReportTests",
+            dependencies: ["MedPipeReport", "MedPipePipeline", "MedPipeTrain", "MedPipeFormats", "MedPipeCore", "TestSupport"]
         ),
         .testTarget(name: "MedPipeExplainTests", dependencies: ["MedPipeExplain", "MedPipeTrain", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "MedPipeCache", "MedPipeStages", "TestSupport"]),

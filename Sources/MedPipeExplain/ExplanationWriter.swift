@@ -11,13 +11,17 @@ public struct ExplanationWriter: Sendable {
     /// SHA-256 of the model file, written into every PNG.
     public var modelHash: String
     public var classNames: [String]
+    /// Pixels per input pixel in the PNG (nil: readable, at least 192 pixels); per sample for traces (nil: 2).
+    /// The `.npy` maps stay at the input's resolution.
+    public var scale: Int?
 
-    public init(directory: String, colormap: Colormap, alpha: Float, modelHash: String, classNames: [String]) {
+    public init(directory: String, colormap: Colormap, alpha: Float, modelHash: String, classNames: [String], scale: Int? = nil) {
         self.directory = directory
         self.colormap = colormap
         self.alpha = alpha
         self.modelHash = modelHash
         self.classNames = classNames
+        self.scale = scale
     }
 
     /// One line of `index.json`.
@@ -28,29 +32,24 @@ public struct ExplanationWriter: Sendable {
         public var explainedClass: String
         public var predictedClass: String
         public var trueClass: String?
+        /// The cache entry explained (its manifest id), when the input came from a cache.
+        public var entry: Int64?
         public var score: Float
         public var probability: Float
         public var mapMinimum: Float
         public var mapMaximum: Float
     }
 
-    /// Writes `name.png` and `name.npy` for an input `[C, spatial...]` and its explanation.
+    /// Writes `name.png` and `name.npy` for an input `[C, spatial...]` and its explanation; `entry` is the
+    /// cache entry the input came from, if any.
     public func write(name: String, input: [Float], inputShape: [Int], explanation: GradCAM.Explanation,
-                      trueLabel: String?) throws -> IndexEntry {
+                      trueLabel: String?, entry: Int64? = nil) throws -> IndexEntry {
         let spatial = Array(inputShape.dropFirst())
-        let map = Upsampling.resize(explanation.map, shape: explanation.mapShape, to: spatial)
-        let heat = Overlay.normalized(map)
-        let image: RGBImage
-        switch spatial.count {
-        case 1:
-            image = Overlay.trace(Array(input[0..<spatial[0]]), heat: heat, colormap: colormap)
-        case 2:
-            image = Overlay.image(input, channels: inputShape[0], rows: spatial[0], columns: spatial[1], heat: heat, colormap: colormap, alpha: alpha)
-        case 3:
-            image = Overlay.montage(Array(input[0..<spatial.reduce(1, *)]), shape: spatial, heat: heat, colormap: colormap, alpha: alpha)
-        default:
+        guard (1...3).contains(spatial.count) else {
             throw MedPipeError.unsupported(name, "Grad-CAM overlays are drawn for 1D, 2D and 3D inputs, not \(inputShape)")
         }
+        let map = Upsampling.resize(explanation.map, shape: explanation.mapShape, to: spatial)
+        let image = try Overlay.draw(input, shape: inputShape, heat: Overlay.normalized(map), colormap: colormap, alpha: alpha, scale: scale)
         let (low, high) = (map.min() ?? 0, map.max() ?? 0)
         let explained = classNames.indices.contains(explanation.classIndex) ? classNames[explanation.classIndex] : String(explanation.classIndex)
         let text: [(key: String, value: String)] = [
@@ -63,7 +62,7 @@ public struct ExplanationWriter: Sendable {
         try NPYWriter.write(Tensor(shape: spatial, values: map), to: directory + "/" + name + ".npy")
         return IndexEntry(name: name, overlay: name + ".png", map: name + ".npy", explainedClass: explained,
                           predictedClass: classNames.indices.contains(explanation.predicted) ? classNames[explanation.predicted] : String(explanation.predicted),
-                          trueClass: trueLabel, score: explanation.score, probability: explanation.probability,
+                          trueClass: trueLabel, entry: entry, score: explanation.score, probability: explanation.probability,
                           mapMinimum: low, mapMaximum: high)
     }
 

@@ -1,3 +1,5 @@
+import MedPipeCore
+
 /// An RGB picture: `rows × columns × 3` bytes, row-major.
 public struct RGBImage: Sendable, Equatable {
     public var rows: Int
@@ -19,6 +21,28 @@ public struct RGBImage: Sendable, Equatable {
 
 /// Draws heatmaps over inputs: images under a colormap, ECG traces coloured by heat, volume montages.
 public enum Overlay {
+    /// The picture of a channels-first input (`[C, samples]`, `[C, rows, columns]` or `[C, slices, rows, columns]`)
+    /// under `heat` (normalized, one value per spatial position): the trace coloured by heat, the image,
+    /// or three orthogonal slices through the heat's maximum. `alpha` 0 draws the input alone, 1 the heat alone.
+    /// - Parameter scale: pixels per input pixel, nearest neighbour (nil: the smallest that makes the
+    ///   picture at least 192 pixels on its shorter side); for traces, pixels per sample (nil: 2).
+    public static func draw(_ input: [Float], shape: [Int], heat: [Float], colormap: Colormap, alpha: Float,
+                            scale: Int? = nil) throws -> RGBImage {
+        let spatial = Array(shape.dropFirst())
+        let picture: RGBImage
+        switch spatial.count {
+        case 1:
+            return trace(Array(input[0..<spatial[0]]), heat: heat, colormap: colormap, scale: scale ?? 2)
+        case 2:
+            picture = image(input, channels: shape[0], rows: spatial[0], columns: spatial[1], heat: heat, colormap: colormap, alpha: alpha)
+        case 3:
+            picture = montage(Array(input[0..<spatial.reduce(1, *)]), shape: spatial, heat: heat, colormap: colormap, alpha: alpha)
+        default:
+            throw MedPipeError.unsupported("Grad-CAM", "overlays are drawn for 1D, 2D and 3D inputs, not \(shape)")
+        }
+        return picture.magnified(by: scale ?? RGBImage.readableFactor(rows: picture.rows, columns: picture.columns))
+    }
+
     /// Scales `values` to [0, 1] by their minimum and maximum (all zeros when constant).
     public static func normalized(_ values: [Float]) -> [Float] {
         guard let low = values.min(), let high = values.max(), high > low else { return [Float](repeating: 0, count: values.count) }
@@ -69,11 +93,13 @@ public enum Overlay {
         return image
     }
 
-    /// Three orthogonal slices of a volume (`depth × rows × columns`) through the heat's maximum, side by side.
-    public static func montage(_ volume: [Float], shape: [Int], heat: [Float], colormap: Colormap, alpha: Float) -> RGBImage {
+    /// Three orthogonal slices of a volume (`depth × rows × columns`) side by side, one across each axis,
+    /// crossing at `center` (slice, row, column), by default the heat's maximum.
+    public static func montage(_ volume: [Float], shape: [Int], heat: [Float], colormap: Colormap, alpha: Float,
+                               center: (Int, Int, Int)? = nil) -> RGBImage {
         let (d, h, w) = (shape[0], shape[1], shape[2])
         let peak = heat.indices.max { heat[$0] < heat[$1] } ?? 0
-        let (pz, py, px) = (peak / (h * w), (peak / w) % h, peak % w)
+        let (pz, py, px) = center ?? (peak / (h * w), (peak / w) % h, peak % w)
         func slice(_ rows: Int, _ cols: Int, _ index: (Int, Int) -> Int) -> ([Float], [Float]) {
             var v = [Float](), m = [Float]()
             for r in 0..<rows { for c in 0..<cols { let i = index(r, c); v.append(volume[i]); m.append(heat[i]) } }

@@ -14,10 +14,11 @@ struct GradCAMCommand: ParsableCommand {
         abstract: "Explain a model's predictions with Grad-CAM heatmaps over the inputs.",
         discussion: """
         For each sample: NAME.png (the input in grayscale under the heatmap; an ECG beat coloured by heat; \
-        three orthogonal slices of a volume through the map's maximum) with tEXt chunks holding the model's \
-        SHA-256, the class, the score and the map's raw minimum and maximum; NAME.npy, the raw map (float32, \
-        before normalization) upsampled to the input's size (linear, bilinear or trilinear) so it is aligned \
-        voxel for voxel; and index.json over all samples.
+        three orthogonal slices of a volume through the map's maximum), magnified by --scale so that a small \
+        image is readable, with tEXt chunks holding the model's SHA-256, the class, the score and the map's raw \
+        minimum and maximum; NAME.npy, the raw map (float32, before normalization) upsampled to the input's \
+        size (linear, bilinear or trilinear) so it is aligned voxel for voxel; and index.json over all samples \
+        (with the cache entry of each, which `medpipe report --gradcam` reads).
 
         The target layer is by default the last convolution (list layers with `medpipe inspect MODEL`); the \
         class is by default the predicted one.
@@ -39,12 +40,14 @@ struct GradCAMCommand: ParsableCommand {
     @Option(help: "gradcam or gradcam++.") var method: String = "gradcam"
     @Option(help: "jet, viridis or inferno.") var colormap: String = "jet"
     @Option(help: "Heatmap opacity over the input, 0 to 1.") var alpha: Float = 0.45
+    @Option(help: ArgumentHelp("PNG pixels per input pixel, 1 to 32, nearest neighbour (default: the smallest that makes the picture at least 192 pixels on its shorter side, e.g. 7 for 28×28); for ECG traces, pixels per sample (default 2). The .npy maps keep the input's resolution.", valueName: "N")) var scale: Int?
     @Option(help: "Samples per batch.") var batch: Int = 32
     @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         guard (cache == nil) != (npy == nil) else { throw ValidationError("give either --cache or --npy") }
         guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
+        if let scale, !(1...32).contains(scale) { throw ValidationError("--scale must be between 1 and 32") }
     }
 
     func run() throws {
@@ -65,7 +68,7 @@ struct GradCAMCommand: ParsableCommand {
         }
         var cam = try GradCAM(model: checkpoint.model, layer: layer, method: methodValue)
         let writer = ExplanationWriter(directory: out, colormap: colors, alpha: alpha, modelHash: try ContentHash.ofFile(model),
-                                       classNames: checkpoint.classNames)
+                                       classNames: checkpoint.classNames, scale: scale)
         let shape = checkpoint.inputShape, size = shape.reduce(1, *)
         let bar = ProgressBar("gradcam")
         var index: [ExplanationWriter.IndexEntry] = []
@@ -75,12 +78,19 @@ struct GradCAMCommand: ParsableCommand {
             let explanations = try cam.explain(input, classes: chunk.map { _ in classIndex })
             for (i, (sample, explanation)) in zip(chunk, explanations).enumerated() {
                 index.append(try writer.write(name: sample.name, input: Array(input.data[(i * size)..<((i + 1) * size)]), inputShape: shape,
-                                              explanation: explanation, trueLabel: sample.label))
+                                              explanation: explanation, trueLabel: sample.label, entry: sample.entry))
             }
             bar.update(done: min(start + batch, samples.count), total: samples.count)
         }
         bar.finish()
-        try writer.writeIndex(index, extra: ["layer": String(cam.layer), "method": method, "colormap": colormap, "alpha": String(alpha)])
+        var settings = ["layer": String(cam.layer), "method": method, "colormap": colormap, "alpha": String(alpha)]
+        if let cache {
+            settings["cache"] = cache
+            settings["split"] = split
+            // `medpipe report` checks that it reads the inputs back from a cache of the same recipe.
+            settings["recipe_hash"] = try DatasetCache(directory: cache).meta("recipe_hash")
+        }
+        try writer.writeIndex(index, extra: settings)
         print("wrote \(index.count) Grad-CAM overlays, raw maps and index.json to \(out) (layer \(cam.layer): \(cam.model.layers[cam.layer].spec.typeName))")
     }
 
@@ -88,6 +98,7 @@ struct GradCAMCommand: ParsableCommand {
         var name: String
         var values: [Float]
         var label: String?
+        var entry: Int64?
     }
 
     private func inputs(_ checkpoint: Checkpoint) throws -> [Input] {
@@ -98,7 +109,7 @@ struct GradCAMCommand: ParsableCommand {
             }
             let size = checkpoint.inputShape.reduce(1, *), values = tensor.values(as: Float.self)
             let count = min(tensor.shape[0], limit ?? .max)
-            return (0..<count).map { Input(name: String(format: "sample-%05d", $0), values: Array(values[($0 * size)..<(($0 + 1) * size)]), label: nil) }
+            return (0..<count).map { Input(name: String(format: "sample-%05d", $0), values: Array(values[($0 * size)..<(($0 + 1) * size)]), label: nil, entry: nil) }
         }
         let dataset = try CacheDataset(directory: cache!)
         guard dataset.sampleShape == checkpoint.inputShape else {
@@ -106,7 +117,7 @@ struct GradCAMCommand: ParsableCommand {
         }
         let entries = try dataset.cache.entries(split: split).prefix(limit ?? .max)
         return try entries.enumerated().map { i, entry in
-            Input(name: String(format: "%@-%05d", split, i), values: try dataset.input(entry), label: entry.label)
+            Input(name: String(format: "%@-%05d", split, i), values: try dataset.input(entry), label: entry.label, entry: entry.id)
         }
     }
 }

@@ -11,7 +11,7 @@ struct MedPipeCommand: AsyncParsableCommand {
         Start with `medpipe inspect FILE` to see how MedPipe reads an input.
         Every subcommand has its own --help.
         """,
-        subcommands: [Inspect.self, Convert.self, Anonymize.self, CacheCommand.self, Export.self, Train.self, Evaluate.self, Predict.self, GradCAMCommand.self]
+        subcommands: [Inspect.self, Convert.self, Anonymize.self, CacheCommand.self, Export.self, Train.self, Evaluate.self, Predict.self, GradCAMCommand.self, ReportCommand.self]
     )
 
     /// Parses the command line and runs the subcommand, as ArgumentParser's own `main` does (parsing

@@ -7,15 +7,15 @@ import TestSupport
 @testable import MedPipeExplain
 
 @Suite struct ExplanationWriterTests {
-    private func explainAndWrite(_ specs: [LayerSpec], inputShape: [Int]) throws -> (dir: String, entry: ExplanationWriter.IndexEntry, explanation: GradCAM.Explanation) {
+    private func explainAndWrite(_ specs: [LayerSpec], inputShape: [Int], scale: Int? = nil) throws -> (dir: String, entry: ExplanationWriter.IndexEntry, explanation: GradCAM.Explanation) {
         let count = inputShape.reduce(1, *)
         let input = (0..<count).map { Float(($0 * 7919) % 97) / 97 }
         var cam = try GradCAM(model: Sequential(specs, seed: 2))
         let explanation = try #require(try cam.explain(Activation(shape: [1] + inputShape, data: input)).first)
         let dir = NSTemporaryDirectory() + "medpipe-cam-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let writer = ExplanationWriter(directory: dir, colormap: .inferno, alpha: 0.5, modelHash: "abc123", classNames: ["x", "y"])
-        let entry = try writer.write(name: "s", input: input, inputShape: inputShape, explanation: explanation, trueLabel: "x")
+        let writer = ExplanationWriter(directory: dir, colormap: .inferno, alpha: 0.5, modelHash: "abc123", classNames: ["x", "y"], scale: scale)
+        let entry = try writer.write(name: "s", input: input, inputShape: inputShape, explanation: explanation, trueLabel: "x", entry: 42)
         try writer.writeIndex([entry], extra: ["layer": String(cam.layer)])
         return (dir, entry, explanation)
     }
@@ -38,8 +38,8 @@ import TestSupport
         #expect(values.min()! >= explanation.map.min()! - 1e-6 && values.max()! <= explanation.map.max()! + 1e-6)
         #expect(entry.mapMinimum == values.min() && entry.mapMaximum == values.max())
         let png = try PNGReader().readImage(dir + "/s.png")
-        // Three views side by side: 10×11 (axial), 9×11 and 9×10, with 4-pixel gaps.
-        #expect(png.tensor.shape == [10, 11 + 11 + 10 + 8, 3])
+        // Three views side by side: 10×11 (axial), 9×11 and 9×10, with 4-pixel gaps, magnified 20× (to 200 ≥ 192 pixels).
+        #expect(png.tensor.shape == [10 * 20, (11 + 11 + 10 + 8) * 20, 3])
         #expect(png.text("medpipe:model-sha256") == "abc123")
         #expect(png.text("medpipe:class") == entry.explainedClass)
         #expect(FileManager.default.fileExists(atPath: dir + "/index.json"))
@@ -67,6 +67,41 @@ import TestSupport
         try #require(numbers.count == 2, "\(run.output)")
         #expect(numbers[1] > 0, "a constant map cannot show alignment")
         #expect(numbers[0] < 1e-5, "largest difference from torch's trilinear upsampling: \(numbers[0])")
+    }
+
+    private let imageModel: [LayerSpec] = [
+        .convolution(rank: 2, inChannels: 1, outChannels: 2, kernel: 3, stride: 2), .relu,
+        .globalAvgPool(rank: 2), .flatten, .linear(inFeatures: 2, outFeatures: 2),
+    ]
+
+    @Test func smallImageIsMagnifiedToAReadableSizeAndTheMapKeepsTheInputs() throws {
+        let (dir, entry, _) = try explainAndWrite(imageModel, inputShape: [1, 28, 28])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // 28 pixels at 7× = 196 ≥ 192; each input pixel is a 7×7 block of one colour.
+        let png = try PNGReader().readImage(dir + "/s.png").tensor
+        #expect(png.shape == [196, 196, 3])
+        let pixels = png.values(as: UInt8.self)
+        func rgb(_ r: Int, _ c: Int) -> [UInt8] { Array(pixels[((r * 196 + c) * 3)..<((r * 196 + c) * 3 + 3)]) }
+        #expect((0..<7).allSatisfy { dy in (0..<7).allSatisfy { dx in rgb(70 + dy, 133 + dx) == rgb(70, 133) } })
+        #expect(try NPYReader().read(dir + "/s.npy").tensor.shape == [28, 28])
+        #expect(entry.entry == 42)
+        let index = try String(contentsOfFile: dir + "/index.json", encoding: .utf8)
+        #expect(index.contains("\"entry\" : 42"))
+    }
+
+    @Test func scaleOneKeepsTheInputsSize() throws {
+        let (dir, _, _) = try explainAndWrite(imageModel, inputShape: [1, 28, 28], scale: 1)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try PNGReader().readImage(dir + "/s.png").tensor.shape == [28, 28, 3])
+    }
+
+    @Test func readableFactor() {
+        #expect(RGBImage.readableFactor(rows: 28, columns: 28) == 7)
+        #expect(RGBImage.readableFactor(rows: 28, columns: 100, minimum: 128) == 5)
+        #expect(RGBImage.readableFactor(rows: 192, columns: 300) == 1)
+        #expect(RGBImage.readableFactor(rows: 0, columns: 5) == 1)
+        let tiny = RGBImage(rows: 1, columns: 2, pixels: [1, 2, 3, 4, 5, 6])
+        #expect(tiny.magnified(by: 2).pixels == [1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6, 1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6])
     }
 
     @Test func signalMapFollowsTheTrace() throws {

@@ -1,0 +1,87 @@
+import Foundation
+import MedPipeCache
+import MedPipeCore
+import MedPipeExplain
+import MedPipeFormats
+import MedPipePipeline
+
+/// The output of `medpipe gradcam`: `index.json`, and for each sample the raw map (`.npy`, at the input's
+/// resolution) with the cache entry it explains, whose input the report reads back from the cache.
+struct GradCAMRun {
+    struct Sample {
+        var index: ExplanationWriter.IndexEntry
+        /// The raw map, one value per input position.
+        var map: [Float]
+        /// The input as the network took it, when the entry is in the report's cache.
+        var input: [Float]?
+        /// The overlay PNG `gradcam` wrote, shown when the input is not in the cache.
+        var overlayPath: String
+    }
+
+    var directory: String
+    var settings: [String: String]
+    var colormap: Colormap
+    var alpha: Float
+    var samples: [Sample]
+    /// The input shape (channels first) of the cache and model.
+    var inputShape: [Int]
+    /// Sampling frequency of signals, Hz.
+    var frequency: Double?
+    /// Samples in the index; the gallery shows the first ``shown``.
+    var total: Int
+
+    static let shown = 16
+
+    /// The samples reordered to take the (true, else predicted) classes in turn, each class in its own order:
+    /// the gallery shows every class even when `gradcam --limit` took the first samples of a sorted split.
+    static func classesInTurn(_ samples: [ExplanationWriter.IndexEntry]) -> [ExplanationWriter.IndexEntry] {
+        var queues: [(key: String, items: [ExplanationWriter.IndexEntry])] = []
+        for sample in samples {
+            let key = sample.trueClass ?? sample.predictedClass
+            if let i = queues.firstIndex(where: { $0.key == key }) { queues[i].items.append(sample) } else { queues.append((key, [sample])) }
+        }
+        var ordered: [ExplanationWriter.IndexEntry] = []
+        for round in 0..<(queues.map(\.items.count).max() ?? 0) {
+            for queue in queues where round < queue.items.count { ordered.append(queue.items[round]) }
+        }
+        return ordered
+    }
+
+    init(directory: String, dataset: CacheDataset) throws {
+        struct Index: Decodable { var model_sha256: String; var settings: [String: String]; var samples: [ExplanationWriter.IndexEntry] }
+        let indexPath = directory + "/index.json"
+        let index: Index
+        do {
+            index = try JSONDecoder().decode(Index.self, from: Data(try FileBytes.read(indexPath)))
+        } catch let error as MedPipeError {
+            throw error
+        } catch {
+            throw MedPipeError.malformed(indexPath, "is not the index.json of `medpipe gradcam`")
+        }
+        if let recipe = index.settings["recipe_hash"], recipe != dataset.recipeHash {
+            throw MedPipeError.invalidArgument(indexPath, "explains a cache of another recipe (\(recipe.prefix(12))); \(dataset.cache.directory) holds recipe \(dataset.recipeHash.prefix(12))")
+        }
+        self.directory = directory
+        settings = index.settings
+        colormap = Colormap(rawValue: index.settings["colormap"] ?? "jet") ?? .jet
+        alpha = Float(index.settings["alpha"] ?? "") ?? 0.45
+        total = index.samples.count
+        inputShape = dataset.sampleShape
+        let all = try dataset.cache.entries()
+        if case .temporal(let hz)? = all.first?.geometry { frequency = hz }
+        let shape = dataset.sampleShape, spatial = shape.dropFirst().reduce(1, *)
+        let entries = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
+        samples = try Self.classesInTurn(index.samples).prefix(Self.shown).map { item in
+            guard !item.map.contains("/"), !item.overlay.contains("/") else {
+                throw MedPipeError.malformed(indexPath, "names a file outside its folder (\(item.map), \(item.overlay))")
+            }
+            let mapPath = directory + "/" + item.map
+            let map = try NPYReader().readTensor(mapPath)
+            guard map.dtype == .float32, map.count == spatial else {
+                throw MedPipeError.malformed(mapPath, "holds \(map.dtype.rawValue) \(map.shape); the cache's inputs are \(shape) (was Grad-CAM run on another cache?)")
+            }
+            let input = try item.entry.flatMap { entries[$0] }.map { try dataset.input($0) }
+            return Sample(index: item, map: map.values(as: Float.self), input: input, overlayPath: directory + "/" + item.overlay)
+        }
+    }
+}

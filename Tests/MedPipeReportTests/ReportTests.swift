@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+import MedPipeCore
+import MedPipeFormats
+import MedPipePipeline
+import MedPipeTrain
+import TestSupport
+@testable import MedPipeReport
+
+/// The report of a real run of the command-line tool on the bundled demo, checked against what the other
+/// subcommands say about the same cache and model.
+@Suite(.enabled(if: DemoRun.isPossible, "needs the medpipe binary: swift build --build-tests"))
+struct ReportTests {
+    private func demo() throws -> DemoRun { try DemoRun.shared.get() }
+
+    @Test func datasetFactsAgreeWithCacheInfo() throws {
+        let run = try demo()
+        let facts = try DatasetFacts(dataset: try CacheDataset(directory: run.cache))
+        let info = try SharedData.runMedpipe(["cache", "info", run.cache, "--json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(info.output.utf8)) as? [String: Any])
+        #expect(facts.before == json["counts"] as? [String: [String: Int]])
+        #expect(facts.before.values.flatMap(\.values).reduce(0, +) == 240)
+        #expect(facts.classNames == ["left", "right"] && facts.inputShape == [1, 28, 28] && facts.kind == .image)
+        // The demo oversamples the training split: as many of each class after the plan, as many in all as the plan holds.
+        let after = try #require(facts.after["train"])
+        #expect(Set(after.values).count == 1)
+        #expect(after.values.reduce(0, +) == (json["plan_sizes"] as? [String: Int])?["train"])
+        #expect(facts.after["test"] == facts.before["test"])
+        // Each image is its own group, and no group crosses splits.
+        #expect(facts.groups == facts.before.mapValues { $0.values.reduce(0, +) })
+        #expect(facts.leaks.isEmpty && facts.rejected.isEmpty)
+        #expect(facts.name == "demo" && facts.sources.first?.first { $0.key == "format" }?.value == "png-folder")
+        #expect(facts.samples.map(\.inputs.count) == [6, 6])
+        // Inputs are min-max scaled to [0, 1]; every split's histogram sums to 100%.
+        #expect(facts.histogram.edges.first! >= 0 && facts.histogram.edges.last! <= 1.0000001)
+        for fractions in facts.histogram.fractions.values { #expect(abs(fractions.reduce(0, +) - 1) < 1e-9) }
+    }
+
+    @Test func evaluationIsWhatEvaluateSaysWithCurvesAndMistakes() throws {
+        let run = try demo()
+        let evaluation = try Evaluation(modelPath: run.model, dataset: try CacheDataset(directory: run.cache), split: "test")
+        let cli = try SharedData.runMedpipe(["evaluate", "--model", run.model, "--cache", run.cache, "--split", "test", "--json"])
+        let expected = try JSONDecoder().decode(ClassificationReport.self, from: Data(cli.output.utf8))
+        #expect(evaluation.report.confusionMatrix == expected.confusionMatrix)
+        #expect(abs(evaluation.report.accuracy - expected.accuracy) < 1e-12)
+        #expect(abs(evaluation.report.balancedAccuracy - expected.balancedAccuracy) < 1e-12)
+        #expect(abs(evaluation.report.rocAUC! - expected.rocAUC!) < 1e-6)
+        // The drawn curve's area is the reported AUC (binary: the second class's curve).
+        #expect(abs(evaluation.curves[1]!.area - expected.rocAUC!) < 1e-6)
+        // Mistakes: wrong, most confident first, at most eight.
+        let wrong = expected.samples - expected.confusionMatrix.indices.reduce(0) { $0 + expected.confusionMatrix[$1][$1] }
+        #expect(evaluation.mistakes.count == min(8, wrong))
+        #expect(evaluation.mistakes.allSatisfy { $0.trueClass != $0.predictedClass && $0.probability >= 0.5 })
+        #expect(zip(evaluation.mistakes, evaluation.mistakes.dropFirst()).allSatisfy { $0.probability >= $1.probability })
+    }
+
+    @Test func trainingLogKeepsTheEpochTrainSaysItKept() throws {
+        let run = try demo()
+        let log = try TrainingLog(path: run.metrics)
+        #expect(log.epochs.map(\.epoch) == [0, 1] && log.runs == 1)
+        #expect(run.trainOutput.contains("kept epoch \(try #require(log.keptEpoch))"))
+        // A file appended by a second run: the report shows the last run and says so.
+        let twice = temporaryDirectory("report-log") + "/twice.jsonl"
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: twice).deletingLastPathComponent().path) }
+        let text = try String(contentsOfFile: run.metrics, encoding: .utf8)
+        try (text + text).write(toFile: twice, atomically: true, encoding: .utf8)
+        let appended = try TrainingLog(path: twice)
+        #expect(appended.runs == 2 && appended.epochs.count == 2)
+        try (text + "{\"epoch\": 3}\n").write(toFile: twice, atomically: true, encoding: .utf8)
+        #expect { try TrainingLog(path: twice) } throws: { "\($0)".contains("line 3 is not an epoch") }
+    }
+
+    @Test func pageHoldsEverySectionWithReadablePicturesAndNoExternalReference() throws {
+        let run = try demo()
+        let report = try Report(ReportRequest(cache: run.cache, model: run.model, metrics: run.metrics, gradcam: run.gradcam, deidentification: run.deid),
+                                charts: try ChartLibrary.installed())
+        #expect(report.sections == ["dataset", "training", "evaluation", "gradcam", "deidentification"])
+        let html = report.html
+        #expect(html.components(separatedBy: "<img ").count - 1 == report.images)
+        // 12 samples, 8 or fewer mistakes, 6 Grad-CAM samples × 3 pictures, one colour bar.
+        let mistakes = try Evaluation(modelPath: run.model, dataset: try CacheDataset(directory: run.cache), split: "test").mistakes.count
+        #expect(report.images == 12 + mistakes + 6 * 3 + 1)
+        if ChartLibraryTests.debianChartJS != nil {
+            #expect(html.components(separatedBy: "<canvas ").count - 1 == report.charts)
+            // Balance before and after, histogram, loss, accuracy, AUC, learning rate, ROC.
+            #expect(report.charts == 8)
+        } else {
+            #expect(report.charts == 0 && html.contains("Chart.js, which is not installed here"))
+        }
+        #expect(ExternalReferences.find(in: html).isEmpty, "\(ExternalReferences.find(in: html).prefix(3))")
+        // The Grad-CAM gallery's pictures are at least 192 pixels (28-pixel inputs magnified 7×).
+        let gallery = try #require(html.components(separatedBy: "<section id=\"gradcam\">").last?.components(separatedBy: "</section>").first)
+        let sizes = gallery.matches(of: /<img src="data:image\/png;base64,[^"]+" width="(\d+)" height="(\d+)"/).map { (Int($0.1)!, Int($0.2)!) }
+        #expect(sizes.count == 6 * 3 + 1)
+        #expect(sizes.dropFirst().allSatisfy { $0 == (196, 196) }, "\(sizes)")
+        // The de-identification section names the residual scan's result.
+        #expect(html.contains("Residual scan") && html.contains("Passed:"))
+    }
+
+    @Test func withoutChartJSThePageShowsTheNumbersOfEveryChart() throws {
+        let run = try demo()
+        let request = ReportRequest(cache: run.cache, model: run.model, metrics: run.metrics, gradcam: run.gradcam, deidentification: run.deid)
+        let plain = try Report(request, charts: nil)
+        try Data(plain.html.utf8).write(to: URL(fileURLWithPath: run.folder + "/report-without-charts.html"))
+        #expect(plain.charts == 0 && !plain.html.contains("<canvas") && !plain.html.contains("<script"))
+        #expect(plain.html.contains("Charts need Chart.js, which is not installed here"))
+        // Each chart became its title and its table; the pictures are the same.
+        #expect(plain.html.components(separatedBy: "<figure class=\"chart\"><h4>").count - 1 == 8)
+        if let library = try ChartLibrary.installed() {
+            let drawn = try Report(request, charts: library)
+            #expect(drawn.images == plain.images && drawn.charts == 8)
+        }
+    }
+
+    @Test func refusesGradCAMOutputsOfAnotherRecipe() throws {
+        let run = try demo()
+        let copy = temporaryDirectory("report-gradcam")
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        for name in try FileManager.default.contentsOfDirectory(atPath: run.gradcam) {
+            try FileManager.default.copyItem(atPath: run.gradcam + "/" + name, toPath: copy + "/" + name)
+        }
+        let index = try String(contentsOfFile: copy + "/index.json", encoding: .utf8)
+        let recipe = try CacheDataset(directory: run.cache).recipeHash
+        #expect(index.contains(recipe), "gradcam records the cache's recipe")
+        _ = try GradCAMRun(directory: copy, dataset: try CacheDataset(directory: run.cache))
+        try index.replacingOccurrences(of: recipe, with: String(repeating: "0", count: 64)).write(toFile: copy + "/index.json", atomically: true, encoding: .utf8)
+        #expect { try GradCAMRun(directory: copy, dataset: try CacheDataset(directory: run.cache)) } throws: { "\($0)".contains("explains a cache of another recipe") }
+    }
+
+    @Test func refusesAModelOfAnotherCacheAndABadSplit() throws {
+        let run = try demo()
+        #expect { try Report(ReportRequest(cache: run.cache, split: "validation"), charts: nil) } throws: { "\($0)".contains("expected train, val or test") }
+        let other = temporaryDirectory("report-other") + "/m.safetensors"
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: other).deletingLastPathComponent().path) }
+        try Checkpoint(model: Sequential(try BuiltinModel.heartMLP.specs(), seed: 1), classNames: ["0", "1"], inputShape: [13]).write(to: other)
+        #expect { try Report(ReportRequest(cache: run.cache, model: other), charts: nil) } throws: { "\($0)".contains("was trained on classes") }
+    }
+}
+
+/// `src`, `href`, CSS `url()` and `@import` values that point outside the page.
+enum ExternalReferences {
+    static func find(in html: String) -> [String] {
+        let patterns = [
+            #"(?i)\b(?:src|href|action|poster|srcset)\s*=\s*["']?\s*(?!data:|#)[a-z][a-z0-9+.-]*:"#,
+            #"(?i)\b(?:src|href)\s*=\s*["']?\s*//"#,
+            #"(?i)url\(\s*["']?\s*(?:https?:|//)"#,
+            #"(?i)@import"#,
+        ]
+        return patterns.flatMap { pattern in
+            let regex = try! NSRegularExpression(pattern: pattern)
+            return regex.matches(in: html, range: NSRange(html.startIndex..., in: html)).map { String(html[Range($0.range, in: html)!]) }
+        }
+    }
+}
