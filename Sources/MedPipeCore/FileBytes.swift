@@ -2,18 +2,42 @@ import Foundation
 
 /// Reading whole files with errors that name the file.
 public enum FileBytes {
-    /// The bytes of the file at `path`.
+    /// The bytes of the file at `path`, read straight into the array (no intermediate buffer).
     /// - Throws: ``MedPipeError`` `.io` naming the file when it is missing, a directory or unreadable.
     public static func read(_ path: String) throws -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw MedPipeError.io(path, "no such file")
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw MedPipeError.io(path, errno == ENOENT ? "no such file" : "cannot be read: \(String(cString: strerror(errno)))")
         }
-        guard !isDirectory.boolValue else { throw MedPipeError.io(path, "is a directory, expected a file") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw MedPipeError.io(path, "cannot be read (permissions?)")
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw MedPipeError.io(path, "cannot be read: \(String(cString: strerror(errno)))") }
+        guard status.st_mode & S_IFMT != S_IFDIR else { throw MedPipeError.io(path, "is a directory, expected a file") }
+        /// Up to `capacity` bytes from the current offset: fewer only at the end of the file.
+        func chunk(_ capacity: Int) throws -> [UInt8] {
+            var failure: Int32 = 0
+            let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+                count = 0
+                while count < buffer.count {
+                    let n = Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
+                    if n < 0 && errno == EINTR { continue }
+                    if n < 0 { failure = errno; break }
+                    if n == 0 { break }
+                    count += n
+                }
+            }
+            guard failure == 0 else { throw MedPipeError.io(path, "cannot be read: \(String(cString: strerror(failure)))") }
+            return bytes
         }
-        return [UInt8](data)
+        // One byte more than the size shows the end without another call; a file that grew is read on.
+        let expected = max(Int(status.st_size), 0) + 1
+        var bytes = try chunk(expected)
+        guard bytes.count == expected else { return bytes }
+        while true {
+            let more = try chunk(1 << 20)
+            bytes += more
+            if more.count < 1 << 20 { return bytes }
+        }
     }
 
     /// The first `count` bytes of the file (fewer if the file is shorter), without reading the rest.

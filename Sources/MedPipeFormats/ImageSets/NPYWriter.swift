@@ -28,12 +28,13 @@ public enum NPYWriter {
         return out
     }
 
-    /// Writes `tensor` to `path` atomically (a temporary file renamed into place).
+    /// Writes `tensor` to `path` atomically (a temporary file renamed into place): the header and the
+    /// tensor's own bytes in one gathered write, with no copy of the data.
     public static func write(_ tensor: Tensor, to path: String, fortranOrder: Bool = false) throws {
-        do {
-            try Data(encode(tensor, fortranOrder: fortranOrder)).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw MedPipeError.io(path, "cannot write: \(error.localizedDescription)")
+        let head = header(descriptor: tensor.dtype.numpyDescriptor, shape: fortranOrder ? tensor.shape.reversed() : tensor.shape,
+                          fortranOrder: fortranOrder)
+        try head.withUnsafeBytes { head in
+            try tensor.bytes.withUnsafeBytes { data in try AtomicFile.write(path, parts: [head, data]) }
         }
     }
 }

@@ -85,24 +85,7 @@ public enum SafeTensors {
     /// Writes a safetensors file atomically: a temporary file in the same folder, flushed, then renamed.
     public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String], to path: String) throws {
         let bytes = try encode(tensors, metadata: metadata)
-        let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        guard FileManager.default.createFile(atPath: temp.path, contents: nil),
-              let handle = try? FileHandle(forWritingTo: temp) else {
-            throw MedPipeError.io(path, "cannot create \(temp.path)")
-        }
-        do {
-            try handle.write(contentsOf: bytes)
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw MedPipeError.io(path, "writing failed: \(error)")
-        }
-        guard rename(temp.path, path) == 0 else {
-            try? FileManager.default.removeItem(at: temp)
-            throw MedPipeError.io(path, "cannot rename \(temp.path) into place (errno \(errno))")
-        }
+        try bytes.withUnsafeBytes { try AtomicFile.write(path, parts: [$0], durable: true) }
     }
 
     /// Reads a safetensors file.

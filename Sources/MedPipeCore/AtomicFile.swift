@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whole files written so that no reader ever sees a partial one.
+public enum AtomicFile {
+    /// Writes the concatenation of `parts` to `path`: into a hidden temporary file in the same folder
+    /// (gathered writes, no copy of the parts), flushed to disk when `durable`, then renamed over `path`.
+    /// On any error the temporary file is removed and `path` is left as it was.
+    public static func write(_ path: String, parts: [UnsafeRawBufferPointer], durable: Bool = false) throws {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temporary = folder + ".\(name).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw MedPipeError.io(path, "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        do {
+            try writeAll(fd, parts, path: path)
+            if durable, fsync(fd) != 0 { throw MedPipeError.io(path, "cannot flush: \(String(cString: strerror(errno)))") }
+            guard close(fd) == 0 else { throw MedPipeError.io(path, "cannot close: \(String(cString: strerror(errno)))") }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw MedPipeError.io(path, "cannot move \(temporary) into place: \(reason)")
+        }
+    }
+
+    /// Writes every byte of `parts` to `fd` with gathered writes, resuming after short writes and EINTR.
+    public static func writeAll(_ fd: Int32, _ parts: [UnsafeRawBufferPointer], path: String) throws {
+        var vectors = parts.filter { $0.count > 0 }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
+        var first = 0
+        while first < vectors.count {
+            let count = Int32(min(vectors.count - first, 1024))  // IOV_MAX on Linux
+            let written = vectors.withUnsafeBufferPointer { writev(fd, $0.baseAddress! + first, count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw MedPipeError.io(path, "cannot write: \(String(cString: strerror(errno)))")
+            }
+            guard written > 0 else { throw MedPipeError.io(path, "cannot write: no progress") }
+            var left = written
+            while first < vectors.count, left >= vectors[first].iov_len {
+                left -= vectors[first].iov_len
+                first += 1
+            }
+            if left > 0 {
+                vectors[first].iov_base += left
+                vectors[first].iov_len -= left
+            }
+        }
+    }
+}
