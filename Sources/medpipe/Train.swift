@@ -3,6 +3,7 @@ import Foundation
 import MedPipeCore
 import MedPipePipeline
 import MedPipeTrain
+import MedPipeTrees
 
 /// `medpipe train`: a CNN or MLP on a converted dataset cache.
 struct Train: ParsableCommand {
@@ -13,11 +14,16 @@ struct Train: ParsableCommand {
         safetensors that load into a PyTorch nn.Sequential of the same layers. One JSON line per epoch \
         goes to --metrics.
 
-        Models: mnist-cnn, heart-mlp, ecg-cnn, medmnist-cnn, cnn3d, or a YAML list of layers.
+        Models: mnist-cnn, mnist-mlp, heart-mlp, ecg-cnn, medmnist-cnn, cnn3d, or a YAML list of layers; \
+        or the tree baselines random-forest and gradient-boosting (XGBoost), on any cache (images and \
+        signals flattened), written as XGBoost's JSON model with MedPipe's metadata in its attributes \
+        (loads in Python with xgboost.Booster(model_file=...)); they take --seed, --threads, --balance \
+        and the tree options below, not the epochs, batches or optimizer.
         Balance: recipe (the cache's plan), none, oversample, undersample, class-weights.
 
         Example:
           medpipe train --cache out/mnist-cache --model mnist-cnn --epochs 3 --out mnist.safetensors
+          medpipe train --cache out/mnist-cache --model random-forest --trees 100 --out forest.json
         """
     )
 
@@ -36,6 +42,7 @@ struct Train: ParsableCommand {
     @Option(help: "Stop after this many epochs without improvement.") var patience: Int?
     @Option(help: "val_loss or val_balanced_accuracy: what picks the kept model.") var monitor: String = "val_loss"
     @Option(help: ArgumentHelp("Append one JSON line per epoch to this file.", valueName: "FILE.jsonl")) var metrics: String?
+    @OptionGroup(title: "Tree models (random-forest, gradient-boosting)") var trees: TreeOptions
 
     func run() throws {
         guard let balanceChoice = CacheDataset.Balance(rawValue: balance) else {
@@ -43,6 +50,9 @@ struct Train: ParsableCommand {
         }
         guard let monitorChoice = TrainingConfiguration.Monitor(rawValue: monitor) else {
             throw MedPipeError.invalidArgument("--monitor", "expected val_loss or val_balanced_accuracy, got '\(monitor)'")
+        }
+        if let kind = TreeKind(rawValue: model) {
+            return try trees.train(kind, cache: cache, out: out, balance: balanceChoice, seed: seed, threads: threads)
         }
         let dataset = try CacheDataset(directory: cache)
         let source = try dataset.batchSource(balance: balanceChoice, seed: seed)
