@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MedPipeCore
 import MedPipePipeline
+import MedPipeStages
 import MedPipeTrain
 import MedPipeTrees
 
@@ -42,6 +43,7 @@ struct Train: ParsableCommand {
     @Option(help: "Stop after this many epochs without improvement.") var patience: Int?
     @Option(help: "val_loss or val_balanced_accuracy: what picks the kept model.") var monitor: String = "val_loss"
     @Option(help: ArgumentHelp("Append one JSON line per epoch to this file.", valueName: "FILE.jsonl")) var metrics: String?
+    @Option(help: ArgumentHelp("Data augmentation of training batches: recipe (the augment: section of the recipe that made the cache, if any), none, or a YAML file listing transforms.", valueName: "recipe|none|FILE.yaml")) var augment: String = "recipe"
     @OptionGroup(title: "Tree models (random-forest, gradient-boosting)") var trees: TreeOptions
 
     func run() throws {
@@ -55,7 +57,12 @@ struct Train: ParsableCommand {
             return try trees.train(kind, cache: cache, out: out, balance: balanceChoice, seed: seed, threads: threads)
         }
         let dataset = try CacheDataset(directory: cache)
-        let source = try dataset.batchSource(balance: balanceChoice, seed: seed)
+        let augmentation: Augmentation? = switch augment {
+        case "recipe": try dataset.recipeAugmentation()
+        case "none": nil
+        default: try AugmentSpec.load(augment)
+        }
+        let source = try dataset.batchSource(balance: balanceChoice, seed: seed, augmentation: augmentation)
         let (name, specs) = try ModelChoice.specs(model, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
         let optimizerValue: any Optimizer = switch optimizer {
         case "adam": Adam(learningRate: Float(lr), weightDecay: Float(weightDecay))
@@ -71,6 +78,7 @@ struct Train: ParsableCommand {
         let configuration = TrainingConfiguration(
             epochs: epochs, batchSize: batch, seed: seed, optimizer: optimizerValue, schedule: scheduleValue,
             classWeights: try dataset.classWeights(balanceChoice), patience: patience, monitor: monitorChoice, threads: threads)
+        if let augmentation { print("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }
         print("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape)")
         var trainer = Trainer(configuration)
         let bar = ProgressBar("epoch")

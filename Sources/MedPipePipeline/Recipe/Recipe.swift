@@ -1,6 +1,7 @@
 import Foundation
 import MedPipeCore
 import MedPipeFormats
+import MedPipeStages
 
 /// A declared, reproducible pipeline: sources, stages, split, balancing, de-identification and the cache.
 ///
@@ -29,6 +30,8 @@ public struct Recipe: Sendable {
     public var balance: BalanceSpec
     /// CSV options (column names for a headerless file, missing-value markers), as written.
     public var table: RecipeNode?
+    /// Random transforms for training batches (``AugmentSpec``); `convert` ignores them.
+    public var augment: Augmentation?
     /// The recipe's exact text, stored in the cache beside the data it produced.
     public var text: String
 
@@ -72,9 +75,10 @@ public struct Recipe: Sendable {
             balance = value
         }
         let table = root.node("table")
+        let augment = try root.node("augment").map { try AugmentSpec.parse($0, file: file) }
         try root.finish()
         return Recipe(file: file, name: name, cache: cache, sources: sources, stages: stages, split: split,
-                      balance: balance, table: table, text: text)
+                      balance: balance, table: table, augment: augment, text: text)
     }
 
     private static func resolve(_ path: String, _ base: String) -> String {
