@@ -52,19 +52,13 @@ struct ScrubberTests {
     }
 
     @Test func annotationAuxStrings() {
-        #expect(AnnotationAuxScrubber.isRhythmLabel("(N"))
-        #expect(AnnotationAuxScrubber.isRhythmLabel("(AFIB"))
-        #expect(AnnotationAuxScrubber.isRhythmLabel("(SBR)"))
-        #expect(AnnotationAuxScrubber.isRhythmLabel("(B\0"))
-        #expect(!AnnotationAuxScrubber.isRhythmLabel("(N John Smith"))
-        #expect(!AnnotationAuxScrubber.isRhythmLabel("noise seen by Dr X"))
-        #expect(!AnnotationAuxScrubber.isRhythmLabel("("))
-        let input = [Annotation(sample: 10, symbol: "+", aux: "(N"), Annotation(sample: 20, symbol: "N"),
-                     Annotation(sample: 30, symbol: "\"", aux: "pt Jane Roe moved"), Annotation(sample: 40, symbol: "+", aux: "(VT)")]
-        let (output, scrubbed) = AnnotationAuxScrubber.scrub(input)
-        #expect(scrubbed == 1)
-        #expect(output.map(\.aux) == ["(N", "", "", "(VT)"])
-        #expect(output.map(\.sample) == [10, 20, 30, 40])
+        #expect(MITAnnotationFilter.isRhythmLabel("(N"))
+        #expect(MITAnnotationFilter.isRhythmLabel("(AFIB"))
+        #expect(MITAnnotationFilter.isRhythmLabel("(SBR)"))
+        #expect(MITAnnotationFilter.isRhythmLabel("(B\0"))
+        #expect(!MITAnnotationFilter.isRhythmLabel("(N John Smith"))
+        #expect(!MITAnnotationFilter.isRhythmLabel("noise seen by Dr X"))
+        #expect(!MITAnnotationFilter.isRhythmLabel("("))
     }
 
     @Test(.enabled(if: SharedData.isAvailable))
