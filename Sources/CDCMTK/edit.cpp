@@ -3,6 +3,7 @@
 // serialization into memory.
 #include "internal.h"
 #include "dcmtk/dcmdata/dcwcache.h"
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -342,9 +343,13 @@ int cdcmtk_blank_rectangle(cdcmtk_file *file, uint32_t x, uint32_t y, uint32_t w
             throw Failure{"cannot blank pixel data with BitsAllocated " + std::to_string(layout.bits_allocated)};
         if (layout.samples_per_pixel != 1 && layout.samples_per_pixel != 3)
             throw Failure{"cannot blank pixel data with SamplesPerPixel " + std::to_string(layout.samples_per_pixel)};
+        if (layout.bits_stored == 0 || layout.bits_stored > layout.bits_allocated)
+            throw Failure{"cannot blank pixel data with BitsStored " + std::to_string(layout.bits_stored) + " and BitsAllocated " +
+                          std::to_string(layout.bits_allocated)};
         if (element->getLength() < cdcmtk::expectedBytes(layout)) throw Failure{"Pixel Data is shorter than the image"};
-        const uint32_t x1 = x + width < layout.columns ? x + width : layout.columns;
-        const uint32_t y1 = y + height < layout.rows ? y + height : layout.rows;
+        // In 64 bits: x + width may exceed 2^32.
+        const uint32_t x1 = uint32_t(std::min<uint64_t>(uint64_t(x) + width, layout.columns));
+        const uint32_t y1 = uint32_t(std::min<uint64_t>(uint64_t(y) + height, layout.rows));
         if (x >= x1 || y >= y1) return 0;
         const bool ybr = strncmp(layout.photometric, "YBR", 3) == 0;
         if (layout.bits_allocated == 8) {
