@@ -85,7 +85,7 @@ let package = Package(
             dependencies: ["MedPipeExport", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeStages", "MedPipeDeidentify", "MedPipeCore", "TestSupport"]
         ),
         .testTarget(name: "MedPipeExplainTests", dependencies: ["MedPipeExplain", "MedPipeTrain", "MedPipeCore", "TestSupport"]),
-        .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "MedPipeCache", "MedPipeStages", "TestSupport"]),
+        .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "MedPipeCache", "MedPipeStages", "MedPipeFormats", "TestSupport"]),
         .testTarget(name: "MedPipeStagesTests", dependencies: ["MedPipeStages", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeCacheTests", dependencies: ["MedPipeCache", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeDeidentifyTests", dependencies: ["MedPipeDeidentify", "MedPipeCore", "MedPipeFormats", "TestSupport"]),

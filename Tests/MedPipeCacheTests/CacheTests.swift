@@ -124,6 +124,23 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
         #expect(try cache.meta("recipe_hash") == "abc")
     }
 
+    @Test("entries are listed by their unit's position in the plan, not by when the unit was committed")
+    func entriesFollowUnitPositions() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = unit("a", items: 1), b = unit("b", items: 2), c = unit("c", items: 1)
+        let writer = try CacheWriter(directory: dir)
+        for committed in [c, b, a] { try writer.add(committed) }
+        #expect(try writer.entries().map(\.unit) == [c.key, b.key, b.key, a.key])
+        try writer.finalize(splits: [:], plans: [:], meta: [:], positions: [a.key: 0, b.key: 1, c.key: 2])
+        let listed = try DatasetCache(directory: dir).entries()
+        #expect(listed.map(\.unit) == [a.key, b.key, b.key, c.key])
+        #expect(listed.map(\.item) == [0, 0, 1, 0])
+        // A later run that plans them otherwise lists them otherwise.
+        try writer.finalize(splits: [:], plans: [:], meta: [:], positions: [a.key: 2, b.key: 0, c.key: 1])
+        #expect(try DatasetCache(directory: dir).entries().map(\.unit) == [b.key, b.key, c.key, a.key])
+    }
+
     @Test func unitKeyChangesWithEveryInput() {
         let base = UnitKey.make(sourceHash: "h", reader: "wfdb 1", stages: ["bandpass low=0.5 high=40 order=4"])
         #expect(base == UnitKey.make(sourceHash: "h", reader: "wfdb 1", stages: ["bandpass low=0.5 high=40 order=4"]))

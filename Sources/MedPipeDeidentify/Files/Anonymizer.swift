@@ -12,14 +12,17 @@ public struct AnonymizeSettings: Sendable {
     public var csvPolicies: [String: ColumnPolicy]
     /// Files processed at once (at least 1).
     public var jobs: Int
+    /// Stop at the first input that fails (an error or a residual hit) instead of going on.
+    public var strict: Bool
 
     public init(output: String, options: DeidentificationOptions = [], burnedInText: BurnedInTextPolicy = .init(),
-                csvPolicies: [String: ColumnPolicy] = [:], jobs: Int = 1) {
+                csvPolicies: [String: ColumnPolicy] = [:], jobs: Int = 1, strict: Bool = false) {
         self.output = output
         self.options = options
         self.burnedInText = burnedInText
         self.csvPolicies = csvPolicies
         self.jobs = max(1, jobs)
+        self.strict = strict
     }
 }
 
@@ -31,6 +34,8 @@ struct FileOutcome: Sendable {
     var identifiers = IdentifierSet()
     /// An input that could not be processed (a run with one fails).
     var failed = false
+    /// The error that made it fail, if any (naming the input's path: for the console, not the report).
+    var error: MedPipeError?
 }
 
 /// De-identifies files and folders into an output folder: each file in its own format under a
@@ -98,6 +103,8 @@ public struct Anonymizer: Sendable {
             throw MedPipeError.io(settings.output, "cannot create the output folder: \(error.localizedDescription)")
         }
         var outcomes = [FileOutcome?](repeating: nil, count: inputs.count)
+        // Also when --strict stops the run: the group has waited for every job by then.
+        defer { names.removeTemporaryFolders() }
         try await withThrowingTaskGroup(of: (Int, FileOutcome).self) { group in
             var next = 0
             var done = 0
@@ -108,13 +115,18 @@ public struct Anonymizer: Sendable {
             }
             while next < min(settings.jobs, inputs.count) { submit() }
             while let (index, outcome) = try await group.next() {
+                if settings.strict, outcome.failed {
+                    group.cancelAll()
+                    let path = inputs[index].path
+                    guard let error = outcome.error else { throw MedPipeError.malformed(path, outcome.withheld?.reason ?? "failed") }
+                    throw error.subject == path ? error : MedPipeError(error.kind, path, error.description)
+                }
                 outcomes[index] = outcome
                 done += 1
                 progress(done, inputs.count)
                 if next < inputs.count { submit() }
             }
         }
-        names.removeTemporaryFolders()
         var report = DeidentificationReport(options: settings.options, keyFingerprint: pseudonymizer.fingerprint)
         var identifiers = IdentifierSet()
         var scanned = 0
@@ -131,8 +143,15 @@ public struct Anonymizer: Sendable {
         return report
     }
 
-    /// De-identifies one input; never throws (failures become withheld entries).
+    /// De-identifies one input; never throws (failures become withheld entries, with the input's path).
     func process(_ input: Input) -> FileOutcome {
+        var outcome = processOrWithhold(input)
+        outcome.withheld?.path = input.path
+        outcome.withheld?.failed = outcome.failed
+        return outcome
+    }
+
+    private func processOrWithhold(_ input: Input) -> FileOutcome {
         let source = pseudonymizer.token(input.path, domain: .source)
         do {
             switch input.format {
@@ -144,7 +163,8 @@ public struct Anonymizer: Sendable {
                 return FileOutcome(withheld: WithheldFile(source: source, reason: "skipped: " + (input.format.map { "\($0.rawValue) files are not de-identified" } ?? "not a format MedPipe reads") + " (DICOM, NIfTI, WFDB and CSV are)"))
             }
         } catch {
-            return FileOutcome(withheld: WithheldFile(source: source, reason: "error: \(Self.describe(error, source: input.path, as: source))"), failed: true)
+            return FileOutcome(withheld: WithheldFile(source: source, reason: "error: \(Self.describe(error, source: input.path, as: source))"),
+                               failed: true, error: error as? MedPipeError ?? .malformed(input.path, "\(error)"))
         }
     }
 
