@@ -1,5 +1,6 @@
 #include "internal.h"
 #include <cstring>
+#include <initializer_list>
 
 using cdcmtk::setError;
 using cdcmtk::readLayout;
@@ -48,7 +49,12 @@ void readLayout(DcmDataset *ds, cdcmtk_pixel_layout *layout) {
 }
 
 uint64_t expectedBytes(const cdcmtk_pixel_layout &l) {
-    return uint64_t(l.rows) * l.columns * l.frames * l.samples_per_pixel * (l.bits_allocated / 8);
+    // Saturates instead of wrapping: 65535 x 65535 x 2^31 frames x 3 samples x 4 bytes overflows 64 bits,
+    // and a wrapped (small) size would pass the check against the Pixel Data length.
+    uint64_t bytes = uint64_t(l.bits_allocated / 8);
+    for (uint64_t factor : {uint64_t(l.rows), uint64_t(l.columns), uint64_t(l.frames), uint64_t(l.samples_per_pixel)})
+        if (__builtin_mul_overflow(bytes, factor, &bytes)) return UINT64_MAX;
+    return bytes;
 }
 
 }

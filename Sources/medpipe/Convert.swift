@@ -12,8 +12,9 @@ struct Convert: AsyncParsableCommand {
         discussion: """
         Re-running an unchanged recipe does no work; changing one stage's parameters recomputes exactly \
         the sources it touches. A crash or kill at any moment leaves a cache that `medpipe cache verify` \
-        accepts and that the next convert completes. A bad input is recorded as rejected (with the reason) \
-        and the run goes on, unless --strict.
+        accepts and that the next convert completes, with its entries in the same order as an uninterrupted \
+        run. A bad input is recorded as rejected (with the reason) and the run goes on, unless --strict; the \
+        summary lists every rejected input with its path and reason, and the run then exits with status 1.
 
         Patient identifiers become keyed pseudonyms (HMAC-SHA256) under the project key, created on first \
         use with mode 0600 and never written to any output. The same key gives the same pseudonyms on any \
@@ -43,6 +44,9 @@ struct Convert: AsyncParsableCommand {
         let summary = try await converter.run(options)
         bar.finish()
         print(ConvertReport(summary).text)
+        guard summary.rejected.isEmpty else {
+            throw MedPipeError.malformed(recipe, "\(summary.rejected.count) of \(summary.sources) source(s) rejected (listed above); the cache holds the others")
+        }
     }
 }
 

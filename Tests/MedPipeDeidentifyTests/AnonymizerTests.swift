@@ -478,4 +478,30 @@ struct AnonymizerTests {
         #expect(after.qformCode == before.qformCode && after.sformCode == before.sformCode)
         #expect(try NIfTIReader().read(written).tensor == NIfTIReader().read(input).tensor)
     }
+
+    /// The header is parsed by the reader's `NIfTIHeader`: every text field is zeroed whole (bytes hidden
+    /// after a NUL too), extensions go, `vox_offset` becomes 352, and every other header byte is kept, in
+    /// either byte order.
+    @Test func niftiHeaderBytesOtherThanTextAndOffsetAreKept() async throws {
+        let inputs = ["nifti/nibabel_subset/example4d.nii.gz", "nifti/nibabel_subset/anatomical.nii"].map(SharedData.path)
+        let (report, out) = try await run(inputs)
+        #expect(report.passed && report.files.count == 2)
+        for (input, suffix) in zip(inputs, [".nii.gz", ".nii"]) {
+            let written = try #require(outputs(out, suffix: suffix).first)
+            let before = try NIfTIReader().readHeader(input), after = try NIfTIReader().readHeader(written)
+            #expect(after.isBigEndian == before.isBigEndian && after.dataOffset == 352 && after.extensions.isEmpty)
+            let cleared = Set(before.textFields.flatMap { Array($0.range) } + Array(108..<112))
+            for i in 0..<348 {
+                if cleared.contains(i) {
+                    if !(108..<112).contains(i) { #expect(after.rawHeader[i] == 0, "\(input): text byte \(i)") }
+                } else {
+                    #expect(after.rawHeader[i] == before.rawHeader[i], "\(input): header byte \(i)")
+                }
+            }
+            #expect(try NIfTIReader().read(written).tensor == NIfTIReader().read(input).tensor)
+        }
+        // example4d hides " v2.25 NIfTI-1 Single file format" after the NUL of descrip, and has an extension.
+        let hidden = try NIfTIReader().readHeader(inputs[0])
+        #expect(hidden.rawHeader[148..<228].contains(UInt8(ascii: "v")) && !hidden.extensions.isEmpty)
+    }
 }

@@ -107,12 +107,4 @@ struct ScrubberTests {
         }
         #expect(throws: MedPipeError.self) { try scrubber.scrub(header: header, rows: [["short"]]) }
     }
-
-    @Test func niftiHeaderStrings() {
-        let header = NIfTIHeaderText(descrip: "Doe^John 1958-03-17", auxFile: "", intentName: "MRN123", dbName: "site",
-                                     extensions: [NIfTIExtension(code: 2, data: Array("(0010,0010) Doe".utf8)), NIfTIExtension(code: 6, data: [1])])
-        let (clean, touched) = NIfTIHeaderScrubber.scrub(header)
-        #expect(clean == NIfTIHeaderText())
-        #expect(touched.map(\.keyword) == ["descrip", "intent_name", "db_name", "extension ecode 2", "extension ecode 6"])
-    }
 }

@@ -99,7 +99,7 @@ struct DICOMHeader: Sendable {
         }
         guard let values else { return nil }
         guard values.count == count, values.allSatisfy(\.isFinite) else {
-            warnings.append("\(name) \(tag) has \(values.count) values, expected \(count); ignored")
+            warnings.append("\(name) \(tag) holds \(values), expected \(count) finite numbers; ignored")
             return nil
         }
         return values

@@ -32,6 +32,9 @@ struct SourceLoader: Sendable {
             perImage = kind == .pngFolder
         }
         return try records.map { record in
+            guard record.tensor.count > 0 else {
+                throw MedPipeError.malformed(record.source, "holds no values (shape \(record.tensor.shape)): nothing to convert")
+            }
             // Image sets carry no patient: each image is its own group.
             let patient = perImage ? "\(record.source)#\(record.metadata["split"]?.description ?? "")#\(record.metadata["index"]?.description ?? "")"
                                    : record.patientKey ?? path

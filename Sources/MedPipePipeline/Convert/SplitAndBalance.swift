@@ -12,8 +12,9 @@ extension Converter {
     }
 
     /// Splits every entry by group, fits the statistics on the training split, plans the rebalancing of
-    /// the training split, and stores all of it with the recipe in one transaction.
-    func finalize(_ writer: CacheWriter) throws -> Finish {
+    /// the training split, and stores all of it with the recipe and the units' `positions` (which order
+    /// the entries) in one transaction.
+    func finalize(_ writer: CacheWriter, positions: [String: Int]) throws -> Finish {
         // A stable order independent of which worker finished first.
         let entries = try writer.entries().sorted { ($0.unit, $0.item) < ($1.unit, $1.item) }
         let labels = entries.map(\.label)
@@ -73,7 +74,7 @@ extension Converter {
             "split_grouping": recipe.split.grouping.rawValue,
         ]
         if let weights = plan.classWeights { meta["class_weights"] = try Self.json(weights) }
-        try writer.finalize(splits: splits, plans: plans, meta: meta)
+        try writer.finalize(splits: splits, plans: plans, meta: meta, positions: positions)
         return Finish(entries: entries.count, report: report, issues: assignment.issues)
     }
 
@@ -89,8 +90,6 @@ extension Converter {
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try JSONCoding.encoder().encode(value), as: UTF8.self)
     }
 }

@@ -31,7 +31,7 @@ public struct CacheDataset: Sendable {
     /// Opens a cache written by `convert`.
     public init(directory: String) throws {
         cache = try DatasetCache(directory: directory)
-        let decoder = JSONDecoder()
+        let decoder = JSONCoding.decoder()
         guard let pipelineText = try cache.meta("pipeline"), let fittedText = try cache.meta("fitted") else {
             throw MedPipeError.malformed(directory, "the cache has no finished convert run (no pipeline or fitted statistics); run `medpipe convert` again")
         }

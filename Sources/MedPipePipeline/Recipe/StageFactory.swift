@@ -45,8 +45,8 @@ public enum StageFactory {
                 }
                 stage = .resize(try Resize(rows: rows, columns: columns))
             case CropOrPad.name:
-                guard let shape = try p.doubles("shape") else { throw MedPipeError.invalidArgument(subject, "crop-or-pad needs 'shape'") }
-                stage = .cropOrPad(try CropOrPad(shape: shape.map { Int($0) }, padValue: try p.double("pad-value") ?? 0))
+                guard let shape = try p.ints("shape") else { throw MedPipeError.invalidArgument(subject, "crop-or-pad needs 'shape'") }
+                stage = .cropOrPad(try CropOrPad(shape: shape, padValue: try p.double("pad-value") ?? 0))
             case ReorientRAS.name: stage = .reorientRAS(ReorientRAS())
             case SliceExtraction.name:
                 stage = .slices(try SliceExtraction(axis: try p.int("axis") ?? 0, skipConstant: try p.bool("skip-constant") ?? false))
@@ -75,8 +75,8 @@ public enum StageFactory {
                 guard let length = try p.int("length") else { throw MedPipeError.invalidArgument(subject, "windows needs 'length' (samples)") }
                 stage = .windows(try FixedWindows(length: length, stride: try p.int("stride")))
             case SelectLeads.name:
-                guard let leads = try p.doubles("leads") else { throw MedPipeError.invalidArgument(subject, "leads needs 'leads' (channel indices)") }
-                stage = .leads(try SelectLeads(leads: leads.map { Int($0) }))
+                guard let leads = try p.ints("leads") else { throw MedPipeError.invalidArgument(subject, "leads needs 'leads' (channel indices)") }
+                stage = .leads(try SelectLeads(leads: leads))
             case KeepLabels.name:
                 guard let labels = try p.strings("labels") else { throw MedPipeError.invalidArgument(subject, "keep-labels needs 'labels'") }
                 stage = .keepLabels(try KeepLabels(labels: labels))

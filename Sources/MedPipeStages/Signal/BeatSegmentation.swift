@@ -23,8 +23,8 @@ public struct BeatSegmentation: Stage {
     public var labels: Labels
 
     public init(before: Int = 250, after: Int = 250, labels: Labels = .aami) throws {
-        guard before >= 0, after >= 1 else {
-            throw MedPipeError.invalidArgument(Self.name, "needs before ≥ 0 and after ≥ 1 samples (got \(before), \(after))")
+        guard (0...OutputLimit.maximumValues).contains(before), (1...OutputLimit.maximumValues).contains(after) else {
+            throw MedPipeError.invalidArgument(Self.name, "needs 0 ≤ before and 1 ≤ after, each at most \(OutputLimit.maximumValues) samples (got \(before), \(after))")
         }
         self.before = before
         self.after = after
