@@ -8,6 +8,12 @@ import MedPipeCore
 /// dropped and counted by reason. Each beat keeps the record's group and names its beat number
 /// (the index among the record's beat annotations) and R-peak sample in its source and metadata.
 /// The dtype is kept.
+///
+/// With `rr`, each window also carries the beat's rhythm (``RRFeatures``, computed over all the
+/// record's beats): the window becomes float32 `(samples, leads + 8)`, the 8 extra channels holding
+/// the features as constants, in the order of ``RRFeatures/names``, so a 1D CNN sees the waveform and
+/// the rhythm together as `[leads + 8, samples]`. The metadata `rr_channels` (8) tells later stages
+/// which channels are not leads (``LeadZScore`` leaves them as they are).
 public struct BeatSegmentation: Stage {
     public static let name = "beats"
 
@@ -21,14 +27,29 @@ public struct BeatSegmentation: Stage {
     public var before: Int
     public var after: Int
     public var labels: Labels
+    /// Whether each window carries the beat's RR features as extra channels.
+    public var rr: Bool
 
-    public init(before: Int = 250, after: Int = 250, labels: Labels = .aami) throws {
+    public init(before: Int = 250, after: Int = 250, labels: Labels = .aami, rr: Bool = false) throws {
         guard before >= 0, after >= 1 else {
             throw MedPipeError.invalidArgument(Self.name, "needs before ≥ 0 and after ≥ 1 samples (got \(before), \(after))")
         }
         self.before = before
         self.after = after
         self.labels = labels
+        self.rr = rr
+    }
+
+    /// The metadata key naming how many trailing channels are RR features rather than leads.
+    public static let rrChannelsKey = "rr_channels"
+
+    enum CodingKeys: String, CodingKey { case before, after, labels, rr }
+
+    /// Decodes pipelines stored before `rr` existed (without the key) as `rr: false`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(before: try c.decode(Int.self, forKey: .before), after: try c.decode(Int.self, forKey: .after),
+                      labels: try c.decode(Labels.self, forKey: .labels), rr: try c.decodeIfPresent(Bool.self, forKey: .rr) ?? false)
     }
 
     public var canonicalParameters: String {
@@ -36,6 +57,8 @@ public struct BeatSegmentation: Stage {
         p.add("before", before)
         p.add("after", after)
         p.add("labels", labels.rawValue)
+        // Only when on, so that the caches of recipes written before the option keep their keys.
+        if rr { p.add("rr", true) }
         return p.text
     }
 
@@ -46,11 +69,24 @@ public struct BeatSegmentation: Stage {
         }
         let n = shape[0], rowBytes = (shape.count == 2 ? shape[1] : 1) * sample.tensor.dtype.size
         let length = before + after
+        let beatAnnotations = sample.annotations.filter { AAMIClass.beatSymbols.contains($0.symbol) }
+        var rhythm: [RRFeatures]?
+        if rr {
+            guard case .temporal(let frequency)? = sample.geometry, frequency > 0 else {
+                throw MedPipeError.invalidArgument(Self.name, "\(sample.source): RR features need the signal's sampling frequency")
+            }
+            let peaks = beatAnnotations.map(\.sample)
+            guard zip(peaks, peaks.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw MedPipeError.malformed(sample.source.description, "beat annotations are not in strictly increasing sample order")
+            }
+            guard let features = RRFeatures.record(peaks: peaks, frequency: frequency) else {
+                return StageOutput([], dropped: ["fewer than 2 beats: no RR interval": beatAnnotations.count])
+            }
+            rhythm = features
+        }
         var beats: [Sample] = []
         var dropped: [String: Int] = [:]
-        var beatNumber = -1
-        for annotation in sample.annotations where AAMIClass.beatSymbols.contains(annotation.symbol) {
-            beatNumber += 1
+        for (beatNumber, annotation) in beatAnnotations.enumerated() {
             let label: String
             switch labels {
             case .symbol: label = annotation.symbol
@@ -67,15 +103,31 @@ public struct BeatSegmentation: Stage {
                 continue
             }
             let bytes = Array(sample.tensor.bytes[(start * rowBytes)..<((start + length) * rowBytes)])
-            var shapeOut = shape
-            shapeOut[0] = length
-            var beat = Sample(tensor: Tensor(shape: shapeOut, dtype: sample.tensor.dtype, bytes: bytes),
+            var window = Tensor(shape: [length] + shape.dropFirst(), dtype: sample.tensor.dtype, bytes: bytes)
+            if let rhythm { window = Self.appending(rhythm[beatNumber].values, to: window) }
+            var beat = Sample(tensor: window,
                               geometry: sample.geometry, label: label, group: sample.group,
                               source: sample.source.narrowed(to: "beat", index: beatNumber), metadata: sample.metadata)
             beat.metadata["r_peak"] = .int(annotation.sample)
             beat.metadata["symbol"] = .string(annotation.symbol)
+            if rhythm != nil { beat.metadata[Self.rrChannelsKey] = .int(RRFeatures.names.count) }
             beats.append(beat)
         }
         return StageOutput(beats, dropped: dropped)
+    }
+
+    /// A float32 window `(samples, leads + features)`: the leads, then each feature as a constant channel.
+    static func appending(_ features: [Double], to window: Tensor) -> Tensor {
+        let n = window.shape[0], leads = window.shape.count == 2 ? window.shape[1] : 1
+        let width = leads + features.count
+        let input = window.asFloat32()
+        return Tensor.float32(shape: [n, width]) { out in
+            input.withUnsafeBufferPointer(as: Float.self) { x in
+                for i in 0..<n {
+                    for c in 0..<leads { out[i * width + c] = x[i * leads + c] }
+                    for (f, value) in features.enumerated() { out[i * width + leads + f] = Float(value) }
+                }
+            }
+        }
     }
 }
