@@ -62,8 +62,9 @@ enum ReportText {
         let names = Set(r.perClass.map(\.name))
         guard names.count >= 2, names.isSubset(of: ["N", "S", "V", "F", "Q"]) else { return [] }
         var lines = ["  AAMI gross statistics:   Se      +P"]
-        for c in r.perClass where c.name != "Q" {
-            lines.append("    " + c.name + String(format: "               %7.4f %7.4f", c.recall, c.precision))
+        for name in ["N", "S", "V", "F"] {
+            guard let c = r.perClass.first(where: { $0.name == name }) else { continue }
+            lines.append("    " + name + String(format: "               %7.4f %7.4f", c.recall, c.precision))
         }
         let nsv = r.perClass.filter { ["N", "S", "V"].contains($0.name) }
         if nsv.count == 3 { lines.append(String(format: "    mean Se(N, S, V) %.4f", nsv.map(\.recall).reduce(0, +) / 3)) }

@@ -75,7 +75,8 @@ struct Train: ParsableCommand {
         }
         let result = try trainer.train(Sequential(specs, seed: configuration.seed), on: source)
         let checkpoint = Checkpoint(model: result.best, classNames: dataset.classNames, inputShape: dataset.sampleShape,
-                                    normalization: "cache \(dataset.recipeHash)", recipeHash: dataset.recipeHash, modelName: name)
+                                    normalization: "cache \(dataset.recipeHash)", recipeHash: dataset.recipeHash, modelName: name,
+                                    extra: try dataset.preprocessing.metadata())
         try checkpoint.write(to: out)
         print("kept epoch \(result.bestEpoch)\(result.stoppedEarly ? " (stopped early)" : ""); wrote \(out)")
     }

@@ -76,6 +76,20 @@ struct InterPatientECGTests {
         #expect(report.balancedAccuracy > 0.6, "balanced accuracy on the unseen patient \(report.balancedAccuracy)")
         let text = try SharedData.runMedpipe(["evaluate", "--model", directory + "/model0.safetensors", "--cache", cache, "--split", "val"])
         #expect(text.output.contains("AAMI gross statistics") && text.output.contains(String(format: "%7.4f %7.4f", v.recall, v.precision)), "\(text.output)")
+        // The model carries its preprocessing: predicting the raw records gives, beat for beat, the classes
+        // that evaluating the cache's train and val splits gives (column sums of the confusion matrices).
+        let csv = directory + "/predictions.csv"
+        let predicted = try SharedData.runMedpipe(["predict", "--model", directory + "/model0.safetensors", "--out", csv,
+                                                   SharedData.path("wfdb/mitdb/106.hea"), SharedData.path("wfdb/mitdb/119.hea")])
+        #expect(predicted.status == 0, "\(predicted.error)")
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rows.count == entries.count)
+        let trainReport = try JSONDecoder().decode(ClassificationReport.self, from: Data(try SharedData.runMedpipe(
+            ["evaluate", "--model", directory + "/model0.safetensors", "--cache", cache, "--split", "train", "--json"]).output.utf8))
+        for (k, name) in ["N", "V"].enumerated() {
+            let fromCache = (report.confusionMatrix + trainReport.confusionMatrix).map { $0[k] }.reduce(0, +)
+            #expect(rows.filter { $0[5] == name }.count == fromCache, "beats predicted \(name)")
+        }
         // A flag overrides the recipe: a bad value fails in the parser, naming the values.
         let bad = try SharedData.runMedpipe(["train", "--cache", cache, "--out", directory + "/x.safetensors", "--optimizer", "adamw"])
         #expect(bad.status != 0 && bad.error.contains("adam") && bad.error.contains("sgd"), "\(bad.error)")

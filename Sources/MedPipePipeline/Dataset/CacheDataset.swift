@@ -48,6 +48,9 @@ public struct CacheDataset: Sendable {
         sampleShape = try Self.arrange(first, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary).shape
     }
 
+    /// The cache's stages and fitted statistics: what a checkpoint trained on it carries.
+    public var preprocessing: Preprocessing { Preprocessing(pipeline: pipeline, fitted: fitted) }
+
     /// The values of one entry as the network takes them, with the fitted stages applied.
     public func input(_ entry: CacheEntry) throws -> [Float] {
         try Self.arrange(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary).values
