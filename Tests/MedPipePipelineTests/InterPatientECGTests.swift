@@ -51,7 +51,7 @@ struct InterPatientECGTests {
         let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache))
         #expect(summary.splitIssues.isEmpty)
         let dataset = try CacheDataset(directory: cache)
-        #expect(dataset.sampleShape == [9, 126] && dataset.classNames == ["N", "V"])
+        #expect(dataset.sampleShape == [6, 126] && dataset.classNames == ["N", "V"])
         // One patient per split, and each patient's beats all in one.
         let entries = try dataset.cache.entries()
         let splitsByGroup = Dictionary(grouping: entries, by: \.group).mapValues { Set($0.map(\.split)) }

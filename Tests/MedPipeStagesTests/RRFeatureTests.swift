@@ -35,15 +35,15 @@ struct RRFeatureTests {
         #expect(output.samples.count > want.count - 4)
         for beat in output.samples {
             let index = try #require(beat.source.index)
-            #expect(beat.tensor.shape == [200, 9] && beat.tensor.dtype == .float32)
-            #expect(beat.metadata[BeatSegmentation.rrChannelsKey] == .int(8))
+            #expect(beat.tensor.shape == [200, 6] && beat.tensor.dtype == .float32)
+            #expect(beat.metadata[BeatSegmentation.rrChannelsKey] == .int(5))
             let values = beat.tensor.floatValues()
             guard case .int(let peak)? = beat.metadata["r_peak"] else { Issue.record("no r_peak"); return }
-            #expect(values[90 * 9] == Float(Int16(truncatingIfNeeded: peak)))
+            #expect(values[90 * 6] == Float(Int16(truncatingIfNeeded: peak)))
             let (pre, post, local, average) = (want[index][0], want[index][1], want[index][2], want[index][3])
-            let expected = [pre, post, local, average, pre / average, post / average, local / average, pre / local]
+            let expected = [pre / average, post / average, local / average, pre / local, post / local]
             for row in [0, 199] {
-                let got = (1...8).map { Double(values[row * 9 + $0]) }
+                let got = (1...5).map { Double(values[row * 6 + $0]) }
                 #expect(relativeError(got, expected) < 1e-6, "beat \(index) row \(row): \(got) against \(expected)")
             }
         }
@@ -58,11 +58,13 @@ struct RRFeatureTests {
         try #require(beats.count == 4)
         let beat = beats[1]
         let z = try #require(try LeadZScore().apply(beat).first).tensor.floatValues()
-        let lead = stride(from: 0, to: z.count, by: 9).map { Double(z[$0]) }
+        let lead = stride(from: 0, to: z.count, by: 6).map { Double(z[$0]) }
         let mean = lead.reduce(0, +) / 100
         #expect(abs(mean) < 1e-5)
         #expect(abs(lead.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 100 - 1) < 1e-4)
-        #expect(Array(z[1..<9]) == Array(beat.tensor.floatValues()[1..<9]))
-        #expect(Array(z[1..<9]).map(Double.init)[0...1] == [3, 2.5])   // pre and post of the beat at 400, in seconds (at 100 Hz)
+        #expect(Array(z[1..<6]) == Array(beat.tensor.floatValues()[1..<6]))
+        // The beat at 400: pre 3 s, post 2.5 s, local (3 + 2.5 + 3.5) / 3 = 3 s, record average 3 s.
+        let ratios: [Double] = [1, 2.5 / 3, 1, 1, 2.5 / 3]
+        #expect(Array(z[1..<6]) == ratios.map { Float($0) })
     }
 }

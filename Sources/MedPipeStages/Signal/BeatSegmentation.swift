@@ -10,9 +10,9 @@ import MedPipeCore
 /// The dtype is kept.
 ///
 /// With `rr`, each window also carries the beat's rhythm (``RRFeatures``, computed over all the
-/// record's beats): the window becomes float32 `(samples, leads + 8)`, the 8 extra channels holding
-/// the features as constants, in the order of ``RRFeatures/names``, so a 1D CNN sees the waveform and
-/// the rhythm together as `[leads + 8, samples]`. The metadata `rr_channels` (8) tells later stages
+/// record's beats): the window becomes float32 `(samples, leads + 5)`, the 5 extra channels holding
+/// the feature ratios as constants, in the order of ``RRFeatures/names``, so a 1D CNN sees the waveform
+/// and the rhythm together as `[leads + 5, samples]`. The metadata `rr_channels` (5) tells later stages
 /// which channels are not leads (``LeadZScore`` leaves them as they are).
 public struct BeatSegmentation: Stage {
     public static let name = "beats"
