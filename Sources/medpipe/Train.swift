@@ -19,7 +19,8 @@ struct Train: ParsableCommand {
         goes to --metrics.
 
         Settings come from the flags, else from the `train:` section of the recipe that made the cache \
-        (model, epochs, batch, optimizer, lr, weight-decay, schedule, balance, monitor, patience, seed), \
+        (model, epochs, batch, optimizer, lr, weight-decay, schedule, balance, class-weight-power, monitor, \
+        patience, seed), \
         else from the defaults shown. The same settings and seed give the same model.
 
         Models: mnist-cnn, heart-mlp, ecg-cnn, medmnist-cnn, cnn3d, or a YAML list of layers.
@@ -42,6 +43,7 @@ struct Train: ParsableCommand {
     @Option(help: "Learning-rate schedule; step is ×0.1 every third of the epochs (default: constant).") var schedule: TrainSpec.ScheduleName?
     @Option(help: "Seed for initialization, shuffling, dropout and resampling (default: 0).") var seed: UInt64?
     @Option(help: "Rebalancing of the training split (default: recipe).") var balance: CacheDataset.Balance?
+    @Option(help: "With class weights, the power of the balanced weights: 1 balanced, 0.5 their square roots (default: 1).") var classWeightPower: Double?
     @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Stop after this many epochs without improvement (default: never).") var patience: Int?
     @Option(help: "What picks the kept model (default: val_loss).") var monitor: TrainingConfiguration.Monitor?
@@ -50,7 +52,7 @@ struct Train: ParsableCommand {
     /// The settings the flags give (nil where a flag is absent).
     private var flags: TrainSpec {
         TrainSpec(model: model, epochs: epochs, batch: batch, optimizer: optimizer, learningRate: lr, weightDecay: weightDecay,
-                  schedule: schedule, balance: balance, monitor: monitor, patience: patience, seed: seed)
+                  schedule: schedule, balance: balance, classWeightPower: classWeightPower, monitor: monitor, patience: patience, seed: seed)
     }
 
     func run() throws {
@@ -62,7 +64,7 @@ struct Train: ParsableCommand {
         }
         let source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault)
         let (name, specs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
-        let configuration = spec.configuration(classWeights: try dataset.classWeights(spec.balanceOrDefault), threads: threads)
+        let configuration = spec.configuration(classWeights: try dataset.classWeights(spec.balanceOrDefault, power: spec.classWeightPower ?? 1), threads: threads)
         print("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape)")
         var trainer = Trainer(configuration)
         let bar = ProgressBar("epoch")

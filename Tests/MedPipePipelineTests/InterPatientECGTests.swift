@@ -105,6 +105,11 @@ struct InterPatientECGTests {
         #expect(Set(entries.map(\.group)).count == 2)
         #expect(Dictionary(grouping: entries, by: \.group).values.allSatisfy { Set($0.map(\.split)) == ["train", "val", "test"] },
                 "a beat-level split puts each patient in every split")
+        let dataset = try CacheDataset(directory: directory + "/beat")
+        let balanced = try #require(try dataset.classWeights(.recipe)), mild = try #require(try dataset.classWeights(.recipe, power: 0.5))
+        let train = entries.filter { $0.split == "train" }, vCount = Float(train.filter { $0.label == "V" }.count)
+        #expect(abs(balanced[1] - Float(train.count) / (2 * vCount)) < 1e-4, "scikit-learn's balanced weight of V")
+        #expect(zip(balanced, mild).allSatisfy { abs($0.squareRoot() - $1) < 1e-6 })
         let test = Double(entries.filter { $0.split == "test" }.count) / Double(entries.count)
         #expect(abs(test - 0.2) < 0.01)
 

@@ -6,7 +6,8 @@ import MedPipeTrain
 ///
 /// ```yaml
 /// train: { model: ecg-cnn, epochs: 12, batch: 64, optimizer: adam, lr: 0.001, weight-decay: 0,
-///          schedule: cosine, balance: recipe, monitor: val_balanced_accuracy, patience: 4, seed: 1 }
+///          schedule: cosine, balance: class-weights, class-weight-power: 0.5,
+///          monitor: val_balanced_accuracy, patience: 4, seed: 1 }
 /// ```
 ///
 /// The cache stores the recipe's text, so `medpipe train --cache C` finds this section there.
@@ -36,17 +37,19 @@ public struct TrainSpec: Sendable, Equatable {
     public var weightDecay: Double?
     public var schedule: ScheduleName?
     public var balance: CacheDataset.Balance?
+    /// With class weights: the power the balanced weights are raised to (default 1).
+    public var classWeightPower: Double?
     public var monitor: TrainingConfiguration.Monitor?
     public var patience: Int?
     public var seed: UInt64?
 
     public init(model: String? = nil, epochs: Int? = nil, batch: Int? = nil, optimizer: OptimizerName? = nil,
                 learningRate: Double? = nil, weightDecay: Double? = nil, schedule: ScheduleName? = nil,
-                balance: CacheDataset.Balance? = nil, monitor: TrainingConfiguration.Monitor? = nil,
+                balance: CacheDataset.Balance? = nil, classWeightPower: Double? = nil, monitor: TrainingConfiguration.Monitor? = nil,
                 patience: Int? = nil, seed: UInt64? = nil) {
         self.model = model; self.epochs = epochs; self.batch = batch; self.optimizer = optimizer
         self.learningRate = learningRate; self.weightDecay = weightDecay; self.schedule = schedule
-        self.balance = balance; self.monitor = monitor; self.patience = patience; self.seed = seed
+        self.balance = balance; self.classWeightPower = classWeightPower; self.monitor = monitor; self.patience = patience; self.seed = seed
     }
 
     /// These settings, with every field that `other` sets taken from `other` (flags over the recipe).
@@ -54,7 +57,8 @@ public struct TrainSpec: Sendable, Equatable {
         TrainSpec(model: other.model ?? model, epochs: other.epochs ?? epochs, batch: other.batch ?? batch,
                   optimizer: other.optimizer ?? optimizer, learningRate: other.learningRate ?? learningRate,
                   weightDecay: other.weightDecay ?? weightDecay, schedule: other.schedule ?? schedule,
-                  balance: other.balance ?? balance, monitor: other.monitor ?? monitor,
+                  balance: other.balance ?? balance, classWeightPower: other.classWeightPower ?? classWeightPower,
+                  monitor: other.monitor ?? monitor,
                   patience: other.patience ?? patience, seed: other.seed ?? seed)
     }
 
@@ -105,6 +109,10 @@ public struct TrainSpec: Sendable, Equatable {
         spec.weightDecay = try r.double("weight-decay")
         spec.schedule = try choice(&r, "schedule")
         spec.balance = try choice(&r, "balance")
+        spec.classWeightPower = try r.double("class-weight-power")
+        if let power = spec.classWeightPower, power < 0 {
+            throw MedPipeError.invalidArgument(r.at(r.node("class-weight-power")), "'class-weight-power' must be ≥ 0")
+        }
         spec.monitor = try choice(&r, "monitor")
         spec.patience = try positive(&r, "patience")
         if let seed = try r.int("seed") {
