@@ -67,4 +67,22 @@ struct RRFeatureTests {
         let ratios: [Double] = [1, 2.5 / 3, 1, 1, 2.5 / 3]
         #expect(Array(z[1..<6]) == ratios.map { Float($0) })
     }
+
+    @Test("template: each beat carries the record's median beat after its lead, before the RR ratios")
+    func templateIsTheMedianBeat() throws {
+        // Beats at 100, 200, 300 share one shape; the beat at 400 is different (a "V" of another shape).
+        var values = (0..<500).map { Float($0 % 100) }
+        for i in 398..<403 { values[i] = 1000 }
+        let signal = Sample(tensor: Tensor(shape: [500, 1], values: values), geometry: .temporal(frequency: 100),
+                            source: SourceReference(record: "r"),
+                            annotations: [100, 200, 300, 400].map { Annotation(sample: $0, symbol: "N") })
+        let beats = try BeatSegmentation(before: 2, after: 3, rr: true, template: true).apply(signal)
+        try #require(beats.count == 4)
+        let last = beats[3].tensor.floatValues()
+        #expect(beats[3].tensor.shape == [5, 7])
+        #expect(stride(from: 0, to: 35, by: 7).map { last[$0] } == [1000, 1000, 1000, 1000, 1000])
+        #expect(stride(from: 1, to: 35, by: 7).map { last[$0] } == [98, 99, 0, 1, 2], "the median of the four windows is the common shape")
+        #expect(last[2] == 1 && beats[3].metadata[BeatSegmentation.rrChannelsKey] == .int(5))
+        #expect(try BeatSegmentation(template: true).canonicalDescription.contains("template=true"))
+    }
 }

@@ -71,7 +71,7 @@ public enum StageFactory {
                     throw MedPipeError.invalidArgument(subject, "beats 'labels' must be aami or symbol, not '\(labels)'")
                 }
                 stage = .beats(try BeatSegmentation(before: try p.int("before") ?? 250, after: try p.int("after") ?? 250, labels: value,
-                                                    rr: try p.bool("rr") ?? false))
+                                                    rr: try p.bool("rr") ?? false, template: try p.bool("template") ?? false))
             case FixedWindows.name:
                 guard let length = try p.int("length") else { throw MedPipeError.invalidArgument(subject, "windows needs 'length' (samples)") }
                 stage = .windows(try FixedWindows(length: length, stride: try p.int("stride")))

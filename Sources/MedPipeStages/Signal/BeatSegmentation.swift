@@ -14,6 +14,10 @@ import MedPipeCore
 /// the feature ratios as constants, in the order of ``RRFeatures/names``, so a 1D CNN sees the waveform
 /// and the rhythm together as `[leads + 5, samples]`. The metadata `rr_channels` (5) tells later stages
 /// which channels are not leads (``LeadZScore`` leaves them as they are).
+///
+/// With `template`, each window also carries the record's typical beat (``BeatTemplate``, the median
+/// of all its beat windows) as one more channel per lead, after the leads and before any RR channels:
+/// `(samples, 2·leads [+ 5])`, so a model sees each beat beside its own patient's usual beat.
 public struct BeatSegmentation: Stage {
     public static let name = "beats"
 
@@ -29,8 +33,10 @@ public struct BeatSegmentation: Stage {
     public var labels: Labels
     /// Whether each window carries the beat's RR features as extra channels.
     public var rr: Bool
+    /// Whether each window carries the record's median beat as extra channels.
+    public var template: Bool
 
-    public init(before: Int = 250, after: Int = 250, labels: Labels = .aami, rr: Bool = false) throws {
+    public init(before: Int = 250, after: Int = 250, labels: Labels = .aami, rr: Bool = false, template: Bool = false) throws {
         guard before >= 0, after >= 1 else {
             throw MedPipeError.invalidArgument(Self.name, "needs before ≥ 0 and after ≥ 1 samples (got \(before), \(after))")
         }
@@ -38,18 +44,20 @@ public struct BeatSegmentation: Stage {
         self.after = after
         self.labels = labels
         self.rr = rr
+        self.template = template
     }
 
     /// The metadata key naming how many trailing channels are RR features rather than leads.
     public static let rrChannelsKey = "rr_channels"
 
-    enum CodingKeys: String, CodingKey { case before, after, labels, rr }
+    enum CodingKeys: String, CodingKey { case before, after, labels, rr, template }
 
-    /// Decodes pipelines stored before `rr` existed (without the key) as `rr: false`.
+    /// Decodes pipelines stored before `rr` and `template` existed (without the keys) as off.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(before: try c.decode(Int.self, forKey: .before), after: try c.decode(Int.self, forKey: .after),
-                      labels: try c.decode(Labels.self, forKey: .labels), rr: try c.decodeIfPresent(Bool.self, forKey: .rr) ?? false)
+                      labels: try c.decode(Labels.self, forKey: .labels), rr: try c.decodeIfPresent(Bool.self, forKey: .rr) ?? false,
+                      template: try c.decodeIfPresent(Bool.self, forKey: .template) ?? false)
     }
 
     public var canonicalParameters: String {
@@ -59,6 +67,7 @@ public struct BeatSegmentation: Stage {
         p.add("labels", labels.rawValue)
         // Only when on, so that the caches of recipes written before the option keep their keys.
         if rr { p.add("rr", true) }
+        if template { p.add("template", true) }
         return p.text
     }
 
@@ -84,6 +93,14 @@ public struct BeatSegmentation: Stage {
             }
             rhythm = features
         }
+        var median: [Float]?
+        if template {
+            let starts = beatAnnotations.map { $0.sample - before }.filter { $0 >= 0 && $0 + length <= n }
+            let leads = shape.count == 2 ? shape[1] : 1
+            median = sample.tensor.asFloat32().withUnsafeBufferPointer(as: Float.self) {
+                BeatTemplate.median(signal: $0, leads: leads, starts: starts, length: length)
+            }
+        }
         var beats: [Sample] = []
         var dropped: [String: Int] = [:]
         for (beatNumber, annotation) in beatAnnotations.enumerated() {
@@ -104,7 +121,7 @@ public struct BeatSegmentation: Stage {
             }
             let bytes = Array(sample.tensor.bytes[(start * rowBytes)..<((start + length) * rowBytes)])
             var window = Tensor(shape: [length] + shape.dropFirst(), dtype: sample.tensor.dtype, bytes: bytes)
-            if let rhythm { window = Self.appending(rhythm[beatNumber].values, to: window) }
+            if rr || template { window = Self.widened(window, template: median, features: rhythm?[beatNumber].values ?? []) }
             var beat = Sample(tensor: window,
                               geometry: sample.geometry, label: label, group: sample.group,
                               source: sample.source.narrowed(to: "beat", index: beatNumber), metadata: sample.metadata)
@@ -116,16 +133,19 @@ public struct BeatSegmentation: Stage {
         return StageOutput(beats, dropped: dropped)
     }
 
-    /// A float32 window `(samples, leads + features)`: the leads, then each feature as a constant channel.
-    static func appending(_ features: [Double], to window: Tensor) -> Tensor {
+    /// A float32 window `(samples, leads [+ leads] + features)`: the leads, the template's leads when
+    /// given (row-major `(samples, leads)`), then each feature as a constant channel.
+    static func widened(_ window: Tensor, template: [Float]?, features: [Double]) -> Tensor {
         let n = window.shape[0], leads = window.shape.count == 2 ? window.shape[1] : 1
-        let width = leads + features.count
+        let templateLeads = template == nil ? 0 : leads
+        let width = leads + templateLeads + features.count
         let input = window.asFloat32()
         return Tensor.float32(shape: [n, width]) { out in
             input.withUnsafeBufferPointer(as: Float.self) { x in
                 for i in 0..<n {
                     for c in 0..<leads { out[i * width + c] = x[i * leads + c] }
-                    for (f, value) in features.enumerated() { out[i * width + leads + f] = Float(value) }
+                    if let template { for c in 0..<leads { out[i * width + leads + c] = template[i * leads + c] } }
+                    for (f, value) in features.enumerated() { out[i * width + leads + templateLeads + f] = Float(value) }
                 }
             }
         }
