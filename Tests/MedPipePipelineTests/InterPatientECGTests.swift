@@ -158,4 +158,24 @@ struct InterPatientECGTests {
             #expect(error.message.contains("was made by other stages") && error.message.contains("impute"), "\(error.message)")
         }
     }
+
+    /// The shipped DS1 recipe: 22 records, split by patient into train and val only, its beats in
+    /// de Chazal et al.'s DS1 counts (N 45,866, S 944, V 3,788, F 415, less the beats too near a record's ends).
+    @Test func ds1RecipeGivesDeChazalsBeatsSplitByPatient() async throws {
+        let recipe = try Recipe.load(SharedData.fixture("recipes/mitbih-ds1.yaml"), knownStages: StageFactory.names)
+        #expect(recipe.sources.flatMap(\.paths).count == 22)
+        #expect(recipe.train.model == "ecg-cnn" && recipe.train.classWeightPower == 0.5 && recipe.train.seed == 1)
+        let cache = temporaryDirectory("ds1")
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache, jobs: 2))
+        #expect(summary.rejected.isEmpty && summary.splitIssues.isEmpty, "\(summary.splitIssues)")
+        let entries = try DatasetCache(directory: cache).entries()
+        let counts = Dictionary(grouping: entries, by: { $0.label ?? "" }).mapValues(\.count)
+        #expect(counts["S"] == 944 && counts["V"] == 3788)
+        #expect((45_840...45_866).contains(counts["N"] ?? 0) && (410...415).contains(counts["F"] ?? 0), "\(counts)")
+        #expect(Set(entries.map(\.split)) == ["train", "val"])
+        #expect(Dictionary(grouping: entries, by: \.group).count == 22)
+        #expect(Dictionary(grouping: entries, by: \.group).values.allSatisfy { Set($0.map(\.split)).count == 1 })
+        #expect(try CacheDataset(directory: cache).sampleShape == [7, 126])
+    }
 }
