@@ -20,8 +20,14 @@ struct Convert: AsyncParsableCommand {
         use with mode 0600 and never written to any output. The same key gives the same pseudonyms on any \
         machine; keep it safe, and another key gives unlinkable output.
 
-        Example recipes are in Fixtures/recipes/. Example:
+        New patients are prepared exactly as the training data was with the same stages, the sources \
+        swapped and `split: { all: test }`, converted with --fit-from the training cache: every fitted \
+        stage (dataset-zscore, impute, standardize, one-hot) then applies the statistics fitted there \
+        instead of fitting its own. A cache made by other stages is refused.
+
+        Example recipes are in Fixtures/recipes/. Examples:
           medpipe convert Fixtures/recipes/heart.yaml --cache out/heart-cache
+          medpipe convert new-patients.yaml --cache out/new-cache --fit-from out/heart-cache
         """
     )
 
@@ -29,6 +35,8 @@ struct Convert: AsyncParsableCommand {
     @Option(help: "Cache directory (overrides the recipe's `cache`).") var cache: String?
     @Option(help: "Sources processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Stop at the first bad input instead of recording it as rejected.") var strict = false
+    @Option(help: ArgumentHelp("Take the fitted statistics from this cache (made by the same stages) instead of fitting them.", valueName: "CACHE"))
+    var fitFrom: String?
     @Option(help: ArgumentHelp("The project key for pseudonyms (default: $MEDPIPE_KEY or ~/.config/medpipe/project.key).", valueName: "FILE"))
     var key: String?
 
@@ -38,7 +46,7 @@ struct Convert: AsyncParsableCommand {
         let pseudonyms = Pseudonyms(fingerprint: pseudonymizer.fingerprint) { pseudonymizer.token($0, domain: .group) }
         let converter = try Converter(recipe: loaded, pseudonyms: pseudonyms)
         let bar = ProgressBar("convert")
-        let options = ConvertOptions(cache: cache, jobs: jobs, strict: strict) { progress in
+        let options = ConvertOptions(cache: cache, jobs: jobs, strict: strict, fitFrom: fitFrom) { progress in
             bar.update(done: progress.done, total: progress.total, note: URL(fileURLWithPath: progress.current).lastPathComponent)
         }
         let summary = try await converter.run(options)

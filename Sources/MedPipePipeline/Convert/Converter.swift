@@ -37,6 +37,7 @@ public struct Converter: Sendable {
 
     public func run(_ options: ConvertOptions = ConvertOptions()) async throws -> ConvertSummary {
         let cacheDirectory = options.cache ?? recipe.cache
+        let fitted = try options.fitFrom.map(fittedStatistics(from:))
         let writer = try CacheWriter(directory: cacheDirectory)
         let (work, unreadable) = try plan(strict: options.strict)
         let pending = work.filter { !writer.contains($0.key) }
@@ -76,13 +77,30 @@ public struct Converter: Sendable {
         let removed = try writer.removeUnits(notIn: Set(work.map(\.key)))
         // Entries are ordered by the place of their source in the plan, not by when a worker finished.
         let positions = Dictionary(work.enumerated().map { ($1.key, $0) }, uniquingKeysWith: min)
-        let finish = try finalize(writer, positions: positions)
+        let finish = try finalize(writer, positions: positions, fitted: fitted)
         // Sources rejected in this run, or unchanged since an earlier run rejected them, in plan order.
         let stored = try writer.rejectedReasons()
         let rejected = unreadable + work.compactMap { item in (reasons[item.key] ?? stored[item.key]).map { (item.path, $0) } }
         return ConvertSummary(cache: cacheDirectory, sources: work.count + unreadable.count, reused: work.count - pending.count,
                               computed: pending.count - reasons.count, rejected: rejected, removed: removed,
                               entries: finish.entries, balance: finish.report, dropped: dropped, splitIssues: finish.issues)
+    }
+
+    /// The fitted statistics of another cache, which must have been made by the same stages.
+    func fittedStatistics(from directory: String) throws -> FittedPipeline {
+        let other = try DatasetCache(directory: directory)
+        guard let pipelineText = try other.meta("pipeline"), let fittedText = try other.meta("fitted") else {
+            throw MedPipeError.invalidArgument(directory, "has no finished convert run to take fitted statistics from")
+        }
+        let decoder = JSONDecoder()
+        let theirs = try decoder.decode(StagePipeline.self, from: Data(pipelineText.utf8))
+        guard theirs == pipeline else {
+            let ours = pipeline.stages.map(\.canonicalDescription), their = theirs.stages.map(\.canonicalDescription)
+            let first = (0..<max(ours.count, their.count)).first { i in i >= ours.count || i >= their.count || ours[i] != their[i] } ?? 0
+            let describe = { (list: [String]) in first < list.count ? list[first] : "no stage" }
+            throw MedPipeError.invalidArgument(directory, "was made by other stages than \(recipe.file) (stage \(first + 1): \(describe(their)) there, \(describe(ours)) here): its fitted statistics do not apply")
+        }
+        return try decoder.decode(FittedPipeline.self, from: Data(fittedText.utf8))
     }
 
     /// Every source path with its unit key, in recipe order (paths sorted within a source), and the

@@ -48,6 +48,9 @@ public struct CacheDataset: Sendable {
         sampleShape = try Self.arrange(first, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary).shape
     }
 
+    /// The cache's stages and fitted statistics: what a checkpoint trained on it carries.
+    public var preprocessing: Preprocessing { Preprocessing(pipeline: pipeline, fitted: fitted) }
+
     /// The values of one entry as the network takes them, with the fitted stages applied.
     public func input(_ entry: CacheEntry) throws -> [Float] {
         try Self.arrange(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary).values
@@ -59,12 +62,14 @@ public struct CacheDataset: Sendable {
         try Self.fitted(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary)
     }
 
-    /// Class weights for the loss when the balance is class weights (from the cache's plan or computed).
-    public func classWeights(_ balance: Balance) throws -> [Float]? {
+    /// Class weights for the loss when the balance is class weights (from the cache's plan or computed):
+    /// scikit-learn's balanced weights raised to `power` (1: balanced; 0.5: their square roots, a milder
+    /// correction that costs the majority class less; 0: no weighting).
+    public func classWeights(_ balance: Balance, power: Double = 1) throws -> [Float]? {
         guard try resolved(balance) == .classWeights else { return nil }
         let labels = try cache.entries(split: "train").compactMap(\.label)
         let weights = ClassWeights.balanced(labels: labels)
-        return classNames.map { Float(weights[$0] ?? 1) }
+        return classNames.map { Float(pow(weights[$0] ?? 1, power)) }
     }
 
     /// All splits in memory, read through the cache's memory-mapped shards, with the training plan.

@@ -23,6 +23,9 @@ public struct RecipeReader {
     /// The error subject `file:line` for `node` (or for this map).
     public func at(_ node: RecipeNode? = nil) -> String { "\(file):\(node?.line ?? line)" }
 
+    /// Whether `key` is present (without marking it as read).
+    public func has(_ key: String) -> Bool { pairs.contains { $0.key == key } }
+
     /// The raw node under `key`, if present.
     public mutating func node(_ key: String) -> RecipeNode? {
         known.insert(key)
