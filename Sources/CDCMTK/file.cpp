@@ -82,7 +82,7 @@ std::string describeTruncatedPixelData(const char *path) {
         return "truncated pixel data (7FE0,0010): the file ends " + std::to_string(found) +
                " bytes into the compressed fragments, before the sequence delimiter";
     if (found >= expected) return "";
-    return "truncated pixel data (7FE0,0010): expected " + std::to_string(expected) + " bytes (" +
+    return "truncated pixel data (7FE0,0010): expected " + cdcmtk::describeBytes(expected) + " (" +
            cdcmtk::describeLayout(layout) + "), found " + std::to_string(found) +
            " before the end of the file at byte " + std::to_string(size);
 }

@@ -47,6 +47,9 @@ void readLayout(DcmDataset *ds, cdcmtk_pixel_layout *layout);
  * samples per pixel): the layout of the Pixel Data as the file holds it, before any decoding. */
 void readStoredLayout(DcmDataset *ds, cdcmtk_pixel_layout *layout);
 
+/* "N bytes", or "more than 2^64 bytes" for expectedBytes' saturated count. */
+std::string describeBytes(uint64_t bytes);
+
 /* "F frame(s) of R x C x S samples at B bits", for errors about the layout's size. */
 std::string describeLayout(const cdcmtk_pixel_layout &layout);
 

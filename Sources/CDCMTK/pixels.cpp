@@ -60,6 +60,10 @@ void readStoredLayout(DcmDataset *ds, cdcmtk_pixel_layout *layout) {
                                 !DcmXfer(ds->getOriginalXfer()).isEncapsulated();
 }
 
+std::string describeBytes(uint64_t bytes) {
+    return bytes == UINT64_MAX ? std::string("more than 2^64 bytes") : std::to_string(bytes) + " bytes";
+}
+
 std::string describeLayout(const cdcmtk_pixel_layout &l) {
     return std::to_string(l.frames) + " frame(s) of " + std::to_string(l.rows) + " x " + std::to_string(l.columns) + " x " +
            (l.chroma_subsampled ? std::string("2 (YBR_FULL_422)") : std::to_string(l.samples_per_pixel)) + " samples at " +
@@ -121,7 +125,7 @@ DcmElement *nativePixelData(DcmDataset *ds, const cdcmtk_pixel_layout &layout) {
     }
     const uint64_t expected = expectedBytes(layout), found = element->getLength();
     if (found < expected)
-        throw Failure{"truncated pixel data: expected " + std::to_string(expected) + " bytes (" +
+        throw Failure{"truncated pixel data: expected " + cdcmtk::describeBytes(expected) + " (" +
                       cdcmtk::describeLayout(layout) + "), found " + std::to_string(found)};
     return element;
 }
@@ -340,8 +344,8 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         // DCMTK's decoders allocate what the header asks for: refuse sizes the compressed data cannot hold.
         const uint64_t compressed = compressedBytes(ds, original);
         if (expected > 4096 * compressed + (64u << 20))
-            throw Failure{"implausible image size: the header asks for " + std::to_string(expected) +
-                          " decoded bytes from " + std::to_string(compressed) + " bytes of compressed data"};
+            throw Failure{"implausible image size: the header asks for " + cdcmtk::describeBytes(expected) +
+                          " of decoded data from " + std::to_string(compressed) + " bytes of compressed data"};
         std::string turboProblem;
         const bool turbo = isJPEG8Bit(original, *layout);
         if (turbo && jpegTurboFirst()) {

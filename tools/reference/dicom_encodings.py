@@ -425,6 +425,7 @@ MALFORMED_BUILDERS = {
                          "truncated pixel data"),
     "bad_ba1_short.dcm": (lambda n: malformed(n, Rows=40, Columns=40), "truncated pixel data"),
     "bad_ybr422_short.dcm": (lambda n: ybr_with_rows(n, 12), "truncated pixel data"),
+    "bad_ybr422_huge.dcm": (lambda n: ybr_huge(n), "expected more than 2^64 bytes"),
     "bad_lut_short.dcm": (lambda n: lut_with_entries(n, 600), "LUT Data"),
     "bad_lut_depth.dcm": (lambda n: lut_with_depth(n, 12), "LUT Descriptor"),
 }
@@ -433,6 +434,13 @@ MALFORMED_BUILDERS = {
 def ybr_with_rows(name, rows):
     ds = ybr_422(name, 1)
     ds.Rows = rows
+    return ds
+
+
+def ybr_huge(name):
+    """65535 x 65534 pixels in 2^31 - 1 frames at 16 bits a sample: more bytes than 64 bits count."""
+    ds = ybr_422(name, 1)
+    ds.Rows, ds.Columns, ds.NumberOfFrames = 65535, 65534, 2 ** 31 - 1
     return ds
 
 
