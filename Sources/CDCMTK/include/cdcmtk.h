@@ -87,7 +87,8 @@ typedef struct cdcmtk_pixel_layout {
  * packed one after the other, least significant bit first, rounded up to whole bytes; for
  * chroma_subsampled data two samples per pixel) and returns a pointer to them that lives as long as
  * the handle; *length receives the byte count and *layout the layout. Big-endian data is swapped as
- * pydicom swaps it. 8-bit JPEG is decoded by libjpeg-turbo, by DCMTK when libjpeg-turbo cannot.
+ * pydicom swaps it. 8-bit JPEG is decoded by libjpeg-turbo, by DCMTK when libjpeg-turbo cannot (the other
+ * way round when the environment variable MEDPIPE_JPEG is "dcmtk").
  * Native data must hold at least the expected byte count (a shorter element is an error naming both
  * lengths); extra trailing bytes are ignored. Returns NULL and fills err on failure. */
 const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, size_t *length,
