@@ -479,6 +479,23 @@ struct AnonymizerTests {
         #expect(try NIfTIReader().read(written).tensor == NIfTIReader().read(input).tensor)
     }
 
+    /// NIfTI-1 keeps ANALYZE's `data_type` (bytes 4-13) and `db_name` (14-31), free text that can name a
+    /// patient or a study: both are zeroed, and the name is caught nowhere else.
+    @Test func niftiDataTypeAndDatabaseNameAreCleared() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var bytes = CraftedNIfTI.bytes(dims: [4, 4, 2])
+        bytes.replaceSubrange(4..<32, with: Array("MRI_DATA\0\0OKONKWO^ADAEZE^SCAN".utf8.prefix(28)))
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/named.nii"))
+        let (report, out) = try await run([folder + "/named.nii"])
+        #expect(report.passed)
+        let written = try #require(outputs(out, suffix: ".nii").first)
+        let header = try FileBytes.read(written)
+        #expect(header[4..<32].allSatisfy { $0 == 0 })
+        #expect(Set(try #require(report.files.first).attributes.map(\.keyword)).isSuperset(of: ["data_type", "db_name"]))
+        #expect(try NIfTIReader().read(written).tensor == NIfTIReader().read(folder + "/named.nii").tensor)
+    }
+
     /// The header is parsed by the reader's `NIfTIHeader`: every text field is zeroed whole (bytes hidden
     /// after a NUL too), extensions go, `vox_offset` becomes 352, and every other header byte is kept, in
     /// either byte order.

@@ -155,11 +155,11 @@ public struct NIfTIHeader: Sendable, Equatable {
     /// Size of the header in ``rawHeader``: 540 for NIfTI-2, else 348.
     public var headerSize: Int { rawHeader.count }
 
-    /// Byte ranges of the free-text fields in ``rawHeader``: `db_name` (NIfTI-1 and ANALYZE),
+    /// Byte ranges of the free-text fields in ``rawHeader``: `data_type` and `db_name` (NIfTI-1 and ANALYZE),
     /// `descrip`, `aux_file` and `intent_name`, whole (bytes after a NUL included).
     public var textFields: [(name: String, range: Range<Int>)] {
         version == 2 ? [("descrip", 240..<320), ("aux_file", 320..<344), ("intent_name", 508..<524)]
-                     : [("db_name", 14..<32), ("descrip", 148..<228), ("aux_file", 228..<252), ("intent_name", 328..<344)]
+                     : [("data_type", 4..<14), ("db_name", 14..<32), ("descrip", 148..<228), ("aux_file", 228..<252), ("intent_name", 328..<344)]
     }
 
     /// ``rawHeader`` with every ``textFields`` byte zeroed and `vox_offset` set to `dataOffset`, in
