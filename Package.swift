@@ -36,7 +36,7 @@ let package = Package(
             linkerSettings: [
                 .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmimage"),
                 .linkedLibrary("dcmimgle"), .linkedLibrary("dcmdata"), .linkedLibrary("oflog"),
-                .linkedLibrary("ofstd"), .linkedLibrary("openjp2"), .linkedLibrary("stdc++"),
+                .linkedLibrary("ofstd"), .linkedLibrary("openjp2"), .linkedLibrary("turbojpeg"), .linkedLibrary("stdc++"),
             ]
         ),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),
@@ -85,6 +85,8 @@ let package = Package(
         ),
 
         .executableTarget(name: "medpipe-bench", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain", "MedPipeExplain", "MedPipePipeline"]),
+        // Replays files through the fuzz targets; `tools/fuzz` builds it as a libFuzzer binary.
+        .executableTarget(name: "medpipe-fuzz", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipePipeline", "MedPipeTrain"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MedPipeCoreTests", dependencies: ["MedPipeCore"]),
         .testTarget(
@@ -96,7 +98,7 @@ let package = Package(
             dependencies: ["MedPipeReport", "MedPipePipeline", "MedPipeTrain", "MedPipeFormats", "MedPipeCore", "TestSupport"]
         ),
         .testTarget(name: "MedPipeExplainTests", dependencies: ["MedPipeExplain", "MedPipeTrain", "MedPipeCore", "TestSupport"]),
-        .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "MedPipeCache", "MedPipeStages", "TestSupport"]),
+        .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "MedPipeCache", "MedPipeStages", "MedPipeFormats", "TestSupport"]),
         .testTarget(name: "MedPipeStagesTests", dependencies: ["MedPipeStages", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeCacheTests", dependencies: ["MedPipeCache", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeDeidentifyTests", dependencies: ["MedPipeDeidentify", "MedPipeCore", "MedPipeFormats", "TestSupport"]),

@@ -3,6 +3,7 @@
 // serialization into memory.
 #include "internal.h"
 #include "dcmtk/dcmdata/dcwcache.h"
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>

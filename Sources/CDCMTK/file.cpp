@@ -74,7 +74,7 @@ std::string describeTruncatedPixelData(const char *path) {
     const long size = ftell(f);
     fclose(f);
     cdcmtk_pixel_layout layout{};
-    cdcmtk::readLayout(format.getDataset(), &layout);
+    cdcmtk::readStoredLayout(format.getDataset(), &layout);
     const uint64_t expected = cdcmtk::expectedBytes(layout);
     if (size < 0 || uint64_t(size) < valueStart || expected == 0) return "";
     const uint64_t found = uint64_t(size) - valueStart;
@@ -82,10 +82,8 @@ std::string describeTruncatedPixelData(const char *path) {
         return "truncated pixel data (7FE0,0010): the file ends " + std::to_string(found) +
                " bytes into the compressed fragments, before the sequence delimiter";
     if (found >= expected) return "";
-    return "truncated pixel data (7FE0,0010): expected " + std::to_string(expected) + " bytes (" +
-           std::to_string(layout.frames) + " frame(s) of " + std::to_string(layout.rows) + " x " +
-           std::to_string(layout.columns) + " x " + std::to_string(layout.samples_per_pixel) + " samples at " +
-           std::to_string(layout.bits_allocated) + " bits), found " + std::to_string(found) +
+    return "truncated pixel data (7FE0,0010): expected " + cdcmtk::describeBytes(expected) + " (" +
+           cdcmtk::describeLayout(layout) + "), found " + std::to_string(found) +
            " before the end of the file at byte " + std::to_string(size);
 }
 
@@ -120,7 +118,10 @@ cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, 
         OFCondition status = file->format.loadFile(OFFilename(path), EXS_Unknown, EGL_noChange,
                                                    max_read_length == 0 ? DCM_MaxReadLength : max_read_length,
                                                    ERM_autoDetect);
-        return adopt(file, status, path, err, errlen);
+        if (adopt(file, status, path, err, errlen) == nullptr) return nullptr;
+        DcmDataset *ds = file->format.getDataset();
+        cdcmtk::resolveUnknownVRs(ds, DcmXfer(ds->getOriginalXfer()).getByteOrder());
+        return file;
     });
 }
 

@@ -43,8 +43,42 @@ template <typename Result, typename Body> Result guarded(char *err, size_t errle
 /* Reads the image pixel module attributes (Rows, Columns, frames, samples, bits...) of `ds`. */
 void readLayout(DcmDataset *ds, cdcmtk_pixel_layout *layout);
 
-/* Bytes of native pixel data the layout needs for all frames. */
+/* readLayout, and whether the native pixel data stored in the file is chroma subsampled (YBR_FULL_422 with two
+ * samples per pixel): the layout of the Pixel Data as the file holds it, before any decoding. */
+void readStoredLayout(DcmDataset *ds, cdcmtk_pixel_layout *layout);
+
+/* "N bytes", or "more than 2^64 bytes" for expectedBytes' saturated count. */
+std::string describeBytes(uint64_t bytes);
+
+/* "F frame(s) of R x C x S samples at B bits", for errors about the layout's size. */
+std::string describeLayout(const cdcmtk_pixel_layout &layout);
+
+/* Bytes of native pixel data the layout needs for all frames (UINT64_MAX when that overflows 64 bits). */
 uint64_t expectedBytes(const cdcmtk_pixel_layout &layout);
+
+/* Gives every defined-length UN attribute of `item` (and of the items of its sequences) that the data
+ * dictionary knows, shorter than 64 KiB and not private, the dictionary's VR, its value parsed in `order`:
+ * what pydicom's config.replace_un_with_known_vr does. A value that does not parse as that VR stays UN. */
+void resolveUnknownVRs(DcmItem *item, E_ByteOrder order);
+
+/* Decodes 8-bit JPEG frames with libjpeg-turbo (TurboJPEG API), one decompressor reused frame after frame. */
+class JPEGTurboDecoder {
+public:
+    JPEGTurboDecoder();
+    ~JPEGTurboDecoder();
+    JPEGTurboDecoder(const JPEGTurboDecoder &) = delete;
+    JPEGTurboDecoder &operator=(const JPEGTurboDecoder &) = delete;
+
+    /* Decodes one JPEG stream held in memory and, once its size and components match the expected layout,
+     * grows `buffer` by rows × columns × samples bytes: grey for 1 sample, RGB for 3 (libjpeg-turbo converts
+     * YCbCr to RGB as the codestream's markers say). A stream without EOI is completed with one; a warning
+     * (corrupt or truncated data) is an error. Returns an empty string on success, otherwise the reason. */
+    std::string decodeFrame(const uint8_t *data, size_t size, uint32_t rows, uint32_t columns, uint32_t samples,
+                            std::vector<uint8_t> &buffer);
+
+private:
+    void *handle;
+};
 
 /* One decoded JPEG 2000 frame: samples interleaved by pixel, stored at `bytesPerSample` bytes. */
 struct J2KFrameInfo {

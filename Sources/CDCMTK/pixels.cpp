@@ -1,5 +1,8 @@
 #include "internal.h"
 #include <cstring>
+#include <algorithm>
+#include <cstdlib>
+#include <initializer_list>
 
 using cdcmtk::setError;
 using cdcmtk::readLayout;
@@ -47,8 +50,35 @@ void readLayout(DcmDataset *ds, cdcmtk_pixel_layout *layout) {
     if (!hasBitsStored) layout->bits_stored = layout->bits_allocated;
 }
 
+void readStoredLayout(DcmDataset *ds, cdcmtk_pixel_layout *layout) {
+    readLayout(ds, layout);
+    // Native YBR_FULL_422 keeps two luma samples and one chroma pair per two pixels (PS3.3 C.7.6.3.1.2);
+    // decoders of encapsulated data return three samples per pixel.
+    std::string photometric = layout->photometric;
+    while (!photometric.empty() && photometric.back() == ' ') photometric.pop_back();
+    layout->chroma_subsampled = photometric == "YBR_FULL_422" && layout->samples_per_pixel == 3 &&
+                                !DcmXfer(ds->getOriginalXfer()).isEncapsulated();
+}
+
+std::string describeBytes(uint64_t bytes) {
+    return bytes == UINT64_MAX ? std::string("more than 2^64 bytes") : std::to_string(bytes) + " bytes";
+}
+
+std::string describeLayout(const cdcmtk_pixel_layout &l) {
+    return std::to_string(l.frames) + " frame(s) of " + std::to_string(l.rows) + " x " + std::to_string(l.columns) + " x " +
+           (l.chroma_subsampled ? std::string("2 (YBR_FULL_422)") : std::to_string(l.samples_per_pixel)) + " samples at " +
+           std::to_string(l.bits_allocated) + (l.bits_allocated == 1 ? " bit" : " bits");
+}
+
 uint64_t expectedBytes(const cdcmtk_pixel_layout &l) {
-    return uint64_t(l.rows) * l.columns * l.frames * l.samples_per_pixel * (l.bits_allocated / 8);
+    // Bits first, then whole bytes: BitsAllocated 1 packs the bits of all frames one after the other.
+    // Saturates instead of wrapping: 65535 x 65535 x 2^31 frames x 3 samples x 32 bits overflows 64 bits,
+    // and a wrapped (small) size would pass the check against the Pixel Data length.
+    const uint64_t samples = l.chroma_subsampled ? 2 : l.samples_per_pixel;
+    uint64_t bits = l.bits_allocated;
+    for (uint64_t factor : {uint64_t(l.rows), uint64_t(l.columns), uint64_t(l.frames), samples})
+        if (__builtin_mul_overflow(bits, factor, &bits)) return UINT64_MAX;
+    return bits / 8 + (bits % 8 != 0);
 }
 
 }
@@ -62,14 +92,20 @@ void validate(const cdcmtk_pixel_layout &l) {
     if (l.rows == 0 || l.columns == 0)
         throw Failure{"Rows (0028,0010) and Columns (0028,0011) must be present and non-zero, found " +
                       std::to_string(l.rows) + " x " + std::to_string(l.columns)};
-    if (l.bits_allocated != 8 && l.bits_allocated != 16 && l.bits_allocated != 32)
+    if (l.bits_allocated != 1 && l.bits_allocated != 8 && l.bits_allocated != 16 && l.bits_allocated != 32)
         throw Failure{"BitsAllocated (0028,0100) " + std::to_string(l.bits_allocated) +
-                      " is not supported (8, 16 or 32)"};
+                      " is not supported (1, 8, 16 or 32)"};
     if (l.bits_stored == 0 || l.bits_stored > l.bits_allocated)
         throw Failure{"BitsStored (0028,0101) " + std::to_string(l.bits_stored) + " does not fit BitsAllocated " +
                       std::to_string(l.bits_allocated)};
     if (l.samples_per_pixel != 1 && l.samples_per_pixel != 3)
         throw Failure{"SamplesPerPixel (0028,0002) " + std::to_string(l.samples_per_pixel) + " is not supported (1 or 3)"};
+    if (l.bits_allocated == 1 && l.samples_per_pixel != 1)
+        throw Failure{"BitsAllocated (0028,0100) 1 with SamplesPerPixel " + std::to_string(l.samples_per_pixel) +
+                      " is not supported (bit-packed data has one sample per pixel)"};
+    if (l.chroma_subsampled && l.columns % 2 != 0)
+        throw Failure{"YBR_FULL_422 pixel data with an odd number of Columns (" + std::to_string(l.columns) +
+                      ") is not supported: its pixels come in pairs along each row"};
 }
 
 /* Throws unless the dataset has (integer) Pixel Data. */
@@ -89,11 +125,8 @@ DcmElement *nativePixelData(DcmDataset *ds, const cdcmtk_pixel_layout &layout) {
     }
     const uint64_t expected = expectedBytes(layout), found = element->getLength();
     if (found < expected)
-        throw Failure{"truncated pixel data: expected " + std::to_string(expected) + " bytes (" +
-                      std::to_string(layout.frames) + " frame(s) of " + std::to_string(layout.rows) + " x " +
-                      std::to_string(layout.columns) + " x " + std::to_string(layout.samples_per_pixel) +
-                      " samples at " + std::to_string(layout.bits_allocated) + " bits), found " +
-                      std::to_string(found)};
+        throw Failure{"truncated pixel data: expected " + cdcmtk::describeBytes(expected) + " (" +
+                      cdcmtk::describeLayout(layout) + "), found " + std::to_string(found)};
     return element;
 }
 
@@ -105,10 +138,16 @@ bool startsJ2KFrame(const uint8_t *p, size_t n) {
     return (n >= 4 && memcmp(p, soc, 4) == 0) || (n >= 8 && memcmp(p, jp2, 8) == 0);
 }
 
+/* A JPEG stream starts with SOI and another marker. */
+bool startsJPEGFrame(const uint8_t *p, size_t n) { return n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF; }
+
 struct Fragment { const uint8_t *data; size_t size; };
 
-/* Groups the encapsulated fragments into one byte range per frame. */
-std::vector<std::vector<uint8_t>> collectFrames(DcmPixelSequence *seq, uint32_t frames) {
+/* Groups the encapsulated fragments into one byte range per frame: all fragments for one frame, one fragment
+ * per frame when their counts agree, else by the Basic Offset Table, else a new frame at each fragment for
+ * which `startsFrame` holds. */
+std::vector<std::vector<uint8_t>> collectFrames(DcmPixelSequence *seq, uint32_t frames,
+                                                bool (*startsFrame)(const uint8_t *, size_t)) {
     unsigned long items = seq->card();
     if (items < 2) throw Failure{"encapsulated Pixel Data holds no fragment"};
     std::vector<Fragment> fragments;
@@ -148,7 +187,7 @@ std::vector<std::vector<uint8_t>> collectFrames(DcmPixelSequence *seq, uint32_t 
             }
         } else {
             for (size_t i = 0; i < fragments.size(); ++i) {
-                if (groups.empty() || startsJ2KFrame(fragments[i].data, fragments[i].size)) groups.emplace_back();
+                if (groups.empty() || startsFrame(fragments[i].data, fragments[i].size)) groups.emplace_back();
                 groups.back().push_back(i);
             }
         }
@@ -166,14 +205,19 @@ std::vector<std::vector<uint8_t>> collectFrames(DcmPixelSequence *seq, uint32_t 
     return result;
 }
 
-const uint8_t *decodeJ2K(cdcmtk_file *file, DcmDataset *ds, E_TransferSyntax xfer, cdcmtk_pixel_layout *layout) {
+/* The fragments of the encapsulated Pixel Data of `ds`. */
+DcmPixelSequence *encapsulatedFragments(DcmDataset *ds, E_TransferSyntax xfer) {
     DcmElement *element = nullptr;
     ds->findAndGetElement(DCM_PixelData, element);
-    auto *pixelData = OFstatic_cast(DcmPixelData *, element);
     DcmPixelSequence *seq = nullptr;
-    OFCondition status = pixelData->getEncapsulatedRepresentation(xfer, nullptr, seq);
+    OFCondition status = element == nullptr ? OFCondition(EC_TagNotFound)
+                                            : OFstatic_cast(DcmPixelData *, element)->getEncapsulatedRepresentation(xfer, nullptr, seq);
     if (status.bad() || seq == nullptr) throw Failure{std::string("cannot read encapsulated Pixel Data: ") + status.text()};
-    auto frames = collectFrames(seq, layout->frames);
+    return seq;
+}
+
+const uint8_t *decodeJ2K(cdcmtk_file *file, DcmDataset *ds, E_TransferSyntax xfer, cdcmtk_pixel_layout *layout) {
+    auto frames = collectFrames(encapsulatedFragments(ds, xfer), layout->frames, startsJ2KFrame);
     uint32_t bytesPerSample = layout->bits_allocated / 8;
     size_t frameBytes = size_t(layout->rows) * layout->columns * layout->samples_per_pixel * bytesPerSample;
     // Grown frame by frame, after each codestream confirmed the size: a corrupt header cannot make us
@@ -198,6 +242,72 @@ const uint8_t *decodeJ2K(cdcmtk_file *file, DcmDataset *ds, E_TransferSyntax xfe
     if (file->decodedPixels.size() != frameBytes * layout->frames) throw Failure{"decoded JPEG 2000 frames do not fill the image"};
     return file->decodedPixels.data();
 }
+
+/* 8-bit JPEG that libjpeg-turbo decodes: baseline, or extended sequential with 8-bit samples. */
+bool isJPEG8Bit(E_TransferSyntax xfer, const cdcmtk_pixel_layout &layout) {
+    return xfer == EXS_JPEGProcess1 || (xfer == EXS_JPEGProcess2_4 && layout.bits_allocated == 8);
+}
+
+/* Which decoder tries 8-bit JPEG first: libjpeg-turbo, unless MEDPIPE_JPEG=dcmtk (see the README's measurement);
+ * the other one decodes what the first cannot. DCMTK alone rejects streams that libjpeg-turbo reads, such as
+ * frames without EOI. */
+bool jpegTurboFirst() {
+    static const bool turboFirst = [] {
+        const char *choice = getenv("MEDPIPE_JPEG");
+        return choice == nullptr || strcmp(choice, "dcmtk") != 0;
+    }();
+    return turboFirst;
+}
+
+/* Decodes every frame of 8-bit JPEG Pixel Data with libjpeg-turbo into file->decodedPixels and updates the
+ * layout (colour comes out RGB). Returns an empty string, or why it could not (nothing is thrown). */
+std::string decodeJPEGTurbo(cdcmtk_file *file, DcmDataset *ds, E_TransferSyntax xfer, cdcmtk_pixel_layout *layout) {
+    try {
+        auto frames = collectFrames(encapsulatedFragments(ds, xfer), layout->frames, startsJPEGFrame);
+        cdcmtk::JPEGTurboDecoder decoder;
+        file->decodedPixels.clear();
+        for (size_t f = 0; f < frames.size(); ++f) {
+            std::string problem = decoder.decodeFrame(frames[f].data(), frames[f].size(), layout->rows, layout->columns,
+                                                      layout->samples_per_pixel, file->decodedPixels);
+            if (!problem.empty()) return "JPEG frame " + std::to_string(f) + ": " + problem;
+        }
+    } catch (const Failure &failure) {
+        return failure.message;
+    }
+    if (layout->samples_per_pixel == 3) {
+        memset(layout->photometric, 0, sizeof layout->photometric);
+        strcpy(layout->photometric, "RGB");
+    }
+    layout->planar_configuration = 0;
+    return "";
+}
+
+/* Bytes in the encapsulated fragments of `ds`. */
+uint64_t compressedBytes(DcmDataset *ds, E_TransferSyntax xfer) {
+    DcmPixelSequence *seq = encapsulatedFragments(ds, xfer);
+    uint64_t compressed = 0;
+    for (unsigned long i = 0; i < seq->card(); ++i) {
+        DcmPixelItem *item = nullptr;
+        if (seq->getItem(item, i).good() && item != nullptr) compressed += item->getLength();
+    }
+    return compressed;
+}
+
+/* Native big-endian Pixel Data as pydicom reads it: the file's bytes, each sample swapped to little endian
+ * (BitsAllocated 16 and 32), byte pairs swapped for 8-bit samples stored as OW, bit-packed data as it is. */
+const uint8_t *bigEndianNative(cdcmtk_file *file, DcmDataset *ds, const cdcmtk_pixel_layout &layout, uint64_t expected) {
+    DcmElement *element = nativePixelData(ds, layout);
+    const bool storedAsOW = element->getTag().getEVR() == EVR_OW;
+    const size_t unit = layout.bits_allocated >= 16 ? layout.bits_allocated / 8 : layout.bits_allocated == 8 && storedAsOW ? 2 : 1;
+    // The padding byte of odd-length data takes part in the pair swap.
+    const Uint32 readable = Uint32(std::min<uint64_t>(element->getLength(), expected + expected % 2));
+    file->decodedPixels.resize(readable);
+    OFCondition status = element->getPartialValue(file->decodedPixels.data(), 0, readable, nullptr, EBO_BigEndian);
+    if (status.bad()) throw Failure{std::string("cannot read Pixel Data (7FE0,0010): ") + status.text()};
+    uint8_t *bytes = file->decodedPixels.data();
+    for (size_t at = 0; unit > 1 && at + unit <= readable; at += unit) std::reverse(bytes + at, bytes + at + unit);
+    return bytes;
+}
 }
 
 const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, size_t *length, char *err,
@@ -206,48 +316,58 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         memset(layout, 0, sizeof *layout);
         *length = 0;
         DcmDataset *ds = file->format.getDataset();
-        readLayout(ds, layout);
+        cdcmtk::readStoredLayout(ds, layout);
         validate(*layout);
         requirePixelData(ds);
         const uint64_t expected = expectedBytes(*layout);
         E_TransferSyntax original = ds->getOriginalXfer();
         DcmXfer xfer(original);
+        if (!xfer.isEncapsulated()) {
+            DcmElement *element = nativePixelData(ds, *layout);
+            *length = expected;
+            if (xfer.getByteOrder() == EBO_BigEndian) return bigEndianNative(file, ds, *layout, expected);
+            Uint8 *bytes = nullptr;
+            OFCondition status = element->getUint8Array(bytes);
+            if (status.bad() || bytes == nullptr)
+                throw Failure{std::string("cannot read Pixel Data (7FE0,0010): ") + (status.bad() ? status.text() : "empty")};
+            return bytes;
+        }
+        layout->was_compressed = 1;
+        if (layout->bits_allocated == 1)
+            throw Failure{std::string("BitsAllocated (0028,0100) 1 is not supported in ") + xfer.getXferName() +
+                          " (bit-packed pixel data is read uncompressed)"};
         if (isJ2K(original)) {
-            layout->was_compressed = 1;
             const uint8_t *bytes = decodeJ2K(file, ds, original, layout);
             *length = expected;
             return bytes;
         }
-        if (xfer.isEncapsulated()) {
-            // DCMTK's decoders allocate what the header asks for: refuse sizes the compressed data cannot hold.
-            DcmElement *encapsulated = nullptr;
-            ds->findAndGetElement(DCM_PixelData, encapsulated);
-            uint64_t compressed = 0;
-            DcmPixelSequence *seq = nullptr;
-            if (encapsulated != nullptr &&
-                OFstatic_cast(DcmPixelData *, encapsulated)->getEncapsulatedRepresentation(original, nullptr, seq).good() &&
-                seq != nullptr)
-                for (unsigned long i = 0; i < seq->card(); ++i) {
-                    DcmPixelItem *item = nullptr;
-                    if (seq->getItem(item, i).good() && item != nullptr) compressed += item->getLength();
-                }
-            if (expected > 4096 * compressed + (64u << 20))
-                throw Failure{"implausible image size: the header asks for " + std::to_string(expected) +
-                              " decoded bytes from " + std::to_string(compressed) + " bytes of compressed data"};
+        // DCMTK's decoders allocate what the header asks for: refuse sizes the compressed data cannot hold.
+        const uint64_t compressed = compressedBytes(ds, original);
+        if (expected > 4096 * compressed + (64u << 20))
+            throw Failure{"implausible image size: the header asks for " + cdcmtk::describeBytes(expected) +
+                          " of decoded data from " + std::to_string(compressed) + " bytes of compressed data"};
+        std::string turboProblem;
+        const bool turbo = isJPEG8Bit(original, *layout);
+        if (turbo && jpegTurboFirst()) {
+            turboProblem = decodeJPEGTurbo(file, ds, original, layout);
+            if (turboProblem.empty()) { *length = expected; return file->decodedPixels.data(); }
         }
-        if (xfer.isEncapsulated() || xfer.getByteOrder() != EBO_LittleEndian) {
-            layout->was_compressed = xfer.isEncapsulated() ? 1 : 0;
-            OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
-            if (status.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit))
-                throw Failure{std::string("cannot decode transfer syntax ") + xfer.getXferID() + " (" +
-                              xfer.getXferName() + "): " + (status.bad() ? status.text() : "no decoder")};
-            readLayout(ds, layout);  // decoders may update photometric interpretation and planar configuration
-            validate(*layout);
-            if (expectedBytes(*layout) != expected) throw Failure{"decoder changed the pixel layout"};
+        OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+        if (status.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit)) {
+            std::string problem = std::string("cannot decode transfer syntax ") + xfer.getXferID() + " (" + xfer.getXferName() +
+                                  "): " + (status.bad() ? status.text() : "no decoder");
+            if (turbo && !jpegTurboFirst()) {
+                turboProblem = decodeJPEGTurbo(file, ds, original, layout);
+                if (turboProblem.empty()) { *length = expected; return file->decodedPixels.data(); }
+            }
+            throw Failure{problem + (turbo ? "; libjpeg-turbo: " + turboProblem : "")};
         }
+        readLayout(ds, layout);  // decoders may update photometric interpretation and planar configuration
+        validate(*layout);
+        if (expectedBytes(*layout) != expected) throw Failure{"decoder changed the pixel layout"};
         DcmElement *element = nativePixelData(ds, *layout);
         Uint8 *bytes = nullptr;
-        OFCondition status = element->getUint8Array(bytes);
+        status = element->getUint8Array(bytes);
         if (status.bad() || bytes == nullptr)
             throw Failure{std::string("cannot read Pixel Data (7FE0,0010): ") + (status.bad() ? status.text() : "empty")};
         *length = expected;
@@ -262,9 +382,10 @@ int cdcmtk_read_native_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, vo
         DcmDataset *ds = file->format.getDataset();
         DcmXfer xfer(ds->getOriginalXfer());
         if (xfer.isEncapsulated() || xfer.getByteOrder() != EBO_LittleEndian) return 0;
-        readLayout(ds, layout);
+        cdcmtk::readStoredLayout(ds, layout);
         validate(*layout);
         if (layout->samples_per_pixel > 1 && layout->planar_configuration == 1) return 0;
+        if (layout->bits_allocated == 1 || layout->chroma_subsampled) return 0;  // stored values need unpacking
         const uint64_t expected = expectedBytes(*layout);
         if (expected != capacity) return 0;
         DcmElement *element = nativePixelData(ds, *layout);

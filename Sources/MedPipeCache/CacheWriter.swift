@@ -103,15 +103,25 @@ public final class CacheWriter {
         return removed
     }
 
-    /// Stores the split of every entry, the sampling plan per split and named metadata (recipe, fitted statistics).
-    public func finalize(splits: [Int64: String], plans: [String: [Int64]], meta: [String: String]) throws {
+    /// Stores the position of every unit in the plan (which orders the entries), the split of every entry,
+    /// the sampling plan per split and named metadata (recipe, fitted statistics).
+    /// - Parameter positions: by unit key, the place of the unit's source in the recipe's plan (units
+    ///   not named keep theirs; a new unit starts at 0).
+    public func finalize(splits: [Int64: String], plans: [String: [Int64]], meta: [String: String], positions: [String: Int] = [:]) throws {
         try flush()
-        try manifest.finalize(splits: splits, plans: plans, meta: meta)
+        try manifest.finalize(splits: splits, plans: plans, meta: meta, positions: positions)
     }
 
-    /// Every committed entry, in insertion order.
+    /// Every committed entry, ordered by its unit's position (see ``finalize(splits:plans:meta:positions:)``),
+    /// then its item number.
     public func entries() throws -> [CacheEntry] {
         try flush()
         return try manifest.entries()
+    }
+
+    /// The reason of every rejected unit, by unit key.
+    public func rejectedReasons() throws -> [String: String] {
+        try flush()
+        return try manifest.rejectedReasons()
     }
 }

@@ -6,15 +6,22 @@ import MedPipeCore
 ///
 /// Every change is one SQLite transaction (rollback journal, `synchronous = FULL`), so a crash leaves
 /// either the whole change or none of it.
+///
+/// Entries are listed in the order of their unit's `position` (the place of its source in the
+/// recipe's plan, set by ``finalize(splits:plans:meta:positions:)``), then their item number: an
+/// order that does not depend on which worker finished first, nor on where a killed run stopped.
 final class Manifest: Sendable {
     /// The cache format this code reads and writes, stored as the `format_version` row of `meta` (caches
     /// written before the row existed are version 1). A cache of a newer version is refused, never misread.
     /// Bump it, with a migration that rewrites the row, whenever a table, column, key or encoding changes
     /// in a way an older reader would misread (README: "Cache format").
-    static let formatVersion = 1
+    static let formatVersion = 2
 
     let database: DatabaseQueue
     let path: String
+    /// False for a cache written before units had positions, opened read-only (so not migrated):
+    /// its entries are listed in insertion order.
+    private let hasPositions: Bool
 
     /// Opens `directory/manifest.sqlite`; `directory` names the cache in errors.
     init(directory: String, readOnly: Bool = false) throws {
@@ -34,6 +41,7 @@ final class Manifest: Sendable {
                 try Self.checkFormatVersion(database, directory: directory)
                 try Self.migrator.migrate(database)
             }
+            hasPositions = try database.read { db in try db.columns(in: "unit").contains { $0.name == "position" } }
         } catch let error as DatabaseError {
             throw MedPipeError.io(path, "cannot open the cache manifest: \(error.message ?? error.description)")
         }
@@ -120,6 +128,11 @@ final class Manifest: Sendable {
         migrator.registerMigration("format-version") { db in
             try db.execute(sql: "INSERT OR IGNORE INTO meta (name, value) VALUES ('format_version', '1')")
         }
+        // Format 2: units have the position of their source in the recipe's plan, which orders the entries.
+        migrator.registerMigration("v2 unit position") { db in
+            try db.execute(sql: "ALTER TABLE unit ADD COLUMN position INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "UPDATE meta SET value = '2' WHERE name = 'format_version'")
+        }
         return migrator
     }
 
@@ -130,11 +143,15 @@ final class Manifest: Sendable {
     }
 
     func entries(split: String? = nil) throws -> [CacheEntry] {
-        try database.read { db in
+        let select = hasPositions ? "SELECT entry.* FROM entry JOIN unit ON unit.key = entry.unit" : "SELECT * FROM entry"
+        // Within a unit, ids follow the item numbers (a unit's rows are inserted in order, in one
+        // transaction); units not positioned yet keep their insertion order.
+        let order = hasPositions ? "ORDER BY unit.position, entry.id" : "ORDER BY id"
+        return try database.read { db in
             let rows = if let split {
-                try Row.fetchAll(db, sql: "SELECT * FROM entry WHERE split = ? ORDER BY id", arguments: [split])
+                try Row.fetchAll(db, sql: "\(select) WHERE entry.split = ? \(order)", arguments: [split])
             } else {
-                try Row.fetchAll(db, sql: "SELECT * FROM entry ORDER BY id")
+                try Row.fetchAll(db, sql: "\(select) \(order)")
             }
             return try rows.map(Self.entry)
         }
@@ -148,6 +165,14 @@ final class Manifest: Sendable {
 
     func meta(_ name: String) throws -> String? {
         try database.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [name]) }
+    }
+
+    /// The reason of every rejected unit, by unit key.
+    func rejectedReasons() throws -> [String: String] {
+        try database.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, rejected_reason FROM unit WHERE rejected_reason IS NOT NULL")
+                .map { ($0["key"], $0["rejected_reason"]) })
+        }
     }
 
     func rejected() throws -> [(source: String, reason: String)] {
@@ -178,16 +203,15 @@ final class Manifest: Sendable {
                 INSERT INTO entry (unit, item, source, group_key, label, dtype, shape, shard, offset, length, sha256, geometry, metadata)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            func json<T: Encodable>(_ value: T) -> String { String(decoding: try! encoder.encode(value), as: UTF8.self) }
+            let encoder = JSONCoding.encoder()
+            func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
             for (unit, locations) in units {
                 try insertUnit.execute(arguments: [unit.key, unit.source, unit.items.count])
                 for (index, (item, location)) in zip(unit.items, locations).enumerated() {
                     try insertEntry.execute(arguments: [
                         unit.key, index, unit.source, item.group, item.label, item.tensor.dtype.rawValue,
                         "[" + item.tensor.shape.map(String.init).joined(separator: ",") + "]", location.shard,
-                        location.offset, location.length, location.sha256, item.geometry.map(json), json(item.metadata),
+                        location.offset, location.length, location.sha256, try item.geometry.map(json), try json(item.metadata),
                     ])
                 }
             }
@@ -214,9 +238,14 @@ final class Manifest: Sendable {
         }
     }
 
-    /// Sets every entry's split, the sampling plans and named metadata in one transaction.
-    func finalize(splits: [Int64: String], plans: [String: [Int64]], meta: [String: String]) throws {
+    /// Sets every unit's position, every entry's split, the sampling plans and named metadata in one transaction.
+    func finalize(splits: [Int64: String], plans: [String: [Int64]], meta: [String: String], positions: [String: Int]) throws {
         try database.write { db in
+            let setPosition = try db.cachedStatement(sql: "UPDATE unit SET position = ? WHERE key = ?")
+            for row in try Row.fetchAll(db, sql: "SELECT key, position FROM unit") {
+                let key: String = row["key"]
+                if let position = positions[key], position != row["position"] { try setPosition.execute(arguments: [position, key]) }
+            }
             try db.execute(sql: "UPDATE entry SET split = NULL")
             let setSplit = try db.cachedStatement(sql: "UPDATE entry SET split = ? WHERE id = ?")
             for (id, split) in splits { try setSplit.execute(arguments: [split, id]) }
@@ -235,7 +264,7 @@ final class Manifest: Sendable {
 
 
     private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
+        try JSONCoding.decoder().decode(type, from: Data(text.utf8))
     }
 
     private static func entry(_ row: Row) throws -> CacheEntry {

@@ -66,8 +66,11 @@ public struct LinearQuantization: Sendable, Equatable {
         // recorded (rounded) slope and intercept cannot push a value out of range.
         let levels = width - 16
         let center = general.range.lowerBound + 8 + levels / 2
-        let slope = recorded(high > low ? (high - low) / levels : 1)
-        let intercept = recorded((low + high) / 2 - center * slope)
+        // high − low and low + high overflow for values near ±Double.greatestFiniteMagnitude: then the
+        // halves and quotients are taken first.
+        let span = high - low, sum = low + high
+        let slope = recorded(high > low ? (span.isFinite ? span / levels : high / levels - low / levels) : 1)
+        let intercept = recorded((sum.isFinite ? sum / 2 : low / 2 + high / 2) - center * slope)
         return LinearQuantization(storage: general, slope: slope, intercept: intercept, isExact: false)
     }
 

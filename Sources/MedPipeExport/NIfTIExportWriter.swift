@@ -112,7 +112,9 @@ public struct NIfTIExportWriter: SampleWriter {
             image.pointee.data = nil
         }
         let written = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        guard written >= 352 else {
+        // A .nii holds at least its 352-byte header; gzip shrinks a small image below that, but never below
+        // its own 18 bytes of header and trailer.
+        guard written >= (compressed ? 18 : 352) else {
             throw MedPipeError.io(path, "libnifti did not write the file (\(written) bytes on disk)")
         }
         return [path]

@@ -95,9 +95,15 @@ public struct WFDBExportWriter: SampleWriter {
         }
         guard low <= high else { return ChannelScale(gain: 1, baseline: 0, maximumError: 0) }
         if integral, low >= -32767, high <= 32767 { return ChannelScale(gain: 1, baseline: 0, maximumError: 0) }
-        let half = (high - low) / 2, center = (high + low) / 2
-        let gain = recordedGain(half > 0 ? digitalRange / half : digitalRange / max(abs(center), 1))
-        let baseline = Int((-center * gain).rounded())
+        // high − low and high + low overflow for values near ±Double.greatestFiniteMagnitude: then the
+        // halves are taken first.
+        let span = high - low, sum = high + low
+        let half = span.isFinite ? span / 2 : high / 2 - low / 2, center = sum.isFinite ? sum / 2 : high / 2 + low / 2
+        // A gain beyond 10^±280 (values near the limits of Double, or spread over less than 10^-276)
+        // is clamped: the record stays valid, and maximumError says what was lost.
+        let gain = recordedGain(min(max(half > 0 ? digitalRange / half : digitalRange / max(abs(center), 1), 1e-280), 1e280))
+        // A baseline beyond 32 bits is kept just beyond them, for `write` to refuse, not turned into a trap.
+        let baseline = Int(min(max((-center * gain).rounded(), -Double(Int32.max) - 1), Double(Int32.max) + 1))
         var worst = 0.0
         for s in 0..<samples {
             let v = values[s * channels + c]

@@ -18,7 +18,7 @@ public struct TrainingConfiguration: Sendable {
     public var threads: Int
 
     /// What "better" means when choosing the kept model.
-    public enum Monitor: String, Sendable, Codable {
+    public enum Monitor: String, Sendable, Codable, CaseIterable {
         /// Lower validation loss.
         case validationLoss = "val_loss"
         /// Higher validation balanced accuracy.

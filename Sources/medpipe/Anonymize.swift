@@ -22,7 +22,10 @@ struct Anonymize: AsyncParsableCommand {
         shifted by the patient's offset taken from the first dropped or pseudonymized id/patient/mrn column.
 
         Every output is written under a temporary name, scanned for every identifying value of its input, and \
-        only then given its pseudonymous name; a hit withholds it. The run exits non-zero on any hit or error.
+        only then given its pseudonymous name; a hit withholds it. An input that cannot be read is withheld with \
+        the reason and the run goes on (or stops, with --strict); files of other formats are passed over. The \
+        summary lists each withheld input by path, the report by its keyed token (paths can name patients). The \
+        run exits non-zero on any hit or error.
 
         Options for --retain: modified-dates, full-dates, patient-characteristics, device-identity, \
         institution-identity, uids, safe-private, descriptors (Clean Descriptors).
@@ -45,6 +48,7 @@ struct Anonymize: AsyncParsableCommand {
     @Option(help: ArgumentHelp("CSV columns to keep unchanged, comma-separated (repeatable); unnamed columns are dropped.", valueName: "NAME,..."))
     var keepColumns: [String] = []
     @Option(help: "Files processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Stop at the first input that cannot be de-identified instead of withholding it and going on.") var strict = false
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
@@ -76,7 +80,7 @@ struct Anonymize: AsyncParsableCommand {
         }
         let pseudonymizer = Pseudonymizer(key: try ProjectKey.loadOrCreate(ProjectKeyLocation.resolve(key)))
         let settings = AnonymizeSettings(output: out, options: options, burnedInText: BurnedInTextPolicy(allow: allowBurnedIn, rectangles: rectangles),
-                                         csvPolicies: policies, jobs: jobs)
+                                         csvPolicies: policies, jobs: jobs, strict: strict)
         let bar = ProgressBar("anonymize")
         let result = try await Anonymizer(settings: settings, pseudonymizer: pseudonymizer).run(inputs) { done, total in
             bar.update(done: done, total: total)
@@ -88,7 +92,12 @@ struct Anonymize: AsyncParsableCommand {
             throw MedPipeError.io(report, "cannot write the report: \(error.localizedDescription)")
         }
         print("anonymized \(result.files.count) file(s) into \(out); withheld \(result.withheld.count); residual scan: \(result.residual.hits.count) hit(s) over \(result.residual.scanned) text(s); report \(report)")
-        for withheld in result.withheld { print("  withheld \(withheld.source): \(withheld.reason)") }
-        if !result.passed { throw ExitCode.failure }
+        for withheld in result.withheld {
+            print("  \(withheld.failed ? "failed" : "withheld") \(withheld.path ?? withheld.source) (\(withheld.source)): \(withheld.reason)")
+        }
+        guard result.passed else {
+            let hits = result.residual.hits.isEmpty ? "" : "; \(result.residual.hits.count) residual hit(s)"
+            throw MedPipeError.malformed(report, "\(result.failures) of \(result.files.count + result.withheld.count) input(s) failed\(hits) (listed above)")
+        }
     }
 }

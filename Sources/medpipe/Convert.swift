@@ -12,15 +12,22 @@ struct Convert: AsyncParsableCommand {
         discussion: """
         Re-running an unchanged recipe does no work; changing one stage's parameters recomputes exactly \
         the sources it touches. A crash or kill at any moment leaves a cache that `medpipe cache verify` \
-        accepts and that the next convert completes. A bad input is recorded as rejected (with the reason) \
-        and the run goes on, unless --strict.
+        accepts and that the next convert completes, with its entries in the same order as an uninterrupted \
+        run. A bad input is recorded as rejected (with the reason) and the run goes on, unless --strict; the \
+        summary lists every rejected input with its path and reason, and the run then exits with status 1.
 
         Patient identifiers become keyed pseudonyms (HMAC-SHA256) under the project key, created on first \
         use with mode 0600 and never written to any output. The same key gives the same pseudonyms on any \
         machine; keep it safe, and another key gives unlinkable output.
 
-        Example recipes are in Fixtures/recipes/. Example:
+        New patients are prepared exactly as the training data was with the same stages, the sources \
+        swapped and `split: { all: test }`, converted with --fit-from the training cache: every fitted \
+        stage (dataset-zscore, impute, standardize, one-hot) then applies the statistics fitted there \
+        instead of fitting its own. A cache made by other stages is refused.
+
+        Example recipes are in Fixtures/recipes/. Examples:
           medpipe convert Fixtures/recipes/heart.yaml --cache out/heart-cache
+          medpipe convert new-patients.yaml --cache out/new-cache --fit-from out/heart-cache
         """
     )
 
@@ -28,6 +35,8 @@ struct Convert: AsyncParsableCommand {
     @Option(help: "Cache directory (overrides the recipe's `cache`).") var cache: String?
     @Option(help: "Sources processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Stop at the first bad input instead of recording it as rejected.") var strict = false
+    @Option(help: ArgumentHelp("Take the fitted statistics from this cache (made by the same stages) instead of fitting them.", valueName: "CACHE"))
+    var fitFrom: String?
     @Option(help: ArgumentHelp("The project key for pseudonyms (default: $MEDPIPE_KEY or ~/.config/medpipe/project.key).", valueName: "FILE"))
     var key: String?
 
@@ -37,12 +46,15 @@ struct Convert: AsyncParsableCommand {
         let pseudonyms = Pseudonyms(fingerprint: pseudonymizer.fingerprint) { pseudonymizer.token($0, domain: .group) }
         let converter = try Converter(recipe: loaded, pseudonyms: pseudonyms)
         let bar = ProgressBar("convert")
-        let options = ConvertOptions(cache: cache, jobs: jobs, strict: strict) { progress in
+        let options = ConvertOptions(cache: cache, jobs: jobs, strict: strict, fitFrom: fitFrom) { progress in
             bar.update(done: progress.done, total: progress.total, note: URL(fileURLWithPath: progress.current).lastPathComponent)
         }
         let summary = try await converter.run(options)
         bar.finish()
         print(ConvertReport(summary).text)
+        guard summary.rejected.isEmpty else {
+            throw MedPipeError.malformed(recipe, "\(summary.rejected.count) of \(summary.sources) source(s) rejected (listed above); the cache holds the others")
+        }
     }
 }
 

@@ -9,7 +9,13 @@ import MedPipeTrees
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Accuracy, balanced accuracy, per-class precision/recall/F1, ROC AUC and the confusion matrix.",
-        discussion: "Example: medpipe evaluate --model mnist.safetensors --cache out/mnist-cache --split test"
+        discussion: """
+        For heartbeats labelled with AAMI classes (N, S, V, F), the text also gives the AAMI EC57 gross \
+        statistics: each class's sensitivity Se (recall) and positive predictivity +P (precision), and the \
+        mean Se over N, S and V.
+
+        Example: medpipe evaluate --model mnist.safetensors --cache out/mnist-cache --split test
+        """
     )
 
     @Option(help: ArgumentHelp("A model written by `medpipe train` (a network, or a tree model's .json).", valueName: "MODEL")) var model: String
@@ -50,7 +56,24 @@ enum ReportText {
         }
         lines.append("  confusion matrix (rows: true, columns: predicted):")
         for row in r.confusionMatrix { lines.append("    " + row.map { String(format: "%6d", $0) }.joined()) }
+        lines += aami(r)
         return lines.joined(separator: "\n")
+    }
+
+    /// The AAMI EC57 gross statistics of heartbeat classes N, S, V, F (those present), as cardiologists
+    /// report them: sensitivity Se (recall) and positive predictivity +P (precision), and the mean
+    /// sensitivity over N, S and V when all three are present. Nothing when the classes are not AAMI's.
+    static func aami(_ r: ClassificationReport) -> [String] {
+        let names = Set(r.perClass.map(\.name))
+        guard names.count >= 2, names.isSubset(of: ["N", "S", "V", "F", "Q"]) else { return [] }
+        var lines = ["  AAMI gross statistics:   Se      +P"]
+        for name in ["N", "S", "V", "F"] {
+            guard let c = r.perClass.first(where: { $0.name == name }) else { continue }
+            lines.append("    " + name + String(format: "               %7.4f %7.4f", c.recall, c.precision))
+        }
+        let nsv = r.perClass.filter { ["N", "S", "V"].contains($0.name) }
+        if nsv.count == 3 { lines.append(String(format: "    mean Se(N, S, V) %.4f", nsv.map(\.recall).reduce(0, +) / 3)) }
+        return lines
     }
 
     static func json(_ r: ClassificationReport) throws -> String {

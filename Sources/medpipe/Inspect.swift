@@ -54,7 +54,7 @@ struct Inspect: ParsableCommand {
                 }
                 let records = try RecordReading.read(input, options: ReadOptions(physical: physical))
                 for record in records {
-                    print(json ? RecordSummary(record).json() : RecordSummary(record).text())
+                    print(json ? try RecordSummary(record).json() : RecordSummary(record).text())
                 }
                 if let array, let record = records.first {
                     try NPYWriter.write(record.tensor, to: array, fortranOrder: record.format == "nifti")

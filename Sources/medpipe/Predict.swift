@@ -2,36 +2,100 @@ import ArgumentParser
 import Foundation
 import MedPipeCore
 import MedPipeFormats
+import MedPipePipeline
 import MedPipeTrain
 import MedPipeTrees
 
-/// `medpipe predict`: logits for a batch already shaped (N, C, ...) in float32.
+/// `medpipe predict`: a trained model on raw inputs (prepared as its training data was) or on a prepared batch.
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a trained model on a .npy batch shaped (N, C, ...) float32 and write the logits (N, classes).",
+        abstract: "Run a trained model on raw inputs, prepared exactly as its training data was, or on a .npy batch.",
         discussion: """
-        A tree model (random-forest, gradient-boosting) writes class probabilities (N, classes) instead of logits.
+        A model written by `medpipe train` carries the stages of the cache it was trained on and the \
+        statistics fitted there. Given raw inputs (a WFDB .hea record, DICOM files or series, NIfTI \
+        volumes, PNGs...), predict runs those stages and prints one line per sample (per beat for ECG: \
+        its number, R-peak sample and annotated class) with the predicted class and every class's \
+        probability; --out writes the same as CSV. keep-labels stages are skipped: every part is predicted.
 
-        Example: medpipe predict --model mnist.safetensors --npy batch.npy --out logits.npy
+        --npy takes a float32 batch already shaped (N, C, ...) and writes the logits (N, classes) to --out. \
+        A tree model (random-forest, gradient-boosting) takes --npy only and writes class probabilities instead.
+
+        Examples:
+          medpipe predict --model ds1.safetensors ../shared/data/wfdb/mitdb/209.hea --out 209.csv
+          medpipe predict --model mnist.safetensors --npy batch.npy --out logits.npy
         """
     )
 
     @Option(help: ArgumentHelp("A model written by `medpipe train` (a network, or a tree model's .json).", valueName: "MODEL")) var model: String
-    @Option(help: ArgumentHelp("Inputs: float32, shaped (N,) + the model's input shape.", valueName: "X.npy")) var npy: String
-    @Option(help: ArgumentHelp("Where to write the float32 logits.", valueName: "LOGITS.npy")) var out: String
+    @Argument(help: ArgumentHelp("Raw inputs to prepare with the model's stages.", valueName: "INPUT")) var inputs: [String] = []
+    @Option(help: ArgumentHelp("Inputs already prepared: float32, shaped (N,) + the model's input shape.", valueName: "X.npy")) var npy: String?
+    @Option(help: ArgumentHelp("With --npy, where to write the float32 logits; with raw inputs, a CSV of the predictions.", valueName: "FILE")) var out: String?
     @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    func validate() throws {
+        guard (npy == nil) != inputs.isEmpty else { throw ValidationError("give raw inputs or --npy X.npy (one of the two)") }
+        if npy != nil, out == nil { throw ValidationError("--npy needs --out LOGITS.npy") }
+    }
+
     func run() throws {
-        if TreeModel.isTreeModel(model) { return try TreeModelCommands.predict(model, npy: npy, out: out) }
-        var checkpoint = try Checkpoint.read(model)
-        let input = try NPYReader().read(npy).tensor
-        guard input.dtype == .float32 else { throw MedPipeError.invalidArgument(npy, "must be float32, is \(input.dtype.rawValue)") }
-        guard Array(input.shape.dropFirst()) == checkpoint.inputShape else {
-            throw MedPipeError.invalidArgument(npy, "has shape \(input.shape); the model takes (N, \(checkpoint.inputShape.map(String.init).joined(separator: ", ")))")
+        if TreeModel.isTreeModel(model) {
+            guard let npy, let out else {
+                throw MedPipeError.unsupported(model, "a tree model carries no preprocessing: give inputs prepared as its cache's, with --npy X.npy --out P.npy")
+            }
+            return try TreeModelCommands.predict(model, npy: npy, out: out)
         }
+        var checkpoint = try Checkpoint.read(model)
         BLAS.setThreads(threads)
-        let logits = checkpoint.model.forward(Activation(shape: input.shape, data: input.values(as: Float.self)), training: false)
-        try NPYWriter.write(Tensor(shape: logits.shape, values: logits.data), to: out)
-        print("wrote \(out): logits \(logits.shape) for classes \(checkpoint.classNames.joined(separator: ", "))")
+        if let npy, let out {
+            let input = try NPYReader().read(npy).tensor
+            guard input.dtype == .float32 else { throw MedPipeError.invalidArgument(npy, "must be float32, is \(input.dtype.rawValue)") }
+            guard Array(input.shape.dropFirst()) == checkpoint.inputShape else {
+                throw MedPipeError.invalidArgument(npy, "has shape \(input.shape); the model takes (N, \(checkpoint.inputShape.map(String.init).joined(separator: ", ")))")
+            }
+            let logits = checkpoint.model.forward(Activation(shape: input.shape, data: input.values(as: Float.self)), training: false)
+            try NPYWriter.write(Tensor(shape: logits.shape, values: logits.data), to: out)
+            print("wrote \(out): logits \(logits.shape) for classes \(checkpoint.classNames.joined(separator: ", "))")
+            return
+        }
+        guard let preprocessing = try Preprocessing(metadata: checkpoint.extra, subject: model) else {
+            throw MedPipeError.invalidArgument(model, "carries no preprocessing (it was written before models kept their stages): prepare the inputs yourself and use --npy")
+        }
+        let classes = checkpoint.classNames
+        var csv = ["input,part,index,r_peak,annotated,predicted," + classes.map { "p_\($0)" }.joined(separator: ",")]
+        for input in inputs {
+            let prepared = try preprocessing.prepare(input)
+            if let bad = prepared.first(where: { $0.shape != checkpoint.inputShape }) {
+                throw MedPipeError.invalidArgument(input, "prepares to samples of shape \(bad.shape); the model takes \(checkpoint.inputShape)")
+            }
+            for start in stride(from: 0, to: prepared.count, by: 256) {
+                let batch = prepared[start..<min(start + 256, prepared.count)]
+                let logits = checkpoint.model.forward(Activation(shape: [batch.count] + checkpoint.inputShape, data: batch.flatMap(\.values)), training: false)
+                let probabilities = softmax(logits)
+                for (row, sample) in batch.enumerated() {
+                    let p = Array(probabilities[(row * classes.count)..<((row + 1) * classes.count)])
+                    let best = p.indices.max { p[$0] < p[$1] }!
+                    var peak = ""
+                    if case .int(let r)? = sample.metadata["r_peak"] { peak = String(r) }
+                    let part = sample.source.part ?? "", index = sample.source.index.map(String.init) ?? ""
+                    let location = part.isEmpty ? "" : " [\(part) \(index)\(peak.isEmpty ? "" : ", R peak at sample \(peak)")]"
+                    let annotated = sample.label.map { ", annotated \($0)" } ?? ""
+                    let scores = zip(classes, p).map { String(format: "%@ %.3f", $0, $1) }.joined(separator: ", ")
+                    print("\(input)\(location)\(annotated): \(classes[best]) (\(scores))")
+                    csv.append([input, part, index, peak, sample.label ?? "", classes[best]].map(csvField).joined(separator: ",")
+                               + "," + p.map { String(format: "%.6f", $0) }.joined(separator: ","))
+                }
+            }
+        }
+        if let out {
+            do { try (csv.joined(separator: "\n") + "\n").write(toFile: out, atomically: true, encoding: .utf8) } catch {
+                throw MedPipeError.io(out, "cannot write the predictions: \(error.localizedDescription)")
+            }
+            print("wrote \(out): \(csv.count - 1) predictions")
+        }
+    }
+
+    /// A CSV field, quoted when it holds a comma, quote or line break.
+    private func csvField(_ text: String) -> String {
+        text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 }

@@ -37,8 +37,9 @@ struct RecordSummary {
         return lines.joined(separator: "\n")
     }
 
-    /// One line of JSON with sorted keys.
-    func json() -> String {
+    /// One line of JSON with sorted keys; a value that is not a finite number (a NaN pixdim, an
+    /// infinite spacing) is written as a string (`"nan"`, `"inf"`), as JSON has no such numbers.
+    func json() throws -> String {
         var object: [String: Any] = [
             "source": record.source, "format": record.format,
             "shape": record.tensor.shape, "dtype": record.tensor.dtype.rawValue,
@@ -46,11 +47,11 @@ struct RecordSummary {
         ]
         switch record.geometry {
         case .spatial(let spacing, let affine):
-            object["spacing"] = spacing
-            object["affine"] = affine.matrix
+            object["spacing"] = spacing.map(number)
+            object["affine"] = affine.matrix.map { $0.map(number) }
             object["axes"] = affine.axisCodes.joined()
         case .temporal(let frequency):
-            object["sampling_frequency"] = frequency
+            object["sampling_frequency"] = number(frequency)
         case nil:
             break
         }
@@ -58,7 +59,7 @@ struct RecordSummary {
         if !record.annotations.isEmpty {
             object["annotation_counts"] = Dictionary(grouping: record.annotations, by: \.symbol).mapValues(\.count)
         }
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -66,10 +67,15 @@ struct RecordSummary {
         switch value {
         case .string(let s): s
         case .int(let i): i
-        case .double(let d): d.isFinite ? d : String(d)
+        case .double(let d): number(d)
         case .strings(let a): a
-        case .doubles(let a): a.map { $0.isFinite ? $0 as Any : String($0) as Any }
+        case .doubles(let a): a.map(number)
         }
+    }
+
+    /// A JSON number, or the value's text when it is NaN or infinite.
+    private func number(_ value: Double) -> Any {
+        value.isFinite ? value : String(value)
     }
 
     private func format(_ value: Double) -> String {

@@ -6,6 +6,11 @@ import MedPipeStages
 import MedPipeTrain
 import MedPipeTrees
 
+extension TrainSpec.OptimizerName: ExpressibleByArgument {}
+extension TrainSpec.ScheduleName: ExpressibleByArgument {}
+extension CacheDataset.Balance: ExpressibleByArgument {}
+extension TrainingConfiguration.Monitor: ExpressibleByArgument {}
+
 /// `medpipe train`: a CNN or MLP on a converted dataset cache.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,69 +20,68 @@ struct Train: ParsableCommand {
         safetensors that load into a PyTorch nn.Sequential of the same layers. One JSON line per epoch \
         goes to --metrics.
 
-        Models: mnist-cnn, mnist-mlp, heart-mlp, ecg-cnn, medmnist-cnn, cnn3d, or a YAML list of layers; \
+        Settings come from the flags, else from the `train:` section of the recipe that made the cache \
+        (model, epochs, batch, optimizer, lr, weight-decay, schedule, balance, class-weight-power, monitor, \
+        patience, seed), \
+        else from the defaults shown. The same settings and seed give the same model.
+
+        Models: mnist-cnn, mnist-mlp, heart-mlp, ecg-cnn, medmnist-cnn, cnn3d, fer-cnn, or a YAML list of layers; \
         or the tree baselines random-forest and gradient-boosting (XGBoost), on any cache (images and \
         signals flattened), written as XGBoost's JSON model with MedPipe's metadata in its attributes \
         (loads in Python with xgboost.Booster(model_file=...)); they take --seed, --threads, --balance \
         and the tree options below, not the epochs, batches or optimizer.
-        Balance: recipe (the cache's plan), none, oversample, undersample, class-weights.
+        Balance: recipe (the cache's plan), none, oversample, undersample, class-weights, smote (tables).
 
-        Example:
+        Examples:
           medpipe train --cache out/mnist-cache --model mnist-cnn --epochs 3 --out mnist.safetensors
           medpipe train --cache out/mnist-cache --model random-forest --trees 100 --out forest.json
+          medpipe train --cache out/mitbih-ds1-cache --out ds1.safetensors      # as the recipe's train: says
         """
     )
 
     @Option(help: "The dataset cache written by `medpipe convert`.") var cache: String
-    @Option(help: "A built-in model name or a YAML layer list.") var model: String
-    @Option(help: "Passes over the training split.") var epochs: Int = 10
+    @Option(help: "A built-in model name or a YAML layer list (default: the recipe's).") var model: String?
+    @Option(help: "Passes over the training split (default: 10).") var epochs: Int?
     @Option(help: ArgumentHelp("Where to write the best model.", valueName: "MODEL.safetensors")) var out: String
-    @Option(help: "Samples per batch.") var batch: Int = 64
-    @Option(help: "Learning rate.") var lr: Double = 1e-3
-    @Option(help: "adam or sgd (momentum 0.9).") var optimizer: String = "adam"
-    @Option(help: "Weight decay (L2).") var weightDecay: Double = 0
-    @Option(help: "constant, cosine or step (×0.1 every third of the epochs).") var schedule: String = "constant"
-    @Option(help: "Seed for initialization, shuffling, dropout and resampling.") var seed: UInt64 = 0
-    @Option(help: "Rebalancing of the training split.") var balance: String = "recipe"
+    @Option(help: "Samples per batch (default: 64).") var batch: Int?
+    @Option(help: "Learning rate (default: 0.001).") var lr: Double?
+    @Option(help: "Optimizer; sgd has momentum 0.9 (default: adam).") var optimizer: TrainSpec.OptimizerName?
+    @Option(help: "Weight decay, L2 (default: 0).") var weightDecay: Double?
+    @Option(help: "Learning-rate schedule; step is ×0.1 every third of the epochs (default: constant).") var schedule: TrainSpec.ScheduleName?
+    @Option(help: "Seed for initialization, shuffling, dropout and resampling (default: 0).") var seed: UInt64?
+    @Option(help: "Rebalancing of the training split (default: recipe).") var balance: CacheDataset.Balance?
+    @Option(help: "With class weights, the power of the balanced weights: 1 balanced, 0.5 their square roots (default: 1).") var classWeightPower: Double?
     @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Stop after this many epochs without improvement.") var patience: Int?
-    @Option(help: "val_loss or val_balanced_accuracy: what picks the kept model.") var monitor: String = "val_loss"
+    @Option(help: "Stop after this many epochs without improvement (default: never).") var patience: Int?
+    @Option(help: "What picks the kept model (default: val_loss).") var monitor: TrainingConfiguration.Monitor?
     @Option(help: ArgumentHelp("Append one JSON line per epoch to this file.", valueName: "FILE.jsonl")) var metrics: String?
     @Option(help: ArgumentHelp("Data augmentation of training batches: recipe (the augment: section of the recipe that made the cache, if any), none, or a YAML file listing transforms.", valueName: "recipe|none|FILE.yaml")) var augment: String = "recipe"
     @OptionGroup(title: "Tree models (random-forest, gradient-boosting)") var trees: TreeOptions
 
+    /// The settings the flags give (nil where a flag is absent).
+    private var flags: TrainSpec {
+        TrainSpec(model: model, epochs: epochs, batch: batch, optimizer: optimizer, learningRate: lr, weightDecay: weightDecay,
+                  schedule: schedule, balance: balance, classWeightPower: classWeightPower, monitor: monitor, patience: patience, seed: seed)
+    }
+
     func run() throws {
-        guard let balanceChoice = CacheDataset.Balance(rawValue: balance) else {
-            throw MedPipeError.invalidArgument("--balance", "expected one of \(CacheDataset.Balance.allCases.map(\.rawValue).joined(separator: ", ")), got '\(balance)'")
-        }
-        guard let monitorChoice = TrainingConfiguration.Monitor(rawValue: monitor) else {
-            throw MedPipeError.invalidArgument("--monitor", "expected val_loss or val_balanced_accuracy, got '\(monitor)'")
-        }
-        if let kind = TreeKind(rawValue: model) {
-            return try trees.train(kind, cache: cache, out: out, balance: balanceChoice, seed: seed, threads: threads)
-        }
         let dataset = try CacheDataset(directory: cache)
+        let recipeSpec = try TrainSpec.of(recipeText: try dataset.cache.meta("recipe") ?? "", file: "\(cache) (its recipe)")
+        let spec = recipeSpec.overridden(by: flags)
+        guard let modelName = spec.model else {
+            throw MedPipeError.invalidArgument("--model", "no model: give --model, or declare `train: { model: ... }` in the recipe")
+        }
+        if let kind = TreeKind(rawValue: modelName) {
+            return try trees.train(kind, cache: cache, out: out, balance: spec.balanceOrDefault, seed: spec.seedOrDefault, threads: threads)
+        }
         let augmentation: Augmentation? = switch augment {
         case "recipe": try dataset.recipeAugmentation()
         case "none": nil
         default: try AugmentSpec.load(augment)
         }
-        let source = try dataset.batchSource(balance: balanceChoice, seed: seed, augmentation: augmentation)
-        let (name, specs) = try ModelChoice.specs(model, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
-        let optimizerValue: any Optimizer = switch optimizer {
-        case "adam": Adam(learningRate: Float(lr), weightDecay: Float(weightDecay))
-        case "sgd": SGD(learningRate: Float(lr), momentum: 0.9, weightDecay: Float(weightDecay))
-        default: throw MedPipeError.invalidArgument("--optimizer", "expected adam or sgd, got '\(optimizer)'")
-        }
-        let scheduleValue: LearningRateSchedule = switch schedule {
-        case "constant": .constant
-        case "cosine": .cosine(period: epochs)
-        case "step": .step(stepSize: max(1, epochs / 3), gamma: 0.1)
-        default: throw MedPipeError.invalidArgument("--schedule", "expected constant, cosine or step, got '\(schedule)'")
-        }
-        let configuration = TrainingConfiguration(
-            epochs: epochs, batchSize: batch, seed: seed, optimizer: optimizerValue, schedule: scheduleValue,
-            classWeights: try dataset.classWeights(balanceChoice), patience: patience, monitor: monitorChoice, threads: threads)
+        let source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation)
+        let (name, specs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
+        let configuration = spec.configuration(classWeights: try dataset.classWeights(spec.balanceOrDefault, power: spec.classWeightPower ?? 1), threads: threads)
         if let augmentation { print("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }
         print("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape)")
         var trainer = Trainer(configuration)
@@ -89,9 +93,10 @@ struct Train: ParsableCommand {
             print(EpochLine(m).text)
             metricsFile?.append(m.jsonLine)
         }
-        let result = try trainer.train(Sequential(specs, seed: seed), on: source)
+        let result = try trainer.train(Sequential(specs, seed: configuration.seed), on: source)
         let checkpoint = Checkpoint(model: result.best, classNames: dataset.classNames, inputShape: dataset.sampleShape,
-                                    normalization: "cache \(dataset.recipeHash)", recipeHash: dataset.recipeHash, modelName: name)
+                                    normalization: "cache \(dataset.recipeHash)", recipeHash: dataset.recipeHash, modelName: name,
+                                    extra: try dataset.preprocessing.metadata())
         try checkpoint.write(to: out)
         print("kept epoch \(result.bestEpoch)\(result.stoppedEarly ? " (stopped early)" : ""); wrote \(out)")
     }

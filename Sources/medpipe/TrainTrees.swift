@@ -11,7 +11,7 @@ struct TreeOptions: ParsableArguments {
     @Option(help: "Trees: the forest's size, or the boosting rounds (one tree per class each) (default: 100).") var trees: Int?
     @Option(help: "Deepest split level of a tree (default: 20 forest, 6 boosting).") var maxDepth: Int?
     @Option(help: "Shrinkage of each boosting round (default: 0.3; a forest uses 1).") var eta: Double?
-    @Option(help: "Share of training rows each tree sees (default: 0.63 forest, 1 boosting).") var subsample: Double?
+    @Option(help: "Share of training rows each tree sees (default: 0.9 forest, 1 boosting).") var subsample: Double?
     @Option(help: "Share of features each split chooses from (default: 0.05 forest, 1 boosting).") var colsampleBynode: Double?
     @Option(help: "Histogram bins per feature (default: 8 forest, 256 boosting).") var bins: Int?
     @Option(help: "Least Hessian sum in a leaf (default: 0 forest, 1 boosting).") var minChildWeight: Double?
@@ -44,8 +44,8 @@ struct TreeOptions: ParsableArguments {
                                         recipeHash: dataset.recipeHash)
         let seconds = Date().timeIntervalSince(start)
         var line = String(format: "trained in %.1f s", seconds)
-        for (split, name) in [(DataSplit.train, "train"), (.validation, "val")] where source.sampleCount(split) > 0 {
-            line += String(format: "  %@-acc %.4f", name, try model.evaluate(on: source, split: split).accuracy)
+        if source.sampleCount(.validation) > 0 {
+            line += String(format: "  val-acc %.4f", try model.evaluate(on: source, split: .validation).accuracy)
         }
         print(line)
         try model.write(to: out)

@@ -130,13 +130,13 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try CacheWriter(directory: dir).add(unit("a", items: 1))
         #expect(try DatasetCache(directory: dir).meta("format_version") == String(Manifest.formatVersion))
-        #expect(Manifest.formatVersion == 1)
+        #expect(Manifest.formatVersion == 2)
     }
 
     @Test func aNewerFormatVersionIsRefusedByReadersAndWriters() throws {
         let dir = try newerFormatCache()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let refusal = MedPipeError.unsupported(dir, "cache format version 2 is newer than this medpipe reads (up to 1); update medpipe, or convert into a new cache")
+        let refusal = MedPipeError.unsupported(dir, "cache format version 3 is newer than this medpipe reads (up to 2); update medpipe, or convert into a new cache")
         #expect(throws: refusal) { _ = try DatasetCache(directory: dir) }
         #expect(throws: refusal) { _ = try CacheWriter(directory: dir) }
     }
@@ -147,16 +147,33 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let run = try SharedData.runMedpipe(["cache", "info", dir])
         #expect(run.status == 1)
-        #expect(run.error == "medpipe: error: \(dir): cache format version 2 is newer than this medpipe reads (up to 1); update medpipe, or convert into a new cache\n")
+        #expect(run.error == "medpipe: error: \(dir): cache format version 3 is newer than this medpipe reads (up to 2); update medpipe, or convert into a new cache\n")
     }
 
-    /// A cache whose manifest says it was written in format 2, as a newer medpipe would write it.
+    /// A cache whose manifest says it was written in format 3, as a newer medpipe would write it.
     private func newerFormatCache() throws -> String {
         let dir = temporaryCache()
         let writer = try CacheWriter(directory: dir)
         try writer.add(unit("a", items: 1))
-        try writer.finalize(splits: [:], plans: [:], meta: ["format_version": "2"])
+        try writer.finalize(splits: [:], plans: [:], meta: ["format_version": "3"], positions: [:])
         return dir
+    }
+
+    @Test("entries are listed by their unit's position in the plan, not by when the unit was committed")
+    func entriesFollowUnitPositions() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = unit("a", items: 1), b = unit("b", items: 2), c = unit("c", items: 1)
+        let writer = try CacheWriter(directory: dir)
+        for committed in [c, b, a] { try writer.add(committed) }
+        #expect(try writer.entries().map(\.unit) == [c.key, b.key, b.key, a.key])
+        try writer.finalize(splits: [:], plans: [:], meta: [:], positions: [a.key: 0, b.key: 1, c.key: 2])
+        let listed = try DatasetCache(directory: dir).entries()
+        #expect(listed.map(\.unit) == [a.key, b.key, b.key, c.key])
+        #expect(listed.map(\.item) == [0, 0, 1, 0])
+        // A later run that plans them otherwise lists them otherwise.
+        try writer.finalize(splits: [:], plans: [:], meta: [:], positions: [a.key: 2, b.key: 0, c.key: 1])
+        #expect(try DatasetCache(directory: dir).entries().map(\.unit) == [b.key, b.key, c.key, a.key])
     }
 
     @Test func unitKeyChangesWithEveryInput() {

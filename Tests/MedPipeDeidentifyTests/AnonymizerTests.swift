@@ -478,4 +478,47 @@ struct AnonymizerTests {
         #expect(after.qformCode == before.qformCode && after.sformCode == before.sformCode)
         #expect(try NIfTIReader().read(written).tensor == NIfTIReader().read(input).tensor)
     }
+
+    /// NIfTI-1 keeps ANALYZE's `data_type` (bytes 4-13) and `db_name` (14-31), free text that can name a
+    /// patient or a study: both are zeroed, and the name is caught nowhere else.
+    @Test func niftiDataTypeAndDatabaseNameAreCleared() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var bytes = CraftedNIfTI.bytes(dims: [4, 4, 2])
+        bytes.replaceSubrange(4..<32, with: Array("MRI_DATA\0\0OKONKWO^ADAEZE^SCAN".utf8.prefix(28)))
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/named.nii"))
+        let (report, out) = try await run([folder + "/named.nii"])
+        #expect(report.passed)
+        let written = try #require(outputs(out, suffix: ".nii").first)
+        let header = try FileBytes.read(written)
+        #expect(header[4..<32].allSatisfy { $0 == 0 })
+        #expect(Set(try #require(report.files.first).attributes.map(\.keyword)).isSuperset(of: ["data_type", "db_name"]))
+        #expect(try NIfTIReader().read(written).tensor == NIfTIReader().read(folder + "/named.nii").tensor)
+    }
+
+    /// The header is parsed by the reader's `NIfTIHeader`: every text field is zeroed whole (bytes hidden
+    /// after a NUL too), extensions go, `vox_offset` becomes 352, and every other header byte is kept, in
+    /// either byte order.
+    @Test func niftiHeaderBytesOtherThanTextAndOffsetAreKept() async throws {
+        let inputs = ["nifti/nibabel_subset/example4d.nii.gz", "nifti/nibabel_subset/anatomical.nii"].map(SharedData.path)
+        let (report, out) = try await run(inputs)
+        #expect(report.passed && report.files.count == 2)
+        for (input, suffix) in zip(inputs, [".nii.gz", ".nii"]) {
+            let written = try #require(outputs(out, suffix: suffix).first)
+            let before = try NIfTIReader().readHeader(input), after = try NIfTIReader().readHeader(written)
+            #expect(after.isBigEndian == before.isBigEndian && after.dataOffset == 352 && after.extensions.isEmpty)
+            let cleared = Set(before.textFields.flatMap { Array($0.range) } + Array(108..<112))
+            for i in 0..<348 {
+                if cleared.contains(i) {
+                    if !(108..<112).contains(i) { #expect(after.rawHeader[i] == 0, "\(input): text byte \(i)") }
+                } else {
+                    #expect(after.rawHeader[i] == before.rawHeader[i], "\(input): header byte \(i)")
+                }
+            }
+            #expect(try NIfTIReader().read(written).tensor == NIfTIReader().read(input).tensor)
+        }
+        // example4d hides " v2.25 NIfTI-1 Single file format" after the NUL of descrip, and has an extension.
+        let hidden = try NIfTIReader().readHeader(inputs[0])
+        #expect(hidden.rawHeader[148..<228].contains(UInt8(ascii: "v")) && !hidden.extensions.isEmpty)
+    }
 }

@@ -52,19 +52,13 @@ struct ScrubberTests {
     }
 
     @Test func annotationAuxStrings() {
-        #expect(AnnotationAuxScrubber.isRhythmLabel("(N"))
-        #expect(AnnotationAuxScrubber.isRhythmLabel("(AFIB"))
-        #expect(AnnotationAuxScrubber.isRhythmLabel("(SBR)"))
-        #expect(AnnotationAuxScrubber.isRhythmLabel("(B\0"))
-        #expect(!AnnotationAuxScrubber.isRhythmLabel("(N John Smith"))
-        #expect(!AnnotationAuxScrubber.isRhythmLabel("noise seen by Dr X"))
-        #expect(!AnnotationAuxScrubber.isRhythmLabel("("))
-        let input = [Annotation(sample: 10, symbol: "+", aux: "(N"), Annotation(sample: 20, symbol: "N"),
-                     Annotation(sample: 30, symbol: "\"", aux: "pt Jane Roe moved"), Annotation(sample: 40, symbol: "+", aux: "(VT)")]
-        let (output, scrubbed) = AnnotationAuxScrubber.scrub(input)
-        #expect(scrubbed == 1)
-        #expect(output.map(\.aux) == ["(N", "", "", "(VT)"])
-        #expect(output.map(\.sample) == [10, 20, 30, 40])
+        #expect(MITAnnotationFilter.isRhythmLabel("(N"))
+        #expect(MITAnnotationFilter.isRhythmLabel("(AFIB"))
+        #expect(MITAnnotationFilter.isRhythmLabel("(SBR)"))
+        #expect(MITAnnotationFilter.isRhythmLabel("(B\0"))
+        #expect(!MITAnnotationFilter.isRhythmLabel("(N John Smith"))
+        #expect(!MITAnnotationFilter.isRhythmLabel("noise seen by Dr X"))
+        #expect(!MITAnnotationFilter.isRhythmLabel("("))
     }
 
     @Test(.enabled(if: SharedData.isAvailable))
@@ -112,13 +106,5 @@ struct ScrubberTests {
             try CSVScrubber(policies: ["missing": .drop], pseudonymizer: pseudonymizer).scrub(header: header, rows: rows)
         }
         #expect(throws: MedPipeError.self) { try scrubber.scrub(header: header, rows: [["short"]]) }
-    }
-
-    @Test func niftiHeaderStrings() {
-        let header = NIfTIHeaderText(descrip: "Doe^John 1958-03-17", auxFile: "", intentName: "MRN123", dbName: "site",
-                                     extensions: [NIfTIExtension(code: 2, data: Array("(0010,0010) Doe".utf8)), NIfTIExtension(code: 6, data: [1])])
-        let (clean, touched) = NIfTIHeaderScrubber.scrub(header)
-        #expect(clean == NIfTIHeaderText())
-        #expect(touched.map(\.keyword) == ["descrip", "intent_name", "db_name", "extension ecode 2", "extension ecode 6"])
     }
 }

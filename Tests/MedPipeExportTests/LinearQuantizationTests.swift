@@ -36,6 +36,14 @@ import MedPipeCore
         #expect(q.encode([Double(Float(128) / 255)]).bytes == [128])
     }
 
+    @Test func valuesNearTheLimitsOfDoubleAreEncodedWithoutATrap() throws {
+        let values = [-Double.greatestFiniteMagnitude, -1, 0.5, Double.greatestFiniteMagnitude]
+        let quantization = try LinearQuantization.choose(values, allowed: [.int16], general: .int16)
+        #expect(quantization.slope.isFinite && quantization.intercept.isFinite)
+        let (bytes, _) = quantization.encode(values)
+        #expect(bytes.count == 8)
+    }
+
     @Test func nonFiniteValuesAreRefused() {
         #expect(throws: MedPipeError.self) { try choose([1, .nan]) }
     }

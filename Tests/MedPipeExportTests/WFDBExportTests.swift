@@ -93,6 +93,24 @@ private func signalCache(_ directory: String) throws {
         }
     }
 
+    @Test("values near the limits of Double are scaled without a trap, or refused when the baseline overflows 32 bits")
+    func extremeValuesAreScaledOrRefused() throws {
+        let writer = WFDBExportWriter()
+        let huge = Tensor(shape: [4, 1], values: [-Double.greatestFiniteMagnitude, 0, 1, Double.greatestFiniteMagnitude])
+        let scale = try #require(writer.scales(for: huge).first)
+        #expect(scale.gain > 0 && scale.gain.isFinite && scale.baseline == 0)
+        let close = Tensor(shape: [2, 1], values: [1e-300, 1e-300 + 1e-310])
+        #expect(try #require(writer.scales(for: close).first).gain == 1e280)
+        // 1e300 ± 1e284: the offset is 2^32 steps away from zero.
+        let offset = Tensor(shape: [2, 1], values: [1e300, 1e300 + 1e285])
+        #expect(abs(try #require(writer.scales(for: offset).first).baseline) > Int(Int32.max))
+        let out = temporaryDirectory("wfdb-extreme")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let sample = ExportSample(name: "x", split: "train", label: nil, group: "g", tensor: offset, geometry: .temporal(frequency: 250), identity: "x")
+        #expect(throws: MedPipeError.self) { _ = try writer.write(sample, into: out) }
+        _ = try writer.write(ExportSample(name: "y", split: "train", label: nil, group: "g", tensor: huge, geometry: .temporal(frequency: 250), identity: "y"), into: out)
+    }
+
     @Test func imagesAreRefusedWithTheFormatsThatFit() throws {
         let cache = temporaryDirectory("wfdb-cache"), scratch = temporaryDirectory("wfdb-out"), out = scratch + "/export"
         defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: scratch) }

@@ -39,6 +39,8 @@ struct DICOMReference: Decodable {
         var values: [[Double]]?
         /// `[row, column, value]` for files pydicom cannot decode.
         var values2d: [[Int]]?
+        /// 8-bit JPEG: the array through pydicom's Pillow plugin (libjpeg-turbo, MedPipe's decoder).
+        var pillow: Summary?
     }
 
     struct Series: Decodable {
@@ -84,17 +86,6 @@ struct DICOMReference: Decodable {
 
     /// The relative paths of the reference files, sorted.
     static var fileNames: [String] { SharedData.isAvailable ? shared.files.keys.sorted() : [] }
-}
-
-/// The byte checksum of tools/reference/dicom.py: `[Σ b, Σ b · (i mod 65521 + 1)]`.
-func byteChecksum(_ bytes: [UInt8]) -> [UInt64] {
-    var plain: UInt64 = 0, weighted: UInt64 = 0, weight: UInt64 = 1
-    for b in bytes {
-        plain &+= UInt64(b)
-        weighted &+= UInt64(b) &* weight
-        weight = weight == 65521 ? 1 : weight + 1
-    }
-    return [plain, weighted]
 }
 
 /// Largest absolute difference between two 4×4 matrices.

@@ -37,6 +37,18 @@ struct WFDBErrorTests {
         #expect(e?.message.contains("missing") == true)
     }
 
+    @Test("a FLAC sample offset near Int64.max is an error, not an overflow while decoding")
+    func flacOffsetOverflow() throws {
+        let dir = try WFDBTemp.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createSymbolicLink(atPath: dir + "/flac.d1", withDestinationPath: SharedData.path("wfdb/flacformats.d1"))
+        let path = try WFDBTemp.write("flac.hea", text: "flac 1 200 499\nflac.d1 516+9223372036854775807 200/mV 16 0 -32766 -750 0 sig\n", in: dir)
+        let e = error { _ = try WFDBReader().read(path) }
+        #expect(e?.kind == .malformed)
+        #expect(e?.subject == path)
+        #expect(e?.message.contains("overflows") == true, "\(String(describing: e))")
+    }
+
     @Test("a header naming a missing signal file names that file")
     func missingSignalFile() throws {
         let dir = try WFDBTemp.folder()

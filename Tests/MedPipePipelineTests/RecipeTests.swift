@@ -85,6 +85,45 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         }
     }
 
+    @Test("aliases, deep nesting and huge documents fail before Yams builds anything (billion laughs)")
+    func yamlBombsAreRefused() throws {
+        var laughs = "sources:\n  - path: data.csv\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for (name, previous) in zip("bcdefghij", "abcdefghi") {
+            laughs += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]\n"
+        }
+        let path = try recipeFile(laughs)
+        #expect(throws: MedPipeError.invalidArgument(path + ":4", "YAML aliases (*name) are not supported")) {
+            _ = try Recipe.load(path, knownStages: stages)
+        }
+        let deep = try recipeFile("sources: " + String(repeating: "[", count: 65) + String(repeating: "]", count: 65))
+        #expect(throws: MedPipeError.invalidArgument(deep + ":1", "YAML nested more than 64 levels deep")) {
+            _ = try Recipe.load(deep, knownStages: stages)
+        }
+        let wide = try recipeFile("sources: [" + Array(repeating: "x", count: 100_001).joined(separator: ", ") + "]")
+        #expect(throws: MedPipeError.invalidArgument(wide + ":1", "YAML with more than 100000 values")) {
+            _ = try Recipe.load(wide, knownStages: stages)
+        }
+        // A model file goes through the same check.
+        #expect(throws: MedPipeError.invalidArgument(path + ":4", "YAML aliases (*name) are not supported")) {
+            _ = try ModelChoice.specs(path, inputShape: [1, 28, 28], classes: 2)
+        }
+    }
+
+    @Test("whole-number lists refuse NaN, infinite and fractional values instead of trapping")
+    func wholeNumbers() throws {
+        for shape in ["[nan, 2]", "[1e300, 2]", "[2.5, 2]", "[inf, 2]"] {
+            let path = try recipeFile("sources:\n  - path: data.csv\nstages:\n  - crop-or-pad: { shape: \(shape) }\n")
+            #expect {
+                _ = try Converter(recipe: try Recipe.load(path, knownStages: StageFactory.names), pseudonyms: testPseudonyms)
+            } throws: { error in
+                (error as? MedPipeError)?.message.hasPrefix("'shape' must list whole numbers") == true
+            }
+        }
+        let path = try recipeFile("sources:\n  - path: data.csv\nstages:\n  - crop-or-pad: { shape: [28.0, 28] }\n")
+        let converter = try Converter(recipe: try Recipe.load(path, knownStages: StageFactory.names), pseudonyms: testPseudonyms)
+        #expect(converter.pipeline.stages.count == 1)
+    }
+
     @Test func ratiosMustSumToOne() throws {
         let path = try recipeFile("""
             sources:

@@ -56,8 +56,10 @@ struct PipelineTests {
 
     @Test("the seeded generator is fixed across platforms")
     func generator() {
+        // xoshiro256** seeded by SplitMix64: the first outputs for seed 42, as python/medpipe_cache/order.py
+        // (written apart from this one, in Python's integers) gives them.
         var g = SeededGenerator(seed: 42)
-        #expect(g.next() == 0xBDD7_3226_2FEB_6E95)
+        #expect([g.next(), g.next(), g.next()] == [0x1578_0B2E_0C2E_C716, 0x6104_D986_6D11_3A7E, 0xAE17_5332_39E4_99A1])
         var h = SeededGenerator(seed: 42)
         _ = h.next()
         #expect((0..<1000).allSatisfy { _ in (0..<7).contains(h.below(7)) })

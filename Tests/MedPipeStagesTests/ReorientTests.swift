@@ -33,4 +33,14 @@ struct ReorientTests {
                             geometry: .spatial(spacing: [1, 1, 1], affine: affine), source: SourceReference(record: "bad"))
         #expect(throws: MedPipeError.self) { try ReorientRAS().apply(sample) }
     }
+
+    @Test("an affine with NaN or infinite entries is reported, not guessed")
+    func nonFinite() {
+        for bad in [Double.nan, .infinity] {
+            let affine = Affine(matrix: [[bad, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])
+            let sample = Sample(tensor: Tensor(shape: [2, 2, 2], values: [Float](repeating: 0, count: 8)),
+                                geometry: .spatial(spacing: [1, 1, 1], affine: affine), source: SourceReference(record: "bad"))
+            #expect(throws: MedPipeError.self, "\(bad)") { try ReorientRAS().apply(sample) }
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import MedPipeCore
 @testable import MedPipeTrain
 
 /// Checks a layer's backward against central finite differences of L = Σ r·y for a random upstream r,

@@ -1,3 +1,4 @@
+import MedPipeCore
 import Testing
 @testable import MedPipeTrain
 

@@ -20,7 +20,7 @@ from .stages import FittedStages
 
 #: The newest cache format this package reads (the `format_version` row of the manifest's `meta` table;
 #: a cache without it is version 1).
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 #: The manifest's dtype names (NumPy's) and their little-endian NumPy dtypes.
 DTYPES = {
@@ -186,7 +186,7 @@ class Cache:
 
 
 class Split:
-    """The entries of one split in cache order (by entry id), with their labels, groups and samples."""
+    """The entries of one split in cache order (by their unit's position in the plan), with their labels, groups and samples."""
 
     def __init__(self, cache: Cache, name: str, entries: list[Entry]):
         self.cache, self.name, self.entries = cache, name, entries
@@ -267,9 +267,13 @@ def _read_manifest(directory: str, path: str):
         _format_version(directory, meta)
         if "entry" not in tables:
             return meta, [], {}  # a convert killed before its first commit: an empty cache
+        # Entries in the order of their unit's position in the recipe's plan (format 2), then their id (a
+        # unit's items in order); format 1 had no positions and listed them by id.
+        columns = "id, unit, item, source, group_key, label, split, dtype, shape, shard, offset, length, sha256, geometry, metadata"
+        positioned = any(row[1] == "position" for row in connection.execute("PRAGMA table_info(unit)"))
         rows = connection.execute(
-            "SELECT id, unit, item, source, group_key, label, split, dtype, shape, shard, offset, length, sha256, geometry, metadata"
-            " FROM entry ORDER BY id").fetchall()
+            f"SELECT {', '.join('entry.' + c.strip() for c in columns.split(','))} FROM entry JOIN unit ON unit.key = entry.unit"
+            " ORDER BY unit.position, entry.id" if positioned else f"SELECT {columns} FROM entry ORDER BY id").fetchall()
         plans: dict[str, list[int]] = {}
         for split, entry in connection.execute("SELECT split, entry FROM plan ORDER BY split, position"):
             plans.setdefault(split, []).append(entry)

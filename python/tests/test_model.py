@@ -41,7 +41,8 @@ def test_logits_equal_medpipe_predict(recipe, trained, medpipe, tmp_path):
     with torch.no_grad():
         logits = model(x)
     assert logits.shape == expected.shape == (len(dataset), len(dataset.classes))
-    assert torch.allclose(logits, expected, rtol=0, atol=1e-5), f"max difference {float((logits - expected).abs().max())}"
+    # 1e-5, or a few float32 ulps of larger logits (sums over thousands of products in another order).
+    assert torch.allclose(logits, expected, rtol=1e-6, atol=1e-5), f"max difference {float((logits - expected).abs().max())}"
 
 
 @pytest.mark.parametrize("recipe", sorted(CASES))

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reference values for the DICOM readers, computed with pydicom 3 (+ pylibjpeg-libjpeg for JPEG
-lossless and JPEG-LS) and numpy. Writes Tests/Reference/dicom.json.
+lossless and JPEG-LS, and Pillow for 8-bit JPEG through libjpeg-turbo) and numpy. Writes Tests/Reference/dicom.json.
 
 Per file: `apply_modality_lut(ds.pixel_array, ds)` — shape, dtype, a byte checksum of the C-order little-endian
 bytes, sum/min/max and values at fixed flat indices — plus the attributes the reader keeps.
@@ -20,7 +20,8 @@ import warnings
 
 import numpy as np
 import pydicom
-from pydicom.pixels import apply_modality_lut
+from pydicom.pixels import apply_modality_lut, pixel_array
+from pydicom.uid import JPEGBaseline8Bit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "data"))
@@ -114,6 +115,10 @@ def file_entry(rel):
         return entry
     entry["pydicom"] = True
     entry.update(summary(apply_modality_lut(ds.pixel_array, ds)))
+    if ds.file_meta.TransferSyntaxUID == JPEGBaseline8Bit:
+        # Also through pydicom's Pillow plugin: libjpeg-turbo, the decoder MedPipe uses for 8-bit JPEG (pydicom's
+        # first choice, pylibjpeg-libjpeg, differs from it by a few levels here and there).
+        entry["pillow"] = summary(apply_modality_lut(pixel_array(os.path.join(DATA, rel), decoding_plugin="pillow"), ds))
     iop, ipp, ps = entry["ImageOrientationPatient"], entry["ImagePositionPatient"], entry["PixelSpacing"]
     if iop and ipp and ps and len(ps) == 2:
         thickness = float(ds.get("SliceThickness") or 1)

@@ -32,13 +32,16 @@ typedef struct cdcmtk_file cdcmtk_file;
 
 /* Opens a DICOM file, with or without preamble and meta header. Elements longer than
  * `max_read_length` bytes (0: DCMTK's default of 4096) stay on disk until they are accessed.
+ * Attributes encoded as UN that the data dictionary knows (public, shorter than 64 KiB) are read with
+ * the dictionary's VR, as pydicom reads them.
  * Returns NULL and fills err on failure (not DICOM, unreadable, truncated). */
 cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, size_t errlen);
 
 /* Opens a DICOM file like cdcmtk_open, but reads the whole file with one read and parses it in
  * memory: every value, pixel data included, is loaded and nothing is read from the file again.
  * Faster when the whole file will be used (edited and serialized); the file is held in memory twice
- * while it is parsed. Returns NULL and fills err on failure. */
+ * while it is parsed. Every attribute keeps the VR it was encoded with (UN stays UN): what is edited
+ * and written back is what the file holds. Returns NULL and fills err on failure. */
 cdcmtk_file *cdcmtk_open_whole(const char *path, char *err, size_t errlen);
 
 /* Releases the handle and everything it owns (pointers it returned become invalid). */
@@ -74,25 +77,50 @@ typedef struct cdcmtk_pixel_layout {
     uint32_t j2k_signed, j2k_precision;
     /* 1 when the pixel data was encapsulated (compressed) in the file. */
     uint32_t was_compressed;
+    /* 1 when the buffer holds native YBR_FULL_422 data: each pair of pixels along a row is stored as
+     * Y1 Y2 Cb Cr (two samples per pixel, not three), to be expanded to three samples per pixel. */
+    uint32_t chroma_subsampled;
 } cdcmtk_pixel_layout;
 
 /* Decodes the Pixel Data of every frame into little-endian native bytes
- * (frames × rows × columns × samples × bits_allocated/8, bits_allocated a multiple of 8) and
- * returns a pointer to them that lives as long as the handle; *length receives the byte count
- * and *layout the layout. Native data must hold at least the expected byte count (a shorter
- * element is an error naming both lengths); extra trailing bytes are ignored.
- * Returns NULL and fills err on failure. */
+ * (frames × rows × columns × samples × bits_allocated/8; for bits_allocated 1 the bits of all frames
+ * packed one after the other, least significant bit first, rounded up to whole bytes; for
+ * chroma_subsampled data two samples per pixel) and returns a pointer to them that lives as long as
+ * the handle; *length receives the byte count and *layout the layout. Big-endian data is swapped as
+ * pydicom swaps it. 8-bit JPEG is decoded by libjpeg-turbo, by DCMTK when libjpeg-turbo cannot (the other
+ * way round when the environment variable MEDPIPE_JPEG is "dcmtk").
+ * Native data must hold at least the expected byte count (a shorter element is an error naming both
+ * lengths); extra trailing bytes are ignored. Returns NULL and fills err on failure. */
 const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, size_t *length,
                                     char *err, size_t errlen);
 
 /* Copies native Pixel Data (uncompressed, little endian, colour-by-pixel) of every frame straight
  * from the file into `destination`, without loading it into the dataset first, when it holds exactly
  * `capacity` bytes (the layout's expected byte count; extra trailing bytes in the file are ignored).
- * Returns 1 with *layout set when copied; 0 when the data is encoded or planar, or its expected size
+ * Returns 1 with *layout set when copied; 0 when the data is encoded, planar, bit-packed or chroma
+ * subsampled, or its expected size
  * is not `capacity` (decode it with cdcmtk_decode_pixels then); -1 with err filled on failure
  * (a bad layout, no or truncated Pixel Data, a read error). */
 int cdcmtk_read_native_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, void *destination, size_t capacity,
                               char *err, size_t errlen);
+
+/* The Modality LUT: the first item of the Modality LUT Sequence (0028,3000), read as pydicom's
+ * apply_modality_lut reads it. */
+typedef struct cdcmtk_modality_lut {
+    /* Number of entries (a LUT Descriptor value of 0 means 65536). */
+    uint32_t entries;
+    /* The first stored value mapped: signed when the descriptor is encoded SS, or in implicit VR when
+     * PixelRepresentation is 1; unsigned otherwise. */
+    int32_t first_mapped;
+    /* Nominal bit depth of the entries (the descriptor's third value, not checked here). */
+    uint32_t bit_depth;
+    /* The first `entries` values of LUT Data (malloc'ed: free with cdcmtk_free). */
+    uint16_t *data;
+} cdcmtk_modality_lut;
+
+/* Reads the Modality LUT. Returns 1 with *lut filled, 0 when the sequence is absent or has no item, -1 with err
+ * filled when the item lacks a 3-valued US/SS LUT Descriptor or LUT Data of at least `entries` 16-bit values. */
+int cdcmtk_read_modality_lut(cdcmtk_file *file, cdcmtk_modality_lut *lut, char *err, size_t errlen);
 
 /* One attribute met while walking a dataset. Strings live only during the callback. */
 typedef struct cdcmtk_attribute {

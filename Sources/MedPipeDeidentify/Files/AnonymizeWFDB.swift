@@ -8,6 +8,17 @@ import MedPipeFormats
 public enum MITAnnotationFilter {
     static let skip = 59, aux = 63
 
+    /// True for an aux string that is a rhythm label (`^\([A-Za-z0-9_]+\)?$`, e.g. `(N`, `(AFIB`, `(SBR)`),
+    /// trailing NULs ignored: the only aux text kept.
+    public static func isRhythmLabel(_ aux: String) -> Bool {
+        var text = Substring(aux)
+        while text.last == "\0" { text = text.dropLast() }
+        guard text.first == "(" else { return false }
+        var body = text.dropFirst()
+        if body.last == ")" { body = body.dropLast() }
+        return !body.isEmpty && body.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "_" }
+    }
+
     /// The filtered bytes and how many aux strings were removed.
     public static func scrubAux(_ bytes: [UInt8], source: String) throws -> (bytes: [UInt8], removed: Int) {
         var output: [UInt8] = []
@@ -26,7 +37,7 @@ public enum MITAnnotationFilter {
                 let end = i + 2 + (length + 1) / 2 * 2
                 guard end <= bytes.count else { throw MedPipeError.malformed(source, "AUX of \(length) bytes at byte \(i) runs past the end of the file") }
                 let text = String(decoding: bytes[(i + 2)..<(i + 2 + length)], as: UTF8.self)
-                if AnnotationAuxScrubber.isRhythmLabel(text) || text.hasPrefix("## time resolution") {
+                if isRhythmLabel(text) || text.hasPrefix("## time resolution") {
                     output += bytes[i..<end]
                 } else {
                     removed += 1

@@ -12,14 +12,17 @@ public struct AnonymizeSettings: Sendable {
     public var csvPolicies: [String: ColumnPolicy]
     /// Files processed at once (at least 1).
     public var jobs: Int
+    /// Stop at the first input that fails (an error or a residual hit) instead of going on.
+    public var strict: Bool
 
     public init(output: String, options: DeidentificationOptions = [], burnedInText: BurnedInTextPolicy = .init(),
-                csvPolicies: [String: ColumnPolicy] = [:], jobs: Int = 1) {
+                csvPolicies: [String: ColumnPolicy] = [:], jobs: Int = 1, strict: Bool = false) {
         self.output = output
         self.options = options
         self.burnedInText = burnedInText
         self.csvPolicies = csvPolicies
         self.jobs = max(1, jobs)
+        self.strict = strict
     }
 }
 
@@ -31,6 +34,8 @@ struct FileOutcome: Sendable {
     var identifiers = IdentifierSet()
     /// An input that could not be processed (a run with one fails).
     var failed = false
+    /// The error that made it fail, if any (naming the input's path: for the console, not the report).
+    var error: MedPipeError?
     /// Outputs waiting for the batch scan before they get their final names.
     var pending: [PendingOutput] = []
 }
@@ -102,6 +107,12 @@ public struct Anonymizer: Sendable {
             throw MedPipeError.io(settings.output, "cannot create the output folder: \(error.localizedDescription)")
         }
         var outcomes = [FileOutcome?](repeating: nil, count: inputs.count)
+        // Also when --strict stops the run (the group has waited for every job by then): outputs that never
+        // got their final names are deleted with their folders.
+        defer {
+            for outcome in outcomes.compactMap({ $0 }) { for item in outcome.pending { unlink(item.temporary) } }
+            names.removeTemporaryFolders()
+        }
         try await withThrowingTaskGroup(of: (Int, FileOutcome).self) { group in
             var next = 0
             var done = 0
@@ -112,6 +123,12 @@ public struct Anonymizer: Sendable {
             }
             while next < min(settings.jobs, inputs.count) { submit() }
             while let (index, outcome) = try await group.next() {
+                if settings.strict, outcome.failed {
+                    group.cancelAll()
+                    let path = inputs[index].path
+                    guard let error = outcome.error else { throw MedPipeError.malformed(path, outcome.withheld?.reason ?? "failed") }
+                    throw error.subject == path ? error : MedPipeError(error.kind, path, error.description)
+                }
                 outcomes[index] = outcome
                 done += 1
                 progress(done, inputs.count)
@@ -121,8 +138,14 @@ public struct Anonymizer: Sendable {
         var identifiers = IdentifierSet()
         for outcome in outcomes.compactMap({ $0 }) { identifiers.formUnion(outcome.identifiers) }
         let batch = ResidualScanner(identifiers: identifiers.distinctive())
-        for index in outcomes.indices { if var outcome = outcomes[index] { publish(&outcome, batch: batch); outcomes[index] = outcome } }
-        names.removeTemporaryFolders()
+        for index in outcomes.indices {
+            guard var outcome = outcomes[index] else { continue }
+            publish(&outcome, batch: batch, path: inputs[index].path)
+            outcomes[index] = outcome
+            if settings.strict, outcome.failed {
+                throw MedPipeError.malformed(inputs[index].path, outcome.withheld?.reason ?? "failed")
+            }
+        }
         var report = DeidentificationReport(options: settings.options, keyFingerprint: pseudonymizer.fingerprint)
         var scanned = 0
         var hits: [ResidualHit] = []
@@ -137,8 +160,15 @@ public struct Anonymizer: Sendable {
         return report
     }
 
-    /// De-identifies one input; never throws (failures become withheld entries).
+    /// De-identifies one input; never throws (failures become withheld entries, with the input's path).
     func process(_ input: Input) -> FileOutcome {
+        var outcome = processOrWithhold(input)
+        outcome.withheld?.path = input.path
+        outcome.withheld?.failed = outcome.failed
+        return outcome
+    }
+
+    private func processOrWithhold(_ input: Input) -> FileOutcome {
         let source = pseudonymizer.token(input.path, domain: .source)
         do {
             switch input.format {
@@ -150,7 +180,8 @@ public struct Anonymizer: Sendable {
                 return FileOutcome(withheld: WithheldFile(source: source, reason: "skipped: " + (input.format.map { "\($0.rawValue) files are not de-identified" } ?? "not a format MedPipe reads") + " (DICOM, NIfTI, WFDB and CSV are)"))
             }
         } catch {
-            return FileOutcome(withheld: WithheldFile(source: source, reason: "error: \(Self.describe(error, source: input.path, as: source))"), failed: true)
+            return FileOutcome(withheld: WithheldFile(source: source, reason: "error: \(Self.describe(error, source: input.path, as: source))"),
+                               failed: true, error: error as? MedPipeError ?? .malformed(input.path, "\(error)"))
         }
     }
 
@@ -228,13 +259,13 @@ public struct Anonymizer: Sendable {
 
     /// Scans an input's pending outputs for the identifying values of the whole batch, then gives them their
     /// final names; on a hit or an error they are deleted and the input is withheld.
-    private func publish(_ outcome: inout FileOutcome, batch: ResidualScanner) {
+    private func publish(_ outcome: inout FileOutcome, batch: ResidualScanner, path: String) {
         let pending = outcome.pending
         guard !pending.isEmpty else { return }
         outcome.pending = []
         func withhold(_ reason: String) {
             for item in pending { unlink(item.temporary) }
-            outcome.withheld = WithheldFile(source: outcome.report?.source ?? "", reason: reason)
+            outcome.withheld = WithheldFile(source: outcome.report?.source ?? "", reason: reason, path: path, failed: true)
             outcome.report = nil
             outcome.failed = true
         }

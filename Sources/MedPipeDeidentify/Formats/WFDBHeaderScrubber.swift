@@ -134,30 +134,3 @@ public enum WFDBHeaderScrubber {
         return copy
     }
 }
-
-/// Scrubs annotation aux strings: only rhythm labels like `(N`, `(AFIB` or `(SBR)` survive.
-public enum AnnotationAuxScrubber {
-    /// True for an aux string that is a rhythm label (`^\([A-Za-z0-9_]+\)?$`), trailing NULs ignored.
-    public static func isRhythmLabel(_ aux: String) -> Bool {
-        var text = Substring(aux)
-        while text.last == "\0" { text = text.dropLast() }
-        guard text.first == "(" else { return false }
-        var body = text.dropFirst()
-        if body.last == ")" { body = body.dropLast() }
-        return !body.isEmpty && body.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "_" }
-    }
-
-    /// `aux` if it is a rhythm label, else empty.
-    public static func scrub(_ aux: String) -> String { aux.isEmpty || isRhythmLabel(aux) ? aux : "" }
-
-    /// Annotations with every non-rhythm aux string emptied, and how many were.
-    public static func scrub(_ annotations: [Annotation]) -> (annotations: [Annotation], scrubbed: Int) {
-        var result = annotations
-        var scrubbed = 0
-        for i in result.indices where !result[i].aux.isEmpty && !isRhythmLabel(result[i].aux) {
-            result[i].aux = ""
-            scrubbed += 1
-        }
-        return (result, scrubbed)
-    }
-}

@@ -37,12 +37,27 @@ public struct FileReport: Sendable, Codable, Hashable {
 
 /// An output not written, and why (burned-in text, residual identifiers, unreadable input...).
 public struct WithheldFile: Sendable, Codable, Hashable {
+    /// The input's keyed token.
     public var source: String
     public var reason: String
+    /// The input's path, for the operator's console: never written to the report (paths can name patients).
+    public var path: String?
+    /// True when the input could not be processed (an error or a residual hit), false when it was
+    /// only passed over (a format that is not de-identified, burned-in text, a duplicate).
+    public var failed: Bool
 
-    public init(source: String, reason: String) {
+    public init(source: String, reason: String, path: String? = nil, failed: Bool = false) {
         self.source = source
         self.reason = reason
+        self.path = path
+        self.failed = failed
+    }
+
+    private enum CodingKeys: String, CodingKey { case source, reason }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(source: try container.decode(String.self, forKey: .source), reason: try container.decode(String.self, forKey: .reason))
     }
 }
 

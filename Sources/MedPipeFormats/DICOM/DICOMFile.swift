@@ -101,6 +101,20 @@ public final class DICOMFile: @unchecked Sendable {
         return collector.attributes
     }
 
+    /// The Modality LUT (first item of the Modality LUT Sequence), or nil when the sequence is absent or empty.
+    /// - Throws: `.malformed` when its LUT Descriptor or LUT Data is missing or inconsistent.
+    func modalityLUT() throws -> DICOMModalityLUT? {
+        var lut = cdcmtk_modality_lut()
+        var error = [CChar](repeating: 0, count: 512)
+        let status = cdcmtk_read_modality_lut(handle, &lut, &error, error.count)
+        defer { cdcmtk_free(lut.data) }
+        guard status >= 0 else { throw MedPipeError.malformed(path, errorText(error)) }
+        guard status == 1, let data = lut.data else { return nil }
+        return try DICOMModalityLUT(firstMapped: Int(lut.first_mapped),
+                                    entries: Array(UnsafeBufferPointer(start: data, count: Int(lut.entries))),
+                                    bitDepth: Int(lut.bit_depth), path: path)
+    }
+
     /// Decodes the pixel data of every frame and calls `body` with the layout and the native
     /// little-endian bytes, which stay valid only during the call.
     func withDecodedPixels<R>(_ body: (cdcmtk_pixel_layout, UnsafeRawBufferPointer) throws -> R) throws -> R {

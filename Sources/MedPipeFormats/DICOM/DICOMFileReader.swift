@@ -1,11 +1,12 @@
 import MedPipeCore
 
 /// Reads one DICOM file into a record whose tensor equals pydicom's
-/// `apply_modality_lut(ds.pixel_array, ds)`: stored values in their own integer type, or float64
-/// when Rescale Slope and Intercept are both present; YBR colour converted to RGB.
+/// `apply_modality_lut(ds.pixel_array, ds)`: stored values in their own integer type (bit-packed values as
+/// uint8), the Modality LUT's uint8 or uint16 entries when the file has one, or float64 when Rescale Slope
+/// and Intercept are both present; YBR colour converted to RGB.
 ///
 /// Shapes: `(rows, cols)`, `(frames, rows, cols)`, with a trailing axis of 3 for colour.
-/// Every transfer syntax DCMTK decodes is read, and JPEG 2000 through OpenJPEG.
+/// Every transfer syntax DCMTK decodes is read, JPEG 2000 through OpenJPEG and 8-bit JPEG through libjpeg-turbo.
 public struct DICOMFileReader: Sendable {
     public init() {}
 
@@ -20,7 +21,7 @@ public struct DICOMFileReader: Sendable {
                       metadata: header.metadata, patientKey: header.patientID, warnings: header.warnings)
     }
 
-    /// Decodes the pixel data of `file` and applies the rescale.
+    /// Decodes the pixel data of `file` and applies the modality transform (LUT or rescale).
     static func pixels(of file: DICOMFile, header: DICOMHeader) throws -> Tensor {
         try file.withDecodedPixels { layout, bytes in
             let format = DICOMPixelFormat(layout)
@@ -29,17 +30,17 @@ public struct DICOMFileReader: Sendable {
                 DICOMStoredValues.write(bytes, format: format, to: buffer.baseAddress!)
                 initialized = count * format.storedDType.size
             }
-            guard let rescale = header.rescale else {
-                return Tensor(shape: format.shape, dtype: format.storedDType, bytes: stored)
-            }
-            let values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let transform = header.modality
+            if case .none = transform { return Tensor(shape: format.shape, dtype: format.storedDType, bytes: stored) }
+            let outputType = transform.outputDType(stored: format.storedDType)
+            let values = [UInt8](unsafeUninitializedCapacity: count * outputType.size) { buffer, initialized in
                 stored.withUnsafeBytes { raw in
-                    DICOMStoredValues.rescale(raw.baseAddress!, dtype: format.storedDType, count: count,
-                                              slope: rescale.slope, intercept: rescale.intercept, to: buffer.baseAddress!)
+                    transform.apply(raw.baseAddress!, storedType: format.storedDType, count: count, outputType: outputType,
+                                    to: buffer.baseAddress!)
                 }
-                initialized = count
+                initialized = count * outputType.size
             }
-            return Tensor(shape: format.shape, values: values)
+            return Tensor(shape: format.shape, dtype: outputType, bytes: values)
         }
     }
 }

@@ -15,13 +15,21 @@ struct DICOMHeader: Sendable {
     var spacingBetweenSlices: Double?
     /// Rescale Slope and Intercept, only when both are present (pydicom applies them only then).
     var rescale: (slope: Double, intercept: Double)?
-    var hasModalityLUT: Bool
+    /// The Modality LUT, when the Modality LUT Sequence has an item (it takes precedence over the rescale).
+    var modalityLUT: DICOMModalityLUT?
     var rows: Int?
     var columns: Int?
     var numberOfFrames: Int
     /// Metadata for the record, keyed by DICOM keyword.
     var metadata: [String: MetadataValue]
     var warnings: [String]
+
+    /// What turns stored values into the record's values, as pydicom's `apply_modality_lut` does.
+    var modality: DICOMModalityTransform {
+        if let modalityLUT { return .lut(modalityLUT) }
+        if let rescale { return .rescale(slope: rescale.slope, intercept: rescale.intercept) }
+        return .none
+    }
 
     /// Every attribute the header reads, fetched from the file in one pass.
     static let tags: [DICOMTag] = [
@@ -71,8 +79,7 @@ struct DICOMHeader: Sendable {
             metadata["RescaleSlope"] = .double(slope)
             metadata["RescaleIntercept"] = .double(intercept)
         }
-        hasModalityLUT = file.has(.modalityLUTSequence)
-        if hasModalityLUT { warnings.append("Modality LUT Sequence (0028,3000) is present but not applied: values are stored values") }
+        if file.has(.modalityLUTSequence) { modalityLUT = try dicomFile.modalityLUT() }
         keep("WindowCenter", try? file.doubles(.windowCenter), single: true)
         keep("WindowWidth", try? file.doubles(.windowWidth), single: true)
 
@@ -99,7 +106,7 @@ struct DICOMHeader: Sendable {
         }
         guard let values else { return nil }
         guard values.count == count, values.allSatisfy(\.isFinite) else {
-            warnings.append("\(name) \(tag) has \(values.count) values, expected \(count); ignored")
+            warnings.append("\(name) \(tag) holds \(values), expected \(count) finite numbers; ignored")
             return nil
         }
         return values

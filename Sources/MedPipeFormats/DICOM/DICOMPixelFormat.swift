@@ -11,16 +11,19 @@ struct DICOMPixelFormat: Sendable, Equatable {
     var isSigned: Bool
     /// Decoded bytes are colour-by-plane per frame (PlanarConfiguration 1).
     var isPlanar: Bool
+    /// Decoded bytes are native YBR_FULL_422: `Y1 Y2 Cb Cr` for each pair of pixels along a row, expanded to
+    /// three samples per pixel as pydicom expands them.
+    var isChromaSubsampled: Bool
     /// Photometric interpretation of the decoded values.
     var photometric: String
     /// Shift left then right (arithmetic for signed) by this many bits to clear or sign-extend
     /// the unused high bits, as pydicom does; 0 for none.
     var unusedBitShift: Int
 
-    /// The element type of stored values: BitsAllocated and PixelRepresentation.
+    /// The element type of stored values: BitsAllocated and PixelRepresentation (bit-packed values unpack to uint8).
     var storedDType: DType {
         switch (bitsAllocated, isSigned) {
-        case (8, false): .uint8
+        case (1, _), (8, false): .uint8
         case (8, true): .int8
         case (16, false): .uint16
         case (16, true): .int16
@@ -50,6 +53,7 @@ struct DICOMPixelFormat: Sendable, Equatable {
         bitsAllocated = Int(layout.bits_allocated)
         isSigned = layout.pixel_representation == 1
         isPlanar = layout.planar_configuration == 1 && layout.samples_per_pixel > 1
+        isChromaSubsampled = layout.chroma_subsampled != 0
         photometric = withUnsafeBytes(of: layout.photometric) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }.trimmingDICOMPadding()

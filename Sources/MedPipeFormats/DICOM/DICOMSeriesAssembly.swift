@@ -60,7 +60,9 @@ struct DICOMSeriesAssembly {
         let probe = try ordered[0].file.withDecodedPixels { layout, _ in DICOMPixelFormat(layout) }
         let samples = probe.samplesPerPixel
         let valuesPerSlice = rows * columns * samples
-        let outputType: DType = anyRescale ? .float64 : probe.storedDType
+        // The slices' common output type (stored, float64 after a rescale, a LUT's type); float64 when they differ.
+        let outputTypes = Set(ordered.map { $0.header.modality.outputDType(stored: probe.storedDType) })
+        let outputType = outputTypes.count == 1 ? outputTypes.first! : .float64
         let sliceBytes = valuesPerSlice * outputType.size
         let totalBytes = sliceBytes * ordered.count
 
@@ -93,6 +95,10 @@ struct DICOMSeriesAssembly {
             metadata.removeValue(forKey: "RescaleSlope")
             metadata.removeValue(forKey: "RescaleIntercept")
             warnings.append("rescale slope/intercept differ between slices (\(rescales.count) distinct): applied per slice")
+        }
+        if outputTypes.count > 1 {
+            let types = outputTypes.map(\.rawValue).sorted().joined(separator: ", ")
+            warnings.append("slices map to different types (\(types): Modality LUT, rescale or stored values): the volume is float64")
         }
         metadata["SliceCount"] = .int(ordered.count)
         if let spacing { metadata["SliceSpacing"] = .double(spacing) }
@@ -151,16 +157,18 @@ struct DICOMSeriesAssembly {
 
     private static func millimetres(_ value: Double) -> String { String(format: "%.4g", value) }
 
-    /// Decodes one slice into its place in the volume, as stored values or rescaled float64.
-    /// Native pixel data is read from the file straight into the volume (or, to be rescaled, into
+    /// Decodes one slice into its place in the volume, as stored values or transformed (`outputType`).
+    /// Native pixel data is read from the file straight into the volume (or, to be transformed, into
     /// one buffer of stored values); encoded data goes through the decoder.
     private static func decode(_ slice: DICOMSlice, expecting probe: DICOMPixelFormat,
                                into destination: UnsafeMutablePointer<UInt8>, outputType: DType) throws {
         let count = probe.valuesPerFrame, storedBytes = count * probe.storedDType.size
-        let rescaled = outputType == .float64
-        let stored = rescaled ? UnsafeMutableRawPointer.allocate(byteCount: storedBytes, alignment: 8)
-                              : UnsafeMutableRawPointer(destination)
-        defer { if rescaled { stored.deallocate() } }
+        let transform = slice.header.modality
+        let transformed: Bool
+        if case .none = transform { transformed = outputType != probe.storedDType } else { transformed = true }
+        let stored = transformed ? UnsafeMutableRawPointer.allocate(byteCount: storedBytes, alignment: 8)
+                                 : UnsafeMutableRawPointer(destination)
+        defer { if transformed { stored.deallocate() } }
         if let layout = try slice.file.readNativePixels(into: stored, byteCount: storedBytes) {
             let format = DICOMPixelFormat(layout)
             try check(format, of: slice, against: probe)
@@ -172,12 +180,9 @@ struct DICOMSeriesAssembly {
                 DICOMStoredValues.write(bytes, format: format, to: stored)
             }
         }
-        guard rescaled else { return }
-        let rescale = slice.header.rescale ?? (1, 0)
-        UnsafeMutableRawPointer(destination).withMemoryRebound(to: Double.self, capacity: count) { doubles in
-            DICOMStoredValues.rescale(stored, dtype: probe.storedDType, count: count,
-                                      slope: rescale.slope, intercept: rescale.intercept, to: doubles)
-        }
+        guard transformed else { return }
+        transform.apply(stored, storedType: probe.storedDType, count: count, outputType: outputType,
+                        to: UnsafeMutableRawPointer(destination))
     }
 
     /// Throws unless a slice's pixel layout can be stacked with the series' first slice.

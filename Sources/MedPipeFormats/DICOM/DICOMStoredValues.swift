@@ -3,11 +3,16 @@ import MedPipeCore
 /// Turns decoded pixel bytes into pydicom's `pixel_array` values, and applies the rescale.
 enum DICOMStoredValues {
     /// Writes every frame's stored values, colour-by-pixel, with unused bits corrected and YBR
-    /// converted to RGB (see ``correct(_:format:)``), into `destination` (`frames × valuesPerFrame × bytes` bytes).
+    /// converted to RGB (see ``correct(_:format:)``), into `destination` (`frames × valuesPerFrame` values of
+    /// `storedDType`): bit-packed values unpacked, YBR_FULL_422 pairs expanded, planes interleaved.
     static func write(_ source: UnsafeRawBufferPointer, format: DICOMPixelFormat, to destination: UnsafeMutableRawPointer) {
-        let size = format.bitsAllocated / 8
+        let size = format.storedDType.size
         let count = format.frames * format.valuesPerFrame
-        if format.isPlanar {
+        if format.bitsAllocated == 1 {
+            unpackBits(source, count: count, to: destination.bindMemory(to: UInt8.self, capacity: count))
+        } else if format.isChromaSubsampled {
+            expandChroma(source, pixels: count / 3, sampleSize: size, to: destination)
+        } else if format.isPlanar {
             let pixels = format.rows * format.columns
             let samples = format.samplesPerPixel
             for frame in 0..<format.frames {
@@ -41,6 +46,27 @@ enum DICOMStoredValues {
         }
         if format.convertsYBRToRGB {
             convertYBRFullToRGB(values.bindMemory(to: UInt8.self, capacity: count), pixels: count / 3)
+        }
+    }
+
+    /// Bit `i` of the packed bytes (least significant bit first, frames one after the other) becomes value `i`:
+    /// numpy's `unpackbits(bitorder="little")`, as pydicom unpacks BitsAllocated 1.
+    private static func unpackBits(_ source: UnsafeRawBufferPointer, count: Int, to values: UnsafeMutablePointer<UInt8>) {
+        let bytes = source.bindMemory(to: UInt8.self)
+        for i in 0..<count { values[i] = bytes[i >> 3] >> UInt8(i & 7) & 1 }
+    }
+
+    /// `Y1 Y2 Cb Cr` → `Y1 Cb Cr Y2 Cb Cr` for each pair of pixels (PS3.3 C.7.6.3.1.2), samples of `sampleSize` bytes.
+    private static func expandChroma(_ source: UnsafeRawBufferPointer, pixels: Int, sampleSize: Int,
+                                     to destination: UnsafeMutableRawPointer) {
+        let from = source.baseAddress!
+        for pair in 0..<pixels / 2 {
+            let input = from + 4 * pair * sampleSize, output = destination + 6 * pair * sampleSize
+            func copy(_ target: Int, _ origin: Int) {
+                (output + target * sampleSize).copyMemory(from: input + origin * sampleSize, byteCount: sampleSize)
+            }
+            copy(0, 0); copy(1, 2); copy(2, 3)
+            copy(3, 1); copy(4, 2); copy(5, 3)
         }
     }
 

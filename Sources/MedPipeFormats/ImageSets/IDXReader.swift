@@ -98,13 +98,9 @@ public struct IDXReader: Sendable {
                 let at = 4 + 4 * axis
                 return Int(UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3]))
             }
-            var count = dtype.size
-            for extent in shape {
-                let (product, overflow) = count.multipliedReportingOverflow(by: extent)
-                guard !overflow else { throw MedPipeError.malformed(source, "idx dimensions \(shape) overflow") }
-                count = product
-            }
-            byteCount = count
+            // Every extent counts, even beside a zero one: the size of one image must fit too.
+            _ = try CheckedSize.product(shape.map { max($0, 1) } + [dtype.size], source: source, "idx dimensions \(shape) × element size")
+            byteCount = shape.reduce(dtype.size, *)
         }
     }
 }

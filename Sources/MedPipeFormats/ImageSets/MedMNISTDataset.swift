@@ -39,7 +39,13 @@ public struct MedMNISTDataset: Sendable {
             guard !labelTensor.dtype.isFloatingPoint, labelTensor.shape.first == count, labelTensor.count == count else {
                 throw MedPipeError.unsupported(path, "'\(name)_labels' must hold one integer class per image (\(count),) or (\(count), 1), found \(labelTensor.dtype) \(labelTensor.shape)")
             }
-            let labels = labelTensor.doubleValues().map { Int($0) }
+            let labels = try labelTensor.doubleValues().map { value in
+                // int64 and uint64 labels read as doubles: one of 2^63 or more has no Int.
+                guard let label = Int(exactly: value) else {
+                    throw MedPipeError.malformed(path, "'\(name)_labels' holds \(value), not a class index")
+                }
+                return label
+            }
             splits.append(Split(name: name, images: images, labels: labels))
         }
         guard !splits.isEmpty else {

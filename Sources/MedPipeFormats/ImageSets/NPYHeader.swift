@@ -66,12 +66,9 @@ struct NPYHeader: Equatable {
         fortranOrder = fortran
         shape = extents
         (dtype, bigEndian) = try Self.dtype(descr, source: source)
-        var total = dtype.size
-        for extent in shape {
-            let (product, overflow) = total.multipliedReportingOverflow(by: extent)
-            guard !overflow else { throw MedPipeError.malformed(source, ".npy shape \(shape) overflows") }
-            total = product
-        }
+        // Every extent counts, even beside a zero one (numpy refuses such shapes too): a (0, 2^62, 2^62)
+        // array holds nothing, but the size of one of its rows overflows.
+        _ = try CheckedSize.product(shape.map { max($0, 1) } + [dtype.size], source: source, ".npy shape \(shape) × element size")
     }
 
     /// The tensor type and byte order of a NumPy type string such as `<u2`, `>f8` or `|b1`.

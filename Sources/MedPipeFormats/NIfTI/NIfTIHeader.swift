@@ -85,7 +85,12 @@ public struct NIfTIHeader: Sendable, Equatable {
     /// Decodes the header at the start of `bytes` (which may continue with extensions up to
     /// the voxel data, or to the end of a `.hdr` file).
     /// - Parameter source: the file named in errors.
-    init(bytes: [UInt8], source: String) throws {
+    /// - Throws: `.malformed` naming `source` when libnifti rejects the header, `dim` overflows a
+    ///   voxel count or `vox_offset` is not a byte offset (negative, NaN, infinite or huge).
+    public init(bytes: [UInt8], source: String) throws {
+        guard bytes.count >= 348 else {
+            throw MedPipeError.malformed(source, "truncated: a NIfTI header needs at least 348 bytes, the file has \(bytes.count)")
+        }
         var version: Int32 = -1
         let image = bytes.withUnsafeBytes { cnifti_decode_header($0.baseAddress, $0.count, &version) }
         guard let image else {
@@ -145,6 +150,33 @@ public struct NIfTIHeader: Sendable, Equatable {
             }
             return true
         }
+    }
+
+    /// Size of the header in ``rawHeader``: 540 for NIfTI-2, else 348.
+    public var headerSize: Int { rawHeader.count }
+
+    /// Byte ranges of the free-text fields in ``rawHeader``: `data_type` and `db_name` (NIfTI-1 and ANALYZE),
+    /// `descrip`, `aux_file` and `intent_name`, whole (bytes after a NUL included).
+    public var textFields: [(name: String, range: Range<Int>)] {
+        version == 2 ? [("descrip", 240..<320), ("aux_file", 320..<344), ("intent_name", 508..<524)]
+                     : [("data_type", 4..<14), ("db_name", 14..<32), ("descrip", 148..<228), ("aux_file", 228..<252), ("intent_name", 328..<344)]
+    }
+
+    /// ``rawHeader`` with every ``textFields`` byte zeroed and `vox_offset` set to `dataOffset`, in
+    /// the file's byte order: the header of a copy whose voxels start at `dataOffset`.
+    public func rawHeaderWithoutText(dataOffset: Int) -> [UInt8] {
+        var header = rawHeader
+        for field in textFields { header.replaceSubrange(field.range, with: repeatElement(0, count: field.range.count)) }
+        var field: [UInt8]
+        if version == 2 {
+            field = withUnsafeBytes(of: Int64(dataOffset).littleEndian, Array.init)
+        } else {
+            field = withUnsafeBytes(of: Float(dataOffset).bitPattern.littleEndian, Array.init)
+        }
+        if isBigEndian { field.reverse() }
+        let start = version == 2 ? 168 : 108
+        header.replaceSubrange(start..<start + field.count, with: field)
+        return header
     }
 
     /// True when the first field (`sizeof_hdr`) reads 348 or 540 only when byte-swapped.

@@ -59,9 +59,6 @@ public struct NIfTIReader: Sendable {
     private func readHeaderAndFile(_ path: String) throws -> (NIfTIHeader, NIfTIFile) {
         let file = try NIfTIFile(NIfTIPaths.header(for: path))
         var bytes = try file.prefix(540)
-        guard bytes.count >= 348 else {
-            throw MedPipeError.malformed(file.path, "truncated: a NIfTI header needs at least 348 bytes, the file has \(bytes.count)")
-        }
         var header = try NIfTIHeader(bytes: bytes, source: file.path)
         // Extensions sit between the header and the data (or fill the rest of a .hdr): read them too.
         let extensionEnd = header.layout == .singleFile ? header.dataOffset : Int.max

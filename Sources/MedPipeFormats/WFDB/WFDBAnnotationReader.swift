@@ -38,7 +38,7 @@ public struct WFDBAnnotationReader: Sendable {
         // The last word of the file is the end marker (0); like rdann, stop before it.
         while i < words - 1 {
             var interval = 0
-            while code(i) == WFDBAnnotationCodes.skip {
+            while i < words, code(i) == WFDBAnnotationCodes.skip {
                 try need(i + 2, "SKIP interval")
                 let high = word(i + 1), low = word(i + 2)
                 interval += Int(Int32(bitPattern: UInt32(high << 16 | low)))

@@ -54,7 +54,7 @@ struct WFDBMultiSegmentReader {
         let nch = layout.count
         let names = layout.map(\.description)
         let lengths = header.segments.map(\.length)
-        let frames = lengths.reduce(0, +)
+        let frames = try CheckedSize.sum(lengths, limit: WFDBSignalReader.maximumSamples, source: header.path, "segment lengths")
         if let stated = header.sampleCount, stated != frames {
             warnings.append("\(header.path): record line states \(stated) samples, the segments add up to \(frames); using \(frames)")
         }

@@ -50,9 +50,7 @@ struct WFDBSignalReader {
         let nch = signals.count
         let formats = try signals.map { try WFDBSignalFormat(number: $0.format, file: header.path) }
         let frames = try frameCount(formats: formats)
-        guard frames.multipliedReportingOverflow(by: max(nch, 1)).overflow == false, frames * nch <= 1 << 34 else {
-            throw MedPipeError.malformed(header.path, "\(frames) frames × \(nch) signals is beyond any real record")
-        }
+        _ = try CheckedSize.product([frames, nch], limit: Self.maximumSamples, source: header.path, "frames × signals")
         let groups = fileGroups(formats: formats)
         let sentinels = formats.map(\.invalidSample)
 
@@ -74,8 +72,7 @@ struct WFDBSignalReader {
 
         // Check every raw file's size before decoding anything, so a truncated file costs no allocation.
         for group in groups where !group.format.isFLAC {
-            try checkSize(try fileSize(group.fileName), group: group,
-                          samples: frames * group.channels.reduce(0) { $0 + signals[$1].samplesPerFrame })
+            try checkSize(try fileSize(group.fileName), group: group, samples: try samples(frames: frames, group: group))
         }
         let expandedGroups = try groups.map { try readExpanded($0, frames: frames) }
         var output = WFDBDigitalSignals.storage(count: frames * nch, zeroed: true)
@@ -97,10 +94,27 @@ struct WFDBSignalReader {
         }
         let group = groups[0]
         let size = try fileSize(group.fileName) - group.byteOffset
-        let perFrame = group.channels.reduce(0) { $0 + header.signals[$1].samplesPerFrame }
-        var frames = max(0, size) * 8 / (bitsPerSample(group.format) * perFrame)
+        let perFrame = try samplesPerFrame(group)
+        let bitsPerFrame = try CheckedSize.product([bitsPerSample(group.format), perFrame], source: header.path, "bits per frame")
+        var frames = max(0, size) / bitsPerFrame * 8 + max(0, size) % bitsPerFrame * 8 / bitsPerFrame
         while frames > 0, group.format.bytesNeeded(samples: frames * perFrame) > size { frames -= 1 }
         return frames
+    }
+
+    /// The most samples (over all signals and frames, skew padding included) a record may hold:
+    /// 2^34, far beyond any real record, so that every size derived from it fits in an `Int`.
+    static let maximumSamples = 1 << 34
+
+    /// Samples of one frame of a file: the sum of its signals' samples per frame.
+    private func samplesPerFrame(_ group: FileGroup) throws -> Int {
+        try CheckedSize.sum(group.channels.map { header.signals[$0].samplesPerFrame }, limit: Self.maximumSamples,
+                            source: header.path, "samples per frame of \(group.fileName)")
+    }
+
+    /// Samples of `frames` frames of a file.
+    private func samples(frames: Int, group: FileGroup) throws -> Int {
+        try CheckedSize.product([frames, try samplesPerFrame(group)], limit: Self.maximumSamples, source: header.path,
+                                "frames × samples per frame of \(group.fileName)")
     }
 
     private func bitsPerSample(_ format: WFDBSignalFormat) -> Int {
@@ -146,11 +160,13 @@ struct WFDBSignalReader {
         return try FileBytes.size((file as NSString).resolvingSymlinksInPath)
     }
 
+    /// Fails unless the file holds the byte offset and then the bytes of `samples` samples
+    /// (at most ``maximumSamples``, so the byte count cannot overflow).
     private func checkSize(_ size: Int, group: FileGroup, samples: Int) throws {
-        let needed = group.byteOffset + group.format.bytesNeeded(samples: samples)
-        guard size >= needed else {
+        let needed = group.format.bytesNeeded(samples: samples)
+        guard group.byteOffset <= size, size - group.byteOffset >= needed else {
             throw MedPipeError.malformed(path(group.fileName),
-                "truncated: format \(group.format.rawValue) signal file holds \(size) bytes, the \(header.sampleCount ?? 0) frames of \(header.path) need \(needed) (byte offset \(group.byteOffset))")
+                "truncated: format \(group.format.rawValue) signal file holds \(size) bytes, the \(header.sampleCount ?? 0) frames of \(header.path) need \(needed) after byte offset \(group.byteOffset)")
         }
     }
 
@@ -162,16 +178,17 @@ struct WFDBSignalReader {
         guard maxSkew <= frames else {
             throw MedPipeError.malformed(header.path, "skew of \(maxSkew) frames exceeds the record's \(frames) frames")
         }
-        let perFrame = spf.reduce(0, +)
+        let perFrame = try samplesPerFrame(group)
+        let stored = try samples(frames: frames, group: group)
+        let total = try samples(frames: frames + maxSkew, group: group)
         var perSignal: [[Int32]]
         if group.format.isFLAC {
+            _ = try CheckedSize.sum([group.byteOffset, stored], source: header.path, "sample offset + samples of \(group.fileName)")
             perSignal = try WFDBFLACDecoder(path: path(group.fileName), format: group.format)
                 .read(channels: group.channels.count, samplesPerFrame: spf, offset: group.byteOffset, frames: frames + maxSkew, storedFrames: frames)
         } else {
             let data = try fileData(group.fileName)
-            let stored = frames * perFrame
             try checkSize(data.count, group: group, samples: stored)
-            let total = (frames + maxSkew) * perFrame
             var flat = [Int32](repeating: 0, count: total)
             // Frames past the end of the file (wanted by a skew) decode from zero bytes, as in wfdb-python.
             var bytes = [UInt8](repeating: 0, count: group.format.bytesNeeded(samples: total))

@@ -6,13 +6,18 @@ public struct ConvertOptions: Sendable {
     public var jobs: Int
     /// Stop at the first rejected source instead of recording it and going on.
     public var strict: Bool
+    /// Another cache, made by the same stages, whose fitted statistics are applied instead of fitting
+    /// them on this run's training split (new patients prepared exactly as the training data was).
+    public var fitFrom: String?
     /// Called after each source with the running totals.
     public var progress: (@Sendable (ConvertProgress) -> Void)?
 
-    public init(cache: String? = nil, jobs: Int = 2, strict: Bool = false, progress: (@Sendable (ConvertProgress) -> Void)? = nil) {
+    public init(cache: String? = nil, jobs: Int = 2, strict: Bool = false, fitFrom: String? = nil,
+                progress: (@Sendable (ConvertProgress) -> Void)? = nil) {
         self.cache = cache
         self.jobs = max(1, jobs)
         self.strict = strict
+        self.fitFrom = fitFrom
         self.progress = progress
     }
 }

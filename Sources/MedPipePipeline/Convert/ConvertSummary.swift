@@ -9,7 +9,8 @@ public struct ConvertSummary: Sendable {
     public var reused: Int
     /// Sources read and processed in this run.
     public var computed: Int
-    /// Sources that failed, with the reason (path shown here, never stored in the cache).
+    /// Sources that failed in this run, or unchanged since an earlier run rejected them, with the
+    /// reason (path shown here, never stored in the cache), in plan order.
     public var rejected: [(source: String, reason: String)]
     /// Units removed because the recipe no longer produces them.
     public var removed: Int

@@ -37,11 +37,13 @@ public struct Converter: Sendable {
 
     public func run(_ options: ConvertOptions = ConvertOptions()) async throws -> ConvertSummary {
         let cacheDirectory = options.cache ?? recipe.cache
+        let fitted = try options.fitFrom.map(fittedStatistics(from:))
         let writer = try CacheWriter(directory: cacheDirectory)
-        let work = try plan()
+        let (work, unreadable) = try plan(strict: options.strict)
         let pending = work.filter { !writer.contains($0.key) }
-        var progress = ConvertProgress(done: work.count - pending.count, total: work.count, reused: work.count - pending.count, rejected: 0, current: "")
-        var rejected: [(source: String, reason: String)] = []
+        var progress = ConvertProgress(done: work.count - pending.count + unreadable.count, total: work.count + unreadable.count,
+                                       reused: work.count - pending.count, rejected: unreadable.count, current: "")
+        var reasons: [String: String] = [:]
         var dropped: [String: Int] = [:]
 
         try await withThrowingTaskGroup(of: (WorkItem, Result<(CacheUnit, [String: Int]), MedPipeError>).self) { group in
@@ -60,7 +62,7 @@ public struct Converter: Sendable {
                         group.cancelAll()
                         throw error
                     }
-                    rejected.append((item.path, error.message))
+                    reasons[item.key] = Self.reason(error, path: item.path)
                     try writer.reject(unitKey: item.key, source: pseudonyms.make("source:" + item.path), reason: error.message)
                     progress.rejected += 1
                 }
@@ -73,16 +75,49 @@ public struct Converter: Sendable {
             }
         }
         let removed = try writer.removeUnits(notIn: Set(work.map(\.key)))
-        let finish = try finalize(writer)
-        return ConvertSummary(cache: cacheDirectory, sources: work.count, reused: work.count - pending.count,
-                              computed: pending.count - rejected.count, rejected: rejected, removed: removed,
+        // Entries are ordered by the place of their source in the plan, not by when a worker finished.
+        let positions = Dictionary(work.enumerated().map { ($1.key, $0) }, uniquingKeysWith: min)
+        let finish = try finalize(writer, positions: positions, fitted: fitted)
+        // Sources rejected in this run, or unchanged since an earlier run rejected them, in plan order.
+        let stored = try writer.rejectedReasons()
+        let rejected = unreadable + work.compactMap { item in (reasons[item.key] ?? stored[item.key]).map { (item.path, $0) } }
+        return ConvertSummary(cache: cacheDirectory, sources: work.count + unreadable.count, reused: work.count - pending.count,
+                              computed: pending.count - reasons.count, rejected: rejected, removed: removed,
                               entries: finish.entries, balance: finish.report, dropped: dropped, splitIssues: finish.issues)
     }
 
-    /// Every source path with its unit key, in recipe order.
-    func plan() throws -> [WorkItem] {
+    /// The fitted statistics of another cache, which must have been made by the same stages.
+    func fittedStatistics(from directory: String) throws -> FittedPipeline {
+        let other = try DatasetCache(directory: directory)
+        guard let pipelineText = try other.meta("pipeline"), let fittedText = try other.meta("fitted") else {
+            throw MedPipeError.invalidArgument(directory, "has no finished convert run to take fitted statistics from")
+        }
+        let decoder = JSONDecoder()
+        let theirs = try decoder.decode(StagePipeline.self, from: Data(pipelineText.utf8))
+        guard theirs == pipeline else {
+            let ours = pipeline.stages.map(\.canonicalDescription), their = theirs.stages.map(\.canonicalDescription)
+            let first = (0..<max(ours.count, their.count)).first { i in i >= ours.count || i >= their.count || ours[i] != their[i] } ?? 0
+            let describe = { (list: [String]) in first < list.count ? list[first] : "no stage" }
+            throw MedPipeError.invalidArgument(directory, "was made by other stages than \(recipe.file) (stage \(first + 1): \(describe(their)) there, \(describe(ours)) here): its fitted statistics do not apply")
+        }
+        return try decoder.decode(FittedPipeline.self, from: Data(fittedText.utf8))
+    }
+
+    /// Every source path with its unit key, in recipe order (paths sorted within a source), and the
+    /// files that could not even be read to compute their key (they are rejected without a unit).
+    /// - Parameter strict: throw at the first unreadable file instead.
+    func plan(strict: Bool = false) throws -> (items: [WorkItem], unreadable: [(source: String, reason: String)]) {
         let stages = pipeline.stages[..<pipeline.fitBoundary].map(\.canonicalDescription)
         var items: [WorkItem] = []
+        var unreadable: [(source: String, reason: String)] = []
+        func hash(_ path: String, _ compute: () throws -> String) throws -> String? {
+            do {
+                return try compute()
+            } catch let error as MedPipeError where !strict {
+                unreadable.append((path, Self.reason(error, path: path)))
+                return nil
+            }
+        }
         for spec in recipe.sources {
             for path in spec.paths {
                 let labelsHash = try spec.labelsFile.map { "+" + (try ContentHash.ofFile($0)) } ?? ""
@@ -92,7 +127,8 @@ public struct Converter: Sendable {
                 if (spec.format ?? (try? FormatKind.detect(path))) == .pngFolder {
                     // One unit per image: a changed, added or removed image recomputes only itself.
                     for image in try PNGFolderReader().list(path).images {
-                        let key = UnitKey.make(sourceHash: try ContentHash.ofFile(image.path) + labelsHash,
+                        guard let sourceHash = try hash(image.path, { try ContentHash.ofFile(image.path) }) else { continue }
+                        let key = UnitKey.make(sourceHash: sourceHash + labelsHash,
                                                reader: (reader + ["image \(image.relativePath)"]).joined(separator: "; "), stages: stages)
                         items.append(WorkItem(path: image.path, spec: spec, key: key, image: image))
                     }
@@ -100,11 +136,29 @@ public struct Converter: Sendable {
                 }
                 var isDirectory: ObjCBool = false
                 _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-                let sourceHash = (isDirectory.boolValue ? try ContentHash.ofDirectory(path) : try ContentHash.ofFile(path)) + labelsHash
-                items.append(WorkItem(path: path, spec: spec, key: UnitKey.make(sourceHash: sourceHash, reader: reader.joined(separator: "; "), stages: stages)))
+                guard let sourceHash = try hash(path, { isDirectory.boolValue ? try ContentHash.ofDirectory(path) : try ContentHash.ofFile(path) })
+                else { continue }
+                items.append(WorkItem(path: path, spec: spec, key: UnitKey.make(sourceHash: sourceHash + labelsHash, reader: reader.joined(separator: "; "), stages: stages)))
             }
         }
-        return items
+        return (items, unreadable)
+    }
+
+    /// What the summary says about a rejected source: the message, after the file it names when that
+    /// is another file than the source (a WFDB record's signal file, a series' slice).
+    static func reason(_ error: MedPipeError, path: String) -> String {
+        error.subject == path ? error.message : error.description
+    }
+
+    /// `error` naming the source it came from: errors that name a file of the source (the source
+    /// itself, a file in its folder) stay as they are; others (a stage's, a sidecar's) are prefixed
+    /// with the source's path, so that every rejection names its file.
+    static func naming(_ path: String, _ error: MedPipeError) -> MedPipeError {
+        var isDirectory: ObjCBool = false
+        let folder = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? path : URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if error.subject == path || error.subject.hasPrefix(folder + "/") { return error }
+        return MedPipeError(error.kind, path, error.description)
     }
 
     /// Reads one source and runs the stages before the first fitted one.
@@ -126,7 +180,7 @@ public struct Converter: Sendable {
             let source = pseudonyms.make("source:" + item.path)
             return (CacheUnit(key: item.key, source: source, items: items), output.dropped)
         } catch let error as MedPipeError {
-            throw error
+            throw Self.naming(item.path, error)
         } catch {
             throw MedPipeError.malformed(item.path, "\(error)")
         }

@@ -10,7 +10,8 @@ struct SourceLoader: Sendable {
     let pseudonyms: Pseudonyms
 
     /// Record metadata that may pass into the cache (everything else may identify: UIDs, names, dates, free text).
-    static let safeMetadata: Set<String> = ["columns", "split", "Modality", "PhotometricInterpretation"]
+    /// `signalNames` are WFDB signal descriptions, lead names such as MLII or V1 (which `anonymize` keeps too).
+    static let safeMetadata: Set<String> = ["columns", "split", "Modality", "PhotometricInterpretation", "signalNames"]
 
     /// - Parameter image: set when `path` is one image of a PNG class-folder set.
     func load(_ path: String, spec: SourceSpec, image: PNGFolderReader.Image? = nil) throws -> [Sample] {
@@ -35,6 +36,9 @@ struct SourceLoader: Sendable {
             perImage = kind == .pngFolder
         }
         return try records.map { record in
+            guard record.tensor.count > 0 else {
+                throw MedPipeError.malformed(record.source, "holds no values (shape \(record.tensor.shape)): nothing to convert")
+            }
             // Image sets carry no patient: each image is its own group.
             let patient = perImage ? "\(record.source)#\(record.metadata["split"]?.description ?? "")#\(record.metadata["index"]?.description ?? "")"
                                    : record.patientKey ?? path

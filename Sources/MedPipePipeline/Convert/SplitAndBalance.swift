@@ -12,31 +12,19 @@ extension Converter {
     }
 
     /// Splits every entry by group, fits the statistics on the training split, plans the rebalancing of
-    /// the training split, and stores all of it with the recipe in one transaction.
-    func finalize(_ writer: CacheWriter) throws -> Finish {
+    /// the training split, and stores all of it with the recipe and the units' `positions` (which order
+    /// the entries) in one transaction.
+    /// - Parameter fitted: statistics taken from another cache (`--fit-from`) instead of fitted here.
+    func finalize(_ writer: CacheWriter, positions: [String: Int], fitted: FittedPipeline?) throws -> Finish {
         // A stable order independent of which worker finished first.
         let entries = try writer.entries().sorted { ($0.unit, $0.item) < ($1.unit, $1.item) }
         let labels = entries.map(\.label)
-        let assignment: SplitAssignment
-        switch recipe.split.grouping {
-        case .given:
-            assignment = try GivenSplit.assign(entries.map { entry in
-                guard case .string(let split)? = entry.metadata["split"] else { return "" }
-                return split
-            })
-        case .patient, .timeBlock:
-            let ratios = recipe.split.ratios
-            let splitter = try GroupedStratifiedSplit(train: ratios["train"] ?? 0, validation: ratios["val"] ?? 0,
-                                                      test: ratios["test"] ?? 0, seed: recipe.split.seed)
-            do {
-                assignment = try splitter.assign(labels: labels, groups: entries.map(\.group))
-            } catch let error as MedPipeError {
-                throw MedPipeError.invalidArgument("\(recipe.file): split", error.message)
+        let assignment = try split(entries)
+        if recipe.split.grouping != .sample || recipe.split.all != nil {
+            let leaks = LeakCheck.leaks(groups: entries.map(\.group), splits: assignment.splits)
+            guard leaks.isEmpty else {
+                throw MedPipeError.invalidArgument(recipe.file, "patient leak across splits: \(leaks.map(\.description).joined(separator: "; "))")
             }
-        }
-        let leaks = LeakCheck.leaks(groups: entries.map(\.group), splits: assignment.splits)
-        guard leaks.isEmpty else {
-            throw MedPipeError.invalidArgument(recipe.file, "patient leak across splits: \(leaks.map(\.description).joined(separator: "; "))")
         }
 
         let trainIndices = assignment.indices(of: .train)
@@ -54,7 +42,7 @@ extension Converter {
         }
         let report = BalanceReport(labels: labels, assignment: assignment, trainPlan: plan)
 
-        let fitted = try fit(entries: trainIndices.map { entries[$0] }, cache: writer.directory)
+        let fitted = try fitted ?? fit(entries: trainIndices.map { entries[$0] }, cache: writer.directory)
         var splits: [Int64: String] = [:]
         for (entry, split) in zip(entries, assignment.splits) { splits[entry.id] = split.rawValue }
         var plans: [String: [Int64]] = ["train": plan.indices.map { entries[trainIndices[$0]].id }]
@@ -73,13 +61,42 @@ extension Converter {
             "split_grouping": recipe.split.grouping.rawValue,
         ]
         if let weights = plan.classWeights { meta["class_weights"] = try Self.json(weights) }
-        try writer.finalize(splits: splits, plans: plans, meta: meta)
+        try writer.finalize(splits: splits, plans: plans, meta: meta, positions: positions)
         return Finish(entries: entries.count, report: report, issues: assignment.issues)
+    }
+
+    /// The split of every entry, as the recipe's `split` declares; a beat-level split reports its leak as an issue.
+    private func split(_ entries: [CacheEntry]) throws -> SplitAssignment {
+        if let all = recipe.split.all { return SplitAssignment(splits: [SplitName](repeating: all, count: entries.count)) }
+        switch recipe.split.grouping {
+        case .given:
+            return try GivenSplit.assign(entries.map { entry in
+                guard case .string(let split)? = entry.metadata["split"] else { return "" }
+                return split
+            })
+        case .patient, .timeBlock, .sample:
+            let ratios = recipe.split.ratios
+            let splitter = try GroupedStratifiedSplit(train: ratios["train"] ?? 0, validation: ratios["val"] ?? 0,
+                                                      test: ratios["test"] ?? 0, seed: recipe.split.seed)
+            let sampleLevel = recipe.split.grouping == .sample
+            do {
+                var assignment = try splitter.assign(labels: entries.map(\.label),
+                                                     groups: sampleLevel ? entries.map { "entry \($0.id)" } : entries.map(\.group))
+                if sampleLevel { assignment.issues.insert(SplitSpec.sampleLevelWarning, at: 0) }
+                return assignment
+            } catch let error as MedPipeError {
+                throw MedPipeError.invalidArgument("\(recipe.file): split", error.message)
+            }
+        }
     }
 
     /// Fits the fitted stages on the training entries (read back from the cache).
     private func fit(entries: [CacheEntry], cache: String) throws -> FittedPipeline {
         guard pipeline.fitBoundary < pipeline.stages.count else { return FittedPipeline(entries: []) }
+        guard !entries.isEmpty else {
+            let stage = pipeline.stages[pipeline.fitBoundary].name
+            throw MedPipeError.invalidArgument(recipe.file, "stage '\(stage)' fits its statistics on the training split, which is empty; convert with --fit-from CACHE to take them from the cache the model was trained on")
+        }
         let reader = try DatasetCache(directory: cache)
         let samples = try entries.map { entry in
             Sample(tensor: try reader.tensor(for: entry), geometry: entry.geometry, label: entry.label, group: entry.group,
@@ -89,8 +106,6 @@ extension Converter {
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try JSONCoding.encoder().encode(value), as: UTF8.self)
     }
 }

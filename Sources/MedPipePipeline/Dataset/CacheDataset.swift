@@ -31,7 +31,7 @@ public struct CacheDataset: Sendable {
     /// Opens a cache written by `convert`.
     public init(directory: String) throws {
         cache = try DatasetCache(directory: directory)
-        let decoder = JSONDecoder()
+        let decoder = JSONCoding.decoder()
         guard let pipelineText = try cache.meta("pipeline"), let fittedText = try cache.meta("fitted") else {
             throw MedPipeError.malformed(directory, "the cache has no finished convert run (no pipeline or fitted statistics); run `medpipe convert` again")
         }
@@ -48,6 +48,9 @@ public struct CacheDataset: Sendable {
         sampleShape = try Self.arrange(first, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary).shape
     }
 
+    /// The cache's stages and fitted statistics: what a checkpoint trained on it carries.
+    public var preprocessing: Preprocessing { Preprocessing(pipeline: pipeline, fitted: fitted) }
+
     /// The values of one entry as the network takes them, with the fitted stages applied.
     public func input(_ entry: CacheEntry) throws -> [Float] {
         try Self.arrange(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary).values
@@ -59,12 +62,14 @@ public struct CacheDataset: Sendable {
         try Self.fitted(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary)
     }
 
-    /// Class weights for the loss when the balance is class weights (from the cache's plan or computed).
-    public func classWeights(_ balance: Balance) throws -> [Float]? {
+    /// Class weights for the loss when the balance is class weights (from the cache's plan or computed):
+    /// scikit-learn's balanced weights raised to `power` (1: balanced; 0.5: their square roots, a milder
+    /// correction that costs the majority class less; 0: no weighting).
+    public func classWeights(_ balance: Balance, power: Double = 1) throws -> [Float]? {
         guard try resolved(balance) == .classWeights else { return nil }
         let labels = try cache.entries(split: "train").compactMap(\.label)
         let weights = ClassWeights.balanced(labels: labels)
-        return classNames.map { Float(weights[$0] ?? 1) }
+        return classNames.map { Float(pow(weights[$0] ?? 1, power)) }
     }
 
     /// The `augment:` section of the recipe that made the cache, if it has one.

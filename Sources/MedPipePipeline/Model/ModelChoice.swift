@@ -24,6 +24,7 @@ public enum ModelChoice {
             throw MedPipeError.invalidArgument(name, "neither a built-in model (\(known)) nor a YAML layer list")
         }
         let text = String(decoding: try FileBytes.read(name), as: UTF8.self)
+        try YAMLLimits.check(text, file: name)
         let parsed: Any?
         do { parsed = try Yams.load(yaml: text) } catch {
             throw MedPipeError.invalidArgument(name, "not valid YAML: \(error)")

@@ -17,6 +17,7 @@ import MedPipeStages
 ///   - standardize: {}
 /// split: { by: patient, ratios: { train: 0.6, val: 0.2, test: 0.2 }, seed: 7 }
 /// balance: class-weights
+/// train: { model: heart-mlp, epochs: 60, batch: 32, seed: 7 }
 /// ```
 public struct Recipe: Sendable {
     /// The recipe file's path.
@@ -30,6 +31,8 @@ public struct Recipe: Sendable {
     public var balance: BalanceSpec
     /// CSV options (column names for a headerless file, missing-value markers), as written.
     public var table: RecipeNode?
+    /// How `medpipe train` trains on the cache when its flags do not say otherwise.
+    public var train: TrainSpec
     /// Random transforms for training batches (``AugmentSpec``); `convert` ignores them.
     public var augment: Augmentation?
     /// The recipe's exact text, stored in the cache beside the data it produced.
@@ -75,10 +78,11 @@ public struct Recipe: Sendable {
             balance = value
         }
         let table = root.node("table")
+        let train = try root.node("train").map { try TrainSpec.parse($0, file: file) } ?? TrainSpec()
         let augment = try root.node("augment").map { try AugmentSpec.parse($0, file: file) }
         try root.finish()
         return Recipe(file: file, name: name, cache: cache, sources: sources, stages: stages, split: split,
-                      balance: balance, table: table, augment: augment, text: text)
+                      balance: balance, table: table, train: train, augment: augment, text: text)
     }
 
     private static func resolve(_ path: String, _ base: String) -> String {
@@ -169,7 +173,7 @@ public struct Recipe: Sendable {
         var split = SplitSpec.default
         if let by = try reader.string("by") {
             guard let grouping = SplitSpec.Grouping(rawValue: by) else {
-                throw MedPipeError.invalidArgument(reader.at(reader.node("by")), "unknown split grouping '\(by)' (expected patient, time-block or given)")
+                throw MedPipeError.invalidArgument(reader.at(reader.node("by")), "unknown split grouping '\(by)' (expected patient, time-block, given or beat)")
             }
             split.grouping = grouping
         }
@@ -183,6 +187,15 @@ public struct Recipe: Sendable {
                 throw MedPipeError.invalidArgument(reader.at(ratiosNode), "split ratios must be non-negative and sum to 1 (they sum to \(sum))")
             }
             split.ratios = values
+        }
+        if let all = try reader.string("all") {
+            guard let name = SplitName(parsing: all) else {
+                throw MedPipeError.invalidArgument(reader.at(reader.node("all")), "'all' names one split (train, val or test), not '\(all)'")
+            }
+            if let other = ["by", "ratios", "blocks"].first(where: { reader.has($0) }) {
+                throw MedPipeError.invalidArgument(reader.at(reader.node(other)), "'all: \(all)' puts every sample in one split: '\(other)' does not apply")
+            }
+            split.all = name
         }
         if let seed = try reader.int("seed") { split.seed = UInt64(truncatingIfNeeded: seed) }
         if let blocks = try reader.int("blocks") {

@@ -25,6 +25,7 @@ public indirect enum RecipeNode: Sendable, Equatable {
 
     /// Parses YAML text; errors name `file` and the line.
     public static func parse(_ text: String, file: String) throws -> RecipeNode {
+        try YAMLLimits.check(text, file: file)
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 throw MedPipeError.invalidArgument(file, "the recipe is empty")
@@ -55,6 +56,7 @@ public indirect enum RecipeNode: Sendable, Equatable {
             }
             return .map(pairs, line: line)
         case .alias:
+            // Yams resolves aliases while composing, and ``YAMLLimits`` refuses them before.
             throw MedPipeError.invalidArgument("\(file):\(line)", "YAML aliases are not supported in recipes")
         }
     }

@@ -23,6 +23,9 @@ public struct RecipeReader {
     /// The error subject `file:line` for `node` (or for this map).
     public func at(_ node: RecipeNode? = nil) -> String { "\(file):\(node?.line ?? line)" }
 
+    /// Whether `key` is present (without marking it as read).
+    public func has(_ key: String) -> Bool { pairs.contains { $0.key == key } }
+
     /// The raw node under `key`, if present.
     public mutating func node(_ key: String) -> RecipeNode? {
         known.insert(key)
@@ -77,11 +80,24 @@ public struct RecipeReader {
         }
     }
 
-    /// A list of numbers.
+    /// A list of finite numbers.
     public mutating func doubles(_ key: String) throws -> [Double]? {
         guard let texts = try strings(key) else { return nil }
         return try texts.map { text in
-            guard let value = Double(text) else { throw MedPipeError.invalidArgument(at(node(key)), "'\(key)' must list numbers, got '\(text)'") }
+            guard let value = Double(text), value.isFinite else {
+                throw MedPipeError.invalidArgument(at(node(key)), "'\(key)' must list numbers, got '\(text)'")
+            }
+            return value
+        }
+    }
+
+    /// A list of whole numbers (`28` or `28.0`).
+    public mutating func ints(_ key: String) throws -> [Int]? {
+        guard let texts = try strings(key) else { return nil }
+        return try texts.map { text in
+            guard let value = Int(text) ?? Double(text).flatMap({ Int(exactly: $0) }) else {
+                throw MedPipeError.invalidArgument(at(node(key)), "'\(key)' must list whole numbers, got '\(text)'")
+            }
             return value
         }
     }

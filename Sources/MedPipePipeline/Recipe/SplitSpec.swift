@@ -1,3 +1,5 @@
+import MedPipeStages
+
 /// How samples are divided into train, validation and test.
 public struct SplitSpec: Sendable, Equatable {
     /// What no split may separate.
@@ -9,6 +11,10 @@ public struct SplitSpec: Sendable, Equatable {
         case timeBlock = "time-block"
         /// The data set's own split (MedMNIST's arrays, a CSV column).
         case given
+        /// Each sample on its own, stratified by label (the course's beat-level split of ECG beats): one
+        /// patient's samples land in several splits, so the scores it gives are optimistic (reported
+        /// as a warning when converting).
+        case sample = "beat"
     }
 
     public var grouping: Grouping
@@ -17,8 +23,14 @@ public struct SplitSpec: Sendable, Equatable {
     public var seed: UInt64
     /// For `time-block`: the number of blocks a record is cut into.
     public var blocks: Int
+    /// `all: test` (or train, val): every sample in this one split, e.g. new patients converted to be
+    /// judged by a model trained on another cache (with `convert --fit-from`). Grouping and ratios are then unused.
+    public var all: SplitName?
 
-    public static let `default` = SplitSpec(grouping: .patient, ratios: ["train": 0.7, "val": 0.15, "test": 0.15], seed: 0, blocks: 20)
+    public static let `default` = SplitSpec(grouping: .patient, ratios: ["train": 0.7, "val": 0.15, "test": 0.15], seed: 0, blocks: 20, all: nil)
+
+    /// The warning a beat-level split gives.
+    public static let sampleLevelWarning = "split by beat: one patient's beats are in several splits, so validation and test scores are optimistic (they measure patients the model has seen); split by patient to judge new patients"
 }
 
 /// How the training split is rebalanced (never the validation or test splits).

@@ -45,8 +45,8 @@ public enum StageFactory {
                 }
                 stage = .resize(try Resize(rows: rows, columns: columns))
             case CropOrPad.name:
-                guard let shape = try p.doubles("shape") else { throw MedPipeError.invalidArgument(subject, "crop-or-pad needs 'shape'") }
-                stage = .cropOrPad(try CropOrPad(shape: shape.map { Int($0) }, padValue: try p.double("pad-value") ?? 0))
+                guard let shape = try p.ints("shape") else { throw MedPipeError.invalidArgument(subject, "crop-or-pad needs 'shape'") }
+                stage = .cropOrPad(try CropOrPad(shape: shape, padValue: try p.double("pad-value") ?? 0))
             case ReorientRAS.name: stage = .reorientRAS(ReorientRAS())
             case SliceExtraction.name:
                 stage = .slices(try SliceExtraction(axis: try p.int("axis") ?? 0, skipConstant: try p.bool("skip-constant") ?? false))
@@ -70,13 +70,17 @@ public enum StageFactory {
                 guard let value = BeatSegmentation.Labels(rawValue: labels) else {
                     throw MedPipeError.invalidArgument(subject, "beats 'labels' must be aami or symbol, not '\(labels)'")
                 }
-                stage = .beats(try BeatSegmentation(before: try p.int("before") ?? 250, after: try p.int("after") ?? 250, labels: value))
+                stage = .beats(try BeatSegmentation(before: try p.int("before") ?? 250, after: try p.int("after") ?? 250, labels: value,
+                                                    rr: try p.bool("rr") ?? false, template: try p.bool("template") ?? false))
             case FixedWindows.name:
                 guard let length = try p.int("length") else { throw MedPipeError.invalidArgument(subject, "windows needs 'length' (samples)") }
                 stage = .windows(try FixedWindows(length: length, stride: try p.int("stride")))
             case SelectLeads.name:
-                guard let leads = try p.doubles("leads") else { throw MedPipeError.invalidArgument(subject, "leads needs 'leads' (channel indices)") }
-                stage = .leads(try SelectLeads(leads: leads.map { Int($0) }))
+                let leads = try p.ints("leads"), names = try p.strings("names")
+                guard (leads == nil) != (names == nil) else {
+                    throw MedPipeError.invalidArgument(subject, "leads needs 'leads' (channel indices) or 'names' (e.g. [MLII]), not both")
+                }
+                stage = .leads(try SelectLeads(leads: leads ?? [], names: names ?? []))
             case KeepLabels.name:
                 guard let labels = try p.strings("labels") else { throw MedPipeError.invalidArgument(subject, "keep-labels needs 'labels'") }
                 stage = .keepLabels(try KeepLabels(labels: labels))

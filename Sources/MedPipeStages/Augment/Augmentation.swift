@@ -1,3 +1,5 @@
+import MedPipeCore
+
 /// Data augmentation: random transforms applied in order to each training sample as it is batched,
 /// never to validation or test samples and never cached.
 ///

@@ -1,3 +1,5 @@
+import MedPipeCore
+
 /// Random oversampling (imbalanced-learn's `RandomOverSampler`): every training sample once,
 /// then, for each class smaller than the largest, indices drawn uniformly with replacement from
 /// that class until it is as large. Seeded.

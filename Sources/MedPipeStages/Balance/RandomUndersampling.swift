@@ -1,3 +1,5 @@
+import MedPipeCore
+
 /// Random undersampling (imbalanced-learn's `RandomUnderSampler`): every class is reduced to the
 /// size of the smallest by drawing without replacement (seeded); the plan lists the kept indices
 /// in ascending order.

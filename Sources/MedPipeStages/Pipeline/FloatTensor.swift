@@ -10,11 +10,10 @@ extension Tensor {
     /// A float32 tensor whose elements `fill` writes in place (no intermediate array).
     static func float32(shape: [Int], _ fill: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows -> Tensor {
         let count = shape.reduce(1, *)
-        let bytes = try [UInt8](unsafeUninitializedCapacity: count * 4) { buffer, initialized in
-            HugePages.advise(UnsafeMutableRawPointer(buffer.baseAddress!), bytes: count * 4)
-            let floats = UnsafeMutableRawPointer(buffer.baseAddress!).bindMemory(to: Float.self, capacity: count)
+        let bytes = try LargeBuffer.make(count: count * 4) { base in
+            let floats = UnsafeMutableRawPointer(base).bindMemory(to: Float.self, capacity: count)
             try fill(UnsafeMutableBufferPointer(start: floats, count: count))
-            initialized = count * 4
+            return count * 4
         }
         return Tensor(shape: shape, dtype: .float32, bytes: bytes)
     }

@@ -42,6 +42,7 @@ public struct CropOrPad: Stage {
         }
         let lead = input.shape.count - shape.count
         let outShape = Array(input.shape.prefix(lead)) + shape
+        try OutputLimit.check(outShape.map(Double.init), stage: Self.name, source: sample.source, "cropping or padding \(input.shape) to \(shape)")
         // Per axis: first source index, first destination index, overlap length.
         var srcStart = [Int](repeating: 0, count: outShape.count), dstStart = srcStart
         var overlap = input.shape

@@ -20,8 +20,9 @@ public struct ReorientRAS: Stage {
         var rs = (0..<3).map { r in (0..<3).map { c in affine.matrix[r][c] } }
         let zooms = affine.voxelSizes
         for c in 0..<3 where zooms[c] > 0 { for r in 0..<3 { rs[r][c] /= zooms[c] } }
-        guard var rotation = Self.closestOrthogonal(rs) else {
-            throw MedPipeError.unsupported(subject, "the affine's linear part is singular; cannot determine the orientation")
+        // NaN or infinite entries (a NaN pixdim in an sform) leave no orientation to find.
+        guard var rotation = Self.closestOrthogonal(rs), rotation.joined().allSatisfy(\.isFinite) else {
+            throw MedPipeError.unsupported(subject, "the affine's linear part is singular or not finite; cannot determine the orientation")
         }
         var result: [(Int, Bool)] = []
         for voxel in 0..<3 {

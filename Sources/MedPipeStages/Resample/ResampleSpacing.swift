@@ -28,11 +28,20 @@ public struct ResampleSpacing: Stage {
     }
 
     /// The output spatial extents (tensor order) for an input layout and current spacing.
-    func outputExtents(_ layout: SpatialLayout, current: [Double]) -> [Int] {
-        (0..<layout.spatialRank).map { a in
+    /// - Throws: `.malformed` when a current spacing (read from the file: pixdim, Pixel Spacing,
+    ///   Slice Thickness) is not a positive finite number, or when the output would hold more than
+    ///   ``OutputLimit/maximumValues`` values (a spacing of 1e38).
+    func outputExtents(_ layout: SpatialLayout, current: [Double], source: SourceReference) throws -> [Int] {
+        let extents = try (0..<layout.spatialRank).map { a in
             let v = layout.voxelAxis(ofSpatial: a)
-            return max(1, Int((Double(layout.spatial[a]) * current[v] / spacing[v]).rounded()))
+            guard current[v].isFinite, current[v] > 0 else {
+                throw MedPipeError.malformed(Self.name, "\(source): voxel spacing \(current) is not positive and finite along axis \(v)")
+            }
+            return max(1, (Double(layout.spatial[a]) * current[v] / spacing[v]).rounded())
         }
+        try OutputLimit.check([Double(layout.batch)] + extents, stage: Self.name, source: source,
+                              "resampling \(layout.spatial) voxels of \(current) mm to \(spacing) mm")
+        return extents.map { Int($0) }
     }
 
     public func run(_ sample: Sample) throws -> StageOutput {
@@ -43,7 +52,7 @@ public struct ResampleSpacing: Stage {
         guard spacing.count == layout.spatialRank, current.count >= layout.spatialRank else {
             throw MedPipeError.invalidArgument(Self.name, "\(sample.source): \(spacing.count) target spacings for a \(layout.spatialRank)-D tensor with spacing \(current)")
         }
-        let extents = outputExtents(layout, current: current)
+        let extents = try outputExtents(layout, current: current, source: sample.source)
         let tensor: Tensor
         if layout.spatialRank == 3 {
             tensor = VolumeResampling.resample(sample.tensor, to: extents)

@@ -31,6 +31,11 @@ public struct Resize: Stage {
             throw MedPipeError.invalidArgument(Self.name, "\(sample.source): needs at least 2 axes, got shape \(shape)")
         }
         let r = shape.count - 2, c = shape.count - 1
+        guard shape[r] > 0, shape[c] > 0 else {
+            throw MedPipeError.invalidArgument(Self.name, "\(sample.source): cannot resize an empty image of shape \(shape)")
+        }
+        try OutputLimit.check(shape.dropLast(2).map(Double.init) + [Double(rows), Double(columns)], stage: Self.name, source: sample.source,
+                              "resizing \(shape) to \(rows) × \(columns)")
         var tensor = LinearTaps.resample(sample.tensor.asFloat32(), axis: c, to: columns)
         tensor = LinearTaps.resample(tensor, axis: r, to: rows)
         var geometry = sample.geometry

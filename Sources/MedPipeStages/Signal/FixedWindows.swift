@@ -10,8 +10,8 @@ public struct FixedWindows: Stage {
     public var stride: Int
 
     public init(length: Int, stride: Int? = nil) throws {
-        guard length >= 1, (stride ?? length) >= 1 else {
-            throw MedPipeError.invalidArgument(Self.name, "length and stride must be ≥ 1 (got \(length), \(stride ?? length))")
+        guard (1...OutputLimit.maximumValues).contains(length), (1...OutputLimit.maximumValues).contains(stride ?? length) else {
+            throw MedPipeError.invalidArgument(Self.name, "length and stride must be 1 to \(OutputLimit.maximumValues) (got \(length), \(stride ?? length))")
         }
         self.length = length
         self.stride = stride ?? length
@@ -30,6 +30,9 @@ public struct FixedWindows: Stage {
             throw MedPipeError.invalidArgument(Self.name, "\(sample.source): needs a signal (samples, channels), got shape \(shape)")
         }
         let n = shape[0], rowBytes = (shape.count == 2 ? shape[1] : 1) * sample.tensor.dtype.size
+        let count = n >= length ? (n - length) / stride + 1 : 0
+        try OutputLimit.check([Double(count), Double(length), Double(shape.count == 2 ? shape[1] : 1)], stage: Self.name,
+                              source: sample.source, "\(count) windows of \(length) samples")
         var windows: [Sample] = []
         var start = 0, index = 0
         while start + length <= n {

@@ -1,22 +1,54 @@
 import MedPipeCore
 
-/// Keeps some channels of a signal `(samples, channels)`, in the given order (e.g. lead 0, MLII in MIT-BIH).
+/// Keeps some channels of a signal `(samples, channels)`, in the given order: by index (lead 0 is MLII
+/// in most MIT-BIH records) or by name, from the record's `signalNames` metadata (MLII is lead 1 of
+/// MIT-BIH 114), which is then narrowed to the kept leads.
 public struct SelectLeads: Stage {
     public static let name = "leads"
 
+    /// Lead indices (empty when leads are chosen by name).
     public var leads: [Int]
+    /// Lead names, e.g. `MLII` (empty when leads are chosen by index).
+    public var names: [String]
 
-    public init(leads: [Int]) throws {
-        guard !leads.isEmpty, leads.allSatisfy({ $0 >= 0 }) else {
-            throw MedPipeError.invalidArgument(Self.name, "needs one or more lead indices ≥ 0")
+    public init(leads: [Int] = [], names: [String] = []) throws {
+        guard leads.isEmpty != names.isEmpty else {
+            throw MedPipeError.invalidArgument(Self.name, "needs lead indices or lead names (one of the two)")
+        }
+        guard leads.allSatisfy({ $0 >= 0 }) else {
+            throw MedPipeError.invalidArgument(Self.name, "needs lead indices ≥ 0")
         }
         self.leads = leads
+        self.names = names
+    }
+
+    enum CodingKeys: String, CodingKey { case leads, names }
+
+    /// Decodes pipelines stored before `names` existed (without the key).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(leads: try c.decode([Int].self, forKey: .leads), names: try c.decodeIfPresent([String].self, forKey: .names) ?? [])
     }
 
     public var canonicalParameters: String {
         var p = CanonicalParameters()
-        p.add("leads", leads)
+        // Names only when given, so that the caches of index-only recipes keep their keys.
+        if names.isEmpty { p.add("leads", leads) } else { p.add("names", names) }
         return p.text
+    }
+
+    /// The indices to keep in `sample`: ``leads``, or the positions of ``names`` in its `signalNames`.
+    private func indices(in sample: Sample) throws -> [Int] {
+        guard !names.isEmpty else { return leads }
+        guard case .strings(let available)? = sample.metadata["signalNames"] else {
+            throw MedPipeError.invalidArgument(Self.name, "\(sample.source): the record names no leads, so leads cannot be chosen by name")
+        }
+        return try names.map { name in
+            guard let index = available.firstIndex(of: name) else {
+                throw MedPipeError.invalidArgument(Self.name, "\(sample.source): no lead named \(name) (the record has \(available.joined(separator: ", ")))")
+            }
+            return index
+        }
     }
 
     public func run(_ sample: Sample) throws -> StageOutput {
@@ -25,6 +57,7 @@ public struct SelectLeads: Stage {
             throw MedPipeError.invalidArgument(Self.name, "\(sample.source): needs a signal (samples, channels), got shape \(shape)")
         }
         let (n, channels) = (shape[0], shape[1])
+        let leads = try indices(in: sample)
         if let bad = leads.first(where: { $0 >= channels }) {
             throw MedPipeError.invalidArgument(Self.name, "\(sample.source): lead \(bad) does not exist (the signal has \(channels))")
         }
@@ -40,6 +73,10 @@ public struct SelectLeads: Stage {
                 }
             }
         }
-        return StageOutput([sample.replacing(tensor: Tensor(shape: [n, leads.count], dtype: sample.tensor.dtype, bytes: bytes))])
+        var selected = sample.replacing(tensor: Tensor(shape: [n, leads.count], dtype: sample.tensor.dtype, bytes: bytes))
+        if case .strings(let available)? = sample.metadata["signalNames"], available.count == channels {
+            selected.metadata["signalNames"] = .strings(leads.map { available[$0] })
+        }
+        return StageOutput([selected])
     }
 }

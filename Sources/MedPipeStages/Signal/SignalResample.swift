@@ -32,7 +32,10 @@ public struct SignalResample: Stage {
             throw MedPipeError.invalidArgument(Self.name, "\(sample.source): needs a non-empty signal (samples, channels), got shape \(shape)")
         }
         let n = shape[0], channels = shape.count == 2 ? shape[1] : 1
-        let m = Int((Double(n) * frequency / source).rounded(.up))
+        let samples = (Double(n) * frequency / source).rounded(.up)
+        try OutputLimit.check([samples, Double(channels)], stage: Self.name, source: sample.source,
+                              "resampling \(n) samples at \(source) Hz to \(frequency) Hz")
+        let m = Int(samples)
         let ratio = source / frequency
         let input = sample.tensor.asFloat32()
         var outShape = shape
@@ -51,9 +54,13 @@ public struct SignalResample: Stage {
             }
         }
         var result = sample.replacing(tensor: output, geometry: .temporal(frequency: frequency))
-        result.annotations = sample.annotations.map {
+        result.annotations = try sample.annotations.map {
             var a = $0
-            a.sample = Int((Double($0.sample) / ratio).rounded())
+            // An annotation far outside the record (SKIP intervals add up) may land beyond any Int.
+            guard let moved = Int(exactly: (Double($0.sample) / ratio).rounded()) else {
+                throw MedPipeError.malformed(Self.name, "\(sample.source): annotation at sample \($0.sample) cannot be moved to \(frequency) Hz")
+            }
+            a.sample = moved
             return a
         }
         return StageOutput([result])

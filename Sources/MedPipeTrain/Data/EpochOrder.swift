@@ -1,3 +1,5 @@
+import MedPipeCore
+
 /// The order in which one training epoch visits its samples: the pass's indices (a rebalancing plan's,
 /// repeats and all) shuffled by the generator of `seed` on the sub-stream of `epoch` (from 0), so every
 /// run with the same seed visits the same order. `medpipe cache order` prints it for a cache, and the

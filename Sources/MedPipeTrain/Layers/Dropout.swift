@@ -1,3 +1,5 @@
+import MedPipeCore
+
 /// `Dropout(p)`, inverted: in training each value is kept with probability 1−p and scaled by 1/(1−p)
 /// (mask drawn from the layer's own seeded stream); in evaluation it is the identity. Any shape.
 public struct Dropout: Layer {

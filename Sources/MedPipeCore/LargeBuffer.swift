@@ -2,17 +2,18 @@
 import Glibc
 #endif
 
-/// Byte arrays for whole volumes, backed by transparent huge pages where Linux offers them.
+/// Byte arrays for whole volumes, backed by transparent huge pages where Linux offers them: the one
+/// place MedPipe hints the kernel about memory (allocator settings are `AllocatorTuning`, in the CLI).
 ///
 /// A fresh 100 MB array otherwise takes 25,000 page faults (a third of a `.nii.gz` read);
 /// with `MADV_HUGEPAGE` it takes about 50, as NumPy does for its own large arrays.
-enum LargeBuffer {
+public enum LargeBuffer {
     /// Below this size the normal allocator's pages are fine.
     private static let threshold = 4 << 20
     private static let hugePage = 2 << 20
 
     /// An array of `count` bytes whose contents `body` writes; `body` returns how many it wrote.
-    static func make(count: Int, _ body: (UnsafeMutablePointer<UInt8>) throws -> Int) rethrows -> [UInt8] {
+    public static func make(count: Int, _ body: (UnsafeMutablePointer<UInt8>) throws -> Int) rethrows -> [UInt8] {
         try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             guard let base = buffer.baseAddress else { initialized = 0; return }
             if count >= threshold { adviseHugePages(base, count: count) }

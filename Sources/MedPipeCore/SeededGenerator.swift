@@ -1,5 +1,7 @@
-/// xoshiro256** seeded through SplitMix64: a small, fast, reproducible generator for initialization,
-/// dropout masks and shuffling. The same seed gives the same stream on every machine.
+/// MedPipe's one seeded random number generator: xoshiro256** whose state comes from SplitMix64 of the
+/// seed. Its stream is fixed by the seed on every machine and Swift version, so splits, sampling plans,
+/// initializations, dropout masks and epoch orders are reproducible (`python/medpipe_cache/order.py`
+/// is the same generator in Python, bit for bit).
 public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
@@ -30,6 +32,19 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
         return result
     }
 
+    /// A uniform integer in `0..<bound` (Lemire's unbiased multiply-and-reject); 0 when `bound` is not positive.
+    public mutating func below(_ bound: Int) -> Int {
+        guard bound > 1 else { return 0 }
+        let b = UInt64(bound)
+        while true {
+            let product = next().multipliedFullWidth(by: b)
+            if product.low >= (0 &- b) % b { return Int(product.high) }
+        }
+    }
+
+    /// A uniform double in [0, 1) with 53 random bits.
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
     /// A uniform float in [0, 1) with 24 random bits.
     @inline(__always)
     public mutating func nextUnitFloat() -> Float {
@@ -40,5 +55,14 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
     @inline(__always)
     public mutating func uniform(bound: Float) -> Float {
         (nextUnitFloat() * 2 - 1) * bound
+    }
+
+    /// Fisher–Yates from the last element down, written out here so that splits and sampling plans do not
+    /// depend on the standard library's shuffle.
+    public mutating func shuffle<T>(_ array: inout [T]) {
+        guard array.count > 1 else { return }
+        for i in stride(from: array.count - 1, to: 0, by: -1) {
+            array.swapAt(i, below(i + 1))
+        }
     }
 }

@@ -1,0 +1,76 @@
+import Foundation
+import MedPipeCore
+import MedPipeFormats
+import MedPipeStages
+
+/// The preprocessing a model was trained with: the cache's stages and the statistics fitted on its
+/// training split. A checkpoint carries it (metadata `pipeline` and `fitted`, the cache's own JSON),
+/// so that `medpipe predict --model M INPUT...` prepares raw inputs exactly as the training data was.
+public struct Preprocessing: Sendable {
+    /// Checkpoint metadata keys.
+    public static let pipelineKey = "pipeline", fittedKey = "fitted"
+
+    public var pipeline: StagePipeline
+    public var fitted: FittedPipeline
+
+    public init(pipeline: StagePipeline, fitted: FittedPipeline) {
+        self.pipeline = pipeline
+        self.fitted = fitted
+    }
+
+    /// The preprocessing stored in a checkpoint's metadata, or nil when it has none (older checkpoints).
+    public init?(metadata: [String: String], subject: String) throws {
+        guard let pipelineText = metadata[Self.pipelineKey], let fittedText = metadata[Self.fittedKey] else { return nil }
+        do {
+            pipeline = try JSONDecoder().decode(StagePipeline.self, from: Data(pipelineText.utf8))
+            fitted = try JSONDecoder().decode(FittedPipeline.self, from: Data(fittedText.utf8))
+        } catch {
+            throw MedPipeError.malformed(subject, "its preprocessing metadata cannot be read: \(error)")
+        }
+    }
+
+    /// The metadata entries that store this preprocessing.
+    public func metadata() throws -> [String: String] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return [Self.pipelineKey: String(decoding: try encoder.encode(pipeline), as: UTF8.self),
+                Self.fittedKey: String(decoding: try encoder.encode(fitted), as: UTF8.self)]
+    }
+
+    /// One prepared sample: where it came from, its label when the input carries one (a beat's
+    /// annotation), and the model input in channels-first layout.
+    public struct Prepared: Sendable {
+        public var source: SourceReference
+        public var label: String?
+        public var metadata: [String: MetadataValue]
+        public var shape: [Int]
+        public var values: [Float]
+    }
+
+    /// Reads a raw input (any format MedPipe reads) and runs every stage with the fitted statistics.
+    /// Stages that select training data by label (`keep-labels`) are skipped: every part is predicted.
+    public func prepare(_ path: String) throws -> [Prepared] {
+        let stages = StagePipeline(pipeline.stages.filter { if case .keepLabels = $0 { false } else { true } })
+        // Fitted statistics are indexed by stage: re-index them for the stages kept.
+        var entries: [FittedPipeline.Entry] = []
+        var kept = 0
+        for (index, stage) in pipeline.stages.enumerated() {
+            if case .keepLabels = stage { continue }
+            if var entry = fitted.entries.first(where: { $0.stage == index }) {
+                entry.stage = kept
+                entries.append(entry)
+            }
+            kept += 1
+        }
+        var prepared: [Prepared] = []
+        for record in try RecordReading.read(path) {
+            var sample = Sample(record: record)
+            sample.label = nil
+            for output in try stages.run(sample, fitted: FittedPipeline(entries: entries)).samples {
+                let (shape, values) = ModelInputLayout.arrange(output.tensor, geometry: output.geometry)
+                prepared.append(Prepared(source: output.source, label: output.label, metadata: output.metadata, shape: shape, values: values))
+            }
+        }
+        return prepared
+    }
+}

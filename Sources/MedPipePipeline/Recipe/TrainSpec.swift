@@ -1,0 +1,143 @@
+import MedPipeCore
+import MedPipeTrain
+
+/// A recipe's `train:` section: how a model is trained on the cache the recipe makes. Every field is
+/// optional; `medpipe train` takes each from its command-line flag, else from here, else its default.
+///
+/// ```yaml
+/// train: { model: ecg-cnn, epochs: 12, batch: 64, optimizer: adam, lr: 0.001, weight-decay: 0,
+///          schedule: cosine, balance: class-weights, class-weight-power: 0.5,
+///          monitor: val_balanced_accuracy, patience: 4, seed: 1 }
+/// ```
+///
+/// The cache stores the recipe's text, so `medpipe train --cache C` finds this section there.
+public struct TrainSpec: Sendable, Equatable {
+    /// The optimizers `train` offers.
+    public enum OptimizerName: String, Sendable, CaseIterable {
+        case adam
+        /// SGD with momentum 0.9.
+        case sgd
+    }
+
+    /// The learning-rate schedules `train` offers.
+    public enum ScheduleName: String, Sendable, CaseIterable {
+        case constant
+        /// Cosine annealing over the epochs.
+        case cosine
+        /// ×0.1 every third of the epochs.
+        case step
+    }
+
+    /// A built-in model name (``BuiltinModel``).
+    public var model: String?
+    public var epochs: Int?
+    public var batch: Int?
+    public var optimizer: OptimizerName?
+    public var learningRate: Double?
+    public var weightDecay: Double?
+    public var schedule: ScheduleName?
+    public var balance: CacheDataset.Balance?
+    /// With class weights: the power the balanced weights are raised to (default 1).
+    public var classWeightPower: Double?
+    public var monitor: TrainingConfiguration.Monitor?
+    public var patience: Int?
+    public var seed: UInt64?
+
+    public init(model: String? = nil, epochs: Int? = nil, batch: Int? = nil, optimizer: OptimizerName? = nil,
+                learningRate: Double? = nil, weightDecay: Double? = nil, schedule: ScheduleName? = nil,
+                balance: CacheDataset.Balance? = nil, classWeightPower: Double? = nil, monitor: TrainingConfiguration.Monitor? = nil,
+                patience: Int? = nil, seed: UInt64? = nil) {
+        self.model = model; self.epochs = epochs; self.batch = batch; self.optimizer = optimizer
+        self.learningRate = learningRate; self.weightDecay = weightDecay; self.schedule = schedule
+        self.balance = balance; self.classWeightPower = classWeightPower; self.monitor = monitor; self.patience = patience; self.seed = seed
+    }
+
+    /// These settings, with every field that `other` sets taken from `other` (flags over the recipe).
+    public func overridden(by other: TrainSpec) -> TrainSpec {
+        TrainSpec(model: other.model ?? model, epochs: other.epochs ?? epochs, batch: other.batch ?? batch,
+                  optimizer: other.optimizer ?? optimizer, learningRate: other.learningRate ?? learningRate,
+                  weightDecay: other.weightDecay ?? weightDecay, schedule: other.schedule ?? schedule,
+                  balance: other.balance ?? balance, classWeightPower: other.classWeightPower ?? classWeightPower,
+                  monitor: other.monitor ?? monitor,
+                  patience: other.patience ?? patience, seed: other.seed ?? seed)
+    }
+
+    /// The rebalancing in force: ``balance``, else the cache's plan.
+    public var balanceOrDefault: CacheDataset.Balance { balance ?? .recipe }
+    /// The seed in force: ``seed``, else 0.
+    public var seedOrDefault: UInt64 { seed ?? 0 }
+
+    /// The trainer's configuration for these settings, with the defaults for what they leave unset:
+    /// 10 epochs, batch 64, Adam at 0.001 without weight decay, constant rate, seed 0, val_loss, no early stop.
+    public func configuration(classWeights: [Float]?, threads: Int) -> TrainingConfiguration {
+        let epochs = epochs ?? 10, rate = Float(learningRate ?? 1e-3), decay = Float(weightDecay ?? 0)
+        let optimizerValue: any Optimizer = switch optimizer ?? .adam {
+        case .adam: Adam(learningRate: rate, weightDecay: decay)
+        case .sgd: SGD(learningRate: rate, momentum: 0.9, weightDecay: decay)
+        }
+        let scheduleValue: LearningRateSchedule = switch schedule ?? .constant {
+        case .constant: .constant
+        case .cosine: .cosine(period: epochs)
+        case .step: .step(stepSize: max(1, epochs / 3), gamma: 0.1)
+        }
+        return TrainingConfiguration(epochs: epochs, batchSize: batch ?? 64, seed: seedOrDefault, optimizer: optimizerValue,
+                                     schedule: scheduleValue, classWeights: classWeights, patience: patience,
+                                     monitor: monitor ?? .validationLoss, threads: threads)
+    }
+
+    /// The `train:` section of a recipe's text (as a cache stores it), or an empty spec when it has none.
+    public static func of(recipeText text: String, file: String) throws -> TrainSpec {
+        var root = try RecipeReader(RecipeNode.parse(text, file: file), file: file, what: "a recipe")
+        return try root.node("train").map { try parse($0, file: file) } ?? TrainSpec()
+    }
+
+    /// Parses a `train:` mapping; unknown fields and values are errors naming the line.
+    static func parse(_ node: RecipeNode, file: String) throws -> TrainSpec {
+        var r = try RecipeReader(node, file: file, what: "'train'")
+        var spec = TrainSpec()
+        if let model = try r.string("model") {
+            guard BuiltinModel(rawValue: model) != nil else {
+                throw MedPipeError.invalidArgument(r.at(r.node("model")), "train 'model' must be a built-in model (\(names(BuiltinModel.self))), not '\(model)'; give a layer file with `train --model`")
+            }
+            spec.model = model
+        }
+        spec.epochs = try positive(&r, "epochs")
+        spec.batch = try positive(&r, "batch")
+        spec.optimizer = try choice(&r, "optimizer")
+        spec.learningRate = try r.double("lr")
+        if let lr = spec.learningRate, lr <= 0 { throw MedPipeError.invalidArgument(r.at(r.node("lr")), "'lr' must be positive") }
+        spec.weightDecay = try r.double("weight-decay")
+        spec.schedule = try choice(&r, "schedule")
+        spec.balance = try choice(&r, "balance")
+        spec.classWeightPower = try r.double("class-weight-power")
+        if let power = spec.classWeightPower, power < 0 {
+            throw MedPipeError.invalidArgument(r.at(r.node("class-weight-power")), "'class-weight-power' must be ≥ 0")
+        }
+        spec.monitor = try choice(&r, "monitor")
+        spec.patience = try positive(&r, "patience")
+        if let seed = try r.int("seed") {
+            guard seed >= 0 else { throw MedPipeError.invalidArgument(r.at(r.node("seed")), "'seed' must be ≥ 0") }
+            spec.seed = UInt64(seed)
+        }
+        try r.finish()
+        return spec
+    }
+
+    private static func positive(_ r: inout RecipeReader, _ key: String) throws -> Int? {
+        guard let value = try r.int(key) else { return nil }
+        guard value > 0 else { throw MedPipeError.invalidArgument(r.at(r.node(key)), "'\(key)' must be positive, got \(value)") }
+        return value
+    }
+
+    private static func choice<T: RawRepresentable & CaseIterable>(_ r: inout RecipeReader, _ key: String) throws -> T? where T.RawValue == String {
+        guard let text = try r.string(key) else { return nil }
+        guard let value = T(rawValue: text) else {
+            throw MedPipeError.invalidArgument(r.at(r.node(key)), "train '\(key)' must be one of \(names(T.self)), not '\(text)'")
+        }
+        return value
+    }
+
+    private static func names<T: RawRepresentable & CaseIterable>(_ type: T.Type) -> String where T.RawValue == String {
+        T.allCases.map(\.rawValue).joined(separator: ", ")
+    }
+}

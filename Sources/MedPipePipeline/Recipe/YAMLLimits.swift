@@ -1,0 +1,55 @@
+import CYaml
+import MedPipeCore
+
+/// Checks YAML text event by event (libyaml's parser, no recursion, nothing built) before Yams
+/// composes it, so that a hostile file fails with an error instead of exhausting memory or the stack.
+///
+/// Recipes and model files never need aliases, and aliases of aliases expand exponentially when the
+/// document is walked (the "billion laughs"): an alias is refused. Nesting is limited to
+/// ``maximumDepth`` levels (Yams composes recursively) and a document to ``maximumNodes`` nodes.
+/// Syntax errors are left for Yams to report with its own message.
+enum YAMLLimits {
+    static let maximumDepth = 64
+    static let maximumNodes = 100_000
+
+    /// - Throws: `.invalidArgument` naming `file` and the line of the alias, of the level too deep, or
+    ///   of the node past the limit.
+    static func check(_ text: String, file: String) throws {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { throw MedPipeError.io(file, "libyaml cannot allocate a parser") }
+        defer { yaml_parser_delete(&parser) }
+        var bytes = Array(text.utf8)
+        try bytes.withUnsafeMutableBufferPointer { buffer in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            var depth = 0, nodes = 0
+            while true {
+                var event = yaml_event_t()
+                // A syntax error: Yams parses the text again and reports it.
+                guard yaml_parser_parse(&parser, &event) == 1 else { return }
+                defer { yaml_event_delete(&event) }
+                let line = Int(event.start_mark.line) + 1
+                switch event.type {
+                case YAML_STREAM_END_EVENT:
+                    return
+                case YAML_ALIAS_EVENT:
+                    throw MedPipeError.invalidArgument("\(file):\(line)", "YAML aliases (*name) are not supported")
+                case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+                    depth += 1
+                    nodes += 1
+                    guard depth <= maximumDepth else {
+                        throw MedPipeError.invalidArgument("\(file):\(line)", "YAML nested more than \(maximumDepth) levels deep")
+                    }
+                case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                    depth -= 1
+                case YAML_SCALAR_EVENT:
+                    nodes += 1
+                default:
+                    break
+                }
+                guard nodes <= maximumNodes else {
+                    throw MedPipeError.invalidArgument("\(file):\(line)", "YAML with more than \(maximumNodes) values")
+                }
+            }
+        }
+    }
+}

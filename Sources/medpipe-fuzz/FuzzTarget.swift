@@ -1,0 +1,138 @@
+import Foundation
+import MedPipeCore
+import MedPipeFormats
+import MedPipePipeline
+import MedPipeStages
+import MedPipeTrain
+
+/// One thing to fuzz: how the fuzzer's bytes become files, and what reads them.
+///
+/// Bytes that make several files (a WFDB header and its signal, slices of a series) are split at a
+/// marker line (`#DAT`, `#ATR`, `#SLICE`); `tools/fuzz` seeds each target with real files joined that way.
+/// A ``MedPipeError`` (or any other thrown error) is the expected outcome of bad input; only a trap,
+/// a signal, a sanitizer report, a timeout or running out of memory is a finding.
+enum FuzzTarget: String, CaseIterable {
+    /// Any file, its format detected from content, as `inspect` reads it.
+    case any
+    case nifti, dicom
+    /// Up to 4 DICOM files (split at `#SLICE` lines) read as one series.
+    case dicomSeries = "dicom-series"
+    /// A WFDB header, then `#DAT` and the bytes of every signal file it names, then `#ATR` and an annotation file.
+    case wfdb
+    /// An annotation file beside a fixed one-signal record.
+    case wfdbAnnotation = "wfdb-annotation"
+    case csv, idx, npy
+    /// An `.npz`, read as arrays and as a MedMNIST data set.
+    case npz
+    case png
+    /// A model checkpoint written by `medpipe train`.
+    case safetensors
+    /// A recipe, parsed and its stages built.
+    case recipe
+    /// A NIfTI file through the image stages (reorient, resample, crop, normalize, slice, resize).
+    case niftiStages = "nifti-stages"
+
+    /// Writes `bytes` as this target's file(s) in `folder` and reads them; errors are swallowed.
+    func run(_ bytes: [UInt8], in folder: String) {
+        do { try read(bytes, in: folder) } catch {}
+    }
+
+    private func read(_ bytes: [UInt8], in folder: String) throws {
+        switch self {
+        case .any: _ = try RecordReading.read(try write(bytes, folder + "/input"))
+        case .nifti: _ = try NIfTIReader().read(try write(bytes, folder + "/input.nii"))
+        case .dicom: _ = try DICOMFileReader().read(try write(bytes, folder + "/input.dcm"))
+        case .dicomSeries:
+            let series = folder + "/series"
+            try? FileManager.default.removeItem(atPath: series)
+            try FileManager.default.createDirectory(atPath: series, withIntermediateDirectories: true)
+            for (index, part) in Self.split(bytes, at: "#SLICE").prefix(4).enumerated() { _ = try write(part, "\(series)/\(index).dcm") }
+            _ = try DICOMSeriesReader().read(series)
+        case .wfdb:
+            let parts = Self.split(bytes, at: "#DAT")
+            let header = parts[0], rest = parts.count > 1 ? Self.split(parts[1], at: "#ATR") : [[]]
+            let text = String(decoding: header, as: UTF8.self)
+            let path = try write(header, folder + "/rec.hea")
+            // Every file the header names gets the signal bytes (names are as the fuzzer made them).
+            if let parsed = try? WFDBHeader(text: text, path: path) {
+                for name in Set(parsed.signals.map(\.fileName)) where Self.isPlainName(name) { _ = try write(rest[0], folder + "/" + name) }
+            }
+            if rest.count > 1 { _ = try write(rest[1], folder + "/rec.atr") } else { try? FileManager.default.removeItem(atPath: folder + "/rec.atr") }
+            _ = try WFDBReader().read(path)
+            _ = try WFDBReader(options: ReadOptions(physical: true)).read(path)
+        case .wfdbAnnotation:
+            _ = try write(Array("rec 1 360 4\nrec.dat 16 200 12 0 0 0 0 lead\n".utf8), folder + "/rec.hea")
+            _ = try write([UInt8](repeating: 0, count: 8), folder + "/rec.dat")
+            _ = try WFDBAnnotationReader().read(try write(bytes, folder + "/rec.atr"))
+        case .csv: _ = try CSVReader().read(try write(bytes, folder + "/input.csv")).record()
+        case .idx: _ = try IDXReader().read(try write(bytes, folder + "/input.idx"))
+        case .npy: _ = try NPYReader().read(try write(bytes, folder + "/input.npy"))
+        case .npz:
+            let path = try write(bytes, folder + "/input.npz")
+            _ = try? NPZReader().records(path)
+            _ = try MedMNISTDataset.load(path).records()
+        case .png: _ = try PNGReader().read(try write(bytes, folder + "/input.png"))
+        case .safetensors: _ = try Checkpoint.read(try write(bytes, folder + "/model.safetensors"))
+        case .recipe:
+            _ = try write(Array("x".utf8), folder + "/data.csv")
+            let path = try write(bytes, folder + "/recipe.yaml")
+            let recipe = try Recipe.parse(String(decoding: bytes, as: UTF8.self), file: path, knownStages: StageFactory.names)
+            _ = try Converter(recipe: recipe, pseudonyms: Self.pseudonyms)
+        case .niftiStages:
+            let record = try NIfTIReader().read(try write(bytes, folder + "/input.nii"))
+            _ = try Self.stages.pipeline.run([Sample(record: record, group: "fuzz")])
+        }
+    }
+
+    private static let pseudonyms = Pseudonyms(fingerprint: "fuzz") { "P-" + $0.utf8.count.description }
+
+    /// The image stages, built once from a recipe (its source is never read).
+    private static let stages: Converter = {
+        let folder = NSTemporaryDirectory() + "medpipe-fuzz-stages-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: folder + "/x.nii", contents: Data())
+        let text = """
+            sources: [{ path: x.nii }]
+            stages:
+              - reorient-ras: {}
+              - resample-spacing: { spacing: [2, 2, 2] }
+              - crop-or-pad: { shape: [8, 8, 8] }
+              - percentile-clip: { lower: 1, upper: 99 }
+              - zscore: { over: nonzero }
+              - slices: { axis: 0 }
+              - resize: { rows: 6, columns: 6 }
+            """
+        do {
+            return try Converter(recipe: try Recipe.parse(text, file: folder + "/stages.yaml", knownStages: StageFactory.names), pseudonyms: pseudonyms)
+        } catch {
+            fatalError("the fuzz stages do not build: \(error)")
+        }
+    }()
+
+    /// A file name without folders, so that a fuzzed header cannot write outside the work folder.
+    private static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.contains("\0") && name.utf8.count < 200
+    }
+
+    /// `bytes` cut at every line that is exactly `marker` (the marker lines dropped).
+    static func split(_ bytes: [UInt8], at marker: String) -> [[UInt8]] {
+        let line = Array(("\n" + marker + "\n").utf8)
+        var parts: [[UInt8]] = [], start = 0, i = 0
+        while i + line.count <= bytes.count {
+            if bytes[i..<(i + line.count)].elementsEqual(line) {
+                parts.append(Array(bytes[start..<i]))
+                i += line.count
+                start = i
+            } else {
+                i += 1
+            }
+        }
+        parts.append(Array(bytes[start...]))
+        return parts
+    }
+
+    private func write(_ bytes: [UInt8], _ path: String) throws -> String {
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { throw MedPipeError.io(path, "cannot write") }
+        return path
+    }
+}

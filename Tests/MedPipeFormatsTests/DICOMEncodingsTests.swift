@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import MedPipeCore
+import TestSupport
+@testable import MedPipeFormats
+
+/// Valid encodings that real files use (issue 10 §1) decode to what pydicom decodes: bit-packed frames
+/// (DICOM SEG), 32-bit samples in big endian, RLE with 32-bit samples and many frames, UN elements, Modality
+/// LUTs, native YBR_FULL_422 and JPEG streams without EOI. Fixtures and expected arrays: tools/reference/dicom_encodings.py.
+@Suite struct DICOMEncodingsTests {
+    @Test(arguments: DICOMEncodingsReference.fileNames)
+    func fixtureDecodesAsPydicom(_ name: String) throws {
+        let expected = try #require(DICOMEncodingsReference.shared.files[name])
+        let record = try DICOMFileReader().read(DICOMEncodingsReference.path(name))
+        #expect(record.metadata["TransferSyntaxUID"] == .string(expected.TransferSyntaxUID))
+        expectDecodedAsPydicom(record.tensor, expected, name)
+    }
+
+    /// Slices stacked by the series reader, each through its own Modality LUT, rescale or bit unpacking.
+    @Test(arguments: DICOMEncodingsReference.seriesNames)
+    func seriesStacksAsPydicom(_ name: String) throws {
+        let expected = try #require(DICOMEncodingsReference.shared.series[name])
+        let records = try DICOMSeriesReader().read(SharedData.fixture("dicom/" + name))
+        let record = try #require(records.first)
+        #expect(records.count == 1)
+        #expect(record.metadata["SliceCount"] == .int(expected.slices))
+        expectEqual(record.tensor, expected.summary, name)
+    }
+
+    /// A folder of single files of every encoding: one record per file, as the file reader reads each.
+    @Test func folderOfEncodingsGivesOneRecordPerFile() throws {
+        let records = try DICOMSeriesReader().read(SharedData.fixture("dicom/encodings"))
+        #expect(records.count == DICOMEncodingsReference.fileNames.count)
+        for record in records {
+            let name = URL(fileURLWithPath: record.source).lastPathComponent
+            let expected = try #require(DICOMEncodingsReference.shared.files[name], "\(record.source) is not a fixture")
+            expectDecodedAsPydicom(record.tensor, expected, name)
+        }
+    }
+
+    /// Headers promising more than the file holds, and LUTs that cannot apply: one clean error naming the file.
+    @Test(arguments: DICOMEncodingsReference.malformedNames)
+    func malformedFixtureFailsCleanly(_ name: String) throws {
+        let expected = try #require(DICOMEncodingsReference.shared.errors[name])
+        let path = SharedData.fixture("dicom/malformed/" + name)
+        let error = try #require(throws: MedPipeError.self) { try DICOMFileReader().read(path) }
+        #expect(error.kind == .malformed)
+        #expect(error.subject == path)
+        #expect(error.message.contains(expected.contains), "\(error.message)")
+    }
+
+    /// The largest sizes a header can state: no arithmetic overflow, a clear error.
+    @Test func bitPackedSizeNearTheLimitsIsATruncationError() throws {
+        let path = SharedData.fixture("dicom/malformed/bad_ba1_huge.dcm")
+        let error = try #require(throws: MedPipeError.self) { try DICOMFileReader().read(path) }
+        // 65535 × 65535 × 2147483647 bits, in bytes: the exact count, not a wrapped one.
+        #expect(error.message.contains("expected 1152886319966339072 bytes"), "\(error.message)")
+    }
+
+    /// UN elements get the dictionary's VR: the header sees numbers, not bytes.
+    @Test func unknownVRElementsAreReadWithTheDictionaryVR() throws {
+        let file = try DICOMFile(path: DICOMEncodingsReference.path("un_elements.dcm"))
+        let header = try DICOMHeader(file)
+        #expect(header.rows == 8 && header.columns == 9)
+        #expect(header.metadata["BitsStored"] == .int(12))
+        #expect(header.metadata["PhotometricInterpretation"] == .string("MONOCHROME2"))
+        #expect(header.patientID == "ENC-un_eleme")
+        #expect(header.rescale?.slope == 2 && header.rescale?.intercept == -100)
+        let vrs = Dictionary(try file.attributes().map { ($0.tag, $0.vr) }, uniquingKeysWith: { first, _ in first })
+        #expect(vrs[DICOMTag.rows] == "US" && vrs[DICOMTag.rescaleSlope] == "DS" && vrs[DICOMTag.patientID] == "LO")
+    }
+
+    /// A Modality LUT replaces the rescale (present in the fixture too) and sets the output type.
+    @Test func modalityLUTTakesPrecedenceOverRescale() throws {
+        let header = try DICOMHeader(try DICOMFile(path: DICOMEncodingsReference.path("modality_lut_ow_signed.dcm")))
+        let lut = try #require(header.modalityLUT)
+        #expect(lut.firstMapped == -50 && lut.entries.count == 200 && lut.dtype == .uint8)
+        #expect(header.rescale != nil)
+        guard case .lut = header.modality else {
+            Issue.record("the rescale was chosen over the LUT")
+            return
+        }
+    }
+}
+
+/// `medpipe inspect --array` on the fixtures, as a user runs it; and the JPEG decoder choice.
+@Suite(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe binary"))
+struct DICOMEncodingsCommandTests {
+    private func array(_ path: String, environment: [String: String] = [:]) throws -> Tensor {
+        let out = NSTemporaryDirectory() + "medpipe-encodings-\(UUID().uuidString).npy"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let run = try SharedData.runMedpipe(["inspect", path, "--array", out], environment: environment)
+        #expect(run.status == 0, "\(run.error)")
+        return try NPYReader().read(out).tensor
+    }
+
+    @Test(arguments: DICOMEncodingsReference.fileNames)
+    func inspectArrayIsPydicoms(_ name: String) throws {
+        let expected = try #require(DICOMEncodingsReference.shared.files[name])
+        expectDecodedAsPydicom(try array(DICOMEncodingsReference.path(name)), expected, name)
+    }
+
+    /// MEDPIPE_JPEG=dcmtk tries DCMTK's IJG decoder first: it rejects streams without EOI, and libjpeg-turbo
+    /// decodes them; where it decodes (the shared colour JPEGs), its values are libjpeg-turbo's.
+    @Test func dcmtkFirstFallsBackToLibjpegTurbo() throws {
+        for name in ["jpeg_no_eoi_grey.dcm", "jpeg_no_eoi_colour_multi.dcm"] {
+            let expected = try #require(DICOMEncodingsReference.shared.files[name])
+            expectDecodedAsPydicom(try array(DICOMEncodingsReference.path(name), environment: ["MEDPIPE_JPEG": "dcmtk"]), expected, name)
+        }
+    }
+
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func bothJPEGDecodersAgreeOnTheSharedFiles() throws {
+        for name in ["dicom/deid_data/humans/ctbrain1.dcm", "dicom/pydicom_subset/SC_rgb_jpeg_dcmtk.dcm"] {
+            let path = SharedData.path(name)
+            #expect(try array(path) == (try array(path, environment: ["MEDPIPE_JPEG": "dcmtk"])), "\(name)")
+        }
+    }
+
+    @Test func malformedFixtureIsOneErrorLine() throws {
+        let path = SharedData.fixture("dicom/malformed/bad_ba1_huge.dcm")
+        let run = try SharedData.runMedpipe(["inspect", path])
+        #expect(run.status != 0)
+        let lines = run.error.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("medpipe: error: \(path): truncated pixel data") == true)
+    }
+}

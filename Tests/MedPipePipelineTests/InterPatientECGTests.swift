@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+import MedPipeCache
+import MedPipeCore
+import MedPipeStages
+import MedPipeTrain
+import TestSupport
+@testable import MedPipePipeline
+
+/// Writes `text` as `recipe.yaml` in `directory` and loads it.
+private func writeRecipe(_ text: String, in directory: String) throws -> Recipe {
+    let path = directory + "/recipe.yaml"
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return try Recipe.load(path, knownStages: StageFactory.names)
+}
+
+/// Two DS1 records (two patients) as the DS1 recipe prepares them, with the given split and `train:` section.
+private func twoRecords(split: String, train: String = "") -> String {
+    """
+    name: two-records
+    sources:
+      - path: [\(SharedData.path("wfdb/mitdb/106.hea")), \(SharedData.path("wfdb/mitdb/119.hea"))]
+        format: wfdb
+        label: annotations
+    stages:
+      - leads: { names: [MLII] }
+      - bandpass: { low: 0.5, high: 40, order: 4 }
+      - resample-signal: { frequency: 180 }
+      - lead-zscore: {}
+      - beats: { before: 45, after: 81, labels: aami, rr: true }
+      - keep-labels: { labels: [N, V] }
+    split: \(split)
+    balance: class-weights
+    \(train)
+    """
+}
+
+@Suite(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+struct InterPatientECGTests {
+    /// convert → `medpipe train` with no flag but the cache and output (the recipe's `train:` decides) →
+    /// `medpipe evaluate` on the other patient, with AAMI statistics; the same seed gives the same file.
+    @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the medpipe binary (swift build)"))
+    func twoRecordsConvertTrainAndEvaluate() async throws {
+        let directory = temporaryDirectory("ecg-two-records")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let recipe = try writeRecipe(twoRecords(split: "{ by: patient, ratios: { train: 0.5, val: 0.5 }, seed: 1 }",
+                                                train: "train: { model: ecg-cnn, epochs: 2, batch: 32, lr: 0.001, monitor: val_balanced_accuracy, seed: 5 }"),
+                                     in: directory)
+        #expect(recipe.train == TrainSpec(model: "ecg-cnn", epochs: 2, batch: 32, learningRate: 0.001, monitor: .validationBalancedAccuracy, seed: 5))
+        let cache = directory + "/cache"
+        let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache))
+        #expect(summary.splitIssues.isEmpty)
+        let dataset = try CacheDataset(directory: cache)
+        #expect(dataset.sampleShape == [6, 126] && dataset.classNames == ["N", "V"])
+        // One patient per split, and each patient's beats all in one.
+        let entries = try dataset.cache.entries()
+        let splitsByGroup = Dictionary(grouping: entries, by: \.group).mapValues { Set($0.map(\.split)) }
+        #expect(splitsByGroup.count == 2 && Set(splitsByGroup.values) == [["train"], ["val"]])
+        #expect(entries.count > 3900, "106 and 119 hold 4,014 N and V beats; \(entries.count) kept")
+
+        var outputs: [Data] = []
+        for run in 0..<2 {
+            let model = directory + "/model\(run).safetensors"
+            let trained = try SharedData.runMedpipe(["train", "--cache", cache, "--out", model, "--threads", "2"])
+            #expect(trained.status == 0, "\(trained.error)")
+            #expect(trained.output.contains("training ecg-cnn on"), "\(trained.output)")
+            outputs.append(try Data(contentsOf: URL(fileURLWithPath: model)))
+        }
+        #expect(outputs[0] == outputs[1], "the same recipe and seed must give the same model")
+        let evaluated = try SharedData.runMedpipe(["evaluate", "--model", directory + "/model0.safetensors", "--cache", cache, "--split", "val", "--json"])
+        #expect(evaluated.status == 0, "\(evaluated.error)")
+        let report = try JSONDecoder().decode(ClassificationReport.self, from: Data(evaluated.output.utf8))
+        #expect(report.samples == entries.filter { $0.split == "val" }.count)
+        let v = try #require(report.perClass.first { $0.name == "V" })
+        print("two records, 2 epochs, the other patient's beats: balanced accuracy \(report.balancedAccuracy), V Se \(v.recall) +P \(v.precision)")
+        #expect(report.balancedAccuracy > 0.6, "balanced accuracy on the unseen patient \(report.balancedAccuracy)")
+        let text = try SharedData.runMedpipe(["evaluate", "--model", directory + "/model0.safetensors", "--cache", cache, "--split", "val"])
+        #expect(text.output.contains("AAMI gross statistics") && text.output.contains(String(format: "%7.4f %7.4f", v.recall, v.precision)), "\(text.output)")
+        // The model carries its preprocessing: predicting the raw records gives, beat for beat, the classes
+        // that evaluating the cache's train and val splits gives (column sums of the confusion matrices).
+        let csv = directory + "/predictions.csv"
+        let predicted = try SharedData.runMedpipe(["predict", "--model", directory + "/model0.safetensors", "--out", csv,
+                                                   SharedData.path("wfdb/mitdb/106.hea"), SharedData.path("wfdb/mitdb/119.hea")])
+        #expect(predicted.status == 0, "\(predicted.error)")
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rows.count == entries.count)
+        let trainReport = try JSONDecoder().decode(ClassificationReport.self, from: Data(try SharedData.runMedpipe(
+            ["evaluate", "--model", directory + "/model0.safetensors", "--cache", cache, "--split", "train", "--json"]).output.utf8))
+        for (k, name) in ["N", "V"].enumerated() {
+            let fromCache = (report.confusionMatrix + trainReport.confusionMatrix).map { $0[k] }.reduce(0, +)
+            #expect(rows.filter { $0[5] == name }.count == fromCache, "beats predicted \(name)")
+        }
+        // A flag overrides the recipe: a bad value fails in the parser, naming the values.
+        let bad = try SharedData.runMedpipe(["train", "--cache", cache, "--out", directory + "/x.safetensors", "--optimizer", "adamw"])
+        #expect(bad.status != 0 && bad.error.contains("adam") && bad.error.contains("sgd"), "\(bad.error)")
+    }
+
+    @Test func beatLevelSplitWarnsAndAllPutsEverySampleInOneSplit() async throws {
+        let directory = temporaryDirectory("ecg-splits")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let byBeat = try writeRecipe(twoRecords(split: "{ by: beat, ratios: { train: 0.6, val: 0.2, test: 0.2 }, seed: 1 }"), in: directory)
+        let summary = try await Converter(recipe: byBeat, pseudonyms: testPseudonyms).run(ConvertOptions(cache: directory + "/beat"))
+        #expect(summary.splitIssues.first == SplitSpec.sampleLevelWarning)
+        let entries = try DatasetCache(directory: directory + "/beat").entries()
+        #expect(Set(entries.map(\.group)).count == 2)
+        #expect(Dictionary(grouping: entries, by: \.group).values.allSatisfy { Set($0.map(\.split)) == ["train", "val", "test"] },
+                "a beat-level split puts each patient in every split")
+        let dataset = try CacheDataset(directory: directory + "/beat")
+        let balanced = try #require(try dataset.classWeights(.recipe)), mild = try #require(try dataset.classWeights(.recipe, power: 0.5))
+        let train = entries.filter { $0.split == "train" }, vCount = Float(train.filter { $0.label == "V" }.count)
+        #expect(abs(balanced[1] - Float(train.count) / (2 * vCount)) < 1e-4, "scikit-learn's balanced weight of V")
+        #expect(zip(balanced, mild).allSatisfy { abs($0.squareRoot() - $1) < 1e-6 })
+        let test = Double(entries.filter { $0.split == "test" }.count) / Double(entries.count)
+        #expect(abs(test - 0.2) < 0.01)
+
+        let all = try writeRecipe(twoRecords(split: "{ all: test }"), in: directory)
+        _ = try await Converter(recipe: all, pseudonyms: testPseudonyms).run(ConvertOptions(cache: directory + "/all"))
+        let allEntries = try DatasetCache(directory: directory + "/all").entries()
+        #expect(allEntries.count == entries.count && allEntries.allSatisfy { $0.split == "test" })
+        #expect(throws: MedPipeError.self) { try writeRecipe(twoRecords(split: "{ all: test, by: patient }"), in: directory) }
+    }
+
+    /// The heart recipe (standardize is fitted) converted for "new patients" into one test split: its
+    /// statistics come from the training cache; a cache made by other stages is refused.
+    @Test func fitFromTakesTheStatisticsOfTheSameStagesOnly() async throws {
+        let directory = temporaryDirectory("fit-from")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let heart = try Recipe.load(SharedData.fixture("recipes/heart.yaml"), knownStages: StageFactory.names)
+        _ = try await Converter(recipe: heart, pseudonyms: testPseudonyms).run(ConvertOptions(cache: directory + "/train"))
+        let fixture = try String(contentsOfFile: SharedData.fixture("recipes/heart.yaml"), encoding: .utf8)
+        let newPatients = fixture
+            .replacingOccurrences(of: "../../../shared/data/tabular/processed.cleveland.data", with: SharedData.path("tabular/processed.cleveland.data"))
+            .replacingOccurrences(of: "split: { by: patient, ratios: { train: 0.6, val: 0.2, test: 0.2 }, seed: 42 }", with: "split: { all: test }")
+        try #require(newPatients.contains("all: test"))
+        let recipe = try writeRecipe(newPatients, in: directory)
+
+        await #expect(throws: MedPipeError.self) {   // nothing to fit on, and no --fit-from
+            _ = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: directory + "/unfitted"))
+        }
+        _ = try await Converter(recipe: recipe, pseudonyms: testPseudonyms)
+            .run(ConvertOptions(cache: directory + "/test", fitFrom: directory + "/train"))
+        let trained = try DatasetCache(directory: directory + "/train"), converted = try DatasetCache(directory: directory + "/test")
+        #expect(try converted.meta("fitted") == (try trained.meta("fitted")))
+        #expect(try converted.entries().allSatisfy { $0.split == "test" })
+        // The same row standardized alike through both caches.
+        let a = try CacheDataset(directory: directory + "/train"), b = try CacheDataset(directory: directory + "/test")
+        let first = try #require(try a.cache.entries().first)
+        let same = try #require(try b.cache.entries().first { $0.sha256 == first.sha256 })
+        #expect(try a.input(first) == (try b.input(same)))
+
+        let otherStages = try writeRecipe(newPatients.replacingOccurrences(of: "  - standardize: {}", with: "  - impute: { strategy: mean }\n  - standardize: {}"), in: directory)
+        do {
+            _ = try await Converter(recipe: otherStages, pseudonyms: testPseudonyms)
+                .run(ConvertOptions(cache: directory + "/other", fitFrom: directory + "/train"))
+            Issue.record("a cache made by other stages was accepted")
+        } catch let error as MedPipeError {
+            #expect(error.subject == directory + "/train")
+            #expect(error.message.contains("was made by other stages") && error.message.contains("impute"), "\(error.message)")
+        }
+    }
+
+    /// The shipped DS1 recipe: 22 records, split by patient into train and val only, its beats in
+    /// de Chazal et al.'s DS1 counts (N 45,866, S 944, V 3,788, F 415, less the beats too near a record's ends).
+    @Test func ds1RecipeGivesDeChazalsBeatsSplitByPatient() async throws {
+        let recipe = try Recipe.load(SharedData.fixture("recipes/mitbih-ds1.yaml"), knownStages: StageFactory.names)
+        #expect(recipe.sources.flatMap(\.paths).count == 22)
+        #expect(recipe.train.model == "ecg-cnn" && recipe.train.classWeightPower == 0.75 && recipe.train.seed == 1)
+        let cache = temporaryDirectory("ds1")
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache, jobs: 2))
+        #expect(summary.rejected.isEmpty && summary.splitIssues.isEmpty, "\(summary.splitIssues)")
+        let entries = try DatasetCache(directory: cache).entries()
+        let counts = Dictionary(grouping: entries, by: { $0.label ?? "" }).mapValues(\.count)
+        #expect(counts["S"] == 944 && counts["V"] == 3788)
+        #expect((45_840...45_866).contains(counts["N"] ?? 0) && (410...415).contains(counts["F"] ?? 0), "\(counts)")
+        #expect(Set(entries.map(\.split)) == ["train", "val"])
+        #expect(Dictionary(grouping: entries, by: \.group).count == 22)
+        #expect(Dictionary(grouping: entries, by: \.group).values.allSatisfy { Set($0.map(\.split)).count == 1 })
+        #expect(try CacheDataset(directory: cache).sampleShape == [7, 126])
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import MedPipeCore
+@testable import MedPipeStages
+import Testing
+
+/// Spacings, frequencies and sizes read from files or recipes that a stage cannot use end in a
+/// `MedPipeError` naming the stage and the sample, never in a trap or an unbounded allocation.
+@Suite struct HostileSizeTests {
+    func sample(_ shape: [Int], geometry: Geometry?) -> Sample {
+        Sample(tensor: Tensor(shape: shape, values: [Float](repeating: 1, count: shape.reduce(1, *))), geometry: geometry,
+               source: SourceReference(record: "hostile"))
+    }
+
+    /// True when `body` throws a MedPipeError of `stage` naming the sample `hostile`.
+    func rejects(_ stage: String, _ body: () throws -> Void) -> Bool {
+        do {
+            try body()
+            return false
+        } catch let error as MedPipeError {
+            return error.subject == stage && error.message.hasPrefix("hostile")
+        } catch {
+            return false
+        }
+    }
+
+    @Test("resample-spacing refuses NaN, infinite, zero and negative voxel sizes and outputs beyond 2^30 values")
+    func resampleSpacing() throws {
+        let stage = try ResampleSpacing(spacing: [1, 1, 1])
+        for bad in [Double.nan, .infinity, -.infinity, 0, -2, 1e38, 1e9] {
+            let geometry = Geometry.spatial(spacing: [1, 1, bad], affine: .scaling([1, 1, bad]))
+            #expect(rejects(ResampleSpacing.name) { _ = try stage.run(sample([2, 3, 4], geometry: geometry)) }, "spacing \(bad)")
+        }
+        // 1024 × 1024 × 1024 values is the most a sample may hold; one more slice is too many.
+        let atLimit = Geometry.spatial(spacing: [512, 512, 512], affine: .scaling([512, 512, 512]))
+        #expect(try stage.outputExtents(SpatialLayout([2, 2, 2], stage: "t"), current: [512, 512, 512], source: SourceReference(record: "hostile")) == [1024, 1024, 1024])
+        #expect(rejects(ResampleSpacing.name) { _ = try stage.run(sample([2, 2, 2, 2], geometry: atLimit)) })
+    }
+
+    @Test("resample-signal refuses a sampling frequency that makes more than 2^30 values")
+    func resampleSignal() throws {
+        let stage = try SignalResample(frequency: 360)
+        #expect(rejects(SignalResample.name) { _ = try stage.run(sample([4, 1], geometry: .temporal(frequency: 1e-300))) })
+        #expect(rejects(SignalResample.name) { _ = try stage.run(sample([1000, 2], geometry: .temporal(frequency: 1e-4))) })
+        #expect(try stage.run(sample([4, 1], geometry: .temporal(frequency: 180))).samples[0].tensor.shape == [8, 1])
+    }
+
+    @Test("resize and crop-or-pad refuse outputs beyond 2^30 values; resize refuses an empty image")
+    func resizeAndCrop() throws {
+        #expect(rejects(Resize.name) { _ = try Resize(rows: 1 << 20, columns: 1 << 20).run(sample([2, 2], geometry: nil)) })
+        #expect(rejects(Resize.name) { _ = try Resize(rows: 4, columns: 4).run(sample([0, 3], geometry: nil)) })
+        #expect(rejects(CropOrPad.name) { _ = try CropOrPad(shape: [1 << 16, 1 << 16]).run(sample([3, 2, 2], geometry: nil)) })
+    }
+
+    @Test("windows and beats refuse lengths that overflow or make more than 2^30 values")
+    func windowsAndBeats() throws {
+        #expect(throws: MedPipeError.self) { try FixedWindows(length: 1, stride: Int.max) }
+        #expect(throws: MedPipeError.self) { try BeatSegmentation(before: Int.max, after: 1) }
+        #expect(rejects(FixedWindows.name) { _ = try FixedWindows(length: 1 << 20, stride: 1).run(sample([(1 << 20) + 2000, 1], geometry: nil)) })
+    }
+}
