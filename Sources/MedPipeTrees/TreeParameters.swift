@@ -1,13 +1,5 @@
 import MedPipeCore
-
-/// The tree ensembles MedPipe trains through XGBoost.
-public enum TreeKind: String, Sendable, CaseIterable, Codable {
-    /// XGBoost's random-forest mode: one round of `trees` parallel trees per class on bootstrap-like row
-    /// subsamples and per-node column subsamples, learning rate 1, their outputs averaged.
-    case randomForest = "random-forest"
-    /// Gradient boosting (`gbtree`): `trees` rounds of one tree per class, each shrunk by the learning rate.
-    case gradientBoosting = "gradient-boosting"
-}
+import MedPipeTrain
 
 /// The hyper-parameters of a tree ensemble, named after XGBoost's where they are XGBoost's.
 public struct TreeParameters: Sendable, Equatable, Codable {

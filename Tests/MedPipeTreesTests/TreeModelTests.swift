@@ -120,6 +120,15 @@ struct TreeModelTests {
         #expect(try #require(python["difference"] as? Double) <= 1e-6)
     }
 
+    /// A recipe's `train:` section may name a tree model, which `medpipe train` then trains without --model.
+    @Test func aRecipeMayNameATreeModel() throws {
+        #expect(try TrainSpec.of(recipeText: "train: { model: random-forest, seed: 3 }\n", file: "r.yaml").model == "random-forest")
+        #expect(try TrainSpec.of(recipeText: "train: { model: gradient-boosting }\n", file: "r.yaml").model == "gradient-boosting")
+        #expect { try TrainSpec.of(recipeText: "train: { model: oak }\n", file: "r.yaml") } throws: { error in
+            "\(error)".contains("or a tree model (random-forest, gradient-boosting)")
+        }
+    }
+
     /// A JSON file that is not a MedPipe tree model is refused by name.
     @Test func foreignJSONIsRefused() throws {
         let folder = temporaryDirectory("trees-foreign")

@@ -28,7 +28,7 @@ public struct TrainSpec: Sendable, Equatable {
         case step
     }
 
-    /// A built-in model name (``BuiltinModel``).
+    /// A built-in model name (``BuiltinModel``) or a tree model's (``TreeKind``).
     public var model: String?
     public var epochs: Int?
     public var batch: Int?
@@ -96,8 +96,8 @@ public struct TrainSpec: Sendable, Equatable {
         var r = try RecipeReader(node, file: file, what: "'train'")
         var spec = TrainSpec()
         if let model = try r.string("model") {
-            guard BuiltinModel(rawValue: model) != nil else {
-                throw MedPipeError.invalidArgument(r.at(r.node("model")), "train 'model' must be a built-in model (\(names(BuiltinModel.self))), not '\(model)'; give a layer file with `train --model`")
+            guard BuiltinModel(rawValue: model) != nil || TreeKind(rawValue: model) != nil else {
+                throw MedPipeError.invalidArgument(r.at(r.node("model")), "train 'model' must be a built-in model (\(names(BuiltinModel.self))) or a tree model (\(names(TreeKind.self))), not '\(model)'; give a layer file with `train --model`")
             }
             spec.model = model
         }
