@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),
         .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         .systemLibrary(name: "CFLAC", pkgConfig: "flac"),
+        .target(name: "CXGBoost", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
 
         .target(name: "MedPipeCore"),
         .target(name: "MedPipeFormats", dependencies: ["MedPipeCore", "CNIfTI", "CDCMTK", "CPNG", "CFLAC"]),
@@ -63,6 +64,7 @@ let package = Package(
             dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", "MedPipeTrain", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "CBLAS"], swiftSettings: optimizedInDebug),
+        .target(name: "MedPipeTrees", dependencies: ["MedPipeCore", "MedPipeTrain", "CXGBoost"]),
         .target(name: "MedPipeExplain", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain"], swiftSettings: optimizedInDebug),
         .target(
             name: "MedPipeReport",
@@ -77,12 +79,12 @@ let package = Package(
             name: "medpipe",
             dependencies: [
                 "MedPipeCore", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeTrain", "MedPipeStages",
-                "MedPipeDeidentify", "MedPipeExplain", "MedPipeExport", "MedPipeReport",
+                "MedPipeDeidentify", "MedPipeExplain", "MedPipeExport", "MedPipeReport", "MedPipeTrees",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        .executableTarget(name: "medpipe-bench", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain", "MedPipeExplain"]),
+        .executableTarget(name: "medpipe-bench", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain", "MedPipeExplain", "MedPipePipeline"]),
         // Replays files through the fuzz targets; `tools/fuzz` builds it as a libFuzzer binary.
         .executableTarget(name: "medpipe-fuzz", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipePipeline", "MedPipeTrain"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -101,6 +103,7 @@ let package = Package(
         .testTarget(name: "MedPipeCacheTests", dependencies: ["MedPipeCache", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeDeidentifyTests", dependencies: ["MedPipeDeidentify", "MedPipeCore", "MedPipeFormats", "TestSupport"]),
         .testTarget(name: "MedPipeFormatsTests", dependencies: ["MedPipeFormats", "MedPipeCore", "TestSupport"]),
+        .testTarget(name: "MedPipeTreesTests", dependencies: ["MedPipeTrees", "MedPipeTrain", "MedPipePipeline", "MedPipeFormats", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeTrainTests", dependencies: ["MedPipeTrain", "MedPipeCore", "MedPipeFormats", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6],

@@ -4,6 +4,8 @@ import MedPipeCore
 /// The input formats MedPipe reads, detected from content first and the name second.
 public enum FormatKind: String, Sendable, CaseIterable {
     case nifti, dicom, dicomSeries = "dicom-series", wfdb, csv, idx, npy, npz, pngFolder = "png-folder", png
+    /// FER2013's CSV of 48 × 48 faces (``FERDataset``): a CSV by content, so only when a recipe declares it.
+    case ferCSV = "fer-csv"
 
     /// Detects the format of the file or directory at `path`.
     /// - Throws: ``MedPipeError`` naming the path when it is missing or matches no known format.

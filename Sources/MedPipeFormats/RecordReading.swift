@@ -16,6 +16,7 @@ public enum RecordReading {
         case .npz: return try NPZReader().records(path)
         case .png: return [try PNGReader().read(path)]
         case .pngFolder: return try PNGFolderReader().read(path)
+        case .ferCSV: return try FERDataset.load(path).records()
         }
     }
 }

@@ -5,6 +5,9 @@ import MedPipeCore
 public enum BuiltinModel: String, CaseIterable, Sendable {
     /// MNIST digits, input `[1, 28, 28]`, 10 classes: 1,199,882 parameters.
     case mnistCNN = "mnist-cnn"
+    /// MNIST digits as a multilayer perceptron (course A5), input `[1, 28, 28]` flattened to 784:
+    /// 784 → 512 → 256 → 10 with ReLU and dropout 0.2, 535,818 parameters.
+    case mnistMLP = "mnist-mlp"
     /// UCI heart disease, input `[13]`, 2 classes: 12,642 parameters.
     case heartMLP = "heart-mlp"
     /// ECG beats, input `[1, 500]` (one lead, 500 samples).
@@ -13,27 +16,33 @@ public enum BuiltinModel: String, CaseIterable, Sendable {
     case medmnistCNN = "medmnist-cnn"
     /// A small 3D CNN for volumes, input `[1, D, H, W]`.
     case cnn3d = "cnn3d"
+    /// Facial expressions (FER2013, course E), input `[1, 48, 48]`, 7 classes: three Conv(3, padding 1) →
+    /// BatchNorm → ReLU → MaxPool(2) blocks of 32, 64 and 128 channels (48 → 24 → 12 → 6), then
+    /// Flatten → Dropout(0.5) → Linear(4608 → 128) → ReLU → Dropout(0.5) → Linear(→ 7).
+    case ferCNN = "fer-cnn"
 
     /// The input sample shape the course uses.
     public var defaultInputShape: [Int] {
         switch self {
-        case .mnistCNN, .medmnistCNN: [1, 28, 28]
+        case .mnistCNN, .mnistMLP, .medmnistCNN: [1, 28, 28]
         case .heartMLP: [13]
         case .ecgCNN: [1, 500]
         case .cnn3d: [1, 28, 28, 28]
+        case .ferCNN: [1, 48, 48]
         }
     }
 
     /// The course's number of classes.
     public var defaultClassCount: Int {
         switch self {
-        case .mnistCNN: 10
+        case .mnistCNN, .mnistMLP: 10
         case .heartMLP, .ecgCNN, .medmnistCNN, .cnn3d: 2
+        case .ferCNN: 7
         }
     }
 
     /// The layers for `classes` outputs and input samples of `inputShape` (which sets the channels,
-    /// the flattened size of `ecg-cnn` and `mnist-cnn`, and the features of `heart-mlp`).
+    /// the flattened size of `ecg-cnn`, `mnist-cnn`, `mnist-mlp` and `fer-cnn`, and the features of `heart-mlp`).
     public func specs(classes: Int? = nil, inputShape: [Int]? = nil) throws -> [LayerSpec] {
         let k = classes ?? defaultClassCount
         let input = inputShape ?? defaultInputShape
@@ -49,6 +58,14 @@ public enum BuiltinModel: String, CaseIterable, Sendable {
             ]
             let flat = try Sequential(head, seed: 0).outputShape(for: input).reduce(1, *)
             specs = head + [.linear(inFeatures: flat, outFeatures: 128), .relu, .dropout(p: 0.5), .linear(inFeatures: 128, outFeatures: k)]
+        case .mnistMLP:
+            var s: [LayerSpec] = [.flatten]
+            var width = input.reduce(1, *)
+            for units in [512, 256] {
+                s += [.linear(inFeatures: width, outFeatures: units), .relu, .dropout(p: 0.2)]
+                width = units
+            }
+            specs = s + [.linear(inFeatures: width, outFeatures: k)]
         case .heartMLP:
             guard input.count == 1 else { throw MedPipeError.invalidArgument(rawValue, "expects samples of shape (features), got \(input)") }
             var s: [LayerSpec] = []
@@ -74,6 +91,18 @@ public enum BuiltinModel: String, CaseIterable, Sendable {
             specs = Self.pooledCNN(rank: 2, inChannels: input[0], widths: [32, 64, 128], dropout: 0.5, classes: k)
         case .cnn3d:
             specs = Self.pooledCNN(rank: 3, inChannels: input[0], widths: [16, 32, 64], dropout: 0.3, classes: k)
+        case .ferCNN:
+            var head: [LayerSpec] = []
+            var c = input[0]
+            for out in [32, 64, 128] {
+                head += [.convolution(rank: 2, inChannels: c, outChannels: out, kernel: 3, padding: 1), .batchNorm(rank: 2, features: out),
+                         .relu, .maxPool(rank: 2, kernel: 2, stride: 2)]
+                c = out
+            }
+            head.append(.flatten)
+            let flat = try Sequential(head, seed: 0).outputShape(for: input).reduce(1, *)
+            specs = head + [.dropout(p: 0.5), .linear(inFeatures: flat, outFeatures: 128), .relu, .dropout(p: 0.5),
+                            .linear(inFeatures: 128, outFeatures: k)]
         }
         _ = try Sequential(specs, seed: 0).outputShape(for: input)
         return specs

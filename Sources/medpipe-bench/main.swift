@@ -1,6 +1,6 @@
 import Foundation
 
-/// `medpipe-bench read|gradcam|train ...`: the in-process timings behind tools/bench/.
+/// `medpipe-bench read|gradcam|train|augment ...`: the in-process timings behind tools/bench/.
 enum Benchmarks {
     static func run() throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
@@ -9,7 +9,8 @@ enum Benchmarks {
         case "read": try ReadBenchmark.run(rest)
         case "gradcam": try GradCAMBenchmark.run(rest)
         case "train": try TrainBenchmark.run(rest)
-        default: fail(usage: "read|gradcam|train ...")
+        case "augment": try AugmentBenchmark.run(rest)
+        default: fail(usage: "read|gradcam|train|augment ...")
         }
     }
 

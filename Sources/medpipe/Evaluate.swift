@@ -3,6 +3,7 @@ import Foundation
 import MedPipeCore
 import MedPipePipeline
 import MedPipeTrain
+import MedPipeTrees
 
 /// `medpipe evaluate`: classification metrics of a trained model on a cache split.
 struct Evaluate: ParsableCommand {
@@ -17,7 +18,7 @@ struct Evaluate: ParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("A model written by `medpipe train`.", valueName: "MODEL.safetensors")) var model: String
+    @Option(help: ArgumentHelp("A model written by `medpipe train` (a network, or a tree model's .json).", valueName: "MODEL")) var model: String
     @Option(help: "The dataset cache.") var cache: String
     @Option(help: "train, val or test.") var split: String = "test"
     @Flag(help: "Print one JSON object instead of text.") var json = false
@@ -26,6 +27,10 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         guard let dataSplit = ["train": DataSplit.train, "val": .validation, "test": .test][split] else {
             throw MedPipeError.invalidArgument("--split", "expected train, val or test, got '\(split)'")
+        }
+        if TreeModel.isTreeModel(model) {
+            let report = try TreeModelCommands.evaluate(model, cache: cache, split: dataSplit)
+            return print(json ? try ReportText.json(report) : ReportText.text(report, split: split))
         }
         var checkpoint = try Checkpoint.read(model)
         let dataset = try CacheDataset(directory: cache)

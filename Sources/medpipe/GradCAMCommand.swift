@@ -6,6 +6,7 @@ import MedPipeExplain
 import MedPipeFormats
 import MedPipePipeline
 import MedPipeTrain
+import MedPipeTrees
 
 /// `medpipe gradcam`: Grad-CAM explanations as PNG overlays, raw maps and an index.
 struct GradCAMCommand: ParsableCommand {
@@ -57,6 +58,7 @@ struct GradCAMCommand: ParsableCommand {
         guard let methodValue = GradCAM.Method(rawValue: method) else {
             throw MedPipeError.invalidArgument("--method", "expected gradcam or gradcam++, got '\(method)'")
         }
+        if TreeModel.isTreeModel(model) { try TreeModelCommands.refuseGradCAM(model) }
         let checkpoint = try Checkpoint.read(model)
         BLAS.setThreads(threads)
         let samples = try inputs(checkpoint)

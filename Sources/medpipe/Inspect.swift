@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MedPipeCore
 import MedPipeFormats
+import MedPipeTrees
 
 /// `medpipe inspect`: how MedPipe reads each input.
 struct Inspect: ParsableCommand {
@@ -11,7 +12,8 @@ struct Inspect: ParsableCommand {
         INPUT may be a NIfTI file (.nii, .nii.gz, .hdr/.img), a DICOM file or a directory holding a \
         DICOM series, a WFDB record header (.hea), a CSV table, an MNIST idx file, a NumPy .npy/.npz, \
         a PNG, or a directory with one folder of PNG images per class. The format is detected from content. \
-        A model written by `medpipe train` (.safetensors) lists its layers by index, as `gradcam --layer` takes them.
+        A model written by `medpipe train` (.safetensors) lists its layers by index, as `gradcam --layer` takes them; \
+        a tree model (.json) its parameters and the features with the most total gain.
 
         Examples:
           medpipe inspect brain.nii.gz
@@ -44,6 +46,10 @@ struct Inspect: ParsableCommand {
             do {
                 if input.hasSuffix(".safetensors") {
                     print(try ModelSummary(path: input).text(json: json))
+                    continue
+                }
+                if input.hasSuffix(".json"), TreeModel.isTreeModel(input) {
+                    print(try TreeModelCommands.summary(input, json: json))
                     continue
                 }
                 let records = try RecordReading.read(input, options: ReadOptions(physical: physical))

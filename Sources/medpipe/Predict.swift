@@ -4,6 +4,7 @@ import MedPipeCore
 import MedPipeFormats
 import MedPipePipeline
 import MedPipeTrain
+import MedPipeTrees
 
 /// `medpipe predict`: a trained model on raw inputs (prepared as its training data was) or on a prepared batch.
 struct Predict: ParsableCommand {
@@ -16,7 +17,8 @@ struct Predict: ParsableCommand {
         its number, R-peak sample and annotated class) with the predicted class and every class's \
         probability; --out writes the same as CSV. keep-labels stages are skipped: every part is predicted.
 
-        --npy takes a float32 batch already shaped (N, C, ...) and writes the logits (N, classes) to --out.
+        --npy takes a float32 batch already shaped (N, C, ...) and writes the logits (N, classes) to --out; \
+        a tree model (random-forest, gradient-boosting) writes class probabilities instead.
 
         Examples:
           medpipe predict --model ds1.safetensors ../shared/data/wfdb/mitdb/209.hea --out 209.csv
@@ -36,6 +38,12 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
+        if TreeModel.isTreeModel(model) {
+            guard let npy, let out else {
+                throw MedPipeError.invalidArgument(model, "a tree model predicts prepared arrays only: give --npy X.npy --out P.npy")
+            }
+            return try TreeModelCommands.predict(model, npy: npy, out: out)
+        }
         var checkpoint = try Checkpoint.read(model)
         BLAS.setThreads(threads)
         if let npy, let out {

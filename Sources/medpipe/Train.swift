@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import MedPipeCore
 import MedPipePipeline
+import MedPipeStages
 import MedPipeTrain
+import MedPipeTrees
 
 extension TrainSpec.OptimizerName: ExpressibleByArgument {}
 extension TrainSpec.ScheduleName: ExpressibleByArgument {}
@@ -23,12 +25,17 @@ struct Train: ParsableCommand {
         patience, seed), \
         else from the defaults shown. The same settings and seed give the same model.
 
-        Models: mnist-cnn, heart-mlp, ecg-cnn, medmnist-cnn, cnn3d, or a YAML list of layers.
+        Models: mnist-cnn, mnist-mlp, heart-mlp, ecg-cnn, medmnist-cnn, fer-cnn, cnn3d, or a YAML list of \
+        layers; or the tree baselines random-forest and gradient-boosting (XGBoost), on any cache (images \
+        and signals flattened), written as XGBoost's JSON model with MedPipe's metadata in its attributes \
+        (loads in Python with xgboost.Booster(model_file=...)); they take --seed, --threads, --balance and \
+        the tree options below, not the epochs, batches or optimizer.
         Balance: recipe (the cache's plan), none, oversample, undersample, class-weights, smote (tables).
 
         Examples:
           medpipe train --cache out/mnist-cache --model mnist-cnn --epochs 3 --out mnist.safetensors
           medpipe train --cache out/mitbih-ds1-cache --out ds1.safetensors      # as the recipe's train: says
+          medpipe train --cache out/mnist-cache --model random-forest --trees 100 --out forest.json
         """
     )
 
@@ -48,6 +55,8 @@ struct Train: ParsableCommand {
     @Option(help: "Stop after this many epochs without improvement (default: never).") var patience: Int?
     @Option(help: "What picks the kept model (default: val_loss).") var monitor: TrainingConfiguration.Monitor?
     @Option(help: ArgumentHelp("Append one JSON line per epoch to this file.", valueName: "FILE.jsonl")) var metrics: String?
+    @Option(help: ArgumentHelp("Data augmentation of training batches: recipe (the augment: section of the recipe that made the cache, if any), none, or a YAML file listing transforms.", valueName: "recipe|none|FILE.yaml")) var augment: String = "recipe"
+    @OptionGroup(title: "Tree models (random-forest, gradient-boosting)") var trees: TreeOptions
 
     /// The settings the flags give (nil where a flag is absent).
     private var flags: TrainSpec {
@@ -62,9 +71,18 @@ struct Train: ParsableCommand {
         guard let modelName = spec.model else {
             throw MedPipeError.invalidArgument("--model", "no model: give --model, or declare `train: { model: ... }` in the recipe")
         }
-        let source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault)
+        if let kind = TreeKind(rawValue: modelName) {
+            return try trees.train(kind, cache: cache, out: out, balance: spec.balanceOrDefault, seed: spec.seedOrDefault, threads: threads)
+        }
+        let augmentation: Augmentation? = switch augment {
+        case "recipe": try dataset.recipeAugmentation()
+        case "none": nil
+        default: try AugmentSpec.load(augment)
+        }
+        let source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation)
         let (name, specs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
         let configuration = spec.configuration(classWeights: try dataset.classWeights(spec.balanceOrDefault, power: spec.classWeightPower ?? 1), threads: threads)
+        if let augmentation { print("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }
         print("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape)")
         var trainer = Trainer(configuration)
         let bar = ProgressBar("epoch")

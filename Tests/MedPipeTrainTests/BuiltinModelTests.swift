@@ -8,10 +8,14 @@ import TestSupport
     @Test func parameterCountsMatchTheCourse() throws {
         #expect(try BuiltinModel.mnistCNN.make(seed: 0).parameterCount == 1_199_882)
         #expect(try BuiltinModel.heartMLP.make(seed: 0).parameterCount == 12_642)
+        // mnist-mlp: 784·512 + 512, 512·256 + 256, 256·10 + 10.
+        #expect(try BuiltinModel.mnistMLP.make(seed: 0).parameterCount == 535_818)
         #expect(try BuiltinModel.medmnistCNN.make(classes: 2, seed: 0).parameterCount == 93_378)
         // ecg-cnn on 500-sample beats: convs 512 + 30,784 + 123,008; Linear(7936→256) 2,031,872; 32,896; 258.
         #expect(try BuiltinModel.ecgCNN.make(classes: 2, seed: 0).parameterCount == 2_219_330)
         #expect(try BuiltinModel.cnn3d.make(classes: 2, seed: 0).parameterCount > 0)
+        // fer-cnn: convs 320 + 18,496 + 73,856, BatchNorms 64 + 128 + 256, Linear(4608→128) 589,952, Linear(128→7) 903.
+        #expect(try BuiltinModel.ferCNN.make(seed: 0).parameterCount == 683_975)
     }
 
     @Test func layerOrderAndNamesFollowNNSequential() throws {

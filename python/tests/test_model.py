@@ -9,7 +9,7 @@ import torch
 from medpipe_cache import read_checkpoint
 from medpipe_cache.torch import MedPipeDataset, load_model
 
-CASES = {"heart": "heart-mlp", "demo": "medmnist-cnn", "mitbih-100": "ecg-cnn"}
+CASES = {"heart": "heart-mlp", "demo": "medmnist-cnn", "mitbih-100": "ecg-cnn", "mnist": "mnist-mlp"}
 
 
 @pytest.fixture(scope="module")

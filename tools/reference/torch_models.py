@@ -10,6 +10,12 @@ def mnist_cnn(classes=10):
         nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, classes))
 
 
+def mnist_mlp(classes=10, features=784):
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(features, 512), nn.ReLU(), nn.Dropout(0.2),
+        nn.Linear(512, 256), nn.ReLU(), nn.Dropout(0.2), nn.Linear(256, classes))
+
+
 def heart_mlp(classes=2, features=13):
     layers, width = [], features
     for units in (128, 64, 32):
@@ -43,6 +49,16 @@ def cnn3d(classes=2, channels=1):
         nn.AdaptiveAvgPool3d(1), nn.Flatten(), nn.Dropout(0.3), nn.Linear(64, classes))
 
 
-BUILTIN = {"mnist-cnn": mnist_cnn, "heart-mlp": heart_mlp, "ecg-cnn": ecg_cnn,
-           "medmnist-cnn": medmnist_cnn, "cnn3d": cnn3d}
+def fer_cnn(classes=7, channels=1):
+    layers, c = [], channels
+    for out in (32, 64, 128):
+        layers += [nn.Conv2d(c, out, 3, padding=1), nn.BatchNorm2d(out), nn.ReLU(), nn.MaxPool2d(2)]
+        c = out
+    return nn.Sequential(*layers, nn.Flatten(), nn.Dropout(0.5), nn.Linear(128 * 6 * 6, 128), nn.ReLU(), nn.Dropout(0.5),
+                         nn.Linear(128, classes))
+
+
+BUILTIN = {"mnist-cnn": mnist_cnn, "mnist-mlp": mnist_mlp, "heart-mlp": heart_mlp, "ecg-cnn": ecg_cnn,
+           "medmnist-cnn": medmnist_cnn, "cnn3d": cnn3d,
+           "fer-cnn": fer_cnn}
 

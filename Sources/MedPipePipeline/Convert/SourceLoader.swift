@@ -28,6 +28,9 @@ struct SourceLoader: Sendable {
         } else if kind == .npz, spec.label == .dataset {
             records = try MedMNISTDataset.load(path).records()
             perImage = true
+        } else if kind == .ferCSV {
+            records = try FERDataset.load(path).records()
+            perImage = true
         } else {
             records = try RecordReading.read(path)
             perImage = kind == .pngFolder

@@ -72,8 +72,15 @@ public struct CacheDataset: Sendable {
         return classNames.map { Float(pow(weights[$0] ?? 1, power)) }
     }
 
-    /// All splits in memory, read through the cache's memory-mapped shards, with the training plan.
-    public func batchSource(balance: Balance = .recipe, seed: UInt64 = 0) throws -> InMemoryBatchSource {
+    /// The `augment:` section of the recipe that made the cache, if it has one.
+    public func recipeAugmentation() throws -> Augmentation? {
+        try AugmentSpec.of(recipeText: try cache.meta("recipe") ?? "", file: "\(cache.directory) (its recipe)")
+    }
+
+    /// All splits in memory, read through the cache's memory-mapped shards, with the training plan;
+    /// with `augmentation`, training batches are transformed as they are made (seeded by `seed`, the epoch
+    /// and each sample's position in it).
+    public func batchSource(balance: Balance = .recipe, seed: UInt64 = 0, augmentation: Augmentation? = nil) throws -> InMemoryBatchSource {
         var splits: [DataSplit: InMemoryBatchSource.Split] = [:]
         for (split, name) in [(DataSplit.train, "train"), (.validation, "val"), (.test, "test")] {
             let entries = try cache.entries(split: name)
@@ -97,7 +104,15 @@ public struct CacheDataset: Sendable {
             let plan = split == .train ? try trainPlan(entries: entries, balance: balance, seed: seed) : nil
             splits[split] = InMemoryBatchSource.Split(inputs: inputs, labels: labels, plan: plan)
         }
-        return try InMemoryBatchSource(sampleShape: sampleShape, classNames: classNames, splits: splits)
+        var augment: InMemoryBatchSource.Augmenter?
+        if let augmentation {
+            try augmentation.validate(for: sampleShape, subject: "\(cache.directory): augment")
+            let shape = sampleShape
+            augment = { sample, epoch, position in
+                augmentation.apply(sample, shape: shape, seed: seed, epoch: epoch, position: position)
+            }
+        }
+        return try InMemoryBatchSource(sampleShape: sampleShape, classNames: classNames, splits: splits, augment: augment)
     }
 
     /// The training entries that epoch `epoch` (from 0) of `medpipe train --seed seed --balance balance`

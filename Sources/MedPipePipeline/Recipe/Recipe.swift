@@ -33,6 +33,8 @@ public struct Recipe: Sendable {
     public var table: RecipeNode?
     /// How `medpipe train` trains on the cache when its flags do not say otherwise.
     public var train: TrainSpec
+    /// Random transforms for training batches (``AugmentSpec``); `convert` ignores them.
+    public var augment: Augmentation?
     /// The recipe's exact text, stored in the cache beside the data it produced.
     public var text: String
 
@@ -77,9 +79,10 @@ public struct Recipe: Sendable {
         }
         let table = root.node("table")
         let train = try root.node("train").map { try TrainSpec.parse($0, file: file) } ?? TrainSpec()
+        let augment = try root.node("augment").map { try AugmentSpec.parse($0, file: file) }
         try root.finish()
         return Recipe(file: file, name: name, cache: cache, sources: sources, stages: stages, split: split,
-                      balance: balance, table: table, train: train, text: text)
+                      balance: balance, table: table, train: train, augment: augment, text: text)
     }
 
     private static func resolve(_ path: String, _ base: String) -> String {

@@ -2,6 +2,10 @@ import MedPipeCore
 
 /// A `BatchSource` over arrays in memory, for tests and small tables.
 public struct InMemoryBatchSource: BatchSource {
+    /// Changes one training sample in place (data augmentation): given the sample, the epoch and the
+    /// sample's position in that epoch's order, from which it draws its randomness.
+    public typealias Augmenter = @Sendable (_ sample: UnsafeMutableBufferPointer<Float>, _ epoch: Int, _ position: Int) -> Void
+
     /// The samples of one split: `inputs` holds `labels.count` samples back to back.
     public struct Split: Sendable {
         public var inputs: [Float]
@@ -17,9 +21,11 @@ public struct InMemoryBatchSource: BatchSource {
     public let sampleShape: [Int]
     public let classNames: [String]
     private let splits: [DataSplit: Split]
+    /// Applied to every training sample as its batch is made, on the layers' worker threads (`--threads`).
+    private let augment: Augmenter?
 
     /// Checks every split's sizes and labels.
-    public init(sampleShape: [Int], classNames: [String], splits: [DataSplit: Split]) throws {
+    public init(sampleShape: [Int], classNames: [String], splits: [DataSplit: Split], augment: Augmenter? = nil) throws {
         let size = sampleShape.reduce(1, *)
         for (name, s) in splits {
             guard s.inputs.count == s.labels.count * size else {
@@ -32,7 +38,7 @@ public struct InMemoryBatchSource: BatchSource {
                 throw MedPipeError.invalidArgument("\(name.rawValue) split", "plan index \(bad) outside 0..<\(s.labels.count)")
             }
         }
-        self.sampleShape = sampleShape; self.classNames = classNames; self.splits = splits
+        self.sampleShape = sampleShape; self.classNames = classNames; self.splits = splits; self.augment = augment
     }
 
     public func sampleCount(_ split: DataSplit) -> Int {
@@ -45,20 +51,32 @@ public struct InMemoryBatchSource: BatchSource {
         let s = splits[split] ?? Split(inputs: [], labels: [])
         let pass = s.plan ?? Array(s.labels.indices)
         let order = split == .train ? EpochOrder.shuffled(pass, seed: seed, epoch: epoch) : pass
-        return Iterator(split: s, order: order, sampleSize: sampleShape.reduce(1, *), sampleShape: sampleShape, batchSize: batchSize)
+        return Iterator(split: s, order: order, sampleSize: sampleShape.reduce(1, *), sampleShape: sampleShape, batchSize: batchSize,
+                        augment: split == .train ? augment : nil, epoch: epoch)
     }
 
     struct Iterator: BatchIterator {
         let split: Split, order: [Int], sampleSize: Int, sampleShape: [Int], batchSize: Int
+        let augment: Augmenter?, epoch: Int
         var position = 0
 
         mutating func next() throws -> LabeledBatch? {
             guard position < order.count else { return nil }
+            let first = position
             let indices = order[position..<min(position + batchSize, order.count)]
             position += indices.count
             var inputs = [Float]()
             inputs.reserveCapacity(indices.count * sampleSize)
             for i in indices { inputs += split.inputs[(i * sampleSize)..<((i + 1) * sampleSize)] }
+            if let augment {
+                let size = sampleSize, epoch = epoch
+                inputs.withUnsafeMutableBufferPointer { all in
+                    let base = all.baseAddress!
+                    Parallel.forRanges(indices.count) { range in
+                        for k in range { augment(UnsafeMutableBufferPointer(start: base + k * size, count: size), epoch, first + k) }
+                    }
+                }
+            }
             return LabeledBatch(inputs: inputs, shape: [indices.count] + sampleShape, labels: indices.map { split.labels[$0] })
         }
     }

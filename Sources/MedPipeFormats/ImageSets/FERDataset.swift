@@ -1,0 +1,95 @@
+import MedPipeCore
+
+/// The FER2013 facial-expression layout (`format: fer-csv`): a CSV with a header naming the columns
+/// `emotion` (0–6), `pixels` (48 × 48 grey levels 0–255, space-separated, row by row) and `Usage`
+/// (`Training`, `PublicTest`, `PrivateTest`: the train, validation and test splits), in any order.
+public struct FERDataset: Sendable {
+    /// FER2013's classes by emotion code.
+    public static let classNames = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+    /// Image side in pixels.
+    public static let side = 48
+    /// `Usage` values and the splits they name.
+    public static let usages = ["Training": "train", "PublicTest": "val", "PrivateTest": "test"]
+
+    /// One face: its grey levels (row-major, 48 × 48), emotion code, split and the CSV line it came from.
+    public struct Face: Sendable {
+        public var pixels: [UInt8]
+        public var emotion: Int
+        public var split: String
+        public var line: Int
+    }
+
+    public let faces: [Face]
+    public let source: String
+
+    /// Reads and checks every row: an unknown emotion, a pixel count other than 2,304, a value outside
+    /// 0–255 or an unknown `Usage` is an error naming the line.
+    public static func load(_ path: String) throws -> FERDataset {
+        let rows = try CSVParser(source: path, delimiter: UInt8(ascii: ",")).rows(try FileBytes.read(path))
+        guard let header = rows.first else { throw MedPipeError.malformed(path, "empty file: a FER2013 CSV starts with the header emotion,pixels,Usage") }
+        func column(_ name: String) throws -> Int {
+            guard let index = header.fields.firstIndex(where: { $0.trimmingSpaces == name }) else {
+                throw MedPipeError.malformed("\(path):\(header.line)", "the header \(header.fields) lacks the FER2013 column '\(name)' (emotion, pixels, Usage)")
+            }
+            return index
+        }
+        let (emotionColumn, pixelColumn, usageColumn) = (try column("emotion"), try column("pixels"), try column("Usage"))
+        let faces = try rows.dropFirst().map { row -> Face in
+            let at = "\(path):\(row.line)"
+            guard row.fields.count == header.fields.count else {
+                throw MedPipeError.malformed(at, "\(row.fields.count) fields where the header has \(header.fields.count)")
+            }
+            guard let emotion = Int(row.fields[emotionColumn].trimmingSpaces), classNames.indices.contains(emotion) else {
+                throw MedPipeError.malformed(at, "emotion '\(row.fields[emotionColumn])' is not a code 0–6")
+            }
+            let usage = row.fields[usageColumn].trimmingSpaces
+            guard let split = usages[usage] else {
+                throw MedPipeError.malformed(at, "Usage '\(usage)' is not Training, PublicTest or PrivateTest")
+            }
+            return Face(pixels: try greyLevels(row.fields[pixelColumn], at: at), emotion: emotion, split: split, line: row.line)
+        }
+        guard !faces.isEmpty else { throw MedPipeError.malformed(path, "no faces after the header") }
+        return FERDataset(faces: faces, source: path)
+    }
+
+    /// Exactly 48 × 48 whole numbers 0–255 separated by spaces.
+    private static func greyLevels(_ text: String, at: String) throws -> [UInt8] {
+        var pixels: [UInt8] = []
+        pixels.reserveCapacity(side * side)
+        var value = 0, digits = 0
+        func end() throws {
+            guard digits > 0 else { return }
+            guard value <= 255 else { throw MedPipeError.malformed(at, "pixel \(pixels.count) is \(value), above 255") }
+            guard pixels.count < side * side else { throw MedPipeError.malformed(at, "more than \(side * side) pixels") }
+            pixels.append(UInt8(value))
+            value = 0; digits = 0
+        }
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard digits <= 3 else { throw MedPipeError.malformed(at, "pixel \(pixels.count) has more than 3 digits") }
+            case UInt8(ascii: " "), UInt8(ascii: "\t"):
+                try end()
+            default:
+                throw MedPipeError.malformed(at, "pixels must be whole numbers separated by spaces, found '\(Character(Unicode.Scalar(byte)))'")
+            }
+        }
+        try end()
+        guard pixels.count == side * side else {
+            throw MedPipeError.malformed(at, "\(pixels.count) pixels where a 48 × 48 face has \(side * side)")
+        }
+        return pixels
+    }
+
+    /// One record per face (format `fer-csv`): tensor uint8 `(48, 48)`, `label` the class name,
+    /// metadata `split` and `index` (the face's row, from 0).
+    public func records() -> [Record] {
+        faces.enumerated().map { index, face in
+            Record(source: source, format: FormatKind.ferCSV.rawValue,
+                   tensor: Tensor(shape: [Self.side, Self.side], dtype: .uint8, bytes: face.pixels),
+                   metadata: ["split": .string(face.split), "index": .int(index)], label: Self.classNames[face.emotion])
+        }
+    }
+}

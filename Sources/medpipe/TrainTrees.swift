@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import MedPipeCore
+import MedPipePipeline
+import MedPipeTrain
+import MedPipeTrees
+
+/// `medpipe train --model random-forest|gradient-boosting`: the tree baselines through XGBoost, with their
+/// hyper-parameters as flags (each defaults to the kind's own default when absent).
+struct TreeOptions: ParsableArguments {
+    @Option(help: "Trees: the forest's size, or the boosting rounds (one tree per class each) (default: 100).") var trees: Int?
+    @Option(help: "Deepest split level of a tree (default: 16 forest, 6 boosting).") var maxDepth: Int?
+    @Option(help: "Shrinkage of each boosting round (default: 0.3; a forest uses 1).") var eta: Double?
+    @Option(help: "Share of training rows each tree sees (default: 0.63 forest, 1 boosting).") var subsample: Double?
+    @Option(help: "Share of features each split chooses from (default: 0.05 forest, 1 boosting).") var colsampleBynode: Double?
+    @Option(help: "Histogram bins per feature (default: 16 forest, 256 boosting).") var bins: Int?
+    @Option(help: "Least Hessian sum in a leaf (default: 0 forest, 1 boosting).") var minChildWeight: Double?
+    @Option(help: "L2 regularization of leaf values (default: 1e-5 forest, 1 boosting).") var lambda: Double?
+
+    /// The kind's defaults with every given flag applied.
+    func parameters(_ kind: TreeKind, seed: UInt64, threads: Int) -> TreeParameters {
+        var p = TreeParameters.defaults(kind)
+        p.trees = trees ?? p.trees
+        p.maxDepth = maxDepth ?? p.maxDepth
+        p.eta = eta ?? p.eta
+        p.subsample = subsample ?? p.subsample
+        p.colsampleByNode = colsampleBynode ?? p.colsampleByNode
+        p.bins = bins ?? p.bins
+        p.minChildWeight = minChildWeight ?? p.minChildWeight
+        p.lambda = lambda ?? p.lambda
+        p.seed = seed
+        p.threads = threads
+        return p
+    }
+
+    /// Trains `kind` on the cache's training split (rebalanced by `balance`) and writes the model to `out`.
+    func train(_ kind: TreeKind, cache: String, out: String, balance: CacheDataset.Balance, seed: UInt64, threads: Int) throws {
+        let dataset = try CacheDataset(directory: cache)
+        let source = try dataset.batchSource(balance: balance, seed: seed)
+        let parameters = parameters(kind, seed: seed, threads: threads)
+        print("training \(kind.rawValue) (\(parameters.trees) trees per class, depth \(parameters.maxDepth)) on \(source.sampleCount(.train)) samples (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), \(dataset.sampleShape.reduce(1, *)) features from input \(dataset.sampleShape)")
+        let start = Date()
+        let model = try TreeModel.train(kind, parameters: parameters, on: source, classWeights: try dataset.classWeights(balance),
+                                        recipeHash: dataset.recipeHash)
+        let seconds = Date().timeIntervalSince(start)
+        var line = String(format: "trained in %.1f s", seconds)
+        for (split, name) in [(DataSplit.train, "train"), (.validation, "val")] where source.sampleCount(split) > 0 {
+            line += String(format: "  %@-acc %.4f", name, try model.evaluate(on: source, split: split).accuracy)
+        }
+        print(line)
+        try model.write(to: out)
+        print("wrote \(out) (XGBoost JSON model; MedPipe's metadata in its attributes)")
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import MedPipeCore
+import MedPipeFormats
+import MedPipePipeline
+import MedPipeTrain
+import MedPipeTrees
+
+/// What `evaluate`, `predict`, `inspect` and `gradcam` do with a tree model (`medpipe train --model
+/// random-forest|gradient-boosting`), which they recognize by its content (XGBoost JSON, not safetensors).
+enum TreeModelCommands {
+    /// `evaluate`: the classification report of the model on `split` of the cache.
+    static func evaluate(_ path: String, cache: String, split: DataSplit) throws -> ClassificationReport {
+        let model = try TreeModel.read(path)
+        let dataset = try CacheDataset(directory: cache)
+        try check(model, path: path, classes: dataset.classNames, inputShape: dataset.sampleShape)
+        return try model.evaluate(on: dataset.batchSource(balance: .none), split: split)
+    }
+
+    /// `predict`: class probabilities `(N, classes)` for a float32 batch shaped `(N,) + input shape`.
+    static func predict(_ path: String, npy: String, out: String) throws {
+        let model = try TreeModel.read(path)
+        let input = try NPYReader().read(npy).tensor
+        guard input.dtype == .float32 else { throw MedPipeError.invalidArgument(npy, "must be float32, is \(input.dtype.rawValue)") }
+        guard Array(input.shape.dropFirst()) == model.inputShape, let count = input.shape.first else {
+            throw MedPipeError.invalidArgument(npy, "has shape \(input.shape); the model takes (N, \(model.inputShape.map(String.init).joined(separator: ", ")))")
+        }
+        let p = try model.probabilities(input.values(as: Float.self), count: count)
+        try NPYWriter.write(Tensor(shape: [count, model.classNames.count], values: p), to: out)
+        print("wrote \(out): probabilities [\(count), \(model.classNames.count)] for classes \(model.classNames.joined(separator: ", ")) (a tree model gives probabilities, not logits)")
+    }
+
+    /// `gradcam`: refused, with what to use instead.
+    static func refuseGradCAM(_ path: String) throws -> Never {
+        let kind = (try? TreeModel.read(path).kind.rawValue) ?? "tree"
+        throw MedPipeError.unsupported(path, "Grad-CAM needs a convolutional network's gradients; this is a \(kind) model (XGBoost). `medpipe inspect \(path)` lists the features it relies on most (total gain)")
+    }
+
+    /// `inspect`: kind, classes, input, parameters and the features with the most total gain.
+    static func summary(_ path: String, json: Bool, top: Int = 10) throws -> String {
+        let model = try TreeModel.read(path)
+        let gains = Array(try model.featureGains().prefix(top))
+        let p = model.parameters
+        if json {
+            let object: [String: Any] = [
+                "source": path, "format": "xgboost-json", "model": model.kind.rawValue, "classes": model.classNames,
+                "input_shape": model.inputShape, "recipe_hash": model.recipeHash,
+                "parameters": (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(p))) ?? [:],
+                "top_features": gains.map { ["feature": $0.feature, "position": position($0.feature, in: model.inputShape), "gain": $0.gain] },
+            ]
+            return String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+        }
+        var lines = [path, "  format:   XGBoost JSON (MedPipe \(model.kind.rawValue))",
+                     "  input:    \(model.inputShape.map(String.init).joined(separator: " × ")) (\(model.featureCount) features, flattened)",
+                     "  classes:  \(model.classNames.joined(separator: ", "))",
+                     "  recipe:   \(model.recipeHash)",
+                     "  trees:    \(p.trees) per class, max depth \(p.maxDepth), \(p.bins) bins, subsample \(p.subsample), colsample-bynode \(p.colsampleByNode)"
+                        + (model.kind == .gradientBoosting ? ", eta \(p.eta)" : ""),
+                     "  features with the most total gain (position in the input):"]
+        for (feature, gain) in gains {
+            lines.append(String(format: "    %6d  %@  %.1f", feature, position(feature, in: model.inputShape).map(String.init).joined(separator: ", "), gain))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The index of a flattened feature along each axis of `shape` (row-major).
+    private static func position(_ feature: Int, in shape: [Int]) -> [Int] {
+        var rest = feature
+        return shape.reversed().map { size in defer { rest /= size }; return rest % size }.reversed()
+    }
+
+    private static func check(_ model: TreeModel, path: String, classes: [String], inputShape: [Int]) throws {
+        guard model.classNames == classes, model.inputShape == inputShape else {
+            throw MedPipeError.invalidArgument(path, "was trained on classes \(model.classNames) with input \(model.inputShape); the cache has \(classes) with input \(inputShape)")
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import MedPipeCore
+import MedPipeFormats
+import Testing
+import TestSupport
+@testable import MedPipePipeline
+
+/// FER2013's CSV layout (`format: fer-csv`) on the drawn fixture of tools/make-fixtures/fer.py, checked
+/// against Python's csv module, and the course-E path end to end: convert, train fer-cnn, Grad-CAM.
+@Suite struct FERTests {
+    static let fixture = SharedData.fixture("fer/fer2013-mini.csv")
+
+    @Test func readsEveryFaceAsPythonsCSVModuleDoes() throws {
+        let data = try FERDataset.load(Self.fixture)
+        let script = """
+        import csv, json, sys
+        rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+        print(json.dumps({"rows": [[int(r["emotion"]), r["Usage"], [int(v) for v in r["pixels"].split()]] for r in rows]}))
+        """
+        let reference = try #require(try ReferencePython.json(script, [Self.fixture])["rows"] as? [[Any]])
+        try #require(data.faces.count == reference.count)
+        #expect(data.faces.count == 140)
+        for (face, row) in zip(data.faces, reference) {
+            #expect(face.emotion == row[0] as? Int)
+            #expect(FERDataset.usages[row[1] as? String ?? ""] == face.split)
+            #expect(face.pixels.map(Int.init) == row[2] as? [Int], "line \(face.line)")
+        }
+        let records = data.records()
+        #expect(records.allSatisfy { $0.tensor.shape == [48, 48] && $0.tensor.dtype == .uint8 })
+        #expect(Set(records.compactMap(\.label)) == Set(FERDataset.classNames))
+        let splits = Dictionary(grouping: data.faces, by: \.split).mapValues(\.count)
+        #expect(splits == ["train": 98, "val": 21, "test": 21])
+    }
+
+    @Test func malformedRowsAreErrorsNamingTheLine() throws {
+        let folder = temporaryDirectory("fer-bad")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let face = Array(repeating: "7", count: 48 * 48).joined(separator: " ")
+        let cases = [
+            ("short", "emotion,pixels,Usage\n3,\"\(face)\",Training\n3,\"\(face.dropLast(2))\",Training\n", ":3: 2303 pixels"),
+            ("emotion", "emotion,pixels,Usage\n7,\"\(face)\",Training\n", ":2: emotion '7'"),
+            ("usage", "emotion,pixels,Usage\n1,\"\(face)\",Validation\n", ":2: Usage 'Validation'"),
+            ("value", "emotion,pixels,Usage\n1,\"256 \(face.dropFirst(2))\",PublicTest\n", "above 255"),
+            ("header", "label,pixels,Usage\n1,\"\(face)\",PublicTest\n", "'emotion'"),
+        ]
+        for (name, text, expected) in cases {
+            let path = folder + "/\(name).csv"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            do {
+                _ = try FERDataset.load(path)
+                Issue.record("\(name): no error")
+            } catch let error as MedPipeError {
+                #expect(error.description.contains(expected), "\(name): \(error)")
+            }
+        }
+    }
+
+    /// convert → train fer-cnn briefly → gradcam: maps of 48 × 48 for 48 × 48 faces.
+    @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe"))
+    func convertTrainAndExplainEndToEnd() throws {
+        let folder = temporaryDirectory("fer-e2e")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let environment = ["MEDPIPE_KEY": folder + "/project.key"]
+        func run(_ arguments: [String]) throws -> String {
+            let result = try SharedData.runMedpipe(arguments, environment: environment)
+            try #require(result.status == 0, "medpipe \(arguments.joined(separator: " ")): \(result.error)")
+            return result.output
+        }
+        let cache = folder + "/cache", model = folder + "/fer.safetensors"
+        _ = try run(["convert", SharedData.fixture("recipes/fer.yaml"), "--cache", cache])
+        let dataset = try CacheDataset(directory: cache)
+        #expect(dataset.classNames == FERDataset.classNames.sorted())
+        #expect(dataset.sampleShape == [1, 48, 48])
+        _ = try run(["train", "--cache", cache, "--model", "fer-cnn", "--epochs", "3", "--batch", "16", "--seed", "1",
+                     "--threads", "2", "--out", model])
+        let evaluation = try run(["evaluate", "--model", model, "--cache", cache, "--split", "test"])
+        print("fer-cnn after 3 epochs on the drawn faces: \(evaluation.split(separator: "\n").first ?? "")")
+        _ = try run(["gradcam", "--model", model, "--cache", cache, "--split", "test", "--limit", "4", "--out", folder + "/cam", "--threads", "2"])
+        let maps = try FileManager.default.contentsOfDirectory(atPath: folder + "/cam").filter { $0.hasSuffix(".npy") }
+        #expect(maps.count == 4)
+        for map in maps {
+            #expect(try NPYReader().read(folder + "/cam/" + map).tensor.shape == [48, 48], "\(map)")
+        }
+    }
+}
