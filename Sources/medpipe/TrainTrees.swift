@@ -9,11 +9,11 @@ import MedPipeTrees
 /// hyper-parameters as flags (each defaults to the kind's own default when absent).
 struct TreeOptions: ParsableArguments {
     @Option(help: "Trees: the forest's size, or the boosting rounds (one tree per class each) (default: 100).") var trees: Int?
-    @Option(help: "Deepest split level of a tree (default: 16 forest, 6 boosting).") var maxDepth: Int?
+    @Option(help: "Deepest split level of a tree (default: 20 forest, 6 boosting).") var maxDepth: Int?
     @Option(help: "Shrinkage of each boosting round (default: 0.3; a forest uses 1).") var eta: Double?
     @Option(help: "Share of training rows each tree sees (default: 0.63 forest, 1 boosting).") var subsample: Double?
     @Option(help: "Share of features each split chooses from (default: 0.05 forest, 1 boosting).") var colsampleBynode: Double?
-    @Option(help: "Histogram bins per feature (default: 16 forest, 256 boosting).") var bins: Int?
+    @Option(help: "Histogram bins per feature (default: 8 forest, 256 boosting).") var bins: Int?
     @Option(help: "Least Hessian sum in a leaf (default: 0 forest, 1 boosting).") var minChildWeight: Double?
     @Option(help: "L2 regularization of leaf values (default: 1e-5 forest, 1 boosting).") var lambda: Double?
 
