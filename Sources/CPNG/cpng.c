@@ -46,11 +46,31 @@ static void cpng_read_memory(png_structp png, png_bytep out, png_size_t length) 
     decoder->offset += length;
 }
 
+/* Walks the chunks: every declared length must fit in the bytes that follow. libpng 1.6.39 allocates
+ * (and fills) a text chunk's declared length before reading it: a 172-byte file asked for 2 GiB. */
+static int cpng_chunks_fit(const unsigned char *data, size_t count, char *error, size_t error_size) {
+    size_t at = 8;
+    while (count - at >= 12) {
+        const size_t length = (size_t)data[at] << 24 | (size_t)data[at + 1] << 16 | (size_t)data[at + 2] << 8 | data[at + 3];
+        if (length > count - at - 12) {
+            char message[160];
+            snprintf(message, sizeof message, "truncated PNG: chunk '%.4s' at byte %zu declares %zu bytes, %zu remain",
+                     (const char *)data + at + 4, at, length, count - at - 12);
+            cpng_copy_error(error, error_size, message);
+            return 0;
+        }
+        if (memcmp(data + at + 4, "IEND", 4) == 0) break;
+        at += 12 + length;
+    }
+    return 1;
+}
+
 cpng_decoder *cpng_decoder_open(const void *data, size_t count, cpng_info *info, char *error, size_t error_size) {
     if (count < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {
         cpng_copy_error(error, error_size, "not a PNG file (bad signature)");
         return NULL;
     }
+    if (!cpng_chunks_fit(data, count, error, error_size)) return NULL;
     cpng_decoder *decoder = calloc(1, sizeof *decoder);
     if (!decoder) { cpng_copy_error(error, error_size, "out of memory"); return NULL; }
     decoder->data = data;

@@ -1,3 +1,4 @@
+import MedPipeCore
 import Foundation
 import MedPipeCore
 import MedPipePipeline

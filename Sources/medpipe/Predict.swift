@@ -17,8 +17,8 @@ struct Predict: ParsableCommand {
         its number, R-peak sample and annotated class) with the predicted class and every class's \
         probability; --out writes the same as CSV. keep-labels stages are skipped: every part is predicted.
 
-        --npy takes a float32 batch already shaped (N, C, ...) and writes the logits (N, classes) to --out. \
-        A tree model (random-forest, gradient-boosting) takes --npy only and writes class probabilities instead.
+        --npy takes a float32 batch already shaped (N, C, ...) and writes the logits (N, classes) to --out; \
+        a tree model (random-forest, gradient-boosting) writes class probabilities instead.
 
         Examples:
           medpipe predict --model ds1.safetensors ../shared/data/wfdb/mitdb/209.hea --out 209.csv
@@ -26,7 +26,7 @@ struct Predict: ParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("A model written by `medpipe train` (a network, or a tree model's .json).", valueName: "MODEL")) var model: String
+    @Option(help: ArgumentHelp("A model written by `medpipe train`.", valueName: "MODEL.safetensors")) var model: String
     @Argument(help: ArgumentHelp("Raw inputs to prepare with the model's stages.", valueName: "INPUT")) var inputs: [String] = []
     @Option(help: ArgumentHelp("Inputs already prepared: float32, shaped (N,) + the model's input shape.", valueName: "X.npy")) var npy: String?
     @Option(help: ArgumentHelp("With --npy, where to write the float32 logits; with raw inputs, a CSV of the predictions.", valueName: "FILE")) var out: String?
@@ -40,7 +40,7 @@ struct Predict: ParsableCommand {
     func run() throws {
         if TreeModel.isTreeModel(model) {
             guard let npy, let out else {
-                throw MedPipeError.unsupported(model, "a tree model carries no preprocessing: give inputs prepared as its cache's, with --npy X.npy --out P.npy")
+                throw MedPipeError.invalidArgument(model, "a tree model predicts prepared arrays only: give --npy X.npy --out P.npy")
             }
             return try TreeModelCommands.predict(model, npy: npy, out: out)
         }

@@ -25,17 +25,17 @@ struct Train: ParsableCommand {
         patience, seed), \
         else from the defaults shown. The same settings and seed give the same model.
 
-        Models: mnist-cnn, mnist-mlp, heart-mlp, ecg-cnn, medmnist-cnn, cnn3d, fer-cnn, or a YAML list of layers; \
-        or the tree baselines random-forest and gradient-boosting (XGBoost), on any cache (images and \
-        signals flattened), written as XGBoost's JSON model with MedPipe's metadata in its attributes \
-        (loads in Python with xgboost.Booster(model_file=...)); they take --seed, --threads, --balance \
-        and the tree options below, not the epochs, batches or optimizer.
+        Models: mnist-cnn, mnist-mlp, heart-mlp, ecg-cnn, medmnist-cnn, fer-cnn, cnn3d, or a YAML list of \
+        layers; or the tree baselines random-forest and gradient-boosting (XGBoost), on any cache (images \
+        and signals flattened), written as XGBoost's JSON model with MedPipe's metadata in its attributes \
+        (loads in Python with xgboost.Booster(model_file=...)); they take --seed, --threads, --balance and \
+        the tree options below, not the epochs, batches or optimizer.
         Balance: recipe (the cache's plan), none, oversample, undersample, class-weights, smote (tables).
 
         Examples:
           medpipe train --cache out/mnist-cache --model mnist-cnn --epochs 3 --out mnist.safetensors
-          medpipe train --cache out/mnist-cache --model random-forest --trees 100 --out forest.json
           medpipe train --cache out/mitbih-ds1-cache --out ds1.safetensors      # as the recipe's train: says
+          medpipe train --cache out/mnist-cache --model random-forest --trees 100 --out forest.json
         """
     )
 

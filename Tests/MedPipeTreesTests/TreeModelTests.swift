@@ -37,9 +37,10 @@ struct TreeModelTests {
         }
     }
 
-    /// MNIST 8,000/2,000 (course A4): the default forest (100 trees per class) reaches ≥ 0.94. Through the CLI,
-    /// so that XGBoost starts OpenMP in a process of its own (idle threads sleeping); the training time is
-    /// printed, not asserted (the machine is shared).
+    /// MNIST 8,000/2,000 (course A4): the default forest (100 trees per class) reaches ≥ 0.94 on the recipe's
+    /// split (0.9455 with seed 0; 0.9425-0.9455 over seeds 0-2). Through the CLI, so that XGBoost starts OpenMP
+    /// in a process of its own (idle threads sleeping); the training time is printed, not asserted (the machine
+    /// is shared).
     @Test func forestOnMNISTReaches94Percent() throws {
         let folder = temporaryDirectory("trees-mnist")
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -4,7 +4,12 @@
 Each file is small and holds one trap MedPipe once fell into: sizes near the Int64 limits, NaN and
 huge floats, zero-size arrays with huge extents, bombs. Run from the project root:
     tools/regression/make-corpus.py
-It rewrites only the files it makes; files found by fuzzing are kept as they were found.
+It rewrites only the files it makes; files found by fuzzing are kept as they were found:
+    inspect/png/text-chunk-declares-2gib.png   tools/fuzz png: libpng allocated and filled a tEXt
+                                               chunk's declared 2 GiB before reading it
+    inspect/dicom/element-declares-3gib.dcm    tools/fuzz any, dicom: DCMTK allocates (nothrow) an
+                                               unknown element's declared 3 GiB before finding the
+                                               file too short; an error, kept so that it stays one
 """
 import io
 import os

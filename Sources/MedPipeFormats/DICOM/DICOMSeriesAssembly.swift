@@ -58,6 +58,10 @@ struct DICOMSeriesAssembly {
         let anyRescale = ordered.contains { $0.header.rescale != nil }
         // Stored dtype and samples come from the first decoded slice; every slice must agree.
         let probe = try ordered[0].file.withDecodedPixels { layout, _ in DICOMPixelFormat(layout) }
+        // The volume is sized from the header and filled from the decoded layout: they must agree.
+        guard probe.rows == rows, probe.columns == columns else {
+            throw MedPipeError.malformed(ordered[0].file.path, "Rows/Columns say \(rows) × \(columns), the pixel data decodes to \(probe.rows) × \(probe.columns)")
+        }
         let samples = probe.samplesPerPixel
         let valuesPerSlice = rows * columns * samples
         // The slices' common output type (stored, float64 after a rescale, a LUT's type); float64 when they differ.

@@ -25,7 +25,7 @@ public struct Augmentation: Sendable, Equatable {
         }
     }
 
-    /// The generator of one sample's draws: each of seed, epoch and position is mixed through SplitMix64
+    /// The generator of one sample's draws: each of seed, epoch and position is mixed through a generator
     /// in turn.
     static func generator(seed: UInt64, epoch: Int, position: Int) -> SeededGenerator {
         var a = SeededGenerator(seed: seed ^ 0xA06_3E47)
