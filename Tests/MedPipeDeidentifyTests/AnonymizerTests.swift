@@ -417,6 +417,29 @@ struct AnonymizerTests {
         #expect(filtered.bytes == word(1, 10) + word(63, 2) + Array("(N".utf8) + word(1, 10) + [0, 0])
     }
 
+    /// The filter walks the file with the reader's tokens: an AUX word whose unused bits 8-9 are set
+    /// (length 4 in its low byte, 260 in its 10 bits) shifts neither, so the name in the next AUX
+    /// string is found and removed, and the filtered file reads as the original without that string.
+    @Test func annotationFilterAndReaderAgreeOnHostileAuxLengths() throws {
+        func word(_ code: Int, _ low: Int) -> [UInt8] { let w = code << 10 | low; return [UInt8(w & 0xFF), UInt8(w >> 8)] }
+        let name = Array("Jane Roe".utf8)
+        let bytes = word(1, 10) + word(63, 0x100 | 4) + Array("(AB)".utf8)
+            + word(5, 20) + word(63, name.count) + name + word(1, 30) + [0, 0]
+        let filtered = try MITAnnotationFilter.scrubAux(bytes, source: "test")
+        #expect(filtered.removed == 1)
+        #expect(filtered.bytes.firstRange(of: Array("Jane".utf8)) == nil)
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/a.atr"))
+        try Data(filtered.bytes).write(to: URL(fileURLWithPath: folder + "/b.atr"))
+        let original = try WFDBAnnotationReader().read(folder + "/a.atr").annotations
+        let scrubbed = try WFDBAnnotationReader().read(folder + "/b.atr").annotations
+        #expect(original.map(\.sample) == [10, 30, 60] && original.map(\.symbol) == ["N", "V", "N"])
+        #expect(original.map(\.aux) == ["(AB)", "Jane Roe", ""])
+        #expect(scrubbed.map(\.sample) == original.map(\.sample) && scrubbed.map(\.symbol) == original.map(\.symbol))
+        #expect(scrubbed.map(\.aux) == ["(AB)", "", ""])
+    }
+
     @Test func csvColumnsFollowTheirPolicies() async throws {
         let (report, out) = try await run([SharedData.path("tabular/heart.csv")],
                                           csv: ["age": .generalizeAge, "trestbps": .keep, "target": .keep, "chol": .drop])

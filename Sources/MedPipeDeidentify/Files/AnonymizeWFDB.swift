@@ -6,8 +6,6 @@ import MedPipeFormats
 /// label (or the `## time resolution` definition) removed; every other word is copied unchanged,
 /// so samples, codes, subtypes, channels and numbers stay exactly as they were.
 public enum MITAnnotationFilter {
-    static let skip = 59, aux = 63
-
     /// True for an aux string that is a rhythm label (`^\([A-Za-z0-9_]+\)?$`, e.g. `(N`, `(AFIB`, `(SBR)`),
     /// trailing NULs ignored: the only aux text kept.
     public static func isRhythmLabel(_ aux: String) -> Bool {
@@ -21,32 +19,23 @@ public enum MITAnnotationFilter {
 
     /// The filtered bytes and how many aux strings were removed.
     public static func scrubAux(_ bytes: [UInt8], source: String) throws -> (bytes: [UInt8], removed: Int) {
+        scrubAux(bytes, tokens: try WFDBAnnotationToken.tokens(bytes, source: source))
+    }
+
+    /// The filtered bytes of a file already split into `tokens`, and how many aux strings were removed.
+    static func scrubAux(_ bytes: [UInt8], tokens: [WFDBAnnotationToken]) -> (bytes: [UInt8], removed: Int) {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var removed = 0
-        var i = 0
-        while i + 1 < bytes.count {
-            let word = Int(bytes[i]) | Int(bytes[i + 1]) << 8
-            let code = word >> 10
-            if code == skip {
-                guard i + 6 <= bytes.count else { throw MedPipeError.malformed(source, "truncated SKIP at byte \(i)") }
-                output += bytes[i..<(i + 6)]
-                i += 6
-            } else if code == aux {
-                let length = word & 0x3FF
-                let end = i + 2 + (length + 1) / 2 * 2
-                guard end <= bytes.count else { throw MedPipeError.malformed(source, "AUX of \(length) bytes at byte \(i) runs past the end of the file") }
-                let text = String(decoding: bytes[(i + 2)..<(i + 2 + length)], as: UTF8.self)
-                if isRhythmLabel(text) || text.hasPrefix("## time resolution") {
-                    output += bytes[i..<end]
-                } else {
+        for token in tokens {
+            if case .aux(let text) = token.kind {
+                let string = String(decoding: text, as: UTF8.self)
+                guard isRhythmLabel(string) || string.hasPrefix("## time resolution") else {
                     removed += 1
+                    continue
                 }
-                i = end
-            } else {
-                output += bytes[i..<(i + 2)]
-                i += 2
             }
+            output += bytes[token.range]
         }
         return (output, removed)
     }
@@ -91,8 +80,12 @@ extension Anonymizer {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
             for entry in entries.sorted() where entry.hasPrefix(header.recordName + ".") && !signalFiles.contains(entry) {
                 let ext = String(entry.dropFirst(header.recordName.count + 1))
-                guard ext.lowercased() != "hea", !ext.contains("."), (try? WFDBAnnotationReader().read(folder + "/" + entry)) != nil else { continue }
-                let filtered = try MITAnnotationFilter.scrubAux(try FileBytes.read(folder + "/" + entry), source: source)
+                guard ext.lowercased() != "hea", !ext.contains(".") else { continue }
+                // Only files that read as annotations are annotation files; the same tokens are filtered.
+                let bytes = try FileBytes.read(folder + "/" + entry)
+                guard let tokens = try? WFDBAnnotationToken.tokens(bytes, source: entry),
+                      (try? WFDBAnnotationReader().read(tokens: tokens, byteCount: bytes.count, source: entry)) != nil else { continue }
+                let filtered = MITAnnotationFilter.scrubAux(bytes, tokens: tokens)
                 let temporary = try temporaryPath(".ann")
                 try Data(filtered.bytes).write(to: URL(fileURLWithPath: temporary))
                 let name = scrubbed.recordName + "." + ext

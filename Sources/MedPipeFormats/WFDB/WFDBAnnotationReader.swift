@@ -21,60 +21,57 @@ public struct WFDBAnnotationReader: Sendable {
     /// Reads the annotation file at `path`.
     public func read(_ path: String) throws -> Result {
         let bytes = try FileBytes.read(path)
-        let words = bytes.count / 2
-        func word(_ i: Int) -> Int { Int(bytes[2 * i]) | Int(bytes[2 * i + 1]) << 8 }
-        func code(_ i: Int) -> Int { Int(bytes[2 * i + 1]) >> 2 }
-        func need(_ i: Int, _ what: String) throws {
-            guard i < words else {
-                throw MedPipeError.malformed(path, "truncated: \(what) needs byte pair \(i) at offset \(2 * i), file has \(bytes.count) bytes")
-            }
-        }
+        return try read(tokens: WFDBAnnotationToken.tokens(bytes, source: path), byteCount: bytes.count, source: path)
+    }
 
+    /// The annotations of a file already split into tokens (``WFDBAnnotationToken/tokens(_:source:)``).
+    public func read(tokens: [WFDBAnnotationToken], byteCount: Int, source: String) throws -> Result {
         var annotations: [Annotation] = []
         var definitions: [String] = []
         var sample = 0
         var chan = 0, num = 0
-        var i = 0
-        // The last word of the file is the end marker (0); like rdann, stop before it.
-        while i < words - 1 {
-            var interval = 0
-            while i < words, code(i) == WFDBAnnotationCodes.skip {
-                try need(i + 2, "SKIP interval")
-                let high = word(i + 1), low = word(i + 2)
-                interval += Int(Int32(bitPattern: UInt32(high << 16 | low)))
-                i += 3
-            }
-            try need(i, "annotation")
-            let label = code(i)
-            interval += word(i) & 0x3FF
-            i += 1
-            sample += interval
-            var annotation = Annotation(sample: sample, symbol: WFDBAnnotationCodes.symbol(label), channel: chan, num: num)
-            var auxBytes: [UInt8]?
-            while i < words, code(i) > WFDBAnnotationCodes.skip {
-                let low = bytes[2 * i]
-                switch code(i) {
-                case WFDBAnnotationCodes.sub: annotation.subtype = Int(Int8(bitPattern: low)); i += 1
-                case WFDBAnnotationCodes.chn: annotation.channel = Int(low); i += 1
-                case WFDBAnnotationCodes.num: annotation.num = Int(Int8(bitPattern: low)); i += 1
-                default:
-                    let length = Int(low)
-                    let pairs = (length + 1) / 2
-                    try need(i + pairs, "AUX string of \(length) bytes")
-                    auxBytes = Array(bytes[(2 * i + 2)..<(2 * i + 2 + length)])
-                    i += 1 + pairs
-                }
-            }
+        var pending = 0  // SKIP intervals waiting for their annotation
+        var pendingSince: Int?  // offset of the first of those SKIPs
+        var current: (annotation: Annotation, code: Int)?
+        func finish() {
+            guard let (annotation, code) = current else { return }
+            current = nil
             chan = annotation.channel
             num = annotation.num
-            // Latin-1, byte for byte, as wfdb-python builds the string with chr().
-            annotation.aux = String(String.UnicodeScalarView((auxBytes ?? []).map { Unicode.Scalar($0) }))
-            if label == 0 { continue }
-            if label == WFDBAnnotationCodes.note && sample == 0 {
+            if code == 0 { return }
+            if code == WFDBAnnotationCodes.note && annotation.sample == 0 {
                 definitions.append(annotation.aux)
-                continue
+            } else {
+                annotations.append(annotation)
             }
-            annotations.append(annotation)
+        }
+        // The last word of the file is the end marker (0); like rdann, nothing starts there.
+        let lastWord = (byteCount / 2 - 1) * 2
+        for token in tokens {
+            switch token.kind {
+            case .skip(let interval):
+                finish()
+                pendingSince = pendingSince ?? token.range.lowerBound
+                pending += interval
+            case .annotation(let code, let interval):
+                finish()
+                // An annotation that ends a SKIP's group is read even as the last word.
+                guard token.range.lowerBound < lastWord || pendingSince != nil else { continue }
+                sample += pending + interval
+                pending = 0
+                pendingSince = nil
+                current = (Annotation(sample: sample, symbol: WFDBAnnotationCodes.symbol(code), channel: chan, num: num), code)
+            case .subtype(let value): current?.annotation.subtype = value
+            case .channel(let value): current?.annotation.channel = value
+            case .num(let value): current?.annotation.num = value
+            case .aux(let bytes):
+                // Latin-1, byte for byte, as wfdb-python builds the string with chr().
+                current?.annotation.aux = String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+            }
+        }
+        finish()
+        if let offset = pendingSince {
+            throw MedPipeError.malformed(source, "truncated: the SKIP at offset \(offset) is not followed by an annotation")
         }
         var frequency: Double?
         for text in definitions where text.hasPrefix("## time resolution: ") {
