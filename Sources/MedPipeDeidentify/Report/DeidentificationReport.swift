@@ -121,50 +121,12 @@ public struct DeidentificationReport: Sendable, Codable {
     /// True when the scan found no identifier and no input failed.
     public var passed: Bool { residual.passed && failures == 0 }
 
-    /// Pretty-printed JSON with sorted keys (stable for diffs): byte for byte what `JSONEncoder` writes
-    /// with `[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]` (a test holds them equal), written
-    /// directly because `JSONEncoder` was slow on the report of a large series.
+    /// Pretty-printed JSON with sorted keys (stable for diffs) and unescaped slashes (paths stay readable).
+    /// Foundation's `JSONEncoder` writes the report of the 196-file MR series (0.7 MB) in about 40 ms; a
+    /// hand-written writer saved about 25 ms of a whole `anonymize` command and was removed.
     public func json() throws -> Data {
-        var json = PrettyJSONWriter()
-        json.object { json in
-            json.value("failures", failures)
-            json.array("files", files) { json, file in
-                json.object { json in
-                    json.array("attributes", file.attributes) { json, attribute in
-                        json.object { json in
-                            json.value("action", attribute.action)
-                            json.value("keyword", attribute.keyword)
-                            if let tag = attribute.tag { json.value("tag", tag.description) }
-                        }
-                    }
-                    json.value("format", file.format)
-                    if let output = file.output { json.value("output", output) }
-                    json.value("source", file.source)
-                }
-            }
-            json.value("keyFingerprint", keyFingerprint)
-            json.array("options", options.sorted) { json, option in json.element(option.rawValue) }
-            json.value("profileEdition", profileEdition)
-            json.object("residual") { json in
-                json.array("hits", residual.hits) { json, hit in
-                    json.object { json in
-                        json.value("kind", hit.kind.rawValue)
-                        json.value("length", hit.length)
-                        json.value("location", hit.location)
-                        json.value("offset", hit.offset)
-                    }
-                }
-                json.value("identifiers", residual.identifiers)
-                json.value("passed", residual.passed)
-                json.value("scanned", residual.scanned)
-            }
-            json.array("withheld", withheld) { json, file in
-                json.object { json in
-                    json.value("reason", file.reason)
-                    json.value("source", file.source)
-                }
-            }
-        }
-        return Data(json.bytes)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
     }
 }
