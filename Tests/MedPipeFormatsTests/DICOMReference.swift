@@ -4,17 +4,6 @@ import TestSupport
 
 /// Expected values computed by tools/reference/dicom.py with pydicom and numpy (Tests/Reference/dicom.json).
 struct DICOMReference: Decodable {
-    struct Summary: Decodable {
-        var shape: [Int]?
-        var dtype: String?
-        var checksum: [UInt64]?
-        var sum: Double?
-        var min: Double?
-        var max: Double?
-        /// `[flat index, value]` pairs.
-        var values: [[Double]]?
-    }
-
     struct File: Decodable {
         var pydicom: Bool
         var TransferSyntaxUID: String
@@ -30,17 +19,40 @@ struct DICOMReference: Decodable {
         var RescaleIntercept: [Double]?
         var WindowCenter: [Double]?
         var affine: [[Double]]?
-        var shape: [Int]?
-        var dtype: String?
-        var checksum: [UInt64]?
-        var sum: Double?
-        var min: Double?
-        var max: Double?
-        var values: [[Double]]?
+        var shape: [Int]
         /// `[row, column, value]` for files pydicom cannot decode.
         var values2d: [[Int]]?
         /// 8-bit JPEG: the array through pydicom's Pillow plugin (libjpeg-turbo, MedPipe's decoder).
-        var pillow: Summary?
+        var pillow: ArraySummary?
+        /// pydicom's array, its keys beside the others; nil where pydicom cannot decode the file.
+        var array: ArraySummary?
+
+        private enum CodingKeys: String, CodingKey {
+            case pydicom, TransferSyntaxUID, Modality, SOPInstanceUID, SeriesInstanceUID, PhotometricInterpretation, PatientID,
+                 PixelSpacing, ImagePositionPatient, ImageOrientationPatient, RescaleSlope, RescaleIntercept, WindowCenter,
+                 affine, shape, values2d, pillow
+        }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            pydicom = try c.decode(Bool.self, forKey: .pydicom)
+            TransferSyntaxUID = try c.decode(String.self, forKey: .TransferSyntaxUID)
+            Modality = try c.decodeIfPresent(String.self, forKey: .Modality)
+            SOPInstanceUID = try c.decodeIfPresent(String.self, forKey: .SOPInstanceUID)
+            SeriesInstanceUID = try c.decodeIfPresent(String.self, forKey: .SeriesInstanceUID)
+            PhotometricInterpretation = try c.decodeIfPresent(String.self, forKey: .PhotometricInterpretation)
+            PatientID = try c.decodeIfPresent(String.self, forKey: .PatientID)
+            PixelSpacing = try c.decodeIfPresent([Double].self, forKey: .PixelSpacing)
+            ImagePositionPatient = try c.decodeIfPresent([Double].self, forKey: .ImagePositionPatient)
+            ImageOrientationPatient = try c.decodeIfPresent([Double].self, forKey: .ImageOrientationPatient)
+            RescaleSlope = try c.decodeIfPresent([Double].self, forKey: .RescaleSlope)
+            RescaleIntercept = try c.decodeIfPresent([Double].self, forKey: .RescaleIntercept)
+            WindowCenter = try c.decodeIfPresent([Double].self, forKey: .WindowCenter)
+            affine = try c.decodeIfPresent([[Double]].self, forKey: .affine)
+            shape = try c.decode([Int].self, forKey: .shape)
+            values2d = try c.decodeIfPresent([[Int]].self, forKey: .values2d)
+            pillow = try c.decodeIfPresent(ArraySummary.self, forKey: .pillow)
+            array = pydicom ? try ArraySummary(from: decoder) : nil
+        }
     }
 
     struct Series: Decodable {
@@ -51,13 +63,20 @@ struct DICOMReference: Decodable {
         var last: String
         var sliceSpacing: Double
         var affine: [[Double]]
-        var shape: [Int]
-        var dtype: String
-        var checksum: [UInt64]
-        var sum: Double
-        var min: Double
-        var max: Double
-        var values: [[Double]]
+        var summary: ArraySummary
+
+        private enum CodingKeys: String, CodingKey { case directory, SeriesInstanceUID, slices, first, last, sliceSpacing, affine }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            directory = try c.decode(String.self, forKey: .directory)
+            SeriesInstanceUID = try c.decode(String.self, forKey: .SeriesInstanceUID)
+            slices = try c.decode(Int.self, forKey: .slices)
+            first = try c.decode(String.self, forKey: .first)
+            last = try c.decode(String.self, forKey: .last)
+            sliceSpacing = try c.decode(Double.self, forKey: .sliceSpacing)
+            affine = try c.decode([[Double]].self, forKey: .affine)
+            summary = try ArraySummary(from: decoder)
+        }
     }
 
     struct Walk: Decodable {
