@@ -89,6 +89,12 @@ import TestSupport
         let a = try Data(contentsOf: URL(fileURLWithPath: folder + "/streamed.safetensors"))
         let b = try Data(contentsOf: URL(fileURLWithPath: folder + "/loaded.safetensors"))
         #expect(a == b, "the streamed and the loaded model differ")
+
+        // A size that is not one, and a budget too small for three batches, are errors before any training.
+        let notASize = try SharedData.runMedpipe(["train", "--cache", large, "--model", model, "--memory-budget", "lots", "--out", folder + "/x.safetensors"])
+        #expect(notASize.status != 0 && notASize.error.contains("--memory-budget"), "\(notASize.error)")
+        let tooSmall = try SharedData.runMedpipe(["train", "--cache", large, "--model", model, "--batch", "16", "--memory-budget", "1MiB", "--out", folder + "/x.safetensors"])
+        #expect(tooSmall.status != 0 && tooSmall.error.contains("1048576 bytes hold fewer than 3 batches of 16 samples"), "\(tooSmall.error)")
     }
 
     // MARK: - Helpers
