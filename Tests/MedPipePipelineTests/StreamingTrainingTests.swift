@@ -9,21 +9,28 @@ import TestSupport
 /// in-memory source, clean errors on a damaged shard, and a training process whose peak memory stays
 /// within the budget on a cache several times larger.
 @Suite(.serialized) struct StreamingTrainingTests {
-    /// Every batch of every split, for several rebalancing plans, seeds and epochs, equals the in-memory
-    /// source's, value for value (and so does a model trained on them: see the last test).
+    /// Every batch of every split, for several rebalancing plans, seeds and epochs, with and without
+    /// augmentation, equals the in-memory source's, value for value (and so does a model trained on them:
+    /// see the last test).
     @Test func streamedBatchesAreTheInMemoryOnes() async throws {
         let cache = try await demoCache("streaming-batches")
         defer { try? FileManager.default.removeItem(atPath: cache) }
         let dataset = try CacheDataset(directory: cache)
-        for (balance, seed, epoch) in [(CacheDataset.Balance.recipe, UInt64(4), 2), (.none, 0, 0), (.undersample, 9, 1)] {
-            let loaded = try dataset.batchSource(balance: balance, seed: seed)
-            let streamed = try dataset.streamingBatchSource(balance: balance, seed: seed, memoryBudget: 1 << 20)
+        let flips = try AugmentSpec.of(recipeText: "name: r\nsources: []\naugment:\n  - flip: { axes: [1], prob: 0.5 }\n", file: "r.yaml")
+        for (balance, seed, epoch, augmentation) in [(CacheDataset.Balance.recipe, UInt64(4), 2, nil), (.none, 0, 0, nil), (.undersample, 9, 1, nil),
+                                                     (.oversample, 5, 3, flips)] {
+            let loaded = try dataset.batchSource(balance: balance, seed: seed, augmentation: augmentation)
+            let streamed = try dataset.streamingBatchSource(balance: balance, seed: seed, augmentation: augmentation, memoryBudget: 1 << 20)
             for split in DataSplit.allCases {
                 #expect(streamed.sampleCount(split) == loaded.sampleCount(split))
                 let expected = try Self.all(try loaded.batches(split, batchSize: 7, epoch: epoch, seed: seed))
                 let got = try Self.all(try streamed.batches(split, batchSize: 7, epoch: epoch, seed: seed))
                 #expect(!expected.isEmpty)
                 #expect(got == expected, "\(balance) seed \(seed) epoch \(epoch) \(split)")
+                if augmentation != nil, split == .train {
+                    let plain = try Self.all(try dataset.batchSource(balance: balance, seed: seed).batches(split, batchSize: 7, epoch: epoch, seed: seed))
+                    #expect(plain != expected, "the augmentation changed nothing")
+                }
             }
         }
     }
