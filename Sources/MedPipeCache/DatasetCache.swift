@@ -6,6 +6,7 @@ public final class DatasetCache: Sendable {
     public let directory: String
     private let manifest: Manifest
     private let shards: ShardMaps
+    private let reads: ShardReads
 
     /// Opens an existing cache for reading.
     /// - Throws: ``MedPipeError`` `.io` when `directory` holds no `manifest.sqlite`.
@@ -17,6 +18,7 @@ public final class DatasetCache: Sendable {
         self.directory = directory
         manifest = try Manifest(directory: directory, readOnly: true)
         shards = ShardMaps(directory: directory + "/shards")
+        reads = ShardReads(directory: directory + "/shards")
     }
 
     /// Entries of one split (`train`, `val`, `test`), or all entries.
@@ -36,6 +38,18 @@ public final class DatasetCache: Sendable {
     public func tensor(for entry: CacheEntry) throws -> Tensor {
         let bytes = try shards.map(entry.shard).bytes(offset: entry.offset, length: entry.length)
         return Tensor(shape: entry.shape, dtype: entry.dtype, bytes: Array(bytes))
+    }
+
+    /// The tensor of an entry read with `pread` instead of through the mapping, so that the shard's pages
+    /// never count in this process's resident memory: how a cache larger than memory is streamed.
+    /// - Throws: `.malformed` naming the shard file when the entry runs past its end, and naming the
+    ///   manifest when the entry's length does not fit its shape and dtype.
+    public func readTensor(for entry: CacheEntry) throws -> Tensor {
+        let expected = try CheckedSize.product(entry.shape + [entry.dtype.size], source: directory + "/manifest.sqlite", "entry \(entry.id)'s shape × dtype size")
+        guard expected == entry.length else {
+            throw MedPipeError.malformed(directory + "/manifest.sqlite", "entry \(entry.id) of shape \(entry.shape) and dtype \(entry.dtype) needs \(expected) bytes, the manifest says \(entry.length)")
+        }
+        return Tensor(shape: entry.shape, dtype: entry.dtype, bytes: try reads.bytes(shard: entry.shard, offset: entry.offset, length: entry.length))
     }
 
     /// Copies an entry's values as Float into `destination` (which must hold `entry.shape` elements).

@@ -32,10 +32,16 @@ struct Train: ParsableCommand {
         the tree options below, not the epochs, batches or optimizer.
         Balance: recipe (the cache's plan), none, oversample, undersample, class-weights, smote (tables).
 
+        Memory: when the cache's splits, as the float32 inputs the network takes, exceed --memory-budget, \
+        batches are streamed from the cache's shards instead of loaded: each batch read when it is made, \
+        on a worker thread a few batches ahead, within the budget. The batches and the trained model are \
+        the same either way; streaming costs reading and the fitted stages once per sample per epoch.
+
         Examples:
           medpipe train --cache out/mnist-cache --model mnist-cnn --epochs 3 --out mnist.safetensors
           medpipe train --cache out/mitbih-ds1-cache --out ds1.safetensors      # as the recipe's train: says
           medpipe train --cache out/mnist-cache --model random-forest --trees 100 --out forest.json
+          medpipe train --cache out/mr-cache --model cnn3d --memory-budget 1G --out mr.safetensors
         """
     )
 
@@ -56,6 +62,7 @@ struct Train: ParsableCommand {
     @Option(help: "What picks the kept model (default: val_loss).") var monitor: TrainingConfiguration.Monitor?
     @Option(help: ArgumentHelp("Append one JSON line per epoch to this file.", valueName: "FILE.jsonl")) var metrics: String?
     @Option(help: ArgumentHelp("Data augmentation of training batches: recipe (the augment: section of the recipe that made the cache, if any), none, or a YAML file listing transforms.", valueName: "recipe|none|FILE.yaml")) var augment: String = "recipe"
+    @Option(help: ArgumentHelp("Most memory for the training data: above it, batches are streamed from the cache (K, M, G: binary units).", valueName: "SIZE")) var memoryBudget = MemorySize(bytes: 300 << 20)
     @OptionGroup(title: "Tree models (random-forest, gradient-boosting)") var trees: TreeOptions
 
     /// The settings the flags give (nil where a flag is absent).
@@ -79,9 +86,19 @@ struct Train: ParsableCommand {
         case "none": nil
         default: try AugmentSpec.load(augment)
         }
-        let source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation)
-        let (name, specs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
         let configuration = spec.configuration(classWeights: try dataset.classWeights(spec.balanceOrDefault, power: spec.classWeightPower ?? 1), threads: threads)
+        let bytes = try dataset.inMemoryBytes()
+        let source: any BatchSource
+        if bytes > memoryBudget.bytes {
+            let streaming = try dataset.streamingBatchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation,
+                                                             memoryBudget: memoryBudget.bytes)
+            let depth = try streaming.prefetchDepth(batchSize: configuration.batchSize)
+            print("streaming batches from the cache: its splits take \(MemorySize.mebibytes(bytes)) as inputs, over the --memory-budget of \(memoryBudget); up to \(depth) batches read ahead")
+            source = streaming
+        } else {
+            source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation)
+        }
+        let (name, specs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
         if let augmentation { print("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }
         print("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape)")
         var trainer = Trainer(configuration)

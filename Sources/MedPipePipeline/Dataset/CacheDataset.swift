@@ -82,18 +82,14 @@ public struct CacheDataset: Sendable {
     /// and each sample's position in it).
     public func batchSource(balance: Balance = .recipe, seed: UInt64 = 0, augmentation: Augmentation? = nil) throws -> InMemoryBatchSource {
         var splits: [DataSplit: InMemoryBatchSource.Split] = [:]
-        for (split, name) in [(DataSplit.train, "train"), (.validation, "val"), (.test, "test")] {
+        for (split, name) in Self.splitNames {
             let entries = try cache.entries(split: name)
             guard !entries.isEmpty else { continue }
             var inputs: [Float] = []
             inputs.reserveCapacity(entries.count * sampleShape.reduce(1, *))
             var labels: [Int] = []
             for entry in entries {
-                let values = try input(entry)
-                guard values.count == sampleShape.reduce(1, *) else {
-                    throw MedPipeError.malformed(cache.directory, "entry \(entry.id) has \(values.count) values, the first had \(sampleShape.reduce(1, *)): stages must give every sample one shape (add resize or crop-or-pad)")
-                }
-                inputs += values
+                inputs += try sampleValues(entry, streamed: false)
                 labels.append(try classIndex(entry))
             }
             if split == .train, try resolved(balance) == .smote {
@@ -104,15 +100,40 @@ public struct CacheDataset: Sendable {
             let plan = split == .train ? try trainPlan(entries: entries, balance: balance, seed: seed) : nil
             splits[split] = InMemoryBatchSource.Split(inputs: inputs, labels: labels, plan: plan)
         }
-        var augment: InMemoryBatchSource.Augmenter?
-        if let augmentation {
-            try augmentation.validate(for: sampleShape, subject: "\(cache.directory): augment")
-            let shape = sampleShape
-            augment = { sample, epoch, position in
-                augmentation.apply(sample, shape: shape, seed: seed, epoch: epoch, position: position)
-            }
+        return try InMemoryBatchSource(sampleShape: sampleShape, classNames: classNames, splits: splits,
+                                       augment: try augmenter(augmentation, seed: seed))
+    }
+
+    /// Bytes that ``batchSource(balance:seed:augmentation:)`` holds: every sample of every split as float32.
+    public func inMemoryBytes() throws -> Int {
+        let samples = try Self.splitNames.reduce(0) { $0 + (try cache.entries(split: $1.name).count) }
+        return try CheckedSize.product([samples, sampleShape.reduce(1, *), MemoryLayout<Float>.size], source: cache.directory, "samples × values × 4")
+    }
+
+    /// The splits streamed from the cache's shards: each batch's samples read (with `pread`, so the shards
+    /// never become resident memory) and run through the fitted stages when the batch is made, on a worker
+    /// thread, with at most `memoryBudget` bytes of batches in flight. The batches, hence the trained model,
+    /// are those of ``batchSource(balance:seed:augmentation:)``.
+    /// - Throws: `.invalidArgument` for SMOTE, whose synthetic rows exist only in memory.
+    public func streamingBatchSource(balance: Balance = .recipe, seed: UInt64 = 0, augmentation: Augmentation? = nil,
+                                     memoryBudget: Int) throws -> StreamingBatchSource {
+        guard try resolved(balance) != .smote else {
+            throw MedPipeError.invalidArgument(cache.directory, "SMOTE makes its synthetic rows in memory, so it cannot stream: raise the memory budget above the splits' size, or use oversample")
         }
-        return try InMemoryBatchSource(sampleShape: sampleShape, classNames: classNames, splits: splits, augment: augment)
+        var splits: [DataSplit: StreamingBatchSource.Split] = [:]
+        var entries: [DataSplit: [CacheEntry]] = [:]
+        for (split, name) in Self.splitNames {
+            let list = try cache.entries(split: name)
+            guard !list.isEmpty else { continue }
+            entries[split] = list
+            splits[split] = .init(labels: try list.map(classIndex), plan: split == .train ? try trainPlan(entries: list, balance: balance, seed: seed) : nil)
+        }
+        let dataset = self, all = entries
+        return try StreamingBatchSource(sampleShape: sampleShape, classNames: classNames, splits: splits, memoryBudget: memoryBudget,
+                                        augment: try augmenter(augmentation, seed: seed)) { split, index, values in
+            let sample = try dataset.sampleValues(all[split]![index], streamed: true)
+            _ = values.update(fromContentsOf: sample)
+        }
     }
 
     /// The training entries that epoch `epoch` (from 0) of `medpipe train --seed seed --balance balance`
@@ -124,6 +145,29 @@ public struct CacheDataset: Sendable {
         let entries = try cache.entries(split: "train")
         let pass = try trainPlan(entries: entries, balance: balance, seed: seed) ?? Array(entries.indices)
         return EpochOrder.shuffled(pass, seed: seed, epoch: epoch).map { entries[$0].id }
+    }
+
+    /// The cache's split names for the trainer's splits.
+    private static let splitNames: [(split: DataSplit, name: String)] = [(.train, "train"), (.validation, "val"), (.test, "test")]
+
+    /// One entry's input values, checked to have the first entry's shape; `streamed` reads the shard with
+    /// `pread` instead of through its mapping.
+    private func sampleValues(_ entry: CacheEntry, streamed: Bool) throws -> [Float] {
+        let values = try Self.arrange(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary, streamed: streamed).values
+        guard values.count == sampleShape.reduce(1, *) else {
+            throw MedPipeError.malformed(cache.directory, "entry \(entry.id) has \(values.count) values, the first had \(sampleShape.reduce(1, *)): stages must give every sample one shape (add resize or crop-or-pad)")
+        }
+        return values
+    }
+
+    /// The training-batch transform of `augmentation`, checked against the sample shape.
+    private func augmenter(_ augmentation: Augmentation?, seed: UInt64) throws -> SampleAugmenter? {
+        guard let augmentation else { return nil }
+        try augmentation.validate(for: sampleShape, subject: "\(cache.directory): augment")
+        let shape = sampleShape
+        return { sample, epoch, position in
+            augmentation.apply(sample, shape: shape, seed: seed, epoch: epoch, position: position)
+        }
     }
 
     /// The balance in force: the recipe's when `.recipe`.
@@ -168,14 +212,15 @@ public struct CacheDataset: Sendable {
     }
 
     private static func arrange(_ entry: CacheEntry, cache: DatasetCache, pipeline: StagePipeline, fitted: FittedPipeline,
-                                from boundary: Int) throws -> (shape: [Int], values: [Float]) {
-        let sample = try Self.fitted(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: boundary)
+                                from boundary: Int, streamed: Bool = false) throws -> (shape: [Int], values: [Float]) {
+        let sample = try Self.fitted(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: boundary, streamed: streamed)
         return ModelInputLayout.arrange(sample.tensor, geometry: sample.geometry)
     }
 
     private static func fitted(_ entry: CacheEntry, cache: DatasetCache, pipeline: StagePipeline, fitted: FittedPipeline,
-                               from boundary: Int) throws -> Sample {
-        let sample = Sample(tensor: try cache.tensor(for: entry), geometry: entry.geometry, label: entry.label, group: entry.group,
+                               from boundary: Int, streamed: Bool = false) throws -> Sample {
+        let tensor = streamed ? try cache.readTensor(for: entry) : try cache.tensor(for: entry)
+        let sample = Sample(tensor: tensor, geometry: entry.geometry, label: entry.label, group: entry.group,
                             source: SourceReference(record: entry.source, part: nil, index: entry.item), metadata: entry.metadata)
         guard boundary < pipeline.stages.count else { return sample }
         let output = try pipeline.run(sample, from: boundary, fitted: fitted)

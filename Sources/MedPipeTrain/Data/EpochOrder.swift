@@ -11,4 +11,11 @@ public enum EpochOrder {
         order.shuffle(using: &rng)
         return order
     }
+
+    /// The sample indices one pass over `split` visits: for training, `plan` (or each of the `count`
+    /// samples once) ``shuffled(_:seed:epoch:)``; for validation and test, every sample in order.
+    public static func pass(_ split: DataSplit, count: Int, plan: [Int]?, seed: UInt64, epoch: Int) -> [Int] {
+        let pass = plan ?? Array(0..<count)
+        return split == .train ? shuffled(pass, seed: seed, epoch: epoch) : pass
+    }
 }

@@ -2,9 +2,8 @@ import MedPipeCore
 
 /// A `BatchSource` over arrays in memory, for tests and small tables.
 public struct InMemoryBatchSource: BatchSource {
-    /// Changes one training sample in place (data augmentation): given the sample, the epoch and the
-    /// sample's position in that epoch's order, from which it draws its randomness.
-    public typealias Augmenter = @Sendable (_ sample: UnsafeMutableBufferPointer<Float>, _ epoch: Int, _ position: Int) -> Void
+    /// Changes one training sample in place (data augmentation).
+    public typealias Augmenter = SampleAugmenter
 
     /// The samples of one split: `inputs` holds `labels.count` samples back to back.
     public struct Split: Sendable {
@@ -31,12 +30,7 @@ public struct InMemoryBatchSource: BatchSource {
             guard s.inputs.count == s.labels.count * size else {
                 throw MedPipeError.invalidArgument("\(name.rawValue) split", "\(s.inputs.count) values for \(s.labels.count) samples of shape \(sampleShape)")
             }
-            if let bad = s.labels.first(where: { !(0..<classNames.count).contains($0) }) {
-                throw MedPipeError.invalidArgument("\(name.rawValue) split", "label \(bad) outside 0..<\(classNames.count)")
-            }
-            if let bad = s.plan?.first(where: { !s.labels.indices.contains($0) }) {
-                throw MedPipeError.invalidArgument("\(name.rawValue) split", "plan index \(bad) outside 0..<\(s.labels.count)")
-            }
+            try BatchAssembly.check(name, labels: s.labels, plan: s.plan, classes: classNames.count)
         }
         self.sampleShape = sampleShape; self.classNames = classNames; self.splits = splits; self.augment = augment
     }
@@ -49,8 +43,7 @@ public struct InMemoryBatchSource: BatchSource {
     public func batches(_ split: DataSplit, batchSize: Int, epoch: Int, seed: UInt64) throws -> any BatchIterator {
         guard batchSize > 0 else { throw MedPipeError.invalidArgument("batch size", "must be positive, got \(batchSize)") }
         let s = splits[split] ?? Split(inputs: [], labels: [])
-        let pass = s.plan ?? Array(s.labels.indices)
-        let order = split == .train ? EpochOrder.shuffled(pass, seed: seed, epoch: epoch) : pass
+        let order = EpochOrder.pass(split, count: s.labels.count, plan: s.plan, seed: seed, epoch: epoch)
         return Iterator(split: s, order: order, sampleSize: sampleShape.reduce(1, *), sampleShape: sampleShape, batchSize: batchSize,
                         augment: split == .train ? augment : nil, epoch: epoch)
     }
@@ -68,15 +61,7 @@ public struct InMemoryBatchSource: BatchSource {
             var inputs = [Float]()
             inputs.reserveCapacity(indices.count * sampleSize)
             for i in indices { inputs += split.inputs[(i * sampleSize)..<((i + 1) * sampleSize)] }
-            if let augment {
-                let size = sampleSize, epoch = epoch
-                inputs.withUnsafeMutableBufferPointer { all in
-                    let base = all.baseAddress!
-                    Parallel.forRanges(indices.count) { range in
-                        for k in range { augment(UnsafeMutableBufferPointer(start: base + k * size, count: size), epoch, first + k) }
-                    }
-                }
-            }
+            if let augment { BatchAssembly.augment(&inputs, sampleSize: sampleSize, with: augment, epoch: epoch, first: first) }
             return LabeledBatch(inputs: inputs, shape: [indices.count] + sampleShape, labels: indices.map { split.labels[$0] })
         }
     }
