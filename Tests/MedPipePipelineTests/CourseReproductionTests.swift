@@ -72,6 +72,31 @@ struct CourseReproductionTests {
         #expect(test.accuracy >= 0.98, "test accuracy \(test.accuracy)")
     }
 
+    /// Without a validation split nothing can be monitored: `--monitor` is refused, naming the cache, before training.
+    @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the medpipe binary (swift build)"))
+    func monitorNeedsAValidationSplit() throws {
+        let folder = temporaryDirectory("mnist-no-val")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let recipe = folder + "/mnist-no-val.yaml", cache = folder + "/cache"
+        try """
+        name: mnist-no-val
+        sources:
+          - path: \(SharedData.path("images/mnist/t10k-images-idx3-ubyte.gz"))
+            format: idx
+            labels-file: \(SharedData.path("images/mnist/t10k-labels-idx1-ubyte.gz"))
+            label: dataset
+        split: { by: patient, ratios: { train: 0.8, test: 0.2 }, seed: 0 }
+        """.write(toFile: recipe, atomically: true, encoding: .utf8)
+        let environment = ["MEDPIPE_KEY": folder + "/project.key"]
+        let converted = try SharedData.runMedpipe(["convert", recipe, "--cache", cache], environment: environment)
+        try #require(converted.status == 0, "convert: \(converted.error)")
+        let trained = try SharedData.runMedpipe(["train", "--cache", cache, "--model", "mnist-cnn", "--monitor", "val_balanced_accuracy",
+                                                 "--out", folder + "/m.safetensors"], environment: environment)
+        #expect(trained.status != 0)
+        #expect(trained.error.contains("\(cache): has no validation split, so 'val_balanced_accuracy' cannot pick the kept model"), "\(trained.error)")
+        #expect(!trained.output.contains("training mnist-cnn"), "refused before training: \(trained.output)")
+    }
+
     /// MNIST, `mnist-mlp` (course A5: 784 → 512 → 256 → 10, ReLU, dropout 0.2) on the recipe's 7,199 training digits:
     /// ≥ 95% test accuracy.
     @Test func mnistMLPReaches95Percent() async throws {
