@@ -17,8 +17,9 @@ struct Train: ParsableCommand {
         abstract: "Train a model on a dataset cache's training split, validating every epoch.",
         discussion: """
         The best model by validation loss (or --monitor) is kept, as a real copy, and written as \
-        safetensors that load into a PyTorch nn.Sequential of the same layers. One JSON line per epoch \
-        goes to --metrics.
+        safetensors that load into a PyTorch nn.Sequential of the same layers; a cache without a \
+        validation split keeps the epoch of lowest training loss and refuses --monitor. One JSON line \
+        per epoch goes to --metrics.
 
         Settings come from the flags, else from the `train:` section of the recipe that made the cache \
         (model, epochs, batch, optimizer, lr, weight-decay, schedule, balance, class-weight-power, monitor, \
@@ -97,6 +98,12 @@ struct Train: ParsableCommand {
             source = streaming
         } else {
             source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation)
+        }
+        if source.sampleCount(.validation) == 0 {
+            if let monitor = spec.monitor {
+                throw MedPipeError.invalidArgument(cache, "has no validation split, so '\(monitor.rawValue)' cannot pick the kept model; give the recipe's split a 'val' ratio, or leave out --monitor (the kept model is then the epoch of lowest training loss)")
+            }
+            print("no validation split: keeping the epoch of lowest training loss")
         }
         let (name, specs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
         if let augmentation { print("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }

@@ -69,6 +69,28 @@ import Testing
         #expect(!zip(result.best.stateDict(), result.last.stateDict()).allSatisfy { $0.tensor == $1.tensor })
     }
 
+    @Test func monitorOnValidationBalancedAccuracyKeepsThatEpochsWeights() throws {
+        // As above, the rate jumps ×1000 from epoch 3, so a later epoch is worse on validation and the last is not
+        // the best. The kept model is the first epoch of highest validation balanced accuracy, and its weights are
+        // exactly those of a run that stops after that epoch (same seed, same per-epoch rates: the run is deterministic).
+        func configuration(epochs: Int) -> TrainingConfiguration {
+            TrainingConfiguration(epochs: epochs, batchSize: 16, seed: 3, optimizer: SGD(learningRate: 0.02, momentum: 0.9),
+                                  schedule: .step(stepSize: 3, gamma: 1000), monitor: .validationBalancedAccuracy)
+        }
+        let source = try Self.source()
+        let result = try Trainer(configuration(epochs: 6)).train(Sequential(Self.specs, seed: 2), on: source)
+        let scores = result.history.map { $0.valBalancedAccuracy! }
+        #expect(result.bestEpoch == scores.firstIndex(of: scores.max()!)!)
+        #expect(result.bestEpoch < 5, "the jump must make a later epoch worse; scores \(scores)")
+        #expect(result.history.map(\.best) == scores.indices.map { i in scores[..<i].allSatisfy { $0 < scores[i] } })
+        let stopped = try Trainer(configuration(epochs: result.bestEpoch + 1)).train(Sequential(Self.specs, seed: 2), on: source)
+        #expect(stopped.history.map(\.loss) == Array(result.history.prefix(result.bestEpoch + 1).map(\.loss)))
+        #expect(zip(result.best.stateDict(), stopped.last.stateDict()).allSatisfy { $0.name == $1.name && $0.tensor == $1.tensor })
+        #expect(!zip(result.best.stateDict(), result.last.stateDict()).allSatisfy { $0.tensor == $1.tensor })
+        var best = result.best
+        #expect(try Trainer.evaluate(&best, on: source, split: .validation, batchSize: 16).balancedAccuracy == scores[result.bestEpoch])
+    }
+
     @Test func classWeightsLiftBalancedAccuracyOnImbalancedData() throws {
         // 13 features, class 1 rare (10%) and shifted by 0.8σ in every feature (Bayes balanced accuracy ≈ 0.93).
         func split(_ n: Int, seed: UInt64) -> InMemoryBatchSource.Split {
