@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MedPipeCore
+import MedPipeMPI
 import MedPipePipeline
 import MedPipeStages
 import MedPipeTrain
@@ -36,6 +37,13 @@ struct Train: ParsableCommand {
           medpipe train --cache out/mnist-cache --model mnist-cnn --epochs 3 --out mnist.safetensors
           medpipe train --cache out/mitbih-ds1-cache --out ds1.safetensors      # as the recipe's train: says
           medpipe train --cache out/mnist-cache --model random-forest --trees 100 --out forest.json
+
+        Data-parallel on several processes (CNNs and MLPs): run it under `mpirun -np N` (or `srun`). Every rank \
+        trains on its slice of each global batch (--batch stays the global batch) and the gradients are averaged \
+        in one MPI_Allreduce per step, so the model equals the one-process model up to float summation order; \
+        BatchNorm uses each rank's own batch statistics. Rank 0 prints the epochs and writes --out and --metrics. \
+        Give each rank its share of the cores with --threads, e.g.
+          mpirun -np 2 medpipe train --cache out/mnist-cache --model mnist-cnn --threads 1 --out mnist.safetensors
         """
     )
 
@@ -82,23 +90,30 @@ struct Train: ParsableCommand {
         let source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation)
         let (name, specs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
         let configuration = spec.configuration(classWeights: try dataset.classWeights(spec.balanceOrDefault, power: spec.classWeightPower ?? 1), threads: threads)
-        if let augmentation { print("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }
-        print("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape)")
+        if let augmentation, ProcessGroup.isLeader { log("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }
+        if ProcessGroup.isLeader { log("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape)") }
         var trainer = Trainer(configuration)
-        let bar = ProgressBar("epoch")
-        let metricsFile = try metrics.map(MetricsLog.init)
-        trainer.onBatch = { epoch, done, total in bar.update(done: done, total: total, note: "epoch \(epoch)") }
-        trainer.onEpoch = { m in
-            bar.finish()
-            print(EpochLine(m).text)
-            metricsFile?.append(m.jsonLine)
+        trainer.group = ProcessGroup.world
+        if let world = trainer.group, world.size > 1 {
+            log("data-parallel on \(world.size) ranks: this rank trains on its 1/\(world.size) of each batch of \(configuration.batchSize), with \(threads) thread(s)")
+        }
+        if ProcessGroup.isLeader {
+            let bar = ProgressBar("epoch")
+            let metricsFile = try metrics.map(MetricsLog.init)
+            trainer.onBatch = { epoch, done, total in bar.update(done: done, total: total, note: "epoch \(epoch)") }
+            trainer.onEpoch = { m in
+                bar.finish()
+                log(EpochLine(m).text)
+                metricsFile?.append(m.jsonLine)
+            }
         }
         let result = try trainer.train(Sequential(specs, seed: configuration.seed), on: source)
+        guard ProcessGroup.isLeader else { return }
         let checkpoint = Checkpoint(model: result.best, classNames: dataset.classNames, inputShape: dataset.sampleShape,
                                     normalization: "cache \(dataset.recipeHash)", recipeHash: dataset.recipeHash, modelName: name,
                                     extra: try dataset.preprocessing.metadata())
         try checkpoint.write(to: out)
-        print("kept epoch \(result.bestEpoch)\(result.stoppedEarly ? " (stopped early)" : ""); wrote \(out)")
+        log("kept epoch \(result.bestEpoch)\(result.stoppedEarly ? " (stopped early)" : ""); wrote \(out)")
     }
 }
 
