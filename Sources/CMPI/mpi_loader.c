@@ -16,6 +16,7 @@ static int (*allreduce)(const void *, void *, int, handle, handle, handle);
 static int (*bcast)(void *, int, handle, int, handle);
 static int (*allgather)(const void *, int, handle, void *, int, handle, handle);
 static int (*allgatherv)(const void *, int, handle, void *, const int *, const int *, handle, handle);
+static int (*gatherv)(const void *, int, handle, void *, const int *, const int *, handle, int, handle);
 static int (*barrier)(handle);
 static int (*abort_job)(handle, int);
 static int (*finalize)(void);
@@ -52,10 +53,13 @@ int medpipe_mpi_start(int *rank, int *size, char *error, size_t error_size) {
     }
     LOAD(init_thread, "MPI_Init_thread"); LOAD(comm_rank, "MPI_Comm_rank"); LOAD(comm_size, "MPI_Comm_size");
     LOAD(allreduce, "MPI_Allreduce"); LOAD(bcast, "MPI_Bcast"); LOAD(allgather, "MPI_Allgather");
-    LOAD(allgatherv, "MPI_Allgatherv"); LOAD(barrier, "MPI_Barrier"); LOAD(abort_job, "MPI_Abort");
+    LOAD(allgatherv, "MPI_Allgatherv"); LOAD(gatherv, "MPI_Gatherv"); LOAD(barrier, "MPI_Barrier"); LOAD(abort_job, "MPI_Abort");
     LOAD(finalize, "MPI_Finalize");
     LOAD(comm_world, "ompi_mpi_comm_world"); LOAD(type_float, "ompi_mpi_float"); LOAD(type_double, "ompi_mpi_double");
     LOAD(type_byte, "ompi_mpi_byte"); LOAD(op_sum, "ompi_mpi_op_sum");
+    /* Waiting ranks yield the core instead of spinning (unless the user chose): the ranks of a job often share
+       cores with each other or with other work, and MedPipe's few collectives per step do not need the latency. */
+    setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
     int provided = 0;
     if (init_thread(NULL, NULL, MPI_THREAD_SERIALIZED_LEVEL, &provided) != MPI_SUCCESS_CODE) {
         snprintf(error, error_size, "MPI_Init_thread failed");
@@ -88,6 +92,10 @@ int medpipe_mpi_allgather(const void *send, int count, void *receive) {
 
 int medpipe_mpi_allgatherv(const void *send, int count, void *receive, const int *counts, const int *displacements) {
     return allgatherv(send, count, type_byte, receive, counts, displacements, type_byte, comm_world);
+}
+
+int medpipe_mpi_gatherv(const void *send, int count, void *receive, const int *counts, const int *displacements, int root) {
+    return gatherv(send, count, type_byte, receive, counts, displacements, type_byte, root, comm_world);
 }
 
 int medpipe_mpi_barrier(void) { return barrier(comm_world); }

@@ -23,7 +23,7 @@ public final class ProcessGroup: Sendable {
         var rank: Int32 = 0, size: Int32 = 0
         var message = [CChar](repeating: 0, count: 512)
         guard medpipe_mpi_start(&rank, &size, &message, message.count) == 0 else {
-            FileHandle.standardError.write(Data("medpipe: error: MPI: \(String(cString: message))\n".utf8))
+            FileHandle.standardError.write(Data("medpipe: error: MPI: \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))\n".utf8))
             exit(1)
         }
         return ProcessGroup(rank: Int(rank), size: Int(size))
@@ -61,25 +61,48 @@ public final class ProcessGroup: Sendable {
 
     /// Every rank's `values`, concatenated in rank order, on every rank (counts may differ between ranks).
     public func allGather<T: BitwiseCopyable>(_ values: [T]) -> [T] {
+        let (byteCounts, displacements, total) = layout(of: values)
+        let count = total / MemoryLayout<T>.stride
+        return [T](unsafeUninitializedCapacity: count) { out, initialized in
+            values.withUnsafeBytes { send in
+                Self.check(medpipe_mpi_allgatherv(send.baseAddress, Self.count(send.count), out.baseAddress,
+                                                  byteCounts, displacements), "MPI_Allgatherv")
+            }
+            initialized = count
+        }
+    }
+
+    /// Every rank's bytes, by rank, on rank `root`; an empty list on the other ranks.
+    public func gather(_ bytes: [UInt8], to root: Int = 0) -> [[UInt8]] {
+        let (byteCounts, displacements, total) = layout(of: bytes)
+        var received = [UInt8](repeating: 0, count: rank == root ? total : 0)
+        bytes.withUnsafeBytes { send in
+            received.withUnsafeMutableBytes { out in
+                Self.check(medpipe_mpi_gatherv(send.baseAddress, Self.count(send.count), out.baseAddress,
+                                               byteCounts, displacements, Int32(root)), "MPI_Gatherv")
+            }
+        }
+        guard rank == root else { return [] }
+        return (0..<size).map { r in Array(received[Int(displacements[r])..<(Int(displacements[r]) + Int(byteCounts[r]))]) }
+    }
+
+    /// Every rank's byte count for `values` (one allgather), their offsets in rank order, and the total.
+    private func layout<T: BitwiseCopyable>(of values: [T]) -> (counts: [Int32], displacements: [Int32], total: Int) {
         var counts = [Int64](repeating: 0, count: size)
-        var mine = Int64(values.count)
+        var mine = Int64(values.count * MemoryLayout<T>.stride)
         withUnsafeBytes(of: &mine) { m in
             counts.withUnsafeMutableBytes { c in
                 Self.check(medpipe_mpi_allgather(m.baseAddress, Int32(m.count), c.baseAddress), "MPI_Allgather")
             }
         }
-        let stride = MemoryLayout<T>.stride
-        let byteCounts = counts.map { Self.count(Int($0) * stride) }
         var displacements = [Int32](repeating: 0, count: size)
-        for r in 1..<max(size, 1) { displacements[r] = Self.count(Int(displacements[r - 1]) + Int(byteCounts[r - 1])) }
-        let total = counts.reduce(0) { $0 + Int($1) }
-        return [T](unsafeUninitializedCapacity: total) { out, initialized in
-            values.withUnsafeBytes { send in
-                Self.check(medpipe_mpi_allgatherv(send.baseAddress, Self.count(send.count), out.baseAddress,
-                                                  byteCounts, displacements), "MPI_Allgatherv")
-            }
-            initialized = total
+        var total = 0
+        for r in 0..<size {
+            displacements[r] = Self.count(total)
+            total += Int(counts[r])
         }
+        _ = Self.count(total)
+        return (counts.map { Self.count(Int($0)) }, displacements, total)
     }
 
     /// Waits until every rank has called it.

@@ -24,6 +24,9 @@ int medpipe_mpi_broadcast(void *buffer, int bytes, int root);
 int medpipe_mpi_allgather(const void *send, int count, void *receive);
 /* Rank i's counts[i] bytes into receive at displacements[i], on every rank. */
 int medpipe_mpi_allgatherv(const void *send, int count, void *receive, const int *counts, const int *displacements);
+/* Rank i's counts[i] bytes into receive at displacements[i], on rank root only (receive, counts and
+   displacements are read on root only). */
+int medpipe_mpi_gatherv(const void *send, int count, void *receive, const int *counts, const int *displacements, int root);
 int medpipe_mpi_barrier(void);
 /* Ends every rank of the job with exit status `code`. */
 void medpipe_mpi_abort(int code);
