@@ -22,6 +22,12 @@ public struct BatchSlice: Sendable, Equatable {
 /// same way and its predictions gathered, so every rank takes the same best-model and early-stopping decisions.
 struct DataParallel {
     let group: ProcessGroup
+    /// The gradients and the loss of one step, packed for the allreduce.
+    private let fused = Buffer()
+
+    private final class Buffer {
+        var values: [Float] = []
+    }
 
     /// Data parallelism over `group`, or nil when there is no group or it has a single rank.
     init?(_ group: ProcessGroup?) {
@@ -47,27 +53,34 @@ struct DataParallel {
     /// that loss. `localLoss` is the slice's (weighted) mean loss and `share` its part of the batch's loss weight
     /// (rows, or class weights, over those of the batch). One fused allreduce: every gradient and the loss.
     func reduceGradients(_ model: inout Sequential, localLoss: Float, share: Double) -> Float {
-        var fused: [Float] = []
-        fused.reserveCapacity(model.parameterCount + 1)
         let scale = Float(share)
-        model.forEachParameter { _, p in
-            guard p.requiresGradient else { return }
-            fused.append(contentsOf: p.gradient.lazy.map { $0 * scale })
-        }
-        fused.append(localLoss * scale)
-        group.allreduceSum(&fused)
+        var count = 1
+        model.forEachParameter { _, p in if p.requiresGradient { count += p.count } }
+        // The buffer lives as long as the training run: no 5 MB allocation and page faults every step.
+        if fused.values.count != count { fused.values = [Float](repeating: 0, count: count) }
         var offset = 0
-        model.forEachParameter { _, p in
-            guard p.requiresGradient else { return }
-            let count = p.count
-            p.gradient.withUnsafeMutableBufferPointer { g in
-                fused.withUnsafeBufferPointer { f in
-                    g.baseAddress!.update(from: f.baseAddress! + offset, count: count)
+        fused.values.withUnsafeMutableBufferPointer { f in
+            model.forEachParameter { _, p in
+                guard p.requiresGradient else { return }
+                p.gradient.withUnsafeBufferPointer { g in
+                    let destination = f.baseAddress! + offset
+                    for i in 0..<g.count { destination[i] = g[i] * scale }
                 }
+                offset += p.count
             }
-            offset += count
+            f[offset] = localLoss * scale
         }
-        return fused[offset]
+        group.allreduceSum(&fused.values)
+        offset = 0
+        fused.values.withUnsafeBufferPointer { f in
+            model.forEachParameter { _, p in
+                guard p.requiresGradient else { return }
+                let n = p.count
+                p.gradient.withUnsafeMutableBufferPointer { g in g.baseAddress!.update(from: f.baseAddress! + offset, count: n) }
+                offset += n
+            }
+        }
+        return fused.values[offset]
     }
 
     /// Makes every rank's parameters and buffers rank 0's (one broadcast of the whole state).
