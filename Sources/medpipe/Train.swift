@@ -59,12 +59,18 @@ struct Train: ParsableCommand {
     @Option(help: "Seed for initialization, shuffling, dropout and resampling (default: 0).") var seed: UInt64?
     @Option(help: "Rebalancing of the training split (default: recipe).") var balance: CacheDataset.Balance?
     @Option(help: "With class weights, the power of the balanced weights: 1 balanced, 0.5 their square roots (default: 1).") var classWeightPower: Double?
-    @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers (default: the cores, shared among the MPI ranks on this node).") var threads: Int = Train.defaultThreads
     @Option(help: "Stop after this many epochs without improvement (default: never).") var patience: Int?
     @Option(help: "What picks the kept model (default: val_loss).") var monitor: TrainingConfiguration.Monitor?
     @Option(help: ArgumentHelp("Append one JSON line per epoch to this file.", valueName: "FILE.jsonl")) var metrics: String?
     @Option(help: ArgumentHelp("Data augmentation of training batches: recipe (the augment: section of the recipe that made the cache, if any), none, or a YAML file listing transforms.", valueName: "recipe|none|FILE.yaml")) var augment: String = "recipe"
     @OptionGroup(title: "Tree models (random-forest, gradient-boosting)") var trees: TreeOptions
+
+    /// The cores, divided among the ranks that mpirun started on this node (OMPI_COMM_WORLD_LOCAL_SIZE).
+    static var defaultThreads: Int {
+        let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
+        return max(1, ProcessInfo.processInfo.activeProcessorCount / max(local, 1))
+    }
 
     /// The settings the flags give (nil where a flag is absent).
     private var flags: TrainSpec {
