@@ -100,11 +100,12 @@ struct DataParallel {
     /// Every rank's values, in rank order.
     func gather<T: BitwiseCopyable>(_ values: [T]) -> [T] { group.allGather(values) }
 
-    /// Sums over the ranks.
-    func sum(_ values: [Double]) -> [Double] {
-        var v = values
-        group.allreduceSum(&v)
-        return v
+    /// Rank 0's `value`, on every rank: an allreduce's sum may differ in its last bits between ranks (with more than
+    /// two), and every rank must take the same decisions from it.
+    func rankZeros(_ value: Double) -> Double {
+        var v = [value]
+        group.broadcast(&v)
+        return v[0]
     }
 }
 

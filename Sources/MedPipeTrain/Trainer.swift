@@ -150,6 +150,7 @@ public struct Trainer {
             }
             if let parallel {
                 labels = parallel.gather(labels); predictions = parallel.gather(predictions)
+                lossSum = parallel.rankZeros(lossSum)
                 try parallel.broadcastState(&model)
             }
             let seconds = Date().timeIntervalSince(start)
@@ -204,8 +205,10 @@ public struct Trainer {
         model.releaseCaches()
         if let parallel {
             probabilities = parallel.gather(probabilities); labels = parallel.gather(labels)
-            let sums = parallel.sum([lossSum, weightSum])
-            lossSum = sums[0]; weightSum = sums[1]
+            // Summed in rank order on every rank, so that every rank's score, and so its decisions, are the same.
+            let sums = parallel.gather([lossSum, weightSum])
+            lossSum = stride(from: 0, to: sums.count, by: 2).reduce(0) { $0 + sums[$1] }
+            weightSum = stride(from: 1, to: sums.count, by: 2).reduce(0) { $0 + sums[$1] }
         }
         guard !labels.isEmpty else { throw MedPipeError.invalidArgument("\(split.rawValue) split", "has no samples") }
         return ClassificationReport(probabilities: probabilities, labels: labels, classNames: source.classNames,

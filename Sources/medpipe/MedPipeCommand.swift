@@ -38,7 +38,8 @@ struct MedPipeCommand: AsyncParsableCommand {
         } catch {
             if let world = ProcessGroup.world {
                 if error is CleanExit || (error as? ExitCode)?.isSuccess == true {
-                    exit(withError: error)   // --help, --version: no collective is pending
+                    world.finalize()   // --help, --version: no collective is pending
+                    exit(withError: error)
                 }
                 printError(MedPipeCommand.message(for: error))
                 world.abort()

@@ -86,6 +86,7 @@ struct Train: ParsableCommand {
             throw MedPipeError.invalidArgument("--model", "no model: give --model, or declare `train: { model: ... }` in the recipe")
         }
         if let kind = TreeKind(rawValue: modelName) {
+            guard ProcessGroup.isLeader else { return }   // under MPI, rank 0 trains the trees alone
             return try trees.train(kind, cache: cache, out: out, balance: spec.balanceOrDefault, seed: spec.seedOrDefault, threads: threads)
         }
         let augmentation: Augmentation? = switch augment {
