@@ -26,6 +26,10 @@ struct Convert: AsyncParsableCommand {
         stage (dataset-zscore, impute, standardize, one-hot) then applies the statistics fitted there \
         instead of fitting its own. A cache made by other stages is refused.
 
+        Under `mpirun -np N` (or `srun`) the ranks share the sources, balanced by size, and rank 0 writes \
+        the cache, which equals a one-process run's; the cache directory must be on a file system every \
+        rank sees (see the README's "Several processes").
+
         Example recipes are in Fixtures/recipes/. Examples:
           medpipe convert Fixtures/recipes/heart.yaml --cache out/heart-cache
           medpipe convert new-patients.yaml --cache out/new-cache --fit-from out/heart-cache

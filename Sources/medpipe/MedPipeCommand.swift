@@ -37,7 +37,7 @@ struct MedPipeCommand: AsyncParsableCommand {
             exit(withError: ExitCode.failure)
         } catch {
             if let world = ProcessGroup.world {
-                if error is CleanExit || (error as? ExitCode)?.isSuccess == true {
+                if MedPipeCommand.exitCode(for: error).isSuccess {
                     world.finalize()   // --help, --version: no collective is pending
                     exit(withError: error)
                 }
