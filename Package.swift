@@ -43,8 +43,11 @@ let package = Package(
         .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         .systemLibrary(name: "CFLAC", pkgConfig: "flac"),
         .target(name: "CXGBoost", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
 
         .target(name: "MedPipeCore"),
+        // Open MPI, loaded only under mpirun/srun: ranks and collectives for multi-process convert and train.
+        .target(name: "MedPipeMPI", dependencies: ["MedPipeCore", "CMPI"]),
         .target(name: "MedPipeFormats", dependencies: ["MedPipeCore", "CNIfTI", "CDCMTK", "CPNG", "CFLAC"]),
         .target(name: "MedPipeStages", dependencies: ["MedPipeCore"], swiftSettings: optimizedInDebug),
         .target(
@@ -61,9 +64,9 @@ let package = Package(
         ),
         .target(
             name: "MedPipePipeline",
-            dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", "MedPipeTrain", .product(name: "Yams", package: "Yams")]
+            dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", "MedPipeTrain", "MedPipeMPI", .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "CBLAS"], swiftSettings: optimizedInDebug),
+        .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "MedPipeMPI", "CBLAS"], swiftSettings: optimizedInDebug),
         .target(name: "MedPipeTrees", dependencies: ["MedPipeCore", "MedPipeTrain", "CXGBoost"]),
         .target(name: "MedPipeExplain", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain"], swiftSettings: optimizedInDebug),
         .target(
@@ -79,7 +82,7 @@ let package = Package(
             name: "medpipe",
             dependencies: [
                 "MedPipeCore", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeTrain", "MedPipeStages",
-                "MedPipeDeidentify", "MedPipeExplain", "MedPipeExport", "MedPipeReport", "MedPipeTrees",
+                "MedPipeDeidentify", "MedPipeExplain", "MedPipeExport", "MedPipeReport", "MedPipeTrees", "MedPipeMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -98,7 +101,7 @@ let package = Package(
             dependencies: ["MedPipeReport", "MedPipePipeline", "MedPipeTrain", "MedPipeFormats", "MedPipeCore", "TestSupport"]
         ),
         .testTarget(name: "MedPipeExplainTests", dependencies: ["MedPipeExplain", "MedPipeTrain", "MedPipeCore", "TestSupport"]),
-        .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "MedPipeCache", "MedPipeStages", "MedPipeFormats", "TestSupport"]),
+        .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "MedPipeCache", "MedPipeStages", "MedPipeFormats", "MedPipeTrain", "MedPipeMPI", "TestSupport"]),
         .testTarget(name: "MedPipeStagesTests", dependencies: ["MedPipeStages", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeCacheTests", dependencies: ["MedPipeCache", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeDeidentifyTests", dependencies: ["MedPipeDeidentify", "MedPipeCore", "MedPipeFormats", "TestSupport"]),

@@ -129,6 +129,15 @@ public struct Sequential: Sendable {
         }
     }
 
+    /// Tells the dropout layers which rows of the global batch the next training forwards hold.
+    mutating func setBatchSlice(_ slice: BatchSlice) {
+        for i in layers.indices {
+            guard var dropout = layers[i] as? Dropout, dropout.batchSlice != slice else { continue }
+            dropout.batchSlice = slice
+            layers[i] = dropout
+        }
+    }
+
     /// Drops every layer's forward caches and workspaces.
     public mutating func releaseCaches() {
         for i in layers.indices { layers[i].releaseCaches() }

@@ -1,5 +1,6 @@
 import Foundation
 import MedPipeCore
+import MedPipeMPI
 
 /// How to train: epochs, batch size, optimizer, schedule, loss weighting, early stopping, threads.
 public struct TrainingConfiguration: Sendable {
@@ -85,6 +86,9 @@ public struct Trainer {
     public var onBatch: ((Int, Int, Int) -> Void)?
     /// Called after each epoch (e.g. to append `jsonLine` to a log).
     public var onEpoch: ((EpochMetrics) -> Void)?
+    /// The ranks of an MPI job to train on data-parallel (see `DataParallel`), or nil for one process.
+    /// Every rank must call `train` with the same model, source and configuration.
+    public var group: ProcessGroup?
 
     public init(_ configuration: TrainingConfiguration) { self.configuration = configuration }
 
@@ -104,6 +108,8 @@ public struct Trainer {
         let baseRate = optimizer.learningRate
         let hasValidation = source.sampleCount(.validation) > 0
         let trainCount = source.sampleCount(.train)
+        let parallel = DataParallel(group)
+        try parallel?.broadcastState(&model)
         var best = model, bestEpoch = -1, bestScore = -Double.infinity, sinceBest = 0
         var history: [EpochMetrics] = []
         var stoppedEarly = false
@@ -114,19 +120,38 @@ public struct Trainer {
             var batches = try source.batches(.train, batchSize: c.batchSize, epoch: epoch, seed: c.seed)
             var lossSum = 0.0, seen = 0, done = 0
             var labels: [Int] = [], predictions: [Int] = []
-            while let batch = try batches.next() {
-                done += batch.labels.count
+            while let global = try batches.next() {
+                done += global.labels.count
                 // A one-sample batch gives no batch statistics (PyTorch raises); skip it.
-                if batch.labels.count < 2 && trainCount > 1 { continue }
-                let logits = model.forward(batch.activation, training: true)
-                let (l, grad) = loss(logits, labels: batch.labels)
-                model.backward(grad)
+                if global.labels.count < 2 && trainCount > 1 { continue }
+                var batch = global
+                if let parallel {
+                    let part = parallel.slice(global)
+                    batch = part.batch
+                    model.setBatchSlice(part.slice)
+                }
+                var l: Float = 0
+                if !batch.labels.isEmpty {
+                    let logits = model.forward(batch.activation, training: true)
+                    let step = loss(logits, labels: batch.labels)
+                    model.backward(step.gradient)
+                    l = step.loss
+                    predictions += argmaxRows(logits)
+                }
+                if let parallel {
+                    let share = loss.weight(of: batch.labels) / max(loss.weight(of: global.labels), .leastNonzeroMagnitude)
+                    l = parallel.reduceGradients(&model, localLoss: l, share: share)
+                }
                 optimizer.step(&model)
-                lossSum += Double(l) * Double(batch.labels.count)
-                seen += batch.labels.count
+                lossSum += Double(l) * Double(global.labels.count)
+                seen += global.labels.count
                 labels += batch.labels
-                predictions += argmaxRows(logits)
                 onBatch?(epoch, done, trainCount)
+            }
+            if let parallel {
+                labels = parallel.gather(labels); predictions = parallel.gather(predictions)
+                lossSum = parallel.rankZeros(lossSum)
+                try parallel.broadcastState(&model)
             }
             let seconds = Date().timeIntervalSince(start)
             let cm = ConfusionMatrix(classes: source.classNames.count, labels: labels, predictions: predictions)
@@ -135,7 +160,8 @@ public struct Trainer {
                                  samplesPerSecond: Double(seen) / max(seconds, 1e-9), seconds: seconds, best: false)
             var score = -m.loss
             if hasValidation {
-                let report = try Self.evaluate(&model, on: source, split: .validation, batchSize: c.batchSize, classWeights: c.classWeights)
+                let report = try Self.evaluate(&model, on: source, split: .validation, batchSize: c.batchSize, classWeights: c.classWeights,
+                                               splitOver: group)
                 m.valLoss = report.loss; m.valAccuracy = report.accuracy
                 m.valBalancedAccuracy = report.balancedAccuracy; m.valROCAUC = report.rocAUC
                 score = c.monitor == .validationLoss ? -(report.loss ?? 0) : report.balancedAccuracy
@@ -157,21 +183,33 @@ public struct Trainer {
     }
 
     /// Runs `model` in evaluation mode over a split and reports loss and classification metrics.
+    /// With a group of ranks (`group`), each rank evaluates its slice of every batch and all get the whole split's report.
     public static func evaluate(_ model: inout Sequential, on source: some BatchSource, split: DataSplit,
-                                batchSize: Int = 256, classWeights: [Float]? = nil) throws -> ClassificationReport {
+                                batchSize: Int = 256, classWeights: [Float]? = nil,
+                                splitOver group: ProcessGroup? = nil) throws -> ClassificationReport {
         let loss = CrossEntropyLoss(classWeights: classWeights)
+        let parallel = DataParallel(group)
         var batches = try source.batches(split, batchSize: batchSize, epoch: 0, seed: 0)
         var probabilities: [Float] = [], labels: [Int] = []
         var lossSum = 0.0, weightSum = 0.0
-        while let batch = try batches.next() {
+        while var batch = try batches.next() {
+            if let parallel { batch = parallel.slice(batch).batch }
+            if batch.labels.isEmpty { continue }
             let logits = model.forward(batch.activation, training: false)
             let l = loss(logits, labels: batch.labels).loss
-            let w = batch.labels.reduce(0.0) { $0 + Double(classWeights?[$1] ?? 1) }
+            let w = loss.weight(of: batch.labels)
             lossSum += Double(l) * w; weightSum += w
             probabilities += softmax(logits)
             labels += batch.labels
         }
         model.releaseCaches()
+        if let parallel {
+            probabilities = parallel.gather(probabilities); labels = parallel.gather(labels)
+            // Summed in rank order on every rank, so that every rank's score, and so its decisions, are the same.
+            let sums = parallel.gather([lossSum, weightSum])
+            lossSum = stride(from: 0, to: sums.count, by: 2).reduce(0) { $0 + sums[$1] }
+            weightSum = stride(from: 1, to: sums.count, by: 2).reduce(0) { $0 + sums[$1] }
+        }
         guard !labels.isEmpty else { throw MedPipeError.invalidArgument("\(split.rawValue) split", "has no samples") }
         return ClassificationReport(probabilities: probabilities, labels: labels, classNames: source.classNames,
                                     loss: weightSum > 0 ? lossSum / weightSum : nil)

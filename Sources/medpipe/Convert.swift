@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MedPipeCore
 import MedPipeDeidentify
+import MedPipeMPI
 import MedPipePipeline
 import MedPipeStages
 
@@ -25,6 +26,10 @@ struct Convert: AsyncParsableCommand {
         stage (dataset-zscore, impute, standardize, one-hot) then applies the statistics fitted there \
         instead of fitting its own. A cache made by other stages is refused.
 
+        Under `mpirun -np N` (or `srun`) the ranks share the sources, balanced by size, and rank 0 writes \
+        the cache, which equals a one-process run's; the cache directory must be on a file system every \
+        rank sees (see the README's "Several processes").
+
         Example recipes are in Fixtures/recipes/. Examples:
           medpipe convert Fixtures/recipes/heart.yaml --cache out/heart-cache
           medpipe convert new-patients.yaml --cache out/new-cache --fit-from out/heart-cache
@@ -42,16 +47,26 @@ struct Convert: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try Recipe.load(recipe, knownStages: StageFactory.names)
+        // Under MPI, rank 0 creates a missing project key before the other ranks read it.
+        let world = ProcessGroup.world
+        if let world, world.rank > 0 { world.barrier() }
         let pseudonymizer = Pseudonymizer(key: try ProjectKey.loadOrCreate(ProjectKeyLocation.resolve(key)))
+        if let world, world.rank == 0 { world.barrier() }
         let pseudonyms = Pseudonyms(fingerprint: pseudonymizer.fingerprint) { pseudonymizer.token($0, domain: .group) }
         let converter = try Converter(recipe: loaded, pseudonyms: pseudonyms)
         let bar = ProgressBar("convert")
         let options = ConvertOptions(cache: cache, jobs: jobs, strict: strict, fitFrom: fitFrom) { progress in
             bar.update(done: progress.done, total: progress.total, note: URL(fileURLWithPath: progress.current).lastPathComponent)
         }
-        let summary = try await converter.run(options)
+        let summary: ConvertSummary
+        if let world {
+            guard let leaderSummary = try await converter.run(options, over: world) else { return }   // rank 0 reports
+            summary = leaderSummary
+        } else {
+            summary = try await converter.run(options)
+        }
         bar.finish()
-        print(ConvertReport(summary).text)
+        log(ConvertReport(summary).text)
         guard summary.rejected.isEmpty else {
             throw MedPipeError.malformed(recipe, "\(summary.rejected.count) of \(summary.sources) source(s) rejected (listed above); the cache holds the others")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MedPipeCore
+import MedPipeMPI
 
 /// `medpipe`: clinical data to training-ready, de-identified datasets and explainable CNNs.
 @main
@@ -17,7 +18,8 @@ struct MedPipeCommand: AsyncParsableCommand {
     /// Parses the command line and runs the subcommand, as ArgumentParser's own `main` does (parsing
     /// synchronously: no completion here is asynchronous), after tuning the allocator for `convert`
     /// while no worker thread, and so no thread heap, exists yet. A `MedPipeError` from any subcommand
-    /// ends the run here, as one `medpipe: error:` line and exit status 1.
+    /// ends the run here, as one `medpipe: error:` line and exit status 1. Under MPI (mpirun, srun), an error on
+    /// one rank ends every rank of the job (MPI_Abort), and a run that succeeds ends MPI on its rank.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -27,11 +29,21 @@ struct MedPipeCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            ProcessGroup.world?.finalize()
         } catch let error as MedPipeError {
             // Bad input ends in one line naming the file and the problem.
             printError(error.description)
+            ProcessGroup.world?.abort()
             exit(withError: ExitCode.failure)
         } catch {
+            if let world = ProcessGroup.world {
+                if MedPipeCommand.exitCode(for: error).isSuccess {
+                    world.finalize()   // --help, --version: no collective is pending
+                    exit(withError: error)
+                }
+                printError(MedPipeCommand.message(for: error))
+                world.abort()
+            }
             exit(withError: error)
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MedPipeCore
+import MedPipeMPI
 import MedPipePipeline
 import MedPipeStages
 import MedPipeTrain
@@ -43,6 +44,13 @@ struct Train: ParsableCommand {
           medpipe train --cache out/mitbih-ds1-cache --out ds1.safetensors      # as the recipe's train: says
           medpipe train --cache out/mnist-cache --model random-forest --trees 100 --out forest.json
           medpipe train --cache out/mr-cache --model cnn3d --memory-budget 1G --out mr.safetensors
+
+        Data-parallel on several processes (CNNs and MLPs): run it under `mpirun -np N` (or `srun`). Every rank \
+        trains on its slice of each global batch (--batch stays the global batch) and the gradients are averaged \
+        in one MPI_Allreduce per step, so the model equals the one-process model up to float summation order; \
+        BatchNorm uses each rank's own batch statistics. Rank 0 prints the epochs and writes --out and --metrics. \
+        Give each rank its share of the cores with --threads, e.g.
+          mpirun -np 2 medpipe train --cache out/mnist-cache --model mnist-cnn --threads 1 --out mnist.safetensors
         """
     )
 
@@ -58,13 +66,19 @@ struct Train: ParsableCommand {
     @Option(help: "Seed for initialization, shuffling, dropout and resampling (default: 0).") var seed: UInt64?
     @Option(help: "Rebalancing of the training split (default: recipe).") var balance: CacheDataset.Balance?
     @Option(help: "With class weights, the power of the balanced weights: 1 balanced, 0.5 their square roots (default: 1).") var classWeightPower: Double?
-    @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers (default: the cores, shared among the MPI ranks on this node).") var threads: Int = Train.defaultThreads
     @Option(help: "Stop after this many epochs without improvement (default: never).") var patience: Int?
     @Option(help: "What picks the kept model (default: val_loss).") var monitor: TrainingConfiguration.Monitor?
     @Option(help: ArgumentHelp("Append one JSON line per epoch to this file.", valueName: "FILE.jsonl")) var metrics: String?
     @Option(help: ArgumentHelp("Data augmentation of training batches: recipe (the augment: section of the recipe that made the cache, if any), none, or a YAML file listing transforms.", valueName: "recipe|none|FILE.yaml")) var augment: String = "recipe"
     @Option(help: ArgumentHelp("Most memory for the training data: above it, batches are streamed from the cache (K, M, G: binary units).", valueName: "SIZE")) var memoryBudget = MemorySize(bytes: 300 << 20)
     @OptionGroup(title: "Tree models (random-forest, gradient-boosting)") var trees: TreeOptions
+
+    /// The cores, divided among the ranks that mpirun started on this node (OMPI_COMM_WORLD_LOCAL_SIZE).
+    static var defaultThreads: Int {
+        let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
+        return max(1, ProcessInfo.processInfo.activeProcessorCount / max(local, 1))
+    }
 
     /// The settings the flags give (nil where a flag is absent).
     private var flags: TrainSpec {
@@ -80,6 +94,7 @@ struct Train: ParsableCommand {
             throw MedPipeError.invalidArgument("--model", "no model: give --model, or declare `train: { model: ... }` in the recipe")
         }
         if let kind = TreeKind(rawValue: modelName) {
+            guard ProcessGroup.isLeader else { return }   // under MPI, rank 0 trains the trees alone
             return try trees.train(kind, cache: cache, out: out, balance: spec.balanceOrDefault, seed: spec.seedOrDefault, threads: threads)
         }
         let augmentation: Augmentation? = switch augment {
@@ -94,7 +109,7 @@ struct Train: ParsableCommand {
             let streaming = try dataset.streamingBatchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation,
                                                              memoryBudget: memoryBudget.bytes)
             let depth = try streaming.prefetchDepth(batchSize: configuration.batchSize)
-            print("streaming batches from the cache: its splits take \(MemorySize.mebibytes(bytes)) as inputs, over the --memory-budget of \(memoryBudget); up to \(depth) batches read ahead")
+            if ProcessGroup.isLeader { log("streaming batches from the cache: its splits take \(MemorySize.mebibytes(bytes)) as inputs, over the --memory-budget of \(memoryBudget); up to \(depth) batches read ahead") }
             source = streaming
         } else {
             source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation)
@@ -103,26 +118,33 @@ struct Train: ParsableCommand {
             if let monitor = spec.monitor {
                 throw MedPipeError.invalidArgument(cache, "has no validation split, so '\(monitor.rawValue)' cannot pick the kept model; give the recipe's split a 'val' ratio, or leave out --monitor (the kept model is then the epoch of lowest training loss)")
             }
-            print("no validation split: keeping the epoch of lowest training loss")
+            if ProcessGroup.isLeader { log("no validation split: keeping the epoch of lowest training loss") }
         }
         let (name, specs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
-        if let augmentation { print("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }
-        print("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape)")
+        if let augmentation, ProcessGroup.isLeader { log("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }
+        if ProcessGroup.isLeader { log("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape)") }
         var trainer = Trainer(configuration)
-        let bar = ProgressBar("epoch")
-        let metricsFile = try metrics.map(MetricsLog.init)
-        trainer.onBatch = { epoch, done, total in bar.update(done: done, total: total, note: "epoch \(epoch)") }
-        trainer.onEpoch = { m in
-            bar.finish()
-            print(EpochLine(m).text)
-            metricsFile?.append(m.jsonLine)
+        trainer.group = ProcessGroup.world
+        if let world = trainer.group, world.size > 1 {
+            log("data-parallel on \(world.size) ranks: this rank trains on its 1/\(world.size) of each batch of \(configuration.batchSize), with \(threads) thread(s)")
+        }
+        if ProcessGroup.isLeader {
+            let bar = ProgressBar("epoch")
+            let metricsFile = try metrics.map(MetricsLog.init)
+            trainer.onBatch = { epoch, done, total in bar.update(done: done, total: total, note: "epoch \(epoch)") }
+            trainer.onEpoch = { m in
+                bar.finish()
+                log(EpochLine(m).text)
+                metricsFile?.append(m.jsonLine)
+            }
         }
         let result = try trainer.train(Sequential(specs, seed: configuration.seed), on: source)
+        guard ProcessGroup.isLeader else { return }
         let checkpoint = Checkpoint(model: result.best, classNames: dataset.classNames, inputShape: dataset.sampleShape,
                                     normalization: "cache \(dataset.recipeHash)", recipeHash: dataset.recipeHash, modelName: name,
                                     extra: try dataset.preprocessing.metadata())
         try checkpoint.write(to: out)
-        print("kept epoch \(result.bestEpoch)\(result.stoppedEarly ? " (stopped early)" : ""); wrote \(out)")
+        log("kept epoch \(result.bestEpoch)\(result.stoppedEarly ? " (stopped early)" : ""); wrote \(out)")
     }
 }
 

@@ -36,54 +36,87 @@ public struct Converter: Sendable {
     }
 
     public func run(_ options: ConvertOptions = ConvertOptions()) async throws -> ConvertSummary {
-        let cacheDirectory = options.cache ?? recipe.cache
-        let fitted = try options.fitFrom.map(fittedStatistics(from:))
-        let writer = try CacheWriter(directory: cacheDirectory)
-        let (work, unreadable) = try plan(strict: options.strict)
-        let pending = work.filter { !writer.contains($0.key) }
-        var progress = ConvertProgress(done: work.count - pending.count + unreadable.count, total: work.count + unreadable.count,
-                                       reused: work.count - pending.count, rejected: unreadable.count, current: "")
-        var reasons: [String: String] = [:]
-        var dropped: [String: Int] = [:]
-
+        var run = try Run(self, options)
         try await withThrowingTaskGroup(of: (WorkItem, Result<(CacheUnit, [String: Int]), MedPipeError>).self) { group in
-            var next = pending.makeIterator()
+            var next = run.pending.makeIterator()
             for _ in 0..<options.jobs {
                 guard let item = next.next() else { break }
                 group.addTask { (item, Result(catching: { () throws(MedPipeError) in try process(item) })) }
             }
             while let (item, result) = try await group.next() {
-                switch result {
-                case .success(let (unit, unitDropped)):
-                    try writer.add(unit)
-                    dropped.merge(unitDropped, uniquingKeysWith: +)
-                case .failure(let error):
-                    if options.strict {
-                        group.cancelAll()
-                        throw error
-                    }
-                    reasons[item.key] = Self.reason(error, path: item.path)
-                    try writer.reject(unitKey: item.key, source: pseudonyms.make("source:" + item.path), reason: error.message)
-                    progress.rejected += 1
+                do {
+                    try run.record(item, result)
+                } catch {
+                    group.cancelAll()
+                    throw error
                 }
-                progress.done += 1
-                progress.current = item.path
-                options.progress?(progress)
                 if let item = next.next() {
                     group.addTask { (item, Result(catching: { () throws(MedPipeError) in try process(item) })) }
                 }
             }
         }
-        let removed = try writer.removeUnits(notIn: Set(work.map(\.key)))
-        // Entries are ordered by the place of their source in the plan, not by when a worker finished.
-        let positions = Dictionary(work.enumerated().map { ($1.key, $0) }, uniquingKeysWith: min)
-        let finish = try finalize(writer, positions: positions, fitted: fitted)
-        // Sources rejected in this run, or unchanged since an earlier run rejected them, in plan order.
-        let stored = try writer.rejectedReasons()
-        let rejected = unreadable + work.compactMap { item in (reasons[item.key] ?? stored[item.key]).map { (item.path, $0) } }
-        return ConvertSummary(cache: cacheDirectory, sources: work.count + unreadable.count, reused: work.count - pending.count,
-                              computed: pending.count - reasons.count, rejected: rejected, removed: removed,
-                              entries: finish.entries, balance: finish.report, dropped: dropped, splitIssues: finish.issues)
+        return try run.finish()
+    }
+
+    /// One run's writer, plan and running totals: what both a single process and rank 0 of an MPI job keep.
+    struct Run {
+        let converter: Converter
+        let options: ConvertOptions
+        let cacheDirectory: String
+        let fitted: FittedPipeline?
+        let writer: CacheWriter
+        let work: [WorkItem]
+        let unreadable: [(source: String, reason: String)]
+        /// The work items whose unit is not in the cache yet.
+        let pending: [WorkItem]
+        var progress: ConvertProgress
+        var reasons: [String: String] = [:]
+        var dropped: [String: Int] = [:]
+
+        /// Opens the cache for writing and plans the work.
+        init(_ converter: Converter, _ options: ConvertOptions) throws {
+            self.converter = converter
+            self.options = options
+            cacheDirectory = options.cache ?? converter.recipe.cache
+            fitted = try options.fitFrom.map(converter.fittedStatistics(from:))
+            let writer = try CacheWriter(directory: cacheDirectory)
+            self.writer = writer
+            (work, unreadable) = try converter.plan(strict: options.strict)
+            pending = work.filter { !writer.contains($0.key) }
+            progress = ConvertProgress(done: work.count - pending.count + unreadable.count, total: work.count + unreadable.count,
+                                       reused: work.count - pending.count, rejected: unreadable.count, current: "")
+        }
+
+        /// Stores one processed source: its unit, or (unless strict, which throws) its rejection.
+        mutating func record(_ item: WorkItem, _ result: Result<(CacheUnit, [String: Int]), MedPipeError>) throws {
+            switch result {
+            case .success(let (unit, unitDropped)):
+                try writer.add(unit)
+                dropped.merge(unitDropped, uniquingKeysWith: +)
+            case .failure(let error):
+                if options.strict { throw error }
+                reasons[item.key] = Converter.reason(error, path: item.path)
+                try writer.reject(unitKey: item.key, source: converter.pseudonyms.make("source:" + item.path), reason: error.message)
+                progress.rejected += 1
+            }
+            progress.done += 1
+            progress.current = item.path
+            options.progress?(progress)
+        }
+
+        /// Removes stale units, splits, fits and plans the rebalancing, and sums up the run.
+        func finish() throws -> ConvertSummary {
+            let removed = try writer.removeUnits(notIn: Set(work.map(\.key)))
+            // Entries are ordered by the place of their source in the plan, not by when a worker finished.
+            let positions = Dictionary(work.enumerated().map { ($1.key, $0) }, uniquingKeysWith: min)
+            let finish = try converter.finalize(writer, positions: positions, fitted: fitted)
+            // Sources rejected in this run, or unchanged since an earlier run rejected them, in plan order.
+            let stored = try writer.rejectedReasons()
+            let rejected = unreadable + work.compactMap { item in (reasons[item.key] ?? stored[item.key]).map { (item.path, $0) } }
+            return ConvertSummary(cache: cacheDirectory, sources: work.count + unreadable.count, reused: work.count - pending.count,
+                                  computed: pending.count - reasons.count, rejected: rejected, removed: removed,
+                                  entries: finish.entries, balance: finish.report, dropped: dropped, splitIssues: finish.issues)
+        }
     }
 
     /// The fitted statistics of another cache, which must have been made by the same stages.

@@ -6,6 +6,8 @@ public struct Dropout: Layer {
     public let p: Double
     private var rng: SeededGenerator
     private var mask: [Float] = []   // empty after an evaluation-mode forward
+    /// The rows of the global batch that the next training forward holds (data-parallel training).
+    var batchSlice = BatchSlice.whole
 
     public init(p: Double, seed: UInt64) {
         self.p = p
@@ -20,9 +22,13 @@ public struct Dropout: Layer {
         guard training, p > 0 else { mask = []; return }
         let scale = Float(1 / (1 - p)), threshold = Float(p)
         var rng = self.rng
+        // The masks of other ranks' rows are drawn and dropped, so each sample's mask is the single-process one.
+        let sampleSize = x.batchSize > 0 ? x.data.count / x.batchSize : 0
+        for _ in 0..<(batchSlice.before * sampleSize) { _ = rng.next() }
         mask = [Float].uninitialized(x.data.count) { m in
             for i in 0..<x.data.count { m[i] = rng.nextUnitFloat() >= threshold ? scale : 0 }
         }
+        for _ in 0..<(batchSlice.after * sampleSize) { _ = rng.next() }
         self.rng = rng
         mask.withUnsafeBufferPointer { m in
             x.data.withUnsafeMutableBufferPointer { v in

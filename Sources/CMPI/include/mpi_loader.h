@@ -1,0 +1,35 @@
+#ifndef MEDPIPE_MPI_LOADER_H
+#define MEDPIPE_MPI_LOADER_H
+
+#include <stddef.h>
+
+/* Open MPI's C API, loaded with dlopen("libmpi.so.40") only when medpipe_mpi_start is called, so that a plain
+   run neither needs nor starts MPI. Collectives work on MPI_COMM_WORLD; every function but medpipe_mpi_launched
+   and medpipe_mpi_start requires a successful start. Counts are ints, as MPI's. */
+
+/* Whether a launcher started this process as one of several ranks: OMPI_COMM_WORLD_SIZE (mpirun),
+   PMIX_RANK/PMI_RANK with a size above 1, or SLURM_PROCID with SLURM_NTASKS > 1 (srun). */
+int medpipe_mpi_launched(void);
+
+/* Loads libmpi and calls MPI_Init_thread (serialized calls). Returns 0 on success, else writes a message
+   into error (error_size bytes) and returns -1. */
+int medpipe_mpi_start(int *rank, int *size, char *error, size_t error_size);
+
+/* In-place sums over all ranks. */
+int medpipe_mpi_allreduce_float(float *buffer, int count);
+int medpipe_mpi_allreduce_double(double *buffer, int count);
+/* Rank root's bytes to every rank. */
+int medpipe_mpi_broadcast(void *buffer, int bytes, int root);
+/* Every rank's `count` bytes of send, in rank order, into receive (count × size bytes). */
+int medpipe_mpi_allgather(const void *send, int count, void *receive);
+/* Rank i's counts[i] bytes into receive at displacements[i], on every rank. */
+int medpipe_mpi_allgatherv(const void *send, int count, void *receive, const int *counts, const int *displacements);
+/* Rank i's counts[i] bytes into receive at displacements[i], on rank root only (receive, counts and
+   displacements are read on root only). */
+int medpipe_mpi_gatherv(const void *send, int count, void *receive, const int *counts, const int *displacements, int root);
+int medpipe_mpi_barrier(void);
+/* Ends every rank of the job with exit status `code`. */
+void medpipe_mpi_abort(int code);
+int medpipe_mpi_finalize(void);
+
+#endif

@@ -1,0 +1,108 @@
+#include "mpi_loader.h"
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Open MPI's handles (MPI_Comm, MPI_Datatype, MPI_Op) are pointers to its predefined global objects,
+   e.g. MPI_COMM_WORLD is &ompi_mpi_comm_world: found here with dlsym, so mpi.h is not needed. */
+typedef void *handle;
+enum { MPI_SUCCESS_CODE = 0, MPI_THREAD_SERIALIZED_LEVEL = 2 };
+
+static int (*init_thread)(int *, char ***, int, int *);
+static int (*comm_rank)(handle, int *);
+static int (*comm_size)(handle, int *);
+static int (*allreduce)(const void *, void *, int, handle, handle, handle);
+static int (*bcast)(void *, int, handle, int, handle);
+static int (*allgather)(const void *, int, handle, void *, int, handle, handle);
+static int (*allgatherv)(const void *, int, handle, void *, const int *, const int *, handle, handle);
+static int (*gatherv)(const void *, int, handle, void *, const int *, const int *, handle, int, handle);
+static int (*barrier)(handle);
+static int (*abort_job)(handle, int);
+static int (*finalize)(void);
+static handle comm_world, type_float, type_double, type_byte, op_sum;
+/* MPI_IN_PLACE is ((void *)1) in Open MPI's mpi.h. */
+#define IN_PLACE ((void *)1)
+
+static int positive_env(const char *name, long minimum) {
+    const char *value = getenv(name);
+    if (!value || !*value) return 0;
+    char *end;
+    long n = strtol(value, &end, 10);
+    return *end == 0 && n >= minimum;
+}
+
+int medpipe_mpi_launched(void) {
+    if (positive_env("OMPI_COMM_WORLD_SIZE", 1)) return 1;
+    if (positive_env("PMIX_RANK", 0) || positive_env("PMI_RANK", 0)) return 1;
+    return positive_env("SLURM_PROCID", 0) && positive_env("SLURM_NTASKS", 2);
+}
+
+#define LOAD(variable, name) \
+    do { \
+        *(void **)&variable = dlsym(library, name); \
+        if (!variable) { snprintf(error, error_size, "libmpi.so.40 lacks %s (is it Open MPI?)", name); return -1; } \
+    } while (0)
+
+int medpipe_mpi_start(int *rank, int *size, char *error, size_t error_size) {
+    /* RTLD_GLOBAL: Open MPI's own plugins (dlopened by libmpi) resolve their symbols against it. */
+    void *library = dlopen("libmpi.so.40", RTLD_NOW | RTLD_GLOBAL);
+    if (!library) {
+        snprintf(error, error_size, "launched as an MPI rank, but libmpi.so.40 (Open MPI) does not load: %s; install it with tools/setup", dlerror());
+        return -1;
+    }
+    LOAD(init_thread, "MPI_Init_thread"); LOAD(comm_rank, "MPI_Comm_rank"); LOAD(comm_size, "MPI_Comm_size");
+    LOAD(allreduce, "MPI_Allreduce"); LOAD(bcast, "MPI_Bcast"); LOAD(allgather, "MPI_Allgather");
+    LOAD(allgatherv, "MPI_Allgatherv"); LOAD(gatherv, "MPI_Gatherv"); LOAD(barrier, "MPI_Barrier"); LOAD(abort_job, "MPI_Abort");
+    LOAD(finalize, "MPI_Finalize");
+    LOAD(comm_world, "ompi_mpi_comm_world"); LOAD(type_float, "ompi_mpi_float"); LOAD(type_double, "ompi_mpi_double");
+    LOAD(type_byte, "ompi_mpi_byte"); LOAD(op_sum, "ompi_mpi_op_sum");
+    /* Waiting ranks yield the core instead of spinning (unless the user chose): the ranks of a job often share
+       cores with each other or with other work, and MedPipe's few collectives per step do not need the latency. */
+    setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
+    int provided = 0;
+    if (init_thread(NULL, NULL, MPI_THREAD_SERIALIZED_LEVEL, &provided) != MPI_SUCCESS_CODE) {
+        snprintf(error, error_size, "MPI_Init_thread failed");
+        return -1;
+    }
+    if (provided < MPI_THREAD_SERIALIZED_LEVEL) {
+        snprintf(error, error_size, "this Open MPI gives thread level %d, MedPipe needs MPI_THREAD_SERIALIZED (2)", provided);
+        return -1;
+    }
+    if (comm_rank(comm_world, rank) != MPI_SUCCESS_CODE || comm_size(comm_world, size) != MPI_SUCCESS_CODE) {
+        snprintf(error, error_size, "MPI_Comm_rank or MPI_Comm_size failed");
+        return -1;
+    }
+    return 0;
+}
+
+int medpipe_mpi_allreduce_float(float *buffer, int count) {
+    return allreduce(IN_PLACE, buffer, count, type_float, op_sum, comm_world);
+}
+
+int medpipe_mpi_allreduce_double(double *buffer, int count) {
+    return allreduce(IN_PLACE, buffer, count, type_double, op_sum, comm_world);
+}
+
+int medpipe_mpi_broadcast(void *buffer, int bytes, int root) { return bcast(buffer, bytes, type_byte, root, comm_world); }
+
+int medpipe_mpi_allgather(const void *send, int count, void *receive) {
+    return allgather(send, count, type_byte, receive, count, type_byte, comm_world);
+}
+
+int medpipe_mpi_allgatherv(const void *send, int count, void *receive, const int *counts, const int *displacements) {
+    return allgatherv(send, count, type_byte, receive, counts, displacements, type_byte, comm_world);
+}
+
+int medpipe_mpi_gatherv(const void *send, int count, void *receive, const int *counts, const int *displacements, int root) {
+    return gatherv(send, count, type_byte, receive, counts, displacements, type_byte, root, comm_world);
+}
+
+int medpipe_mpi_barrier(void) { return barrier(comm_world); }
+
+void medpipe_mpi_abort(int code) {
+    abort_job(comm_world, code);
+    exit(code);
+}
+
+int medpipe_mpi_finalize(void) { return finalize(); }
