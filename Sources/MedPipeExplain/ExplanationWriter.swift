@@ -66,14 +66,14 @@ public struct ExplanationWriter: Sendable {
                           mapMinimum: low, mapMaximum: high)
     }
 
-    /// Writes `index.json` over all samples.
+    /// Writes `index.json` over all samples, last: it is flushed to disk, then the folder once (the
+    /// overlays and maps are not flushed one by one).
     public func writeIndex(_ entries: [IndexEntry], extra: [String: String]) throws {
         struct Index: Codable { var model_sha256: String; var settings: [String: String]; var samples: [IndexEntry] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(Index(model_sha256: modelHash, settings: extra, samples: entries))
-        do { try data.write(to: URL(fileURLWithPath: directory + "/index.json"), options: .atomic) } catch {
-            throw MedPipeError.io(directory + "/index.json", "cannot write: \(error.localizedDescription)")
-        }
+        try data.withUnsafeBytes { try AtomicFile.write(directory + "/index.json", parts: [$0], durable: true) }
+        try AtomicFile.syncFolder(directory)
     }
 }

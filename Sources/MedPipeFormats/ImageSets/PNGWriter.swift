@@ -56,14 +56,11 @@ public struct PNGWriter: Sendable {
         return Array(UnsafeRawBufferPointer(start: output, count: count))
     }
 
-    /// Writes `tensor` to `path` atomically (a temporary file renamed into place).
+    /// Writes `tensor` to `path` atomically (a temporary file renamed into place), like ``NPYWriter``
+    /// not flushed to disk: a caller writing many files flushes them once.
     public func write(_ tensor: Tensor, to path: String, text: [(key: String, value: String)] = []) throws {
         let bytes = try encode(tensor, text: text)
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw MedPipeError.io(path, "cannot write: \(error.localizedDescription)")
-        }
+        try bytes.withUnsafeBytes { try AtomicFile.write(path, parts: [$0]) }
     }
 
     private static func validate(key: String) throws {
