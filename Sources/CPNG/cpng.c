@@ -200,7 +200,7 @@ static void cpng_flush_memory(png_structp png) { (void)png; }
 
 int cpng_encode(const void *pixels, uint32_t width, uint32_t height, int channels, int bit_depth,
                 const char *const *keys, const char *const *values, const int *utf8, size_t text_count,
-                int compression_level, void **output, size_t *output_count, char *error, size_t error_size) {
+                int compression_level, int adaptive_filtering, void **output, size_t *output_count, char *error, size_t error_size) {
     static const int color_types[] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA};
     *output = NULL;
     *output_count = 0;
@@ -229,6 +229,7 @@ int cpng_encode(const void *pixels, uint32_t width, uint32_t height, int channel
     }
     png_set_write_fn(png, buffer, cpng_write_memory, cpng_flush_memory);
     png_set_compression_level(png, compression_level);
+    if (!adaptive_filtering) png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
     png_set_IHDR(png, info, width, height, bit_depth, color_types[channels], PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     for (size_t i = 0; i < text_count; i++) {

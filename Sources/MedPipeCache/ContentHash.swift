@@ -86,29 +86,6 @@ public enum ContentHash {
     }
 }
 
-/// Results filled in by concurrent workers, one slot each.
-private final class ConcurrentResults<T>: @unchecked Sendable {
-    // Safety: the slots are allocated once and never move; each is written by exactly one worker,
-    // and all are read only after every worker has finished.
-    private let slots: UnsafeMutablePointer<Result<T, Error>?>
-    private let count: Int
-
-    init(count: Int) {
-        self.count = count
-        slots = .allocate(capacity: max(count, 1))
-        slots.initialize(repeating: nil, count: count)
-    }
-
-    deinit {
-        slots.deinitialize(count: count)
-        slots.deallocate()
-    }
-
-    func set(_ index: Int, _ result: Result<T, Error>) { slots[index] = result }
-
-    func values() throws -> [T] { try (0..<count).map { try slots[$0]!.get() } }
-}
-
 /// The key of a cache unit: what one source becomes through one reader and one chain of stages.
 ///
 /// Changing the source bytes, the reader's version or any stage parameter changes the key, and only

@@ -30,6 +30,15 @@ public enum AtomicFile {
         }
     }
 
+    /// Flushes the folder at `path` to disk (fsync of the directory), making the names of the files
+    /// renamed into it durable: one call after writing many files instead of one fsync per file.
+    public static func syncFolder(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw MedPipeError.io(path, "cannot open folder: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw MedPipeError.io(path, "cannot flush folder: \(String(cString: strerror(errno)))") }
+    }
+
     /// Writes every byte of `parts` to `fd` with gathered writes, resuming after short writes and EINTR.
     public static func writeAll(_ fd: Int32, _ parts: [UnsafeRawBufferPointer], path: String) throws {
         var vectors = parts.filter { $0.count > 0 }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }

@@ -43,12 +43,14 @@ struct GradCAMCommand: ParsableCommand {
     @Option(help: "Heatmap opacity over the input, 0 to 1.") var alpha: Float = 0.45
     @Option(help: ArgumentHelp("PNG pixels per input pixel, 1 to 32, nearest neighbour (default: the smallest that makes the picture at least 192 pixels on its shorter side, e.g. 7 for 28×28); for ECG traces, pixels per sample (default 2). The .npy maps keep the input's resolution.", valueName: "N")) var scale: Int?
     @Option(help: "Samples per batch.") var batch: Int = 32
-    @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads: batches are explained and written by this many workers at once (a single batch splits its matrix products and layers over them instead).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         guard (cache == nil) != (npy == nil) else { throw ValidationError("give either --cache or --npy") }
         guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
         if let scale, !(1...32).contains(scale) { throw ValidationError("--scale must be between 1 and 32") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
@@ -68,23 +70,10 @@ struct GradCAMCommand: ParsableCommand {
         } catch {
             throw MedPipeError.io(out, "cannot create: \(error.localizedDescription)")
         }
-        var cam = try GradCAM(model: checkpoint.model, layer: layer, method: methodValue)
+        let cam = try GradCAM(model: checkpoint.model, layer: layer, method: methodValue)
         let writer = ExplanationWriter(directory: out, colormap: colors, alpha: alpha, modelHash: try ContentHash.ofFile(model),
                                        classNames: checkpoint.classNames, scale: scale)
-        let shape = checkpoint.inputShape, size = shape.reduce(1, *)
-        let bar = ProgressBar("gradcam")
-        var index: [ExplanationWriter.IndexEntry] = []
-        for start in stride(from: 0, to: samples.count, by: batch) {
-            let chunk = samples[start..<min(start + batch, samples.count)]
-            let input = Activation(shape: [chunk.count] + shape, data: chunk.flatMap(\.values))
-            let explanations = try cam.explain(input, classes: chunk.map { _ in classIndex })
-            for (i, (sample, explanation)) in zip(chunk, explanations).enumerated() {
-                index.append(try writer.write(name: sample.name, input: Array(input.data[(i * size)..<((i + 1) * size)]), inputShape: shape,
-                                              explanation: explanation, trueLabel: sample.label, entry: sample.entry))
-            }
-            bar.update(done: min(start + batch, samples.count), total: samples.count)
-        }
-        bar.finish()
+        let index = try explainAll(samples, cam: cam, writer: writer, shape: checkpoint.inputShape)
         var settings = ["layer": String(cam.layer), "method": method, "colormap": colormap, "alpha": String(alpha)]
         if let cache {
             settings["cache"] = cache
@@ -94,6 +83,39 @@ struct GradCAMCommand: ParsableCommand {
         }
         try writer.writeIndex(index, extra: settings)
         print("wrote \(index.count) Grad-CAM overlays, raw maps and index.json to \(out) (layer \(cam.layer): \(cam.model.layers[cam.layer].spec.typeName))")
+    }
+
+    /// Explains `samples` batch by batch and writes each batch's files. With several threads and batches,
+    /// each worker takes every `workers`-th batch with a copy of the model (its own caches) and writes that
+    /// batch's overlays and maps itself, so encoding and writing overlap the other worker's passes; the
+    /// matrix products then run single-threaded in each worker. Returns the index entries in sample order.
+    private func explainAll(_ samples: [Input], cam: GradCAM, writer: ExplanationWriter, shape: [Int]) throws -> [ExplanationWriter.IndexEntry] {
+        let starts = Array(stride(from: 0, to: samples.count, by: batch))
+        let workers = max(1, min(threads, starts.count))
+        BLAS.setThreads(max(1, threads / workers))
+        let size = shape.reduce(1, *)
+        let bar = ProgressBar("gradcam")
+        let results = ConcurrentResults<[ExplanationWriter.IndexEntry]>(count: starts.count)
+        let explain = { (worker: Int) in
+            var cam = cam
+            for b in stride(from: worker, to: starts.count, by: workers) {
+                let chunk = samples[starts[b]..<min(starts[b] + batch, samples.count)]
+                let result = Result {
+                    let input = Activation(shape: [chunk.count] + shape, data: chunk.flatMap(\.values))
+                    let explanations = try cam.explain(input, classes: chunk.map { _ in classIndex })
+                    return try zip(chunk, explanations).enumerated().map { i, pair in
+                        try writer.write(name: pair.0.name, input: Array(input.data[(i * size)..<((i + 1) * size)]), inputShape: shape,
+                                         explanation: pair.1, trueLabel: pair.0.label, entry: pair.0.entry)
+                    }
+                }
+                results.set(b, result)
+                bar.advance(by: chunk.count, total: samples.count)
+                if case .failure = result { return }
+            }
+        }
+        if workers == 1 { explain(0) } else { concurrentForEach(workers, explain) }
+        bar.finish()
+        return try results.values().flatMap { $0 }
     }
 
     private struct Input {

@@ -8,6 +8,7 @@ final class ProgressBar: @unchecked Sendable {
     private let lock = NSLock()
     private var lastLine = Date.distantPast
     private var finished = false
+    private var advanced = 0
 
     init(_ label: String) { self.label = label }
 
@@ -26,6 +27,15 @@ final class ProgressBar: @unchecked Sendable {
             FileHandle.standardError.write(Data("\(label): \(done)/\(total)\n".utf8))
             lastLine = now
         }
+    }
+
+    /// Adds `count` to the work done so far (for workers that finish in any order) and shows it.
+    func advance(by count: Int, total: Int) {
+        lock.lock()
+        advanced += count
+        let done = advanced
+        lock.unlock()
+        update(done: done, total: total)
     }
 
     /// Ends the bar's line on a terminal.

@@ -81,5 +81,16 @@ import TestSupport
         for map in maps {
             #expect(try NPYReader().read(folder + "/cam/" + map).tensor.shape == [48, 48], "\(map)")
         }
+        // Batches of one on two workers at once, and on one: the same maps and overlays, byte for byte.
+        for threads in ["1", "2"] {
+            _ = try run(["gradcam", "--model", model, "--cache", cache, "--split", "test", "--limit", "4", "--batch", "1",
+                         "--out", folder + "/cam-threads-" + threads, "--threads", threads])
+        }
+        let written = try FileManager.default.contentsOfDirectory(atPath: folder + "/cam-threads-1").filter { $0.hasSuffix(".npy") || $0.hasSuffix(".png") }
+        #expect(written.count == 8)
+        #expect(Set(written) == Set(try FileManager.default.contentsOfDirectory(atPath: folder + "/cam-threads-2")).intersection(written))
+        for name in written {
+            #expect(FileManager.default.contents(atPath: folder + "/cam-threads-1/" + name) == FileManager.default.contents(atPath: folder + "/cam-threads-2/" + name), "\(name)")
+        }
     }
 }

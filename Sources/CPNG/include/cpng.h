@@ -40,10 +40,11 @@ void cpng_decoder_close(cpng_decoder *decoder);
 /* Encodes `pixels` (row-major, 16-bit samples little-endian) as a PNG with `text_count`
    text chunks: tEXt for Latin-1 values when `utf8[i]` is 0, iTXt (UTF-8) otherwise.
    On success returns 0 and a malloc'd buffer in `*output` (free with cpng_free); -1 with a message
-   otherwise. `compression_level` is zlib's 0-9. */
+   otherwise. `compression_level` is zlib's 0-9; `adaptive_filtering` 0 filters every row with Up
+   (libpng's default, 1, tries each filter on each row). */
 int cpng_encode(const void *pixels, uint32_t width, uint32_t height, int channels, int bit_depth,
                 const char *const *keys, const char *const *values, const int *utf8, size_t text_count,
-                int compression_level, void **output, size_t *output_count, char *error, size_t error_size);
+                int compression_level, int adaptive_filtering, void **output, size_t *output_count, char *error, size_t error_size);
 
 void cpng_free(void *buffer);
 
