@@ -1,5 +1,6 @@
 import ArgumentParser
 import MedPipeCore
+import MedPipeFormats
 import MedPipeMPI
 
 /// `medpipe`: clinical data to training-ready, de-identified datasets and explainable CNNs.
@@ -29,13 +30,16 @@ struct MedPipeCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            DICOMFile.finishBackgroundLoad()
             ProcessGroup.world?.finalize()
         } catch let error as MedPipeError {
+            DICOMFile.finishBackgroundLoad()
             // Bad input ends in one line naming the file and the problem.
             printError(error.description)
             ProcessGroup.world?.abort()
             exit(withError: ExitCode.failure)
         } catch {
+            DICOMFile.finishBackgroundLoad()
             if let world = ProcessGroup.world {
                 if MedPipeCommand.exitCode(for: error).isSuccess {
                     world.finalize()   // --help, --version: no collective is pending

@@ -41,9 +41,15 @@ public final class DICOMFile: @unchecked Sendable {
     /// Starts loading DCMTK's data dictionary on a thread of its own and returns at once (only the first
     /// call starts it). The first parse loads it otherwise (about 10 ms, while other parsing threads
     /// wait): a command that will parse many files calls this before its other start-up work.
-    public static func loadDictionaryInBackground() { _ = dictionaryLoader }
+    public static func loadDictionaryInBackground() { dictionaryLoad.start() }
 
-    private static let dictionaryLoader: Void = Thread.detachNewThread { cdcmtk_load_dictionary() }
+    /// Returns once a load started by ``loadDictionaryInBackground()`` has finished (at once if none was
+    /// started). The process calls it before it exits: exiting runs DCMTK's static destructors, which
+    /// must not run while that thread still uses DCMTK (a command that failed on its first input crashed
+    /// so, now and then, after printing its error).
+    public static func finishBackgroundLoad() { dictionaryLoad.wait() }
+
+    private static let dictionaryLoad = BackgroundLoad { cdcmtk_load_dictionary() }
 
     /// The transfer syntax UID the dataset was encoded in.
     public var transferSyntaxUID: String { String(cString: cdcmtk_transfer_syntax(handle)) }
@@ -150,4 +156,36 @@ public final class DICOMFile: @unchecked Sendable {
 /// The NUL-terminated text the shim wrote into an error buffer.
 private func errorText(_ buffer: [CChar]) -> String {
     buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+}
+
+/// Work run once on a thread of its own, which others can wait for.
+private final class BackgroundLoad: @unchecked Sendable {
+    // Safety: `started` and `finished` are read and written with `condition` held.
+    private let condition = NSCondition()
+    private var started = false, finished = false
+    private let work: @Sendable () -> Void
+
+    init(_ work: @escaping @Sendable () -> Void) { self.work = work }
+
+    /// Starts the work on a new thread, the first time only.
+    func start() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !started else { return }
+        started = true
+        Thread.detachNewThread { [self] in
+            work()
+            condition.lock()
+            finished = true
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Waits for the work if it was started.
+    func wait() {
+        condition.lock()
+        defer { condition.unlock() }
+        while started && !finished { condition.wait() }
+    }
 }
