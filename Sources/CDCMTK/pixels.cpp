@@ -282,6 +282,55 @@ std::string decodeJPEGTurbo(cdcmtk_file *file, DcmDataset *ds, E_TransferSyntax 
     return "";
 }
 
+/* Transfer syntaxes whose frames are JPEG or JPEG-LS streams, which DCMTK's decoders read. */
+bool isJPEGFamily(E_TransferSyntax xfer) {
+    return (xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess14SV1) || xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy;
+}
+
+/* The rows and columns a JPEG or JPEG-LS stream declares in its frame header (SOFn, SOF55), or false when no
+ * frame header comes before the first scan or the stream ends first. */
+bool jpegFrameSize(const uint8_t *p, size_t n, uint32_t &rows, uint32_t &columns) {
+    size_t at = 2;  // after SOI
+    while (at + 4 <= n) {
+        if (p[at] != 0xFF) return false;
+        const uint8_t marker = p[at + 1];
+        if (marker == 0xFF) { ++at; continue; }  // a fill byte
+        if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) { at += 2; continue; }  // markers without a length
+        const size_t length = size_t(p[at + 2]) << 8 | p[at + 3];
+        const bool frameHeader = (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) ||
+                                 marker == 0xF7;
+        if (frameHeader) {
+            if (length < 8 || at + 9 > n) return false;
+            rows = uint32_t(p[at + 5]) << 8 | p[at + 6];
+            columns = uint32_t(p[at + 7]) << 8 | p[at + 8];
+            return true;
+        }
+        if (marker == 0xDA || length < 2) return false;
+        at += 2 + length;
+    }
+    return false;
+}
+
+/* Throws when a JPEG frame declares another size than Rows and Columns: DCMTK's decoders write such a frame
+ * into the image the dataset declares (a 100 x 100 frame in a 100 x 65436 image comes out as rows run together
+ * and zeros), libjpeg-turbo's path refuses it. Frames this cannot find or read are left to the decoders. */
+void requireJPEGFrameSizes(DcmDataset *ds, E_TransferSyntax xfer, const cdcmtk_pixel_layout &layout) {
+    std::vector<std::vector<uint8_t>> frames;
+    try {
+        frames = collectFrames(encapsulatedFragments(ds, xfer), layout.frames, startsJPEGFrame);
+    } catch (const Failure &) {
+        return;
+    }
+    for (size_t f = 0; f < frames.size(); ++f) {
+        uint32_t rows = 0, columns = 0;  // rows 0: the height comes in a DNL segment after the scan
+        if (jpegFrameSize(frames[f].data(), frames[f].size(), rows, columns) && rows != 0 &&
+            (rows != layout.rows || columns != layout.columns))
+            throw Failure{"JPEG frame " + std::to_string(f) + " is " + std::to_string(columns) + " x " + std::to_string(rows) +
+                          " pixels, Columns (0028,0011) and Rows (0028,0010) say " + std::to_string(layout.columns) + " x " +
+                          std::to_string(layout.rows)};
+    }
+}
+
 /* Bytes in the encapsulated fragments of `ds`. */
 uint64_t compressedBytes(DcmDataset *ds, E_TransferSyntax xfer) {
     DcmPixelSequence *seq = encapsulatedFragments(ds, xfer);
@@ -352,6 +401,7 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
             turboProblem = decodeJPEGTurbo(file, ds, original, layout);
             if (turboProblem.empty()) { *length = expected; return file->decodedPixels.data(); }
         }
+        if (isJPEGFamily(original)) requireJPEGFrameSizes(ds, original, *layout);
         OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
         if (status.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit)) {
             std::string problem = std::string("cannot decode transfer syntax ") + xfer.getXferID() + " (" + xfer.getXferName() +

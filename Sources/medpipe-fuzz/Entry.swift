@@ -1,4 +1,5 @@
 import Foundation
+import MedPipeCore
 
 /// The folder a process writes its fuzz files into (in memory when /dev/shm exists).
 let workFolder: String = {
@@ -24,6 +25,26 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     fuzzTarget.run(bytes, in: workFolder)
     return 0
+}
+
+/// libFuzzer's own mutation (bit flips, dictionary tokens, cross-over...): `size_t LLVMFuzzerMutate(uint8_t *, size_t, size_t)`.
+@_silgen_name("LLVMFuzzerMutate")
+private func libFuzzerMutate(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int) -> Int
+
+/// libFuzzer's mutation hook: for `wfdb`, one mutation in four changes a header field (``WFDBHeaderMutation``);
+/// every other mutation, and every one of the other targets, is libFuzzer's own.
+@_cdecl("LLVMFuzzerCustomMutator")
+public func mutate(_ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ maxSize: Int, _ seed: CUnsignedInt) -> Int {
+    guard let data else { return 0 }
+    if fuzzTarget == .wfdb {
+        var generator = SeededGenerator(seed: UInt64(seed))
+        if generator.below(4) == 0, let mutated = WFDBHeaderMutation.mutate(Array(UnsafeBufferPointer(start: data, count: size)), using: &generator),
+           !mutated.isEmpty, mutated.count <= maxSize {
+            mutated.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: mutated.count) }
+            return mutated.count
+        }
+    }
+    return libFuzzerMutate(data, size, maxSize)
 }
 
 /// libFuzzer's driver (`int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*)(const uint8_t *, size_t))`).
