@@ -18,6 +18,11 @@ import TestSupport
               - flip: { axes: [0, 1], prob: 0.25 }
               - rotate: { degrees: 10 }
               - affine: { degrees: 5, scales: [0.9, 1.1], translate: [0.1, 0.05], prob: 1 }
+              - affine: { shear: 8 }
+              - elastic: { spacing: 12, magnitude-range: [1, 3] }
+              - blur: { sigma: [0.5, 1], prob: 0.2 }
+              - crop-pad: { padding: 3, padding-mode: edge }
+              - crop-pad: {}
               - gaussian-noise: { std: 0.2 }
               - scale-intensity: { factors: 0.1 }
               - shift-intensity: { offsets: 0.3, prob: 0.1 }
@@ -30,6 +35,11 @@ import TestSupport
             .flip(axes: [0, 1], prob: 0.25),
             .affine(degrees: 10, scales: [1, 1], translate: [0, 0], prob: 0.5),
             .affine(degrees: 5, scales: [0.9, 1.1], translate: [0.1, 0.05], prob: 1),
+            .affine(degrees: 0, scales: [1, 1], shear: 8, translate: [0, 0], prob: 0.5),
+            .elastic(spacing: 12, magnitude: [1, 3], prob: 0.5),
+            .blur(sigma: [0.5, 1], prob: 0.2),
+            .cropPad(padding: 3, mode: .edge, prob: 0.5),
+            .cropPad(padding: 4, mode: .constant, prob: 0.5),
             .gaussianNoise(mean: 0, std: 0.2, prob: 0.5),
             .scaleIntensity(factors: 0.1, prob: 0.5),
             .shiftIntensity(offsets: 0.3, prob: 0.1),
@@ -48,6 +58,9 @@ import TestSupport
             ("augment:\n  - flip: { prob: 1.5 }\n", "r.yaml:4", "'prob' must be in 0.0...1.0"),
             ("augment:\n  - affine: { scales: [1.2, 0.8] }\n", "r.yaml:4", "'scales' must be [low, high]"),
             ("augment: { flip: {} }\n", "r.yaml:3", "must be a list of transforms"),
+            ("augment:\n  - crop-pad: { padding-mode: reflect }\n", "r.yaml:4", "'padding-mode' must be constant (zeros) or edge"),
+            ("augment:\n  - crop-pad: { padding: 1.5 }\n", "r.yaml:4", "whole number of pixels"),
+            ("augment:\n  - affine: { shear: 80 }\n", "r.yaml:4", "'shear' must be in 0.0...60.0"),
         ]
         for (yaml, line, message) in cases {
             do {

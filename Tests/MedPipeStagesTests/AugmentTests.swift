@@ -1,5 +1,7 @@
 import Foundation
+import MedPipeCore
 import Testing
+import TestSupport
 @testable import MedPipeStages
 
 /// Random transforms for training batches: exact geometry where it is exact, statistics where it is random,
@@ -48,6 +50,116 @@ import Testing
         // A zoom keeps the centre pixel.
         let zoomed: [Float] = warp(angle: 0, zoom: 1.5)
         #expect(abs(zoomed[12] - 12) < 1e-5)
+    }
+
+    @Test func shearMovesColumnsByTheRowOffsetAndComesBeforeTheRotation() {
+        func warp(_ values: [Float], angle: Double, shear: Double) -> [Float] {
+            var x = values, scratch = [Float](repeating: 0, count: 25)
+            x.withUnsafeMutableBufferPointer { xs in
+                scratch.withUnsafeMutableBufferPointer { AffineWarp.apply(xs, shape: [1, 5, 5], angle: angle, zoom: 1, shear: shear, shift: (0, 0), scratch: $0) }
+            }
+            return x
+        }
+        // Shear 45°: the point (row r, column c) about the centre (2, 2) goes to (r, c + (r − 2)), so output
+        // (i, j) takes source column j − (i − 2), clamped to the border.
+        let sheared = warp(image, angle: 0, shear: .pi / 4)
+        #expect(sheared == grid { r, c in 5 * r + min(max(c - (r - 2), 0), 4) })
+        // The forward matrix is rotation · shear: shearing first, then turning a quarter, is the same warp.
+        let both = warp(image, angle: .pi / 2, shear: .pi / 4), composed = warp(sheared, angle: .pi / 2, shear: 0)
+        #expect(zip(both, composed).allSatisfy { (a: Float, b: Float) -> Bool in abs(a - b) < 1e-4 }, "\(both) vs \(composed)")
+        // Through the transform, shear is drawn within ±shear degrees: at most 45° here, so rows keep their values' row.
+        let drawn = applied(.affine(degrees: 0, scales: [1, 1], shear: 45, translate: [0, 0], prob: 1), image, shape: [1, 5, 5])
+        #expect(drawn != image)
+        #expect((0..<25).allSatisfy { (i: Int) -> Bool in Int(drawn[i].rounded(.down)) / 5 == i / 5 })
+    }
+
+    /// A smooth 1 × 64 × 64 test image.
+    private let smooth: [Float] = (0..<4096).map { (i: Int) -> Float in Float(sin(Double(i / 64) / 10) + cos(Double(i % 64) / 14)) }
+
+    @Test func elasticIsTheIdentityWithoutMagnitudeAndKeepsTheMeanWithIt() {
+        #expect(applied(.elastic(spacing: 8, magnitude: [0, 0], prob: 1), smooth, shape: [1, 64, 64]) == smooth)
+        let mean = smooth.reduce(0, +) / 4096, low = smooth.min()!, high = smooth.max()!
+        for seed in 0..<10 as Range<UInt64> {
+            let y = applied(.elastic(spacing: 8, magnitude: [1, 2], prob: 1), smooth, shape: [1, 64, 64], seed: seed)
+            let change = zip(y, smooth).map { (a: Float, b: Float) -> Float in abs(a - b) }.max()!
+            #expect(change > 0.01, "seed \(seed): elastic changed nothing")
+            #expect(abs(y.reduce(0, +) / 4096 - mean) < 0.05, "seed \(seed): the mean moved")
+            // Bilinear resampling with the border repeated never leaves the original range.
+            #expect(y.allSatisfy { (v: Float) -> Bool in v >= low - 1e-5 && v <= high + 1e-5 })
+        }
+        // On a ramp (value = column) the output minus the column is the field's column displacement away from
+        // the border: smooth, neighbours differing far less than independent per-pixel draws of N(0, 1) would.
+        let ramp = (0..<1024).map { (i: Int) -> Float in Float(i % 32) }
+        let moved = applied(.elastic(spacing: 8, magnitude: [1, 1], prob: 1), ramp, shape: [1, 32, 32], seed: 3)
+        var steepest: Float = 0
+        for i in 0..<1024 where i % 32 < 31 && (0.5...30.5).contains(moved[i]) && (0.5...30.5).contains(moved[i + 1]) {
+            steepest = max(steepest, abs((moved[i + 1] - ramp[i + 1]) - (moved[i] - ramp[i])))
+        }
+        #expect(steepest > 0 && steepest < 0.5, "largest change of the displacement between neighbours: \(steepest)")
+        // Two channels get the same field.
+        let two = applied(.elastic(spacing: 6, magnitude: [2, 2], prob: 1), smooth + smooth, shape: [2, 64, 64])
+        #expect(Array(two[0..<4096]) == Array(two[4096...]))
+    }
+
+    @Test func blurOfAPointIsANormalizedGaussianWithVarianceSigmaSquared() {
+        for sigma in [0.8, 3.0] {
+            var x = [Float](repeating: 0, count: 41 * 41)
+            x[20 * 41 + 20] = 1
+            let y = applied(.blur(sigma: [sigma, sigma], prob: 1), x, shape: [1, 41, 41])
+            let total = y.reduce(0.0) { (sum: Double, v: Float) -> Double in sum + Double(v) }
+            var rows = 0.0, columns = 0.0
+            for (i, v) in y.enumerated() {
+                rows += Double((i / 41 - 20) * (i / 41 - 20)) * Double(v)
+                columns += Double((i % 41 - 20) * (i % 41 - 20)) * Double(v)
+            }
+            #expect(abs(total - 1) < 1e-5)
+            #expect(abs(rows / (sigma * sigma) - 1) < 0.01 && abs(columns / (sigma * sigma) - 1) < 0.01, "σ \(sigma): \(rows), \(columns)")
+            #expect(y[20 * 41 + 20 + Int(4 * sigma + 0.5) + 1] == 0, "the kernel ends at 4 σ")
+        }
+    }
+
+    @Test(.enabled(if: ReferencePython.available("scipy", "numpy"), "needs python3 with scipy and numpy (tools/setup --python)"))
+    func blurMatchesScipyGaussianFilter() throws {
+        for (shape, sigma) in [([2, 9, 13], 1.3), ([1, 5, 6, 7], 0.7), ([3, 40], 2.5)] {
+            var generator = SeededGenerator(seed: 7)
+            let x = (0..<shape.reduce(1, *)).map { _ in Float(generator.unit()) }
+            var y = x, scratch = x
+            y.withUnsafeMutableBufferPointer { ys in scratch.withUnsafeMutableBufferPointer { GaussianBlur.apply(ys, shape: shape, sigma: sigma, scratch: $0) } }
+            let script = """
+            import json, sys, numpy as np
+            from scipy.ndimage import gaussian_filter
+            shape, sigma, x = json.loads(sys.argv[1]), float(sys.argv[2]), np.array(json.loads(sys.argv[3]), dtype=np.float64)
+            y = gaussian_filter(x.reshape(shape), sigma=[0] + [sigma] * (len(shape) - 1), mode="nearest", truncate=4.0)
+            print(json.dumps({"y": y.ravel().tolist()}))
+            """
+            let python = try ReferencePython.json(script, ["\(shape)", "\(sigma)", "\(x.map(Double.init))"])
+            guard let reference = python["y"] as? [Double] else { Issue.record("no values from scipy: \(python)"); continue }
+            #expect(reference.count == y.count)
+            let difference = zip(y, reference).map { (a: Float, b: Double) -> Double in abs(Double(a) - b) }.max() ?? .infinity
+            #expect(difference < 1e-6, "shape \(shape), σ \(sigma): max difference \(difference)")
+        }
+    }
+
+    @Test func cropPadShiftsByAWholeOffsetAndFillsTheGap() {
+        let values = grid { r, c in 1 + 5 * r + c }  // no zeros, so the zero fill shows
+        func shifted(_ sr: Int, _ sc: Int, edge: Bool) -> [Float] {
+            (0..<25).map { (i: Int) -> Float in
+                let r = i / 5 - sr, c = i % 5 - sc
+                if edge { return values[min(max(r, 0), 4) * 5 + min(max(c, 0), 4)] }
+                return (0..<5).contains(r) && (0..<5).contains(c) ? values[r * 5 + c] : 0
+            }
+        }
+        for mode in PaddingMode.allCases {
+            var seen = Set<[Int]>()
+            for seed in 0..<40 as Range<UInt64> {
+                let y = applied(.cropPad(padding: 2, mode: mode, prob: 1), values + values.map { $0 + 100 }, shape: [2, 5, 5], seed: seed)
+                let shifts = (-2...2).flatMap { sr in (-2...2).map { [sr, $0] } }.filter { shifted($0[0], $0[1], edge: mode == .edge) == Array(y[0..<25]) }
+                #expect(!shifts.isEmpty, "\(mode), seed \(seed): not a shift of at most 2 with \(mode) fill: \(y)")
+                #expect(zip(y[0..<25], y[25...]).allSatisfy { (a: Float, b: Float) -> Bool in b == (mode == .constant && a == 0 ? 0 : a + 100) }, "both channels move together")
+                seen.formUnion(shifts)
+            }
+            #expect(seen.count > 10, "\(mode): only shifts \(seen)")
+        }
     }
 
     @Test func gammaKeepsTheRangeAndTheOrder() {
@@ -114,6 +226,12 @@ import Testing
         #expect(throws: Error.self) { try RandomTransform.affine(degrees: 10, scales: [1, 1], translate: [0, 0], prob: 1).validate(for: [1, 500], subject: "t") }
         #expect(throws: Error.self) { try RandomTransform.timeShift(maxShift: 3, prob: 1).validate(for: [1, 28, 28], subject: "t") }
         #expect(throws: Error.self) { try RandomTransform.flip(axes: [2], prob: 1).validate(for: [1, 28, 28], subject: "t") }
+        #expect(throws: Error.self) { try RandomTransform.elastic(spacing: 8, magnitude: [0, 1], prob: 1).validate(for: [1, 500], subject: "t") }
+        #expect(throws: Error.self) { try RandomTransform.elastic(spacing: 8, magnitude: [0, 1], prob: 1).validate(for: [1, 8, 8, 8], subject: "t") }
+        #expect(throws: Error.self) { try RandomTransform.cropPad(padding: 2, mode: .edge, prob: 1).validate(for: [1, 500], subject: "t") }
+        #expect(throws: Error.self) { try RandomTransform.blur(sigma: [1, 1], prob: 1).validate(for: [500], subject: "t") }
+        #expect(throws: Never.self) { try RandomTransform.blur(sigma: [1, 1], prob: 1).validate(for: [1, 500], subject: "t") }
+        #expect(throws: Never.self) { try RandomTransform.cropPad(padding: 2, mode: .constant, prob: 1).validate(for: [1, 8, 8, 8], subject: "t") }
         #expect(throws: Never.self) { try RandomTransform.flip(axes: [0, 1], prob: 1).validate(for: [3, 28, 28], subject: "t") }
     }
 }

@@ -9,7 +9,10 @@ import MedPipeStages
 /// augment:
 ///   - flip: { axes: [1], prob: 0.5 }                  # spatial axes: 0 rows (upside down), 1 columns (left-right)
 ///   - rotate: { degrees: 15, prob: 0.5 }
-///   - affine: { degrees: 10, scales: [0.9, 1.1], translate: [0.1, 0.1], prob: 0.5 }   # translate: share of the size
+///   - affine: { degrees: 10, scales: [0.9, 1.1], shear: 5, translate: [0.1, 0.1], prob: 0.5 }   # shear: degrees; translate: share of the size
+///   - elastic: { spacing: 10, magnitude-range: [0, 2], prob: 0.3 }   # control points every 10 pixels, displacements in pixels
+///   - blur: { sigma: [0.5, 1.5], prob: 0.2 }          # Gaussian σ in pixels, over every spatial axis
+///   - crop-pad: { padding: 4, padding-mode: constant, prob: 0.5 }   # or edge: shift by −4…4 pixels per axis
 ///   - gaussian-noise: { mean: 0, std: 0.1, prob: 0.2 }
 ///   - scale-intensity: { factors: 0.1, prob: 0.5 }    # × (1 + U(−0.1, 0.1))
 ///   - shift-intensity: { offsets: 0.1, prob: 0.5 }    # + U(−0.1, 0.1)
@@ -20,7 +23,7 @@ import MedPipeStages
 /// ```
 public enum AugmentSpec {
     /// The transform names a recipe may use.
-    public static let names = ["flip", "rotate", "affine", "gaussian-noise", "scale-intensity", "shift-intensity", "gamma",
+    public static let names = ["flip", "rotate", "affine", "elastic", "blur", "crop-pad", "gaussian-noise", "scale-intensity", "shift-intensity", "gamma",
                                "time-shift", "amplitude-scale", "baseline-wander"]
 
     /// The `augment:` section of a recipe's text (as a cache stores it), or nil when it has none.
@@ -87,7 +90,19 @@ public enum AugmentSpec {
             result = .affine(degrees: try number("degrees", 15, 0...180), scales: [1, 1], translate: [0, 0], prob: prob)
         case "affine":
             result = .affine(degrees: try number("degrees", 0, 0...180), scales: try interval("scales", [1, 1], 0.1...10),
-                             translate: try perAxis("translate", 0...1), prob: prob)
+                             shear: try number("shear", 0, 0...60), translate: try perAxis("translate", 0...1), prob: prob)
+        case "elastic":
+            result = .elastic(spacing: try number("spacing", 10, 1...1e4), magnitude: try interval("magnitude-range", [0, 2], 0...1e4), prob: prob)
+        case "blur":
+            result = .blur(sigma: try interval("sigma", [0.5, 1.5], 0...100), prob: prob)
+        case "crop-pad":
+            let padding = try number("padding", 4, 0...1e4)
+            guard padding == padding.rounded() else { throw MedPipeError.invalidArgument(r.at(r.node("padding")), "crop-pad 'padding' is a whole number of pixels") }
+            let modeName = try r.string("padding-mode") ?? "constant"
+            guard let mode = PaddingMode(rawValue: modeName) else {
+                throw MedPipeError.invalidArgument(r.at(r.node("padding-mode")), "crop-pad 'padding-mode' must be constant (zeros) or edge, got '\(modeName)'")
+            }
+            result = .cropPad(padding: Int(padding), mode: mode, prob: prob)
         case "gaussian-noise":
             result = .gaussianNoise(mean: try number("mean", 0, -1e6...1e6), std: try number("std", 0.1, 0...1e6), prob: prob)
         case "scale-intensity":

@@ -9,10 +9,23 @@ public enum RandomTransform: Sendable, Equatable {
     /// each with probability `prob` (MONAI `RandFlip(spatial_axis)`, TorchIO `RandomFlip(axes)`).
     case flip(axes: [Int], prob: Double)
     /// A 2D affine warp about the image centre: rotation by U(−degrees, degrees), isotropic zoom by
-    /// U(scales), shift by U(−t, t) × size along rows and columns (`translate`: [rows, columns] as
-    /// fractions); bilinear, border values repeated outwards (MONAI `RandAffine` with `padding_mode="border"`,
-    /// TorchIO `RandomAffine(scales, degrees, translation)`). `rotate` is this with only `degrees`.
-    case affine(degrees: Double, scales: [Double], translate: [Double], prob: Double)
+    /// U(scales), shear by an angle of U(−shear, shear) degrees (columns move by tan(angle) × the row's
+    /// offset from the centre), shift by U(−t, t) × size along rows and columns (`translate`: [rows, columns]
+    /// as fractions); bilinear, border values repeated outwards (MONAI `RandAffine` with `padding_mode="border"`,
+    /// TorchIO `RandomAffine(scales, degrees, translation)`; TorchIO's `shear` is in degrees too, MONAI's
+    /// `shear_range` is the coefficient tan(angle)). `rotate` is this with only `degrees`.
+    case affine(degrees: Double, scales: [Double], shear: Double = 0, translate: [Double], prob: Double)
+    /// Elastic deformation of 2D images (MONAI `Rand2DElastic(spacing, magnitude_range)`): control points
+    /// every `spacing` pixels displaced by U(magnitude) × N(0, 1) pixels along each axis, a cubic B-spline
+    /// between them, bilinear resampling with the border repeated.
+    case elastic(spacing: Double, magnitude: [Double], prob: Double)
+    /// Gaussian smoothing over every spatial axis with one σ drawn from U(sigma) samples, truncated at 4 σ,
+    /// border repeated (MONAI `RandGaussianSmooth`, isotropic).
+    case blur(sigma: [Double], prob: Double)
+    /// Pads each spatial side of an image or volume by `padding` and crops back to the original size at a
+    /// random offset (torchvision `RandomCrop(size, padding, padding_mode)`): an integer shift of
+    /// −padding…padding along each spatial axis, the gap filled by `mode`.
+    case cropPad(padding: Int, mode: PaddingMode, prob: Double)
     /// Adds Gaussian noise N(mean, std²) to every value (MONAI `RandGaussianNoise`).
     case gaussianNoise(mean: Double, std: Double, prob: Double)
     /// Multiplies every value by 1 + U(−factors, factors) (MONAI `RandScaleIntensity`).
@@ -35,6 +48,9 @@ public enum RandomTransform: Sendable, Equatable {
         switch self {
         case .flip: "flip"
         case .affine: "affine"
+        case .elastic: "elastic"
+        case .blur: "blur"
+        case .cropPad: "crop-pad"
         case .gaussianNoise: "gaussian-noise"
         case .scaleIntensity: "scale-intensity"
         case .shiftIntensity: "shift-intensity"
@@ -55,8 +71,12 @@ public enum RandomTransform: Sendable, Equatable {
         case let .flip(axes, _):
             try need(spatial >= 1 && axes.allSatisfy { (0..<spatial).contains($0) },
                      "axes \(axes) must be spatial axes 0..<\(spatial) of samples \(shape) (after the channel axis)")
-        case .affine:
+        case .affine, .elastic:
             try need(spatial == 2, "warps 2D images [C, H, W], not samples \(shape)")
+        case .cropPad:
+            try need(spatial >= 2, "shifts images [C, H, W] or volumes [C, D, H, W], not samples \(shape)")
+        case .blur:
+            try need(spatial >= 1, "smooths the spatial axes after the channel axis, and samples \(shape) have none")
         case .timeShift, .baselineWander:
             try need(spatial == 1, "changes signals [leads, samples], not samples \(shape)")
         case .gaussianNoise, .scaleIntensity, .shiftIntensity, .gamma, .amplitudeScale:
@@ -71,13 +91,28 @@ public enum RandomTransform: Sendable, Equatable {
         switch self {
         case let .flip(axes, prob):
             for axis in axes where rng.unit() < prob { Self.flip(x, shape: shape, axis: axis + 1) }
-        case let .affine(degrees, scales, translate, prob):
+        case let .affine(degrees, scales, shear, translate, prob):
             guard rng.unit() < prob else { return }
             let angle = rng.uniform(-degrees, degrees) * .pi / 180
             let zoom = rng.uniform(scales[0], scales[1])
             let dy = rng.uniform(-translate[0], translate[0]) * Double(shape[1])
             let dx = rng.uniform(-translate[1], translate[1]) * Double(shape[2])
-            AffineWarp.apply(x, shape: shape, angle: angle, zoom: zoom, shift: (dy, dx), scratch: scratch)
+            // Drawn last, and only when asked for, so recipes without shear keep their variants.
+            let shearAngle = shear > 0 ? rng.uniform(-shear, shear) * .pi / 180 : 0
+            AffineWarp.apply(x, shape: shape, angle: angle, zoom: zoom, shear: shearAngle, shift: (dy, dx), scratch: scratch)
+        case let .elastic(spacing, magnitude, prob):
+            guard rng.unit() < prob else { return }
+            let size = rng.uniform(magnitude[0], magnitude[1])
+            ElasticWarp.apply(x, shape: shape, spacing: spacing, magnitude: size, scratch: scratch, rng: &rng)
+        case let .blur(sigma, prob):
+            guard rng.unit() < prob else { return }
+            GaussianBlur.apply(x, shape: shape, sigma: rng.uniform(sigma[0], sigma[1]), scratch: scratch)
+        case let .cropPad(padding, mode, prob):
+            guard rng.unit() < prob else { return }
+            for axis in 1..<shape.count {
+                let shift = rng.below(2 * padding + 1) - padding
+                Self.shift(x, shape: shape, axis: axis, by: shift, mode: mode, scratch: scratch)
+            }
         case let .gaussianNoise(mean, std, prob):
             guard rng.unit() < prob else { return }
             var i = 0
@@ -102,7 +137,7 @@ public enum RandomTransform: Sendable, Equatable {
         case let .timeShift(maxShift, prob):
             guard rng.unit() < prob else { return }
             let shift = rng.below(2 * maxShift + 1) - maxShift
-            Self.shift(x, shape: shape, by: shift, scratch: scratch)
+            Self.shift(x, shape: shape, axis: 1, by: shift, mode: .edge, scratch: scratch)
         case let .amplitudeScale(scales, prob):
             guard rng.unit() < prob else { return }
             Self.scale(x, by: Float(rng.uniform(scales[0], scales[1])))
@@ -134,17 +169,34 @@ public enum RandomTransform: Sendable, Equatable {
         }
     }
 
-    /// Moves each lead of `[leads, samples]` by `shift` samples (later when positive), the edge repeated.
-    private static func shift(_ x: UnsafeMutableBufferPointer<Float>, shape: [Int], by shift: Int,
-                              scratch: UnsafeMutableBufferPointer<Float>) {
+    /// Moves `axis` of a row-major tensor of `shape` by `shift` places (towards higher indices when
+    /// positive), the gap filled as `mode` says.
+    private static func shift(_ x: UnsafeMutableBufferPointer<Float>, shape: [Int], axis: Int, by shift: Int,
+                              mode: PaddingMode, scratch: UnsafeMutableBufferPointer<Float>) {
         guard shift != 0 else { return }
-        let length = shape[1]
-        for lead in 0..<shape[0] {
-            let row = lead * length
-            for t in 0..<length { scratch[t] = x[row + min(max(t - shift, 0), length - 1)] }
-            for t in 0..<length { x[row + t] = scratch[t] }
+        let size = shape[axis], inner = shape[(axis + 1)...].reduce(1, *), outer = shape[..<axis].reduce(1, *)
+        for o in 0..<outer {
+            let base = o * size * inner
+            for i in 0..<size {
+                let source = i - shift
+                for k in 0..<inner {
+                    scratch[base + i * inner + k] = switch mode {
+                    case .edge: x[base + min(max(source, 0), size - 1) * inner + k]
+                    case .constant: (0..<size).contains(source) ? x[base + source * inner + k] : 0
+                    }
+                }
+            }
         }
+        for i in x.indices { x[i] = scratch[i] }
     }
+}
+
+/// How a shift fills the places it uncovers (torchvision's `padding_mode` names).
+public enum PaddingMode: String, Sendable, Equatable, CaseIterable {
+    /// With zeros.
+    case constant
+    /// With the nearest edge value.
+    case edge
 }
 
 extension SeededGenerator {
