@@ -131,6 +131,38 @@ import TestSupport
         }
     }
 
+    @Test(.enabled(if: ReferencePython.available("scipy", "numpy"), "needs python3 with scipy and numpy (tools/setup --python)"))
+    func volumeAffineMatchesScipyAffineTransform() throws {
+        // scipy.ndimage.affine_transform(order=1, mode="nearest") with the inverse of the forward matrix that
+        // numpy builds from the same angles, zoom, shear and shift: trilinear, border repeated.
+        let shape = [2, 6, 7, 8]
+        var generator = SeededGenerator(seed: 9)
+        let values = (0..<shape.reduce(1, *)).map { _ in Float(generator.unit()) }
+        let (angles, zoom, shear, shift) = ((0.3, -0.5, 0.7), 1.15, 0.2, (0.6, -1.1, 0.4))
+        let warped = warpVolume(values, shape: shape, angles: angles, zoom: zoom, shear: shear, shift: shift)
+        let script = """
+        import json, sys, numpy as np
+        from scipy.ndimage import affine_transform
+        shape, (a, b, c), zoom, shear = json.loads(sys.argv[1]), json.loads(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+        shift, x = np.array(json.loads(sys.argv[5])), np.array(json.loads(sys.argv[6]), dtype=np.float64).reshape(shape)
+        def turn(p, q, t):  # turns axis p towards axis q
+            r = np.eye(3); r[p, p] = r[q, q] = np.cos(t); r[p, q] = -np.sin(t); r[q, p] = np.sin(t); return r
+        s = np.eye(3); s[2, 1] = np.tan(shear)
+        forward = turn(1, 2, a) @ turn(0, 2, b) @ turn(0, 1, c) @ (zoom * s)
+        inverse = np.linalg.inv(forward)
+        centre = (np.array(shape[1:]) - 1) / 2
+        offset = centre - inverse @ (centre + shift)
+        y = np.stack([affine_transform(v, inverse, offset=offset, order=1, mode="nearest") for v in x])
+        print(json.dumps({"y": y.ravel().tolist()}))
+        """
+        let python = try ReferencePython.json(script, ["\(shape)", "[\(angles.0), \(angles.1), \(angles.2)]", "\(zoom)", "\(shear)",
+                                                      "[\(shift.0), \(shift.1), \(shift.2)]", "\(values.map(Double.init))"])
+        let reference = try #require(python["y"] as? [Double], "no values from scipy: \(python)")
+        #expect(reference.count == warped.count)
+        let difference = zip(warped, reference).map { (a: Float, b: Double) -> Double in abs(Double(a) - b) }.max() ?? .infinity
+        #expect(difference < 1e-5, "max difference from scipy: \(difference)")
+    }
+
     @Test func randomVolumeWarpsAreIdentityWithoutParametersAndStayInRangeWithThem() {
         let shape = [2, 5, 5, 5]
         #expect(applied(.affine(degrees: 0, scales: [1, 1], translate: [0, 0, 0], prob: 1), cube, shape: shape) == cube)
