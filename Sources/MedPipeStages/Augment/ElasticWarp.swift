@@ -1,8 +1,9 @@
 import MedPipeCore
 
-/// Elastic deformation of 2D images `[C, H, W]` (MONAI `Rand2DElastic(spacing, magnitude_range)`): random
-/// displacements on a coarse control grid, upsampled smoothly to every pixel, then a bilinear resampling
-/// with the border repeated (``AffineWarp/resample(_:shape:scratch:source:)``).
+/// Elastic deformation of 2D images `[C, H, W]` (MONAI `Rand2DElastic(spacing, magnitude_range)`) and of
+/// volumes `[C, D, H, W]` (`Rand3DElastic`): random displacements on a coarse control grid, upsampled smoothly
+/// to every pixel, then a bilinear (trilinear) resampling with the border repeated
+/// (``AffineWarp/resample(_:shape:scratch:source:)``, ``VolumeWarp/resample(_:shape:scratch:source:)``).
 enum ElasticWarp {
     /// Moves every pixel by a smooth random field: the control points lie every `spacing` pixels along
     /// both axes (one more beyond each edge), each displaced by `magnitude` × N(0, 1) rows and columns
