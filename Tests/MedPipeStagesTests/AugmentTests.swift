@@ -179,6 +179,15 @@ import TestSupport
                 #expect(y.allSatisfy { (v: Float) -> Bool in v >= low - 1e-5 && v <= high + 1e-5 })
             }
         }
+        // On a ramp along the columns (value = column) the output minus the column is the field's column
+        // displacement away from the border: smooth between neighbouring columns, as in 2D.
+        let ramp = (0..<4096).map { (k: Int) -> Float in Float(k % 16) }
+        let moved = applied(.elastic(spacing: 4, magnitude: [1, 1], prob: 1), ramp, shape: [1, 16, 16, 16], seed: 3)
+        var steepest: Float = 0
+        for k in 0..<4096 where k % 16 < 15 && (0.5...14.5).contains(moved[k]) && (0.5...14.5).contains(moved[k + 1]) {
+            steepest = max(steepest, abs((moved[k + 1] - ramp[k + 1]) - (moved[k] - ramp[k])))
+        }
+        #expect(steepest > 0 && steepest < 0.5, "largest change of the displacement between neighbours: \(steepest)")
     }
 
     /// A smooth 1 × 64 × 64 test image.
