@@ -51,6 +51,13 @@ import TestSupport
         #expect(try parse("stages: []\n") == nil)
     }
 
+    @Test func affineTranslateTakesTwoSharesForImagesOrThreeForVolumes() throws {
+        let volume = try #require(try parse("augment:\n  - affine: { translate: [0.1, 0.2, 0.05] }\n"))
+        #expect(volume.transforms == [.affine(degrees: 0, scales: [1, 1], translate: [0.1, 0.2, 0.05], prob: 0.5)])
+        #expect(throws: MedPipeError.self) { try parse("augment:\n  - affine: { translate: [0.1, 0.2, 0.05, 0.1] }\n") }
+        #expect(throws: MedPipeError.self) { try parse("augment:\n  - affine: { translate: [0.1] }\n") }
+    }
+
     @Test func mistakesNameTheLine() throws {
         let cases = [
             ("augment:\n  - twirl: { prob: 0.5 }\n", "r.yaml:4", "unknown transform 'twirl'"),

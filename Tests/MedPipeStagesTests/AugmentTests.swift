@@ -73,6 +73,123 @@ import TestSupport
         #expect((0..<25).allSatisfy { (i: Int) -> Bool in Int(drawn[i].rounded(.down)) / 5 == i / 5 })
     }
 
+    /// A random volume `[2, 5, 5, 5]` (values in [0, 1)) and its value at channel c, voxel (i, j, l).
+    private let cube: [Float] = {
+        var generator = SeededGenerator(seed: 11)
+        return (0..<250).map { _ in Float(generator.unit()) }
+    }()
+    private func voxel(_ c: Int, _ i: Int, _ j: Int, _ l: Int) -> Float { cube[((c * 5 + i) * 5 + j) * 5 + l] }
+    /// The 2 × 5 × 5 × 5 volume whose voxel (c, i, j, l) is `value(c, i, j, l)`.
+    private func volume(_ value: (Int, Int, Int, Int) -> Float) -> [Float] {
+        (0..<250).map { (k: Int) -> Float in value(k / 125, k / 25 % 5, k / 5 % 5, k % 5) }
+    }
+
+    private func warpVolume(_ values: [Float], shape: [Int] = [2, 5, 5, 5], angles: (Double, Double, Double) = (0, 0, 0), zoom: Double = 1,
+                            shear: Double = 0, shift: (Double, Double, Double) = (0, 0, 0)) -> [Float] {
+        var x = values, scratch = values
+        x.withUnsafeMutableBufferPointer { xs in
+            scratch.withUnsafeMutableBufferPointer { VolumeWarp.affine(xs, shape: shape, angles: angles, zoom: zoom, shear: shear, shift: shift, scratch: $0) }
+        }
+        return x
+    }
+
+    private func close(_ a: [Float], _ b: [Float], _ tolerance: Float = 1e-5) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { (x: Float, y: Float) -> Bool in abs(x - y) <= tolerance }
+    }
+
+    @Test func volumeAffineIsExactForIdentityQuarterTurnsAndShifts() {
+        #expect(warpVolume(cube) == cube)
+        // A quarter turn in the plane of axes (a, b) turns a towards b: output (u, v) takes source (v, 4 − u)
+        // in that plane, the third axis and the channel untouched.
+        let aboutDepth = warpVolume(cube, angles: (.pi / 2, 0, 0))
+        #expect(close(aboutDepth, volume { c, i, j, l in voxel(c, i, l, 4 - j) }))
+        let aboutRows = warpVolume(cube, angles: (0, .pi / 2, 0))
+        #expect(close(aboutRows, volume { c, i, j, l in voxel(c, l, j, 4 - i) }))
+        let aboutColumns = warpVolume(cube, angles: (0, 0, .pi / 2))
+        #expect(close(aboutColumns, volume { c, i, j, l in voxel(c, j, 4 - i, l) }))
+        // Whole-voxel shifts move the content, the border repeating into the gap.
+        let shifted = warpVolume(cube, shift: (1, -2, 0))
+        #expect(shifted == volume { c, i, j, l in voxel(c, max(i - 1, 0), min(j + 2, 4), l) })
+        // A zoom keeps the centre voxel.
+        #expect(abs(warpVolume(cube, zoom: 1.4)[62] - cube[62]) < 1e-6)
+    }
+
+    @Test func volumeAffineAboutTheDepthAxisWarpsEachSliceAsTheImageWarpDoes() {
+        let shape = [1, 3, 7, 9]
+        var generator = SeededGenerator(seed: 5)
+        let values = (0..<189).map { _ in Float(generator.unit()) }
+        // The zoom is isotropic, so it also moves the outer slices along depth: only the centre slice keeps its plane.
+        for zoom in [1, 1.2] {
+            let warped = warpVolume(values, shape: shape, angles: (0.4, 0, 0), zoom: zoom, shear: 0.3, shift: (0, 0.7, -1.3))
+            for slice in zoom == 1 ? [0, 1, 2] : [1] {
+                var x = Array(values[(slice * 63)..<((slice + 1) * 63)]), scratch = x
+                x.withUnsafeMutableBufferPointer { xs in
+                    scratch.withUnsafeMutableBufferPointer { AffineWarp.apply(xs, shape: [1, 7, 9], angle: 0.4, zoom: zoom, shear: 0.3, shift: (0.7, -1.3), scratch: $0) }
+                }
+                #expect(close(Array(warped[(slice * 63)..<((slice + 1) * 63)]), x), "zoom \(zoom), slice \(slice)")
+            }
+        }
+    }
+
+    @Test(.enabled(if: ReferencePython.available("scipy", "numpy"), "needs python3 with scipy and numpy (tools/setup --python)"))
+    func volumeAffineMatchesScipyAffineTransform() throws {
+        // scipy.ndimage.affine_transform(order=1, mode="nearest") with the inverse of the forward matrix that
+        // numpy builds from the same angles, zoom, shear and shift: trilinear, border repeated.
+        let shape = [2, 6, 7, 8]
+        var generator = SeededGenerator(seed: 9)
+        let values = (0..<shape.reduce(1, *)).map { _ in Float(generator.unit()) }
+        let (angles, zoom, shear, shift) = ((0.3, -0.5, 0.7), 1.15, 0.2, (0.6, -1.1, 0.4))
+        let warped = warpVolume(values, shape: shape, angles: angles, zoom: zoom, shear: shear, shift: shift)
+        let script = """
+        import json, sys, numpy as np
+        from scipy.ndimage import affine_transform
+        shape, (a, b, c), zoom, shear = json.loads(sys.argv[1]), json.loads(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+        shift, x = np.array(json.loads(sys.argv[5])), np.array(json.loads(sys.argv[6]), dtype=np.float64).reshape(shape)
+        def turn(p, q, t):  # turns axis p towards axis q
+            r = np.eye(3); r[p, p] = r[q, q] = np.cos(t); r[p, q] = -np.sin(t); r[q, p] = np.sin(t); return r
+        s = np.eye(3); s[2, 1] = np.tan(shear)
+        forward = turn(1, 2, a) @ turn(0, 2, b) @ turn(0, 1, c) @ (zoom * s)
+        inverse = np.linalg.inv(forward)
+        centre = (np.array(shape[1:]) - 1) / 2
+        offset = centre - inverse @ (centre + shift)
+        y = np.stack([affine_transform(v, inverse, offset=offset, order=1, mode="nearest") for v in x])
+        print(json.dumps({"y": y.ravel().tolist()}))
+        """
+        let python = try ReferencePython.json(script, ["\(shape)", "[\(angles.0), \(angles.1), \(angles.2)]", "\(zoom)", "\(shear)",
+                                                      "[\(shift.0), \(shift.1), \(shift.2)]", "\(values.map(Double.init))"])
+        let reference = try #require(python["y"] as? [Double], "no values from scipy: \(python)")
+        #expect(reference.count == warped.count)
+        let difference = zip(warped, reference).map { (a: Float, b: Double) -> Double in abs(Double(a) - b) }.max() ?? .infinity
+        #expect(difference < 1e-5, "max difference from scipy: \(difference)")
+    }
+
+    @Test func randomVolumeWarpsAreIdentityWithoutParametersAndStayInRangeWithThem() {
+        let shape = [2, 5, 5, 5]
+        #expect(applied(.affine(degrees: 0, scales: [1, 1], translate: [0, 0, 0], prob: 1), cube, shape: shape) == cube)
+        #expect(applied(.elastic(spacing: 2, magnitude: [0, 0], prob: 1), cube, shape: shape) == cube)
+        let low = cube.min()!, high = cube.max()!
+        for seed in 0..<5 as Range<UInt64> {
+            for transform in [RandomTransform.affine(degrees: 30, scales: [0.8, 1.2], shear: 10, translate: [0.2, 0.2, 0.2], prob: 1),
+                              .elastic(spacing: 2, magnitude: [1, 2], prob: 1)] {
+                // Both channels hold the same values, so they must come out the same: one draw per sample.
+                let y = applied(transform, Array(cube[0..<125]) + Array(cube[0..<125]), shape: shape, seed: seed)
+                #expect(!close(Array(y[0..<125]), Array(cube[0..<125]), 0.01), "seed \(seed): \(transform.name) changed nothing")
+                #expect(Array(y[0..<125]) == Array(y[125...]), "seed \(seed): \(transform.name) moved the channels apart")
+                // Trilinear resampling with the border repeated never leaves the original range.
+                #expect(y.allSatisfy { (v: Float) -> Bool in v >= low - 1e-5 && v <= high + 1e-5 })
+            }
+        }
+        // On a ramp along the columns (value = column) the output minus the column is the field's column
+        // displacement away from the border: smooth between neighbouring columns, as in 2D.
+        let ramp = (0..<4096).map { (k: Int) -> Float in Float(k % 16) }
+        let moved = applied(.elastic(spacing: 4, magnitude: [1, 1], prob: 1), ramp, shape: [1, 16, 16, 16], seed: 3)
+        var steepest: Float = 0
+        for k in 0..<4096 where k % 16 < 15 && (0.5...14.5).contains(moved[k]) && (0.5...14.5).contains(moved[k + 1]) {
+            steepest = max(steepest, abs((moved[k + 1] - ramp[k + 1]) - (moved[k] - ramp[k])))
+        }
+        #expect(steepest > 0 && steepest < 0.5, "largest change of the displacement between neighbours: \(steepest)")
+    }
+
     /// A smooth 1 × 64 × 64 test image.
     private let smooth: [Float] = (0..<4096).map { (i: Int) -> Float in Float(sin(Double(i / 64) / 10) + cos(Double(i % 64) / 14)) }
 
@@ -227,7 +344,13 @@ import TestSupport
         #expect(throws: Error.self) { try RandomTransform.timeShift(maxShift: 3, prob: 1).validate(for: [1, 28, 28], subject: "t") }
         #expect(throws: Error.self) { try RandomTransform.flip(axes: [2], prob: 1).validate(for: [1, 28, 28], subject: "t") }
         #expect(throws: Error.self) { try RandomTransform.elastic(spacing: 8, magnitude: [0, 1], prob: 1).validate(for: [1, 500], subject: "t") }
-        #expect(throws: Error.self) { try RandomTransform.elastic(spacing: 8, magnitude: [0, 1], prob: 1).validate(for: [1, 8, 8, 8], subject: "t") }
+        #expect(throws: Never.self) { try RandomTransform.elastic(spacing: 8, magnitude: [0, 1], prob: 1).validate(for: [1, 8, 8, 8], subject: "t") }
+        #expect(throws: Error.self) { try RandomTransform.elastic(spacing: 8, magnitude: [0, 1], prob: 1).validate(for: [1, 8, 8, 8, 8], subject: "t") }
+        // Volumes take three translate shares, images two; all zero (rotate) fits both.
+        #expect(throws: Never.self) { try RandomTransform.affine(degrees: 10, scales: [1, 1], translate: [0.1, 0.1, 0.1], prob: 1).validate(for: [1, 8, 8, 8], subject: "t") }
+        #expect(throws: Never.self) { try RandomTransform.affine(degrees: 10, scales: [1, 1], translate: [0, 0], prob: 1).validate(for: [1, 8, 8, 8], subject: "t") }
+        #expect(throws: Error.self) { try RandomTransform.affine(degrees: 10, scales: [1, 1], translate: [0.1, 0.1], prob: 1).validate(for: [1, 8, 8, 8], subject: "t") }
+        #expect(throws: Error.self) { try RandomTransform.affine(degrees: 10, scales: [1, 1], translate: [0.1, 0.1, 0.1], prob: 1).validate(for: [1, 8, 8], subject: "t") }
         #expect(throws: Error.self) { try RandomTransform.cropPad(padding: 2, mode: .edge, prob: 1).validate(for: [1, 500], subject: "t") }
         #expect(throws: Error.self) { try RandomTransform.blur(sigma: [1, 1], prob: 1).validate(for: [500], subject: "t") }
         #expect(throws: Never.self) { try RandomTransform.blur(sigma: [1, 1], prob: 1).validate(for: [1, 500], subject: "t") }

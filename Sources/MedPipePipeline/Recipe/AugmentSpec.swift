@@ -9,7 +9,7 @@ import MedPipeStages
 /// augment:
 ///   - flip: { axes: [1], prob: 0.5 }                  # spatial axes: 0 rows (upside down), 1 columns (left-right)
 ///   - rotate: { degrees: 15, prob: 0.5 }
-///   - affine: { degrees: 10, scales: [0.9, 1.1], shear: 5, translate: [0.1, 0.1], prob: 0.5 }   # shear: degrees; translate: share of the size
+///   - affine: { degrees: 10, scales: [0.9, 1.1], shear: 5, translate: [0.1, 0.1], prob: 0.5 }   # shear: degrees; translate: share of the size ([depth, rows, columns] for volumes)
 ///   - elastic: { spacing: 10, magnitude-range: [0, 2], prob: 0.3 }   # control points every 10 pixels, displacements in pixels
 ///   - blur: { sigma: [0.5, 1.5], prob: 0.2 }          # Gaussian σ in pixels, over every spatial axis
 ///   - crop-pad: { padding: 4, padding-mode: constant, prob: 0.5 }   # or edge: shift by −4…4 pixels per axis
@@ -72,8 +72,8 @@ public enum AugmentSpec {
         }
         func perAxis(_ key: String, _ range: ClosedRange<Double>) throws -> [Double] {
             let value = try r.doubles(key) ?? [0, 0]
-            guard value.count == 2, value.allSatisfy(range.contains) else {
-                throw MedPipeError.invalidArgument(r.at(r.node(key)), "\(name) '\(key)' must be [rows, columns] within \(range.lowerBound)...\(range.upperBound), got \(value)")
+            guard value.count == 2 || value.count == 3, value.allSatisfy(range.contains) else {
+                throw MedPipeError.invalidArgument(r.at(r.node(key)), "\(name) '\(key)' must be [rows, columns] (images) or [depth, rows, columns] (volumes) within \(range.lowerBound)...\(range.upperBound), got \(value)")
             }
             return value
         }

@@ -8,16 +8,17 @@ public enum RandomTransform: Sendable, Equatable {
     /// Mirrors along each spatial axis of `axes` (0: rows, i.e. upside down; 1: columns, left–right),
     /// each with probability `prob` (MONAI `RandFlip(spatial_axis)`, TorchIO `RandomFlip(axes)`).
     case flip(axes: [Int], prob: Double)
-    /// A 2D affine warp about the image centre: rotation by U(−degrees, degrees), isotropic zoom by
-    /// U(scales), shear by an angle of U(−shear, shear) degrees (columns move by tan(angle) × the row's
-    /// offset from the centre), shift by U(−t, t) × size along rows and columns (`translate`: [rows, columns]
-    /// as fractions); bilinear, border values repeated outwards (MONAI `RandAffine` with `padding_mode="border"`,
+    /// An affine warp about the image or volume centre: rotation by U(−degrees, degrees) (for volumes about
+    /// each of the three axes, MONAI's `rotate_range` per axis), isotropic zoom by U(scales), shear by an angle
+    /// of U(−shear, shear) degrees (columns move by tan(angle) × the row's offset from the centre), shift by
+    /// U(−t, t) × size along each spatial axis (`translate`: [rows, columns] for images, [depth, rows, columns]
+    /// for volumes, as fractions; all zero for no shift); bilinear (trilinear for volumes), border values repeated outwards (MONAI `RandAffine` with `padding_mode="border"`,
     /// TorchIO `RandomAffine(scales, degrees, translation)`; TorchIO's `shear` is in degrees too, MONAI's
     /// `shear_range` is the coefficient tan(angle)). `rotate` is this with only `degrees`.
     case affine(degrees: Double, scales: [Double], shear: Double = 0, translate: [Double], prob: Double)
-    /// Elastic deformation of 2D images (MONAI `Rand2DElastic(spacing, magnitude_range)`): control points
-    /// every `spacing` pixels displaced by U(magnitude) × N(0, 1) pixels along each axis, a cubic B-spline
-    /// between them, bilinear resampling with the border repeated.
+    /// Elastic deformation of images and volumes (MONAI `Rand2DElastic`/`Rand3DElastic(spacing, magnitude_range)`):
+    /// control points every `spacing` pixels displaced by U(magnitude) × N(0, 1) pixels along each axis, a cubic
+    /// B-spline between them, bilinear (trilinear) resampling with the border repeated.
     case elastic(spacing: Double, magnitude: [Double], prob: Double)
     /// Gaussian smoothing over every spatial axis with one σ drawn from U(sigma) samples, truncated at 4 σ,
     /// border repeated (MONAI `RandGaussianSmooth`, isotropic).
@@ -71,8 +72,12 @@ public enum RandomTransform: Sendable, Equatable {
         case let .flip(axes, _):
             try need(spatial >= 1 && axes.allSatisfy { (0..<spatial).contains($0) },
                      "axes \(axes) must be spatial axes 0..<\(spatial) of samples \(shape) (after the channel axis)")
-        case .affine, .elastic:
-            try need(spatial == 2, "warps 2D images [C, H, W], not samples \(shape)")
+        case let .affine(_, _, _, translate, _):
+            try need(spatial == 2 || spatial == 3, "warps images [C, H, W] or volumes [C, D, H, W], not samples \(shape)")
+            try need(translate.count == spatial || translate.allSatisfy { $0 == 0 },
+                     "translate \(translate) needs one share per spatial axis of samples \(shape): [rows, columns] for images, [depth, rows, columns] for volumes")
+        case .elastic:
+            try need(spatial == 2 || spatial == 3, "warps images [C, H, W] or volumes [C, D, H, W], not samples \(shape)")
         case .cropPad:
             try need(spatial >= 2, "shifts images [C, H, W] or volumes [C, D, H, W], not samples \(shape)")
         case .blur:
@@ -93,6 +98,10 @@ public enum RandomTransform: Sendable, Equatable {
             for axis in axes where rng.unit() < prob { Self.flip(x, shape: shape, axis: axis + 1) }
         case let .affine(degrees, scales, shear, translate, prob):
             guard rng.unit() < prob else { return }
+            if shape.count == 4 {
+                Self.affineVolume(x, shape: shape, degrees: degrees, scales: scales, shear: shear, translate: translate, scratch: scratch, rng: &rng)
+                return
+            }
             let angle = rng.uniform(-degrees, degrees) * .pi / 180
             let zoom = rng.uniform(scales[0], scales[1])
             let dy = rng.uniform(-translate[0], translate[0]) * Double(shape[1])
@@ -103,7 +112,11 @@ public enum RandomTransform: Sendable, Equatable {
         case let .elastic(spacing, magnitude, prob):
             guard rng.unit() < prob else { return }
             let size = rng.uniform(magnitude[0], magnitude[1])
-            ElasticWarp.apply(x, shape: shape, spacing: spacing, magnitude: size, scratch: scratch, rng: &rng)
+            if shape.count == 4 {
+                ElasticWarp.applyVolume(x, shape: shape, spacing: spacing, magnitude: size, scratch: scratch, rng: &rng)
+            } else {
+                ElasticWarp.apply(x, shape: shape, spacing: spacing, magnitude: size, scratch: scratch, rng: &rng)
+            }
         case let .blur(sigma, prob):
             guard rng.unit() < prob else { return }
             GaussianBlur.apply(x, shape: shape, sigma: rng.uniform(sigma[0], sigma[1]), scratch: scratch)
@@ -150,6 +163,20 @@ public enum RandomTransform: Sendable, Equatable {
                 for lead in 0..<shape[0] { x[lead * length + t] += wander }
             }
         }
+    }
+
+    /// Draws and applies the affine warp of a volume `[C, D, H, W]`: an angle about each axis, the zoom, a
+    /// shift along each spatial axis (none when `translate` is all zero), then the shear when asked for.
+    private static func affineVolume(_ x: UnsafeMutableBufferPointer<Float>, shape: [Int], degrees: Double, scales: [Double], shear: Double,
+                                     translate: [Double], scratch: UnsafeMutableBufferPointer<Float>, rng: inout SeededGenerator) {
+        let angles = (0..<3).map { _ in rng.uniform(-degrees, degrees) * .pi / 180 }
+        let zoom = rng.uniform(scales[0], scales[1])
+        let shifts = (0..<3).map { (axis: Int) -> Double in
+            translate.count == 3 ? rng.uniform(-translate[axis], translate[axis]) * Double(shape[axis + 1]) : 0
+        }
+        let shearAngle = shear > 0 ? rng.uniform(-shear, shear) * .pi / 180 : 0
+        VolumeWarp.affine(x, shape: shape, angles: (angles[0], angles[1], angles[2]), zoom: zoom, shear: shearAngle,
+                          shift: (shifts[0], shifts[1], shifts[2]), scratch: scratch)
     }
 
     private static func scale(_ x: UnsafeMutableBufferPointer<Float>, by factor: Float) {
