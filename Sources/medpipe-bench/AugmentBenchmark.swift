@@ -1,4 +1,3 @@
-import MedPipeCore
 import Foundation
 import MedPipeCore
 import MedPipePipeline
@@ -12,12 +11,7 @@ enum AugmentBenchmark {
     static let usage = "augment --augment RECIPE|FILE.yaml [--model NAME] [--samples N] [--batch B] [--threads T] [--runs R]"
 
     static func run(_ arguments: [String]) throws {
-        var options: [String: String] = [:]
-        var args = arguments[...]
-        while let a = args.popFirst() {
-            guard a.hasPrefix("--"), let v = args.popFirst() else { Benchmarks.fail(usage: usage) }
-            options[String(a.dropFirst(2))] = v
-        }
+        let options = Benchmarks.options(arguments, usage: usage)
         guard let path = options["augment"], let builtin = BuiltinModel(rawValue: options["model"] ?? "medmnist-cnn") else {
             Benchmarks.fail(usage: usage)
         }

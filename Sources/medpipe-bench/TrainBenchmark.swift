@@ -10,13 +10,7 @@ enum TrainBenchmark {
 
     /// `arguments`: what follows `train`.
     static func run(_ arguments: [String]) throws {
-        var options: [String: String] = [:]
-        var args = arguments[...]
-        while let a = args.popFirst() {
-            if a == "--json" || a == "--profile" { options[String(a.dropFirst(2))] = "1" } else if a.hasPrefix("--"), let v = args.popFirst() { options[String(a.dropFirst(2))] = v } else {
-                Benchmarks.fail(usage: usage)
-            }
-        }
+        let options = Benchmarks.options(arguments, flags: ["json", "profile"], usage: usage)
         let name = options["model"] ?? "mnist-cnn"
         let samples = Int(options["samples"] ?? "6400") ?? 6400
         let batch = Int(options["batch"] ?? "64") ?? 64

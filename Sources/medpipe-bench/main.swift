@@ -15,6 +15,25 @@ enum Benchmarks {
     }
 
     /// Prints the usage of a benchmark and exits with status 2.
+    /// `--name value` pairs and bare `--flag`s (those in `flags`, given the value "1") keyed by name;
+    /// anything else ends the run with `usage`.
+    static func options(_ arguments: [String], flags: Set<String> = [], usage: String) -> [String: String] {
+        var options: [String: String] = [:]
+        var args = arguments[...]
+        while let a = args.popFirst() {
+            guard a.hasPrefix("--") else { fail(usage: usage) }
+            let name = String(a.dropFirst(2))
+            if flags.contains(name) {
+                options[name] = "1"
+            } else if let value = args.popFirst() {
+                options[name] = value
+            } else {
+                fail(usage: usage)
+            }
+        }
+        return options
+    }
+
     static func fail(usage: String) -> Never {
         FileHandle.standardError.write(Data("usage: medpipe-bench \(usage)\n".utf8))
         exit(2)

@@ -16,6 +16,29 @@ struct ArraySummary: Decodable {
     var values: [[Double]]
 }
 
+/// A reference entry: its own keys (`Fields`, read through dynamic member lookup) and, in the same JSON
+/// object, the summary of its array (absent where `hasArray` says so, e.g. files pydicom cannot decode).
+@dynamicMemberLookup
+struct Summarized<Fields: Decodable>: Decodable {
+    var fields: Fields
+    var array: ArraySummary?
+
+    init(from decoder: Decoder) throws {
+        fields = try Fields(from: decoder)
+        array = (fields as? any OptionalArray)?.hasArray == false ? nil : try ArraySummary(from: decoder)
+    }
+
+    /// The array, for entries that always have one.
+    var summary: ArraySummary { array! }
+
+    subscript<T>(dynamicMember keyPath: KeyPath<Fields, T>) -> T { fields[keyPath: keyPath] }
+}
+
+extension Summarized: Sendable where Fields: Sendable {}
+
+/// Fields of an entry that may lack an array summary.
+protocol OptionalArray { var hasArray: Bool { get } }
+
 /// Expects `tensor` to hold exactly the summarized array: shape, dtype, byte checksum, sum and sampled values.
 func expectEqual(_ tensor: Tensor, _ expected: ArraySummary, _ what: String,
                  sourceLocation: SourceLocation = #_sourceLocation) {

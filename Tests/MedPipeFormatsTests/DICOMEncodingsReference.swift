@@ -6,40 +6,22 @@ import TestSupport
 /// Expected arrays of the DICOM encoding fixtures (Fixtures/dicom/encodings, series_*, malformed), computed with
 /// pydicom by tools/reference/dicom_encodings.py (Tests/Reference/dicom_encodings.json).
 struct DICOMEncodingsReference: Decodable {
-    struct File: Decodable {
+    struct FileFields: Decodable {
         var TransferSyntaxUID: String
         var PhotometricInterpretation: String
         /// JPEG baseline: compared within ±3 with pydicom's default plugin, exactly with its Pillow plugin.
         var lossy: Bool
-        /// `apply_modality_lut(ds.pixel_array, ds)`, its keys beside the others.
-        var summary: ArraySummary
         var pillow: ArraySummary?
-
-        private enum CodingKeys: String, CodingKey { case TransferSyntaxUID, PhotometricInterpretation, lossy, pillow }
-        init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            TransferSyntaxUID = try container.decode(String.self, forKey: .TransferSyntaxUID)
-            PhotometricInterpretation = try container.decode(String.self, forKey: .PhotometricInterpretation)
-            lossy = try container.decode(Bool.self, forKey: .lossy)
-            pillow = try container.decodeIfPresent(ArraySummary.self, forKey: .pillow)
-            summary = try ArraySummary(from: decoder)
-        }
     }
+    /// `apply_modality_lut(ds.pixel_array, ds)` summarized beside the file's own keys.
+    typealias File = Summarized<FileFields>
 
-    struct Series: Decodable {
+    struct SeriesFields: Decodable {
         var slices: Int
         /// The file pydicom puts first (the lowest position along the normal).
         var first: String
-        var summary: ArraySummary
-
-        private enum CodingKeys: String, CodingKey { case slices, first }
-        init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            slices = try container.decode(Int.self, forKey: .slices)
-            first = try container.decode(String.self, forKey: .first)
-            summary = try ArraySummary(from: decoder)
-        }
     }
+    typealias Series = Summarized<SeriesFields>
 
     /// A malformed fixture: the words its error must contain, and pydicom's own error for it.
     struct Failure: Decodable {

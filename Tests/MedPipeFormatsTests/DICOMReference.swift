@@ -4,7 +4,7 @@ import TestSupport
 
 /// Expected values computed by tools/reference/dicom.py with pydicom and numpy (Tests/Reference/dicom.json).
 struct DICOMReference: Decodable {
-    struct File: Decodable {
+    struct FileFields: Decodable, OptionalArray {
         var pydicom: Bool
         var TransferSyntaxUID: String
         var Modality: String?
@@ -24,38 +24,12 @@ struct DICOMReference: Decodable {
         var values2d: [[Int]]?
         /// 8-bit JPEG: the array through pydicom's Pillow plugin (libjpeg-turbo, MedPipe's decoder).
         var pillow: ArraySummary?
-        /// pydicom's array, its keys beside the others; nil where pydicom cannot decode the file.
-        var array: ArraySummary?
-
-        private enum CodingKeys: String, CodingKey {
-            case pydicom, TransferSyntaxUID, Modality, SOPInstanceUID, SeriesInstanceUID, PhotometricInterpretation, PatientID,
-                 PixelSpacing, ImagePositionPatient, ImageOrientationPatient, RescaleSlope, RescaleIntercept, WindowCenter,
-                 affine, shape, values2d, pillow
-        }
-        init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            pydicom = try c.decode(Bool.self, forKey: .pydicom)
-            TransferSyntaxUID = try c.decode(String.self, forKey: .TransferSyntaxUID)
-            Modality = try c.decodeIfPresent(String.self, forKey: .Modality)
-            SOPInstanceUID = try c.decodeIfPresent(String.self, forKey: .SOPInstanceUID)
-            SeriesInstanceUID = try c.decodeIfPresent(String.self, forKey: .SeriesInstanceUID)
-            PhotometricInterpretation = try c.decodeIfPresent(String.self, forKey: .PhotometricInterpretation)
-            PatientID = try c.decodeIfPresent(String.self, forKey: .PatientID)
-            PixelSpacing = try c.decodeIfPresent([Double].self, forKey: .PixelSpacing)
-            ImagePositionPatient = try c.decodeIfPresent([Double].self, forKey: .ImagePositionPatient)
-            ImageOrientationPatient = try c.decodeIfPresent([Double].self, forKey: .ImageOrientationPatient)
-            RescaleSlope = try c.decodeIfPresent([Double].self, forKey: .RescaleSlope)
-            RescaleIntercept = try c.decodeIfPresent([Double].self, forKey: .RescaleIntercept)
-            WindowCenter = try c.decodeIfPresent([Double].self, forKey: .WindowCenter)
-            affine = try c.decodeIfPresent([[Double]].self, forKey: .affine)
-            shape = try c.decode([Int].self, forKey: .shape)
-            values2d = try c.decodeIfPresent([[Int]].self, forKey: .values2d)
-            pillow = try c.decodeIfPresent(ArraySummary.self, forKey: .pillow)
-            array = pydicom ? try ArraySummary(from: decoder) : nil
-        }
+        var hasArray: Bool { pydicom }
     }
+    /// pydicom's array beside the file's own keys; `array` is nil where pydicom cannot decode the file.
+    typealias File = Summarized<FileFields>
 
-    struct Series: Decodable {
+    struct SeriesFields: Decodable {
         var directory: String
         var SeriesInstanceUID: String
         var slices: Int
@@ -63,21 +37,8 @@ struct DICOMReference: Decodable {
         var last: String
         var sliceSpacing: Double
         var affine: [[Double]]
-        var summary: ArraySummary
-
-        private enum CodingKeys: String, CodingKey { case directory, SeriesInstanceUID, slices, first, last, sliceSpacing, affine }
-        init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            directory = try c.decode(String.self, forKey: .directory)
-            SeriesInstanceUID = try c.decode(String.self, forKey: .SeriesInstanceUID)
-            slices = try c.decode(Int.self, forKey: .slices)
-            first = try c.decode(String.self, forKey: .first)
-            last = try c.decode(String.self, forKey: .last)
-            sliceSpacing = try c.decode(Double.self, forKey: .sliceSpacing)
-            affine = try c.decode([[Double]].self, forKey: .affine)
-            summary = try ArraySummary(from: decoder)
-        }
     }
+    typealias Series = Summarized<SeriesFields>
 
     struct Walk: Decodable {
         var file: String
