@@ -102,6 +102,12 @@ struct Train: ParsableCommand {
         case "none": nil
         default: try AugmentSpec.load(augment)
         }
+        if try dataset.entryCount(.validation) == 0 {
+            if let monitor = spec.monitor {
+                throw MedPipeError.invalidArgument(cache, "has no validation split, so '\(monitor.rawValue)' cannot pick the kept model; give the recipe's split a 'val' ratio, or leave out --monitor (the kept model is then the epoch of lowest training loss)")
+            }
+            if ProcessGroup.isLeader { log("no validation split: keeping the epoch of lowest training loss") }
+        }
         let configuration = spec.configuration(classWeights: try dataset.classWeights(spec.balanceOrDefault, power: spec.classWeightPower ?? 1), threads: threads)
         let bytes = try dataset.inMemoryBytes()
         let source: any BatchSource
@@ -113,12 +119,6 @@ struct Train: ParsableCommand {
             source = streaming
         } else {
             source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation)
-        }
-        if source.sampleCount(.validation) == 0 {
-            if let monitor = spec.monitor {
-                throw MedPipeError.invalidArgument(cache, "has no validation split, so '\(monitor.rawValue)' cannot pick the kept model; give the recipe's split a 'val' ratio, or leave out --monitor (the kept model is then the epoch of lowest training loss)")
-            }
-            if ProcessGroup.isLeader { log("no validation split: keeping the epoch of lowest training loss") }
         }
         let (name, specs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
         if let augmentation, ProcessGroup.isLeader { log("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }

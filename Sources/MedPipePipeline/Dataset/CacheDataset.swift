@@ -104,6 +104,12 @@ public struct CacheDataset: Sendable {
                                        augment: try augmenter(augmentation, seed: seed))
     }
 
+    /// The entries of `split` in the cache (before any rebalancing of the training split).
+    public func entryCount(_ split: DataSplit) throws -> Int {
+        guard let name = Self.splitNames.first(where: { $0.split == split })?.name else { return 0 }
+        return try cache.entries(split: name).count
+    }
+
     /// Bytes that ``batchSource(balance:seed:augmentation:)`` holds: every sample of every split as float32.
     public func inMemoryBytes() throws -> Int {
         let samples = try Self.splitNames.reduce(0) { $0 + (try cache.entries(split: $1.name).count) }
