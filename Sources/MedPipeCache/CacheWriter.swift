@@ -11,7 +11,8 @@ import MedPipeCore
 /// Order of a commit: tensor bytes are appended to the shard and fsynced, then the manifest rows
 /// that point at them are inserted in one transaction. A crash at any moment therefore leaves
 /// whole units or none, plus at most unreferenced shard bytes. One writer per cache at a time
-/// (an exclusive lock on `DIR/lock`); readers need no lock.
+/// (an exclusive lock on `DIR/lock`); readers need no lock. In an MPI convert, rank 0's writer holds
+/// the lock and commits every rank's rows; each rank appends to shards of its own (``ShardAppender``).
 public final class CacheWriter {
     /// Units are buffered and committed together once this many bytes or units are pending, or
     /// this many seconds have passed: few fsyncs, and little work lost to a crash.
@@ -24,13 +25,19 @@ public final class CacheWriter {
     private let appender: ShardAppender
     private let lockDescriptor: Int32
     private var committed: Set<String>
-    private var pending: [(unit: CacheUnit, locations: [(shard: Int, offset: Int, length: Int, sha256: String)])] = []
+    private var pending: [StoredUnit] = []
     private var pendingBytes = 0
     private var lastFlush = Date()
 
+    /// The number of this writer's first shard when it writes for `ranks` > 1 (see ``init(directory:ranks:)``).
+    public let shardBase: Int
+
     /// Opens (creating if needed) the cache at `directory` for writing.
+    /// - Parameter ranks: the ranks of an MPI job that write shards of their own, this writer being rank 0's: its
+    ///   shards are numbered from ``shardBase``, above every existing shard, `ranks` apart, and rank r's
+    ///   ``ShardAppender`` takes `shardBase + r` onwards. With 1 (a single process), appends to the last shard.
     /// - Throws: ``MedPipeError`` when the directory cannot be created or another process is writing to it.
-    public init(directory: String) throws {
+    public init(directory: String, ranks: Int = 1) throws {
         self.directory = directory
         let shards = directory + "/shards"
         do {
@@ -46,7 +53,13 @@ public final class CacheWriter {
             throw MedPipeError.io(directory, "another medpipe process is writing to this cache")
         }
         manifest = try Manifest(directory: directory)
-        appender = try ShardAppender(directory: shards)
+        if ranks > 1 {
+            shardBase = (ShardFiles.numbers(in: shards).max() ?? 0) + 1
+            appender = try ShardAppender(cacheDirectory: directory, rank: 0, ranks: ranks, base: shardBase)
+        } else {
+            appender = try ShardAppender(directory: shards)
+            shardBase = appender.shard
+        }
         committed = try manifest.unitKeys()
     }
 
@@ -57,7 +70,7 @@ public final class CacheWriter {
 
     /// True when a unit with this key is already committed (or pending): its source needs no work.
     public func contains(_ unitKey: String) -> Bool {
-        committed.contains(unitKey) || pending.contains { $0.unit.key == unitKey }
+        committed.contains(unitKey) || pending.contains { $0.key == unitKey }
     }
 
     /// Keys of every committed unit.
@@ -65,13 +78,20 @@ public final class CacheWriter {
 
     /// Appends a unit's tensors to the shard and queues its rows; commits when enough is pending.
     public func add(_ unit: CacheUnit) throws {
-        var locations: [(shard: Int, offset: Int, length: Int, sha256: String)] = []
-        for item in unit.items {
-            let (shard, offset) = try appender.append(item.tensor.bytes)
-            locations.append((shard, offset, item.tensor.bytes.count, ContentHash.of(item.tensor.bytes)))
-            pendingBytes += item.tensor.bytes.count
-        }
-        pending.append((unit, locations))
+        try add(stored: store(unit))
+    }
+
+    /// Appends a unit's tensors to this writer's shard and returns its rows, without queuing them: they become
+    /// durable with the next ``flush()`` (which syncs the shard), and are committed once passed to ``add(stored:)``.
+    public func store(_ unit: CacheUnit) throws -> StoredUnit {
+        try appender.store(unit)
+    }
+
+    /// Queues the rows of a unit whose tensors are stored already, by this writer's ``store(_:)`` or by another
+    /// rank's ``ShardAppender`` that has synced its shard; commits when enough is pending.
+    public func add(stored unit: StoredUnit) throws {
+        pending.append(unit)
+        for item in unit.items { pendingBytes += item.length }
         if pendingBytes >= Self.flushBytes || pending.count >= Self.flushUnits || Date().timeIntervalSince(lastFlush) >= Self.flushSeconds {
             try flush()
         }
@@ -90,7 +110,7 @@ public final class CacheWriter {
         guard !pending.isEmpty else { return }
         try appender.sync()
         try manifest.commit(pending)
-        for entry in pending { committed.insert(entry.unit.key) }
+        for unit in pending { committed.insert(unit.key) }
         pending.removeAll()
         pendingBytes = 0
     }

@@ -195,7 +195,7 @@ final class Manifest: Sendable {
     // MARK: Writing
 
     /// Inserts whole units with their entries (already written to a synced shard) in one transaction.
-    func commit(_ units: [(unit: CacheUnit, locations: [(shard: Int, offset: Int, length: Int, sha256: String)])]) throws {
+    func commit(_ units: [StoredUnit]) throws {
         try database.write { db in
             // Prepared once per transaction, not parsed again for every row.
             let insertUnit = try db.cachedStatement(sql: "INSERT OR REPLACE INTO unit (key, source, item_count, rejected_reason) VALUES (?, ?, ?, NULL)")
@@ -205,13 +205,13 @@ final class Manifest: Sendable {
                 """)
             let encoder = JSONCoding.encoder()
             func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
-            for (unit, locations) in units {
+            for unit in units {
                 try insertUnit.execute(arguments: [unit.key, unit.source, unit.items.count])
-                for (index, (item, location)) in zip(unit.items, locations).enumerated() {
+                for (index, item) in unit.items.enumerated() {
                     try insertEntry.execute(arguments: [
-                        unit.key, index, unit.source, item.group, item.label, item.tensor.dtype.rawValue,
-                        "[" + item.tensor.shape.map(String.init).joined(separator: ",") + "]", location.shard,
-                        location.offset, location.length, location.sha256, try item.geometry.map(json), try json(item.metadata),
+                        unit.key, index, unit.source, item.group, item.label, item.dtype.rawValue,
+                        "[" + item.shape.map(String.init).joined(separator: ",") + "]", item.shard,
+                        item.offset, item.length, item.sha256, try item.geometry.map(json), try json(item.metadata),
                     ])
                 }
             }

@@ -9,24 +9,44 @@ import MedPipeCore
 ///
 /// Shards are append-only: bytes are never rewritten, so an entry's location stays valid for
 /// the life of the shard. A crash leaves at most unreferenced bytes at a shard's end.
-final class ShardAppender {
+///
+/// A single writer appends to the highest-numbered shard and numbers the next ones consecutively. The ranks
+/// of an MPI convert each append to shards of their own, numbered `base + rank + k·ranks` from a `base` above
+/// every existing shard (``init(cacheDirectory:rank:ranks:base:)``), so that no two ranks ever write to one file.
+public final class ShardAppender {
     /// Shards grow to this size before a new one is started.
     static let maximumShardSize = 1 << 30
 
     let directory: String
     private(set) var shard: Int
     private(set) var size: Int
+    /// What a new shard's number adds to the last one's: 1 for a single writer, the ranks of an MPI job.
+    private let stride: Int
     private var descriptor: Int32
 
     /// Opens the highest-numbered shard in `directory` for appending (or creates shard 1).
-    init(directory: String) throws {
+    convenience init(directory: String) throws {
+        try self.init(directory: directory, first: ShardFiles.numbers(in: directory).max() ?? 1, stride: 1)
+    }
+
+    /// Opens the first shard of rank `rank` of `ranks` (number `base + rank`) in the cache at `cacheDirectory`,
+    /// whose `shards` folder exists. `base` is the same on every rank: the ``CacheWriter/shardBase`` of rank 0's
+    /// writer, which holds the cache's lock for the whole job.
+    public convenience init(cacheDirectory: String, rank: Int, ranks: Int, base: Int) throws {
+        guard ranks >= 1, (0..<ranks).contains(rank), base >= 1, !base.addingReportingOverflow(rank).overflow else {
+            throw MedPipeError.invalidArgument(cacheDirectory, "no shard numbers for rank \(rank) of \(ranks) from \(base)")
+        }
+        try self.init(directory: cacheDirectory + "/shards", first: base + rank, stride: ranks)
+    }
+
+    /// Opens (creating) shard `first` of `directory`; the next shards are numbered `stride` apart.
+    init(directory: String, first: Int, stride: Int) throws {
         self.directory = directory
-        let existing = ShardFiles.numbers(in: directory)
-        let last = existing.max() ?? 1
-        let (fd, end) = try Self.open(ShardFiles.path(directory, last))
-        shard = last
-        descriptor = fd
-        size = end
+        self.stride = stride
+        (descriptor, size) = try Self.open(ShardFiles.path(directory, first))
+        shard = first
+        // A new file's name is durable only once its folder is synced.
+        try AtomicFile.syncFolder(directory)
         if size >= Self.maximumShardSize { try rotate() }
     }
 
@@ -51,8 +71,20 @@ final class ShardAppender {
         return (shard, offset)
     }
 
+    /// Appends the tensors of `unit`; returns its manifest rows. Not yet durable: call ``sync()``.
+    public func store(_ unit: CacheUnit) throws -> StoredUnit {
+        let items = try unit.items.map { item in
+            let bytes = item.tensor.bytes
+            let (shard, offset) = try append(bytes)
+            return StoredItem(dtype: item.tensor.dtype, shape: item.tensor.shape, label: item.label, group: item.group,
+                              geometry: item.geometry, metadata: item.metadata,
+                              shard: shard, offset: offset, length: bytes.count, sha256: ContentHash.of(bytes))
+        }
+        return StoredUnit(key: unit.key, source: unit.source, items: items)
+    }
+
     /// Flushes the current shard to stable storage (fsync).
-    func sync() throws {
+    public func sync() throws {
         if fsync(descriptor) != 0 {
             throw MedPipeError.io(ShardFiles.path(directory, shard), "fsync failed: \(String(cString: strerror(errno)))")
         }
@@ -61,8 +93,12 @@ final class ShardAppender {
     private func rotate() throws {
         try sync()
         close(descriptor)
-        shard += 1
+        guard case (let next, false) = shard.addingReportingOverflow(stride) else {
+            throw MedPipeError.io(directory, "no shard number follows \(shard)")
+        }
+        shard = next
         (descriptor, size) = try Self.open(ShardFiles.path(directory, shard))
+        try AtomicFile.syncFolder(directory)
     }
 
     private static func open(_ path: String) throws -> (Int32, Int) {

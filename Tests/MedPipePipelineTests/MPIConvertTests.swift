@@ -63,4 +63,60 @@ struct MPIConvertTests {
         let infoA = try SharedData.runMedpipe(["cache", "info", work + "/one"]), infoB = try SharedData.runMedpipe(["cache", "info", work + "/two"])
         #expect(infoA.output.split(separator: "\n").dropFirst() == infoB.output.split(separator: "\n").dropFirst())
     }
+
+    /// 196 MR slices as 196 sources. Two ranks write shards of their own (the entries point into shards of both);
+    /// jobs of two ranks killed (SIGKILL, every rank) part-way leave caches that verify; three ranks resume the last
+    /// one. Every finished cache equals one process's: the same entries in the same order, hashes, splits, `cache info`.
+    @Test func ranksWriteShardsOfTheirOwnAndAKilledJobResumes() throws {
+        let work = temporaryDirectory("mpi-shards")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let key = work + "/project.key", recipe = work + "/slices.yaml"
+        try """
+            name: slices
+            sources:
+              - path: \(SharedData.path("dicom/mr_series/In"))/*
+                format: dicom
+            stages:
+              - zscore: { over: nonzero }
+            split: { by: patient, ratios: { train: 1.0, val: 0.0, test: 0.0 } }
+            """.write(toFile: recipe, atomically: true, encoding: .utf8)
+        func contents(_ cache: String) throws -> [String] {
+            try DatasetCache(directory: cache).entries().map { "\($0.unit) \($0.item) \($0.sha256) \($0.split ?? "-")" }
+        }
+        func info(_ cache: String) throws -> [Substring] {
+            try SharedData.runMedpipe(["cache", "info", cache]).output.split(separator: "\n").dropFirst().map { $0 }
+        }
+        let one = try SharedData.runMedpipe(["convert", recipe, "--cache", work + "/one", "--key", key])
+        #expect(one.status == 0, "\(one.error)")
+        let reference = try contents(work + "/one")
+        #expect(reference.count == 196)
+
+        let start = Date()
+        let two = try MPIRun.medpipe(ranks: 2, ["convert", recipe, "--cache", work + "/two", "--key", key, "--jobs", "1"])
+        let duration = Date().timeIntervalSince(start)
+        #expect(two.status == 0 && !two.timedOut, "\(two.error)")
+        #expect(try contents(work + "/two") == reference)
+        #expect(try info(work + "/two") == info(work + "/one"))
+        // Rank 0's shards are base, base + 2, ...; rank 1's base + 1, base + 3, ...: both ranks' shards hold entries.
+        let shards = Set(try DatasetCache(directory: work + "/two").entries().map(\.shard))
+        #expect(Set(shards.map { $0 % 2 }).count == 2, "entries in shards \(shards.sorted()) only")
+
+        let killed = work + "/killed"
+        var partial = 0
+        for fraction in [0.3, 0.6] {
+            let run = try MPIRun.medpipe(ranks: 2, ["convert", recipe, "--cache", killed, "--key", key, "--jobs", "1"], killAfter: duration * fraction)
+            #expect(run.status != 0 && !run.timedOut, "the job at \(fraction) was not killed: \(run.output)")
+            guard FileManager.default.fileExists(atPath: killed + "/manifest.sqlite") else { continue }
+            let verification = try DatasetCache(directory: killed).verify()
+            #expect(verification.isSound, "after a kill at \(fraction): \(verification.problems)")
+            let count = try DatasetCache(directory: killed).entries().count
+            if count > 0 && count < 196 { partial += 1 }
+        }
+        #expect(partial > 0, "no kill left a partly converted cache; the test would prove nothing")
+        let resumed = try MPIRun.medpipe(ranks: 3, ["convert", recipe, "--cache", killed, "--key", key, "--jobs", "1"])
+        #expect(resumed.status == 0 && !resumed.timedOut, "\(resumed.error)")
+        #expect(try contents(killed) == reference)
+        #expect(try DatasetCache(directory: killed).verify().isSound)
+        #expect(try info(killed) == info(work + "/one"))
+    }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the built `medpipe` as the ranks of an Open MPI job, for the tests of multi-process convert and train.
 public enum MPIRun {
@@ -20,9 +23,10 @@ public enum MPIRun {
         public var timedOut: Bool
     }
 
-    /// `mpirun -np N medpipe ARGUMENTS`.
-    public static func medpipe(ranks: Int, _ arguments: [String], timeout: TimeInterval = 600) throws -> Outcome {
-        try job(["-np", String(ranks), SharedData.medpipeBinary!] + arguments, timeout: timeout)
+    /// `mpirun -np N medpipe ARGUMENTS`; with `killAfter`, every rank is killed (SIGKILL) that many seconds after
+    /// the start, as by a crash of their node.
+    public static func medpipe(ranks: Int, _ arguments: [String], killAfter: TimeInterval? = nil, timeout: TimeInterval = 600) throws -> Outcome {
+        try job(["-np", String(ranks), SharedData.medpipeBinary!] + arguments, killAfter: killAfter, timeout: timeout)
     }
 
     /// One rank per argument list (`mpirun -np 1 medpipe A : -np 1 medpipe B`), e.g. to make one rank fail.
@@ -31,7 +35,7 @@ public enum MPIRun {
         return try job(Array(apps.joined(separator: [":"])), timeout: timeout)
     }
 
-    private static func job(_ arguments: [String], timeout: TimeInterval) throws -> Outcome {
+    private static func job(_ arguments: [String], killAfter: TimeInterval? = nil, timeout: TimeInterval) throws -> Outcome {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mpirun-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -46,6 +50,10 @@ public enum MPIRun {
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
+        if let killAfter {
+            Thread.sleep(forTimeInterval: killAfter)
+            for rank in children(of: process.processIdentifier) { kill(rank, SIGKILL) }
+        }
         let deadline = Date().addingTimeInterval(timeout)
         var timedOut = false
         while process.isRunning {
@@ -55,5 +63,17 @@ public enum MPIRun {
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus, output: try String(contentsOf: out, encoding: .utf8),
                        error: try String(contentsOf: err, encoding: .utf8), timedOut: timedOut)
+    }
+
+    /// The processes whose parent is `pid` (from /proc): the ranks mpirun started on this machine.
+    private static func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { child in
+            // /proc/PID/stat: "PID (COMMAND) STATE PPID ..."; the command may hold spaces and parentheses.
+            guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+                  let end = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: end)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == pid
+        }
     }
 }

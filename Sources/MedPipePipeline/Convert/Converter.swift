@@ -73,13 +73,14 @@ public struct Converter: Sendable {
         var reasons: [String: String] = [:]
         var dropped: [String: Int] = [:]
 
-        /// Opens the cache for writing and plans the work.
-        init(_ converter: Converter, _ options: ConvertOptions) throws {
+        /// Opens the cache for writing (for `ranks` ranks that write shards of their own, see ``CacheWriter``)
+        /// and plans the work.
+        init(_ converter: Converter, _ options: ConvertOptions, ranks: Int = 1) throws {
             self.converter = converter
             self.options = options
             cacheDirectory = options.cache ?? converter.recipe.cache
             fitted = try options.fitFrom.map(converter.fittedStatistics(from:))
-            let writer = try CacheWriter(directory: cacheDirectory)
+            let writer = try CacheWriter(directory: cacheDirectory, ranks: ranks)
             self.writer = writer
             (work, unreadable) = try converter.plan(strict: options.strict)
             pending = work.filter { !writer.contains($0.key) }
@@ -87,11 +88,20 @@ public struct Converter: Sendable {
                                        reused: work.count - pending.count, rejected: unreadable.count, current: "")
         }
 
-        /// Stores one processed source: its unit, or (unless strict, which throws) its rejection.
+        /// Stores one processed source: its unit (tensors appended to the writer's shard), or its rejection.
         mutating func record(_ item: WorkItem, _ result: Result<(CacheUnit, [String: Int]), MedPipeError>) throws {
             switch result {
+            case .success(let (unit, unitDropped)): try record(item, .success((writer.store(unit), unitDropped)))
+            case .failure(let error): try record(item, Result<(StoredUnit, [String: Int]), MedPipeError>.failure(error))
+            }
+        }
+
+        /// Records one processed source: its unit, whose tensors are stored already, or (unless strict, which
+        /// throws) its rejection.
+        mutating func record(_ item: WorkItem, _ result: Result<(StoredUnit, [String: Int]), MedPipeError>) throws {
+            switch result {
             case .success(let (unit, unitDropped)):
-                try writer.add(unit)
+                try writer.add(stored: unit)
                 dropped.merge(unitDropped, uniquingKeysWith: +)
             case .failure(let error):
                 if options.strict { throw error }

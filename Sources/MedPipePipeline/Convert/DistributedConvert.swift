@@ -6,15 +6,17 @@ import MedPipeMPI
 extension Converter {
     /// `convert` over the ranks of an MPI job (`mpirun -np N medpipe convert`): every rank plans the same work,
     /// takes its share of the sources not yet in the cache (balanced by size: one MR series weighs more than a
-    /// PNG) and processes them, `jobs` at a time; after each round the units go to rank 0, the cache's one
-    /// writer, which commits them as a single process does (shard bytes fsynced, then their manifest rows) and
-    /// at the end splits, fits and plans. The cache equals a one-process run's: the same entries in the same
-    /// order (by plan position), arrays and keys. A killed job resumes with any number of ranks.
+    /// PNG) and processes them, `jobs` at a time. After each round every rank appends its units' tensors to
+    /// shards of its own (numbered so that ranks never share one, see ``ShardAppender``) and fsyncs them, then
+    /// sends only their manifest rows to rank 0, the cache's one writer (it holds the lock), which commits them
+    /// in plan order and at the end splits, fits and plans. The cache equals a one-process run's: the same
+    /// entries in the same order (by plan position), arrays and keys. A killed job leaves at most unreferenced
+    /// shard bytes, and resumes with any number of ranks.
     ///
     /// Returns the summary on rank 0, nil on the other ranks. With one rank it is ``run(_:)``.
     public func run(_ options: ConvertOptions, over group: ProcessGroup) async throws -> ConvertSummary? {
         guard group.size > 1 else { return try await run(options) }
-        var leader = group.rank == 0 ? try Run(self, options) : nil
+        var leader = group.rank == 0 ? try Run(self, options, ranks: group.size) : nil
         let work = try leader?.work ?? plan(strict: options.strict).items
         // Every rank must plan the same sources with the same keys (the same files on a shared file system).
         var digest = Array(ContentHash.of(Array(work.map(\.key).joined(separator: "\n").utf8)).utf8)
@@ -29,6 +31,11 @@ extension Converter {
             return work.map { pending.contains($0.key) ? UInt8(1) : 0 }
         } ?? [UInt8](repeating: 0, count: work.count)
         group.broadcast(&pendingFlags)
+        // Rank 0's writer numbers the job's shards from above every existing one; the other ranks open theirs.
+        var base = [leader?.writer.shardBase ?? 0]
+        group.broadcast(&base)
+        let appender = leader == nil
+            ? try ShardAppender(cacheDirectory: options.cache ?? recipe.cache, rank: group.rank, ranks: group.size, base: base[0]) : nil
         let share = Self.shares(of: work.indices.filter { pendingFlags[$0] != 0 }, sizes: work.map(Self.sourceSize), ranks: group.size)[group.rank]
 
         var next = share.startIndex
@@ -39,14 +46,24 @@ extension Converter {
             if options.strict, let failure = results.lazy.compactMap({ if case .failure(let e) = $0 { e } else { nil } }).first {
                 throw failure
             }
-            let gathered = group.gather(try UnitTransfer.encode(zip(round, results).map { ($0, $1) }))
+            // Tensors go to this rank's shard, durable before their rows are sent (rank 0's own at its writer's flush).
+            let stored = try zip(round, results).map { index, result -> (index: Int, outcome: UnitTransfer.Outcome) in
+                switch result {
+                case .success(let (unit, dropped)): (index, .success((try leader?.writer.store(unit) ?? appender!.store(unit), dropped)))
+                case .failure(let error): (index, .failure(error))
+                }
+            }
+            try appender?.sync()
+            let gathered = group.gather(try UnitTransfer.encode(stored))
             if leader != nil {
+                var outcomes: [(index: Int, outcome: UnitTransfer.Outcome)] = []
                 for (rank, bytes) in gathered.enumerated() {
-                    for (index, result) in try UnitTransfer.decode(bytes, from: rank) {
+                    for (index, outcome) in try UnitTransfer.decode(bytes, from: rank) {
                         guard work.indices.contains(index) else { throw MedPipeError.malformed("rank \(rank)", "sent a unit for source \(index) of \(work.count)") }
-                        try leader!.record(work[index], result)
+                        outcomes.append((index, outcome))
                     }
                 }
+                for (index, outcome) in outcomes.sorted(by: { $0.index < $1.index }) { try leader!.record(work[index], outcome) }
             }
             var remaining = [Double(share.endIndex - next)]
             group.allreduceSum(&remaining)
