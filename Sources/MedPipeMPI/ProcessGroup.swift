@@ -38,11 +38,18 @@ public final class ProcessGroup: Sendable {
         return "[rank \(world.rank)/\(world.size)] "
     }
 
-    /// Sums `values` over all ranks, in place (one `MPI_Allreduce`).
-    public func allreduceSum(_ values: inout [Float]) {
-        values.withUnsafeMutableBufferPointer { b in
-            Self.check(medpipe_mpi_allreduce_float(b.baseAddress, Self.count(b.count)), "MPI_Allreduce")
-        }
+    /// Sums `buffer`, `size` blocks of `block.count` floats, over all ranks and writes the sum of this rank's block
+    /// (block `rank`) into `block`: one `MPI_Ireduce_scatter_block`, whose wait sleeps instead of spinning.
+    public func reduceScatterSum(_ buffer: UnsafeBufferPointer<Float>, into block: UnsafeMutableBufferPointer<Float>) {
+        precondition(buffer.count == block.count * size, "a reduce-scatter of \(buffer.count) floats into blocks of \(block.count)")
+        Self.check(medpipe_mpi_reduce_scatter_float(buffer.baseAddress, block.baseAddress, Self.count(block.count)), "MPI_Ireduce_scatter_block")
+    }
+
+    /// Fills `buffer`, `size` blocks of equal length, with every rank's block, this rank's (block `rank`) being
+    /// in place already: one `MPI_Iallgather`, whose wait sleeps instead of spinning.
+    public func allGatherBlocks(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        precondition(buffer.count % size == 0, "an allgather of \(buffer.count) floats in \(size) blocks")
+        Self.check(medpipe_mpi_allgather_float(buffer.baseAddress, Self.count(buffer.count / size)), "MPI_Iallgather")
     }
 
     /// Sums `values` over all ranks, in place.

@@ -140,9 +140,10 @@ public struct Trainer {
                 }
                 if let parallel {
                     let share = loss.weight(of: batch.labels) / max(loss.weight(of: global.labels), .leastNonzeroMagnitude)
-                    l = parallel.reduceGradients(&model, localLoss: l, share: share)
+                    l = parallel.step(&model, optimizer: &optimizer, localLoss: l, share: share)
+                } else {
+                    optimizer.step(&model)
                 }
-                optimizer.step(&model)
                 lossSum += Double(l) * Double(global.labels.count)
                 seen += global.labels.count
                 labels += batch.labels

@@ -16,8 +16,13 @@ int medpipe_mpi_launched(void);
 int medpipe_mpi_start(int *rank, int *size, char *error, size_t error_size);
 
 /* In-place sums over all ranks. */
-int medpipe_mpi_allreduce_float(float *buffer, int count);
 int medpipe_mpi_allreduce_double(double *buffer, int count);
+/* Sums buffer (count × size floats) over all ranks and leaves the sum of rank r's block, buffer[r·count ..<
+   (r+1)·count], in block (count floats): MPI_Ireduce_scatter_block. Waits sleeping between MPI_Test calls. */
+int medpipe_mpi_reduce_scatter_float(const float *buffer, float *block, int count);
+/* Fills buffer (count × size floats) with every rank's block (rank r's at r·count; this rank's in place):
+   MPI_Iallgather with MPI_IN_PLACE. Waits sleeping between MPI_Test calls. */
+int medpipe_mpi_allgather_float(float *buffer, int count);
 /* Rank root's bytes to every rank. */
 int medpipe_mpi_broadcast(void *buffer, int bytes, int root);
 /* Every rank's `count` bytes of send, in rank order, into receive (count × size bytes). */

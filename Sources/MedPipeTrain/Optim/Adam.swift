@@ -22,34 +22,28 @@ public struct Adam: Optimizer {
         Adam(learningRate: learningRate, weightDecay: weightDecay, decoupled: true)
     }
 
-    public mutating func step(_ model: inout Sequential) {
-        t += 1
+    public mutating func startStep() { t += 1 }
+
+    public mutating func update(_ key: String, values w: UnsafeMutableBufferPointer<Float>, gradients g: UnsafeBufferPointer<Float>) {
         let lr = learningRate, b1 = beta1, b2 = beta2, eps = eps, wd = weightDecay, decoupled = decoupled
         let stepSize = lr / Float(1 - pow(Double(b1), Double(t)))
         let bc2Sqrt = Float((1 - pow(Double(b2), Double(t))).squareRoot())
-        var moments = self.moments
-        model.forEachParameter { name, p in
-            guard p.requiresGradient else { return }
-            var (m, v) = moments[name] ?? ([Float](repeating: 0, count: p.count), [Float](repeating: 0, count: p.count))
-            moments[name] = nil
-            p.value.withUnsafeMutableBufferPointer { w in
-            p.gradient.withUnsafeBufferPointer { g in
-            m.withUnsafeMutableBufferPointer { mb in
-            v.withUnsafeMutableBufferPointer { vb in
-                Parallel.forRanges(w.count, minimumPerWorker: Parallel.elementsPerWorker) { range in
-                for i in range {
-                    var grad = g[i]
-                    if wd != 0 {
-                        if decoupled { w[i] *= 1 - lr * wd } else { grad += wd * w[i] }
-                    }
-                    mb[i] = b1 * mb[i] + (1 - b1) * grad
-                    vb[i] = b2 * vb[i] + (1 - b2) * grad * grad
-                    w[i] -= stepSize * mb[i] / (vb[i].squareRoot() / bc2Sqrt + eps)
+        var (m, v) = moments[key] ?? ([Float](repeating: 0, count: w.count), [Float](repeating: 0, count: w.count))
+        moments[key] = nil   // keep the moments uniquely referenced while they are updated
+        m.withUnsafeMutableBufferPointer { mb in
+        v.withUnsafeMutableBufferPointer { vb in
+            Parallel.forRanges(w.count, minimumPerWorker: Parallel.elementsPerWorker) { range in
+            for i in range {
+                var grad = g[i]
+                if wd != 0 {
+                    if decoupled { w[i] *= 1 - lr * wd } else { grad += wd * w[i] }
                 }
-                }
-            }}}}
-            moments[name] = (m, v)
-        }
-        self.moments = moments
+                mb[i] = b1 * mb[i] + (1 - b1) * grad
+                vb[i] = b2 * vb[i] + (1 - b2) * grad * grad
+                w[i] -= stepSize * mb[i] / (vb[i].squareRoot() / bc2Sqrt + eps)
+            }
+            }
+        }}
+        moments[key] = (m, v)
     }
 }

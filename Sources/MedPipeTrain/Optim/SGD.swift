@@ -13,32 +13,27 @@ public struct SGD: Optimizer {
         self.weightDecay = weightDecay; self.nesterov = nesterov
     }
 
-    public mutating func step(_ model: inout Sequential) {
+    public mutating func startStep() {}
+
+    public mutating func update(_ key: String, values v: UnsafeMutableBufferPointer<Float>, gradients g: UnsafeBufferPointer<Float>) {
         let lr = learningRate, mu = momentum, damp = dampening, wd = weightDecay, nesterov = nesterov
-        var buffers = self.buffers
-        model.forEachParameter { name, p in
-            guard p.requiresGradient else { return }
-            var buf = buffers[name] ?? []
-            let first = buf.isEmpty
-            if mu != 0 && first { buf = [Float](repeating: 0, count: p.count) }
-            buffers[name] = nil   // keep the buffer uniquely referenced while it is updated
-            p.value.withUnsafeMutableBufferPointer { v in
-            p.gradient.withUnsafeBufferPointer { g in
-            buf.withUnsafeMutableBufferPointer { b in
-                Parallel.forRanges(v.count, minimumPerWorker: Parallel.elementsPerWorker) { range in
-                for i in range {
-                    var d = g[i]
-                    if wd != 0 { d += wd * v[i] }
-                    if mu != 0 {
-                        b[i] = first ? d : mu * b[i] + (1 - damp) * d
-                        d = nesterov ? d + mu * b[i] : b[i]
-                    }
-                    v[i] -= lr * d
+        var buf = buffers[key] ?? []
+        let first = buf.isEmpty
+        if mu != 0 && first { buf = [Float](repeating: 0, count: v.count) }
+        buffers[key] = nil   // keep the buffer uniquely referenced while it is updated
+        buf.withUnsafeMutableBufferPointer { b in
+            Parallel.forRanges(v.count, minimumPerWorker: Parallel.elementsPerWorker) { range in
+            for i in range {
+                var d = g[i]
+                if wd != 0 { d += wd * v[i] }
+                if mu != 0 {
+                    b[i] = first ? d : mu * b[i] + (1 - damp) * d
+                    d = nesterov ? d + mu * b[i] : b[i]
                 }
-                }
-            }}}
-            if mu != 0 { buffers[name] = buf }
+                v[i] -= lr * d
+            }
+            }
         }
-        self.buffers = buffers
+        if mu != 0 { buffers[key] = buf }
     }
 }
