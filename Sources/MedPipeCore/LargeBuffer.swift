@@ -21,7 +21,18 @@ public enum LargeBuffer {
         }
     }
 
-    private static func adviseHugePages(_ base: UnsafeMutablePointer<UInt8>, count: Int) {
+    /// An array of `count` zeros, on huge pages where Linux offers them: for a large buffer that is reused, as
+    /// data-parallel training's packed gradients, which MPI's single-copy transfers pin page by page every step.
+    public static func zeros(count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            guard let base = buffer.baseAddress else { initialized = 0; return }
+            if count * MemoryLayout<Float>.stride >= threshold { adviseHugePages(base, count: count * MemoryLayout<Float>.stride) }
+            base.initialize(repeating: 0, count: count)
+            initialized = count
+        }
+    }
+
+    private static func adviseHugePages(_ base: UnsafeMutableRawPointer, count: Int) {
         #if os(Linux)
         let start = (Int(bitPattern: base) + hugePage - 1) & ~(hugePage - 1)
         let end = (Int(bitPattern: base) + count) & ~(hugePage - 1)

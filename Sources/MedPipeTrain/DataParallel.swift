@@ -69,8 +69,8 @@ struct DataParallel {
         let blockLength = (count + group.size - 1) / group.size
         // The buffers live as long as the training run: no 5 MB allocation and page faults every step.
         if fused.values.count != blockLength * group.size {
-            fused.values = [Float](repeating: 0, count: blockLength * group.size)
-            fused.block = [Float](repeating: 0, count: blockLength)
+            fused.values = LargeBuffer.zeros(count: blockLength * group.size)
+            fused.block = LargeBuffer.zeros(count: blockLength)
         }
         var offset = 0
         fused.values.withUnsafeMutableBufferPointer { f in
