@@ -22,14 +22,15 @@ public final class ShardAppender {
     private(set) var size: Int
     /// What a new shard's number adds to the last one's: 1 for a single writer, the ranks of an MPI job.
     private let stride: Int
-    private var descriptor: Int32
+    /// The open shard, or -1 before the first append to it: a rank with nothing to write creates no file.
+    private var descriptor: Int32 = -1
 
-    /// Opens the highest-numbered shard in `directory` for appending (or creates shard 1).
+    /// Appends to the highest-numbered shard in `directory` (to shard 1 in an empty one).
     convenience init(directory: String) throws {
         try self.init(directory: directory, first: ShardFiles.numbers(in: directory).max() ?? 1, stride: 1)
     }
 
-    /// Opens the first shard of rank `rank` of `ranks` (number `base + rank`) in the cache at `cacheDirectory`,
+    /// Appends to the shards of rank `rank` of `ranks`, from number `base + rank`, in the cache at `cacheDirectory`,
     /// whose `shards` folder exists. `base` is the same on every rank: the ``CacheWriter/shardBase`` of rank 0's
     /// writer, which holds the cache's lock for the whole job.
     public convenience init(cacheDirectory: String, rank: Int, ranks: Int, base: Int) throws {
@@ -39,22 +40,25 @@ public final class ShardAppender {
         try self.init(directory: cacheDirectory + "/shards", first: base + rank, stride: ranks)
     }
 
-    /// Opens (creating) shard `first` of `directory`; the next shards are numbered `stride` apart.
+    /// Appends to shard `first` of `directory` (created at the first append); the next shards are numbered `stride` apart.
     init(directory: String, first: Int, stride: Int) throws {
         self.directory = directory
         self.stride = stride
-        (descriptor, size) = try Self.open(ShardFiles.path(directory, first))
         shard = first
-        // A new file's name is durable only once its folder is synced.
-        try AtomicFile.syncFolder(directory)
+        size = Self.size(of: ShardFiles.path(directory, first))
         if size >= Self.maximumShardSize { try rotate() }
     }
 
-    deinit { close(descriptor) }
+    deinit { if descriptor >= 0 { close(descriptor) } }
 
     /// Writes `bytes` at the end of the current shard; returns their location. Not yet durable: call ``sync()``.
     func append(_ bytes: [UInt8]) throws -> (shard: Int, offset: Int) {
         if size > 0, size + bytes.count > Self.maximumShardSize { try rotate() }
+        if descriptor < 0 {
+            (descriptor, size) = try Self.open(ShardFiles.path(directory, shard))
+            // A new file's name is durable only once its folder is synced.
+            try AtomicFile.syncFolder(directory)
+        }
         let offset = size
         var written = 0
         try bytes.withUnsafeBytes { raw in
@@ -85,20 +89,26 @@ public final class ShardAppender {
 
     /// Flushes the current shard to stable storage (fsync).
     public func sync() throws {
-        if fsync(descriptor) != 0 {
+        if descriptor >= 0, fsync(descriptor) != 0 {
             throw MedPipeError.io(ShardFiles.path(directory, shard), "fsync failed: \(String(cString: strerror(errno)))")
         }
     }
 
     private func rotate() throws {
         try sync()
-        close(descriptor)
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
         guard case (let next, false) = shard.addingReportingOverflow(stride) else {
             throw MedPipeError.io(directory, "no shard number follows \(shard)")
         }
         shard = next
-        (descriptor, size) = try Self.open(ShardFiles.path(directory, shard))
-        try AtomicFile.syncFolder(directory)
+        size = Self.size(of: ShardFiles.path(directory, shard))
+    }
+
+    /// The size of the file at `path`, 0 when there is none.
+    private static func size(of path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
     private static func open(_ path: String) throws -> (Int32, Int) {

@@ -64,7 +64,8 @@ struct MPIConvertTests {
         #expect(infoA.output.split(separator: "\n").dropFirst() == infoB.output.split(separator: "\n").dropFirst())
     }
 
-    /// 196 MR slices as 196 sources. Two ranks write shards of their own (the entries point into shards of both);
+    /// 196 MR slices as 196 sources. Two ranks write shards of their own (the entries point into shards of both), and
+    /// none when every unit is in the cache already;
     /// jobs of two ranks killed (SIGKILL, every rank) part-way leave caches that verify; three ranks resume the last
     /// one. Every finished cache equals one process's: the same entries in the same order, hashes, splits, `cache info`.
     @Test func ranksWriteShardsOfTheirOwnAndAKilledJobResumes() throws {
@@ -100,6 +101,11 @@ struct MPIConvertTests {
         // Rank 0's shards are base, base + 2, ...; rank 1's base + 1, base + 3, ...: both ranks' shards hold entries.
         let shards = Set(try DatasetCache(directory: work + "/two").entries().map(\.shard))
         #expect(Set(shards.map { $0 % 2 }).count == 2, "entries in shards \(shards.sorted()) only")
+        // Run again, every unit reused: the ranks have nothing to write and create no shard file.
+        let files = try FileManager.default.contentsOfDirectory(atPath: work + "/two/shards").sorted()
+        let again = try MPIRun.medpipe(ranks: 2, ["convert", recipe, "--cache", work + "/two", "--key", key, "--jobs", "1"])
+        #expect(again.status == 0 && again.output.contains("196 reused"), "\(again.output)\(again.error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work + "/two/shards").sorted() == files)
 
         let killed = work + "/killed"
         var partial = 0
