@@ -8,6 +8,8 @@ public struct Dropout: Layer {
     private var mask: [Float] = []   // empty after an evaluation-mode forward
     /// The rows of the global batch that the next training forward holds (data-parallel training).
     var batchSlice = BatchSlice.whole
+    /// The jumps of the stream past other ranks' rows, by their length (the same from one step to the next).
+    private var jumps: [Int: SeededGenerator.Jump] = [:]
 
     public init(p: Double, seed: UInt64) {
         self.p = p
@@ -22,19 +24,27 @@ public struct Dropout: Layer {
         guard training, p > 0 else { mask = []; return }
         let scale = Float(1 / (1 - p)), threshold = Float(p)
         var rng = self.rng
-        // The masks of other ranks' rows are drawn and dropped, so each sample's mask is the single-process one.
+        // The stream skips the masks of other ranks' rows, so each sample's mask is the single-process one.
         let sampleSize = x.batchSize > 0 ? x.data.count / x.batchSize : 0
-        for _ in 0..<(batchSlice.before * sampleSize) { _ = rng.next() }
+        rng.advance(by: jump(batchSlice.before * sampleSize))
         mask = [Float].uninitialized(x.data.count) { m in
             for i in 0..<x.data.count { m[i] = rng.nextUnitFloat() >= threshold ? scale : 0 }
         }
-        for _ in 0..<(batchSlice.after * sampleSize) { _ = rng.next() }
+        rng.advance(by: jump(batchSlice.after * sampleSize))
         self.rng = rng
         mask.withUnsafeBufferPointer { m in
             x.data.withUnsafeMutableBufferPointer { v in
                 for i in v.indices { v[i] *= m[i] }
             }
         }
+    }
+
+    /// The jump of `count` outputs, computed at its first use.
+    private mutating func jump(_ count: Int) -> SeededGenerator.Jump {
+        if let jump = jumps[count] { return jump }
+        let jump = SeededGenerator.Jump(count: count)
+        jumps[count] = jump
+        return jump
     }
 
     public mutating func backward(_ gradient: inout Activation, needsInputGradient: Bool) {
