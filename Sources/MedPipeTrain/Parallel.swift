@@ -9,21 +9,33 @@ enum Parallel {
     /// For elementwise loops: fewer values than this per worker cost more to hand out than to compute.
     static let elementsPerWorker = 1 << 15
 
+    /// Workers `forWorkers(count, minimumPerWorker:)` uses: at most `threads`, each with at least `minimumPerWorker` items.
+    static func workers(for count: Int, minimumPerWorker: Int = 1) -> Int {
+        max(1, min(threads, count / max(minimumPerWorker, 1)))
+    }
+
     /// Calls `body(range)` for contiguous ranges covering `0..<count`, on up to `threads` workers.
     /// `minimumPerWorker` keeps tiny loops on the calling thread.
     static func forRanges(_ count: Int, minimumPerWorker: Int = 1, _ body: (Range<Int>) -> Void) {
-        let workers = min(threads, count / max(minimumPerWorker, 1))
-        guard workers > 1 else { if count > 0 { body(0..<count) }; return }
+        forWorkers(count, minimumPerWorker: minimumPerWorker) { _, range in body(range) }
+    }
+
+    /// Calls `body(w, range)` for worker `w` in `0..<workers(for: count, minimumPerWorker:)` with the `w`-th of
+    /// that many contiguous ranges covering `0..<count`, so each worker can use scratch memory of its own.
+    static func forWorkers(_ count: Int, minimumPerWorker: Int = 1, _ body: (_ worker: Int, Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let workers = workers(for: count, minimumPerWorker: minimumPerWorker)
+        guard workers > 1 else { return body(0, 0..<count) }
         withoutActuallyEscaping(body) { body in
             let task = Task(body: body)
             DispatchQueue.concurrentPerform(iterations: workers) { w in
-                task.body((count * w / workers)..<(count * (w + 1) / workers))
+                task.body(w, (count * w / workers)..<(count * (w + 1) / workers))
             }
         }
     }
 
     /// The loop body, handed to the workers: callers guarantee that ranges touch disjoint memory.
     private struct Task: @unchecked Sendable {
-        let body: (Range<Int>) -> Void
+        let body: (Int, Range<Int>) -> Void
     }
 }

@@ -43,6 +43,18 @@ public enum Elementwise {
         while i < n { dst[i] += src[i]; i += 1 }
     }
 
+    /// `dst += value` (a bias added to one output plane).
+    @inline(__always)
+    static func add(_ value: Float, to dst: UnsafeMutablePointer<Float>, count n: Int) {
+        let rd = UnsafeMutableRawPointer(dst), v = V(repeating: value)
+        var i = 0
+        while i + 16 <= n {
+            rd.storeBytes(of: rd.loadUnaligned(fromByteOffset: i * 4, as: V.self) + v, toByteOffset: i * 4, as: V.self)
+            i += 16
+        }
+        while i < n { dst[i] += value; i += 1 }
+    }
+
     /// `Σ x` in sixteen lanes (a scalar loop would add one value after the other: the compiler may not
     /// reorder float additions itself).
     @inlinable
