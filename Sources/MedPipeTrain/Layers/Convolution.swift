@@ -89,7 +89,7 @@ public struct Convolution: WeightedLayer {
         var partials = Self.workspace(&partialGradients, count: (workers - 1) * (o * k + o))
         var weightGrad = weight.gradient; weight.gradient = []
         var biasGrad = bias.gradient; bias.gradient = []
-        var dx = needsInputGradient ? [Float](repeating: 0, count: n * g.inputSize) : []
+        var dx = needsInputGradient ? [Float].uninitialized(n * g.inputSize) { _ in } : []   // each sample zeroed by its worker
         input.data.withUnsafeBufferPointer { xb in
         gradient.data.withUnsafeBufferPointer { dy in
         weight.value.withUnsafeBufferPointer { w in
@@ -122,7 +122,9 @@ public struct Convolution: WeightedLayer {
                         let dc = dcb.baseAddress! + worker * k * p
                         BLAS.sgemmOnCallingThread(transA: true, transB: false, m: k, n: p, k: o, a: w.baseAddress!, lda: k,
                                                   b: dys, ldb: p, beta: 0, c: dc, ldc: p)
-                        g.col2imAdd(dc, ld: p, dxb.baseAddress! + s * g.inputSize)
+                        let dxs = dxb.baseAddress! + s * g.inputSize
+                        dxs.update(repeating: 0, count: g.inputSize)   // zeroed here, in the worker's cache
+                        g.col2imAdd(dc, ld: p, dxs)
                     }
                 }
             }
