@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MedPipeCore
+import MedPipeData
 import MedPipeMPI
 import MedPipePipeline
 import MedPipeStages
