@@ -68,7 +68,7 @@ let package = Package(
         ),
         .target(
             name: "MedPipePipeline",
-            dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", "MedPipeData", "MedPipeTrain", "MedPipeMPI", .product(name: "Yams", package: "Yams")]
+            dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", "MedPipeData", "MedPipeMPI", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "MedPipeData", "MedPipeMPI", "CBLAS"], swiftSettings: optimizedInDebug),
         .target(name: "MedPipeTrees", dependencies: ["MedPipeCore", "MedPipeData", "MedPipeTrain", "CXGBoost"]),
