@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "MedPipeStages", dependencies: ["MedPipeCore"], swiftSettings: optimizedInDebug),
         // The dataset-to-batches bridge (batch sources, epoch order, prefetching) that the trainer consumes:
         // apart from MedPipeTrain, so that what reads a cache without training never links the trainer or BLAS.
-        .target(name: "MedPipeData", dependencies: ["MedPipeCore"]),
+        .target(name: "MedPipeData", dependencies: ["MedPipeCore"], swiftSettings: optimizedInDebug),
         .target(
             name: "MedPipeCache",
             dependencies: [
