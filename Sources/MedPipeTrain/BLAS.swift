@@ -1,4 +1,5 @@
 import CBLAS
+import MedPipeCore
 
 /// The GEMM the layers use (oneDNN's or OpenBLAS's, loaded on first use; see `cblas_loader.h`), with Swift
 /// integer arguments, split over MedPipe's own workers.
