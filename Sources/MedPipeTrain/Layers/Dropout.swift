@@ -25,16 +25,16 @@ public struct Dropout: Layer {
         // The masks of other ranks' rows are drawn and dropped, so each sample's mask is the single-process one.
         let sampleSize = x.batchSize > 0 ? x.data.count / x.batchSize : 0
         for _ in 0..<(batchSlice.before * sampleSize) { _ = rng.next() }
-        mask = [Float].uninitialized(x.data.count) { m in
-            for i in 0..<x.data.count { m[i] = rng.nextUnitFloat() >= threshold ? scale : 0 }
+        mask = x.data.withUnsafeMutableBufferPointer { v in
+            [Float].uninitialized(v.count) { m in
+                for i in v.indices {
+                    m[i] = rng.nextUnitFloat() >= threshold ? scale : 0
+                    v[i] *= m[i]
+                }
+            }
         }
         for _ in 0..<(batchSlice.after * sampleSize) { _ = rng.next() }
         self.rng = rng
-        mask.withUnsafeBufferPointer { m in
-            x.data.withUnsafeMutableBufferPointer { v in
-                for i in v.indices { v[i] *= m[i] }
-            }
-        }
     }
 
     public mutating func backward(_ gradient: inout Activation, needsInputGradient: Bool) {
