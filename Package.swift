@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "MedPipeCore", targets: ["MedPipeCore"]),
         .library(name: "MedPipeFormats", targets: ["MedPipeFormats"]),
         .library(name: "MedPipeStages", targets: ["MedPipeStages"]),
+        .library(name: "MedPipeData", targets: ["MedPipeData"]),
         .library(name: "MedPipeTrain", targets: ["MedPipeTrain"]),
     ],
     dependencies: [
@@ -50,6 +51,9 @@ let package = Package(
         .target(name: "MedPipeMPI", dependencies: ["MedPipeCore", "CMPI"]),
         .target(name: "MedPipeFormats", dependencies: ["MedPipeCore", "CNIfTI", "CDCMTK", "CPNG", "CFLAC"]),
         .target(name: "MedPipeStages", dependencies: ["MedPipeCore"], swiftSettings: optimizedInDebug),
+        // The dataset-to-batches bridge (batch sources, epoch order, prefetching) that the trainer consumes:
+        // apart from MedPipeTrain, so that what reads a cache without training never links the trainer or BLAS.
+        .target(name: "MedPipeData", dependencies: ["MedPipeCore"], swiftSettings: optimizedInDebug),
         .target(
             name: "MedPipeCache",
             dependencies: [
@@ -64,10 +68,10 @@ let package = Package(
         ),
         .target(
             name: "MedPipePipeline",
-            dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", "MedPipeTrain", "MedPipeMPI", .product(name: "Yams", package: "Yams")]
+            dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipeCache", "MedPipeData", "MedPipeMPI", .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "MedPipeMPI", "CBLAS"], swiftSettings: optimizedInDebug),
-        .target(name: "MedPipeTrees", dependencies: ["MedPipeCore", "MedPipeTrain", "CXGBoost"]),
+        .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "MedPipeData", "MedPipeMPI", "CBLAS"], swiftSettings: optimizedInDebug),
+        .target(name: "MedPipeTrees", dependencies: ["MedPipeCore", "MedPipeData", "MedPipeTrain", "CXGBoost"]),
         .target(name: "MedPipeExplain", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain"], swiftSettings: optimizedInDebug),
         .target(
             name: "MedPipeReport",
@@ -81,13 +85,13 @@ let package = Package(
         .executableTarget(
             name: "medpipe",
             dependencies: [
-                "MedPipeCore", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeTrain", "MedPipeStages",
+                "MedPipeCore", "MedPipeFormats", "MedPipeCache", "MedPipeData", "MedPipePipeline", "MedPipeTrain", "MedPipeStages",
                 "MedPipeDeidentify", "MedPipeExplain", "MedPipeExport", "MedPipeReport", "MedPipeTrees", "MedPipeMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        .executableTarget(name: "medpipe-bench", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain", "MedPipeExplain", "MedPipePipeline"]),
+        .executableTarget(name: "medpipe-bench", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeData", "MedPipeTrain", "MedPipeExplain", "MedPipePipeline"]),
         // Replays files through the fuzz targets; `tools/fuzz` builds it as a libFuzzer binary.
         .executableTarget(name: "medpipe-fuzz", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipePipeline", "MedPipeTrain"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -100,14 +104,14 @@ let package = Package(
             name: "MedPipeReportTests",
             dependencies: ["MedPipeReport", "MedPipePipeline", "MedPipeTrain", "MedPipeFormats", "MedPipeCore", "TestSupport"]
         ),
-        .testTarget(name: "MedPipeExplainTests", dependencies: ["MedPipeExplain", "MedPipeTrain", "MedPipeCore", "TestSupport"]),
-        .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "MedPipeCache", "MedPipeStages", "MedPipeFormats", "MedPipeTrain", "MedPipeMPI", "TestSupport"]),
+        .testTarget(name: "MedPipeExplainTests", dependencies: ["MedPipeExplain", "MedPipeData", "MedPipeTrain", "MedPipeCore", "TestSupport"]),
+        .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "MedPipeCache", "MedPipeStages", "MedPipeFormats", "MedPipeData", "MedPipeTrain", "MedPipeMPI", "TestSupport"]),
         .testTarget(name: "MedPipeStagesTests", dependencies: ["MedPipeStages", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeCacheTests", dependencies: ["MedPipeCache", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipeDeidentifyTests", dependencies: ["MedPipeDeidentify", "MedPipeCore", "MedPipeFormats", "TestSupport"]),
         .testTarget(name: "MedPipeFormatsTests", dependencies: ["MedPipeFormats", "MedPipeCore", "TestSupport"]),
-        .testTarget(name: "MedPipeTreesTests", dependencies: ["MedPipeTrees", "MedPipeTrain", "MedPipePipeline", "MedPipeFormats", "MedPipeCore", "TestSupport"]),
-        .testTarget(name: "MedPipeTrainTests", dependencies: ["MedPipeTrain", "MedPipeCore", "MedPipeFormats", "TestSupport"]),
+        .testTarget(name: "MedPipeTreesTests", dependencies: ["MedPipeTrees", "MedPipeData", "MedPipeTrain", "MedPipePipeline", "MedPipeFormats", "MedPipeCore", "TestSupport"]),
+        .testTarget(name: "MedPipeTrainTests", dependencies: ["MedPipeTrain", "MedPipeData", "MedPipeCore", "MedPipeFormats", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

@@ -143,7 +143,8 @@ final class Manifest: Sendable {
     }
 
     func entries(split: String? = nil) throws -> [CacheEntry] {
-        let select = hasPositions ? "SELECT entry.* FROM entry JOIN unit ON unit.key = entry.unit" : "SELECT * FROM entry"
+        let columns = EntryRowDecoder.columns.map { "entry.\($0)" }.joined(separator: ", ")
+        let select = hasPositions ? "SELECT \(columns) FROM entry JOIN unit ON unit.key = entry.unit" : "SELECT \(columns) FROM entry"
         // Within a unit, ids follow the item numbers (a unit's rows are inserted in order, in one
         // transaction); units not positioned yet keep their insertion order.
         let order = hasPositions ? "ORDER BY unit.position, entry.id" : "ORDER BY id"
@@ -153,7 +154,8 @@ final class Manifest: Sendable {
             } else {
                 try Row.fetchAll(db, sql: "\(select) \(order)")
             }
-            return try rows.map(Self.entry)
+            var decoder = EntryRowDecoder()
+            return try rows.map { try decoder.entry($0) }
         }
     }
 
@@ -259,26 +261,37 @@ final class Manifest: Sendable {
             }
         }
     }
-
-    // MARK: Encoding
-
-
-    private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONCoding.decoder().decode(type, from: Data(text.utf8))
-    }
-
-    private static func entry(_ row: Row) throws -> CacheEntry {
-        let dtypeName: String = row["dtype"]
-        guard let dtype = DType(rawValue: dtypeName) else {
-            throw MedPipeError.malformed("manifest.sqlite", "entry \(row["id"] as Int64) has unknown dtype \(dtypeName)")
-        }
-        let geometryText: String? = row["geometry"]
-        return CacheEntry(
-            id: row["id"], unit: row["unit"], item: row["item"], source: row["source"], group: row["group_key"],
-            label: row["label"], split: row["split"], dtype: dtype, shape: try decode([Int].self, row["shape"]),
-            shard: row["shard"], offset: row["offset"], length: row["length"], sha256: row["sha256"],
-            geometry: try geometryText.map { try decode(Geometry.self, $0) },
-            metadata: try decode([String: MetadataValue].self, row["metadata"]))
-    }
 }
 
+/// Turns manifest rows selected with `columns`, in that order, into entries. Columns are read by position
+/// (GRDB's lookup by name compares names case-insensitively, row by row), and the JSON columns through one
+/// decoder, each distinct text decoded once: a split's entries mostly share their shape and metadata.
+private struct EntryRowDecoder {
+    static let columns = ["id", "unit", "item", "source", "group_key", "label", "split", "dtype", "shape", "shard", "offset",
+                          "length", "sha256", "geometry", "metadata"]
+    private let json = JSONCoding.decoder()
+    private var shapes: [String: [Int]] = [:]
+    private var geometries: [String: Geometry] = [:]
+    private var metadata: [String: [String: MetadataValue]] = [:]
+
+    mutating func entry(_ row: Row) throws -> CacheEntry {
+        let dtypeName: String = row[7]
+        guard let dtype = DType(rawValue: dtypeName) else {
+            throw MedPipeError.malformed("manifest.sqlite", "entry \(row[0] as Int64) has unknown dtype \(dtypeName)")
+        }
+        let geometryText: String? = row[13]
+        return CacheEntry(
+            id: row[0], unit: row[1], item: row[2], source: row[3], group: row[4],
+            label: row[5], split: row[6], dtype: dtype, shape: try decode(row[8], memo: &shapes),
+            shard: row[9], offset: row[10], length: row[11], sha256: row[12],
+            geometry: try geometryText.map { try decode($0, memo: &geometries) },
+            metadata: try decode(row[14], memo: &metadata))
+    }
+
+    private func decode<T: Decodable>(_ text: String, memo: inout [String: T]) throws -> T {
+        if let known = memo[text] { return known }
+        let value = try json.decode(T.self, from: Data(text.utf8))
+        memo[text] = value
+        return value
+    }
+}

@@ -3,7 +3,7 @@
 /// initializations, dropout masks and epoch orders are reproducible (`python/medpipe_cache/order.py`
 /// is the same generator in Python, bit for bit).
 public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     /// A generator whose whole stream is fixed by `seed`.
     public init(seed: UInt64) {
@@ -23,6 +23,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
         self.init(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03) &+ 0x2545_F491_4F6C_DD1D)
     }
 
+    @inlinable   // inlined into the callers' loops (a dropout mask draws one value per activation)
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
@@ -46,7 +47,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
     public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
     /// A uniform float in [0, 1) with 24 random bits.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func nextUnitFloat() -> Float {
         Float(next() >> 40) * (1.0 / 16_777_216.0)
     }

@@ -8,18 +8,29 @@ extension RGBImage {
         return (minimum + shorter - 1) / shorter
     }
 
-    /// Each pixel repeated `factor × factor` times (the picture itself when `factor` is 1).
+    /// Each pixel repeated `factor × factor` times (the picture itself when `factor` is 1): each source row
+    /// is widened once, then copied to the `factor - 1` rows below it.
     public func magnified(by factor: Int) -> RGBImage {
         precondition(factor >= 1, "magnification \(factor)")
         guard factor > 1 else { return self }
         let (outRows, outColumns) = (rows * factor, columns * factor)
-        var pixels = [UInt8](repeating: 0, count: outRows * outColumns * 3)
-        for r in 0..<outRows {
-            let source = (r / factor) * columns
-            for c in 0..<outColumns {
-                let from = (source + c / factor) * 3, to = (r * outColumns + c) * 3
-                pixels[to] = self.pixels[from]; pixels[to + 1] = self.pixels[from + 1]; pixels[to + 2] = self.pixels[from + 2]
+        let rowBytes = outColumns * 3
+        let pixels = [UInt8](unsafeUninitializedCapacity: outRows * rowBytes) { out, initialized in
+            self.pixels.withUnsafeBufferPointer { source in
+                for r in 0..<rows {
+                    let wide = out.baseAddress! + r * factor * rowBytes
+                    var to = wide
+                    for c in 0..<columns {
+                        let from = source.baseAddress! + (r * columns + c) * 3
+                        for _ in 0..<factor {
+                            to[0] = from[0]; to[1] = from[1]; to[2] = from[2]
+                            to += 3
+                        }
+                    }
+                    for copy in 1..<factor { (wide + copy * rowBytes).initialize(from: wide, count: rowBytes) }
+                }
             }
+            initialized = outRows * rowBytes
         }
         return RGBImage(rows: outRows, columns: outColumns, pixels: pixels)
     }

@@ -1,3 +1,5 @@
+import MedPipeData
+
 /// A batch of float32 values in PyTorch's layout: `[N, C, L]`, `[N, C, H, W]`, `[N, C, D, H, W]` or `[N, F]`,
 /// row-major with the batch axis first. Layers read and write activations and their gradients in this form.
 public struct Activation: Sendable, Equatable {
@@ -24,6 +26,11 @@ public struct Activation: Sendable, Equatable {
     public var sampleShape: [Int] { Array(shape.dropFirst()) }
     /// Values per sample.
     public var sampleSize: Int { shape.dropFirst().reduce(1, *) }
+}
+
+extension LabeledBatch {
+    /// The inputs as an activation.
+    public var activation: Activation { Activation(shape: shape, data: inputs) }
 }
 
 extension Array where Element == Float {

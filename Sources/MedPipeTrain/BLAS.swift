@@ -1,4 +1,5 @@
 import CBLAS
+import MedPipeCore
 
 /// The GEMM the layers use (oneDNN's or OpenBLAS's, loaded on first use; see `cblas_loader.h`), with Swift
 /// integer arguments, split over MedPipe's own workers.
@@ -26,7 +27,7 @@ public enum BLAS {
     ) {
         let blocks = min(Parallel.threads, n / columnsPerWorker)
         guard blocks > 1 else {
-            call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            sgemmOnCallingThread(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
         let columns = SendablePointers(b: b, c: c)
@@ -36,16 +37,18 @@ public enum BLAS {
                 let hi = block == blocks - 1 ? n : (n * (block + 1) / blocks) & ~15
                 // Column j of op(B) starts at b + j (row-major B) or at row j of Bᵀ (b + j·ldb).
                 let bBlock = transB ? columns.b + lo * ldb : columns.b + lo
-                call(transA, transB, m, hi - lo, k, alpha, a, lda, bBlock, ldb, beta, columns.c + lo, ldc)
+                sgemmOnCallingThread(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda,
+                                     b: bBlock, ldb: ldb, beta: beta, c: columns.c + lo, ldc: ldc)
             }
         }
     }
 
+    /// `sgemm` computed entirely on the calling thread (for callers that split the work over workers themselves).
     @inline(__always)
-    private static func call(
-        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
-        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    static func sgemmOnCallingThread(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         medpipe_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

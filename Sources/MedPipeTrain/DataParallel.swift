@@ -1,4 +1,5 @@
 import MedPipeCore
+import MedPipeData
 import MedPipeMPI
 
 /// Which rows of a global batch one rank holds: `before` rows precede them (on lower ranks), `after` follow.

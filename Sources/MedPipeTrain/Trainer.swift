@@ -1,5 +1,6 @@
 import Foundation
 import MedPipeCore
+import MedPipeData
 import MedPipeMPI
 
 /// How to train: epochs, batch size, optimizer, schedule, loss weighting, early stopping, threads.

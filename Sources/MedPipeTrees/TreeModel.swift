@@ -1,5 +1,6 @@
 import Foundation
 import MedPipeCore
+import MedPipeData
 import MedPipeTrain
 
 /// A trained tree ensemble with its data contract, saved as XGBoost's own JSON model: `xgboost.Booster`

@@ -1,5 +1,6 @@
 import MedPipeCore
 import Foundation
+import MedPipeData
 import MedPipeTrain
 
 /// `medpipe-bench train [--model mnist-cnn] [--samples 6400] [--batch 64] [--threads 2] [--json] [--profile]`:

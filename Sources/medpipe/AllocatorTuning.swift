@@ -16,9 +16,10 @@ enum AllocatorTuning {
     }
 
     /// Keeps freed memory for reuse (`M_MMAP_THRESHOLD` 16 MiB, `M_TRIM_THRESHOLD` 64 MiB): for commands
-    /// that rewrite many files in turn, whose buffers glibc would otherwise return to the system after
-    /// each file and fault in afresh for the next (about a tenth of `anonymize`'s processor time on a
-    /// 196-file series).
+    /// that allocate buffers of the same sizes over and over, which glibc would otherwise return to the
+    /// system each time and fault in afresh for the next: `anonymize` rewriting many files in turn (about a
+    /// tenth of its processor time on a 196-file series), and `train` and `gradcam`, whose layers allocate
+    /// their megabyte-sized activations and gradients anew for every batch.
     static func retainFreedMemory() {
         mallopt(option: -3 /* M_MMAP_THRESHOLD */, value: 16 << 20)
         mallopt(option: -1 /* M_TRIM_THRESHOLD */, value: 64 << 20)

@@ -56,7 +56,6 @@ struct Anonymize: AsyncParsableCommand {
 
     func run() async throws {
         DICOMFile.loadDictionaryInBackground()  // beside the key and the input listing, not before the first parse
-        AllocatorTuning.retainFreedMemory()
         var options = DeidentificationOptions()
         for name in retain {
             guard let option = DeidentificationOptions.option(named: name) else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MedPipeCore
+import MedPipeData
 import MedPipePipeline
 import MedPipeTrain
 import MedPipeTrees

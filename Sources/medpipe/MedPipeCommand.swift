@@ -17,14 +17,15 @@ struct MedPipeCommand: AsyncParsableCommand {
     )
 
     /// Parses the command line and runs the subcommand, as ArgumentParser's own `main` does (parsing
-    /// synchronously: no completion here is asynchronous), after tuning the allocator for `convert`
-    /// while no worker thread, and so no thread heap, exists yet. A `MedPipeError` from any subcommand
+    /// synchronously: no completion here is asynchronous), after tuning the allocator for the commands
+    /// its defaults serve badly, while no worker thread, and so no thread heap, exists yet. A `MedPipeError` from any subcommand
     /// ends the run here, as one `medpipe: error:` line and exit status 1. Under MPI (mpirun, srun), an error on
     /// one rank ends every rank of the job (MPI_Abort), and a run that succeeds ends MPI on its rank.
     static func main() async {
         do {
             var command = try parseAsRoot()
             if command is Convert { AllocatorTuning.reserveHeapAhead() }
+            if command is Anonymize || command is Train || command is GradCAMCommand { AllocatorTuning.retainFreedMemory() }
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

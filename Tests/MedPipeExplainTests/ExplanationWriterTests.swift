@@ -102,6 +102,12 @@ import TestSupport
         #expect(RGBImage.readableFactor(rows: 0, columns: 5) == 1)
         let tiny = RGBImage(rows: 1, columns: 2, pixels: [1, 2, 3, 4, 5, 6])
         #expect(tiny.magnified(by: 2).pixels == [1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6, 1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6])
+        let small = RGBImage(rows: 3, columns: 2, pixels: (0..<18).map { UInt8($0 * 7) })
+        let big = small.magnified(by: 3)
+        #expect(big.rows == 9 && big.columns == 6 && big.pixels.count == 9 * 6 * 3)
+        for r in 0..<9 { for c in 0..<6 { for k in 0..<3 {
+            #expect(big.pixels[(r * 6 + c) * 3 + k] == small.pixels[((r / 3) * 2 + c / 3) * 3 + k], "pixel \(r), \(c)")
+        } } }
     }
 
     @Test func signalMapFollowsTheTrace() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import MedPipeData
 import Testing
 import MedPipeCore
 import MedPipeFormats

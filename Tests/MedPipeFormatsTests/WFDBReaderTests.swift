@@ -115,6 +115,28 @@ struct WFDBReaderTests {
         #expect(record.warnings.contains { $0.contains("blank line") })
     }
 
+    @Test("a long record (record 100 tiled, one frame short of 3 copies) decodes over several threads to wfdb-python's values")
+    func longRecordDecodedConcurrently() throws {
+        // 3.9 M samples: split into ranges across cores, whose boundaries fall inside a copy.
+        let expected = WFDBReference.record("100")
+        let directory = temporaryDirectory("wfdb-tiled")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let signal = try Data(contentsOf: URL(fileURLWithPath: SharedData.path("wfdb/100.dat")))
+        try (signal + signal + signal).write(to: URL(fileURLWithPath: directory + "/tiled.dat"))
+        let frames = 3 * 650000 - 1
+        try "tiled 2 360 \(frames)\ntiled.dat 212 200 11 1024 995 -22131 0 MLII\ntiled.dat 212 200 11 1024 1011 20052 0 V5\n"
+            .write(toFile: directory + "/tiled.hea", atomically: true, encoding: .ascii)
+        let values = try WFDBReader().read(directory + "/tiled.hea").tensor.values(as: Int32.self)
+        #expect(values.count == frames * 2)
+        let copy = 650000 * 2
+        for start in [0, copy] {
+            let part = Array(values[start..<(start + copy)])
+            #expect(String(Self.weightedChecksum(part)) == expected.digital_checksum, "copy from sample \(start)")
+        }
+        let thirdCopyRepeatsFirst = values[(2 * copy)...].elementsEqual(values[..<(copy - 2)])
+        #expect(thirdCopyRepeatsFirst)
+    }
+
     @Test("RecordReading dispatches .hea to the WFDB reader and honours physical")
     func dispatch() throws {
         let records = try RecordReading.read(SharedData.path("wfdb/test01_00s.hea"), options: ReadOptions(physical: true))

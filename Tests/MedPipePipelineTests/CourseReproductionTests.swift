@@ -1,4 +1,5 @@
 import Foundation
+import MedPipeCore
 import Testing
 import MedPipeCache
 import MedPipeTrain

@@ -105,7 +105,7 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         }
         // A model file goes through the same check.
         #expect(throws: MedPipeError.invalidArgument(path + ":4", "YAML aliases (*name) are not supported")) {
-            _ = try ModelChoice.specs(path, inputShape: [1, 28, 28], classes: 2)
+            _ = try ModelFile.layers(path) { mapping, _ in mapping }
         }
     }
 

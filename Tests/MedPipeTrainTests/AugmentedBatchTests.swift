@@ -1,3 +1,4 @@
+import MedPipeData
 import Testing
 @testable import MedPipeTrain
 

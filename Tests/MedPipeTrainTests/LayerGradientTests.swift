@@ -7,13 +7,10 @@ import Testing
 
     static let cases: [(String, any Layer, [Int], Bool, Bool)] = {
         var r = rng()
-        var chunked = Convolution(rank: 2, inChannels: 2, outChannels: 3, kernel: 3, stride: 1, padding: 1, rng: &r)
-        chunked.columnBudget = 1   // one sample per GEMM: exercises the grouped path and recomputed columns
         return [
             ("Conv1d k5 p2", Convolution(rank: 1, inChannels: 2, outChannels: 3, kernel: 5, stride: 1, padding: 2, rng: &r), [2, 2, 9], true, false),
             ("Conv1d k3 s2", Convolution(rank: 1, inChannels: 1, outChannels: 2, kernel: 3, stride: 2, padding: 1, rng: &r), [3, 1, 8], true, false),
             ("Conv2d k3 s2 p1", Convolution(rank: 2, inChannels: 2, outChannels: 3, kernel: 3, stride: 2, padding: 1, rng: &r), [2, 2, 5, 6], true, false),
-            ("Conv2d k3 chunked", chunked, [3, 2, 4, 4], true, false),
             ("Conv2d k2 eval", Convolution(rank: 2, inChannels: 1, outChannels: 2, kernel: 2, rng: &r), [2, 1, 4, 3], false, false),
             ("Conv3d k3 p1", Convolution(rank: 3, inChannels: 2, outChannels: 2, kernel: 3, stride: 1, padding: 1, rng: &r), [2, 2, 3, 4, 3], true, false),
             ("Conv3d k2 s2", Convolution(rank: 3, inChannels: 1, outChannels: 2, kernel: 2, stride: 2, padding: 0, rng: &r), [2, 1, 4, 4, 5], true, false),
@@ -45,6 +42,18 @@ import Testing
         let outcome = GradientCheck().check(layer, input: shape, training: training, distinctInputs: distinct)
         #expect(outcome.checked > 0)
         #expect(outcome.worst == 0, "\(name): \(outcome.detail)")
+    }
+
+    /// Two workers split a batch of three (one sample, then two): the second worker's partial weight and bias
+    /// gradients, summed after, and each worker's own column scratch.
+    @Test func convolutionGradientsHoldWhenWorkersSplitTheBatch() {
+        BLAS.setThreads(2)
+        defer { BLAS.setThreads(1) }
+        var r = Self.rng()
+        let conv = Convolution(rank: 2, inChannels: 2, outChannels: 3, kernel: 3, stride: 1, padding: 1, rng: &r)
+        let outcome = GradientCheck().check(conv, input: [3, 2, 4, 4], training: true)
+        #expect(outcome.checked > 0)
+        #expect(outcome.worst == 0, "\(outcome.detail)")
     }
 
     @Test func batchNormGradientsStillHoldWithNonTrivialAffine() {

@@ -1,5 +1,6 @@
 import MedPipeCore
 import Foundation
+import MedPipeData
 import Testing
 @testable import MedPipeTrain
 

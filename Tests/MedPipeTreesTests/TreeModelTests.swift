@@ -1,5 +1,6 @@
 import Foundation
 import MedPipeCore
+import MedPipeData
 import MedPipeFormats
 import MedPipePipeline
 import MedPipeTrain

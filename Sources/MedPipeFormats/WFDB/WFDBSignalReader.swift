@@ -17,10 +17,12 @@ struct WFDBDigitalSignals: Sendable {
         try bytes.withUnsafeBytes { try body($0.bindMemory(to: Int32.self)) }
     }
 
-    /// Storage for `count` int32 values, uninitialized when every value will be written.
+    /// Storage for `count` int32 values (in huge pages when large), uninitialized when every value will be written.
     static func storage(count: Int, zeroed: Bool) -> [UInt8] {
-        zeroed ? [UInt8](repeating: 0, count: count * 4)
-               : [UInt8](unsafeUninitializedCapacity: count * 4) { _, initialized in initialized = count * 4 }
+        LargeBuffer.make(count: count * 4) { base in
+            if zeroed { base.initialize(repeating: 0, count: count * 4) }
+            return count * 4
+        }
     }
 }
 
@@ -63,8 +65,8 @@ struct WFDBSignalReader {
             var output = WFDBDigitalSignals.storage(count: frames * nch, zeroed: false)
             data.withUnsafeBytes { raw in
                 output.withUnsafeMutableBytes { out in
-                    WFDBSampleDecoder.decode(group.format, from: UnsafeRawBufferPointer(rebasing: raw[group.byteOffset...]),
-                                             count: frames * nch, into: out.bindMemory(to: Int32.self).baseAddress!)
+                    WFDBSampleDecoder.decodeConcurrently(group.format, from: UnsafeRawBufferPointer(rebasing: raw[group.byteOffset...]),
+                                                         count: frames * nch, into: out.bindMemory(to: Int32.self).baseAddress!)
                 }
             }
             return WFDBDigitalSignals(bytes: output, frames: frames, channels: nch, invalidSamples: sentinels)

@@ -1,8 +1,8 @@
 import Foundation
 import MedPipeCache
 import MedPipeCore
+import MedPipeData
 import MedPipeStages
-import MedPipeTrain
 
 /// A converted dataset as the trainer sees it: the cache's splits with the fitted stages applied,
 /// in channels-first layout, with the cache's rebalancing plan (or another one).

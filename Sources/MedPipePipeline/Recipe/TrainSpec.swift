@@ -1,5 +1,4 @@
 import MedPipeCore
-import MedPipeTrain
 
 /// A recipe's `train:` section: how a model is trained on the cache the recipe makes. Every field is
 /// optional; `medpipe train` takes each from its command-line flag, else from here, else its default.
@@ -11,6 +10,7 @@ import MedPipeTrain
 /// ```
 ///
 /// The cache stores the recipe's text, so `medpipe train --cache C` finds this section there.
+/// The settings are plain names and numbers: `medpipe train` makes the trainer's configuration of them.
 public struct TrainSpec: Sendable, Equatable {
     /// The optimizers `train` offers.
     public enum OptimizerName: String, Sendable, CaseIterable {
@@ -28,6 +28,14 @@ public struct TrainSpec: Sendable, Equatable {
         case step
     }
 
+    /// What picks the kept model (`TrainingConfiguration.Monitor` in `MedPipeTrain`).
+    public enum MonitorName: String, Sendable, CaseIterable {
+        /// Lower validation loss.
+        case validationLoss = "val_loss"
+        /// Higher validation balanced accuracy.
+        case validationBalancedAccuracy = "val_balanced_accuracy"
+    }
+
     /// A built-in model name (``BuiltinModel``) or a tree model's (``TreeKind``).
     public var model: String?
     public var epochs: Int?
@@ -39,13 +47,13 @@ public struct TrainSpec: Sendable, Equatable {
     public var balance: CacheDataset.Balance?
     /// With class weights: the power the balanced weights are raised to (default 1).
     public var classWeightPower: Double?
-    public var monitor: TrainingConfiguration.Monitor?
+    public var monitor: MonitorName?
     public var patience: Int?
     public var seed: UInt64?
 
     public init(model: String? = nil, epochs: Int? = nil, batch: Int? = nil, optimizer: OptimizerName? = nil,
                 learningRate: Double? = nil, weightDecay: Double? = nil, schedule: ScheduleName? = nil,
-                balance: CacheDataset.Balance? = nil, classWeightPower: Double? = nil, monitor: TrainingConfiguration.Monitor? = nil,
+                balance: CacheDataset.Balance? = nil, classWeightPower: Double? = nil, monitor: MonitorName? = nil,
                 patience: Int? = nil, seed: UInt64? = nil) {
         self.model = model; self.epochs = epochs; self.batch = batch; self.optimizer = optimizer
         self.learningRate = learningRate; self.weightDecay = weightDecay; self.schedule = schedule
@@ -66,24 +74,6 @@ public struct TrainSpec: Sendable, Equatable {
     public var balanceOrDefault: CacheDataset.Balance { balance ?? .recipe }
     /// The seed in force: ``seed``, else 0.
     public var seedOrDefault: UInt64 { seed ?? 0 }
-
-    /// The trainer's configuration for these settings, with the defaults for what they leave unset:
-    /// 10 epochs, batch 64, Adam at 0.001 without weight decay, constant rate, seed 0, val_loss, no early stop.
-    public func configuration(classWeights: [Float]?, threads: Int) -> TrainingConfiguration {
-        let epochs = epochs ?? 10, rate = Float(learningRate ?? 1e-3), decay = Float(weightDecay ?? 0)
-        let optimizerValue: any Optimizer = switch optimizer ?? .adam {
-        case .adam: Adam(learningRate: rate, weightDecay: decay)
-        case .sgd: SGD(learningRate: rate, momentum: 0.9, weightDecay: decay)
-        }
-        let scheduleValue: LearningRateSchedule = switch schedule ?? .constant {
-        case .constant: .constant
-        case .cosine: .cosine(period: epochs)
-        case .step: .step(stepSize: max(1, epochs / 3), gamma: 0.1)
-        }
-        return TrainingConfiguration(epochs: epochs, batchSize: batch ?? 64, seed: seedOrDefault, optimizer: optimizerValue,
-                                     schedule: scheduleValue, classWeights: classWeights, patience: patience,
-                                     monitor: monitor ?? .validationLoss, threads: threads)
-    }
 
     /// The `train:` section of a recipe's text (as a cache stores it), or an empty spec when it has none.
     public static func of(recipeText text: String, file: String) throws -> TrainSpec {

@@ -77,7 +77,7 @@ struct ConvGeometry: Sendable, Equatable {
                         let base = (iz * inH + iy) * inW - pW + e   // input index of output column 0
                         for x in 0..<lo { dst[x] = 0 }   // the padding: a value or two, not worth a memset call
                         if sW == 1 {
-                            (dst + lo).update(from: src + (base + lo), count: hi - lo)
+                            Elementwise.copy(src + (base + lo), to: dst + lo, count: hi - lo)
                         } else {
                             for x in lo..<hi { dst[x] = src[base + x * sW] }
                         }

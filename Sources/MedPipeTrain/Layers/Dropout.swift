@@ -27,16 +27,16 @@ public struct Dropout: Layer {
         // The stream skips the masks of other ranks' rows, so each sample's mask is the single-process one.
         let sampleSize = x.batchSize > 0 ? x.data.count / x.batchSize : 0
         rng.advance(by: jump(batchSlice.before * sampleSize))
-        mask = [Float].uninitialized(x.data.count) { m in
-            for i in 0..<x.data.count { m[i] = rng.nextUnitFloat() >= threshold ? scale : 0 }
+        mask = x.data.withUnsafeMutableBufferPointer { v in
+            [Float].uninitialized(v.count) { m in
+                for i in v.indices {
+                    m[i] = rng.nextUnitFloat() >= threshold ? scale : 0
+                    v[i] *= m[i]
+                }
+            }
         }
         rng.advance(by: jump(batchSlice.after * sampleSize))
         self.rng = rng
-        mask.withUnsafeBufferPointer { m in
-            x.data.withUnsafeMutableBufferPointer { v in
-                for i in v.indices { v[i] *= m[i] }
-            }
-        }
     }
 
     /// The jump of `count` outputs, computed at its first use.

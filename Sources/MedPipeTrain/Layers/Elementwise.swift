@@ -40,7 +40,39 @@ public enum Elementwise {
             rd.storeBytes(of: s, toByteOffset: i * 4, as: V.self)
             i += 16
         }
+        if i + 8 <= n {   // the short rows of col2im (24 values for a 3×3 kernel on 26 columns) end here
+            let s = rs.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) + rd.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            rd.storeBytes(of: s, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
         while i < n { dst[i] += src[i]; i += 1 }
+    }
+
+    /// `dst = src` for short rows (im2col copies rows of one output width each), inline: a `memmove` call
+    /// costs more than moving a hundred bytes. Rows of sixteen values or more end with a vector that
+    /// overlaps the one before. The ranges must not overlap.
+    @inline(__always)
+    static func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count n: Int) {
+        guard n >= 16 else { for i in 0..<n { dst[i] = src[i] }; return }
+        let rs = UnsafeRawPointer(src), rd = UnsafeMutableRawPointer(dst)
+        var i = 0
+        while i + 16 <= n {
+            rd.storeBytes(of: rs.loadUnaligned(fromByteOffset: i * 4, as: V.self), toByteOffset: i * 4, as: V.self)
+            i += 16
+        }
+        if i < n { rd.storeBytes(of: rs.loadUnaligned(fromByteOffset: (n - 16) * 4, as: V.self), toByteOffset: (n - 16) * 4, as: V.self) }
+    }
+
+    /// `dst += value` (a bias added to one output plane).
+    @inline(__always)
+    static func add(_ value: Float, to dst: UnsafeMutablePointer<Float>, count n: Int) {
+        let rd = UnsafeMutableRawPointer(dst), v = V(repeating: value)
+        var i = 0
+        while i + 16 <= n {
+            rd.storeBytes(of: rd.loadUnaligned(fromByteOffset: i * 4, as: V.self) + v, toByteOffset: i * 4, as: V.self)
+            i += 16
+        }
+        while i < n { dst[i] += value; i += 1 }
     }
 
     /// `Σ x` in sixteen lanes (a scalar loop would add one value after the other: the compiler may not

@@ -121,13 +121,13 @@ public struct MaxPool: Layer {
         let inPlane = inputShape.dropFirst(2).reduce(1, *)
         let planes = inputShape[0] * inputShape[1]
         let q = argmax.count / max(planes, 1)
-        var dx = [Float](repeating: 0, count: planes * inPlane)
+        let dx = [Float].uninitialized(planes * inPlane) { d in
         gradient.data.withUnsafeBufferPointer { dy in
         argmax.withUnsafeBufferPointer { am in
-        dx.withUnsafeMutableBufferPointer { d in
             Parallel.forRanges(planes, minimumPerWorker: 16) { range in
                 for plane in range {
                     let base = plane * inPlane
+                    (d + base).update(repeating: 0, count: inPlane)
                     for i in (plane * q)..<((plane + 1) * q) { d[base + Int(am[i])] += dy[i] }
                 }
             }

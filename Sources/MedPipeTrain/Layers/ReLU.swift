@@ -1,3 +1,5 @@
+import MedPipeCore
+
 /// `ReLU()`: `y = max(x, 0)`, elementwise, any shape; backward passes the gradient where the output is positive.
 public struct ReLU: Layer {
     private var output: [Float] = []

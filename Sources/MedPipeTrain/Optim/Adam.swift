@@ -1,4 +1,5 @@
 import Foundation
+import MedPipeCore
 
 /// `torch.optim.Adam` (weight decay added to the gradient, L2 style) or, with `decoupled`,
 /// `torch.optim.AdamW` (`p ·= 1 − lr·weight_decay` before the update).

@@ -1,3 +1,5 @@
+import MedPipeCore
+
 /// `torch.optim.SGD`: `g = grad + weight_decay·p`; with momentum `buf = g` on the first step, then
 /// `buf = momentum·buf + (1 − dampening)·g`; Nesterov uses `g + momentum·buf`; `p −= lr·update`.
 public struct SGD: Optimizer {

@@ -13,9 +13,6 @@ public struct LabeledBatch: Sendable, Equatable {
         precondition(inputs.count == shape.reduce(1, *) && shape.first == labels.count, "batch \(shape) with \(inputs.count) values and \(labels.count) labels")
         self.inputs = inputs; self.shape = shape; self.labels = labels
     }
-
-    /// The inputs as an activation.
-    public var activation: Activation { Activation(shape: shape, data: inputs) }
 }
 
 /// Yields the batches of one pass over a split, one at a time.

@@ -1,0 +1,24 @@
+import Foundation
+import MedPipeCore
+import MedPipePipeline
+import MedPipeTrain
+
+/// A model named on the command line: a built-in (`mnist-cnn`...) or a YAML file listing layers (``ModelFile``).
+enum ModelChoice {
+    /// The layers for `name` (a built-in or a YAML path), sized for the data's input shape and classes.
+    static func specs(_ name: String, inputShape: [Int], classes: Int) throws -> (name: String, specs: [LayerSpec]) {
+        if let builtin = BuiltinModel(rawValue: name) {
+            return (name, try builtin.specs(classes: classes, inputShape: inputShape))
+        }
+        guard FileManager.default.fileExists(atPath: name) else {
+            let known = BuiltinModel.allCases.map(\.rawValue).joined(separator: ", ")
+            throw MedPipeError.invalidArgument(name, "neither a built-in model (\(known)) nor a YAML layer list")
+        }
+        let specs = try ModelFile.layers(name) { mapping, subject in try LayerSpec(json: mapping, subject: subject) }
+        let output = try Sequential(specs, seed: 0).outputShape(for: inputShape)
+        guard output == [classes] else {
+            throw MedPipeError.invalidArgument(name, "the model maps input \(inputShape) to \(output), but the data has \(classes) classes")
+        }
+        return (URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent, specs)
+    }
+}
