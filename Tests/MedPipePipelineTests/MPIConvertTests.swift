@@ -65,9 +65,9 @@ struct MPIConvertTests {
     }
 
     /// 196 MR slices as 196 sources. Two ranks write shards of their own (the entries point into shards of both), and
-    /// none when every unit is in the cache already;
-    /// jobs of two ranks killed (SIGKILL, every rank) part-way leave caches that verify; three ranks resume the last
-    /// one. Every finished cache equals one process's: the same entries in the same order, hashes, splits, `cache info`.
+    /// none when every unit is in the cache already. Two jobs of two ranks, each resuming the last and killed (SIGKILL,
+    /// every rank) as soon as it has committed units, leave caches that verify; three ranks finish the cache. Every
+    /// finished cache equals one process's: the same entries in the same order, hashes, splits, `cache info`.
     @Test func ranksWriteShardsOfTheirOwnAndAKilledJobResumes() throws {
         let work = temporaryDirectory("mpi-shards")
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -92,9 +92,7 @@ struct MPIConvertTests {
         let reference = try contents(work + "/one")
         #expect(reference.count == 196)
 
-        let start = Date()
         let two = try MPIRun.medpipe(ranks: 2, ["convert", recipe, "--cache", work + "/two", "--key", key, "--jobs", "1"])
-        let duration = Date().timeIntervalSince(start)
         #expect(two.status == 0 && !two.timedOut, "\(two.error)")
         #expect(try contents(work + "/two") == reference)
         #expect(try info(work + "/two") == info(work + "/one"))
@@ -108,15 +106,17 @@ struct MPIConvertTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: work + "/two/shards").sorted() == files)
 
         let killed = work + "/killed"
+        func committed() -> Int { (try? DatasetCache(directory: killed).entries().count) ?? 0 }
         var partial = 0
-        for fraction in [0.3, 0.6] {
-            let run = try MPIRun.medpipe(ranks: 2, ["convert", recipe, "--cache", killed, "--key", key, "--jobs", "1"], killAfter: duration * fraction)
-            #expect(run.status != 0 && !run.timedOut, "the job at \(fraction) was not killed: \(run.output)")
-            guard FileManager.default.fileExists(atPath: killed + "/manifest.sqlite") else { continue }
+        for attempt in 1...2 {
+            // Killed as soon as rank 0 has committed units that the last job had not (a job whose first commit
+            // after that is its last may finish before the kill lands).
+            let before = committed()
+            let run = try MPIRun.medpipe(ranks: 2, ["convert", recipe, "--cache", killed, "--key", key, "--jobs", "1"], killWhen: { committed() > before })
+            #expect(!run.timedOut)
             let verification = try DatasetCache(directory: killed).verify()
-            #expect(verification.isSound, "after a kill at \(fraction): \(verification.problems)")
-            let count = try DatasetCache(directory: killed).entries().count
-            if count > 0 && count < 196 { partial += 1 }
+            #expect(verification.isSound, "after kill \(attempt): \(verification.problems)")
+            if (before + 1..<196).contains(committed()) { partial += 1 }
         }
         #expect(partial > 0, "no kill left a partly converted cache; the test would prove nothing")
         let resumed = try MPIRun.medpipe(ranks: 3, ["convert", recipe, "--cache", killed, "--key", key, "--jobs", "1"])

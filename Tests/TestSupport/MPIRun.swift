@@ -23,10 +23,10 @@ public enum MPIRun {
         public var timedOut: Bool
     }
 
-    /// `mpirun -np N medpipe ARGUMENTS`; with `killAfter`, every rank is killed (SIGKILL) that many seconds after
-    /// the start, as by a crash of their node.
-    public static func medpipe(ranks: Int, _ arguments: [String], killAfter: TimeInterval? = nil, timeout: TimeInterval = 600) throws -> Outcome {
-        try job(["-np", String(ranks), SharedData.medpipeBinary!] + arguments, killAfter: killAfter, timeout: timeout)
+    /// `mpirun -np N medpipe ARGUMENTS`; with `killWhen`, every rank is killed (SIGKILL), as by a crash of their
+    /// node, as soon as `killWhen` (asked every 20 ms while the job runs) says so.
+    public static func medpipe(ranks: Int, _ arguments: [String], killWhen: (() -> Bool)? = nil, timeout: TimeInterval = 600) throws -> Outcome {
+        try job(["-np", String(ranks), SharedData.medpipeBinary!] + arguments, killWhen: killWhen, timeout: timeout)
     }
 
     /// One rank per argument list (`mpirun -np 1 medpipe A : -np 1 medpipe B`), e.g. to make one rank fail.
@@ -35,7 +35,7 @@ public enum MPIRun {
         return try job(Array(apps.joined(separator: [":"])), timeout: timeout)
     }
 
-    private static func job(_ arguments: [String], killAfter: TimeInterval? = nil, timeout: TimeInterval) throws -> Outcome {
+    private static func job(_ arguments: [String], killWhen: (() -> Bool)? = nil, timeout: TimeInterval) throws -> Outcome {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mpirun-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -50,15 +50,15 @@ public enum MPIRun {
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
-        if let killAfter {
-            Thread.sleep(forTimeInterval: killAfter)
-            for rank in children(of: process.processIdentifier) { kill(rank, SIGKILL) }
-        }
         let deadline = Date().addingTimeInterval(timeout)
-        var timedOut = false
+        var timedOut = false, killWhen = killWhen
         while process.isRunning {
             if Date() > deadline { timedOut = true; process.terminate(); break }
-            Thread.sleep(forTimeInterval: 0.1)
+            if let condition = killWhen, condition() {
+                for rank in children(of: process.processIdentifier) { kill(rank, SIGKILL) }
+                killWhen = nil
+            }
+            Thread.sleep(forTimeInterval: killWhen == nil ? 0.1 : 0.02)
         }
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus, output: try String(contentsOf: out, encoding: .utf8),
