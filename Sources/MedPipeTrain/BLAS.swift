@@ -1,4 +1,5 @@
 import CBLAS
+import Dispatch
 import MedPipeCore
 
 /// The GEMM the layers use (oneDNN's or OpenBLAS's, loaded on first use; see `cblas_loader.h`), with Swift
@@ -11,6 +12,18 @@ public enum BLAS {
 
     /// The GEMM backend in use: "onednn" or "openblas".
     public static var backend: String { String(cString: medpipe_gemm_backend()) }
+
+    /// Starts one 1×1 product on another thread, which loads the backend and lets it initialize (oneDNN takes
+    /// about 25 ms over its first product) while a command reads its inputs, so that its first real product does
+    /// not wait for that. The command waits on the returned group before it ends.
+    public static func startWarmUp() -> DispatchGroup {
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            var one: Float = 1, product: Float = 0
+            sgemmOnCallingThread(transA: false, transB: false, m: 1, n: 1, k: 1, a: &one, lda: 1, b: &one, ldb: 1, beta: 0, c: &product, ldc: 1)
+        }
+        return group
+    }
 
     /// Columns of C below which a product is not worth splitting over workers.
     static let columnsPerWorker = 64

@@ -61,6 +61,8 @@ struct GradCAMCommand: ParsableCommand {
             throw MedPipeError.invalidArgument("--method", "expected gradcam or gradcam++, got '\(method)'")
         }
         if TreeModel.isTreeModel(model) { try TreeModelCommands.refuseGradCAM(model) }
+        let warmUp = BLAS.startWarmUp()   // while the model and inputs are read
+        defer { warmUp.wait() }
         let checkpoint = try Checkpoint.read(model)
         BLAS.setThreads(threads)
         let samples = try inputs(checkpoint)

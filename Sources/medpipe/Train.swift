@@ -88,6 +88,8 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        let warmUp = BLAS.startWarmUp()   // while the cache is opened and read
+        defer { warmUp.wait() }
         let dataset = try CacheDataset(directory: cache)
         let recipeSpec = try TrainSpec.of(recipeText: try dataset.cache.meta("recipe") ?? "", file: "\(cache) (its recipe)")
         let spec = recipeSpec.overridden(by: flags)
