@@ -12,22 +12,6 @@ import Glibc
 /// `convert` completes it to exactly what an uninterrupted run produces.
 @Suite(.enabled(if: SharedData.isAvailable && SharedData.medpipeBinary != nil, "needs ../shared/data and the built medpipe binary"))
 struct CrashSafetyTests {
-    /// 196 MR slices as 196 sources, so that kills land between, during and after units.
-    private func recipe(in dir: String) throws -> String {
-        let text = """
-            name: crash
-            sources:
-              - path: \(SharedData.path("dicom/mr_series/In"))/*
-                format: dicom
-            stages:
-              - zscore: { over: nonzero }
-            split: { by: patient, ratios: { train: 1.0, val: 0.0, test: 0.0 } }
-            """
-        let path = dir + "/crash.yaml"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     @discardableResult
     private func convert(_ recipe: String, cache: String, key: String, killAfter delay: Double? = nil) throws -> Int32 {
         let p = Process()
@@ -53,7 +37,7 @@ struct CrashSafetyTests {
         let dir = NSTemporaryDirectory() + "medpipe-crash-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let recipe = try recipe(in: dir), key = dir + "/project.key"
+        let recipe = try MRSliceRecipe.write(named: "crash", in: dir), key = dir + "/project.key"
 
         #expect(try convert(recipe, cache: dir + "/reference", key: key) == 0)
         let reference = try contents(dir + "/reference")

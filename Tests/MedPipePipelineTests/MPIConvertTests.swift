@@ -71,16 +71,7 @@ struct MPIConvertTests {
     @Test func ranksWriteShardsOfTheirOwnAndAKilledJobResumes() throws {
         let work = temporaryDirectory("mpi-shards")
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let key = work + "/project.key", recipe = work + "/slices.yaml"
-        try """
-            name: slices
-            sources:
-              - path: \(SharedData.path("dicom/mr_series/In"))/*
-                format: dicom
-            stages:
-              - zscore: { over: nonzero }
-            split: { by: patient, ratios: { train: 1.0, val: 0.0, test: 0.0 } }
-            """.write(toFile: recipe, atomically: true, encoding: .utf8)
+        let key = work + "/project.key", recipe = try MRSliceRecipe.write(named: "slices", in: work)
         func contents(_ cache: String) throws -> [String] {
             try DatasetCache(directory: cache).entries().map { "\($0.unit) \($0.item) \($0.sha256) \($0.split ?? "-")" }
         }
