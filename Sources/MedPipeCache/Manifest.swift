@@ -265,14 +265,13 @@ final class Manifest: Sendable {
 
 /// Turns manifest rows selected with `columns`, in that order, into entries. Columns are read by position
 /// (GRDB's lookup by name compares names case-insensitively, row by row), and the JSON columns through one
-/// decoder, each distinct text decoded once: a split's entries mostly share their shape and metadata.
+/// decoder, a text equal to the previous row's not decoded again: a unit's entries, and often a whole split's,
+/// share their shape and metadata.
 private struct EntryRowDecoder {
     static let columns = ["id", "unit", "item", "source", "group_key", "label", "split", "dtype", "shape", "shard", "offset",
                           "length", "sha256", "geometry", "metadata"]
     private let json = JSONCoding.decoder()
-    private var shapes: [String: [Int]] = [:]
-    private var geometries: [String: Geometry] = [:]
-    private var metadata: [String: [String: MetadataValue]] = [:]
+    private var shape = Previous<[Int]>(), geometry = Previous<Geometry>(), metadata = Previous<[String: MetadataValue]>()
 
     mutating func entry(_ row: Row) throws -> CacheEntry {
         let dtypeName: String = row[7]
@@ -282,16 +281,21 @@ private struct EntryRowDecoder {
         let geometryText: String? = row[13]
         return CacheEntry(
             id: row[0], unit: row[1], item: row[2], source: row[3], group: row[4],
-            label: row[5], split: row[6], dtype: dtype, shape: try decode(row[8], memo: &shapes),
+            label: row[5], split: row[6], dtype: dtype, shape: try shape.decode(row[8], json),
             shard: row[9], offset: row[10], length: row[11], sha256: row[12],
-            geometry: try geometryText.map { try decode($0, memo: &geometries) },
-            metadata: try decode(row[14], memo: &metadata))
+            geometry: try geometryText.map { try geometry.decode($0, json) },
+            metadata: try metadata.decode(row[14], json))
     }
 
-    private func decode<T: Decodable>(_ text: String, memo: inout [String: T]) throws -> T {
-        if let known = memo[text] { return known }
-        let value = try json.decode(T.self, from: Data(text.utf8))
-        memo[text] = value
-        return value
+    /// The last text decoded into a `T`, and its value.
+    private struct Previous<T: Decodable> {
+        private var text: String?, value: T?
+
+        mutating func decode(_ text: String, _ json: JSONDecoder) throws -> T {
+            if text == self.text, let value { return value }
+            let decoded = try json.decode(T.self, from: Data(text.utf8))
+            (self.text, value) = (text, decoded)
+            return decoded
+        }
     }
 }
