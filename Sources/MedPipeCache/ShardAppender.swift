@@ -60,17 +60,7 @@ public final class ShardAppender {
             try AtomicFile.syncFolder(directory)
         }
         let offset = size
-        var written = 0
-        try bytes.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = write(descriptor, raw.baseAddress! + written, raw.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw MedPipeError.io(ShardFiles.path(directory, shard), "write failed: \(String(cString: strerror(errno)))")
-                }
-                written += n
-            }
-        }
+        try bytes.withUnsafeBytes { try AtomicFile.writeAll(descriptor, [$0], path: ShardFiles.path(directory, shard)) }
         size += bytes.count
         return (shard, offset)
     }

@@ -23,10 +23,7 @@ private func twoRecords(split: String, train: String = "") -> String {
         format: wfdb
         label: annotations
     stages:
-      - leads: { names: [MLII] }
-      - bandpass: { low: 0.5, high: 40, order: 4 }
-      - resample-signal: { frequency: 180 }
-      - lead-zscore: {}
+    \(MITBIHPreparation.stages)
       - beats: { before: 45, after: 81, labels: aami, rr: true }
       - keep-labels: { labels: [N, V] }
     split: \(split)

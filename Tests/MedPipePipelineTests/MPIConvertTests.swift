@@ -23,10 +23,7 @@ struct MPIConvertTests {
                 format: wfdb
                 label: annotations
             stages:
-              - leads: { names: [MLII] }
-              - bandpass: { low: 0.5, high: 40, order: 4 }
-              - resample-signal: { frequency: 180 }
-              - lead-zscore: {}
+            \(MITBIHPreparation.stages)
               - beats: { before: 45, after: 81, labels: aami }
             split: { by: patient, ratios: { train: 0.6, val: 0.2, test: 0.2 }, seed: 1 }
             balance: oversample
