@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Splits loops whose iterations write disjoint memory (samples, channel planes) over the configured
 /// threads. Each worker takes one contiguous range, so results do not depend on scheduling.
 /// Package-wide: the layers and optimizers (`MedPipeTrain`) and batch augmentation (`MedPipeData`) share it.
@@ -27,16 +25,6 @@ package enum Parallel {
         guard count > 0 else { return }
         let workers = workers(for: count, minimumPerWorker: minimumPerWorker)
         guard workers > 1 else { return body(0, 0..<count) }
-        withoutActuallyEscaping(body) { body in
-            let task = Task(body: body)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                task.body(w, (count * w / workers)..<(count * (w + 1) / workers))
-            }
-        }
-    }
-
-    /// The loop body, handed to the workers: callers guarantee that ranges touch disjoint memory.
-    private struct Task: @unchecked Sendable {
-        let body: (Int, Range<Int>) -> Void
+        concurrentForEach(workers) { w in body(w, (count * w / workers)..<(count * (w + 1) / workers)) }
     }
 }
