@@ -25,6 +25,11 @@ package enum Parallel {
         guard count > 0 else { return }
         let workers = workers(for: count, minimumPerWorker: minimumPerWorker)
         guard workers > 1 else { return body(0, 0..<count) }
-        concurrentForEach(workers) { w in body(w, (count * w / workers)..<(count * (w + 1) / workers)) }
+        concurrentForEach(workers) { w in body(w, range(w, of: workers, covering: count)) }
+    }
+
+    /// The `w`-th of `workers` contiguous ranges covering `0..<count`: the range ``forWorkers(_:minimumPerWorker:_:)`` hands worker `w`.
+    package static func range(_ w: Int, of workers: Int, covering count: Int) -> Range<Int> {
+        (count * w / workers)..<(count * (w + 1) / workers)
     }
 }

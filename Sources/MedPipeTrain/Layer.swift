@@ -16,6 +16,13 @@ public protocol Layer: Sendable {
     /// Replaces `gradient` (d loss / d output) by d loss / d input, and sets the parameter gradients.
     /// When `needsInputGradient` is false (the first layer), the input gradient may be left uncomputed.
     mutating func backward(_ gradient: inout Activation, needsInputGradient: Bool)
+    /// Forward, then `ReLU` on the output in the same pass while it is in cache, for a layer that can (a
+    /// convolution); returns false, having done nothing, for the others. ``backwardThroughReLU(_:needsInputGradient:)``
+    /// is then the backward of both.
+    mutating func forwardThenReLU(_ x: inout Activation, training: Bool) -> Bool
+    /// Backward through the ReLU that the last ``forwardThenReLU(_:training:)`` applied, then through the layer:
+    /// `gradient` is d loss / d (the ReLU's output).
+    mutating func backwardThroughReLU(_ gradient: inout Activation, needsInputGradient: Bool)
     /// Visits the trainable parameters with their PyTorch names (`weight`, `bias`).
     mutating func forEachParameter(_ body: (String, inout Parameter) -> Void)
     /// Parameters and buffers under their PyTorch names, in `state_dict` order.
@@ -27,6 +34,10 @@ public protocol Layer: Sendable {
 }
 
 extension Layer {
+    public mutating func forwardThenReLU(_ x: inout Activation, training: Bool) -> Bool { false }
+    public mutating func backwardThroughReLU(_ gradient: inout Activation, needsInputGradient: Bool) {
+        preconditionFailure("\(spec.typeName) fuses no ReLU")
+    }
     public mutating func forEachParameter(_ body: (String, inout Parameter) -> Void) {}
     public func state() -> [(name: String, tensor: Tensor)] { [] }
     public mutating func loadState(_ tensors: [String: Tensor], subject: String) throws {}

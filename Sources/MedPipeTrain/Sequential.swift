@@ -8,6 +8,8 @@ import MedPipeCore
 public struct Sequential: Sendable {
     /// The layers, in order.
     public private(set) var layers: [any Layer]
+    /// The ReLUs that the last forward applied inside the layer before them, by index.
+    private var fusedReLUs: Set<Int> = []
 
     /// Builds layers from their specs with PyTorch's default initialization, drawn in layer order from `seed`.
     public init(_ specs: [LayerSpec], seed: UInt64) {
@@ -61,18 +63,30 @@ public struct Sequential: Sendable {
 
     /// Runs all layers on `input` (`[N, ...]`) and returns the logits.
     public mutating func forward(_ input: Activation, training: Bool) -> Activation {
-        var x = input
-        for i in layers.indices { layers[i].forward(&x, training: training) }
-        return x
+        forward(input, training: training, capture: []).logits
     }
 
     /// Runs all layers, also returning the outputs of the layers whose indices are in `capture`.
+    ///
+    /// A layer followed by a `ReLU` applies it in its own pass when it can (``Layer/forwardThenReLU(_:training:)``,
+    /// a convolution), unless its own output is captured: the values are the same, one pass over memory fewer.
     public mutating func forward(_ input: Activation, training: Bool, capture: Set<Int>) -> (logits: Activation, outputs: [Int: Activation]) {
         var x = input
         var outputs: [Int: Activation] = [:]
-        for i in layers.indices {
-            layers[i].forward(&x, training: training)
+        fusedReLUs = []
+        var i = 0
+        while i < layers.count {
+            if i + 1 < layers.count, !capture.contains(i), var relu = layers[i + 1] as? ReLU,
+               layers[i].forwardThenReLU(&x, training: training) {
+                relu.adopt(rectified: x)
+                layers[i + 1] = relu
+                fusedReLUs.insert(i + 1)
+                i += 1
+            } else {
+                layers[i].forward(&x, training: training)
+            }
             if capture.contains(i) { outputs[i] = x }
+            i += 1
         }
         return (x, outputs)
     }
@@ -80,15 +94,23 @@ public struct Sequential: Sendable {
     /// Back-propagates `gradient` (d loss / d logits, the shape of the last forward's output) through the
     /// layers down to layer `lowest`, setting parameter gradients on the way. Returns, for each index in
     /// `capture` (≥ `lowest − 1`), the gradient with respect to that layer's output (what Grad-CAM needs:
-    /// capture `k` with `downTo: k + 1` stops as soon as it is known).
+    /// capture `k` with `downTo: k + 1` stops as soon as it is known). A ReLU that forward fused into the layer
+    /// before it goes back with that layer, unless the gradient between them is wanted.
     @discardableResult
     public mutating func backward(_ gradient: Activation, downTo lowest: Int = 0, capture: Set<Int> = []) -> [Int: Activation] {
         var g = gradient
         var captured: [Int: Activation] = [:]
         if let last = layers.indices.last, capture.contains(last) { captured[last] = g }
-        for i in layers.indices.reversed() where i >= lowest {
-            layers[i].backward(&g, needsInputGradient: i > lowest || capture.contains(i - 1))
+        var i = layers.count - 1
+        while i >= lowest {
+            if fusedReLUs.contains(i), i - 1 >= lowest, !capture.contains(i - 1) {
+                i -= 1
+                layers[i].backwardThroughReLU(&g, needsInputGradient: i > lowest || capture.contains(i - 1))
+            } else {
+                layers[i].backward(&g, needsInputGradient: i > lowest || capture.contains(i - 1))
+            }
             if capture.contains(i - 1) { captured[i - 1] = g }
+            i -= 1
         }
         return captured
     }
@@ -140,6 +162,7 @@ public struct Sequential: Sendable {
 
     /// Drops every layer's forward caches and workspaces.
     public mutating func releaseCaches() {
+        fusedReLUs = []
         for i in layers.indices { layers[i].releaseCaches() }
     }
 }

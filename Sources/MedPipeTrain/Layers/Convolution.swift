@@ -22,6 +22,8 @@ public struct Convolution: WeightedLayer {
     // Kept by forward for backward, and reusable per-worker workspaces.
     private var input: Activation?
     private var geometry: ConvGeometry?
+    /// The output, when forward applied the following ReLU to it (``forwardThenReLU(_:training:)``).
+    private var rectifiedOutput: [Float]?
     private var cols: [Float] = []
     private var columnGradient: [Float] = []
     private var partialGradients: [Float] = []
@@ -50,6 +52,16 @@ public struct Convolution: WeightedLayer {
     }
 
     public mutating func forward(_ x: inout Activation, training: Bool) {
+        forward(&x, rectifying: false)
+    }
+
+    public mutating func forwardThenReLU(_ x: inout Activation, training: Bool) -> Bool {
+        forward(&x, rectifying: true)
+        return true
+    }
+
+    /// Forward, each sample's output rectified as soon as it is computed when `rectifying`.
+    private mutating func forward(_ x: inout Activation, rectifying: Bool) {
         guard let g = ConvGeometry(rank: rank, sample: x.sampleShape, kernel: kernel, stride: stride, padding: padding),
               g.channels == inChannels else { preconditionFailure("\(spec.typeName): input \(x.shape) does not fit") }
         let n = x.batchSize, o = outChannels, k = g.rows, p = g.positions
@@ -67,6 +79,7 @@ public struct Convolution: WeightedLayer {
                         BLAS.sgemmOnCallingThread(transA: false, transB: false, m: o, n: p, k: k, a: w.baseAddress!, lda: k,
                                                   b: c, ldb: p, beta: 0, c: ys, ldc: p)
                         for channel in 0..<o { Elementwise.add(bb[channel], to: ys + channel * p, count: p) }
+                        if rectifying { Elementwise.relu(ys, count: o * p) }
                     }
                 }
             }}}}
@@ -74,10 +87,22 @@ public struct Convolution: WeightedLayer {
         self.cols = cols
         input = x
         geometry = g
+        rectifiedOutput = rectifying ? out : nil
         x = Activation(shape: [n, o] + g.outputSpatial(rank: rank), data: out)
     }
 
     public mutating func backward(_ gradient: inout Activation, needsInputGradient: Bool) {
+        backward(&gradient, needsInputGradient: needsInputGradient, rectified: nil)
+    }
+
+    public mutating func backwardThroughReLU(_ gradient: inout Activation, needsInputGradient: Bool) {
+        guard let rectifiedOutput else { preconditionFailure("\(spec.typeName): backward through a ReLU it did not apply") }
+        backward(&gradient, needsInputGradient: needsInputGradient, rectified: rectifiedOutput)
+    }
+
+    /// Backward; with the `rectified` output of a forward that applied a ReLU, each sample's gradient is first
+    /// masked where that output is not positive (the ReLU's backward), while it is in cache.
+    private mutating func backward(_ gradient: inout Activation, needsInputGradient: Bool, rectified: [Float]?) {
         guard let input, let g = geometry else { preconditionFailure("\(spec.typeName): backward before forward") }
         let n = input.batchSize, o = outChannels, k = g.rows, p = g.positions
         precondition(gradient.shape == [n, o] + g.outputSpatial(rank: rank), "\(spec.typeName): gradient shape \(gradient.shape) does not match the output")
@@ -90,8 +115,11 @@ public struct Convolution: WeightedLayer {
         var weightGrad = weight.gradient; weight.gradient = []
         var biasGrad = bias.gradient; bias.gradient = []
         var dx = needsInputGradient ? [Float].uninitialized(n * g.inputSize) { _ in } : []   // each sample zeroed by its worker
+        let masks = rectified != nil, rectified = rectified ?? []
+        precondition(!masks || rectified.count == n * o * p, "\(spec.typeName): rectified output does not match the gradient")
         input.data.withUnsafeBufferPointer { xb in
-        gradient.data.withUnsafeBufferPointer { dy in
+        gradient.data.withUnsafeMutableBufferPointer { dy in
+        rectified.withUnsafeBufferPointer { yb in
         weight.value.withUnsafeBufferPointer { w in
         cols.withUnsafeMutableBufferPointer { cb in
         dcols.withUnsafeMutableBufferPointer { dcb in
@@ -104,6 +132,7 @@ public struct Convolution: WeightedLayer {
                 let dwWorker = partial ?? dw.baseAddress, dbWorker = partial.map { $0 + o * k } ?? db.baseAddress
                 for s in samples {
                     let dys = dy.baseAddress! + s * o * p, first = s == samples.lowerBound
+                    if masks { Elementwise.maskByPositive(dys, yb.baseAddress! + s * o * p, count: o * p) }
                     if weightGradient {
                         let c = cb.baseAddress! + worker * k * p
                         g.im2col(xb.baseAddress! + s * g.inputSize, c, ld: p)
@@ -133,7 +162,7 @@ public struct Convolution: WeightedLayer {
                 if weightGradient { Elementwise.add(partial, into: dw.baseAddress!, count: o * k) }
                 if biasGradient { Elementwise.add(partial + o * k, into: db.baseAddress!, count: o) }
             }
-        }}}}}}}}}
+        }}}}}}}}}}
         self.cols = cols
         columnGradient = dcols
         partialGradients = partials
@@ -150,6 +179,6 @@ public struct Convolution: WeightedLayer {
     }
 
     public mutating func releaseCaches() {
-        input = nil; geometry = nil; cols = []; columnGradient = []; partialGradients = []
+        input = nil; geometry = nil; rectifiedOutput = nil; cols = []; columnGradient = []; partialGradients = []
     }
 }

@@ -22,20 +22,31 @@ public struct Dropout: Layer {
 
     public mutating func forward(_ x: inout Activation, training: Bool) {
         guard training, p > 0 else { mask = []; return }
-        let scale = Float(1 / (1 - p)), threshold = Float(p)
+        let scale = Float(1 / (1 - p)), threshold = Float(p), count = x.data.count
         var rng = self.rng
         // The stream skips the masks of other ranks' rows, so each sample's mask is the single-process one.
-        let sampleSize = x.batchSize > 0 ? x.data.count / x.batchSize : 0
+        let sampleSize = x.batchSize > 0 ? count / x.batchSize : 0
         rng.advance(by: jump(batchSlice.before * sampleSize))
+        // Each worker draws its contiguous part of the mask from the stream advanced to the part's start,
+        // so the mask is the one a single thread draws.
+        let workers = Parallel.workers(for: count, minimumPerWorker: Parallel.elementsPerWorker)
+        let starts = (0..<workers).map { w in
+            var start = rng
+            start.advance(by: jump(Parallel.range(w, of: workers, covering: count).lowerBound))
+            return start
+        }
         mask = x.data.withUnsafeMutableBufferPointer { v in
-            [Float].uninitialized(v.count) { m in
-                for i in v.indices {
-                    m[i] = rng.nextUnitFloat() >= threshold ? scale : 0
-                    v[i] *= m[i]
+            [Float].uninitialized(count) { m in
+                Parallel.forWorkers(count, minimumPerWorker: Parallel.elementsPerWorker) { w, range in
+                    var stream = starts[w]
+                    for i in range {
+                        m[i] = stream.nextUnitFloat() >= threshold ? scale : 0
+                        v[i] *= m[i]
+                    }
                 }
             }
         }
-        rng.advance(by: jump(batchSlice.after * sampleSize))
+        rng.advance(by: jump(count + batchSlice.after * sampleSize))
         self.rng = rng
     }
 
@@ -52,7 +63,9 @@ public struct Dropout: Layer {
         precondition(mask.count == gradient.data.count, "Dropout: gradient shape \(gradient.shape) does not match the mask")
         mask.withUnsafeBufferPointer { m in
             gradient.data.withUnsafeMutableBufferPointer { g in
-                for i in g.indices { g[i] *= m[i] }
+                Parallel.forRanges(g.count, minimumPerWorker: Parallel.elementsPerWorker) { r in
+                    for i in r { g[i] *= m[i] }
+                }
             }
         }
     }

@@ -18,6 +18,9 @@ public struct ReLU: Layer {
         output = x.data
     }
 
+    /// Keeps `y`, already rectified by the layer before (``Layer/forwardThenReLU(_:training:)``), as this layer's output.
+    mutating func adopt(rectified y: Activation) { output = y.data }
+
     public mutating func backward(_ gradient: inout Activation, needsInputGradient: Bool) {
         precondition(gradient.data.count == output.count, "ReLU: gradient of \(gradient.data.count) values, output had \(output.count)")
         output.withUnsafeBufferPointer { y in
