@@ -40,6 +40,37 @@ public enum FileBytes {
         }
     }
 
+    /// The bytes of the file before and after `excluded` (clamped to the file), without reading those in it:
+    /// a DICOM file's attributes around its Pixel Data.
+    public static func read(_ path: String, outside excluded: Range<Int>) throws -> (before: [UInt8], after: [UInt8]) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw MedPipeError.io(path, errno == ENOENT ? "no such file" : "cannot be read: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw MedPipeError.io(path, "cannot be read: \(String(cString: strerror(errno)))") }
+        let size = max(Int(status.st_size), 0)
+        let start = min(max(excluded.lowerBound, 0), size), end = min(max(excluded.upperBound, start), size)
+        /// `count` bytes at `offset`; fewer only if the file shrank meanwhile.
+        func bytes(at offset: Int, count: Int) throws -> [UInt8] {
+            var failure: Int32 = 0
+            let result = [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
+                filled = 0
+                while filled < count {
+                    let n = pread(fd, buffer.baseAddress! + filled, count - filled, off_t(offset + filled))
+                    if n < 0 && errno == EINTR { continue }
+                    if n < 0 { failure = errno; break }
+                    if n == 0 { break }
+                    filled += n
+                }
+            }
+            guard failure == 0 else { throw MedPipeError.io(path, "cannot be read: \(String(cString: strerror(failure)))") }
+            return result
+        }
+        return (try bytes(at: 0, count: start), try bytes(at: end, count: size - end))
+    }
+
     /// The first `count` bytes of the file (fewer if the file is shorter), without reading the rest.
     public static func head(_ path: String, count: Int) throws -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw MedPipeError.io(path, "no such file or not readable") }

@@ -137,10 +137,10 @@ public struct Anonymizer: Sendable {
         }
         var identifiers = IdentifierSet()
         for outcome in outcomes.compactMap({ $0 }) { identifiers.formUnion(outcome.identifiers) }
-        let batch = ResidualScanner(identifiers: identifiers.distinctive())
+        let batchScans = batchScan(outcomes, scanner: ResidualScanner(identifiers: identifiers.distinctive()))
         for index in outcomes.indices {
             guard var outcome = outcomes[index] else { continue }
-            publish(&outcome, batch: batch, path: inputs[index].path)
+            publish(&outcome, scan: batchScans[index], path: inputs[index].path)
             outcomes[index] = outcome
             if settings.strict, outcome.failed {
                 throw MedPipeError.malformed(inputs[index].path, outcome.withheld?.reason ?? "failed")
@@ -257,11 +257,31 @@ public struct Anonymizer: Sendable {
         return (reasons + scan.problems.prefix(5)).joined(separator: "; ")
     }
 
-    /// Scans an input's pending outputs for the identifying values of the whole batch, then gives them their
-    /// final names; on a hit or an error they are deleted and the input is withheld.
-    private func publish(_ outcome: inout FileOutcome, batch: ResidualScanner, path: String) {
+    /// Scans every input's pending outputs for the identifying values of the whole batch, `settings.jobs` inputs
+    /// at a time; nil for an input with none.
+    private func batchScan(_ outcomes: [FileOutcome?], scanner: ResidualScanner) -> [Result<OutputScan, Error>?] {
+        let jobs = min(settings.jobs, outcomes.count)
+        var scans = [Result<OutputScan, Error>?](repeating: nil, count: outcomes.count)
+        scans.withUnsafeMutableBufferPointer { slots in
+            concurrentForEach(jobs) { job in
+                for index in stride(from: job, to: outcomes.count, by: jobs) {
+                    guard let pending = outcomes[index]?.pending, !pending.isEmpty else { continue }
+                    slots[index] = Result {
+                        var scan = OutputScan()
+                        for item in pending { scan.merge(try OutputScan.region(item, scanner: scanner)) }
+                        return scan
+                    }
+                }
+            }
+        }
+        return scans
+    }
+
+    /// Gives an input's pending outputs their final names if their batch scan (``batchScan(_:scanner:)``) passed;
+    /// on a hit or an error they are deleted and the input is withheld.
+    private func publish(_ outcome: inout FileOutcome, scan batchScan: Result<OutputScan, Error>?, path: String) {
         let pending = outcome.pending
-        guard !pending.isEmpty else { return }
+        guard !pending.isEmpty, let batchScan else { return }
         outcome.pending = []
         func withhold(_ reason: String) {
             for item in pending { unlink(item.temporary) }
@@ -270,8 +290,7 @@ public struct Anonymizer: Sendable {
             outcome.failed = true
         }
         do {
-            var scan = OutputScan()
-            for item in pending { scan.merge(try OutputScan.region(item, scanner: batch)) }
+            let scan = try batchScan.get()
             outcome.scan.merge(scan)
             guard scan.passed else { return withhold(Self.reason(scan, prefix: "residual scan across the batch (values of other inputs)")) }
             for item in pending {

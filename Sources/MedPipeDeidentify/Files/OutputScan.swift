@@ -67,13 +67,10 @@ public struct OutputScan: Sendable {
             let bytes = try FileBytes.read(pending.temporary)
             bytes.withUnsafeBytes { result.scan(bytes: $0, location: pending.final, with: scanner) }
         case .outside(let offset, let length):
-            let bytes = try FileBytes.read(pending.temporary)
-            bytes.withUnsafeBytes { raw in
-                let start = min(offset, raw.count), end = min(offset + length, raw.count)
-                result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<start]), location: "\(pending.final) bytes", with: scanner)
-                if end < raw.count {
-                    result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[end...]), location: "\(pending.final) bytes after pixel data", with: scanner)
-                }
+            let (before, after) = try FileBytes.read(pending.temporary, outside: offset..<(offset + length))
+            before.withUnsafeBytes { result.scan(bytes: $0, location: "\(pending.final) bytes", with: scanner) }
+            if !after.isEmpty {
+                after.withUnsafeBytes { result.scan(bytes: $0, location: "\(pending.final) bytes after pixel data", with: scanner) }
             }
         case .samples:
             break
