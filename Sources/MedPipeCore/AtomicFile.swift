@@ -43,9 +43,8 @@ public enum AtomicFile {
     }
 
     #if os(Linux)
-    /// glibc's `fallocate`, which the Glibc module does not import (it is a GNU extension of <fcntl.h>).
-    private static let fallocate: (@convention(c) (Int32, Int32, off_t, off_t) -> Int32)? =
-        dlsym(UnsafeMutableRawPointer(bitPattern: 0), "fallocate").map { unsafeBitCast($0, to: (@convention(c) (Int32, Int32, off_t, off_t) -> Int32).self) }
+    /// glibc's `fallocate` (a GNU extension of <fcntl.h>).
+    private static let fallocate = GlibcFunction.named("fallocate", as: (@convention(c) (Int32, Int32, off_t, off_t) -> Int32).self)
     #endif
 
     /// Flushes the folder at `path` to disk (fsync of the directory), making the names of the files

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import MedPipeCore
 
 /// Process-wide settings of glibc's allocator, for the commands whose allocation pattern its defaults
 /// serve badly. Each is set before the command's work starts.
@@ -25,12 +23,8 @@ enum AllocatorTuning {
         mallopt(option: -1 /* M_TRIM_THRESHOLD */, value: 64 << 20)
     }
 
-    /// `mallopt` comes from <malloc.h>, which the Glibc module does not import.
+    /// glibc's `mallopt`, from <malloc.h>.
     private static func mallopt(option: Int32, value: Int32) {
-        #if os(Linux)
-        typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-        _ = unsafeBitCast(symbol, to: MallOpt.self)(option, value)
-        #endif
+        _ = GlibcFunction.named("mallopt", as: (@convention(c) (Int32, Int32) -> Int32).self)?(option, value)
     }
 }
