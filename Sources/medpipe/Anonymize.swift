@@ -7,6 +7,7 @@ import MedPipeFormats
 /// `medpipe anonymize`: de-identify DICOM, NIfTI, WFDB and CSV files into their own formats.
 struct Anonymize: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "anonymize",
         abstract: "De-identify DICOM, NIfTI, WFDB and CSV files, with a JSON report and a residual identifier scan.",
         discussion: """
         DICOM: the PS3.15 \(BasicProfileTable.edition) Basic Application Level Confidentiality Profile, applied \

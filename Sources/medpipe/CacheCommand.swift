@@ -14,6 +14,7 @@ struct CacheCommand: ParsableCommand {
 
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "info",
             abstract: "Entries, class counts per split, shapes, recipe, fitted statistics and rejected inputs.",
             discussion: "Example: medpipe cache info out/mnist-cache --json"
         )
@@ -32,6 +33,7 @@ struct CacheCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check every entry's SHA-256 and every unit's completeness; exit 0 only if all are sound.",
             discussion: "Example: medpipe cache verify out/mnist-cache"
         )
@@ -57,6 +59,7 @@ struct CacheCommand: ParsableCommand {
 
     struct Order: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "order",
             abstract: "The training entries one epoch of `medpipe train` visits, in order: one entry id per line.",
             discussion: """
             The cache's rebalancing plan (or the --balance given) shuffled as the trainer shuffles epoch \

@@ -9,6 +9,7 @@ import MedPipeStages
 /// `medpipe convert`: run a recipe into a dataset cache.
 struct Convert: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "convert",
         abstract: "Run a recipe: read, de-identify, preprocess, split by patient, rebalance, and cache.",
         discussion: """
         Re-running an unchanged recipe does no work; changing one stage's parameters recomputes exactly \

@@ -9,6 +9,7 @@ import MedPipeTrees
 /// `medpipe evaluate`: classification metrics of a trained model on a cache split.
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "evaluate",
         abstract: "Accuracy, balanced accuracy, per-class precision/recall/F1, ROC AUC and the confusion matrix.",
         discussion: """
         For heartbeats labelled with AAMI classes (N, S, V, F), the text also gives the AAMI EC57 gross \

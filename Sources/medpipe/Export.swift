@@ -9,6 +9,7 @@ extension ExportFormat: ExpressibleByArgument {}
 /// `medpipe export`: write a cache's de-identified samples as DICOM, NIfTI, WFDB, PNG, CSV or npz.
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Write a cache's de-identified samples as DICOM, NIfTI, WFDB, PNG, CSV or npz files.",
         discussion: """
         Files are named by split and position (train/train_00001.nii.gz), never by source. \

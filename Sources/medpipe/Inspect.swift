@@ -7,6 +7,7 @@ import MedPipeTrees
 /// `medpipe inspect`: how MedPipe reads each input.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "inspect",
         abstract: "Show the format, shape, dtype, geometry and key metadata of each input.",
         discussion: """
         INPUT may be a NIfTI file (.nii, .nii.gz, .hdr/.img), a DICOM file or a directory holding a \

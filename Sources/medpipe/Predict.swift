@@ -9,6 +9,7 @@ import MedPipeTrees
 /// `medpipe predict`: a trained model on raw inputs (prepared as its training data was) or on a prepared batch.
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "predict",
         abstract: "Run a trained model on raw inputs, prepared exactly as its training data was, or on a .npy batch.",
         discussion: """
         A model written by `medpipe train` carries the stages of the cache it was trained on and the \

@@ -16,6 +16,7 @@ extension TrainSpec.MonitorName: ExpressibleByArgument {}
 /// `medpipe train`: a CNN or MLP on a converted dataset cache.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "train",
         abstract: "Train a model on a dataset cache's training split, validating every epoch.",
         discussion: """
         The best model by validation loss (or --monitor) is kept, as a real copy, and written as \
