@@ -11,25 +11,17 @@ public struct ResidualHit: Sendable, Codable, Hashable {
 
 /// Searches outputs for every value of an `IdentifierSet`, ignoring ASCII case.
 ///
-/// Candidates are indexed by their first byte, so a scan reads the text once and compares only
-/// identifiers that can start at each byte. Phone numbers are searched in the text's digits alone,
-/// so `(555) 123-4567` is found as `5551234567`.
+/// Identifiers are indexed by their bytes (``PrefixIndex``), so a scan reads the text once and
+/// compares, at each byte, only the identifiers that begin as the text does there: its cost does not grow
+/// with the number of identifiers (a batch of many thousands of patients). Phone numbers are searched in the
+/// text's digits alone, so `(555) 123-4567` is found as `5551234567`.
 public struct ResidualScanner: Sendable {
-    private let byFirstByte: [[Identifier]]
-    /// True where `byFirstByte` is not empty: most bytes start no identifier, and testing a flag
-    /// avoids touching (and retaining) a candidate array per byte.
-    private let starts: [Bool]
-    private let phones: [Identifier]
+    private let words: PrefixIndex
+    private let phones: PrefixIndex
 
     public init(identifiers: IdentifierSet) {
-        var table = [[Identifier]](repeating: [], count: 256)
-        var phones: [Identifier] = []
-        for identifier in identifiers.identifiers {
-            if identifier.kind == .phone { phones.append(identifier) } else { table[Int(identifier.bytes[0])].append(identifier) }
-        }
-        byFirstByte = table
-        starts = table.map { !$0.isEmpty }
-        self.phones = phones
+        words = PrefixIndex(identifiers.identifiers.filter { $0.kind != .phone })
+        phones = PrefixIndex(identifiers.identifiers.filter { $0.kind == .phone })
     }
 
     /// Hits in a string.
@@ -42,21 +34,14 @@ public struct ResidualScanner: Sendable {
     public func scan(bytes: UnsafeRawBufferPointer, location: String) -> [ResidualHit] {
         let buffer = bytes.bindMemory(to: UInt8.self)
         var hits: [ResidualHit] = []
-        let count = buffer.count
-        starts.withUnsafeBufferPointer { starts in
-        for start in 0..<count where starts[Int(asciiUpper(buffer[start]))] {
-            let candidates = byFirstByte[Int(asciiUpper(buffer[start]))]
-            for identifier in candidates where identifier.bytes.count <= count - start {
-                var matched = true
-                for (k, byte) in identifier.bytes.enumerated() where asciiUpper(buffer[start + k]) != byte {
-                    matched = false
-                    break
-                }
-                if matched && bounded(identifier, buffer, start) {
-                    hits.append(ResidualHit(location: location, offset: start, kind: identifier.kind, length: identifier.bytes.count))
+        if !words.isEmpty {
+            for start in buffer.indices {
+                words.forEachMatch(in: buffer, at: start) { identifier in
+                    if bounded(identifier, buffer, start) {
+                        hits.append(ResidualHit(location: location, offset: start, kind: identifier.kind, length: identifier.bytes.count))
+                    }
                 }
             }
-        }
         }
         if !phones.isEmpty { hits += scanPhones(buffer, location: location) }
         return hits
@@ -89,13 +74,84 @@ public struct ResidualScanner: Sendable {
             offsets.append(i)
         }
         var hits: [ResidualHit] = []
-        for phone in phones where phone.bytes.count <= digits.count {
-            for start in 0...(digits.count - phone.bytes.count) where digits[start..<(start + phone.bytes.count)].elementsEqual(phone.bytes) {
-                let first = offsets[start], last = offsets[start + phone.bytes.count - 1]
-                hits.append(ResidualHit(location: location, offset: first, kind: .phone, length: last - first + 1))
+        digits.withUnsafeBufferPointer { digits in
+            for start in digits.indices {
+                phones.forEachMatch(in: digits, at: start) { phone in
+                    let first = offsets[start], last = offsets[start + phone.bytes.count - 1]
+                    hits.append(ResidualHit(location: location, offset: first, kind: .phone, length: last - first + 1))
+                }
             }
         }
         return hits
+    }
+}
+
+/// Identifiers in a trie whose edges are three bytes long, so that a text position is compared only with the
+/// identifiers that begin as the text does there, however many there are and however long a beginning they
+/// share (sequential record numbers such as `MRN0012345` and `MRN0012346`).
+private struct PrefixIndex: Sendable {
+    private let root: Node
+    /// True at `first << 8 | second` for the first two bytes of every identifier below the root: most positions
+    /// begin none, and this test rejects them before a key is hashed.
+    private let pairs: [Bool]
+
+    init(_ identifiers: [Identifier]) {
+        root = Node(identifiers, depth: 0)
+        var pairs = [Bool](repeating: false, count: 1 << 16)
+        for identifier in identifiers where identifier.bytes.count >= Node.edge {
+            pairs[Int(identifier.bytes[0]) << 8 | Int(identifier.bytes[1])] = true
+        }
+        self.pairs = pairs
+    }
+
+    var isEmpty: Bool { root.here.isEmpty && root.children.isEmpty }
+
+    /// Calls `body` with every identifier whose bytes the text holds at `start` (ignoring ASCII case).
+    @inline(__always)
+    func forEachMatch(in text: UnsafeBufferPointer<UInt8>, at start: Int, _ body: (Identifier) -> Void) {
+        let remaining = text.count - start
+        var node = root
+        for identifier in node.here where Self.matches(identifier, text, start, remaining) { body(identifier) }
+        guard remaining >= Node.edge, pairs[Int(asciiUpper(text[start])) << 8 | Int(asciiUpper(text[start + 1]))] else { return }
+        var depth = 0
+        while remaining >= depth + Node.edge, let child = node.children[Node.key(text, start + depth)] {
+            node = child
+            depth += Node.edge
+            for identifier in node.here where Self.matches(identifier, text, start, remaining) { body(identifier) }
+        }
+    }
+
+    @inline(__always)
+    private static func matches(_ identifier: Identifier, _ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ remaining: Int) -> Bool {
+        guard identifier.bytes.count <= remaining else { return false }
+        for (k, byte) in identifier.bytes.enumerated() where asciiUpper(text[start + k]) != byte { return false }
+        return true
+    }
+
+    /// The identifiers that share the node's first `depth` bytes: those compared one by one when it is reached
+    /// (few, or too short to go further), and the others under their next three bytes.
+    final class Node: Sendable {
+        static let edge = 3
+        /// Below this many, identifiers are compared one by one rather than split further.
+        static let leafSize = 8
+        let here: [Identifier]
+        let children: [UInt32: Node]
+
+        init(_ identifiers: [Identifier], depth: Int) {
+            guard identifiers.count > Self.leafSize else { here = identifiers; children = [:]; return }
+            var here: [Identifier] = [], groups: [UInt32: [Identifier]] = [:]
+            for identifier in identifiers {
+                if identifier.bytes.count < depth + Self.edge { here.append(identifier) } else { groups[Self.key(identifier.bytes, depth), default: []].append(identifier) }
+            }
+            self.here = here
+            children = groups.mapValues { Node($0, depth: depth + Self.edge) }
+        }
+
+        /// The three bytes at `start`, upper-cased, as one integer.
+        @inline(__always)
+        static func key<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, _ start: Int) -> UInt32 where Bytes.Index == Int {
+            UInt32(asciiUpper(bytes[start])) << 16 | UInt32(asciiUpper(bytes[start + 1])) << 8 | UInt32(asciiUpper(bytes[start + 2]))
+        }
     }
 }
 
