@@ -18,9 +18,9 @@ static int (*bcast)(void *, int, handle, int, handle);
 static int (*allgather)(const void *, int, handle, void *, int, handle, handle);
 static int (*allgatherv)(const void *, int, handle, void *, const int *, const int *, handle, handle);
 static int (*gatherv)(const void *, int, handle, void *, const int *, const int *, handle, int, handle);
-static int (*ireduce_scatter_block)(const void *, void *, int, handle, handle, handle, handle *);
-static int (*iallgather)(const void *, int, handle, void *, int, handle, handle, handle *);
-static int (*test)(handle *, int *, void *);
+static int (*isend)(const void *, int, handle, int, int, handle, handle *);
+static int (*irecv)(void *, int, handle, int, int, handle, handle *);
+static int (*testall)(int, handle *, int *, void *);
 static int (*barrier)(handle);
 static int (*abort_job)(handle, int);
 static int (*finalize)(void);
@@ -58,7 +58,7 @@ int medpipe_mpi_start(int *rank, int *size, char *error, size_t error_size) {
     LOAD(init_thread, "MPI_Init_thread"); LOAD(comm_rank, "MPI_Comm_rank"); LOAD(comm_size, "MPI_Comm_size");
     LOAD(allreduce, "MPI_Allreduce"); LOAD(bcast, "MPI_Bcast"); LOAD(allgather, "MPI_Allgather");
     LOAD(allgatherv, "MPI_Allgatherv"); LOAD(gatherv, "MPI_Gatherv");
-    LOAD(ireduce_scatter_block, "MPI_Ireduce_scatter_block"); LOAD(iallgather, "MPI_Iallgather"); LOAD(test, "MPI_Test"); LOAD(barrier, "MPI_Barrier"); LOAD(abort_job, "MPI_Abort");
+    LOAD(isend, "MPI_Isend"); LOAD(irecv, "MPI_Irecv"); LOAD(testall, "MPI_Testall"); LOAD(barrier, "MPI_Barrier"); LOAD(abort_job, "MPI_Abort");
     LOAD(finalize, "MPI_Finalize");
     LOAD(comm_world, "ompi_mpi_comm_world"); LOAD(type_float, "ompi_mpi_float"); LOAD(type_double, "ompi_mpi_double");
     LOAD(type_byte, "ompi_mpi_byte"); LOAD(op_sum, "ompi_mpi_op_sum");
@@ -85,14 +85,14 @@ int medpipe_mpi_allreduce_double(double *buffer, int count) {
     return allreduce(IN_PLACE, buffer, count, type_double, op_sum, comm_world);
 }
 
-/* Waits for a nonblocking collective, sleeping between tests (MPI_Test drives its progress): a rank that waits
+/* Waits for nonblocking operations, sleeping between tests (MPI_Test drives their progress): a rank that waits
    for a slower one leaves it the core, instead of spinning in sched_yield as a blocking collective does. The
    pauses double from 10 µs to 200 µs: few wake-ups in a long wait, little delay in a short one. */
-static int wait_sleeping(handle request) {
+static int wait_all_sleeping(int count, handle *requests) {
     long pause = 10000;
     for (;;) {
         int done = 0;
-        int code = test(&request, &done, NULL);   /* NULL is Open MPI's MPI_STATUS_IGNORE */
+        int code = testall(count, requests, &done, NULL);   /* NULL is Open MPI's MPI_STATUSES_IGNORE */
         if (code != MPI_SUCCESS_CODE || done) return code;
         struct timespec interval = {0, pause};
         nanosleep(&interval, NULL);
@@ -100,16 +100,18 @@ static int wait_sleeping(handle request) {
     }
 }
 
-int medpipe_mpi_reduce_scatter_float(const float *buffer, float *block, int count) {
-    handle request;
-    int code = ireduce_scatter_block(buffer, block, count, type_float, op_sum, comm_world, &request);
-    return code != MPI_SUCCESS_CODE ? code : wait_sleeping(request);
-}
-
-int medpipe_mpi_allgather_float(float *buffer, int count) {
-    handle request;
-    int code = iallgather(IN_PLACE, 0, type_float, buffer, count, type_float, comm_world, &request);
-    return code != MPI_SUCCESS_CODE ? code : wait_sleeping(request);
+int medpipe_mpi_transfer_floats(const medpipe_mpi_message *messages, int count) {
+    handle *requests = malloc(sizeof(handle) * (count > 0 ? (size_t)count : 1));
+    if (!requests) return -1;
+    int code = MPI_SUCCESS_CODE;
+    for (int i = 0; i < count && code == MPI_SUCCESS_CODE; i++) {
+        const medpipe_mpi_message *m = &messages[i];
+        code = m->receive ? irecv(m->buffer, m->count, type_float, m->peer, 0, comm_world, &requests[i])
+                          : isend(m->buffer, m->count, type_float, m->peer, 0, comm_world, &requests[i]);
+    }
+    if (code == MPI_SUCCESS_CODE) code = wait_all_sleeping(count, requests);
+    free(requests);
+    return code;
 }
 
 int medpipe_mpi_broadcast(void *buffer, int bytes, int root) { return bcast(buffer, bytes, type_byte, root, comm_world); }

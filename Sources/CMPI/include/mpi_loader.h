@@ -17,12 +17,17 @@ int medpipe_mpi_start(int *rank, int *size, char *error, size_t error_size);
 
 /* In-place sums over all ranks. */
 int medpipe_mpi_allreduce_double(double *buffer, int count);
-/* Sums buffer (count × size floats) over all ranks and leaves the sum of rank r's block, buffer[r·count ..<
-   (r+1)·count], in block (count floats): MPI_Ireduce_scatter_block. Waits sleeping between MPI_Test calls. */
-int medpipe_mpi_reduce_scatter_float(const float *buffer, float *block, int count);
-/* Fills buffer (count × size floats) with every rank's block (rank r's at r·count; this rank's in place):
-   MPI_Iallgather with MPI_IN_PLACE. Waits sleeping between MPI_Test calls. */
-int medpipe_mpi_allgather_float(float *buffer, int count);
+/* One point-to-point message of `count` floats: sent from buffer to rank `peer`, or (receive ≠ 0) received
+   from it into buffer. */
+typedef struct {
+    float *buffer;
+    int count;
+    int peer;
+    int receive;
+} medpipe_mpi_message;
+/* Posts every message (MPI_Isend/MPI_Irecv, tag 0; messages between two ranks match in the order posted) and
+   waits for all, sleeping between MPI_Testall calls. */
+int medpipe_mpi_transfer_floats(const medpipe_mpi_message *messages, int count);
 /* Rank root's bytes to every rank. */
 int medpipe_mpi_broadcast(void *buffer, int bytes, int root);
 /* Every rank's `count` bytes of send, in rank order, into receive (count × size bytes). */
