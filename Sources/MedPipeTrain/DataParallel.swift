@@ -30,6 +30,8 @@ struct DataParallel {
     private final class Buffers {
         var received: [Float] = []
         var chunk = [Float](repeating: 0, count: DataParallel.chunkLength)
+        /// The addresses of the parameter arrays already moved onto huge pages (``withParameterBuffers(_:_:)``).
+        var onHugePages: Set<Int> = []
     }
 
     /// The block is summed and stepped this many elements at a time, so that each chunk of summed gradients is still
@@ -81,7 +83,7 @@ struct DataParallel {
         let rank = group.rank, size = group.size
         precondition(shares.count == size, "\(shares.count) shares for \(size) ranks")
         var lossTerm = localLoss, loss: Float = 0
-        return Self.withParameterBuffers(&model) { parameters in
+        return withParameterBuffers(&model) { parameters in
             withUnsafeMutablePointer(to: &lossTerm) { lossTerm in
             withUnsafeMutablePointer(to: &loss) { loss in
                 // The flat layout: every parameter, then the loss (its value being the summed loss).
@@ -166,8 +168,10 @@ struct DataParallel {
 
     /// Runs `body` with the values and gradients of `model`'s parameters that require a gradient, in order, under
     /// their names: moved out of the model for the call (so that all of them can be reached through pointers at
-    /// once, for MPI's nonblocking transfers) and back into it after.
-    private static func withParameterBuffers<R>(
+    /// once, for MPI's nonblocking transfers) and back into it after. A large array that is new (the first step,
+    /// a state loaded, a copy made on write) is first copied onto huge pages, as MPI's single-copy transfers pin the
+    /// pages of every message: 2 MB at a time instead of 4 KB.
+    private func withParameterBuffers<R>(
         _ model: inout Sequential,
         _ body: ([(name: String, values: UnsafeMutableBufferPointer<Float>, gradients: UnsafeMutableBufferPointer<Float>)]) -> R
     ) -> R {
@@ -176,6 +180,12 @@ struct DataParallel {
             guard p.requiresGradient else { return }
             let h = Held(name)
             swap(&h.values, &p.value); swap(&h.gradients, &p.gradient)
+            for keyPath in [\Held.values, \Held.gradients] {
+                let address = h[keyPath: keyPath].withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
+                guard !buffers.onHugePages.contains(address) else { continue }
+                h[keyPath: keyPath] = LargeBuffer.copy(of: h[keyPath: keyPath])
+                buffers.onHugePages.insert(h[keyPath: keyPath].withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) })
+            }
             held.append(h)
         }
         defer {

@@ -5,7 +5,9 @@
 
 /* Open MPI's C API, loaded with dlopen("libmpi.so.40") only when medpipe_mpi_start is called, so that a plain
    run neither needs nor starts MPI. Collectives work on MPI_COMM_WORLD; every function but medpipe_mpi_launched
-   and medpipe_mpi_start requires a successful start. Counts are ints, as MPI's. */
+   and medpipe_mpi_start requires a successful start. Counts are ints, as MPI's. Every collective is the
+   nonblocking one (MPI_Ibcast, ...), and a rank that waits for it sleeps between MPI_Testall calls instead of
+   spinning in sched_yield as Open MPI's blocking collectives do. */
 
 /* Whether a launcher started this process as one of several ranks: OMPI_COMM_WORLD_SIZE (mpirun),
    PMIX_RANK/PMI_RANK with a size above 1, or SLURM_PROCID with SLURM_NTASKS > 1 (srun). */
@@ -40,6 +42,7 @@ int medpipe_mpi_gatherv(const void *send, int count, void *receive, const int *c
 int medpipe_mpi_barrier(void);
 /* Ends every rank of the job with exit status `code`. */
 void medpipe_mpi_abort(int code);
+/* A barrier, then MPI_Finalize. */
 int medpipe_mpi_finalize(void);
 
 #endif
