@@ -13,15 +13,15 @@ enum { MPI_SUCCESS_CODE = 0, MPI_THREAD_SERIALIZED_LEVEL = 2 };
 static int (*init_thread)(int *, char ***, int, int *);
 static int (*comm_rank)(handle, int *);
 static int (*comm_size)(handle, int *);
-static int (*allreduce)(const void *, void *, int, handle, handle, handle);
-static int (*bcast)(void *, int, handle, int, handle);
-static int (*allgather)(const void *, int, handle, void *, int, handle, handle);
-static int (*allgatherv)(const void *, int, handle, void *, const int *, const int *, handle, handle);
-static int (*gatherv)(const void *, int, handle, void *, const int *, const int *, handle, int, handle);
-static int (*ireduce_scatter_block)(const void *, void *, int, handle, handle, handle, handle *);
+static int (*iallreduce)(const void *, void *, int, handle, handle, handle, handle *);
+static int (*ibcast)(void *, int, handle, int, handle, handle *);
 static int (*iallgather)(const void *, int, handle, void *, int, handle, handle, handle *);
-static int (*test)(handle *, int *, void *);
-static int (*barrier)(handle);
+static int (*iallgatherv)(const void *, int, handle, void *, const int *, const int *, handle, handle, handle *);
+static int (*igatherv)(const void *, int, handle, void *, const int *, const int *, handle, int, handle, handle *);
+static int (*isend)(const void *, int, handle, int, int, handle, handle *);
+static int (*irecv)(void *, int, handle, int, int, handle, handle *);
+static int (*testall)(int, handle *, int *, void *);
+static int (*ibarrier)(handle, handle *);
 static int (*abort_job)(handle, int);
 static int (*finalize)(void);
 static handle comm_world, type_float, type_double, type_byte, op_sum;
@@ -56,9 +56,9 @@ int medpipe_mpi_start(int *rank, int *size, char *error, size_t error_size) {
         return -1;
     }
     LOAD(init_thread, "MPI_Init_thread"); LOAD(comm_rank, "MPI_Comm_rank"); LOAD(comm_size, "MPI_Comm_size");
-    LOAD(allreduce, "MPI_Allreduce"); LOAD(bcast, "MPI_Bcast"); LOAD(allgather, "MPI_Allgather");
-    LOAD(allgatherv, "MPI_Allgatherv"); LOAD(gatherv, "MPI_Gatherv");
-    LOAD(ireduce_scatter_block, "MPI_Ireduce_scatter_block"); LOAD(iallgather, "MPI_Iallgather"); LOAD(test, "MPI_Test"); LOAD(barrier, "MPI_Barrier"); LOAD(abort_job, "MPI_Abort");
+    LOAD(iallreduce, "MPI_Iallreduce"); LOAD(ibcast, "MPI_Ibcast"); LOAD(iallgather, "MPI_Iallgather");
+    LOAD(iallgatherv, "MPI_Iallgatherv"); LOAD(igatherv, "MPI_Igatherv"); LOAD(ibarrier, "MPI_Ibarrier");
+    LOAD(isend, "MPI_Isend"); LOAD(irecv, "MPI_Irecv"); LOAD(testall, "MPI_Testall"); LOAD(abort_job, "MPI_Abort");
     LOAD(finalize, "MPI_Finalize");
     LOAD(comm_world, "ompi_mpi_comm_world"); LOAD(type_float, "ompi_mpi_float"); LOAD(type_double, "ompi_mpi_double");
     LOAD(type_byte, "ompi_mpi_byte"); LOAD(op_sum, "ompi_mpi_op_sum");
@@ -81,18 +81,14 @@ int medpipe_mpi_start(int *rank, int *size, char *error, size_t error_size) {
     return 0;
 }
 
-int medpipe_mpi_allreduce_double(double *buffer, int count) {
-    return allreduce(IN_PLACE, buffer, count, type_double, op_sum, comm_world);
-}
-
-/* Waits for a nonblocking collective, sleeping between tests (MPI_Test drives its progress): a rank that waits
+/* Waits for nonblocking operations, sleeping between tests (MPI_Test drives their progress): a rank that waits
    for a slower one leaves it the core, instead of spinning in sched_yield as a blocking collective does. The
    pauses double from 10 µs to 200 µs: few wake-ups in a long wait, little delay in a short one. */
-static int wait_sleeping(handle request) {
+static int wait_all_sleeping(int count, handle *requests) {
     long pause = 10000;
     for (;;) {
         int done = 0;
-        int code = test(&request, &done, NULL);   /* NULL is Open MPI's MPI_STATUS_IGNORE */
+        int code = testall(count, requests, &done, NULL);   /* NULL is Open MPI's MPI_STATUSES_IGNORE */
         if (code != MPI_SUCCESS_CODE || done) return code;
         struct timespec interval = {0, pause};
         nanosleep(&interval, NULL);
@@ -100,37 +96,58 @@ static int wait_sleeping(handle request) {
     }
 }
 
-int medpipe_mpi_reduce_scatter_float(const float *buffer, float *block, int count) {
-    handle request;
-    int code = ireduce_scatter_block(buffer, block, count, type_float, op_sum, comm_world, &request);
-    return code != MPI_SUCCESS_CODE ? code : wait_sleeping(request);
+/* Every collective is the nonblocking one, waited for sleeping. */
+#define WAIT_SLEEPING(start) \
+    do { \
+        handle request; \
+        int code = (start); \
+        return code != MPI_SUCCESS_CODE ? code : wait_all_sleeping(1, &request); \
+    } while (0)
+
+int medpipe_mpi_allreduce_double(double *buffer, int count) {
+    WAIT_SLEEPING(iallreduce(IN_PLACE, buffer, count, type_double, op_sum, comm_world, &request));
 }
 
-int medpipe_mpi_allgather_float(float *buffer, int count) {
-    handle request;
-    int code = iallgather(IN_PLACE, 0, type_float, buffer, count, type_float, comm_world, &request);
-    return code != MPI_SUCCESS_CODE ? code : wait_sleeping(request);
+int medpipe_mpi_transfer_floats(const medpipe_mpi_message *messages, int count) {
+    handle *requests = malloc(sizeof(handle) * (count > 0 ? (size_t)count : 1));
+    if (!requests) return -1;
+    int code = MPI_SUCCESS_CODE;
+    for (int i = 0; i < count && code == MPI_SUCCESS_CODE; i++) {
+        const medpipe_mpi_message *m = &messages[i];
+        code = m->receive ? irecv(m->buffer, m->count, type_float, m->peer, 0, comm_world, &requests[i])
+                          : isend(m->buffer, m->count, type_float, m->peer, 0, comm_world, &requests[i]);
+    }
+    if (code == MPI_SUCCESS_CODE) code = wait_all_sleeping(count, requests);
+    free(requests);
+    return code;
 }
 
-int medpipe_mpi_broadcast(void *buffer, int bytes, int root) { return bcast(buffer, bytes, type_byte, root, comm_world); }
+int medpipe_mpi_broadcast(void *buffer, int bytes, int root) {
+    WAIT_SLEEPING(ibcast(buffer, bytes, type_byte, root, comm_world, &request));
+}
 
 int medpipe_mpi_allgather(const void *send, int count, void *receive) {
-    return allgather(send, count, type_byte, receive, count, type_byte, comm_world);
+    WAIT_SLEEPING(iallgather(send, count, type_byte, receive, count, type_byte, comm_world, &request));
 }
 
 int medpipe_mpi_allgatherv(const void *send, int count, void *receive, const int *counts, const int *displacements) {
-    return allgatherv(send, count, type_byte, receive, counts, displacements, type_byte, comm_world);
+    WAIT_SLEEPING(iallgatherv(send, count, type_byte, receive, counts, displacements, type_byte, comm_world, &request));
 }
 
 int medpipe_mpi_gatherv(const void *send, int count, void *receive, const int *counts, const int *displacements, int root) {
-    return gatherv(send, count, type_byte, receive, counts, displacements, type_byte, root, comm_world);
+    WAIT_SLEEPING(igatherv(send, count, type_byte, receive, counts, displacements, type_byte, root, comm_world, &request));
 }
 
-int medpipe_mpi_barrier(void) { return barrier(comm_world); }
+int medpipe_mpi_barrier(void) { WAIT_SLEEPING(ibarrier(comm_world, &request)); }
 
 void medpipe_mpi_abort(int code) {
     abort_job(comm_world, code);
     exit(code);
 }
 
-int medpipe_mpi_finalize(void) { return finalize(); }
+int medpipe_mpi_finalize(void) {
+    /* Every rank reaches MPI_Finalize together (whose own wait spins): one that finished early, while rank 0
+       writes the final files, sleeps in the barrier. */
+    int code = medpipe_mpi_barrier();
+    return code != MPI_SUCCESS_CODE ? code : finalize();
+}

@@ -22,12 +22,25 @@ public enum LargeBuffer {
     }
 
     /// An array of `count` zeros, on huge pages where Linux offers them: for a large buffer that is reused, as
-    /// data-parallel training's packed gradients, which MPI's single-copy transfers pin page by page every step.
+    /// the gradients that data-parallel training receives, which MPI's single-copy transfers pin page by page every step.
     public static func zeros(count: Int) -> [Float] {
+        floats(count: count) { $0.initialize(repeating: 0, count: count) }
+    }
+
+    /// A copy of `values` on huge pages where Linux offers them, or `values` itself when it is small: for the
+    /// parameters and gradients that data-parallel training sends between its ranks every step.
+    public static func copy(of values: [Float]) -> [Float] {
+        guard values.count * MemoryLayout<Float>.stride >= threshold else { return values }
+        return floats(count: values.count) { base in
+            values.withUnsafeBufferPointer { base.initialize(from: $0.baseAddress!, count: values.count) }
+        }
+    }
+
+    private static func floats(count: Int, _ initialize: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
         [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             guard let base = buffer.baseAddress else { initialized = 0; return }
             if count * MemoryLayout<Float>.stride >= threshold { adviseHugePages(base, count: count * MemoryLayout<Float>.stride) }
-            base.initialize(repeating: 0, count: count)
+            initialize(base)
             initialized = count
         }
     }

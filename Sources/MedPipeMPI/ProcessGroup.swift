@@ -38,18 +38,29 @@ public final class ProcessGroup: Sendable {
         return "[rank \(world.rank)/\(world.size)] "
     }
 
-    /// Sums `buffer`, `size` blocks of `block.count` floats, over all ranks and writes the sum of this rank's block
-    /// (block `rank`) into `block`: one `MPI_Ireduce_scatter_block`, whose wait sleeps instead of spinning.
-    public func reduceScatterSum(_ buffer: UnsafeBufferPointer<Float>, into block: UnsafeMutableBufferPointer<Float>) {
-        precondition(buffer.count == block.count * size, "a reduce-scatter of \(buffer.count) floats into blocks of \(block.count)")
-        Self.check(medpipe_mpi_reduce_scatter_float(buffer.baseAddress, block.baseAddress, Self.count(block.count)), "MPI_Ireduce_scatter_block")
+    /// One point-to-point message of floats, for ``transfer(_:)``.
+    public struct Message {
+        fileprivate let message: medpipe_mpi_message
+
+        /// `count` floats from `buffer` to rank `peer`.
+        public static func send(_ buffer: UnsafePointer<Float>, count: Int, to peer: Int) -> Message {
+            Message(message: medpipe_mpi_message(buffer: UnsafeMutablePointer(mutating: buffer), count: ProcessGroup.count(count), peer: Int32(peer), receive: 0))
+        }
+
+        /// `count` floats from rank `peer` into `buffer`.
+        public static func receive(_ buffer: UnsafeMutablePointer<Float>, count: Int, from peer: Int) -> Message {
+            Message(message: medpipe_mpi_message(buffer: buffer, count: ProcessGroup.count(count), peer: Int32(peer), receive: 1))
+        }
     }
 
-    /// Fills `buffer`, `size` blocks of equal length, with every rank's block, this rank's (block `rank`) being
-    /// in place already: one `MPI_Iallgather`, whose wait sleeps instead of spinning.
-    public func allGatherBlocks(_ buffer: UnsafeMutableBufferPointer<Float>) {
-        precondition(buffer.count % size == 0, "an allgather of \(buffer.count) floats in \(size) blocks")
-        Self.check(medpipe_mpi_allgather_float(buffer.baseAddress, Self.count(buffer.count / size)), "MPI_Iallgather")
+    /// Sends and receives `messages` all at once (MPI_Isend, MPI_Irecv) and returns when every one is done, sleeping
+    /// instead of spinning while it waits. Messages between two ranks match in the order each posts them: the
+    /// sender's sends to a rank and that rank's receives from the sender must come in the same order with the same counts.
+    /// Point-to-point messages straight between the ranks' own arrays: each rank receives only what it needs, with
+    /// no packing (Open MPI's nonblocking reduce-scatter, by contrast, reduces the whole buffer on rank 0 and scatters it).
+    public func transfer(_ messages: [Message]) {
+        let raw = messages.map(\.message)
+        Self.check(raw.withUnsafeBufferPointer { medpipe_mpi_transfer_floats($0.baseAddress, Self.count($0.count)) }, "MPI_Isend/MPI_Irecv")
     }
 
     /// Sums `values` over all ranks, in place.
@@ -125,7 +136,7 @@ public final class ProcessGroup: Sendable {
     public func finalize() { Self.check(medpipe_mpi_finalize(), "MPI_Finalize") }
 
     /// An element or byte count as MPI's `int`; MedPipe's buffers stay far below 2³¹ (else the job ends with an error).
-    private static func count(_ n: Int) -> Int32 {
+    fileprivate static func count(_ n: Int) -> Int32 {
         if let c = Int32(exactly: n) { return c }
         FileHandle.standardError.write(Data("medpipe: error: \(logPrefix)MPI: a buffer of \(n) elements exceeds MPI's int count\n".utf8))
         medpipe_mpi_abort(1)

@@ -140,8 +140,7 @@ public struct Trainer {
                     predictions += argmaxRows(logits)
                 }
                 if let parallel {
-                    let share = loss.weight(of: batch.labels) / max(loss.weight(of: global.labels), .leastNonzeroMagnitude)
-                    l = parallel.step(&model, optimizer: &optimizer, localLoss: l, share: share)
+                    l = parallel.step(&model, optimizer: &optimizer, localLoss: l, shares: parallel.shares(of: global.labels, loss: loss))
                 } else {
                     optimizer.step(&model)
                 }

@@ -5,7 +5,9 @@
 
 /* Open MPI's C API, loaded with dlopen("libmpi.so.40") only when medpipe_mpi_start is called, so that a plain
    run neither needs nor starts MPI. Collectives work on MPI_COMM_WORLD; every function but medpipe_mpi_launched
-   and medpipe_mpi_start requires a successful start. Counts are ints, as MPI's. */
+   and medpipe_mpi_start requires a successful start. Counts are ints, as MPI's. Every collective is the
+   nonblocking one (MPI_Ibcast, ...), and a rank that waits for it sleeps between MPI_Testall calls instead of
+   spinning in sched_yield as Open MPI's blocking collectives do. */
 
 /* Whether a launcher started this process as one of several ranks: OMPI_COMM_WORLD_SIZE (mpirun),
    PMIX_RANK/PMI_RANK with a size above 1, or SLURM_PROCID with SLURM_NTASKS > 1 (srun). */
@@ -17,12 +19,17 @@ int medpipe_mpi_start(int *rank, int *size, char *error, size_t error_size);
 
 /* In-place sums over all ranks. */
 int medpipe_mpi_allreduce_double(double *buffer, int count);
-/* Sums buffer (count × size floats) over all ranks and leaves the sum of rank r's block, buffer[r·count ..<
-   (r+1)·count], in block (count floats): MPI_Ireduce_scatter_block. Waits sleeping between MPI_Test calls. */
-int medpipe_mpi_reduce_scatter_float(const float *buffer, float *block, int count);
-/* Fills buffer (count × size floats) with every rank's block (rank r's at r·count; this rank's in place):
-   MPI_Iallgather with MPI_IN_PLACE. Waits sleeping between MPI_Test calls. */
-int medpipe_mpi_allgather_float(float *buffer, int count);
+/* One point-to-point message of `count` floats: sent from buffer to rank `peer`, or (receive ≠ 0) received
+   from it into buffer. */
+typedef struct {
+    float *buffer;
+    int count;
+    int peer;
+    int receive;
+} medpipe_mpi_message;
+/* Posts every message (MPI_Isend/MPI_Irecv, tag 0; messages between two ranks match in the order posted) and
+   waits for all, sleeping between MPI_Testall calls. */
+int medpipe_mpi_transfer_floats(const medpipe_mpi_message *messages, int count);
 /* Rank root's bytes to every rank. */
 int medpipe_mpi_broadcast(void *buffer, int bytes, int root);
 /* Every rank's `count` bytes of send, in rank order, into receive (count × size bytes). */
@@ -35,6 +42,7 @@ int medpipe_mpi_gatherv(const void *send, int count, void *receive, const int *c
 int medpipe_mpi_barrier(void);
 /* Ends every rank of the job with exit status `code`. */
 void medpipe_mpi_abort(int code);
+/* A barrier, then MPI_Finalize. */
 int medpipe_mpi_finalize(void);
 
 #endif
