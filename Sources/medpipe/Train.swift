@@ -28,7 +28,7 @@ struct Train: ParsableCommand {
         patience, seed), \
         else from the defaults shown. The same settings and seed give the same model.
 
-        Models: mnist-cnn, mnist-mlp, heart-mlp, ecg-cnn, medmnist-cnn, fer-cnn, cnn3d, or a YAML list of \
+        Models: mnist-cnn, mnist-mlp, heart-mlp, ecg-cnn, ecg-beat-cnn, medmnist-cnn, fer-cnn, cnn3d, or a YAML list of \
         layers; or the tree baselines random-forest and gradient-boosting (XGBoost), on any cache (images \
         and signals flattened), written as XGBoost's JSON model with MedPipe's metadata in its attributes \
         (loads in Python with xgboost.Booster(model_file=...)); they take --seed, --threads, --balance and \
