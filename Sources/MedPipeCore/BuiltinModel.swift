@@ -11,6 +11,12 @@ public enum BuiltinModel: String, CaseIterable, Sendable {
     case heartMLP = "heart-mlp"
     /// ECG beats, input `[1, 500]` (one lead, 500 samples).
     case ecgCNN = "ecg-cnn"
+    /// Heartbeats judged on patients the model never saw (`Fixtures/recipes/mitbih-ds1.yaml`), input
+    /// `[7, 126]` (the beat, the record's median beat, 5 RR-ratio channels), 4 classes (N, S, V, F): three
+    /// Conv → BatchNorm → ReLU blocks of 16, 32 and 64 channels (kernels 7, 7, 5, padding keeping the length,
+    /// MaxPool(2) after the first two), global average pooling → Flatten → Dropout(0.5) → Linear(64 → classes):
+    /// 15,204 parameters, small so that it has less room to learn each training patient's beat shapes.
+    case ecgBeatCNN = "ecg-beat-cnn"
     /// MedMNIST 28×28 images, input `[1, 28, 28]`: 93,378 parameters for 2 classes.
     case medmnistCNN = "medmnist-cnn"
     /// A small 3D CNN for volumes, input `[1, D, H, W]`.

@@ -8,6 +8,7 @@ extension BuiltinModel {
         case .mnistCNN, .mnistMLP, .medmnistCNN: [1, 28, 28]
         case .heartMLP: [13]
         case .ecgCNN: [1, 500]
+        case .ecgBeatCNN: [7, 126]
         case .cnn3d: [1, 28, 28, 28]
         case .ferCNN: [1, 48, 48]
         }
@@ -18,6 +19,7 @@ extension BuiltinModel {
         switch self {
         case .mnistCNN, .mnistMLP: 10
         case .heartMLP, .ecgCNN, .medmnistCNN, .cnn3d: 2
+        case .ecgBeatCNN: 4
         case .ferCNN: 7
         }
     }
@@ -68,6 +70,15 @@ extension BuiltinModel {
             specs = head + [.linear(inFeatures: flat, outFeatures: 256), .relu, .dropout(p: 0.5),
                             .linear(inFeatures: 256, outFeatures: 128), .relu, .dropout(p: 0.5),
                             .linear(inFeatures: 128, outFeatures: k)]
+        case .ecgBeatCNN:
+            var s: [LayerSpec] = []
+            var c = input[0]
+            for (i, (out, kernel)) in [(16, 7), (32, 7), (64, 5)].enumerated() {
+                if i > 0 { s.append(.maxPool(rank: 1, kernel: 2, stride: 2)) }
+                s += [.convolution(rank: 1, inChannels: c, outChannels: out, kernel: kernel, padding: kernel / 2), .batchNorm(rank: 1, features: out), .relu]
+                c = out
+            }
+            specs = s + [.globalAvgPool(rank: 1), .flatten, .dropout(p: 0.5), .linear(inFeatures: c, outFeatures: k)]
         case .medmnistCNN:
             specs = Self.pooledCNN(rank: 2, inChannels: input[0], widths: [32, 64, 128], dropout: 0.5, classes: k)
         case .cnn3d:

@@ -25,6 +25,9 @@ public struct TrainingConfiguration: Sendable {
         case validationLoss = "val_loss"
         /// Higher validation balanced accuracy.
         case validationBalancedAccuracy = "val_balanced_accuracy"
+        /// Higher validation mean sensitivity over the heartbeat classes N, S and V
+        /// (``ClassificationReport/aamiMeanSensitivity``): the data's classes must include them.
+        case validationAAMIMeanSensitivity = "val_aami_mean_se"
     }
 
     public init(epochs: Int, batchSize: Int = 64, seed: UInt64 = 0, optimizer: any Optimizer = Adam(),
@@ -102,6 +105,9 @@ public struct Trainer {
             throw MedPipeError.invalidArgument("model", "gives outputs \(out) for samples \(source.sampleShape), but the data has \(source.classNames.count) classes")
         }
         guard source.sampleCount(.train) > 0 else { throw MedPipeError.invalidArgument("training", "the training split is empty") }
+        if c.monitor == .validationAAMIMeanSensitivity, !Set(ClassificationReport.aamiMeanSensitivityClasses).isSubset(of: source.classNames) {
+            throw MedPipeError.invalidArgument("training", "monitor '\(c.monitor.rawValue)' needs the heartbeat classes N, S and V; the data has \(source.classNames.joined(separator: ", "))")
+        }
         BLAS.setThreads(c.threads)
         var model = model
         var optimizer = c.optimizer
@@ -165,7 +171,11 @@ public struct Trainer {
                                                splitOver: group)
                 m.valLoss = report.loss; m.valAccuracy = report.accuracy
                 m.valBalancedAccuracy = report.balancedAccuracy; m.valROCAUC = report.rocAUC
-                score = c.monitor == .validationLoss ? -(report.loss ?? 0) : report.balancedAccuracy
+                score = switch c.monitor {
+                case .validationLoss: -(report.loss ?? 0)
+                case .validationBalancedAccuracy: report.balancedAccuracy
+                case .validationAAMIMeanSensitivity: report.aamiMeanSensitivity ?? 0
+                }
             }
             if score > bestScore {
                 bestScore = score; bestEpoch = epoch; sinceBest = 0

@@ -73,8 +73,7 @@ enum ReportText {
             guard let c = r.perClass.first(where: { $0.name == name }) else { continue }
             lines.append("    " + name + String(format: "               %7.4f %7.4f", c.recall, c.precision))
         }
-        let nsv = r.perClass.filter { ["N", "S", "V"].contains($0.name) }
-        if nsv.count == 3 { lines.append(String(format: "    mean Se(N, S, V) %.4f", nsv.map(\.recall).reduce(0, +) / 3)) }
+        if let mean = r.aamiMeanSensitivity { lines.append(String(format: "    mean Se(N, S, V) %.4f", mean)) }
         return lines
     }
 

@@ -29,7 +29,7 @@ struct Train: ParsableCommand {
         patience, seed), \
         else from the defaults shown. The same settings and seed give the same model.
 
-        Models: mnist-cnn, mnist-mlp, heart-mlp, ecg-cnn, medmnist-cnn, fer-cnn, cnn3d, or a YAML list of \
+        Models: mnist-cnn, mnist-mlp, heart-mlp, ecg-cnn, ecg-beat-cnn, medmnist-cnn, fer-cnn, cnn3d, or a YAML list of \
         layers; or the tree baselines random-forest and gradient-boosting (XGBoost), on any cache (images \
         and signals flattened), written as XGBoost's JSON model with MedPipe's metadata in its attributes \
         (loads in Python with xgboost.Booster(model_file=...)); they take --seed, --threads, --balance and \
@@ -70,7 +70,7 @@ struct Train: ParsableCommand {
     @Option(help: "With class weights, the power of the balanced weights: 1 balanced, 0.5 their square roots (default: 1).") var classWeightPower: Double?
     @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers (default: the cores, shared among the MPI ranks on this node).") var threads: Int = Train.defaultThreads
     @Option(help: "Stop after this many epochs without improvement (default: never).") var patience: Int?
-    @Option(help: "What picks the kept model (default: val_loss).") var monitor: TrainSpec.MonitorName?
+    @Option(help: "What picks the kept model (default: val_loss); val_aami_mean_se is the mean sensitivity over heartbeat classes N, S and V.") var monitor: TrainSpec.MonitorName?
     @Option(help: ArgumentHelp("Append one JSON line per epoch to this file.", valueName: "FILE.jsonl")) var metrics: String?
     @Option(help: ArgumentHelp("Data augmentation of training batches: recipe (the augment: section of the recipe that made the cache, if any), none, or a YAML file listing transforms.", valueName: "recipe|none|FILE.yaml")) var augment: String = "recipe"
     @Option(help: ArgumentHelp("Most memory for the training data: above it, batches are streamed from the cache (K, M, G: binary units).", valueName: "SIZE")) var memoryBudget = MemorySize(bytes: 300 << 20)

@@ -20,6 +20,7 @@ extension TrainSpec {
         let monitorValue: TrainingConfiguration.Monitor = switch monitor ?? .validationLoss {
         case .validationLoss: .validationLoss
         case .validationBalancedAccuracy: .validationBalancedAccuracy
+        case .validationAAMIMeanSensitivity: .validationAAMIMeanSensitivity
         }
         return TrainingConfiguration(epochs: epochs, batchSize: batch ?? 64, seed: seedOrDefault, optimizer: optimizerValue,
                                      schedule: scheduleValue, classWeights: classWeights, patience: patience,

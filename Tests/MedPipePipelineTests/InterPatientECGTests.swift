@@ -117,6 +117,32 @@ struct InterPatientECGTests {
         #expect(throws: MedPipeError.self) { try writeRecipe(twoRecords(split: "{ all: test, by: patient }"), in: directory) }
     }
 
+    /// Augmentation changes a beat's waveform and leaves its 5 RR channels as they are: an RR ratio
+    /// scaled, shifted or made noisy like a voltage would be a wrong sample.
+    @Test func augmentationLeavesTheRRChannelsAlone() async throws {
+        let directory = temporaryDirectory("ecg-augment")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let recipe = try writeRecipe(twoRecords(split: "{ by: patient, ratios: { train: 0.5, val: 0.5 }, seed: 1 }"), in: directory)
+        _ = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: directory + "/cache"))
+        let dataset = try CacheDataset(directory: directory + "/cache")
+        #expect(dataset.sampleShape == [6, 126] && dataset.rhythmChannels == 5)
+        func firstBatch(_ augmentation: Augmentation?) throws -> [Float] {
+            var batches = try dataset.batchSource(seed: 3, augmentation: augmentation).batches(.train, batchSize: 16, epoch: 0, seed: 3)
+            return try #require(try batches.next()).inputs
+        }
+        let plain = try firstBatch(nil)
+        let doubled = try firstBatch(Augmentation([.amplitudeScale(scales: [2, 2], prob: 1)]))
+        let noisy = try firstBatch(Augmentation([.gaussianNoise(mean: 0, std: 0.5, prob: 1), .baselineWander(amplitude: 1, period: [50, 100], prob: 1),
+                                                 .timeShift(maxShift: 10, prob: 1)]))
+        let sampleSize = 6 * 126, lead = 0..<126, rhythm = 126..<sampleSize
+        for k in 0..<16 {
+            let at = k * sampleSize
+            #expect(lead.allSatisfy { doubled[at + $0] == 2 * plain[at + $0] }, "the lead is scaled")
+            #expect(rhythm.allSatisfy { doubled[at + $0] == plain[at + $0] && noisy[at + $0] == plain[at + $0] }, "the RR ratios are kept")
+            #expect(lead.contains { noisy[at + $0] != plain[at + $0] })
+        }
+    }
+
     /// The heart recipe (standardize is fitted) converted for "new patients" into one test split: its
     /// statistics come from the training cache; a cache made by other stages is refused.
     @Test func fitFromTakesTheStatisticsOfTheSameStagesOnly() async throws {
@@ -161,7 +187,8 @@ struct InterPatientECGTests {
     @Test func ds1RecipeGivesDeChazalsBeatsSplitByPatient() async throws {
         let recipe = try Recipe.load(SharedData.fixture("recipes/mitbih-ds1.yaml"), knownStages: StageFactory.names)
         #expect(recipe.sources.flatMap(\.paths).count == 22)
-        #expect(recipe.train.model == "ecg-cnn" && recipe.train.classWeightPower == 0.75 && recipe.train.seed == 1)
+        #expect(recipe.train == TrainSpec(model: "ecg-beat-cnn", epochs: 8, batch: 64, optimizer: .adam, learningRate: 0.001, weightDecay: 0.001,
+                                          schedule: .cosine, classWeightPower: 1, monitor: .validationAAMIMeanSensitivity, seed: 1))
         let cache = temporaryDirectory("ds1")
         defer { try? FileManager.default.removeItem(atPath: cache) }
         let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache, jobs: 2))

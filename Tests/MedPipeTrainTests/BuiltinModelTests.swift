@@ -14,6 +14,8 @@ import TestSupport
         // ecg-cnn on 500-sample beats: convs 512 + 30,784 + 123,008; Linear(7936→256) 2,031,872; 32,896; 258.
         #expect(try BuiltinModel.ecgCNN.make(classes: 2, seed: 0).parameterCount == 2_219_330)
         #expect(try BuiltinModel.cnn3d.make(classes: 2, seed: 0).parameterCount > 0)
+        // ecg-beat-cnn on [7, 126]: convs 800 + 3,616 + 10,304, BatchNorms 32 + 64 + 128, Linear(64→4) 260.
+        #expect(try BuiltinModel.ecgBeatCNN.make(seed: 0).parameterCount == 15_204)
         // fer-cnn: convs 320 + 18,496 + 73,856, BatchNorms 64 + 128 + 256, Linear(4608→128) 589,952, Linear(128→7) 903.
         #expect(try BuiltinModel.ferCNN.make(seed: 0).parameterCount == 683_975)
     }

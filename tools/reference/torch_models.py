@@ -33,6 +33,15 @@ def ecg_cnn(classes=2, length=500):
                          nn.Linear(256, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, classes))
 
 
+def ecg_beat_cnn(classes=4, channels=7):
+    layers, c = [], channels
+    for i, (out, kernel) in enumerate(((16, 7), (32, 7), (64, 5))):
+        if i > 0: layers.append(nn.MaxPool1d(2))
+        layers += [nn.Conv1d(c, out, kernel, padding=kernel // 2), nn.BatchNorm1d(out), nn.ReLU()]
+        c = out
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Dropout(0.5), nn.Linear(c, classes))
+
+
 def medmnist_cnn(classes=2, channels=1):
     return nn.Sequential(
         nn.Conv2d(channels, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
@@ -59,6 +68,7 @@ def fer_cnn(classes=7, channels=1):
 
 
 BUILTIN = {"mnist-cnn": mnist_cnn, "mnist-mlp": mnist_mlp, "heart-mlp": heart_mlp, "ecg-cnn": ecg_cnn,
+           "ecg-beat-cnn": ecg_beat_cnn,
            "medmnist-cnn": medmnist_cnn, "cnn3d": cnn3d,
            "fer-cnn": fer_cnn}
 

@@ -23,6 +23,9 @@ public struct CacheDataset: Sendable {
     public let classNames: [String]
     /// Channels-first shape of one sample.
     public let sampleShape: [Int]
+    /// The trailing channels of a sample that hold a beat's RR features (metadata `rr_channels`), not
+    /// a waveform: augmentation leaves them alone.
+    public let rhythmChannels: Int
     public let recipeHash: String
     private let pipeline: StagePipeline
     private let fitted: FittedPipeline
@@ -46,6 +49,14 @@ public struct CacheDataset: Sendable {
             return a < b
         }
         sampleShape = try Self.arrange(first, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary).shape
+        if case .int(let count)? = first.metadata[BeatSegmentation.rrChannelsKey] {
+            guard sampleShape.count == 2, (0..<sampleShape[0]).contains(count) else {
+                throw MedPipeError.malformed(directory, "entry \(first.id) names \(count) RR channels in samples of shape \(sampleShape)")
+            }
+            rhythmChannels = count
+        } else {
+            rhythmChannels = 0
+        }
     }
 
     /// The cache's stages and fitted statistics: what a checkpoint trained on it carries.
@@ -166,13 +177,18 @@ public struct CacheDataset: Sendable {
         return values
     }
 
-    /// The training-batch transform of `augmentation`, checked against the sample shape.
+    /// The training-batch transform of `augmentation`, checked against the sample shape. It changes the
+    /// waveform channels only (a beat's leads and template, with one draw), never the RR channels: an RR
+    /// ratio scaled or shifted like a voltage would be a wrong sample.
     private func augmenter(_ augmentation: Augmentation?, seed: UInt64) throws -> SampleAugmenter? {
         guard let augmentation else { return nil }
-        try augmentation.validate(for: sampleShape, subject: "\(cache.directory): augment")
-        let shape = sampleShape
+        var waveformShape = sampleShape
+        if rhythmChannels > 0 { waveformShape[0] -= rhythmChannels }
+        let shape = waveformShape
+        try augmentation.validate(for: shape, subject: "\(cache.directory): augment")
+        let waveform = shape.reduce(1, *)
         return { sample, epoch, position in
-            augmentation.apply(sample, shape: shape, seed: seed, epoch: epoch, position: position)
+            augmentation.apply(UnsafeMutableBufferPointer(rebasing: sample[0..<waveform]), shape: shape, seed: seed, epoch: epoch, position: position)
         }
     }
 

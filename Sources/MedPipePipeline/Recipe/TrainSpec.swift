@@ -34,6 +34,8 @@ public struct TrainSpec: Sendable, Equatable {
         case validationLoss = "val_loss"
         /// Higher validation balanced accuracy.
         case validationBalancedAccuracy = "val_balanced_accuracy"
+        /// Higher validation mean sensitivity over the heartbeat classes N, S and V.
+        case validationAAMIMeanSensitivity = "val_aami_mean_se"
     }
 
     /// A built-in model name (``BuiltinModel``) or a tree model's (``TreeKind``).
