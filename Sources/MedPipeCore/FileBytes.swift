@@ -5,36 +5,13 @@ public enum FileBytes {
     /// The bytes of the file at `path`, read straight into the array (no intermediate buffer).
     /// - Throws: ``MedPipeError`` `.io` naming the file when it is missing, a directory or unreadable.
     public static func read(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw MedPipeError.io(path, errno == ENOENT ? "no such file" : "cannot be read: \(String(cString: strerror(errno)))")
-        }
+        let (fd, size) = try open(path)
         defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0 else { throw MedPipeError.io(path, "cannot be read: \(String(cString: strerror(errno)))") }
-        guard status.st_mode & S_IFMT != S_IFDIR else { throw MedPipeError.io(path, "is a directory, expected a file") }
-        /// Up to `capacity` bytes from the current offset: fewer only at the end of the file.
-        func chunk(_ capacity: Int) throws -> [UInt8] {
-            var failure: Int32 = 0
-            let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-                count = 0
-                while count < buffer.count {
-                    let n = Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
-                    if n < 0 && errno == EINTR { continue }
-                    if n < 0 { failure = errno; break }
-                    if n == 0 { break }
-                    count += n
-                }
-            }
-            guard failure == 0 else { throw MedPipeError.io(path, "cannot be read: \(String(cString: strerror(failure)))") }
-            return bytes
-        }
         // One byte more than the size shows the end without another call; a file that grew is read on.
-        let expected = max(Int(status.st_size), 0) + 1
-        var bytes = try chunk(expected)
-        guard bytes.count == expected else { return bytes }
+        var bytes = try read(fd, at: nil, count: size + 1, path: path)
+        guard bytes.count == size + 1 else { return bytes }
         while true {
-            let more = try chunk(1 << 20)
+            let more = try read(fd, at: nil, count: 1 << 20, path: path)
             bytes += more
             if more.count < 1 << 20 { return bytes }
         }
@@ -43,32 +20,48 @@ public enum FileBytes {
     /// The bytes of the file before and after `excluded` (clamped to the file), without reading those in it:
     /// a DICOM file's attributes around its Pixel Data.
     public static func read(_ path: String, outside excluded: Range<Int>) throws -> (before: [UInt8], after: [UInt8]) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let (fd, size) = try open(path)
+        defer { close(fd) }
+        let start = min(max(excluded.lowerBound, 0), size), end = min(max(excluded.upperBound, start), size)
+        return (try read(fd, at: 0, count: start, path: path), try read(fd, at: end, count: size - end, path: path))
+    }
+
+    /// Opens a regular file for reading; returns the descriptor and the file's size.
+    private static func open(_ path: String) throws -> (fd: Int32, size: Int) {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw MedPipeError.io(path, errno == ENOENT ? "no such file" : "cannot be read: \(String(cString: strerror(errno)))")
         }
-        defer { close(fd) }
         var status = stat()
-        guard fstat(fd, &status) == 0 else { throw MedPipeError.io(path, "cannot be read: \(String(cString: strerror(errno)))") }
-        let size = max(Int(status.st_size), 0)
-        let start = min(max(excluded.lowerBound, 0), size), end = min(max(excluded.upperBound, start), size)
-        /// `count` bytes at `offset`; fewer only if the file shrank meanwhile.
-        func bytes(at offset: Int, count: Int) throws -> [UInt8] {
-            var failure: Int32 = 0
-            let result = [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
-                filled = 0
-                while filled < count {
-                    let n = pread(fd, buffer.baseAddress! + filled, count - filled, off_t(offset + filled))
-                    if n < 0 && errno == EINTR { continue }
-                    if n < 0 { failure = errno; break }
-                    if n == 0 { break }
-                    filled += n
-                }
-            }
-            guard failure == 0 else { throw MedPipeError.io(path, "cannot be read: \(String(cString: strerror(failure)))") }
-            return result
+        guard fstat(fd, &status) == 0 else {
+            let failure = errno
+            close(fd)
+            throw MedPipeError.io(path, "cannot be read: \(String(cString: strerror(failure)))")
         }
-        return (try bytes(at: 0, count: start), try bytes(at: end, count: size - end))
+        guard status.st_mode & S_IFMT != S_IFDIR else {
+            close(fd)
+            throw MedPipeError.io(path, "is a directory, expected a file")
+        }
+        return (fd, max(Int(status.st_size), 0))
+    }
+
+    /// Up to `count` bytes at `offset` of `fd`, or from its current position when `offset` is nil (a pipe has
+    /// no offsets): fewer only at the end of the file.
+    private static func read(_ fd: Int32, at offset: Int?, count: Int, path: String) throws -> [UInt8] {
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
+            filled = 0
+            while filled < count {
+                let destination = buffer.baseAddress! + filled
+                let n = offset.map { pread(fd, destination, count - filled, off_t($0 + filled)) } ?? Glibc.read(fd, destination, count - filled)
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { failure = errno; break }
+                if n == 0 { break }
+                filled += n
+            }
+        }
+        guard failure == 0 else { throw MedPipeError.io(path, "cannot be read: \(String(cString: strerror(failure)))") }
+        return bytes
     }
 
     /// The first `count` bytes of the file (fewer if the file is shorter), without reading the rest.
