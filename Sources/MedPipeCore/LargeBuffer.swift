@@ -14,34 +14,33 @@ public enum LargeBuffer {
 
     /// An array of `count` bytes whose contents `body` writes; `body` returns how many it wrote.
     public static func make(count: Int, _ body: (UnsafeMutablePointer<UInt8>) throws -> Int) rethrows -> [UInt8] {
-        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            guard let base = buffer.baseAddress else { initialized = 0; return }
-            if count >= threshold { adviseHugePages(base, count: count) }
-            initialized = try body(base)
-        }
+        try array(count: count, body)
     }
 
     /// An array of `count` zeros, on huge pages where Linux offers them: for a large buffer that is reused, as
     /// the gradients that data-parallel training receives, which MPI's single-copy transfers pin page by page every step.
     public static func zeros(count: Int) -> [Float] {
-        floats(count: count) { $0.initialize(repeating: 0, count: count) }
+        array(count: count) { $0.initialize(repeating: 0, count: count); return count }
     }
 
     /// A copy of `values` on huge pages where Linux offers them, or `values` itself when it is small: for the
     /// parameters and gradients that data-parallel training sends between its ranks every step.
     public static func copy(of values: [Float]) -> [Float] {
         guard values.count * MemoryLayout<Float>.stride >= threshold else { return values }
-        return floats(count: values.count) { base in
+        return array(count: values.count) { base in
             values.withUnsafeBufferPointer { base.initialize(from: $0.baseAddress!, count: values.count) }
+            return values.count
         }
     }
 
-    private static func floats(count: Int, _ initialize: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+    /// An array of `count` elements, advised onto huge pages when large, whose first elements `body` initializes
+    /// (it returns how many).
+    private static func array<Element>(count: Int, _ body: (UnsafeMutablePointer<Element>) throws -> Int) rethrows -> [Element] {
+        try [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
             guard let base = buffer.baseAddress else { initialized = 0; return }
-            if count * MemoryLayout<Float>.stride >= threshold { adviseHugePages(base, count: count * MemoryLayout<Float>.stride) }
-            initialize(base)
-            initialized = count
+            let bytes = count * MemoryLayout<Element>.stride
+            if bytes >= threshold { adviseHugePages(base, count: bytes) }
+            initialized = try body(base)
         }
     }
 
