@@ -37,7 +37,7 @@ let package = Package(
             linkerSettings: [
                 .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmimage"),
                 .linkedLibrary("dcmimgle"), .linkedLibrary("dcmdata"), .linkedLibrary("oflog"),
-                .linkedLibrary("ofstd"), .linkedLibrary("openjp2"), .linkedLibrary("turbojpeg"), .linkedLibrary("stdc++"),
+                .linkedLibrary("ofstd"), .linkedLibrary("openjp2"), .linkedLibrary("jpeg"), .linkedLibrary("stdc++"),
             ]
         ),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),

@@ -13,6 +13,9 @@ void cdcmtk_register_codecs(void) {
             // Keep values as stored (no blank stripping, no removal of spaces inside UIDs): callers trim
             // padding themselves, and de-identification must see what the file holds.
             dcmEnableAutomaticInputDataCorrection.set(OFFalse);
+            // A dataset declared explicit VR but written implicit (as some writers did): an element whose VR
+            // bytes are not a VR is read as implicit VR little endian, as pydicom falls back to implicit VR.
+            dcmAcceptUnexpectedImplicitEncoding.set(OFTrue);
             // Keep the codestream's colour space: YBR → RGB is done by the caller exactly as pydicom does.
             DJDecoderRegistration::registerCodecs(EDC_never, EUC_never);
             DJLSDecoderRegistration::registerCodecs();

@@ -61,24 +61,14 @@ uint64_t expectedBytes(const cdcmtk_pixel_layout &layout);
  * what pydicom's config.replace_un_with_known_vr does. A value that does not parse as that VR stays UN. */
 void resolveUnknownVRs(DcmItem *item, E_ByteOrder order);
 
-/* Decodes 8-bit JPEG frames with libjpeg-turbo (TurboJPEG API), one decompressor reused frame after frame. */
-class JPEGTurboDecoder {
-public:
-    JPEGTurboDecoder();
-    ~JPEGTurboDecoder();
-    JPEGTurboDecoder(const JPEGTurboDecoder &) = delete;
-    JPEGTurboDecoder &operator=(const JPEGTurboDecoder &) = delete;
-
-    /* Decodes one JPEG stream held in memory and, once its size and components match the expected layout,
-     * grows `buffer` by rows × columns × samples bytes: grey for 1 sample, RGB for 3 (libjpeg-turbo converts
-     * YCbCr to RGB as the codestream's markers say). A stream without EOI is completed with one; a warning
-     * (corrupt or truncated data) is an error. Returns an empty string on success, otherwise the reason. */
-    std::string decodeFrame(const uint8_t *data, size_t size, uint32_t rows, uint32_t columns, uint32_t samples,
+/* Decodes one 8-bit JPEG stream held in memory with libjpeg-turbo (its libjpeg API) and, once its size and
+ * components match the expected layout, grows `buffer` by rows × columns × samples bytes. Colour stays as the
+ * codestream holds it unless an Adobe APP14 marker says how to convert it (then RGB), as pydicom's Pillow plugin
+ * decodes: the caller converts YBR to RGB from the Photometric Interpretation, as pydicom does. A stream without
+ * EOI is completed with one; a warning (corrupt or truncated data) is an error. Returns an empty string on
+ * success, otherwise the reason. */
+std::string decodeJPEGFrame(const uint8_t *data, size_t size, uint32_t rows, uint32_t columns, uint32_t samples,
                             std::vector<uint8_t> &buffer);
-
-private:
-    void *handle;
-};
 
 /* One decoded JPEG 2000 frame: samples interleaved by pixel, stored at `bytesPerSample` bytes. */
 struct J2KFrameInfo {

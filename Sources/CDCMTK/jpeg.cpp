@@ -1,17 +1,100 @@
 #include "internal.h"
-#include <turbojpeg.h>
+#include <csetjmp>
+#include <cstdio>
 #include <cstring>
+#include <jpeglib.h>
 
-namespace cdcmtk {
-JPEGTurboDecoder::JPEGTurboDecoder() : handle(tjInitDecompress()) {}
+namespace {
+/* libjpeg's error manager, extended with where to jump back to and the message of the error. */
+struct ErrorJump {
+    jpeg_error_mgr manager;
+    std::jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+};
 
-JPEGTurboDecoder::~JPEGTurboDecoder() {
-    if (handle != nullptr) tjDestroy(handle);
+[[noreturn]] void jumpOnError(j_common_ptr info) {
+    ErrorJump *error = reinterpret_cast<ErrorJump *>(info->err);
+    (*info->err->format_message)(info, error->message);
+    std::longjmp(error->jump, 1);
 }
 
-std::string JPEGTurboDecoder::decodeFrame(const uint8_t *data, size_t size, uint32_t rows, uint32_t columns,
-                                          uint32_t samples, std::vector<uint8_t> &buffer) {
-    if (handle == nullptr) return "libjpeg-turbo could not create a decompressor";
+/* A warning (level -1: corrupt or truncated data) ends the decode as an error; trace messages are ignored. */
+void jumpOnWarning(j_common_ptr info, int level) {
+    if (level < 0) jumpOnError(info);
+}
+
+/* Refuses a progressive stream with more than 500 scans (each scan re-reads the whole image: a small hostile
+ * file would take minutes), as libjpeg-turbo's TJFLAG_LIMITSCANS does. */
+void limitScans(j_common_ptr info) {
+    j_decompress_ptr decompress = reinterpret_cast<j_decompress_ptr>(info);
+    if (info->is_decompressor && decompress->progressive_mode && decompress->input_scan_number > 500) {
+        ErrorJump *error = reinterpret_cast<ErrorJump *>(info->err);
+        snprintf(error->message, sizeof error->message, "progressive JPEG with more than 500 scans");
+        std::longjmp(error->jump, 1);
+    }
+}
+
+/* What one frame declares, read by its header. */
+struct FrameHeader {
+    uint32_t width, height, components;
+};
+
+/* Decodes the JPEG stream `data` into `out` (rows of `columns × samples` bytes) once `accept` approves its header.
+ * Colour is left as the codestream holds it (no YCbCr to RGB conversion) unless an Adobe APP14 marker says how to
+ * convert it: what pydicom's Pillow plugin asks of libjpeg. Only plain C data lives in this frame, so that the
+ * longjmp of an error skips no destructor. Returns 0, or 1 with `message` set. */
+template <typename Accept>
+int decodeStream(const uint8_t *data, size_t size, uint8_t *(*reserve)(void *, const FrameHeader &), void *context,
+                 Accept accept, char (&message)[JMSG_LENGTH_MAX]) {
+    jpeg_decompress_struct info;
+    ErrorJump error;
+    jpeg_progress_mgr progress;
+    info.err = jpeg_std_error(&error.manager);
+    error.manager.error_exit = jumpOnError;
+    error.manager.emit_message = jumpOnWarning;
+    error.message[0] = 0;
+    if (setjmp(error.jump)) {
+        snprintf(message, sizeof message, "%s", error.message[0] ? error.message : "libjpeg error");
+        jpeg_destroy_decompress(&info);
+        return 1;
+    }
+    jpeg_create_decompress(&info);
+    progress.progress_monitor = limitScans;
+    info.progress = &progress;
+    jpeg_mem_src(&info, data, static_cast<unsigned long>(size));
+    jpeg_read_header(&info, TRUE);
+    const FrameHeader header{info.image_width, info.image_height, uint32_t(info.num_components)};
+    if (!accept(header, message)) {
+        jpeg_destroy_decompress(&info);
+        return 1;
+    }
+    if (header.components == 1) info.out_color_space = JCS_GRAYSCALE;
+    else if (!info.saw_Adobe_marker) info.out_color_space = info.jpeg_color_space;
+    else info.out_color_space = JCS_RGB;
+    info.dct_method = JDCT_ISLOW;
+    info.do_fancy_upsampling = TRUE;
+    jpeg_start_decompress(&info);
+    if (info.output_components != int(header.components)) {
+        snprintf(message, sizeof message, "libjpeg gives %d components per pixel, expected %u", info.output_components,
+                 header.components);
+        jpeg_destroy_decompress(&info);
+        return 1;
+    }
+    uint8_t *out = reserve(context, header);
+    const size_t stride = size_t(header.width) * header.components;
+    while (info.output_scanline < info.output_height) {
+        JSAMPROW row = out + size_t(info.output_scanline) * stride;
+        jpeg_read_scanlines(&info, &row, 1);
+    }
+    jpeg_finish_decompress(&info);
+    jpeg_destroy_decompress(&info);
+    return 0;
+}
+}
+
+namespace cdcmtk {
+std::string decodeJPEGFrame(const uint8_t *data, size_t size, uint32_t rows, uint32_t columns, uint32_t samples,
+                            std::vector<uint8_t> &buffer) {
     if (samples != 1 && samples != 3) return "SamplesPerPixel " + std::to_string(samples) + " is not 1 or 3";
     // Fragments are padded to an even length: look for EOI before the padding.
     size_t end = size;
@@ -28,27 +111,32 @@ std::string JPEGTurboDecoder::decodeFrame(const uint8_t *data, size_t size, uint
         data = completed.data();
         end = completed.size();
     }
-
-    int width = 0, height = 0, subsampling = 0, colourspace = 0;
-    if (tjDecompressHeader3(handle, data, static_cast<unsigned long>(end), &width, &height, &subsampling, &colourspace) != 0)
-        return std::string("libjpeg-turbo cannot read the header: ") + tjGetErrorStr2(handle);
-    if (uint32_t(width) != columns || uint32_t(height) != rows)
-        return "the JPEG frame is " + std::to_string(width) + " x " + std::to_string(height) + ", expected " +
-               std::to_string(columns) + " x " + std::to_string(rows);
-    const uint32_t components = colourspace == TJCS_GRAY ? 1 : (colourspace == TJCS_CMYK || colourspace == TJCS_YCCK) ? 4 : 3;
-    if (components != samples)
-        return "the JPEG frame has " + std::to_string(components) + " components, SamplesPerPixel is " + std::to_string(samples);
-
-    const size_t frameBytes = size_t(rows) * columns * samples;
-    const size_t start = buffer.size();
-    buffer.resize(start + frameBytes);
-    // Accurate IDCT and fancy upsampling, like DCMTK's IJG decoder; a warning (corrupt or truncated data)
-    // stops the decode and is reported as an error.
-    const int flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS;
-    if (tjDecompress2(handle, data, static_cast<unsigned long>(end), buffer.data() + start, width, int(columns * samples),
-                      height, samples == 1 ? TJPF_GRAY : TJPF_RGB, flags) != 0) {
-        buffer.resize(start);
-        return std::string("libjpeg-turbo cannot decode: ") + tjGetErrorStr2(handle);
+    struct Target {
+        std::vector<uint8_t> *buffer;
+        size_t start;
+    } target{&buffer, buffer.size()};
+    auto reserve = [](void *context, const FrameHeader &header) -> uint8_t * {
+        Target *target = static_cast<Target *>(context);
+        target->buffer->resize(target->start + size_t(header.width) * header.height * header.components);
+        return target->buffer->data() + target->start;
+    };
+    auto accept = [&](const FrameHeader &header, char (&message)[JMSG_LENGTH_MAX]) {
+        if (header.width != columns || header.height != rows) {
+            snprintf(message, sizeof message, "the JPEG frame is %u x %u, expected %u x %u", header.width, header.height,
+                     columns, rows);
+            return false;
+        }
+        if (header.components != samples) {
+            snprintf(message, sizeof message, "the JPEG frame has %u components, SamplesPerPixel is %u", header.components,
+                     samples);
+            return false;
+        }
+        return true;
+    };
+    char message[JMSG_LENGTH_MAX];
+    if (decodeStream(data, end, reserve, &target, accept, message) != 0) {
+        buffer.resize(target.start);
+        return std::string("libjpeg-turbo cannot decode: ") + message;
     }
     return "";
 }

@@ -113,7 +113,13 @@ void requirePixelData(DcmDataset *ds) {
     if (ds->tagExists(DCM_PixelData)) return;
     if (ds->tagExists(DCM_FloatPixelData) || ds->tagExists(DCM_DoubleFloatPixelData))
         throw Failure{"Float/Double Float Pixel Data is not supported"};
-    throw Failure{"no Pixel Data (7FE0,0010)"};
+    OFString sopClass;
+    std::string what;
+    if (ds->findAndGetOFString(DCM_SOPClassUID, sopClass).good() && !sopClass.empty()) {
+        const char *name = dcmFindNameOfUID(sopClass.c_str());
+        what = std::string(": the file is not an image (") + (name != nullptr ? name : sopClass.c_str()) + ")";
+    }
+    throw Failure{"no Pixel Data (7FE0,0010)" + what};
 }
 
 /* The native Pixel Data element, checked to hold at least the bytes the layout needs. */
@@ -260,23 +266,19 @@ bool jpegTurboFirst() {
 }
 
 /* Decodes every frame of 8-bit JPEG Pixel Data with libjpeg-turbo into file->decodedPixels and updates the
- * layout (colour comes out RGB). Returns an empty string, or why it could not (nothing is thrown). */
+ * layout (colour-by-pixel; the Photometric Interpretation stays the file's, as pydicom keeps it). Returns an
+ * empty string, or why it could not (nothing is thrown). */
 std::string decodeJPEGTurbo(cdcmtk_file *file, DcmDataset *ds, E_TransferSyntax xfer, cdcmtk_pixel_layout *layout) {
     try {
         auto frames = collectFrames(encapsulatedFragments(ds, xfer), layout->frames, startsJPEGFrame);
-        cdcmtk::JPEGTurboDecoder decoder;
         file->decodedPixels.clear();
         for (size_t f = 0; f < frames.size(); ++f) {
-            std::string problem = decoder.decodeFrame(frames[f].data(), frames[f].size(), layout->rows, layout->columns,
-                                                      layout->samples_per_pixel, file->decodedPixels);
+            std::string problem = cdcmtk::decodeJPEGFrame(frames[f].data(), frames[f].size(), layout->rows, layout->columns,
+                                                          layout->samples_per_pixel, file->decodedPixels);
             if (!problem.empty()) return "JPEG frame " + std::to_string(f) + ": " + problem;
         }
     } catch (const Failure &failure) {
         return failure.message;
-    }
-    if (layout->samples_per_pixel == 3) {
-        memset(layout->photometric, 0, sizeof layout->photometric);
-        strcpy(layout->photometric, "RGB");
     }
     layout->planar_configuration = 0;
     return "";
@@ -366,8 +368,8 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         *length = 0;
         DcmDataset *ds = file->format.getDataset();
         cdcmtk::readStoredLayout(ds, layout);
-        validate(*layout);
         requirePixelData(ds);
+        validate(*layout);
         const uint64_t expected = expectedBytes(*layout);
         E_TransferSyntax original = ds->getOriginalXfer();
         DcmXfer xfer(original);

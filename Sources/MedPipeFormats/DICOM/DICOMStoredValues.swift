@@ -76,16 +76,53 @@ enum DICOMStoredValues {
         for i in 0..<count { values[i] = (values[i] &<< T(shift)) >> T(shift) }
     }
 
-    /// YBR_FULL → RGB in float32 with round-half-up and clipping: pydicom's `convert_color_space`.
+    /// YBR_FULL → RGB as pydicom's `convert_color_space` computes it: a float32 matrix product (NumPy's matmul,
+    /// whose BLAS kernel accumulates with fused multiply-adds), + 0.5, floor, clip; equal for all 2^24 byte triplets.
+    /// R depends on (Y, Cr) and B on (Y, Cb) alone, so they come from tables; G adds Cr's term to a tabled sum.
     private static func convertYBRFullToRGB(_ values: UnsafeMutablePointer<UInt8>, pixels: Int) {
-        let crToR = Float(1.402), cbToG = Float(-0.114 * 1.772 / 0.587), crToG = Float(-0.299 * 1.402 / 0.587)
-        let cbToB = Float(1.772)
-        @inline(__always) func clip(_ v: Float) -> UInt8 { UInt8(min(max((v + 0.5).rounded(.down), 0), 255)) }
-        for p in 0..<pixels {
-            let y = Float(values[3 * p]), cb = Float(values[3 * p + 1]) - 128, cr = Float(values[3 * p + 2]) - 128
-            values[3 * p] = clip(y + cr * crToR)
-            values[3 * p + 1] = clip(y + cb * cbToG + cr * crToG)
-            values[3 * p + 2] = clip(y + cb * cbToB)
+        let tables = YBRTables.shared
+        tables.red.withUnsafeBufferPointer { red in
+        tables.blue.withUnsafeBufferPointer { blue in
+        tables.greenOfLumaAndCb.withUnsafeBufferPointer { greenOfLumaAndCb in
+            for p in 0..<pixels {
+                let y = Int(values[3 * p]) << 8, cb = Int(values[3 * p + 1]), cr = Int(values[3 * p + 2])
+                values[3 * p] = red[y | cr]
+                values[3 * p + 1] = YBRTables.roundHalfUpClipped(YBRTables.fused(greenOfLumaAndCb[y | cb], cr, YBRTables.crToG))
+                values[3 * p + 2] = blue[y | cb]
+            }
+        }}}
+    }
+
+    /// pydicom's YBR_FULL → RGB terms, tabled by the bytes they depend on.
+    private struct YBRTables: Sendable {
+        static let crToR = Float(1.402), cbToG = Float(-0.114 * 1.772 / 0.587), crToG = Float(-0.299 * 1.402 / 0.587)
+        static let cbToB = Float(1.772)
+        /// R of (Y << 8 | Cr) and B of (Y << 8 | Cb), rounded and clipped.
+        var red: [UInt8], blue: [UInt8]
+        /// Y + (Cb − 128)·k of G, fused, by (Y << 8 | Cb).
+        var greenOfLumaAndCb: [Float]
+
+        static let shared = YBRTables()
+
+        private init() {
+            red = (0..<65536).map { Self.roundHalfUpClipped(Self.fused(Float($0 >> 8), $0 & 255, Self.crToR)) }
+            blue = (0..<65536).map { Self.roundHalfUpClipped(Self.fused(Float($0 >> 8), $0 & 255, Self.cbToB)) }
+            greenOfLumaAndCb = (0..<65536).map { Self.fused(Float($0 >> 8), $0 & 255, Self.cbToG) }
+        }
+
+        /// `sum + (chroma − 128)·k` rounded once to float32 (a fused multiply-add): both terms are multiples of
+        /// 2^-25 below 2^10 here, so float64 holds their sum exactly and one conversion rounds it.
+        @inline(__always)
+        static func fused(_ sum: Float, _ chroma: Int, _ k: Float) -> Float {
+            Float(Double(sum) + Double(chroma - 128) * Double(k))
+        }
+
+        /// floor(v + 0.5) clipped to 0...255 (v is within ±1000 here: truncation, then one step down below zero).
+        @inline(__always)
+        static func roundHalfUpClipped(_ v: Float) -> UInt8 {
+            let x = v + 0.5
+            let truncated = Int32(x)
+            return UInt8(clamping: Float(truncated) > x ? truncated - 1 : truncated)
         }
     }
 
