@@ -35,7 +35,7 @@ let package = Package(
             name: "CDCMTK",
             cxxSettings: [.define("HAVE_CONFIG_H")],
             linkerSettings: [
-                .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmimage"),
+                .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"),
                 .linkedLibrary("dcmimgle"), .linkedLibrary("dcmdata"), .linkedLibrary("oflog"),
                 .linkedLibrary("ofstd"), .linkedLibrary("openjp2"), .linkedLibrary("jpeg"), .linkedLibrary("stdc++"),
             ]
