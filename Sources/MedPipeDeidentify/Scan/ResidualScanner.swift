@@ -91,28 +91,32 @@ public struct ResidualScanner: Sendable {
 /// share (sequential record numbers such as `MRN0012345` and `MRN0012346`).
 private struct PrefixIndex: Sendable {
     private let root: Node
-    /// True at `first << 8 | second` for the first two bytes of every identifier below the root: most positions
-    /// begin none, and this test rejects them before a key is hashed.
+    /// True at `first << 8 | second` for the first two bytes of every identifier of two bytes or more: most
+    /// positions begin none, and this test rejects them before any identifier is compared or key hashed.
     private let pairs: [Bool]
+    /// Identifiers shorter than two bytes (none from an ``IdentifierSet``), compared at every position.
+    private let single: [Identifier]
 
     init(_ identifiers: [Identifier]) {
-        root = Node(identifiers, depth: 0)
+        root = Node(identifiers.filter { $0.bytes.count >= 2 }, depth: 0)
+        single = identifiers.filter { $0.bytes.count < 2 }
         var pairs = [Bool](repeating: false, count: 1 << 16)
-        for identifier in identifiers where identifier.bytes.count >= Node.edge {
+        for identifier in identifiers where identifier.bytes.count >= 2 {
             pairs[Int(identifier.bytes[0]) << 8 | Int(identifier.bytes[1])] = true
         }
         self.pairs = pairs
     }
 
-    var isEmpty: Bool { root.here.isEmpty && root.children.isEmpty }
+    var isEmpty: Bool { single.isEmpty && root.here.isEmpty && root.children.isEmpty }
 
     /// Calls `body` with every identifier whose bytes the text holds at `start` (ignoring ASCII case).
     @inline(__always)
     func forEachMatch(in text: UnsafeBufferPointer<UInt8>, at start: Int, _ body: (Identifier) -> Void) {
         let remaining = text.count - start
+        for identifier in single where Self.matches(identifier, text, start, remaining) { body(identifier) }
+        guard remaining >= 2, pairs[Int(asciiUpper(text[start])) << 8 | Int(asciiUpper(text[start + 1]))] else { return }
         var node = root
         for identifier in node.here where Self.matches(identifier, text, start, remaining) { body(identifier) }
-        guard remaining >= Node.edge, pairs[Int(asciiUpper(text[start])) << 8 | Int(asciiUpper(text[start + 1]))] else { return }
         var depth = 0
         while remaining >= depth + Node.edge, let child = node.children[Node.key(text, start + depth)] {
             node = child
