@@ -33,6 +33,9 @@ struct DataParallel {
         var chunk = [Float](repeating: 0, count: DataParallel.chunkLength)
         /// Every rank's inputs and scaled output gradients of the shared Linear layers (``SharedLinear``).
         var gathered: [Float] = []
+        /// The loss's term of this rank's slice and the batch's loss: the flat vector's last element (gradient and
+        /// value), kept here, as a send may still be pending when ``step(_:optimizer:localLoss:labels:loss:)`` returns.
+        var loss: [Float] = [0, 0]
         /// The addresses of the parameter arrays already moved onto huge pages (``withParameterBuffers(_:_:)``).
         var onHugePages: Set<Int> = []
     }
@@ -105,11 +108,11 @@ struct DataParallel {
         let rank = group.rank, size = group.size, n = labels.count
         let shares = shares(of: labels, loss: lossFunction)
         let shared = gatherOwnRows(&model, rows: n, scale: shares[rank])
-        var lossTerm = localLoss, loss: Float = 0
+        buffers.loss[0] = localLoss
         return withParameterBuffers(&model) { parameters in
-            withUnsafeMutablePointer(to: &lossTerm) { lossTerm in
-            withUnsafeMutablePointer(to: &loss) { loss in
+            buffers.loss.withUnsafeMutableBufferPointer { lossBuffer in
             buffers.gathered.withUnsafeMutableBufferPointer { gathered in
+                let lossTerm = lossBuffer.baseAddress!, loss = lossTerm + 1
                 // The flat layout: every parameter, then the loss (its value being the summed loss).
                 var segments: [Segment] = []
                 var count = 0
@@ -208,7 +211,7 @@ struct DataParallel {
                     .send(s.values + (part.lowerBound - s.range.lowerBound), count: part.count, to: peer)
                 })
                 return loss.pointee
-            }}}
+            }}
         }
     }
 
