@@ -25,11 +25,13 @@ public struct BatchSlice: Sendable, Equatable {
 /// same way and its predictions gathered, so every rank takes the same best-model and early-stopping decisions.
 struct DataParallel {
     let group: ProcessGroup
-    /// The other ranks' gradients of this rank's block, and one chunk of its summed gradients.
+    /// The arrays a step reuses, or whose sends may still be pending when it returns.
     private let buffers = Buffers()
 
     private final class Buffers {
+        /// The other ranks' gradients of this rank's block.
         var received: [Float] = []
+        /// One chunk of this rank's summed gradients.
         var chunk = [Float](repeating: 0, count: DataParallel.chunkLength)
         /// Every rank's inputs and scaled output gradients of the shared Linear layers (``SharedLinear``).
         var gathered: [Float] = []
