@@ -96,11 +96,23 @@ static int wait_all_sleeping(int count, handle *requests) {
     }
 }
 
-/* Every collective is the nonblocking one, waited for sleeping. */
+/* The sends of the last transfer, which it left pending (see medpipe_mpi_transfer_floats). */
+static handle *pending_sends;
+static int pending_count;
+
+/* Waits for the pending sends: the start of every collective but a transfer, which waits for them with its receives. */
+static int complete_pending_sends(void) {
+    int code = wait_all_sleeping(pending_count, pending_sends);
+    pending_count = 0;
+    return code;
+}
+
+/* Every collective is the nonblocking one, waited for sleeping, after the last transfer's sends. */
 #define WAIT_SLEEPING(start) \
     do { \
         handle request; \
-        int code = (start); \
+        int code = complete_pending_sends(); \
+        if (code == MPI_SUCCESS_CODE) code = (start); \
         return code != MPI_SUCCESS_CODE ? code : wait_all_sleeping(1, &request); \
     } while (0)
 
@@ -109,16 +121,22 @@ int medpipe_mpi_allreduce_double(double *buffer, int count) {
 }
 
 int medpipe_mpi_transfer_floats(const medpipe_mpi_message *messages, int count) {
-    handle *requests = malloc(sizeof(handle) * (count > 0 ? (size_t)count : 1));
-    if (!requests) return -1;
-    int code = MPI_SUCCESS_CODE;
+    /* Waited for: the last transfer's sends, then this one's receives; this one's sends stay pending. */
+    handle *waiting = malloc(sizeof(handle) * (size_t)(pending_count + count + 1));
+    handle *sends = malloc(sizeof(handle) * (size_t)(count + 1));
+    if (!waiting || !sends) { free(waiting); free(sends); return -1; }
+    for (int i = 0; i < pending_count; i++) waiting[i] = pending_sends[i];
+    int waited = pending_count, sent = 0, code = MPI_SUCCESS_CODE;
     for (int i = 0; i < count && code == MPI_SUCCESS_CODE; i++) {
         const medpipe_mpi_message *m = &messages[i];
-        code = m->receive ? irecv(m->buffer, m->count, type_float, m->peer, 0, comm_world, &requests[i])
-                          : isend(m->buffer, m->count, type_float, m->peer, 0, comm_world, &requests[i]);
+        code = m->receive ? irecv(m->buffer, m->count, type_float, m->peer, 0, comm_world, &waiting[waited++])
+                          : isend(m->buffer, m->count, type_float, m->peer, 0, comm_world, &sends[sent++]);
     }
-    if (code == MPI_SUCCESS_CODE) code = wait_all_sleeping(count, requests);
-    free(requests);
+    if (code == MPI_SUCCESS_CODE) code = wait_all_sleeping(waited, waiting);
+    free(waiting);
+    free(pending_sends);
+    pending_sends = sends;
+    pending_count = sent;
     return code;
 }
 

@@ -53,9 +53,12 @@ public final class ProcessGroup: Sendable {
         }
     }
 
-    /// Sends and receives `messages` all at once (MPI_Isend, MPI_Irecv) and returns when every one is done, sleeping
-    /// instead of spinning while it waits. Messages between two ranks match in the order each posts them: the
-    /// sender's sends to a rank and that rank's receives from the sender must come in the same order with the same counts.
+    /// Sends and receives `messages` all at once (MPI_Isend, MPI_Irecv) and returns when every receive is done, sleeping
+    /// instead of spinning while it waits. The sends may still be pending: a send's buffer must stay unchanged and
+    /// allocated until this rank's next call of any collective, which first waits for them; so a rank goes on as soon as
+    /// it has its data, without waiting for a peer (sleeping, or descheduled on a busy machine) to take its own. Messages
+    /// between two ranks match in the order each posts them: the sender's sends to a rank and that rank's receives from
+    /// the sender must come in the same order with the same counts.
     /// Point-to-point messages straight between the ranks' own arrays: each rank receives only what it needs, with
     /// no packing (Open MPI's nonblocking reduce-scatter, by contrast, reduces the whole buffer on rank 0 and scatters it).
     public func transfer(_ messages: [Message]) {

@@ -160,6 +160,15 @@ public struct Sequential: Sendable {
         }
     }
 
+    /// Lets `body` change every `Linear` layer, by index (data-parallel training's shared weight gradients, `DataParallel`).
+    mutating func updateLinearLayers(_ body: (Int, inout Linear) -> Void) {
+        for i in layers.indices {
+            guard var linear = layers[i] as? Linear else { continue }
+            body(i, &linear)
+            layers[i] = linear
+        }
+    }
+
     /// Drops every layer's forward caches and workspaces.
     public mutating func releaseCaches() {
         fusedReLUs = []

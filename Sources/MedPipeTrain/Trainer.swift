@@ -132,11 +132,7 @@ public struct Trainer {
                 // A one-sample batch gives no batch statistics (PyTorch raises); skip it.
                 if global.labels.count < 2 && trainCount > 1 { continue }
                 var batch = global
-                if let parallel {
-                    let part = parallel.slice(global)
-                    batch = part.batch
-                    model.setBatchSlice(part.slice)
-                }
+                if let parallel { batch = parallel.prepare(&model, for: global) }
                 var l: Float = 0
                 if !batch.labels.isEmpty {
                     let logits = model.forward(batch.activation, training: true)
@@ -146,7 +142,7 @@ public struct Trainer {
                     predictions += argmaxRows(logits)
                 }
                 if let parallel {
-                    l = parallel.step(&model, optimizer: &optimizer, localLoss: l, shares: parallel.shares(of: global.labels, loss: loss))
+                    l = parallel.step(&model, optimizer: &optimizer, localLoss: l, labels: global.labels, loss: loss)
                 } else {
                     optimizer.step(&model)
                 }

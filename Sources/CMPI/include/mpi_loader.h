@@ -28,7 +28,9 @@ typedef struct {
     int receive;
 } medpipe_mpi_message;
 /* Posts every message (MPI_Isend/MPI_Irecv, tag 0; messages between two ranks match in the order posted) and
-   waits for all, sleeping between MPI_Testall calls. */
+   waits, sleeping between MPI_Testall calls, for its receives and for the previous transfer's sends. Its own sends
+   stay pending until the next call (of any collective): their buffers must stay unchanged and allocated until then.
+   So a rank goes on as soon as it has its data, without waiting for a peer that has yet to take its own. */
 int medpipe_mpi_transfer_floats(const medpipe_mpi_message *messages, int count);
 /* Rank root's bytes to every rank. */
 int medpipe_mpi_broadcast(void *buffer, int bytes, int root);

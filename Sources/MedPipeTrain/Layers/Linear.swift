@@ -9,7 +9,13 @@ public struct Linear: WeightedLayer {
     public var weight: Parameter
     /// `[out]`.
     public var bias: Parameter
-    private var input: Activation?
+    /// The input of the last forward.
+    private(set) var input: Activation?
+    /// Set by data-parallel training for one step (`DataParallel`): backward keeps its output gradient in
+    /// `outputGradient` instead of computing the weight's gradient, which the ranks then compute together.
+    var defersWeightGradient = false
+    /// The last backward's output gradient, while `defersWeightGradient` is set.
+    var outputGradient: Activation?
 
     public init(inFeatures: Int, outFeatures: Int, rng: inout SeededGenerator) {
         self.inFeatures = inFeatures; self.outFeatures = outFeatures
@@ -49,14 +55,14 @@ public struct Linear: WeightedLayer {
         precondition(gradient.shape == [n, o], "Linear: gradient shape \(gradient.shape), expected \([n, o])")
         var dx: [Float] = []
         gradient.data.withUnsafeBufferPointer { dy in
-            if weight.requiresGradient {
-            input.data.withUnsafeBufferPointer { xb in
-                weight.gradient.withUnsafeMutableBufferPointer { dw in
-                    // dW [out, in] = dyᵀ [out, N] · x [N, in]
-                    BLAS.sgemm(transA: true, transB: false, m: o, n: i, k: n, a: dy.baseAddress!, lda: o,
-                               b: xb.baseAddress!, ldb: i, beta: 0, c: dw.baseAddress!, ldc: i)
+            if weight.requiresGradient && defersWeightGradient {
+                outputGradient = gradient
+            } else if weight.requiresGradient {
+                input.data.withUnsafeBufferPointer { xb in
+                    weight.gradient.withUnsafeMutableBufferPointer { dw in
+                        Self.weightGradient(rows: 0..<o, samples: n, inFeatures: i, outFeatures: o, input: xb.baseAddress!, outputGradient: dy.baseAddress!, into: dw.baseAddress!)
+                    }
                 }
-            }
             }
             if bias.requiresGradient {
                 bias.gradient.withUnsafeMutableBufferPointer { db in
@@ -77,5 +83,13 @@ public struct Linear: WeightedLayer {
         gradient = needsInputGradient ? Activation(shape: [n, i], data: dx) : Activation(shape: [0], data: [])
     }
 
-    public mutating func releaseCaches() { input = nil }
+    /// Rows `rows` of the weight's gradient, dW [rows, in] = dyᵀ [rows, N] · x [N, in], into `dw` (row `rows.lowerBound`
+    /// first), from `samples` (N) rows of inputs `x` [N, in] and output gradients `dy` [N, out].
+    static func weightGradient(rows: Range<Int>, samples: Int, inFeatures: Int, outFeatures: Int, input x: UnsafePointer<Float>,
+                               outputGradient dy: UnsafePointer<Float>, into dw: UnsafeMutablePointer<Float>) {
+        BLAS.sgemm(transA: true, transB: false, m: rows.count, n: inFeatures, k: samples, a: dy + rows.lowerBound, lda: outFeatures,
+                   b: x, ldb: inFeatures, beta: 0, c: dw, ldc: inFeatures)
+    }
+
+    public mutating func releaseCaches() { input = nil; outputGradient = nil }
 }
