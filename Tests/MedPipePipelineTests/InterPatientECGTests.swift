@@ -234,7 +234,7 @@ struct InterPatientECGTests {
         let recipe = try Recipe.load(SharedData.fixture("recipes/mitbih-ds1.yaml"), knownStages: StageFactory.names)
         #expect(recipe.sources.flatMap(\.paths).count == 22)
         #expect(recipe.train == TrainSpec(model: "ecg-beat-cnn", epochs: 8, batch: 64, optimizer: .adam, learningRate: 0.001, weightDecay: 0.001,
-                                          schedule: .cosine, classWeightPower: 1, monitor: .validationAAMIMeanSensitivity, seed: 1))
+                                          schedule: .cosine, classWeightPower: 1, monitor: .validationAAMIMeanSensitivity, seed: 1, ensemble: 3))
         let cache = temporaryDirectory("ds1")
         defer { try? FileManager.default.removeItem(atPath: cache) }
         let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache, jobs: 2))
