@@ -191,7 +191,7 @@ public struct Trainer {
 
     /// Runs `model` in evaluation mode over a split and reports loss and classification metrics.
     /// With a group of ranks (`group`), each rank evaluates its slice of every batch and all get the whole split's report.
-    public static func evaluate(_ model: inout Sequential, on source: some BatchSource, split: DataSplit,
+    public static func evaluate(_ model: inout some Classifier, on source: some BatchSource, split: DataSplit,
                                 batchSize: Int = 256, classWeights: [Float]? = nil,
                                 splitOver group: ProcessGroup? = nil) throws -> ClassificationReport {
         let loss = CrossEntropyLoss(classWeights: classWeights)

@@ -40,7 +40,7 @@ struct Evaluate: ParsableCommand {
             throw MedPipeError.invalidArgument(model, "was trained on classes \(checkpoint.classNames) with input \(checkpoint.inputShape); the cache has \(dataset.classNames) with input \(dataset.sampleShape)")
         }
         BLAS.setThreads(threads)
-        let report = try Trainer.evaluate(&checkpoint.model, on: dataset.batchSource(balance: .none), split: dataSplit)
+        let report = try Trainer.evaluate(&checkpoint.ensemble, on: dataset.batchSource(balance: .none), split: dataSplit)
         print(json ? try ReportText.json(report) : ReportText.text(report, split: split))
     }
 }

@@ -64,6 +64,9 @@ struct GradCAMCommand: ParsableCommand {
         let warmUp = BLAS.startWarmUp()   // while the model and inputs are read
         defer { warmUp.wait() }
         let checkpoint = try Checkpoint.read(model)
+        guard checkpoint.ensemble.members.count == 1 else {
+            throw MedPipeError.invalidArgument(model, "is an ensemble of \(checkpoint.ensemble.members.count) networks; Grad-CAM explains one network")
+        }
         BLAS.setThreads(threads)
         let samples = try inputs(checkpoint)
         guard !samples.isEmpty else { throw MedPipeError.invalidArgument(cache ?? npy ?? "", "no samples to explain") }

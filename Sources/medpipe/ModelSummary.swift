@@ -17,7 +17,7 @@ struct ModelSummary {
         if json {
             let object: [String: Any] = [
                 "source": path, "format": "safetensors", "model": checkpoint.modelName, "classes": checkpoint.classNames,
-                "input_shape": checkpoint.inputShape, "recipe_hash": checkpoint.recipeHash,
+                "input_shape": checkpoint.inputShape, "recipe_hash": checkpoint.recipeHash, "ensemble": checkpoint.ensemble.members.count,
                 "layers": layers.map { index, spec in spec.json.merging(["index": index]) { $1 } },
             ]
             return String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
@@ -25,7 +25,10 @@ struct ModelSummary {
         var lines = [path, "  format:   safetensors (MedPipe model \(checkpoint.modelName))",
                      "  input:    \(checkpoint.inputShape.map(String.init).joined(separator: " × "))",
                      "  classes:  \(checkpoint.classNames.joined(separator: ", "))",
-                     "  recipe:   \(checkpoint.recipeHash)", "  layers:"]
+                     "  recipe:   \(checkpoint.recipeHash)"]
+        let members = checkpoint.ensemble.members.count
+        if members > 1 { lines.append("  ensemble: \(members) networks of these layers, their probabilities averaged") }
+        lines.append("  layers:")
         for (index, spec) in layers {
             let arguments = spec.json.filter { $0.key != "type" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
             lines.append("    \(index): \(spec.typeName)(\(arguments))")

@@ -18,8 +18,8 @@ struct Predict: ParsableCommand {
         its number, R-peak sample and annotated class) with the predicted class and every class's \
         probability; --out writes the same as CSV. keep-labels stages are skipped: every part is predicted.
 
-        --npy takes a float32 batch already shaped (N, C, ...) and writes the logits (N, classes) to --out; \
-        a tree model (random-forest, gradient-boosting) writes class probabilities instead.
+        --npy takes a float32 batch already shaped (N, C, ...) and writes the logits (N, classes) to --out \
+        (for an ensemble, the log of its members' mean probabilities); a tree model (random-forest, gradient-boosting) writes class probabilities instead.
 
         Examples:
           medpipe predict --model ds1.safetensors ../shared/data/wfdb/mitdb/209.hea --out 209.csv
@@ -53,7 +53,7 @@ struct Predict: ParsableCommand {
             guard Array(input.shape.dropFirst()) == checkpoint.inputShape else {
                 throw MedPipeError.invalidArgument(npy, "has shape \(input.shape); the model takes (N, \(checkpoint.inputShape.map(String.init).joined(separator: ", ")))")
             }
-            let logits = checkpoint.model.forward(Activation(shape: input.shape, data: input.values(as: Float.self)), training: false)
+            let logits = checkpoint.ensemble.forward(Activation(shape: input.shape, data: input.values(as: Float.self)), training: false)
             try NPYWriter.write(Tensor(shape: logits.shape, values: logits.data), to: out)
             print("wrote \(out): logits \(logits.shape) for classes \(checkpoint.classNames.joined(separator: ", "))")
             return
@@ -70,7 +70,7 @@ struct Predict: ParsableCommand {
             }
             for start in stride(from: 0, to: prepared.count, by: 256) {
                 let batch = prepared[start..<min(start + 256, prepared.count)]
-                let logits = checkpoint.model.forward(Activation(shape: [batch.count] + checkpoint.inputShape, data: batch.flatMap(\.values)), training: false)
+                let logits = checkpoint.ensemble.forward(Activation(shape: [batch.count] + checkpoint.inputShape, data: batch.flatMap(\.values)), training: false)
                 let probabilities = softmax(logits)
                 for (row, sample) in batch.enumerated() {
                     let p = Array(probabilities[(row * classes.count)..<((row + 1) * classes.count)])

@@ -26,8 +26,14 @@ struct Train: ParsableCommand {
 
         Settings come from the flags, else from the `train:` section of the recipe that made the cache \
         (model, epochs, batch, optimizer, lr, weight-decay, schedule, balance, class-weight-power, monitor, \
-        patience, seed), \
+        patience, seed, ensemble), \
         else from the defaults shown. The same settings and seed give the same model.
+
+        Ensemble: --ensemble K trains K networks one after the other, from seeds --seed, --seed + 1, …, \
+        each keeping its own best epoch, and writes them into one file (tensors member0.*, member1.*, …; \
+        metadata ensemble = K); evaluate, predict and report average the members' class probabilities. \
+        It takes K times as long and cuts what the figures owe to the seed; --metrics gets each member's \
+        epochs in turn.
 
         Models: mnist-cnn, mnist-mlp, heart-mlp, ecg-cnn, ecg-beat-cnn, medmnist-cnn, fer-cnn, cnn3d, or a YAML list of \
         layers; or the tree baselines random-forest and gradient-boosting (XGBoost), on any cache (images \
@@ -66,6 +72,7 @@ struct Train: ParsableCommand {
     @Option(help: "Weight decay, L2 (default: 0).") var weightDecay: Double?
     @Option(help: "Learning-rate schedule; step is ×0.1 every third of the epochs (default: constant).") var schedule: TrainSpec.ScheduleName?
     @Option(help: "Seed for initialization, shuffling, dropout and resampling (default: 0).") var seed: UInt64?
+    @Option(help: "Networks to train from seeds --seed, --seed + 1, …, their probabilities averaged (default: 1).") var ensemble: Int?
     @Option(help: "Rebalancing of the training split (default: recipe).") var balance: CacheDataset.Balance?
     @Option(help: "With class weights, the power of the balanced weights: 1 balanced, 0.5 their square roots (default: 1).") var classWeightPower: Double?
     @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers (default: the cores, shared among the MPI ranks on this node).") var threads: Int = Train.defaultThreads
@@ -85,7 +92,8 @@ struct Train: ParsableCommand {
     /// The settings the flags give (nil where a flag is absent).
     private var flags: TrainSpec {
         TrainSpec(model: model, epochs: epochs, batch: batch, optimizer: optimizer, learningRate: lr, weightDecay: weightDecay,
-                  schedule: schedule, balance: balance, classWeightPower: classWeightPower, monitor: monitor, patience: patience, seed: seed)
+                  schedule: schedule, balance: balance, classWeightPower: classWeightPower, monitor: monitor, patience: patience, seed: seed,
+                  ensemble: ensemble)
     }
 
     func run() throws {
@@ -97,7 +105,15 @@ struct Train: ParsableCommand {
         guard let modelName = spec.model else {
             throw MedPipeError.invalidArgument("--model", "no model: give --model, or declare `train: { model: ... }` in the recipe")
         }
+        let members = spec.ensembleOrDefault
+        guard (1...Ensemble.maxMembers).contains(members) else {
+            throw MedPipeError.invalidArgument("--ensemble", "must be from 1 to \(Ensemble.maxMembers) networks, got \(members)")
+        }
+        guard spec.seedOrDefault <= UInt64.max - UInt64(members - 1) else {
+            throw MedPipeError.invalidArgument("--seed", "\(spec.seedOrDefault) leaves no room for the seeds of \(members) ensemble members")
+        }
         if let kind = TreeKind(rawValue: modelName) {
+            guard members == 1 else { throw MedPipeError.invalidArgument("--ensemble", "trains networks; \(modelName) is a tree model (its trees are an ensemble already)") }
             guard ProcessGroup.isLeader else { return }   // under MPI, rank 0 trains the trees alone
             return try trees.train(kind, cache: cache, out: out, balance: spec.balanceOrDefault, seed: spec.seedOrDefault, threads: threads)
         }
@@ -142,13 +158,20 @@ struct Train: ParsableCommand {
                 metricsFile?.append(m.jsonLine)
             }
         }
-        let result = try trainer.train(Sequential(specs, seed: configuration.seed), on: source)
+        var trained: [Sequential] = [], keptEpochs: [String] = []
+        for member in 0..<members {
+            trainer.configuration.seed = configuration.seed + UInt64(member)
+            if members > 1, ProcessGroup.isLeader { log("ensemble member \(member + 1) of \(members): seed \(trainer.configuration.seed)") }
+            let result = try trainer.train(Sequential(specs, seed: trainer.configuration.seed), on: source)
+            trained.append(result.best)
+            keptEpochs.append("\(result.bestEpoch)\(result.stoppedEarly ? " (stopped early)" : "")")
+        }
         guard ProcessGroup.isLeader else { return }
-        let checkpoint = Checkpoint(model: result.best, classNames: dataset.classNames, inputShape: dataset.sampleShape,
+        let checkpoint = Checkpoint(ensemble: Ensemble(trained), classNames: dataset.classNames, inputShape: dataset.sampleShape,
                                     normalization: "cache \(dataset.recipeHash)", recipeHash: dataset.recipeHash, modelName: name,
                                     extra: try dataset.preprocessing.metadata())
         try checkpoint.write(to: out)
-        log("kept epoch \(result.bestEpoch)\(result.stoppedEarly ? " (stopped early)" : ""); wrote \(out)")
+        log("kept epoch\(members > 1 ? "s" : "") \(keptEpochs.joined(separator: ", ")); wrote \(out)")
     }
 }
 

@@ -92,6 +92,52 @@ struct InterPatientECGTests {
         #expect(bad.status != 0 && bad.error.contains("adam") && bad.error.contains("sgd"), "\(bad.error)")
     }
 
+    /// `train: { ensemble: 2, seed: 5 }`: one file holding the networks that seeds 5 and 6 train alone, and
+    /// `predict` gives each beat the mean of their probabilities; a bad count is refused with the line.
+    @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the medpipe binary (swift build)"))
+    func ensembleHoldsTheSeedsNetworksAndAveragesThem() async throws {
+        let directory = temporaryDirectory("ecg-ensemble")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(throws: MedPipeError.self) { try writeRecipe(twoRecords(split: "{ by: patient, ratios: { train: 0.5, val: 0.5 }, seed: 1 }",
+                                                                         train: "train: { model: ecg-beat-cnn, ensemble: 0 }"), in: directory) }
+        let recipe = try writeRecipe(twoRecords(split: "{ by: patient, ratios: { train: 0.5, val: 0.5 }, seed: 1 }",
+                                                train: "train: { model: ecg-beat-cnn, epochs: 1, monitor: val_balanced_accuracy, seed: 5, ensemble: 2 }"),
+                                     in: directory)
+        #expect(recipe.train.ensemble == 2)
+        let cache = directory + "/cache"
+        _ = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache))
+        func train(_ name: String, _ flags: [String]) throws -> String {
+            let path = "\(directory)/\(name).safetensors"
+            let run = try SharedData.runMedpipe(["train", "--cache", cache, "--out", path, "--threads", "2"] + flags)
+            #expect(run.status == 0, "\(run.error)")
+            return path
+        }
+        let ensemble = try train("ensemble", []), seed5 = try train("seed5", ["--ensemble", "1"]), seed6 = try train("seed6", ["--ensemble", "1", "--seed", "6"])
+        let members = try Checkpoint.read(ensemble).ensemble.members
+        #expect(members.count == 2)
+        #expect(members[0].stateDict().map(\.tensor) == (try Checkpoint.read(seed5).model.stateDict().map(\.tensor)))
+        #expect(members[1].stateDict().map(\.tensor) == (try Checkpoint.read(seed6).model.stateDict().map(\.tensor)))
+        #expect(members[0].stateDict().map(\.tensor) != members[1].stateDict().map(\.tensor))
+
+        func probabilities(_ model: String) throws -> [[Double]] {
+            let csv = model + ".csv"
+            let run = try SharedData.runMedpipe(["predict", "--model", model, "--out", csv, SharedData.path("wfdb/mitdb/119.hea")])
+            #expect(run.status == 0, "\(run.error)")
+            return try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst()
+                .map { $0.split(separator: ",").suffix(2).map { Double($0)! } }
+        }
+        let (both, five, six) = (try probabilities(ensemble), try probabilities(seed5), try probabilities(seed6))
+        #expect(both.count > 1900 && both.count == five.count && both.count == six.count)
+        let diff = both.indices.map { i in (0..<2).map { abs(both[i][$0] - (five[i][$0] + six[i][$0]) / 2) }.max()! }.max()!
+        #expect(diff < 2e-6, "max |p(ensemble) − mean p(members)| = \(diff)")
+        let evaluated = try SharedData.runMedpipe(["evaluate", "--model", ensemble, "--cache", cache, "--split", "val"])
+        #expect(evaluated.status == 0 && evaluated.output.contains("AAMI gross statistics"), "\(evaluated.output)")
+        let inspected = try SharedData.runMedpipe(["inspect", ensemble])
+        #expect(inspected.output.contains("ensemble: 2 networks"), "\(inspected.output)")
+        let explained = try SharedData.runMedpipe(["gradcam", "--model", ensemble, "--cache", cache, "--out", directory + "/cam"])
+        #expect(explained.status != 0 && explained.error.contains("ensemble of 2 networks"), "\(explained.error)")
+    }
+
     @Test func beatLevelSplitWarnsAndAllPutsEverySampleInOneSplit() async throws {
         let directory = temporaryDirectory("ecg-splits")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -188,7 +234,7 @@ struct InterPatientECGTests {
         let recipe = try Recipe.load(SharedData.fixture("recipes/mitbih-ds1.yaml"), knownStages: StageFactory.names)
         #expect(recipe.sources.flatMap(\.paths).count == 22)
         #expect(recipe.train == TrainSpec(model: "ecg-beat-cnn", epochs: 8, batch: 64, optimizer: .adam, learningRate: 0.001, weightDecay: 0.001,
-                                          schedule: .cosine, classWeightPower: 1, monitor: .validationAAMIMeanSensitivity, seed: 1))
+                                          schedule: .cosine, classWeightPower: 1, monitor: .validationAAMIMeanSensitivity, seed: 1, ensemble: 3))
         let cache = temporaryDirectory("ds1")
         defer { try? FileManager.default.removeItem(atPath: cache) }
         let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache, jobs: 2))

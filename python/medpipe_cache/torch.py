@@ -126,21 +126,54 @@ def build_model(architecture: list) -> nn.Sequential:
     return nn.Sequential(*modules)
 
 
-def load_model(path, map_location=None) -> nn.Sequential:
+class Ensemble(nn.Module):
+    """A seed ensemble of `medpipe train --ensemble K`: K networks of one architecture whose softmax
+    probabilities are averaged. Its output is the log of that mean (what `medpipe predict --npy` writes),
+    so `softmax` of it, or its `argmax`, is the ensemble's prediction."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x):
+        mean = sum(torch.softmax(member(x), 1) for member in self.members) / len(self.members)
+        return torch.log(mean.clamp_min(torch.finfo(mean.dtype).tiny))
+
+
+def load_model(path, map_location=None) -> nn.Module:
     """The model of a `medpipe train` checkpoint: built from its architecture, every weight and running
     statistic loaded strictly, checked to give one logit per class name, and in evaluation mode (call
-    `.train()` to fine-tune). `read_checkpoint(path)` gives the class names and input shape."""
+    `.train()` to fine-tune). `read_checkpoint(path)` gives the class names and input shape.
+    An `nn.Sequential`, or for an ensemble (metadata `ensemble`: K, tensors `member0.`...) an `Ensemble`
+    of K of them."""
     path = os.fspath(path)
     checkpoint = read_checkpoint(path)
-    try:
-        model = build_model(checkpoint.architecture)
-    except ValueError as error:
-        raise CacheError(path, f"architecture: {error}") from None
-    state = {name: torch.from_numpy(array) for name, array in checkpoint.tensors.items()}
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as error:
-        raise CacheError(path, f"weights do not fit the architecture: {error}") from None
+    count = checkpoint.metadata.get("ensemble")
+    if count is None:
+        states = [checkpoint.tensors]
+    else:
+        if not count.isdigit() or not 2 <= int(count) <= 1024:
+            raise CacheError(path, f"metadata 'ensemble' must be a member count from 2 to 1024, got {count!r}")
+        states = [{} for _ in range(int(count))]
+        for name, array in checkpoint.tensors.items():
+            member, _, rest = name.partition(".")
+            index = member[len("member"):]
+            if not member.startswith("member") or not index.isdigit() or str(int(index)) != index or int(index) >= len(states):
+                raise CacheError(path, f"tensor {name!r} belongs to none of the {len(states)} ensemble members")
+            states[int(index)][rest] = array
+    members = []
+    for i, tensors in enumerate(states):
+        what = "weights" if count is None else f"ensemble member {i}'s weights"
+        try:
+            model = build_model(checkpoint.architecture)
+        except ValueError as error:
+            raise CacheError(path, f"architecture: {error}") from None
+        try:
+            model.load_state_dict({name: torch.from_numpy(array) for name, array in tensors.items()}, strict=True)
+        except RuntimeError as error:
+            raise CacheError(path, f"{what} do not fit the architecture: {error}") from None
+        members.append(model)
+    model = members[0] if count is None else Ensemble(members)
     model.eval()
     with torch.no_grad():
         try:

@@ -62,3 +62,24 @@ def test_predictions_on_the_dataset_equal_medpipe_evaluate(recipe, trained, medp
     np.add.at(matrix, (dataset.targets, predicted), 1)
     assert report["samples"] == len(dataset)
     assert matrix.tolist() == report["confusionMatrix"]
+
+
+def test_an_ensemble_gives_its_members_mean_probabilities(converted, medpipe, tmp_path):
+    """`medpipe train --ensemble 2` loads as an `Ensemble` of the two networks that seeds 1 and 2 train alone,
+    whose output is `medpipe predict`'s and the log of their mean probabilities."""
+    directory = converted("heart")
+    paths = {}
+    for name, flags in {"ensemble": ("--seed", 1, "--ensemble", 2), "seed1": ("--seed", 1), "seed2": ("--seed", 2)}.items():
+        paths[name] = tmp_path / f"{name}.safetensors"
+        medpipe("train", "--cache", directory, "--model", "heart-mlp", "--epochs", 1, "--batch", 32, *flags, "--out", paths[name])
+    dataset = MedPipeDataset(directory, "test")
+    x = torch.stack([dataset[i][0] for i in range(len(dataset))])
+    np.save(tmp_path / "x.npy", x.numpy())
+    medpipe("predict", "--model", paths["ensemble"], "--npy", tmp_path / "x.npy", "--out", tmp_path / "logits.npy")
+    ensemble, one, two = (load_model(paths[name]) for name in ("ensemble", "seed1", "seed2"))
+    assert type(ensemble).__name__ == "Ensemble" and len(ensemble.members) == 2 and not ensemble.training
+    with torch.no_grad():
+        output = ensemble(x)
+        mean = (torch.softmax(one(x), 1) + torch.softmax(two(x), 1)) / 2
+    assert torch.allclose(output, torch.from_numpy(np.load(tmp_path / "logits.npy")), rtol=1e-6, atol=1e-5)
+    assert torch.allclose(torch.softmax(output, 1), mean, atol=1e-6)

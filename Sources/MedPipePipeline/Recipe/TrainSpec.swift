@@ -6,7 +6,7 @@ import MedPipeCore
 /// ```yaml
 /// train: { model: ecg-cnn, epochs: 12, batch: 64, optimizer: adam, lr: 0.001, weight-decay: 0,
 ///          schedule: cosine, balance: class-weights, class-weight-power: 0.5,
-///          monitor: val_balanced_accuracy, patience: 4, seed: 1 }
+///          monitor: val_balanced_accuracy, patience: 4, seed: 1, ensemble: 3 }
 /// ```
 ///
 /// The cache stores the recipe's text, so `medpipe train --cache C` finds this section there.
@@ -52,14 +52,17 @@ public struct TrainSpec: Sendable, Equatable {
     public var monitor: MonitorName?
     public var patience: Int?
     public var seed: UInt64?
+    /// How many networks to train, from seeds `seed`, `seed + 1`, …, whose probabilities are averaged (default 1).
+    public var ensemble: Int?
 
     public init(model: String? = nil, epochs: Int? = nil, batch: Int? = nil, optimizer: OptimizerName? = nil,
                 learningRate: Double? = nil, weightDecay: Double? = nil, schedule: ScheduleName? = nil,
                 balance: CacheDataset.Balance? = nil, classWeightPower: Double? = nil, monitor: MonitorName? = nil,
-                patience: Int? = nil, seed: UInt64? = nil) {
+                patience: Int? = nil, seed: UInt64? = nil, ensemble: Int? = nil) {
         self.model = model; self.epochs = epochs; self.batch = batch; self.optimizer = optimizer
         self.learningRate = learningRate; self.weightDecay = weightDecay; self.schedule = schedule
         self.balance = balance; self.classWeightPower = classWeightPower; self.monitor = monitor; self.patience = patience; self.seed = seed
+        self.ensemble = ensemble
     }
 
     /// These settings, with every field that `other` sets taken from `other` (flags over the recipe).
@@ -69,11 +72,13 @@ public struct TrainSpec: Sendable, Equatable {
                   weightDecay: other.weightDecay ?? weightDecay, schedule: other.schedule ?? schedule,
                   balance: other.balance ?? balance, classWeightPower: other.classWeightPower ?? classWeightPower,
                   monitor: other.monitor ?? monitor,
-                  patience: other.patience ?? patience, seed: other.seed ?? seed)
+                  patience: other.patience ?? patience, seed: other.seed ?? seed, ensemble: other.ensemble ?? ensemble)
     }
 
     /// The rebalancing in force: ``balance``, else the cache's plan.
     public var balanceOrDefault: CacheDataset.Balance { balance ?? .recipe }
+    /// The number of networks in force: ``ensemble``, else 1.
+    public var ensembleOrDefault: Int { ensemble ?? 1 }
     /// The seed in force: ``seed``, else 0.
     public var seedOrDefault: UInt64 { seed ?? 0 }
 
@@ -111,6 +116,7 @@ public struct TrainSpec: Sendable, Equatable {
             guard seed >= 0 else { throw MedPipeError.invalidArgument(r.at(r.node("seed")), "'seed' must be ≥ 0") }
             spec.seed = UInt64(seed)
         }
+        spec.ensemble = try positive(&r, "ensemble")
         try r.finish()
         return spec
     }

@@ -55,9 +55,9 @@ struct Evaluation {
                 inputs += input
                 labels.append(index)
             }
-            probabilities += softmax(checkpoint.model.forward(Activation(shape: [batch.count] + dataset.sampleShape, data: inputs), training: false))
+            probabilities += softmax(checkpoint.ensemble.forward(Activation(shape: [batch.count] + dataset.sampleShape, data: inputs), training: false))
         }
-        checkpoint.model.releaseCaches()
+        checkpoint.ensemble.releaseCaches()
 
         self.modelPath = modelPath
         modelName = checkpoint.modelName

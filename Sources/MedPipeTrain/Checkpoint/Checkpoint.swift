@@ -8,10 +8,19 @@ import MedPipeCore
 /// (a JSON array, one object per layer: `type` and PyTorch's constructor arguments), `class_names` (JSON
 /// array), `input_shape` (JSON array, one sample), `normalization` (JSON, as given by the cache),
 /// `recipe_hash`, `model_name`, plus any `extra` entries.
+///
+/// A seed ensemble of K > 1 networks (``Ensemble``) stores each member's `state_dict` under the prefix
+/// `member0.`, `member1.`, … and the metadata `ensemble` (K, as text); all members share the architecture.
 public struct Checkpoint: Sendable {
     public static let format = "medpipe.sequential.v1"
 
-    public var model: Sequential
+    /// The trained networks: one, or a seed ensemble's members, whose probabilities are averaged.
+    public var ensemble: Ensemble
+    /// The first (for most checkpoints, the only) network.
+    public var model: Sequential {
+        get { ensemble.members[0] }
+        set { ensemble = Ensemble([newValue] + ensemble.members.dropFirst()) }
+    }
     public var classNames: [String]
     /// Shape of one input sample, e.g. `[1, 28, 28]`.
     public var inputShape: [Int]
@@ -25,7 +34,13 @@ public struct Checkpoint: Sendable {
 
     public init(model: Sequential, classNames: [String], inputShape: [Int], normalization: String = "",
                 recipeHash: String = "", modelName: String = "", extra: [String: String] = [:]) {
-        self.model = model; self.classNames = classNames; self.inputShape = inputShape
+        self.init(ensemble: Ensemble([model]), classNames: classNames, inputShape: inputShape, normalization: normalization,
+                  recipeHash: recipeHash, modelName: modelName, extra: extra)
+    }
+
+    public init(ensemble: Ensemble, classNames: [String], inputShape: [Int], normalization: String = "",
+                recipeHash: String = "", modelName: String = "", extra: [String: String] = [:]) {
+        self.ensemble = ensemble; self.classNames = classNames; self.inputShape = inputShape
         self.normalization = normalization; self.recipeHash = recipeHash; self.modelName = modelName; self.extra = extra
     }
 
@@ -43,12 +58,16 @@ public struct Checkpoint: Sendable {
         m["normalization"] = normalization
         m["recipe_hash"] = recipeHash
         m["model_name"] = modelName
+        if ensemble.members.count > 1 { m["ensemble"] = String(ensemble.members.count) }
         return m
     }
 
     /// Writes the checkpoint atomically.
     public func write(to path: String) throws {
-        try SafeTensors.write(model.stateDict(), metadata: metadata, to: path)
+        let members = ensemble.members
+        let tensors = members.count == 1 ? model.stateDict()
+            : members.enumerated().flatMap { i, m in m.stateDict().map { ("\(Self.memberPrefix(i))\($0.name)", $0.tensor) } }
+        try SafeTensors.write(tensors, metadata: metadata, to: path)
     }
 
     /// Reads a checkpoint: rebuilds the model from its architecture and loads every tensor strictly.
@@ -66,15 +85,41 @@ public struct Checkpoint: Sendable {
         let specs = try layers.enumerated().map { i, o in try LayerSpec(json: o, subject: "\(path) layer \(i)") }
         guard let classNames = try json("class_names") as? [String] else { throw MedPipeError.malformed(path, "metadata 'class_names' is not an array of strings") }
         guard let inputShape = try json("input_shape") as? [Int] else { throw MedPipeError.malformed(path, "metadata 'input_shape' is not an array of integers") }
-        var model = Sequential(specs, seed: 0)
-        let out = try model.outputShape(for: inputShape)
+        let out = try Sequential(specs, seed: 0).outputShape(for: inputShape)
         guard out == [classNames.count] else {
             throw MedPipeError.malformed(path, "architecture gives outputs \(out) for input \(inputShape), but there are \(classNames.count) class names")
         }
-        try model.loadStateDict(tensors, subject: path)
-        let known: Set = ["format", "architecture", "class_names", "input_shape", "normalization", "recipe_hash", "model_name"]
-        return Checkpoint(model: model, classNames: classNames, inputShape: inputShape,
+        var members: [Sequential] = []
+        for (i, state) in try memberStates(tensors, count: meta["ensemble"], path: path).enumerated() {
+            var member = Sequential(specs, seed: 0)
+            try member.loadStateDict(state, subject: meta["ensemble"] == nil ? path : "\(path) ensemble member \(i)")
+            members.append(member)
+        }
+        let known: Set = ["format", "architecture", "class_names", "input_shape", "normalization", "recipe_hash", "model_name", "ensemble"]
+        return Checkpoint(ensemble: Ensemble(members), classNames: classNames, inputShape: inputShape,
                           normalization: meta["normalization"] ?? "", recipeHash: meta["recipe_hash"] ?? "",
                           modelName: meta["model_name"] ?? "", extra: meta.filter { !known.contains($0.key) })
+    }
+
+    /// Where ensemble member `i`'s tensors are: `member0.`, `member1.`, …
+    static func memberPrefix(_ i: Int) -> String { "member\(i)." }
+
+    /// The tensors of each member: all of them for a single network (no `ensemble` metadata); for an
+    /// ensemble of `count` (2…``Ensemble/maxMembers``) members, each member's with its prefix removed. A tensor of no member is an error.
+    private static func memberStates(_ tensors: [String: Tensor], count: String?, path: String) throws -> [[String: Tensor]] {
+        guard let count else { return [tensors] }
+        guard let k = Int(count), (2...Ensemble.maxMembers).contains(k) else {
+            throw MedPipeError.malformed(path, "metadata 'ensemble' must be a member count from 2 to \(Ensemble.maxMembers), got '\(count)'")
+        }
+        var states = [[String: Tensor]](repeating: [:], count: k)
+        for (name, tensor) in tensors {
+            guard name.hasPrefix("member"), let dot = name.firstIndex(of: "."),
+                  let i = Int(name[name.index(name.startIndex, offsetBy: 6)..<dot]), (0..<k).contains(i),
+                  name.hasPrefix(memberPrefix(i)) else {
+                throw MedPipeError.malformed(path, "tensor '\(name)' belongs to none of the \(k) ensemble members (member0. … member\(k - 1).)")
+            }
+            states[i][String(name[name.index(after: dot)...])] = tensor
+        }
+        return states
     }
 }
