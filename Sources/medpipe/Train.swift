@@ -54,8 +54,9 @@ struct Train: ParsableCommand {
           medpipe train --cache out/mr-cache --model cnn3d --memory-budget 1G --out mr.safetensors
 
         Data-parallel on several processes (CNNs and MLPs): run it under `mpirun -np N` (or `srun`). Every rank \
-        trains on its slice of each global batch (--batch stays the global batch) and the gradients are averaged \
-        in one MPI_Allreduce per step, so the model equals the one-process model up to float summation order; \
+        trains on its slice of each global batch (--batch stays the global batch); every step each rank sums the \
+        ranks' gradients of its own block of the parameters, updates that block and sends it to the others, so \
+        the model equals the one-process model up to float summation order; \
         BatchNorm uses each rank's own batch statistics. Rank 0 prints the epochs and writes --out and --metrics. \
         Give each rank its share of the cores with --threads, e.g.
           mpirun -np 2 medpipe train --cache out/mnist-cache --model mnist-cnn --threads 1 --out mnist.safetensors
