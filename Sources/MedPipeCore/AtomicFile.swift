@@ -31,6 +31,24 @@ public enum AtomicFile {
         }
     }
 
+    /// Writes the concatenation of `parts` straight to `path` (created, or truncated if it exists), not flushed to
+    /// disk: for the many files of a folder that a record written atomically after them vouches for (the
+    /// `index.json` of `medpipe gradcam`), where a reader trusts no file before that record exists. One folder
+    /// operation per file instead of the two of ``write(_:parts:durable:)`` (create and rename), which two threads
+    /// writing into one folder contend for. On an error the partial file is removed.
+    public static func writeInPlace(_ path: String, parts: [UnsafeRawBufferPointer]) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw MedPipeError.io(path, "cannot create: \(String(cString: strerror(errno)))") }
+        do {
+            try writeAll(fd, parts, path: path)
+            guard close(fd) == 0 else { throw MedPipeError.io(path, "cannot close: \(String(cString: strerror(errno)))") }
+        } catch {
+            close(fd)
+            unlink(path)
+            throw error
+        }
+    }
+
     /// Reserves the disk blocks of a large file before it is written, where the file system can (ext4, XFS,
     /// btrfs; elsewhere nothing happens). On ext4 the data is then written into one allocated extent instead of
     /// through delayed allocation, which renaming the file over an existing one would otherwise force to disk

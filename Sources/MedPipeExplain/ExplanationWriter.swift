@@ -4,6 +4,11 @@ import MedPipeFormats
 
 /// Writes one explained sample: the PNG overlay (with provenance in tEXt chunks), the raw map as
 /// float32 `.npy` aligned with the input, and the entry for `index.json`.
+///
+/// `index.json` is the record of a whole run: ``removeIndex()`` takes an earlier run's away first, the
+/// samples' files are written straight to their names (not each through a temporary file and a rename:
+/// half the folder operations), and ``writeIndex(_:extra:)`` writes the index atomically last. A run cut
+/// off leaves no index, so no reader takes its files, some perhaps partial, for a finished run.
 public struct ExplanationWriter: Sendable {
     public var directory: String
     public var colormap: Colormap
@@ -60,12 +65,20 @@ public struct ExplanationWriter: Sendable {
         let png = Tensor(shape: [image.rows, image.columns, 3], dtype: .uint8, bytes: image.pixels)
         // Magnified overlays repeat each row `scale` times: the Up filter and fast deflate write them
         // several times faster than libpng's defaults, a little larger.
-        try PNGWriter(compressionLevel: 1, adaptiveFiltering: false).write(png, to: directory + "/" + name + ".png", text: text)
-        try NPYWriter.write(Tensor(shape: spatial, values: map), to: directory + "/" + name + ".npy")
+        try PNGWriter(compressionLevel: 1, adaptiveFiltering: false).write(png, to: directory + "/" + name + ".png", text: text, inPlace: true)
+        try NPYWriter.write(Tensor(shape: spatial, values: map), to: directory + "/" + name + ".npy", inPlace: true)
         return IndexEntry(name: name, overlay: name + ".png", map: name + ".npy", explainedClass: explained,
                           predictedClass: classNames.indices.contains(explanation.predicted) ? classNames[explanation.predicted] : String(explanation.predicted),
                           trueClass: trueLabel, entry: entry, score: explanation.score, probability: explanation.probability,
                           mapMinimum: low, mapMaximum: high)
+    }
+
+    /// Removes the `index.json` of an earlier run in the folder, if any: called before the first sample is written.
+    public func removeIndex() throws {
+        let path = directory + "/index.json"
+        guard unlink(path) == 0 || errno == ENOENT else {
+            throw MedPipeError.io(path, "cannot remove the earlier run's index: \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Writes `index.json` over all samples, last: it is flushed to disk, then the folder once (the

@@ -19,7 +19,8 @@ struct GradCAMCommand: ParsableCommand {
         image is readable, with tEXt chunks holding the model's SHA-256, the class, the score and the map's raw \
         minimum and maximum; NAME.npy, the raw map (float32, before normalization) upsampled to the input's \
         size (linear, bilinear or trilinear) so it is aligned voxel for voxel; and index.json over all samples \
-        (with the cache entry of each, which `medpipe report --gradcam` reads).
+        (with the cache entry of each, which `medpipe report --gradcam` reads), written last: a folder without \
+        it holds a run that did not finish.
 
         The target layer is by default the last convolution (list layers with `medpipe inspect MODEL`); the \
         class is by default the predicted one.
@@ -78,6 +79,7 @@ struct GradCAMCommand: ParsableCommand {
         let cam = try GradCAM(model: checkpoint.model, layer: layer, method: methodValue)
         let writer = ExplanationWriter(directory: out, colormap: colors, alpha: alpha, modelHash: try ContentHash.ofFile(model),
                                        classNames: checkpoint.classNames, scale: scale)
+        try writer.removeIndex()
         let index = try explainAll(samples, cam: cam, writer: writer, shape: checkpoint.inputShape)
         var settings = ["layer": String(cam.layer), "method": method, "colormap": colormap, "alpha": String(alpha)]
         if let cache {

@@ -95,6 +95,33 @@ import TestSupport
         #expect(try PNGReader().readImage(dir + "/s.png").tensor.shape == [28, 28, 3])
     }
 
+    /// A run into a folder of an earlier, larger run: the earlier index goes first, the samples' files are
+    /// replaced whole in place (no temporary file left, no tail of the longer old file), the index comes last.
+    @Test func aRunTakesAnEarlierIndexAwayFirstAndWritesItsOwnLast() throws {
+        let (dir, first, explanation) = try explainAndWrite(imageModel, inputShape: [1, 28, 28], scale: 1)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let longer = [UInt8](repeating: 0xAB, count: 200_000)
+        try Data(longer).write(to: URL(fileURLWithPath: dir + "/s.png"))
+        try Data(longer).write(to: URL(fileURLWithPath: dir + "/s.npy"))
+        let writer = ExplanationWriter(directory: dir, colormap: .inferno, alpha: 0.5, modelHash: "abc123", classNames: ["x", "y"], scale: 1)
+        try writer.removeIndex()
+        #expect(!FileManager.default.fileExists(atPath: dir + "/index.json"), "a cut-off run must not leave the earlier run's index over its files")
+        try writer.removeIndex()   // none left: not an error
+        let input = (0..<784).map { Float(($0 * 7919) % 97) / 97 }
+        let entry = try writer.write(name: "s", input: input, inputShape: [1, 28, 28], explanation: explanation, trueLabel: "x")
+        #expect(try PNGReader().readImage(dir + "/s.png").tensor.shape == [28, 28, 3])
+        let map = try NPYReader().read(dir + "/s.npy").tensor
+        #expect(map.shape == [28, 28] && map.values(as: Float.self).max() == entry.mapMaximum)
+        for name in ["s.png", "s.npy"] {
+            let size = try #require(try FileManager.default.attributesOfItem(atPath: dir + "/" + name)[.size] as? Int)
+            #expect(size < 10_000, "\(name) keeps \(size) bytes: the longer old file was not truncated")
+        }
+        try writer.writeIndex([entry], extra: [:])
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(names == ["index.json", "s.npy", "s.png"])
+        #expect(entry.mapMaximum == first.mapMaximum)
+    }
+
     @Test func readableFactor() {
         #expect(RGBImage.readableFactor(rows: 28, columns: 28) == 7)
         #expect(RGBImage.readableFactor(rows: 28, columns: 100, minimum: 128) == 5)

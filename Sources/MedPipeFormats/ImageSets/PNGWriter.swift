@@ -60,11 +60,12 @@ public struct PNGWriter: Sendable {
         return Array(UnsafeRawBufferPointer(start: output, count: count))
     }
 
-    /// Writes `tensor` to `path` atomically (a temporary file renamed into place), like ``NPYWriter``
-    /// not flushed to disk: a caller writing many files flushes them once.
-    public func write(_ tensor: Tensor, to path: String, text: [(key: String, value: String)] = []) throws {
+    /// Writes `tensor` to `path` atomically (a temporary file renamed into place), or with `inPlace` straight
+    /// to `path` (``AtomicFile/writeInPlace(_:parts:)``, for files an index written after them vouches for);
+    /// like ``NPYWriter`` not flushed to disk: a caller writing many files flushes them once.
+    public func write(_ tensor: Tensor, to path: String, text: [(key: String, value: String)] = [], inPlace: Bool = false) throws {
         let bytes = try encode(tensor, text: text)
-        try bytes.withUnsafeBytes { try AtomicFile.write(path, parts: [$0]) }
+        try bytes.withUnsafeBytes { if inPlace { try AtomicFile.writeInPlace(path, parts: [$0]) } else { try AtomicFile.write(path, parts: [$0]) } }
     }
 
     private static func validate(key: String) throws {
