@@ -8,26 +8,54 @@ public enum AtomicFile {
     /// (gathered writes, no copy of the parts), flushed to disk when `durable`, then renamed over `path`.
     /// On any error the temporary file is removed and `path` is left as it was.
     public static func write(_ path: String, parts: [UnsafeRawBufferPointer], durable: Bool = false) throws {
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temporary = folder + ".\(name).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw MedPipeError.io(path, "cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        do {
-            preallocate(fd, bytes: parts.reduce(0) { $0 + $1.count })
-            try writeAll(fd, parts, path: path)
-            if durable, fsync(fd) != 0 { throw MedPipeError.io(path, "cannot flush: \(String(cString: strerror(errno)))") }
-            guard close(fd) == 0 else { throw MedPipeError.io(path, "cannot close: \(String(cString: strerror(errno)))") }
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
+        let staged = try Staged(path, bytes: parts.reduce(0) { $0 + $1.count })
+        try writeAll(staged.descriptor, parts, path: path)
+        try staged.commit(durable: durable)
+    }
+
+    /// A file being written under a hidden temporary name in its folder, renamed over its path by
+    /// ``commit(durable:)``; removed instead if it is released uncommitted (an error on the way), so `path` is
+    /// either left as it was or replaced whole.
+    public final class Staged: @unchecked Sendable {
+        /// The final path, and the descriptor of the temporary file, open for writing (positioned writes from
+        /// several threads are safe).
+        public let path: String, descriptor: Int32
+        private let temporary: String
+        private var pending = true
+
+        /// Creates the temporary file; `bytes`, when known, reserves a large file's disk blocks up front.
+        public init(_ path: String, bytes: Int = 0) throws {
+            let slash = path.lastIndex(of: "/")
+            let folder = slash.map { String(path[...$0]) } ?? ""
+            let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+            temporary = folder + ".\(name).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
+            descriptor = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { throw MedPipeError.io(path, "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+            self.path = path
+            AtomicFile.preallocate(descriptor, bytes: bytes)
         }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw MedPipeError.io(path, "cannot move \(temporary) into place: \(reason)")
+
+        /// Flushes the file to disk when `durable`, closes it and renames it over `path`.
+        public func commit(durable: Bool) throws {
+            guard pending else { throw MedPipeError.io(path, "is already committed") }
+            if durable, fsync(descriptor) != 0 { throw MedPipeError.io(path, "cannot flush: \(String(cString: strerror(errno)))") }
+            pending = false
+            guard close(descriptor) == 0 else {
+                unlink(temporary)
+                throw MedPipeError.io(path, "cannot close: \(String(cString: strerror(errno)))")
+            }
+            guard rename(temporary, path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(temporary)
+                throw MedPipeError.io(path, "cannot move \(temporary) into place: \(reason)")
+            }
+        }
+
+        deinit {
+            if pending {
+                close(descriptor)
+                unlink(temporary)
+            }
         }
     }
 
@@ -53,7 +81,7 @@ public enum AtomicFile {
     /// btrfs; elsewhere nothing happens). On ext4 the data is then written into one allocated extent instead of
     /// through delayed allocation, which renaming the file over an existing one would otherwise force to disk
     /// at once (ext4's `auto_da_alloc`): writing a 78 MB array over an earlier one took 80 ms, now 40 ms.
-    private static func preallocate(_ fd: Int32, bytes: Int) {
+    fileprivate static func preallocate(_ fd: Int32, bytes: Int) {
         #if os(Linux)
         guard bytes >= 1 << 20, let fallocate else { return }
         _ = fallocate(fd, 0, 0, off_t(bytes))
@@ -72,6 +100,21 @@ public enum AtomicFile {
         guard fd >= 0 else { throw MedPipeError.io(path, "cannot open folder: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw MedPipeError.io(path, "cannot flush folder: \(String(cString: strerror(errno)))") }
+    }
+
+    /// Writes every byte of `bytes` to `fd` at `offset` (positioned: threads may write other ranges of one
+    /// file at once), resuming after short writes and EINTR.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let written = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw MedPipeError.io(path, "cannot write: \(String(cString: strerror(errno)))")
+            }
+            guard written > 0 else { throw MedPipeError.io(path, "cannot write: no progress") }
+            done += written
+        }
     }
 
     /// Writes every byte of `parts` to `fd` with gathered writes, resuming after short writes and EINTR.

@@ -2,13 +2,14 @@ import Foundation
 import MedPipeCore
 import MedPipeFormats
 
-/// Writes one explained sample: the PNG overlay (with provenance in tEXt chunks), the raw map as
-/// float32 `.npy` aligned with the input, and the entry for `index.json`.
+/// Writes a run of explained samples: per sample the PNG overlay (with provenance in tEXt chunks) and a row
+/// of `maps.npy`, the raw maps as float32 `(samples, spatial...)` aligned with the inputs, and `index.json`.
 ///
-/// `index.json` is the record of a whole run: ``removeIndex()`` takes an earlier run's away first, the
-/// samples' files are written straight to their names (not each through a temporary file and a rename:
-/// half the folder operations), and ``writeIndex(_:extra:)`` writes the index atomically last. A run cut
-/// off leaves no index, so no reader takes its files, some perhaps partial, for a finished run.
+/// `index.json` is the record of a whole run: ``start(count:inputShape:)`` takes an earlier run's away, the
+/// overlays are written straight to their names (not each through a temporary file and a rename: half the
+/// folder operations), `maps.npy` is filled row by row under a temporary name, and ``finish(_:extra:)`` moves
+/// it into place and writes the index atomically last. A run cut off leaves no index, so no reader takes its
+/// files, some perhaps partial, for a finished run.
 public struct ExplanationWriter: Sendable {
     public var directory: String
     public var colormap: Colormap
@@ -29,11 +30,19 @@ public struct ExplanationWriter: Sendable {
         self.scale = scale
     }
 
+    /// The file holding the run's maps, one row per sample.
+    public static let mapsFile = "maps.npy"
+    /// The rows of `maps.npy`, open between ``start(count:inputShape:)`` and ``finish(_:extra:)``.
+    private var maps: NPYRowWriter?
+
     /// One line of `index.json`.
     public struct IndexEntry: Codable, Sendable {
         public var name: String
         public var overlay: String
+        /// The file holding the map: `maps.npy`, at row ``mapRow``; a file of the sample's own when `mapRow` is
+        /// nil (the layout of runs before the maps were stacked).
         public var map: String
+        public var mapRow: Int?
         public var explainedClass: String
         public var predictedClass: String
         public var trueClass: String?
@@ -45,14 +54,28 @@ public struct ExplanationWriter: Sendable {
         public var mapMaximum: Float
     }
 
-    /// Writes `name.png` and `name.npy` for an input `[C, spatial...]` and its explanation; `entry` is the
-    /// cache entry the input came from, if any.
-    public func write(name: String, input: [Float], inputShape: [Int], explanation: GradCAM.Explanation,
-                      trueLabel: String?, entry: Int64? = nil) throws -> IndexEntry {
+    /// Starts a run of `count` samples shaped `inputShape` (`[C, spatial...]`): removes the `index.json` of an
+    /// earlier run in the folder, if any, and opens the rows of `maps.npy`.
+    public mutating func start(count: Int, inputShape: [Int]) throws {
         let spatial = Array(inputShape.dropFirst())
         guard (1...3).contains(spatial.count) else {
-            throw MedPipeError.unsupported(name, "Grad-CAM overlays are drawn for 1D, 2D and 3D inputs, not \(inputShape)")
+            throw MedPipeError.unsupported(directory, "Grad-CAM overlays are drawn for 1D, 2D and 3D inputs, not \(inputShape)")
         }
+        let index = directory + "/index.json"
+        guard unlink(index) == 0 || errno == ENOENT else {
+            throw MedPipeError.io(index, "cannot remove the earlier run's index: \(String(cString: strerror(errno)))")
+        }
+        maps = try NPYRowWriter(path: directory + "/" + Self.mapsFile, shape: [count] + spatial, dtype: .float32)
+    }
+
+    /// Writes `name.png` and row `row` of `maps.npy` for an input `[C, spatial...]` and its explanation;
+    /// `entry` is the cache entry the input came from, if any. Threads may write different rows at once.
+    public func write(row: Int, name: String, input: [Float], inputShape: [Int], explanation: GradCAM.Explanation,
+                      trueLabel: String?, entry: Int64? = nil) throws -> IndexEntry {
+        guard let maps, Array(maps.shape.dropFirst()) == Array(inputShape.dropFirst()), (0..<maps.shape[0]).contains(row) else {
+            throw MedPipeError.invalidArgument(directory, "sample \(row) shaped \(inputShape) is not one of the run started")
+        }
+        let spatial = Array(inputShape.dropFirst())
         let map = Upsampling.resize(explanation.map, shape: explanation.mapShape, to: spatial)
         let image = try Overlay.draw(input, shape: inputShape, heat: Overlay.normalized(map), colormap: colormap, alpha: alpha, scale: scale)
         let (low, high) = (map.min() ?? 0, map.max() ?? 0)
@@ -66,24 +89,18 @@ public struct ExplanationWriter: Sendable {
         // Magnified overlays repeat each row `scale` times: the Up filter and fast deflate write them
         // several times faster than libpng's defaults, a little larger.
         try PNGWriter(compressionLevel: 1, adaptiveFiltering: false).write(png, to: directory + "/" + name + ".png", text: text, inPlace: true)
-        try NPYWriter.write(Tensor(shape: spatial, values: map), to: directory + "/" + name + ".npy", inPlace: true)
-        return IndexEntry(name: name, overlay: name + ".png", map: name + ".npy", explainedClass: explained,
+        try map.withUnsafeBytes { try maps.write(row: row, bytes: $0) }
+        return IndexEntry(name: name, overlay: name + ".png", map: Self.mapsFile, mapRow: row, explainedClass: explained,
                           predictedClass: classNames.indices.contains(explanation.predicted) ? classNames[explanation.predicted] : String(explanation.predicted),
                           trueClass: trueLabel, entry: entry, score: explanation.score, probability: explanation.probability,
                           mapMinimum: low, mapMaximum: high)
     }
 
-    /// Removes the `index.json` of an earlier run in the folder, if any: called before the first sample is written.
-    public func removeIndex() throws {
-        let path = directory + "/index.json"
-        guard unlink(path) == 0 || errno == ENOENT else {
-            throw MedPipeError.io(path, "cannot remove the earlier run's index: \(String(cString: strerror(errno)))")
-        }
-    }
-
-    /// Writes `index.json` over all samples, last: it is flushed to disk, then the folder once (the
-    /// overlays and maps are not flushed one by one).
-    public func writeIndex(_ entries: [IndexEntry], extra: [String: String]) throws {
+    /// Ends the run: moves `maps.npy` into place, then writes `index.json` over all samples, flushed to disk,
+    /// then the folder once (the overlays and maps are not flushed one by one).
+    public func finish(_ entries: [IndexEntry], extra: [String: String]) throws {
+        guard let maps else { throw MedPipeError.invalidArgument(directory, "the run was not started") }
+        try maps.commit()
         struct Index: Codable { var model_sha256: String; var settings: [String: String]; var samples: [IndexEntry] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -17,10 +17,11 @@ struct GradCAMCommand: ParsableCommand {
         For each sample: NAME.png (the input in grayscale under the heatmap; an ECG beat coloured by heat; \
         three orthogonal slices of a volume through the map's maximum), magnified by --scale so that a small \
         image is readable, with tEXt chunks holding the model's SHA-256, the class, the score and the map's raw \
-        minimum and maximum; NAME.npy, the raw map (float32, before normalization) upsampled to the input's \
-        size (linear, bilinear or trilinear) so it is aligned voxel for voxel; and index.json over all samples \
-        (with the cache entry of each, which `medpipe report --gradcam` reads), written last: a folder without \
-        it holds a run that did not finish.
+        minimum and maximum. For all samples: maps.npy, the raw maps (float32, before normalization) upsampled \
+        to the input's size (linear, bilinear or trilinear) so they are aligned voxel for voxel, one row per \
+        sample in the order of the inputs (numpy.load("maps.npy")[i] is sample i's map); and index.json (each \
+        sample's name, overlay, row of maps.npy, classes and cache entry, which `medpipe report --gradcam` \
+        reads), written last: a folder without it holds a run that did not finish.
 
         The target layer is by default the last convolution (list layers with `medpipe inspect MODEL`); the \
         class is by default the predicted one.
@@ -77,9 +78,9 @@ struct GradCAMCommand: ParsableCommand {
             throw MedPipeError.io(out, "cannot create: \(error.localizedDescription)")
         }
         let cam = try GradCAM(model: checkpoint.model, layer: layer, method: methodValue)
-        let writer = ExplanationWriter(directory: out, colormap: colors, alpha: alpha, modelHash: try ContentHash.ofFile(model),
+        var writer = ExplanationWriter(directory: out, colormap: colors, alpha: alpha, modelHash: try ContentHash.ofFile(model),
                                        classNames: checkpoint.classNames, scale: scale)
-        try writer.removeIndex()
+        try writer.start(count: samples.count, inputShape: checkpoint.inputShape)
         let index = try explainAll(samples, cam: cam, writer: writer, shape: checkpoint.inputShape)
         var settings = ["layer": String(cam.layer), "method": method, "colormap": colormap, "alpha": String(alpha)]
         if let cache {
@@ -88,7 +89,7 @@ struct GradCAMCommand: ParsableCommand {
             // `medpipe report` checks that it reads the inputs back from a cache of the same recipe.
             settings["recipe_hash"] = try DatasetCache(directory: cache).meta("recipe_hash")
         }
-        try writer.writeIndex(index, extra: settings)
+        try writer.finish(index, extra: settings)
         print("wrote \(index.count) Grad-CAM overlays, raw maps and index.json to \(out) (layer \(cam.layer): \(cam.model.layers[cam.layer].spec.typeName))")
     }
 
@@ -111,7 +112,7 @@ struct GradCAMCommand: ParsableCommand {
                     let input = Activation(shape: [chunk.count] + shape, data: chunk.flatMap(\.values))
                     let explanations = try cam.explain(input, classes: chunk.map { _ in classIndex })
                     return try zip(chunk, explanations).enumerated().map { i, pair in
-                        try writer.write(name: pair.0.name, input: Array(input.data[(i * size)..<((i + 1) * size)]), inputShape: shape,
+                        try writer.write(row: starts[b] + i, name: pair.0.name, input: Array(input.data[(i * size)..<((i + 1) * size)]), inputShape: shape,
                                          explanation: pair.1, trueLabel: pair.0.label, entry: pair.0.entry)
                     }
                 }

@@ -14,10 +14,18 @@ import TestSupport
         let explanation = try #require(try cam.explain(Activation(shape: [1] + inputShape, data: input)).first)
         let dir = NSTemporaryDirectory() + "medpipe-cam-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let writer = ExplanationWriter(directory: dir, colormap: .inferno, alpha: 0.5, modelHash: "abc123", classNames: ["x", "y"], scale: scale)
-        let entry = try writer.write(name: "s", input: input, inputShape: inputShape, explanation: explanation, trueLabel: "x", entry: 42)
-        try writer.writeIndex([entry], extra: ["layer": String(cam.layer)])
+        var writer = ExplanationWriter(directory: dir, colormap: .inferno, alpha: 0.5, modelHash: "abc123", classNames: ["x", "y"], scale: scale)
+        try writer.start(count: 1, inputShape: inputShape)
+        let entry = try writer.write(row: 0, name: "s", input: input, inputShape: inputShape, explanation: explanation, trueLabel: "x", entry: 42)
+        try writer.finish([entry], extra: ["layer": String(cam.layer)])
         return (dir, entry, explanation)
+    }
+
+    /// The map of the one sample `explainAndWrite` explained: row 0 of `maps.npy`, shaped like the input's space.
+    private func savedMap(_ dir: String) throws -> Tensor {
+        let maps = try NPYReader().read(dir + "/" + ExplanationWriter.mapsFile).tensor
+        try #require(maps.shape.first == 1)
+        return Tensor(shape: Array(maps.shape.dropFirst()), values: maps.values(as: Float.self))
     }
 
     @Test func volumeMapIsTrilinearlyAlignedAndDrawnAsAMontage() throws {
@@ -28,7 +36,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // The raw map lives at the convolution's 4×4×5 grid and is saved upsampled to the input's 9×10×11.
         #expect(explanation.mapShape == [4, 4, 5])
-        let map = try NPYReader().read(dir + "/s.npy").tensor
+        let map = try savedMap(dir)
         #expect(map.shape == [9, 10, 11])
         let values = map.values(as: Float.self)
         #expect(values.contains { $0 != values[0] }, "a constant map cannot show alignment")
@@ -58,10 +66,10 @@ import TestSupport
             import sys, numpy as np, torch
             raw = torch.from_numpy(np.load(sys.argv[1]))[None, None]
             up = torch.nn.functional.interpolate(raw, size=(9, 10, 11), mode="trilinear", align_corners=False)[0, 0]
-            ours = torch.from_numpy(np.load(sys.argv[2]))
+            ours = torch.from_numpy(np.load(sys.argv[2])[0])
             assert ours.shape == up.shape, (ours.shape, up.shape)
             print(float((up - ours).abs().max()), float(up.std()))
-            """, [dir + "/raw.npy", dir + "/s.npy"])
+            """, [dir + "/raw.npy", dir + "/" + ExplanationWriter.mapsFile])
         try #require(run.status == 0, "\(run.output)")
         let numbers = run.output.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         try #require(numbers.count == 2, "\(run.output)")
@@ -83,7 +91,7 @@ import TestSupport
         let pixels = png.values(as: UInt8.self)
         func rgb(_ r: Int, _ c: Int) -> [UInt8] { Array(pixels[((r * 196 + c) * 3)..<((r * 196 + c) * 3 + 3)]) }
         #expect((0..<7).allSatisfy { dy in (0..<7).allSatisfy { dx in rgb(70 + dy, 133 + dx) == rgb(70, 133) } })
-        #expect(try NPYReader().read(dir + "/s.npy").tensor.shape == [28, 28])
+        #expect(try savedMap(dir).shape == [28, 28])
         #expect(entry.entry == 42)
         let index = try String(contentsOfFile: dir + "/index.json", encoding: .utf8)
         #expect(index.contains("\"entry\" : 42"))
@@ -95,30 +103,38 @@ import TestSupport
         #expect(try PNGReader().readImage(dir + "/s.png").tensor.shape == [28, 28, 3])
     }
 
-    /// A run into a folder of an earlier, larger run: the earlier index goes first, the samples' files are
-    /// replaced whole in place (no temporary file left, no tail of the longer old file), the index comes last.
+    /// A run into a folder of an earlier, larger run: the earlier index goes first, the overlays are replaced
+    /// whole in place (no tail of the longer old file), maps.npy is replaced whole, no temporary file is left,
+    /// and the index comes last; a run released before it finishes leaves no index and the earlier maps.npy as it was.
     @Test func aRunTakesAnEarlierIndexAwayFirstAndWritesItsOwnLast() throws {
         let (dir, first, explanation) = try explainAndWrite(imageModel, inputShape: [1, 28, 28], scale: 1)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let longer = [UInt8](repeating: 0xAB, count: 200_000)
-        try Data(longer).write(to: URL(fileURLWithPath: dir + "/s.png"))
-        try Data(longer).write(to: URL(fileURLWithPath: dir + "/s.npy"))
-        let writer = ExplanationWriter(directory: dir, colormap: .inferno, alpha: 0.5, modelHash: "abc123", classNames: ["x", "y"], scale: 1)
-        try writer.removeIndex()
-        #expect(!FileManager.default.fileExists(atPath: dir + "/index.json"), "a cut-off run must not leave the earlier run's index over its files")
-        try writer.removeIndex()   // none left: not an error
+        for name in ["s.png", "t.png", ExplanationWriter.mapsFile] { try Data(longer).write(to: URL(fileURLWithPath: dir + "/" + name)) }
         let input = (0..<784).map { Float(($0 * 7919) % 97) / 97 }
-        let entry = try writer.write(name: "s", input: input, inputShape: [1, 28, 28], explanation: explanation, trueLabel: "x")
-        #expect(try PNGReader().readImage(dir + "/s.png").tensor.shape == [28, 28, 3])
-        let map = try NPYReader().read(dir + "/s.npy").tensor
-        #expect(map.shape == [28, 28] && map.values(as: Float.self).max() == entry.mapMaximum)
-        for name in ["s.png", "s.npy"] {
-            let size = try #require(try FileManager.default.attributesOfItem(atPath: dir + "/" + name)[.size] as? Int)
-            #expect(size < 10_000, "\(name) keeps \(size) bytes: the longer old file was not truncated")
+        do {   // a run cut off after its first sample
+            var writer = ExplanationWriter(directory: dir, colormap: .inferno, alpha: 0.5, modelHash: "abc123", classNames: ["x", "y"], scale: 1)
+            try writer.start(count: 2, inputShape: [1, 28, 28])
+            #expect(!FileManager.default.fileExists(atPath: dir + "/index.json"), "a cut-off run must not leave the earlier run's index over its files")
+            _ = try writer.write(row: 1, name: "t", input: input, inputShape: [1, 28, 28], explanation: explanation, trueLabel: "x")
         }
-        try writer.writeIndex([entry], extra: [:])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == [ExplanationWriter.mapsFile, "s.png", "t.png"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + ExplanationWriter.mapsFile)).count == longer.count, "an unfinished run leaves the earlier maps.npy as it was")
+
+        var writer = ExplanationWriter(directory: dir, colormap: .inferno, alpha: 0.5, modelHash: "abc123", classNames: ["x", "y"], scale: 1)
+        try writer.start(count: 2, inputShape: [1, 28, 28])
+        let second = try writer.write(row: 1, name: "t", input: input.reversed(), inputShape: [1, 28, 28], explanation: explanation, trueLabel: "y")
+        let entry = try writer.write(row: 0, name: "s", input: input, inputShape: [1, 28, 28], explanation: explanation, trueLabel: "x")
+        #expect(throws: MedPipeError.self) { try writer.write(row: 2, name: "u", input: input, inputShape: [1, 28, 28], explanation: explanation, trueLabel: "x") }
+        try writer.finish([entry, second], extra: [:])
+        #expect(try PNGReader().readImage(dir + "/s.png").tensor.shape == [28, 28, 3])
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: dir + "/s.png")[.size] as? Int)
+        #expect(size < 10_000, "s.png keeps \(size) bytes: the longer old file was not truncated")
+        let maps = try NPYReader().read(dir + "/" + ExplanationWriter.mapsFile).tensor
+        #expect(maps.shape == [2, 28, 28] && maps.dtype == .float32)
+        #expect(maps.values(as: Float.self).prefix(784).max() == entry.mapMaximum && entry.mapRow == 0 && second.mapRow == 1)
         let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-        #expect(names == ["index.json", "s.npy", "s.png"])
+        #expect(names == ["index.json", ExplanationWriter.mapsFile, "s.png", "t.png"])
         #expect(entry.mapMaximum == first.mapMaximum)
     }
 
@@ -143,7 +159,7 @@ import TestSupport
             .maxPool(rank: 1, kernel: 2, stride: 2), .flatten, .linear(inFeatures: 3 * 50, outFeatures: 2),
         ], inputShape: [1, 100])
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        #expect(try NPYReader().read(dir + "/s.npy").tensor.shape == [100])
+        #expect(try savedMap(dir).shape == [100])
         #expect(try PNGReader().read(dir + "/s.png").tensor.shape == [200, 200, 3])
     }
 }

@@ -28,16 +28,13 @@ public enum NPYWriter {
         return out
     }
 
-    /// Writes `tensor` to `path` atomically (a temporary file renamed into place), or with `inPlace` straight
-    /// to `path` (``AtomicFile/writeInPlace(_:parts:)``, for files an index written after them vouches for):
-    /// the header and the tensor's own bytes in one gathered write, with no copy of the data.
-    public static func write(_ tensor: Tensor, to path: String, fortranOrder: Bool = false, inPlace: Bool = false) throws {
+    /// Writes `tensor` to `path` atomically (a temporary file renamed into place): the header and the
+    /// tensor's own bytes in one gathered write, with no copy of the data.
+    public static func write(_ tensor: Tensor, to path: String, fortranOrder: Bool = false) throws {
         let head = header(descriptor: tensor.dtype.numpyDescriptor, shape: fortranOrder ? tensor.shape.reversed() : tensor.shape,
                           fortranOrder: fortranOrder)
         try head.withUnsafeBytes { head in
-            try tensor.bytes.withUnsafeBytes { data in
-                if inPlace { try AtomicFile.writeInPlace(path, parts: [head, data]) } else { try AtomicFile.write(path, parts: [head, data]) }
-            }
+            try tensor.bytes.withUnsafeBytes { data in try AtomicFile.write(path, parts: [head, data]) }
         }
     }
 }

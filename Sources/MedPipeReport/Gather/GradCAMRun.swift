@@ -5,8 +5,8 @@ import MedPipeExplain
 import MedPipeFormats
 import MedPipePipeline
 
-/// The output of `medpipe gradcam`: `index.json`, and for each sample the raw map (`.npy`, at the input's
-/// resolution) with the cache entry it explains, whose input the report reads back from the cache.
+/// The output of `medpipe gradcam`: `index.json`, and for each sample the raw map (a row of `maps.npy`, at the
+/// input's resolution) with the cache entry it explains, whose input the report reads back from the cache.
 struct GradCAMRun {
     struct Sample {
         var index: ExplanationWriter.IndexEntry
@@ -71,17 +71,27 @@ struct GradCAMRun {
         if case .temporal(let hz)? = all.first?.geometry { frequency = hz }
         let shape = dataset.sampleShape, spatial = shape.dropFirst().reduce(1, *)
         let entries = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
+        var mapFiles: [String: [Float]] = [:]   // each file read once: maps.npy holds every sample's row
         samples = try Self.classesInTurn(index.samples).prefix(Self.shown).map { item in
             guard !item.map.contains("/"), !item.overlay.contains("/") else {
                 throw MedPipeError.malformed(indexPath, "names a file outside its folder (\(item.map), \(item.overlay))")
             }
             let mapPath = directory + "/" + item.map
-            let map = try NPYReader().readTensor(mapPath)
-            guard map.dtype == .float32, map.count == spatial else {
-                throw MedPipeError.malformed(mapPath, "holds \(map.dtype.rawValue) \(map.shape); the cache's inputs are \(shape) (was Grad-CAM run on another cache?)")
+            if mapFiles[item.map] == nil {
+                let tensor = try NPYReader().readTensor(mapPath)
+                let rows = item.mapRow == nil ? 1 : tensor.shape.first ?? 0
+                let expected = rows.multipliedReportingOverflow(by: spatial)
+                guard tensor.dtype == .float32, !expected.overflow, tensor.count == expected.partialValue else {
+                    throw MedPipeError.malformed(mapPath, "holds \(tensor.dtype.rawValue) \(tensor.shape); the cache's inputs are \(shape) (was Grad-CAM run on another cache?)")
+                }
+                mapFiles[item.map] = tensor.values(as: Float.self)
+            }
+            let values = mapFiles[item.map]!, row = item.mapRow ?? 0
+            guard spatial > 0, row >= 0, row < values.count / spatial else {
+                throw MedPipeError.malformed(indexPath, "names row \(row) of \(item.map), which holds \(spatial > 0 ? values.count / spatial : 0) maps")
             }
             let input = try item.entry.flatMap { entries[$0] }.map { try dataset.input($0) }
-            return Sample(index: item, map: map.values(as: Float.self), input: input, overlayPath: directory + "/" + item.overlay)
+            return Sample(index: item, map: Array(values[(row * spatial)..<((row + 1) * spatial)]), input: input, overlayPath: directory + "/" + item.overlay)
         }
     }
 }
