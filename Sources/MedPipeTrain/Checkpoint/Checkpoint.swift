@@ -85,13 +85,14 @@ public struct Checkpoint: Sendable {
         let specs = try layers.enumerated().map { i, o in try LayerSpec(json: o, subject: "\(path) layer \(i)") }
         guard let classNames = try json("class_names") as? [String] else { throw MedPipeError.malformed(path, "metadata 'class_names' is not an array of strings") }
         guard let inputShape = try json("input_shape") as? [Int] else { throw MedPipeError.malformed(path, "metadata 'input_shape' is not an array of integers") }
-        let out = try Sequential(specs, seed: 0).outputShape(for: inputShape)
+        let blank = Sequential(specs, seed: 0)   // built once (its initialization draws every weight), then loaded per member
+        let out = try blank.outputShape(for: inputShape)
         guard out == [classNames.count] else {
             throw MedPipeError.malformed(path, "architecture gives outputs \(out) for input \(inputShape), but there are \(classNames.count) class names")
         }
         var members: [Sequential] = []
         for (i, state) in try memberStates(tensors, count: meta["ensemble"], path: path).enumerated() {
-            var member = Sequential(specs, seed: 0)
+            var member = blank
             try member.loadStateDict(state, subject: meta["ensemble"] == nil ? path : "\(path) ensemble member \(i)")
             members.append(member)
         }
