@@ -102,33 +102,23 @@ public enum AtomicFile {
         guard fsync(fd) == 0 else { throw MedPipeError.io(path, "cannot flush folder: \(String(cString: strerror(errno)))") }
     }
 
-    /// Writes every byte of `bytes` to `fd` at `offset` (positioned: threads may write other ranges of one
-    /// file at once), resuming after short writes and EINTR.
-    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws {
-        var done = 0
-        while done < bytes.count {
-            let written = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+    /// Writes every byte of `parts` to `fd` with gathered writes, resuming after short writes and EINTR: at the
+    /// file's position, or from byte `offset` on without moving it (positioned writes: threads may write other
+    /// ranges of one file at once).
+    public static func writeAll(_ fd: Int32, _ parts: [UnsafeRawBufferPointer], at offset: Int? = nil, path: String) throws {
+        var vectors = parts.filter { $0.count > 0 }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
+        var first = 0, done = 0
+        while first < vectors.count {
+            let count = Int32(min(vectors.count - first, 1024))  // IOV_MAX on Linux
+            let written = vectors.withUnsafeBufferPointer { v in
+                offset.map { pwritev(fd, v.baseAddress! + first, count, off_t($0 + done)) } ?? writev(fd, v.baseAddress! + first, count)
+            }
             if written < 0 {
                 if errno == EINTR { continue }
                 throw MedPipeError.io(path, "cannot write: \(String(cString: strerror(errno)))")
             }
             guard written > 0 else { throw MedPipeError.io(path, "cannot write: no progress") }
             done += written
-        }
-    }
-
-    /// Writes every byte of `parts` to `fd` with gathered writes, resuming after short writes and EINTR.
-    public static func writeAll(_ fd: Int32, _ parts: [UnsafeRawBufferPointer], path: String) throws {
-        var vectors = parts.filter { $0.count > 0 }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
-        var first = 0
-        while first < vectors.count {
-            let count = Int32(min(vectors.count - first, 1024))  // IOV_MAX on Linux
-            let written = vectors.withUnsafeBufferPointer { writev(fd, $0.baseAddress! + first, count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw MedPipeError.io(path, "cannot write: \(String(cString: strerror(errno)))")
-            }
-            guard written > 0 else { throw MedPipeError.io(path, "cannot write: no progress") }
             var left = written
             while first < vectors.count, left >= vectors[first].iov_len {
                 left -= vectors[first].iov_len

@@ -17,7 +17,7 @@ public final class NPYRowWriter: Sendable {
         let header = NPYWriter.header(descriptor: dtype.numpyDescriptor, shape: shape)
         file = try AtomicFile.Staged(path, bytes: header.count + total)
         (self.shape, self.dtype, headerSize, self.rowBytes) = (shape, dtype, header.count, rowBytes)
-        try header.withUnsafeBytes { try AtomicFile.writeAll(file.descriptor, $0, at: 0, path: path) }
+        try header.withUnsafeBytes { try AtomicFile.writeAll(file.descriptor, [$0], at: 0, path: path) }
     }
 
     /// Writes row `row`, whose bytes are one row of the array's dtype.
@@ -25,7 +25,7 @@ public final class NPYRowWriter: Sendable {
         guard shape[0] > row, row >= 0, bytes.count == rowBytes else {
             throw MedPipeError.invalidArgument(file.path, "row \(row) of \(bytes.count) bytes does not fit an array of shape \(shape)")
         }
-        try AtomicFile.writeAll(file.descriptor, bytes, at: headerSize + row * rowBytes, path: file.path)
+        try AtomicFile.writeAll(file.descriptor, [bytes], at: headerSize + row * rowBytes, path: file.path)
     }
 
     /// Moves the array into place (flushed to disk first when `durable`).
