@@ -13,6 +13,7 @@ struct MedPipeCommand: AsyncParsableCommand {
         Start with `medpipe inspect FILE` to see how MedPipe reads an input.
         Every subcommand has its own --help.
         """,
+        version: MedPipeVersion.current,
         subcommands: [Inspect.self, Convert.self, Anonymize.self, CacheCommand.self, Export.self, Train.self, Evaluate.self, Predict.self, GradCAMCommand.self, ReportCommand.self]
     )
 

@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+import MedPipeCore
+import TestSupport
+
+/// The `medpipe` binary's own options, run as a user runs them.
+@Suite(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe binary"))
+struct CommandLineTests {
+    /// `--version` prints the release, the same as the Python package's, and exits 0.
+    @Test func versionMatchesThePythonPackage() throws {
+        let run = try SharedData.runMedpipe(["--version"])
+        #expect(run.status == 0)
+        #expect(run.output.trimmingCharacters(in: .whitespacesAndNewlines) == MedPipeVersion.current)
+        let pyproject = try String(contentsOfFile: SharedData.projectRoot + "/python/pyproject.toml", encoding: .utf8)
+        let line = pyproject.split(separator: "\n").first { $0.hasPrefix("version = ") }
+        #expect(line.map(String.init) == "version = \"\(MedPipeVersion.current)\"")
+    }
+
+    /// A subcommand's `--help` teaches by example: it exits 0 and shows at least one `medpipe` command line.
+    @Test(arguments: ["inspect", "convert", "anonymize", "cache", "export", "train", "evaluate", "predict", "gradcam", "report"])
+    func helpShowsExamples(_ subcommand: String) throws {
+        let run = try SharedData.runMedpipe([subcommand, "--help"])
+        #expect(run.status == 0)
+        #expect(run.output.contains("medpipe \(subcommand) "), "\(subcommand) --help shows no example command line")
+    }
+}
