@@ -58,7 +58,8 @@ public struct NIfTIReader: Sendable {
 
     private func readHeaderAndFile(_ path: String) throws -> (NIfTIHeader, NIfTIFile) {
         let file = try NIfTIFile(NIfTIPaths.header(for: path))
-        var bytes = try file.prefix(540)
+        // The largest header (NIfTI-2, 540 bytes) and the 4-byte extension flag after it.
+        var bytes = try file.prefix(540 + 4)
         var header = try NIfTIHeader(bytes: bytes, source: file.path)
         // Extensions sit between the header and the data (or fill the rest of a .hdr): read them too.
         let extensionEnd = header.layout == .singleFile ? header.dataOffset : Int.max
