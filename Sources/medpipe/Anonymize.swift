@@ -30,9 +30,13 @@ struct Anonymize: AsyncParsableCommand {
 
         Options for --retain: modified-dates, full-dates, patient-characteristics, device-identity, \
         institution-identity, uids, safe-private, descriptors (Clean Descriptors).
-        Examples: medpipe anonymize scans/ --out anon/ --report anon/report.json --retain modified-dates
-                  medpipe anonymize visits.csv --out anon/ --report anon/report.json \\
-                      --keep-columns sex,chol,diagnosis --column age=generalizeAge --column visit_date=shiftDates
+
+        Examples:
+          medpipe anonymize scans/ --out anon/ --report anon/report.json \\
+              --retain modified-dates
+          medpipe anonymize visits.csv --out anon/ --report anon/report.json \\
+              --keep-columns sex,chol,diagnosis --column age=generalizeAge \\
+              --column visit_date=shiftDates
         """
     )
 

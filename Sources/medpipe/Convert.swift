@@ -31,9 +31,10 @@ struct Convert: AsyncParsableCommand {
         the cache, which equals a one-process run's; the cache directory must be on a file system every \
         rank sees (see the README's "Several processes").
 
-        Example recipes are in Fixtures/recipes/. Examples:
+        Examples (more recipes are in Fixtures/recipes/):
           medpipe convert Fixtures/recipes/heart.yaml --cache out/heart-cache
-          medpipe convert new-patients.yaml --cache out/new-cache --fit-from out/heart-cache
+          medpipe convert new-patients.yaml --cache out/new-cache \\
+              --fit-from out/heart-cache
         """
     )
 

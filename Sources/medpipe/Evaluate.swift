@@ -16,7 +16,9 @@ struct Evaluate: ParsableCommand {
         statistics: each class's sensitivity Se (recall) and positive predictivity +P (precision), and the \
         mean Se over N, S and V.
 
-        Example: medpipe evaluate --model mnist.safetensors --cache out/mnist-cache --split test
+        Example:
+          medpipe evaluate --model mnist.safetensors --cache out/mnist-cache \\
+              --split test
         """
     )
 

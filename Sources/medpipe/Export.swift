@@ -25,8 +25,10 @@ struct Export: ParsableCommand {
 
         Examples:
           medpipe export --cache out/mr-cache --format nifti --out out/mr-nifti
-          medpipe export --cache out/mitbih-cache --format wfdb --out out/beats --split test --limit 50
-          medpipe export --cache out/heart-cache --format csv --out out/heart-csv --fitted
+          medpipe export --cache out/mitbih-cache --format wfdb --out out/beats \\
+              --split test --limit 50
+          medpipe export --cache out/heart-cache --format csv --out out/heart-csv \\
+              --fitted
         """
     )
 

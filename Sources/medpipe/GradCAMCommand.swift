@@ -27,8 +27,10 @@ struct GradCAMCommand: ParsableCommand {
         class is by default the predicted one.
 
         Examples:
-          medpipe gradcam --model mnist.safetensors --cache out/mnist-cache --limit 16 --out out/cam
-          medpipe gradcam --model ecg.safetensors --npy beats.npy --class 1 --colormap inferno --out out/cam
+          medpipe gradcam --model mnist.safetensors --cache out/mnist-cache \\
+              --limit 16 --out out/cam
+          medpipe gradcam --model ecg.safetensors --npy beats.npy --class 1 \\
+              --colormap inferno --out out/cam
         """
     )
 

@@ -22,7 +22,8 @@ struct Predict: ParsableCommand {
         (for an ensemble, the log of its members' mean probabilities); a tree model (random-forest, gradient-boosting) writes class probabilities instead.
 
         Examples:
-          medpipe predict --model ds1.safetensors ../shared/data/wfdb/mitdb/209.hea --out 209.csv
+          medpipe predict --model ds1.safetensors ../shared/data/wfdb/mitdb/209.hea \\
+              --out 209.csv
           medpipe predict --model mnist.safetensors --npy batch.npy --out logits.npy
         """
     )

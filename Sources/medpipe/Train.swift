@@ -48,10 +48,14 @@ struct Train: ParsableCommand {
         the same either way; streaming costs reading and the fitted stages once per sample per epoch.
 
         Examples:
-          medpipe train --cache out/mnist-cache --model mnist-cnn --epochs 3 --out mnist.safetensors
-          medpipe train --cache out/mitbih-ds1-cache --out ds1.safetensors      # as the recipe's train: says
-          medpipe train --cache out/mnist-cache --model random-forest --trees 100 --out forest.json
-          medpipe train --cache out/mr-cache --model cnn3d --memory-budget 1G --out mr.safetensors
+          medpipe train --cache out/mnist-cache --model mnist-cnn --epochs 3 \\
+              --out mnist.safetensors
+          # as the recipe's train: section says
+          medpipe train --cache out/mitbih-ds1-cache --out ds1.safetensors
+          medpipe train --cache out/mnist-cache --model random-forest --trees 100 \\
+              --out forest.json
+          medpipe train --cache out/mr-cache --model cnn3d --memory-budget 1G \\
+              --out mr.safetensors
 
         Data-parallel on several processes (CNNs and MLPs): run it under `mpirun -np N` (or `srun`). Every rank \
         trains on its slice of each global batch (--batch stays the global batch); every step each rank sums the \
@@ -59,7 +63,8 @@ struct Train: ParsableCommand {
         the model equals the one-process model up to float summation order; \
         BatchNorm uses each rank's own batch statistics. Rank 0 prints the epochs and writes --out and --metrics. \
         Give each rank its share of the cores with --threads, e.g.
-          mpirun -np 2 medpipe train --cache out/mnist-cache --model mnist-cnn --threads 1 --out mnist.safetensors
+          mpirun -np 2 medpipe train --cache out/mnist-cache --model mnist-cnn \\
+              --threads 1 --out mnist.safetensors
         """
     )
 

@@ -16,11 +16,20 @@ struct CommandLineTests {
         #expect(line.map(String.init) == "version = \"\(MedPipeVersion.current)\"")
     }
 
-    /// A subcommand's `--help` teaches by example: it exits 0 and shows at least one `medpipe` command line.
-    @Test(arguments: ["inspect", "convert", "anonymize", "cache", "export", "train", "evaluate", "predict", "gradcam", "report"])
+    /// A subcommand's `--help` teaches by example: it exits 0 and shows at least one `medpipe` command line,
+    /// and each example fits the 80 columns help is wrapped to (a wrapped example would start a line at
+    /// column 0: every line of an "Example" block up to the next blank line is indented).
+    @Test(arguments: ["inspect", "convert", "anonymize", "cache info", "cache verify", "cache order", "export", "train",
+                      "evaluate", "predict", "gradcam", "report"])
     func helpShowsExamples(_ subcommand: String) throws {
-        let run = try SharedData.runMedpipe([subcommand, "--help"])
+        let run = try SharedData.runMedpipe(subcommand.split(separator: " ").map(String.init) + ["--help"])
         #expect(run.status == 0)
         #expect(run.output.contains("medpipe \(subcommand) "), "\(subcommand) --help shows no example command line")
+        let lines = run.output.split(separator: "\n", omittingEmptySubsequences: false)
+        for start in lines.indices where lines[start].hasPrefix("Example") {
+            for line in lines[(start + 1)...].prefix(while: { !$0.isEmpty }) {
+                #expect(line.hasPrefix("  "), "\(subcommand) --help: an example is wrapped: '\(line)'")
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 """DICOM files MedPipe's own tests never chose: every `.dcm` that ships in pydicom's wheel (its test files:
-odd encodings, damaged and non-image files), read with `medpipe inspect FILE --array OUT.npy`.
+odd encodings, damaged and non-image files) and in nibabel's (Siemens files with CSA headers, a decimal
+Rescale Slope, an empty Slice Thickness), read with `medpipe inspect FILE --array OUT.npy`.
 
 - No file crashes MedPipe: it exits 0, or 1 with one `medpipe: error: FILE: problem` line.
 - What pydicom decodes, MedPipe decodes to the same values: pydicom's `pixel_array` with the Modality LUT
@@ -22,6 +23,21 @@ from pydicom.uid import JPEGBaseline8Bit, JPEGExtended12Bit  # noqa: E402
 FILES = pathlib.Path(pydicom.__file__).parent / "data" / "test_files"
 
 
+def shipped_files() -> dict[str, pathlib.Path]:
+    """Test id (`pydicom/NAME`, `nibabel/PATH`) → file: pydicom's test files, and nibabel's when it is installed."""
+    files = {f"pydicom/{p.name}": p for p in FILES.glob("*.dcm")}
+    try:
+        import nibabel
+        root = pathlib.Path(nibabel.__file__).parent
+        files.update({f"nibabel/{p.relative_to(root)}": p for p in root.rglob("*.dcm")})
+    except ImportError:
+        pass
+    return dict(sorted(files.items()))
+
+
+SHIPPED = shipped_files()
+
+
 def reference(path: pathlib.Path):
     """pydicom's array for `path` with the Modality LUT applied, or None when pydicom cannot decode it."""
     with warnings.catch_warnings():
@@ -36,9 +52,9 @@ def reference(path: pathlib.Path):
             return None, None
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in FILES.glob("*.dcm")))
+@pytest.mark.parametrize("name", SHIPPED)
 def test_decodes_what_pydicom_decodes_and_never_crashes(name, medpipe, tmp_path):
-    path, out = FILES / name, tmp_path / "array.npy"
+    path, out = SHIPPED[name], tmp_path / "array.npy"
     done = medpipe.run("inspect", path, "--array", out)
     assert done.returncode in (0, 1), f"{name}: exit status {done.returncode} (a crash?)\n{done.stderr}"
     if done.returncode == 1:
