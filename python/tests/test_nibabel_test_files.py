@@ -80,3 +80,33 @@ def test_refuses_other_formats_cleanly(name, medpipe):
     path = FILES / name
     done = medpipe.run("inspect", path)
     check_refusal(done, path)
+
+
+def test_anonymize_writes_what_nibabel_reads(medpipe, tmp_path):
+    """`medpipe anonymize` over nibabel's NIfTI files: every single-file NIfTI comes out as nibabel reads it, with the
+    same voxels and affine, no extension and empty text fields; `.hdr` pairs and the CIFTI-2 file (whose XML
+    extension its readers need) are refused, each with its reason, and nothing is written for them."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    single = [FILES / n for n in names((".nii", ".nii.gz"))]
+    for path in single + [FILES / n for n in names((".hdr",))]:
+        (inputs / path.name).write_bytes(path.read_bytes())
+    done = medpipe.run("anonymize", inputs, "--out", tmp_path / "out", "--report", tmp_path / "report.json")
+    assert done.returncode == 1, done.stdout + done.stderr  # the refusals make the run fail, by design
+    refused = {line.split()[1].rsplit("/", 1)[-1]: line for line in done.stdout.splitlines() if line.startswith("  failed ")}
+    cifti = {p.name for p in single if isinstance(nibabel.load(p), nibabel.Cifti2Image)}
+    assert cifti == {"row_major.dconn.nii"}
+    assert set(refused) == cifti | set(names((".hdr",))), done.stdout
+    assert "CIFTI" in refused["row_major.dconn.nii"]
+    outputs = sorted((tmp_path / "out").rglob("*.nii*"))
+    assert len(outputs) == len(single) - len(cifti)
+    report = json.loads((tmp_path / "report.json").read_text())
+    written_entries = [entry for entry in report["files"] if entry.get("output")]
+    assert len(written_entries) == len(outputs)
+    for entry in written_entries:
+        written = nibabel.load(tmp_path / "out" / entry["output"])
+        header = written.header
+        assert len(header.extensions) == 0 and header["descrip"].item() == b"" and header["intent_name"].item() == b""
+        matches = [p for p in single if p.name not in cifti and np.array_equal(nibabel.load(p).get_fdata(), written.get_fdata(), equal_nan=True)
+                   and np.allclose(nibabel.load(p).affine, written.affine)]
+        assert matches, f"{entry['output']}: voxels or affine of no input"

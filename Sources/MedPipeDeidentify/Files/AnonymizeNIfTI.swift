@@ -16,6 +16,10 @@ enum NIfTIRawHeader {
         guard parsed.version > 0, parsed.layout == .singleFile else {
             throw MedPipeError.unsupported(source, "not a single-file NIfTI: ANALYZE and header/image pairs are not de-identified")
         }
+        // CIFTI-2 keeps its matrix's structure in an XML extension its readers require; without it the file is broken.
+        if parsed.isCIFTI {
+            throw MedPipeError.unsupported(source, "a CIFTI-2 file (intent code \(parsed.intentCode) with a CIFTI extension): de-identification drops every extension, and CIFTI readers cannot open the file without it; CIFTI is not de-identified")
+        }
         let size = parsed.headerSize
         guard bytes.count >= size + 4 else {
             throw MedPipeError.malformed(source, "a file of \(bytes.count) bytes has no room for the extension flag after its \(size)-byte header")

@@ -55,6 +55,9 @@ public struct NIfTIHeader: Sendable, Equatable {
     /// Byte offset of the voxels in the data file (the `.nii` itself or the `.img`).
     public var dataOffset: Int
     public var extensions: [NIfTIExtension]
+    /// A CIFTI-2 file: an intent code of CIFTI's range (3000–3099) and the CIFTI XML extension (code 32),
+    /// which describes the matrix and without which CIFTI readers (nibabel, Connectome Workbench) refuse the file.
+    public var isCIFTI: Bool { (3000...3099).contains(intentCode) && extensions.contains { $0.code == 32 } }
     /// The header as stored on disk: 348 bytes (NIfTI-1, ANALYZE) or 540 (NIfTI-2).
     public var rawHeader: [UInt8]
 
