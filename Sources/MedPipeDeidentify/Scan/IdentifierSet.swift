@@ -65,9 +65,12 @@ public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectabl
         insert(.uid, value)
     }
 
-    /// Adds a date given as DICOM DA (`YYYYMMDD`) in its usual spellings; other text is added as is.
+    /// Adds a date given as DICOM DA (`YYYYMMDD`) in its usual spellings; other text is added as is. The
+    /// profile's dummy date (1900-01-01), which every output may carry, is no one's: files de-identified
+    /// before hold it, and it would otherwise be found in their outputs' dummy dates and withhold them.
     public mutating func addDate(_ value: String) {
         let text = trimmed(value)
+        if text.prefix(8) == ActionResolver.dummyValue(vr: "DA") { return }
         guard let date = CivilDate(dicom: text.prefix(8)) else { insert(.date, text); return }
         let y = pad(date.year, 4), m = pad(date.month, 2), d = pad(date.day, 2)
         for spelling in [y + m + d, "\(y)-\(m)-\(d)", "\(d)/\(m)/\(y)", "\(m)/\(d)/\(y)"] { insert(.date, spelling) }
