@@ -75,7 +75,7 @@ extension Anonymizer {
         let compressed = path.lowercased().hasSuffix(".gz")
         let scrubbed = try NIfTIRawHeader.scrub(try NIfTIRawHeader.read(path, source: source), source: source)
         var identifiers = IdentifierSet()
-        for text in scrubbed.text { identifiers.addID(text) }
+        for text in scrubbed.text { identifiers.addText(text) }
         let name = source + (compressed ? ".nii.gz" : ".nii")
         let temporary = try temporaryPath(compressed ? ".nii.gz" : ".nii")
         try NIfTIRawHeader.write(scrubbed.bytes, to: temporary, compress: compressed)

@@ -6,11 +6,15 @@ public enum IdentifierKind: String, Sendable, Codable, CaseIterable {
     case name
     /// A patient, accession, study or other identifier (matched between letter-or-digit boundaries).
     case id
+    /// Free text the profile removes, a description or a comment (matched as an identifier): looked for in its own
+    /// file's output only, since its words are everyday ones that other files hold innocently (a comment
+    /// "Uncompressed" in one file, the code meaning "Uncompressed predecessor" in another).
+    case text
     /// A birth or event date in one of its common spellings (matched anywhere).
     case date
     /// A UID (matched between boundaries that are neither digits nor dots).
     case uid
-    /// An address or one of its lines (matched between letter boundaries).
+    /// An address or one of its lines (matched between letter-or-digit boundaries).
     case address
     /// A telephone number, as its digits (matched anywhere in the digits of the text).
     case phone
@@ -35,7 +39,7 @@ public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectabl
     public private(set) var identifiers: Set<Identifier> = []
 
     /// Shortest piece kept, per kind.
-    public static let minimumLength: [IdentifierKind: Int] = [.name: 3, .id: 3, .date: 8, .uid: 8, .address: 4, .phone: 7]
+    public static let minimumLength: [IdentifierKind: Int] = [.name: 3, .id: 3, .text: 3, .date: 8, .uid: 8, .address: 4, .phone: 7]
     /// Name and address pieces that identify no one.
     public static let commonTokens: Set<String> = [
         "ANONYMOUS", "ANONYMIZED", "ANON", "UNKNOWN", "PATIENT", "TEST", "NONE", "NULL", "MRS", "MISS", "PROF",
@@ -58,6 +62,9 @@ public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectabl
 
     /// Adds an identifier (patient ID, accession number, record name...).
     public mutating func addID(_ value: String) { insert(.id, value) }
+
+    /// Adds free text: a description, a comment, a NIfTI header's text fields.
+    public mutating func addText(_ value: String) { insert(.text, value) }
 
     /// Adds a UID.
     public mutating func addUID(_ value: String) {
@@ -91,8 +98,9 @@ public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectabl
     public mutating func formUnion(_ other: IdentifierSet) { identifiers.formUnion(other.identifiers) }
 
     /// Shortest piece, per kind, looked for in *other* inputs' outputs; kinds absent are not looked for.
-    /// Dates are left out (two patients scanned on one day share them), and short names and IDs too
-    /// (`FLAT`, a patient's name, is also a Filter Type): across a batch only distinctive values mean a leak.
+    /// Dates are left out (two patients scanned on one day share them), free text too (its words are everyday
+    /// ones), and short names and IDs (`FLAT`, a patient's name, is also a Filter Type): across a batch only
+    /// distinctive values mean a leak.
     public static let batchMinimumLength: [IdentifierKind: Int] = [.name: 6, .id: 6, .uid: 8, .address: 8, .phone: 7]
 
     /// The values distinctive enough to look for in every output of a batch (`batchMinimumLength`).
@@ -135,6 +143,7 @@ extension IdentifierSet {
             case "LO", "SH", "UC", "LT", "ST", "UT", "AE":
                 if keyword.contains("Telephone") || keyword.contains("Phone") { addPhone(text) }
                 else if keyword.contains("Address") { addAddress(text) }
+                else if ["LT", "ST", "UT"].contains(vr) || keyword.contains("Description") || keyword.contains("Comment") { addText(text) }
                 else { addID(text) }
             default: break
             }

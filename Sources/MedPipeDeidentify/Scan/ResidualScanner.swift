@@ -58,8 +58,10 @@ public struct ResidualScanner: Sendable {
         let after: UInt8? = end < buffer.count ? buffer[end] : nil
         let separates: (UInt8?) -> Bool
         switch identifier.kind {
-        case .name, .address: separates = { $0.map { !isLetter($0) } ?? true }
-        case .id: separates = { $0.map { !isLetter($0) && !isDigit($0) } ?? true }
+        case .name: separates = { $0.map { !isLetter($0) } ?? true }
+        // An address piece can be a number (a house number, a postcode): inside a longer run of digits, as in a
+        // pseudonymous UID, it is another number.
+        case .address, .id, .text: separates = { $0.map { !isLetter($0) && !isDigit($0) } ?? true }
         case .uid: separates = { $0.map { !isDigit($0) && $0 != 0x2E } ?? true }
         case .date, .phone: return true
         }
