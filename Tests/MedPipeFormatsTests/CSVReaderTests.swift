@@ -118,7 +118,7 @@ private struct CSVReference: Decodable {
     @Test func raggedRowNamesItsLine() throws {
         let error = try #require(throws: MedPipeError.self) { try parse("a,b\n1,2\n3\n4,5\n") }
         #expect(error.kind == .malformed)
-        #expect(error.message == "line 3 has 1 fields, expected 2")
+        #expect(error.message == "line 3 has 1 field, the header (line 1) has 2: every row must have as many")
     }
 
     @Test func unterminatedQuoteNamesWhereItOpened() throws {
@@ -135,7 +135,7 @@ private struct CSVReference: Decodable {
 
     @Test func lineNumbersCountNewlinesInsideQuotes() throws {
         let error = try #require(throws: MedPipeError.self) { try parse("a,b\n\"1\n2\",3\n4\n") }
-        #expect(error.message == "line 4 has 1 fields, expected 2")
+        #expect(error.message == "line 4 has 1 field, the header (line 1) has 2: every row must have as many")
     }
 
     @Test func unknownLabelIsAnInvalidArgument() throws {

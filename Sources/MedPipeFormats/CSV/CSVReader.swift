@@ -68,7 +68,9 @@ public struct CSVReader: Sendable {
             names = (1...first.fields.count).map { "column\($0)" }
         }
         for row in rows where row.fields.count != names.count {
-            throw MedPipeError.malformed(source, "line \(row.line) has \(row.fields.count) fields, expected \(names.count)")
+            let fields = { (n: Int) in n == 1 ? "1 field" : "\(n) fields" }
+            let reference = header ? "the header (line \(first.line))" : "line \(first.line)"
+            throw MedPipeError.malformed(source, "line \(row.line) has \(fields(row.fields.count)), \(reference) has \(names.count): every row must have as many")
         }
 
         var columns = names.enumerated().map { c, name in column(name: name, cells: rows.map { $0.fields[c] }) }
