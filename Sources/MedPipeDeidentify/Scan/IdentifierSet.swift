@@ -103,11 +103,23 @@ public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectabl
     /// distinctive values mean a leak.
     public static let batchMinimumLength: [IdentifierKind: Int] = [.name: 6, .id: 6, .uid: 8, .address: 8, .phone: 7]
 
-    /// The values distinctive enough to look for in every output of a batch (`batchMinimumLength`).
+    /// Words of equipment makers' names (and of the words around them), which a patient may bear, Philips being a
+    /// surname, and which every output of that maker's devices holds in Manufacturer: not looked for across a
+    /// batch, where one patient named Philips would withhold every Philips scanner's output. Each file's own
+    /// scan still looks for them.
+    public static let makerWords: Set<String> = [
+        "PHILIPS", "SIEMENS", "HEALTHINEERS", "TOSHIBA", "HITACHI", "FUJIFILM", "CARESTREAM", "HOLOGIC", "KONICA",
+        "MINOLTA", "SAMSUNG", "ESAOTE", "MINDRAY", "VARIAN", "ELEKTA", "ACCURAY", "MEDICAL", "SYSTEMS", "HEALTHCARE",
+        "IMAGING", "ELECTRIC",
+    ]
+
+    /// The values distinctive enough to look for in every output of a batch (`batchMinimumLength`), makers' names
+    /// left out (`makerWords`).
     public func distinctive() -> IdentifierSet {
         var result = IdentifierSet()
         result.identifiers = identifiers.filter { identifier in
-            Self.batchMinimumLength[identifier.kind].map { identifier.bytes.count >= $0 } ?? false
+            guard let minimum = Self.batchMinimumLength[identifier.kind], identifier.bytes.count >= minimum else { return false }
+            return !Self.makerWords.contains(String(decoding: identifier.bytes, as: UTF8.self))
         }
         return result
     }
