@@ -28,10 +28,7 @@ public enum ContentHash {
         }
         var files: [String] = []
         while let relative = enumerator.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files.append(relative)
-            }
+            if FileBytes.isRegularFile(path + "/" + relative) { files.append(relative) }
         }
         // Files are hashed in parallel (a series is hundreds of them), each worker taking every
         // `workers`-th file through one read buffer of its own; the digest is over the sorted list.

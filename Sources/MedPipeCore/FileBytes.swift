@@ -72,6 +72,13 @@ public enum FileBytes {
         return [UInt8](data ?? Data())
     }
 
+    /// True for a regular file, or a symbolic link to one; false for folders, FIFOs, sockets, devices and missing
+    /// paths. Folder walks keep only these: opening a FIFO found in a folder would wait for a writer forever.
+    public static func isRegularFile(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+    }
+
     /// Size of the file in bytes (of the file a symbolic link points to, not of the link).
     public static func size(_ path: String) throws -> Int {
         guard let values = try? URL(fileURLWithPath: path).resolvingSymlinksInPath().resourceValues(forKeys: [.fileSizeKey]),

@@ -51,7 +51,7 @@ public enum FormatKind: String, Sendable, CaseIterable {
         if !subdirectories.isEmpty, entries.allSatisfy({ subdirectories.contains($0) || $0.hasPrefix(".") }) {
             return .pngFolder
         }
-        for entry in entries.sorted() where !entry.hasPrefix(".") {
+        for entry in entries.sorted() where !entry.hasPrefix(".") && FileBytes.isRegularFile(path + "/" + entry) {
             if let head = try? FileBytes.head(path + "/" + entry, count: 544),
                let kind = detect(head: head, name: entry), kind == .dicom {
                 return .dicomSeries

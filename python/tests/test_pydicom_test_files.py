@@ -106,3 +106,35 @@ def test_anonymize_keeps_the_pixels_and_never_crashes(name, medpipe, tmp_path):
     assert written[0].PatientIdentityRemoved == "YES"
     if source[1] is not None:
         assert np.array_equal(written[1], source[1]), f"{name}: pixels changed"
+
+
+def test_folders_with_a_dicomdir_a_fifo_and_an_empty_file(medpipe, tmp_path):
+    """An archive folder as found on a disk: a DICOMDIR, an empty file, a FIFO, an image. `anonymize` withholds the
+    DICOMDIR with its reason (it indexes the inputs by path), names the empty file as failed, never waits on the
+    FIFO (folder walks keep regular files only) and writes the image; `inspect` reads the folder as a series."""
+    import os
+    import subprocess
+    folder = tmp_path / "archive"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "image.dcm").write_bytes(SHIPPED["pydicom/CT_small.dcm"].read_bytes())
+    (folder / "DICOMDIR").write_bytes((FILES / "dicomdirtests" / "DICOMDIR").read_bytes())
+    (folder / "empty.dcm").write_bytes(b"")
+    os.mkfifo(folder / "sub" / "pipe.dcm")
+
+    def run(*arguments):
+        try:
+            return subprocess.run([medpipe.path, *map(str, arguments)], capture_output=True, text=True, timeout=60,
+                                  env={**os.environ, "MEDPIPE_KEY": str(medpipe.key)})
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"medpipe {arguments[0]} waited on the FIFO")
+
+    done = run("anonymize", folder, "--out", tmp_path / "out", "--report", tmp_path / "report.json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert re.search(r"withheld \S+/DICOMDIR \(P-\w+\): a DICOMDIR", done.stdout), done.stdout
+    assert re.search(r"failed \S+/empty\.dcm \(P-\w+\): ", done.stdout), done.stdout
+    assert "pipe.dcm" not in done.stdout + done.stderr
+    assert len(list((tmp_path / "out").rglob("*.dcm"))) == 1
+    os.remove(folder / "DICOMDIR")
+    os.remove(folder / "empty.dcm")
+    done = run("inspect", folder / "sub")
+    assert done.returncode == 0 and "pipe.dcm" not in done.stdout + done.stderr, done.stdout + done.stderr

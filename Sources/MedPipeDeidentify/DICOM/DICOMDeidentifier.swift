@@ -56,6 +56,8 @@ public struct DICOMDeidentifier: Sendable {
     static let mediaStorageSOPClassUIDTag = DICOMTag(0x0002, 0x0002)
     /// The private class DCMTK writes into a meta header when the dataset names none.
     static let dcmtkPrivateGenericClass = "1.2.276.0.7230010.3.1.0.1"
+    /// Media Storage Directory Storage: a DICOMDIR.
+    static let mediaStorageDirectoryClass = "1.2.840.10008.1.3.10"
 
     /// De-identifies the file at `path` into memory, or withholds it. Nothing is written: the caller
     /// scans the output and writes it only when the scan passes.
@@ -77,6 +79,10 @@ public struct DICOMDeidentifier: Sendable {
                 return .withheld("no SOP Class UID (0008,0016) in the dataset nor a Media Storage SOP Class UID (0002,0002) in the meta header: the output would not be valid DICOM")
             }
             sopClassFromMeta = media
+        }
+        let sopClass = trimmed(sopClassFromMeta ?? top[Self.sopClassUIDTag] ?? "")
+        if sopClass == Self.mediaStorageDirectoryClass {
+            return .withheld("a DICOMDIR: it indexes the input files by their paths (which can name patients), and the outputs are renamed; build a new one over the output folder (DCMTK's dcmmkdir)")
         }
         if let risk = BurnedInTextPolicy.risk(burnedInAnnotation: top[DICOMTag(0x0028, 0x0301)], modality: top[DICOMTag(0x0008, 0x0060)],
                                               sopClassUID: top[DICOMTag(0x0008, 0x0016)]) {

@@ -78,7 +78,8 @@ extension Anonymizer {
             touched.append(TouchedAttribute(keyword: "signal files (\(signalFiles.count))", action: "copy under the pseudonymous record name"))
             var annotationBytes: [(name: String, bytes: [UInt8])] = []
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            for entry in entries.sorted() where entry.hasPrefix(header.recordName + ".") && !signalFiles.contains(entry) {
+            for entry in entries.sorted() where entry.hasPrefix(header.recordName + ".") && !signalFiles.contains(entry)
+                && FileBytes.isRegularFile(folder + "/" + entry) {
                 let ext = String(entry.dropFirst(header.recordName.count + 1))
                 guard ext.lowercased() != "hea", !ext.contains(".") else { continue }
                 // Only files that read as annotations are annotation files; the same tokens are filtered.

@@ -81,8 +81,7 @@ public struct Anonymizer: Sendable {
             while let entry = walker.nextObject() as? String {
                 if entry.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
                 let full = path.hasSuffix("/") ? path + entry : path + "/" + entry
-                var dir: ObjCBool = false
-                if FileManager.default.fileExists(atPath: full, isDirectory: &dir), !dir.boolValue { files.append(full) }
+                if FileBytes.isRegularFile(full) { files.append(full) }
             }
         }
         // Files of a WFDB record (same folder, named after a .hea's record) belong to that record.

@@ -68,8 +68,7 @@ public struct DICOMSeriesReader: Sendable {
         while let relative = enumerator.nextObject() as? String {
             if relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
             let path = directory + "/" + relative
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue { paths.append(path) }
+            if FileBytes.isRegularFile(path) { paths.append(path) }
         }
         return paths.sorted()
     }

@@ -61,7 +61,7 @@ public struct PNGFolderReader: Sendable {
             }
             for name in try Self.sortedEntries(folder) {
                 let file = folder + "/" + name
-                guard name.lowercased().hasSuffix(".png"), !Self.isDirectory(file) else {
+                guard name.lowercased().hasSuffix(".png"), FileBytes.isRegularFile(file) else {
                     warnings.append("skipped \(entry)/\(name): not a PNG file")
                     continue
                 }

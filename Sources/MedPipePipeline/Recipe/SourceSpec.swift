@@ -49,7 +49,11 @@ enum PathPattern {
                 if component.contains(where: { "*?[".contains($0) }) {
                     let entries = (try? FileManager.default.contentsOfDirectory(atPath: prefix)) ?? []
                     for entry in entries.sorted() where !entry.hasPrefix(".") && fnmatch(component, entry, 0) == 0 {
-                        next.append(prefix == "/" ? "/" + entry : prefix + "/" + entry)
+                        let path = prefix == "/" ? "/" + entry : prefix + "/" + entry
+                        // Folders and regular files only: a FIFO that matches would be waited on forever.
+                        var isDirectory: ObjCBool = false
+                        guard FileBytes.isRegularFile(path) || FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue else { continue }
+                        next.append(path)
                     }
                 } else if component == ".." || component == "." || FileManager.default.fileExists(atPath: join) {
                     next.append(join)
