@@ -90,7 +90,7 @@ enum FuzzTarget: String, CaseIterable {
     private static let stages: Converter = {
         let folder = NSTemporaryDirectory() + "medpipe-fuzz-stages-\(getpid())"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: folder + "/x.nii", contents: Data())
+        _ = FileManager.default.createFile(atPath: folder + "/x.nii", contents: Data())  // only its name is used
         let text = """
             sources: [{ path: x.nii }]
             stages:

@@ -65,24 +65,24 @@ public struct Anonymizer: Sendable {
     public struct Input: Sendable, Hashable {
         public var path: String
         public var format: FormatKind?
+        /// Why the input cannot be read at all (a name that is not UTF-8, a folder that cannot be listed): it fails.
+        public var problem: String?
     }
 
     /// The files under `inputs` (folders recursively, hidden entries skipped), WFDB records grouped
     /// under their `.hea`, sorted by path.
     public static func inputs(_ paths: [String]) throws -> [Input] {
         var files: [String] = []
+        var unreadable: [Input] = []
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw MedPipeError.io(path, "no such file or directory")
             }
             if !isDirectory.boolValue { files.append(path); continue }
-            guard let walker = FileManager.default.enumerator(atPath: path) else { throw MedPipeError.io(path, "cannot list the folder") }
-            while let entry = walker.nextObject() as? String {
-                if entry.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
-                let full = path.hasSuffix("/") ? path + entry : path + "/" + entry
-                if FileBytes.isRegularFile(full) { files.append(full) }
-            }
+            let walk = try FolderWalk(path)
+            files += walk.files
+            unreadable += walk.problems.map { Input(path: $0.path, format: nil, problem: $0.reason) }
         }
         // Files of a WFDB record (same folder, named after a .hea's record) belong to that record.
         let records = Set(files.filter { $0.lowercased().hasSuffix(".hea") }.map { String($0.dropLast(4)) })
@@ -93,7 +93,7 @@ public struct Anonymizer: Sendable {
             let head = (try? FileBytes.head(file, count: 544)) ?? []
             result.append(Input(path: file, format: FormatKind.detect(head: head, name: file)))
         }
-        return result
+        return (result + unreadable).sorted { $0.path < $1.path }
     }
 
     /// Runs over every input with at most `settings.jobs` at once; `progress(done, total)` after each.
@@ -170,6 +170,7 @@ public struct Anonymizer: Sendable {
     private func processOrWithhold(_ input: Input) -> FileOutcome {
         let source = pseudonymizer.token(input.path, domain: .source)
         do {
+            if let problem = input.problem { throw MedPipeError.io(input.path, problem) }
             switch input.format {
             case .dicom: return try processDICOM(input.path, source: source)
             case .nifti: return try processNIfTI(input.path, source: source)

@@ -15,8 +15,9 @@ public struct DICOMSeriesReader: Sendable {
     /// - Throws: ``MedPipeError`` when the directory holds no readable DICOM image, or no series can be
     ///   assembled (naming the file at fault). A series that fails while others succeed becomes a warning.
     public func read(_ directory: String) throws -> [Record] {
-        let paths = try Self.files(below: directory)
-        var skipped: [String] = []
+        let walk = try Self.walk(directory)
+        let paths = walk.files
+        var skipped = walk.problems.map { "skipped \($0.path): \($0.reason)" }
         let opened = Self.parallelMap(paths) { path -> Result<DICOMSlice, Error> in
             Result { try DICOMSlice(path: path) }
         }
@@ -55,22 +56,13 @@ public struct DICOMSeriesReader: Sendable {
         return records
     }
 
-    /// Regular files below `directory`, recursively, sorted, hidden entries excluded.
-    private static func files(below directory: String) throws -> [String] {
+    /// The files below `directory` (``FolderWalk``).
+    private static func walk(_ directory: String) throws -> FolderWalk {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw MedPipeError.io(directory, "no such directory")
         }
-        guard let enumerator = FileManager.default.enumerator(atPath: directory) else {
-            throw MedPipeError.io(directory, "cannot list directory")
-        }
-        var paths: [String] = []
-        while let relative = enumerator.nextObject() as? String {
-            if relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
-            let path = directory + "/" + relative
-            if FileBytes.isRegularFile(path) { paths.append(path) }
-        }
-        return paths.sorted()
+        return try FolderWalk(directory)
     }
 
     /// `transform` applied to every element on all cores, results in input order.

@@ -1,0 +1,64 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The regular files below a folder, as every command that takes a folder walks it: recursively, hidden entries
+/// (names starting with `.`) skipped, symbolic links to files followed and links to folders not (no loops), and
+/// FIFOs, sockets and devices left out (opening a FIFO would wait for a writer forever).
+///
+/// What cannot be walked is returned apart rather than lost: a name that is not UTF-8 (a Latin-1 `Müller.dcm`
+/// from an old archive) cannot be opened through a Swift path, and a subfolder may not be listable. Callers
+/// report each problem, naming the path (the bad bytes shown as U+FFFD).
+public struct FolderWalk: Sendable {
+    /// Paths of the regular files, sorted.
+    public var files: [String] = []
+    /// Paths that could not be walked, each with the reason, sorted by path.
+    public var problems: [(path: String, reason: String)] = []
+
+    /// Walks `folder`.
+    /// - Throws: ``MedPipeError`` `.io` naming the folder when it cannot be listed.
+    public init(_ folder: String) throws {
+        let root = folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+        guard let directory = opendir(root) else {
+            throw MedPipeError.io(root, "cannot list the folder: \(String(cString: strerror(errno)))")
+        }
+        walk(root, directory)
+        files.sort()
+        problems.sort { $0.path < $1.path }
+    }
+
+    private mutating func walk(_ folder: String, _ directory: OpaquePointer) {
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let bytes = withUnsafeBytes(of: &entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            guard let first = bytes.first, first != UInt8(ascii: ".") else { continue }
+            guard let name = String(validating: bytes, as: UTF8.self) else {
+                problems.append((folder + "/" + String(decoding: bytes, as: UTF8.self),
+                                 "the name is not UTF-8 (rename it, for example with convmv -f latin1 -t utf8)"))
+                continue
+            }
+            names.append(name)
+        }
+        closedir(directory)
+        for name in names {
+            let path = folder == "/" ? "/" + name : folder + "/" + name
+            var link = stat()
+            guard lstat(path, &link) == 0 else { continue }
+            switch link.st_mode & S_IFMT {
+            case S_IFDIR:
+                guard let subfolder = opendir(path) else {
+                    problems.append((path, "the folder cannot be listed: \(String(cString: strerror(errno)))"))
+                    continue
+                }
+                walk(path, subfolder)
+            case S_IFREG:
+                files.append(path)
+            case S_IFLNK where FileBytes.isRegularFile(path):
+                files.append(path)
+            default:
+                continue
+            }
+        }
+    }
+}
