@@ -137,12 +137,9 @@ struct GradCAMCommand: ParsableCommand {
 
     private func inputs(_ checkpoint: Checkpoint) throws -> [Input] {
         if let npy {
-            let tensor = try NPYReader().read(npy).tensor
-            guard tensor.dtype == .float32, Array(tensor.shape.dropFirst()) == checkpoint.inputShape else {
-                throw MedPipeError.invalidArgument(npy, "must be float32 shaped (N, \(checkpoint.inputShape.map(String.init).joined(separator: ", "))); it is \(tensor.dtype.rawValue) \(tensor.shape)")
-            }
-            let size = checkpoint.inputShape.reduce(1, *), values = tensor.values(as: Float.self)
-            let count = min(tensor.shape[0], limit ?? .max)
+            let batch = try PreparedBatch(npy: npy, for: checkpoint)
+            let size = checkpoint.inputShape.reduce(1, *), values = batch.values
+            let count = min(batch.shape[0], limit ?? .max)
             return (0..<count).map { Input(name: String(format: "sample-%05d", $0), values: Array(values[($0 * size)..<(($0 + 1) * size)]), label: nil, entry: nil) }
         }
         let dataset = try CacheDataset(directory: cache!)

@@ -49,12 +49,8 @@ struct Predict: ParsableCommand {
         var checkpoint = try Checkpoint.read(model)
         BLAS.setThreads(threads)
         if let npy, let out {
-            let input = try NPYReader().read(npy).tensor
-            guard input.dtype == .float32 else { throw MedPipeError.invalidArgument(npy, "must be float32, is \(input.dtype.rawValue)") }
-            guard Array(input.shape.dropFirst()) == checkpoint.inputShape else {
-                throw MedPipeError.invalidArgument(npy, "has shape \(input.shape); the model takes (N, \(checkpoint.inputShape.map(String.init).joined(separator: ", ")))")
-            }
-            let logits = checkpoint.ensemble.forward(Activation(shape: input.shape, data: input.values(as: Float.self)), training: false)
+            let input = try PreparedBatch(npy: npy, for: checkpoint)
+            let logits = checkpoint.ensemble.forward(Activation(shape: input.shape, data: input.values), training: false)
             try NPYWriter.write(Tensor(shape: logits.shape, values: logits.data), to: out)
             print("wrote \(out): logits \(logits.shape) for classes \(checkpoint.classNames.joined(separator: ", "))")
             return

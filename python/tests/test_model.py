@@ -83,3 +83,22 @@ def test_an_ensemble_gives_its_members_mean_probabilities(converted, medpipe, tm
         mean = (torch.softmax(one(x), 1) + torch.softmax(two(x), 1)) / 2
     assert torch.allclose(output, torch.from_numpy(np.load(tmp_path / "logits.npy")), rtol=1e-6, atol=1e-5)
     assert torch.allclose(torch.softmax(output, 1), mean, atol=1e-6)
+
+
+def test_prepared_batches_with_nan_or_another_shape_are_refused(trained, medpipe, tmp_path):
+    """`predict --npy` and `gradcam --npy` check a prepared batch before running the model: a sample holding a NaN
+    or an infinity is named (its outputs would mean nothing), and another dtype or shape is refused, in one line."""
+    directory, path = trained("mnist")
+    x = np.zeros((4, 1, 28, 28), np.float32)
+    x[2, 0, 5, 5] = np.nan
+    x[3, 0, 0, 0] = np.inf
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "wide.npy", np.zeros((4, 1, 28, 29), np.float32))
+    for command in (["predict", "--out", tmp_path / "logits.npy"], ["gradcam", "--out", tmp_path / "cam"]):
+        done = medpipe.run(command[0], "--model", path, "--npy", tmp_path / "x.npy", *command[1:])
+        assert done.returncode == 1 and done.stderr == (
+            f"medpipe: error: {tmp_path / 'x.npy'}: 2 of 4 samples hold NaN or infinite values (the first: sample 2); "
+            "the model's outputs for them would mean nothing\n"), done.stderr
+        done = medpipe.run(command[0], "--model", path, "--npy", tmp_path / "wide.npy", *command[1:])
+        assert done.returncode == 1 and "must be float32 shaped (N, 1, 28, 28)" in done.stderr, done.stderr
+    assert not (tmp_path / "logits.npy").exists() and not (tmp_path / "cam").exists()

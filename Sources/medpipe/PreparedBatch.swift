@@ -1,0 +1,31 @@
+import MedPipeCore
+import MedPipeFormats
+import MedPipeTrain
+
+/// A batch of inputs already prepared for a model (`predict --npy`, `gradcam --npy`): float32, shaped
+/// `(N,) + the model's input shape`, every value finite (a NaN or infinity would give outputs that mean nothing).
+struct PreparedBatch {
+    /// `(N,) + the model's input shape`.
+    let shape: [Int]
+    /// Row-major values, one sample after the other.
+    let values: [Float]
+
+    /// Reads and checks the `.npy` at `path` for `checkpoint`.
+    /// - Throws: ``MedPipeError`` naming the file: another dtype or shape, or the first sample holding a value that is not finite.
+    init(npy path: String, for checkpoint: Checkpoint) throws {
+        let tensor = try NPYReader().read(path).tensor
+        let expected = "float32 shaped (N, \(checkpoint.inputShape.map(String.init).joined(separator: ", ")))"
+        guard tensor.dtype == .float32, tensor.shape.count == checkpoint.inputShape.count + 1,
+              Array(tensor.shape.dropFirst()) == checkpoint.inputShape else {
+            throw MedPipeError.invalidArgument(path, "must be \(expected) for this model; it is \(tensor.dtype.rawValue) \(tensor.shape)")
+        }
+        let values = tensor.values(as: Float.self)
+        if let index = values.firstIndex(where: { !$0.isFinite }) {
+            let size = max(checkpoint.inputShape.reduce(1, *), 1)
+            let samples = stride(from: 0, to: values.count, by: size).filter { values[$0..<($0 + size)].contains { !$0.isFinite } }.count
+            throw MedPipeError.invalidArgument(path, "\(samples) of \(tensor.shape[0]) samples hold NaN or infinite values (the first: sample \(index / size)); the model's outputs for them would mean nothing")
+        }
+        shape = tensor.shape
+        self.values = values
+    }
+}
