@@ -28,19 +28,32 @@ public struct FolderWalk: Sendable {
         problems.sort { $0.path < $1.path }
     }
 
-    private mutating func walk(_ folder: String, _ directory: OpaquePointer) {
-        var names: [String] = []
+    /// What a folder walk says of a name that is not UTF-8.
+    public static let undecodableName = "the name is not UTF-8 (rename it, for example with convmv -f latin1 -t utf8)"
+
+    /// The visible entries of an open folder (closed on return): the names, and apart the raw bytes of names that
+    /// are not UTF-8.
+    static func entries(_ directory: OpaquePointer) -> (names: [String], undecodable: [[UInt8]]) {
+        var names: [String] = [], undecodable: [[UInt8]] = []
         while let entry = readdir(directory) {
             let bytes = withUnsafeBytes(of: &entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
             guard let first = bytes.first, first != UInt8(ascii: ".") else { continue }
-            guard let name = String(validating: bytes, as: UTF8.self) else {
-                problems.append((folder + "/" + String(decoding: bytes, as: UTF8.self),
-                                 "the name is not UTF-8 (rename it, for example with convmv -f latin1 -t utf8)"))
-                continue
-            }
-            names.append(name)
+            if let name = String(validating: bytes, as: UTF8.self) { names.append(name) } else { undecodable.append(bytes) }
         }
         closedir(directory)
+        return (names, undecodable)
+    }
+
+    /// The visible entries of `folder` (none when it cannot be listed): the names, and apart the raw bytes of names
+    /// that are not UTF-8 (for a caller that matches them, as a glob does, to report them).
+    public static func entries(of folder: String) -> (names: [String], undecodable: [[UInt8]]) {
+        guard let directory = opendir(folder) else { return ([], []) }
+        return entries(directory)
+    }
+
+    private mutating func walk(_ folder: String, _ directory: OpaquePointer) {
+        let (names, undecodable) = Self.entries(directory)
+        problems += undecodable.map { (folder + "/" + String(decoding: $0, as: UTF8.self), Self.undecodableName) }
         for name in names {
             let path = folder == "/" ? "/" + name : folder + "/" + name
             var link = stat()

@@ -85,6 +85,26 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         }
     }
 
+    /// A glob never skips a file silently: a match whose name is not UTF-8 (no Swift path can open it) fails the
+    /// recipe, naming the file; a FIFO that matches is left out (reading it would wait forever).
+    @Test func globMatchesThatCannotBeReadAreNamedOrLeftOut() throws {
+        let path = try recipeFile("""
+            sources:
+              - path: images/a/*.csv
+            """)
+        let folder = (path as NSString).deletingLastPathComponent + "/images/a"
+        _ = FileManager.default.createFile(atPath: folder + "/good.csv", contents: Data("x,num\n1,0\n".utf8))
+        #expect(mkfifo(folder + "/pipe.csv", 0o600) == 0)
+        #expect(try Recipe.load(path, knownStages: stages).sources.first?.paths == [folder + "/good.csv"])
+        let latin1 = Array((folder + "/M").utf8) + [0xFC] + Array("ller.csv".utf8) + [0]
+        let descriptor = latin1.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o600) }
+        #expect(descriptor >= 0)
+        close(descriptor)
+        #expect(throws: MedPipeError.invalidArgument(path + ":2", "'images/a/*.csv' matches \(folder)/M\u{FFFD}ller.csv: " + FolderWalk.undecodableName)) {
+            _ = try Recipe.load(path, knownStages: stages)
+        }
+    }
+
     @Test("aliases, deep nesting and huge documents fail before Yams builds anything (billion laughs)")
     func yamlBombsAreRefused() throws {
         var laughs = "sources:\n  - path: data.csv\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"

@@ -96,8 +96,11 @@ public struct Recipe: Sendable {
         var paths: [String] = []
         for pattern in patterns {
             let found = PathPattern.expand(pattern, relativeTo: base)
-            guard !found.isEmpty else { throw MedPipeError.invalidArgument(reader.at(reader.node("path")), "no file matches '\(pattern)'") }
-            paths += found
+            if let name = found.undecodable.first {
+                throw MedPipeError.invalidArgument(reader.at(reader.node("path")), "'\(pattern)' matches \(name)\(found.undecodable.count > 1 ? " and \(found.undecodable.count - 1) more" : ""): \(FolderWalk.undecodableName)")
+            }
+            guard !found.paths.isEmpty else { throw MedPipeError.invalidArgument(reader.at(reader.node("path")), "no file matches '\(pattern)'") }
+            paths += found.paths
         }
         var format: FormatKind?
         if let text = try reader.string("format") {

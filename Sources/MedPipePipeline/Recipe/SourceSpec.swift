@@ -38,22 +38,28 @@ public struct SourceSpec: Sendable, Equatable {
 
 /// Expands `*`, `?` and `[...]` patterns (one path component at a time) relative to a base folder.
 enum PathPattern {
-    static func expand(_ pattern: String, relativeTo base: String) -> [String] {
+    /// The folders and regular files that match `pattern` (FIFOs and other special files would be waited on
+    /// forever), and apart the entries that match but whose names are not UTF-8, which no Swift path can open.
+    static func expand(_ pattern: String, relativeTo base: String) -> (paths: [String], undecodable: [String]) {
         let absolute = pattern.hasPrefix("/") ? pattern : base + "/" + pattern
         let components = absolute.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         var matches = ["/"]
+        var undecodable: [String] = []
         for component in components {
             var next: [String] = []
             for prefix in matches {
                 let join = prefix == "/" ? "/" + component : prefix + "/" + component
                 if component.contains(where: { "*?[".contains($0) }) {
-                    let entries = (try? FileManager.default.contentsOfDirectory(atPath: prefix)) ?? []
-                    for entry in entries.sorted() where !entry.hasPrefix(".") && fnmatch(component, entry, 0) == 0 {
+                    let entries = FolderWalk.entries(of: prefix)
+                    for entry in entries.names.sorted() where fnmatch(component, entry, 0) == 0 {
                         let path = prefix == "/" ? "/" + entry : prefix + "/" + entry
-                        // Folders and regular files only: a FIFO that matches would be waited on forever.
                         var isDirectory: ObjCBool = false
                         guard FileBytes.isRegularFile(path) || FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue else { continue }
                         next.append(path)
+                    }
+                    for raw in entries.undecodable where (raw + [0]).withUnsafeBufferPointer({ name in
+                        fnmatch(component, UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self), 0) == 0 }) {
+                        undecodable.append((prefix == "/" ? "/" : prefix + "/") + String(decoding: raw, as: UTF8.self))
                     }
                 } else if component == ".." || component == "." || FileManager.default.fileExists(atPath: join) {
                     next.append(join)
@@ -61,6 +67,6 @@ enum PathPattern {
             }
             matches = next
         }
-        return matches.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        return (matches.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, undecodable.sorted())
     }
 }
