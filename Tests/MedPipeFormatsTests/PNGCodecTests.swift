@@ -161,4 +161,21 @@ struct PNGFolderReaderTests {
         let error = try #require(throws: MedPipeError.self) { try PNGFolderReader().read(root) }
         #expect(error.subject == root + "/cats/b.png")
     }
+
+    /// A PNG whose name is not UTF-8 (Latin-1 `café.png`) is skipped with a warning naming it, not lost without a
+    /// word; a FIFO named like a PNG is skipped as not a PNG file, never opened.
+    @Test func undecodableNamesAndFIFOsAreWarnedAbout() throws {
+        let root = temporaryDirectory("pngfolder-names")
+        try FileManager.default.createDirectory(atPath: root + "/cats", withIntermediateDirectories: true)
+        let good = try PNGWriter().encode(Tensor(shape: [2, 2], values: [UInt8](repeating: 7, count: 4)))
+        try Data(good).write(to: URL(fileURLWithPath: root + "/cats/a.png"))
+        #expect(mkfifo(root + "/cats/pipe.png", 0o600) == 0)
+        let latin1 = Array((root + "/cats/caf").utf8) + [0xE9] + Array(".png".utf8) + [0]
+        let descriptor = latin1.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o600) }
+        #expect(descriptor >= 0)
+        close(descriptor)
+        let (images, warnings) = try PNGFolderReader().list(root)
+        #expect(images.map(\.relativePath) == ["cats/a.png"])
+        #expect(warnings.sorted() == ["skipped cats/caf\u{FFFD}.png: " + FolderWalk.undecodableName, "skipped cats/pipe.png: not a PNG file"])
+    }
 }

@@ -53,13 +53,17 @@ public struct PNGFolderReader: Sendable {
         let root = path.hasSuffix("/") ? String(path.dropLast()) : path
         var images: [Image] = []
         var warnings: [String] = []
-        for entry in try Self.sortedEntries(root) {
+        let (classes, undecodableClasses) = try Self.sortedEntries(root)
+        warnings += undecodableClasses.map { "skipped \($0): \(FolderWalk.undecodableName)" }
+        for entry in classes {
             let folder = root + "/" + entry
             guard Self.isDirectory(folder) else {
                 warnings.append("skipped \(entry): not inside a class folder")
                 continue
             }
-            for name in try Self.sortedEntries(folder) {
+            let (names, undecodable) = try Self.sortedEntries(folder)
+            warnings += undecodable.map { "skipped \(entry)/\($0): \(FolderWalk.undecodableName)" }
+            for name in names {
                 let file = folder + "/" + name
                 guard name.lowercased().hasSuffix(".png"), FileBytes.isRegularFile(file) else {
                     warnings.append("skipped \(entry)/\(name): not a PNG file")
@@ -81,13 +85,11 @@ public struct PNGFolderReader: Sendable {
         return record
     }
 
-    /// Visible entries of a directory in name order.
-    private static func sortedEntries(_ path: String) throws -> [String] {
-        do {
-            return try FileManager.default.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") }.sorted()
-        } catch {
-            throw MedPipeError.io(path, "cannot list the folder: \(error.localizedDescription)")
-        }
+    /// Visible entries of a directory in name order, and apart those whose names are not UTF-8 (shown with U+FFFD).
+    private static func sortedEntries(_ path: String) throws -> (names: [String], undecodable: [String]) {
+        guard FileManager.default.isReadableFile(atPath: path) else { throw MedPipeError.io(path, "cannot list the folder") }
+        let entries = FolderWalk.entries(of: path)
+        return (entries.names.sorted(), entries.undecodable.map { String(decoding: $0, as: UTF8.self) }.sorted())
     }
 
     private static func isDirectory(_ path: String) -> Bool {
