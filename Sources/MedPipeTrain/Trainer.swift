@@ -81,6 +81,9 @@ public struct TrainingResult: Sendable {
     public var history: [EpochMetrics]
     /// True when early stopping ended the run.
     public var stoppedEarly: Bool
+    /// The epoch whose training loss was not finite (NaN or infinite: training diverged), which ended the run
+    /// without being kept or validated; nil when every epoch ran.
+    public var divergedAt: Int? = nil
 }
 
 /// Mini-batch training over a `BatchSource` with validation each epoch, early stopping and best-model keeping.
@@ -120,6 +123,7 @@ public struct Trainer {
         var best = model, bestEpoch = -1, bestScore = -Double.infinity, sinceBest = 0
         var history: [EpochMetrics] = []
         var stoppedEarly = false
+        var divergedAt: Int?
 
         for epoch in 0..<c.epochs {
             optimizer.learningRate = c.schedule.rate(base: baseRate, epoch: epoch)
@@ -161,6 +165,12 @@ public struct Trainer {
             var m = EpochMetrics(epoch: epoch, learningRate: Double(optimizer.learningRate), loss: seen > 0 ? lossSum / Double(seen) : 0,
                                  accuracy: cm.accuracy, balancedAccuracy: cm.balancedAccuracy,
                                  samplesPerSecond: Double(seen) / max(seconds, 1e-9), seconds: seconds, best: false)
+            guard m.loss.isFinite else {
+                history.append(m)
+                onEpoch?(m)
+                divergedAt = epoch
+                break
+            }
             var score = -m.loss
             if hasValidation {
                 let report = try Self.evaluate(&model, on: source, split: .validation, batchSize: c.batchSize, classWeights: c.classWeights,
@@ -185,8 +195,11 @@ public struct Trainer {
             onEpoch?(m)
             if let p = c.patience, sinceBest >= p, epoch + 1 < c.epochs { stoppedEarly = true; break }
         }
+        if let divergedAt, bestEpoch < 0 {
+            throw MedPipeError.invalidArgument("training", "the training loss of epoch \(divergedAt) is not finite (\((history.last?.loss ?? .nan).isNaN ? "NaN" : "infinite")): training diverged before any epoch could be kept; lower the learning rate (\(baseRate))")
+        }
         model.releaseCaches()
-        return TrainingResult(best: best, last: model, bestEpoch: bestEpoch, history: history, stoppedEarly: stoppedEarly)
+        return TrainingResult(best: best, last: model, bestEpoch: bestEpoch, history: history, stoppedEarly: stoppedEarly, divergedAt: divergedAt)
     }
 
     /// Runs `model` in evaluation mode over a split and reports loss and classification metrics.

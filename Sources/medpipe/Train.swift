@@ -89,6 +89,14 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Most memory for the training data: above it, batches are streamed from the cache (K, M, G: binary units).", valueName: "SIZE")) var memoryBudget = MemorySize(bytes: 300 << 20)
     @OptionGroup(title: "Tree models (random-forest, gradient-boosting)") var trees: TreeOptions
 
+    func validate() throws {
+        if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        if let weightDecay, !(weightDecay.isFinite && weightDecay >= 0) { throw ValidationError("--weight-decay must be a number ≥ 0, got \(weightDecay)") }
+        if let classWeightPower, !(classWeightPower.isFinite && classWeightPower >= 0) {
+            throw ValidationError("--class-weight-power must be a number ≥ 0, got \(classWeightPower)")
+        }
+    }
+
     /// The cores, divided among the ranks that mpirun started on this node (OMPI_COMM_WORLD_LOCAL_SIZE).
     static var defaultThreads: Int {
         let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
@@ -170,7 +178,8 @@ struct Train: ParsableCommand {
             if members > 1, ProcessGroup.isLeader { log("ensemble member \(member + 1) of \(members): seed \(trainer.configuration.seed)") }
             let result = try trainer.train(Sequential(specs, seed: trainer.configuration.seed), on: source)
             trained.append(result.best)
-            keptEpochs.append("\(result.bestEpoch)\(result.stoppedEarly ? " (stopped early)" : "")")
+            keptEpochs.append("\(result.bestEpoch)\(result.stoppedEarly ? " (stopped early)" : "")"
+                              + (result.divergedAt.map { " (stopped at epoch \($0): the training loss was not finite)" } ?? ""))
         }
         guard ProcessGroup.isLeader else { return }
         let checkpoint = Checkpoint(ensemble: Ensemble(trained), classNames: dataset.classNames, inputShape: dataset.sampleShape,

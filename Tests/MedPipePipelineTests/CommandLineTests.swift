@@ -16,6 +16,14 @@ struct CommandLineTests {
         #expect(line.map(String.init) == "version = \"\(MedPipeVersion.current)\"")
     }
 
+    /// Training settings that are not numbers a run can use are refused before anything is read.
+    @Test(arguments: [("--lr", "nan"), ("--lr", "inf"), ("--lr", "0"), ("--weight-decay", "-0.5"), ("--class-weight-power", "nan")])
+    func unusableTrainingNumbersAreRefused(_ option: String, _ value: String) throws {
+        let run = try SharedData.runMedpipe(["train", "--cache", "/nonexistent", "--out", "/nonexistent/m.safetensors", "\(option)=\(value)"])
+        #expect(run.status == 64)
+        #expect(run.error.hasPrefix("Error: \(option) must be"), "\(run.error)")
+    }
+
     /// A subcommand's `--help` teaches by example: it exits 0 and shows at least one `medpipe` command line,
     /// and each example fits the 80 columns help is wrapped to (a wrapped example would start a line at
     /// column 0: every line of an "Example" block up to the next blank line is indented).

@@ -70,6 +70,24 @@ import Testing
         #expect(!zip(result.best.stateDict(), result.last.stateDict()).allSatisfy { $0.tensor == $1.tensor })
     }
 
+    /// A training loss that is not finite ends the run at that epoch: the epochs kept before it stand (the run says
+    /// where it stopped), and a run that diverges before any epoch is kept is an error, not a model of initial weights.
+    @Test func divergenceEndsTheRun() throws {
+        // ×10^30 from epoch 2 on: the loss overflows there.
+        let late = TrainingConfiguration(epochs: 6, batchSize: 16, seed: 3, optimizer: SGD(learningRate: 0.02, momentum: 0.9),
+                                         schedule: .step(stepSize: 2, gamma: 1e30))
+        let result = try Trainer(late).train(Sequential(Self.specs, seed: 2), on: try Self.source())
+        let diverged = try #require(result.divergedAt)
+        #expect(diverged >= 2 && result.history.count == diverged + 1 && !result.history[diverged].loss.isFinite)
+        #expect(result.bestEpoch < diverged && result.history[..<diverged].allSatisfy { $0.loss.isFinite })
+        let early = TrainingConfiguration(epochs: 3, batchSize: 16, seed: 3, optimizer: SGD(learningRate: 1e30))
+        #expect {
+            _ = try Trainer(early).train(Sequential(Self.specs, seed: 2), on: try Self.source())
+        } throws: { error in
+            (error as? MedPipeError)?.message.hasPrefix("the training loss of epoch 0 is not finite") == true
+        }
+    }
+
     @Test func monitorOnValidationBalancedAccuracyKeepsThatEpochsWeights() throws {
         // As above, the rate jumps ×1000 from epoch 3, so a later epoch is worse on validation and the last is not
         // the best. The kept model is the first epoch of highest validation balanced accuracy, and its weights are

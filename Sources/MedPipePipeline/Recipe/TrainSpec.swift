@@ -104,6 +104,7 @@ public struct TrainSpec: Sendable, Equatable {
         spec.learningRate = try r.double("lr")
         if let lr = spec.learningRate, lr <= 0 { throw MedPipeError.invalidArgument(r.at(r.node("lr")), "'lr' must be positive") }
         spec.weightDecay = try r.double("weight-decay")
+        if let decay = spec.weightDecay, decay < 0 { throw MedPipeError.invalidArgument(r.at(r.node("weight-decay")), "'weight-decay' must be ≥ 0") }
         spec.schedule = try choice(&r, "schedule")
         spec.balance = try choice(&r, "balance")
         spec.classWeightPower = try r.double("class-weight-power")
