@@ -13,14 +13,22 @@ public enum BLAS {
     /// The GEMM backend in use: "onednn" or "openblas".
     public static var backend: String { String(cString: medpipe_gemm_backend()) }
 
-    /// Starts one 1×1 product on another thread, which loads the backend and lets it initialize (oneDNN takes
-    /// about 25 ms over its first product) while a command reads its inputs, so that its first real product does
-    /// not wait for that. The command waits on the returned group before it ends.
+    /// Starts one 64×64×64 product on another thread, which loads the backend and lets it generate its kernels
+    /// while a command reads its inputs, so that its first real product does not wait for that. oneDNN generates
+    /// them at the first product that is not tiny, in 15-45 ms here (a 1×1 product, as this warm-up was, takes
+    /// another path and generated none). The command waits on the returned group before it ends.
     public static func startWarmUp() -> DispatchGroup {
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) {
-            var one: Float = 1, product: Float = 0
-            sgemmOnCallingThread(transA: false, transB: false, m: 1, n: 1, k: 1, a: &one, lda: 1, b: &one, ldb: 1, beta: 0, c: &product, ldc: 1)
+            let n = 64
+            let a = [Float](repeating: 1, count: n * n)
+            var c = [Float](repeating: 0, count: n * n)
+            a.withUnsafeBufferPointer { a in
+                c.withUnsafeMutableBufferPointer { c in
+                    sgemmOnCallingThread(transA: false, transB: false, m: n, n: n, k: n, a: a.baseAddress!, lda: n, b: a.baseAddress!, ldb: n,
+                                         beta: 0, c: c.baseAddress!, ldc: n)
+                }
+            }
         }
         return group
     }

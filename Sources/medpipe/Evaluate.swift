@@ -36,6 +36,8 @@ struct Evaluate: ParsableCommand {
             let report = try TreeModelCommands.evaluate(model, cache: cache, split: dataSplit)
             return print(json ? try ReportText.json(report) : ReportText.text(report, split: split))
         }
+        let warmUp = BLAS.startWarmUp()   // while the model and inputs are read
+        defer { warmUp.wait() }
         var checkpoint = try Checkpoint.read(model)
         let dataset = try CacheDataset(directory: cache)
         guard dataset.classNames == checkpoint.classNames, dataset.sampleShape == checkpoint.inputShape else {

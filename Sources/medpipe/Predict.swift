@@ -46,6 +46,8 @@ struct Predict: ParsableCommand {
             }
             return try TreeModelCommands.predict(model, npy: npy, out: out)
         }
+        let warmUp = BLAS.startWarmUp()   // while the model and inputs are read
+        defer { warmUp.wait() }
         var checkpoint = try Checkpoint.read(model)
         BLAS.setThreads(threads)
         if let npy, let out {
