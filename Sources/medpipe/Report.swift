@@ -41,6 +41,8 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         BLAS.setThreads(threads)
+        let warmUp = model == nil ? nil : BLAS.startWarmUp()   // while the cache and the model are read
+        defer { warmUp?.wait() }
         let library = try ChartLibrary.installed()
         let report = try Report(ReportRequest(cache: cache, model: model, metrics: metrics, gradcam: gradcam, deidentification: deid, split: split),
                                 charts: library)
