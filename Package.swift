@@ -95,7 +95,7 @@ let package = Package(
         // Replays files through the fuzz targets; `tools/fuzz` builds it as a libFuzzer binary.
         .executableTarget(name: "medpipe-fuzz", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipePipeline", "MedPipeTrain"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "MedPipeCoreTests", dependencies: ["MedPipeCore"]),
+        .testTarget(name: "MedPipeCoreTests", dependencies: ["MedPipeCore", "TestSupport"]),
         .testTarget(
             name: "MedPipeExportTests",
             dependencies: ["MedPipeExport", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeStages", "MedPipeDeidentify", "MedPipeCore", "TestSupport"]

@@ -20,10 +20,7 @@ public struct FolderWalk: Sendable {
     /// - Throws: ``MedPipeError`` `.io` naming the folder when it cannot be listed.
     public init(_ folder: String) throws {
         let root = folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
-        guard let directory = opendir(root) else {
-            throw MedPipeError.io(root, "cannot list the folder: \(String(cString: strerror(errno)))")
-        }
-        walk(root, directory)
+        walk(root, try Self.open(root))
         files.sort()
         problems.sort { $0.path < $1.path }
     }
@@ -44,11 +41,19 @@ public struct FolderWalk: Sendable {
         return (names, undecodable)
     }
 
-    /// The visible entries of `folder` (none when it cannot be listed): the names, and apart the raw bytes of names
-    /// that are not UTF-8 (for a caller that matches them, as a glob does, to report them).
-    public static func entries(of folder: String) -> (names: [String], undecodable: [[UInt8]]) {
-        guard let directory = opendir(folder) else { return ([], []) }
-        return entries(directory)
+    /// The visible entries of `folder`: the names, and apart the raw bytes of names that are not UTF-8 (for a
+    /// caller that matches them, as a glob does, to report them).
+    /// - Throws: ``MedPipeError`` `.io` naming the folder when it cannot be listed.
+    public static func entries(of folder: String) throws -> (names: [String], undecodable: [[UInt8]]) {
+        entries(try open(folder))
+    }
+
+    /// Opens `folder` for listing.
+    private static func open(_ folder: String) throws -> OpaquePointer {
+        guard let directory = opendir(folder) else {
+            throw MedPipeError.io(folder, "cannot list the folder: \(String(cString: strerror(errno)))")
+        }
+        return directory
     }
 
     private mutating func walk(_ folder: String, _ directory: OpaquePointer) {

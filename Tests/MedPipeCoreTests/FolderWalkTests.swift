@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MedPipeCore
+import TestSupport
 
 @Suite struct FolderWalkTests {
     /// A folder as archives hold them: regular files (one in a subfolder, one reached through a link), a hidden
@@ -14,10 +15,7 @@ import MedPipeCore
         #expect(mkfifo(root + "/sub/pipe.dcm", 0o600) == 0)
         try FileManager.default.createSymbolicLink(atPath: root + "/sub/loop", withDestinationPath: root)
         try FileManager.default.createSymbolicLink(atPath: root + "/link.dcm", withDestinationPath: root + "/a.dcm")
-        let latin1 = Array((root + "/M").utf8) + [0xFC] + Array("ller.dcm".utf8) + [0]
-        let descriptor = latin1.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o600) }
-        #expect(descriptor >= 0)
-        close(descriptor)
+        #expect(createFile(in: root, rawName: Array("M".utf8) + [0xFC] + Array("ller.dcm".utf8)))
 
         let walk = try FolderWalk(root + "/")
         #expect(walk.files == [root + "/a.dcm", root + "/link.dcm", root + "/sub/b.dcm"])

@@ -170,10 +170,7 @@ struct PNGFolderReaderTests {
         let good = try PNGWriter().encode(Tensor(shape: [2, 2], values: [UInt8](repeating: 7, count: 4)))
         try Data(good).write(to: URL(fileURLWithPath: root + "/cats/a.png"))
         #expect(mkfifo(root + "/cats/pipe.png", 0o600) == 0)
-        let latin1 = Array((root + "/cats/caf").utf8) + [0xE9] + Array(".png".utf8) + [0]
-        let descriptor = latin1.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o600) }
-        #expect(descriptor >= 0)
-        close(descriptor)
+        #expect(createFile(in: root + "/cats", rawName: Array("caf".utf8) + [0xE9] + Array(".png".utf8)))
         let (images, warnings) = try PNGFolderReader().list(root)
         #expect(images.map(\.relativePath) == ["cats/a.png"])
         #expect(warnings.sorted() == ["skipped cats/caf\u{FFFD}.png: " + FolderWalk.undecodableName, "skipped cats/pipe.png: not a PNG file"])

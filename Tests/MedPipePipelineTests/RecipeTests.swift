@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MedPipeCore
 import MedPipeFormats
+import TestSupport
 @testable import MedPipePipeline
 
 /// Writes `text` as a recipe in a fresh folder holding an empty `data.csv`; returns the recipe path.
@@ -96,10 +97,7 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         _ = FileManager.default.createFile(atPath: folder + "/good.csv", contents: Data("x,num\n1,0\n".utf8))
         #expect(mkfifo(folder + "/pipe.csv", 0o600) == 0)
         #expect(try Recipe.load(path, knownStages: stages).sources.first?.paths == [folder + "/good.csv"])
-        let latin1 = Array((folder + "/M").utf8) + [0xFC] + Array("ller.csv".utf8) + [0]
-        let descriptor = latin1.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o600) }
-        #expect(descriptor >= 0)
-        close(descriptor)
+        #expect(createFile(in: folder, rawName: Array("M".utf8) + [0xFC] + Array("ller.csv".utf8)))
         #expect(throws: MedPipeError.invalidArgument(path + ":2", "'images/a/*.csv' matches \(folder)/M\u{FFFD}ller.csv: " + FolderWalk.undecodableName)) {
             _ = try Recipe.load(path, knownStages: stages)
         }

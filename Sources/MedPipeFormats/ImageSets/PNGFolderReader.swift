@@ -87,8 +87,7 @@ public struct PNGFolderReader: Sendable {
 
     /// Visible entries of a directory in name order, and apart those whose names are not UTF-8 (shown with U+FFFD).
     private static func sortedEntries(_ path: String) throws -> (names: [String], undecodable: [String]) {
-        guard FileManager.default.isReadableFile(atPath: path) else { throw MedPipeError.io(path, "cannot list the folder") }
-        let entries = FolderWalk.entries(of: path)
+        let entries = try FolderWalk.entries(of: path)
         return (entries.names.sorted(), entries.undecodable.map { String(decoding: $0, as: UTF8.self) }.sorted())
     }
 

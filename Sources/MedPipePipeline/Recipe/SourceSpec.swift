@@ -50,7 +50,7 @@ enum PathPattern {
             for prefix in matches {
                 let join = prefix == "/" ? "/" + component : prefix + "/" + component
                 if component.contains(where: { "*?[".contains($0) }) {
-                    let entries = FolderWalk.entries(of: prefix)
+                    let entries = (try? FolderWalk.entries(of: prefix)) ?? (names: [], undecodable: [])   // a folder that cannot be listed matches nothing
                     for entry in entries.names.sorted() where fnmatch(component, entry, 0) == 0 {
                         let path = prefix == "/" ? "/" + entry : prefix + "/" + entry
                         var isDirectory: ObjCBool = false
