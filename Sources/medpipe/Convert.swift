@@ -102,6 +102,7 @@ struct ConvertReport {
         lines += summary.balance.description.split(separator: "\n").map { "  " + $0 }
         for (reason, count) in summary.dropped.sorted(by: { $0.key < $1.key }) { lines.append("  dropped: \(count) × \(reason)") }
         for issue in summary.splitIssues { lines.append("  split: \(issue)") }
+        for (source, warning) in summary.warnings { lines.append("  warning: \(source): \(warning)") }
         for (source, reason) in summary.rejected { lines.append("  rejected: \(source): \(reason)") }
         return lines.joined(separator: "\n")
     }

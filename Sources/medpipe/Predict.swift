@@ -63,7 +63,8 @@ struct Predict: ParsableCommand {
         let classes = checkpoint.classNames
         var csv = ["input,part,index,r_peak,annotated,predicted," + classes.map { "p_\($0)" }.joined(separator: ",")]
         for input in inputs {
-            let prepared = try preprocessing.prepare(input)
+            let (prepared, warnings) = try preprocessing.prepare(input)
+            for warning in warnings { printWarning(warning.hasPrefix(input + ": ") ? warning : "\(input): \(warning)") }
             if let bad = prepared.first(where: { $0.shape != checkpoint.inputShape }) {
                 throw MedPipeError.invalidArgument(input, "prepares to samples of shape \(bad.shape); the model takes \(checkpoint.inputShape)")
             }

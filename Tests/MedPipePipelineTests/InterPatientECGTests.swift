@@ -81,6 +81,16 @@ struct InterPatientECGTests {
         #expect(predicted.status == 0, "\(predicted.error)")
         let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         #expect(rows.count == entries.count)
+        #expect(!predicted.error.contains("warning"), "\(predicted.error)")
+        // What the reader tolerates in a raw input is said on standard error, naming the input: here a blank line
+        // in a copy of record 119's header.
+        for ext in ["dat", "atr"] { try FileManager.default.copyItem(atPath: SharedData.path("wfdb/mitdb/119.\(ext)"), toPath: directory + "/119.\(ext)") }
+        var header = try String(contentsOfFile: SharedData.path("wfdb/mitdb/119.hea"), encoding: .utf8).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)   // PhysioNet's lines end in CR LF
+        header.insert("", at: 1)
+        try header.joined(separator: "\n").write(toFile: directory + "/119.hea", atomically: true, encoding: .utf8)
+        let quirky = try SharedData.runMedpipe(["predict", "--model", directory + "/model0.safetensors", directory + "/119.hea"])
+        #expect(quirky.status == 0, "\(quirky.error)")
+        #expect(quirky.error.contains("medpipe: warning: \(directory)/119.hea: blank line before line 3 ignored"), "\(quirky.error)")
         let trainReport = try JSONDecoder().decode(ClassificationReport.self, from: Data(try SharedData.runMedpipe(
             ["evaluate", "--model", directory + "/model0.safetensors", "--cache", cache, "--split", "train", "--json"]).output.utf8))
         for (k, name) in ["N", "V"].enumerated() {

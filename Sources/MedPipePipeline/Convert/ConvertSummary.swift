@@ -12,6 +12,10 @@ public struct ConvertSummary: Sendable {
     /// Sources that failed in this run, or unchanged since an earlier run rejected them, with the
     /// reason (path shown here, never stored in the cache), in plan order.
     public var rejected: [(source: String, reason: String)]
+    /// The readers' warnings (problems that did not stop a read: a file of a series skipped, a tolerated header
+    /// quirk) of the sources read in this run, with their source's path, in plan order; a source reused from the
+    /// cache is not read again, so its warnings were reported by the run that read it.
+    public var warnings: [(source: String, warning: String)]
     /// Units removed because the recipe no longer produces them.
     public var removed: Int
     /// Entries in the cache after the run.

@@ -37,7 +37,7 @@ public struct Converter: Sendable {
 
     public func run(_ options: ConvertOptions = ConvertOptions()) async throws -> ConvertSummary {
         var run = try Run(self, options)
-        try await withThrowingTaskGroup(of: (WorkItem, Result<(CacheUnit, [String: Int]), MedPipeError>).self) { group in
+        try await withThrowingTaskGroup(of: (WorkItem, Result<ProcessedSource<CacheUnit>, MedPipeError>).self) { group in
             var next = run.pending.makeIterator()
             for _ in 0..<options.jobs {
                 guard let item = next.next() else { break }
@@ -67,11 +67,15 @@ public struct Converter: Sendable {
         let writer: CacheWriter
         let work: [WorkItem]
         let unreadable: [(source: String, reason: String)]
+        /// Warnings of planning (files of a PNG folder that cannot be listed), by source path, in plan order.
+        let planWarnings: [(source: String, warning: String)]
         /// The work items whose unit is not in the cache yet.
         let pending: [WorkItem]
         var progress: ConvertProgress
         var reasons: [String: String] = [:]
         var dropped: [String: Int] = [:]
+        /// The readers' warnings of the sources processed in this run, by unit key.
+        var warnings: [String: [String]] = [:]
 
         /// Opens the cache for writing (for `ranks` ranks that write shards of their own, see ``CacheWriter``)
         /// and plans the work.
@@ -82,27 +86,28 @@ public struct Converter: Sendable {
             fitted = try options.fitFrom.map(converter.fittedStatistics(from:))
             let writer = try CacheWriter(directory: cacheDirectory, ranks: ranks)
             self.writer = writer
-            (work, unreadable) = try converter.plan(strict: options.strict)
+            (work, unreadable, planWarnings) = try converter.plan(strict: options.strict)
             pending = work.filter { !writer.contains($0.key) }
             progress = ConvertProgress(done: work.count - pending.count + unreadable.count, total: work.count + unreadable.count,
                                        reused: work.count - pending.count, rejected: unreadable.count, current: "")
         }
 
         /// Stores one processed source: its unit (tensors appended to the writer's shard), or its rejection.
-        mutating func record(_ item: WorkItem, _ result: Result<(CacheUnit, [String: Int]), MedPipeError>) throws {
+        mutating func record(_ item: WorkItem, _ result: Result<ProcessedSource<CacheUnit>, MedPipeError>) throws {
             switch result {
-            case .success(let (unit, unitDropped)): try record(item, .success((writer.store(unit), unitDropped)))
-            case .failure(let error): try record(item, Result<(StoredUnit, [String: Int]), MedPipeError>.failure(error))
+            case .success(let processed): try record(item, .success(processed.with(try writer.store(processed.unit))))
+            case .failure(let error): try record(item, Result<ProcessedSource<StoredUnit>, MedPipeError>.failure(error))
             }
         }
 
         /// Records one processed source: its unit, whose tensors are stored already, or (unless strict, which
         /// throws) its rejection.
-        mutating func record(_ item: WorkItem, _ result: Result<(StoredUnit, [String: Int]), MedPipeError>) throws {
+        mutating func record(_ item: WorkItem, _ result: Result<ProcessedSource<StoredUnit>, MedPipeError>) throws {
             switch result {
-            case .success(let (unit, unitDropped)):
-                try writer.add(stored: unit)
-                dropped.merge(unitDropped, uniquingKeysWith: +)
+            case .success(let processed):
+                try writer.add(stored: processed.unit)
+                dropped.merge(processed.dropped, uniquingKeysWith: +)
+                if !processed.warnings.isEmpty { warnings[item.key] = processed.warnings }
             case .failure(let error):
                 if options.strict { throw error }
                 reasons[item.key] = Converter.reason(error, path: item.path)
@@ -123,9 +128,10 @@ public struct Converter: Sendable {
             // Sources rejected in this run, or unchanged since an earlier run rejected them, in plan order.
             let stored = try writer.rejectedReasons()
             let rejected = unreadable + work.compactMap { item in (reasons[item.key] ?? stored[item.key]).map { (item.path, $0) } }
+            let readerWarnings = work.flatMap { item in (warnings[item.key] ?? []).map { (item.path, Converter.warning($0, path: item.path)) } }
             return ConvertSummary(cache: cacheDirectory, sources: work.count + unreadable.count, reused: work.count - pending.count,
-                                  computed: pending.count - reasons.count, rejected: rejected, removed: removed,
-                                  entries: finish.entries, balance: finish.report, dropped: dropped, splitIssues: finish.issues)
+                                  computed: pending.count - reasons.count, rejected: rejected, warnings: planWarnings + readerWarnings,
+                                  removed: removed, entries: finish.entries, balance: finish.report, dropped: dropped, splitIssues: finish.issues)
         }
     }
 
@@ -146,13 +152,16 @@ public struct Converter: Sendable {
         return try decoder.decode(FittedPipeline.self, from: Data(fittedText.utf8))
     }
 
-    /// Every source path with its unit key, in recipe order (paths sorted within a source), and the
-    /// files that could not even be read to compute their key (they are rejected without a unit).
+    /// Every source path with its unit key, in recipe order (paths sorted within a source), the files that could
+    /// not even be read to compute their key (they are rejected without a unit), and the files of PNG class
+    /// folders left out of the plan (names that are not UTF-8), by folder.
     /// - Parameter strict: throw at the first unreadable file instead.
-    func plan(strict: Bool = false) throws -> (items: [WorkItem], unreadable: [(source: String, reason: String)]) {
+    func plan(strict: Bool = false) throws
+        -> (items: [WorkItem], unreadable: [(source: String, reason: String)], warnings: [(source: String, warning: String)]) {
         let stages = pipeline.stages[..<pipeline.fitBoundary].map(\.canonicalDescription)
         var items: [WorkItem] = []
         var unreadable: [(source: String, reason: String)] = []
+        var warnings: [(source: String, warning: String)] = []
         func hash(_ path: String, _ compute: () throws -> String) throws -> String? {
             do {
                 return try compute()
@@ -169,7 +178,9 @@ public struct Converter: Sendable {
                               recipe.split.grouping == .timeBlock ? "time-blocks \(recipe.split.blocks)" : "groups"]
                 if (spec.format ?? (try? FormatKind.detect(path))) == .pngFolder {
                     // One unit per image: a changed, added or removed image recomputes only itself.
-                    for image in try PNGFolderReader().list(path).images {
+                    let listing = try PNGFolderReader().list(path)
+                    warnings += listing.warnings.map { (path, $0) }
+                    for image in listing.images {
                         guard let sourceHash = try hash(image.path, { try ContentHash.ofFile(image.path) }) else { continue }
                         let key = UnitKey.make(sourceHash: sourceHash + labelsHash,
                                                reader: (reader + ["image \(image.relativePath)"]).joined(separator: "; "), stages: stages)
@@ -184,13 +195,19 @@ public struct Converter: Sendable {
                 items.append(WorkItem(path: path, spec: spec, key: UnitKey.make(sourceHash: sourceHash + labelsHash, reader: reader.joined(separator: "; "), stages: stages)))
             }
         }
-        return (items, unreadable)
+        return (items, unreadable, warnings)
     }
 
     /// What the summary says about a rejected source: the message, after the file it names when that
     /// is another file than the source (a WFDB record's signal file, a series' slice).
     static func reason(_ error: MedPipeError, path: String) -> String {
         error.subject == path ? error.message : error.description
+    }
+
+    /// What the summary says about a reader's warning for a source: the text, without a leading `path: ` when it
+    /// names the source itself (as WFDB header warnings do).
+    static func warning(_ text: String, path: String) -> String {
+        text.hasPrefix(path + ": ") ? String(text.dropFirst(path.count + 2)) : text
     }
 
     /// `error` naming the source it came from: errors that name a file of the source (the source
@@ -205,10 +222,10 @@ public struct Converter: Sendable {
     }
 
     /// Reads one source and runs the stages before the first fitted one.
-    func process(_ item: WorkItem) throws(MedPipeError) -> (CacheUnit, [String: Int]) {
+    func process(_ item: WorkItem) throws(MedPipeError) -> ProcessedSource<CacheUnit> {
         do {
-            let samples = try SourceLoader(recipe: recipe, pseudonyms: pseudonyms).load(item.path, spec: item.spec, image: item.image)
-            var output = try pipeline.run(samples, from: 0, through: pipeline.fitBoundary)
+            let loaded = try SourceLoader(recipe: recipe, pseudonyms: pseudonyms).load(item.path, spec: item.spec, image: item.image)
+            var output = try pipeline.run(loaded.samples, from: 0, through: pipeline.fitBoundary)
             if recipe.split.grouping == .timeBlock {
                 let blocks = TimeBlocks.groups(output.samples, blocks: recipe.split.blocks)
                 for i in output.samples.indices { output.samples[i].group = blocks[i] }
@@ -221,7 +238,7 @@ public struct Converter: Sendable {
                                  geometry: sample.geometry, metadata: metadata)
             }
             let source = pseudonyms.make("source:" + item.path)
-            return (CacheUnit(key: item.key, source: source, items: items), output.dropped)
+            return ProcessedSource(unit: CacheUnit(key: item.key, source: source, items: items), dropped: output.dropped, warnings: loaded.warnings)
         } catch let error as MedPipeError {
             throw Self.naming(item.path, error)
         } catch {

@@ -49,7 +49,7 @@ extension Converter {
             // Tensors go to this rank's shard, durable before their rows are sent (rank 0's own at its writer's flush).
             let stored = try zip(round, results).map { index, result -> (index: Int, outcome: UnitTransfer.Outcome) in
                 switch result {
-                case .success(let (unit, dropped)): (index, .success((try leader?.writer.store(unit) ?? appender!.store(unit), dropped)))
+                case .success(let processed): (index, .success(processed.with(try leader?.writer.store(processed.unit) ?? appender!.store(processed.unit))))
                 case .failure(let error): (index, .failure(error))
                 }
             }
@@ -73,12 +73,12 @@ extension Converter {
     }
 
     /// Processes `items` at once; the results in the items' order.
-    private func processConcurrently(_ items: [WorkItem]) async throws -> [Result<(CacheUnit, [String: Int]), MedPipeError>] {
-        try await withThrowingTaskGroup(of: (Int, Result<(CacheUnit, [String: Int]), MedPipeError>).self) { group in
+    private func processConcurrently(_ items: [WorkItem]) async throws -> [Result<ProcessedSource<CacheUnit>, MedPipeError>] {
+        try await withThrowingTaskGroup(of: (Int, Result<ProcessedSource<CacheUnit>, MedPipeError>).self) { group in
             for (i, item) in items.enumerated() {
                 group.addTask { (i, Result(catching: { () throws(MedPipeError) in try process(item) })) }
             }
-            var results = [Result<(CacheUnit, [String: Int]), MedPipeError>?](repeating: nil, count: items.count)
+            var results = [Result<ProcessedSource<CacheUnit>, MedPipeError>?](repeating: nil, count: items.count)
             for try await (i, result) in group { results[i] = result }
             return results.map { $0! }
         }

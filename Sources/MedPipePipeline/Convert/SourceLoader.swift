@@ -13,10 +13,12 @@ struct SourceLoader: Sendable {
     /// `signalNames` are WFDB signal descriptions, lead names such as MLII or V1 (which `anonymize` keeps too).
     static let safeMetadata: Set<String> = ["columns", "split", "Modality", "PhotometricInterpretation", "signalNames"]
 
+    /// The samples of `path`, and the readers' warnings (problems that did not stop the read: a file of a series
+    /// skipped, a tolerated header quirk), each once, in order.
     /// - Parameter image: set when `path` is one image of a PNG class-folder set.
-    func load(_ path: String, spec: SourceSpec, image: PNGFolderReader.Image? = nil) throws -> [Sample] {
+    func load(_ path: String, spec: SourceSpec, image: PNGFolderReader.Image? = nil) throws -> (samples: [Sample], warnings: [String]) {
         let kind = try spec.format ?? FormatKind.detect(path)
-        if kind == .csv { return try loadTable(path, spec: spec) }
+        if kind == .csv { return (try loadTable(path, spec: spec), []) }
         let records: [Record]
         var perImage = false
         if let image {
@@ -35,7 +37,9 @@ struct SourceLoader: Sendable {
             records = try RecordReading.read(path)
             perImage = kind == .pngFolder
         }
-        return try records.map { record in
+        var warnings: [String] = []
+        for warning in records.flatMap(\.warnings) where !warnings.contains(warning) { warnings.append(warning) }
+        return (try records.map { record in
             guard record.tensor.count > 0 else {
                 throw MedPipeError.malformed(record.source, "holds no values (shape \(record.tensor.shape)): nothing to convert")
             }
@@ -47,7 +51,7 @@ struct SourceLoader: Sendable {
             sample.metadata = record.metadata.filter { Self.safeMetadata.contains($0.key) }
             sample.label = try label(for: record, path: path, spec: spec)
             return sample
-        }
+        }, warnings)
     }
 
     private func label(for record: Record, path: String, spec: SourceSpec) throws -> String? {

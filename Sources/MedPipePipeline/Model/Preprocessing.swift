@@ -47,9 +47,10 @@ public struct Preprocessing: Sendable {
         public var values: [Float]
     }
 
-    /// Reads a raw input (any format MedPipe reads) and runs every stage with the fitted statistics.
-    /// Stages that select training data by label (`keep-labels`) are skipped: every part is predicted.
-    public func prepare(_ path: String) throws -> [Prepared] {
+    /// Reads a raw input (any format MedPipe reads) and runs every stage with the fitted statistics; returns the
+    /// prepared samples and the reader's warnings (problems that did not stop the read, such as a file of a series
+    /// skipped). Stages that select training data by label (`keep-labels`) are skipped: every part is predicted.
+    public func prepare(_ path: String) throws -> (samples: [Prepared], warnings: [String]) {
         let stages = StagePipeline(pipeline.stages.filter { if case .keepLabels = $0 { false } else { true } })
         // Fitted statistics are indexed by stage: re-index them for the stages kept.
         var entries: [FittedPipeline.Entry] = []
@@ -62,8 +63,9 @@ public struct Preprocessing: Sendable {
             }
             kept += 1
         }
-        var prepared: [Prepared] = []
+        var prepared: [Prepared] = [], warnings: [String] = []
         for record in try RecordReading.read(path) {
+            for warning in record.warnings where !warnings.contains(warning) { warnings.append(warning) }
             var sample = Sample(record: record)
             sample.label = nil
             for output in try stages.run(sample, fitted: FittedPipeline(entries: entries)).samples {
@@ -71,6 +73,6 @@ public struct Preprocessing: Sendable {
                 prepared.append(Prepared(source: output.source, label: output.label, metadata: output.metadata, shape: shape, values: values))
             }
         }
-        return prepared
+        return (prepared, warnings)
     }
 }

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import MedPipeCache
+import MedPipeCore
+import MedPipeStages
+import TestSupport
+@testable import MedPipePipeline
+
+/// What a reader tolerates but warns about (a file of a series skipped, a PNG whose name cannot be opened) is
+/// reported by `convert` with its source, as `inspect` reports it, never dropped without a word: a data engineer
+/// converting an archive must learn that a volume lost a slice.
+@Suite(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+struct ConvertWarningsTests {
+    /// The Latin-1 name `Müller.dcm`, which no Swift path can open.
+    static let latin1Name = Array("M".utf8) + [0xFC] + Array("ller.dcm".utf8)
+
+    /// A folder of the first `slices` slices of the MR series, and a copy of one of them under a Latin-1 name.
+    static func series(_ folder: String, slices: Int, withUndecodableName: Bool) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let source = SharedData.path("dicom/mr_series/In")
+        for name in try FileManager.default.contentsOfDirectory(atPath: source).sorted().prefix(slices) {
+            try FileManager.default.copyItem(atPath: source + "/" + name, toPath: folder + "/" + name)
+        }
+        if withUndecodableName { #expect(createFile(in: folder, rawName: latin1Name)) }
+    }
+
+    static func recipe(_ path: String, sources: [String], format: String) throws {
+        try """
+        name: warnings
+        sources:
+        \(sources.map { "  - { path: \($0), format: \(format), label: none }" }.joined(separator: "\n"))
+        stages:
+          - minmax: {}
+        split: { by: patient, ratios: { train: 1.0, val: 0.0, test: 0.0 }, seed: 1 }
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    static let skipped = "skipped %@/M\u{FFFD}ller.dcm: " + FolderWalk.undecodableName
+
+    @Test func aSeriesFileThatCannotBeOpenedIsReportedWithItsSource() async throws {
+        let work = temporaryDirectory("convert-warnings")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try Self.series(work + "/series", slices: 4, withUndecodableName: true)
+        try Self.recipe(work + "/recipe.yaml", sources: ["series"], format: "dicom-series")
+        func convert() async throws -> ConvertSummary {
+            let recipe = try Recipe.load(work + "/recipe.yaml", knownStages: StageFactory.names)
+            return try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache"))
+        }
+        let first = try await convert()
+        #expect(first.entries == 1 && first.rejected.isEmpty)
+        #expect(first.warnings.map(\.source) == [work + "/series"])
+        #expect(first.warnings.map(\.warning) == [String(format: Self.skipped, work + "/series")])
+        #expect(try DatasetCache(directory: work + "/cache").entries().first?.shape.first == 4, "the four readable slices")
+        // A source reused from the cache is not read again: the run that read it reported its warnings.
+        let again = try await convert()
+        #expect(again.reused == 1 && again.warnings.isEmpty)
+
+        // The command's summary lists it, under the entries.
+        guard SharedData.medpipeBinary != nil else { return }
+        let run = try SharedData.runMedpipe(["convert", work + "/recipe.yaml", "--cache", work + "/cli-cache", "--key", work + "/project.key"])
+        #expect(run.status == 0, "\(run.error)")
+        #expect(run.output.contains("  warning: \(work)/series: " + String(format: Self.skipped, work + "/series")), "\(run.output)")
+    }
+
+    /// A PNG of a class folder whose name is not UTF-8 is left out of the plan, and the summary says so.
+    @Test func aPNGLeftOutOfAClassFolderIsReported() async throws {
+        let work = temporaryDirectory("convert-warnings-png")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.copyItem(atPath: SharedData.fixture("demo/images"), toPath: work + "/images")
+        #expect(createFile(in: work + "/images/left", rawName: Array("caf".utf8) + [0xE9] + Array(".png".utf8)))
+        try Self.recipe(work + "/recipe.yaml", sources: ["images"], format: "png-folder")
+        let recipe = try Recipe.load(work + "/recipe.yaml", knownStages: StageFactory.names)
+        let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache"))
+        #expect(summary.entries == 240)
+        #expect(summary.warnings.map(\.source) == [work + "/images"])
+        #expect(summary.warnings.map(\.warning) == ["skipped left/caf\u{FFFD}.png: " + FolderWalk.undecodableName])
+    }
+
+    /// Under `mpirun -np 2`, the rank that read a series sends its warnings to rank 0 with its units, and rank 0's
+    /// summary lists them as one process's does.
+    @Test(.enabled(if: MPIRun.isPossible, "needs mpirun (tools/setup installs Open MPI) and the built medpipe"))
+    func ranksSendTheirWarningsToRankZero() throws {
+        let work = temporaryDirectory("convert-warnings-mpi")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try Self.series(work + "/a", slices: 3, withUndecodableName: false)
+        try Self.series(work + "/b", slices: 4, withUndecodableName: true)
+        try Self.recipe(work + "/recipe.yaml", sources: ["a", "b"], format: "dicom-series")
+        let run = try MPIRun.medpipe(ranks: 2, ["convert", work + "/recipe.yaml", "--cache", work + "/cache", "--key", work + "/project.key", "--jobs", "1"])
+        #expect(run.status == 0 && !run.timedOut, "\(run.error)")
+        let warnings = run.output.split(separator: "\n").filter { $0.contains("warning:") }
+        #expect(warnings.map(String.init) == ["  warning: \(work)/b: " + String(format: Self.skipped, work + "/b")], "\(run.output)")
+    }
+}
