@@ -83,4 +83,10 @@ struct SplitTests {
         #expect(report.after[.test] == report.before[.test])
         #expect(report.description.contains("train: N 3, S 1, V 1 → N 3, S 3, V 3"))
     }
+
+    /// An empty split and samples without a label read as such in the summary, not as an empty line or `(none)`.
+    @Test func emptySplitsAndUnlabeledSamplesAreNamed() {
+        let report = BalanceReport(labels: [nil, nil, "a"], assignment: SplitAssignment(splits: [.train, .train, .train]), trainPlan: .identity(count: 3))
+        #expect(report.description.split(separator: "\n") == ["train: a 1, unlabeled 2", "val: 0 samples", "test: 0 samples"])
+    }
 }

@@ -13,9 +13,11 @@ public struct ClassCounts: Sendable, Equatable, Codable, CustomStringConvertible
 
     public var total: Int { counts.values.reduce(0, +) }
 
-    /// `N 1791, S 27, V 1` (classes sorted).
+    /// `N 1791, S 27, V 1` (classes sorted), then `unlabeled 3` for samples without a label; `0 samples` when empty.
     public var description: String {
-        counts.keys.sorted().map { "\($0.isEmpty ? "(none)" : $0) \(counts[$0]!)" }.joined(separator: ", ")
+        guard !counts.isEmpty else { return "0 samples" }
+        return counts.keys.sorted { ($0.isEmpty ? 1 : 0, $0) < ($1.isEmpty ? 1 : 0, $1) }
+            .map { "\($0.isEmpty ? "unlabeled" : $0) \(counts[$0]!)" }.joined(separator: ", ")
     }
 }
 
