@@ -21,30 +21,25 @@ public enum ContentHash {
         return try ofFile(path, buffer: buffer)
     }
 
-    /// SHA-256 over a directory's regular files: each relative path and its content hash, in sorted order.
+    /// SHA-256 over the files of a folder that a reader reads (``FolderWalk``: hidden entries, FIFOs and names
+    /// that are not UTF-8 left out): each relative path and its content hash, in sorted order.
     public static func ofDirectory(_ path: String) throws -> String {
-        guard let enumerator = FileManager.default.enumerator(atPath: path) else {
-            throw MedPipeError.io(path, "cannot list directory")
-        }
-        var files: [String] = []
-        while let relative = enumerator.nextObject() as? String {
-            if FileBytes.isRegularFile(path + "/" + relative) { files.append(relative) }
-        }
+        let walk = try FolderWalk(path)
         // Files are hashed in parallel (a series is hundreds of them), each worker taking every
         // `workers`-th file through one read buffer of its own; the digest is over the sorted list.
-        let sorted = files.sorted()
-        let digests = ConcurrentResults<String>(count: sorted.count)
-        let workers = min(sorted.count, ProcessInfo.processInfo.activeProcessorCount)
+        let relative = walk.files.map(walk.relativePath)
+        let digests = ConcurrentResults<String>(count: relative.count)
+        let workers = min(relative.count, ProcessInfo.processInfo.activeProcessorCount)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
             defer { buffer.deallocate() }
-            for i in stride(from: worker, to: sorted.count, by: workers) {
-                digests.set(i, Result { try ofFile(path + "/" + sorted[i], buffer: buffer) })
+            for i in stride(from: worker, to: relative.count, by: workers) {
+                digests.set(i, Result { try ofFile(walk.files[i], buffer: buffer) })
             }
         }
         var lines = ""
-        for (relative, digest) in zip(sorted, try digests.values()) {
-            lines += relative + "\t" + digest + "\n"
+        for (name, digest) in zip(relative, try digests.values()) {
+            lines += name + "\t" + digest + "\n"
         }
         return of(Array(lines.utf8))
     }

@@ -11,7 +11,9 @@ import Glibc
 /// from an old archive) cannot be opened through a Swift path, and a subfolder may not be listable. Callers
 /// report each problem, naming the path (the bad bytes shown as U+FFFD).
 public struct FolderWalk: Sendable {
-    /// Paths of the regular files, sorted.
+    /// The folder walked, without a trailing slash.
+    public let root: String
+    /// Paths of the regular files (`root/...`), sorted.
     public var files: [String] = []
     /// Paths that could not be walked, each with the reason, sorted by path.
     public var problems: [(path: String, reason: String)] = []
@@ -19,10 +21,15 @@ public struct FolderWalk: Sendable {
     /// Walks `folder`.
     /// - Throws: ``MedPipeError`` `.io` naming the folder when it cannot be listed.
     public init(_ folder: String) throws {
-        let root = folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+        root = folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
         walk(root, try Self.open(root))
         files.sort()
         problems.sort { $0.path < $1.path }
+    }
+
+    /// The path of one of ``files`` below ``root`` (`series/00001.dcm` → `00001.dcm` for the root `series`).
+    public func relativePath(_ file: String) -> String {
+        String(file.dropFirst(root == "/" ? 1 : root.count + 1))
     }
 
     /// What a folder walk says of a name that is not UTF-8.

@@ -84,19 +84,11 @@ extension Converter {
         }
     }
 
-    /// The bytes a source occupies on disk (a folder's files summed): the weight of its work.
+    /// The bytes a source occupies on disk (the files of a folder that a reader reads, summed): the weight of its work.
     static func sourceSize(_ item: WorkItem) -> Int {
         let path = item.image?.path ?? item.path
-        let manager = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { return 0 }
-        guard isDirectory.boolValue else { return ((try? manager.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
-        var total = 0
-        guard let files = manager.enumerator(atPath: path) else { return 0 }
-        for case let file as String in files {
-            total += ((try? manager.attributesOfItem(atPath: path + "/" + file))?[.size] as? Int) ?? 0
-        }
-        return total
+        let files = FileBytes.isRegularFile(path) ? [path] : (try? FolderWalk(path).files) ?? []
+        return files.reduce(0) { $0 + ((try? FileBytes.size($1)) ?? 0) }
     }
 
     /// The work items (indices) of each rank: heaviest first to the least loaded rank (ties to the lower
