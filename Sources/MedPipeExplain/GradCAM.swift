@@ -33,10 +33,12 @@ public struct GradCAM {
     public let layer: Int
     public let method: Method
 
-    /// - Parameter layer: the target layer; by default the last convolution.
-    public init(model: Sequential, layer: Int? = nil, method: Method = .gradCAM) throws {
+    /// - Parameters:
+    ///   - layer: the target layer; by default the last convolution.
+    ///   - subject: what errors name as the model (its file).
+    public init(model: Sequential, layer: Int? = nil, method: Method = .gradCAM, subject: String = "model") throws {
         guard let target = layer ?? model.lastLayer(ofType: "Conv") else {
-            throw MedPipeError.invalidArgument("model", "has no convolution to explain; give a layer index")
+            throw MedPipeError.invalidArgument(subject, "has no convolution to explain: Grad-CAM weighs the feature maps of a layer with spatial output (`medpipe inspect \(subject)` lists the layers; --layer picks one)")
         }
         guard model.layers.indices.contains(target) else {
             throw MedPipeError.invalidArgument("--layer", "\(target) is not a layer index (0..<\(model.layers.count))")

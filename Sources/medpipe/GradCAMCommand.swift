@@ -79,7 +79,7 @@ struct GradCAMCommand: ParsableCommand {
         } catch {
             throw MedPipeError.io(out, "cannot create: \(error.localizedDescription)")
         }
-        let cam = try GradCAM(model: checkpoint.model, layer: layer, method: methodValue)
+        let cam = try GradCAM(model: checkpoint.model, layer: layer, method: methodValue, subject: model)
         var writer = ExplanationWriter(directory: out, colormap: colors, alpha: alpha, modelHash: try ContentHash.ofFile(model),
                                        classNames: checkpoint.classNames, scale: scale)
         try writer.start(count: samples.count, inputShape: checkpoint.inputShape)

@@ -77,6 +77,14 @@ private struct SplitMix {
         #expect(explanation.map.allSatisfy { $0 >= 0 })
     }
 
+    /// A network without a convolution (an MLP) is refused, naming its file and how to choose a layer.
+    @Test func aNetworkWithoutConvolutionIsRefusedByName() throws {
+        let mlp = try Sequential([.linear(inFeatures: 4, outFeatures: 3), .relu, .linear(inFeatures: 3, outFeatures: 2)], seed: 1)
+        let error = try #require(throws: MedPipeError.self) { try GradCAM(model: mlp, subject: "heart.safetensors") }
+        #expect(error.subject == "heart.safetensors")
+        #expect(error.message.contains("has no convolution") && error.message.contains("--layer"), "\(error.message)")
+    }
+
     @Test func linearUpsamplingUsesHalfPixelCentres() {
         // OpenCV's INTER_LINEAR and torch's align_corners=False give these values.
         #expect(Upsampling.resize([0, 1], shape: [2], to: [4]) == [0, 0.25, 0.75, 1])
