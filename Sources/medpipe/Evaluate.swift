@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MedPipeCache
 import MedPipeCore
 import MedPipeData
 import MedPipePipeline
@@ -31,6 +32,12 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         guard let dataSplit = ["train": DataSplit.train, "val": .validation, "test": .test][split] else {
             throw MedPipeError.invalidArgument("--split", "expected train, val or test, got '\(split)'")
+        }
+        let stored = try DatasetCache(directory: cache)
+        let counts: [(split: String, count: Int)] = try ["train", "val", "test"].map { name in (name, try stored.entries(split: name).count) }
+        guard counts.first(where: { $0.split == split })?.count != 0 else {
+            let held = counts.map { "\($0.split) \($0.count)" }.joined(separator: ", ")
+            throw MedPipeError.invalidArgument(cache, "has no samples in its \(split) split (\(held)): choose another with --split")
         }
         if TreeModel.isTreeModel(model) {
             let report = try TreeModelCommands.evaluate(model, cache: cache, split: dataSplit)

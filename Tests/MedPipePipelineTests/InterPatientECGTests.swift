@@ -171,6 +171,18 @@ struct InterPatientECGTests {
         let allEntries = try DatasetCache(directory: directory + "/all").entries()
         #expect(allEntries.count == entries.count && allEntries.allSatisfy { $0.split == "test" })
         #expect(throws: MedPipeError.self) { try writeRecipe(twoRecords(split: "{ all: test, by: patient }"), in: directory) }
+
+        // Such a cache is to evaluate on: training on it, or evaluating a split it does not have, is refused in
+        // one line naming the cache and what its splits hold (training said "training: the training split is
+        // empty", after announcing a run on 0 samples).
+        guard SharedData.medpipeBinary != nil else { return }
+        let held = "(train 0, val 0, test \(entries.count))"
+        let trained = try SharedData.runMedpipe(["train", "--cache", directory + "/all", "--model", "ecg-beat-cnn", "--out", directory + "/m.safetensors"])
+        #expect(trained.status == 1 && trained.output.isEmpty, "\(trained.output)")
+        #expect(trained.error.hasPrefix("medpipe: error: \(directory)/all: has no training samples (val 0, test \(entries.count))"), "\(trained.error)")
+        let evaluated = try SharedData.runMedpipe(["evaluate", "--cache", directory + "/all", "--model", directory + "/m.safetensors", "--split", "val"])
+        #expect(evaluated.status == 1)
+        #expect(evaluated.error.hasPrefix("medpipe: error: \(directory)/all: has no samples in its val split \(held)"), "\(evaluated.error)")
     }
 
     /// Augmentation changes a beat's waveform and leaves its 5 RR channels as they are: an RR ratio
