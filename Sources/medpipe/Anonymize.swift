@@ -95,6 +95,9 @@ struct Anonymize: AsyncParsableCommand {
         } catch {
             throw MedPipeError.io(report, "cannot write the report: \(error.localizedDescription)")
         }
+        if let removed = result.interruptedRunsRemoved {
+            print("removed the partial outputs of \(removed) interrupted run(s) from \(out) (files that never passed the residual scan)")
+        }
         print("anonymized \(result.files.count) file(s) into \(out); withheld \(result.withheld.count); residual scan: \(result.residual.hits.count) hit(s) over \(result.residual.scanned) text(s); report \(report)")
         for withheld in result.withheld {
             print("  \(withheld.failed ? "failed" : "withheld") \(withheld.path ?? withheld.source) (\(withheld.source)): \(withheld.reason)")

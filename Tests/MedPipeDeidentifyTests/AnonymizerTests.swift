@@ -544,4 +544,30 @@ struct AnonymizerTests {
         let hidden = try NIfTIReader().readHeader(inputs[0])
         #expect(hidden.rawHeader[148..<228].contains(UInt8(ascii: "v")) && !hidden.extensions.isEmpty)
     }
+
+    /// A run killed on the way leaves hidden folders of outputs that never passed the batch's residual scan; the next
+    /// run into the same folder removes them (a copy of the folder would carry them along), and says so. A folder of
+    /// a process that still runs is another run's, and is left alone.
+    @Test func partialOutputsOfAKilledRunAreRemovedByTheNext() async throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let dead = out + "/.medpipe-partial-\(ended.processIdentifier)-140000", live = out + "/.medpipe-partial-1-140000"
+        for folder in [dead, dead + "1", live] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: SharedData.path("dicom/pydicom_subset/CT_small.dcm"), toPath: folder + "/7.dcm")
+        }
+        let settings = AnonymizeSettings(output: out, options: [], burnedInText: BurnedInTextPolicy(allow: false, rectangles: []), csvPolicies: [:], jobs: 2)
+        let report = try await Anonymizer(settings: settings, pseudonymizer: Self.pseudonymizer).run([SharedData.path("dicom/pydicom_subset/MR_small.dcm")])
+        #expect(report.files.count == 1 && report.passed)
+        #expect(report.interruptedRunsRemoved == 1, "one killed run (two of its threads' folders)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasPrefix(".") }
+        #expect(left == [".medpipe-partial-1-140000"], "the folder of a running process stays")
+        let again = try await Anonymizer(settings: settings, pseudonymizer: Self.pseudonymizer).run([SharedData.path("dicom/pydicom_subset/MR_small.dcm")])
+        #expect(again.interruptedRunsRemoved == nil)
+        #expect(try String(data: again.json(), encoding: .utf8)?.contains("interrupted") == false, "the report's fields stay as they were")
+    }
 }

@@ -105,6 +105,7 @@ public struct Anonymizer: Sendable {
         } catch {
             throw MedPipeError.io(settings.output, "cannot create the output folder: \(error.localizedDescription)")
         }
+        let leftovers = try InterruptedRuns.removeLeftovers(in: settings.output)
         var outcomes = [FileOutcome?](repeating: nil, count: inputs.count)
         // Also when --strict stops the run (the group has waited for every job by then): outputs that never
         // got their final names are deleted with their folders.
@@ -156,6 +157,7 @@ public struct Anonymizer: Sendable {
         }
         report.residual = ResidualScanResult(scanned: scanned, identifiers: identifiers.count, hits: hits)
         report.failures = outcomes.filter { $0?.failed == true }.count
+        report.interruptedRunsRemoved = leftovers > 0 ? leftovers : nil
         return report
     }
 
@@ -196,7 +198,7 @@ public struct Anonymizer: Sendable {
     /// folder's lock, and on some file systems creating a file is slow (ext4 without a journal looks
     /// past every inode deleted in the last minutes).
     func temporaryPath(_ suffix: String) throws -> String {
-        let folder = settings.output + "/.medpipe-partial-\(getpid())-\(pthread_self())"
+        let folder = InterruptedRuns.folder(in: settings.output)
         try names.temporaryFolder(folder)
         return folder + "/\(TemporaryNumbers.next())" + suffix
     }

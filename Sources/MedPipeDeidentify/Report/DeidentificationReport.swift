@@ -107,6 +107,8 @@ public struct DeidentificationReport: Sendable, Codable {
     public var residual: ResidualScanResult
     /// Inputs that failed: unreadable, or withheld because the residual scan found identifiers.
     public var failures: Int = 0
+    /// Folders of partial outputs that killed runs had left in the output folder, removed before this run (nil: none).
+    public var interruptedRunsRemoved: Int?
 
     public init(options: DeidentificationOptions, keyFingerprint: String, files: [FileReport] = [],
                 withheld: [WithheldFile] = [], residual: ResidualScanResult = .init(scanned: 0, identifiers: 0, hits: [])) {
