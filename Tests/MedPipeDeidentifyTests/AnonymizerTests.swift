@@ -570,4 +570,28 @@ struct AnonymizerTests {
         #expect(again.interruptedRunsRemoved == nil)
         #expect(try String(data: again.json(), encoding: .utf8)?.contains("interrupted") == false, "the report's fields stay as they were")
     }
+
+    /// An output folder inside the input folder (`anonymize scans --out scans/anon`) is not read as input on the
+    /// next run: the second run read the first one's outputs as new inputs (pseudonyms of pseudonyms) and, as
+    /// their values then appeared in every other output, withheld every real input. The input folder itself as
+    /// the output folder is refused.
+    @Test func anOutputFolderInsideTheInputsIsNotAnInput() async throws {
+        let scans = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: scans) }
+        for name in ["00001.dcm", "00002.dcm"] {
+            try FileManager.default.copyItem(atPath: SharedData.path("dicom/mr_series/In/" + name), toPath: scans + "/" + name)
+        }
+        let settings = AnonymizeSettings(output: scans + "/anon", options: [], burnedInText: BurnedInTextPolicy(allow: false, rectangles: []),
+                                         csvPolicies: [:], jobs: 2)
+        let first = try await Anonymizer(settings: settings, pseudonymizer: Self.pseudonymizer).run([scans])
+        #expect(first.files.count == 2 && first.passed)
+        let outputs = outputs(scans + "/anon", suffix: ".dcm")
+        #expect(outputs.count == 2)
+        // The same folder spelt another way, with its outputs from the first run in it.
+        let again = try await Anonymizer(settings: settings, pseudonymizer: Self.pseudonymizer).run([scans + "/../" + URL(fileURLWithPath: scans).lastPathComponent])
+        #expect(again.files.count == 2 && again.passed, "\(again.withheld.map(\.reason))")
+        #expect(self.outputs(scans + "/anon", suffix: ".dcm") == outputs, "the same two outputs, none of an output")
+        let mixed = AnonymizeSettings(output: scans + "/", options: [], burnedInText: BurnedInTextPolicy(allow: false, rectangles: []), csvPolicies: [:], jobs: 2)
+        await #expect(throws: MedPipeError.self) { try await Anonymizer(settings: mixed, pseudonymizer: Self.pseudonymizer).run([scans]) }
+    }
 }

@@ -70,8 +70,10 @@ public struct Anonymizer: Sendable {
     }
 
     /// The files under `inputs` (folders recursively, hidden entries skipped), WFDB records grouped
-    /// under their `.hea`, sorted by path.
-    public static func inputs(_ paths: [String]) throws -> [Input] {
+    /// under their `.hea`, sorted by path. The folder `output`, when it lies inside an input folder (an earlier
+    /// run's outputs, `anonymize scans --out scans/anon`), is left out: its files are not inputs.
+    /// - Throws: ``MedPipeError`` when `output` is an input folder itself (outputs would mix with inputs).
+    public static func inputs(_ paths: [String], output: String? = nil) throws -> [Input] {
         var files: [String] = []
         var unreadable: [Input] = []
         for path in paths {
@@ -81,8 +83,10 @@ public struct Anonymizer: Sendable {
             }
             if !isDirectory.boolValue { files.append(path); continue }
             let walk = try FolderWalk(path)
-            files += walk.files
-            unreadable += walk.problems.map { Input(path: $0.path, format: nil, problem: $0.reason) }
+            let excluded = try output.flatMap { try Self.folder($0, inside: walk) }
+            files += walk.files.filter { file in excluded.map { !file.hasPrefix($0 + "/") } ?? true }
+            unreadable += walk.problems.filter { problem in excluded.map { !problem.path.hasPrefix($0 + "/") } ?? true }
+                .map { Input(path: $0.path, format: nil, problem: $0.reason) }
         }
         // Files of a WFDB record (same folder, named after a .hea's record) belong to that record.
         let records = Set(files.filter { $0.lowercased().hasSuffix(".hea") }.map { String($0.dropLast(4)) })
@@ -96,10 +100,31 @@ public struct Anonymizer: Sendable {
         return (result + unreadable).sorted { $0.path < $1.path }
     }
 
+    /// The path, as `walk` names its files, of `folder` when it lies inside the walked folder; nil when it lies
+    /// elsewhere or does not exist yet (compared by their real paths, so `./a/out` and `/abs/a/out` match).
+    /// - Throws: when `folder` is the walked folder itself.
+    private static func folder(_ folder: String, inside walk: FolderWalk) throws -> String? {
+        guard let inner = realPath(folder), let outer = realPath(walk.root) else { return nil }
+        guard inner != outer else {
+            throw MedPipeError.invalidArgument(folder, "is an input folder too: the outputs would mix with the inputs; give --out a folder of its own")
+        }
+        let prefix = outer == "/" ? "/" : outer + "/"
+        guard inner.hasPrefix(prefix) else { return nil }
+        let relative = String(inner.dropFirst(prefix.count))
+        return walk.root == "/" ? "/" + relative : walk.root + "/" + relative
+    }
+
+    /// The canonical absolute path of an existing file or folder (symbolic links resolved), or nil.
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// Runs over every input with at most `settings.jobs` at once; `progress(done, total)` after each.
     public func run(_ paths: [String], progress: @Sendable @escaping (Int, Int) -> Void = { _, _ in }) async throws -> DeidentificationReport {
         DICOMFile.loadDictionaryInBackground()  // while the inputs are listed (if the caller has not already)
-        let inputs = try Self.inputs(paths)
+        let inputs = try Self.inputs(paths, output: settings.output)
         do {
             try FileManager.default.createDirectory(atPath: settings.output, withIntermediateDirectories: true)
         } catch {
