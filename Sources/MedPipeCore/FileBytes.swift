@@ -79,6 +79,14 @@ public enum FileBytes {
         return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
     }
 
+    /// The canonical absolute path of an existing file or folder (symbolic links, `.` and `..` resolved), or nil:
+    /// two spellings of one folder (`./a/out`, `/abs/a/out`) compare equal.
+    public static func canonicalPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// Size of the file in bytes (of the file a symbolic link points to, not of the link).
     public static func size(_ path: String) throws -> Int {
         guard let values = try? URL(fileURLWithPath: path).resolvingSymlinksInPath().resourceValues(forKeys: [.fileSizeKey]),

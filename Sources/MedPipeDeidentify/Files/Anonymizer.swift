@@ -104,7 +104,7 @@ public struct Anonymizer: Sendable {
     /// elsewhere or does not exist yet (compared by their real paths, so `./a/out` and `/abs/a/out` match).
     /// - Throws: when `folder` is the walked folder itself.
     private static func folder(_ folder: String, inside walk: FolderWalk) throws -> String? {
-        guard let inner = realPath(folder), let outer = realPath(walk.root) else { return nil }
+        guard let inner = FileBytes.canonicalPath(folder), let outer = FileBytes.canonicalPath(walk.root) else { return nil }
         guard inner != outer else {
             throw MedPipeError.invalidArgument(folder, "is an input folder too: the outputs would mix with the inputs; give --out a folder of its own")
         }
@@ -112,13 +112,6 @@ public struct Anonymizer: Sendable {
         guard inner.hasPrefix(prefix) else { return nil }
         let relative = String(inner.dropFirst(prefix.count))
         return walk.root == "/" ? "/" + relative : walk.root + "/" + relative
-    }
-
-    /// The canonical absolute path of an existing file or folder (symbolic links resolved), or nil.
-    private static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 
     /// Runs over every input with at most `settings.jobs` at once; `progress(done, total)` after each.

@@ -84,6 +84,7 @@ public struct Converter: Sendable {
             self.options = options
             cacheDirectory = options.cache ?? converter.recipe.cache
             fitted = try options.fitFrom.map(converter.fittedStatistics(from:))
+            try converter.refuseCache(cacheDirectory)
             let writer = try CacheWriter(directory: cacheDirectory, ranks: ranks)
             self.writer = writer
             (work, unreadable, planWarnings) = try converter.plan(strict: options.strict)
@@ -196,6 +197,23 @@ public struct Converter: Sendable {
             }
         }
         return (items, unreadable, warnings)
+    }
+
+    /// Refuses a cache folder that lies inside a folder source (a DICOM series, a PNG class folder): the cache's
+    /// own files would be read as the source's, and the source would change, and be converted again, at every run.
+    func refuseCache(_ directory: String) throws {
+        // The cache folder may not exist yet: its deepest existing folder, resolved, and the names below it.
+        var existing = URL(fileURLWithPath: directory), below: [String] = []
+        while FileBytes.canonicalPath(existing.path) == nil, existing.path != "/" {
+            below.insert(existing.lastPathComponent, at: 0)
+            existing.deleteLastPathComponent()
+        }
+        guard let base = FileBytes.canonicalPath(existing.path) else { return }
+        let cache = ([base == "/" ? "" : base] + below).joined(separator: "/")
+        for path in recipe.sources.flatMap(\.paths) where !FileBytes.isRegularFile(path) {
+            guard let folder = FileBytes.canonicalPath(path), cache == folder || cache.hasPrefix(folder == "/" ? "/" : folder + "/") else { continue }
+            throw MedPipeError.invalidArgument(directory, "lies inside the source folder \(path): the cache's files would be read as the source's; put the cache outside it")
+        }
     }
 
     /// What the summary says about a rejected source: the message, after the file it names when that

@@ -6,11 +6,12 @@ import MedPipeStages
 import TestSupport
 @testable import MedPipePipeline
 
-/// What a reader tolerates but warns about (a file of a series skipped, a PNG whose name cannot be opened) is
-/// reported by `convert` with its source, as `inspect` reports it, never dropped without a word: a data engineer
-/// converting an archive must learn that a volume lost a slice.
+/// Folder sources (a DICOM series, a PNG class folder) in `convert`. What a reader tolerates but warns about (a file
+/// of a series skipped, a PNG whose name cannot be opened) is reported with its source, as `inspect` reports it,
+/// never dropped without a word: a data engineer converting an archive must learn that a volume lost a slice. A
+/// cache inside a source folder is refused.
 @Suite(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
-struct ConvertWarningsTests {
+struct ConvertFolderSourceTests {
     /// The Latin-1 name `Müller.dcm`, which no Swift path can open.
     static let latin1Name = Array("M".utf8) + [0xFC] + Array("ller.dcm".utf8)
 
@@ -89,5 +90,24 @@ struct ConvertWarningsTests {
         #expect(run.status == 0 && !run.timedOut, "\(run.error)")
         let warnings = run.output.split(separator: "\n").filter { $0.contains("warning:") }
         #expect(warnings.map(String.init) == ["  warning: \(work)/b: " + String(format: Self.skipped, work + "/b")], "\(run.output)")
+    }
+
+    /// A cache inside a source folder would be read as part of the source (and change it at every run, so that it
+    /// is converted again each time): refused before anything is written, however the path is spelt.
+    @Test func aCacheInsideASourceFolderIsRefused() async throws {
+        let work = temporaryDirectory("convert-cache-inside")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try Self.series(work + "/series", slices: 2, withUndecodableName: false)
+        try Self.recipe(work + "/recipe.yaml", sources: ["series"], format: "dicom-series")
+        let recipe = try Recipe.load(work + "/recipe.yaml", knownStages: StageFactory.names)
+        for cache in [work + "/series/cache", work + "/series/../series", work + "/series/new/deeper"] {
+            let error = await #expect(throws: MedPipeError.self) {
+                try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: cache))
+            }
+            #expect(error?.subject == cache && error?.message.contains("lies inside the source folder") == true, "\(String(describing: error))")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work + "/series").sorted() == ["00001.dcm", "00002.dcm"], "nothing written")
+        let beside = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/series-cache"))
+        #expect(beside.entries == 1)
     }
 }
