@@ -47,6 +47,10 @@ struct Convert: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The project key for pseudonyms (default: $MEDPIPE_KEY or ~/.config/medpipe/project.key).", valueName: "FILE"))
     var key: String?
 
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+    }
+
     func run() async throws {
         let loaded = try Recipe.load(recipe, knownStages: StageFactory.names)
         // Under MPI, rank 0 creates a missing project key before the other ranks read it.

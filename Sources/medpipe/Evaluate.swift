@@ -29,6 +29,10 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.") var json = false
     @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
     func run() throws {
         guard let dataSplit = ["train": DataSplit.train, "val": .validation, "test": .test][split] else {
             throw MedPipeError.invalidArgument("--split", "expected train, val or test, got '\(split)'")

@@ -37,6 +37,7 @@ struct Predict: ParsableCommand {
     func validate() throws {
         guard (npy == nil) != inputs.isEmpty else { throw ValidationError("give raw inputs or --npy X.npy (one of the two)") }
         if npy != nil, out == nil { throw ValidationError("--npy needs --out LOGITS.npy") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() throws {

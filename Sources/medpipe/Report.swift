@@ -39,6 +39,10 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the page.", valueName: "report.html")) var out: String
     @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
     func run() throws {
         BLAS.setThreads(threads)
         let warmUp = model == nil ? nil : BLAS.startWarmUp()   // while the cache and the model are read

@@ -90,6 +90,9 @@ struct Train: ParsableCommand {
     @OptionGroup(title: "Tree models (random-forest, gradient-boosting)") var trees: TreeOptions
 
     func validate() throws {
+        for (flag, value) in [("--epochs", epochs), ("--batch", batch), ("--patience", patience), ("--threads", threads)] {
+            if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, got \(value)") }
+        }
         if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a positive number, got \(lr)") }
         if let weightDecay, !(weightDecay.isFinite && weightDecay >= 0) { throw ValidationError("--weight-decay must be a number ≥ 0, got \(weightDecay)") }
         if let classWeightPower, !(classWeightPower.isFinite && classWeightPower >= 0) {

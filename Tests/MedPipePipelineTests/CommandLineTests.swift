@@ -17,11 +17,25 @@ struct CommandLineTests {
     }
 
     /// Training settings that are not numbers a run can use are refused before anything is read.
-    @Test(arguments: [("--lr", "nan"), ("--lr", "inf"), ("--lr", "0"), ("--weight-decay", "-0.5"), ("--class-weight-power", "nan")])
+    @Test(arguments: [("--lr", "nan"), ("--lr", "inf"), ("--lr", "0"), ("--weight-decay", "-0.5"), ("--class-weight-power", "nan"),
+                      ("--epochs", "0"), ("--batch", "0"), ("--patience", "0"), ("--threads", "0")])
     func unusableTrainingNumbersAreRefused(_ option: String, _ value: String) throws {
         let run = try SharedData.runMedpipe(["train", "--cache", "/nonexistent", "--out", "/nonexistent/m.safetensors", "\(option)=\(value)"])
         #expect(run.status == 64)
         #expect(run.error.hasPrefix("Error: \(option) must be"), "\(run.error)")
+    }
+
+    /// A count of workers below 1 is refused by every command that takes one, naming the flag, before anything is
+    /// read (`convert --jobs 0` ran with one job, `evaluate`, `predict` and `report` took `--threads 0`).
+    @Test(arguments: [["convert", "/nonexistent/r.yaml", "--jobs", "0"], ["anonymize", "/nonexistent", "--out", "/nonexistent/o", "--report", "/nonexistent/r.json", "--jobs", "0"],
+                      ["evaluate", "--model", "/nonexistent/m.safetensors", "--cache", "/nonexistent", "--threads", "0"],
+                      ["predict", "--model", "/nonexistent/m.safetensors", "--npy", "/nonexistent/x.npy", "--out", "/nonexistent/y.npy", "--threads", "0"],
+                      ["report", "--cache", "/nonexistent", "--out", "/nonexistent/r.html", "--threads", "0"],
+                      ["gradcam", "--model", "/nonexistent/m.safetensors", "--npy", "/nonexistent/x.npy", "--out", "/nonexistent/cam", "--threads", "0"]])
+    func workerCountsBelowOneAreRefused(_ arguments: [String]) throws {
+        let run = try SharedData.runMedpipe(arguments)
+        #expect(run.status == 64)
+        #expect(run.error.hasPrefix("Error: \(arguments[arguments.count - 2]) must be at least 1"), "\(run.error)")
     }
 
     /// A subcommand's `--help` teaches by example: it exits 0 and shows at least one `medpipe` command line,
