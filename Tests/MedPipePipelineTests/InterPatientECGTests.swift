@@ -91,6 +91,19 @@ struct InterPatientECGTests {
         let quirky = try SharedData.runMedpipe(["predict", "--model", directory + "/model0.safetensors", directory + "/119.hea"])
         #expect(quirky.status == 0, "\(quirky.error)")
         #expect(quirky.error.contains("medpipe: warning: \(directory)/119.hea: blank line before line 3 ignored"), "\(quirky.error)")
+        // Without its annotation file the record has no beat to cut: an error, not "0 predictions" and status 0.
+        try FileManager.default.removeItem(atPath: directory + "/119.atr")
+        let unannotated = try SharedData.runMedpipe(["predict", "--model", directory + "/model0.safetensors", "--out", directory + "/none.csv", directory + "/119.hea"])
+        #expect(unannotated.status == 1 && !FileManager.default.fileExists(atPath: directory + "/none.csv"))
+        #expect(unannotated.error.contains("\(directory)/119.hea: the record has no beat annotations"), "\(unannotated.error)")
+        // and a recipe of it alone caches nothing, saying why (not that a split of nothing fails).
+        let alone = try writeRecipe(twoRecords(split: "{ by: patient, ratios: { train: 0.5, val: 0.5 }, seed: 1 }")
+            .replacingOccurrences(of: "[\(SharedData.path("wfdb/mitdb/106.hea")), \(SharedData.path("wfdb/mitdb/119.hea"))]", with: directory + "/119.hea"), in: directory)
+        let error = await #expect(throws: MedPipeError.self) {
+            try await Converter(recipe: alone, pseudonyms: testPseudonyms).run(ConvertOptions(cache: directory + "/alone"))
+        }
+        #expect(error?.message.hasPrefix("gives no sample to cache: its source was rejected (\(directory)/119.hea: beats: ") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("the record has no beat annotations") == true)
         let trainReport = try JSONDecoder().decode(ClassificationReport.self, from: Data(try SharedData.runMedpipe(
             ["evaluate", "--model", directory + "/model0.safetensors", "--cache", cache, "--split", "train", "--json"]).output.utf8))
         for (k, name) in ["N", "V"].enumerated() {

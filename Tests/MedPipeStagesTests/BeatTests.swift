@@ -47,6 +47,19 @@ struct BeatTests {
         #expect(first.source.part == "beat")
     }
 
+    /// A record without beat annotations (no `.atr` beside it, or only rhythm and noise marks) gives no beat: an error
+    /// naming it, not an empty output that `convert` cached and `predict` printed as nothing, exit status 0.
+    @Test func aRecordWithoutBeatAnnotationsIsAnError() throws {
+        let signal = Tensor(shape: [1000, 1], values: [Float](repeating: 0, count: 1000))
+        for marks in [[], [Annotation(sample: 10, symbol: "+"), Annotation(sample: 500, symbol: "~")]] {
+            let record = Sample(tensor: signal, geometry: .temporal(frequency: 360), source: SourceReference(record: "119.hea"), annotations: marks)
+            for stage in [try BeatSegmentation(), try BeatSegmentation(rr: true, template: true)] {
+                let error = try #require(throws: MedPipeError.self) { try stage.run(record) }
+                #expect(error.subject == "beats" && error.message.hasPrefix("119.hea: the record has no beat annotations"), "\(error)")
+            }
+        }
+    }
+
     @Test("fixed windows with stride, incomplete tail dropped and counted")
     func windows() throws {
         let values = (0..<1000).map(Float.init)

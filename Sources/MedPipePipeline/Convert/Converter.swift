@@ -125,10 +125,10 @@ public struct Converter: Sendable {
             let removed = try writer.removeUnits(notIn: Set(work.map(\.key)))
             // Entries are ordered by the place of their source in the plan, not by when a worker finished.
             let positions = Dictionary(work.enumerated().map { ($1.key, $0) }, uniquingKeysWith: min)
-            let finish = try converter.finalize(writer, positions: positions, fitted: fitted)
             // Sources rejected in this run, or unchanged since an earlier run rejected them, in plan order.
             let stored = try writer.rejectedReasons()
             let rejected = unreadable + work.compactMap { item in (reasons[item.key] ?? stored[item.key]).map { (item.path, $0) } }
+            let finish = try converter.finalize(writer, positions: positions, fitted: fitted, rejected: rejected, dropped: dropped)
             let readerWarnings = work.flatMap { item in (warnings[item.key] ?? []).map { (item.path, Converter.warning($0, path: item.path)) } }
             return ConvertSummary(cache: cacheDirectory, sources: work.count + unreadable.count, reused: work.count - pending.count,
                                   computed: pending.count - reasons.count, rejected: rejected, warnings: planWarnings + readerWarnings,

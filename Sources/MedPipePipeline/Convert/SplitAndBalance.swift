@@ -14,10 +14,24 @@ extension Converter {
     /// Splits every entry by group, fits the statistics on the training split, plans the rebalancing of
     /// the training split, and stores all of it with the recipe and the units' `positions` (which order
     /// the entries) in one transaction.
-    /// - Parameter fitted: statistics taken from another cache (`--fit-from`) instead of fitted here.
-    func finalize(_ writer: CacheWriter, positions: [String: Int], fitted: FittedPipeline?) throws -> Finish {
+    /// - Parameters:
+    ///   - fitted: statistics taken from another cache (`--fit-from`) instead of fitted here.
+    ///   - rejected: the sources rejected, and `dropped` the parts the stages dropped: why a run with no entry
+    ///     has none, said in its error (a split of nothing would otherwise be the complaint).
+    func finalize(_ writer: CacheWriter, positions: [String: Int], fitted: FittedPipeline?,
+                  rejected: [(source: String, reason: String)] = [], dropped: [String: Int] = [:]) throws -> Finish {
         // A stable order independent of which worker finished first.
         let entries = try writer.entries().sorted { ($0.unit, $0.item) < ($1.unit, $1.item) }
+        guard !entries.isEmpty else {
+            let why = if let first = rejected.first {
+                "\(rejected.count == 1 ? "its source was" : "all \(rejected.count) sources were") rejected (\(first.source): \(first.reason)\(rejected.count > 1 ? "; and \(rejected.count - 1) more" : ""))"
+            } else if !dropped.isEmpty {
+                "the stages dropped every part (\(dropped.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")))"
+            } else {
+                "its sources hold no sample"
+            }
+            throw MedPipeError.malformed(recipe.file, "gives no sample to cache: \(why)")
+        }
         let labels = entries.map(\.label)
         let assignment = try split(entries)
         if recipe.split.grouping != .sample || recipe.split.all != nil {

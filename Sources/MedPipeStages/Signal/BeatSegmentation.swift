@@ -3,8 +3,8 @@ import MedPipeCore
 /// Cuts a signal `(samples, channels)` into one sample per annotated beat: the window
 /// `[r − before, r + after)` around each R-peak annotation `r`.
 ///
-/// Labels are the beat's AAMI class (``AAMIClass``) or its raw symbol. Non-beat annotations are
-/// ignored; beats whose window leaves the record, or (in AAMI mode) whose symbol has no class, are
+/// Labels are the beat's AAMI class (``AAMIClass``) or its raw symbol. A record without any beat annotation is an
+/// error (it would give no sample without a word). Non-beat annotations are ignored; beats whose window leaves the record, or (in AAMI mode) whose symbol has no class, are
 /// dropped and counted by reason. Each beat keeps the record's group and names its beat number
 /// (the index among the record's beat annotations) and R-peak sample in its source and metadata.
 /// The dtype is kept.
@@ -79,6 +79,9 @@ public struct BeatSegmentation: Stage {
         let n = shape[0], rowBytes = (shape.count == 2 ? shape[1] : 1) * sample.tensor.dtype.size
         let length = before + after
         let beatAnnotations = sample.annotations.filter { AAMIClass.beatSymbols.contains($0.symbol) }
+        guard !beatAnnotations.isEmpty else {
+            throw MedPipeError.malformed(Self.name, "\(sample.source): the record has no beat annotations; this stage cuts a window at each annotated R peak, read from the record's .atr file (MedPipe does not detect beats itself)")
+        }
         var rhythm: [RRFeatures]?
         if rr {
             guard case .temporal(let frequency)? = sample.geometry, frequency > 0 else {
