@@ -476,6 +476,17 @@ struct AnonymizerTests {
         let dropped = Set(try #require(report.files.first).attributes.filter { $0.action == "drop" }.map(\.keyword))
         #expect(dropped == ["patient_id", "surname", "notes", "physician", "zip", "hospital"])
 
+        // A semicolon table (a spreadsheet saved where the decimal mark is a comma) is de-identified column by column
+        // too, and keeps its separator.
+        try """
+            patient_id;surname;visit_date;chol
+            MRN-88231;Okonkwo;2021-03-04;233
+            """.write(toFile: table, atomically: true, encoding: .utf8)
+        let (semicolons, semicolonOut) = try await run([table], csv: ["chol": .keep])
+        #expect(semicolons.passed)
+        let kept = String(decoding: try FileBytes.read(try #require(outputs(semicolonOut, suffix: ".csv").first)), as: UTF8.self)
+        #expect(kept == "chol\n233\n")
+
         // Keeping the notes column: a surname typed into it is a residual hit, and the file is withheld.
         try """
             patient_id,surname,notes

@@ -103,6 +103,23 @@ private struct CSVReference: Decodable {
         #expect(table.record().tensor.doubleValues() == [1, 2])
     }
 
+    /// The separator is detected from the first line when none is given: a spreadsheet saved where the decimal mark is
+    /// a comma writes semicolons (read with commas, such a table was one text column and no feature, without a word).
+    @Test(arguments: [
+        ("\u{FEFF}age;sex;num\r\n63;1;0\r\n67;1;2\r\n", "visits.csv", ["age", "sex", "num"]),   // Excel, German locale
+        ("age\tsex\tnum\n63\t1\t0\n", "visits.txt", ["age", "sex", "num"]),                    // tabs in a file not named .tsv
+        ("\"age;years\",num\n63,0\n", "visits.csv", ["age;years", "num"]),                     // a comma outside quotes wins
+        ("age,note\n63,\"a;b;c\"\n", "visits.csv", ["age"]),                                    // semicolons inside a field
+        ("age\n63\n", "visits.csv", ["age"]),                                                  // one column
+    ])
+    func theDelimiterIsDetectedFromTheFirstLine(_ text: String, _ name: String, _ numeric: [String]) throws {
+        let folder = temporaryDirectory("csv-delimiter")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
+        let table = try CSVReader().read(folder + "/" + name)
+        #expect(table.columns.filter { $0.type == .integer }.map(\.name) == numeric)
+    }
+
     @Test func tabDelimiterAndCustomMissingMarker() throws {
         let table = try parse("x\ty\n1\tNA\n2\t4\n", .init(missingMarkers: ["NA"]), delimiter: "\t")
         #expect(table.columns[1].missingCount == 1)

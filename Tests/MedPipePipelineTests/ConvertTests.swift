@@ -81,6 +81,34 @@ struct HeartConvertTests {
         let groupsB = Set(try DatasetCache(directory: b).entries().map(\.group))
         #expect(groupsA.isDisjoint(with: groupsB))
     }
+
+    /// A recipe's `table: { delimiter: "|" }` names a separator detection would not choose; a separator that is not
+    /// one character is refused with the recipe's name.
+    @Test func aRecipeNamesTheTableSeparator() async throws {
+        let work = temporaryDirectory("csv-pipes")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try "age|chol|num\n63|233|0\n67|286|1\n41|204|0\n".write(toFile: work + "/visits.csv", atomically: true, encoding: .utf8)
+        func recipe(_ delimiter: String) throws -> Recipe {
+            try """
+            name: pipes
+            sources:
+              - path: visits.csv
+                format: csv
+                label: { column: num, greater-than: 0 }
+            table: { delimiter: "\(delimiter)" }
+            stages: []
+            split: { by: patient, ratios: { train: 1.0, val: 0.0, test: 0.0 }, seed: 1 }
+            """.write(toFile: work + "/recipe.yaml", atomically: true, encoding: .utf8)
+            return try Recipe.load(work + "/recipe.yaml", knownStages: StageFactory.names)
+        }
+        let summary = try await Converter(recipe: try recipe("|"), pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache"))
+        #expect(summary.entries == 3 && summary.rejected.isEmpty)
+        #expect(try DatasetCache(directory: work + "/cache").entries().map(\.shape) == [[2], [2], [2]], "age and chol")
+        let error = await #expect(throws: MedPipeError.self) {
+            try await Converter(recipe: try recipe("||"), pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/bad"))
+        }
+        #expect(error?.message.contains("delimiter must be one ASCII character") == true, "\(String(describing: error))")
+    }
 }
 
 @Suite(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))

@@ -47,8 +47,9 @@ public enum CSVColumnNames {
 
 extension Anonymizer {
     func processCSV(_ path: String, source: String) throws -> FileOutcome {
-        let delimiter = path.lowercased().hasSuffix(".tsv") ? UInt8(ascii: "\t") : UInt8(ascii: ",")
-        let records = try CSVRecords.parse(try FileBytes.read(path), source: source, delimiter: delimiter)
+        let bytes = try FileBytes.read(path)
+        let delimiter = CSVDelimiter.detect(bytes, path: path)
+        let records = try CSVRecords.parse(bytes, source: source, delimiter: delimiter)
         guard let header = records.first?.map({ $0.trimmingSpaces }) else { throw MedPipeError.malformed(source, "no rows") }
         for name in settings.csvPolicies.keys where !header.contains(name) {
             throw MedPipeError.invalidArgument(source, "--column names '\(name)', which the table does not have (columns: \(header.joined(separator: ", ")))")

@@ -11,7 +11,8 @@ public struct CSVReader: Sendable {
 
     /// How to read a table.
     public struct Options: Sendable {
-        /// Field separator; nil chooses a tab for `.tsv` files and a comma otherwise.
+        /// Field separator; nil detects it (``CSVDelimiter``: a tab for `.tsv` files, a comma, or the semicolons or
+        /// tabs of a first line without a comma).
         public var delimiter: UInt8?
         /// Whether the first row names the columns; nil decides: no header when ``columnNames``
         /// are given or when every cell of the first row is a number or a missing marker.
@@ -47,8 +48,8 @@ public struct CSVReader: Sendable {
     /// - Throws: ``MedPipeError`` naming the file: `.malformed` with the line number for ragged rows
     ///   and unterminated quotes, `.invalidArgument` for an unknown label column or wrong name count.
     public func read(_ path: String) throws -> CSVTable {
-        let delimiter = options.delimiter ?? (path.lowercased().hasSuffix(".tsv") ? UInt8(ascii: "\t") : UInt8(ascii: ","))
-        return try parse(try FileBytes.read(path), source: path, delimiter: delimiter)
+        let bytes = try FileBytes.read(path)
+        return try parse(bytes, source: path, delimiter: options.delimiter ?? CSVDelimiter.detect(bytes, path: path))
     }
 
     /// Parses table bytes; `source` names them in errors.

@@ -174,10 +174,13 @@ public struct Converter: Sendable {
         for spec in recipe.sources {
             for path in spec.paths {
                 let labelsHash = try spec.labelsFile.map { "+" + (try ContentHash.ofFile($0)) } ?? ""
-                let reader = [Self.readerVersion, spec.format?.rawValue ?? "detect", "label \(spec.label)",
+                let kind = spec.format ?? (try? FormatKind.detect(path))
+                var reader = [Self.readerVersion, spec.format?.rawValue ?? "detect", "label \(spec.label)",
                               "table \(recipe.table.map { "\($0)" } ?? "-")", "pseudonyms \(pseudonyms.fingerprint)",
                               recipe.split.grouping == .timeBlock ? "time-blocks \(recipe.split.blocks)" : "groups"]
-                if (spec.format ?? (try? FormatKind.detect(path))) == .pngFolder {
+                // Tables read before the delimiter was detected (a semicolon file was one text column) are read again.
+                if kind == .csv { reader.append("delimiter detected") }
+                if kind == .pngFolder {
                     // One unit per image: a changed, added or removed image recomputes only itself.
                     let listing = try PNGFolderReader().list(path)
                     warnings += listing.warnings.map { (path, $0) }
