@@ -107,7 +107,7 @@ private struct CSVReference: Decodable {
     /// a comma writes semicolons (read with commas, such a table was one text column and no feature, without a word).
     @Test(arguments: [
         ("\u{FEFF}age;sex;num\r\n63;1;0\r\n67;1;2\r\n", "visits.csv", ["age", "sex", "num"]),   // Excel, German locale
-        ("age\tsex\tnum\n63\t1\t0\n", "visits.txt", ["age", "sex", "num"]),                    // tabs in a file not named .tsv
+        ("age\tsex\tnum\n63\t1\t0\n", "visits.csv", ["age", "sex", "num"]),                    // tabs in a file named .csv
         ("\"age;years\",num\n63,0\n", "visits.csv", ["age;years", "num"]),                     // a comma outside quotes wins
         ("age,note\n63,\"a;b;c\"\n", "visits.csv", ["age"]),                                    // semicolons inside a field
         ("age\n63\n", "visits.csv", ["age"]),                                                  // one column
@@ -118,6 +118,19 @@ private struct CSVReference: Decodable {
         try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
         let table = try CSVReader().read(folder + "/" + name)
         #expect(table.columns.filter { $0.type == .integer }.map(\.name) == numeric)
+    }
+
+    /// In a semicolon table a comma is the decimal mark (`2,3` is 2.3), as pandas reads it with `sep=";", decimal=","`;
+    /// in a comma table, `"2,3"` stays text.
+    @Test func aSemicolonTableHasDecimalCommas() throws {
+        let folder = temporaryDirectory("csv-decimal-comma")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "age;oldpeak;note\r\n63;2,3;a,b\r\n67;1,5;1,2,3\r\n".write(toFile: folder + "/de.csv", atomically: true, encoding: .utf8)
+        let table = try CSVReader().read(folder + "/de.csv")
+        #expect(table.columns.map(\.type) == [.integer, .real, .text])
+        #expect(table.columns[1].values == [2.3, 1.5])
+        try "age,oldpeak\n63,\"2,3\"\n".write(toFile: folder + "/us.csv", atomically: true, encoding: .utf8)
+        #expect(try CSVReader().read(folder + "/us.csv").columns[1].type == .text)
     }
 
     @Test func tabDelimiterAndCustomMissingMarker() throws {

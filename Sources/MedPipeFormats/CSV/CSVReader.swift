@@ -74,7 +74,9 @@ public struct CSVReader: Sendable {
             throw MedPipeError.malformed(source, "line \(row.line) has \(fields(row.fields.count)), \(reference) has \(names.count): every row must have as many")
         }
 
-        var columns = names.enumerated().map { c, name in column(name: name, cells: rows.map { $0.fields[c] }) }
+        // Where semicolons separate fields, a comma is a decimal mark (`63,5`), as the spreadsheets that write them mean.
+        let decimalComma = delimiter == CSVDelimiter.semicolon
+        var columns = names.enumerated().map { c, name in column(name: name, cells: rows.map { $0.fields[c] }, decimalComma: decimalComma) }
         var labelColumn: CSVTable.Column?
         if let label = options.label {
             let index: Int?
@@ -96,7 +98,7 @@ public struct CSVReader: Sendable {
         return options.missingMarkers.contains(trimmed) ? nil : trimmed
     }
 
-    private func column(name: String, cells raw: [String]) -> CSVTable.Column {
+    private func column(name: String, cells raw: [String], decimalComma: Bool) -> CSVTable.Column {
         let cells = raw.map(cell)
         var values = [Double](repeating: .nan, count: cells.count)
         var allIntegers = true, allNumbers = true
@@ -104,7 +106,7 @@ public struct CSVReader: Sendable {
             guard let text else { continue }
             if let integer = Int(text) {
                 values[r] = Double(integer)
-            } else if let number = Self.number(text) {
+            } else if let number = Self.number(decimalComma ? Self.decimalPoint(text) : text) {
                 values[r] = number
                 allIntegers = false
             } else {
@@ -118,6 +120,12 @@ public struct CSVReader: Sendable {
         }
         let type: CSVTable.ColumnType = allIntegers && missing < cells.count ? .integer : .real
         return .init(name: name, type: type, values: values, cells: nil, missingCount: missing)
+    }
+
+    /// `text` with its one comma as a decimal point, when it holds one comma and no point (`63,5` → `63.5`).
+    private static func decimalPoint(_ text: String) -> String {
+        guard text.utf8.reduce(0, { $0 + ($1 == UInt8(ascii: ",") ? 1 : 0) }) == 1, !text.contains(".") else { return text }
+        return text.replacingOccurrences(of: ",", with: ".")
     }
 
     /// A decimal number as Python's `float` reads one (no hexadecimal forms).
