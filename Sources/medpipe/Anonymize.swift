@@ -60,6 +60,7 @@ struct Anonymize: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try OutputPath.prepare(report)
         DICOMFile.loadDictionaryInBackground()  // beside the key and the input listing, not before the first parse
         var options = DeidentificationOptions()
         for name in retain {

@@ -41,6 +41,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
+        if let out { try OutputPath.prepare(out) }
         if TreeModel.isTreeModel(model) {
             guard let npy, let out else {
                 throw MedPipeError.invalidArgument(model, "a tree model predicts prepared arrays only: give --npy X.npy --out P.npy")

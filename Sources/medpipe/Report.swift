@@ -44,6 +44,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputPath.prepare(out)
         BLAS.setThreads(threads)
         let warmUp = model == nil ? nil : BLAS.startWarmUp()   // while the cache and the model are read
         defer { warmUp?.wait() }

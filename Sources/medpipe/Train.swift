@@ -114,6 +114,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        if ProcessGroup.isLeader { try OutputPath.prepare(out) }
         let warmUp = BLAS.startWarmUp()   // while the cache is opened and read
         defer { warmUp.wait() }
         let dataset = try CacheDataset(directory: cache)

@@ -38,6 +38,27 @@ struct CommandLineTests {
         #expect(run.error.hasPrefix("Error: \(arguments[arguments.count - 2]) must be at least 1"), "\(run.error)")
     }
 
+    /// A place where the result cannot be written is refused before the work, not after it (training ran to its end,
+    /// then failed to write the model, and the run was lost); a missing folder is created.
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func anUnwritableOutputIsRefusedBeforeTheWork() throws {
+        let work = temporaryDirectory("cli-outputs")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let key = work + "/project.key", cache = work + "/heart"
+        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", key]).status == 0)
+        try "not a folder".write(toFile: work + "/file", atomically: true, encoding: .utf8)
+        for (out, problem) in [(work + "/file/m.safetensors", "cannot create its folder"), (work, "is a folder")] {
+            let run = try SharedData.runMedpipe(["train", "--cache", cache, "--model", "heart-mlp", "--epochs", "1", "--out", out])
+            #expect(run.status == 1 && !run.output.contains("epoch 0"), "\(run.output)")
+            #expect(run.error.hasPrefix("medpipe: error: \(out): \(problem)"), "\(run.error)")
+            let report = try SharedData.runMedpipe(["report", "--cache", cache, "--out", out])
+            #expect(report.status == 1 && report.error.hasPrefix("medpipe: error: \(out): \(problem)"), "\(report.error)")
+        }
+        let nested = work + "/runs/today/m.safetensors"
+        let trained = try SharedData.runMedpipe(["train", "--cache", cache, "--model", "heart-mlp", "--epochs", "1", "--out", nested])
+        #expect(trained.status == 0 && FileManager.default.fileExists(atPath: nested), "\(trained.error)")
+    }
+
     /// A subcommand's `--help` teaches by example: it exits 0 and shows at least one `medpipe` command line,
     /// and each example fits the 80 columns help is wrapped to (a wrapped example would start a line at
     /// column 0: every line of an "Example" block up to the next blank line is indented).
