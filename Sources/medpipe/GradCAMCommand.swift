@@ -137,9 +137,9 @@ struct GradCAMCommand: ParsableCommand {
 
     private func inputs(_ checkpoint: Checkpoint) throws -> [Input] {
         if let npy {
-            let batch = try PreparedBatch(npy: npy, for: checkpoint)
+            let batch = try PreparedBatch(npy: npy, for: checkpoint, limit: limit)
             let size = checkpoint.inputShape.reduce(1, *), values = batch.values
-            let count = min(batch.shape[0], limit ?? .max)
+            let count = batch.shape[0]
             return (0..<count).map { Input(name: String(format: "sample-%05d", $0), values: Array(values[($0 * size)..<(($0 + 1) * size)]), label: nil, entry: nil) }
         }
         let dataset = try CacheDataset(directory: cache!)

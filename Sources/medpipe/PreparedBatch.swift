@@ -10,22 +10,22 @@ struct PreparedBatch {
     /// Row-major values, one sample after the other.
     let values: [Float]
 
-    /// Reads and checks the `.npy` at `path` for `checkpoint`.
+    /// Reads and checks the `.npy` at `path` for `checkpoint`: its first `limit` samples, or all of them.
     /// - Throws: ``MedPipeError`` naming the file: another dtype or shape, or the first sample holding a value that is not finite.
-    init(npy path: String, for checkpoint: Checkpoint) throws {
+    init(npy path: String, for checkpoint: Checkpoint, limit: Int? = nil) throws {
         let tensor = try NPYReader().read(path).tensor
         let expected = "float32 shaped (N, \(checkpoint.inputShape.map(String.init).joined(separator: ", ")))"
         guard tensor.dtype == .float32, tensor.shape.count == checkpoint.inputShape.count + 1,
               Array(tensor.shape.dropFirst()) == checkpoint.inputShape else {
             throw MedPipeError.invalidArgument(path, "must be \(expected) for this model; it is \(tensor.dtype.rawValue) \(tensor.shape)")
         }
-        let values = tensor.values(as: Float.self)
+        let size = max(checkpoint.inputShape.reduce(1, *), 1), count = min(tensor.shape[0], max(limit ?? .max, 0))
+        let values = Array(tensor.values(as: Float.self).prefix(count * size))
         if let index = values.firstIndex(where: { !$0.isFinite }) {
-            let size = max(checkpoint.inputShape.reduce(1, *), 1)
             let samples = stride(from: 0, to: values.count, by: size).filter { values[$0..<($0 + size)].contains { !$0.isFinite } }.count
-            throw MedPipeError.invalidArgument(path, "\(samples) of \(tensor.shape[0]) samples hold NaN or infinite values (the first: sample \(index / size)); the model's outputs for them would mean nothing")
+            throw MedPipeError.invalidArgument(path, "\(samples) of \(count) samples hold NaN or infinite values (the first: sample \(index / size)); the model's outputs for them would mean nothing")
         }
-        shape = tensor.shape
+        shape = [count] + checkpoint.inputShape
         self.values = values
     }
 }

@@ -102,3 +102,13 @@ def test_prepared_batches_with_nan_or_another_shape_are_refused(trained, medpipe
         done = medpipe.run(command[0], "--model", path, "--npy", tmp_path / "wide.npy", *command[1:])
         assert done.returncode == 1 and "must be float32 shaped (N, 1, 28, 28)" in done.stderr, done.stderr
     assert not (tmp_path / "logits.npy").exists() and not (tmp_path / "cam").exists()
+    # `gradcam --limit 2` checks and explains the first two samples only, which are finite: a later NaN does not stop it.
+    directory, cnn = trained("demo")
+    shape = tuple(MedPipeDataset(directory, "test")[0][0].shape)
+    x = np.zeros((4,) + shape, np.float32)
+    x[2].flat[0] = np.nan
+    np.save(tmp_path / "x.npy", x)
+    medpipe("gradcam", "--model", cnn, "--npy", tmp_path / "x.npy", "--limit", "2", "--out", tmp_path / "cam2")
+    assert np.load(tmp_path / "cam2" / "maps.npy").shape == (2,) + shape[1:]
+    done = medpipe.run("gradcam", "--model", cnn, "--npy", tmp_path / "x.npy", "--limit", "3", "--out", tmp_path / "cam3")
+    assert done.returncode == 1 and "1 of 3 samples hold NaN or infinite values (the first: sample 2)" in done.stderr, done.stderr
