@@ -25,7 +25,8 @@ public final class CacheWriter {
     private let appender: ShardAppender
     private let lockDescriptor: Int32
     private var committed: Set<String>
-    private var pending: [StoredUnit] = []
+    /// Units and rejections not committed yet, in the order they came.
+    private var pending: [Manifest.UnitRow] = []
     private var pendingBytes = 0
     private var lastFlush = Date()
 
@@ -90,27 +91,32 @@ public final class CacheWriter {
     /// Queues the rows of a unit whose tensors are stored already, by this writer's ``store(_:)`` or by another
     /// rank's ``ShardAppender`` that has synced its shard; commits when enough is pending.
     public func add(stored unit: StoredUnit) throws {
-        pending.append(unit)
+        pending.append(.stored(unit))
         for item in unit.items { pendingBytes += item.length }
+        try flushIfDue()
+    }
+
+    /// Records that a source could not be turned into samples, and why (the reason must not identify anyone).
+    /// Queued and committed with the units around it (one transaction per flush, not one per rejection: an
+    /// archive can hold tens of thousands of files MedPipe cannot read).
+    public func reject(unitKey: String, source: String, reason: String) throws {
+        pending.append(.rejected(key: unitKey, source: source, reason: reason))
+        try flushIfDue()
+    }
+
+    private func flushIfDue() throws {
         if pendingBytes >= Self.flushBytes || pending.count >= Self.flushUnits || Date().timeIntervalSince(lastFlush) >= Self.flushSeconds {
             try flush()
         }
     }
 
-    /// Records that a source could not be turned into samples, and why (the reason must not identify anyone).
-    public func reject(unitKey: String, source: String, reason: String) throws {
-        try flush()
-        try manifest.reject(unit: unitKey, source: source, reason: reason)
-        committed.insert(unitKey)
-    }
-
-    /// Makes every pending unit durable: fsync the shard, then commit the rows in one transaction.
+    /// Makes every pending unit and rejection durable: fsync the shard, then commit the rows in one transaction.
     public func flush() throws {
         lastFlush = Date()
         guard !pending.isEmpty else { return }
         try appender.sync()
         try manifest.commit(pending)
-        for unit in pending { committed.insert(unit.key) }
+        for row in pending { committed.insert(row.key) }
         pending.removeAll()
         pendingBytes = 0
     }

@@ -169,8 +169,9 @@ public struct Converter: Sendable {
                               recipe.split.grouping == .timeBlock ? "time-blocks \(recipe.split.blocks)" : "groups"]
                 if (spec.format ?? (try? FormatKind.detect(path))) == .pngFolder {
                     // One unit per image: a changed, added or removed image recomputes only itself.
-                    for image in try PNGFolderReader().list(path).images {
-                        guard let sourceHash = try hash(image.path, { try ContentHash.ofFile(image.path) }) else { continue }
+                    let images = try PNGFolderReader().list(path).images
+                    for (image, digest) in zip(images, ContentHash.ofFiles(images.map(\.path))) {
+                        guard let sourceHash = try hash(image.path, { try digest.get() }) else { continue }
                         let key = UnitKey.make(sourceHash: sourceHash + labelsHash,
                                                reader: (reader + ["image \(image.relativePath)"]).joined(separator: "; "), stages: stages)
                         items.append(WorkItem(path: image.path, spec: spec, key: key, image: image))
