@@ -15,9 +15,12 @@ import MedPipeCore
 /// the lock and commits every rank's rows; each rank appends to shards of its own (``ShardAppender``).
 public final class CacheWriter {
     /// Units are buffered and committed together once this many bytes or units are pending, or
-    /// this many seconds have passed: few fsyncs, and little work lost to a crash.
+    /// this many seconds have passed: few fsyncs, and little work lost to a crash. Small units (a PNG of a
+    /// class-folder set is one) come by the thousand a second; committed 64 at a time, a new 100,000-image
+    /// cache took 21.8 s here, 14.5 s 1,024 at a time (each commit rewrites the manifest pages its random
+    /// unit keys touch, and syncs them).
     public static let flushBytes = 16 << 20
-    public static let flushUnits = 64
+    public static let flushUnits = 1024
     public static let flushSeconds = 1.0
 
     public let directory: String
