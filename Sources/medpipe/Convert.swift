@@ -108,7 +108,7 @@ struct ConvertReport {
         for (reason, count) in summary.dropped.sorted(by: { $0.key < $1.key }) { lines.append("  dropped: \(count) × \(reason)") }
         for issue in summary.splitIssues { lines.append("  split: \(issue)") }
         lines += SummaryList.text(summary.rejected.map { "  rejected: \($0.source): \($0.reason)" }, reasons: summary.rejected.map(\.reason),
-                                  noun: "rejected", option: "--list-rejected")
+                                  noun: "rejected", option: "--list-rejected FILE")
         return lines.joined(separator: "\n")
     }
 }

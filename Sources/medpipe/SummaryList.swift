@@ -11,15 +11,15 @@ enum SummaryList {
     static let reasonsShown = 5
 
     /// `lines` (one per input) as the summary shows them, `reasons` the reason of each; `noun` names them
-    /// ("rejected"), `option` the command's option that writes them all.
-    static func text(_ lines: [String], reasons: [String], noun: String, option: String) -> [String] {
+    /// ("rejected"), `option` the command's option that lists them all ("--list-rejected FILE").
+    static func text(_ lines: [String], reasons: [String], noun: String, option: String, indent: String = "  ") -> [String] {
         guard lines.count > shown else { return lines }
         var counts: [String: Int] = [:]
         for reason in reasons { counts[reason, default: 0] += 1 }
         let common = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(reasonsShown)
         return Array(lines.prefix(shown))
-            + ["  … and \(lines.count - shown) more \(noun) (\(lines.count) in all; \(option) FILE lists every one), most often for:"]
-            + common.map { "    \($0.value) × \($0.key)" }
+            + ["\(indent)… and \(lines.count - shown) more \(noun) (\(lines.count) in all; \(option) lists every one), most often for:"]
+            + common.map { "\(indent)  \($0.value) × \($0.key)" }
     }
 
     /// Writes every line, one per line, to `path` (the list a cut summary leaves out).
