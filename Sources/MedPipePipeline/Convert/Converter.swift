@@ -18,6 +18,8 @@ public struct Converter: Sendable {
     public let recipe: Recipe
     public let pipeline: StagePipeline
     public let pseudonyms: Pseudonyms
+    /// Sidecar label tables, read once for the run.
+    let sidecars = SidecarLabels()
 
     /// Builds the stages the recipe declares (errors name the recipe line).
     public init(recipe: Recipe, pseudonyms: Pseudonyms) throws {
@@ -208,7 +210,7 @@ public struct Converter: Sendable {
     /// Reads one source and runs the stages before the first fitted one.
     func process(_ item: WorkItem) throws(MedPipeError) -> (CacheUnit, [String: Int]) {
         do {
-            let samples = try SourceLoader(recipe: recipe, pseudonyms: pseudonyms).load(item.path, spec: item.spec, image: item.image)
+            let samples = try SourceLoader(recipe: recipe, pseudonyms: pseudonyms, sidecars: sidecars).load(item.path, spec: item.spec, image: item.image)
             var output = try pipeline.run(samples, from: 0, through: pipeline.fitBoundary)
             if recipe.split.grouping == .timeBlock {
                 let blocks = TimeBlocks.groups(output.samples, blocks: recipe.split.blocks)
