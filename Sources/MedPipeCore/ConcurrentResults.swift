@@ -21,9 +21,13 @@ public final class ConcurrentResults<T>: @unchecked Sendable {
 
     /// Every slot's value in order, or the error of the first slot that failed (or was never filled).
     public func values() throws -> [T] {
-        try (0..<count).map { i in
-            guard let slot = slots[i] else { throw MedPipeError.invalidArgument("worker", "slot \(i) of \(count) was never filled") }
-            return try slot.get()
+        try results().map { try $0.get() }
+    }
+
+    /// Every slot's result in order (a slot never filled as a failure).
+    public func results() -> [Result<T, Error>] {
+        (0..<count).map { i in
+            slots[i] ?? .failure(MedPipeError.invalidArgument("worker", "slot \(i) of \(count) was never filled"))
         }
     }
 }

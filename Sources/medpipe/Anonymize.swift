@@ -25,7 +25,8 @@ struct Anonymize: AsyncParsableCommand {
         Every output is written under a temporary name, scanned for every identifying value of its input, and \
         only then given its pseudonymous name; a hit withholds it. An input that cannot be read is withheld with \
         the reason and the run goes on (or stops, with --strict); files of other formats are passed over. The \
-        summary lists each withheld input by path, the report by its keyed token (paths can name patients). The \
+        summary lists each withheld input by path (past \(SummaryList.shown), the first ones and a count by reason; \
+        --list-withheld FILE writes them all), the report by its keyed token (paths can name patients). The \
         run exits non-zero on any hit or error.
 
         Options for --retain: modified-dates, full-dates, patient-characteristics, device-identity, \
@@ -54,13 +55,15 @@ struct Anonymize: AsyncParsableCommand {
     var keepColumns: [String] = []
     @Option(help: "Files processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Stop at the first input that cannot be de-identified instead of withholding it and going on.") var strict = false
+    @Option(help: ArgumentHelp("Write every withheld input (path, token, reason), one a line, to this file (the summary shows the first \(SummaryList.shown)).", valueName: "FILE"))
+    var listWithheld: String?
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() async throws {
-        try OutputPath.prepare(report)
+        for path in [report, listWithheld].compactMap({ $0 }) { try OutputPath.prepare(path) }
         DICOMFile.loadDictionaryInBackground()  // beside the key and the input listing, not before the first parse
         var options = DeidentificationOptions()
         for name in retain {
@@ -100,12 +103,14 @@ struct Anonymize: AsyncParsableCommand {
             print("removed the partial outputs of \(removed) interrupted run(s) from \(out) (files that never passed the residual scan)")
         }
         print("anonymized \(result.files.count) file(s) into \(out); withheld \(result.withheld.count); residual scan: \(result.residual.hits.count) hit(s) over \(result.residual.scanned) text(s); report \(report)")
-        for withheld in result.withheld {
-            print("  \(withheld.failed ? "failed" : "withheld") \(withheld.path ?? withheld.source) (\(withheld.source)): \(withheld.reason)")
-        }
+        let withheld = result.withheld.map { "  \($0.failed ? "failed" : "withheld") \($0.path ?? $0.source) (\($0.source)): \($0.reason)" }
+        for line in SummaryList.text(withheld, reasons: result.withheld.map { $0.reason.replacingOccurrences(of: $0.source + ": ", with: "") },
+                                         noun: "withheld", option: "--list-withheld FILE") { print(line) }
+        if let listWithheld { try SummaryList.write(withheld.map { String($0.dropFirst(2)) }, to: listWithheld) }
         guard result.passed else {
             let hits = result.residual.hits.isEmpty ? "" : "; \(result.residual.hits.count) residual hit(s)"
-            throw MedPipeError.malformed(report, "\(result.failures) of \(result.files.count + result.withheld.count) input(s) failed\(hits) (listed above)")
+            let listed = withheld.count > SummaryList.shown ? "the first \(SummaryList.shown) withheld listed above" : "listed above"
+            throw MedPipeError.malformed(report, "\(result.failures) of \(result.files.count + result.withheld.count) input(s) failed\(hits) (\(listed))")
         }
     }
 }

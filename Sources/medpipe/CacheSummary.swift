@@ -44,7 +44,8 @@ struct CacheSummary {
         }
         if !rejected.isEmpty {
             lines.append("  rejected: \(rejected.count)")
-            for (source, reason) in rejected { lines.append("    \(source): \(reason)") }
+            lines += SummaryList.text(rejected.map { "    \($0.source): \($0.reason)" }, reasons: rejected.map(\.reason), noun: "rejected",
+                                      option: "--json", indent: "    ")
         }
         if let recipe = meta["recipe"] {
             lines.append("  recipe:")

@@ -16,7 +16,8 @@ struct Convert: AsyncParsableCommand {
         the sources it touches. A crash or kill at any moment leaves a cache that `medpipe cache verify` \
         accepts and that the next convert completes, with its entries in the same order as an uninterrupted \
         run. A bad input is recorded as rejected (with the reason) and the run goes on, unless --strict; the \
-        summary lists every rejected input with its path and reason, and the run then exits with status 1.
+        summary lists every rejected input with its path and reason (past \(SummaryList.shown), the first ones and a count \
+        by reason; --list-rejected FILE writes them all), and the run then exits with status 1.
 
         Patient identifiers become keyed pseudonyms (HMAC-SHA256) under the project key, created on first \
         use with mode 0600 and never written to any output. The same key gives the same pseudonyms on any \
@@ -46,12 +47,17 @@ struct Convert: AsyncParsableCommand {
     var fitFrom: String?
     @Option(help: ArgumentHelp("The project key for pseudonyms (default: $MEDPIPE_KEY or ~/.config/medpipe/project.key).", valueName: "FILE"))
     var key: String?
+    @Option(help: ArgumentHelp("Write every rejected input (path: reason), one a line, to this file (the summary shows the first \(SummaryList.shown)).", valueName: "FILE"))
+    var listRejected: String?
+    @Option(help: ArgumentHelp("Write every reader warning of the sources read (path: warning), one a line, to this file (the summary shows the first \(SummaryList.shown)).", valueName: "FILE"))
+    var listWarnings: String?
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
     }
 
     func run() async throws {
+        if ProcessGroup.isLeader { for list in [listRejected, listWarnings].compactMap({ $0 }) { try OutputPath.prepare(list) } }
         let loaded = try Recipe.load(recipe, knownStages: StageFactory.names)
         // Under MPI, rank 0 creates a missing project key before the other ranks read it.
         let world = ProcessGroup.world
@@ -73,8 +79,11 @@ struct Convert: AsyncParsableCommand {
         }
         bar.finish()
         log(ConvertReport(summary).text)
+        if let listRejected { try SummaryList.write(summary.rejected.map { "\($0.source): \($0.reason)" }, to: listRejected) }
+        if let listWarnings { try SummaryList.write(summary.warnings.map { "\($0.source): \($0.warning)" }, to: listWarnings) }
         guard summary.rejected.isEmpty else {
-            throw MedPipeError.malformed(recipe, "\(summary.rejected.count) of \(summary.sources) source(s) rejected (listed above); the cache holds the others")
+            let listed = summary.rejected.count > SummaryList.shown ? "the first \(SummaryList.shown) listed above" : "listed above"
+            throw MedPipeError.malformed(recipe, "\(summary.rejected.count) of \(summary.sources) source(s) rejected (\(listed)); the cache holds the others")
         }
     }
 }
@@ -106,8 +115,10 @@ struct ConvertReport {
         lines += summary.balance.description.split(separator: "\n").map { "  " + $0 }
         for (reason, count) in summary.dropped.sorted(by: { $0.key < $1.key }) { lines.append("  dropped: \(count) × \(reason)") }
         for issue in summary.splitIssues { lines.append("  split: \(issue)") }
-        for (source, warning) in summary.warnings { lines.append("  warning: \(source): \(warning)") }
-        for (source, reason) in summary.rejected { lines.append("  rejected: \(source): \(reason)") }
+        lines += SummaryList.text(summary.warnings.map { "  warning: \($0.source): \($0.warning)" }, reasons: summary.warnings.map(\.warning),
+                                  noun: "warnings", option: "--list-warnings FILE")
+        lines += SummaryList.text(summary.rejected.map { "  rejected: \($0.source): \($0.reason)" }, reasons: summary.rejected.map(\.reason),
+                                  noun: "rejected", option: "--list-rejected FILE")
         return lines.joined(separator: "\n")
     }
 }

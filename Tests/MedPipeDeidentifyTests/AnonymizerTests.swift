@@ -81,6 +81,16 @@ struct AnonymizerTests {
         #expect((check["identifiers"] as? Int ?? 0) > 50)
     }
 
+    /// The other files of a WFDB record (`rec.dat`, `rec_0001.dat`) belong to its header; other files stay inputs.
+    @Test func filesOfARecordAreNotInputsOfTheirOwn() throws {
+        let work = temporaryDirectory("record-files")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        for name in ["rec.hea", "rec.dat", "rec_0001.dat", "record.csv", "other_rec.csv"] {
+            try Data("x".utf8).write(to: URL(fileURLWithPath: work + "/" + name))
+        }
+        #expect(try Anonymizer.inputs([work]).map(\.path) == ["other_rec.csv", "rec.hea", "record.csv"].map { work + "/" + $0 })
+    }
+
     @Test func burnedInTextIsWithheldUnlessAllowed() async throws {
         let ultrasound = SharedData.path("dicom/deid_data/ultrasounds")
         let (withheld, out) = try await run([ultrasound])

@@ -61,4 +61,23 @@ struct ReportTests {
             #expect(!text.contains("\\/"))
         }
     }
+
+    /// The files, encoded one at a time and set into the rest of the report, give the bytes `JSONEncoder` gives
+    /// for the whole report in one piece (files with and without attributes or output, a newline in a text).
+    @Test func jsonIsTheEncodersBytesForTheWholeReport() throws {
+        let files = (0..<3).map { i in
+            FileReport(source: "P-\(i)", output: i == 1 ? nil : "P-x/\(i).dcm", format: i == 2 ? "csv" : "dicom",
+                       attributes: i == 1 ? [] : [TouchedAttribute(tag: DICOMTag(0x0010, 0x0010), keyword: "PatientName", action: "empty"),
+                                                  TouchedAttribute(keyword: "line\nbreak", action: "remove")])
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        for count in 0...files.count {
+            var report = DeidentificationReport(options: [.retainUIDs], keyFingerprint: "0123abcd", files: Array(files.prefix(count)),
+                                                withheld: [WithheldFile(source: "P-w", reason: "skipped")],
+                                                residual: ResidualScanResult(scanned: 4, identifiers: 2, hits: []))
+            report.failures = count
+            #expect(try report.json() == encoder.encode(report))
+        }
+    }
 }

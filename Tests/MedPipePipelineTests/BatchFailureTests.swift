@@ -103,4 +103,39 @@ struct BatchFailureTests {
         let lines = errorLines(strict.error)
         #expect(lines.count == 1 && lines.first?.hasPrefix("medpipe: error: \(bad[0].path): ") == true, "\(strict.error)")
     }
+
+    /// Past `SummaryList.shown` bad inputs, the summaries show the first ones, how many more and the most common
+    /// reasons instead of a line each (an archive can hold tens of thousands), and the list options write every one;
+    /// `cache info` cuts its list of rejected sources the same way (`--json` gives them all).
+    @Test func manyBadInputsAreCountedInTheSummaryAndListedInFull() throws {
+        let work = temporaryDirectory("batch-many")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.createDirectory(atPath: work + "/images/a", withIntermediateDirectories: true)
+        try CraftedNIfTI.write(to: work + "/images/a/good.nii", first: 7)
+        let bad = (0..<25).map { String(format: "%@/images/a/bad-%02d.nii", work, $0) }
+        // Distinct bytes: identical files would be one unit of the cache.
+        for path in bad { try Data("not a NIfTI file at all: \(path.suffix(6))".utf8).write(to: URL(fileURLWithPath: path)) }
+        let recipe = try self.recipe(in: work)
+        let convert = try SharedData.runMedpipe(["convert", recipe, "--cache", work + "/cache", "--key", work + "/key",
+                                                 "--list-rejected", work + "/rejected.txt"])
+        #expect(convert.status == 1)
+        #expect(errorLines(convert.error) == ["medpipe: error: \(recipe): 25 of 26 source(s) rejected (the first 20 listed above); the cache holds the others"])
+        let shown = convert.output.split(separator: "\n").filter { $0.hasPrefix("  rejected: ") }
+        #expect(shown.count == 20 && shown.first?.hasPrefix("  rejected: \(bad[0]): ") == true, "\(convert.output)")
+        #expect(convert.output.contains("  … and 5 more rejected (25 in all; --list-rejected FILE lists every one), most often for:\n    25 × "))
+        let listed = try String(contentsOfFile: work + "/rejected.txt", encoding: .utf8).split(separator: "\n")
+        #expect(listed.map { String($0.prefix { $0 != ":" }) } == bad)
+        let info = try SharedData.runMedpipe(["cache", "info", work + "/cache"])
+        #expect(info.status == 0 && info.output.contains("  rejected: 25\n"))
+        #expect(info.output.contains("    … and 5 more rejected (25 in all; --json lists every one), most often for:\n      25 × "), "\(info.output)")
+
+        let anonymize = try SharedData.runMedpipe(["anonymize", work + "/images", "--out", work + "/out", "--report", work + "/report.json",
+                                                   "--key", work + "/key", "--list-withheld", work + "/withheld.txt"])
+        #expect(anonymize.status == 1)
+        #expect(errorLines(anonymize.error) == ["medpipe: error: \(work)/report.json: 25 of 26 input(s) failed (the first 20 withheld listed above)"])
+        #expect(anonymize.output.split(separator: "\n").filter { $0.hasPrefix("  failed ") }.count == 20)
+        #expect(anonymize.output.contains("  … and 5 more withheld (25 in all; --list-withheld FILE lists every one), most often for:\n    25 × "))
+        let withheld = try String(contentsOfFile: work + "/withheld.txt", encoding: .utf8).split(separator: "\n")
+        #expect(withheld.count == 25 && zip(withheld, bad).allSatisfy { $0.hasPrefix("failed \($1) (") })
+    }
 }

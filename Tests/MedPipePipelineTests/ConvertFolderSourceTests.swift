@@ -58,9 +58,11 @@ struct ConvertFolderSourceTests {
 
         // The command's summary lists it, under the entries.
         guard SharedData.medpipeBinary != nil else { return }
-        let run = try SharedData.runMedpipe(["convert", work + "/recipe.yaml", "--cache", work + "/cli-cache", "--key", work + "/project.key"])
+        let run = try SharedData.runMedpipe(["convert", work + "/recipe.yaml", "--cache", work + "/cli-cache", "--key", work + "/project.key",
+                                             "--list-warnings", work + "/lists/warnings.txt"])
         #expect(run.status == 0, "\(run.error)")
         #expect(run.output.contains("  warning: \(work)/series: " + String(format: Self.skipped, work + "/series")), "\(run.output)")
+        #expect(try String(contentsOfFile: work + "/lists/warnings.txt", encoding: .utf8) == "\(work)/series: " + String(format: Self.skipped, work + "/series") + "\n")
     }
 
     /// A PNG of a class folder whose name is not UTF-8 is left out of the plan, and the summary says so.

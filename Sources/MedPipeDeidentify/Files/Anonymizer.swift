@@ -93,7 +93,7 @@ public struct Anonymizer: Sendable {
         var result: [Input] = []
         for file in Set(files).sorted() {
             let stem = URL(fileURLWithPath: file).deletingPathExtension().path
-            if !file.lowercased().hasSuffix(".hea"), records.contains(stem) || records.contains(where: { file.hasPrefix($0 + "_") }) { continue }
+            if !file.lowercased().hasSuffix(".hea"), records.contains(stem) || Self.extendsRecord(file, records) { continue }
             let head = (try? FileBytes.head(file, count: 544)) ?? []
             result.append(Input(path: file, format: FormatKind.detect(head: head, name: file)))
         }
@@ -112,6 +112,13 @@ public struct Anonymizer: Sendable {
         guard inner.hasPrefix(prefix) else { return nil }
         let relative = String(inner.dropFirst(prefix.count))
         return walk.root == "/" ? "/" + relative : walk.root + "/" + relative
+    }
+
+    /// True when `file` begins with a record's path and `_` (`100_1.dat` beside `100.hea`). Looks up the path up to
+    /// each `_` of `file` instead of trying every record (which, over an archive of 50,000 records and as many other
+    /// files, is 2.5 billion comparisons).
+    static func extendsRecord(_ file: String, _ records: Set<String>) -> Bool {
+        file.indices.contains { file[$0] == "_" && records.contains(String(file[..<$0])) }
     }
 
     /// Runs over every input with at most `settings.jobs` at once; `progress(done, total)` after each.

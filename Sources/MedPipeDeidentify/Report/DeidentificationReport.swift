@@ -126,9 +126,32 @@ public struct DeidentificationReport: Sendable, Codable {
     /// Pretty-printed JSON with sorted keys (stable for diffs) and unescaped slashes (paths stay readable).
     /// Foundation's `JSONEncoder` writes the report of the 196-file MR series (0.7 MB) in about 40 ms; a
     /// hand-written writer saved about 25 ms of a whole `anonymize` command and was removed.
+    ///
+    /// The files are encoded one at a time and set into the rest, encoded without them, at the place and
+    /// indentation `JSONEncoder` gives them (the same bytes): encoded in one piece, the encoder's tree of a
+    /// 20,000-file report (92 MB of JSON) took the command's peak memory from 140 to 600 MB.
     public func json() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        var rest = self
+        rest.files = []
+        let outer = try encoder.encode(rest)
+        let emptyFiles = Data("\n  \"files\" : [\n\n  ]".utf8)
+        guard !files.isEmpty, let place = outer.range(of: emptyFiles) else { return try encoder.encode(self) }
+        var json = Data(outer[..<place.lowerBound])
+        json.append(contentsOf: "\n  \"files\" : [\n".utf8)
+        for (index, file) in files.enumerated() {
+            if index > 0 { json.append(contentsOf: ",\n".utf8) }
+            // At depth 2 (the report's object, then the array): four more spaces on every line that is not empty.
+            let lines = try encoder.encode(file).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            for (number, line) in lines.enumerated() {
+                if number > 0 { json.append(UInt8(ascii: "\n")) }
+                if !line.isEmpty { json.append(contentsOf: "    ".utf8) }
+                json.append(contentsOf: line)
+            }
+        }
+        json.append(contentsOf: "\n  ]".utf8)
+        json.append(outer[place.upperBound...])
+        return json
     }
 }

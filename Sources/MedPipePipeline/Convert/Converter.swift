@@ -18,6 +18,8 @@ public struct Converter: Sendable {
     public let recipe: Recipe
     public let pipeline: StagePipeline
     public let pseudonyms: Pseudonyms
+    /// Sidecar label tables, read once for the run.
+    let sidecars = SidecarLabels()
 
     /// Builds the stages the recipe declares (errors name the recipe line).
     public init(recipe: Recipe, pseudonyms: Pseudonyms) throws {
@@ -184,8 +186,8 @@ public struct Converter: Sendable {
                     // One unit per image: a changed, added or removed image recomputes only itself.
                     let listing = try PNGFolderReader().list(path)
                     warnings += listing.warnings.map { (path, $0) }
-                    for image in listing.images {
-                        guard let sourceHash = try hash(image.path, { try ContentHash.ofFile(image.path) }) else { continue }
+                    for (image, digest) in zip(listing.images, ContentHash.ofFiles(listing.images.map(\.path))) {
+                        guard let sourceHash = try hash(image.path, { try digest.get() }) else { continue }
                         let key = UnitKey.make(sourceHash: sourceHash + labelsHash,
                                                reader: (reader + ["image \(image.relativePath)"]).joined(separator: "; "), stages: stages)
                         items.append(WorkItem(path: image.path, spec: spec, key: key, image: image))
@@ -245,7 +247,7 @@ public struct Converter: Sendable {
     /// Reads one source and runs the stages before the first fitted one.
     func process(_ item: WorkItem) throws(MedPipeError) -> ProcessedSource<CacheUnit> {
         do {
-            let loaded = try SourceLoader(recipe: recipe, pseudonyms: pseudonyms).load(item.path, spec: item.spec, image: item.image)
+            let loaded = try SourceLoader(recipe: recipe, pseudonyms: pseudonyms, sidecars: sidecars).load(item.path, spec: item.spec, image: item.image)
             var output = try pipeline.run(loaded.samples, from: 0, through: pipeline.fitBoundary)
             if recipe.split.grouping == .timeBlock {
                 let blocks = TimeBlocks.groups(output.samples, blocks: recipe.split.blocks)

@@ -8,6 +8,8 @@ import MedPipeStages
 struct SourceLoader: Sendable {
     let recipe: Recipe
     let pseudonyms: Pseudonyms
+    /// The run's sidecar tables, read once for all its sources.
+    var sidecars = SidecarLabels()
 
     /// Record metadata that may pass into the cache (everything else may identify: UIDs, names, dates, free text).
     /// `signalNames` are WFDB signal descriptions, lead names such as MLII or V1 (which `anonymize` keeps too).
@@ -67,26 +69,10 @@ struct SourceLoader: Sendable {
         case .column:
             throw MedPipeError.invalidArgument(path, "a label column applies to CSV sources only")
         case .sidecar(let file, let keyColumn, let labelColumn):
-            let table = try CSVReader().read(file)
-            guard let keys = table.columns.first(where: { $0.name == keyColumn }),
-                  let labels = table.columns.first(where: { $0.name == labelColumn }) else {
-                throw MedPipeError.invalidArgument(file, "needs columns '\(keyColumn)' and '\(labelColumn)'")
-            }
             let name = URL(fileURLWithPath: record.source).lastPathComponent
             let candidates = [name, URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent, record.patientKey].compactMap { $0 }
-            guard let row = (0..<table.rowCount).first(where: { cell(keys, $0).map(candidates.contains) ?? false }) else {
-                throw MedPipeError.malformed(path, "no row in \(file) gives its label")
-            }
-            return cell(labels, row)
+            return try sidecars.label(file: file, keyColumn: keyColumn, labelColumn: labelColumn, candidates: candidates, path: path)
         }
-    }
-
-    /// The text of a cell, for text and numeric columns alike (integral numbers without a decimal point).
-    private func cell(_ column: CSVTable.Column, _ row: Int) -> String? {
-        if let cells = column.cells { return cells[row] }
-        let value = column.values[row]
-        guard !value.isNaN else { return nil }
-        return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
     /// A CSV source: one sample per row, each row its own patient unless a group column says otherwise.

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+import MedPipeCache
+import MedPipeStages
+import TestSupport
+@testable import MedPipePipeline
+
+/// Labels from a sidecar table (`label: { sidecar: FILE, key: K, label: L }`), read once per run for all sources.
+struct SidecarLabelTests {
+    /// A file is found by its name or its name without extension, the first row holding it gives its label, a file
+    /// no row names is rejected, and so is every file of a source whose table lacks the label column.
+    @Test func eachFileTakesTheLabelOfTheFirstRowThatNamesIt() async throws {
+        let work = temporaryDirectory("sidecar")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        for folder in ["one", "two"] { try FileManager.default.createDirectory(atPath: work + "/" + folder, withIntermediateDirectories: true) }
+        for (index, name) in ["a", "b", "d", "e"].enumerated() { try CraftedNIfTI.write(to: "\(work)/one/\(name).nii", first: UInt8(index)) }
+        try CraftedNIfTI.write(to: work + "/two/f.nii", first: 9)
+        try "file,diagnosis\na.nii,x\nb,y\na.nii,z\nd,7\n".write(toFile: work + "/labels.csv", atomically: true, encoding: .utf8)
+        try """
+        name: sidecar
+        sources:
+          - path: one/*.nii
+            label: { sidecar: labels.csv, key: file, label: diagnosis }
+          - path: two/*.nii
+            label: { sidecar: labels.csv, key: file, label: stage }
+        split: { by: patient, ratios: { train: 1.0 } }
+        """.write(toFile: work + "/recipe.yaml", atomically: true, encoding: .utf8)
+        let recipe = try Recipe.load(work + "/recipe.yaml", knownStages: StageFactory.names)
+        let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache"))
+        #expect(try DatasetCache(directory: work + "/cache").entries().map(\.label) == ["x", "y", "7"])
+        #expect(summary.rejected.map(\.source) == [work + "/one/e.nii", work + "/two/f.nii"])
+        #expect(summary.rejected.first?.reason.contains("no row in \(work)/labels.csv gives its label") == true, "\(summary.rejected)")
+        #expect(summary.rejected.last?.reason.contains("needs columns 'file' and 'stage'") == true, "\(summary.rejected)")
+    }
+}
