@@ -31,5 +31,14 @@ struct SidecarLabelTests {
         #expect(summary.rejected.map(\.source) == [work + "/one/e.nii", work + "/two/f.nii"])
         #expect(summary.rejected.first?.reason.contains("no row in \(work)/labels.csv gives its label") == true, "\(summary.rejected)")
         #expect(summary.rejected.last?.reason.contains("needs columns 'file' and 'stage'") == true, "\(summary.rejected)")
+
+        // Unchanged, nothing is read again; an edited table gives the files their new labels (the cache kept the old
+        // ones: the table's contents were not part of the units' keys).
+        let again = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache"))
+        #expect(again.computed == 0)
+        try "file,diagnosis\na.nii,x\nb,w\nd,7\ne,v\n".write(toFile: work + "/labels.csv", atomically: true, encoding: .utf8)
+        let edited = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache"))
+        #expect(try DatasetCache(directory: work + "/cache").entries().map(\.label) == ["x", "w", "7", "v"])
+        #expect(edited.rejected.map(\.source) == [work + "/two/f.nii"])
     }
 }

@@ -174,8 +174,10 @@ public struct Converter: Sendable {
             }
         }
         for spec in recipe.sources {
+            // The label files' contents are part of every unit's key: edited labels give the units their new labels.
+            var labelsHash = try spec.labelsFile.map { "+" + (try ContentHash.ofFile($0)) } ?? ""
+            if case .sidecar(let file, _, _) = spec.label { labelsHash += "+sidecar " + (try ContentHash.ofFile(file)) }
             for path in spec.paths {
-                let labelsHash = try spec.labelsFile.map { "+" + (try ContentHash.ofFile($0)) } ?? ""
                 let kind = spec.format ?? (try? FormatKind.detect(path))
                 var reader = [Self.readerVersion, spec.format?.rawValue ?? "detect", "label \(spec.label)",
                               "table \(recipe.table.map { "\($0)" } ?? "-")", "pseudonyms \(pseudonyms.fingerprint)",
