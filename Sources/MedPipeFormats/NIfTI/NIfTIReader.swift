@@ -46,6 +46,14 @@ public struct NIfTIReader: Sendable {
                       metadata: header.metadata, warnings: warnings)
     }
 
+    /// The files reading the image at `path` opens: the `.nii[.gz]`, or the `.hdr` and `.img` of a pair (either
+    /// named), those that exist. What an image source's content hash covers, so that an edited `.img` is read again.
+    public static func files(of path: String) -> [String] {
+        let header = NIfTIPaths.header(for: path), lower = header.lowercased()
+        guard lower.hasSuffix(".hdr") || lower.hasSuffix(".hdr.gz") else { return [path] }
+        return [header] + [NIfTIPaths.image(forHeader: header)].compactMap { $0 }
+    }
+
     /// Reads only the header of the image at `path` (and counts its extensions).
     public func readHeader(_ path: String) throws -> NIfTIHeader {
         try readHeaderAndFile(path).0

@@ -60,6 +60,33 @@ public struct WFDBReader: Sendable {
                       patientKey: header.recordName, annotations: annotations, warnings: warnings)
     }
 
+    /// The files reading the record at `path` opens: its header, the signal files the header names (for a
+    /// multi-segment record, each segment's header and signal files) and its `.atr` annotations, those that exist
+    /// (the reader reports the missing ones), in that order without repeats. What a record source's content hash
+    /// covers, so that an edited signal or annotation file is read again.
+    public static func files(of path: String) throws -> [String] {
+        let headerPath = path.hasSuffix(".hea") ? path : path + ".hea"
+        let header = try WFDBHeader.read(headerPath)
+        let folder = (headerPath as NSString).deletingLastPathComponent
+        let directory = folder.isEmpty ? "." : folder
+        func signalFiles(_ header: WFDBHeader) -> [String] {
+            header.signals.map(\.fileName).filter { $0 != "~" && !$0.isEmpty }.map { directory + "/" + $0 }
+        }
+        var files = [headerPath]
+        if header.isMultiSegment {
+            for segment in header.segments where !segment.isNull {
+                let segmentHeader = directory + "/" + segment.name + ".hea"
+                guard let parsed = try? WFDBHeader.read(segmentHeader) else { continue }
+                files += [segmentHeader] + signalFiles(parsed)
+            }
+        } else {
+            files += signalFiles(header)
+        }
+        files.append(String(headerPath.dropLast(4)) + ".atr")
+        var seen: Set<String> = []
+        return files.filter { FileBytes.isRegularFile($0) && seen.insert($0).inserted }
+    }
+
     private func metadata(_ header: WFDBHeader, signals: [WFDBHeader.Signal], frames: Int) -> [String: MetadataValue] {
         var m: [String: MetadataValue] = [
             "record": .string(header.recordName),

@@ -198,12 +198,28 @@ public struct Converter: Sendable {
                 }
                 var isDirectory: ObjCBool = false
                 _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-                guard let sourceHash = try hash(path, { isDirectory.boolValue ? try ContentHash.ofDirectory(path) : try ContentHash.ofFile(path) })
-                else { continue }
+                guard let sourceHash = try hash(path, {
+                    if isDirectory.boolValue { return try ContentHash.ofDirectory(path) }
+                    return try Self.sourceHash(path, kind: kind)
+                }) else { continue }
                 items.append(WorkItem(path: path, spec: spec, key: UnitKey.make(sourceHash: sourceHash + labelsHash, reader: reader.joined(separator: "; "), stages: stages)))
             }
         }
         return (items, unreadable, warnings)
+    }
+
+    /// The content hash of a file source: of the file, or, for a source that reads other files beside it (a WFDB
+    /// record's signal and annotation files, the `.img` of a NIfTI pair), of each of them by name, so that an edited
+    /// signal, annotation or image file is read again.
+    static func sourceHash(_ path: String, kind: FormatKind?) throws -> String {
+        let files = switch kind {
+        case .wfdb?: try WFDBReader.files(of: path)
+        case .nifti?: NIfTIReader.files(of: path)
+        default: [path]
+        }
+        guard files.count > 1 else { return try ContentHash.ofFile(path) }
+        let digests = try ContentHash.ofFiles(files).map { try $0.get() }
+        return ContentHash.of(Array(zip(files, digests).map { "\(($0 as NSString).lastPathComponent)\t\($1)\n" }.joined().utf8))
     }
 
     /// Refuses a cache folder that lies inside a folder source (a DICOM series, a PNG class folder): the cache's
