@@ -69,4 +69,26 @@ struct SourceKeyTests {
         let cache = try DatasetCache(directory: work + "/cache")
         #expect(try cache.tensor(for: try #require(try cache.entries().first)).bytes.first == image[0])
     }
+
+    /// Sources with one key (a copy of a file, a file matched by two patterns) are read once, under the first path,
+    /// and the others named in a warning: they were each read, and stored once without a word.
+    @Test func sourcesWithTheSameDataArePlannedOnce() async throws {
+        let work = temporaryDirectory("same-key")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        for name in ["a.dcm", "b.dcm"] { try FileManager.default.copyItem(atPath: SharedData.path("dicom/pydicom_subset/CT_small.dcm"), toPath: work + "/" + name) }
+        try FileManager.default.copyItem(atPath: SharedData.path("dicom/pydicom_subset/MR_small.dcm"), toPath: work + "/c.dcm")
+        try """
+        name: same-key
+        sources:
+          - { path: "*.dcm", format: dicom }
+          - { path: c.dcm, format: dicom }
+        stages: []
+        split: { by: patient, ratios: { train: 1.0 } }
+        """.write(toFile: work + "/recipe.yaml", atomically: true, encoding: .utf8)
+        let summary = try await convert(work + "/recipe.yaml", into: work + "/cache")
+        #expect(summary.sources == 2 && summary.computed == 2 && summary.entries == 2)
+        #expect(summary.warnings.map(\.source) == [work + "/b.dcm", work + "/c.dcm"])
+        #expect(summary.warnings.map(\.warning) == ["holds the same data as \(work)/a.dcm: converted once, as that source",
+                                                    "is listed more than once in the recipe: converted once"])
+    }
 }

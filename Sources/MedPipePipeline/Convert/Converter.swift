@@ -156,8 +156,9 @@ public struct Converter: Sendable {
     }
 
     /// Every source path with its unit key, in recipe order (paths sorted within a source), the files that could
-    /// not even be read to compute their key (they are rejected without a unit), and the files of PNG class
-    /// folders left out of the plan (names that are not UTF-8), by folder.
+    /// not even be read to compute their key (they are rejected without a unit), and warnings of what was left out
+    /// of the plan: files of PNG class folders whose names are not UTF-8 (by folder), and sources that hold the
+    /// same data as an earlier one (one unit each key).
     /// - Parameter strict: throw at the first unreadable file instead.
     func plan(strict: Bool = false) throws
         -> (items: [WorkItem], unreadable: [(source: String, reason: String)], warnings: [(source: String, warning: String)]) {
@@ -165,6 +166,18 @@ public struct Converter: Sendable {
         var items: [WorkItem] = []
         var unreadable: [(source: String, reason: String)] = []
         var warnings: [(source: String, warning: String)] = []
+        /// The first path planned under each key: a later source with the same key (the same file listed twice, or
+        /// a copy of it) is planned once, under its first path, and named in a warning.
+        var planned: [String: String] = [:]
+        func plan(_ item: WorkItem) {
+            if let first = planned[item.key] {
+                warnings.append((item.path, first == item.path ? "is listed more than once in the recipe: converted once"
+                                                               : "holds the same data as \(first): converted once, as that source"))
+            } else {
+                planned[item.key] = item.path
+                items.append(item)
+            }
+        }
         func hash(_ path: String, _ compute: () throws -> String) throws -> String? {
             do {
                 return try compute()
@@ -192,7 +205,7 @@ public struct Converter: Sendable {
                         guard let sourceHash = try hash(image.path, { try digest.get() }) else { continue }
                         let key = UnitKey.make(sourceHash: sourceHash + labelsHash,
                                                reader: (reader + ["image \(image.relativePath)"]).joined(separator: "; "), stages: stages)
-                        items.append(WorkItem(path: image.path, spec: spec, key: key, image: image))
+                        plan(WorkItem(path: image.path, spec: spec, key: key, image: image))
                     }
                     continue
                 }
@@ -202,7 +215,7 @@ public struct Converter: Sendable {
                     if isDirectory.boolValue { return try ContentHash.ofDirectory(path) }
                     return try Self.sourceHash(path, kind: kind)
                 }) else { continue }
-                items.append(WorkItem(path: path, spec: spec, key: UnitKey.make(sourceHash: sourceHash + labelsHash, reader: reader.joined(separator: "; "), stages: stages)))
+                plan(WorkItem(path: path, spec: spec, key: UnitKey.make(sourceHash: sourceHash + labelsHash, reader: reader.joined(separator: "; "), stages: stages)))
             }
         }
         return (items, unreadable, warnings)
