@@ -69,7 +69,8 @@ public struct Converter: Sendable {
         let writer: CacheWriter
         let work: [WorkItem]
         let unreadable: [(source: String, reason: String)]
-        /// Warnings of planning (files of a PNG folder that cannot be listed), by source path, in plan order.
+        /// Warnings of planning (files of a PNG folder left out, sources with the same data as an earlier one), by
+        /// source path, in plan order.
         let planWarnings: [(source: String, warning: String)]
         /// The work items whose unit is not in the cache yet.
         let pending: [WorkItem]
