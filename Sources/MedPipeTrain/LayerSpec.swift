@@ -60,7 +60,9 @@ public enum LayerSpec: Sendable, Equatable {
 
     /// Reads a layer from its JSON object (as written by `json`); `subject` names the source in errors.
     public init(json o: [String: Any], subject: String) throws {
-        guard let type = o["type"] as? String else { throw MedPipeError.malformed(subject, "layer without a 'type': \(o)") }
+        guard let type = o["type"] as? String else {
+            throw MedPipeError.malformed(subject, "needs a 'type' (\(Self.typeNames)) and PyTorch's argument names, e.g. { type: Linear, in_features: 13, out_features: 2 }; it has \(o.keys.sorted().map { "'\($0)'" }.joined(separator: ", "))")
+        }
         func int(_ key: String, _ fallback: Int? = nil) throws -> Int {
             if let v = o[key] as? Int { return v }
             if let v = o[key] as? Double, v == v.rounded() { return Int(v) }
@@ -100,10 +102,18 @@ public enum LayerSpec: Sendable, Equatable {
         } else if type == "Flatten" {
             self = .flatten
         } else {
-            throw MedPipeError.unsupported(subject, "layer type '\(type)'")
+            throw MedPipeError.unsupported(subject, "layer type '\(type)' (known: \(Self.typeNames))")
+        }
+        // A misspelt argument (`stide`) would otherwise be ignored and its default taken without a word.
+        let known = Set(json.keys)
+        if let unknown = o.keys.sorted().first(where: { !known.contains($0) }) {
+            throw MedPipeError.malformed(subject, "\(type) has no argument '\(unknown)' (its arguments: \(known.subtracting(["type"]).sorted().joined(separator: ", ")))")
         }
         try validate(subject: subject)
     }
+
+    /// The layer types a layer list may name (PyTorch's class names).
+    static let typeNames = "Conv1d/2d/3d, Linear, ReLU, MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, BatchNorm1d/2d/3d, Dropout, Flatten"
 
     /// Checks sizes are positive and probabilities in range.
     public func validate(subject: String) throws {

@@ -69,7 +69,7 @@ struct Train: ParsableCommand {
     )
 
     @Option(help: "The dataset cache written by `medpipe convert`.") var cache: String
-    @Option(help: "A built-in model name or a YAML layer list (default: the recipe's).") var model: String?
+    @Option(help: ArgumentHelp("A built-in model name, or a YAML list of layers, each like { type: Conv2d, in_channels: 1, out_channels: 8, kernel_size: 3 } (PyTorch's class and argument names) (default: the recipe's).", valueName: "NAME|SPEC.yaml")) var model: String?
     @Option(help: "Passes over the training split (default: 10).") var epochs: Int?
     @Option(help: ArgumentHelp("Where to write the best model.", valueName: "MODEL.safetensors")) var out: String
     @Option(help: "Samples per batch (default: 64).") var batch: Int?

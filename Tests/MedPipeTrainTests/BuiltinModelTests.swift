@@ -95,4 +95,22 @@ import TestSupport
             #expect(torch["parameters"]!.values(as: Int64.self)[0] == Int64(model.parameterCount), "\(name) parameter count")
         }
     }
+
+    /// A layer list's layer reads back from the object it writes; a layer without a type, of an unknown type or with
+    /// an argument its type does not take (a misspelt `stide` was ignored and its default taken) is refused, naming
+    /// what it may be.
+    @Test func layerObjectsRoundTripAndMistakesAreNamed() throws {
+        let layers: [LayerSpec] = [.convolution(rank: 2, inChannels: 1, outChannels: 4, kernel: 3, stride: 2, padding: 1), .relu,
+                                   .batchNorm(rank: 2, features: 4, eps: 1e-3, momentum: 0.2), .maxPool(rank: 2, kernel: 2, stride: 2),
+                                   .globalAvgPool(rank: 2), .flatten, .dropout(p: 0.25), .linear(inFeatures: 4, outFeatures: 2)]
+        for layer in layers { #expect(try LayerSpec(json: layer.json, subject: "m.yaml") == layer) }
+        func message(_ object: [String: Any]) -> String {
+            do { _ = try LayerSpec(json: object, subject: "m.yaml layer 0"); return "" } catch { return (error as? MedPipeError)?.message ?? "\(error)" }
+        }
+        #expect(message(["linear": ["in": 5]]).hasPrefix("needs a 'type' (Conv1d/2d/3d, Linear,"))
+        #expect(message(["type": "Lineer", "in_features": 2, "out_features": 2]).contains("layer type 'Lineer' (known: Conv1d/2d/3d, Linear,"))
+        #expect(message(["type": "Conv2d", "in_channels": 1, "out_channels": 4, "kernel_size": 3, "stide": 2])
+                == "Conv2d has no argument 'stide' (its arguments: in_channels, kernel_size, out_channels, padding, stride)")
+    }
 }
+
