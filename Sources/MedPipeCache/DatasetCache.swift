@@ -35,9 +35,19 @@ public final class DatasetCache: Sendable {
     public func rejected() throws -> [(source: String, reason: String)] { try manifest.rejected() }
 
     /// The tensor of an entry, read through the shard's memory mapping.
+    /// - Throws: `.malformed` when its bytes differ from their SHA-256 in the manifest (``checked(_:_:)``).
     public func tensor(for entry: CacheEntry) throws -> Tensor {
         let bytes = try shards.map(entry.shard).bytes(offset: entry.offset, length: entry.length)
-        return Tensor(shape: entry.shape, dtype: entry.dtype, bytes: Array(bytes))
+        return Tensor(shape: entry.shape, dtype: entry.dtype, bytes: try checked(Array(bytes), entry))
+    }
+
+    /// `bytes`, read for `entry`, when their SHA-256 is the manifest's: a damaged shard (a disk error, a copy cut
+    /// short and patched) would otherwise train a model on wrong values without a word.
+    private func checked(_ bytes: [UInt8], _ entry: CacheEntry) throws -> [UInt8] {
+        guard ContentHash.of(bytes) == entry.sha256 else {
+            throw MedPipeError.malformed(directory, "entry \(entry.id) (\(entry.source) item \(entry.item)): its bytes in shard \(entry.shard) differ from their SHA-256 in the manifest: the shard is damaged (`medpipe cache verify \(directory)` lists every damaged entry; convert the recipe into a new cache)")
+        }
+        return bytes
     }
 
     /// The tensor of an entry read with `pread` instead of through the mapping, so that the shard's pages
@@ -49,22 +59,7 @@ public final class DatasetCache: Sendable {
         guard expected == entry.length else {
             throw MedPipeError.malformed(directory + "/manifest.sqlite", "entry \(entry.id) of shape \(entry.shape) and dtype \(entry.dtype) needs \(expected) bytes, the manifest says \(entry.length)")
         }
-        return Tensor(shape: entry.shape, dtype: entry.dtype, bytes: try reads.bytes(shard: entry.shard, offset: entry.offset, length: entry.length))
-    }
-
-    /// Copies an entry's values as Float into `destination` (which must hold `entry.shape` elements).
-    public func readFloats(_ entry: CacheEntry, into destination: UnsafeMutableBufferPointer<Float>) throws {
-        let bytes = try shards.map(entry.shard).bytes(offset: entry.offset, length: entry.length)
-        let count = entry.shape.reduce(1, *)
-        guard destination.count >= count else {
-            throw MedPipeError.invalidArgument(directory, "buffer of \(destination.count) floats for an entry of \(count)")
-        }
-        if entry.dtype == .float32 {
-            _ = memcpy(destination.baseAddress!, bytes.baseAddress!, count * 4)
-        } else {
-            let values = Tensor(shape: entry.shape, dtype: entry.dtype, bytes: Array(bytes)).floatValues()
-            for i in 0..<count { destination[i] = values[i] }
-        }
+        return Tensor(shape: entry.shape, dtype: entry.dtype, bytes: try checked(try reads.bytes(shard: entry.shard, offset: entry.offset, length: entry.length), entry))
     }
 
     /// Checks every entry: shard present, bytes in range, SHA-256 equal; and every unit complete.

@@ -95,6 +95,15 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
         #expect(!report.isSound)
         #expect(report.problems.count == 1)
         #expect(report.problems[0].contains("SHA-256 mismatch"))
+        // Reading the damaged entry, mapped or streamed, is an error naming the cache, not wrong values.
+        let cache = try DatasetCache(directory: dir)
+        let entries = try cache.entries()
+        let damaged = try #require(entries.first { entry in entry.offset <= 30 && 30 < entry.offset + entry.length })
+        for read in [cache.tensor(for:), cache.readTensor(for:)] {
+            let error = try #require(throws: MedPipeError.self) { try read(damaged) }
+            #expect(error.subject == dir && error.message.contains("differ from their SHA-256 in the manifest"), "\(error)")
+            for other in entries where other.id != damaged.id { _ = try read(other) }
+        }
     }
 
     @Test func aSecondWriterIsRefused() throws {

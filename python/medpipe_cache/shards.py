@@ -2,6 +2,7 @@
 process that reads: mappings are never shared across a fork or pickled."""
 from __future__ import annotations
 
+import hashlib
 import mmap
 import os
 
@@ -24,12 +25,17 @@ class ShardReader:
         self._maps: dict[int, mmap.mmap | None] = {}
 
     def array(self, entry) -> np.ndarray:
-        """The entry's tensor: a read-only view into the mapping (no copy)."""
+        """The entry's tensor: a read-only view into the mapping (no copy), once its bytes are checked against their
+        SHA-256 in the manifest (a damaged shard would otherwise train a model on wrong values without a word)."""
         buffer = self._map(entry.shard)
         path = shard_path(self.directory, entry.shard)
         size = 0 if buffer is None else len(buffer)
         if entry.offset + entry.length > size:
             raise CacheError(path, f"entry {entry.id} at offset {entry.offset} with {entry.length} bytes runs past the shard's end ({size} bytes)")
+        stored = memoryview(buffer)[entry.offset:entry.offset + entry.length] if entry.length else b""
+        if hashlib.sha256(stored).hexdigest() != entry.sha256:
+            raise CacheError(path, f"entry {entry.id}: its bytes differ from their SHA-256 in the manifest: the shard is damaged "
+                                   "(`medpipe cache verify` lists every damaged entry)")
         if entry.length == 0:
             return np.zeros(entry.shape, dtype=entry.dtype)
         count = entry.length // entry.dtype.itemsize

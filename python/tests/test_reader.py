@@ -1,5 +1,6 @@
 """The reader on caches written here by hand from the format contract (README, "Cache format"): no
 medpipe binary needed. Also the format version, which medpipe and this package both refuse when newer."""
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -29,9 +30,10 @@ def write_cache(directory, samples, meta=None, plan=None):
         for id_, (array, label, split, geometry, metadata) in enumerate(samples, start=1):
             data = np.ascontiguousarray(array).tobytes()
             shard.write(data)
-            database.execute("INSERT INTO entry VALUES (?, 'u', ?, 's', 'g', ?, ?, ?, ?, 1, ?, ?, '', ?, ?)",
+            database.execute("INSERT INTO entry VALUES (?, 'u', ?, 's', 'g', ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
                              (id_, id_, label, split, array.dtype.name, json.dumps(list(array.shape)), offset, len(data),
-                              None if geometry is None else json.dumps(geometry), json.dumps(metadata or {})))
+                              hashlib.sha256(data).hexdigest(), None if geometry is None else json.dumps(geometry),
+                              json.dumps(metadata or {})))
             offset += len(data)
     for name, value in (meta or {}).items():
         database.execute("INSERT INTO meta VALUES (?, ?)", (name, value))
@@ -105,6 +107,20 @@ def test_not_a_cache_and_a_missing_shard(tmp_path):
     shutil.rmtree(directory / "shards")
     with pytest.raises(CacheError, match="000001.bin: cannot map shard"):
         open_cache(directory).split("train").raw(0)
+
+
+def test_a_damaged_shard_is_an_error_not_wrong_values(tmp_path):
+    """Bytes that differ from their SHA-256 in the manifest (a disk error, a copy cut short and patched) are refused
+    when read, naming the shard, as `medpipe` refuses them: they used to reach a model as values."""
+    directory = write_cache(tmp_path / "cache", [(np.arange(4, dtype=np.float32), "a", "train", None, None),
+                                                 (np.ones(4, np.float32), "b", "train", None, None)])
+    with open(directory / "shards" / "000001.bin", "r+b") as shard:
+        shard.seek(17)
+        shard.write(b"\xff")
+    split = open_cache(directory).split("train")
+    assert split.raw(0).tolist() == [0, 1, 2, 3]
+    with pytest.raises(CacheError, match="000001.bin: entry 2: its bytes differ from their SHA-256"):
+        split.raw(1)
 
 
 def test_stages_after_the_fit_boundary_that_only_medpipe_applies_are_refused(tmp_path):
