@@ -68,7 +68,7 @@ struct Anonymize: AsyncParsableCommand {
         var options = DeidentificationOptions()
         for name in retain {
             guard let option = DeidentificationOptions.option(named: name) else {
-                throw MedPipeError.invalidArgument("--retain", "unknown option '\(name)'")
+                throw MedPipeError.invalidArgument("--retain", "unknown option '\(name)' (known: \(ProfileOption.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             options.options.insert(option)
         }

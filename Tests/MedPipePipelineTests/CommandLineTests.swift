@@ -59,6 +59,15 @@ struct CommandLineTests {
         #expect(trained.status == 0 && FileManager.default.fileExists(atPath: nested), "\(trained.error)")
     }
 
+    /// An unknown `--retain` option is refused with the names it may take.
+    @Test func anUnknownRetainOptionListsTheKnownOnes() throws {
+        let work = temporaryDirectory("cli-retain")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let run = try SharedData.runMedpipe(["anonymize", work, "--out", work + "/out", "--report", work + "/r.json", "--retain", "uid"])
+        #expect(run.status == 1)
+        #expect(run.error.hasPrefix("medpipe: error: --retain: unknown option 'uid' (known: retainSafePrivate, retainUIDs,"), "\(run.error)")
+    }
+
     /// A subcommand's `--help` teaches by example: it exits 0 and shows at least one `medpipe` command line,
     /// and each example fits the 80 columns help is wrapped to (a wrapped example would start a line at
     /// column 0: every line of an "Example" block up to the next blank line is indented).
