@@ -25,13 +25,14 @@ public enum ContentHash {
     /// that are not UTF-8 left out): each relative path and its content hash, in sorted order.
     public static func ofDirectory(_ path: String) throws -> String {
         let walk = try FolderWalk(path)
-        let relative = walk.files.map(walk.relativePath)
-        let digests = try ofFiles(walk.files).map { try $0.get() }
-        var lines = ""
-        for (name, digest) in zip(relative, digests) {
-            lines += name + "\t" + digest + "\n"
-        }
-        return of(Array(lines.utf8))
+        return try ofFiles(walk.files, named: walk.files.map(walk.relativePath))
+    }
+
+    /// SHA-256 over several files, each under a name: a line `name<TAB>digest` per file, in the order given (a
+    /// folder's files by relative path, a record's files by file name).
+    public static func ofFiles(_ paths: [String], named names: [String]) throws -> String {
+        let digests = try ofFiles(paths).map { try $0.get() }
+        return of(Array(zip(names, digests).map { $0 + "\t" + $1 + "\n" }.joined().utf8))
     }
 
     /// SHA-256 of each file of `paths`, in order, or why it could not be read. The files are hashed on all cores

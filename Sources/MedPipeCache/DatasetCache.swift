@@ -24,6 +24,11 @@ public final class DatasetCache: Sendable {
     /// Entries of one split (`train`, `val`, `test`), or all entries.
     public func entries(split: String? = nil) throws -> [CacheEntry] { try manifest.entries(split: split) }
 
+    /// How many entries each of the splits `train`, `val` and `test` holds, in that order.
+    public func splitCounts() throws -> [(split: String, count: Int)] {
+        try ["train", "val", "test"].map { name in (name, try entries(split: name).count) }
+    }
+
     /// The sampling plan of a split: entry ids in the order one epoch visits them (repeats for oversampling).
     /// Empty when the cache has no plan for that split.
     public func plan(split: String) throws -> [Int64] { try manifest.plan(split: split) }

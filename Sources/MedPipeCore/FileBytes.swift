@@ -87,6 +87,11 @@ public enum FileBytes {
         return String(cString: resolved)
     }
 
+    /// Whether `inner` is `outer` or lies below it, both canonical paths (``canonicalPath(_:)``).
+    public static func canonical(_ inner: String, isWithin outer: String) -> Bool {
+        inner == outer || inner.hasPrefix(outer == "/" ? "/" : outer + "/")
+    }
+
     /// Size of the file in bytes (of the file a symbolic link points to, not of the link).
     public static func size(_ path: String) throws -> Int {
         guard let values = try? URL(fileURLWithPath: path).resolvingSymlinksInPath().resourceValues(forKeys: [.fileSizeKey]),

@@ -36,3 +36,11 @@ public struct Record: Sendable {
         self.warnings = warnings
     }
 }
+
+extension Sequence where Element == Record {
+    /// The records' warnings, each once, in order (a series' skipped files are told on every volume it gives).
+    public var distinctWarnings: [String] {
+        var seen: Set<String> = []
+        return flatMap(\.warnings).filter { seen.insert($0).inserted }
+    }
+}

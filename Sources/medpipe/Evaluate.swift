@@ -37,8 +37,7 @@ struct Evaluate: ParsableCommand {
         guard let dataSplit = ["train": DataSplit.train, "val": .validation, "test": .test][split] else {
             throw MedPipeError.invalidArgument("--split", "expected train, val or test, got '\(split)'")
         }
-        let stored = try DatasetCache(directory: cache)
-        let counts: [(split: String, count: Int)] = try ["train", "val", "test"].map { name in (name, try stored.entries(split: name).count) }
+        let counts = try DatasetCache(directory: cache).splitCounts()
         guard counts.first(where: { $0.split == split })?.count != 0 else {
             let held = counts.map { "\($0.split) \($0.count)" }.joined(separator: ", ")
             throw MedPipeError.invalidArgument(cache, "has no samples in its \(split) split (\(held)): choose another with --split")

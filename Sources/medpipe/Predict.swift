@@ -66,7 +66,7 @@ struct Predict: ParsableCommand {
         var csv = ["input,part,index,r_peak,annotated,predicted," + classes.map { "p_\($0)" }.joined(separator: ",")]
         for input in inputs {
             let (prepared, warnings) = try preprocessing.prepare(input)
-            for warning in warnings { printWarning(warning.hasPrefix(input + ": ") ? warning : "\(input): \(warning)") }
+            for warning in warnings { printWarning("\(input): \(Converter.warning(warning, path: input))") }
             if let bad = prepared.first(where: { $0.shape != checkpoint.inputShape }) {
                 throw MedPipeError.invalidArgument(input, "prepares to samples of shape \(bad.shape); the model takes \(checkpoint.inputShape)")
             }

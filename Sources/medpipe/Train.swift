@@ -131,7 +131,7 @@ struct Train: ParsableCommand {
             throw MedPipeError.invalidArgument("--seed", "\(spec.seedOrDefault) leaves no room for the seeds of \(members) ensemble members")
         }
         guard try dataset.entryCount(.train) > 0 else {
-            let held = try ["val", "test"].map { "\($0) \(try dataset.cache.entries(split: $0).count)" }.joined(separator: ", ")
+            let held = try dataset.cache.splitCounts().dropFirst().map { "\($0.split) \($0.count)" }.joined(separator: ", ")
             throw MedPipeError.invalidArgument(cache, "has no training samples (\(held)): a recipe's `split: { all: test }` makes a cache to evaluate or predict on; train on one whose split has a train ratio")
         }
         if let kind = TreeKind(rawValue: modelName) {

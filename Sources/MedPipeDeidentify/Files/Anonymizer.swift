@@ -108,9 +108,8 @@ public struct Anonymizer: Sendable {
         guard inner != outer else {
             throw MedPipeError.invalidArgument(folder, "is an input folder too: the outputs would mix with the inputs; give --out a folder of its own")
         }
-        let prefix = outer == "/" ? "/" : outer + "/"
-        guard inner.hasPrefix(prefix) else { return nil }
-        let relative = String(inner.dropFirst(prefix.count))
+        guard FileBytes.canonical(inner, isWithin: outer) else { return nil }
+        let relative = String(inner.dropFirst(outer == "/" ? 1 : outer.count + 1))
         return walk.root == "/" ? "/" + relative : walk.root + "/" + relative
     }
 

@@ -232,8 +232,7 @@ public struct Converter: Sendable {
         default: [path]
         }
         guard files.count > 1 else { return try ContentHash.ofFile(path) }
-        let digests = try ContentHash.ofFiles(files).map { try $0.get() }
-        return ContentHash.of(Array(zip(files, digests).map { "\(($0 as NSString).lastPathComponent)\t\($1)\n" }.joined().utf8))
+        return try ContentHash.ofFiles(files, named: files.map { ($0 as NSString).lastPathComponent })
     }
 
     /// Refuses a cache folder that lies inside a folder source (a DICOM series, a PNG class folder): the cache's
@@ -248,7 +247,7 @@ public struct Converter: Sendable {
         guard let base = FileBytes.canonicalPath(existing.path) else { return }
         let cache = ([base == "/" ? "" : base] + below).joined(separator: "/")
         for path in recipe.sources.flatMap(\.paths) where !FileBytes.isRegularFile(path) {
-            guard let folder = FileBytes.canonicalPath(path), cache == folder || cache.hasPrefix(folder == "/" ? "/" : folder + "/") else { continue }
+            guard let folder = FileBytes.canonicalPath(path), FileBytes.canonical(cache, isWithin: folder) else { continue }
             throw MedPipeError.invalidArgument(directory, "lies inside the source folder \(path): the cache's files would be read as the source's; put the cache outside it")
         }
     }
@@ -259,9 +258,9 @@ public struct Converter: Sendable {
         error.subject == path ? error.message : error.description
     }
 
-    /// What the summary says about a reader's warning for a source: the text, without a leading `path: ` when it
-    /// names the source itself (as WFDB header warnings do).
-    static func warning(_ text: String, path: String) -> String {
+    /// A reader's warning about the source at `path`, as it is told after that path (`convert`'s summary, `predict`):
+    /// the text without a leading `path: ` when it names the source itself (as WFDB header warnings do).
+    public static func warning(_ text: String, path: String) -> String {
         text.hasPrefix(path + ": ") ? String(text.dropFirst(path.count + 2)) : text
     }
 

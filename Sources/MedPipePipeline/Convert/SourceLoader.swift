@@ -39,8 +39,6 @@ struct SourceLoader: Sendable {
             records = try RecordReading.read(path)
             perImage = kind == .pngFolder
         }
-        var warnings: [String] = []
-        for warning in records.flatMap(\.warnings) where !warnings.contains(warning) { warnings.append(warning) }
         return (try records.map { record in
             guard record.tensor.count > 0 else {
                 throw MedPipeError.malformed(record.source, "holds no values (shape \(record.tensor.shape)): nothing to convert")
@@ -53,7 +51,7 @@ struct SourceLoader: Sendable {
             sample.metadata = record.metadata.filter { Self.safeMetadata.contains($0.key) }
             sample.label = try label(for: record, path: path, spec: spec)
             return sample
-        }, warnings)
+        }, records.distinctWarnings)
     }
 
     private func label(for record: Record, path: String, spec: SourceSpec) throws -> String? {

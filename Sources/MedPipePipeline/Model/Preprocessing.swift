@@ -63,9 +63,9 @@ public struct Preprocessing: Sendable {
             }
             kept += 1
         }
-        var prepared: [Prepared] = [], warnings: [String] = []
-        for record in try RecordReading.read(path) {
-            for warning in record.warnings where !warnings.contains(warning) { warnings.append(warning) }
+        var prepared: [Prepared] = []
+        let records = try RecordReading.read(path)
+        for record in records {
             var sample = Sample(record: record)
             sample.label = nil
             for output in try stages.run(sample, fitted: FittedPipeline(entries: entries)).samples {
@@ -73,6 +73,6 @@ public struct Preprocessing: Sendable {
                 prepared.append(Prepared(source: output.source, label: output.label, metadata: output.metadata, shape: shape, values: values))
             }
         }
-        return (prepared, warnings)
+        return (prepared, records.distinctWarnings)
     }
 }
