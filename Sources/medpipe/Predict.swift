@@ -16,7 +16,8 @@ struct Predict: ParsableCommand {
         statistics fitted there. Given raw inputs (a WFDB .hea record, DICOM files or series, NIfTI \
         volumes, PNGs...), predict runs those stages and prints one line per sample (per beat for ECG: \
         its number, R-peak sample and annotated class) with the predicted class and every class's \
-        probability; --out writes the same as CSV. keep-labels stages are skipped: every part is predicted.
+        probability; --out writes the same as CSV. keep-labels stages are skipped: every part is predicted. \
+        A record without beat annotations (no .atr file) has its R peaks detected, with a warning.
 
         --npy takes a float32 batch already shaped (N, C, ...) and writes the logits (N, classes) to --out \
         (for an ensemble, the log of its members' mean probabilities); a tree model (random-forest, gradient-boosting) writes class probabilities instead.

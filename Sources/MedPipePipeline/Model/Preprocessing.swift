@@ -50,6 +50,8 @@ public struct Preprocessing: Sendable {
     /// Reads a raw input (any format MedPipe reads) and runs every stage with the fitted statistics; returns the
     /// prepared samples and the reader's warnings (problems that did not stop the read, such as a file of a series
     /// skipped). Stages that select training data by label (`keep-labels`) are skipped: every part is predicted.
+    /// A record without beat annotations (no `.atr`) has its R peaks detected (``QRSDetector``) where the
+    /// model's `beats` stage reads them from annotations, with a warning saying so.
     public func prepare(_ path: String) throws -> (samples: [Prepared], warnings: [String]) {
         let stages = StagePipeline(pipeline.stages.filter { if case .keepLabels = $0 { false } else { true } })
         // Fitted statistics are indexed by stage: re-index them for the stages kept.
@@ -65,14 +67,36 @@ public struct Preprocessing: Sendable {
         }
         var prepared: [Prepared] = []
         let records = try RecordReading.read(path)
+        var notes: [String] = []
         for record in records {
             var sample = Sample(record: record)
             sample.label = nil
-            for output in try stages.run(sample, fitted: FittedPipeline(entries: entries)).samples {
+            var recordStages = stages
+            if !record.annotations.contains(where: { AAMIClass.beatSymbols.contains($0.symbol) }),
+               let detecting = stages.detectingBeats() {
+                recordStages = detecting
+                notes.append("\(sample.source): the record has no beat annotations: its R peaks were detected (the model was trained on annotated ones)")
+            }
+            for output in try recordStages.run(sample, fitted: FittedPipeline(entries: entries)).samples {
                 let (shape, values) = ModelInputLayout.arrange(output.tensor, geometry: output.geometry)
                 prepared.append(Prepared(source: output.source, label: output.label, metadata: output.metadata, shape: shape, values: values))
             }
         }
-        return (prepared, records.distinctWarnings)
+        return (prepared, records.distinctWarnings + notes)
+    }
+}
+
+extension StagePipeline {
+    /// These stages with every `beats` stage that reads the annotated R peaks detecting them instead, or nil
+    /// when no stage reads them.
+    func detectingBeats() -> StagePipeline? {
+        var changed = false
+        let stages = stages.map { stage -> AnyStage in
+            guard case .beats(var beats) = stage, beats.peaks == .annotations else { return stage }
+            beats.peaks = .detect
+            changed = true
+            return .beats(beats)
+        }
+        return changed ? StagePipeline(stages) : nil
     }
 }

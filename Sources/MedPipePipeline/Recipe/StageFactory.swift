@@ -70,8 +70,13 @@ public enum StageFactory {
                 guard let value = BeatSegmentation.Labels(rawValue: labels) else {
                     throw MedPipeError.invalidArgument(subject, "beats 'labels' must be aami or symbol, not '\(labels)'")
                 }
+                let peaks = try p.string("peaks") ?? BeatSegmentation.Peaks.annotations.rawValue
+                guard let peakSource = BeatSegmentation.Peaks(rawValue: peaks) else {
+                    throw MedPipeError.invalidArgument(subject, "beats 'peaks' must be annotations or detect, not '\(peaks)'")
+                }
                 stage = .beats(try BeatSegmentation(before: try p.int("before") ?? 250, after: try p.int("after") ?? 250, labels: value,
-                                                    rr: try p.bool("rr") ?? false, template: try p.bool("template") ?? false))
+                                                    rr: try p.bool("rr") ?? false, template: try p.bool("template") ?? false,
+                                                    peaks: peakSource))
             case FixedWindows.name:
                 guard let length = try p.int("length") else { throw MedPipeError.invalidArgument(subject, "windows needs 'length' (samples)") }
                 stage = .windows(try FixedWindows(length: length, stride: try p.int("stride")))

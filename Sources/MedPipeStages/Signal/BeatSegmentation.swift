@@ -1,13 +1,19 @@
 import MedPipeCore
 
-/// Cuts a signal `(samples, channels)` into one sample per annotated beat: the window
-/// `[r − before, r + after)` around each R-peak annotation `r`.
+/// Cuts a signal `(samples, channels)` into one sample per beat: the window `[r − before, r + after)`
+/// around each R peak `r`.
 ///
-/// Labels are the beat's AAMI class (``AAMIClass``) or its raw symbol. A record without any beat annotation is an
-/// error (it would give no sample without a word). Non-beat annotations are ignored; beats whose window leaves the record, or (in AAMI mode) whose symbol has no class, are
-/// dropped and counted by reason. Each beat keeps the record's group and names its beat number
-/// (the index among the record's beat annotations) and R-peak sample in its source and metadata.
-/// The dtype is kept.
+/// The R peaks are the record's beat annotations (`peaks: annotations`, the default), or are detected on
+/// the first lead by ``QRSDetector`` (`peaks: detect`), so that records without annotations can be cut as
+/// the training data was. A detected beat takes the label of the annotated beat within 150 ms when the
+/// record has annotations; detected beats without one, and annotated beats not detected, are dropped and
+/// counted. A record without annotations gives unlabelled beats (for `predict`). With `peaks:
+/// annotations`, a record without any beat annotation is an error (it would give no sample without a word).
+///
+/// Labels are the beat's AAMI class (``AAMIClass``) or its raw symbol. Non-beat annotations are ignored; beats
+/// whose window leaves the record, or (in AAMI mode) whose symbol has no class, are dropped and counted by
+/// reason. Each beat keeps the record's group and names its beat number (its index among the record's
+/// R peaks) and R-peak sample in its source and metadata. The dtype is kept.
 ///
 /// With `rr`, each window also carries the beat's rhythm (``RRFeatures``, computed over all the
 /// record's beats): the window becomes float32 `(samples, leads + 5)`, the 5 extra channels holding
@@ -28,6 +34,18 @@ public struct BeatSegmentation: Stage {
         case symbol
     }
 
+    /// Where the windows are centred.
+    public enum Peaks: String, Sendable, Codable {
+        /// At the record's beat annotations (its `.atr` file).
+        case annotations
+        /// At the R peaks ``QRSDetector`` finds on the first lead.
+        case detect
+    }
+
+    /// How far (seconds) a detected R peak may lie from an annotated beat to take its label: ANSI/AAMI
+    /// EC57's matching window.
+    public static let matchingWindow = 0.15
+
     public var before: Int
     public var after: Int
     public var labels: Labels
@@ -35,8 +53,11 @@ public struct BeatSegmentation: Stage {
     public var rr: Bool
     /// Whether each window carries the record's median beat as extra channels.
     public var template: Bool
+    /// Where the windows are centred.
+    public var peaks: Peaks
 
-    public init(before: Int = 250, after: Int = 250, labels: Labels = .aami, rr: Bool = false, template: Bool = false) throws {
+    public init(before: Int = 250, after: Int = 250, labels: Labels = .aami, rr: Bool = false, template: Bool = false,
+                peaks: Peaks = .annotations) throws {
         guard (0...OutputLimit.maximumValues).contains(before), (1...OutputLimit.maximumValues).contains(after) else {
             throw MedPipeError.invalidArgument(Self.name, "needs 0 ≤ before and 1 ≤ after, each at most \(OutputLimit.maximumValues) samples (got \(before), \(after))")
         }
@@ -45,19 +66,22 @@ public struct BeatSegmentation: Stage {
         self.labels = labels
         self.rr = rr
         self.template = template
+        self.peaks = peaks
     }
 
     /// The metadata key naming how many trailing channels are RR features rather than leads.
     public static let rrChannelsKey = "rr_channels"
 
-    enum CodingKeys: String, CodingKey { case before, after, labels, rr, template }
+    enum CodingKeys: String, CodingKey { case before, after, labels, rr, template, peaks }
 
-    /// Decodes pipelines stored before `rr` and `template` existed (without the keys) as off.
+    /// Decodes pipelines stored before `rr`, `template` and `peaks` existed (without the keys) as off and
+    /// annotations.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(before: try c.decode(Int.self, forKey: .before), after: try c.decode(Int.self, forKey: .after),
                       labels: try c.decode(Labels.self, forKey: .labels), rr: try c.decodeIfPresent(Bool.self, forKey: .rr) ?? false,
-                      template: try c.decodeIfPresent(Bool.self, forKey: .template) ?? false)
+                      template: try c.decodeIfPresent(Bool.self, forKey: .template) ?? false,
+                      peaks: try c.decodeIfPresent(Peaks.self, forKey: .peaks) ?? .annotations)
     }
 
     public var canonicalParameters: String {
@@ -68,6 +92,7 @@ public struct BeatSegmentation: Stage {
         // Only when on, so that the caches of recipes written before the option keep their keys.
         if rr { p.add("rr", true) }
         if template { p.add("template", true) }
+        if peaks == .detect { p.add("peaks", peaks.rawValue) }
         return p.text
     }
 
@@ -78,46 +103,46 @@ public struct BeatSegmentation: Stage {
         }
         let n = shape[0], rowBytes = (shape.count == 2 ? shape[1] : 1) * sample.tensor.dtype.size
         let length = before + after
-        let beatAnnotations = sample.annotations.filter { AAMIClass.beatSymbols.contains($0.symbol) }
-        guard !beatAnnotations.isEmpty else {
-            throw MedPipeError.malformed(Self.name, "\(sample.source): the record has no beat annotations; this stage cuts a window at each annotated R peak, read from the record's .atr file (MedPipe does not detect beats itself)")
-        }
+        var dropped: [String: Int] = [:]
+        let (rPeaks, labelled) = try beats(of: sample, dropped: &dropped)
         var rhythm: [RRFeatures]?
         if rr {
             guard case .temporal(let frequency)? = sample.geometry, frequency > 0 else {
                 throw MedPipeError.invalidArgument(Self.name, "\(sample.source): RR features need the signal's sampling frequency")
             }
-            let peaks = beatAnnotations.map(\.sample)
-            guard zip(peaks, peaks.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                throw MedPipeError.malformed(sample.source.description, "beat annotations are not in strictly increasing sample order")
-            }
-            guard let features = RRFeatures.record(peaks: peaks, frequency: frequency) else {
-                return StageOutput([], dropped: ["fewer than 2 beats: no RR interval": beatAnnotations.count])
+            guard let features = RRFeatures.record(peaks: rPeaks.map(\.sample), frequency: frequency) else {
+                dropped["fewer than 2 beats: no RR interval", default: 0] += rPeaks.count
+                return StageOutput([], dropped: dropped)
             }
             rhythm = features
         }
         var median: [Float]?
         if template {
-            let starts = beatAnnotations.map { $0.sample - before }.filter { $0 >= 0 && $0 + length <= n }
+            let starts = rPeaks.map { $0.sample - before }.filter { $0 >= 0 && $0 + length <= n }
             let leads = shape.count == 2 ? shape[1] : 1
             median = sample.tensor.asFloat32().withUnsafeBufferPointer(as: Float.self) {
                 BeatTemplate.median(signal: $0, leads: leads, starts: starts, length: length)
             }
         }
-        var beats: [Sample] = []
-        var dropped: [String: Int] = [:]
-        for (beatNumber, annotation) in beatAnnotations.enumerated() {
-            let label: String
-            switch labels {
-            case .symbol: label = annotation.symbol
-            case .aami:
-                guard let aami = AAMIClass(symbol: annotation.symbol) else {
-                    dropped["beat symbol '\(annotation.symbol)' has no AAMI class", default: 0] += 1
-                    continue
-                }
-                label = aami.rawValue
+        var windows: [Sample] = []
+        for (beatNumber, beat) in rPeaks.enumerated() {
+            if labelled && beat.annotation == nil {
+                dropped["detected beat without an annotated beat within \(Int(Self.matchingWindow * 1000)) ms", default: 0] += 1
+                continue
             }
-            let start = annotation.sample - before
+            var label: String?
+            if let annotation = beat.annotation {
+                switch labels {
+                case .symbol: label = annotation.symbol
+                case .aami:
+                    guard let aami = AAMIClass(symbol: annotation.symbol) else {
+                        dropped["beat symbol '\(annotation.symbol)' has no AAMI class", default: 0] += 1
+                        continue
+                    }
+                    label = aami.rawValue
+                }
+            }
+            let start = beat.sample - before
             guard start >= 0, start + length <= n else {
                 dropped["window leaves the record", default: 0] += 1
                 continue
@@ -125,15 +150,76 @@ public struct BeatSegmentation: Stage {
             let bytes = Array(sample.tensor.bytes[(start * rowBytes)..<((start + length) * rowBytes)])
             var window = Tensor(shape: [length] + shape.dropFirst(), dtype: sample.tensor.dtype, bytes: bytes)
             if rr || template { window = Self.widened(window, template: median, features: rhythm?[beatNumber].values ?? []) }
-            var beat = Sample(tensor: window,
-                              geometry: sample.geometry, label: label, group: sample.group,
-                              source: sample.source.narrowed(to: "beat", index: beatNumber), metadata: sample.metadata)
-            beat.metadata["r_peak"] = .int(annotation.sample)
-            beat.metadata["symbol"] = .string(annotation.symbol)
-            if rhythm != nil { beat.metadata[Self.rrChannelsKey] = .int(RRFeatures.names.count) }
-            beats.append(beat)
+            var cut = Sample(tensor: window,
+                             geometry: sample.geometry, label: label, group: sample.group,
+                             source: sample.source.narrowed(to: "beat", index: beatNumber), metadata: sample.metadata)
+            cut.metadata["r_peak"] = .int(beat.sample)
+            if let annotation = beat.annotation { cut.metadata["symbol"] = .string(annotation.symbol) }
+            if rhythm != nil { cut.metadata[Self.rrChannelsKey] = .int(RRFeatures.names.count) }
+            windows.append(cut)
         }
-        return StageOutput(beats, dropped: dropped)
+        return StageOutput(windows, dropped: dropped)
+    }
+
+    /// One R peak: its sample, and the annotated beat it is (for a detected peak, the one it matches, if any).
+    struct RPeak {
+        var sample: Int
+        var annotation: Annotation?
+    }
+
+    /// The record's R peaks in increasing order, annotated or detected (all of them: the rhythm features are
+    /// computed over every beat), and whether the beats are labelled (the record has beat annotations).
+    /// Annotated beats that no detected peak matches are counted in `dropped`.
+    func beats(of sample: Sample, dropped: inout [String: Int]) throws -> (peaks: [RPeak], labelled: Bool) {
+        let annotated = sample.annotations.filter { AAMIClass.beatSymbols.contains($0.symbol) }
+        if rr || peaks == .detect {
+            guard zip(annotated, annotated.dropFirst()).allSatisfy({ $0.sample < $1.sample }) else {
+                throw MedPipeError.malformed(sample.source.description, "beat annotations are not in strictly increasing sample order")
+            }
+        }
+        switch peaks {
+        case .annotations:
+            guard !annotated.isEmpty else {
+                throw MedPipeError.malformed(Self.name, "\(sample.source): the record has no beat annotations; this stage cuts a window at each annotated R peak, read from the record's .atr file (with `peaks: detect` it detects them)")
+            }
+            return (annotated.map { RPeak(sample: $0.sample, annotation: $0) }, true)
+        case .detect:
+            guard case .temporal(let frequency)? = sample.geometry else {
+                throw MedPipeError.invalidArgument(Self.name, "\(sample.source): R-peak detection needs the signal's sampling frequency")
+            }
+            let detected = try QRSDetector.peaks(Self.firstLead(of: sample.tensor), frequency: frequency, subject: sample.source.description)
+            guard !annotated.isEmpty else { return (detected.map { RPeak(sample: $0, annotation: nil) }, false) }
+            let matches = Self.match(detected, to: annotated.map(\.sample), window: Int((Self.matchingWindow * frequency).rounded()))
+            let missed = annotated.count - matches.compactMap { $0 }.count
+            if missed > 0 { dropped["annotated beat not detected", default: 0] += missed }
+            return (zip(detected, matches).map { RPeak(sample: $0, annotation: $1.map { annotated[$0] }) }, true)
+        }
+    }
+
+    /// The first channel of a signal `(samples[, channels])`, in double precision.
+    static func firstLead(of tensor: Tensor) -> [Double] {
+        let n = tensor.shape[0], channels = tensor.shape.count == 2 ? tensor.shape[1] : 1
+        var values = [Double](repeating: 0, count: n * channels)
+        values.withUnsafeMutableBufferPointer { tensor.copyDoubles(into: $0.baseAddress!) }
+        return stride(from: 0, to: values.count, by: max(channels, 1)).map { values[$0] }
+    }
+
+    /// For each detected peak (increasing), the index of the annotated beat (increasing samples) it matches:
+    /// the nearest one within `window` samples not taken by an earlier peak, or nil. Matches keep their
+    /// order, so an annotated beat passed over by a later match stays unmatched.
+    static func match(_ detected: [Int], to annotated: [Int], window: Int) -> [Int?] {
+        var next = 0
+        return detected.map { peak in
+            while next < annotated.count, annotated[next] < peak - window { next += 1 }
+            var best: Int?
+            var index = next
+            while index < annotated.count, annotated[index] <= peak + window {
+                if best == nil || abs(annotated[index] - peak) < abs(annotated[best!] - peak) { best = index }
+                index += 1
+            }
+            if let best { next = best + 1 }
+            return best
+        }
     }
 
     /// A float32 window `(samples, leads [+ leads] + features)`: the leads, the template's leads when
