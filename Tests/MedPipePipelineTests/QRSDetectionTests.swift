@@ -124,6 +124,11 @@ struct QRSDetectionTests {
         #expect(blind.samples.allSatisfy { $0.label == nil && $0.metadata["symbol"] == nil })
         #expect(blind.samples.map(\.metadata["r_peak"]) == detected.samples.map(\.metadata["r_peak"]))
         #expect(blind.samples.first?.tensor.shape == [252, 7])
+        // A flat lead gives no beat: an error naming the record, not an empty output.
+        let flat = Sample(tensor: Tensor(shape: [3600, 1], values: [Float](repeating: 0, count: 3600)), geometry: .temporal(frequency: 360),
+                          source: SourceReference(record: "flat.hea"))
+        let error = try #require(throws: MedPipeError.self) { try stage.run(flat) }
+        #expect(error.subject == "beats" && error.message.hasPrefix("flat.hea: no R peak was detected"), "\(error)")
     }
 
     /// A recipe says where the peaks come from; a misspelt value is refused with its line and the two values.

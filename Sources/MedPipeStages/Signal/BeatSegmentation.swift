@@ -8,7 +8,8 @@ import MedPipeCore
 /// the training data was. A detected beat takes the label of the annotated beat within 150 ms when the
 /// record has annotations; detected beats without one, and annotated beats not detected, are dropped and
 /// counted. A record without annotations gives unlabelled beats (for `predict`). With `peaks:
-/// annotations`, a record without any beat annotation is an error (it would give no sample without a word).
+/// annotations`, a record without any beat annotation is an error, and so is one where no R peak is detected
+/// with `peaks: detect` (either would give no sample without a word).
 ///
 /// Labels are the beat's AAMI class (``AAMIClass``) or its raw symbol. Non-beat annotations are ignored; beats
 /// whose window leaves the record, or (in AAMI mode) whose symbol has no class, are dropped and counted by
@@ -188,6 +189,9 @@ public struct BeatSegmentation: Stage {
                 throw MedPipeError.invalidArgument(Self.name, "\(sample.source): R-peak detection needs the signal's sampling frequency")
             }
             let detected = try QRSDetector.peaks(Self.firstLead(of: sample.tensor), frequency: frequency, subject: sample.source.description)
+            guard !detected.isEmpty else {
+                throw MedPipeError.malformed(Self.name, "\(sample.source): no R peak was detected on the first lead (is it flat or disconnected?)")
+            }
             guard !annotated.isEmpty else { return (detected.map { RPeak(sample: $0, annotation: nil) }, false) }
             let matches = Self.match(detected, to: annotated.map(\.sample), window: Int((Self.matchingWindow * frequency).rounded()))
             let missed = annotated.count - matches.compactMap { $0 }.count
