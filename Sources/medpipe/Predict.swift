@@ -17,7 +17,9 @@ struct Predict: ParsableCommand {
         volumes, PNGs...), predict runs those stages and prints one line per sample (per beat for ECG: \
         its number, R-peak sample and annotated class) with the predicted class and every class's \
         probability; --out writes the same as CSV. keep-labels stages are skipped: every part is predicted. \
-        A record without beat annotations (no .atr file) has its R peaks detected, with a warning.
+        A record without beat annotations (no .atr file) has its R peaks detected, with a warning. \
+        --rename-lead reads a record's lead under the name the model's stages select (a 12-lead ECG's \
+        lead ii for a model trained on MIT-BIH's MLII: --rename-lead ii=MLII).
 
         --npy takes a float32 batch already shaped (N, C, ...) and writes the logits (N, classes) to --out \
         (for an ensemble, the log of its members' mean probabilities); a tree model (random-forest, gradient-boosting) writes class probabilities instead.
@@ -25,6 +27,7 @@ struct Predict: ParsableCommand {
         Examples:
           medpipe predict --model ds1.safetensors ../shared/data/wfdb/mitdb/209.hea \\
               --out 209.csv
+          medpipe predict --model ds1.safetensors --rename-lead ii=MLII ecg12.hea
           medpipe predict --model mnist.safetensors --npy batch.npy --out logits.npy
         """
     )
@@ -33,12 +36,31 @@ struct Predict: ParsableCommand {
     @Argument(help: ArgumentHelp("Raw inputs to prepare with the model's stages.", valueName: "INPUT")) var inputs: [String] = []
     @Option(help: ArgumentHelp("Inputs already prepared: float32, shaped (N,) + the model's input shape.", valueName: "X.npy")) var npy: String?
     @Option(help: ArgumentHelp("With --npy, where to write the float32 logits; with raw inputs, a CSV of the predictions.", valueName: "FILE")) var out: String?
+    @Option(help: ArgumentHelp("Read the inputs' lead FROM as the lead TO that the model's stages select (repeatable).", valueName: "FROM=TO"))
+    var renameLead: [String] = []
     @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         guard (npy == nil) != inputs.isEmpty else { throw ValidationError("give raw inputs or --npy X.npy (one of the two)") }
         if npy != nil, out == nil { throw ValidationError("--npy needs --out LOGITS.npy") }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if npy != nil, !renameLead.isEmpty { throw ValidationError("--rename-lead applies to raw inputs, not to --npy") }
+        _ = try leadNames()
+    }
+
+    /// `--rename-lead` as a map from the inputs' lead names to the model's.
+    func leadNames() throws -> [String: String] {
+        var names: [String: String] = [:]
+        for pair in renameLead {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--rename-lead takes FROM=TO (e.g. ii=MLII), not '\(pair)'")
+            }
+            guard names.updateValue(parts[1], forKey: parts[0]) == nil else {
+                throw ValidationError("--rename-lead renames \(parts[0]) twice")
+            }
+        }
+        return names
     }
 
     func run() throws {
@@ -66,7 +88,7 @@ struct Predict: ParsableCommand {
         let classes = checkpoint.classNames
         var csv = ["input,part,index,r_peak,annotated,predicted," + classes.map { "p_\($0)" }.joined(separator: ",")]
         for input in inputs {
-            let (prepared, warnings) = try preprocessing.prepare(input)
+            let (prepared, warnings) = try preprocessing.prepare(input, leadNames: try leadNames())
             for warning in warnings { printWarning("\(input): \(Converter.warning(warning, path: input))") }
             if let bad = prepared.first(where: { $0.shape != checkpoint.inputShape }) {
                 throw MedPipeError.invalidArgument(input, "prepares to samples of shape \(bad.shape); the model takes \(checkpoint.inputShape)")

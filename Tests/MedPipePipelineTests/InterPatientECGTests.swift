@@ -111,6 +111,20 @@ struct InterPatientECGTests {
             if let near, annotatedClass[near] == row[5] { agreeing += 1 }
         }
         #expect(Double(agreeing) >= 0.97 * Double(annotatedRows.count), "\(agreeing) of \(annotatedRows.count) beats given the same class")
+        // A record whose lead is named otherwise (a 12-lead ECG's "ii") is refused naming its leads, and predicted
+        // as the same beats when the lead is renamed for the model.
+        let renamedDirectory = directory + "/renamed"
+        try FileManager.default.createDirectory(atPath: renamedDirectory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: directory + "/119.dat", toPath: renamedDirectory + "/119.dat")
+        try header.joined(separator: "\n").replacingOccurrences(of: " MLII", with: " ii").write(toFile: renamedDirectory + "/119.hea", atomically: true, encoding: .utf8)
+        let unnamed = try SharedData.runMedpipe(["predict", "--model", directory + "/model0.safetensors", renamedDirectory + "/119.hea"])
+        #expect(unnamed.status == 1 && unnamed.error.contains("no lead named MLII (the record has ii, V1)"), "\(unnamed.error)")
+        let renamed = try SharedData.runMedpipe(["predict", "--model", directory + "/model0.safetensors", "--rename-lead", "ii=MLII",
+                                                 "--out", renamedDirectory + "/detected.csv", renamedDirectory + "/119.hea"])
+        #expect(renamed.status == 0, "\(renamed.error)")
+        let renamedRows = try String(contentsOfFile: renamedDirectory + "/detected.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).dropFirst() }
+        #expect(renamedRows == detectedRows.map { $0.dropFirst() })
         // A recipe of it alone (peaks read from annotations) caches nothing, saying why (not that a split of nothing fails).
         let alone = try writeRecipe(twoRecords(split: "{ by: patient, ratios: { train: 0.5, val: 0.5 }, seed: 1 }")
             .replacingOccurrences(of: "[\(SharedData.path("wfdb/mitdb/106.hea")), \(SharedData.path("wfdb/mitdb/119.hea"))]", with: directory + "/119.hea"), in: directory)

@@ -52,7 +52,9 @@ public struct Preprocessing: Sendable {
     /// skipped). Stages that select training data by label (`keep-labels`) are skipped: every part is predicted.
     /// A record without beat annotations (no `.atr`) has its R peaks detected (``QRSDetector``) where the
     /// model's `beats` stage reads them from annotations, with a warning saying so.
-    public func prepare(_ path: String) throws -> (samples: [Prepared], warnings: [String]) {
+    /// - Parameter leadNames: leads of the input to read under another name (`ii` as `MLII`), for stages
+    ///   that select leads by name.
+    public func prepare(_ path: String, leadNames: [String: String] = [:]) throws -> (samples: [Prepared], warnings: [String]) {
         let stages = StagePipeline(pipeline.stages.filter { if case .keepLabels = $0 { false } else { true } })
         // Fitted statistics are indexed by stage: re-index them for the stages kept.
         var entries: [FittedPipeline.Entry] = []
@@ -71,6 +73,7 @@ public struct Preprocessing: Sendable {
         for record in records {
             var sample = Sample(record: record)
             sample.label = nil
+            if !leadNames.isEmpty { try Self.rename(leadNames, in: &sample) }
             var recordStages = stages
             if !record.annotations.contains(where: { AAMIClass.beatSymbols.contains($0.symbol) }),
                let detecting = stages.detectingBeats() {
@@ -83,6 +86,22 @@ public struct Preprocessing: Sendable {
             }
         }
         return (prepared, records.distinctWarnings + notes)
+    }
+
+    /// Renames the sample's leads (metadata `signalNames`); every lead renamed must exist, and the names stay
+    /// distinct.
+    static func rename(_ leadNames: [String: String], in sample: inout Sample) throws {
+        guard case .strings(let names)? = sample.metadata["signalNames"] else {
+            throw MedPipeError.invalidArgument(sample.source.description, "has no named leads to rename (it is not a signal record)")
+        }
+        for from in leadNames.keys.sorted() where !names.contains(from) {
+            throw MedPipeError.invalidArgument(sample.source.description, "has no lead named \(from) to rename (it has \(names.joined(separator: ", ")))")
+        }
+        let renamed = names.map { leadNames[$0] ?? $0 }
+        guard Set(renamed).count == renamed.count else {
+            throw MedPipeError.invalidArgument(sample.source.description, "renaming its leads \(names.joined(separator: ", ")) gives two leads one name (\(renamed.joined(separator: ", ")))")
+        }
+        sample.metadata["signalNames"] = .strings(renamed)
     }
 }
 
