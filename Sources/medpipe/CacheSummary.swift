@@ -19,7 +19,7 @@ struct CacheSummary {
         counts = [:]
         shapes = [:]
         for entry in all {
-            counts[entry.split ?? "unsplit", default: [:]][entry.label ?? "-", default: 0] += 1
+            counts[entry.split ?? "unsplit", default: [:]][entry.label ?? "unlabeled", default: 0] += 1
             shapes[entry.shape.map(String.init).joined(separator: "×") + " " + entry.dtype.rawValue, default: 0] += 1
         }
         planSizes = [:]

@@ -50,9 +50,7 @@ struct Evaluate: ParsableCommand {
         defer { warmUp.wait() }
         var checkpoint = try Checkpoint.read(model)
         let dataset = try CacheDataset(directory: cache)
-        guard dataset.classNames == checkpoint.classNames, dataset.sampleShape == checkpoint.inputShape else {
-            throw MedPipeError.invalidArgument(model, "was trained on classes \(checkpoint.classNames) with input \(checkpoint.inputShape); the cache has \(dataset.classNames) with input \(dataset.sampleShape)")
-        }
+        try dataset.checkJudges(model: model, classNames: checkpoint.classNames, inputShape: checkpoint.inputShape)
         BLAS.setThreads(threads)
         let report = try Trainer.evaluate(&checkpoint.ensemble, on: dataset.batchSource(balance: .none), split: dataSplit)
         print(json ? try ReportText.json(report) : ReportText.text(report, split: split))

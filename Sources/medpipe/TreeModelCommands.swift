@@ -13,7 +13,7 @@ enum TreeModelCommands {
     static func evaluate(_ path: String, cache: String, split: DataSplit) throws -> ClassificationReport {
         let model = try TreeModel.read(path)
         let dataset = try CacheDataset(directory: cache)
-        try check(model, path: path, classes: dataset.classNames, inputShape: dataset.sampleShape)
+        try dataset.checkJudges(model: path, classNames: model.classNames, inputShape: model.inputShape)
         return try model.evaluate(on: dataset.batchSource(balance: .none), split: split)
     }
 
@@ -67,11 +67,5 @@ enum TreeModelCommands {
     private static func position(_ feature: Int, in shape: [Int]) -> [Int] {
         var rest = feature
         return shape.reversed().map { size in defer { rest /= size }; return rest % size }.reversed()
-    }
-
-    private static func check(_ model: TreeModel, path: String, classes: [String], inputShape: [Int]) throws {
-        guard model.classNames == classes, model.inputShape == inputShape else {
-            throw MedPipeError.invalidArgument(path, "was trained on classes \(model.classNames) with input \(model.inputShape); the cache has \(classes) with input \(inputShape)")
-        }
     }
 }

@@ -151,4 +151,33 @@ struct QRSDetectionTests {
         #expect(!(try BeatSegmentation().canonicalParameters.contains("peaks")))
         #expect(try BeatSegmentation(peaks: .detect).canonicalParameters.contains("peaks"))
     }
+
+    /// A record without annotations converts, with `peaks: detect`, to unlabelled beats, which `cache info` calls
+    /// unlabeled and `evaluate` refuses to judge a model on, pointing to `predict` (it said the cache had
+    /// classes [] and a dash for a label).
+    @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the medpipe binary (swift build)"))
+    func aRecordWithoutAnnotationsGivesUnlabelledBeats() throws {
+        let directory = temporaryDirectory("qrs-unlabelled")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for ext in ["hea", "dat"] { try FileManager.default.copyItem(atPath: SharedData.path("wfdb/mitdb/119.\(ext)"), toPath: directory + "/119.\(ext)") }
+        try """
+            sources:
+              - path: 119.hea
+                format: wfdb
+                label: annotations
+            stages:
+            \(MITBIHPreparation.stages)
+              - beats: { before: 45, after: 81, peaks: detect }
+            split: { all: test }
+            """.write(toFile: directory + "/recipe.yaml", atomically: true, encoding: .utf8)
+        let converted = try SharedData.runMedpipe(["convert", directory + "/recipe.yaml", "--cache", directory + "/cache"])
+        #expect(converted.status == 0, "\(converted.error)")
+        let count = try #require(converted.output.firstMatch(of: /test: unlabeled (\d+)/).map { Int($0.1)! }, "\(converted.output)")
+        #expect(abs(count - 1987) <= 3, "119 has 1,987 annotated beats; \(count) detected")
+        let info = try SharedData.runMedpipe(["cache", "info", directory + "/cache"])
+        #expect(info.output.contains("test: \(count) (unlabeled \(count))"), "\(info.output)")
+        let model = SharedData.projectRoot + "/Tests/Reference/train_tiny_1d.safetensors"
+        let judged = try SharedData.runMedpipe(["evaluate", "--model", model, "--cache", directory + "/cache", "--split", "test"])
+        #expect(judged.status == 1 && judged.error.contains("holds no labelled sample, so \(model) has nothing to be judged against: `medpipe predict"), "\(judged.error)")
+    }
 }

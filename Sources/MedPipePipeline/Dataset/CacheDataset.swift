@@ -252,3 +252,16 @@ public struct CacheDataset: Sendable {
         return output.samples[0]
     }
 }
+
+extension CacheDataset {
+    /// Fails unless a model (the file at `model`, trained on `classNames` with inputs of `inputShape`) can be
+    /// judged on this cache: the cache holds labels, the same classes, and samples of that shape.
+    public func checkJudges(model: String, classNames modelClasses: [String], inputShape: [Int]) throws {
+        guard !classNames.isEmpty else {
+            throw MedPipeError.invalidArgument(cache.directory, "holds no labelled sample, so \(model) has nothing to be judged against: `medpipe predict --model \(model)` on the raw inputs gives its predictions")
+        }
+        guard classNames == modelClasses, sampleShape == inputShape else {
+            throw MedPipeError.invalidArgument(model, "was trained on classes \(modelClasses) with input \(inputShape); the cache has \(classNames) with input \(sampleShape)")
+        }
+    }
+}
