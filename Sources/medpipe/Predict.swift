@@ -15,7 +15,7 @@ struct Predict: ParsableCommand {
         A model written by `medpipe train` carries the stages of the cache it was trained on and the \
         statistics fitted there. Given raw inputs (a WFDB .hea record, DICOM files or series, NIfTI \
         volumes, PNGs...), predict runs those stages and prints one line per sample (per beat for ECG: \
-        its number, R-peak sample and annotated class) with the predicted class and every class's \
+        its number, R-peak time in seconds and annotated class) with the predicted class and every class's \
         probability; --out writes the same as CSV. keep-labels stages are skipped: every part is predicted. \
         A record without beat annotations (no .atr file) has its R peaks detected, with a warning. \
         --rename-lead reads a record's lead under the name the model's stages select (a 12-lead ECG's \
@@ -86,7 +86,7 @@ struct Predict: ParsableCommand {
             throw MedPipeError.invalidArgument(model, "carries no preprocessing (it was written before models kept their stages): prepare the inputs yourself and use --npy")
         }
         let classes = checkpoint.classNames
-        var csv = ["input,part,index,r_peak,annotated,predicted," + classes.map { "p_\($0)" }.joined(separator: ",")]
+        var csv = ["input,part,index,r_peak_seconds,annotated,predicted," + classes.map { "p_\($0)" }.joined(separator: ",")]
         for input in inputs {
             let (prepared, warnings) = try preprocessing.prepare(input, leadNames: try leadNames())
             for warning in warnings { printWarning("\(input): \(Converter.warning(warning, path: input))") }
@@ -100,10 +100,9 @@ struct Predict: ParsableCommand {
                 for (row, sample) in batch.enumerated() {
                     let p = Array(probabilities[(row * classes.count)..<((row + 1) * classes.count)])
                     let best = p.indices.max { p[$0] < p[$1] }!
-                    var peak = ""
-                    if case .int(let r)? = sample.metadata["r_peak"] { peak = String(r) }
+                    let peak = sample.rPeakSeconds.map { String(format: "%.4f", $0) } ?? ""
                     let part = sample.source.part ?? "", index = sample.source.index.map(String.init) ?? ""
-                    let location = part.isEmpty ? "" : " [\(part) \(index)\(peak.isEmpty ? "" : ", R peak at sample \(peak)")]"
+                    let location = part.isEmpty ? "" : " [\(part) \(index)\(peak.isEmpty ? "" : ", R peak at \(peak) s")]"
                     let annotated = sample.label.map { ", annotated \($0)" } ?? ""
                     let scores = zip(classes, p).map { String(format: "%@ %.3f", $0, $1) }.joined(separator: ", ")
                     print("\(input)\(location)\(annotated): \(classes[best]) (\(scores))")

@@ -40,9 +40,18 @@ public struct Preprocessing: Sendable {
     /// One prepared sample: where it came from, its label when the input carries one (a beat's
     /// annotation), and the model input in channels-first layout.
     public struct Prepared: Sendable {
+        /// When a beat's R peak lies, in seconds from the record's start (its `r_peak` sample at the prepared
+        /// signal's frequency, which resampling may have changed from the record's own), or nil.
+        public var rPeakSeconds: Double? {
+            guard case .int(let peak)? = metadata["r_peak"], case .temporal(let frequency)? = geometry, frequency > 0 else { return nil }
+            return Double(peak) / frequency
+        }
+
         public var source: SourceReference
         public var label: String?
         public var metadata: [String: MetadataValue]
+        /// The prepared sample's geometry (a beat's: the sampling frequency its `r_peak` counts in).
+        public var geometry: Geometry?
         public var shape: [Int]
         public var values: [Float]
     }
@@ -82,7 +91,8 @@ public struct Preprocessing: Sendable {
             }
             for output in try recordStages.run(sample, fitted: FittedPipeline(entries: entries)).samples {
                 let (shape, values) = ModelInputLayout.arrange(output.tensor, geometry: output.geometry)
-                prepared.append(Prepared(source: output.source, label: output.label, metadata: output.metadata, shape: shape, values: values))
+                prepared.append(Prepared(source: output.source, label: output.label, metadata: output.metadata, geometry: output.geometry,
+                                         shape: shape, values: values))
             }
         }
         return (prepared, records.distinctWarnings + notes)
