@@ -22,12 +22,14 @@ public enum QRSDetector {
     /// The lowest sampling frequency detected: the 1–40 Hz band of the placement needs a Nyquist
     /// frequency above 40 Hz.
     public static let minimumFrequency = 81.0
+    /// The highest: windows are counted in samples, and no ECG is sampled faster.
+    public static let maximumFrequency = 1_000_000.0
 
     /// The R-peak samples of `lead`, sampled at `frequency` Hz, in increasing order. `subject` names the
     /// signal in errors (too low a frequency, too short a signal for the filters).
     public static func peaks(_ lead: [Double], frequency fs: Double, subject: String) throws -> [Int] {
-        guard fs.isFinite, fs >= minimumFrequency else {
-            throw MedPipeError.invalidArgument(subject, "R-peak detection needs a sampling frequency of at least \(Int(minimumFrequency)) Hz, the signal has \(fs) Hz")
+        guard fs.isFinite, fs >= minimumFrequency, fs <= maximumFrequency else {
+            throw MedPipeError.invalidArgument(subject, "R-peak detection needs a sampling frequency between \(Int(minimumFrequency)) Hz and \(Int(maximumFrequency)) Hz, the signal has \(fs) Hz")
         }
         let lead = heldValid(lead)
         let qrsBand = try filtered(lead, band: [5, 15], frequency: fs, subject: subject)
