@@ -31,12 +31,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 @_silgen_name("LLVMFuzzerMutate")
 private func libFuzzerMutate(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int) -> Int
 
-/// libFuzzer's mutation hook: for `wfdb`, one mutation in four changes a header field (``WFDBHeaderMutation``);
+/// libFuzzer's mutation hook: for `wfdb` and `wfdb-stages`, one mutation in four changes a header field (``WFDBHeaderMutation``);
 /// every other mutation, and every one of the other targets, is libFuzzer's own.
 @_cdecl("LLVMFuzzerCustomMutator")
 public func mutate(_ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ maxSize: Int, _ seed: CUnsignedInt) -> Int {
     guard let data else { return 0 }
-    if fuzzTarget == .wfdb {
+    if fuzzTarget == .wfdb || fuzzTarget == .wfdbStages {
         var generator = SeededGenerator(seed: UInt64(seed))
         if generator.below(4) == 0, let mutated = WFDBHeaderMutation.mutate(Array(UnsafeBufferPointer(start: data, count: size)), using: &generator),
            !mutated.isEmpty, mutated.count <= maxSize {

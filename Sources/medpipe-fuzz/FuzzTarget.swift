@@ -31,6 +31,9 @@ enum FuzzTarget: String, CaseIterable {
     case recipe
     /// A NIfTI file through the image stages (reorient, resample, crop, normalize, slice, resize).
     case niftiStages = "nifti-stages"
+    /// A WFDB record (as `wfdb` lays it out) through the ECG stages: filtered, resampled, and cut into beats
+    /// at its annotations and at the R peaks detected, with RR features and the record's median beat.
+    case wfdbStages = "wfdb-stages"
 
     /// Writes `bytes` as this target's file(s) in `folder` and reads them; errors are swallowed.
     func run(_ bytes: [UInt8], in folder: String) {
@@ -49,17 +52,12 @@ enum FuzzTarget: String, CaseIterable {
             for (index, part) in Self.split(bytes, at: "#SLICE").prefix(4).enumerated() { _ = try write(part, "\(series)/\(index).dcm") }
             _ = try DICOMSeriesReader().read(series)
         case .wfdb:
-            let parts = Self.split(bytes, at: "#DAT")
-            let header = parts[0], rest = parts.count > 1 ? Self.split(parts[1], at: "#ATR") : [[]]
-            let text = String(decoding: header, as: UTF8.self)
-            let path = try write(header, folder + "/rec.hea")
-            // Every file the header names gets the signal bytes (names are as the fuzzer made them).
-            if let parsed = try? WFDBHeader(text: text, path: path) {
-                for name in Set(parsed.signals.map(\.fileName)) where Self.isPlainName(name) { _ = try write(rest[0], folder + "/" + name) }
-            }
-            if rest.count > 1 { _ = try write(rest[1], folder + "/rec.atr") } else { try? FileManager.default.removeItem(atPath: folder + "/rec.atr") }
+            let path = try writeRecord(bytes, in: folder)
             _ = try WFDBReader().read(path)
             _ = try WFDBReader(options: ReadOptions(physical: true)).read(path)
+        case .wfdbStages:
+            let record = try WFDBReader(options: ReadOptions(physical: true)).read(try writeRecord(bytes, in: folder))
+            for converter in Self.ecgStages { _ = try? converter.pipeline.run([Sample(record: record, group: "fuzz")]) }
         case .wfdbAnnotation:
             _ = try write(Array("rec 1 360 4\nrec.dat 16 200 12 0 0 0 0 lead\n".utf8), folder + "/rec.hea")
             _ = try write([UInt8](repeating: 0, count: 8), folder + "/rec.dat")
@@ -85,6 +83,42 @@ enum FuzzTarget: String, CaseIterable {
     }
 
     private static let pseudonyms = Pseudonyms(fingerprint: "fuzz") { "P-" + $0.utf8.count.description }
+
+    /// Writes a WFDB record laid out as the `wfdb` target says: the header as `rec.hea`, the bytes after `#DAT`
+    /// as every signal file it names (names as the fuzzer made them, plain names only), and those after `#ATR`
+    /// as `rec.atr`. Returns the header's path.
+    private func writeRecord(_ bytes: [UInt8], in folder: String) throws -> String {
+        let parts = Self.split(bytes, at: "#DAT")
+        let header = parts[0], rest = parts.count > 1 ? Self.split(parts[1], at: "#ATR") : [[]]
+        let path = try write(header, folder + "/rec.hea")
+        if let parsed = try? WFDBHeader(text: String(decoding: header, as: UTF8.self), path: path) {
+            for name in Set(parsed.signals.map(\.fileName)) where Self.isPlainName(name) { _ = try write(rest[0], folder + "/" + name) }
+        }
+        if rest.count > 1 { _ = try write(rest[1], folder + "/rec.atr") } else { try? FileManager.default.removeItem(atPath: folder + "/rec.atr") }
+        return path
+    }
+
+    /// The ECG stages, built once from recipes (their source is never read): beats at the annotations and at
+    /// the detected R peaks.
+    private static let ecgStages: [Converter] = ["annotations", "detect"].map { peaks in
+        let folder = NSTemporaryDirectory() + "medpipe-fuzz-ecg-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: folder + "/x.hea", contents: Data())  // only its name is used
+        let text = """
+            sources: [{ path: x.hea }]
+            stages:
+              - leads: { leads: [0] }
+              - bandpass: { low: 0.5, high: 40, order: 4 }
+              - resample-signal: { frequency: 180 }
+              - lead-zscore: {}
+              - beats: { before: 45, after: 81, rr: true, template: true, peaks: \(peaks) }
+            """
+        do {
+            return try Converter(recipe: try Recipe.parse(text, file: folder + "/ecg.yaml", knownStages: StageFactory.names), pseudonyms: pseudonyms)
+        } catch {
+            fatalError("the fuzz ECG stages do not build: \(error)")
+        }
+    }
 
     /// The image stages, built once from a recipe (its source is never read).
     private static let stages: Converter = {
