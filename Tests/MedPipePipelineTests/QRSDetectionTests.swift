@@ -184,4 +184,34 @@ struct QRSDetectionTests {
         let judged = try SharedData.runMedpipe(["evaluate", "--model", model, "--cache", directory + "/cache", "--split", "test"])
         #expect(judged.status == 1 && judged.error.contains("holds no labelled sample, so \(model) has nothing to be judged against: `medpipe predict"), "\(judged.error)")
     }
+
+    /// New patients' beats cut at detected R peaks take a training cache's fitted statistics (`--fit-from`) although
+    /// its beats were cut at annotated ones: where the peaks come from is not how a beat is prepared. Other
+    /// parameters of the stage still make other stages.
+    @Test func fitFromAcceptsACacheWhosePeaksCameFromAnnotations() async throws {
+        let directory = temporaryDirectory("qrs-fit-from")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func convert(_ name: String, beats: String, fitFrom: String? = nil) async throws {
+            let path = directory + "/\(name).yaml"
+            try """
+                sources:
+                  - path: \(SharedData.path("wfdb/mitdb/119.hea"))
+                    format: wfdb
+                    label: annotations
+                stages:
+                \(MITBIHPreparation.stages)
+                  - beats: { \(beats) }
+                  - dataset-zscore: {}
+                split: { by: patient, ratios: { train: 1 }, seed: 1 }
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            let recipe = try Recipe.load(path, knownStages: StageFactory.names)
+            _ = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: directory + "/" + name, fitFrom: fitFrom))
+        }
+        try await convert("annotated", beats: "before: 45, after: 81")
+        try await convert("detected", beats: "before: 45, after: 81, peaks: detect", fitFrom: directory + "/annotated")
+        let error = await #expect(throws: MedPipeError.self) {
+            try await convert("other", beats: "before: 40, after: 81, peaks: detect", fitFrom: directory + "/annotated")
+        }
+        #expect(error?.message.contains("was made by other stages") == true, "\(String(describing: error))")
+    }
 }

@@ -139,7 +139,8 @@ public struct Converter: Sendable {
         }
     }
 
-    /// The fitted statistics of another cache, which must have been made by the same stages.
+    /// The fitted statistics of another cache, which must have been made by the same stages (their `beats` stages
+    /// may take R peaks from another source: a training cache's annotated beats, new patients' detected ones).
     func fittedStatistics(from directory: String) throws -> FittedPipeline {
         let other = try DatasetCache(directory: directory)
         guard let pipelineText = try other.meta("pipeline"), let fittedText = try other.meta("fitted") else {
@@ -147,7 +148,7 @@ public struct Converter: Sendable {
         }
         let decoder = JSONDecoder()
         let theirs = try decoder.decode(StagePipeline.self, from: Data(pipelineText.utf8))
-        guard theirs == pipeline else {
+        guard theirs.withPeaks(from: .annotations) == pipeline.withPeaks(from: .annotations) else {
             let ours = pipeline.stages.map(\.canonicalDescription), their = theirs.stages.map(\.canonicalDescription)
             let first = (0..<max(ours.count, their.count)).first { i in i >= ours.count || i >= their.count || ours[i] != their[i] } ?? 0
             let describe = { (list: [String]) in first < list.count ? list[first] : "no stage" }

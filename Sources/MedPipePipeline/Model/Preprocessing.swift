@@ -116,16 +116,21 @@ public struct Preprocessing: Sendable {
 }
 
 extension StagePipeline {
+    /// These stages with every `beats` stage cutting at R peaks from `source`. Where the peaks come from decides
+    /// which beats there are, not how each is prepared: stages compared for the same preparation (a model's and
+    /// a cache's, `--fit-from`'s) are compared with their peaks from one source.
+    public func withPeaks(from source: BeatSegmentation.Peaks) -> StagePipeline {
+        StagePipeline(stages.map { stage in
+            guard case .beats(var beats) = stage else { return stage }
+            beats.peaks = source
+            return .beats(beats)
+        })
+    }
+
     /// These stages with every `beats` stage that reads the annotated R peaks detecting them instead, or nil
     /// when no stage reads them.
     func detectingBeats() -> StagePipeline? {
-        var changed = false
-        let stages = stages.map { stage -> AnyStage in
-            guard case .beats(var beats) = stage, beats.peaks == .annotations else { return stage }
-            beats.peaks = .detect
-            changed = true
-            return .beats(beats)
-        }
-        return changed ? StagePipeline(stages) : nil
+        let detecting = withPeaks(from: .detect)
+        return detecting == self ? nil : detecting
     }
 }
