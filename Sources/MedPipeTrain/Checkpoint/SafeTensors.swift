@@ -69,12 +69,9 @@ public enum SafeTensors {
             }
             guard let dtype = dtype(code) else { throw MedPipeError.unsupported(subject, "tensor '\(name)' has dtype \(code)") }
             guard shape.allSatisfy({ $0 >= 0 && $0 <= dataSize }) else { throw MedPipeError.malformed(subject, "tensor '\(name)' has shape \(shape)") }
-            let (count, overflow) = shape.reduce((1, false)) { acc, d in
-                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-                return (p, acc.1 || o)
-            }
+            let size = try? CheckedSize.product(shape + [dtype.size], source: subject, "")
             let (begin, end) = (offsets[0], offsets[1])
-            guard !overflow, begin >= 0, end >= begin, end <= dataSize, end - begin == count * dtype.size else {
+            guard let size, begin >= 0, end >= begin, end <= dataSize, end - begin == size else {
                 throw MedPipeError.malformed(subject, "tensor '\(name)' of \(code) \(shape) has data_offsets [\(begin), \(end)] in a data section of \(dataSize) bytes")
             }
             tensors[name] = Tensor(shape: shape, dtype: dtype, bytes: Array(bytes[(headerEnd + begin)..<(headerEnd + end)]))
