@@ -76,6 +76,20 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         }
     }
 
+    /// `table:` is checked when the recipe is read: a misspelt option was found only when a CSV source was read
+    /// (every CSV rejected with it, the rest converted), and was ignored without a word in a recipe without one.
+    @Test func misspeltTableOptionIsRejectedOnLoad() throws {
+        for source in ["data.csv", "images/*"] {
+            let path = try recipeFile("sources:\n  - path: \(source)\ntable:\n  missing: [\"?\"]\n  delimeter: \";\"\n")
+            #expect {
+                _ = try Recipe.load(path, knownStages: stages)
+            } throws: { error in
+                guard let error = error as? MedPipeError else { return false }
+                return error.subject == path + ":5" && error.message.hasPrefix("unknown field 'delimeter' (expected one of: columns, delimiter,")
+            }
+        }
+    }
+
     @Test func missingSourceFileFailsBeforeAnyWork() throws {
         let path = try recipeFile("""
             sources:

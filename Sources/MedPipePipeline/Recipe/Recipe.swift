@@ -78,6 +78,9 @@ public struct Recipe: Sendable {
             balance = value
         }
         let table = root.node("table")
+        // Checked here, before any work, whatever the sources: a misspelt option is not to be found only when a
+        // CSV source is read (each CSV rejected in turn), nor ignored when there is none.
+        if let table { _ = try TableOptions.parse(table, file: file) }
         let train = try root.node("train").map { try TrainSpec.parse($0, file: file) } ?? TrainSpec()
         let augment = try root.node("augment").map { try AugmentSpec.parse($0, file: file) }
         try root.finish()
