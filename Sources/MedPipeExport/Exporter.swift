@@ -78,13 +78,35 @@ public struct Exporter: Sendable {
             let (i, j) = (order.firstIndex(of: a) ?? order.count, order.firstIndex(of: b) ?? order.count)
             return i != j ? i < j : a < b
         }
-        return names.map { ($0, grouped[$0]!) }
+        let plan = names.map { ($0, grouped[$0]!) }
+        if options.format == .csv || options.format == .npz {
+            for (split, entries) in plan { try checkOneArray(split, entries, format: options.format, fitted: options.fitted) }
+        }
+        return plan
+    }
+
+    /// Fails when the entries of a split do not share one shape (and, unfitted, one dtype), which a per-split file needs:
+    /// found before anything is written, not at the sample that differs, which left a truncated file in place of
+    /// the previous export's. Fitted stages may change the dtype, the same for every entry.
+    private func checkOneArray(_ split: String, _ entries: [CacheEntry], format: ExportFormat, fitted: Bool) throws {
+        guard let first = entries.first,
+              let other = entries.first(where: { $0.shape != first.shape || !fitted && $0.dtype != first.dtype }) else { return }
+        throw MedPipeError.invalidArgument(cache.directory, "\(format.rawValue) holds one array per split: entry \(other.id) of split \(split) is \(other.dtype) \(other.shape), its first entry \(first.id) is \(first.dtype) \(first.shape) (add resize or crop-or-pad to the recipe, or export another format)")
     }
 
     /// Writes the samples; `progress` gets (done, total) after each sample.
     public func run(_ options: ExportOptions, progress: ((Int, Int) -> Void)? = nil) throws -> ExportSummary {
         let plan = try plan(options)
         let total = plan.reduce(0) { $0 + $1.entries.count }
+        if options.format != .csv && options.format != .npz {
+            for (split, entries) in plan {
+                let directory = options.output + "/" + split
+                let stale = EarlierExport.leftovers(in: directory, split: split, entries: entries, format: options.format)
+                if let first = stale.first {
+                    throw MedPipeError.invalidArgument(directory, "holds \(stale.count) file\(stale.count == 1 ? "" : "s") of an earlier export that this one (\(entries.count) sample\(entries.count == 1 ? "" : "s")) would not replace, first \(first): remove \(stale.count == 1 ? "it" : "them"), or export into an empty folder")
+                }
+            }
+        }
         try Self.makeDirectory(options.output)
         let recipeHash = try cache.meta("recipe_hash") ?? ""
         var files: [String] = []
