@@ -53,6 +53,7 @@ struct Evaluate: ParsableCommand {
         guard dataset.classNames == checkpoint.classNames, dataset.sampleShape == checkpoint.inputShape else {
             throw MedPipeError.invalidArgument(model, "was trained on classes \(checkpoint.classNames) with input \(checkpoint.inputShape); the cache has \(dataset.classNames) with input \(dataset.sampleShape)")
         }
+        try Preprocessing.requireSame(in: dataset, asModel: model, metadata: checkpoint.extra)
         BLAS.setThreads(threads)
         let report = try Trainer.evaluate(&checkpoint.ensemble, on: dataset.batchSource(balance: .none), split: dataSplit)
         print(json ? try ReportText.json(report) : ReportText.text(report, split: split))

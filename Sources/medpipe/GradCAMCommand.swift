@@ -146,6 +146,7 @@ struct GradCAMCommand: ParsableCommand {
         guard dataset.sampleShape == checkpoint.inputShape else {
             throw MedPipeError.invalidArgument(model, "takes input \(checkpoint.inputShape); the cache's samples are \(dataset.sampleShape)")
         }
+        try Preprocessing.requireSame(in: dataset, asModel: model, metadata: checkpoint.extra)
         let entries = try dataset.cache.entries(split: split).prefix(limit ?? .max)
         return try entries.enumerated().map { i, entry in
             Input(name: String(format: "%@-%05d", split, i), values: try dataset.input(entry), label: entry.label, entry: entry.id)

@@ -59,6 +59,35 @@ struct CommandLineTests {
         #expect(trained.status == 0 && FileManager.default.fileExists(atPath: nested), "\(trained.error)")
     }
 
+    /// A model is judged only on a cache prepared as its training data was: on one with other stages (no standardize)
+    /// or with statistics fitted on another training split (another split seed), `evaluate` and `report` gave
+    /// scores of inputs unlike any the model was trained on, without a word.
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func aModelIsNotJudgedOnACachePreparedOtherwise() throws {
+        let work = temporaryDirectory("cli-prepared")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let key = work + "/project.key", model = work + "/m.safetensors"
+        let heart = try String(contentsOfFile: SharedData.fixture("recipes/heart.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "../../../shared", with: SharedData.projectRoot + "/../shared")
+        let recipes = ["trained": heart, "reseeded": heart.replacingOccurrences(of: "seed: 42", with: "seed: 5"),
+                       "raw": heart.replacingOccurrences(of: "stages:\n  - standardize: {}\n", with: "stages: []\n")]
+        for (name, text) in recipes {
+            try text.write(toFile: work + "/\(name).yaml", atomically: true, encoding: .utf8)
+            let run = try SharedData.runMedpipe(["convert", work + "/\(name).yaml", "--cache", work + "/" + name, "--key", key])
+            #expect(run.status == 0, "\(run.error)")
+        }
+        #expect(try SharedData.runMedpipe(["train", "--cache", work + "/trained", "--model", "heart-mlp", "--epochs", "1", "--out", model]).status == 0)
+        #expect(try SharedData.runMedpipe(["evaluate", "--model", model, "--cache", work + "/trained"]).status == 0)
+        let problems = ["reseeded": "was trained with statistics fitted on another training split than those of the cache \(work)/reseeded",
+                        "raw": "was trained on inputs prepared by the stages [standardize]; the cache \(work)/raw was prepared by no stage"]
+        for (name, problem) in problems {
+            let evaluated = try SharedData.runMedpipe(["evaluate", "--model", model, "--cache", work + "/" + name])
+            #expect(evaluated.status == 1 && evaluated.error.hasPrefix("medpipe: error: \(model): \(problem)"), "\(evaluated.error)")
+            let report = try SharedData.runMedpipe(["report", "--model", model, "--cache", work + "/" + name, "--out", work + "/r.html"])
+            #expect(report.status == 1 && report.error.hasPrefix("medpipe: error: \(model): \(problem)"), "\(report.error)")
+        }
+    }
+
     /// An unknown `--retain` option is refused with the names it may take.
     @Test func anUnknownRetainOptionListsTheKnownOnes() throws {
         let work = temporaryDirectory("cli-retain")

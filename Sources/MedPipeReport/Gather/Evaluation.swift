@@ -35,6 +35,7 @@ struct Evaluation {
         guard dataset.classNames == checkpoint.classNames, dataset.sampleShape == checkpoint.inputShape else {
             throw MedPipeError.invalidArgument(modelPath, "was trained on classes \(checkpoint.classNames) with input \(checkpoint.inputShape); the cache has \(dataset.classNames) with input \(dataset.sampleShape)")
         }
+        try Preprocessing.requireSame(in: dataset, asModel: modelPath, metadata: checkpoint.extra)
         let entries = try dataset.cache.entries(split: split)
         guard !entries.isEmpty else { throw MedPipeError.invalidArgument(dataset.cache.directory, "the \(split) split holds no entries") }
         let k = dataset.classNames.count, size = dataset.sampleShape.reduce(1, *)
