@@ -66,6 +66,13 @@ final class Manifest: Sendable {
         }
         try checkFormatVersion(queue, directory: directory)
         if exists { return queue }
+        // Killed before its first commit, a convert leaves no table, or only GRDB's list of migrations.
+        let others = try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'grdb_migrations' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        }
+        guard others.isEmpty else {
+            throw MedPipeError.malformed(path, "not a MedPipe cache manifest: it has no entry table, but tables \(others.joined(separator: ", "))")
+        }
         let empty = try DatabaseQueue()
         try migrator.migrate(empty)
         return empty
@@ -154,7 +161,7 @@ final class Manifest: Sendable {
             } else {
                 try Row.fetchAll(db, sql: "\(select) \(order)")
             }
-            var decoder = EntryRowDecoder()
+            var decoder = EntryRowDecoder(manifest: path)
             return try rows.map { try decoder.entry($0) }
         }
     }
@@ -307,30 +314,34 @@ final class Manifest: Sendable {
 private struct EntryRowDecoder {
     static let columns = ["id", "unit", "item", "source", "group_key", "label", "split", "dtype", "shape", "shard", "offset",
                           "length", "sha256", "geometry", "metadata"]
+    /// The manifest's path, named in errors.
+    private let manifest: String
     private let json = JSONCoding.decoder()
     private var shape = Previous<[Int]>(), geometry = Previous<Geometry>(), metadata = Previous<[String: MetadataValue]>()
 
+    init(manifest: String) { self.manifest = manifest }
+
     mutating func entry(_ row: Row) throws -> CacheEntry {
-        let dtypeName: String = row[7]
+        let id: Int64 = row[0], dtypeName: String = row[7]
         guard let dtype = DType(rawValue: dtypeName) else {
-            throw MedPipeError.malformed("manifest.sqlite", "entry \(row[0] as Int64) has unknown dtype \(dtypeName)")
+            throw MedPipeError.malformed(manifest, "entry \(id) has unknown dtype \(dtypeName)")
         }
         let geometryText: String? = row[13]
         return CacheEntry(
-            id: row[0], unit: row[1], item: row[2], source: row[3], group: row[4],
-            label: row[5], split: row[6], dtype: dtype, shape: try shape.decode(row[8], json),
+            id: id, unit: row[1], item: row[2], source: row[3], group: row[4],
+            label: row[5], split: row[6], dtype: dtype, shape: try shape.decode(row[8], json, manifest, "entry \(id)'s shape"),
             shard: row[9], offset: row[10], length: row[11], sha256: row[12],
-            geometry: try geometryText.map { try geometry.decode($0, json) },
-            metadata: try metadata.decode(row[14], json))
+            geometry: try geometryText.map { try geometry.decode($0, json, manifest, "entry \(id)'s geometry") },
+            metadata: try metadata.decode(row[14], json, manifest, "entry \(id)'s metadata"))
     }
 
     /// The last text decoded into a `T`, and its value.
     private struct Previous<T: Decodable> {
         private var text: String?, value: T?
 
-        mutating func decode(_ text: String, _ json: JSONDecoder) throws -> T {
+        mutating func decode(_ text: String, _ json: JSONDecoder, _ subject: String, _ what: @autoclosure () -> String) throws -> T {
             if text == self.text, let value { return value }
-            let decoded = try json.decode(T.self, from: Data(text.utf8))
+            let decoded = try JSONCoding.decode(T.self, from: text, using: json, subject: subject, what())
             (self.text, value) = (text, decoded)
             return decoded
         }

@@ -159,6 +159,28 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
         #expect(run.error == "medpipe: error: \(dir): cache format version 3 is newer than this medpipe reads (up to 2); update medpipe, or convert into a new cache\n")
     }
 
+    /// A manifest whose JSON columns are not what medpipe writes is one error naming the manifest and the entry (the
+    /// command line printed a Swift `DecodingError` dump); another program's database under the manifest's name is
+    /// refused, not read as an empty cache.
+    @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe binary"))
+    func damagedAndForeignManifestsAreNamed() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let writer = try CacheWriter(directory: dir)
+            try writer.add(unit("a", items: 2))
+            try writer.flush()
+        }
+        try Manifest(directory: dir).database.write { try $0.execute(sql: "UPDATE entry SET geometry = '[1]' WHERE item = 1") }
+        let run = try SharedData.runMedpipe(["cache", "info", dir])
+        #expect(run.status == 1)
+        #expect(run.error.hasPrefix("medpipe: error: \(dir)/manifest.sqlite: entry 2's geometry cannot be read: ") && !run.error.contains("DecodingError"), "\(run.error)")
+        try Manifest(directory: dir).database.write { try $0.execute(sql: "DROP TABLE plan; DROP TABLE entry") }
+        #expect(throws: MedPipeError.malformed(dir + "/manifest.sqlite", "not a MedPipe cache manifest: it has no entry table, but tables meta, unit")) {
+            _ = try DatasetCache(directory: dir)
+        }
+    }
+
     /// A cache whose manifest says it was written in format 3, as a newer medpipe would write it.
     private func newerFormatCache() throws -> String {
         let dir = temporaryCache()

@@ -34,12 +34,11 @@ public struct CacheDataset: Sendable {
     /// Opens a cache written by `convert`.
     public init(directory: String) throws {
         cache = try DatasetCache(directory: directory)
-        let decoder = JSONCoding.decoder()
         guard let pipelineText = try cache.meta("pipeline"), let fittedText = try cache.meta("fitted") else {
             throw MedPipeError.malformed(directory, "the cache has no finished convert run (no pipeline or fitted statistics); run `medpipe convert` again")
         }
-        pipeline = try decoder.decode(StagePipeline.self, from: Data(pipelineText.utf8))
-        fitted = try decoder.decode(FittedPipeline.self, from: Data(fittedText.utf8))
+        pipeline = try JSONCoding.decode(StagePipeline.self, from: pipelineText, subject: directory, "the cache's stages (meta 'pipeline')")
+        fitted = try JSONCoding.decode(FittedPipeline.self, from: fittedText, subject: directory, "the cache's fitted statistics (meta 'fitted')")
         fitBoundary = Int(try cache.meta("fit_boundary") ?? "") ?? pipeline.stages.count
         recipeHash = try cache.meta("recipe_hash") ?? ""
         let entries = try cache.entries()

@@ -41,8 +41,9 @@ public struct Preprocessing: Sendable {
             let (ours, theirs) = (names(trained.pipeline), names(prepared.pipeline))
             throw MedPipeError.invalidArgument(model, "was trained on inputs prepared by the stages \(ours); the cache \(dataset.cache.directory) was prepared by \(ours == theirs ? "the same stages with other parameters" : theirs): convert the data with the recipe of the model's training cache")
         }
-        let sameText = trained.fitted != prepared.fitted ? try trained.metadata() == prepared.metadata() : true
-        guard sameText else {
+        // Statistics that are NaN are equal to none: then the texts are compared.
+        let encoder = JSONCoding.encoder()
+        guard try trained.fitted == prepared.fitted || encoder.encode(trained.fitted) == encoder.encode(prepared.fitted) else {
             throw MedPipeError.invalidArgument(model, "was trained with statistics fitted on another training split than those of the cache \(dataset.cache.directory): convert the data with `medpipe convert --fit-from` the model's training cache")
         }
     }
