@@ -130,10 +130,7 @@ struct Train: ParsableCommand {
         guard spec.seedOrDefault <= UInt64.max - UInt64(members - 1) else {
             throw MedPipeError.invalidArgument("--seed", "\(spec.seedOrDefault) leaves no room for the seeds of \(members) ensemble members")
         }
-        guard try dataset.entryCount(.train) > 0 else {
-            let held = try dataset.cache.splitCounts().dropFirst().map { "\($0.split) \($0.count)" }.joined(separator: ", ")
-            throw MedPipeError.invalidArgument(cache, "has no training samples (\(held)): a recipe's `split: { all: test }` makes a cache to evaluate or predict on; train on one whose split has a train ratio")
-        }
+        try dataset.requireTrainingSamples()
         if let kind = TreeKind(rawValue: modelName) {
             guard members == 1 else { throw MedPipeError.invalidArgument("--ensemble", "trains networks; \(modelName) is a tree model (its trees are an ensemble already)") }
             guard ProcessGroup.isLeader else { return }   // under MPI, rank 0 trains the trees alone

@@ -88,6 +88,25 @@ struct CommandLineTests {
         }
     }
 
+    /// `cache order` of a cache without a training split (new patients, `split: { all: test }`) says so: it printed one
+    /// blank line and exited 0, an order of nothing.
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func anEpochOrderWithoutTrainingSamplesIsAnError() throws {
+        let work = temporaryDirectory("cli-order")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let key = work + "/project.key"
+        let heart = try String(contentsOfFile: SharedData.fixture("recipes/heart.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "../../../shared", with: SharedData.projectRoot + "/../shared")
+        try heart.replacingOccurrences(of: "split: { by: patient, ratios: { train: 0.6, val: 0.2, test: 0.2 }, seed: 42 }", with: "split: { all: test }")
+            .write(toFile: work + "/new.yaml", atomically: true, encoding: .utf8)
+        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", work + "/heart", "--key", key]).status == 0)
+        let converted = try SharedData.runMedpipe(["convert", work + "/new.yaml", "--cache", work + "/new", "--key", key, "--fit-from", work + "/heart"])
+        #expect(converted.status == 0, "\(converted.error)")
+        let run = try SharedData.runMedpipe(["cache", "order", work + "/new"])
+        #expect(run.status == 1 && run.output.isEmpty, "\(run.output)")
+        #expect(run.error.hasPrefix("medpipe: error: \(work)/new: has no training samples (val 0, test 297)"), "\(run.error)")
+    }
+
     /// An unknown `--retain` option is refused with the names it may take.
     @Test func anUnknownRetainOptionListsTheKnownOnes() throws {
         let work = temporaryDirectory("cli-retain")

@@ -120,6 +120,14 @@ public struct CacheDataset: Sendable {
         return try cache.entries(split: name).count
     }
 
+    /// Fails when the training split is empty (a cache converted with `split: { all: test }`), naming what the
+    /// other splits hold: nothing can be trained on it, nor an epoch's order given.
+    public func requireTrainingSamples() throws {
+        guard try entryCount(.train) == 0 else { return }
+        let held = try cache.splitCounts().dropFirst().map { "\($0.split) \($0.count)" }.joined(separator: ", ")
+        throw MedPipeError.invalidArgument(cache.directory, "has no training samples (\(held)): a recipe's `split: { all: test }` makes a cache to evaluate or predict on; train on one whose split has a train ratio")
+    }
+
     /// Bytes that ``batchSource(balance:seed:augmentation:)`` holds: every sample of every split as float32.
     public func inMemoryBytes() throws -> Int {
         let samples = try Self.splitNames.reduce(0) { $0 + (try cache.entries(split: $1.name).count) }
