@@ -93,8 +93,9 @@ struct Train: ParsableCommand {
         for (flag, value) in [("--epochs", epochs), ("--batch", batch), ("--patience", patience), ("--threads", threads)] {
             if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, got \(value)") }
         }
-        if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a positive number, got \(lr)") }
-        if let weightDecay, !(weightDecay.isFinite && weightDecay >= 0) { throw ValidationError("--weight-decay must be a number ≥ 0, got \(weightDecay)") }
+        // The optimizers compute in Float: a rate past its range (1e300) became infinite and diverged the first epoch.
+        if let lr, !(Float(lr).isFinite && lr > 0) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        if let weightDecay, !(Float(weightDecay).isFinite && weightDecay >= 0) { throw ValidationError("--weight-decay must be a number ≥ 0, got \(weightDecay)") }
         if let classWeightPower, !(classWeightPower.isFinite && classWeightPower >= 0) {
             throw ValidationError("--class-weight-power must be a number ≥ 0, got \(classWeightPower)")
         }

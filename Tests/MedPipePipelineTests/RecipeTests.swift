@@ -156,6 +156,23 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         #expect(converter.pipeline.stages.count == 1)
     }
 
+    /// Numbers a run cannot use are refused naming the line: a negative split seed became 2^64 − 1 without a word, and
+    /// a learning rate or weight decay past Float's range became infinite and diverged the first epoch.
+    @Test func unusableSeedsAndRatesAreRefused() throws {
+        let cases = [("split: { seed: -1 }", "'seed' must be ≥ 0, got -1"),
+                     ("train: { lr: 1e300 }", "'lr' must be positive and at most"),
+                     ("train: { weight-decay: 1e39 }", "'weight-decay' must be ≥ 0 and at most")]
+        for (line, message) in cases {
+            let path = try recipeFile("sources:\n  - path: data.csv\n" + line + "\n")
+            #expect {
+                _ = try Recipe.load(path, knownStages: stages)
+            } throws: { error in
+                guard let error = error as? MedPipeError else { return false }
+                return error.subject == path + ":3" && error.message.hasPrefix(message)
+            }
+        }
+    }
+
     @Test func ratiosMustSumToOne() throws {
         let path = try recipeFile("""
             sources:

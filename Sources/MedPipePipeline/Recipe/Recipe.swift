@@ -203,7 +203,11 @@ public struct Recipe: Sendable {
             }
             split.all = name
         }
-        if let seed = try reader.int("seed") { split.seed = UInt64(truncatingIfNeeded: seed) }
+        if let seed = try reader.int("seed") {
+            // -1 became 18446744073709551615 without a word (train's seed refuses it).
+            guard seed >= 0 else { throw MedPipeError.invalidArgument(reader.at(reader.node("seed")), "'seed' must be ≥ 0, got \(seed)") }
+            split.seed = UInt64(seed)
+        }
         if let blocks = try reader.int("blocks") {
             guard blocks >= 3 else { throw MedPipeError.invalidArgument(reader.at(reader.node("blocks")), "'blocks' must be at least 3") }
             split.blocks = blocks
