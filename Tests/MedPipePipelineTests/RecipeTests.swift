@@ -90,6 +90,23 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         }
     }
 
+    /// An empty path (which named the recipe's own folder, then read as a source) and a sidecar or labels file that is
+    /// a folder (which failed in the middle of the run, naming no recipe line) are refused when the recipe is read.
+    @Test func emptyPathsAndFoldersForFilesAreRefused() throws {
+        let cases = [("  - path: \"\"\n", ":2", "'path' is empty"),
+                     ("  - path: data.csv\n    labels-file: images\n", ":3", "labels file '"),
+                     ("  - path: data.csv\n    label: { sidecar: images, key: file, label: x }\n", ":3", "sidecar '")]
+        for (source, line, message) in cases {
+            let path = try recipeFile("sources:\n" + source)
+            #expect {
+                _ = try Recipe.load(path, knownStages: stages)
+            } throws: { error in
+                guard let error = error as? MedPipeError else { return false }
+                return error.subject == path + line && error.message.hasPrefix(message) && (message.hasPrefix("'path'") || error.message.hasSuffix("images' is a folder, not a file"))
+            }
+        }
+    }
+
     @Test func missingSourceFileFailsBeforeAnyWork() throws {
         let path = try recipeFile("""
             sources:

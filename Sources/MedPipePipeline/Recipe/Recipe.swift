@@ -98,6 +98,8 @@ public struct Recipe: Sendable {
         guard let patterns = try reader.strings("path") else { throw MedPipeError.invalidArgument(reader.at(), "a source needs 'path'") }
         var paths: [String] = []
         for pattern in patterns {
+            // An empty path named the recipe's own folder, which was then read as a source.
+            guard !pattern.isEmpty else { throw MedPipeError.invalidArgument(reader.at(reader.node("path")), "'path' is empty") }
             let found = PathPattern.expand(pattern, relativeTo: base)
             if let name = found.undecodable.first {
                 throw MedPipeError.invalidArgument(reader.at(reader.node("path")), "'\(pattern)' matches \(name)\(found.undecodable.count > 1 ? " and \(found.undecodable.count - 1) more" : ""): \(FolderWalk.undecodableName)")
@@ -114,12 +116,19 @@ public struct Recipe: Sendable {
             format = kind
         }
         let labelsFile = try reader.string("labels-file").map { resolve($0, base) }
-        if let labelsFile, !FileManager.default.fileExists(atPath: labelsFile) {
-            throw MedPipeError.invalidArgument(reader.at(reader.node("labels-file")), "labels file '\(labelsFile)' does not exist")
+        if let labelsFile, !FileBytes.isRegularFile(labelsFile) {
+            throw MedPipeError.invalidArgument(reader.at(reader.node("labels-file")), "labels file '\(labelsFile)' \(Self.notAFile(labelsFile))")
         }
         let label = try reader.node("label").map { try parseLabel($0, file: file, base: base) } ?? .none
         try reader.finish()
         return SourceSpec(paths: paths.sorted(), format: format, label: label, labelsFile: labelsFile, line: node.line)
+    }
+
+    /// Why `path`, which is not a regular file, cannot be read as one.
+    private static func notAFile(_ path: String) -> String {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return "does not exist" }
+        return isFolder.boolValue ? "is a folder, not a file" : "is not a regular file"
     }
 
     private static func parseLabel(_ node: RecipeNode, file: String, base: String) throws -> LabelSpec {
@@ -139,8 +148,8 @@ public struct Recipe: Sendable {
             label = .column(column, greaterThan: try reader.double("greater-than"))
         } else if let sidecar = try reader.string("sidecar") {
             let path = resolve(sidecar, base)
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw MedPipeError.invalidArgument(reader.at(reader.node("sidecar")), "sidecar '\(path)' does not exist")
+            guard FileBytes.isRegularFile(path) else {
+                throw MedPipeError.invalidArgument(reader.at(reader.node("sidecar")), "sidecar '\(path)' \(Self.notAFile(path))")
             }
             label = .sidecar(file: path, keyColumn: try reader.requiredString("key"), labelColumn: try reader.requiredString("label"))
         } else if let attribute = try reader.string("attribute") {
