@@ -55,6 +55,9 @@ struct GradCAMCommand: ParsableCommand {
         if let scale, !(1...32).contains(scale) { throw ValidationError("--scale must be between 1 and 32") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        // Both read as "no samples to explain", naming the cache.
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+        guard ["train", "val", "test"].contains(split) else { throw ValidationError("--split must be train, val or test, got '\(split)'") }
     }
 
     func run() throws {

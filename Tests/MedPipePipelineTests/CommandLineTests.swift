@@ -38,6 +38,13 @@ struct CommandLineTests {
         #expect(run.error.hasPrefix("Error: \(arguments[arguments.count - 2]) must be at least 1"), "\(run.error)")
     }
 
+    /// `gradcam` names a split it has no such name for, or a limit of no sample, instead of "no samples to explain".
+    @Test(arguments: [(["--limit", "0"], "--limit must be at least 1, got 0"), (["--split", "validation"], "--split must be train, val or test, got 'validation'")])
+    func gradcamNamesAnUnusableSplitOrLimit(_ option: [String], _ problem: String) throws {
+        let run = try SharedData.runMedpipe(["gradcam", "--model", "/nonexistent/m.safetensors", "--cache", "/nonexistent", "--out", "/nonexistent/cam"] + option)
+        #expect(run.status == 64 && run.error.hasPrefix("Error: " + problem), "\(run.error)")
+    }
+
     /// A place where the result cannot be written is refused before the work, not after it (training ran to its end,
     /// then failed to write the model, and the run was lost); a missing folder is created.
     @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
