@@ -24,6 +24,16 @@ public final class DatasetCache: Sendable {
     /// Entries of one split (`train`, `val`, `test`), or all entries.
     public func entries(split: String? = nil) throws -> [CacheEntry] { try manifest.entries(split: split) }
 
+    /// Fails when some of `entries` (this cache's) have no split: the cache's last convert stored them but did not finish
+    /// (it was killed, or failed splitting or fitting), so the cache holds part of that run's sources beside an earlier
+    /// run's entries and statistics, which were trained on and exported without a word.
+    public func requireFinishedConvert(_ entries: [CacheEntry]) throws {
+        let unsplit = entries.count { $0.split == nil }
+        guard unsplit == 0 else {
+            throw MedPipeError.malformed(directory, "\(unsplit) of its \(entries.count) entries have no split: its last convert did not finish (it was killed, or failed after storing them); run `medpipe convert` again to finish it")
+        }
+    }
+
     /// How many entries each of the splits `train`, `val` and `test` holds, in that order.
     public func splitCounts() throws -> [(split: String, count: Int)] {
         try ["train", "val", "test"].map { name in (name, try entries(split: name).count) }

@@ -67,6 +67,7 @@ public struct Exporter: Sendable {
             throw MedPipeError.invalidArgument(cache.directory, "the cache has no entry in split '\(split)' (it has: \(splits.joined(separator: ", ")))")
         }
         guard !entries.isEmpty else { throw MedPipeError.invalidArgument(cache.directory, "the cache holds no entries") }
+        try cache.requireFinishedConvert(options.split == nil ? entries : try cache.entries())
         if let limit = options.limit {
             guard limit > 0 else { throw MedPipeError.invalidArgument("--limit", "must be at least 1, not \(limit)") }
             entries = Array(entries.prefix(limit))

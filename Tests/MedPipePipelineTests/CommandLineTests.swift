@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MedPipeCache
 import MedPipeCore
 import TestSupport
 
@@ -112,6 +113,30 @@ struct CommandLineTests {
         let run = try SharedData.runMedpipe(["cache", "order", work + "/new"])
         #expect(run.status == 1 && run.output.isEmpty, "\(run.output)")
         #expect(run.error.hasPrefix("medpipe: error: \(work)/new: has no training samples (val 0, test 297)"), "\(run.error)")
+    }
+
+    /// A cache whose last convert stored units but did not finish (killed: here a unit added and never split) is
+    /// refused by train, export and cache order: they used the earlier run's entries and statistics without a word
+    /// (export wrote the new entries as an `unsplit` folder beside them).
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func aCacheWhoseLastConvertDidNotFinishIsRefused() throws {
+        let work = temporaryDirectory("cli-unfinished")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cache = work + "/heart"
+        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", work + "/project.key"]).status == 0)
+        do {
+            let writer = try CacheWriter(directory: cache)
+            try writer.add(CacheUnit(key: UnitKey.make(sourceHash: ContentHash.of(Array("new source".utf8)), reader: "csv", stages: []), source: "P-new",
+                                     items: [CacheItem(tensor: Tensor(shape: [13], values: [Double](repeating: 1, count: 13)), label: "1", group: "P-new")]))
+            try writer.flush()
+        }
+        let problem = "medpipe: error: \(cache): 1 of its 298 entries have no split: its last convert did not finish"
+        for arguments in [["train", "--cache", cache, "--model", "heart-mlp", "--epochs", "1", "--out", work + "/m.safetensors"],
+                          ["export", "--cache", cache, "--format", "csv", "--out", work + "/csv"], ["cache", "order", cache]] {
+            let run = try SharedData.runMedpipe(arguments)
+            #expect(run.status == 1 && run.error.hasPrefix(problem), "\(arguments[0]): \(run.error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: work + "/m.safetensors") && !FileManager.default.fileExists(atPath: work + "/csv"))
     }
 
     /// An unknown `--retain` option is refused with the names it may take.

@@ -43,6 +43,7 @@ public struct CacheDataset: Sendable {
         recipeHash = try cache.meta("recipe_hash") ?? ""
         let entries = try cache.entries()
         guard let first = entries.first else { throw MedPipeError.malformed(directory, "the cache holds no entries") }
+        try cache.requireFinishedConvert(entries)
         classNames = Set(entries.compactMap(\.label)).sorted { a, b in
             if let x = Double(a), let y = Double(b) { return x < y }
             return a < b
