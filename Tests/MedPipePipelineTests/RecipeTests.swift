@@ -90,9 +90,12 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         }
     }
 
-    /// An empty path (which named the recipe's own folder, then read as a source) and a sidecar or labels file that is
-    /// a folder (which failed in the middle of the run, naming no recipe line) are refused when the recipe is read.
+    /// An empty path or cache (which named the recipe's own folder, then read as a source or filled with a manifest and
+    /// shards) and a sidecar or labels file that is a folder (which failed in the middle of the run, naming no recipe
+    /// line) are refused when the recipe is read.
     @Test func emptyPathsAndFoldersForFilesAreRefused() throws {
+        let empty = try recipeFile("cache: \"\"\nsources:\n  - path: data.csv\n")
+        #expect(throws: MedPipeError.invalidArgument(empty + ":1", "'cache' is empty")) { _ = try Recipe.load(empty, knownStages: stages) }
         let cases = [("  - path: \"\"\n", ":2", "'path' is empty"),
                      ("  - path: data.csv\n    labels-file: images\n", ":3", "labels file '"),
                      ("  - path: data.csv\n    label: { sidecar: images, key: file, label: x }\n", ":3", "sidecar '")]

@@ -53,7 +53,10 @@ public struct Recipe: Sendable {
         let base = URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL.path
         var root = try RecipeReader(RecipeNode.parse(text, file: file), file: file, what: "a recipe")
         let name = try root.string("name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        let cache = try root.string("cache").map { resolve($0, base) } ?? resolve("cache/" + name, base)
+        let cacheText = try root.string("cache")
+        // An empty cache named the recipe's own folder, which convert then filled with a manifest and shards.
+        if cacheText?.isEmpty == true { throw MedPipeError.invalidArgument(root.at(root.node("cache")), "'cache' is empty") }
+        let cache = cacheText.map { resolve($0, base) } ?? resolve("cache/" + name, base)
 
         guard let sourcesNode = root.node("sources") else { throw MedPipeError.invalidArgument(root.at(), "missing required field 'sources'") }
         guard case .list(let sourceNodes, _) = sourcesNode, !sourceNodes.isEmpty else {
