@@ -6,7 +6,8 @@ import MedPipePipeline
 /// What to export and where.
 public struct ExportOptions: Sendable {
     public var format: ExportFormat
-    /// Output directory (created if needed); files of the same names are replaced.
+    /// Output directory (created if needed); files of the same names are replaced, and an export that would leave
+    /// an earlier one's other files beside its own is refused (``EarlierExport``).
     public var output: String
     /// Only this split (`train`, `val`, `test`); nil for all.
     public var split: String?
