@@ -14,6 +14,7 @@ enum TreeModelCommands {
         let model = try TreeModel.read(path)
         let dataset = try CacheDataset(directory: cache)
         try check(model, path: path, classes: dataset.classNames, inputShape: dataset.sampleShape)
+        try Preprocessing.requireSame(in: dataset, asModel: path, metadata: model.preparation)
         return try model.evaluate(on: dataset.batchSource(balance: .none), split: split)
     }
 
