@@ -27,6 +27,10 @@ final class Manifest: Sendable {
     init(directory: String, readOnly: Bool = false) throws {
         let path = directory + "/manifest.sqlite"
         self.path = path
+        // SQLite would wait forever on a FIFO under the manifest's name, and fail on a folder with "disk I/O error".
+        if FileManager.default.fileExists(atPath: path), !FileBytes.isRegularFile(path) {
+            throw MedPipeError.io(path, "is not a regular file, so not a cache manifest")
+        }
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.label = "medpipe-manifest"

@@ -181,6 +181,21 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
         }
     }
 
+    /// A FIFO under the manifest's name is refused by readers and writers (SQLite waited on it forever), and a folder
+    /// named so is told as such rather than as SQLite's "disk I/O error".
+    @Test func aManifestThatIsNotARegularFileIsRefused() throws {
+        for make in [{ (path: String) in #expect(mkfifo(path, 0o600) == 0) },
+                     { (path: String) in try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) }] {
+            let dir = temporaryCache()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            make(dir + "/manifest.sqlite")
+            let refusal = MedPipeError.io(dir + "/manifest.sqlite", "is not a regular file, so not a cache manifest")
+            #expect(throws: refusal) { _ = try DatasetCache(directory: dir) }
+            #expect(throws: refusal) { _ = try CacheWriter(directory: dir) }
+        }
+    }
+
     /// A cache whose manifest says it was written in format 3, as a newer medpipe would write it.
     private func newerFormatCache() throws -> String {
         let dir = temporaryCache()
