@@ -176,10 +176,14 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         #expect(converter.pipeline.stages.count == 1)
     }
 
-    /// Numbers a run cannot use are refused naming the line: a negative split seed became 2^64 − 1 without a word, and
-    /// a learning rate or weight decay past Float's range became infinite and diverged the first epoch.
+    /// Numbers a run cannot use, and split settings of another grouping, are refused naming the line: a negative split
+    /// seed became 2^64 − 1 and the settings were ignored, without a word, and a learning rate or weight decay past
+    /// Float's range became infinite and diverged the first epoch.
     @Test func unusableSeedsAndRatesAreRefused() throws {
         let cases = [("split: { seed: -1 }", "'seed' must be ≥ 0, got -1"),
+                     // Settings of another grouping were ignored without a word.
+                     ("split: { by: patient, blocks: 10 }", "'blocks' applies to a split by time-block, not by patient"),
+                     ("split: { by: given, ratios: { train: 0.5, val: 0.5 } }", "'ratios' do not apply to a split given by the data set"),
                      ("train: { lr: 1e300 }", "'lr' must be positive and at most"),
                      ("train: { weight-decay: 1e39 }", "'weight-decay' must be ≥ 0 and at most")]
         for (line, message) in cases {

@@ -222,7 +222,14 @@ public struct Recipe: Sendable {
         }
         if let blocks = try reader.int("blocks") {
             guard blocks >= 3 else { throw MedPipeError.invalidArgument(reader.at(reader.node("blocks")), "'blocks' must be at least 3") }
+            // Set beside another grouping, it was ignored without a word.
+            guard split.grouping == .timeBlock else {
+                throw MedPipeError.invalidArgument(reader.at(reader.node("blocks")), "'blocks' applies to a split by time-block, not by \(split.grouping.rawValue)")
+            }
             split.blocks = blocks
+        }
+        if split.grouping == .given, reader.has("ratios") {
+            throw MedPipeError.invalidArgument(reader.at(reader.node("ratios")), "'ratios' do not apply to a split given by the data set")
         }
         try reader.finish()
         return split
