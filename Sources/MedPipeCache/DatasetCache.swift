@@ -67,13 +67,9 @@ public final class DatasetCache: Sendable {
 
     /// The tensor of an entry read with `pread` instead of through the mapping, so that the shard's pages
     /// never count in this process's resident memory: how a cache larger than memory is streamed.
-    /// - Throws: `.malformed` naming the shard file when the entry runs past its end, and naming the
-    ///   manifest when the entry's length does not fit its shape and dtype.
+    /// - Throws: `.malformed` naming the shard file when the entry runs past its end. (An entry whose length does
+    ///   not fit its shape and dtype is refused when the manifest is read.)
     public func readTensor(for entry: CacheEntry) throws -> Tensor {
-        let expected = try CheckedSize.product(entry.shape + [entry.dtype.size], source: directory + "/manifest.sqlite", "entry \(entry.id)'s shape × dtype size")
-        guard expected == entry.length else {
-            throw MedPipeError.malformed(directory + "/manifest.sqlite", "entry \(entry.id) of shape \(entry.shape) and dtype \(entry.dtype) needs \(expected) bytes, the manifest says \(entry.length)")
-        }
         return Tensor(shape: entry.shape, dtype: entry.dtype, bytes: try checked(try reads.bytes(shard: entry.shard, offset: entry.offset, length: entry.length), entry))
     }
 
@@ -86,10 +82,6 @@ public final class DatasetCache: Sendable {
                 let bytes = try shards.map(entry.shard).bytes(offset: entry.offset, length: entry.length)
                 if ContentHash.of(bytes) != entry.sha256 {
                     problems.append("entry \(entry.id) (\(entry.source) item \(entry.item)): SHA-256 mismatch in shard \(entry.shard) at offset \(entry.offset)")
-                }
-                let expected = entry.shape.reduce(1, *) * entry.dtype.size
-                if expected != entry.length {
-                    problems.append("entry \(entry.id): shape \(entry.shape) of \(entry.dtype) needs \(expected) bytes, entry has \(entry.length)")
                 }
             } catch let error as MedPipeError {
                 problems.append("entry \(entry.id): \(error.description)")

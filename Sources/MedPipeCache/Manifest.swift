@@ -331,10 +331,16 @@ private struct EntryRowDecoder {
             throw MedPipeError.malformed(manifest, "entry \(id) has unknown dtype \(dtypeName)")
         }
         let geometryText: String? = row[13]
+        let shape = try shape.decode(row[8], json, manifest, "entry \(id)'s shape"), length: Int = row[11]
+        // Checked once here for every reader: a damaged shape trapped `cache verify`, `evaluate` and `train` in their products.
+        let needed = try? CheckedSize.product(shape + [dtype.size], source: manifest, "")
+        guard needed == length else {
+            throw MedPipeError.malformed(manifest, "entry \(id) of shape \(shape) and dtype \(dtype) needs \(needed.map { "\($0)" } ?? "more than 2^63") bytes, the manifest says \(length)")
+        }
         return CacheEntry(
             id: id, unit: row[1], item: row[2], source: row[3], group: row[4],
-            label: row[5], split: row[6], dtype: dtype, shape: try shape.decode(row[8], json, manifest, "entry \(id)'s shape"),
-            shard: row[9], offset: row[10], length: row[11], sha256: row[12],
+            label: row[5], split: row[6], dtype: dtype, shape: shape,
+            shard: row[9], offset: row[10], length: length, sha256: row[12],
             geometry: try geometryText.map { try geometry.decode($0, json, manifest, "entry \(id)'s geometry") },
             metadata: try metadata.decode(row[14], json, manifest, "entry \(id)'s metadata"))
     }

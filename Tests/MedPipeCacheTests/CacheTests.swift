@@ -181,6 +181,29 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
         }
     }
 
+    /// Sizes a damaged manifest states are checked before any product or sum of them: a shape of 2^64 values trapped
+    /// `cache verify` (the command for damaged caches), `evaluate` and `train`, and an offset near 2^63 trapped every read.
+    @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe binary"))
+    func damagedSizesInTheManifestAreErrors() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let writer = try CacheWriter(directory: dir)
+            try writer.add(unit("a", items: 2))
+            try writer.flush()
+        }
+        let manifest = try Manifest(directory: dir)
+        try manifest.database.write { try $0.execute(sql: "UPDATE entry SET offset = 9223372036854775800 WHERE item = 1") }
+        let verify = try SharedData.runMedpipe(["cache", "verify", dir])
+        #expect(verify.status == 1 && verify.error.contains("entry at offset 9223372036854775800 with 24 bytes runs past the shard's end"), "\(verify.error)")
+        try manifest.database.write { try $0.execute(sql: "UPDATE entry SET shape = '[4294967296, 4294967296]' WHERE item = 0") }
+        #expect(throws: MedPipeError.malformed(dir + "/manifest.sqlite", "entry 1 of shape [4294967296, 4294967296] and dtype float32 needs more than 2^63 bytes, the manifest says 24")) {
+            _ = try DatasetCache(directory: dir).entries()
+        }
+        let damaged = try SharedData.runMedpipe(["cache", "verify", dir])
+        #expect(damaged.status == 1 && damaged.error.hasPrefix("medpipe: error: \(dir)/manifest.sqlite: entry 1 of shape"), "\(damaged.error)")
+    }
+
     /// A FIFO under the manifest's name is refused by readers and writers (SQLite waited on it forever), and a folder
     /// named so is told as such rather than as SQLite's "disk I/O error".
     @Test func aManifestThatIsNotARegularFileIsRefused() throws {
