@@ -326,23 +326,34 @@ private struct EntryRowDecoder {
     init(manifest: String) { self.manifest = manifest }
 
     mutating func entry(_ row: Row) throws -> CacheEntry {
-        let id: Int64 = row[0], dtypeName: String = row[7]
+        let id: Int64 = try column(row, 0), dtypeName: String = try column(row, 7)
         guard let dtype = DType(rawValue: dtypeName) else {
             throw MedPipeError.malformed(manifest, "entry \(id) has unknown dtype \(dtypeName)")
         }
-        let geometryText: String? = row[13]
-        let shape = try shape.decode(row[8], json, manifest, "entry \(id)'s shape"), length: Int = row[11]
+        let geometryText: String? = try column(row, 13)
+        let shape = try shape.decode(try column(row, 8), json, manifest, "entry \(id)'s shape"), length: Int = try column(row, 11)
         // Checked once here for every reader: a damaged shape trapped `cache verify`, `evaluate` and `train` in their products.
         let needed = try? CheckedSize.product(shape + [dtype.size], source: manifest, "")
         guard needed == length else {
             throw MedPipeError.malformed(manifest, "entry \(id) of shape \(shape) and dtype \(dtype) needs \(needed.map { "\($0)" } ?? "more than 2^63") bytes, the manifest says \(length)")
         }
         return CacheEntry(
-            id: id, unit: row[1], item: row[2], source: row[3], group: row[4],
-            label: row[5], split: row[6], dtype: dtype, shape: shape,
-            shard: row[9], offset: row[10], length: length, sha256: row[12],
+            id: id, unit: try column(row, 1), item: try column(row, 2), source: try column(row, 3), group: try column(row, 4),
+            label: try column(row, 5), split: try column(row, 6), dtype: dtype, shape: shape,
+            shard: try column(row, 9), offset: try column(row, 10), length: length, sha256: try column(row, 12),
             geometry: try geometryText.map { try geometry.decode($0, json, manifest, "entry \(id)'s geometry") },
-            metadata: try metadata.decode(row[14], json, manifest, "entry \(id)'s metadata"))
+            metadata: try metadata.decode(try column(row, 14), json, manifest, "entry \(id)'s metadata"))
+    }
+
+    /// The value of column `index` as a `T`: a value of another type (text where a number goes) is an error naming
+    /// the column, where GRDB's subscript traps.
+    private func column<T: DatabaseValueConvertible>(_ row: Row, _ index: Int) throws -> T {
+        do {
+            return try row.decode(atIndex: index)
+        } catch {
+            let value: DatabaseValue = row[index], id: DatabaseValue = row[0]
+            throw MedPipeError.malformed(manifest, "entry \(id): column \(Self.columns[index]) holds \(value), which is not of type \(T.self)")
+        }
     }
 
     /// The last text decoded into a `T`, and its value.

@@ -181,8 +181,9 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
         }
     }
 
-    /// Sizes a damaged manifest states are checked before any product or sum of them: a shape of 2^64 values trapped
-    /// `cache verify` (the command for damaged caches), `evaluate` and `train`, and an offset near 2^63 trapped every read.
+    /// Values a damaged manifest states are checked before use: a shape of 2^64 values trapped `cache verify` (the
+    /// command for damaged caches), `evaluate` and `train`, an offset near 2^63 trapped every read, and text in a
+    /// number's column trapped every command that listed the entries.
     @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe binary"))
     func damagedSizesInTheManifestAreErrors() throws {
         let dir = temporaryCache()
@@ -202,6 +203,11 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
         }
         let damaged = try SharedData.runMedpipe(["cache", "verify", dir])
         #expect(damaged.status == 1 && damaged.error.hasPrefix("medpipe: error: \(dir)/manifest.sqlite: entry 1 of shape"), "\(damaged.error)")
+        // Text where a number goes trapped in GRDB's row subscript.
+        try manifest.database.write { try $0.execute(sql: "UPDATE entry SET shard = 'abc', shape = '[2,3]' WHERE item = 0") }
+        #expect(throws: MedPipeError.malformed(dir + "/manifest.sqlite", "entry 1: column shard holds \"abc\", which is not of type Int")) {
+            _ = try DatasetCache(directory: dir).entries()
+        }
     }
 
     /// A FIFO under the manifest's name is refused by readers and writers (SQLite waited on it forever), and a folder
