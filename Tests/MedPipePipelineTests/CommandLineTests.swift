@@ -139,6 +139,22 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: work + "/m.safetensors") && !FileManager.default.fileExists(atPath: work + "/csv"))
     }
 
+    /// A damaged `fit_boundary` in the cache's metadata is an error naming it: it was taken as "every stage runs when
+    /// reading", which gave other values without a word (the Python package refused it).
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func aDamagedFitBoundaryIsAnError() throws {
+        let work = temporaryDirectory("cli-boundary")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cache = work + "/heart"
+        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", work + "/project.key"]).status == 0)
+        let reader = try DatasetCache(directory: cache)
+        let splits = Dictionary(uniqueKeysWithValues: try reader.entries().map { ($0.id, $0.split!) })
+        let plans = Dictionary(uniqueKeysWithValues: try ["train", "val", "test"].map { ($0, try reader.plan(split: $0)) })
+        try CacheWriter(directory: cache).finalize(splits: splits, plans: plans, meta: ["fit_boundary": "x"])
+        let run = try SharedData.runMedpipe(["export", "--cache", cache, "--format", "csv", "--fitted", "--out", work + "/csv"])
+        #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: \(cache): meta 'fit_boundary' is not a stage index from 0 to 1: 'x'"), "\(run.error)")
+    }
+
     /// An unknown `--retain` option is refused with the names it may take.
     @Test func anUnknownRetainOptionListsTheKnownOnes() throws {
         let work = temporaryDirectory("cli-retain")

@@ -39,7 +39,16 @@ public struct CacheDataset: Sendable {
         }
         pipeline = try JSONCoding.decode(StagePipeline.self, from: pipelineText, subject: directory, "the cache's stages (meta 'pipeline')")
         fitted = try JSONCoding.decode(FittedPipeline.self, from: fittedText, subject: directory, "the cache's fitted statistics (meta 'fitted')")
-        fitBoundary = Int(try cache.meta("fit_boundary") ?? "") ?? pipeline.stages.count
+        // Caches written before the boundary was stored apply every stage when reading; a damaged one is not guessed.
+        let stageCount = pipeline.stages.count
+        if let text = try cache.meta("fit_boundary") {
+            guard let value = Int(text), (0...stageCount).contains(value) else {
+                throw MedPipeError.malformed(directory, "meta 'fit_boundary' is not a stage index from 0 to \(stageCount): '\(text)'")
+            }
+            fitBoundary = value
+        } else {
+            fitBoundary = stageCount
+        }
         recipeHash = try cache.meta("recipe_hash") ?? ""
         let entries = try cache.entries()
         guard let first = entries.first else { throw MedPipeError.malformed(directory, "the cache holds no entries") }
