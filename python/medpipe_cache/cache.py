@@ -149,6 +149,10 @@ class Cache:
 
     def split(self, name: str) -> "Split":
         """The entries of one split (`train`, `val`, `test`) in cache order, as `medpipe export` writes them."""
+        unsplit = sum(e.split is None for e in self.entries)
+        if unsplit:  # as `medpipe train` and `export` refuse it: the earlier run's entries would be read without a word
+            raise CacheError(self.directory, f"{unsplit} of its {len(self.entries)} entries have no split: its last convert did not finish "
+                                             "(it was killed, or failed after storing them); run `medpipe convert` again to finish it")
         entries = [e for e in self.entries if e.split == name]
         if not entries:
             raise CacheError(self.directory, f"the cache has no entry in split '{name}' (it has: {', '.join(self.splits) or 'none'})")

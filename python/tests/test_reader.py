@@ -119,6 +119,17 @@ def test_not_a_cache_and_a_missing_shard(tmp_path):
         open_cache(directory).split("train").raw(0)
 
 
+def test_a_cache_whose_last_convert_did_not_finish_is_refused(tmp_path):
+    """Entries without a split (a convert killed after storing them) make a split unreadable, as `medpipe train` and
+    `export` refuse the cache: the training split gave the earlier run's entries without a word."""
+    directory = write_cache(tmp_path / "cache", [(np.zeros(2, np.float32), "a", "train", None, None),
+                                                 (np.ones(2, np.float32), "b", None, None, None)])
+    cache = open_cache(directory)
+    assert cache.counts() == {"train": {"a": 1}, "unsplit": {"b": 1}}, "still described"
+    with pytest.raises(CacheError, match="1 of its 2 entries have no split: its last convert did not finish"):
+        cache.split("train")
+
+
 def test_a_damaged_shard_is_an_error_not_wrong_values(tmp_path):
     """Bytes that differ from their SHA-256 in the manifest (a disk error, a copy cut short and patched) are refused
     when read, naming the shard, as `medpipe` refuses them: they used to reach a model as values."""
