@@ -58,6 +58,9 @@ import Testing
         #expect(throws: MedPipeError.malformed(path, "its architecture declares 1073807360 weights, its tensors hold 6 values")) {
             try Checkpoint.read(path)
         }
+        // Layers without weights declare none: a network of them, and so a file of no tensor, reads.
+        try Checkpoint(model: Sequential([.flatten], seed: 1), classNames: ["a", "b"], inputShape: [2]).write(to: path)
+        #expect(try Checkpoint.read(path).inputShape == [2])
     }
 
     @Test func checkpointRejectsMismatchedTensors() throws {

@@ -85,7 +85,7 @@ public struct Checkpoint: Sendable {
         let specs = try layers.enumerated().map { i, o in try LayerSpec(json: o, subject: "\(path) layer \(i)") }
         // The file holds every weight the architecture declares: checked before the layers are built (and their
         // weights allocated), so that a damaged size is an error, not an allocation that kills the process.
-        let declared = specs.reduce(0) { $0 + $1.weightShape.reduce(1, *) }, stored = tensors.values.reduce(0) { $0 + $1.count }
+        let declared = specs.reduce(0) { $0 + ($1.weightShape.isEmpty ? 0 : $1.weightShape.reduce(1, *)) }, stored = tensors.values.reduce(0) { $0 + $1.count }
         guard declared <= stored else {
             throw MedPipeError.malformed(path, "its architecture declares \(declared) weights, its tensors hold \(stored) values")
         }
