@@ -131,8 +131,13 @@ public struct Exporter: Sendable {
             try splitWriter?.begin(split: split, count: entries.count, into: directory)
             for (index, entry) in entries.enumerated() {
                 let sample = try exportSample(entry, split: split, index: index)
-                if let sampleWriter { files += try sampleWriter.write(sample, into: directory) }
-                try splitWriter?.add(sample)
+                do {
+                    if let sampleWriter { files += try sampleWriter.write(sample, into: directory) }
+                    try splitWriter?.add(sample)
+                } catch let error as MedPipeError where error.subject == sample.name || error.subject == LinearQuantization.subject {
+                    // The writers name the sample's file stem, which no file has yet: the cache and its entry are named.
+                    throw MedPipeError(error.kind, cache.directory, "entry \(entry.id), to be written as \(sample.name): \(error.message)")
+                }
                 done += 1
                 progress?(done, total)
             }

@@ -35,6 +35,19 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: out + "/train/train_00001/0003.png") && !FileManager.default.fileExists(atPath: out + "/train/train_00001.dcm"), "nothing written")
     }
 
+    /// A sample no writer can store is an error naming the cache and the entry: it named "export" or the file stem
+    /// `train_00001`, which no file has.
+    @Test func aSampleThatCannotBeWrittenNamesItsEntry() throws {
+        let root = temporaryDirectory("png-nan")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try makeCache(root + "/cache", items: [CacheItem(tensor: Tensor(shape: [2, 2], values: [Float(1), .nan, 2, 3]), label: "a", group: "P-a")], splits: ["train"])
+        for format in [ExportFormat.png, .dicom] {
+            #expect(throws: MedPipeError.invalidArgument(root + "/cache", "entry 1, to be written as train_00001: the sample holds NaN or infinite values, which integer pixels cannot store")) {
+                _ = try Exporter(cacheDirectory: root + "/cache").run(ExportOptions(format: format, output: root + "/out", makeUID: testUIDs))
+            }
+        }
+    }
+
     /// A split whose entries have different shapes or dtypes is refused for npz before anything is written: the export
     /// stopped at the first sample that differed, having replaced the earlier export's `train.npz` by a broken file.
     @Test func aSplitOfManyShapesLeavesTheEarlierArrayFileAlone() throws {
