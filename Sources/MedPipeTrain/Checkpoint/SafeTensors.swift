@@ -45,7 +45,7 @@ public enum SafeTensors {
         guard bytes.count >= 8 else { throw MedPipeError.malformed(subject, "file of \(bytes.count) bytes is too short for a safetensors header length") }
         let n = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard n <= UInt64(min(maxHeaderBytes, bytes.count - 8)) else {
-            throw MedPipeError.malformed(subject, "header length \(n) exceeds the file (\(bytes.count) bytes) or the 100 MB limit")
+            throw MedPipeError.malformed(subject, "is not a safetensors file, or is cut short: its header length \(n) exceeds the file (\(bytes.count) bytes) or the 100 MB limit")
         }
         let headerEnd = 8 + Int(n)
         guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])) as? [String: Any] else {
