@@ -32,6 +32,14 @@ enum EarlierExport {
         return stale.sorted()
     }
 
+    /// The `SPLIT.npz` files in `directory`, of splits other than `splits`, whose `y` index the class names of an earlier
+    /// `classes.txt` that differs from `classNames`: rewriting `classes.txt` would relabel them without a word.
+    static func arraysRelabelled(in directory: String, splits: [String], classNames: [String]) -> [String] {
+        guard let earlier = try? String(contentsOfFile: directory + "/classes.txt", encoding: .utf8),
+              earlier != classNames.map({ $0 + "\n" }).joined() else { return [] }
+        return names(in: directory).filter { $0.hasSuffix(".npz") && !splits.contains(String($0.dropLast(4))) }.sorted().map { directory + "/" + $0 }
+    }
+
     /// The number after `prefix` at the start of `name` (`train_00012.png` → 12), or nil when `name` is not so named.
     private static func position(of name: String, prefix: String) -> Int? {
         guard name.hasPrefix(prefix) else { return nil }

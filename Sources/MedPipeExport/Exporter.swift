@@ -123,6 +123,9 @@ public struct Exporter: Sendable {
         case .csv, .npz: nil
         }
         let arrays = options.format == .npz ? NPZExportWriter(classNames: try classNames()) : nil
+        if let arrays, let first = EarlierExport.arraysRelabelled(in: options.output, splits: plan.map(\.split), classNames: arrays.classNames).first {
+            throw MedPipeError.invalidArgument(options.output, "holds \(first), whose labels index its classes.txt, which this export would replace with other classes (\(arrays.classNames.joined(separator: ", "))): remove the earlier export, or export into an empty folder")
+        }
         let splitWriter: SplitWriter? = options.format == .csv ? CSVExportWriter() : arrays
         if let arrays { files.append(try arrays.writeClassNames(into: options.output)) }
         for (split, entries) in plan {

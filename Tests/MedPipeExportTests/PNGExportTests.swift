@@ -35,6 +35,23 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: out + "/train/train_00001/0003.png") && !FileManager.default.fileExists(atPath: out + "/train/train_00001.dcm"), "nothing written")
     }
 
+    /// An npz export of some splits into the folder of an earlier one is refused when it would rewrite `classes.txt`
+    /// with other classes under the earlier export's other splits, whose `y` it would relabel without a word.
+    @Test func anArrayExportDoesNotRelabelAnEarlierOnesSplits() throws {
+        let root = temporaryDirectory("npz-classes")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        func item(_ label: String) -> CacheItem { CacheItem(tensor: Tensor(shape: [2], values: [Float(1), 2]), label: label, group: "P-" + label) }
+        try makeCache(root + "/first", items: [item("a"), item("b")], splits: ["train", "test"])
+        try makeCache(root + "/second", items: [item("c"), item("d")], splits: ["train", "test"])
+        let out = root + "/out"
+        _ = try Exporter(cacheDirectory: root + "/first").run(ExportOptions(format: .npz, output: out, makeUID: testUIDs))
+        _ = try Exporter(cacheDirectory: root + "/first").run(ExportOptions(format: .npz, output: out, split: "test", makeUID: testUIDs))
+        #expect(throws: MedPipeError.invalidArgument(out, "holds \(out)/train.npz, whose labels index its classes.txt, which this export would replace with other classes (c, d): remove the earlier export, or export into an empty folder")) {
+            _ = try Exporter(cacheDirectory: root + "/second").run(ExportOptions(format: .npz, output: out, split: "test", makeUID: testUIDs))
+        }
+        #expect(try String(contentsOfFile: out + "/classes.txt", encoding: .utf8) == "a\nb\n")
+    }
+
     /// A sample no writer can store is an error naming the cache and the entry: it named "export" or the file stem
     /// `train_00001`, which no file has.
     @Test func aSampleThatCannotBeWrittenNamesItsEntry() throws {
