@@ -184,10 +184,6 @@ public struct Exporter: Sendable {
     }
 
     private static func makeDirectory(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw MedPipeError.io(path, "cannot create the output directory: \(error.localizedDescription)")
-        }
+        try Folder.create(path, what: "output directory")
     }
 }

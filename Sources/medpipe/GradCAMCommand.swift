@@ -77,11 +77,7 @@ struct GradCAMCommand: ParsableCommand {
         BLAS.setThreads(threads)
         let samples = try inputs(checkpoint)
         guard !samples.isEmpty else { throw MedPipeError.invalidArgument(cache ?? npy ?? "", "no samples to explain") }
-        do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        } catch {
-            throw MedPipeError.io(out, "cannot create: \(error.localizedDescription)")
-        }
+        try Folder.create(out, what: "output folder")
         let cam = try GradCAM(model: checkpoint.model, layer: layer, method: methodValue, subject: model)
         var writer = ExplanationWriter(directory: out, colormap: colors, alpha: alpha, modelHash: try ContentHash.ofFile(model),
                                        classNames: checkpoint.classNames, scale: scale)

@@ -155,6 +155,24 @@ struct CommandLineTests {
         #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: \(cache): meta 'fit_boundary' is not a stage index from 0 to 1: 'x'"), "\(run.error)")
     }
 
+    /// A folder that cannot be created under a file is told as such (convert, export and anonymize here; gradcam
+    /// alike; Foundation said "The operation could not be completed. (NSCocoaErrorDomain error 512.)").
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func aFolderUnderAFileIsNamed() throws {
+        let work = temporaryDirectory("cli-under-file")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let file = work + "/file"
+        try "not a folder".write(toFile: file, atomically: true, encoding: .utf8)
+        let key = work + "/project.key"
+        let convert = try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", file + "/cache", "--key", key])
+        #expect(convert.error.hasPrefix("medpipe: error: \(file)/cache: cannot create the cache directory: \(file) is a file, not a folder"), "\(convert.error)")
+        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", work + "/heart", "--key", key]).status == 0)
+        let export = try SharedData.runMedpipe(["export", "--cache", work + "/heart", "--format", "csv", "--out", file + "/csv"])
+        #expect(export.error.hasPrefix("medpipe: error: \(file)/csv: cannot create the output directory: \(file) is a file, not a folder"), "\(export.error)")
+        let anonymize = try SharedData.runMedpipe(["anonymize", SharedData.root + "/tabular/heart.csv", "--out", file + "/anon", "--report", work + "/r.json", "--keep-columns", "age"])
+        #expect(anonymize.error.hasPrefix("medpipe: error: \(file)/anon: cannot create the output folder: \(file) is a file, not a folder"), "\(anonymize.error)")
+    }
+
     /// An unknown `--retain` option is refused with the names it may take.
     @Test func anUnknownRetainOptionListsTheKnownOnes() throws {
         let work = temporaryDirectory("cli-retain")
