@@ -44,11 +44,8 @@ public final class CacheWriter {
     public init(directory: String, ranks: Int = 1) throws {
         self.directory = directory
         let shards = directory + "/shards"
-        do {
-            try FileManager.default.createDirectory(atPath: shards, withIntermediateDirectories: true)
-        } catch {
-            throw MedPipeError.io(directory, "cannot create the cache directory: \(error.localizedDescription)")
-        }
+        try Folder.create(directory, what: "cache directory")
+        try Folder.create(shards, what: "cache's shard folder")
         let lockPath = directory + "/lock"
         lockDescriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lockDescriptor >= 0 else { throw MedPipeError.io(lockPath, "cannot open the cache lock") }

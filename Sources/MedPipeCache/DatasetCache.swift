@@ -24,6 +24,16 @@ public final class DatasetCache: Sendable {
     /// Entries of one split (`train`, `val`, `test`), or all entries.
     public func entries(split: String? = nil) throws -> [CacheEntry] { try manifest.entries(split: split) }
 
+    /// Fails when some of `entries` (this cache's) have no split: the cache's last convert stored them but did not finish
+    /// (it was killed, or failed splitting or fitting), so the cache holds part of that run's sources beside an earlier
+    /// run's entries and statistics, which were trained on and exported without a word.
+    public func requireFinishedConvert(_ entries: [CacheEntry]) throws {
+        let unsplit = entries.count { $0.split == nil }
+        guard unsplit == 0 else {
+            throw MedPipeError.malformed(directory, "\(unsplit) of its \(entries.count) entries have no split: its last convert did not finish (it was killed, or failed after storing them); run `medpipe convert` again to finish it")
+        }
+    }
+
     /// How many entries each of the splits `train`, `val` and `test` holds, in that order.
     public func splitCounts() throws -> [(split: String, count: Int)] {
         try ["train", "val", "test"].map { name in (name, try entries(split: name).count) }
@@ -57,13 +67,9 @@ public final class DatasetCache: Sendable {
 
     /// The tensor of an entry read with `pread` instead of through the mapping, so that the shard's pages
     /// never count in this process's resident memory: how a cache larger than memory is streamed.
-    /// - Throws: `.malformed` naming the shard file when the entry runs past its end, and naming the
-    ///   manifest when the entry's length does not fit its shape and dtype.
+    /// - Throws: `.malformed` naming the shard file when the entry runs past its end. (An entry whose length does
+    ///   not fit its shape and dtype is refused when the manifest is read.)
     public func readTensor(for entry: CacheEntry) throws -> Tensor {
-        let expected = try CheckedSize.product(entry.shape + [entry.dtype.size], source: directory + "/manifest.sqlite", "entry \(entry.id)'s shape × dtype size")
-        guard expected == entry.length else {
-            throw MedPipeError.malformed(directory + "/manifest.sqlite", "entry \(entry.id) of shape \(entry.shape) and dtype \(entry.dtype) needs \(expected) bytes, the manifest says \(entry.length)")
-        }
         return Tensor(shape: entry.shape, dtype: entry.dtype, bytes: try checked(try reads.bytes(shard: entry.shard, offset: entry.offset, length: entry.length), entry))
     }
 
@@ -76,10 +82,6 @@ public final class DatasetCache: Sendable {
                 let bytes = try shards.map(entry.shard).bytes(offset: entry.offset, length: entry.length)
                 if ContentHash.of(bytes) != entry.sha256 {
                     problems.append("entry \(entry.id) (\(entry.source) item \(entry.item)): SHA-256 mismatch in shard \(entry.shard) at offset \(entry.offset)")
-                }
-                let expected = entry.shape.reduce(1, *) * entry.dtype.size
-                if expected != entry.length {
-                    problems.append("entry \(entry.id): shape \(entry.shape) of \(entry.dtype) needs \(expected) bytes, entry has \(entry.length)")
                 }
             } catch let error as MedPipeError {
                 problems.append("entry \(entry.id): \(error.description)")

@@ -27,6 +27,10 @@ final class Manifest: Sendable {
     init(directory: String, readOnly: Bool = false) throws {
         let path = directory + "/manifest.sqlite"
         self.path = path
+        // SQLite would wait forever on a FIFO under the manifest's name, and fail on a folder with "disk I/O error".
+        if FileManager.default.fileExists(atPath: path), !FileBytes.isRegularFile(path) {
+            throw MedPipeError.io(path, "is not a regular file, so not a cache manifest")
+        }
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.label = "medpipe-manifest"
@@ -66,6 +70,13 @@ final class Manifest: Sendable {
         }
         try checkFormatVersion(queue, directory: directory)
         if exists { return queue }
+        // Killed before its first commit, a convert leaves no table, or only GRDB's list of migrations.
+        let others = try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'grdb_migrations' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        }
+        guard others.isEmpty else {
+            throw MedPipeError.malformed(path, "not a MedPipe cache manifest: it has no entry table, but tables \(others.joined(separator: ", "))")
+        }
         let empty = try DatabaseQueue()
         try migrator.migrate(empty)
         return empty
@@ -154,7 +165,7 @@ final class Manifest: Sendable {
             } else {
                 try Row.fetchAll(db, sql: "\(select) \(order)")
             }
-            var decoder = EntryRowDecoder()
+            var decoder = EntryRowDecoder(manifest: path)
             return try rows.map { try decoder.entry($0) }
         }
     }
@@ -307,30 +318,51 @@ final class Manifest: Sendable {
 private struct EntryRowDecoder {
     static let columns = ["id", "unit", "item", "source", "group_key", "label", "split", "dtype", "shape", "shard", "offset",
                           "length", "sha256", "geometry", "metadata"]
+    /// The manifest's path, named in errors.
+    private let manifest: String
     private let json = JSONCoding.decoder()
     private var shape = Previous<[Int]>(), geometry = Previous<Geometry>(), metadata = Previous<[String: MetadataValue]>()
 
+    init(manifest: String) { self.manifest = manifest }
+
     mutating func entry(_ row: Row) throws -> CacheEntry {
-        let dtypeName: String = row[7]
+        let id: Int64 = try column(row, 0), dtypeName: String = try column(row, 7)
         guard let dtype = DType(rawValue: dtypeName) else {
-            throw MedPipeError.malformed("manifest.sqlite", "entry \(row[0] as Int64) has unknown dtype \(dtypeName)")
+            throw MedPipeError.malformed(manifest, "entry \(id) has unknown dtype \(dtypeName)")
         }
-        let geometryText: String? = row[13]
+        let geometryText: String? = try column(row, 13)
+        let shape = try shape.decode(try column(row, 8), json, manifest, "entry \(id)'s shape"), length: Int = try column(row, 11)
+        // Checked once here for every reader: a damaged shape trapped `cache verify`, `evaluate` and `train` in their products.
+        let needed = try? CheckedSize.product(shape + [dtype.size], source: manifest, "")
+        guard needed == length else {
+            throw MedPipeError.malformed(manifest, "entry \(id) of shape \(shape) and dtype \(dtype) needs \(needed.map { "\($0)" } ?? "more than 2^63") bytes, the manifest says \(length)")
+        }
         return CacheEntry(
-            id: row[0], unit: row[1], item: row[2], source: row[3], group: row[4],
-            label: row[5], split: row[6], dtype: dtype, shape: try shape.decode(row[8], json),
-            shard: row[9], offset: row[10], length: row[11], sha256: row[12],
-            geometry: try geometryText.map { try geometry.decode($0, json) },
-            metadata: try metadata.decode(row[14], json))
+            id: id, unit: try column(row, 1), item: try column(row, 2), source: try column(row, 3), group: try column(row, 4),
+            label: try column(row, 5), split: try column(row, 6), dtype: dtype, shape: shape,
+            shard: try column(row, 9), offset: try column(row, 10), length: length, sha256: try column(row, 12),
+            geometry: try geometryText.map { try geometry.decode($0, json, manifest, "entry \(id)'s geometry") },
+            metadata: try metadata.decode(try column(row, 14), json, manifest, "entry \(id)'s metadata"))
+    }
+
+    /// The value of column `index` as a `T`: a value of another type (text where a number goes) is an error naming
+    /// the column, where GRDB's subscript traps.
+    private func column<T: DatabaseValueConvertible>(_ row: Row, _ index: Int) throws -> T {
+        do {
+            return try row.decode(atIndex: index)
+        } catch {
+            let value: DatabaseValue = row[index], id: DatabaseValue = row[0]
+            throw MedPipeError.malformed(manifest, "entry \(id): column \(Self.columns[index]) holds \(value), which is not of type \(T.self)")
+        }
     }
 
     /// The last text decoded into a `T`, and its value.
     private struct Previous<T: Decodable> {
         private var text: String?, value: T?
 
-        mutating func decode(_ text: String, _ json: JSONDecoder) throws -> T {
+        mutating func decode(_ text: String, _ json: JSONDecoder, _ subject: String, _ what: @autoclosure () -> String) throws -> T {
             if text == self.text, let value { return value }
-            let decoded = try json.decode(T.self, from: Data(text.utf8))
+            let decoded = try JSONCoding.decode(T.self, from: text, using: json, subject: subject, what())
             (self.text, value) = (text, decoded)
             return decoded
         }

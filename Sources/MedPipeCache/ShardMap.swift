@@ -36,7 +36,8 @@ final class ShardMap: @unchecked Sendable {
 
     /// The bytes at `offset..<offset+length`, checked against the shard's size.
     func bytes(offset: Int, length: Int) throws -> UnsafeRawBufferPointer {
-        guard offset >= 0, length >= 0, offset + length <= size else {
+        let (end, overflow) = offset.addingReportingOverflow(length)   // both from the manifest, which may be damaged
+        guard offset >= 0, length >= 0, !overflow, end <= size else {
             throw MedPipeError.malformed(path, "entry at offset \(offset) with \(length) bytes runs past the shard's end (\(size) bytes)")
         }
         guard let base else { return UnsafeRawBufferPointer(start: nil, count: 0) }

@@ -7,6 +7,8 @@ import MedPipeCore
 /// integers; RFC 4180 quoting where a name or label needs it.
 public final class CSVExportWriter: SplitWriter {
     private var path = ""
+    /// The split's file under a temporary name until ``finish()``: an export that fails on the way leaves `path` as it was.
+    private var staged: AtomicFile.Staged?
     private var handle: FileHandle?
     private var columns: [String]?
     private var buffer = ""
@@ -33,10 +35,9 @@ public final class CSVExportWriter: SplitWriter {
             }
         } else {
             columns = names
-            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-                throw MedPipeError.io(path, "cannot create the file")
-            }
-            self.handle = handle
+            let staged = try AtomicFile.Staged(path)
+            self.staged = staged
+            handle = FileHandle(fileDescriptor: staged.descriptor, closeOnDealloc: false)
             var label = "label"
             while names.contains(label) { label += "_" }
             buffer += (names + [label]).map(Self.field).joined(separator: ",") + "\r\n"
@@ -46,10 +47,10 @@ public final class CSVExportWriter: SplitWriter {
     }
 
     public func finish() throws -> String? {
-        guard let handle else { return nil }
+        guard let staged else { return nil }
         try flush()
-        do { try handle.close() } catch { throw MedPipeError.io(path, "cannot close: \(error.localizedDescription)") }
-        self.handle = nil
+        try staged.commit(durable: false)
+        (self.staged, handle) = (nil, nil)
         return path
     }
 

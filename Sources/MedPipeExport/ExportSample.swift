@@ -4,7 +4,7 @@ import MedPipeCore
 public struct ExportSample: Sendable {
     /// File stem: the split and the position in it, e.g. `train_00001` (never a source path).
     public var name: String
-    /// `train`, `val`, `test` or `unsplit`.
+    /// `train`, `val` or `test`.
     public var split: String
     public var label: String?
     /// Keyed pseudonym of the patient group (becomes DICOM Patient Name and ID).

@@ -6,7 +6,8 @@ import MedPipePipeline
 /// What to export and where.
 public struct ExportOptions: Sendable {
     public var format: ExportFormat
-    /// Output directory (created if needed); files of the same names are replaced.
+    /// Output directory (created if needed); files of the same names are replaced, and an export that would leave
+    /// an earlier one's other files beside its own is refused (``EarlierExport``).
     public var output: String
     /// Only this split (`train`, `val`, `test`); nil for all.
     public var split: String?
@@ -67,6 +68,7 @@ public struct Exporter: Sendable {
             throw MedPipeError.invalidArgument(cache.directory, "the cache has no entry in split '\(split)' (it has: \(splits.joined(separator: ", ")))")
         }
         guard !entries.isEmpty else { throw MedPipeError.invalidArgument(cache.directory, "the cache holds no entries") }
+        try cache.requireFinishedConvert(options.split == nil ? entries : try cache.entries())
         if let limit = options.limit {
             guard limit > 0 else { throw MedPipeError.invalidArgument("--limit", "must be at least 1, not \(limit)") }
             entries = Array(entries.prefix(limit))
@@ -78,13 +80,35 @@ public struct Exporter: Sendable {
             let (i, j) = (order.firstIndex(of: a) ?? order.count, order.firstIndex(of: b) ?? order.count)
             return i != j ? i < j : a < b
         }
-        return names.map { ($0, grouped[$0]!) }
+        let plan = names.map { ($0, grouped[$0]!) }
+        if options.format == .csv || options.format == .npz {
+            for (split, entries) in plan { try checkOneArray(split, entries, format: options.format, fitted: options.fitted) }
+        }
+        return plan
+    }
+
+    /// Fails when the entries of a split do not share one shape (and, unfitted, one dtype), which a per-split file needs:
+    /// found before anything is written, not at the sample that differs, which left a truncated file in place of
+    /// the previous export's. Fitted stages may change the dtype, the same for every entry.
+    private func checkOneArray(_ split: String, _ entries: [CacheEntry], format: ExportFormat, fitted: Bool) throws {
+        guard let first = entries.first,
+              let other = entries.first(where: { $0.shape != first.shape || !fitted && $0.dtype != first.dtype }) else { return }
+        throw MedPipeError.invalidArgument(cache.directory, "\(format.rawValue) holds one array per split: entry \(other.id) of split \(split) is \(other.dtype) \(other.shape), its first entry \(first.id) is \(first.dtype) \(first.shape) (add resize or crop-or-pad to the recipe, or export another format)")
     }
 
     /// Writes the samples; `progress` gets (done, total) after each sample.
     public func run(_ options: ExportOptions, progress: ((Int, Int) -> Void)? = nil) throws -> ExportSummary {
         let plan = try plan(options)
         let total = plan.reduce(0) { $0 + $1.entries.count }
+        if options.format != .csv && options.format != .npz {
+            for (split, entries) in plan {
+                let directory = options.output + "/" + split
+                let stale = EarlierExport.leftovers(in: directory, split: split, entries: entries, format: options.format)
+                if let first = stale.first {
+                    throw MedPipeError.invalidArgument(directory, "holds \(stale.count) file\(stale.count == 1 ? "" : "s") of an earlier export that this one (\(entries.count) sample\(entries.count == 1 ? "" : "s")) would not replace, first \(first): remove \(stale.count == 1 ? "it" : "them"), or export into an empty folder")
+                }
+            }
+        }
         try Self.makeDirectory(options.output)
         let recipeHash = try cache.meta("recipe_hash") ?? ""
         var files: [String] = []
@@ -99,6 +123,9 @@ public struct Exporter: Sendable {
         case .csv, .npz: nil
         }
         let arrays = options.format == .npz ? NPZExportWriter(classNames: try classNames()) : nil
+        if let arrays, let first = EarlierExport.arraysRelabelled(in: options.output, splits: plan.map(\.split), classNames: arrays.classNames).first {
+            throw MedPipeError.invalidArgument(options.output, "holds \(first), whose labels index its classes.txt, which this export would replace with other classes (\(arrays.classNames.joined(separator: ", "))): remove the earlier export, or export into an empty folder")
+        }
         let splitWriter: SplitWriter? = options.format == .csv ? CSVExportWriter() : arrays
         if let arrays { files.append(try arrays.writeClassNames(into: options.output)) }
         for (split, entries) in plan {
@@ -107,8 +134,13 @@ public struct Exporter: Sendable {
             try splitWriter?.begin(split: split, count: entries.count, into: directory)
             for (index, entry) in entries.enumerated() {
                 let sample = try exportSample(entry, split: split, index: index)
-                if let sampleWriter { files += try sampleWriter.write(sample, into: directory) }
-                try splitWriter?.add(sample)
+                do {
+                    if let sampleWriter { files += try sampleWriter.write(sample, into: directory) }
+                    try splitWriter?.add(sample)
+                } catch let error as MedPipeError where error.subject == sample.name || error.subject == LinearQuantization.subject {
+                    // The writers name the sample's file stem, which no file has yet: the cache and its entry are named.
+                    throw MedPipeError(error.kind, cache.directory, "entry \(entry.id), to be written as \(sample.name): \(error.message)")
+                }
                 done += 1
                 progress?(done, total)
             }
@@ -152,10 +184,6 @@ public struct Exporter: Sendable {
     }
 
     private static func makeDirectory(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw MedPipeError.io(path, "cannot create the output directory: \(error.localizedDescription)")
-        }
+        try Folder.create(path, what: "output directory")
     }
 }

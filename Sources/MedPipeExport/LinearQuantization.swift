@@ -29,6 +29,9 @@ public struct LinearQuantization: Sendable, Equatable {
     /// Half a step: the largest error of a value within the quantized range.
     public var maximumError: Double { isExact ? 0 : slope / 2 }
 
+    /// The subject of the error for values no integer can store (the exporter names the entry in its place).
+    static let subject = "export"
+
     /// Picks the storage for `values`.
     /// - Parameters:
     ///   - allowed: the storages the format holds, preferred first for exact integer data.
@@ -44,7 +47,7 @@ public struct LinearQuantization: Sendable, Equatable {
         }
         var integral = true, multiplesOf255 = true
         for v in values {
-            guard v.isFinite else { throw MedPipeError.invalidArgument("export", "the sample holds NaN or infinite values, which integer pixels cannot store") }
+            guard v.isFinite else { throw MedPipeError.invalidArgument(Self.subject, "the sample holds NaN or infinite values, which integer pixels cannot store") }
             low = min(low, v)
             high = max(high, v)
             if integral, v.rounded() != v { integral = false }

@@ -14,6 +14,8 @@ final class StoredZipWriter {
     }
 
     let path: String
+    /// The archive under a temporary name until ``finish()``: an export that fails on the way leaves `path` as it was.
+    private let staged: AtomicFile.Staged
     private let handle: FileHandle
     private var members: [Member] = []
     private var position: UInt64 = 0
@@ -21,13 +23,9 @@ final class StoredZipWriter {
 
     init(path: String) throws {
         self.path = path
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-            throw MedPipeError.io(path, "cannot create the file")
-        }
-        self.handle = handle
+        staged = try AtomicFile.Staged(path)
+        handle = FileHandle(fileDescriptor: staged.descriptor, closeOnDealloc: false)
     }
-
-    deinit { try? handle.close() }
 
     /// Starts a member of exactly `size` bytes.
     func begin(_ name: String, size: UInt64) throws {
@@ -75,7 +73,7 @@ final class StoredZipWriter {
         current = nil
     }
 
-    /// Writes the central directory and closes the file.
+    /// Writes the central directory, flushes the file to disk and renames it over ``path``.
     func finish() throws {
         precondition(current == nil, "a member has not ended")
         let start = position
@@ -89,12 +87,7 @@ final class StoredZipWriter {
         var end = Self.u32(0x0605_4B50) + Self.u16(0) + Self.u16(0) + Self.u16(UInt16(members.count)) + Self.u16(UInt16(members.count))
         end += Self.u32(UInt32(position - start)) + Self.u32(UInt32(start)) + Self.u16(0)
         try put(end)
-        do {
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            throw MedPipeError.io(path, "cannot finish the archive: \(error.localizedDescription)")
-        }
+        try staged.commit(durable: true)
     }
 
     private func put(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try put($0) } }

@@ -65,9 +65,9 @@ public enum LayerSpec: Sendable, Equatable {
         }
         func int(_ key: String, _ fallback: Int? = nil) throws -> Int {
             if let v = o[key] as? Int { return v }
-            if let v = o[key] as? Double, v == v.rounded() { return Int(v) }
-            if let fallback { return fallback }
-            throw MedPipeError.malformed(subject, "\(type) layer lacks integer '\(key)'")
+            if let v = o[key] as? Double, let whole = Int(exactly: v) { return whole }
+            if o[key] == nil, let fallback { return fallback }
+            throw MedPipeError.malformed(subject, o[key] == nil ? "\(type) layer lacks integer '\(key)'" : "\(type) '\(key)' must be a whole number, got \(o[key]!)")
         }
         func double(_ key: String, _ fallback: Double) throws -> Double {
             if o[key] == nil { return fallback }
@@ -115,23 +115,44 @@ public enum LayerSpec: Sendable, Equatable {
     /// The layer types a layer list may name (PyTorch's class names).
     static let typeNames = "Conv1d/2d/3d, Linear, ReLU, MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, BatchNorm1d/2d/3d, Dropout, Flatten"
 
-    /// Checks sizes are positive and probabilities in range.
+    /// The largest size, stride, padding or weight count a layer may declare, and the most values one sample may
+    /// hold between layers (``Sequential/outputShape(for:)``): far above any model trained here, low enough that
+    /// no shape arithmetic overflows and that a mistyped size is an error instead of an allocation that kills the run.
+    public static let maximumSize = 1 << 30
+
+    /// Checks sizes are positive (and at most ``maximumSize``, weights included) and probabilities in range.
     public func validate(subject: String) throws {
         func need(_ ok: Bool, _ what: String) throws {
             if !ok { throw MedPipeError.invalidArgument(subject, "\(typeName): \(what)") }
         }
+        let sizes = 1...Self.maximumSize
         switch self {
         case let .convolution(r, i, o, k, s, p):
             try need((1...3).contains(r), "rank must be 1, 2 or 3")
-            try need(i > 0 && o > 0 && k > 0 && s > 0 && p >= 0, "channels, kernel and stride must be positive, padding non-negative")
-        case let .linear(i, o): try need(i > 0 && o > 0, "features must be positive")
+            try need(sizes.contains(i) && sizes.contains(o) && sizes.contains(k) && sizes.contains(s) && (0...Self.maximumSize).contains(p),
+                     "channels, kernel and stride must be 1 to \(Self.maximumSize), padding 0 to \(Self.maximumSize)")
+        case let .linear(i, o):
+            try need(sizes.contains(i) && sizes.contains(o), "features must be 1 to \(Self.maximumSize)")
         case let .maxPool(r, k, s), let .avgPool(r, k, s):
-            try need((1...3).contains(r) && k > 0 && s > 0, "kernel and stride must be positive")
+            try need((1...3).contains(r) && sizes.contains(k) && sizes.contains(s), "kernel and stride must be 1 to \(Self.maximumSize)")
         case let .globalAvgPool(r): try need((1...3).contains(r), "rank must be 1, 2 or 3")
         case let .batchNorm(r, f, eps, m):
-            try need((1...3).contains(r) && f > 0 && eps > 0 && (0...1).contains(m), "features positive, eps positive, momentum in [0, 1]")
+            try need((1...3).contains(r) && sizes.contains(f) && eps > 0 && (0...1).contains(m), "features 1 to \(Self.maximumSize), eps positive, momentum in [0, 1]")
         case let .dropout(p): try need((0..<1).contains(p), "p must be in [0, 1)")
         case .relu, .flatten: break
+        }
+        guard (try? CheckedSize.product(weightShape, limit: Self.maximumSize, source: subject, "")) != nil else {
+            throw MedPipeError.invalidArgument(subject, "\(typeName): \(weightShape.map(String.init).joined(separator: " × ")) weights are more than the \(Self.maximumSize) a layer may hold")
+        }
+    }
+
+    /// The shape of the layer's weight (`[out, in, k, …]`, `[out, in]`, `[features]`); empty for layers without one.
+    var weightShape: [Int] {
+        switch self {
+        case let .convolution(r, i, o, k, _, _): [o, i] + [Int](repeating: k, count: r)
+        case let .linear(i, o): [o, i]
+        case let .batchNorm(_, f, _, _): [f]
+        case .relu, .maxPool, .avgPool, .globalAvgPool, .dropout, .flatten: []
         }
     }
 

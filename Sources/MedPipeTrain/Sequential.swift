@@ -50,13 +50,22 @@ public struct Sequential: Sendable {
         layers.lastIndex { $0.spec.typeName.hasPrefix(prefix) }
     }
 
-    /// The output shape of one sample for an input sample shape, checking every layer fits the one before.
+    /// The output shape of one sample for an input sample shape, checking every layer fits the one before and
+    /// that the input and every layer's output hold 1 to ``LayerSpec/maximumSize`` values (a shape read from a
+    /// file could otherwise overflow the layers' arithmetic).
     public func outputShape(for sample: [Int]) throws -> [Int] {
+        func check(_ shape: [Int], _ what: @autoclosure () -> String) throws {
+            guard shape.allSatisfy({ $0 > 0 }), (try? CheckedSize.product(shape, limit: LayerSpec.maximumSize, source: "", "")) != nil else {
+                throw MedPipeError.invalidArgument(what(), "samples of shape \(shape) must have positive extents and at most \(LayerSpec.maximumSize) values")
+            }
+        }
+        try check(sample, "input")
         var shape = sample
         for (i, l) in layers.enumerated() {
             do { shape = try l.outputShape(for: shape) } catch let e as MedPipeError {
                 throw MedPipeError(e.kind, "layer \(i) (\(l.spec.typeName))", e.message)
             }
+            try check(shape, "layer \(i) (\(l.spec.typeName))")
         }
         return shape
     }

@@ -15,6 +15,7 @@ import MedPipeTrain
 /// | `input_shape` | JSON array, one sample as the cache gives it; features are its values in row-major order |
 /// | `recipe_hash` | the recipe hash of the cache it was trained on |
 /// | `parameters` | JSON of ``TreeParameters`` |
+/// | `pipeline`, `fitted` | the stages and fitted statistics of that cache, as a checkpoint carries them (models trained before they were kept have none) |
 public struct TreeModel: Sendable {
     public static let format = "medpipe.xgboost.v1"
 
@@ -24,7 +25,12 @@ public struct TreeModel: Sendable {
     /// Shape of one input sample; the model sees its values flattened.
     public let inputShape: [Int]
     public let recipeHash: String
+    /// The attributes ``preparationKeys`` (the preparation of the cache it was trained on), those it has.
+    public let preparation: [String: String]
     let booster: XGBoost.Booster
+
+    /// The attributes that hold the stages and fitted statistics of the cache the model was trained on.
+    public static let preparationKeys = ["pipeline", "fitted"]
 
     /// Features per sample: the input shape's values, flattened.
     public var featureCount: Int { inputShape.reduce(1, *) }
@@ -32,7 +38,7 @@ public struct TreeModel: Sendable {
     /// Trains on the training split of `source` (its rebalancing plan applied: repeated rows oversample),
     /// with `classWeights` as per-row weights when given. Images and signals are flattened.
     public static func train(_ kind: TreeKind, parameters: TreeParameters, on source: some BatchSource,
-                             classWeights: [Float]? = nil, recipeHash: String = "") throws -> TreeModel {
+                             classWeights: [Float]? = nil, recipeHash: String = "", preparation: [String: String] = [:]) throws -> TreeModel {
         try parameters.validate(subject: kind.rawValue)
         let classes = source.classNames.count
         guard classes >= 2 else { throw MedPipeError.invalidArgument(kind.rawValue, "needs at least 2 classes, got \(classes)") }
@@ -47,7 +53,7 @@ public struct TreeModel: Sendable {
         for (name, value) in settings { try booster.set(name, value) }
         for round in 0..<rounds { try booster.update(iteration: round, on: matrix) }
         let model = TreeModel(kind: kind, parameters: parameters, classNames: source.classNames, inputShape: source.sampleShape,
-                              recipeHash: recipeHash, booster: booster)
+                              recipeHash: recipeHash, preparation: preparation.filter { preparationKeys.contains($0.key) }, booster: booster)
         try model.storeMetadata()
         return model
     }
@@ -91,9 +97,9 @@ public struct TreeModel: Sendable {
     }
 
     private init(kind: TreeKind, parameters: TreeParameters, classNames: [String], inputShape: [Int], recipeHash: String,
-                 booster: XGBoost.Booster) {
+                 preparation: [String: String], booster: XGBoost.Booster) {
         self.kind = kind; self.parameters = parameters; self.classNames = classNames; self.inputShape = inputShape
-        self.recipeHash = recipeHash; self.booster = booster
+        self.recipeHash = recipeHash; self.preparation = preparation; self.booster = booster
     }
 
     private func storeMetadata() throws {
@@ -102,6 +108,7 @@ public struct TreeModel: Sendable {
         try booster.setAttribute("class_names", Self.jsonText(classNames))
         try booster.setAttribute("input_shape", Self.jsonText(inputShape))
         try booster.setAttribute("recipe_hash", recipeHash)
+        for (key, value) in preparation.sorted(by: { $0.key < $1.key }) { try booster.setAttribute(key, value) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         try booster.setAttribute("parameters", String(decoding: try encoder.encode(parameters), as: UTF8.self))
@@ -150,12 +157,11 @@ public struct TreeModel: Sendable {
         guard classNames.count >= 2, !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw MedPipeError.malformed(path, "class_names \(classNames) or input_shape \(inputShape) is not usable")
         }
-        let parameters: TreeParameters
-        do { parameters = try JSONDecoder().decode(TreeParameters.self, from: Data(try attribute("parameters").utf8)) } catch {
-            throw MedPipeError.malformed(path, "attribute 'parameters' is not MedPipe's tree parameters: \(error)")
-        }
+        let parameters = try JSONCoding.decode(TreeParameters.self, from: try attribute("parameters"), using: JSONDecoder(), subject: path, "attribute 'parameters'")
+        var preparation: [String: String] = [:]
+        for key in preparationKeys { preparation[key] = try booster.attribute(key) }
         return TreeModel(kind: kind, parameters: parameters, classNames: classNames, inputShape: inputShape,
-                         recipeHash: try attribute("recipe_hash"), booster: booster)
+                         recipeHash: try attribute("recipe_hash"), preparation: preparation, booster: booster)
     }
 }
 

@@ -16,7 +16,10 @@ enum XGBoost {
     static func check(_ subject: String, _ code: Int32, _ doing: @autoclosure () -> String) throws {
         guard code != 0 else { return }
         let message = (try? api(subject)).map { String(cString: $0.last_error()) } ?? "unknown error"
-        throw MedPipeError.malformed(subject, "XGBoost could not \(doing()): \(message)")
+        // XGBoost's message starts "[hh:mm:ss] file:line: " and may go on with lines of context: one line is told.
+        var line = message.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? message
+        if line.hasPrefix("["), let end = line.range(of: "] ") { line = String(line[end.upperBound...]) }
+        throw MedPipeError.malformed(subject, "XGBoost could not \(doing()): \(line)")
     }
 
     /// A dense float32 matrix of `rows` samples (row-major), with optional labels and per-row weights.

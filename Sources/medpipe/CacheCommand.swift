@@ -83,7 +83,9 @@ struct CacheCommand: ParsableCommand {
                 throw MedPipeError.invalidArgument("--balance", "expected one of \(CacheDataset.Balance.allCases.map(\.rawValue).joined(separator: ", ")), got '\(balance)'")
             }
             guard epoch >= 0 else { throw MedPipeError.invalidArgument("--epoch", "must be 0 or more, not \(epoch)") }
-            let order = try CacheDataset(directory: directory).trainingOrder(balance: choice, seed: seed, epoch: epoch)
+            let dataset = try CacheDataset(directory: directory)
+            try dataset.requireTrainingSamples()   // an empty order printed one blank line, and exit status 0
+            let order = try dataset.trainingOrder(balance: choice, seed: seed, epoch: epoch)
             print(order.map(String.init).joined(separator: "\n"))
         }
     }

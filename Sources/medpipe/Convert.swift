@@ -94,11 +94,7 @@ enum ProjectKeyLocation {
         if let option { return option }
         if let environment = ProcessInfo.processInfo.environment["MEDPIPE_KEY"], !environment.isEmpty { return environment }
         let directory = FileManager.default.homeDirectoryForCurrentUser.path + "/.config/medpipe"
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw MedPipeError.io(directory, "cannot create the key directory: \(error.localizedDescription)")
-        }
+        try Folder.create(directory, what: "key directory", attributes: [.posixPermissions: 0o700])
         return directory + "/project.key"
     }
 }

@@ -50,7 +50,7 @@ struct Evaluate: ParsableCommand {
         defer { warmUp.wait() }
         var checkpoint = try Checkpoint.read(model)
         let dataset = try CacheDataset(directory: cache)
-        try dataset.checkJudges(model: model, classNames: checkpoint.classNames, inputShape: checkpoint.inputShape)
+        try dataset.checkJudges(model: model, classNames: checkpoint.classNames, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
         BLAS.setThreads(threads)
         let report = try Trainer.evaluate(&checkpoint.ensemble, on: dataset.batchSource(balance: .none), split: dataSplit)
         print(json ? try ReportText.json(report) : ReportText.text(report, split: split))

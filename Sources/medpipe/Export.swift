@@ -34,7 +34,7 @@ struct Export: ParsableCommand {
 
     @Option(help: ArgumentHelp("The dataset cache (written by `medpipe convert`).", valueName: "DIR")) var cache: String
     @Option(help: ArgumentHelp("dicom, nifti, wfdb, png, csv or npz.", valueName: "FORMAT")) var format: ExportFormat
-    @Option(help: ArgumentHelp("Output directory (created if needed; files of the same names are replaced).", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Output directory (created if needed; files of the same names are replaced, and an export that would leave an earlier one's other files beside its own is refused).", valueName: "DIR"))
     var out: String
     @Option(help: ArgumentHelp("Only this split (train, val, test).", valueName: "NAME")) var split: String?
     @Option(help: "At most this many samples, the first in cache order.") var limit: Int?

@@ -55,6 +55,9 @@ struct GradCAMCommand: ParsableCommand {
         if let scale, !(1...32).contains(scale) { throw ValidationError("--scale must be between 1 and 32") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        // Both read as "no samples to explain", naming the cache.
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+        guard ["train", "val", "test"].contains(split) else { throw ValidationError("--split must be train, val or test, got '\(split)'") }
     }
 
     func run() throws {
@@ -74,11 +77,7 @@ struct GradCAMCommand: ParsableCommand {
         BLAS.setThreads(threads)
         let samples = try inputs(checkpoint)
         guard !samples.isEmpty else { throw MedPipeError.invalidArgument(cache ?? npy ?? "", "no samples to explain") }
-        do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        } catch {
-            throw MedPipeError.io(out, "cannot create: \(error.localizedDescription)")
-        }
+        try Folder.create(out, what: "output folder")
         let cam = try GradCAM(model: checkpoint.model, layer: layer, method: methodValue, subject: model)
         var writer = ExplanationWriter(directory: out, colormap: colors, alpha: alpha, modelHash: try ContentHash.ofFile(model),
                                        classNames: checkpoint.classNames, scale: scale)
@@ -146,6 +145,7 @@ struct GradCAMCommand: ParsableCommand {
         guard dataset.sampleShape == checkpoint.inputShape else {
             throw MedPipeError.invalidArgument(model, "takes input \(checkpoint.inputShape); the cache's samples are \(dataset.sampleShape)")
         }
+        try Preprocessing.requireSame(in: dataset, asModel: model, metadata: checkpoint.extra)
         let entries = try dataset.cache.entries(split: split).prefix(limit ?? .max)
         return try entries.enumerated().map { i, entry in
             Input(name: String(format: "%@-%05d", split, i), values: try dataset.input(entry), label: entry.label, entry: entry.id)

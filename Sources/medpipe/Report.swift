@@ -3,6 +3,7 @@ import Foundation
 import MedPipeCore
 import MedPipeReport
 import MedPipeTrain
+import MedPipeTrees
 
 /// `medpipe report`: one self-contained HTML page over a run.
 struct ReportCommand: ParsableCommand {
@@ -45,6 +46,9 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try OutputPath.prepare(out)
+        if let model, TreeModel.isTreeModel(model) {   // read as safetensors, it was "header length 7308905007907873403 exceeds the file"
+            throw MedPipeError.unsupported(model, "is a tree model (XGBoost JSON); the report evaluates networks: `medpipe evaluate --model \(model) --cache \(cache)` gives its figures")
+        }
         BLAS.setThreads(threads)
         let warmUp = model == nil ? nil : BLAS.startWarmUp()   // while the cache and the model are read
         defer { warmUp?.wait() }

@@ -93,8 +93,9 @@ struct Train: ParsableCommand {
         for (flag, value) in [("--epochs", epochs), ("--batch", batch), ("--patience", patience), ("--threads", threads)] {
             if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, got \(value)") }
         }
-        if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a positive number, got \(lr)") }
-        if let weightDecay, !(weightDecay.isFinite && weightDecay >= 0) { throw ValidationError("--weight-decay must be a number ≥ 0, got \(weightDecay)") }
+        // The optimizers compute in Float: a rate past its range (1e300) became infinite and diverged the first epoch.
+        if let lr, !(Float(lr).isFinite && lr > 0) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        if let weightDecay, !(Float(weightDecay).isFinite && weightDecay >= 0) { throw ValidationError("--weight-decay must be a number ≥ 0, got \(weightDecay)") }
         if let classWeightPower, !(classWeightPower.isFinite && classWeightPower >= 0) {
             throw ValidationError("--class-weight-power must be a number ≥ 0, got \(classWeightPower)")
         }
@@ -130,10 +131,7 @@ struct Train: ParsableCommand {
         guard spec.seedOrDefault <= UInt64.max - UInt64(members - 1) else {
             throw MedPipeError.invalidArgument("--seed", "\(spec.seedOrDefault) leaves no room for the seeds of \(members) ensemble members")
         }
-        guard try dataset.entryCount(.train) > 0 else {
-            let held = try dataset.cache.splitCounts().dropFirst().map { "\($0.split) \($0.count)" }.joined(separator: ", ")
-            throw MedPipeError.invalidArgument(cache, "has no training samples (\(held)): a recipe's `split: { all: test }` makes a cache to evaluate or predict on; train on one whose split has a train ratio")
-        }
+        try dataset.requireTrainingSamples()
         if let kind = TreeKind(rawValue: modelName) {
             guard members == 1 else { throw MedPipeError.invalidArgument("--ensemble", "trains networks; \(modelName) is a tree model (its trees are an ensemble already)") }
             guard ProcessGroup.isLeader else { return }   // under MPI, rank 0 trains the trees alone

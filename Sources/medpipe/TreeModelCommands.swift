@@ -13,7 +13,7 @@ enum TreeModelCommands {
     static func evaluate(_ path: String, cache: String, split: DataSplit) throws -> ClassificationReport {
         let model = try TreeModel.read(path)
         let dataset = try CacheDataset(directory: cache)
-        try dataset.checkJudges(model: path, classNames: model.classNames, inputShape: model.inputShape)
+        try dataset.checkJudges(model: path, classNames: model.classNames, inputShape: model.inputShape, preparation: model.preparation)
         return try model.evaluate(on: dataset.batchSource(balance: .none), split: split)
     }
 

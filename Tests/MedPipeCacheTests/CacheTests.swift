@@ -159,6 +159,72 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
         #expect(run.error == "medpipe: error: \(dir): cache format version 3 is newer than this medpipe reads (up to 2); update medpipe, or convert into a new cache\n")
     }
 
+    /// A manifest whose JSON columns are not what medpipe writes is one error naming the manifest and the entry (the
+    /// command line printed a Swift `DecodingError` dump); another program's database under the manifest's name is
+    /// refused, not read as an empty cache.
+    @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe binary"))
+    func damagedAndForeignManifestsAreNamed() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let writer = try CacheWriter(directory: dir)
+            try writer.add(unit("a", items: 2))
+            try writer.flush()
+        }
+        try Manifest(directory: dir).database.write { try $0.execute(sql: "UPDATE entry SET geometry = '[1]' WHERE item = 1") }
+        let run = try SharedData.runMedpipe(["cache", "info", dir])
+        #expect(run.status == 1)
+        #expect(run.error.hasPrefix("medpipe: error: \(dir)/manifest.sqlite: entry 2's geometry cannot be read: ") && !run.error.contains("DecodingError"), "\(run.error)")
+        try Manifest(directory: dir).database.write { try $0.execute(sql: "DROP TABLE plan; DROP TABLE entry") }
+        #expect(throws: MedPipeError.malformed(dir + "/manifest.sqlite", "not a MedPipe cache manifest: it has no entry table, but tables meta, unit")) {
+            _ = try DatasetCache(directory: dir)
+        }
+    }
+
+    /// Values a damaged manifest states are checked before use: a shape of 2^64 values trapped `cache verify` (the
+    /// command for damaged caches), `evaluate` and `train`, an offset near 2^63 trapped every read, and text in a
+    /// number's column trapped every command that listed the entries.
+    @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe binary"))
+    func damagedSizesInTheManifestAreErrors() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let writer = try CacheWriter(directory: dir)
+            try writer.add(unit("a", items: 2))
+            try writer.flush()
+        }
+        let manifest = try Manifest(directory: dir)
+        try manifest.database.write { try $0.execute(sql: "UPDATE entry SET offset = 9223372036854775800 WHERE item = 1") }
+        let verify = try SharedData.runMedpipe(["cache", "verify", dir])
+        #expect(verify.status == 1 && verify.error.contains("entry at offset 9223372036854775800 with 24 bytes runs past the shard's end"), "\(verify.error)")
+        try manifest.database.write { try $0.execute(sql: "UPDATE entry SET shape = '[4294967296, 4294967296]' WHERE item = 0") }
+        #expect(throws: MedPipeError.malformed(dir + "/manifest.sqlite", "entry 1 of shape [4294967296, 4294967296] and dtype float32 needs more than 2^63 bytes, the manifest says 24")) {
+            _ = try DatasetCache(directory: dir).entries()
+        }
+        let damaged = try SharedData.runMedpipe(["cache", "verify", dir])
+        #expect(damaged.status == 1 && damaged.error.hasPrefix("medpipe: error: \(dir)/manifest.sqlite: entry 1 of shape"), "\(damaged.error)")
+        // Text where a number goes trapped in GRDB's row subscript.
+        try manifest.database.write { try $0.execute(sql: "UPDATE entry SET shard = 'abc', shape = '[2,3]' WHERE item = 0") }
+        #expect(throws: MedPipeError.malformed(dir + "/manifest.sqlite", "entry 1: column shard holds \"abc\", which is not of type Int")) {
+            _ = try DatasetCache(directory: dir).entries()
+        }
+    }
+
+    /// A FIFO under the manifest's name is refused by readers and writers (SQLite waited on it forever), and a folder
+    /// named so is told as such rather than as SQLite's "disk I/O error".
+    @Test func aManifestThatIsNotARegularFileIsRefused() throws {
+        for make in [{ (path: String) in #expect(mkfifo(path, 0o600) == 0) },
+                     { (path: String) in try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) }] {
+            let dir = temporaryCache()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            make(dir + "/manifest.sqlite")
+            let refusal = MedPipeError.io(dir + "/manifest.sqlite", "is not a regular file, so not a cache manifest")
+            #expect(throws: refusal) { _ = try DatasetCache(directory: dir) }
+            #expect(throws: refusal) { _ = try CacheWriter(directory: dir) }
+        }
+    }
+
     /// A cache whose manifest says it was written in format 3, as a newer medpipe would write it.
     private func newerFormatCache() throws -> String {
         let dir = temporaryCache()

@@ -7,6 +7,81 @@ import MedPipeFormats
 import TestSupport
 
 @Suite struct PNGExportTests {
+    /// An export into the folder of an earlier one is refused, before anything is written, when files of the earlier
+    /// one would stay and pass for part of it: samples past the new count, slices past a volume's new depth, a
+    /// volume's folder where an image is now written. The same export again replaces every file and is allowed.
+    @Test func filesOfAnEarlierExportThatWouldStayAreRefused() throws {
+        let root = temporaryDirectory("png-earlier")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let image = Tensor(shape: [3, 4], values: [UInt8](repeating: 7, count: 12))
+        func volume(_ depth: Int) -> CacheItem {
+            CacheItem(tensor: Tensor(shape: [depth, 3, 4], values: [UInt8](repeating: 9, count: depth * 12)), label: "a", group: "P-v",
+                      geometry: .spatial(spacing: [1, 1, 2], affine: .scaling([1, 1, 2])))
+        }
+        let caches = (1...3).map { root + "/cache\($0)" }
+        try makeCache(caches[0], items: [volume(3), CacheItem(tensor: image, label: "a", group: "P-a")], splits: ["train", "train"])
+        try makeCache(caches[1], items: [volume(2)], splits: ["train"])
+        try makeCache(caches[2], items: [CacheItem(tensor: image, label: "a", group: "P-a"), CacheItem(tensor: image, label: "a", group: "P-b")], splits: ["train", "train"])
+        let out = root + "/out"
+        func export(_ cache: String, _ format: ExportFormat = .png) throws { _ = try Exporter(cacheDirectory: cache).run(ExportOptions(format: format, output: out, makeUID: testUIDs)) }
+        try export(caches[0])
+        try export(caches[0])
+        #expect(throws: MedPipeError.invalidArgument(out + "/train", "holds 2 files of an earlier export that this one (1 sample) would not replace, first \(out)/train/train_00001/0003.png: remove them, or export into an empty folder")) {
+            try export(caches[1])
+        }
+        #expect(throws: MedPipeError.invalidArgument(out + "/train", "holds 1 file of an earlier export that this one (2 samples) would not replace, first \(out)/train/train_00001: remove it, or export into an empty folder")) {
+            try export(caches[2], .dicom)
+        }
+        #expect(FileManager.default.fileExists(atPath: out + "/train/train_00001/0003.png") && !FileManager.default.fileExists(atPath: out + "/train/train_00001.dcm"), "nothing written")
+    }
+
+    /// An npz export of some splits into the folder of an earlier one is refused when it would rewrite `classes.txt`
+    /// with other classes under the earlier export's other splits, whose `y` it would relabel without a word.
+    @Test func anArrayExportDoesNotRelabelAnEarlierOnesSplits() throws {
+        let root = temporaryDirectory("npz-classes")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        func item(_ label: String) -> CacheItem { CacheItem(tensor: Tensor(shape: [2], values: [Float(1), 2]), label: label, group: "P-" + label) }
+        try makeCache(root + "/first", items: [item("a"), item("b")], splits: ["train", "test"])
+        try makeCache(root + "/second", items: [item("c"), item("d")], splits: ["train", "test"])
+        let out = root + "/out"
+        _ = try Exporter(cacheDirectory: root + "/first").run(ExportOptions(format: .npz, output: out, makeUID: testUIDs))
+        _ = try Exporter(cacheDirectory: root + "/first").run(ExportOptions(format: .npz, output: out, split: "test", makeUID: testUIDs))
+        #expect(throws: MedPipeError.invalidArgument(out, "holds \(out)/train.npz, whose labels index its classes.txt, which this export would replace with other classes (c, d): remove the earlier export, or export into an empty folder")) {
+            _ = try Exporter(cacheDirectory: root + "/second").run(ExportOptions(format: .npz, output: out, split: "test", makeUID: testUIDs))
+        }
+        #expect(try String(contentsOfFile: out + "/classes.txt", encoding: .utf8) == "a\nb\n")
+    }
+
+    /// A sample no writer can store is an error naming the cache and the entry: it named "export" or the file stem
+    /// `train_00001`, which no file has.
+    @Test func aSampleThatCannotBeWrittenNamesItsEntry() throws {
+        let root = temporaryDirectory("png-nan")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try makeCache(root + "/cache", items: [CacheItem(tensor: Tensor(shape: [2, 2], values: [Float(1), .nan, 2, 3]), label: "a", group: "P-a")], splits: ["train"])
+        for format in [ExportFormat.png, .dicom] {
+            #expect(throws: MedPipeError.invalidArgument(root + "/cache", "entry 1, to be written as train_00001: the sample holds NaN or infinite values, which integer pixels cannot store")) {
+                _ = try Exporter(cacheDirectory: root + "/cache").run(ExportOptions(format: format, output: root + "/out", makeUID: testUIDs))
+            }
+        }
+    }
+
+    /// A split whose entries have different shapes or dtypes is refused for npz before anything is written: the export
+    /// stopped at the first sample that differed, having replaced the earlier export's `train.npz` by a broken file.
+    @Test func aSplitOfManyShapesLeavesTheEarlierArrayFileAlone() throws {
+        let root = temporaryDirectory("npz-shapes")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try makeCache(root + "/cache", items: [CacheItem(tensor: Tensor(shape: [2, 2], values: [UInt8](repeating: 1, count: 4)), label: "a", group: "P-a"),
+                                               CacheItem(tensor: Tensor(shape: [2, 2], values: [UInt16](repeating: 1, count: 4)), label: "b", group: "P-b")],
+                      splits: ["train", "train"])
+        try FileManager.default.createDirectory(atPath: root + "/out", withIntermediateDirectories: true)
+        try "earlier".write(toFile: root + "/out/train.npz", atomically: true, encoding: .utf8)
+        #expect(throws: MedPipeError.invalidArgument(root + "/cache", "npz holds one array per split: entry 2 of split train is uint16 [2, 2], its first entry 1 is uint8 [2, 2] (add resize or crop-or-pad to the recipe, or export another format)")) {
+            _ = try Exporter(cacheDirectory: root + "/cache").run(ExportOptions(format: .npz, output: root + "/out", makeUID: testUIDs))
+        }
+        #expect(try String(contentsOfFile: root + "/out/train.npz", encoding: .utf8) == "earlier")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/out") == ["train.npz"], "no temporary file left")
+    }
+
     @Test func bytesScaledToUnitRangeAreExactEightBitAndOtherFloatsSixteenBitWithTheirScale() throws {
         let cache = temporaryDirectory("png-cache"), out = temporaryDirectory("png-out")
         defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: out) }

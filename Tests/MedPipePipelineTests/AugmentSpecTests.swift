@@ -68,6 +68,8 @@ import TestSupport
             ("augment:\n  - crop-pad: { padding-mode: reflect }\n", "r.yaml:4", "'padding-mode' must be constant (zeros) or edge"),
             ("augment:\n  - crop-pad: { padding: 1.5 }\n", "r.yaml:4", "whole number of pixels"),
             ("augment:\n  - affine: { shear: 80 }\n", "r.yaml:4", "'shear' must be in 0.0...60.0"),
+            // A whole number past Int's range trapped converting to Int.
+            ("augment:\n  - flip: { axes: [1e300] }\n", "r.yaml:4", "flip 'axes' must list spatial axes"),
         ]
         for (yaml, line, message) in cases {
             do {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MedPipeCache
 import MedPipeCore
 import TestSupport
 
@@ -17,7 +18,7 @@ struct CommandLineTests {
     }
 
     /// Training settings that are not numbers a run can use are refused before anything is read.
-    @Test(arguments: [("--lr", "nan"), ("--lr", "inf"), ("--lr", "0"), ("--weight-decay", "-0.5"), ("--class-weight-power", "nan"),
+    @Test(arguments: [("--lr", "nan"), ("--lr", "inf"), ("--lr", "0"), ("--lr", "1e300"), ("--weight-decay", "-0.5"), ("--weight-decay", "1e39"), ("--class-weight-power", "nan"),
                       ("--epochs", "0"), ("--batch", "0"), ("--patience", "0"), ("--threads", "0")])
     func unusableTrainingNumbersAreRefused(_ option: String, _ value: String) throws {
         let run = try SharedData.runMedpipe(["train", "--cache", "/nonexistent", "--out", "/nonexistent/m.safetensors", "\(option)=\(value)"])
@@ -36,6 +37,13 @@ struct CommandLineTests {
         let run = try SharedData.runMedpipe(arguments)
         #expect(run.status == 64)
         #expect(run.error.hasPrefix("Error: \(arguments[arguments.count - 2]) must be at least 1"), "\(run.error)")
+    }
+
+    /// `gradcam` names a split it has no such name for, or a limit of no sample, instead of "no samples to explain".
+    @Test(arguments: [(["--limit", "0"], "--limit must be at least 1, got 0"), (["--split", "validation"], "--split must be train, val or test, got 'validation'")])
+    func gradcamNamesAnUnusableSplitOrLimit(_ option: [String], _ problem: String) throws {
+        let run = try SharedData.runMedpipe(["gradcam", "--model", "/nonexistent/m.safetensors", "--cache", "/nonexistent", "--out", "/nonexistent/cam"] + option)
+        #expect(run.status == 64 && run.error.hasPrefix("Error: " + problem), "\(run.error)")
     }
 
     /// A place where the result cannot be written is refused before the work, not after it (training ran to its end,
@@ -57,6 +65,112 @@ struct CommandLineTests {
         let nested = work + "/runs/today/m.safetensors"
         let trained = try SharedData.runMedpipe(["train", "--cache", cache, "--model", "heart-mlp", "--epochs", "1", "--out", nested])
         #expect(trained.status == 0 && FileManager.default.fileExists(atPath: nested), "\(trained.error)")
+    }
+
+    /// A model is judged only on a cache prepared as its training data was: on one with other stages (no standardize)
+    /// or with statistics fitted on another training split (another split seed), `evaluate` and `report` gave
+    /// scores of inputs unlike any the model was trained on, without a word.
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func aModelIsNotJudgedOnACachePreparedOtherwise() throws {
+        let work = temporaryDirectory("cli-prepared")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let key = work + "/project.key", model = work + "/m.safetensors"
+        let heart = try String(contentsOfFile: SharedData.fixture("recipes/heart.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "../../../shared", with: SharedData.projectRoot + "/../shared")
+        let recipes = ["trained": heart, "reseeded": heart.replacingOccurrences(of: "seed: 42", with: "seed: 5"),
+                       "raw": heart.replacingOccurrences(of: "stages:\n  - standardize: {}\n", with: "stages: []\n")]
+        for (name, text) in recipes {
+            try text.write(toFile: work + "/\(name).yaml", atomically: true, encoding: .utf8)
+            let run = try SharedData.runMedpipe(["convert", work + "/\(name).yaml", "--cache", work + "/" + name, "--key", key])
+            #expect(run.status == 0, "\(run.error)")
+        }
+        #expect(try SharedData.runMedpipe(["train", "--cache", work + "/trained", "--model", "heart-mlp", "--epochs", "1", "--out", model]).status == 0)
+        #expect(try SharedData.runMedpipe(["evaluate", "--model", model, "--cache", work + "/trained"]).status == 0)
+        let problems = ["reseeded": "was trained with statistics fitted on another training split than those of the cache \(work)/reseeded",
+                        "raw": "was trained on inputs prepared by the stages [standardize]; the cache \(work)/raw was prepared by no stage"]
+        for (name, problem) in problems {
+            let evaluated = try SharedData.runMedpipe(["evaluate", "--model", model, "--cache", work + "/" + name])
+            #expect(evaluated.status == 1 && evaluated.error.hasPrefix("medpipe: error: \(model): \(problem)"), "\(evaluated.error)")
+            let report = try SharedData.runMedpipe(["report", "--model", model, "--cache", work + "/" + name, "--out", work + "/r.html"])
+            #expect(report.status == 1 && report.error.hasPrefix("medpipe: error: \(model): \(problem)"), "\(report.error)")
+        }
+    }
+
+    /// `cache order` of a cache without a training split (new patients, `split: { all: test }`) says so: it printed one
+    /// blank line and exited 0, an order of nothing.
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func anEpochOrderWithoutTrainingSamplesIsAnError() throws {
+        let work = temporaryDirectory("cli-order")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let key = work + "/project.key"
+        let heart = try String(contentsOfFile: SharedData.fixture("recipes/heart.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "../../../shared", with: SharedData.projectRoot + "/../shared")
+        try heart.replacingOccurrences(of: "split: { by: patient, ratios: { train: 0.6, val: 0.2, test: 0.2 }, seed: 42 }", with: "split: { all: test }")
+            .write(toFile: work + "/new.yaml", atomically: true, encoding: .utf8)
+        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", work + "/heart", "--key", key]).status == 0)
+        let converted = try SharedData.runMedpipe(["convert", work + "/new.yaml", "--cache", work + "/new", "--key", key, "--fit-from", work + "/heart"])
+        #expect(converted.status == 0, "\(converted.error)")
+        let run = try SharedData.runMedpipe(["cache", "order", work + "/new"])
+        #expect(run.status == 1 && run.output.isEmpty, "\(run.output)")
+        #expect(run.error.hasPrefix("medpipe: error: \(work)/new: has no training samples (val 0, test 297)"), "\(run.error)")
+    }
+
+    /// A cache whose last convert stored units but did not finish (killed: here a unit added and never split) is
+    /// refused by train, export and cache order: they used the earlier run's entries and statistics without a word
+    /// (export wrote the new entries as an `unsplit` folder beside them).
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func aCacheWhoseLastConvertDidNotFinishIsRefused() throws {
+        let work = temporaryDirectory("cli-unfinished")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cache = work + "/heart"
+        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", work + "/project.key"]).status == 0)
+        do {
+            let writer = try CacheWriter(directory: cache)
+            try writer.add(CacheUnit(key: UnitKey.make(sourceHash: ContentHash.of(Array("new source".utf8)), reader: "csv", stages: []), source: "P-new",
+                                     items: [CacheItem(tensor: Tensor(shape: [13], values: [Double](repeating: 1, count: 13)), label: "1", group: "P-new")]))
+            try writer.flush()
+        }
+        let problem = "medpipe: error: \(cache): 1 of its 298 entries have no split: its last convert did not finish"
+        for arguments in [["train", "--cache", cache, "--model", "heart-mlp", "--epochs", "1", "--out", work + "/m.safetensors"],
+                          ["export", "--cache", cache, "--format", "csv", "--out", work + "/csv"], ["cache", "order", cache]] {
+            let run = try SharedData.runMedpipe(arguments)
+            #expect(run.status == 1 && run.error.hasPrefix(problem), "\(arguments[0]): \(run.error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: work + "/m.safetensors") && !FileManager.default.fileExists(atPath: work + "/csv"))
+    }
+
+    /// A damaged `fit_boundary` in the cache's metadata is an error naming it: it was taken as "every stage runs when
+    /// reading", which gave other values without a word (the Python package refused it).
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func aDamagedFitBoundaryIsAnError() throws {
+        let work = temporaryDirectory("cli-boundary")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cache = work + "/heart"
+        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", work + "/project.key"]).status == 0)
+        let reader = try DatasetCache(directory: cache)
+        let splits = Dictionary(uniqueKeysWithValues: try reader.entries().map { ($0.id, $0.split!) })
+        let plans = Dictionary(uniqueKeysWithValues: try ["train", "val", "test"].map { ($0, try reader.plan(split: $0)) })
+        try CacheWriter(directory: cache).finalize(splits: splits, plans: plans, meta: ["fit_boundary": "x"])
+        let run = try SharedData.runMedpipe(["export", "--cache", cache, "--format", "csv", "--fitted", "--out", work + "/csv"])
+        #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: \(cache): meta 'fit_boundary' is not a stage index from 0 to 1: 'x'"), "\(run.error)")
+    }
+
+    /// A folder that cannot be created under a file is told as such (convert, export and anonymize here; gradcam
+    /// alike; Foundation said "The operation could not be completed. (NSCocoaErrorDomain error 512.)").
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func aFolderUnderAFileIsNamed() throws {
+        let work = temporaryDirectory("cli-under-file")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let file = work + "/file"
+        try "not a folder".write(toFile: file, atomically: true, encoding: .utf8)
+        let key = work + "/project.key"
+        let convert = try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", file + "/cache", "--key", key])
+        #expect(convert.error.hasPrefix("medpipe: error: \(file)/cache: cannot create the cache directory: \(file) is a file, not a folder"), "\(convert.error)")
+        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", work + "/heart", "--key", key]).status == 0)
+        let export = try SharedData.runMedpipe(["export", "--cache", work + "/heart", "--format", "csv", "--out", file + "/csv"])
+        #expect(export.error.hasPrefix("medpipe: error: \(file)/csv: cannot create the output directory: \(file) is a file, not a folder"), "\(export.error)")
+        let anonymize = try SharedData.runMedpipe(["anonymize", SharedData.root + "/tabular/heart.csv", "--out", file + "/anon", "--report", work + "/r.json", "--keep-columns", "age"])
+        #expect(anonymize.error.hasPrefix("medpipe: error: \(file)/anon: cannot create the output folder: \(file) is a file, not a folder"), "\(anonymize.error)")
     }
 
     /// An unknown `--retain` option is refused with the names it may take.

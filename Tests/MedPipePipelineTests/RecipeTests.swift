@@ -76,6 +76,40 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         }
     }
 
+    /// `table:` is checked when the recipe is read: a misspelt option was found only when a CSV source was read
+    /// (every CSV rejected with it, the rest converted), and was ignored without a word in a recipe without one.
+    @Test func misspeltTableOptionIsRejectedOnLoad() throws {
+        for source in ["data.csv", "images/*"] {
+            let path = try recipeFile("sources:\n  - path: \(source)\ntable:\n  missing: [\"?\"]\n  delimeter: \";\"\n")
+            #expect {
+                _ = try Recipe.load(path, knownStages: stages)
+            } throws: { error in
+                guard let error = error as? MedPipeError else { return false }
+                return error.subject == path + ":5" && error.message.hasPrefix("unknown field 'delimeter' (expected one of: columns, delimiter,")
+            }
+        }
+    }
+
+    /// An empty path or cache (which named the recipe's own folder, then read as a source or filled with a manifest and
+    /// shards) and a sidecar or labels file that is a folder (which failed in the middle of the run, naming no recipe
+    /// line) are refused when the recipe is read.
+    @Test func emptyPathsAndFoldersForFilesAreRefused() throws {
+        let empty = try recipeFile("cache: \"\"\nsources:\n  - path: data.csv\n")
+        #expect(throws: MedPipeError.invalidArgument(empty + ":1", "'cache' is empty")) { _ = try Recipe.load(empty, knownStages: stages) }
+        let cases = [("  - path: \"\"\n", ":2", "'path' is empty"),
+                     ("  - path: data.csv\n    labels-file: images\n", ":3", "labels file '"),
+                     ("  - path: data.csv\n    label: { sidecar: images, key: file, label: x }\n", ":3", "sidecar '")]
+        for (source, line, message) in cases {
+            let path = try recipeFile("sources:\n" + source)
+            #expect {
+                _ = try Recipe.load(path, knownStages: stages)
+            } throws: { error in
+                guard let error = error as? MedPipeError else { return false }
+                return error.subject == path + line && error.message.hasPrefix(message) && (message.hasPrefix("'path'") || error.message.hasSuffix("images' is a folder, not a file"))
+            }
+        }
+    }
+
     @Test func missingSourceFileFailsBeforeAnyWork() throws {
         let path = try recipeFile("""
             sources:
@@ -140,6 +174,27 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         let path = try recipeFile("sources:\n  - path: data.csv\nstages:\n  - crop-or-pad: { shape: [28.0, 28] }\n")
         let converter = try Converter(recipe: try Recipe.load(path, knownStages: StageFactory.names), pseudonyms: testPseudonyms)
         #expect(converter.pipeline.stages.count == 1)
+    }
+
+    /// Numbers a run cannot use, and split settings of another grouping, are refused naming the line: a negative split
+    /// seed became 2^64 − 1 and the settings were ignored, without a word, and a learning rate or weight decay past
+    /// Float's range became infinite and diverged the first epoch.
+    @Test func unusableSeedsAndRatesAreRefused() throws {
+        let cases = [("split: { seed: -1 }", "'seed' must be ≥ 0, got -1"),
+                     // Settings of another grouping were ignored without a word.
+                     ("split: { by: patient, blocks: 10 }", "'blocks' applies to a split by time-block, not by patient"),
+                     ("split: { by: given, ratios: { train: 0.5, val: 0.5 } }", "'ratios' do not apply to a split given by the data set"),
+                     ("train: { lr: 1e300 }", "'lr' must be positive and at most"),
+                     ("train: { weight-decay: 1e39 }", "'weight-decay' must be ≥ 0 and at most")]
+        for (line, message) in cases {
+            let path = try recipeFile("sources:\n  - path: data.csv\n" + line + "\n")
+            #expect {
+                _ = try Recipe.load(path, knownStages: stages)
+            } throws: { error in
+                guard let error = error as? MedPipeError else { return false }
+                return error.subject == path + ":3" && error.message.hasPrefix(message)
+            }
+        }
     }
 
     @Test func ratiosMustSumToOne() throws {

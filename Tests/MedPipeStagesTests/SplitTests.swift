@@ -52,6 +52,9 @@ struct SplitTests {
         }
         let blocks = TimeBlocks.groups(beats, blocks: 20)
         #expect(Set(blocks).count == 20)
+        // A recipe's `blocks` of any size: position × blocks overflowed and trapped; more blocks than beats make
+        // one block per beat.
+        #expect(Set(TimeBlocks.groups(beats, blocks: .max)).count == beats.count)
         let assignment = try splitter.assign(labels: beats.map(\.label), groups: blocks)
         #expect(LeakCheck.leaks(groups: blocks, splits: assignment.splits).isEmpty)
         #expect(abs(assignment.fractions[.train]! - 0.7) < 0.05)

@@ -112,5 +112,24 @@ import TestSupport
         #expect(message(["type": "Conv2d", "in_channels": 1, "out_channels": 4, "kernel_size": 3, "stide": 2])
                 == "Conv2d has no argument 'stide' (its arguments: in_channels, kernel_size, out_channels, padding, stride)")
     }
+
+    /// Sizes no layer can have are refused before any weight is allocated: `1e300` trapped converting to Int, a
+    /// quoted `'2'` was replaced by the default without a word, and a mistyped `100000000000` features tried to
+    /// allocate terabytes and killed the run.
+    @Test func impossibleLayerSizesAreRefused() throws {
+        func message(_ object: [String: Any]) -> String {
+            do { _ = try LayerSpec(json: object, subject: "m.yaml layer 0"); return "" } catch { return (error as? MedPipeError)?.message ?? "\(error)" }
+        }
+        #expect(message(["type": "Linear", "in_features": 1e300, "out_features": 2]) == "Linear 'in_features' must be a whole number, got 1e+300")
+        #expect(message(["type": "Conv1d", "in_channels": 1, "out_channels": 1, "kernel_size": 3, "stride": "2"]) == "Conv1d 'stride' must be a whole number, got 2")
+        #expect(message(["type": "Linear", "in_features": 13, "out_features": 100_000_000_000]) == "Linear: features must be 1 to 1073741824")
+        #expect(message(["type": "Linear", "in_features": 100_000, "out_features": 100_000]) == "Linear: 100000 × 100000 weights are more than the 1073741824 a layer may hold")
+        #expect(message(["type": "Conv3d", "in_channels": 64, "out_channels": 64, "kernel_size": 1024]) == "Conv3d: 64 × 64 × 1024 × 1024 × 1024 weights are more than the 1073741824 a layer may hold")
+        // A sample shape whose values overflow (Flatten multiplied them with a trap) is an error naming the input.
+        let model = Sequential([.convolution(rank: 2, inChannels: 1, outChannels: 1, kernel: 1), .flatten, .linear(inFeatures: 1, outFeatures: 2)], seed: 0)
+        #expect(throws: MedPipeError.invalidArgument("input", "samples of shape [1, 4294967296, 4294967296] must have positive extents and at most 1073741824 values")) {
+            _ = try model.outputShape(for: [1, 1 << 32, 1 << 32])
+        }
+    }
 }
 

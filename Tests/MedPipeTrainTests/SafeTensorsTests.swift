@@ -28,10 +28,41 @@ import Testing
         #expect(throws: MedPipeError.self) { try SafeTensors.decode(Array(good.dropLast(4)), subject: "truncated data") }
         var huge = good
         huge[7] = 0x7F   // header length ≈ 9e18
-        #expect(throws: MedPipeError.self) { try SafeTensors.decode(huge, subject: "huge header") }
+        #expect { try SafeTensors.decode(huge, subject: "huge header") } throws: { error in
+            (error as? MedPipeError)?.message.hasPrefix("is not a safetensors file, or is cut short: its header length") == true
+        }
         var garbled = good
         garbled[8] = UInt8(ascii: "[")
         #expect(throws: MedPipeError.self) { try SafeTensors.decode(garbled, subject: "not an object") }
+        // 64^10 values fit an Int, their bytes as float64 do not: the product of the size trapped.
+        var header = Array(#"{"x":{"dtype":"F64","shape":[64,64,64,64,64,64,64,64,64,64],"data_offsets":[0,64]}}"#.utf8)
+        while header.count % 8 != 0 { header.append(0x20) }
+        let overflowing = withUnsafeBytes(of: UInt64(header.count).littleEndian, Array.init) + header + [UInt8](repeating: 0, count: 64)
+        #expect(throws: MedPipeError.self) { try SafeTensors.decode(overflowing, subject: "overflowing size") }
+    }
+
+    /// A checkpoint whose architecture or input shape is impossible is one error naming the file: sizes that trapped
+    /// (a Flatten over an input of 2^64 values), and layers that declare far more weights than the file holds, which
+    /// were allocated (and killed the process) before the tensors were compared with them.
+    @Test func checkpointsWithImpossibleSizesAreErrors() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("medpipe-sizes-\(getpid()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let model = Sequential([.convolution(rank: 2, inChannels: 1, outChannels: 1, kernel: 1), .flatten, .linear(inFeatures: 1, outFeatures: 2)], seed: 1)
+        var meta = Checkpoint(model: model, classNames: ["a", "b"], inputShape: [1, 1, 1]).metadata
+        meta["input_shape"] = "[1, 4294967296, 4294967296]"
+        try SafeTensors.write(model.stateDict(), metadata: meta, to: path)
+        #expect(throws: MedPipeError.malformed(path, "input: samples of shape [1, 4294967296, 4294967296] must have positive extents and at most 1073741824 values")) {
+            try Checkpoint.read(path)
+        }
+        meta["input_shape"] = "[32768]"
+        meta["architecture"] = #"[{"type":"Linear","in_features":32768,"out_features":32768},{"type":"Linear","in_features":32768,"out_features":2}]"#
+        try SafeTensors.write(model.stateDict(), metadata: meta, to: path)
+        #expect(throws: MedPipeError.malformed(path, "its architecture declares 1073807360 weights, its tensors hold 6 values")) {
+            try Checkpoint.read(path)
+        }
+        // Layers without weights declare none: a network of them, and so a file of no tensor, reads.
+        try Checkpoint(model: Sequential([.flatten], seed: 1), classNames: ["a", "b"], inputShape: [2]).write(to: path)
+        #expect(try Checkpoint.read(path).inputShape == [2])
     }
 
     @Test func checkpointRejectsMismatchedTensors() throws {

@@ -149,6 +149,10 @@ class Cache:
 
     def split(self, name: str) -> "Split":
         """The entries of one split (`train`, `val`, `test`) in cache order, as `medpipe export` writes them."""
+        unsplit = sum(e.split is None for e in self.entries)
+        if unsplit:  # as `medpipe train` and `export` refuse it: the earlier run's entries would be read without a word
+            raise CacheError(self.directory, f"{unsplit} of its {len(self.entries)} entries have no split: its last convert did not finish "
+                                             "(it was killed, or failed after storing them); run `medpipe convert` again to finish it")
         entries = [e for e in self.entries if e.split == name]
         if not entries:
             raise CacheError(self.directory, f"the cache has no entry in split '{name}' (it has: {', '.join(self.splits) or 'none'})")
@@ -266,7 +270,11 @@ def _read_manifest(directory: str, path: str):
         # The version comes first: a newer format may have changed every other table.
         _format_version(directory, meta)
         if "entry" not in tables:
-            return meta, [], {}  # a convert killed before its first commit: an empty cache
+            # A convert killed before its first commit left no table (or only GRDB's list of migrations): an empty cache.
+            others = sorted(t for t in tables if t != "grdb_migrations" and not t.startswith("sqlite_"))
+            if others:
+                raise CacheError(path, f"not a MedPipe cache manifest: it has no entry table, but tables {', '.join(others)}")
+            return meta, [], {}
         # Entries in the order of their unit's position in the recipe's plan (format 2), then their id (a
         # unit's items in order); format 1 had no positions and listed them by id.
         columns = "id, unit, item, source, group_key, label, split, dtype, shape, shard, offset, length, sha256, geometry, metadata"
@@ -311,10 +319,14 @@ def _entry(directory: str, row) -> Entry:
             raise bad(f"{name} {value!r} is not an integer ≥ {least}")
     if math.prod(shape) * DTYPES[dtype].itemsize != length:
         raise bad(f"shape {shape} of {dtype} needs {math.prod(shape) * DTYPES[dtype].itemsize} bytes, the entry has {length}")
+    geometry = None if geometry is None else _json(directory, f"entry {id_} geometry", geometry)
+    metadata = _json(directory, f"entry {id_} metadata", metadata)
+    # Read later by the layout and the fitted stages, which look keys up: anything but an object failed there without the path.
+    for name, value in (("geometry", geometry), ("metadata", metadata)):
+        if value is not None and not isinstance(value, dict):
+            raise bad(f"{name} is not a JSON object: {value!r}")
     return Entry(id=id_, unit=unit, item=item, source=source, group=group, label=label, split=split, dtype=DTYPES[dtype],
-                 shape=tuple(shape), shard=shard, offset=offset, length=length, sha256=sha256,
-                 geometry=None if geometry is None else _json(directory, f"entry {id_} geometry", geometry),
-                 metadata=_json(directory, f"entry {id_} metadata", metadata))
+                 shape=tuple(shape), shard=shard, offset=offset, length=length, sha256=sha256, geometry=geometry, metadata=metadata)
 
 
 def _json(directory: str, what: str, text: str):

@@ -2,6 +2,7 @@
 and the models of `medpipe train` as `nn.Sequential` modules."""
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -140,6 +141,25 @@ class Ensemble(nn.Module):
         return torch.log(mean.clamp_min(torch.finfo(mean.dtype).tiny))
 
 
+def _declared_weights(architecture: list) -> int:
+    """The weights the architecture's layers declare (a convolution's out × in × kernel^rank, a linear layer's out × in,
+    a batch norm's features); a layer whose sizes are not integers counts none (building it says what is wrong)."""
+    total = 0
+    for spec in architecture:
+        kind = spec.get("type", "")
+        if kind.startswith("Conv"):
+            sizes = [spec.get("out_channels"), spec.get("in_channels")] + [spec.get("kernel_size")] * int(kind[4:5] or 0)
+        elif kind == "Linear":
+            sizes = [spec.get("out_features"), spec.get("in_features")]
+        elif kind.startswith("BatchNorm"):
+            sizes = [spec.get("num_features")]
+        else:
+            continue
+        if all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes):
+            total += math.prod(sizes)
+    return total
+
+
 def load_model(path, map_location=None) -> nn.Module:
     """The model of a `medpipe train` checkpoint: built from its architecture, every weight and running
     statistic loaded strictly, checked to give one logit per class name, and in evaluation mode (call
@@ -161,6 +181,10 @@ def load_model(path, map_location=None) -> nn.Module:
             if not member.startswith("member") or not index.isdigit() or str(int(index)) != index or int(index) >= len(states):
                 raise CacheError(path, f"tensor {name!r} belongs to none of the {len(states)} ensemble members")
             states[int(index)][rest] = array
+    # Checked before any layer is built: a damaged size would otherwise allocate terabytes (or fail in PyTorch's allocator).
+    declared, stored = _declared_weights(checkpoint.architecture), sum(array.size for array in checkpoint.tensors.values())
+    if declared > stored:
+        raise CacheError(path, f"its architecture declares {declared} weights, its tensors hold {stored} values")
     members = []
     for i, tensors in enumerate(states):
         what = "weights" if count is None else f"ensemble member {i}'s weights"

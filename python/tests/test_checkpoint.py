@@ -33,6 +33,21 @@ def test_broken_checkpoints_are_errors_naming_the_file(tmp_path):
         read_checkpoint(short)
 
 
+def test_layers_larger_than_the_file_are_refused_before_they_are_built(tmp_path):
+    """A checkpoint whose architecture declares more weights than its tensors hold is refused naming the file, as
+    `medpipe` refuses it, before PyTorch allocates them: a damaged size asked for 4 × 10^18 bytes."""
+    import json
+    import struct
+    header = {"__metadata__": {"format": "medpipe.sequential.v1", "class_names": '["a", "b"]', "input_shape": "[1000000000000]",
+                               "architecture": json.dumps([{"type": "Linear", "in_features": 1000000000000, "out_features": 1000000}])},
+              "0.weight": {"dtype": "F32", "shape": [2, 1], "data_offsets": [0, 8]}, "0.bias": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}}
+    text = json.dumps(header).encode()
+    path = tmp_path / "huge.safetensors"
+    path.write_bytes(struct.pack("<Q", len(text)) + text + bytes(16))
+    with pytest.raises(CacheError, match=f"^{path}: its architecture declares 1000000000000000000 weights, its tensors hold 4 values"):
+        load_model(path)
+
+
 def test_only_medpipes_layers_are_built():
     with pytest.raises(ValueError, match="type 'Transformer' is not one of MedPipe's layers"):
         build_model([{"type": "Transformer"}])

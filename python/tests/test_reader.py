@@ -90,6 +90,9 @@ def test_a_newer_format_version_is_refused(tmp_path):
     ("UPDATE entry SET shape = '[2, -1]'", "shape is not a list of non-negative integers"),
     ("UPDATE entry SET offset = 4", "runs past the shard's end (8 bytes)"),
     ("UPDATE meta SET value = 'two' WHERE name = 'format_version'", "format_version is not a positive number: 'two'"),
+    # Not objects: the layout and the fitted stages failed on them later with an AttributeError naming no file.
+    ("UPDATE entry SET geometry = '[1]'", "manifest entry 1: geometry is not a JSON object: [1]"),
+    ("UPDATE entry SET metadata = '[]'", "manifest entry 1: metadata is not a JSON object: []"),
 ])
 def test_inconsistent_manifests_are_errors_naming_the_problem(tmp_path, change, problem):
     directory = write_cache(tmp_path / "cache", [(np.zeros(2, np.float32), "a", "train", None, None)], meta={"format_version": "1"})
@@ -103,10 +106,28 @@ def test_inconsistent_manifests_are_errors_naming_the_problem(tmp_path, change, 
 def test_not_a_cache_and_a_missing_shard(tmp_path):
     with pytest.raises(CacheError, match="not a MedPipe cache"):
         open_cache(tmp_path)
+    # Another program's database under the manifest's name read as an empty cache.
+    other = tmp_path / "other"
+    other.mkdir()
+    with sqlite3.connect(other / "manifest.sqlite") as database:
+        database.execute("CREATE TABLE notes (text TEXT)")
+    with pytest.raises(CacheError, match="manifest.sqlite: not a MedPipe cache manifest: it has no entry table, but tables notes"):
+        open_cache(other)
     directory = write_cache(tmp_path / "cache", [(np.zeros(2, np.float32), "a", "train", None, None)])
     shutil.rmtree(directory / "shards")
     with pytest.raises(CacheError, match="000001.bin: cannot map shard"):
         open_cache(directory).split("train").raw(0)
+
+
+def test_a_cache_whose_last_convert_did_not_finish_is_refused(tmp_path):
+    """Entries without a split (a convert killed after storing them) make a split unreadable, as `medpipe train` and
+    `export` refuse the cache: the training split gave the earlier run's entries without a word."""
+    directory = write_cache(tmp_path / "cache", [(np.zeros(2, np.float32), "a", "train", None, None),
+                                                 (np.ones(2, np.float32), "b", None, None, None)])
+    cache = open_cache(directory)
+    assert cache.counts() == {"train": {"a": 1}, "unsplit": {"b": 1}}, "still described"
+    with pytest.raises(CacheError, match="1 of its 2 entries have no split: its last convert did not finish"):
+        cache.split("train")
 
 
 def test_a_damaged_shard_is_an_error_not_wrong_values(tmp_path):

@@ -124,11 +124,7 @@ public struct Anonymizer: Sendable {
     public func run(_ paths: [String], progress: @Sendable @escaping (Int, Int) -> Void = { _, _ in }) async throws -> DeidentificationReport {
         DICOMFile.loadDictionaryInBackground()  // while the inputs are listed (if the caller has not already)
         let inputs = try Self.inputs(paths, output: settings.output)
-        do {
-            try FileManager.default.createDirectory(atPath: settings.output, withIntermediateDirectories: true)
-        } catch {
-            throw MedPipeError.io(settings.output, "cannot create the output folder: \(error.localizedDescription)")
-        }
+        try Folder.create(settings.output, what: "output folder")
         let leftovers = try InterruptedRuns.removeLeftovers(in: settings.output)
         var outcomes = [FileOutcome?](repeating: nil, count: inputs.count)
         // Also when --strict stops the run (the group has waited for every job by then): outputs that never

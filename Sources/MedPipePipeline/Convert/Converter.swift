@@ -146,15 +146,14 @@ public struct Converter: Sendable {
         guard let pipelineText = try other.meta("pipeline"), let fittedText = try other.meta("fitted") else {
             throw MedPipeError.invalidArgument(directory, "has no finished convert run to take fitted statistics from")
         }
-        let decoder = JSONDecoder()
-        let theirs = try decoder.decode(StagePipeline.self, from: Data(pipelineText.utf8))
+        let theirs = try JSONCoding.decode(StagePipeline.self, from: pipelineText, subject: directory, "the cache's stages (meta 'pipeline')")
         guard theirs.withPeaks(from: .annotations) == pipeline.withPeaks(from: .annotations) else {
             let ours = pipeline.stages.map(\.canonicalDescription), their = theirs.stages.map(\.canonicalDescription)
             let first = (0..<max(ours.count, their.count)).first { i in i >= ours.count || i >= their.count || ours[i] != their[i] } ?? 0
             let describe = { (list: [String]) in first < list.count ? list[first] : "no stage" }
             throw MedPipeError.invalidArgument(directory, "was made by other stages than \(recipe.file) (stage \(first + 1): \(describe(their)) there, \(describe(ours)) here): its fitted statistics do not apply")
         }
-        return try decoder.decode(FittedPipeline.self, from: Data(fittedText.utf8))
+        return try JSONCoding.decode(FittedPipeline.self, from: fittedText, subject: directory, "the cache's fitted statistics (meta 'fitted')")
     }
 
     /// Every source path with its unit key, in recipe order (paths sorted within a source), the files that could

@@ -113,7 +113,7 @@ struct TableOptions {
         if let missing = try reader.strings("missing") { options.csvOptions.missingMarkers = Set(missing) }
         if let delimiter = try reader.string("delimiter") {
             guard delimiter.utf8.count == 1, let byte = delimiter.utf8.first, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\n"), byte != UInt8(ascii: "\r") else {
-                throw MedPipeError.invalidArgument(file, "'table': delimiter must be one ASCII character other than a quote or a line break, got '\(delimiter)'")
+                throw MedPipeError.invalidArgument(reader.at(reader.node("delimiter")), "'table': delimiter must be one ASCII character other than a quote or a line break, got '\(delimiter)'")
             }
             options.csvOptions.delimiter = byte
         }

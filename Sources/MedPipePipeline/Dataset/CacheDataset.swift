@@ -34,16 +34,25 @@ public struct CacheDataset: Sendable {
     /// Opens a cache written by `convert`.
     public init(directory: String) throws {
         cache = try DatasetCache(directory: directory)
-        let decoder = JSONCoding.decoder()
         guard let pipelineText = try cache.meta("pipeline"), let fittedText = try cache.meta("fitted") else {
             throw MedPipeError.malformed(directory, "the cache has no finished convert run (no pipeline or fitted statistics); run `medpipe convert` again")
         }
-        pipeline = try decoder.decode(StagePipeline.self, from: Data(pipelineText.utf8))
-        fitted = try decoder.decode(FittedPipeline.self, from: Data(fittedText.utf8))
-        fitBoundary = Int(try cache.meta("fit_boundary") ?? "") ?? pipeline.stages.count
+        pipeline = try JSONCoding.decode(StagePipeline.self, from: pipelineText, subject: directory, "the cache's stages (meta 'pipeline')")
+        fitted = try JSONCoding.decode(FittedPipeline.self, from: fittedText, subject: directory, "the cache's fitted statistics (meta 'fitted')")
+        // Caches written before the boundary was stored apply every stage when reading; a damaged one is not guessed.
+        let stageCount = pipeline.stages.count
+        if let text = try cache.meta("fit_boundary") {
+            guard let value = Int(text), (0...stageCount).contains(value) else {
+                throw MedPipeError.malformed(directory, "meta 'fit_boundary' is not a stage index from 0 to \(stageCount): '\(text)'")
+            }
+            fitBoundary = value
+        } else {
+            fitBoundary = stageCount
+        }
         recipeHash = try cache.meta("recipe_hash") ?? ""
         let entries = try cache.entries()
         guard let first = entries.first else { throw MedPipeError.malformed(directory, "the cache holds no entries") }
+        try cache.requireFinishedConvert(entries)
         classNames = Set(entries.compactMap(\.label)).sorted { a, b in
             if let x = Double(a), let y = Double(b) { return x < y }
             return a < b
@@ -119,6 +128,14 @@ public struct CacheDataset: Sendable {
     public func entryCount(_ split: DataSplit) throws -> Int {
         guard let name = Self.splitNames.first(where: { $0.split == split })?.name else { return 0 }
         return try cache.entries(split: name).count
+    }
+
+    /// Fails when the training split is empty (a cache converted with `split: { all: test }`), naming what the
+    /// other splits hold: nothing can be trained on it, nor an epoch's order given.
+    public func requireTrainingSamples() throws {
+        guard try entryCount(.train) == 0 else { return }
+        let held = try cache.splitCounts().dropFirst().map { "\($0.split) \($0.count)" }.joined(separator: ", ")
+        throw MedPipeError.invalidArgument(cache.directory, "has no training samples (\(held)): a recipe's `split: { all: test }` makes a cache to evaluate or predict on; train on one whose split has a train ratio")
     }
 
     /// Bytes that ``batchSource(balance:seed:augmentation:)`` holds: every sample of every split as float32.
@@ -254,14 +271,17 @@ public struct CacheDataset: Sendable {
 }
 
 extension CacheDataset {
-    /// Fails unless a model (the file at `model`, trained on `classNames` with inputs of `inputShape`) can be
-    /// judged on this cache: the cache holds labels, the same classes, and samples of that shape.
-    public func checkJudges(model: String, classNames modelClasses: [String], inputShape: [Int]) throws {
+    /// Fails unless a model (the file at `model`, trained on `classNames` with inputs of `inputShape`, its metadata
+    /// `preparation` holding its training cache's stages and fitted statistics) can be judged on this cache: the
+    /// cache holds labels, the same classes, samples of that shape, prepared as the model's training data was
+    /// (``Preprocessing/requireSame(in:asModel:metadata:)``).
+    public func checkJudges(model: String, classNames modelClasses: [String], inputShape: [Int], preparation: [String: String]) throws {
         guard !classNames.isEmpty else {
             throw MedPipeError.invalidArgument(cache.directory, "holds no labelled sample, so \(model) has nothing to be judged against: `medpipe predict --model \(model)` on the raw inputs gives its predictions")
         }
         guard classNames == modelClasses, sampleShape == inputShape else {
             throw MedPipeError.invalidArgument(model, "was trained on classes \(modelClasses) with input \(inputShape); the cache has \(classNames) with input \(sampleShape)")
         }
+        try Preprocessing.requireSame(in: self, asModel: model, metadata: preparation)
     }
 }

@@ -29,6 +29,27 @@ public struct Preprocessing: Sendable {
         }
     }
 
+    /// Fails unless `dataset` was prepared as the model at `model` was trained (`metadata`: its checkpoint's): by the same
+    /// stages, with the same fitted statistics. A model's scores on a cache prepared otherwise (another recipe's stages,
+    /// statistics fitted on another training split) were computed without a word on inputs unlike any it was trained
+    /// on. Where a `beats` stage takes its R peaks from is not part of the preparation (``StagePipeline/withPeaks(from:)``):
+    /// a model trained at annotated peaks is judged on new patients' detected ones. A checkpoint without preprocessing
+    /// (written before models kept it) is not checked.
+    public static func requireSame(in dataset: CacheDataset, asModel model: String, metadata: [String: String]) throws {
+        guard let trained = try Preprocessing(metadata: metadata, subject: model) else { return }
+        let prepared = dataset.preprocessing
+        if trained.pipeline.withPeaks(from: .annotations) != prepared.pipeline.withPeaks(from: .annotations) {
+            let names = { (p: StagePipeline) in p.stages.isEmpty ? "no stage" : "[" + p.stages.map(\.name).joined(separator: ", ") + "]" }
+            let (ours, theirs) = (names(trained.pipeline), names(prepared.pipeline))
+            throw MedPipeError.invalidArgument(model, "was trained on inputs prepared by the stages \(ours); the cache \(dataset.cache.directory) was prepared by \(ours == theirs ? "the same stages with other parameters" : theirs): convert the data with the recipe of the model's training cache")
+        }
+        // Statistics that are NaN are equal to none: then the texts are compared.
+        let encoder = JSONCoding.encoder()
+        guard try trained.fitted == prepared.fitted || encoder.encode(trained.fitted) == encoder.encode(prepared.fitted) else {
+            throw MedPipeError.invalidArgument(model, "was trained with statistics fitted on another training split than those of the cache \(dataset.cache.directory): convert the data with `medpipe convert --fit-from` the model's training cache")
+        }
+    }
+
     /// The metadata entries that store this preprocessing.
     public func metadata() throws -> [String: String] {
         let encoder = JSONEncoder()

@@ -82,10 +82,11 @@ public enum AugmentSpec {
         switch name {
         case "flip":
             let axes = try r.doubles("axes") ?? [1]
-            guard !axes.isEmpty, axes.allSatisfy({ $0 >= 0 && $0 == $0.rounded() }) else {
+            let whole = axes.compactMap { Int(exactly: $0) }.filter { $0 >= 0 }
+            guard !axes.isEmpty, whole.count == axes.count else {
                 throw MedPipeError.invalidArgument(r.at(r.node("axes")), "flip 'axes' must list spatial axes (0, 1, ...)")
             }
-            result = .flip(axes: axes.map { Int($0) }, prob: prob)
+            result = .flip(axes: whole, prob: prob)
         case "rotate":
             result = .affine(degrees: try number("degrees", 15, 0...180), scales: [1, 1], translate: [0, 0], prob: prob)
         case "affine":

@@ -53,7 +53,10 @@ public struct Recipe: Sendable {
         let base = URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL.path
         var root = try RecipeReader(RecipeNode.parse(text, file: file), file: file, what: "a recipe")
         let name = try root.string("name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        let cache = try root.string("cache").map { resolve($0, base) } ?? resolve("cache/" + name, base)
+        let cacheText = try root.string("cache")
+        // An empty cache named the recipe's own folder, which convert then filled with a manifest and shards.
+        if cacheText?.isEmpty == true { throw MedPipeError.invalidArgument(root.at(root.node("cache")), "'cache' is empty") }
+        let cache = cacheText.map { resolve($0, base) } ?? resolve("cache/" + name, base)
 
         guard let sourcesNode = root.node("sources") else { throw MedPipeError.invalidArgument(root.at(), "missing required field 'sources'") }
         guard case .list(let sourceNodes, _) = sourcesNode, !sourceNodes.isEmpty else {
@@ -78,6 +81,9 @@ public struct Recipe: Sendable {
             balance = value
         }
         let table = root.node("table")
+        // Checked here, before any work, whatever the sources: a misspelt option is not to be found only when a
+        // CSV source is read (each CSV rejected in turn), nor ignored when there is none.
+        if let table { _ = try TableOptions.parse(table, file: file) }
         let train = try root.node("train").map { try TrainSpec.parse($0, file: file) } ?? TrainSpec()
         let augment = try root.node("augment").map { try AugmentSpec.parse($0, file: file) }
         try root.finish()
@@ -95,6 +101,8 @@ public struct Recipe: Sendable {
         guard let patterns = try reader.strings("path") else { throw MedPipeError.invalidArgument(reader.at(), "a source needs 'path'") }
         var paths: [String] = []
         for pattern in patterns {
+            // An empty path named the recipe's own folder, which was then read as a source.
+            guard !pattern.isEmpty else { throw MedPipeError.invalidArgument(reader.at(reader.node("path")), "'path' is empty") }
             let found = PathPattern.expand(pattern, relativeTo: base)
             if let name = found.undecodable.first {
                 throw MedPipeError.invalidArgument(reader.at(reader.node("path")), "'\(pattern)' matches \(name)\(found.undecodable.count > 1 ? " and \(found.undecodable.count - 1) more" : ""): \(FolderWalk.undecodableName)")
@@ -111,12 +119,19 @@ public struct Recipe: Sendable {
             format = kind
         }
         let labelsFile = try reader.string("labels-file").map { resolve($0, base) }
-        if let labelsFile, !FileManager.default.fileExists(atPath: labelsFile) {
-            throw MedPipeError.invalidArgument(reader.at(reader.node("labels-file")), "labels file '\(labelsFile)' does not exist")
+        if let labelsFile, !FileBytes.isRegularFile(labelsFile) {
+            throw MedPipeError.invalidArgument(reader.at(reader.node("labels-file")), "labels file '\(labelsFile)' \(Self.notAFile(labelsFile))")
         }
         let label = try reader.node("label").map { try parseLabel($0, file: file, base: base) } ?? .none
         try reader.finish()
         return SourceSpec(paths: paths.sorted(), format: format, label: label, labelsFile: labelsFile, line: node.line)
+    }
+
+    /// Why `path`, which is not a regular file, cannot be read as one.
+    private static func notAFile(_ path: String) -> String {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return "does not exist" }
+        return isFolder.boolValue ? "is a folder, not a file" : "is not a regular file"
     }
 
     private static func parseLabel(_ node: RecipeNode, file: String, base: String) throws -> LabelSpec {
@@ -136,8 +151,8 @@ public struct Recipe: Sendable {
             label = .column(column, greaterThan: try reader.double("greater-than"))
         } else if let sidecar = try reader.string("sidecar") {
             let path = resolve(sidecar, base)
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw MedPipeError.invalidArgument(reader.at(reader.node("sidecar")), "sidecar '\(path)' does not exist")
+            guard FileBytes.isRegularFile(path) else {
+                throw MedPipeError.invalidArgument(reader.at(reader.node("sidecar")), "sidecar '\(path)' \(Self.notAFile(path))")
             }
             label = .sidecar(file: path, keyColumn: try reader.requiredString("key"), labelColumn: try reader.requiredString("label"))
         } else if let attribute = try reader.string("attribute") {
@@ -200,10 +215,21 @@ public struct Recipe: Sendable {
             }
             split.all = name
         }
-        if let seed = try reader.int("seed") { split.seed = UInt64(truncatingIfNeeded: seed) }
+        if let seed = try reader.int("seed") {
+            // -1 became 18446744073709551615 without a word (train's seed refuses it).
+            guard seed >= 0 else { throw MedPipeError.invalidArgument(reader.at(reader.node("seed")), "'seed' must be ≥ 0, got \(seed)") }
+            split.seed = UInt64(seed)
+        }
         if let blocks = try reader.int("blocks") {
             guard blocks >= 3 else { throw MedPipeError.invalidArgument(reader.at(reader.node("blocks")), "'blocks' must be at least 3") }
+            // Set beside another grouping, it was ignored without a word.
+            guard split.grouping == .timeBlock else {
+                throw MedPipeError.invalidArgument(reader.at(reader.node("blocks")), "'blocks' applies to a split by time-block, not by \(split.grouping.rawValue)")
+            }
             split.blocks = blocks
+        }
+        if split.grouping == .given, reader.has("ratios") {
+            throw MedPipeError.invalidArgument(reader.at(reader.node("ratios")), "'ratios' do not apply to a split given by the data set")
         }
         try reader.finish()
         return split

@@ -101,10 +101,15 @@ public struct TrainSpec: Sendable, Equatable {
         spec.epochs = try positive(&r, "epochs")
         spec.batch = try positive(&r, "batch")
         spec.optimizer = try choice(&r, "optimizer")
+        // The optimizers compute in Float: a rate past its range (1e300) became infinite and diverged the first epoch.
         spec.learningRate = try r.double("lr")
-        if let lr = spec.learningRate, lr <= 0 { throw MedPipeError.invalidArgument(r.at(r.node("lr")), "'lr' must be positive") }
+        if let lr = spec.learningRate, lr <= 0 || !Float(lr).isFinite {
+            throw MedPipeError.invalidArgument(r.at(r.node("lr")), "'lr' must be positive and at most \(Float.greatestFiniteMagnitude)")
+        }
         spec.weightDecay = try r.double("weight-decay")
-        if let decay = spec.weightDecay, decay < 0 { throw MedPipeError.invalidArgument(r.at(r.node("weight-decay")), "'weight-decay' must be ≥ 0") }
+        if let decay = spec.weightDecay, decay < 0 || !Float(decay).isFinite {
+            throw MedPipeError.invalidArgument(r.at(r.node("weight-decay")), "'weight-decay' must be ≥ 0 and at most \(Float.greatestFiniteMagnitude)")
+        }
         spec.schedule = try choice(&r, "schedule")
         spec.balance = try choice(&r, "balance")
         spec.classWeightPower = try r.double("class-weight-power")

@@ -32,7 +32,7 @@ struct Evaluation {
 
     init(modelPath: String, dataset: CacheDataset, split: String) throws {
         var checkpoint = try Checkpoint.read(modelPath)
-        try dataset.checkJudges(model: modelPath, classNames: checkpoint.classNames, inputShape: checkpoint.inputShape)
+        try dataset.checkJudges(model: modelPath, classNames: checkpoint.classNames, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
         let entries = try dataset.cache.entries(split: split)
         guard !entries.isEmpty else { throw MedPipeError.invalidArgument(dataset.cache.directory, "the \(split) split holds no entries") }
         let k = dataset.classNames.count, size = dataset.sampleShape.reduce(1, *)

@@ -14,7 +14,9 @@ public enum TimeBlocks {
         for (record, indices) in byRecord {
             let ordered = indices.sorted { (samples[$0].source.index ?? $0, $0) < (samples[$1].source.index ?? $1, $1) }
             for (position, i) in ordered.enumerated() {
-                keys[i] = "\(record) block \(position * blocks / ordered.count)"
+                // position × blocks / count, in full width: `blocks` comes from a recipe and may be any size.
+                let block = ordered.count.dividingFullWidth(position.multipliedFullWidth(by: blocks)).quotient
+                keys[i] = "\(record) block \(block)"
             }
         }
         return keys

@@ -83,10 +83,19 @@ public struct Checkpoint: Sendable {
             throw MedPipeError.malformed(path, "metadata 'architecture' is not an array of layer objects")
         }
         let specs = try layers.enumerated().map { i, o in try LayerSpec(json: o, subject: "\(path) layer \(i)") }
+        // The file holds every weight the architecture declares: checked before the layers are built (and their
+        // weights allocated), so that a damaged size is an error, not an allocation that kills the process.
+        let declared = specs.reduce(0) { $0 + ($1.weightShape.isEmpty ? 0 : $1.weightShape.reduce(1, *)) }, stored = tensors.values.reduce(0) { $0 + $1.count }
+        guard declared <= stored else {
+            throw MedPipeError.malformed(path, "its architecture declares \(declared) weights, its tensors hold \(stored) values")
+        }
         guard let classNames = try json("class_names") as? [String] else { throw MedPipeError.malformed(path, "metadata 'class_names' is not an array of strings") }
         guard let inputShape = try json("input_shape") as? [Int] else { throw MedPipeError.malformed(path, "metadata 'input_shape' is not an array of integers") }
         let blank = Sequential(specs, seed: 0)   // built once (its initialization draws every weight), then loaded per member
-        let out = try blank.outputShape(for: inputShape)
+        let out: [Int]
+        do { out = try blank.outputShape(for: inputShape) } catch let error as MedPipeError {
+            throw MedPipeError.malformed(path, error.description)
+        }
         guard out == [classNames.count] else {
             throw MedPipeError.malformed(path, "architecture gives outputs \(out) for input \(inputShape), but there are \(classNames.count) class names")
         }

@@ -45,7 +45,7 @@ public enum SafeTensors {
         guard bytes.count >= 8 else { throw MedPipeError.malformed(subject, "file of \(bytes.count) bytes is too short for a safetensors header length") }
         let n = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard n <= UInt64(min(maxHeaderBytes, bytes.count - 8)) else {
-            throw MedPipeError.malformed(subject, "header length \(n) exceeds the file (\(bytes.count) bytes) or the 100 MB limit")
+            throw MedPipeError.malformed(subject, "is not a safetensors file, or is cut short: its header length \(n) exceeds the file (\(bytes.count) bytes) or the 100 MB limit")
         }
         let headerEnd = 8 + Int(n)
         guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])) as? [String: Any] else {
@@ -69,12 +69,9 @@ public enum SafeTensors {
             }
             guard let dtype = dtype(code) else { throw MedPipeError.unsupported(subject, "tensor '\(name)' has dtype \(code)") }
             guard shape.allSatisfy({ $0 >= 0 && $0 <= dataSize }) else { throw MedPipeError.malformed(subject, "tensor '\(name)' has shape \(shape)") }
-            let (count, overflow) = shape.reduce((1, false)) { acc, d in
-                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-                return (p, acc.1 || o)
-            }
+            let size = try? CheckedSize.product(shape + [dtype.size], source: subject, "")
             let (begin, end) = (offsets[0], offsets[1])
-            guard !overflow, begin >= 0, end >= begin, end <= dataSize, end - begin == count * dtype.size else {
+            guard let size, begin >= 0, end >= begin, end <= dataSize, end - begin == size else {
                 throw MedPipeError.malformed(subject, "tensor '\(name)' of \(code) \(shape) has data_offsets [\(begin), \(end)] in a data section of \(dataSize) bytes")
             }
             tensors[name] = Tensor(shape: shape, dtype: dtype, bytes: Array(bytes[(headerEnd + begin)..<(headerEnd + end)]))
