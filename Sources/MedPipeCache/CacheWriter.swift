@@ -40,10 +40,16 @@ public final class CacheWriter {
     /// - Parameter ranks: the ranks of an MPI job that write shards of their own, this writer being rank 0's: its
     ///   shards are numbered from ``shardBase``, above every existing shard, `ranks` apart, and rank r's
     ///   ``ShardAppender`` takes `shardBase + r` onwards. With 1 (a single process), appends to the last shard.
-    /// - Throws: ``MedPipeError`` when the directory cannot be created or another process is writing to it.
+    /// - Throws: ``MedPipeError`` when the directory cannot be created, holds files but no cache (a mistyped
+    ///   `--cache` naming a data folder would have had a manifest and shards written among its files), or another
+    ///   process is writing to it.
     public init(directory: String, ranks: Int = 1) throws {
         self.directory = directory
         let shards = directory + "/shards"
+        if !FileManager.default.fileExists(atPath: directory + "/manifest.sqlite"),
+           let other = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.sorted().first(where: { !Self.ownNames.contains($0) }) {
+            throw MedPipeError.invalidArgument(directory, "holds other files (\(other)) and no cache (no manifest.sqlite): give a new or empty folder for the cache")
+        }
         try Folder.create(directory, what: "cache directory")
         try Folder.create(shards, what: "cache's shard folder")
         let lockPath = directory + "/lock"
@@ -63,6 +69,9 @@ public final class CacheWriter {
         }
         committed = try manifest.unitKeys()
     }
+
+    /// What a cache folder holds before its manifest exists (a run stopped as it began): these may be there.
+    private static let ownNames: Set<String> = ["shards", "lock"]
 
     deinit {
         flock(lockDescriptor, LOCK_UN)

@@ -26,7 +26,8 @@ struct Convert: AsyncParsableCommand {
         New patients are prepared exactly as the training data was with the same stages, the sources \
         swapped and `split: { all: test }`, converted with --fit-from the training cache: every fitted \
         stage (dataset-zscore, impute, standardize, one-hot) then applies the statistics fitted there \
-        instead of fitting its own. A cache made by other stages is refused.
+        instead of fitting its own. A cache made by other stages is refused (where a beats stage takes its \
+        R peaks from does not count: annotated training beats, new patients' detected ones).
 
         Under `mpirun -np N` (or `srun`) the ranks share the sources, balanced by size, and rank 0 writes \
         the cache, which equals a one-process run's; the cache directory must be on a file system every \
@@ -40,7 +41,7 @@ struct Convert: AsyncParsableCommand {
     )
 
     @Argument(help: ArgumentHelp("The recipe.", valueName: "RECIPE.yaml")) var recipe: String
-    @Option(help: "Cache directory (overrides the recipe's `cache`).") var cache: String?
+    @Option(help: "Cache directory (overrides the recipe's `cache`): an existing cache, or a new or empty folder.") var cache: String?
     @Option(help: "Sources processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Stop at the first bad input instead of recording it as rejected.") var strict = false
     @Option(help: ArgumentHelp("Take the fitted statistics from this cache (made by the same stages) instead of fitting them.", valueName: "CACHE"))

@@ -116,6 +116,24 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
         _ = first
     }
 
+    /// `--cache` naming a folder of other files (a mistyped data folder) is refused before anything is written in it;
+    /// an empty folder, and one a run stopped as it began (shards and lock, no manifest), are taken.
+    @Test func aFolderOfOtherFilesIsNotMadeACache() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/shards", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: dir + "/lock", contents: Data())
+        _ = try CacheWriter(directory: dir)
+        let data = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: data + "/scan.dcm", contents: Data([1, 2, 3]))
+        #expect(throws: MedPipeError.invalidArgument(data, "holds other files (scan.dcm) and no cache (no manifest.sqlite): give a new or empty folder for the cache")) {
+            _ = try CacheWriter(directory: data)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data) == ["scan.dcm"])
+    }
+
     @Test func staleUnitsAreRemovedWithTheirPlans() throws {
         let dir = temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: dir) }
