@@ -101,32 +101,18 @@ enum FuzzTarget: String, CaseIterable {
     /// The ECG stages, built once from recipes (their source is never read): beats at the annotations and at
     /// the detected R peaks.
     private static let ecgStages: [Converter] = ["annotations", "detect"].map { peaks in
-        let folder = NSTemporaryDirectory() + "medpipe-fuzz-ecg-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: folder + "/x.hea", contents: Data())  // only its name is used
-        let text = """
-            sources: [{ path: x.hea }]
+        converter(source: "x.hea", stages: """
             stages:
               - leads: { leads: [0] }
               - bandpass: { low: 0.5, high: 40, order: 4 }
               - resample-signal: { frequency: 180 }
               - lead-zscore: {}
               - beats: { before: 45, after: 81, rr: true, template: true, peaks: \(peaks) }
-            """
-        do {
-            return try Converter(recipe: try Recipe.parse(text, file: folder + "/ecg.yaml", knownStages: StageFactory.names), pseudonyms: pseudonyms)
-        } catch {
-            fatalError("the fuzz ECG stages do not build: \(error)")
-        }
+            """)
     }
 
     /// The image stages, built once from a recipe (its source is never read).
-    private static let stages: Converter = {
-        let folder = NSTemporaryDirectory() + "medpipe-fuzz-stages-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: folder + "/x.nii", contents: Data())  // only its name is used
-        let text = """
-            sources: [{ path: x.nii }]
+    private static let stages = converter(source: "x.nii", stages: """
             stages:
               - reorient-ras: {}
               - resample-spacing: { spacing: [2, 2, 2] }
@@ -135,13 +121,21 @@ enum FuzzTarget: String, CaseIterable {
               - zscore: { over: nonzero }
               - slices: { axis: 0 }
               - resize: { rows: 6, columns: 6 }
-            """
+            """)
+
+    /// A converter of the recipe with one empty source file named `source` (only its name is used) and the
+    /// `stages:` section given; a recipe that does not build is a bug of this harness.
+    private static func converter(source: String, stages: String) -> Converter {
+        let folder = NSTemporaryDirectory() + "medpipe-fuzz-stages-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: folder + "/" + source, contents: Data())
         do {
+            let text = "sources: [{ path: \(source) }]\n" + stages
             return try Converter(recipe: try Recipe.parse(text, file: folder + "/stages.yaml", knownStages: StageFactory.names), pseudonyms: pseudonyms)
         } catch {
             fatalError("the fuzz stages do not build: \(error)")
         }
-    }()
+    }
 
     /// A file name without folders, so that a fuzzed header cannot write outside the work folder.
     private static func isPlainName(_ name: String) -> Bool {

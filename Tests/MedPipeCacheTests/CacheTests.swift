@@ -19,6 +19,13 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
     })
 }
 
+/// Writes a cache of one committed unit of two entries at `dir`, its writer closed.
+private func writeOneUnit(into dir: String) throws {
+    let writer = try CacheWriter(directory: dir)
+    try writer.add(unit("a", items: 2))
+    try writer.flush()
+}
+
 @Suite struct CacheTests {
     @Test func writtenEntriesReadBackAndVerify() throws {
         let dir = temporaryCache()
@@ -82,11 +89,7 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
     @Test func verifyFindsACorruptedByte() throws {
         let dir = temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        do {
-            let writer = try CacheWriter(directory: dir)
-            try writer.add(unit("a", items: 2))
-            try writer.flush()
-        }
+        try writeOneUnit(into: dir)
         let shard = dir + "/shards/000001.bin"
         var bytes = try Data(contentsOf: URL(fileURLWithPath: shard))
         bytes[30] ^= 0xFF
@@ -184,11 +187,7 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
     func damagedAndForeignManifestsAreNamed() throws {
         let dir = temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        do {
-            let writer = try CacheWriter(directory: dir)
-            try writer.add(unit("a", items: 2))
-            try writer.flush()
-        }
+        try writeOneUnit(into: dir)
         try Manifest(directory: dir).database.write { try $0.execute(sql: "UPDATE entry SET geometry = '[1]' WHERE item = 1") }
         let run = try SharedData.runMedpipe(["cache", "info", dir])
         #expect(run.status == 1)
@@ -206,11 +205,7 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
     func damagedSizesInTheManifestAreErrors() throws {
         let dir = temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        do {
-            let writer = try CacheWriter(directory: dir)
-            try writer.add(unit("a", items: 2))
-            try writer.flush()
-        }
+        try writeOneUnit(into: dir)
         let manifest = try Manifest(directory: dir)
         try manifest.database.write { try $0.execute(sql: "UPDATE entry SET offset = 9223372036854775800 WHERE item = 1") }
         let verify = try SharedData.runMedpipe(["cache", "verify", dir])
