@@ -3,14 +3,16 @@ import Foundation
 /// Creating the folders results go into, with errors that say why one cannot be.
 public enum Folder {
     /// Creates the folder at `path` and the folders above it that are missing.
-    /// - Parameter what: the folder's role in the error, e.g. "output folder".
-    /// - Throws: `.io` naming `path` and the reason: the first part of it that is a file, or that cannot be
+    /// - Parameters:
+    ///   - what: the folder's role in the error, e.g. "output folder".
+    ///   - subject: what the error names (default: `path`), e.g. the file to be written in the folder.
+    /// - Throws: `.io` naming `subject` and the reason: the first part of `path` that is a file, or that cannot be
     ///   written into (Foundation's own message for both was "The operation could not be completed").
-    public static func create(_ path: String, what: String, attributes: [FileAttributeKey: Any]? = nil) throws {
+    public static func create(_ path: String, what: String, subject: String? = nil, attributes: [FileAttributeKey: Any]? = nil) throws {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: attributes)
         } catch {
-            throw MedPipeError.io(path, "cannot create the \(what): \(reason(path) ?? error.localizedDescription)")
+            throw MedPipeError.io(subject ?? path, "cannot create the \(what): \(reason(path) ?? error.localizedDescription)")
         }
     }
 

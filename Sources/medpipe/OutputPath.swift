@@ -12,11 +12,7 @@ enum OutputPath {
             throw MedPipeError.invalidArgument(path, "is a folder; give the path of the file to write")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw MedPipeError.io(path, "cannot create its folder \(folder): \(error.localizedDescription)")
-        }
+        try Folder.create(folder, what: "folder \(folder)", subject: path)
         guard access(folder, W_OK) == 0 else {
             throw MedPipeError.io(path, "cannot write into its folder \(folder): \(String(cString: strerror(errno)))")
         }

@@ -55,7 +55,9 @@ struct CommandLineTests {
         let key = work + "/project.key", cache = work + "/heart"
         #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", key]).status == 0)
         try "not a folder".write(toFile: work + "/file", atomically: true, encoding: .utf8)
-        for (out, problem) in [(work + "/file/m.safetensors", "cannot create its folder"), (work, "is a folder")] {
+        // The folder that cannot be made is told why (Foundation said "The operation could not be completed").
+        for (out, problem) in [(work + "/file/m.safetensors", "cannot create the folder \(work)/file: \(work)/file is a file, not a folder"),
+                               (work, "is a folder")] {
             let run = try SharedData.runMedpipe(["train", "--cache", cache, "--model", "heart-mlp", "--epochs", "1", "--out", out])
             #expect(run.status == 1 && !run.output.contains("epoch 0"), "\(run.output)")
             #expect(run.error.hasPrefix("medpipe: error: \(out): \(problem)"), "\(run.error)")
