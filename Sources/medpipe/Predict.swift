@@ -87,8 +87,9 @@ struct Predict: ParsableCommand {
         }
         let classes = checkpoint.classNames
         var csv = ["input,part,index,r_peak_seconds,annotated,predicted," + classes.map { "p_\($0)" }.joined(separator: ",")]
+        let leadNames = try leadNames()
         for input in inputs {
-            let (prepared, warnings) = try preprocessing.prepare(input, leadNames: try leadNames())
+            let (prepared, warnings) = try preprocessing.prepare(input, leadNames: leadNames)
             for warning in warnings { printWarning("\(input): \(Converter.warning(warning, path: input))") }
             if let bad = prepared.first(where: { $0.shape != checkpoint.inputShape }) {
                 throw MedPipeError.invalidArgument(input, "prepares to samples of shape \(bad.shape); the model takes \(checkpoint.inputShape)")
