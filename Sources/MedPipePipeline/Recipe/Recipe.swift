@@ -31,6 +31,8 @@ public struct Recipe: Sendable {
     public var balance: BalanceSpec
     /// CSV options (column names for a headerless file, missing-value markers), as written.
     public var table: RecipeNode?
+    /// The `table:` section as CSV sources are read with it (parsed once, when the recipe is read).
+    var tableOptions: TableOptions
     /// How `medpipe train` trains on the cache when its flags do not say otherwise.
     public var train: TrainSpec
     /// Random transforms for training batches (``AugmentSpec``); `convert` ignores them.
@@ -81,14 +83,14 @@ public struct Recipe: Sendable {
             balance = value
         }
         let table = root.node("table")
-        // Checked here, before any work, whatever the sources: a misspelt option is not to be found only when a
+        // Parsed here, once, before any work, whatever the sources: a misspelt option is not to be found only when a
         // CSV source is read (each CSV rejected in turn), nor ignored when there is none.
-        if let table { _ = try TableOptions.parse(table, file: file) }
+        let tableOptions = try TableOptions.parse(table, file: file)
         let train = try root.node("train").map { try TrainSpec.parse($0, file: file) } ?? TrainSpec()
         let augment = try root.node("augment").map { try AugmentSpec.parse($0, file: file) }
         try root.finish()
         return Recipe(file: file, name: name, cache: cache, sources: sources, stages: stages, split: split,
-                      balance: balance, table: table, train: train, augment: augment, text: text)
+                      balance: balance, table: table, tableOptions: tableOptions, train: train, augment: augment, text: text)
     }
 
     private static func resolve(_ path: String, _ base: String) -> String {
