@@ -37,23 +37,29 @@ struct Evaluate: ParsableCommand {
         guard let dataSplit = ["train": DataSplit.train, "val": .validation, "test": .test][split] else {
             throw MedPipeError.invalidArgument("--split", "expected train, val or test, got '\(split)'")
         }
-        let counts = try DatasetCache(directory: cache).splitCounts()
-        guard counts.first(where: { $0.split == split })?.count != 0 else {
-            let held = counts.map { "\($0.split) \($0.count)" }.joined(separator: ", ")
-            throw MedPipeError.invalidArgument(cache, "has no samples in its \(split) split (\(held)): choose another with --split")
-        }
         if TreeModel.isTreeModel(model) {
+            try requireSamples(in: DatasetCache(directory: cache))
             let report = try TreeModelCommands.evaluate(model, cache: cache, split: dataSplit)
             return print(json ? try ReportText.json(report) : ReportText.text(report, split: split))
         }
+        let dataset = try CacheDataset(directory: cache)
+        try requireSamples(in: dataset.cache)
         let warmUp = BLAS.startWarmUp()   // while the model and inputs are read
         defer { warmUp.wait() }
         var checkpoint = try Checkpoint.read(model)
-        let dataset = try CacheDataset(directory: cache)
         try dataset.checkJudges(model: model, classNames: checkpoint.classNames, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
         BLAS.setThreads(threads)
         let report = try Trainer.evaluate(&checkpoint.ensemble, on: dataset.batchSource(balance: .none), split: dataSplit)
         print(json ? try ReportText.json(report) : ReportText.text(report, split: split))
+    }
+
+    /// Fails unless the cache holds samples in the split to evaluate, naming the splits it has.
+    private func requireSamples(in opened: DatasetCache) throws {
+        let counts = try opened.splitCounts()
+        guard counts.first(where: { $0.split == split })?.count != 0 else {
+            let held = counts.map { "\($0.split) \($0.count)" }.joined(separator: ", ")
+            throw MedPipeError.invalidArgument(cache, "has no samples in its \(split) split (\(held)): choose another with --split")
+        }
     }
 }
 

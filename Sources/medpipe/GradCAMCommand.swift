@@ -142,10 +142,7 @@ struct GradCAMCommand: ParsableCommand {
             return (0..<count).map { Input(name: String(format: "sample-%05d", $0), values: Array(values[($0 * size)..<(($0 + 1) * size)]), label: nil, entry: nil) }
         }
         let dataset = try CacheDataset(directory: cache!)
-        guard dataset.sampleShape == checkpoint.inputShape else {
-            throw MedPipeError.invalidArgument(model, "takes input \(checkpoint.inputShape); the cache's samples are \(dataset.sampleShape)")
-        }
-        try Preprocessing.requireSame(in: dataset, asModel: model, metadata: checkpoint.extra)
+        try dataset.checkPrepared(model: model, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
         let entries = try dataset.cache.entries(split: split).prefix(limit ?? .max)
         return try entries.enumerated().map { i, entry in
             Input(name: String(format: "%@-%05d", split, i), values: try dataset.input(entry), label: entry.label, entry: entry.id)

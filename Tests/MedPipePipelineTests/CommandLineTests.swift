@@ -71,7 +71,7 @@ struct CommandLineTests {
 
     /// A model is judged only on a cache prepared as its training data was: on one with other stages (no standardize)
     /// or with statistics fitted on another training split (another split seed), `evaluate` and `report` gave
-    /// scores of inputs unlike any the model was trained on, without a word.
+    /// scores of inputs unlike any the model was trained on, without a word; `gradcam` explains only such a cache too.
     @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
     func aModelIsNotJudgedOnACachePreparedOtherwise() throws {
         let work = temporaryDirectory("cli-prepared")
@@ -95,6 +95,8 @@ struct CommandLineTests {
             #expect(evaluated.status == 1 && evaluated.error.hasPrefix("medpipe: error: \(model): \(problem)"), "\(evaluated.error)")
             let report = try SharedData.runMedpipe(["report", "--model", model, "--cache", work + "/" + name, "--out", work + "/r.html"])
             #expect(report.status == 1 && report.error.hasPrefix("medpipe: error: \(model): \(problem)"), "\(report.error)")
+            let explained = try SharedData.runMedpipe(["gradcam", "--model", model, "--cache", work + "/" + name, "--out", work + "/cam"])
+            #expect(explained.status == 1 && explained.error.hasPrefix("medpipe: error: \(model): \(problem)"), "\(explained.error)")
         }
     }
 

@@ -282,6 +282,17 @@ extension CacheDataset {
         guard classNames == modelClasses, sampleShape == inputShape else {
             throw MedPipeError.invalidArgument(model, "was trained on classes \(modelClasses) with input \(inputShape); the cache has \(classNames) with input \(sampleShape)")
         }
+        try checkPrepared(model: model, inputShape: inputShape, preparation: preparation)
+    }
+
+    /// Fails unless a model (the file at `model`, taking inputs of `inputShape`, its metadata `preparation` holding
+    /// its training cache's stages and fitted statistics) takes this cache's samples as they are: samples of that
+    /// shape, prepared as its training data was. What explaining the cache's samples needs, labelled or not;
+    /// judging the model on them needs ``checkJudges(model:classNames:inputShape:preparation:)`` as well.
+    public func checkPrepared(model: String, inputShape: [Int], preparation: [String: String]) throws {
+        guard sampleShape == inputShape else {
+            throw MedPipeError.invalidArgument(model, "takes input \(inputShape); the cache's samples are \(sampleShape)")
+        }
         try Preprocessing.requireSame(in: self, asModel: model, metadata: preparation)
     }
 }
