@@ -49,7 +49,9 @@ public enum FormatKind: String, Sendable, CaseIterable {
             return FileManager.default.fileExists(atPath: path + "/" + entry, isDirectory: &isDir) && isDir.boolValue
         }
         if !subdirectories.isEmpty, entries.allSatisfy({ subdirectories.contains($0) || $0.hasPrefix(".") }) {
-            return .pngFolder
+            // One folder of PNG images per class, or folders of DICOM files (an archive's patient, study and
+            // series folders): the first file below whose format is known decides.
+            return firstKnownFile(below: path) == .dicom ? .dicomSeries : .pngFolder
         }
         for entry in entries.sorted() where !entry.hasPrefix(".") && FileBytes.isRegularFile(path + "/" + entry) {
             if let head = try? FileBytes.head(path + "/" + entry, count: 544),
@@ -58,6 +60,25 @@ public enum FormatKind: String, Sendable, CaseIterable {
             }
         }
         throw MedPipeError.unsupported(path, "directory holds neither DICOM files nor one folder of PNG images per class")
+    }
+
+    /// The format of the first file below `folder` (depth first, in name order, hidden entries skipped) whose
+    /// format is known, looking at most `depth` folders deep; nil when there is none.
+    private static func firstKnownFile(below folder: String, depth: Int = 8) -> FormatKind? {
+        guard depth > 0, let names = try? FolderWalk.entries(of: folder).names.sorted() else { return nil }
+        for name in names {
+            let path = folder + "/" + name
+            if FileBytes.isRegularFile(path) {
+                if let head = try? FileBytes.head(path, count: 544), let kind = detect(head: head, name: name) { return kind }
+                continue
+            }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
+               let kind = firstKnownFile(below: path, depth: depth - 1) {
+                return kind
+            }
+        }
+        return nil
     }
 
     private static func isNIfTIHeader(_ head: [UInt8]) -> Bool {

@@ -10,9 +10,10 @@ struct Inspect: ParsableCommand {
         commandName: "inspect",
         abstract: "Show the format, shape, dtype, geometry and key metadata of each input.",
         discussion: """
-        INPUT may be a NIfTI file (.nii, .nii.gz, .hdr/.img), a DICOM file or a directory holding a \
-        DICOM series, a WFDB record header (.hea), a CSV table, an MNIST idx file, a NumPy .npy/.npz, \
-        a PNG, or a directory with one folder of PNG images per class. The format is detected from content. \
+        INPUT may be a NIfTI file (.nii, .nii.gz, .hdr/.img), a DICOM file or a directory of DICOM files \
+        (one record per series, read at any depth: an archive's patient/study/series folders), a WFDB record \
+        header (.hea), a CSV table, an MNIST idx file, a NumPy .npy/.npz, a PNG, or a directory with one folder \
+        of PNG images per class. The format is detected from content. \
         A model written by `medpipe train` (.safetensors) lists its layers by index, as `gradcam --layer` takes them; \
         a tree model (.json) its parameters and the features with the most total gain.
 

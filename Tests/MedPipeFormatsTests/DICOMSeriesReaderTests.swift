@@ -105,6 +105,23 @@ import TestSupport
         #expect(records.contains { $0.source.hasSuffix("JPEG2000.dcm") } && records.contains { $0.source.hasSuffix("JPEG-lossy.dcm") })
     }
 
+    /// An archive's layout, patient/study/series folders with no file at the top: the folder was taken for PNG class
+    /// folders holding no PNG, and `inspect` printed nothing and exited 0. It is read as DICOM series, every level deep.
+    @Test func nestedArchiveFoldersAreReadAsSeries() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("medpipe-archive-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let series = root + "/patient-a/study-1/series-1", single = root + "/patient-b/study-1"
+        for folder in [series, single] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        for name in ["00010.dcm", "00011.dcm", "00012.dcm"] {
+            try FileManager.default.createSymbolicLink(atPath: series + "/" + name, withDestinationPath: SharedData.path("dicom/mr_series/In/" + name))
+        }
+        try FileManager.default.createSymbolicLink(atPath: single + "/image", withDestinationPath: SharedData.path("dicom/pydicom_subset/MR_small.dcm"))
+        #expect(try FormatKind.detect(root) == .dicomSeries)
+        let records = try RecordReading.read(root)
+        #expect(records.map(\.tensor.shape).sorted { $0.lexicographicallyPrecedes($1) } == [[3, 256, 256], [64, 64]])
+        #expect(records.allSatisfy { $0.format == "dicom-series" || $0.format == "dicom" })
+    }
+
     @Test func emptyOrNonDICOMDirectoryIsAnError() throws {
         let error = try #require(throws: MedPipeError.self) {
             try DICOMSeriesReader().read(SharedData.path("nifti/nibabel_repo_docs"))

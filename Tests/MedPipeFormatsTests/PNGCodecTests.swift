@@ -162,6 +162,17 @@ struct PNGFolderReaderTests {
         #expect(error.subject == root + "/cats/b.png")
     }
 
+    /// Folders holding no PNG (nor a DICOM file) are an error naming the folder and what was skipped: they were read
+    /// as an image set of no image, and `inspect` printed nothing and exited 0.
+    @Test func classFoldersWithoutAPNGAreAnError() throws {
+        let root = temporaryDirectory("pngfolder-empty")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/cats", withIntermediateDirectories: true)
+        try "not an image".write(toFile: root + "/cats/notes.txt", atomically: true, encoding: .utf8)
+        let error = try #require(throws: MedPipeError.self) { try RecordReading.read(root) }
+        #expect(error.subject == root && error.message.hasPrefix("holds no PNG image in a class folder (1 file(s) skipped, first: skipped cats/notes.txt"))
+    }
+
     /// A PNG whose name is not UTF-8 (Latin-1 `café.png`) is skipped with a warning naming it, not lost without a
     /// word; a FIFO named like a PNG is skipped as not a PNG file, never opened.
     @Test func undecodableNamesAndFIFOsAreWarnedAbout() throws {

@@ -40,9 +40,12 @@ public struct PNGFolderReader: Sendable {
 
     /// The records and the skipped files.
     /// - Throws: `.io` when the folder cannot be listed, `.malformed` naming the file when a PNG
-    ///   cannot be decoded.
+    ///   cannot be decoded, or naming the folder when it holds no PNG image in a class folder.
     public func load(_ path: String) throws -> Contents {
         let (images, warnings) = try list(path)
+        guard !images.isEmpty else {
+            throw MedPipeError.malformed(path, "holds no PNG image in a class folder" + (warnings.first.map { " (\(warnings.count) file(s) skipped, first: \($0))" } ?? ""))
+        }
         return Contents(records: try images.map(read), warnings: warnings)
     }
 
