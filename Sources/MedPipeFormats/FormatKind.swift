@@ -43,42 +43,39 @@ public enum FormatKind: String, Sendable, CaseIterable {
     }
 
     private static func detectDirectory(_ path: String) throws -> FormatKind {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        let subdirectories = entries.filter { entry in
-            var isDir: ObjCBool = false
-            return FileManager.default.fileExists(atPath: path + "/" + entry, isDirectory: &isDir) && isDir.boolValue
-        }
-        if !subdirectories.isEmpty, entries.allSatisfy({ subdirectories.contains($0) || $0.hasPrefix(".") }) {
-            // One folder of PNG images per class, or folders of DICOM files (an archive's patient, study and
-            // series folders): the first file below whose format is known decides.
-            return firstKnownFile(below: path) == .dicom ? .dicomSeries : .pngFolder
-        }
-        for entry in entries.sorted() where !entry.hasPrefix(".") && FileBytes.isRegularFile(path + "/" + entry) {
-            if let head = try? FileBytes.head(path + "/" + entry, count: 544),
-               let kind = detect(head: head, name: entry), kind == .dicom {
-                return .dicomSeries
-            }
+        let visible = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { !$0.hasPrefix(".") }
+        let onlyFolders = !visible.isEmpty && visible.allSatisfy { isDirectory(path + "/" + $0) }
+        // The first image file below decides: DICOM files at any depth (a series; an archive's patient, study and
+        // series folders, with a DICOMDIR or a README beside them) are read as series, and folders of PNG images
+        // as an image set, one class per folder (folders holding no image too: the image-set reader says so).
+        switch firstImageFile(below: path) {
+        case .dicom?: return .dicomSeries
+        case .png?, nil: if onlyFolders { return .pngFolder }
+        default: break
         }
         throw MedPipeError.unsupported(path, "directory holds neither DICOM files nor one folder of PNG images per class")
     }
 
-    /// The format of the first file below `folder` (depth first, in name order, hidden entries skipped) whose
-    /// format is known, looking at most `depth` folders deep; nil when there is none.
-    private static func firstKnownFile(below folder: String, depth: Int = 8) -> FormatKind? {
+    /// The format, DICOM or PNG, of the first such file below `folder` (depth first, in name order, hidden
+    /// entries skipped), looking at most `depth` folders deep; nil when there is none.
+    private static func firstImageFile(below folder: String, depth: Int = 8) -> FormatKind? {
         guard depth > 0, let names = try? FolderWalk.entries(of: folder).names.sorted() else { return nil }
         for name in names {
             let path = folder + "/" + name
             if FileBytes.isRegularFile(path) {
-                if let head = try? FileBytes.head(path, count: 544), let kind = detect(head: head, name: name) { return kind }
+                if let head = try? FileBytes.head(path, count: 544), let kind = detect(head: head, name: name), kind == .dicom || kind == .png {
+                    return kind
+                }
                 continue
             }
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
-               let kind = firstKnownFile(below: path, depth: depth - 1) {
-                return kind
-            }
+            if isDirectory(path), let kind = firstImageFile(below: path, depth: depth - 1) { return kind }
         }
         return nil
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     private static func isNIfTIHeader(_ head: [UInt8]) -> Bool {

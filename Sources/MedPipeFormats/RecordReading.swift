@@ -19,4 +19,14 @@ public enum RecordReading {
         case .ferCSV: return try FERDataset.load(path).records()
         }
     }
+
+    /// Calls `body` with each record of the file or directory at `path`, as ``read(_:options:)`` reads them, but a
+    /// directory of DICOM series one series at a time (``DICOMSeriesReader/forEachSeries(_:_:)``), so that an
+    /// archive needs the memory of its largest series. Returns the warnings known only once every record was read
+    /// (series that could not be assembled).
+    public static func forEachRecord(_ path: String, options: ReadOptions = ReadOptions(), _ body: (Record) throws -> Void) throws -> [String] {
+        if try FormatKind.detect(path) == .dicomSeries { return try DICOMSeriesReader().forEachSeries(path, body) }
+        for record in try read(path, options: options) { try body(record) }
+        return []
+    }
 }

@@ -54,13 +54,13 @@ struct Inspect: ParsableCommand {
                     print(try TreeModelCommands.summary(input, json: json))
                     continue
                 }
-                let records = try RecordReading.read(input, options: ReadOptions(physical: physical))
-                for record in records {
+                var first = true
+                let late = try RecordReading.forEachRecord(input, options: ReadOptions(physical: physical)) { record in
                     print(json ? try RecordSummary(record).json() : RecordSummary(record).text())
+                    if let array, first { try NPYWriter.write(record.tensor, to: array, fortranOrder: record.format == "nifti") }
+                    first = false
                 }
-                if let array, let record = records.first {
-                    try NPYWriter.write(record.tensor, to: array, fortranOrder: record.format == "nifti")
-                }
+                for warning in late { printWarning("\(input): \(warning)") }
             } catch let error as MedPipeError {
                 printError(error.description)
                 failed = true

@@ -106,7 +106,8 @@ import TestSupport
     }
 
     /// An archive's layout, patient/study/series folders with no file at the top: the folder was taken for PNG class
-    /// folders holding no PNG, and `inspect` printed nothing and exited 0. It is read as DICOM series, every level deep.
+    /// folders holding no PNG, and `inspect` printed nothing and exited 0; with a README beside the folders, it was
+    /// "neither DICOM files nor PNG class folders". It is read as DICOM series, every level deep.
     @Test func nestedArchiveFoldersAreReadAsSeries() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("medpipe-archive-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -116,6 +117,8 @@ import TestSupport
             try FileManager.default.createSymbolicLink(atPath: series + "/" + name, withDestinationPath: SharedData.path("dicom/mr_series/In/" + name))
         }
         try FileManager.default.createSymbolicLink(atPath: single + "/image", withDestinationPath: SharedData.path("dicom/pydicom_subset/MR_small.dcm"))
+        #expect(try FormatKind.detect(root) == .dicomSeries)
+        try "exported from the PACS".write(toFile: root + "/README.txt", atomically: true, encoding: .utf8)   // a file beside the folders
         #expect(try FormatKind.detect(root) == .dicomSeries)
         let records = try RecordReading.read(root)
         #expect(records.map(\.tensor.shape).sorted { $0.lexicographicallyPrecedes($1) } == [[3, 256, 256], [64, 64]])

@@ -15,45 +15,70 @@ public struct DICOMSeriesReader: Sendable {
     /// - Throws: ``MedPipeError`` when the directory holds no readable DICOM image, or no series can be
     ///   assembled (naming the file at fault). A series that fails while others succeed becomes a warning.
     public func read(_ directory: String) throws -> [Record] {
-        let walk = try Self.walk(directory)
+        var records: [Record] = []
+        let failures = try forEachSeries(directory) { records.append($0) }
+        if !failures.isEmpty { for i in records.indices { records[i].warnings += failures } }
+        return records
+    }
+
+    /// Reads the series below `directory` one at a time, calling `body` with each record before the next series is
+    /// decoded, so that an archive of many series needs the memory of its largest one, not of all of them. Each
+    /// record's warnings name the files skipped; the series that could not be assembled are returned as warnings,
+    /// as they are known only once every series was tried.
+    /// - Throws: ``MedPipeError`` when the directory holds no readable DICOM image, or no series can be
+    ///   assembled (naming the file at fault), and what `body` throws.
+    public func forEachSeries(_ directory: String, _ body: (Record) throws -> Void) throws -> [String] {
+        let (found, order, skipped) = try Self.series(below: directory)
+        var groups = found
+        // A series that cannot be assembled is reported on the others; the read fails only when none can.
+        var read = 0
+        var failures: [String] = []
+        var firstFailure: Error?
+        for key in order {
+            let assembled: [Record]
+            do {
+                assembled = try DICOMSeriesAssembly(directory: directory, slices: groups.removeValue(forKey: key)!).records()
+            } catch {
+                firstFailure = firstFailure ?? error
+                failures.append("series \(key.isEmpty ? "without SeriesInstanceUID" : key) not read: \(error)")
+                continue
+            }
+            for var record in assembled {
+                record.warnings += skipped
+                try body(record)
+                read += 1
+            }
+        }
+        if read == 0, let firstFailure { throw firstFailure }
+        return failures
+    }
+
+    /// The image files below `directory`, parsed (pixel data left on disk) and grouped by SeriesInstanceUID: the
+    /// groups, their keys in the order of their first file, and one warning per file skipped.
+    private static func series(below directory: String) throws -> (groups: [String: [DICOMSlice]], order: [String], skipped: [String]) {
+        let walk = try walk(directory)
         let paths = walk.files
         var skipped = walk.problems.map { "skipped \($0.path): \($0.reason)" }
-        let opened = Self.parallelMap(paths) { path -> Result<DICOMSlice, Error> in
+        let opened = parallelMap(paths) { path -> Result<DICOMSlice, Error> in
             Result { try DICOMSlice(path: path) }
         }
-        var slices: [DICOMSlice] = []
+        var groups: [String: [DICOMSlice]] = [:]
+        var order: [String] = []
         for (path, result) in zip(paths, opened) {
             switch result {
-            case .success(let slice) where slice.header.rows != nil && slice.header.columns != nil: slices.append(slice)
+            case .success(let slice) where slice.header.rows != nil && slice.header.columns != nil:
+                let key = slice.header.seriesInstanceUID ?? ""
+                if groups[key] == nil { order.append(key) }
+                groups[key, default: []].append(slice)
             case .success: skipped.append("skipped \(path): no image (Rows/Columns absent)")
             case .failure(let error): skipped.append("skipped \(path): \((error as? MedPipeError)?.message ?? "\(error)")")
             }
         }
-        guard !slices.isEmpty else {
+        guard !groups.isEmpty else {
             throw MedPipeError.malformed(directory, "no readable DICOM image among \(paths.count) files" +
                                          (skipped.first.map { " (first problem: \($0))" } ?? ""))
         }
-        var groups: [String: [DICOMSlice]] = [:]
-        var order: [String] = []
-        for slice in slices {
-            let key = slice.header.seriesInstanceUID ?? ""
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(slice)
-        }
-        // A series that cannot be assembled is reported on the others; the read fails only when none can.
-        var records: [Record] = []
-        var firstFailure: Error?
-        for key in order {
-            do {
-                records += try DICOMSeriesAssembly(directory: directory, slices: groups[key]!).records()
-            } catch {
-                firstFailure = firstFailure ?? error
-                skipped.append("series \(key.isEmpty ? "without SeriesInstanceUID" : key) not read: \(error)")
-            }
-        }
-        if records.isEmpty, let firstFailure { throw firstFailure }
-        if !skipped.isEmpty { for i in records.indices { records[i].warnings += skipped } }
-        return records
+        return (groups, order, skipped)
     }
 
     /// The files below `directory` (``FolderWalk``).
