@@ -27,6 +27,18 @@ import TestSupport
         #expect(records[0].tensor.shape == [196, 256, 256] && records[0].tensor.dtype == .int16)
     }
 
+    /// Past `keptParses` files, each file is parsed again when its series is decoded, to bound the memory of an
+    /// archive's headers: the records are the same.
+    @Test func filesParsedAgainGiveTheSameRecords() throws {
+        for folder in ["dicom/mr_series/In", "dicom/dwv_subset", "dicom/pydicom_subset"] {
+            let kept = try DICOMSeriesReader().read(SharedData.path(folder))
+            let parsedAgain = try DICOMSeriesReader(keptParses: 0).read(SharedData.path(folder))
+            #expect(kept.map(\.tensor) == parsedAgain.map(\.tensor) && kept.map(\.geometry) == parsedAgain.map(\.geometry), "\(folder)")
+            #expect(kept.map(\.metadata) == parsedAgain.map(\.metadata) && kept.map(\.warnings) == parsedAgain.map(\.warnings), "\(folder)")
+            #expect(kept.map(\.source) == parsedAgain.map(\.source) && kept.count > 0, "\(folder)")
+        }
+    }
+
     @Test func dwvSubsetSplitsIntoSeries() throws {
         let records = try RecordReading.read(SharedData.path("dicom/dwv_subset"))
         let bbmri = DICOMReference.shared.series["dwv_bbmri"]!

@@ -13,8 +13,8 @@ struct DICOMSeriesAssembly {
             let warning = slices.count > 1
                 ? "series \(first.seriesInstanceUID ?? "?") has multi-frame files: read one record per file, not stacked" : nil
             return try slices.map { slice in
-                let tensor = try DICOMFileReader.pixels(of: slice.file, header: slice.header)
-                return Record(source: slice.file.path, format: "dicom", tensor: tensor,
+                let tensor = try DICOMFileReader.pixels(of: try slice.file(), header: slice.header)
+                return Record(source: slice.path, format: "dicom", tensor: tensor,
                               geometry: DICOMGeometry.single(slice.header), metadata: slice.header.metadata,
                               patientKey: slice.header.patientID, warnings: slice.header.warnings + (warning.map { [$0] } ?? []))
             }
@@ -57,10 +57,10 @@ struct DICOMSeriesAssembly {
         let rows = first.rows!, columns = first.columns!
         let anyRescale = ordered.contains { $0.header.rescale != nil }
         // Stored dtype and samples come from the first decoded slice; every slice must agree.
-        let probe = try ordered[0].file.withDecodedPixels { layout, _ in DICOMPixelFormat(layout) }
+        let probe = try ordered[0].file().withDecodedPixels { layout, _ in DICOMPixelFormat(layout) }
         // The volume is sized from the header and filled from the decoded layout: they must agree.
         guard probe.rows == rows, probe.columns == columns else {
-            throw MedPipeError.malformed(ordered[0].file.path, "Rows/Columns say \(rows) × \(columns), the pixel data decodes to \(probe.rows) × \(probe.columns)")
+            throw MedPipeError.malformed(ordered[0].path, "Rows/Columns say \(rows) × \(columns), the pixel data decodes to \(probe.rows) × \(probe.columns)")
         }
         let samples = probe.samplesPerPixel
         let valuesPerSlice = rows * columns * samples
@@ -81,7 +81,7 @@ struct DICOMSeriesAssembly {
                         } catch let error as MedPipeError {
                             failed[index] = error
                         } catch {
-                            failed[index] = .malformed(input[index].file.path, "\(error)")
+                            failed[index] = .malformed(input[index].path, "\(error)")
                         }
                     }
                 }
@@ -128,7 +128,7 @@ struct DICOMSeriesAssembly {
         guard let orientation = slices[0].header.imageOrientation,
               slices.allSatisfy({ $0.header.imagePosition != nil && $0.header.imageOrientation != nil }) else {
             warnings.append("ImagePositionPatient/ImageOrientationPatient missing: slices sorted by InstanceNumber, spacing from SliceThickness")
-            return (slices.sorted { ($0.header.instanceNumber ?? 0, $0.file.path) < ($1.header.instanceNumber ?? 0, $1.file.path) }, nil, nil)
+            return (slices.sorted { ($0.header.instanceNumber ?? 0, $0.path) < ($1.header.instanceNumber ?? 0, $1.path) }, nil, nil)
         }
         if slices.contains(where: { zip($0.header.imageOrientation!, orientation).contains { abs($0 - $1) > 1e-4 } }) {
             warnings.append("ImageOrientationPatient differs between slices: the first slice's orientation is used")
@@ -173,12 +173,13 @@ struct DICOMSeriesAssembly {
         let stored = transformed ? UnsafeMutableRawPointer.allocate(byteCount: storedBytes, alignment: 8)
                                  : UnsafeMutableRawPointer(destination)
         defer { if transformed { stored.deallocate() } }
-        if let layout = try slice.file.readNativePixels(into: stored, byteCount: storedBytes) {
+        let file = try slice.file()
+        if let layout = try file.readNativePixels(into: stored, byteCount: storedBytes) {
             let format = DICOMPixelFormat(layout)
             try check(format, of: slice, against: probe)
             DICOMStoredValues.correct(stored, format: format)
         } else {
-            try slice.file.withDecodedPixels { layout, bytes in
+            try file.withDecodedPixels { layout, bytes in
                 let format = DICOMPixelFormat(layout)
                 try check(format, of: slice, against: probe)
                 DICOMStoredValues.write(bytes, format: format, to: stored)
@@ -193,7 +194,7 @@ struct DICOMSeriesAssembly {
     private static func check(_ format: DICOMPixelFormat, of slice: DICOMSlice, against probe: DICOMPixelFormat) throws {
         guard format.frames == 1, format.rows == probe.rows, format.columns == probe.columns,
               format.samplesPerPixel == probe.samplesPerPixel, format.storedDType == probe.storedDType else {
-            throw MedPipeError.malformed(slice.file.path, "slice layout \(format.shape) \(format.storedDType) differs from the series' first slice \(probe.shape) \(probe.storedDType)")
+            throw MedPipeError.malformed(slice.path, "slice layout \(format.shape) \(format.storedDType) differs from the series' first slice \(probe.shape) \(probe.storedDType)")
         }
     }
 }

@@ -9,7 +9,14 @@ import MedPipeCore
 /// or float64 when any slice has Rescale Slope and Intercept. Files are parsed and decoded in parallel;
 /// pixel data is decoded straight into the volume. Non-DICOM files are skipped with a warning.
 public struct DICOMSeriesReader: Sendable {
-    public init() {}
+    /// Up to this many files below a folder, each file's parse (30–80 KB of DCMTK's elements) is kept until its series
+    /// is decoded; past it, each file is parsed again then, so that the headers of an archive of 100,000 files take
+    /// a few hundred MB rather than several GB.
+    public var keptParses: Int
+
+    public init(keptParses: Int = 2_000) {
+        self.keptParses = keptParses
+    }
 
     /// Reads every series below `directory`.
     /// - Throws: ``MedPipeError`` when the directory holds no readable DICOM image, or no series can be
@@ -28,7 +35,7 @@ public struct DICOMSeriesReader: Sendable {
     /// - Throws: ``MedPipeError`` when the directory holds no readable DICOM image, or no series can be
     ///   assembled (naming the file at fault), and what `body` throws.
     public func forEachSeries(_ directory: String, _ body: (Record) throws -> Void) throws -> [String] {
-        let (found, order, skipped) = try Self.series(below: directory)
+        let (found, order, skipped) = try series(below: directory)
         var groups = found
         // A series that cannot be assembled is reported on the others; the read fails only when none can.
         var read = 0
@@ -55,12 +62,13 @@ public struct DICOMSeriesReader: Sendable {
 
     /// The image files below `directory`, parsed (pixel data left on disk) and grouped by SeriesInstanceUID: the
     /// groups, their keys in the order of their first file, and one warning per file skipped.
-    private static func series(below directory: String) throws -> (groups: [String: [DICOMSlice]], order: [String], skipped: [String]) {
-        let walk = try walk(directory)
+    private func series(below directory: String) throws -> (groups: [String: [DICOMSlice]], order: [String], skipped: [String]) {
+        let walk = try Self.walk(directory)
         let paths = walk.files
         var skipped = walk.problems.map { "skipped \($0.path): \($0.reason)" }
-        let opened = parallelMap(paths) { path -> Result<DICOMSlice, Error> in
-            Result { try DICOMSlice(path: path) }
+        let keep = paths.count <= keptParses
+        let opened = Self.parallelMap(paths) { path -> Result<DICOMSlice, Error> in
+            Result { try DICOMSlice(path: path, keep: keep) }
         }
         var groups: [String: [DICOMSlice]] = [:]
         var order: [String] = []
@@ -104,13 +112,21 @@ public struct DICOMSeriesReader: Sendable {
     }
 }
 
-/// One parsed file of a series: its open handle (pixel data still on disk) and header.
+/// One image file of a series: its path, its header, and its parse (pixel data still on disk) unless it was let go.
 struct DICOMSlice: @unchecked Sendable {
-    let file: DICOMFile
+    let path: String
     let header: DICOMHeader
+    private let parsed: DICOMFile?
 
-    init(path: String) throws {
-        file = try DICOMFile(path: path)
+    /// Parses the file at `path`, keeping the parse for decoding unless `keep` is false (``file()`` then parses the
+    /// file again).
+    init(path: String, keep: Bool) throws {
+        let file = try DICOMFile(path: path)
+        self.path = path
         header = try DICOMHeader(file)
+        parsed = keep ? file : nil
     }
+
+    /// The parsed file, for its pixel data.
+    func file() throws -> DICOMFile { try parsed ?? DICOMFile(path: path) }
 }
