@@ -25,12 +25,9 @@ public struct TreeModel: Sendable {
     /// Shape of one input sample; the model sees its values flattened.
     public let inputShape: [Int]
     public let recipeHash: String
-    /// The attributes ``preparationKeys`` (the preparation of the cache it was trained on), those it has.
+    /// The attributes of `PreparationKeys` (the preparation of the cache it was trained on), those it has.
     public let preparation: [String: String]
     let booster: XGBoost.Booster
-
-    /// The attributes that hold the stages and fitted statistics of the cache the model was trained on.
-    public static let preparationKeys = ["pipeline", "fitted"]
 
     /// Features per sample: the input shape's values, flattened.
     public var featureCount: Int { inputShape.reduce(1, *) }
@@ -53,7 +50,7 @@ public struct TreeModel: Sendable {
         for (name, value) in settings { try booster.set(name, value) }
         for round in 0..<rounds { try booster.update(iteration: round, on: matrix) }
         let model = TreeModel(kind: kind, parameters: parameters, classNames: source.classNames, inputShape: source.sampleShape,
-                              recipeHash: recipeHash, preparation: preparation.filter { preparationKeys.contains($0.key) }, booster: booster)
+                              recipeHash: recipeHash, preparation: preparation.filter { PreparationKeys.all.contains($0.key) }, booster: booster)
         try model.storeMetadata()
         return model
     }
@@ -159,7 +156,7 @@ public struct TreeModel: Sendable {
         }
         let parameters = try JSONCoding.decode(TreeParameters.self, from: try attribute("parameters"), using: JSONDecoder(), subject: path, "attribute 'parameters'")
         var preparation: [String: String] = [:]
-        for key in preparationKeys { preparation[key] = try booster.attribute(key) }
+        for key in PreparationKeys.all { preparation[key] = try booster.attribute(key) }
         return TreeModel(kind: kind, parameters: parameters, classNames: classNames, inputShape: inputShape,
                          recipeHash: try attribute("recipe_hash"), preparation: preparation, booster: booster)
     }

@@ -7,8 +7,6 @@ import MedPipeStages
 /// training split. A checkpoint carries it (metadata `pipeline` and `fitted`, the cache's own JSON),
 /// so that `medpipe predict --model M INPUT...` prepares raw inputs exactly as the training data was.
 public struct Preprocessing: Sendable {
-    /// Checkpoint metadata keys.
-    public static let pipelineKey = "pipeline", fittedKey = "fitted"
 
     public var pipeline: StagePipeline
     public var fitted: FittedPipeline
@@ -20,7 +18,7 @@ public struct Preprocessing: Sendable {
 
     /// The preprocessing stored in a checkpoint's metadata, or nil when it has none (older checkpoints).
     public init?(metadata: [String: String], subject: String) throws {
-        guard let pipelineText = metadata[Self.pipelineKey], let fittedText = metadata[Self.fittedKey] else { return nil }
+        guard let pipelineText = metadata[PreparationKeys.pipeline], let fittedText = metadata[PreparationKeys.fitted] else { return nil }
         do {
             pipeline = try JSONDecoder().decode(StagePipeline.self, from: Data(pipelineText.utf8))
             fitted = try JSONDecoder().decode(FittedPipeline.self, from: Data(fittedText.utf8))
@@ -54,8 +52,8 @@ public struct Preprocessing: Sendable {
     public func metadata() throws -> [String: String] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return [Self.pipelineKey: String(decoding: try encoder.encode(pipeline), as: UTF8.self),
-                Self.fittedKey: String(decoding: try encoder.encode(fitted), as: UTF8.self)]
+        return [PreparationKeys.pipeline: String(decoding: try encoder.encode(pipeline), as: UTF8.self),
+                PreparationKeys.fitted: String(decoding: try encoder.encode(fitted), as: UTF8.self)]
     }
 
     /// One prepared sample: where it came from, its label when the input carries one (a beat's
