@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MedPipeCache
 import MedPipeCore
+import MedPipeFormats
 import MedPipeStages
 import TestSupport
 @testable import MedPipePipeline
@@ -63,6 +64,35 @@ struct ConvertFolderSourceTests {
         #expect(run.status == 0, "\(run.error)")
         #expect(run.output.contains("  warning: \(work)/series: " + String(format: Self.skipped, work + "/series")), "\(run.output)")
         #expect(try String(contentsOfFile: work + "/lists/warnings.txt", encoding: .utf8) == "\(work)/series: " + String(format: Self.skipped, work + "/series") + "\n")
+    }
+
+    /// A folder source holding several series (an archive's patient/series folders) gives one unit per series, each
+    /// read and cached on its own, and a changed file converts its series again, not the others. The folder was one
+    /// unit: every volume read at once, and all of them converted again when one file changed.
+    @Test func eachSeriesOfAFolderSourceIsAUnitOfItsOwn() async throws {
+        let work = temporaryDirectory("convert-archive")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try Self.series(work + "/archive/patient-a/series", slices: 3, withUndecodableName: false)
+        try Self.series(work + "/archive/patient-b/series", slices: 4, withUndecodableName: false)
+        func edit(_ folder: String, _ tag: String, _ value: String) throws {
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+                let file = try DICOMFile(path: folder + "/" + name)
+                try file.replace(tag, value)
+                try file.save(to: folder + "/" + name)
+            }
+        }
+        try edit(work + "/archive/patient-b/series", "(0020,000E)", "1.2.826.0.1.3680043.10.1424.2")   // a series of its own
+        try Self.recipe(work + "/recipe.yaml", sources: ["archive"], format: "dicom-series")
+        func convert() async throws -> ConvertSummary {
+            let recipe = try Recipe.load(work + "/recipe.yaml", knownStages: StageFactory.names)
+            return try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache"))
+        }
+        let first = try await convert()
+        #expect(first.sources == 2 && first.computed == 2 && first.entries == 2 && first.rejected.isEmpty)
+        #expect(try DatasetCache(directory: work + "/cache").entries().compactMap(\.shape.first).sorted() == [3, 4])
+        try edit(work + "/archive/patient-a/series", "(0008,103E)", "edited")
+        let again = try await convert()
+        #expect(again.computed == 1 && again.reused == 1 && again.entries == 2, "\(again)")
     }
 
     /// A PNG of a class folder whose name is not UTF-8 is left out of the plan, and the summary says so.

@@ -35,13 +35,64 @@ public struct DICOMSeriesReader: Sendable {
     /// - Throws: ``MedPipeError`` when the directory holds no readable DICOM image, or no series can be
     ///   assembled (naming the file at fault), and what `body` throws.
     public func forEachSeries(_ directory: String, _ body: (Record) throws -> Void) throws -> [String] {
-        let (found, order, skipped) = try series(below: directory)
-        var groups = found
+        let walk = try Self.walk(directory)
+        let found = try series(of: walk.files, in: directory, keep: walk.files.count <= keptParses, skipped: Self.problems(walk))
+        return try assemble(found, in: directory, body)
+    }
+
+    /// The image files of one series, as ``list(_:)`` finds them below a folder: what `convert` makes one unit of.
+    public struct SeriesFiles: Sendable, Equatable {
+        /// The deepest folder holding all of them (the series' own folder in an archive's patient/study/series
+        /// layout; the folder listed when a folder holds several series side by side).
+        public var folder: String
+        /// Their paths, sorted.
+        public var files: [String]
+        /// The files of the folder skipped while listing (not DICOM, unreadable), given to the first series' records,
+        /// so that they are told when it is read.
+        public var skipped: [String] = []
+    }
+
+    /// The series below `directory`, each with its files, found from the files' headers without decoding any pixel,
+    /// in the order of their first file; the files skipped are the first series' ``SeriesFiles/skipped``.
+    /// - Throws: ``MedPipeError`` when the directory holds no readable DICOM image.
+    public func list(_ directory: String) throws -> [SeriesFiles] {
+        let walk = try Self.walk(directory)
+        let found = try series(of: walk.files, in: directory, keep: false, skipped: Self.problems(walk))
+        return found.order.enumerated().map { i, key in
+            let files = found.groups[key]!.map(\.path)
+            return SeriesFiles(folder: Self.commonFolder(of: files, within: directory), files: files, skipped: i == 0 ? found.skipped : [])
+        }
+    }
+
+    /// The records of one series that ``list(_:)`` found (one, or one per multi-frame file or pixel layout), their
+    /// source the series' folder.
+    /// - Throws: ``MedPipeError`` when no file of the series is a readable image, or it cannot be assembled.
+    public func read(_ series: SeriesFiles) throws -> [Record] {
+        var records: [Record] = []
+        let found = try self.series(of: series.files, in: series.folder, keep: series.files.count <= keptParses, skipped: series.skipped)
+        let failures = try assemble(found, in: series.folder) { records.append($0) }
+        if !failures.isEmpty { for i in records.indices { records[i].warnings += failures } }
+        return records
+    }
+
+    /// Files parsed and grouped by ``series(of:in:keep:skipped:)``.
+    private struct Found {
+        var groups: [String: [DICOMSlice]]
+        /// The groups' keys, in the order of their first file.
+        var order: [String]
+        /// One warning per file skipped.
+        var skipped: [String]
+    }
+
+    /// Assembles each series of `found` in turn and calls `body` with its records, each warned of the files skipped;
+    /// returns the series that could not be assembled, as warnings (it throws the first failure when none could).
+    private func assemble(_ found: Found, in directory: String, _ body: (Record) throws -> Void) throws -> [String] {
+        var groups = found.groups
         // A series that cannot be assembled is reported on the others; the read fails only when none can.
         var read = 0
         var failures: [String] = []
         var firstFailure: Error?
-        for key in order {
+        for key in found.order {
             let assembled: [Record]
             do {
                 assembled = try DICOMSeriesAssembly(directory: directory, slices: groups.removeValue(forKey: key)!).records()
@@ -51,7 +102,7 @@ public struct DICOMSeriesReader: Sendable {
                 continue
             }
             for var record in assembled {
-                record.warnings += skipped
+                record.warnings += found.skipped
                 try body(record)
                 read += 1
             }
@@ -60,13 +111,11 @@ public struct DICOMSeriesReader: Sendable {
         return failures
     }
 
-    /// The image files below `directory`, parsed (pixel data left on disk) and grouped by SeriesInstanceUID: the
-    /// groups, their keys in the order of their first file, and one warning per file skipped.
-    private func series(below directory: String) throws -> (groups: [String: [DICOMSlice]], order: [String], skipped: [String]) {
-        let walk = try Self.walk(directory)
-        let paths = walk.files
-        var skipped = walk.problems.map { "skipped \($0.path): \($0.reason)" }
-        let keep = paths.count <= keptParses
+    /// The image files among `paths`, parsed (pixel data left on disk, the parse kept for decoding when `keep`) and
+    /// grouped by SeriesInstanceUID; the files skipped follow those `skipped` already.
+    /// - Throws: ``MedPipeError`` naming `directory` when none is a readable image.
+    private func series(of paths: [String], in directory: String, keep: Bool, skipped: [String] = []) throws -> Found {
+        var skipped = skipped
         let opened = Self.parallelMap(paths) { path -> Result<DICOMSlice, Error> in
             Result { try DICOMSlice(path: path, keep: keep) }
         }
@@ -86,7 +135,21 @@ public struct DICOMSeriesReader: Sendable {
             throw MedPipeError.malformed(directory, "no readable DICOM image among \(paths.count) files" +
                                          (skipped.first.map { " (first problem: \($0))" } ?? ""))
         }
-        return (groups, order, skipped)
+        return Found(groups: groups, order: order, skipped: skipped)
+    }
+
+    /// What a folder walk could not walk, as warnings.
+    private static func problems(_ walk: FolderWalk) -> [String] {
+        walk.problems.map { "skipped \($0.path): \($0.reason)" }
+    }
+
+    /// The deepest folder within `directory` (or `directory` itself) that holds every one of `files`.
+    private static func commonFolder(of files: [String], within directory: String) -> String {
+        var common = files.first.map { ($0 as NSString).deletingLastPathComponent } ?? directory
+        for file in files.dropFirst() {
+            while common.count > directory.count, !file.hasPrefix(common + "/") { common = (common as NSString).deletingLastPathComponent }
+        }
+        return common.count < directory.count ? directory : common
     }
 
     /// The files below `directory` (``FolderWalk``).

@@ -35,6 +35,8 @@ public struct Converter: Sendable {
         var key: String
         /// Set when the item is one image of a PNG class-folder set (each image is a unit of its own).
         var image: PNGFolderReader.Image?
+        /// Set when the item is one series of a DICOM folder (each series is a unit of its own).
+        var series: DICOMSeriesReader.SeriesFiles?
     }
 
     public func run(_ options: ConvertOptions = ConvertOptions()) async throws -> ConvertSummary {
@@ -179,7 +181,7 @@ public struct Converter: Sendable {
                 items.append(item)
             }
         }
-        func hash(_ path: String, _ compute: () throws -> String) throws -> String? {
+        func attempt<T>(_ path: String, _ compute: () throws -> T) throws -> T? {
             do {
                 return try compute()
             } catch let error as MedPipeError where !strict {
@@ -203,16 +205,29 @@ public struct Converter: Sendable {
                     let listing = try PNGFolderReader().list(path)
                     warnings += listing.warnings.map { (path, $0) }
                     for (image, digest) in zip(listing.images, ContentHash.ofFiles(listing.images.map(\.path))) {
-                        guard let sourceHash = try hash(image.path, { try digest.get() }) else { continue }
+                        guard let sourceHash = try attempt(image.path, { try digest.get() }) else { continue }
                         let key = UnitKey.make(sourceHash: sourceHash + labelsHash,
                                                reader: (reader + ["image \(image.relativePath)"]).joined(separator: "; "), stages: stages)
                         plan(WorkItem(path: image.path, spec: spec, key: key, image: image))
                     }
                     continue
                 }
+                if kind == .dicomSeries {
+                    // One unit per series: a changed file recomputes only its series, and an archive's series are read
+                    // (and shared among MPI ranks) one at a time, not as one set of volumes.
+                    guard let listing = try attempt(path, { try DICOMSeriesReader().list(path) }) else { continue }
+                    let root = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+                    for series in listing {
+                        let names = series.files.map { String($0.dropFirst(root.count + 1)) }
+                        guard let sourceHash = try attempt(series.folder, { try ContentHash.ofFiles(series.files, named: names) }) else { continue }
+                        let key = UnitKey.make(sourceHash: sourceHash + labelsHash, reader: (reader + ["series of \(names[0])"]).joined(separator: "; "), stages: stages)
+                        plan(WorkItem(path: series.folder, spec: spec, key: key, series: series))
+                    }
+                    continue
+                }
                 var isDirectory: ObjCBool = false
                 _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-                guard let sourceHash = try hash(path, {
+                guard let sourceHash = try attempt(path, {
                     if isDirectory.boolValue { return try ContentHash.ofDirectory(path) }
                     return try Self.sourceHash(path, kind: kind)
                 }) else { continue }
@@ -278,7 +293,7 @@ public struct Converter: Sendable {
     /// Reads one source and runs the stages before the first fitted one.
     func process(_ item: WorkItem) throws(MedPipeError) -> ProcessedSource<CacheUnit> {
         do {
-            let loaded = try SourceLoader(recipe: recipe, pseudonyms: pseudonyms, sidecars: sidecars).load(item.path, spec: item.spec, image: item.image)
+            let loaded = try SourceLoader(recipe: recipe, pseudonyms: pseudonyms, sidecars: sidecars).load(item.path, spec: item.spec, image: item.image, series: item.series)
             var output = try pipeline.run(loaded.samples, from: 0, through: pipeline.fitBoundary)
             if recipe.split.grouping == .timeBlock {
                 let blocks = TimeBlocks.groups(output.samples, blocks: recipe.split.blocks)

@@ -87,7 +87,7 @@ extension Converter {
     /// The bytes a source occupies on disk (the files of a folder that a reader reads, summed): the weight of its work.
     static func sourceSize(_ item: WorkItem) -> Int {
         let path = item.image?.path ?? item.path
-        let files = FileBytes.isRegularFile(path) ? [path] : (try? FolderWalk(path).files) ?? []
+        let files = item.series?.files ?? (FileBytes.isRegularFile(path) ? [path] : (try? FolderWalk(path).files) ?? [])
         return files.reduce(0) { $0 + ((try? FileBytes.size($1)) ?? 0) }
     }
 

@@ -17,8 +17,11 @@ struct SourceLoader: Sendable {
 
     /// The samples of `path`, and the readers' warnings (problems that did not stop the read: a file of a series
     /// skipped, a tolerated header quirk), each once, in order.
-    /// - Parameter image: set when `path` is one image of a PNG class-folder set.
-    func load(_ path: String, spec: SourceSpec, image: PNGFolderReader.Image? = nil) throws -> (samples: [Sample], warnings: [String]) {
+    /// - Parameters:
+    ///   - image: set when `path` is one image of a PNG class-folder set.
+    ///   - series: set when `path` is the folder of one series of a DICOM folder source.
+    func load(_ path: String, spec: SourceSpec, image: PNGFolderReader.Image? = nil,
+              series: DICOMSeriesReader.SeriesFiles? = nil) throws -> (samples: [Sample], warnings: [String]) {
         let kind = try spec.format ?? FormatKind.detect(path)
         if kind == .csv { return (try loadTable(path, spec: spec), []) }
         let records: [Record]
@@ -26,6 +29,8 @@ struct SourceLoader: Sendable {
         if let image {
             records = [try PNGFolderReader().read(image)]
             perImage = true
+        } else if let series {
+            records = try DICOMSeriesReader().read(series)
         } else if kind == .idx, let labels = spec.labelsFile {
             records = try MNISTDataset.load(images: path, labels: labels).records()
             perImage = true
