@@ -36,8 +36,8 @@ public struct DICOMSeriesReader: Sendable {
     ///   assembled (naming the file at fault), and what `body` throws.
     public func forEachSeries(_ directory: String, _ body: (Record) throws -> Void) throws -> [String] {
         let walk = try Self.walk(directory)
-        let found = try series(of: walk.files, in: directory, keep: walk.files.count <= keptParses, skipped: Self.problems(walk))
-        return try assemble(found, in: directory, body)
+        var found = try series(of: walk.files, in: directory, keep: walk.files.count <= keptParses, skipped: Self.problems(walk))
+        return try assemble(&found, in: directory, body)
     }
 
     /// The image files of one series, as ``list(_:)`` finds them below a folder: what `convert` makes one unit of.
@@ -69,8 +69,8 @@ public struct DICOMSeriesReader: Sendable {
     /// - Throws: ``MedPipeError`` when no file of the series is a readable image, or it cannot be assembled.
     public func read(_ series: SeriesFiles) throws -> [Record] {
         var records: [Record] = []
-        let found = try self.series(of: series.files, in: series.folder, keep: series.files.count <= keptParses, skipped: series.skipped)
-        let failures = try assemble(found, in: series.folder) { records.append($0) }
+        var found = try self.series(of: series.files, in: series.folder, keep: series.files.count <= keptParses, skipped: series.skipped)
+        let failures = try assemble(&found, in: series.folder) { records.append($0) }
         if !failures.isEmpty { for i in records.indices { records[i].warnings += failures } }
         return records
     }
@@ -84,10 +84,10 @@ public struct DICOMSeriesReader: Sendable {
         var skipped: [String]
     }
 
-    /// Assembles each series of `found` in turn and calls `body` with its records, each warned of the files skipped;
-    /// returns the series that could not be assembled, as warnings (it throws the first failure when none could).
-    private func assemble(_ found: Found, in directory: String, _ body: (Record) throws -> Void) throws -> [String] {
-        var groups = found.groups
+    /// Assembles each series of `found` in turn, letting its files go, and calls `body` with its records, each warned
+    /// of the files skipped; returns the series that could not be assembled, as warnings (it throws the first failure
+    /// when none could).
+    private func assemble(_ found: inout Found, in directory: String, _ body: (Record) throws -> Void) throws -> [String] {
         // A series that cannot be assembled is reported on the others; the read fails only when none can.
         var read = 0
         var failures: [String] = []
@@ -95,7 +95,7 @@ public struct DICOMSeriesReader: Sendable {
         for key in found.order {
             let assembled: [Record]
             do {
-                assembled = try DICOMSeriesAssembly(directory: directory, slices: groups.removeValue(forKey: key)!).records()
+                assembled = try DICOMSeriesAssembly(directory: directory, slices: found.groups.removeValue(forKey: key)!).records()
             } catch {
                 firstFailure = firstFailure ?? error
                 failures.append("series \(key.isEmpty ? "without SeriesInstanceUID" : key) not read: \(error)")
