@@ -178,14 +178,16 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
 
     /// Numbers a run cannot use, and split settings of another grouping, are refused naming the line: a negative split
     /// seed became 2^64 − 1 and the settings were ignored, without a word, and a learning rate or weight decay past
-    /// Float's range became infinite and diverged the first epoch.
+    /// Float's range became infinite and diverged the first epoch; so did a class-weight power of 1e300 (NaN at epoch 0).
     @Test func unusableSeedsAndRatesAreRefused() throws {
         let cases = [("split: { seed: -1 }", "'seed' must be ≥ 0, got -1"),
                      // Settings of another grouping were ignored without a word.
                      ("split: { by: patient, blocks: 10 }", "'blocks' applies to a split by time-block, not by patient"),
                      ("split: { by: given, ratios: { train: 0.5, val: 0.5 } }", "'ratios' do not apply to a split given by the data set"),
                      ("train: { lr: 1e300 }", "'lr' must be positive and at most"),
-                     ("train: { weight-decay: 1e39 }", "'weight-decay' must be ≥ 0 and at most")]
+                     ("train: { weight-decay: 1e39 }", "'weight-decay' must be ≥ 0 and at most"),
+                     ("train: { class-weight-power: 1e300 }", "'class-weight-power' must be from 0 to 4, got 1e+300"),
+                     ("train: { class-weight-power: 4.5 }", "'class-weight-power' must be from 0 to 4, got 4.5")]
         for (line, message) in cases {
             let path = try recipeFile("sources:\n  - path: data.csv\n" + line + "\n")
             #expect {
