@@ -266,13 +266,14 @@ public struct Converter: Sendable {
 
     /// `error` naming the source it came from: errors that name a file of the source (the source
     /// itself, a file in its folder) stay as they are; others (a stage's, a sidecar's) are prefixed
-    /// with the source's path, so that every rejection names its file.
+    /// with the source's path, so that every rejection names its file: `PATH: stage: problem`, the path
+    /// not told twice when the message began with it (a stage names the sample it met, `predict`'s the file).
     static func naming(_ path: String, _ error: MedPipeError) -> MedPipeError {
         var isDirectory: ObjCBool = false
         let folder = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
             ? path : URL(fileURLWithPath: path).deletingLastPathComponent().path
         if error.subject == path || error.subject.hasPrefix(folder + "/") { return error }
-        return MedPipeError(error.kind, path, error.description)
+        return MedPipeError(error.kind, path, error.subject + ": " + warning(error.message, path: path))
     }
 
     /// Reads one source and runs the stages before the first fitted one.
