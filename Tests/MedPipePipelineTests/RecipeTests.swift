@@ -110,6 +110,24 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         }
     }
 
+    /// A `table:` section when no source is a CSV file, and a `labels-file` on a source that is not an idx image file, were
+    /// ignored without a word; they are refused naming the recipe's line. Where a source uses them, they are accepted.
+    @Test func sectionsAndFieldsNoSourceUsesAreRefused() throws {
+        let unusedTable = try recipeFile("sources:\n  - path: images\ntable: { missing: [\"?\"] }\n")
+        #expect(throws: MedPipeError.invalidArgument(unusedTable + ":3", "'table' applies to CSV sources, and no source of this recipe is a CSV file: remove it, or give the CSV source `format: csv`")) {
+            _ = try Recipe.load(unusedTable, knownStages: stages)
+        }
+        let unusedLabels = try recipeFile("sources:\n  - path: data.csv\n    labels-file: data.csv\n")
+        let folder = (unusedLabels as NSString).deletingLastPathComponent
+        #expect(throws: MedPipeError.invalidArgument(unusedLabels + ":3", "'labels-file' applies to MNIST idx image sources, and no file of this source is one (\(folder)/data.csv is csv): remove it")) {
+            _ = try Recipe.load(unusedLabels, knownStages: stages)
+        }
+        let used = try recipeFile("sources:\n  - path: images\n  - path: data.csv\n  - path: images.idx\n    labels-file: data.csv\ntable: { missing: [\"?\"] }\n")
+        try Data([0, 0, 8, 3, 0, 0, 0, 0]).write(to: URL(fileURLWithPath: (used as NSString).deletingLastPathComponent + "/images.idx"))
+        let recipe = try Recipe.load(used, knownStages: stages)
+        #expect(recipe.table != nil && recipe.sources[2].labelsFile != nil)
+    }
+
     @Test func missingSourceFileFailsBeforeAnyWork() throws {
         let path = try recipeFile("""
             sources:
