@@ -1,6 +1,6 @@
 import Testing
 import MedPipeCore
-import MedPipePipeline
+@testable import MedPipePipeline
 import MedPipeStages
 import TestSupport
 
@@ -14,5 +14,15 @@ struct PreprocessingTests {
         #expect(throws: MedPipeError.invalidArgument(record, "leads: no lead named V1 (the record has MLII, V5)")) {
             _ = try preprocessing.prepare(record)
         }
+    }
+
+    /// An error that names a file of a relative input's folder (`./1003.dat`, which the WFDB reader names beside
+    /// `1003.hea`) stays as it is; it was prefixed with the input as if it named no file (`1003.hea: ./1003.dat: ...`).
+    /// A stage's error is still prefixed, though its name would be a file's in the working folder.
+    @Test func relativeInputsKeepErrorsThatNameTheirFiles() {
+        let missing = MedPipeError.io("./1003.dat", "signal file named by 1003.hea does not exist")
+        #expect(Converter.naming("1003.hea", missing) == missing)
+        #expect(Converter.naming("records/1003.hea", MedPipeError.io("records/./1003.dat", "x")) == MedPipeError.io("records/./1003.dat", "x"))
+        #expect(Converter.naming("1003.hea", MedPipeError.invalidArgument("bandpass", "1003.hea: too slow")) == MedPipeError.invalidArgument("1003.hea", "bandpass: too slow"))
     }
 }

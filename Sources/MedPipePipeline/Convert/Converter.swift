@@ -270,9 +270,13 @@ public struct Converter: Sendable {
     /// not told twice when the message began with it (a stage names the sample it met, `predict`'s the file).
     static func naming(_ path: String, _ error: MedPipeError) -> MedPipeError {
         var isDirectory: ObjCBool = false
+        let source = URL(fileURLWithPath: path).standardizedFileURL
         let folder = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? path : URL(fileURLWithPath: path).deletingLastPathComponent().path
-        if error.subject == path || error.subject.hasPrefix(folder + "/") { return error }
+            ? source.path : source.deletingLastPathComponent().path
+        // Paths are compared absolute: a relative input's files are named relative too (`./1003.dat` beside `1003.hea`).
+        // A subject without a slash is no file of a folder (a stage's name, `bandpass`).
+        let isFileOfSource = error.subject.contains("/") && URL(fileURLWithPath: error.subject).standardizedFileURL.path.hasPrefix(folder + "/")
+        if error.subject == path || isFileOfSource { return error }
         return MedPipeError(error.kind, path, error.subject + ": " + warning(error.message, path: path))
     }
 
