@@ -54,7 +54,9 @@ struct SignalFilterTests {
     func tooShort() throws {
         let short = Sample(tensor: Tensor(shape: [10, 1], values: [Float](repeating: 1, count: 10)),
                            geometry: .temporal(frequency: 360), source: SourceReference(record: "short"))
-        #expect(throws: MedPipeError.self) { try BandPass(low: 0.5, high: 40).apply(short) }
+        // Named as the stage's other errors: the stage, then the sample (it was `bandpass: short`, without the stage's name).
+        let error = try #require(throws: MedPipeError.self) { try BandPass(low: 0.5, high: 40).apply(short) }
+        #expect(error.subject == "bandpass" && error.message.hasPrefix("short: a signal of 10 samples is too short for this filter"), "\(error)")
         #expect(throws: MedPipeError.self) { try BandPass(low: 0.5, high: 200).apply(signal) }  // above Nyquist
     }
 

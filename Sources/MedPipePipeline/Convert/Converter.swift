@@ -273,9 +273,10 @@ public struct Converter: Sendable {
         let source = URL(fileURLWithPath: path).standardizedFileURL
         let folder = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
             ? source.path : source.deletingLastPathComponent().path
-        // Paths are compared absolute: a relative input's files are named relative too (`./1003.dat` beside `1003.hea`).
-        // A subject without a slash is no file of a folder (a stage's name, `bandpass`).
-        let isFileOfSource = error.subject.contains("/") && URL(fileURLWithPath: error.subject).standardizedFileURL.path.hasPrefix(folder + "/")
+        // Paths are compared absolute: a relative input's files are named relative too (`./1003.dat`, `1003.atr` beside
+        // `1003.hea`). A subject without a slash that names no file is no path (a stage's name, `bandpass`).
+        let isPath = error.subject.contains("/") || FileManager.default.fileExists(atPath: error.subject)
+        let isFileOfSource = isPath && URL(fileURLWithPath: error.subject).standardizedFileURL.path.hasPrefix(folder + "/")
         if error.subject == path || isFileOfSource { return error }
         return MedPipeError(error.kind, path, error.subject + ": " + warning(error.message, path: path))
     }

@@ -108,6 +108,10 @@ public struct Preprocessing: Sendable {
         let records = try RecordReading.read(path)
         var notes: [String] = []
         for record in records {
+            // As `convert` refuses it (``SourceLoader``): the stages told of it as a filter's "signal of 0 samples too short".
+            guard record.tensor.count > 0 else {
+                throw MedPipeError.malformed(record.source, "holds no values (shape \(record.tensor.shape)): nothing to predict")
+            }
             var sample = Sample(record: record)
             sample.label = nil
             if !leadNames.isEmpty { try Self.rename(leadNames, in: &sample) }

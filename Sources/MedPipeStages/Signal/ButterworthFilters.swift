@@ -20,10 +20,15 @@ enum SignalFiltering {
         let n = shape[0], channels = shape.count == 2 ? shape[1] : 1
         var values = [Double](repeating: 0, count: n * channels)
         values.withUnsafeMutableBufferPointer { sample.tensor.copyDoubles(into: $0.baseAddress!) }
-        let output = try Tensor.float32(shape: shape) { out in
-            try values.withUnsafeBufferPointer { x in
-                try filter.filter(x, samples: n, channels: channels, into: out, subject: "\(stage): \(sample.source)")
+        let output: Tensor
+        do {
+            output = try Tensor.float32(shape: shape) { out in
+                try values.withUnsafeBufferPointer { x in try filter.filter(x, samples: n, channels: channels, into: out, subject: stage) }
             }
+        } catch let error as MedPipeError {
+            // Named as the stage's other errors are: the stage, then the sample (it named `bandpass: SAMPLE`, which
+            // `predict` then told after the input again).
+            throw MedPipeError(error.kind, stage, "\(sample.source): \(error.message)")
         }
         return StageOutput([sample.replacing(tensor: output)])
     }
