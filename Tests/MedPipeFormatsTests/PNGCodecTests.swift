@@ -162,6 +162,18 @@ struct PNGFolderReaderTests {
         #expect(error.subject == root + "/cats/b.png")
     }
 
+    /// A folder that holds no PNG image in a class folder is an error naming it and what was skipped: `inspect` and
+    /// `predict` printed nothing at all for it and exited 0.
+    @Test func aFolderOfNoImageIsRefused() throws {
+        let root = temporaryDirectory("pngfolder-empty")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/images/cats", withIntermediateDirectories: true)
+        try "x".write(toFile: root + "/images/notes.txt", atomically: true, encoding: .utf8)
+        #expect(throws: MedPipeError.malformed(root, "holds no PNG image inside a class folder (skipped images/cats: not a PNG file, and 1 more): a PNG image set is a folder of one folder of .png files per class")) {
+            _ = try PNGFolderReader().read(root)
+        }
+    }
+
     /// A PNG whose name is not UTF-8 (Latin-1 `café.png`) is skipped with a warning naming it, not lost without a
     /// word; a FIFO named like a PNG is skipped as not a PNG file, never opened.
     @Test func undecodableNamesAndFIFOsAreWarnedAbout() throws {

@@ -21,8 +21,14 @@ public struct PNGFolderReader: Sendable {
     /// One record per image (format `png-folder`): `label` the folder name, metadata `file` (the path
     /// below the root) and, as for single PNGs, `color_type` and `bit_depth`. Warnings about skipped
     /// files are attached to the first record.
+    /// - Throws: as ``load(_:)``; `.malformed` when the folder holds no image (`inspect` and `predict` said nothing at
+    ///   all of a folder of folders of folders, and exited 0).
     public func read(_ path: String) throws -> [Record] {
         let contents = try load(path)
+        guard !contents.records.isEmpty else {
+            let skipped = contents.warnings.first.map { " (\($0)\(contents.warnings.count > 1 ? ", and \(contents.warnings.count - 1) more" : ""))" } ?? ""
+            throw MedPipeError.malformed(path, "holds no PNG image inside a class folder\(skipped): a PNG image set is a folder of one folder of .png files per class")
+        }
         var records = contents.records
         if !records.isEmpty { records[0].warnings += contents.warnings }
         return records
