@@ -57,8 +57,7 @@ public enum ContentHash {
     /// SHA-256 of the file at `path`, read with `read(2)` through `buffer`: one buffer reused for
     /// every chunk and file, so hashing a series allocates (and page-faults) nothing per file.
     private static func ofFile(_ path: String, buffer: UnsafeMutableRawBufferPointer) throws -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw MedPipeError.io(path, "cannot open for hashing: \(String(cString: strerror(errno)))") }
+        let (descriptor, _) = try FileBytes.openRegularFile(path)
         defer { close(descriptor) }
         var hasher = SHA256()
         while true {

@@ -14,12 +14,9 @@ final class ShardMap: @unchecked Sendable {
 
     init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw MedPipeError.io(path, "cannot open shard: \(String(cString: strerror(errno)))") }
+        let (fd, size) = try FileBytes.openRegularFile(path)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw MedPipeError.io(path, "cannot stat shard") }
-        size = Int(info.st_size)
+        self.size = size
         if size == 0 {
             base = nil
             return

@@ -50,14 +50,8 @@ final class ShardReads: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let file = files[number] { return file }
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw MedPipeError.io(path, "cannot open shard: \(String(cString: strerror(errno)))") }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            close(fd)
-            throw MedPipeError.io(path, "cannot stat shard")
-        }
-        let file = (descriptor: fd, size: Int(info.st_size))
+        let (fd, size) = try FileBytes.openRegularFile(path)
+        let file = (descriptor: fd, size: size)
         files[number] = file
         return file
     }

@@ -3,9 +3,10 @@ import Foundation
 /// Reading whole files with errors that name the file.
 public enum FileBytes {
     /// The bytes of the file at `path`, read straight into the array (no intermediate buffer).
-    /// - Throws: ``MedPipeError`` `.io` naming the file when it is missing, a directory or unreadable.
+    /// - Throws: ``MedPipeError`` `.io` naming the file when it is missing, a directory, unreadable or not a
+    ///   regular file (``openRegularFile(_:)``).
     public static func read(_ path: String) throws -> [UInt8] {
-        let (fd, size) = try open(path)
+        let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
         // One byte more than the size shows the end without another call; a file that grew is read on.
         var bytes = try read(fd, at: nil, count: size + 1, path: path)
@@ -20,15 +21,18 @@ public enum FileBytes {
     /// The bytes of the file before and after `excluded` (clamped to the file), without reading those in it:
     /// a DICOM file's attributes around its Pixel Data.
     public static func read(_ path: String, outside excluded: Range<Int>) throws -> (before: [UInt8], after: [UInt8]) {
-        let (fd, size) = try open(path)
+        let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
         let start = min(max(excluded.lowerBound, 0), size), end = min(max(excluded.upperBound, start), size)
         return (try read(fd, at: 0, count: start, path: path), try read(fd, at: end, count: size - end, path: path))
     }
 
-    /// Opens a regular file for reading; returns the descriptor and the file's size.
-    private static func open(_ path: String) throws -> (fd: Int32, size: Int) {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    /// Opens a regular file for reading, without ever waiting: returns the descriptor (the caller closes it) and the
+    /// file's size. The file is opened non-blocking and checked before anything is read: a FIFO under the name
+    /// (opening it for reading would wait for a writer forever), a socket or a device is refused, as is a folder.
+    /// - Throws: ``MedPipeError`` `.io` naming the file when it is missing, unreadable or not a regular file.
+    public static func openRegularFile(_ path: String) throws -> (fd: Int32, size: Int) {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw MedPipeError.io(path, errno == ENOENT ? "no such file" : "cannot be read: \(String(cString: strerror(errno)))")
         }
@@ -38,15 +42,18 @@ public enum FileBytes {
             close(fd)
             throw MedPipeError.io(path, "cannot be read: \(String(cString: strerror(failure)))")
         }
-        guard status.st_mode & S_IFMT != S_IFDIR else {
+        let type = status.st_mode & S_IFMT
+        guard type == S_IFREG else {
             close(fd)
-            throw MedPipeError.io(path, "is a directory, expected a file")
+            throw MedPipeError.io(path, type == S_IFDIR ? "is a directory, expected a file" : "is not a regular file (a FIFO, socket or device)")
         }
+        // Reads of a regular file never wait anyway; the flag is cleared so that the descriptor is an ordinary one.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         return (fd, max(Int(status.st_size), 0))
     }
 
-    /// Up to `count` bytes at `offset` of `fd`, or from its current position when `offset` is nil (a pipe has
-    /// no offsets): fewer only at the end of the file.
+    /// Up to `count` bytes at `offset` of `fd`, or from its current position when `offset` is nil: fewer
+    /// only at the end of the file.
     private static func read(_ fd: Int32, at offset: Int?, count: Int, path: String) throws -> [UInt8] {
         var failure: Int32 = 0
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
@@ -65,11 +72,11 @@ public enum FileBytes {
     }
 
     /// The first `count` bytes of the file (fewer if the file is shorter), without reading the rest.
+    /// - Throws: as ``openRegularFile(_:)``.
     public static func head(_ path: String, count: Int) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw MedPipeError.io(path, "no such file or not readable") }
-        defer { try? handle.close() }
-        let data = try? handle.read(upToCount: count)
-        return [UInt8](data ?? Data())
+        let (fd, _) = try openRegularFile(path)
+        defer { close(fd) }
+        return try read(fd, at: 0, count: count, path: path)
     }
 
     /// True for a regular file, or a symbolic link to one; false for folders, FIFOs, sockets, devices and missing

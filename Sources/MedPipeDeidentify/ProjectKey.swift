@@ -76,7 +76,8 @@ public struct ProjectKey: Sendable, Equatable, CustomStringConvertible, CustomDe
 
     /// The key at `path`, or nil when there is no file there.
     private static func load(_ path: String) throws -> ProjectKey? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        // Non-blocking: a FIFO under the key's name is refused below instead of waited on forever.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         if fd < 0 {
             if errno == ENOENT { return nil }
             throw MedPipeError.io(path, "cannot open key file: \(errnoMessage())")

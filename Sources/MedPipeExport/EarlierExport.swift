@@ -35,7 +35,7 @@ enum EarlierExport {
     /// The `SPLIT.npz` files in `directory`, of splits other than `splits`, whose `y` index the class names of an earlier
     /// `classes.txt` that differs from `classNames`: rewriting `classes.txt` would relabel them without a word.
     static func arraysRelabelled(in directory: String, splits: [String], classNames: [String]) -> [String] {
-        guard let earlier = try? String(contentsOfFile: directory + "/classes.txt", encoding: .utf8),
+        guard let bytes = try? FileBytes.read(directory + "/classes.txt"), let earlier = String(validating: bytes, as: UTF8.self),
               earlier != classNames.map({ $0 + "\n" }).joined() else { return [] }
         return names(in: directory).filter { $0.hasSuffix(".npz") && !splits.contains(String($0.dropLast(4))) }.sorted().map { directory + "/" + $0 }
     }

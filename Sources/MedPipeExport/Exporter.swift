@@ -7,7 +7,8 @@ import MedPipePipeline
 public struct ExportOptions: Sendable {
     public var format: ExportFormat
     /// Output directory (created if needed); files of the same names are replaced, and an export that would leave
-    /// an earlier one's other files beside its own is refused (``EarlierExport``).
+    /// an earlier one's other files beside its own is refused (``EarlierExport``). Nothing is moved into it before
+    /// the last sample is written (``PartialOutputs``): a failed export leaves it as it was.
     public var output: String
     /// Only this split (`train`, `val`, `test`); nil for all.
     public var split: String?
@@ -110,6 +111,13 @@ public struct Exporter: Sendable {
             }
         }
         try Self.makeDirectory(options.output)
+        _ = try PartialOutputs.removeLeftovers(in: options.output)
+        // Every file is written into a hidden folder of partial outputs and moved into place after the last sample: an
+        // export that fails on the way (a sample the format cannot hold, a full disk) leaves the output folder as it
+        // was, instead of the samples before the failure passing for a whole export.
+        let staging = PartialOutputs.folder(in: options.output)
+        try Self.makeDirectory(staging)
+        defer { try? FileManager.default.removeItem(atPath: staging) }
         let recipeHash = try cache.meta("recipe_hash") ?? ""
         var files: [String] = []
         var counts: [(split: String, count: Int)] = []
@@ -127,9 +135,9 @@ public struct Exporter: Sendable {
             throw MedPipeError.invalidArgument(options.output, "holds \(first), whose labels index its classes.txt, which this export would replace with other classes (\(arrays.classNames.joined(separator: ", "))): remove the earlier export, or export into an empty folder")
         }
         let splitWriter: SplitWriter? = options.format == .csv ? CSVExportWriter() : arrays
-        if let arrays { files.append(try arrays.writeClassNames(into: options.output)) }
+        if let arrays { files.append(try arrays.writeClassNames(into: staging)) }
         for (split, entries) in plan {
-            let directory = sampleWriter == nil ? options.output : options.output + "/" + split
+            let directory = sampleWriter == nil ? staging : staging + "/" + split
             try Self.makeDirectory(directory)
             try splitWriter?.begin(split: split, count: entries.count, into: directory)
             for (index, entry) in entries.enumerated() {
@@ -147,7 +155,9 @@ public struct Exporter: Sendable {
             if let path = try splitWriter?.finish() { files.append(path) }
             counts.append((split, entries.count))
         }
-        return ExportSummary(output: options.output, format: options.format, samples: counts, files: files)
+        try PartialOutputs.moveContents(of: staging, into: options.output)
+        return ExportSummary(output: options.output, format: options.format, samples: counts,
+                             files: files.map { options.output + $0.dropFirst(staging.count) })
     }
 
     /// One entry as a sample to write, with the fitted stages applied when asked.

@@ -124,9 +124,7 @@ public struct TreeModel: Sendable {
     /// Whether `path` holds a tree model rather than a safetensors checkpoint: XGBoost's JSON starts with
     /// `{`, a safetensors file with its 8-byte header length.
     public static func isTreeModel(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 64)) ?? Data()
+        let head = (try? FileBytes.head(path, count: 64)) ?? []
         return head.first { !$0.isWhitespace } == UInt8(ascii: "{")
     }
 

@@ -91,6 +91,10 @@ struct Predict: ParsableCommand {
         for input in inputs {
             let (prepared, warnings) = try preprocessing.prepare(input, leadNames: leadNames)
             for warning in warnings { printWarning("\(input): \(Converter.warning(warning, path: input))") }
+            // Said, not passed over: the run printed nothing for it and exited 0 (a record too short for one beat's window).
+            guard !prepared.isEmpty else {
+                throw MedPipeError.invalidArgument(input, "gives no sample to predict: the model's stages kept nothing of it")
+            }
             if let bad = prepared.first(where: { $0.shape != checkpoint.inputShape }) {
                 throw MedPipeError.invalidArgument(input, "prepares to samples of shape \(bad.shape); the model takes \(checkpoint.inputShape)")
             }

@@ -80,7 +80,7 @@ struct Train: ParsableCommand {
     @Option(help: "Seed for initialization, shuffling, dropout and resampling (default: 0).") var seed: UInt64?
     @Option(help: "Networks to train from seeds --seed, --seed + 1, …, their probabilities averaged (default: 1).") var ensemble: Int?
     @Option(help: "Rebalancing of the training split (default: recipe).") var balance: CacheDataset.Balance?
-    @Option(help: "With class weights, the power of the balanced weights: 1 balanced, 0.5 their square roots (default: 1).") var classWeightPower: Double?
+    @Option(help: "With class weights, the power of the balanced weights, from 0 to 4: 1 balanced, 0.5 their square roots, 0 none (default: 1).") var classWeightPower: Double?
     @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers (default: the cores, shared among the MPI ranks on this node).") var threads: Int = Train.defaultThreads
     @Option(help: "Stop after this many epochs without improvement (default: never).") var patience: Int?
     @Option(help: "What picks the kept model (default: val_loss); val_aami_mean_se is the mean sensitivity over heartbeat classes N, S and V.") var monitor: TrainSpec.MonitorName?
@@ -96,8 +96,8 @@ struct Train: ParsableCommand {
         // The optimizers compute in Float: a rate past its range (1e300) became infinite and diverged the first epoch.
         if let lr, !(Float(lr).isFinite && lr > 0) { throw ValidationError("--lr must be a positive number, got \(lr)") }
         if let weightDecay, !(Float(weightDecay).isFinite && weightDecay >= 0) { throw ValidationError("--weight-decay must be a number ≥ 0, got \(weightDecay)") }
-        if let classWeightPower, !(classWeightPower.isFinite && classWeightPower >= 0) {
-            throw ValidationError("--class-weight-power must be a number ≥ 0, got \(classWeightPower)")
+        if let classWeightPower, !TrainSpec.classWeightPowers.contains(classWeightPower) {
+            throw ValidationError("--class-weight-power must be \(TrainSpec.classWeightPowersText), got \(classWeightPower)")
         }
     }
 

@@ -223,6 +223,21 @@ private func writeOneUnit(into dir: String) throws {
         }
     }
 
+    /// A shard replaced by a FIFO is refused, mapped or streamed, naming it (`cache verify`, `train` and `export` waited
+    /// on it forever).
+    @Test func aShardThatIsAFIFOIsRefused() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try writeOneUnit(into: dir)
+        let shard = dir + "/shards/000001.bin"
+        try makeWaitingFIFO(shard)
+        let cache = try DatasetCache(directory: dir)
+        let entry = try #require(try cache.entries().first)
+        for read in [cache.tensor(for:), cache.readTensor(for:)] {
+            #expect(throws: MedPipeError.io(shard, "is not a regular file (a FIFO, socket or device)")) { try read(entry) }
+        }
+    }
+
     /// A FIFO under the manifest's name is refused by readers and writers (SQLite waited on it forever), and a folder
     /// named so is told as such rather than as SQLite's "disk I/O error".
     @Test func aManifestThatIsNotARegularFileIsRefused() throws {

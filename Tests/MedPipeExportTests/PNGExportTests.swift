@@ -65,6 +65,34 @@ import TestSupport
         }
     }
 
+    /// An export that fails partway (a NaN in the last sample, of a later split, for formats that refuse NaN) leaves the
+    /// output folder as it was: the samples written before the failure stayed and passed for a whole export, or replaced
+    /// an earlier export's first files. No hidden folder of partial outputs is left either, nor one of a killed export.
+    @Test func anExportThatFailsPartwayLeavesTheFolderAsItWas() throws {
+        let root = temporaryDirectory("export-partway")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        func image(_ value: Float) -> CacheItem { CacheItem(tensor: Tensor(shape: [2, 2], values: [value, 1, 2, 3]), label: "a", group: "P-\(value)") }
+        try makeCache(root + "/good", items: [image(0), image(4), image(5)], splits: ["train", "train", "test"])
+        try makeCache(root + "/bad", items: [image(6), image(7), image(.nan)], splits: ["train", "train", "test"])
+        let refusal = MedPipeError.invalidArgument(root + "/bad", "entry 3, to be written as test_00001: the sample holds NaN or infinite values, which integer pixels cannot store")
+        for format in [ExportFormat.png, .dicom] {
+            let out = root + "/out-" + format.rawValue
+            func export(_ cache: String) throws -> ExportSummary {
+                try Exporter(cacheDirectory: root + "/" + cache).run(ExportOptions(format: format, output: out, makeUID: testUIDs))
+            }
+            #expect(throws: refusal) { _ = try export("bad") }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: out) == [], "\(format): nothing written")
+            // The partial outputs of an export killed on the way (a process that no longer runs) are removed.
+            try FileManager.default.createDirectory(atPath: out + "/.medpipe-partial-999999999-1/train", withIntermediateDirectories: true)
+            let earlier = try export("good")
+            let bytes = try earlier.files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+            #expect(earlier.files.count == 3 && earlier.files.allSatisfy { $0.hasPrefix(out + "/t") })
+            #expect(throws: refusal) { _ = try export("bad") }
+            #expect(try earlier.files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) } == bytes, "\(format): the earlier export as it was")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["test", "train"])
+        }
+    }
+
     /// A split whose entries have different shapes or dtypes is refused for npz before anything is written: the export
     /// stopped at the first sample that differed, having replaced the earlier export's `train.npz` by a broken file.
     @Test func aSplitOfManyShapesLeavesTheEarlierArrayFileAlone() throws {

@@ -162,15 +162,27 @@ struct PNGFolderReaderTests {
         #expect(error.subject == root + "/cats/b.png")
     }
 
-    /// Folders holding no PNG (nor a DICOM file) are an error naming the folder and what was skipped: they were read
-    /// as an image set of no image, and `inspect` printed nothing and exited 0.
+    /// Class folders holding no PNG (nor a DICOM file) are detected as an image set, which is an error naming the folder
+    /// and what was skipped: they were read as an image set of no image, and `inspect` printed nothing and exited 0.
     @Test func classFoldersWithoutAPNGAreAnError() throws {
         let root = temporaryDirectory("pngfolder-empty")
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root + "/cats", withIntermediateDirectories: true)
         try "not an image".write(toFile: root + "/cats/notes.txt", atomically: true, encoding: .utf8)
         let error = try #require(throws: MedPipeError.self) { try RecordReading.read(root) }
-        #expect(error.subject == root && error.message.hasPrefix("holds no PNG image in a class folder (1 file(s) skipped, first: skipped cats/notes.txt"))
+        #expect(error.subject == root && error.message.hasPrefix("holds no PNG image inside a class folder (skipped cats/notes.txt: not a PNG file)"))
+    }
+
+    /// A folder that holds no PNG image in a class folder is an error naming it and what was skipped: `inspect` and
+    /// `predict` printed nothing at all for it and exited 0.
+    @Test func aFolderOfNoImageIsRefused() throws {
+        let root = temporaryDirectory("pngfolder-empty")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/images/cats", withIntermediateDirectories: true)
+        try "x".write(toFile: root + "/images/notes.txt", atomically: true, encoding: .utf8)
+        #expect(throws: MedPipeError.malformed(root, "holds no PNG image inside a class folder (skipped images/cats: not a PNG file, and 1 more): a PNG image set is a folder of one folder of .png files per class")) {
+            _ = try PNGFolderReader().read(root)
+        }
     }
 
     /// A PNG whose name is not UTF-8 (Latin-1 `café.png`) is skipped with a warning naming it, not lost without a

@@ -19,6 +19,7 @@ struct CommandLineTests {
 
     /// Training settings that are not numbers a run can use are refused before anything is read.
     @Test(arguments: [("--lr", "nan"), ("--lr", "inf"), ("--lr", "0"), ("--lr", "1e300"), ("--weight-decay", "-0.5"), ("--weight-decay", "1e39"), ("--class-weight-power", "nan"),
+                      ("--class-weight-power", "1e300"), ("--class-weight-power", "4.5"),
                       ("--epochs", "0"), ("--batch", "0"), ("--patience", "0"), ("--threads", "0")])
     func unusableTrainingNumbersAreRefused(_ option: String, _ value: String) throws {
         let run = try SharedData.runMedpipe(["train", "--cache", "/nonexistent", "--out", "/nonexistent/m.safetensors", "\(option)=\(value)"])
@@ -184,6 +185,28 @@ struct CommandLineTests {
         let run = try SharedData.runMedpipe(["anonymize", work, "--out", work + "/out", "--report", work + "/r.json", "--retain", "uid"])
         #expect(run.status == 1)
         #expect(run.error.hasPrefix("medpipe: error: --retain: unknown option 'uid' (known: retainSafePrivate, retainUIDs,"), "\(run.error)")
+    }
+
+    /// An input replaced by a FIFO (`mkfifo`) is refused at once in one line naming it: a DICOM or NIfTI file, an array,
+    /// a recipe, a model, a project key and a WFDB signal file each waited for a writer forever.
+    @Test func inputsThatAreFIFOsAreRefusedAtOnce() throws {
+        let folder = temporaryDirectory("cli-fifos")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "100 1 360 650000\n100.dat 212 200 11 1024 995 -22131 0 MLII\n".write(toFile: folder + "/100.hea", atomically: true, encoding: .utf8)
+        let key = folder + "/project.key"
+        try Data(repeating: 7, count: 32).write(to: URL(fileURLWithPath: key))
+        #expect(chmod(key, 0o600) == 0)
+        let runs: [(fifo: String, arguments: [String])] = [
+            ("x.dcm", ["inspect", folder + "/x.dcm"]), ("x.nii", ["inspect", folder + "/x.nii"]), ("x.npy", ["inspect", folder + "/x.npy"]),
+            ("100.dat", ["inspect", folder + "/100.hea"]), ("r.yaml", ["convert", folder + "/r.yaml"]),
+            ("m.safetensors", ["predict", "--model", folder + "/m.safetensors", "--npy", folder + "/x.npy", "--out", folder + "/y.npy"]),
+            ("fifo.key", ["anonymize", folder + "/100.hea", "--out", folder + "/anonymized", "--report", folder + "/report.json", "--key", folder + "/fifo.key"])]
+        for (name, arguments) in runs {
+            try makeWaitingFIFO(folder + "/" + name)
+            let run = try SharedData.runMedpipe(arguments)
+            #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: \(folder)/\(name): ") && run.error.contains("not a regular file"), "\(arguments): \(run.error)")
+            try FileManager.default.removeItem(atPath: folder + "/" + name)
+        }
     }
 
     /// A subcommand's `--help` teaches by example: it exits 0 and shows at least one `medpipe` command line,

@@ -127,6 +127,10 @@ struct InterPatientECGTests {
         let renamedRows = try String(contentsOfFile: renamedDirectory + "/detected.csv", encoding: .utf8).split(separator: "\n").dropFirst()
             .map { $0.split(separator: ",", omittingEmptySubsequences: false).dropFirst() }
         #expect(renamedRows == detectedRows.map { $0.dropFirst() })
+        // A record too short for one beat's window is said to give nothing: the run printed nothing and exited 0.
+        try header.joined(separator: "\n").replacingOccurrences(of: "119 2 360 650000", with: "119 2 360 400").replacingOccurrences(of: " MLII", with: " ii").write(toFile: renamedDirectory + "/119.hea", atomically: true, encoding: .utf8)
+        let short = try SharedData.runMedpipe(["predict", "--model", directory + "/model0.safetensors", "--rename-lead", "ii=MLII", renamedDirectory + "/119.hea"])
+        #expect(short.status == 1 && short.error.hasSuffix("medpipe: error: \(renamedDirectory)/119.hea: gives no sample to predict: the model's stages kept nothing of it\n"), "\(short.error)")
         // The other patient's beats cut at detected R peaks (with their annotated classes) are a cache the model is
         // judged on: where the peaks come from is not how the beats are prepared.
         let detectedRecipe = try writeRecipe(twoRecords(split: "{ all: test }")

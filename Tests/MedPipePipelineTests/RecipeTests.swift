@@ -110,6 +110,24 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         }
     }
 
+    /// A `table:` section when no source is a CSV file, and a `labels-file` on a source that is not an idx image file, were
+    /// ignored without a word; they are refused naming the recipe's line. Where a source uses them, they are accepted.
+    @Test func sectionsAndFieldsNoSourceUsesAreRefused() throws {
+        let unusedTable = try recipeFile("sources:\n  - path: images\ntable: { missing: [\"?\"] }\n")
+        #expect(throws: MedPipeError.invalidArgument(unusedTable + ":3", "'table' applies to CSV sources, and no source of this recipe is a CSV file: remove it, or give the CSV source `format: csv`")) {
+            _ = try Recipe.load(unusedTable, knownStages: stages)
+        }
+        let unusedLabels = try recipeFile("sources:\n  - path: data.csv\n    labels-file: data.csv\n")
+        let folder = (unusedLabels as NSString).deletingLastPathComponent
+        #expect(throws: MedPipeError.invalidArgument(unusedLabels + ":3", "'labels-file' applies to MNIST idx image sources, and no file of this source is one (\(folder)/data.csv is csv): remove it")) {
+            _ = try Recipe.load(unusedLabels, knownStages: stages)
+        }
+        let used = try recipeFile("sources:\n  - path: images\n  - path: data.csv\n  - path: images.idx\n    labels-file: data.csv\ntable: { missing: [\"?\"] }\n")
+        try Data([0, 0, 8, 3, 0, 0, 0, 0]).write(to: URL(fileURLWithPath: (used as NSString).deletingLastPathComponent + "/images.idx"))
+        let recipe = try Recipe.load(used, knownStages: stages)
+        #expect(recipe.table != nil && recipe.sources[2].labelsFile != nil)
+    }
+
     @Test func missingSourceFileFailsBeforeAnyWork() throws {
         let path = try recipeFile("""
             sources:
@@ -178,14 +196,16 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
 
     /// Numbers a run cannot use, and split settings of another grouping, are refused naming the line: a negative split
     /// seed became 2^64 − 1 and the settings were ignored, without a word, and a learning rate or weight decay past
-    /// Float's range became infinite and diverged the first epoch.
+    /// Float's range became infinite and diverged the first epoch; so did a class-weight power of 1e300 (NaN at epoch 0).
     @Test func unusableSeedsAndRatesAreRefused() throws {
         let cases = [("split: { seed: -1 }", "'seed' must be ≥ 0, got -1"),
                      // Settings of another grouping were ignored without a word.
                      ("split: { by: patient, blocks: 10 }", "'blocks' applies to a split by time-block, not by patient"),
                      ("split: { by: given, ratios: { train: 0.5, val: 0.5 } }", "'ratios' do not apply to a split given by the data set"),
                      ("train: { lr: 1e300 }", "'lr' must be positive and at most"),
-                     ("train: { weight-decay: 1e39 }", "'weight-decay' must be ≥ 0 and at most")]
+                     ("train: { weight-decay: 1e39 }", "'weight-decay' must be ≥ 0 and at most"),
+                     ("train: { class-weight-power: 1e300 }", "'class-weight-power' must be from 0 to 4, got 1e+300"),
+                     ("train: { class-weight-power: 4.5 }", "'class-weight-power' must be from 0 to 4, got 4.5")]
         for (line, message) in cases {
             let path = try recipeFile("sources:\n  - path: data.csv\n" + line + "\n")
             #expect {

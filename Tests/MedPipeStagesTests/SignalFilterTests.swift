@@ -54,8 +54,24 @@ struct SignalFilterTests {
     func tooShort() throws {
         let short = Sample(tensor: Tensor(shape: [10, 1], values: [Float](repeating: 1, count: 10)),
                            geometry: .temporal(frequency: 360), source: SourceReference(record: "short"))
-        #expect(throws: MedPipeError.self) { try BandPass(low: 0.5, high: 40).apply(short) }
+        // Named as the stage's other errors: the stage, then the sample (it was `bandpass: short`, without the stage's name).
+        let error = try #require(throws: MedPipeError.self) { try BandPass(low: 0.5, high: 40).apply(short) }
+        #expect(error.subject == "bandpass" && error.message.hasPrefix("short: a signal of 10 samples is too short for this filter"), "\(error)")
         #expect(throws: MedPipeError.self) { try BandPass(low: 0.5, high: 200).apply(signal) }  // above Nyquist
+    }
+
+    /// A record sampled too slowly for a filter's cutoff (a multi-frequency record read at its frame rate, 62.47 Hz, for a
+    /// model's 0.5–40 Hz band-pass) is told as such by the stage, naming the record's rate: it was the filter design's
+    /// "butterworth: cutoffs [0.5, 40.0] Hz must be increasing and strictly between 0 and the Nyquist frequency".
+    @Test func aSignalSampledTooSlowlyForTheCutoffIsToldSo() throws {
+        let slow = Sample(tensor: Tensor(shape: [1000, 1], values: [Float](repeating: 1, count: 1000)),
+                          geometry: .temporal(frequency: 62.5), source: SourceReference(record: "mixedsignals.hea"))
+        #expect(throws: MedPipeError.invalidArgument("bandpass", "mixedsignals.hea: the signal is sampled at 62.5 Hz, too slowly for a cutoff at 40.0 Hz, which must lie below half the sampling frequency (31.25 Hz)")) {
+            try BandPass(low: 0.5, high: 40).apply(slow)
+        }
+        #expect(throws: MedPipeError.invalidArgument("lowpass", "mixedsignals.hea: the signal is sampled at 62.5 Hz, too slowly for a cutoff at 31.25 Hz, which must lie below half the sampling frequency (31.25 Hz)")) {
+            try LowPass(cutoff: 31.25).apply(slow)
+        }
     }
 
     @Test("linear resampling to 250 Hz equals np.interp")

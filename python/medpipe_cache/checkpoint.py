@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import CacheError
+from .files import open_regular_file
 
 #: The checkpoint format this package reads.
 CHECKPOINT_FORMAT = "medpipe.sequential.v1"
@@ -49,7 +50,7 @@ def read_safetensors(path) -> tuple[dict, dict]:
     every size and offset checked against the file."""
     path = os.fspath(path)
     try:
-        with open(path, "rb") as file:
+        with open_regular_file(path) as file:
             data = file.read()
     except OSError as error:
         raise CacheError(path, f"cannot read: {error.strerror or error}") from None

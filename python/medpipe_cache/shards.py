@@ -9,6 +9,7 @@ import os
 import numpy as np
 
 from .errors import CacheError
+from .files import open_regular_file
 
 
 def shard_path(directory: str, number: int) -> str:
@@ -50,7 +51,7 @@ class ShardReader:
         if number not in self._maps:
             path = shard_path(self.directory, number)
             try:
-                with open(path, "rb") as file:
+                with open_regular_file(path) as file:
                     size = os.fstat(file.fileno()).st_size
                     self._maps[number] = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if size > 0 else None
             except OSError as error:

@@ -2,13 +2,16 @@
 medpipe binary needed. Also the format version, which medpipe and this package both refuse when newer."""
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
+import threading
+import time
 
 import numpy as np
 import pytest
 
-from medpipe_cache import FORMAT_VERSION, CacheError, arrange, open_cache
+from medpipe_cache import FORMAT_VERSION, CacheError, arrange, open_cache, read_safetensors
 
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -117,6 +120,39 @@ def test_not_a_cache_and_a_missing_shard(tmp_path):
     shutil.rmtree(directory / "shards")
     with pytest.raises(CacheError, match="000001.bin: cannot map shard"):
         open_cache(directory).split("train").raw(0)
+
+
+def waiting_fifo(path, released_after=10.0):
+    """A FIFO at `path` (replacing a file there) that a thread opens for writing and closes, after `released_after`
+    seconds and then twice a second for a minute, releasing a reader waiting on it: code that still opens it as a file
+    then fails instead of hanging."""
+    if os.path.lexists(path):
+        os.remove(path)
+    os.mkfifo(path)
+
+    def release():
+        time.sleep(released_after)
+        for _ in range(120):
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:  # no reader waits: the FIFO was refused (or is gone)
+                pass
+            time.sleep(0.5)
+    threading.Thread(target=release, daemon=True).start()
+
+
+def test_a_shard_or_checkpoint_that_is_a_fifo_is_refused(tmp_path):
+    """A shard or model file replaced by a FIFO is refused at once, naming it, as `medpipe` refuses it: opening it
+    waited for a writer forever."""
+    directory = write_cache(tmp_path / "cache", [(np.zeros(2, np.float32), "a", "train", None, None)])
+    shard = directory / "shards" / "000001.bin"
+    waiting_fifo(shard)
+    with pytest.raises(CacheError, match=f"^{shard}: is not a regular file"):
+        open_cache(directory).split("train").raw(0)
+    model = tmp_path / "model.safetensors"
+    waiting_fifo(model)
+    with pytest.raises(CacheError, match=f"^{model}: is not a regular file"):
+        read_safetensors(model)
 
 
 def test_a_cache_whose_last_convert_did_not_finish_is_refused(tmp_path):

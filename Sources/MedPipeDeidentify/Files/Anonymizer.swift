@@ -125,7 +125,7 @@ public struct Anonymizer: Sendable {
         DICOMFile.loadDictionaryInBackground()  // while the inputs are listed (if the caller has not already)
         let inputs = try Self.inputs(paths, output: settings.output)
         try Folder.create(settings.output, what: "output folder")
-        let leftovers = try InterruptedRuns.removeLeftovers(in: settings.output)
+        let leftovers = try PartialOutputs.removeLeftovers(in: settings.output)
         var outcomes = [FileOutcome?](repeating: nil, count: inputs.count)
         // Also when --strict stops the run (the group has waited for every job by then): outputs that never
         // got their final names are deleted with their folders.
@@ -218,7 +218,7 @@ public struct Anonymizer: Sendable {
     /// folder's lock, and on some file systems creating a file is slow (ext4 without a journal looks
     /// past every inode deleted in the last minutes).
     func temporaryPath(_ suffix: String) throws -> String {
-        let folder = InterruptedRuns.folder(in: settings.output)
+        let folder = PartialOutputs.folder(in: settings.output)
         try names.temporaryFolder(folder)
         return folder + "/\(TemporaryNumbers.next())" + suffix
     }

@@ -27,6 +27,11 @@ public final class DICOMFile: @unchecked Sendable {
 
     private init(path: String, open: (UnsafeMutablePointer<CChar>, Int) -> OpaquePointer?) throws {
         self.path = path
+        // DCMTK opens the file with fopen, which waits forever for a writer on a FIFO.
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue, !FileBytes.isRegularFile(path) {
+            throw MedPipeError.io(path, "is not a regular file (a FIFO, socket or device)")
+        }
         var error = [CChar](repeating: 0, count: 512)
         guard let handle = error.withUnsafeMutableBufferPointer({ open($0.baseAddress!, $0.count) }) else {
             let message = errorText(error)

@@ -21,6 +21,7 @@ public struct PNGFolderReader: Sendable {
     /// One record per image (format `png-folder`): `label` the folder name, metadata `file` (the path
     /// below the root) and, as for single PNGs, `color_type` and `bit_depth`. Warnings about skipped
     /// files are attached to the first record.
+    /// - Throws: as ``load(_:)``.
     public func read(_ path: String) throws -> [Record] {
         let contents = try load(path)
         var records = contents.records
@@ -40,11 +41,13 @@ public struct PNGFolderReader: Sendable {
 
     /// The records and the skipped files.
     /// - Throws: `.io` when the folder cannot be listed, `.malformed` naming the file when a PNG
-    ///   cannot be decoded, or naming the folder when it holds no PNG image in a class folder.
+    ///   cannot be decoded, or naming the folder when it holds no PNG image in a class folder (`inspect` and
+    ///   `predict` said nothing at all of a folder of folders of folders, and exited 0).
     public func load(_ path: String) throws -> Contents {
         let (images, warnings) = try list(path)
         guard !images.isEmpty else {
-            throw MedPipeError.malformed(path, "holds no PNG image in a class folder" + (warnings.first.map { " (\(warnings.count) file(s) skipped, first: \($0))" } ?? ""))
+            let skipped = warnings.first.map { " (\($0)\(warnings.count > 1 ? ", and \(warnings.count - 1) more" : ""))" } ?? ""
+            throw MedPipeError.malformed(path, "holds no PNG image inside a class folder\(skipped): a PNG image set is a folder of one folder of .png files per class")
         }
         return Contents(records: try images.map(read), warnings: warnings)
     }

@@ -52,8 +52,7 @@ struct NIfTIFile {
     }
 
     private static func readPlain(_ path: String, offset: Int, count: Int) throws -> [UInt8] {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw MedPipeError.io(path, "cannot be opened: \(String(cString: strerror(errno)))") }
+        let (descriptor, _) = try FileBytes.openRegularFile(path)
         defer { close(descriptor) }
         var failure: Int32 = 0
         let bytes = LargeBuffer.make(count: count) { buffer in

@@ -50,6 +50,14 @@ public struct WFDBReader: Sendable {
             }
         }
 
+        // A signal recorded faster than the frame rate is read averaged down to it: said, since a model or stage given
+        // the record then sees that signal at a fraction of its rate without a word (an ECG of 250 Hz as 62.5 Hz).
+        let averaged = signals.filter { $0.samplesPerFrame > 1 }
+        if let most = averaged.map(\.samplesPerFrame).max() {
+            let names = averaged.map(\.description).joined(separator: ", ")
+            warnings.append("\(headerPath): \(averaged.count == 1 ? "signal \(names) holds" : "signals \(names) hold") up to \(most) samples per frame, averaged to one per frame: read at the frame rate, \(header.frequency) Hz, as wfdb-python reads them by default")
+        }
+
         var annotations: [Annotation] = []
         let recordPath = String(headerPath.dropLast(4))
         if FileManager.default.fileExists(atPath: recordPath + ".atr") {

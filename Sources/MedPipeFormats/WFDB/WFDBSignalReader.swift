@@ -144,20 +144,27 @@ struct WFDBSignalReader {
 
     private func path(_ fileName: String) -> String { directory + "/" + fileName }
 
-    private func fileData(_ fileName: String) throws -> Data {
+    /// The path of a signal file the header names, once it is known to be a regular file: a FIFO under its name
+    /// would be waited on forever.
+    private func existingFile(_ fileName: String) throws -> String {
         let file = path(fileName)
         guard FileManager.default.fileExists(atPath: file) else {
             throw MedPipeError.io(file, "signal file named by \(header.path) does not exist")
         }
+        guard FileBytes.isRegularFile(file) else {
+            throw MedPipeError.io(file, "signal file named by \(header.path) is not a regular file (a FIFO, socket, device or folder)")
+        }
+        return file
+    }
+
+    private func fileData(_ fileName: String) throws -> Data {
+        let file = try existingFile(fileName)
         do { return try Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) }
         catch { throw MedPipeError.io(file, "signal file cannot be read: \(error.localizedDescription)") }
     }
 
     private func fileSize(_ fileName: String) throws -> Int {
-        let file = path(fileName)
-        guard FileManager.default.fileExists(atPath: file) else {
-            throw MedPipeError.io(file, "signal file named by \(header.path) does not exist")
-        }
+        let file = try existingFile(fileName)
         // FileBytes.size reports a symbolic link's own size: measure what it points to.
         return try FileBytes.size((file as NSString).resolvingSymlinksInPath)
     }

@@ -281,13 +281,19 @@ public struct Converter: Sendable {
 
     /// `error` naming the source it came from: errors that name a file of the source (the source
     /// itself, a file in its folder) stay as they are; others (a stage's, a sidecar's) are prefixed
-    /// with the source's path, so that every rejection names its file.
+    /// with the source's path, so that every rejection names its file: `PATH: stage: problem`, the path
+    /// not told twice when the message began with it (a stage names the sample it met, `predict`'s the file).
     static func naming(_ path: String, _ error: MedPipeError) -> MedPipeError {
         var isDirectory: ObjCBool = false
+        let source = URL(fileURLWithPath: path).standardizedFileURL
         let folder = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? path : URL(fileURLWithPath: path).deletingLastPathComponent().path
-        if error.subject == path || error.subject.hasPrefix(folder + "/") { return error }
-        return MedPipeError(error.kind, path, error.description)
+            ? source.path : source.deletingLastPathComponent().path
+        // Paths are compared absolute: a relative input's files are named relative too (`./1003.dat`, `1003.atr` beside
+        // `1003.hea`). A subject without a slash that names no file is no path (a stage's name, `bandpass`).
+        let isPath = error.subject.contains("/") || FileManager.default.fileExists(atPath: error.subject)
+        let isFileOfSource = isPath && URL(fileURLWithPath: error.subject).standardizedFileURL.path.hasPrefix(folder + "/")
+        if error.subject == path || isFileOfSource { return error }
+        return MedPipeError(error.kind, path, error.subject + ": " + warning(error.message, path: path))
     }
 
     /// Reads one source and runs the stages before the first fitted one.

@@ -82,7 +82,14 @@ public struct Preprocessing: Sendable {
     /// model's `beats` stage reads them from annotations, with a warning saying so.
     /// - Parameter leadNames: leads of the input to read under another name (`ii` as `MLII`), for stages
     ///   that select leads by name.
+    /// - Throws: ``MedPipeError`` naming `path` first, a stage's error too (`PATH: stage: problem`).
     public func prepare(_ path: String, leadNames: [String: String] = [:]) throws -> (samples: [Prepared], warnings: [String]) {
+        do { return try readAndRunStages(path, leadNames: leadNames) } catch let error as MedPipeError {
+            throw Converter.naming(path, error)
+        }
+    }
+
+    private func readAndRunStages(_ path: String, leadNames: [String: String]) throws -> (samples: [Prepared], warnings: [String]) {
         let stages = StagePipeline(pipeline.stages.filter { if case .keepLabels = $0 { false } else { true } })
         // Fitted statistics are indexed by stage: re-index them for the stages kept.
         var entries: [FittedPipeline.Entry] = []
@@ -99,6 +106,10 @@ public struct Preprocessing: Sendable {
         let records = try RecordReading.read(path)
         var notes: [String] = []
         for record in records {
+            // As `convert` refuses it (``SourceLoader``): the stages told of it as a filter's "signal of 0 samples too short".
+            guard record.tensor.count > 0 else {
+                throw MedPipeError.malformed(record.source, "holds no values (shape \(record.tensor.shape)): nothing to predict")
+            }
             var sample = Sample(record: record)
             sample.label = nil
             if !leadNames.isEmpty { try Self.rename(leadNames, in: &sample) }

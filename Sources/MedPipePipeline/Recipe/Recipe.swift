@@ -86,6 +86,11 @@ public struct Recipe: Sendable {
         // Parsed here, once, before any work, whatever the sources: a misspelt option is not to be found only when a
         // CSV source is read (each CSV rejected in turn), nor ignored when there is none.
         let tableOptions = try TableOptions.parse(table, file: file)
+        // A section no source reads is a mistake of the user's (a misplaced source, a format not declared), not to be
+        // passed over without a word.
+        if let table, !sources.contains(where: { $0.reads(.csv) }) {
+            throw MedPipeError.invalidArgument(root.at(table), "'table' applies to CSV sources, and no source of this recipe is a CSV file: remove it, or give the CSV source `format: csv`")
+        }
         let train = try root.node("train").map { try TrainSpec.parse($0, file: file) } ?? TrainSpec()
         let augment = try root.node("augment").map { try AugmentSpec.parse($0, file: file) }
         try root.finish()
@@ -126,7 +131,12 @@ public struct Recipe: Sendable {
         }
         let label = try reader.node("label").map { try parseLabel($0, file: file, base: base) } ?? .none
         try reader.finish()
-        return SourceSpec(paths: paths.sorted(), format: format, label: label, labelsFile: labelsFile, line: node.line)
+        let source = SourceSpec(paths: paths.sorted(), format: format, label: label, labelsFile: labelsFile, line: node.line)
+        // Only an idx image file is read with a labels file: on any other source it was ignored without a word.
+        if labelsFile != nil, !source.reads(.idx) {
+            throw MedPipeError.invalidArgument(reader.at(reader.node("labels-file")), "'labels-file' applies to MNIST idx image sources, and no file of this source is one (\(source.paths[0]) is \(format?.rawValue ?? (try? FormatKind.detect(source.paths[0]).rawValue) ?? "of no format MedPipe reads")): remove it")
+        }
+        return source
     }
 
     /// Why `path`, which is not a regular file, cannot be read as one.

@@ -34,6 +34,13 @@ public struct SourceSpec: Sendable, Equatable {
     public var labelsFile: String?
     /// Line of the entry in the recipe.
     public var line: Int
+
+    /// Whether any file of the source is read as `kind`: its declared format, else the one detected from its content.
+    /// Only recipe sections and fields that apply to some formats ask it, once, when the recipe is read.
+    func reads(_ kind: FormatKind) -> Bool {
+        if let format { return format == kind }
+        return paths.contains { (try? FormatKind.detect($0)) == kind }
+    }
 }
 
 /// Expands `*`, `?` and `[...]` patterns (one path component at a time) relative to a base folder.

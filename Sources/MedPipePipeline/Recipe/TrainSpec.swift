@@ -47,8 +47,17 @@ public struct TrainSpec: Sendable, Equatable {
     public var weightDecay: Double?
     public var schedule: ScheduleName?
     public var balance: CacheDataset.Balance?
-    /// With class weights: the power the balanced weights are raised to (default 1).
+    /// With class weights: the power the balanced weights are raised to (default 1), in ``classWeightPowers``.
     public var classWeightPower: Double?
+    /// The powers of the balanced class weights `train` accepts. Power 1 weights each class inversely to its
+    /// count; 0.5 to 1.25 served the heartbeat classes (README, "ECG arrhythmia across patients"). Past 4, a class 100 times rarer than
+    /// another weighs 10^8 times more, which no loss learns from, and a power as large as 1e300 made the weights
+    /// infinite and the first epoch's loss NaN.
+    public static let classWeightPowers: ClosedRange<Double> = 0...4
+    /// ``classWeightPowers`` as error messages say it: "from 0 to 4".
+    public static var classWeightPowersText: String {
+        "from \(String(format: "%g", classWeightPowers.lowerBound)) to \(String(format: "%g", classWeightPowers.upperBound))"
+    }
     public var monitor: MonitorName?
     public var patience: Int?
     public var seed: UInt64?
@@ -113,8 +122,8 @@ public struct TrainSpec: Sendable, Equatable {
         spec.schedule = try choice(&r, "schedule")
         spec.balance = try choice(&r, "balance")
         spec.classWeightPower = try r.double("class-weight-power")
-        if let power = spec.classWeightPower, power < 0 {
-            throw MedPipeError.invalidArgument(r.at(r.node("class-weight-power")), "'class-weight-power' must be ≥ 0")
+        if let power = spec.classWeightPower, !classWeightPowers.contains(power) {
+            throw MedPipeError.invalidArgument(r.at(r.node("class-weight-power")), "'class-weight-power' must be \(classWeightPowersText), got \(power)")
         }
         spec.monitor = try choice(&r, "monitor")
         spec.patience = try positive(&r, "patience")

@@ -11,14 +11,24 @@ enum SignalFiltering {
         guard shape.count == 2 || shape.count == 1 else {
             throw MedPipeError.invalidArgument(stage, "\(sample.source): needs a signal (samples, channels), got shape \(shape)")
         }
+        // A record sampled too slowly for the stage (or a multi-frequency record, read at its frame rate) was told of as
+        // the filter design's "cutoffs must be between 0 and the Nyquist frequency", naming no stage and no record's rate.
+        if let cutoff = cutoffs.max(), !(cutoff < fs / 2) {
+            throw MedPipeError.invalidArgument(stage, "\(sample.source): the signal is sampled at \(fs) Hz, too slowly for a cutoff at \(cutoff) Hz, which must lie below half the sampling frequency (\(fs / 2) Hz)")
+        }
         let filter = ZeroPhaseFilter(sections: try Butterworth.design(order: order, cutoffs: cutoffs, kind: kind, sampleRate: fs))
         let n = shape[0], channels = shape.count == 2 ? shape[1] : 1
         var values = [Double](repeating: 0, count: n * channels)
         values.withUnsafeMutableBufferPointer { sample.tensor.copyDoubles(into: $0.baseAddress!) }
-        let output = try Tensor.float32(shape: shape) { out in
-            try values.withUnsafeBufferPointer { x in
-                try filter.filter(x, samples: n, channels: channels, into: out, subject: "\(stage): \(sample.source)")
+        let output: Tensor
+        do {
+            output = try Tensor.float32(shape: shape) { out in
+                try values.withUnsafeBufferPointer { x in try filter.filter(x, samples: n, channels: channels, into: out, subject: stage) }
             }
+        } catch let error as MedPipeError {
+            // Named as the stage's other errors are: the stage, then the sample (it named `bandpass: SAMPLE`, which
+            // `predict` then told after the input again).
+            throw MedPipeError(error.kind, stage, "\(sample.source): \(error.message)")
         }
         return StageOutput([sample.replacing(tensor: output)])
     }
