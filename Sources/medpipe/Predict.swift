@@ -89,31 +89,19 @@ struct Predict: ParsableCommand {
         var csv = ["input,part,index,r_peak_seconds,annotated,predicted," + classes.map { "p_\($0)" }.joined(separator: ",")]
         let leadNames = try leadNames()
         for input in inputs {
-            let (prepared, warnings) = try preprocessing.prepare(input, leadNames: leadNames)
+            var predicted = 0
+            // Record by record (a folder of DICOM series one series at a time), each predicted before the next is read.
+            let warnings = try preprocessing.prepare(input, leadNames: leadNames) { prepared in
+                if let bad = prepared.first(where: { $0.shape != checkpoint.inputShape }) {
+                    throw MedPipeError.invalidArgument(input, "prepares to samples of shape \(bad.shape); the model takes \(checkpoint.inputShape)")
+                }
+                predicted += prepared.count
+                csv += predict(prepared, of: input, with: &checkpoint.ensemble, classes: classes)
+            }
             for warning in warnings { printWarning("\(input): \(Converter.warning(warning, path: input))") }
             // Said, not passed over: the run printed nothing for it and exited 0 (a record too short for one beat's window).
-            guard !prepared.isEmpty else {
+            guard predicted > 0 else {
                 throw MedPipeError.invalidArgument(input, "gives no sample to predict: the model's stages kept nothing of it")
-            }
-            if let bad = prepared.first(where: { $0.shape != checkpoint.inputShape }) {
-                throw MedPipeError.invalidArgument(input, "prepares to samples of shape \(bad.shape); the model takes \(checkpoint.inputShape)")
-            }
-            for start in stride(from: 0, to: prepared.count, by: 256) {
-                let batch = prepared[start..<min(start + 256, prepared.count)]
-                let logits = checkpoint.ensemble.forward(Activation(shape: [batch.count] + checkpoint.inputShape, data: batch.flatMap(\.values)), training: false)
-                let probabilities = softmax(logits)
-                for (row, sample) in batch.enumerated() {
-                    let p = Array(probabilities[(row * classes.count)..<((row + 1) * classes.count)])
-                    let best = p.indices.max { p[$0] < p[$1] }!
-                    let peak = sample.rPeakSeconds.map { String(format: "%.4f", $0) } ?? ""
-                    let part = sample.source.part ?? "", index = sample.source.index.map(String.init) ?? ""
-                    let location = part.isEmpty ? "" : " [\(part) \(index)\(peak.isEmpty ? "" : ", R peak at \(peak) s")]"
-                    let annotated = sample.label.map { ", annotated \($0)" } ?? ""
-                    let scores = zip(classes, p).map { String(format: "%@ %.3f", $0, $1) }.joined(separator: ", ")
-                    print("\(input)\(location)\(annotated): \(classes[best]) (\(scores))")
-                    csv.append([input, part, index, peak, sample.label ?? "", classes[best]].map(csvField).joined(separator: ",")
-                               + "," + p.map { String(format: "%.6f", $0) }.joined(separator: ","))
-                }
             }
         }
         if let out {
@@ -122,6 +110,29 @@ struct Predict: ParsableCommand {
             }
             print("wrote \(out): \(csv.count - 1) predictions")
         }
+    }
+
+    /// Prints each prepared sample's class and probabilities, by batches of 256; returns the samples' CSV rows.
+    private func predict(_ prepared: [Preprocessing.Prepared], of input: String, with ensemble: inout Ensemble, classes: [String]) -> [String] {
+        var rows: [String] = []
+        for start in stride(from: 0, to: prepared.count, by: 256) {
+            let batch = prepared[start..<min(start + 256, prepared.count)]
+            let logits = ensemble.forward(Activation(shape: [batch.count] + batch.first!.shape, data: batch.flatMap(\.values)), training: false)
+            let probabilities = softmax(logits)
+            for (row, sample) in batch.enumerated() {
+                let p = Array(probabilities[(row * classes.count)..<((row + 1) * classes.count)])
+                let best = p.indices.max { p[$0] < p[$1] }!
+                let peak = sample.rPeakSeconds.map { String(format: "%.4f", $0) } ?? ""
+                let part = sample.source.part ?? "", index = sample.source.index.map(String.init) ?? ""
+                let location = part.isEmpty ? "" : " [\(part) \(index)\(peak.isEmpty ? "" : ", R peak at \(peak) s")]"
+                let annotated = sample.label.map { ", annotated \($0)" } ?? ""
+                let scores = zip(classes, p).map { String(format: "%@ %.3f", $0, $1) }.joined(separator: ", ")
+                print("\(input)\(location)\(annotated): \(classes[best]) (\(scores))")
+                rows.append([input, part, index, peak, sample.label ?? "", classes[best]].map(csvField).joined(separator: ",")
+                            + "," + p.map { String(format: "%.6f", $0) }.joined(separator: ","))
+            }
+        }
+        return rows
     }
 
     /// A CSV field, quoted when it holds a comma, quote or line break.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MedPipeCore
+import MedPipeFormats
 @testable import MedPipePipeline
 import MedPipeStages
 import TestSupport
@@ -13,8 +14,30 @@ struct PreprocessingTests {
         let record = SharedData.path("wfdb/100.hea")
         let preprocessing = Preprocessing(pipeline: StagePipeline([.leads(try SelectLeads(names: ["V1"]))]), fitted: FittedPipeline(entries: []))
         #expect(throws: MedPipeError.invalidArgument(record, "leads: no lead named V1 (the record has MLII, V5)")) {
-            _ = try preprocessing.prepare(record)
+            _ = try preprocessing.prepare(record) { _ in }
         }
+    }
+
+    /// `predict` on a folder of DICOM series prepares and predicts one series at a time: each series' samples reach
+    /// `body` before the next series is read, so that an archive needs the memory of one series, not of all of them.
+    @Test func aFolderOfSeriesIsPreparedOneSeriesAtATime() throws {
+        let root = temporaryDirectory("predict-archive")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let original = SharedData.path("dicom/mr_series/In")
+        for (patient, slices) in [("a", 3), ("b", 4)] {
+            let folder = root + "/patient-\(patient)/series"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            for name in try FileManager.default.contentsOfDirectory(atPath: original).sorted().prefix(slices) {
+                let file = try DICOMFile(path: original + "/" + name)
+                try file.replace("(0020,000E)", "1.2.826.0.1.3680043.10.1424.\(slices)")   // a series of its own
+                try file.save(to: folder + "/" + name)
+            }
+        }
+        let preprocessing = Preprocessing(pipeline: StagePipeline([]), fitted: FittedPipeline(entries: []))
+        var calls: [[[Int]]] = []
+        _ = try preprocessing.prepare(root) { prepared in calls.append(prepared.map(\.shape)) }
+        #expect(calls.count == 2 && calls.allSatisfy { $0.count == 1 }, "\(calls)")
+        #expect(Set(calls.flatMap { $0 }.map { $0.filter { $0 != 1 } }) == [[3, 256, 256], [4, 256, 256]], "\(calls)")
     }
 
     /// Odd records given by a relative path, as a user types them: an annotation file that is damaged is named alone
@@ -32,10 +55,10 @@ struct PreprocessingTests {
         let relative = String(repeating: "../", count: depth) + folder.dropFirst()
         let preprocessing = Preprocessing(pipeline: StagePipeline([.leads(try SelectLeads(names: ["MLII"])), .bandPass(try BandPass(low: 0.5, high: 40))]),
                                           fitted: FittedPipeline(entries: []))
-        let damaged = try #require(throws: MedPipeError.self) { _ = try preprocessing.prepare(relative + "/100.hea") }
+        let damaged = try #require(throws: MedPipeError.self) { _ = try preprocessing.prepare(relative + "/100.hea") { _ in } }
         #expect(damaged.subject == relative + "/100.atr", "\(damaged)")
         #expect(throws: MedPipeError.malformed(relative + "/empty.hea", "holds no values (shape [0, 2]): nothing to predict")) {
-            _ = try preprocessing.prepare(relative + "/empty.hea")
+            _ = try preprocessing.prepare(relative + "/empty.hea") { _ in }
         }
     }
 

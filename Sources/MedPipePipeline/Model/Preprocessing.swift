@@ -75,21 +75,25 @@ public struct Preprocessing: Sendable {
         public var values: [Float]
     }
 
-    /// Reads a raw input (any format MedPipe reads) and runs every stage with the fitted statistics; returns the
-    /// prepared samples and the reader's warnings (problems that did not stop the read, such as a file of a series
-    /// skipped). Stages that select training data by label (`keep-labels`) are skipped: every part is predicted.
-    /// A record without beat annotations (no `.atr`) has its R peaks detected (``QRSDetector``) where the
-    /// model's `beats` stage reads them from annotations, with a warning saying so.
+    /// Reads a raw input (any format MedPipe reads) and runs every stage with the fitted statistics, calling `body`
+    /// with the samples prepared from each record in turn: a folder of DICOM series one series at a time
+    /// (``RecordReading/forEachRecord(_:options:_:)``), so that predicting over an archive needs the memory of one
+    /// series. Returns the readers' warnings (problems that did not stop the read, such as a file of a series skipped)
+    /// and what the preparation did otherwise than training, each once. Stages that select training data by label
+    /// (`keep-labels`) are skipped: every part is predicted. A record without beat annotations (no `.atr`) has its R
+    /// peaks detected (``QRSDetector``) where the model's `beats` stage reads them from annotations, with a warning
+    /// saying so.
     /// - Parameter leadNames: leads of the input to read under another name (`ii` as `MLII`), for stages
     ///   that select leads by name.
-    /// - Throws: ``MedPipeError`` naming `path` first, a stage's error too (`PATH: stage: problem`).
-    public func prepare(_ path: String, leadNames: [String: String] = [:]) throws -> (samples: [Prepared], warnings: [String]) {
-        do { return try readAndRunStages(path, leadNames: leadNames) } catch let error as MedPipeError {
+    /// - Throws: ``MedPipeError`` naming `path` first, a stage's error too (`PATH: stage: problem`), and what `body`
+    ///   throws.
+    public func prepare(_ path: String, leadNames: [String: String] = [:], _ body: ([Prepared]) throws -> Void) throws -> [String] {
+        do { return try readAndRunStages(path, leadNames: leadNames, body) } catch let error as MedPipeError {
             throw Converter.naming(path, error)
         }
     }
 
-    private func readAndRunStages(_ path: String, leadNames: [String: String]) throws -> (samples: [Prepared], warnings: [String]) {
+    private func readAndRunStages(_ path: String, leadNames: [String: String], _ body: ([Prepared]) throws -> Void) throws -> [String] {
         let stages = StagePipeline(pipeline.stages.filter { if case .keepLabels = $0 { false } else { true } })
         // Fitted statistics are indexed by stage: re-index them for the stages kept.
         var entries: [FittedPipeline.Entry] = []
@@ -102,10 +106,10 @@ public struct Preprocessing: Sendable {
             }
             kept += 1
         }
-        var prepared: [Prepared] = []
-        let records = try RecordReading.read(path)
-        var notes: [String] = []
-        for record in records {
+        var warnings: [String] = [], notes: [String] = []
+        var seen: Set<String> = []
+        let late = try RecordReading.forEachRecord(path) { record in
+            warnings += record.warnings.filter { seen.insert($0).inserted }
             // As `convert` refuses it (``SourceLoader``): the stages told of it as a filter's "signal of 0 samples too short".
             guard record.tensor.count > 0 else {
                 throw MedPipeError.malformed(record.source, "holds no values (shape \(record.tensor.shape)): nothing to predict")
@@ -119,13 +123,13 @@ public struct Preprocessing: Sendable {
                 recordStages = detecting
                 notes.append("\(sample.source): the record has no beat annotations: its R peaks were detected (the model was trained on annotated ones)")
             }
-            for output in try recordStages.run(sample, fitted: FittedPipeline(entries: entries)).samples {
+            try body(try recordStages.run(sample, fitted: FittedPipeline(entries: entries)).samples.map { output in
                 let (shape, values) = ModelInputLayout.arrange(output.tensor, geometry: output.geometry)
-                prepared.append(Prepared(source: output.source, label: output.label, metadata: output.metadata, geometry: output.geometry,
-                                         shape: shape, values: values))
-            }
+                return Prepared(source: output.source, label: output.label, metadata: output.metadata, geometry: output.geometry,
+                                shape: shape, values: values)
+            })
         }
-        return (prepared, records.distinctWarnings + notes)
+        return warnings + late + notes
     }
 
     /// Renames the sample's leads (metadata `signalNames`); every lead renamed must exist, and the names stay
