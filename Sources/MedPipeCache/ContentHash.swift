@@ -37,8 +37,8 @@ public enum ContentHash {
 
     /// SHA-256 of each file of `paths`, in order, or why it could not be read. The files are hashed on all cores
     /// (a series is hundreds of them, a PNG class-folder set can be 100,000), each worker taking every
-    /// `workers`-th file through one read buffer of its own.
-    public static func ofFiles(_ paths: [String]) -> [Result<String, Error>] {
+    /// `workers`-th file through one read buffer of its own; `progress` is called after each file, from the workers.
+    public static func ofFiles(_ paths: [String], progress: (@Sendable () -> Void)? = nil) -> [Result<String, Error>] {
         let digests = ConcurrentResults<String>(count: paths.count)
         let workers = min(paths.count, ProcessInfo.processInfo.activeProcessorCount)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -46,6 +46,7 @@ public enum ContentHash {
             defer { buffer.deallocate() }
             for i in stride(from: worker, to: paths.count, by: workers) {
                 digests.set(i, Result { try ofFile(paths[i], buffer: buffer) })
+                progress?()
             }
         }
         return digests.results()

@@ -68,9 +68,9 @@ struct Convert: AsyncParsableCommand {
         let pseudonyms = Pseudonyms(fingerprint: pseudonymizer.fingerprint) { pseudonymizer.token($0, domain: .group) }
         let converter = try Converter(recipe: loaded, pseudonyms: pseudonyms)
         let bar = ProgressBar("convert")
-        let options = ConvertOptions(cache: cache, jobs: jobs, strict: strict, fitFrom: fitFrom) { progress in
+        let options = ConvertOptions(cache: cache, jobs: jobs, strict: strict, fitFrom: fitFrom, progress: { progress in
             bar.update(done: progress.done, total: progress.total, note: URL(fileURLWithPath: progress.current).lastPathComponent)
-        }
+        }, planning: { bar.tick("planning, files read:") })
         let summary: ConvertSummary
         if let world {
             guard let leaderSummary = try await converter.run(options, over: world) else { return }   // rank 0 reports

@@ -9,6 +9,7 @@ final class ProgressBar: @unchecked Sendable {
     private var lastLine = Date.distantPast
     private var finished = false
     private var advanced = 0
+    private var ticks = 0
 
     init(_ label: String) { self.label = label }
 
@@ -27,6 +28,19 @@ final class ProgressBar: @unchecked Sendable {
             FileHandle.standardError.write(Data("\(label): \(done)/\(total)\n".utf8))
             lastLine = now
         }
+    }
+
+    /// Counts one more piece of work whose total is not known yet (a file read while `convert` plans) and shows the
+    /// count, `what` naming it: on a terminal at most ten times a second, in a log every 5 s.
+    func tick(_ what: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        ticks += 1
+        let now = Date()
+        guard now.timeIntervalSince(lastLine) >= (isTerminal ? 0.1 : 5) else { return }
+        lastLine = now
+        let line = (isTerminal ? "\r\u{1B}[K" : "") + "\(label): \(what) \(ticks)" + (isTerminal ? "" : "\n")
+        FileHandle.standardError.write(Data(line.utf8))
     }
 
     /// Adds `count` to the work done so far (for workers that finish in any order) and shows it.

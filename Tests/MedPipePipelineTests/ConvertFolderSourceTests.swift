@@ -83,12 +83,14 @@ struct ConvertFolderSourceTests {
         }
         try edit(work + "/archive/patient-b/series", "(0020,000E)", "1.2.826.0.1.3680043.10.1424.2")   // a series of its own
         try Self.recipe(work + "/recipe.yaml", sources: ["archive"], format: "dicom-series")
+        let read = FilesRead()
         func convert() async throws -> ConvertSummary {
             let recipe = try Recipe.load(work + "/recipe.yaml", knownStages: StageFactory.names)
-            return try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache"))
+            return try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache", planning: { read.add() }))
         }
         let first = try await convert()
         #expect(first.sources == 2 && first.computed == 2 && first.entries == 2 && first.rejected.isEmpty)
+        #expect(read.count == 7, "the plan tells each of the 7 files it reads to list the series")
         #expect(try DatasetCache(directory: work + "/cache").entries().compactMap(\.shape.first).sorted() == [3, 4])
         try edit(work + "/archive/patient-a/series", "(0008,103E)", "edited")
         let again = try await convert()
@@ -103,8 +105,10 @@ struct ConvertFolderSourceTests {
         #expect(createFile(in: work + "/images/left", rawName: Array("caf".utf8) + [0xE9] + Array(".png".utf8)))
         try Self.recipe(work + "/recipe.yaml", sources: ["images"], format: "png-folder")
         let recipe = try Recipe.load(work + "/recipe.yaml", knownStages: StageFactory.names)
-        let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache"))
+        let read = FilesRead()
+        let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache", planning: { read.add() }))
         #expect(summary.entries == 240)
+        #expect(read.count == 240, "the plan tells each image it hashes")
         #expect(summary.warnings.map(\.source) == [work + "/images"])
         #expect(summary.warnings.map(\.warning) == ["skipped left/caf\u{FFFD}.png: " + FolderWalk.undecodableName])
     }
@@ -142,4 +146,13 @@ struct ConvertFolderSourceTests {
         let beside = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/series-cache"))
         #expect(beside.entries == 1)
     }
+}
+
+/// Counts the files that `convert` tells it reads while planning (``ConvertOptions/planning``), from any thread.
+final class FilesRead: @unchecked Sendable {
+    // Safety: `counted` is touched under `lock` only.
+    private let lock = NSLock()
+    private var counted = 0
+    func add() { lock.lock(); counted += 1; lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return counted }
 }

@@ -53,11 +53,12 @@ public struct DICOMSeriesReader: Sendable {
     }
 
     /// The series below `directory`, each with its files, found from the files' headers without decoding any pixel,
-    /// in the order of their first file; the files skipped are the first series' ``SeriesFiles/skipped``.
+    /// in the order of their first file; the files skipped are the first series' ``SeriesFiles/skipped``. `progress`
+    /// is called after each file is parsed, from the workers.
     /// - Throws: ``MedPipeError`` when the directory holds no readable DICOM image.
-    public func list(_ directory: String) throws -> [SeriesFiles] {
+    public func list(_ directory: String, progress: (@Sendable () -> Void)? = nil) throws -> [SeriesFiles] {
         let walk = try Self.walk(directory)
-        let found = try series(of: walk.files, in: directory, keep: false, skipped: Self.problems(walk))
+        let found = try series(of: walk.files, in: directory, keep: false, skipped: Self.problems(walk), progress: progress)
         return found.order.enumerated().map { i, key in
             let files = found.groups[key]!.map(\.path)
             return SeriesFiles(folder: Self.commonFolder(of: files, within: directory), files: files, skipped: i == 0 ? found.skipped : [])
@@ -75,7 +76,7 @@ public struct DICOMSeriesReader: Sendable {
         return records
     }
 
-    /// Files parsed and grouped by ``series(of:in:keep:skipped:)``.
+    /// Files parsed and grouped by ``series(of:in:keep:skipped:progress:)``.
     private struct Found {
         var groups: [String: [DICOMSlice]]
         /// The groups' keys, in the order of their first file.
@@ -111,13 +112,15 @@ public struct DICOMSeriesReader: Sendable {
         return failures
     }
 
-    /// The image files among `paths`, parsed (pixel data left on disk, the parse kept for decoding when `keep`) and
-    /// grouped by SeriesInstanceUID; the files skipped follow those `skipped` already.
+    /// The image files among `paths`, parsed (pixel data left on disk, the parse kept for decoding when `keep`;
+    /// `progress` called after each) and grouped by SeriesInstanceUID; the files skipped follow those `skipped` already.
     /// - Throws: ``MedPipeError`` naming `directory` when none is a readable image.
-    private func series(of paths: [String], in directory: String, keep: Bool, skipped: [String] = []) throws -> Found {
+    private func series(of paths: [String], in directory: String, keep: Bool, skipped: [String] = [],
+                        progress: (@Sendable () -> Void)? = nil) throws -> Found {
         var skipped = skipped
         let opened = Self.parallelMap(paths) { path -> Result<DICOMSlice, Error> in
-            Result { try DICOMSlice(path: path, keep: keep) }
+            defer { progress?() }
+            return Result { try DICOMSlice(path: path, keep: keep) }
         }
         var groups: [String: [DICOMSlice]] = [:]
         var order: [String] = []

@@ -11,14 +11,18 @@ public struct ConvertOptions: Sendable {
     public var fitFrom: String?
     /// Called after each source with the running totals.
     public var progress: (@Sendable (ConvertProgress) -> Void)?
+    /// Called for each file read while the run plans its units, before the first source is processed: each file
+    /// hashed, or parsed to list a DICOM folder's series (an archive's are hundreds of thousands). From any thread.
+    public var planning: (@Sendable () -> Void)?
 
     public init(cache: String? = nil, jobs: Int = 2, strict: Bool = false, fitFrom: String? = nil,
-                progress: (@Sendable (ConvertProgress) -> Void)? = nil) {
+                progress: (@Sendable (ConvertProgress) -> Void)? = nil, planning: (@Sendable () -> Void)? = nil) {
         self.cache = cache
         self.jobs = max(1, jobs)
         self.strict = strict
         self.fitFrom = fitFrom
         self.progress = progress
+        self.planning = planning
     }
 }
 

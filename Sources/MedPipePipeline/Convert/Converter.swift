@@ -92,7 +92,7 @@ public struct Converter: Sendable {
             try converter.refuseCache(cacheDirectory)
             let writer = try CacheWriter(directory: cacheDirectory, ranks: ranks)
             self.writer = writer
-            (work, unreadable, planWarnings) = try converter.plan(strict: options.strict)
+            (work, unreadable, planWarnings) = try converter.plan(strict: options.strict, reading: options.planning)
             pending = work.filter { !writer.contains($0.key) }
             progress = ConvertProgress(done: work.count - pending.count + unreadable.count, total: work.count + unreadable.count,
                                        reused: work.count - pending.count, rejected: unreadable.count, current: "")
@@ -162,8 +162,10 @@ public struct Converter: Sendable {
     /// not even be read to compute their key (they are rejected without a unit), and warnings of what was left out
     /// of the plan: files of PNG class folders whose names are not UTF-8 (by folder), and sources that hold the
     /// same data as an earlier one (one unit each key).
-    /// - Parameter strict: throw at the first unreadable file instead.
-    func plan(strict: Bool = false) throws
+    /// - Parameters:
+    ///   - strict: throw at the first unreadable file instead.
+    ///   - reading: called for each file read (hashed, or parsed to list a DICOM folder's series).
+    func plan(strict: Bool = false, reading: (@Sendable () -> Void)? = nil) throws
         -> (items: [WorkItem], unreadable: [(source: String, reason: String)], warnings: [(source: String, warning: String)]) {
         let stages = pipeline.stages[..<pipeline.fitBoundary].map(\.canonicalDescription)
         var items: [WorkItem] = []
@@ -204,7 +206,7 @@ public struct Converter: Sendable {
                     // One unit per image: a changed, added or removed image recomputes only itself.
                     let listing = try PNGFolderReader().list(path)
                     warnings += listing.warnings.map { (path, $0) }
-                    for (image, digest) in zip(listing.images, ContentHash.ofFiles(listing.images.map(\.path))) {
+                    for (image, digest) in zip(listing.images, ContentHash.ofFiles(listing.images.map(\.path), progress: reading)) {
                         guard let sourceHash = try attempt(image.path, { try digest.get() }) else { continue }
                         let key = UnitKey.make(sourceHash: sourceHash + labelsHash,
                                                reader: (reader + ["image \(image.relativePath)"]).joined(separator: "; "), stages: stages)
@@ -215,7 +217,7 @@ public struct Converter: Sendable {
                 if kind == .dicomSeries {
                     // One unit per series: a changed file recomputes only its series, and an archive's series are read
                     // (and shared among MPI ranks) one at a time, not as one set of volumes.
-                    guard let listing = try attempt(path, { try DICOMSeriesReader().list(path) }) else { continue }
+                    guard let listing = try attempt(path, { try DICOMSeriesReader().list(path, progress: reading) }) else { continue }
                     let root = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
                     for series in listing {
                         let names = series.files.map { String($0.dropFirst(root.count + 1)) }
@@ -231,6 +233,7 @@ public struct Converter: Sendable {
                     if isDirectory.boolValue { return try ContentHash.ofDirectory(path) }
                     return try Self.sourceHash(path, kind: kind)
                 }) else { continue }
+                reading?()
                 plan(WorkItem(path: path, spec: spec, key: UnitKey.make(sourceHash: sourceHash + labelsHash, reader: reader.joined(separator: "; "), stages: stages)))
             }
         }
