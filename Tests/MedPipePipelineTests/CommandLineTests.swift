@@ -78,8 +78,7 @@ struct CommandLineTests {
         let work = temporaryDirectory("cli-prepared")
         defer { try? FileManager.default.removeItem(atPath: work) }
         let key = work + "/project.key", model = work + "/m.safetensors"
-        let heart = try String(contentsOfFile: SharedData.fixture("recipes/heart.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "../../../shared", with: SharedData.projectRoot + "/../shared")
+        let heart = try SharedData.fixtureRecipe("heart.yaml")
         let recipes = ["trained": heart, "reseeded": heart.replacingOccurrences(of: "seed: 42", with: "seed: 5"),
                        "raw": heart.replacingOccurrences(of: "stages:\n  - standardize: {}\n", with: "stages: []\n")]
         for (name, text) in recipes {
@@ -108,8 +107,7 @@ struct CommandLineTests {
         let work = temporaryDirectory("cli-order")
         defer { try? FileManager.default.removeItem(atPath: work) }
         let key = work + "/project.key"
-        let heart = try String(contentsOfFile: SharedData.fixture("recipes/heart.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "../../../shared", with: SharedData.projectRoot + "/../shared")
+        let heart = try SharedData.fixtureRecipe("heart.yaml")
         try heart.replacingOccurrences(of: "split: { by: patient, ratios: { train: 0.6, val: 0.2, test: 0.2 }, seed: 42 }", with: "split: { all: test }")
             .write(toFile: work + "/new.yaml", atomically: true, encoding: .utf8)
         #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", work + "/heart", "--key", key]).status == 0)

@@ -276,9 +276,7 @@ struct InterPatientECGTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let heart = try Recipe.load(SharedData.fixture("recipes/heart.yaml"), knownStages: StageFactory.names)
         _ = try await Converter(recipe: heart, pseudonyms: testPseudonyms).run(ConvertOptions(cache: directory + "/train"))
-        let fixture = try String(contentsOfFile: SharedData.fixture("recipes/heart.yaml"), encoding: .utf8)
-        let newPatients = fixture
-            .replacingOccurrences(of: "../../../shared/data/tabular/processed.cleveland.data", with: SharedData.path("tabular/processed.cleveland.data"))
+        let newPatients = try SharedData.fixtureRecipe("heart.yaml")
             .replacingOccurrences(of: "split: { by: patient, ratios: { train: 0.6, val: 0.2, test: 0.2 }, seed: 42 }", with: "split: { all: test }")
         try #require(newPatients.contains("all: test"))
         let recipe = try writeRecipe(newPatients, in: directory)

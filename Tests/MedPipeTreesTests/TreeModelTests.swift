@@ -140,8 +140,7 @@ struct TreeModelTests {
         let folder = temporaryDirectory("trees-prepared")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let cache = try convert("heart.yaml", into: folder), model = folder + "/rf.json", raw = folder + "/raw"
-        let heart = try String(contentsOfFile: SharedData.fixture("recipes/heart.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "../../../shared", with: SharedData.projectRoot + "/../shared")
+        let heart = try SharedData.fixtureRecipe("heart.yaml")
             .replacingOccurrences(of: "stages:\n  - standardize: {}\n", with: "stages: []\n")
         try heart.write(toFile: folder + "/raw.yaml", atomically: true, encoding: .utf8)
         #expect(try SharedData.runMedpipe(["convert", folder + "/raw.yaml", "--cache", raw], environment: ["MEDPIPE_KEY": folder + "/project.key"]).status == 0)

@@ -24,6 +24,13 @@ public enum SharedData {
     /// The project's own `Fixtures/` folder.
     public static func fixture(_ relative: String) -> String { projectRoot + "/Fixtures/" + relative }
 
+    /// The text of the fixture recipe `Fixtures/recipes/NAME`, its paths into `../shared` made absolute, for a test
+    /// that edits it and writes it elsewhere.
+    public static func fixtureRecipe(_ name: String) throws -> String {
+        try String(contentsOfFile: fixture("recipes/" + name), encoding: .utf8)
+            .replacingOccurrences(of: "../../../shared", with: projectRoot + "/../shared")
+    }
+
     /// The built `medpipe` binary (`swift build --build-tests` builds it beside the test bundle), if any.
     public static let medpipeBinary: String? = {
         var url = Bundle.main.bundleURL

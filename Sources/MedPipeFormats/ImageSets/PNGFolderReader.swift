@@ -24,8 +24,8 @@ public struct PNGFolderReader: Sendable {
     /// - Throws: as ``load(_:)``.
     public func read(_ path: String) throws -> [Record] {
         let contents = try load(path)
-        var records = contents.records
-        if !records.isEmpty { records[0].warnings += contents.warnings }
+        var records = contents.records   // never empty (``load(_:)``)
+        records[0].warnings += contents.warnings
         return records
     }
 
