@@ -130,6 +130,18 @@ public final class CacheWriter {
         pendingBytes = 0
     }
 
+    /// The states of source files recorded by earlier runs (``SourceFileStates``), named by `name`
+    /// (not used when `trusted` is false).
+    public func sourceFileStates(name: @escaping @Sendable (String) -> String, trusted: Bool = true) throws -> SourceFileStates {
+        SourceFileStates(recorded: try manifest.sourceFileStates(), name: name, trusted: trusted)
+    }
+
+    /// Stores what `states` learnt in this run, and forgets its stale records.
+    public func save(_ states: SourceFileStates) throws {
+        let changes = states.changes()
+        try manifest.saveSourceFiles(learnt: changes.learnt, stale: changes.stale)
+    }
+
     /// Removes units that the current recipe no longer produces; returns how many were removed.
     public func removeUnits(notIn keep: Set<String>) throws -> Int {
         try flush()

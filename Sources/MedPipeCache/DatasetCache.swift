@@ -46,6 +46,12 @@ public final class DatasetCache: Sendable {
     /// A named metadata value (`recipe`, `recipe_hash`, `fitted`, `class_weights`, ...).
     public func meta(_ name: String) throws -> String? { try manifest.meta(name) }
 
+    /// The states of source files recorded by the runs that made the cache (``SourceFileStates``), named by `name`
+    /// (not used when `trusted` is false).
+    public func sourceFileStates(name: @escaping @Sendable (String) -> String, trusted: Bool = true) throws -> SourceFileStates {
+        SourceFileStates(recorded: try manifest.sourceFileStates(), name: name, trusted: trusted)
+    }
+
     /// Sources that were rejected, with the reasons.
     public func rejected() throws -> [(source: String, reason: String)] { try manifest.rejected() }
 

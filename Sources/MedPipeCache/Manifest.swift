@@ -34,6 +34,8 @@ final class Manifest: Sendable {
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.label = "medpipe-manifest"
+        // A reader (another rank of an MPI convert, `cache info` during a convert) waits for a writer's commit to end.
+        configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
@@ -44,6 +46,7 @@ final class Manifest: Sendable {
                 database = try DatabaseQueue(path: path, configuration: configuration)
                 try Self.checkFormatVersion(database, directory: directory)
                 try Self.migrator.migrate(database)
+                try Self.createSourceFileTable(database)
             }
             hasPositions = try database.read { db in try db.columns(in: "unit").contains { $0.name == "position" } }
         } catch let error as DatabaseError {
@@ -147,7 +150,37 @@ final class Manifest: Sendable {
         return migrator
     }
 
+    /// Creates the `source_file` table of ``SourceFileStates`` when missing. It is outside the migrations and the format
+    /// version: a medpipe that does not know it leaves it as it is, and a record can only ever match its file as it
+    /// was when recorded, so one left stale by such a run is never wrong, only unused.
+    private static func createSourceFileTable(_ database: DatabaseQueue) throws {
+        try database.write { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS source_file (
+                    name TEXT PRIMARY KEY,
+                    device INTEGER NOT NULL, inode INTEGER NOT NULL, size INTEGER NOT NULL,
+                    modified_ns INTEGER NOT NULL, changed_ns INTEGER NOT NULL,
+                    sha256 TEXT, listing TEXT
+                ) WITHOUT ROWID
+                """)
+        }
+    }
+
     // MARK: Reading
+
+    /// The states of source files recorded by earlier runs, by stored name (``SourceFileStates``).
+    func sourceFileStates() throws -> [String: SourceFileStates.State] {
+        try database.read { db in
+            guard try db.tableExists("source_file") else { return [:] }
+            var states: [String: SourceFileStates.State] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT name, device, inode, size, modified_ns, changed_ns, sha256, listing FROM source_file")
+            while let row = try rows.next() {
+                let signature = SourceFileStates.Signature(device: row[1], inode: row[2], size: row[3], modified: row[4], changed: row[5])
+                states[row[0]] = SourceFileStates.State(signature: signature, digest: row[6], listing: row[7])
+            }
+            return states
+        }
+    }
 
     func unitKeys() throws -> Set<String> {
         try database.read { db in Set(try String.fetchAll(db, sql: "SELECT key FROM unit")) }
@@ -246,6 +279,23 @@ final class Manifest: Sendable {
                         ])
                     }
                 }
+            }
+        }
+    }
+
+    /// Stores the states ``SourceFileStates`` learnt and removes the stale ones, in one transaction.
+    func saveSourceFiles(learnt: [String: SourceFileStates.State], stale: [String]) throws {
+        guard !learnt.isEmpty || !stale.isEmpty else { return }
+        try database.write { db in
+            let delete = try db.cachedStatement(sql: "DELETE FROM source_file WHERE name = ?")
+            for name in stale { try delete.execute(arguments: [name]) }
+            let insert = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO source_file (name, device, inode, size, modified_ns, changed_ns, sha256, listing)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for (name, state) in learnt {
+                let s = state.signature
+                try insert.execute(arguments: [name, s.device, s.inode, s.size, s.modified, s.changed, state.digest, state.listing])
             }
         }
     }

@@ -13,7 +13,10 @@ struct Convert: AsyncParsableCommand {
         abstract: "Run a recipe: read, de-identify, preprocess, split by patient, rebalance, and cache.",
         discussion: """
         Re-running an unchanged recipe does no work; changing one stage's parameters recomputes exactly \
-        the sources it touches. A crash or kill at any moment leaves a cache that `medpipe cache verify` \
+        the sources it touches. A source file unchanged since the last run (same size, inode, modification \
+        and change times) is not even read again: the cache remembers its content hash (and a DICOM file's \
+        series) under a pseudonym of its path, so an archive run again after a few files were added reads \
+        those few. --rehash reads every file again (for a file system whose times cannot be trusted). A crash or kill at any moment leaves a cache that `medpipe cache verify` \
         accepts and that the next convert completes, with its entries in the same order as an uninterrupted \
         run. A bad input is recorded as rejected (with the reason) and the run goes on, unless --strict; the \
         summary lists every rejected input with its path and reason (past \(SummaryList.shown), the first ones and a count \
@@ -44,6 +47,7 @@ struct Convert: AsyncParsableCommand {
     @Option(help: "Cache directory (overrides the recipe's `cache`): an existing cache, or a new or empty folder.") var cache: String?
     @Option(help: "Sources processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Stop at the first bad input instead of recording it as rejected.") var strict = false
+    @Flag(help: "Read and hash every source file again, even those the cache records as unchanged since the last run.") var rehash = false
     @Option(help: ArgumentHelp("Take the fitted statistics from this cache (made by the same stages) instead of fitting them.", valueName: "CACHE"))
     var fitFrom: String?
     @Option(help: ArgumentHelp("The project key for pseudonyms (default: $MEDPIPE_KEY or ~/.config/medpipe/project.key).", valueName: "FILE"))
@@ -68,7 +72,7 @@ struct Convert: AsyncParsableCommand {
         let pseudonyms = Pseudonyms(fingerprint: pseudonymizer.fingerprint) { pseudonymizer.token($0, domain: .group) }
         let converter = try Converter(recipe: loaded, pseudonyms: pseudonyms)
         let bar = ProgressBar("convert")
-        let options = ConvertOptions(cache: cache, jobs: jobs, strict: strict, fitFrom: fitFrom, progress: { progress in
+        let options = ConvertOptions(cache: cache, jobs: jobs, strict: strict, fitFrom: fitFrom, rehash: rehash, progress: { progress in
             bar.update(done: progress.done, total: progress.total, note: URL(fileURLWithPath: progress.current).lastPathComponent)
         }, planning: { bar.tick("planning, files read:") })
         let summary: ConvertSummary

@@ -193,7 +193,7 @@ private func writeOneUnit(into dir: String) throws {
         #expect(run.status == 1)
         #expect(run.error.hasPrefix("medpipe: error: \(dir)/manifest.sqlite: entry 2's geometry cannot be read: ") && !run.error.contains("DecodingError"), "\(run.error)")
         try Manifest(directory: dir).database.write { try $0.execute(sql: "DROP TABLE plan; DROP TABLE entry") }
-        #expect(throws: MedPipeError.malformed(dir + "/manifest.sqlite", "not a MedPipe cache manifest: it has no entry table, but tables meta, unit")) {
+        #expect(throws: MedPipeError.malformed(dir + "/manifest.sqlite", "not a MedPipe cache manifest: it has no entry table, but tables meta, source_file, unit")) {
             _ = try DatasetCache(directory: dir)
         }
     }

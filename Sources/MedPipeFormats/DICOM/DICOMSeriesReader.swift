@@ -54,16 +54,50 @@ public struct DICOMSeriesReader: Sendable {
 
     /// The series below `directory`, each with its files, found from the files' headers without decoding any pixel,
     /// in the order of their first file; the files skipped are the first series' ``SeriesFiles/skipped``. `progress`
-    /// is called after each file is parsed, from the workers.
+    /// is called after each file is parsed, from the workers. A file that `memo` remembers unchanged is not parsed.
     /// - Throws: ``MedPipeError`` when the directory holds no readable DICOM image.
-    public func list(_ directory: String, progress: (@Sendable () -> Void)? = nil) throws -> [SeriesFiles] {
+    public func list(_ directory: String, memo: (any DICOMListingMemo)? = nil, progress: (@Sendable () -> Void)? = nil) throws -> [SeriesFiles] {
         let walk = try Self.walk(directory)
-        let found = try series(of: walk.files, in: directory, keep: false, skipped: Self.problems(walk), progress: progress)
-        return found.order.enumerated().map { i, key in
-            let files = found.groups[key]!.map(\.path)
-            return SeriesFiles(folder: Self.commonFolder(of: files, within: directory), files: files, skipped: i == 0 ? found.skipped : [])
+        var skipped = Self.problems(walk)
+        let listings = Self.parallelMap(walk.files) { path -> Result<String, Error> in
+            let parse = { () throws -> String in
+                defer { progress?() }
+                let header: DICOMHeader
+                do {
+                    header = try DICOMSlice(path: path, keep: false).header
+                } catch let error as MedPipeError where error.kind == .malformed || error.kind == .unsupported {
+                    return Self.unreadable + error.message   // what the bytes are, not a failure to read them: remembered
+                }
+                guard header.rows != nil, header.columns != nil else { return Self.notAnImage }
+                let series = header.seriesInstanceUID ?? ""
+                return "image " + (memo?.name(ofSeries: series) ?? series)
+            }
+            return Result { try memo?.listing(of: path, parse: parse) ?? parse() }
+        }
+        var groups: [String: [String]] = [:]
+        var order: [String] = []
+        for (path, listing) in zip(walk.files, listings) {
+            switch listing {
+            case .success(Self.notAnImage): skipped.append(Self.notAnImageWarning(path))
+            case .success(let problem) where problem.hasPrefix(Self.unreadable):
+                skipped.append(Self.skipWarning(path, MedPipeError.malformed(path, String(problem.dropFirst(Self.unreadable.count)))))
+            case .success(let key):
+                if groups[key] == nil { order.append(key) }
+                groups[key, default: []].append(path)
+            case .failure(let error): skipped.append(Self.skipWarning(path, error))
+            }
+        }
+        guard !groups.isEmpty else { throw Self.noImage(in: directory, among: walk.files.count, skipped: skipped) }
+        return order.enumerated().map { i, key in
+            let files = groups[key]!
+            return SeriesFiles(folder: Self.commonFolder(of: files, within: directory), files: files, skipped: i == 0 ? skipped : [])
         }
     }
+
+    /// What ``list(_:memo:progress:)`` finds in a DICOM file without Rows or Columns (a DICOMDIR, a report).
+    private static let notAnImage = "not an image"
+    /// What ``list(_:memo:progress:)`` finds in a file that is not DICOM or is malformed, before the problem.
+    private static let unreadable = "unreadable: "
 
     /// The records of one series that ``list(_:)`` found (one, or one per multi-frame file or pixel layout), their
     /// source the series' folder.
@@ -76,7 +110,7 @@ public struct DICOMSeriesReader: Sendable {
         return records
     }
 
-    /// Files parsed and grouped by ``series(of:in:keep:skipped:progress:)``.
+    /// Files parsed and grouped by ``series(of:in:keep:skipped:)``.
     private struct Found {
         var groups: [String: [DICOMSlice]]
         /// The groups' keys, in the order of their first file.
@@ -112,16 +146,12 @@ public struct DICOMSeriesReader: Sendable {
         return failures
     }
 
-    /// The image files among `paths`, parsed (pixel data left on disk, the parse kept for decoding when `keep`;
-    /// `progress` called after each) and grouped by SeriesInstanceUID; the files skipped follow those `skipped` already.
+    /// The image files among `paths`, parsed (pixel data left on disk, the parse kept for decoding when `keep`) and
+    /// grouped by SeriesInstanceUID; the files skipped follow those `skipped` already.
     /// - Throws: ``MedPipeError`` naming `directory` when none is a readable image.
-    private func series(of paths: [String], in directory: String, keep: Bool, skipped: [String] = [],
-                        progress: (@Sendable () -> Void)? = nil) throws -> Found {
+    private func series(of paths: [String], in directory: String, keep: Bool, skipped: [String] = []) throws -> Found {
         var skipped = skipped
-        let opened = Self.parallelMap(paths) { path -> Result<DICOMSlice, Error> in
-            defer { progress?() }
-            return Result { try DICOMSlice(path: path, keep: keep) }
-        }
+        let opened = Self.parallelMap(paths) { path in Result { try DICOMSlice(path: path, keep: keep) } }
         var groups: [String: [DICOMSlice]] = [:]
         var order: [String] = []
         for (path, result) in zip(paths, opened) {
@@ -130,15 +160,25 @@ public struct DICOMSeriesReader: Sendable {
                 let key = slice.header.seriesInstanceUID ?? ""
                 if groups[key] == nil { order.append(key) }
                 groups[key, default: []].append(slice)
-            case .success: skipped.append("skipped \(path): no image (Rows/Columns absent)")
-            case .failure(let error): skipped.append("skipped \(path): \((error as? MedPipeError)?.message ?? "\(error)")")
+            case .success: skipped.append(Self.notAnImageWarning(path))
+            case .failure(let error): skipped.append(Self.skipWarning(path, error))
             }
         }
-        guard !groups.isEmpty else {
-            throw MedPipeError.malformed(directory, "no readable DICOM image among \(paths.count) files" +
-                                         (skipped.first.map { " (first problem: \($0))" } ?? ""))
-        }
+        guard !groups.isEmpty else { throw Self.noImage(in: directory, among: paths.count, skipped: skipped) }
         return Found(groups: groups, order: order, skipped: skipped)
+    }
+
+    /// The warning for a DICOM file without Rows or Columns.
+    private static func notAnImageWarning(_ path: String) -> String { "skipped \(path): no image (Rows/Columns absent)" }
+
+    /// The warning for a file that could not be parsed.
+    private static func skipWarning(_ path: String, _ error: Error) -> String {
+        "skipped \(path): \((error as? MedPipeError)?.message ?? "\(error)")"
+    }
+
+    /// The error for a folder of `count` files none of which is a readable DICOM image.
+    private static func noImage(in directory: String, among count: Int, skipped: [String]) -> MedPipeError {
+        MedPipeError.malformed(directory, "no readable DICOM image among \(count) files" + (skipped.first.map { " (first problem: \($0))" } ?? ""))
     }
 
     /// What a folder walk could not walk, as warnings.
@@ -195,4 +235,14 @@ struct DICOMSlice: @unchecked Sendable {
 
     /// The parsed file, for its pixel data.
     func file() throws -> DICOMFile { try parsed ?? DICOMFile(path: path) }
+}
+
+/// Remembers, from one run to the next, what ``DICOMSeriesReader/list(_:memo:progress:)`` found in each file, so that a
+/// file unchanged since is not parsed again (`convert` keeps it in the cache, ``SourceFileStates``).
+public protocol DICOMListingMemo: Sendable {
+    /// What listing finds in the file at `path`: remembered, when the file is unchanged since it was remembered, else
+    /// `parse()`'s, remembered when it succeeds.
+    func listing(of path: String, parse: () throws -> String) throws -> String
+    /// How a SeriesInstanceUID is remembered (a keyed pseudonym where the memo is stored with de-identified data).
+    func name(ofSeries uid: String) -> String
 }

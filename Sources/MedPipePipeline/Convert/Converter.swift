@@ -92,7 +92,9 @@ public struct Converter: Sendable {
             try converter.refuseCache(cacheDirectory)
             let writer = try CacheWriter(directory: cacheDirectory, ranks: ranks)
             self.writer = writer
-            (work, unreadable, planWarnings) = try converter.plan(strict: options.strict, reading: options.planning)
+            let states = try writer.sourceFileStates(name: converter.sourceFileName, trusted: !options.rehash)
+            (work, unreadable, planWarnings) = try converter.plan(strict: options.strict, states: states, reading: options.planning)
+            try writer.save(states)
             pending = work.filter { !writer.contains($0.key) }
             progress = ConvertProgress(done: work.count - pending.count + unreadable.count, total: work.count + unreadable.count,
                                        reused: work.count - pending.count, rejected: unreadable.count, current: "")
@@ -164,8 +166,9 @@ public struct Converter: Sendable {
     /// same data as an earlier one (one unit each key).
     /// - Parameters:
     ///   - strict: throw at the first unreadable file instead.
+    ///   - states: what earlier runs recorded of each source file: a file unchanged since is not read again.
     ///   - reading: called for each file read (hashed, or parsed to list a DICOM folder's series).
-    func plan(strict: Bool = false, reading: (@Sendable () -> Void)? = nil) throws
+    func plan(strict: Bool = false, states: SourceFileStates? = nil, reading: (@Sendable () -> Void)? = nil) throws
         -> (items: [WorkItem], unreadable: [(source: String, reason: String)], warnings: [(source: String, warning: String)]) {
         let stages = pipeline.stages[..<pipeline.fitBoundary].map(\.canonicalDescription)
         var items: [WorkItem] = []
@@ -193,8 +196,8 @@ public struct Converter: Sendable {
         }
         for spec in recipe.sources {
             // The label files' contents are part of every unit's key: edited labels give the units their new labels.
-            var labelsHash = try spec.labelsFile.map { "+" + (try ContentHash.ofFile($0)) } ?? ""
-            if case .sidecar(let file, _, _) = spec.label { labelsHash += "+sidecar " + (try ContentHash.ofFile(file)) }
+            var labelsHash = try spec.labelsFile.map { "+" + (try ContentHash.ofFile($0, states: states)) } ?? ""
+            if case .sidecar(let file, _, _) = spec.label { labelsHash += "+sidecar " + (try ContentHash.ofFile(file, states: states)) }
             for path in spec.paths {
                 let kind = spec.format ?? (try? FormatKind.detect(path))
                 var reader = [Self.readerVersion, spec.format?.rawValue ?? "detect", "label \(spec.label)",
@@ -206,7 +209,7 @@ public struct Converter: Sendable {
                     // One unit per image: a changed, added or removed image recomputes only itself.
                     let listing = try PNGFolderReader().list(path)
                     warnings += listing.warnings.map { (path, $0) }
-                    for (image, digest) in zip(listing.images, ContentHash.ofFiles(listing.images.map(\.path), progress: reading)) {
+                    for (image, digest) in zip(listing.images, ContentHash.ofFiles(listing.images.map(\.path), states: states, progress: reading)) {
                         guard let sourceHash = try attempt(image.path, { try digest.get() }) else { continue }
                         let key = UnitKey.make(sourceHash: sourceHash + labelsHash,
                                                reader: (reader + ["image \(image.relativePath)"]).joined(separator: "; "), stages: stages)
@@ -217,11 +220,12 @@ public struct Converter: Sendable {
                 if kind == .dicomSeries {
                     // One unit per series: a changed file recomputes only its series, and an archive's series are read
                     // (and shared among MPI ranks) one at a time, not as one set of volumes.
-                    guard let listing = try attempt(path, { try DICOMSeriesReader().list(path, progress: reading) }) else { continue }
+                    guard let listing = try attempt(path, { try DICOMSeriesReader().list(path, memo: states.map { SeriesListingMemo(states: $0, pseudonyms: pseudonyms) },
+                                                                                     progress: reading) }) else { continue }
                     let root = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
                     for series in listing {
                         let names = series.files.map { String($0.dropFirst(root.count + 1)) }
-                        guard let sourceHash = try attempt(series.folder, { try ContentHash.ofFiles(series.files, named: names) }) else { continue }
+                        guard let sourceHash = try attempt(series.folder, { try ContentHash.ofFiles(series.files, named: names, states: states) }) else { continue }
                         let key = UnitKey.make(sourceHash: sourceHash + labelsHash, reader: (reader + ["series of \(names[0])"]).joined(separator: "; "), stages: stages)
                         plan(WorkItem(path: series.folder, spec: spec, key: key, series: series))
                     }
@@ -230,10 +234,9 @@ public struct Converter: Sendable {
                 var isDirectory: ObjCBool = false
                 _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
                 guard let sourceHash = try attempt(path, {
-                    if isDirectory.boolValue { return try ContentHash.ofDirectory(path) }
-                    return try Self.sourceHash(path, kind: kind)
+                    if isDirectory.boolValue { return try ContentHash.ofDirectory(path, states: states, progress: reading) }
+                    return try Self.sourceHash(path, kind: kind, states: states, progress: reading)
                 }) else { continue }
-                reading?()
                 plan(WorkItem(path: path, spec: spec, key: UnitKey.make(sourceHash: sourceHash + labelsHash, reader: reader.joined(separator: "; "), stages: stages)))
             }
         }
@@ -243,14 +246,21 @@ public struct Converter: Sendable {
     /// The content hash of a file source: of the file, or, for a source that reads other files beside it (a WFDB
     /// record's signal and annotation files, the `.img` of a NIfTI pair), of each of them by name, so that an edited
     /// signal, annotation or image file is read again.
-    static func sourceHash(_ path: String, kind: FormatKind?) throws -> String {
+    static func sourceHash(_ path: String, kind: FormatKind?, states: SourceFileStates? = nil,
+                           progress: (@Sendable () -> Void)? = nil) throws -> String {
         let files = switch kind {
         case .wfdb?: try WFDBReader.files(of: path)
         case .nifti?: NIfTIReader.files(of: path)
         default: [path]
         }
-        guard files.count > 1 else { return try ContentHash.ofFile(path) }
-        return try ContentHash.ofFiles(files, named: files.map { ($0 as NSString).lastPathComponent })
+        guard files.count > 1 else { return try ContentHash.ofFile(path, states: states, progress: progress) }
+        return try ContentHash.ofFiles(files, named: files.map { ($0 as NSString).lastPathComponent }, states: states, progress: progress)
+    }
+
+    /// The name under which ``SourceFileStates`` stores a source file's state: a keyed pseudonym of its path.
+    var sourceFileName: @Sendable (String) -> String {
+        let pseudonyms = pseudonyms
+        return { pseudonyms.make("source file:" + $0) }
     }
 
     /// Refuses a cache folder that lies inside a folder source (a DICOM series, a PNG class folder): the cache's

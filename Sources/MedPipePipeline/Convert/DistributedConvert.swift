@@ -17,7 +17,9 @@ extension Converter {
     public func run(_ options: ConvertOptions, over group: ProcessGroup) async throws -> ConvertSummary? {
         guard group.size > 1 else { return try await run(options) }
         var leader = group.rank == 0 ? try Run(self, options, ranks: group.size) : nil
-        let work = try leader?.work ?? plan(strict: options.strict).items
+        // The other ranks use the source file states as they find them (rank 0 may have recorded this run's already:
+        // a record, old or new, only ever matches a file as it was when recorded).
+        let work = try leader?.work ?? plan(strict: options.strict, states: recordedStates(options)).items
         // Every rank must plan the same sources with the same keys (the same files on a shared file system).
         var digest = Array(ContentHash.of(Array(work.map(\.key).joined(separator: "\n").utf8)).utf8)
         let mine = digest
@@ -70,6 +72,14 @@ extension Converter {
             if remaining[0] == 0 { break }
         }
         return try leader?.finish()
+    }
+
+    /// The source file states of the cache, for a rank other than 0, which does not open it for writing: none for a new
+    /// cache, or with --rehash, or when they cannot be read (they only spare reading files).
+    private func recordedStates(_ options: ConvertOptions) -> SourceFileStates? {
+        let directory = options.cache ?? recipe.cache
+        guard !options.rehash, FileManager.default.fileExists(atPath: directory + "/manifest.sqlite") else { return nil }
+        return try? DatasetCache(directory: directory).sourceFileStates(name: sourceFileName)
     }
 
     /// Processes `items` at once; the results in the items' order.
