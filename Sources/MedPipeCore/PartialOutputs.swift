@@ -38,12 +38,16 @@ public enum PartialOutputs {
     }
 
     /// Moves every file under `folder` (a folder of partial outputs) to the same relative path under `output`, making
-    /// the folders on the way and replacing files of the same names, then removes `folder`.
+    /// the folders on the way and replacing files of the same names, then removes `folder`. A folder whose name is
+    /// free under `output` moves whole, in one rename: into a new output folder, an export's split folders appear
+    /// each at once, with all their files.
     public static func moveContents(of folder: String, into output: String) throws {
         for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() {
             let source = folder + "/" + name, destination = output + "/" + name
             var isFolder: ObjCBool = false
             if FileManager.default.fileExists(atPath: source, isDirectory: &isFolder), isFolder.boolValue {
+                var existing = stat()
+                if lstat(destination, &existing) != 0, errno == ENOENT, rename(source, destination) == 0 { continue }
                 try Folder.create(destination, what: "output folder")
                 try moveContents(of: source, into: destination)
             } else if rename(source, destination) != 0 {
