@@ -174,9 +174,15 @@ final class Manifest: Sendable {
             guard try db.tableExists("source_file") else { return [:] }
             var states: [String: SourceFileStates.State] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT name, device, inode, size, modified_ns, changed_ns, sha256, listing FROM source_file")
+            // A record only spares reading a file: one whose columns are not what medpipe writes is left out, not trusted.
             while let row = try rows.next() {
-                let signature = SourceFileStates.Signature(device: row[1], inode: row[2], size: row[3], modified: row[4], changed: row[5])
-                states[row[0]] = SourceFileStates.State(signature: signature, digest: row[6], listing: row[7])
+                guard let name = try? row.decode(String.self, atIndex: 0), let device = try? row.decode(Int64.self, atIndex: 1),
+                      let inode = try? row.decode(Int64.self, atIndex: 2), let size = try? row.decode(Int64.self, atIndex: 3),
+                      let modified = try? row.decode(Int64.self, atIndex: 4), let changed = try? row.decode(Int64.self, atIndex: 5),
+                      let digest = try? row.decode(String?.self, atIndex: 6), let listing = try? row.decode(String?.self, atIndex: 7)
+                else { continue }
+                let signature = SourceFileStates.Signature(device: device, inode: inode, size: size, modified: modified, changed: changed)
+                states[name] = SourceFileStates.State(signature: signature, digest: digest, listing: listing)
             }
             return states
         }

@@ -125,5 +125,16 @@ struct SourceFileStatesTests {
         #expect(try stored.digest(of: path) { try reads.digest(path) } == digest)
         #expect(try stored.listing(of: path) { "parsed" } == "not an image")
         #expect(reads.count == 0)
+
+        // A record whose columns are not what medpipe writes (a damaged or hand-edited manifest) is not trusted, and
+        // reading it is no trap.
+        try Manifest(directory: cache).database.write { db in
+            try db.execute(sql: "UPDATE source_file SET inode = 'not a number', sha256 = x'00ff'")
+            try db.execute(sql: "INSERT INTO source_file VALUES (x'01', 1, 2, 3, 4, 5, 'digest', NULL)")
+        }
+        let damaged = try DatasetCache(directory: cache).sourceFileStates(name: { "name of " + $0 })
+        #expect(try damaged.digest(of: path) { try reads.digest(path) } == digest)
+        #expect(reads.count == 1, "read again")
+        #expect(damaged.changes().stale == ["name of " + path], "the damaged record matches no file, and goes at the next save")
     }
 }
