@@ -4,7 +4,11 @@ import MedPipeCore
 public enum RecordReading {
     /// Reads the file or directory at `path`: one record per file, series, record or image.
     public static func read(_ path: String, options: ReadOptions = ReadOptions()) throws -> [Record] {
-        let kind = try FormatKind.detect(path)
+        try read(path, as: try FormatKind.detect(path), options: options)
+    }
+
+    /// Reads the file or directory at `path`, already detected as `kind`.
+    private static func read(_ path: String, as kind: FormatKind, options: ReadOptions) throws -> [Record] {
         switch kind {
         case .nifti: return [try NIfTIReader().read(path)]
         case .csv: return [try CSVReader().read(path).record()]
@@ -25,8 +29,9 @@ public enum RecordReading {
     /// archive needs the memory of its largest series. Returns the warnings known only once every record was read
     /// (series that could not be assembled).
     public static func forEachRecord(_ path: String, options: ReadOptions = ReadOptions(), _ body: (Record) throws -> Void) throws -> [String] {
-        if try FormatKind.detect(path) == .dicomSeries { return try DICOMSeriesReader().forEachSeries(path, body) }
-        for record in try read(path, options: options) { try body(record) }
+        let kind = try FormatKind.detect(path)
+        if kind == .dicomSeries { return try DICOMSeriesReader().forEachSeries(path, body) }
+        for record in try read(path, as: kind, options: options) { try body(record) }
         return []
     }
 }

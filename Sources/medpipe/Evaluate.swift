@@ -37,13 +37,12 @@ struct Evaluate: ParsableCommand {
         guard let dataSplit = ["train": DataSplit.train, "val": .validation, "test": .test][split] else {
             throw MedPipeError.invalidArgument("--split", "expected train, val or test, got '\(split)'")
         }
-        if TreeModel.isTreeModel(model) {
-            try requireSamples(in: DatasetCache(directory: cache))
-            let report = try TreeModelCommands.evaluate(model, cache: cache, split: dataSplit)
-            return print(json ? try ReportText.json(report) : ReportText.text(report, split: split))
-        }
         let dataset = try CacheDataset(directory: cache)
         try requireSamples(in: dataset.cache)
+        if TreeModel.isTreeModel(model) {
+            let report = try TreeModelCommands.evaluate(model, dataset: dataset, split: dataSplit)
+            return print(json ? try ReportText.json(report) : ReportText.text(report, split: split))
+        }
         let warmUp = BLAS.startWarmUp()   // while the model and inputs are read
         defer { warmUp.wait() }
         var checkpoint = try Checkpoint.read(model)

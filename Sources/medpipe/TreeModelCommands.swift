@@ -10,9 +10,8 @@ import MedPipeTrees
 /// random-forest|gradient-boosting`), which they recognize by its content (XGBoost JSON, not safetensors).
 enum TreeModelCommands {
     /// `evaluate`: the classification report of the model on `split` of the cache.
-    static func evaluate(_ path: String, cache: String, split: DataSplit) throws -> ClassificationReport {
+    static func evaluate(_ path: String, dataset: CacheDataset, split: DataSplit) throws -> ClassificationReport {
         let model = try TreeModel.read(path)
-        let dataset = try CacheDataset(directory: cache)
         try dataset.checkJudges(model: path, classNames: model.classNames, inputShape: model.inputShape, preparation: model.preparation)
         return try model.evaluate(on: dataset.batchSource(balance: .none), split: split)
     }
