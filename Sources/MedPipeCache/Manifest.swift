@@ -150,11 +150,18 @@ final class Manifest: Sendable {
         return migrator
     }
 
+    /// The columns of the `source_file` table, in order.
+    private static let sourceFileColumns = ["name", "device", "inode", "size", "modified_ns", "changed_ns", "sha256", "listing"]
+
     /// Creates the `source_file` table of ``SourceFileStates`` when missing. It is outside the migrations and the format
     /// version: a medpipe that does not know it leaves it as it is, and a record can only ever match its file as it
     /// was when recorded, so one left stale by such a run is never wrong, only unused.
     private static func createSourceFileTable(_ database: DatabaseQueue) throws {
         try database.write { db in
+            // A table of this name in another shape (hand-made, or from a medpipe that stored other columns) holds
+            // nothing this one can trust: it is made anew.
+            let columns = try db.tableExists("source_file") ? try db.columns(in: "source_file").map(\.name) : sourceFileColumns
+            if columns != sourceFileColumns { try db.execute(sql: "DROP TABLE source_file") }
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS source_file (
                     name TEXT PRIMARY KEY,
@@ -171,7 +178,8 @@ final class Manifest: Sendable {
     /// The states of source files recorded by earlier runs, by stored name (``SourceFileStates``).
     func sourceFileStates() throws -> [String: SourceFileStates.State] {
         try database.read { db in
-            guard try db.tableExists("source_file") else { return [:] }
+            guard try db.tableExists("source_file"), try db.columns(in: "source_file").map(\.name) == Self.sourceFileColumns
+            else { return [:] }
             var states: [String: SourceFileStates.State] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT name, device, inode, size, modified_ns, changed_ns, sha256, listing FROM source_file")
             // A record only spares reading a file: one whose columns are not what medpipe writes is left out, not trusted.
@@ -179,12 +187,23 @@ final class Manifest: Sendable {
                 guard let name = try? row.decode(String.self, atIndex: 0), let device = try? row.decode(Int64.self, atIndex: 1),
                       let inode = try? row.decode(Int64.self, atIndex: 2), let size = try? row.decode(Int64.self, atIndex: 3),
                       let modified = try? row.decode(Int64.self, atIndex: 4), let changed = try? row.decode(Int64.self, atIndex: 5),
-                      let digest = try? row.decode(String?.self, atIndex: 6), let listing = try? row.decode(String?.self, atIndex: 7)
+                      let digest = Self.optionalText(row, 6), let listing = Self.optionalText(row, 7)
                 else { continue }
                 let signature = SourceFileStates.Signature(device: device, inode: inode, size: size, modified: modified, changed: changed)
                 states[name] = SourceFileStates.State(signature: signature, digest: digest, listing: listing)
             }
             return states
+        }
+    }
+
+    /// The text in column `index` of `row`: `.some(nil)` for NULL (a record of a file never hashed, or never listed),
+    /// nil for a value that is not text. (`try? row.decode(String?.self, …)` flattens the two.)
+    private static func optionalText(_ row: Row, _ index: Int) -> String?? {
+        let value: DatabaseValue = row[index]
+        switch value.storage {
+        case .null: return .some(nil)
+        case .string(let text): return .some(text)
+        default: return nil
         }
     }
 

@@ -80,12 +80,13 @@ public final class SourceFileStates: @unchecked Sendable {
 
     /// The digest of the file at `path`: the recorded one when the file is unchanged since, else `read()`'s.
     public func digest(of path: String, read: () throws -> String) throws -> String {
-        try value(path, \.digest, read)
+        try value(path, \.digest, current: { _ in true }, read)
     }
 
-    /// What listing found in the file at `path`: the recorded finding when the file is unchanged since, else `parse()`'s.
-    public func listing(of path: String, parse: () throws -> String) throws -> String {
-        try value(path, \.listing, parse)
+    /// What listing found in the file at `path`: the recorded finding when the file is unchanged since and `current`
+    /// accepts it (a finding of another format, recorded by another medpipe, is not), else `parse()`'s.
+    public func listing(of path: String, current: (String) -> Bool = { _ in true }, parse: () throws -> String) throws -> String {
+        try value(path, \.listing, current: current, parse)
     }
 
     /// What to store after this run, by stored name: the states learnt (new, or an earlier record with more learnt
@@ -97,14 +98,15 @@ public final class SourceFileStates: @unchecked Sendable {
     }
 
     /// The value at `field` of `path`'s state, from the record when the file is unchanged, else computed and learnt.
-    private func value(_ path: String, _ field: WritableKeyPath<State, String?>, _ compute: () throws -> String) throws -> String {
+    private func value(_ path: String, _ field: WritableKeyPath<State, String?>, current: (String) -> Bool,
+                       _ compute: () throws -> String) throws -> String {
         let key = name(path)
         guard let before = Signature(path: path) else { return try compute() }
         lock.lock()
         let known = learnt[key] ?? (trusted ? recorded[key] : nil)
         if trusted, recorded[key]?.signature == before { kept.insert(key) }
         lock.unlock()
-        if let known, known.signature == before, let value = known[keyPath: field] { return value }
+        if let known, known.signature == before, let value = known[keyPath: field], current(value) { return value }
         let start = Date().timeIntervalSince1970
         let value = try compute()
         let settledBefore = Int64((start - settle) * 1e9)

@@ -124,7 +124,20 @@ struct SourceFileStatesTests {
         let digest = ContentHash.of(try FileBytes.read(path))
         #expect(try stored.digest(of: path) { try reads.digest(path) } == digest)
         #expect(try stored.listing(of: path) { "parsed" } == "not an image")
+        #expect(try stored.listing(of: path, current: { $0.hasPrefix("listing 2: ") }) { "listing 2: parsed" } == "listing 2: parsed",
+                "a finding another format recorded is found again")
         #expect(reads.count == 0)
+        // A file only hashed (a NIfTI, PNG or WFDB source: never listed) is as well remembered.
+        let (_, hashedOnly) = try Self.file("d.nii", [6, 7, 8])
+        do {
+            let writer = try CacheWriter(directory: cache)
+            let learning = SourceFileStates(recorded: [:], name: { "name of " + $0 }, settle: 0)
+            _ = try learning.digest(of: hashedOnly) { ContentHash.of(try FileBytes.read(hashedOnly)) }
+            try writer.save(learning)
+        }
+        #expect(try DatasetCache(directory: cache).sourceFileStates(name: { "name of " + $0 }).digest(of: hashedOnly) { try reads.digest(hashedOnly) }
+                == ContentHash.of(try FileBytes.read(hashedOnly)))
+        #expect(reads.count == 0, "a record without a listing is used")
 
         // A record whose columns are not what medpipe writes (a damaged or hand-edited manifest) is not trusted, and
         // reading it is no trap.
@@ -135,6 +148,23 @@ struct SourceFileStatesTests {
         let damaged = try DatasetCache(directory: cache).sourceFileStates(name: { "name of " + $0 })
         #expect(try damaged.digest(of: path) { try reads.digest(path) } == digest)
         #expect(reads.count == 1, "read again")
-        #expect(damaged.changes().stale == ["name of " + path], "the damaged record matches no file, and goes at the next save")
+        #expect(damaged.changes().stale == ["\u{01}"], "a record of no file met goes at the next save")
+
+        // A `source_file` table of another shape (another medpipe's, or hand-made) is read as no record, and a
+        // writer makes it anew.
+        try Manifest(directory: cache).database.write { db in
+            try db.execute(sql: "DROP TABLE source_file; CREATE TABLE source_file (name TEXT, digest BLOB)")
+            try db.execute(sql: "INSERT INTO source_file VALUES ('name of ' || ?, x'00')", arguments: [path])
+        }
+        let foreign = try DatasetCache(directory: cache).sourceFileStates(name: { "name of " + $0 })
+        #expect(foreign.changes().stale.isEmpty)
+        do {
+            let writer = try CacheWriter(directory: cache)
+            let learning = SourceFileStates(recorded: [:], name: { "name of " + $0 }, settle: 0)
+            _ = try learning.digest(of: path) { ContentHash.of(try FileBytes.read(path)) }
+            try writer.save(learning)
+        }
+        #expect(try DatasetCache(directory: cache).sourceFileStates(name: { "name of " + $0 }).digest(of: path) { try reads.digest(path) } == digest)
+        #expect(reads.count == 1, "the record in the table made anew is used")
     }
 }

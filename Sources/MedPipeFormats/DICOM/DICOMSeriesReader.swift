@@ -70,9 +70,9 @@ public struct DICOMSeriesReader: Sendable {
                 }
                 guard header.rows != nil, header.columns != nil else { return Self.notAnImage }
                 let series = header.seriesInstanceUID ?? ""
-                return "image " + (memo?.name(ofSeries: series) ?? series)
+                return Self.image + (memo?.name(ofSeries: series) ?? series)
             }
-            return Result { try memo?.listing(of: path, parse: parse) ?? parse() }
+            return Result { try memo?.listing(of: path, current: { $0.hasPrefix(Self.findingFormat) }, parse: parse) ?? parse() }
         }
         var groups: [String: [String]] = [:]
         var order: [String] = []
@@ -94,10 +94,15 @@ public struct DICOMSeriesReader: Sendable {
         }
     }
 
+    /// Begins every finding of ``list(_:memo:progress:)``; it changes whenever what a finding means changes, so that
+    /// a finding remembered by another medpipe is found again rather than misread.
+    private static let findingFormat = "listing 1: "
+    /// What ``list(_:memo:progress:)`` finds in a DICOM image, before its series (as the memo names it).
+    private static let image = findingFormat + "image "
     /// What ``list(_:memo:progress:)`` finds in a DICOM file without Rows or Columns (a DICOMDIR, a report).
-    private static let notAnImage = "not an image"
+    private static let notAnImage = findingFormat + "not an image"
     /// What ``list(_:memo:progress:)`` finds in a file that is not DICOM or is malformed, before the problem.
-    private static let unreadable = "unreadable: "
+    private static let unreadable = findingFormat + "unreadable: "
 
     /// The records of one series that ``list(_:)`` found (one, or one per multi-frame file or pixel layout), their
     /// source the series' folder.
@@ -240,9 +245,9 @@ struct DICOMSlice: @unchecked Sendable {
 /// Remembers, from one run to the next, what ``DICOMSeriesReader/list(_:memo:progress:)`` found in each file, so that a
 /// file unchanged since is not parsed again (`convert` keeps it in the cache, ``SourceFileStates``).
 public protocol DICOMListingMemo: Sendable {
-    /// What listing finds in the file at `path`: remembered, when the file is unchanged since it was remembered, else
-    /// `parse()`'s, remembered when it succeeds.
-    func listing(of path: String, parse: () throws -> String) throws -> String
+    /// What listing finds in the file at `path`: the remembered finding, when the file is unchanged since and
+    /// `current` accepts it (it was made by this reader), else `parse()`'s, remembered when it succeeds.
+    func listing(of path: String, current: (String) -> Bool, parse: () throws -> String) throws -> String
     /// How a SeriesInstanceUID is remembered (a keyed pseudonym where the memo is stored with de-identified data).
     func name(ofSeries uid: String) -> String
 }

@@ -7,8 +7,8 @@ struct SeriesListingMemo: DICOMListingMemo {
     let states: SourceFileStates
     let pseudonyms: Pseudonyms
 
-    func listing(of path: String, parse: () throws -> String) throws -> String {
-        try states.listing(of: path, parse: parse)
+    func listing(of path: String, current: (String) -> Bool, parse: () throws -> String) throws -> String {
+        try states.listing(of: path, current: current, parse: parse)
     }
 
     func name(ofSeries uid: String) -> String { pseudonyms.make("series:" + uid) }
