@@ -33,7 +33,10 @@ bool looksLikeDICOM(const char *path, std::string &reason) {
     if (f == nullptr) { reason = std::string("cannot open: ") + strerror(errno); return false; }
     unsigned char head[132];
     size_t n = fread(head, 1, sizeof head, f);
+    const bool failed = ferror(f) != 0;
+    const int error = errno;
     fclose(f);
+    if (failed) { reason = std::string("cannot read: ") + strerror(error); return false; }
     return startsLikeDICOM(head, n, reason);
 }
 

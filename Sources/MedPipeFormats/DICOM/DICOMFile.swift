@@ -35,7 +35,7 @@ public final class DICOMFile: @unchecked Sendable {
         var error = [CChar](repeating: 0, count: 512)
         guard let handle = error.withUnsafeMutableBufferPointer({ open($0.baseAddress!, $0.count) }) else {
             let message = errorText(error)
-            if message.hasPrefix("cannot open") { throw MedPipeError.io(path, message) }
+            if message.hasPrefix("cannot open") || message.hasPrefix("cannot read") { throw MedPipeError.io(path, message) }
             throw MedPipeError.malformed(path, message)
         }
         self.handle = handle

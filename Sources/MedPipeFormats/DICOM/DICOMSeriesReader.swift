@@ -80,11 +80,11 @@ public struct DICOMSeriesReader: Sendable {
             switch listing {
             case .success(Self.notAnImage): skipped.append(Self.notAnImageWarning(path))
             case .success(let problem) where problem.hasPrefix(Self.unreadable):
-                skipped.append(Self.skipWarning(path, MedPipeError.malformed(path, String(problem.dropFirst(Self.unreadable.count)))))
+                skipped.append(try Self.skipWarning(path, MedPipeError.malformed(path, String(problem.dropFirst(Self.unreadable.count)))))
             case .success(let key):
                 if groups[key] == nil { order.append(key) }
                 groups[key, default: []].append(path)
-            case .failure(let error): skipped.append(Self.skipWarning(path, error))
+            case .failure(let error): skipped.append(try Self.skipWarning(path, error))
             }
         }
         guard !groups.isEmpty else { throw Self.noImage(in: directory, among: walk.files.count, skipped: skipped) }
@@ -166,7 +166,7 @@ public struct DICOMSeriesReader: Sendable {
                 if groups[key] == nil { order.append(key) }
                 groups[key, default: []].append(slice)
             case .success: skipped.append(Self.notAnImageWarning(path))
-            case .failure(let error): skipped.append(Self.skipWarning(path, error))
+            case .failure(let error): skipped.append(try Self.skipWarning(path, error))
             }
         }
         guard !groups.isEmpty else { throw Self.noImage(in: directory, among: paths.count, skipped: skipped) }
@@ -177,8 +177,11 @@ public struct DICOMSeriesReader: Sendable {
     private static func notAnImageWarning(_ path: String) -> String { "skipped \(path): no image (Rows/Columns absent)" }
 
     /// The warning for a file that could not be parsed.
-    private static func skipWarning(_ path: String, _ error: Error) -> String {
-        "skipped \(path): \((error as? MedPipeError)?.message ?? "\(error)")"
+    /// A file that could not be read (an I/O error, not bytes that are no readable image) is rethrown instead: which
+    /// series it belongs to is unknown, and a series must not be assembled without one of its slices.
+    private static func skipWarning(_ path: String, _ error: Error) throws -> String {
+        if let error = error as? MedPipeError, error.kind == .io { throw error }
+        return "skipped \(path): \((error as? MedPipeError)?.message ?? "\(error)")"
     }
 
     /// The error for a folder of `count` files none of which is a readable DICOM image.
