@@ -67,6 +67,7 @@ struct GradCAMCommand: ParsableCommand {
         guard let methodValue = GradCAM.Method(rawValue: method) else {
             throw MedPipeError.invalidArgument("--method", "expected gradcam or gradcam++, got '\(method)'")
         }
+        try OutputPath.refuseOverwriting(out, inputs: OutputPath.inputs(["--model": model, "--npy": npy]) + (cache.map { [.cache($0)] } ?? []), isFolder: true)
         if TreeModel.isTreeModel(model) { try TreeModelCommands.refuseGradCAM(model) }
         let warmUp = BLAS.startWarmUp()   // while the model and inputs are read
         defer { warmUp.wait() }

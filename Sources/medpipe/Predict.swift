@@ -64,7 +64,11 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        if let out { try OutputPath.prepare(out) }
+        if let out {
+            let given = inputs.map { OutputPath.Input($0, "the input") }
+            try OutputPath.refuseOverwriting(out, inputs: OutputPath.inputs(["--model": model, "--npy": npy]) + given)
+            try OutputPath.prepare(out)
+        }
         if TreeModel.isTreeModel(model) {
             guard let npy, let out else {
                 throw MedPipeError.invalidArgument(model, "a tree model predicts prepared arrays only: give --npy X.npy --out P.npy")

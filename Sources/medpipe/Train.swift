@@ -115,6 +115,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        try refuseOutputsOverInputs()
         if ProcessGroup.isLeader { try OutputPath.prepare(out) }
         let warmUp = BLAS.startWarmUp()   // while the cache is opened and read
         defer { warmUp.wait() }
@@ -193,6 +194,15 @@ struct Train: ParsableCommand {
                                     extra: try dataset.preprocessing.metadata())
         try checkpoint.write(to: out)
         log("kept epoch\(members > 1 ? "s" : "") \(keptEpochs.joined(separator: ", ")); wrote \(out)")
+    }
+}
+
+extension Train {
+    /// Refuses `--out` or `--metrics` naming the cache (or a file in it), a YAML model or augmentation read, or each other.
+    func refuseOutputsOverInputs() throws {
+        let inputs = [.cache(cache)] + OutputPath.inputs(["--model": model, "--augment": augment])
+        for output in [out, metrics].compactMap({ $0 }) { try OutputPath.refuseOverwriting(output, inputs: inputs) }
+        try OutputPath.refuseSharing([("--out", out), ("--metrics", metrics)])
     }
 }
 
