@@ -17,10 +17,13 @@ struct CommandLineTests {
         #expect(line.map(String.init) == "version = \"\(MedPipeVersion.current)\"")
     }
 
-    /// Training settings that are not numbers a run can use are refused before anything is read.
+    /// Training settings that are not numbers a run can use are refused before anything is read (tree options too: an
+    /// infinite --lambda trained, then failed to write the model).
     @Test(arguments: [("--lr", "nan"), ("--lr", "inf"), ("--lr", "0"), ("--lr", "1e300"), ("--weight-decay", "-0.5"), ("--weight-decay", "1e39"), ("--class-weight-power", "nan"),
                       ("--class-weight-power", "1e300"), ("--class-weight-power", "4.5"),
-                      ("--epochs", "0"), ("--batch", "0"), ("--patience", "0"), ("--threads", "0")])
+                      ("--epochs", "0"), ("--batch", "0"), ("--patience", "0"), ("--threads", "0"),
+                      ("--lambda", "inf"), ("--lambda", "nan"), ("--min-child-weight", "inf"), ("--eta", "nan"), ("--subsample", "nan"),
+                      ("--colsample-bynode", "inf"), ("--trees", "0"), ("--bins", "1")])
     func unusableTrainingNumbersAreRefused(_ option: String, _ value: String) throws {
         let run = try SharedData.runMedpipe(["train", "--cache", "/nonexistent", "--out", "/nonexistent/m.safetensors", "\(option)=\(value)"])
         #expect(run.status == 64)
