@@ -25,6 +25,14 @@ struct TreeOptions: ParsableArguments {
         }
     }
 
+    /// The tree options given: a network is refused them rather than ignore them.
+    var given: [String] {
+        let given: [(String, Bool)] = [("--trees", trees != nil), ("--max-depth", maxDepth != nil), ("--eta", eta != nil), ("--subsample", subsample != nil),
+                                      ("--colsample-bynode", colsampleBynode != nil), ("--bins", bins != nil), ("--min-child-weight", minChildWeight != nil),
+                                      ("--lambda", lambda != nil)]
+        return given.filter(\.1).map(\.0)
+    }
+
     /// The kind's defaults with every given flag applied.
     func parameters(_ kind: TreeKind, seed: UInt64, threads: Int) -> TreeParameters {
         var p = TreeParameters.defaults(kind)

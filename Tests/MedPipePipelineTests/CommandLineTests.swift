@@ -103,6 +103,23 @@ struct CommandLineTests {
         }
     }
 
+    /// A network's flags given with a tree model, or tree options with a network, are refused naming the flag, before
+    /// training: `--model random-forest --epochs 50` trained the forest and ignored the epochs (and --metrics wrote nothing).
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func flagsTheModelDoesNotTakeAreRefused() throws {
+        let work = temporaryDirectory("cli-model-flags")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cache = work + "/heart", out = work + "/m"
+        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", work + "/project.key"]).status == 0)
+        for (arguments, problem) in [(["--model", "random-forest", "--epochs", "5"], "--epochs: applies to networks; random-forest is a tree model"),
+                                     (["--model", "gradient-boosting", "--metrics", work + "/m.jsonl"], "--metrics: applies to networks; gradient-boosting is a tree model"),
+                                     (["--model", "heart-mlp", "--trees", "10"], "--trees: applies to the tree models (random-forest, gradient-boosting), not to heart-mlp")] {
+            let run = try SharedData.runMedpipe(["train", "--cache", cache, "--out", out] + arguments)
+            #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: \(problem)"), "\(arguments): \(run.error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     /// `cache order` of a cache without a training split (new patients, `split: { all: test }`) says so: it printed one
     /// blank line and exited 0, an order of nothing.
     @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
