@@ -9,9 +9,15 @@ public final class DatasetCache: Sendable {
     private let reads: ShardReads
 
     /// Opens an existing cache for reading.
-    /// - Throws: ``MedPipeError`` `.io` when `directory` holds no `manifest.sqlite`.
+    /// - Throws: ``MedPipeError`` `.io` when `directory` holds no `manifest.sqlite`; `.invalidArgument` when it is a file
+    ///   (the manifest itself named instead of its folder).
     public init(directory: String) throws {
         let path = directory + "/manifest.sqlite"
+        if FileBytes.isRegularFile(directory) {
+            let folder = URL(fileURLWithPath: directory).deletingLastPathComponent().path
+            let hint = URL(fileURLWithPath: directory).lastPathComponent == "manifest.sqlite" ? "a cache's manifest; give the cache's folder, \(folder)" : "a file; give the folder of a cache written by `medpipe convert`"
+            throw MedPipeError.invalidArgument(directory, "is \(hint)")
+        }
         guard FileManager.default.fileExists(atPath: path) else {
             throw MedPipeError.io(directory, "not a MedPipe cache (no manifest.sqlite)")
         }

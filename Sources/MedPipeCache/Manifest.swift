@@ -17,7 +17,7 @@ final class Manifest: Sendable {
     /// in a way an older reader would misread (README: "Cache format").
     static let formatVersion = 2
 
-    let database: DatabaseQueue
+    let database: ManifestConnection
     let path: String
     /// False for a cache written before units had positions, opened read-only (so not migrated):
     /// its entries are listed in insertion order.
@@ -39,19 +39,16 @@ final class Manifest: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        do {
-            if readOnly {
-                database = try Self.openForReading(path, directory: directory, configuration: configuration)
-            } else {
-                database = try DatabaseQueue(path: path, configuration: configuration)
-                try Self.checkFormatVersion(database, directory: directory)
-                try Self.migrator.migrate(database)
-                try Self.createSourceFileTable(database)
-            }
-            hasPositions = try database.read { db in try db.columns(in: "unit").contains { $0.name == "position" } }
-        } catch let error as DatabaseError {
-            throw MedPipeError.io(path, "cannot open the cache manifest: \(error.message ?? error.description)")
+        let queue = try ManifestConnection.converting(path, "cannot open the cache manifest") {
+            if readOnly { return try Self.openForReading(path, directory: directory, configuration: configuration) }
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            try Self.checkFormatVersion(queue, directory: directory)
+            try Self.migrator.migrate(queue)
+            try Self.createSourceFileTable(queue)
+            return queue
         }
+        database = ManifestConnection(queue: queue, path: path)
+        hasPositions = try database.read { db in try db.columns(in: "unit").contains { $0.name == "position" } }
     }
 
     /// Opens the manifest read-only. A writer killed mid-transaction leaves a hot journal that only a
@@ -242,14 +239,14 @@ final class Manifest: Sendable {
     func rejectedReasons() throws -> [String: String] {
         try database.read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, rejected_reason FROM unit WHERE rejected_reason IS NOT NULL")
-                .map { ($0["key"], $0["rejected_reason"]) })
+                .map { (try $0.decode(atIndex: 0), try $0.decode(atIndex: 1)) })
         }
     }
 
     func rejected() throws -> [(source: String, reason: String)] {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT source, rejected_reason FROM unit WHERE rejected_reason IS NOT NULL ORDER BY source")
-                .map { (source: $0["source"], reason: $0["rejected_reason"]) }
+                .map { (source: try $0.decode(atIndex: 0), reason: try $0.decode(atIndex: 1)) }
         }
     }
 
@@ -339,7 +336,7 @@ final class Manifest: Sendable {
             var staleEntries = Set<Int64>()
             for key in stale { staleEntries.formUnion(try Int64.fetchAll(entriesOfUnit, arguments: [key])) }
             let keptPlan = try Row.fetchAll(db, sql: "SELECT split, position, entry FROM plan ORDER BY rowid")
-                .filter { !staleEntries.contains($0[2]) }
+                .filter { !staleEntries.contains(try $0.decode(atIndex: 2)) }
             try db.execute(sql: "DELETE FROM plan")
             let deleteEntries = try db.cachedStatement(sql: "DELETE FROM entry WHERE unit = ?")
             let deleteUnit = try db.cachedStatement(sql: "DELETE FROM unit WHERE key = ?")
@@ -361,17 +358,17 @@ final class Manifest: Sendable {
         try database.write { db in
             let setPosition = try db.cachedStatement(sql: "UPDATE unit SET position = ? WHERE key = ?")
             for row in try Row.fetchAll(db, sql: "SELECT key, position FROM unit") {
-                let key: String = row["key"]
-                if let position = positions[key], position != row["position"] { try setPosition.execute(arguments: [position, key]) }
+                let key: String = try row.decode(atIndex: 0), stored: Int = try row.decode(atIndex: 1)
+                if let position = positions[key], position != stored { try setPosition.execute(arguments: [position, key]) }
             }
             let setSplit = try db.cachedStatement(sql: "UPDATE entry SET split = ? WHERE id = ?")
             for row in try Row.fetchAll(db, sql: "SELECT id, split FROM entry") {
-                let id: Int64 = row[0], split: String? = row[1]
+                let id: Int64 = try row.decode(atIndex: 0), split: String? = try row.decode(atIndex: 1)
                 if splits[id] != split { try setSplit.execute(arguments: [splits[id], id]) }
             }
             var stored: [String: [Int64]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT split, entry FROM plan ORDER BY split, position") {
-                stored[row[0], default: []].append(row[1])
+                stored[try row.decode(atIndex: 0), default: []].append(try row.decode(atIndex: 1))
             }
             let deletePlan = try db.cachedStatement(sql: "DELETE FROM plan WHERE split = ?")
             let insertPlan = try db.cachedStatement(sql: "INSERT INTO plan (split, position, entry) VALUES (?, ?, ?)")

@@ -94,6 +94,18 @@ public enum FileBytes {
         return String(cString: resolved)
     }
 
+    /// The canonical absolute path `path` has or would have: that of its deepest existing folder (``canonicalPath(_:)``)
+    /// followed by the names below it that do not exist yet, so that a file about to be written compares with existing ones.
+    public static func canonicalPathOfNew(_ path: String) -> String {
+        var existing = URL(fileURLWithPath: path).standardizedFileURL, below: [String] = []
+        while canonicalPath(existing.path) == nil, existing.path != "/" {
+            below.insert(existing.lastPathComponent, at: 0)
+            existing.deleteLastPathComponent()
+        }
+        let base = canonicalPath(existing.path) ?? existing.path
+        return base == "/" && !below.isEmpty ? "/" + below.joined(separator: "/") : ([base] + below).joined(separator: "/")
+    }
+
     /// Whether `inner` is `outer` or lies below it, both canonical paths (``canonicalPath(_:)``).
     public static func canonical(_ inner: String, isWithin outer: String) -> Bool {
         inner == outer || inner.hasPrefix(outer == "/" ? "/" : outer + "/")

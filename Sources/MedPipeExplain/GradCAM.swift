@@ -49,6 +49,20 @@ public struct GradCAM {
         self.method = method
     }
 
+    /// Refuses, before any input is explained (and any earlier run's output touched), a target layer whose output for
+    /// samples shaped `inputShape` has no spatial axis, or a class `classIndex` the model does not output.
+    /// - Throws: ``MedPipeError`` naming `--layer` or `--class`; a model whose layers do not fit `inputShape`, naming the layer.
+    public func check(inputShape: [Int], classIndex: Int?) throws {
+        let outputs = try model.layerOutputShapes(for: inputShape)
+        guard outputs[layer].count >= 2 else {
+            throw MedPipeError.invalidArgument("--layer", "layer \(layer) (\(model.layers[layer].spec.typeName)) outputs (\((["N"] + outputs[layer].map(String.init)).joined(separator: ", "))); Grad-CAM needs (N, channels, spatial...)")
+        }
+        let classes = outputs.last?.reduce(1, *) ?? 0
+        if let classIndex, !(0..<classes).contains(classIndex) {
+            throw MedPipeError.invalidArgument("--class", "\(classIndex) is not a class index (0..<\(classes))")
+        }
+    }
+
     /// Explains a batch `[N, C, ...]`; `classes` gives the class per sample (nil: the predicted class).
     public mutating func explain(_ input: Activation, classes: [Int?]? = nil) throws -> [Explanation] {
         let (logits, outputs) = model.forward(input, training: false, capture: [layer])

@@ -54,20 +54,26 @@ public struct Sequential: Sendable {
     /// that the input and every layer's output hold 1 to ``LayerSpec/maximumSize`` values (a shape read from a
     /// file could otherwise overflow the layers' arithmetic).
     public func outputShape(for sample: [Int]) throws -> [Int] {
+        try layerOutputShapes(for: sample).last ?? sample
+    }
+
+    /// Each layer's output shape (per sample) for samples shaped `sample`, in layer order; the errors of ``outputShape(for:)``.
+    public func layerOutputShapes(for sample: [Int]) throws -> [[Int]] {
         func check(_ shape: [Int], _ what: @autoclosure () -> String) throws {
             guard shape.allSatisfy({ $0 > 0 }), (try? CheckedSize.product(shape, limit: LayerSpec.maximumSize, source: "", "")) != nil else {
                 throw MedPipeError.invalidArgument(what(), "samples of shape \(shape) must have positive extents and at most \(LayerSpec.maximumSize) values")
             }
         }
         try check(sample, "input")
-        var shape = sample
+        var shape = sample, shapes: [[Int]] = []
         for (i, l) in layers.enumerated() {
             do { shape = try l.outputShape(for: shape) } catch let e as MedPipeError {
                 throw MedPipeError(e.kind, "layer \(i) (\(l.spec.typeName))", e.message)
             }
             try check(shape, "layer \(i) (\(l.spec.typeName))")
+            shapes.append(shape)
         }
-        return shape
+        return shapes
     }
 
     /// Runs all layers on `input` (`[N, ...]`) and returns the logits.

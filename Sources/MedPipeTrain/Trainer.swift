@@ -204,9 +204,10 @@ public struct Trainer {
 
     /// Runs `model` in evaluation mode over a split and reports loss and classification metrics.
     /// With a group of ranks (`group`), each rank evaluates its slice of every batch and all get the whole split's report.
+    /// Given `file` (the model's), outputs that are not finite are an error naming it (``requireFiniteOutputs(_:model:)``).
     public static func evaluate(_ model: inout some Classifier, on source: some BatchSource, split: DataSplit,
                                 batchSize: Int = 256, classWeights: [Float]? = nil,
-                                splitOver group: ProcessGroup? = nil) throws -> ClassificationReport {
+                                splitOver group: ProcessGroup? = nil, file: String? = nil) throws -> ClassificationReport {
         let loss = CrossEntropyLoss(classWeights: classWeights)
         let parallel = DataParallel(group)
         var batches = try source.batches(split, batchSize: batchSize, epoch: 0, seed: 0)
@@ -216,6 +217,7 @@ public struct Trainer {
             if let parallel { batch = parallel.slice(batch).batch }
             if batch.labels.isEmpty { continue }
             let logits = model.forward(batch.activation, training: false)
+            if let file { try requireFiniteOutputs(logits, model: file) }
             let l = loss(logits, labels: batch.labels).loss
             let w = loss.weight(of: batch.labels)
             lossSum += Double(l) * w; weightSum += w

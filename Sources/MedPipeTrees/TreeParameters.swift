@@ -37,19 +37,22 @@ public struct TreeParameters: Sendable, Equatable, Codable {
         }
     }
 
-    /// Checks every value is in XGBoost's range; `subject` names the source in errors.
+    /// Checks every value is in XGBoost's range (a number, not NaN or infinite); `subject` names the source in errors,
+    /// whose message starts with the parameter as `medpipe train` spells its option (`lambda`, `min-child-weight`).
     public func validate(subject: String) throws {
-        func need(_ ok: Bool, _ what: String) throws {
-            if !ok { throw MedPipeError.invalidArgument(subject, what) }
+        func need(_ ok: Bool, _ name: String, _ range: String, _ value: some CustomStringConvertible) throws {
+            if !ok { throw MedPipeError.invalidArgument(subject, "\(name) must be \(range), got \(value)") }
         }
-        try need(trees > 0, "trees must be positive, got \(trees)")
-        try need(maxDepth > 0, "max depth must be positive, got \(maxDepth)")
-        try need(eta > 0 && eta <= 1, "eta must be in (0, 1], got \(eta)")
-        try need(subsample > 0 && subsample <= 1, "subsample must be in (0, 1], got \(subsample)")
-        try need(colsampleByNode > 0 && colsampleByNode <= 1, "colsample-bynode must be in (0, 1], got \(colsampleByNode)")
-        try need(bins >= 2, "bins must be at least 2, got \(bins)")
-        try need(minChildWeight >= 0 && lambda >= 0, "min-child-weight and lambda must be ≥ 0")
-        try need(threads > 0, "threads must be positive, got \(threads)")
+        try need(trees > 0, "trees", "at least 1", trees)
+        try need(maxDepth > 0, "max-depth", "at least 1", maxDepth)
+        try need(eta > 0 && eta <= 1, "eta", "a number in (0, 1]", eta)
+        try need(subsample > 0 && subsample <= 1, "subsample", "a number in (0, 1]", subsample)
+        try need(colsampleByNode > 0 && colsampleByNode <= 1, "colsample-bynode", "a number in (0, 1]", colsampleByNode)
+        try need(bins >= 2, "bins", "at least 2", bins)
+        // Past their range they were taken (an infinite lambda), and the trained model could not be written as JSON.
+        try need(minChildWeight >= 0 && minChildWeight.isFinite, "min-child-weight", "a finite number ≥ 0", minChildWeight)
+        try need(lambda >= 0 && lambda.isFinite, "lambda", "a finite number ≥ 0", lambda)
+        try need(threads > 0, "threads", "at least 1", threads)
     }
 
     /// XGBoost's parameters for `kind` on `classes` classes, and the rounds to run.

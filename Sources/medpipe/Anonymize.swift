@@ -63,7 +63,14 @@ struct Anonymize: AsyncParsableCommand {
     }
 
     func run() async throws {
-        for path in [report, listWithheld].compactMap({ $0 }) { try OutputPath.prepare(path) }
+        try OutputPath.refuseSharing([("--out", out), ("--report", report), ("--list-withheld", listWithheld)])
+        for path in [report, listWithheld].compactMap({ $0 }) {
+            // In --out, beside the outputs, a report replaces no file of an input folder (the inputs leave --out out).
+            let besideOutputs = FileBytes.canonical(FileBytes.canonicalPathOfNew(path), isWithin: FileBytes.canonicalPathOfNew(out))
+            let read = besideOutputs ? inputs.filter(FileBytes.isRegularFile) : inputs
+            try OutputPath.refuseOverwriting(path, inputs: read.map { OutputPath.Input($0, "the input") } + OutputPath.inputs(["--key": key]))
+            try OutputPath.prepare(path)
+        }
         DICOMFile.loadDictionaryInBackground()  // beside the key and the input listing, not before the first parse
         var options = DeidentificationOptions()
         for name in retain {

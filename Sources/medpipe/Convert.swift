@@ -62,6 +62,10 @@ struct Convert: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let inputs = OutputPath.inputs(["the recipe": recipe, "--key": key]) + (fitFrom.map { [.init($0, "--fit-from", whole: true)] } ?? [])
+        for list in [listRejected, listWarnings].compactMap({ $0 }) { try OutputPath.refuseOverwriting(list, inputs: inputs) }
+        try OutputPath.refuseSharing([("--list-rejected", listRejected), ("--list-warnings", listWarnings)])
+        if let cache { try OutputPath.refuseOverwriting(cache, inputs: inputs, isFolder: true) }
         if ProcessGroup.isLeader { for list in [listRejected, listWarnings].compactMap({ $0 }) { try OutputPath.prepare(list) } }
         let loaded = try Recipe.load(recipe, knownStages: StageFactory.names)
         // Under MPI, rank 0 creates a missing project key before the other ranks read it.

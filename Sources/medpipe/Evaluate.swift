@@ -48,7 +48,7 @@ struct Evaluate: ParsableCommand {
         var checkpoint = try Checkpoint.read(model)
         try dataset.checkJudges(model: model, classNames: checkpoint.classNames, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
         BLAS.setThreads(threads)
-        let report = try Trainer.evaluate(&checkpoint.ensemble, on: dataset.batchSource(balance: .none), split: dataSplit)
+        let report = try Trainer.evaluate(&checkpoint.ensemble, on: dataset.batchSource(balance: .none), split: dataSplit, file: model)
         print(json ? try ReportText.json(report) : ReportText.text(report, split: split))
     }
 

@@ -43,6 +43,7 @@ struct Export: ParsableCommand {
     var key: String?
 
     func run() throws {
+        try OutputPath.refuseOverwriting(out, inputs: [.cache(cache)] + OutputPath.inputs(["--key": key]), isFolder: true)
         let makeUID: @Sendable (String) -> String
         if format == .dicom {
             let pseudonymizer = Pseudonymizer(key: try ProjectKey.loadOrCreate(ProjectKeyLocation.resolve(key)))

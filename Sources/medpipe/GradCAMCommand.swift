@@ -67,6 +67,7 @@ struct GradCAMCommand: ParsableCommand {
         guard let methodValue = GradCAM.Method(rawValue: method) else {
             throw MedPipeError.invalidArgument("--method", "expected gradcam or gradcam++, got '\(method)'")
         }
+        try OutputPath.refuseOverwriting(out, inputs: OutputPath.inputs(["--model": model, "--npy": npy]) + (cache.map { [.cache($0)] } ?? []), isFolder: true)
         if TreeModel.isTreeModel(model) { try TreeModelCommands.refuseGradCAM(model) }
         let warmUp = BLAS.startWarmUp()   // while the model and inputs are read
         defer { warmUp.wait() }
@@ -77,8 +78,10 @@ struct GradCAMCommand: ParsableCommand {
         BLAS.setThreads(threads)
         let samples = try inputs(checkpoint)
         guard !samples.isEmpty else { throw MedPipeError.invalidArgument(cache ?? npy ?? "", "no samples to explain") }
-        try Folder.create(out, what: "output folder")
+        // Before the output folder is touched: an earlier run's index.json there is removed when the run starts.
         let cam = try GradCAM(model: checkpoint.model, layer: layer, method: methodValue, subject: model)
+        try cam.check(inputShape: checkpoint.inputShape, classIndex: classIndex)
+        try Folder.create(out, what: "output folder")
         var writer = ExplanationWriter(directory: out, colormap: colors, alpha: alpha, modelHash: try ContentHash.ofFile(model),
                                        classNames: checkpoint.classNames, scale: scale)
         try writer.start(count: samples.count, inputShape: checkpoint.inputShape)

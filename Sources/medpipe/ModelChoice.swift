@@ -15,7 +15,10 @@ enum ModelChoice {
             throw MedPipeError.invalidArgument(name, "neither a built-in model (\(known)) nor a YAML layer list")
         }
         let specs = try ModelFile.layers(name) { mapping, subject in try LayerSpec(json: mapping, subject: subject) }
-        let output = try Sequential(specs, seed: 0).outputShape(for: inputShape)
+        let output: [Int]
+        do { output = try Sequential(specs, seed: 0).outputShape(for: inputShape) } catch let error as MedPipeError {
+            throw MedPipeError(error.kind, name, error.description)   // "layer 2 (Linear): ...", after the file that declares it
+        }
         guard output == [classes] else {
             throw MedPipeError.invalidArgument(name, "the model maps input \(inputShape) to \(output), but the data has \(classes) classes")
         }

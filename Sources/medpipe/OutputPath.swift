@@ -17,4 +17,68 @@ enum OutputPath {
             throw MedPipeError.io(path, "cannot write into its folder \(folder): \(String(cString: strerror(errno)))")
         }
     }
+
+    /// Something a command reads, which none of its outputs may replace: a file, or a folder, every file below which
+    /// is an input too.
+    struct Input {
+        /// The path as given on the command line (or in the recipe).
+        let path: String
+        /// What the command reads there, as the error names it: "the cache", "--model", "the input".
+        let role: String
+        /// Whether the folder belongs whole to what the command reads (a cache, whose writer and `cache verify` own every
+        /// name in it), so that no new file may be written in it either.
+        let whole: Bool
+
+        init(_ path: String, _ role: String, whole: Bool = false) {
+            self.path = path
+            self.role = role
+            self.whole = whole
+        }
+
+        /// The dataset cache at `path`.
+        static func cache(_ path: String) -> Input { Input(path, "the cache", whole: true) }
+    }
+
+    /// The inputs of the options given (those whose path is not nil), each named by its option (or role).
+    static func inputs(_ options: KeyValuePairs<String, String?>) -> [Input] {
+        options.compactMap { option, path in path.map { Input($0, option) } }
+    }
+
+    /// Refuses, before any work, an output that would write over one of the command's own inputs (compared by their
+    /// real paths, symbolic links followed): the input itself, a file inside an input folder, any path inside a folder
+    /// read whole (a cache's `manifest.sqlite`, a model written among its shards), or, when `output` is a folder the
+    /// command writes into (`isFolder`), a folder that holds one read whole. An input that does not exist is passed
+    /// over: the command says so when it reads it.
+    /// - Throws: `.invalidArgument` naming `output`: "is also an input (...)", with the input.
+    static func refuseOverwriting(_ output: String, inputs: [Input], isFolder: Bool = false) throws {
+        let target = FileBytes.canonicalPathOfNew(output)
+        for input in inputs {
+            guard let source = FileBytes.canonicalPath(input.path) else { continue }
+            let which = "\(input.role) \(input.path)"
+            if target == source {
+                throw MedPipeError.invalidArgument(output, "is also an input (\(which)); give the output another path")
+            }
+            if FileBytes.canonical(target, isWithin: source), input.whole || FileBytes.isRegularFile(target) {
+                throw MedPipeError.invalidArgument(output, "is also an input (it lies in \(which)); write it outside")
+            }
+            if isFolder, input.whole, FileBytes.canonical(source, isWithin: target) {
+                throw MedPipeError.invalidArgument(output, "is also an input (it holds \(which)); give an output folder outside it")
+            }
+        }
+    }
+
+    /// Refuses two outputs of one command given the same path (`train --metrics` = `--out`: the model would
+    /// replace the metrics, or the metrics be appended to the model); `outputs` pairs each option with its path, nil
+    /// when the option is absent.
+    /// - Throws: `.invalidArgument` naming the path and both options.
+    static func refuseSharing(_ outputs: [(option: String, path: String?)]) throws {
+        var seen: [String: String] = [:]
+        for case let (option, path?) in outputs {
+            let target = FileBytes.canonicalPathOfNew(path)
+            if let earlier = seen[target] {
+                throw MedPipeError.invalidArgument(path, "is given to both \(earlier) and \(option); give each its own path")
+            }
+            seen[target] = option
+        }
+    }
 }

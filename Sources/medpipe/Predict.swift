@@ -64,7 +64,11 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        if let out { try OutputPath.prepare(out) }
+        if let out {
+            let given = inputs.map { OutputPath.Input($0, "the input") }
+            try OutputPath.refuseOverwriting(out, inputs: OutputPath.inputs(["--model": model, "--npy": npy]) + given)
+            try OutputPath.prepare(out)
+        }
         if TreeModel.isTreeModel(model) {
             guard let npy, let out else {
                 throw MedPipeError.invalidArgument(model, "a tree model predicts prepared arrays only: give --npy X.npy --out P.npy")
@@ -77,7 +81,7 @@ struct Predict: ParsableCommand {
         BLAS.setThreads(threads)
         if let npy, let out {
             let input = try PreparedBatch(npy: npy, for: checkpoint)
-            let logits = checkpoint.ensemble.forward(Activation(shape: input.shape, data: input.values), training: false)
+            let logits = try checkpoint.ensemble.scores(Activation(shape: input.shape, data: input.values), model: model)
             try NPYWriter.write(Tensor(shape: logits.shape, values: logits.data), to: out)
             print("wrote \(out): logits \(logits.shape) for classes \(checkpoint.classNames.joined(separator: ", "))")
             return
@@ -96,7 +100,7 @@ struct Predict: ParsableCommand {
                     throw MedPipeError.invalidArgument(input, "prepares to samples of shape \(bad.shape); the model takes \(checkpoint.inputShape)")
                 }
                 predicted += prepared.count
-                csv += predict(prepared, of: input, with: &checkpoint.ensemble, classes: classes)
+                csv += try predict(prepared, of: input, with: &checkpoint.ensemble, classes: classes)
             }
             for warning in warnings { printWarning("\(input): \(Converter.warning(warning, path: input))") }
             // Said, not passed over: the run printed nothing for it and exited 0 (a record too short for one beat's window).
@@ -113,11 +117,11 @@ struct Predict: ParsableCommand {
     }
 
     /// Prints each prepared sample's class and probabilities, by batches of 256; returns the samples' CSV rows.
-    private func predict(_ prepared: [Preprocessing.Prepared], of input: String, with ensemble: inout Ensemble, classes: [String]) -> [String] {
+    private func predict(_ prepared: [Preprocessing.Prepared], of input: String, with ensemble: inout Ensemble, classes: [String]) throws -> [String] {
         var rows: [String] = []
         for start in stride(from: 0, to: prepared.count, by: 256) {
             let batch = prepared[start..<min(start + 256, prepared.count)]
-            let logits = ensemble.forward(Activation(shape: [batch.count] + batch.first!.shape, data: batch.flatMap(\.values)), training: false)
+            let logits = try ensemble.scores(Activation(shape: [batch.count] + batch.first!.shape, data: batch.flatMap(\.values)), model: model)
             let probabilities = softmax(logits)
             for (row, sample) in batch.enumerated() {
                 let p = Array(probabilities[(row * classes.count)..<((row + 1) * classes.count)])

@@ -11,7 +11,7 @@ struct PreparedBatch {
     let values: [Float]
 
     /// Reads and checks the `.npy` at `path` for `checkpoint`: its first `limit` samples, or all of them.
-    /// - Throws: ``MedPipeError`` naming the file: another dtype or shape, or the first sample holding a value that is not finite.
+    /// - Throws: ``MedPipeError`` naming the file: another dtype or shape, no sample, or the first sample holding a value that is not finite.
     init(npy path: String, for checkpoint: Checkpoint, limit: Int? = nil) throws {
         let tensor = try NPYReader().read(path).tensor
         let expected = "float32 shaped (N, \(checkpoint.inputShape.map(String.init).joined(separator: ", ")))"
@@ -19,6 +19,7 @@ struct PreparedBatch {
               Array(tensor.shape.dropFirst()) == checkpoint.inputShape else {
             throw MedPipeError.invalidArgument(path, "must be \(expected) for this model; it is \(tensor.dtype.rawValue) \(tensor.shape)")
         }
+        guard tensor.shape[0] > 0 else { throw MedPipeError.invalidArgument(path, "holds no sample (shape \(tensor.shape)): nothing to run the model on") }
         let size = max(checkpoint.inputShape.reduce(1, *), 1), count = min(tensor.shape[0], max(limit ?? .max, 0))
         let values = Array(tensor.values(as: Float.self).prefix(count * size))
         if let index = values.firstIndex(where: { !$0.isFinite }) {

@@ -45,6 +45,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputPath.refuseOverwriting(out, inputs: [.cache(cache)] + OutputPath.inputs(["--model": model, "--metrics": metrics, "--gradcam": gradcam, "--deid": deid]))
         try OutputPath.prepare(out)
         if let model, TreeModel.isTreeModel(model) {   // read as safetensors, it was "header length 7308905007907873403 exceeds the file"
             throw MedPipeError.unsupported(model, "is a tree model (XGBoost JSON); the report evaluates networks: `medpipe evaluate --model \(model) --cache \(cache)` gives its figures")

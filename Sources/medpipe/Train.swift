@@ -39,7 +39,8 @@ struct Train: ParsableCommand {
         layers; or the tree baselines random-forest and gradient-boosting (XGBoost), on any cache (images \
         and signals flattened), written as XGBoost's JSON model with MedPipe's metadata in its attributes \
         (loads in Python with xgboost.Booster(model_file=...)); they take --seed, --threads, --balance and \
-        the tree options below, not the epochs, batches or optimizer.
+        the tree options below; a network's flags (--epochs, --batch, --lr, --optimizer, --metrics...) are refused \
+        for them, as the tree options are for a network. The recipe's train: settings for a network are not used.
         Balance: recipe (the cache's plan), none, oversample, undersample, class-weights, smote (tables).
 
         Memory: when the cache's splits, as the float32 inputs the network takes, exceed --memory-budget, \
@@ -115,6 +116,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        try refuseOutputsOverInputs()
         if ProcessGroup.isLeader { try OutputPath.prepare(out) }
         let warmUp = BLAS.startWarmUp()   // while the cache is opened and read
         defer { warmUp.wait() }
@@ -134,8 +136,14 @@ struct Train: ParsableCommand {
         try dataset.requireTrainingSamples()
         if let kind = TreeKind(rawValue: modelName) {
             guard members == 1 else { throw MedPipeError.invalidArgument("--ensemble", "trains networks; \(modelName) is a tree model (its trees are an ensemble already)") }
+            if let flag = networkFlagsGiven.first {
+                throw MedPipeError.invalidArgument(flag, "applies to networks; \(modelName) is a tree model, which takes --seed, --threads, --balance and the tree options (--trees, --max-depth...) instead")
+            }
             guard ProcessGroup.isLeader else { return }   // under MPI, rank 0 trains the trees alone
             return try trees.train(kind, cache: cache, out: out, balance: spec.balanceOrDefault, seed: spec.seedOrDefault, threads: threads)
+        }
+        if let flag = trees.given.first {
+            throw MedPipeError.invalidArgument(flag, "applies to the tree models (random-forest, gradient-boosting), not to \(modelName)")
         }
         let augmentation: Augmentation? = switch augment {
         case "recipe": try dataset.recipeAugmentation()
@@ -193,6 +201,23 @@ struct Train: ParsableCommand {
                                     extra: try dataset.preprocessing.metadata())
         try checkpoint.write(to: out)
         log("kept epoch\(members > 1 ? "s" : "") \(keptEpochs.joined(separator: ", ")); wrote \(out)")
+    }
+}
+
+extension Train {
+    /// The flags given that only a network's training reads: a tree model is refused them rather than ignore them.
+    var networkFlagsGiven: [String] {
+        let given: [(String, Bool)] = [("--epochs", epochs != nil), ("--batch", batch != nil), ("--lr", lr != nil), ("--optimizer", optimizer != nil),
+                                      ("--weight-decay", weightDecay != nil), ("--schedule", schedule != nil), ("--class-weight-power", classWeightPower != nil),
+                                      ("--patience", patience != nil), ("--monitor", monitor != nil), ("--metrics", metrics != nil), ("--augment", augment != "recipe")]
+        return given.filter(\.1).map(\.0)
+    }
+
+    /// Refuses `--out` or `--metrics` naming the cache (or a file in it), a YAML model or augmentation read, or each other.
+    func refuseOutputsOverInputs() throws {
+        let inputs = [.cache(cache)] + OutputPath.inputs(["--model": model, "--augment": augment])
+        for output in [out, metrics].compactMap({ $0 }) { try OutputPath.refuseOverwriting(output, inputs: inputs) }
+        try OutputPath.refuseSharing([("--out", out), ("--metrics", metrics)])
     }
 }
 

@@ -17,6 +17,22 @@ struct TreeOptions: ParsableArguments {
     @Option(help: "Least Hessian sum in a leaf (default: 0 forest, 1 boosting).") var minChildWeight: Double?
     @Option(help: "L2 regularization of leaf values (default: 1e-5 forest, 1 boosting).") var lambda: Double?
 
+    /// Refuses a tree option out of XGBoost's range (NaN, infinite, negative...) before anything is read, as the
+    /// network's options are; the defaults of either kind are within it.
+    func validate() throws {
+        do { try parameters(.gradientBoosting, seed: 0, threads: 1).validate(subject: "") } catch let error as MedPipeError {
+            throw ValidationError("--" + error.message)
+        }
+    }
+
+    /// The tree options given: a network is refused them rather than ignore them.
+    var given: [String] {
+        let given: [(String, Bool)] = [("--trees", trees != nil), ("--max-depth", maxDepth != nil), ("--eta", eta != nil), ("--subsample", subsample != nil),
+                                      ("--colsample-bynode", colsampleBynode != nil), ("--bins", bins != nil), ("--min-child-weight", minChildWeight != nil),
+                                      ("--lambda", lambda != nil)]
+        return given.filter(\.1).map(\.0)
+    }
+
     /// The kind's defaults with every given flag applied.
     func parameters(_ kind: TreeKind, seed: UInt64, threads: Int) -> TreeParameters {
         var p = TreeParameters.defaults(kind)

@@ -24,6 +24,7 @@ enum TreeModelCommands {
         guard Array(input.shape.dropFirst()) == model.inputShape, let count = input.shape.first else {
             throw MedPipeError.invalidArgument(npy, "has shape \(input.shape); the model takes (N, \(model.inputShape.map(String.init).joined(separator: ", ")))")
         }
+        guard count > 0 else { throw MedPipeError.invalidArgument(npy, "holds no sample (shape \(input.shape)): nothing to run the model on") }
         let p = try model.probabilities(input.values(as: Float.self), count: count)
         try NPYWriter.write(Tensor(shape: [count, model.classNames.count], values: p), to: out)
         print("wrote \(out): probabilities [\(count), \(model.classNames.count)] for classes \(model.classNames.joined(separator: ", ")) (a tree model gives probabilities, not logits)")

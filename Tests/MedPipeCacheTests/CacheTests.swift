@@ -198,6 +198,35 @@ private func writeOneUnit(into dir: String) throws {
         }
     }
 
+    /// A SQLite failure after the manifest is open (here a damaged page of the entry table; a lock held past the busy
+    /// timeout and a disk I/O error go the same way) is one line naming the manifest: the command line printed
+    /// "Error: SQLite error 11: database disk image is malformed - while executing `SELECT ...`". A value of another
+    /// type than its column's (a name that is not UTF-8) is one too, where GRDB's row subscript trapped.
+    @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe binary"))
+    func sqliteFailuresAfterOpeningNameTheManifest() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try writeOneUnit(into: dir)
+        let manifest = dir + "/manifest.sqlite"
+        try Manifest(directory: dir).database.write { try $0.execute(sql: "INSERT INTO unit (key, source, item_count, rejected_reason) VALUES ('k', X'FF', 0, 'unreadable')") }
+        let rejected = try SharedData.runMedpipe(["cache", "info", dir])
+        #expect(rejected.status == 1 && rejected.error.hasPrefix("medpipe: error: \(manifest): cannot read the cache manifest: ") && rejected.error.split(separator: "\n").count == 1,
+                "\(rejected.error)")
+        try Manifest(directory: dir).database.write { try $0.execute(sql: "DELETE FROM unit WHERE key = 'k'") }
+
+        let page = try #require(try Manifest(directory: dir).database.read { try Int.fetchOne($0, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'entry'") })
+        let handle = try #require(FileHandle(forUpdatingAtPath: manifest))
+        try handle.seek(toOffset: UInt64((page - 1) * 4096))
+        handle.write(Data(repeating: 0xFF, count: 4096))
+        try handle.close()
+        let problem = "cannot read the cache manifest: database disk image is malformed"
+        #expect(throws: MedPipeError.malformed(manifest, problem)) { _ = try DatasetCache(directory: dir).entries() }
+        for arguments in [["cache", "info", dir], ["cache", "verify", dir], ["export", "--cache", dir, "--format", "npz", "--out", dir + "-npz"]] {
+            let run = try SharedData.runMedpipe(arguments)
+            #expect(run.status == 1 && run.error == "medpipe: error: \(manifest): \(problem)\n", "\(arguments): \(run.error)")
+        }
+    }
+
     /// Values a damaged manifest states are checked before use: a shape of 2^64 values trapped `cache verify` (the
     /// command for damaged caches), `evaluate` and `train`, an offset near 2^63 trapped every read, and text in a
     /// number's column trapped every command that listed the entries.

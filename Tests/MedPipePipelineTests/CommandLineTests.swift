@@ -17,10 +17,13 @@ struct CommandLineTests {
         #expect(line.map(String.init) == "version = \"\(MedPipeVersion.current)\"")
     }
 
-    /// Training settings that are not numbers a run can use are refused before anything is read.
+    /// Training settings that are not numbers a run can use are refused before anything is read (tree options too: an
+    /// infinite --lambda trained, then failed to write the model).
     @Test(arguments: [("--lr", "nan"), ("--lr", "inf"), ("--lr", "0"), ("--lr", "1e300"), ("--weight-decay", "-0.5"), ("--weight-decay", "1e39"), ("--class-weight-power", "nan"),
                       ("--class-weight-power", "1e300"), ("--class-weight-power", "4.5"),
-                      ("--epochs", "0"), ("--batch", "0"), ("--patience", "0"), ("--threads", "0")])
+                      ("--epochs", "0"), ("--batch", "0"), ("--patience", "0"), ("--threads", "0"),
+                      ("--lambda", "inf"), ("--lambda", "nan"), ("--min-child-weight", "inf"), ("--eta", "nan"), ("--subsample", "nan"),
+                      ("--colsample-bynode", "inf"), ("--trees", "0"), ("--bins", "1")])
     func unusableTrainingNumbersAreRefused(_ option: String, _ value: String) throws {
         let run = try SharedData.runMedpipe(["train", "--cache", "/nonexistent", "--out", "/nonexistent/m.safetensors", "\(option)=\(value)"])
         #expect(run.status == 64)
@@ -98,6 +101,23 @@ struct CommandLineTests {
             let explained = try SharedData.runMedpipe(["gradcam", "--model", model, "--cache", work + "/" + name, "--out", work + "/cam"])
             #expect(explained.status == 1 && explained.error.hasPrefix("medpipe: error: \(model): \(problem)"), "\(explained.error)")
         }
+    }
+
+    /// A network's flags given with a tree model, or tree options with a network, are refused naming the flag, before
+    /// training: `--model random-forest --epochs 50` trained the forest and ignored the epochs (and --metrics wrote nothing).
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func flagsTheModelDoesNotTakeAreRefused() throws {
+        let work = temporaryDirectory("cli-model-flags")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cache = work + "/heart", out = work + "/m"
+        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", work + "/project.key"]).status == 0)
+        for (arguments, problem) in [(["--model", "random-forest", "--epochs", "5"], "--epochs: applies to networks; random-forest is a tree model"),
+                                     (["--model", "gradient-boosting", "--metrics", work + "/m.jsonl"], "--metrics: applies to networks; gradient-boosting is a tree model"),
+                                     (["--model", "heart-mlp", "--trees", "10"], "--trees: applies to the tree models (random-forest, gradient-boosting), not to heart-mlp")] {
+            let run = try SharedData.runMedpipe(["train", "--cache", cache, "--out", out] + arguments)
+            #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: \(problem)"), "\(arguments): \(run.error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
     }
 
     /// `cache order` of a cache without a training split (new patients, `split: { all: test }`) says so: it printed one

@@ -72,7 +72,8 @@ public struct Anonymizer: Sendable {
     /// The files under `inputs` (folders recursively, hidden entries skipped), WFDB records grouped
     /// under their `.hea`, sorted by path. The folder `output`, when it lies inside an input folder (an earlier
     /// run's outputs, `anonymize scans --out scans/anon`), is left out: its files are not inputs.
-    /// - Throws: ``MedPipeError`` when `output` is an input folder itself (outputs would mix with inputs).
+    /// - Throws: ``MedPipeError`` when `output` is an input folder itself (outputs would mix with inputs), or when an
+    ///   input folder holds no file.
     public static func inputs(_ paths: [String], output: String? = nil) throws -> [Input] {
         var files: [String] = []
         var unreadable: [Input] = []
@@ -84,9 +85,14 @@ public struct Anonymizer: Sendable {
             if !isDirectory.boolValue { files.append(path); continue }
             let walk = try FolderWalk(path)
             let excluded = try output.flatMap { try Self.folder($0, inside: walk) }
-            files += walk.files.filter { file in excluded.map { !file.hasPrefix($0 + "/") } ?? true }
-            unreadable += walk.problems.filter { problem in excluded.map { !problem.path.hasPrefix($0 + "/") } ?? true }
-                .map { Input(path: $0.path, format: nil, problem: $0.reason) }
+            let found = walk.files.filter { file in excluded.map { !file.hasPrefix($0 + "/") } ?? true }
+            let problems = walk.problems.filter { problem in excluded.map { !problem.path.hasPrefix($0 + "/") } ?? true }
+            // Said, not passed over: a mistyped or empty folder ran, reported nothing done, and exited 0.
+            guard !found.isEmpty || !problems.isEmpty else {
+                throw MedPipeError.invalidArgument(path, "holds no file to de-identify" + (excluded == nil ? "" : " (besides the output folder)"))
+            }
+            files += found
+            unreadable += problems.map { Input(path: $0.path, format: nil, problem: $0.reason) }
         }
         // Files of a WFDB record (same folder, named after a .hea's record) belong to that record.
         let records = Set(files.filter { $0.lowercased().hasSuffix(".hea") }.map { String($0.dropLast(4)) })

@@ -53,7 +53,7 @@ struct Evaluation {
                 inputs += input
                 labels.append(index)
             }
-            probabilities += softmax(checkpoint.ensemble.forward(Activation(shape: [batch.count] + dataset.sampleShape, data: inputs), training: false))
+            probabilities += softmax(try checkpoint.ensemble.scores(Activation(shape: [batch.count] + dataset.sampleShape, data: inputs), model: modelPath))
         }
         checkpoint.ensemble.releaseCaches()
 

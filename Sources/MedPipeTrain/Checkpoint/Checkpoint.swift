@@ -102,7 +102,11 @@ public struct Checkpoint: Sendable {
         var members: [Sequential] = []
         for (i, state) in try memberStates(tensors, count: meta["ensemble"], path: path).enumerated() {
             var member = blank
-            try member.loadStateDict(state, subject: meta["ensemble"] == nil ? path : "\(path) ensemble member \(i)")
+            let subject = meta["ensemble"] == nil ? path : "\(path) ensemble member \(i)"
+            try member.loadStateDict(state, subject: subject)
+            if let layer = member.firstLayerHoldingNonFiniteValues {
+                throw MedPipeError.malformed(subject, "layer \(layer)'s weights hold a non-finite value (NaN or infinity): the model's outputs would mean nothing")
+            }
             members.append(member)
         }
         let known: Set = ["format", "architecture", "class_names", "input_shape", "normalization", "recipe_hash", "model_name", "ensemble"]

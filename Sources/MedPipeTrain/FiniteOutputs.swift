@@ -1,0 +1,30 @@
+import MedPipeCore
+
+extension Sequential {
+    /// The first layer whose stored values (weights, biases, running statistics) hold a NaN or an infinity, if any:
+    /// a checkpoint damaged, hand-edited or saved from a diverged run, whose every output would mean nothing.
+    public var firstLayerHoldingNonFiniteValues: Int? {
+        layers.indices.first { i in
+            layers[i].state().contains { $0.tensor.dtype == .float32 && $0.tensor.values(as: Float.self).contains { !$0.isFinite } }
+        }
+    }
+}
+
+extension Classifier {
+    /// The scores of a batch `[N, ...]` in evaluation mode, refused when one is not a finite number (weights that
+    /// overflow on these inputs): a NaN made every probability NaN, and the predicted class the first.
+    /// - Throws: `.malformed` naming `model`, the model's file.
+    public mutating func scores(_ input: Activation, model: String) throws -> Activation {
+        let logits = forward(input, training: false)
+        try requireFiniteOutputs(logits, model: model)
+        return logits
+    }
+}
+
+/// Fails unless every score of `logits` `[N, K]` is finite, naming `model` (the model's file) and how many samples gave another.
+public func requireFiniteOutputs(_ logits: Activation, model: String) throws {
+    guard logits.data.contains(where: { !$0.isFinite }) else { return }
+    let k = max(logits.shape.last ?? 1, 1), n = logits.data.count / k
+    let bad = (0..<n).count { row in logits.data[(row * k)..<((row + 1) * k)].contains { !$0.isFinite } }
+    throw MedPipeError.malformed(model, "its outputs are not finite numbers (NaN or infinite) for \(bad) of \(n) samples: its weights overflow on these inputs, so its predictions mean nothing")
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+import MedPipeCore
+import MedPipeTrain
+import TestSupport
+
+/// A model whose layers do not fit one another (a layer declaring another input size than the previous layer's output)
+/// is refused naming its file and the layer: a YAML layer list given to `train --model` said only "layer 2 (Linear): ...".
+@Suite(.enabled(if: SharedData.medpipeBinary != nil && SharedData.isAvailable, "needs the built medpipe binary and ../shared/data"))
+struct ModelLayerFitTests {
+    @Test func aLayerThatDoesNotFitNamesTheFileAndTheLayer() throws {
+        let work = temporaryDirectory("layer-fit")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cache = work + "/heart", spec = work + "/mlp.yaml", model = work + "/m.safetensors"
+        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", work + "/project.key"]).status == 0)
+        try "- { type: Linear, in_features: 13, out_features: 8 }\n- { type: ReLU }\n- { type: Linear, in_features: 9, out_features: 2 }\n"
+            .write(toFile: spec, atomically: true, encoding: .utf8)
+        let fromSpec = try SharedData.runMedpipe(["train", "--cache", cache, "--model", spec, "--epochs", "1", "--out", model])
+        #expect(fromSpec.status == 1 && fromSpec.error == "medpipe: error: \(spec): layer 2 (Linear): expects samples of 9 features, got shape [8] (add a Flatten or fix in_features)\n",
+                "\(fromSpec.error)")
+
+        // A checkpoint whose architecture was edited: its second Linear (layer 4) declares 100 inputs, the layer before gives 128.
+        #expect(try SharedData.runMedpipe(["train", "--cache", cache, "--model", "heart-mlp", "--epochs", "1", "--out", model]).status == 0)
+        var (tensors, metadata) = try SafeTensors.read(model)
+        let architecture = try #require(metadata["architecture"])
+        let first = try #require(architecture.range(of: "\"in_features\":128"))
+        metadata["architecture"] = architecture.replacingCharacters(in: first, with: "\"in_features\":100")
+        let edited = work + "/edited.safetensors"
+        tensors["4.weight"] = Tensor(shape: [64, 100], values: [Float](repeating: 0.1, count: 6400))
+        try SafeTensors.write(tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, metadata: metadata, to: edited)
+        for arguments in [["evaluate", "--model", edited, "--cache", cache], ["inspect", edited]] {
+            let run = try SharedData.runMedpipe(arguments)
+            #expect(run.status == 1 && run.error == "medpipe: error: \(edited): layer 4 (Linear): expects samples of 100 features, got shape [128] (add a Flatten or fix in_features)\n",
+                    "\(arguments[0]): \(run.error)")
+        }
+    }
+}
