@@ -98,8 +98,7 @@ public struct Anonymizer: Sendable {
         let records = Set(files.filter { $0.lowercased().hasSuffix(".hea") }.map { String($0.dropLast(4)) })
         var result: [Input] = []
         for file in Set(files).sorted() {
-            let stem = URL(fileURLWithPath: file).deletingPathExtension().path
-            if !file.lowercased().hasSuffix(".hea"), records.contains(stem) || Self.extendsRecord(file, records) { continue }
+            if !file.lowercased().hasSuffix(".hea"), records.contains(Self.withoutExtension(file)) || Self.extendsRecord(file, records) { continue }
             let head = (try? FileBytes.head(file, count: 544)) ?? []
             result.append(Input(path: file, format: FormatKind.detect(head: head, name: file)))
         }
@@ -117,6 +116,15 @@ public struct Anonymizer: Sendable {
         guard FileBytes.canonical(inner, isWithin: outer) else { return nil }
         let relative = String(inner.dropFirst(outer == "/" ? 1 : outer.count + 1))
         return walk.root == "/" ? "/" + relative : walk.root + "/" + relative
+    }
+
+    /// `file` without the extension of its last component, spelt as given: `scans/100.dat` → `scans/100` (a relative
+    /// path stays relative, as the records' paths it is compared with are; `URL.deletingPathExtension` made it absolute,
+    /// so the signal and annotation files of a record under a relative folder were listed as inputs of their own).
+    static func withoutExtension(_ file: String) -> String {
+        let name = file.lastIndex(of: "/").map { file.index(after: $0) } ?? file.startIndex
+        guard let dot = file[name...].lastIndex(of: "."), dot > name else { return file }
+        return String(file[..<dot])
     }
 
     /// True when `file` begins with a record's path and `_` (`100_1.dat` beside `100.hea`). Looks up the path up to
