@@ -422,6 +422,32 @@ struct AnonymizerTests {
         #expect((check["comments"] as? [String]) == [])
     }
 
+    @Test func aRecordFileThatCannotBeReadIsNamedByItsOutputName() async throws {
+        let work = temporaryDirectory("record-file-errors")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let folder = work + "/Doe_John"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for record in ["mrn778899", "mrn445566"] {
+            try "\(record) 1 360 1000\n\(record).dat 16 200 16 0 0 0 0 MLII\n".write(toFile: "\(folder)/\(record).hea", atomically: true, encoding: .utf8)
+        }
+        // mrn778899.dat is missing; mrn445566.dat is a FIFO, which copying waited on for a writer: one comes after 10 s,
+        // so that the old code fails this test instead of hanging it.
+        let fifo = folder + "/mrn445566.dat"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 10)
+            let fd = open(fifo, O_WRONLY | O_NONBLOCK)
+            if fd >= 0 { close(fd) }
+        }
+        let (report, _) = try await run([folder])
+        #expect(report.failures == 2)
+        // The report named the missing file by its path (the folder and the record's name, which can name the patient),
+        // in a Foundation error's dump.
+        let reasons = report.withheld.map(\.reason).joined(separator: "\n")
+        #expect(!reasons.contains("Doe") && !reasons.contains("778899") && !reasons.contains("445566") && !reasons.contains("Error Domain"), "\(reasons)")
+        #expect(reasons.contains(".dat: no such file") && reasons.contains(".dat: is not a regular file"), "\(reasons)")
+    }
+
     @Test func annotationAuxTextIsRemoved() throws {
         // NORMAL at 10 with AUX "(N", NORMAL at 20 with AUX "John Doe", end marker.
         func word(_ code: Int, _ low: Int) -> [UInt8] { let w = code << 10 | low; return [UInt8(w & 0xFF), UInt8(w >> 8)] }

@@ -70,9 +70,8 @@ extension Anonymizer {
                 guard signal.fileName.hasPrefix(header.recordName), !signal.fileName.contains("/") else {
                     throw MedPipeError.unsupported(source, "a signal file is not named after the record; such records are not de-identified yet")
                 }
-                let temporary = try temporaryPath(".sig")
-                try FileManager.default.copyItem(atPath: folder + "/" + signal.fileName, toPath: temporary)
-                temporaries.append((temporary, scrubbed.recordName + signal.fileName.dropFirst(header.recordName.count)))
+                let name = scrubbed.recordName + signal.fileName.dropFirst(header.recordName.count)
+                temporaries.append((try recordFile(name, of: path) { try copyTemporary(folder + "/" + signal.fileName, suffix: ".sig") }, name))
                 regions.append(.samples)
             }
             touched.append(TouchedAttribute(keyword: "signal files (\(signalFiles.count))", action: "copy under the pseudonymous record name"))
@@ -83,20 +82,17 @@ extension Anonymizer {
                 let ext = String(entry.dropFirst(header.recordName.count + 1))
                 guard ext.lowercased() != "hea", !ext.contains(".") else { continue }
                 // Only files that read as annotations are annotation files; the same tokens are filtered.
-                let bytes = try FileBytes.read(folder + "/" + entry)
+                let name = scrubbed.recordName + "." + ext
+                let bytes = try recordFile(name, of: path) { try FileBytes.read(folder + "/" + entry) }
                 guard let tokens = try? WFDBAnnotationToken.tokens(bytes, source: entry),
                       (try? WFDBAnnotationReader().read(tokens: tokens, byteCount: bytes.count, source: entry)) != nil else { continue }
                 let filtered = MITAnnotationFilter.scrubAux(bytes, tokens: tokens)
-                let temporary = try temporaryPath(".ann")
-                try Data(filtered.bytes).write(to: URL(fileURLWithPath: temporary))
-                let name = scrubbed.recordName + "." + ext
-                temporaries.append((temporary, name))
+                temporaries.append((try filtered.bytes.withUnsafeBytes { try writeTemporary($0, suffix: ".ann") }, name))
                 regions.append(.whole)
                 annotationBytes.append((name, filtered.bytes))
                 touched.append(TouchedAttribute(keyword: "annotations .\(ext)", action: filtered.removed == 0 ? "copy" : "remove \(filtered.removed) aux string(s)"))
             }
-            let headerTemporary = try temporaryPath(".hea")
-            try Data((scrubbed.header + "\n").utf8).write(to: URL(fileURLWithPath: headerTemporary))
+            let headerTemporary = try Array((scrubbed.header + "\n").utf8).withUnsafeBytes { try writeTemporary($0, suffix: ".hea") }
             let headerName = scrubbed.recordName + ".hea"
             temporaries.append((headerTemporary, headerName))
             regions.append(.whole)
@@ -111,6 +107,17 @@ extension Anonymizer {
         } catch {
             abandon()
             throw error
+        }
+    }
+
+    /// Runs `body` on one of the record's other files (a signal or annotation file), an error naming that file by its
+    /// `output` name under the record's header at `path`: the file's own path holds the record's name and folder, which
+    /// can name the patient, and the error goes into the report (which replaces `path` by the input's token).
+    private func recordFile<T>(_ output: String, of path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as MedPipeError {
+            throw MedPipeError(error.kind, path, "\(output): \(error.message)")
         }
     }
 }

@@ -239,23 +239,58 @@ public struct Anonymizer: Sendable {
 
     /// Writes `bytes` to a new file at a `temporaryPath` and returns that path (nothing is left behind on error).
     func writeTemporary(_ bytes: UnsafeRawBufferPointer, suffix: String) throws -> String {
+        try createTemporary(suffix) { fd, path in try Self.write(bytes, to: fd, path: path) }
+    }
+
+    /// Copies the file at `source` to a new file at a `temporaryPath` and returns that path (nothing is left behind on
+    /// error). A FIFO, socket or device under the name is refused (``FileBytes/openRegularFile(_:)``), never waited on.
+    func copyTemporary(_ source: String, suffix: String) throws -> String {
+        let (input, _) = try FileBytes.openRegularFile(source)
+        defer { close(input) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        return try createTemporary(suffix) { fd, path in
+            try buffer.withUnsafeMutableBytes { chunk in
+                while true {
+                    let n = Glibc.read(input, chunk.baseAddress, chunk.count)
+                    if n < 0 && errno == EINTR { continue }
+                    guard n >= 0 else { throw MedPipeError.io(source, "cannot be read: \(String(cString: strerror(errno)))") }
+                    if n == 0 { return }
+                    try Self.write(UnsafeRawBufferPointer(rebasing: chunk[0..<n]), to: fd, path: path)
+                }
+            }
+        }
+    }
+
+    /// Creates a new file at a `temporaryPath`, has `fill` write it (given its descriptor and path) and returns the path;
+    /// when `fill` throws or the file cannot be closed, the file is removed.
+    private func createTemporary(_ suffix: String, fill: (_ fd: Int32, _ path: String) throws -> Void) throws -> String {
         let path = try temporaryPath(suffix)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw MedPipeError.io(path, "cannot create: \(String(cString: strerror(errno)))") }
-        var failure: String?
-        var done = 0
-        while done < bytes.count {
-            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { failure = n < 0 ? String(cString: strerror(errno)) : "no progress"; break }
-            done += n
-        }
-        if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
-        if let failure {
+        do {
+            try fill(fd, path)
+        } catch {
+            close(fd)
             unlink(path)
-            throw MedPipeError.io(path, "cannot write: \(failure)")
+            throw error
+        }
+        guard close(fd) == 0 else {
+            let failure = errno
+            unlink(path)
+            throw MedPipeError.io(path, "cannot write: \(String(cString: strerror(failure)))")
         }
         return path
+    }
+
+    /// Writes all of `bytes` to `fd`, the file at `path`.
+    private static func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw MedPipeError.io(path, "cannot write: " + (n < 0 ? String(cString: strerror(errno)) : "no progress")) }
+            done += n
+        }
     }
 
     /// Keeps the scanned temporary outputs for the batch scan (`regions` gives each one's text, by default
