@@ -16,7 +16,8 @@ struct Anonymize: AsyncParsableCommand {
         YES, or absent for US, IVUS, SC, XA, RF, ES, XC, GM, OT, DOC and Secondary Capture) are withheld unless \
         --allow-burned-in, optionally with --blank rectangles.
         NIfTI: descrip, aux_file, intent_name, db_name cleared and extensions dropped. WFDB: record renamed, \
-        comments dropped (kept without age/sex details under --retain patient-characteristics), base date \
+        comments dropped (kept under --retain patient-characteristics, without fields such as name:, ID:, MRN:, \
+        DOB:, whose values the scan looks for), base date \
         shifted or removed, annotation aux text other than rhythm labels removed. CSV: only the columns you \
         name are written, with --keep-columns NAME,NAME or --column NAME=POLICY (drop, pseudonymize, \
         shiftDates, generalizeAge, keep); every other column is dropped and named in the report. Dates are \

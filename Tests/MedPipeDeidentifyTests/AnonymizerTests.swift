@@ -422,6 +422,24 @@ struct AnonymizerTests {
         #expect((check["comments"] as? [String]) == [])
     }
 
+    @Test func aNameInAWFDBCommentIsLookedForInTheRecordsOutputs() async throws {
+        let work = temporaryDirectory("wfdb-comment-name")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.copyItem(atPath: SharedData.path("wfdb/100.dat"), toPath: work + "/100.dat")
+        let header = try String(contentsOfFile: SharedData.path("wfdb/100.hea"), encoding: .utf8)
+        try (header + "# name: Quimbly Zyxwert\n").write(toFile: work + "/100.hea", atomically: true, encoding: .utf8)
+        // Kept under Retain Patient Characteristics, the name field was written as it was.
+        let (kept, keptOut) = try await run([work + "/100.hea"], options: [.retainPatientCharacteristics])
+        #expect(kept.passed)
+        let text = try String(contentsOfFile: try #require(outputs(keptOut, suffix: ".hea").first), encoding: .utf8)
+        #expect(text.contains("# 69 M") && !text.contains("Quimbly") && !text.contains("Zyxwert"), "\(text)")
+        // A signal description repeating it withholds the record: the comment's name was no identifying value.
+        try (header.replacingOccurrences(of: " MLII", with: " MLII Zyxwert") + "# name: Quimbly Zyxwert\n")
+            .write(toFile: work + "/100.hea", atomically: true, encoding: .utf8)
+        let (withheld, out) = try await run([work + "/100.hea"])
+        #expect(withheld.withheld.count == 1 && outputs(out, suffix: ".hea").isEmpty)
+    }
+
     @Test func aRecordFileThatCannotBeReadIsNamedByItsOutputName() async throws {
         let work = temporaryDirectory("record-file-errors")
         defer { try? FileManager.default.removeItem(atPath: work) }

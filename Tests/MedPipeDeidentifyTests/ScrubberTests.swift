@@ -51,6 +51,25 @@ struct ScrubberTests {
         }
     }
 
+    @Test func identifyingCommentFieldsAreRemovedAndLookedFor() throws {
+        let header = "rec 2 360 650000\nrec.dat 212 200 11 1024 995 -22131 0 MLII\n"
+            + "# age: 69 sex: M name: Quimbly Zyxwert MRN: 778899\n# <diagnoses>: none at 10:31 <Patient ID>: A-4455\n# Aldomet, Inderal\n"
+        let kept = try WFDBHeaderScrubber.scrub(header, pseudonymizer: pseudonymizer,
+                                                policy: WFDBScrubPolicy(keepComments: true, retainPatientCharacteristics: true))
+        // Kept comments kept the name and the ids along with age and sex.
+        for value in ["Quimbly", "Zyxwert", "778899", "A-4455"] { #expect(!kept.header.contains(value), "\(kept.header)") }
+        #expect(kept.header.contains("# age: 69 sex: M") && kept.header.contains("<diagnoses>: none at 10:31") && kept.header.contains("# Aldomet, Inderal"))
+        #expect(kept.touched.contains(TouchedAttribute(keyword: "comment <name>", action: "remove")))
+        // Kept or dropped, their values are looked for in the outputs (a signal description repeating the name).
+        let dropped = try WFDBHeaderScrubber.scrub(header, pseudonymizer: pseudonymizer, policy: WFDBScrubPolicy())
+        for scrubbed in [kept, dropped] {
+            let scanner = ResidualScanner(identifiers: scrubbed.identifiers)
+            #expect(!scanner.scan("MLII Zyxwert", location: "").isEmpty)
+            #expect(!scanner.scan("MLII 778899", location: "").isEmpty && !scanner.scan("MLII A-4455", location: "").isEmpty)
+            #expect(scanner.scan("MLII V5 Aldomet none 69", location: "").isEmpty)
+        }
+    }
+
     @Test func annotationAuxStrings() {
         #expect(MITAnnotationFilter.isRhythmLabel("(N"))
         #expect(MITAnnotationFilter.isRhythmLabel("(AFIB"))

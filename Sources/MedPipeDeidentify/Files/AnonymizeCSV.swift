@@ -3,7 +3,8 @@ import MedPipeCore
 import MedPipeFormats
 
 /// What a CSV column's name says about its values, for the residual scan: the values of identifying
-/// columns are looked for in every cell that is written.
+/// columns are looked for in every cell that is written. WFDB header comments' `key: value` fields are
+/// judged by their keys the same way (``WFDBHeaderScrubber/identifyingFields(_:)``).
 ///
 /// The name is split into lower-case words (at non-letters and camel case). A column holds identifiers
 /// when a word is `name`, `id`, `patient`, `mrn`, `ssn`, `phone`, `telephone`, `address`, `email`, `dob`

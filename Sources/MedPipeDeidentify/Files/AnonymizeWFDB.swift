@@ -53,7 +53,7 @@ extension Anonymizer {
         let scrubbed = try WFDBHeaderScrubber.scrub(text, pseudonymizer: pseudonymizer, policy: policy, subject: source)
         var touched = scrubbed.touched
 
-        var identifiers = IdentifierSet()
+        var identifiers = scrubbed.identifiers
         identifiers.addID(header.recordName)
         if let date = header.baseDate {
             let parts = date.split(separator: "/")

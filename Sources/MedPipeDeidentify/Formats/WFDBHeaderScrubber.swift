@@ -20,14 +20,17 @@ public struct WFDBScrubPolicy: Sendable, Hashable {
 
 /// De-identifies WFDB header text (`.hea`): the record name and the signal file names made from it
 /// become the record's pseudonym, segment names of a multi-segment record their own pseudonyms, the
-/// base date is shifted or removed (with the base time), comments are dropped or filtered.
+/// base date is shifted or removed (with the base time), comments are dropped or filtered. A comment's
+/// `key: value` fields whose key names an identifying value (`name:`, `<MRN>:`, `Patient ID:`) are removed
+/// from kept comments, and their values, kept or dropped, are identifying values for the residual scan.
 public enum WFDBHeaderScrubber {
-    /// The cleaned header, the new record name, and what changed.
+    /// The cleaned header, the new record name, what changed, and the identifying values its comments held.
     public static func scrub(_ header: String, pseudonymizer: Pseudonymizer, policy: WFDBScrubPolicy, subject: String = "header") throws
-        -> (header: String, recordName: String, touched: [TouchedAttribute])
+        -> (header: String, recordName: String, touched: [TouchedAttribute], identifiers: IdentifierSet)
     {
         var output: [String] = []
         var touched: [TouchedAttribute] = []
+        var identifiers = IdentifierSet()
         var recordName: String?
         var newName = ""
         var multiSegment = false
@@ -36,6 +39,7 @@ public enum WFDBHeaderScrubber {
         for line in header.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             let content = line.drop { $0 == " " || $0 == "\t" }
             if content.hasPrefix("#") {
+                for field in identifyingFields(String(line)) { collect(field.value, key: field.key, into: &identifiers) }
                 if let kept = policy.keepComments ? filterComment(String(line), policy: policy, touched: &touched) : nil {
                     output.append(kept)
                 } else {
@@ -84,7 +88,7 @@ public enum WFDBHeaderScrubber {
         }
         guard recordName != nil else { throw MedPipeError.malformed(subject, "no record line") }
         if droppedComments > 0 { touched.append(TouchedAttribute(keyword: "comments (\(droppedComments) lines)", action: "remove")) }
-        return (output.joined(separator: "\n"), newName, touched)
+        return (output.joined(separator: "\n"), newName, touched, identifiers)
     }
 
     /// `DD/MM/YYYY` moved by `days`.
@@ -95,10 +99,17 @@ public enum WFDBHeaderScrubber {
         return pad(date.day, 2) + "/" + pad(date.month, 2) + "/" + pad(date.year, 4)
     }
 
-    /// A kept comment without its age and sex fields (PhysioNet `<age>: 25  <sex>: M` or `Age: 25`),
-    /// or nil when nothing is left.
+    /// A kept comment without its identifying fields (``identifyingFields(_:)``) and its age and sex fields (PhysioNet
+    /// `<age>: 25  <sex>: M` or `Age: 25`), or nil when nothing is left.
     private static func filterComment(_ line: String, policy: WFDBScrubPolicy, touched: inout [TouchedAttribute]) -> String? {
-        var text = line
+        var text = ""
+        var from = line.startIndex
+        for field in identifyingFields(line) {
+            text += line[from..<field.range.lowerBound]
+            from = field.range.upperBound
+            touched.append(TouchedAttribute(keyword: "comment <\(field.key)>", action: "remove"))
+        }
+        text += line[from...]
         for key in ["age", "sex"] {
             guard let range = fieldRange(key, in: text) else { continue }
             if policy.retainPatientCharacteristics {
@@ -110,6 +121,42 @@ public enum WFDBHeaderScrubber {
         }
         let rest = text.drop { $0 == "#" || $0 == " " }
         return rest.isEmpty ? nil : text
+    }
+
+    /// The `key: value` fields of a comment line whose key says the value identifies a person (the words of CSV column
+    /// names that do, ``CSVColumnNames/looksIdentifying(_:)``: `name`, `id`, `mrn`, `dob`, `address`, ...), in order:
+    /// each with the range of the whole field, from its key to the next key or the end of the line. A key is `<words>:`
+    /// or the word before a colon, beginning with a letter (a time of day, `10:31`, is no key).
+    static func identifyingFields(_ line: String) -> [(range: Range<String.Index>, key: String, value: String)] {
+        var keys: [(start: String.Index, key: String, valueStart: String.Index)] = []
+        for colon in line.indices where line[colon] == ":" {
+            let before = line[..<colon]
+            let start: String.Index, key: Substring
+            if before.last == ">", let open = before.lastIndex(of: "<") {
+                start = open
+                key = before[before.index(after: open)..<before.index(before: before.endIndex)]
+            } else {
+                start = before.lastIndex { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }.map { before.index(after: $0) } ?? before.startIndex
+                key = before[start...]
+            }
+            guard key.first?.isLetter == true, keys.last.map({ $0.valueStart <= start }) ?? true else { continue }
+            keys.append((start, String(key), line.index(after: colon)))
+        }
+        return keys.indices.compactMap { index in
+            let field = keys[index]
+            guard CSVColumnNames.looksIdentifying(field.key) else { return nil }
+            let end = index + 1 < keys.count ? keys[index + 1].start : line.endIndex
+            return (field.start..<end, field.key, line[field.valueStart..<end].trimmingSpaces)
+        }
+    }
+
+    /// Adds the value of an identifying comment field to `identifiers`, as the kind its key names.
+    private static func collect(_ value: String, key: String, into identifiers: inout IdentifierSet) {
+        let words = CSVColumnNames.words(key)
+        if words.contains(where: { $0.hasSuffix("name") }) { identifiers.addName(value) }
+        else if words.contains("address") { identifiers.addAddress(value) }
+        else if words.contains("phone") || words.contains("telephone") { identifiers.addPhone(value) }
+        else { identifiers.addID(value) }
     }
 
     /// The range of `<key>: value` (up to the next `<`) or `key: value` (up to the end of the value's
