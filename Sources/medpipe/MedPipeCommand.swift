@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MedPipeCore
 import MedPipeFormats
 import MedPipeMPI
@@ -23,6 +24,10 @@ struct MedPipeCommand: AsyncParsableCommand {
     /// ends the run here, as one `medpipe: error:` line and exit status 1. Under MPI (mpirun, srun), an error on
     /// one rank ends every rank of the job (MPI_Abort), and a run that succeeds ends MPI on its rank.
     static func main() async {
+        // A write past the file-size limit (`ulimit -f`) then fails with EFBIG, which names the file in one error line;
+        // by default SIGXFSZ killed the process in the middle of a write (only when the main thread wrote: worker
+        // threads block signals), with no error and the output half-written.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             if command is Convert { AllocatorTuning.reserveHeapAhead() }
