@@ -102,22 +102,41 @@ public struct NIfTIExportWriter: SampleWriter {
             withUnsafeMutableBytes(of: &image.pointee.pixdim) { $0.bindMemory(to: Double.self)[4] = spacing[3] }
         }
 
-        guard nifti_set_filenames(image, path, 0, 1) == 0 else {
-            throw MedPipeError.io(path, "libnifti rejects the file name")
+        // The header libnifti's writer would write, then the voxels, written here so that a failed write is known:
+        // nifti_image_write says nothing, and left a truncated file under a full disk or the file-size limit.
+        nifti_set_iname_offset(image, 1)
+        var header = nifti_1_header()
+        guard nifti_convert_nim2n1hdr(image, &header) == 0 else {
+            throw MedPipeError.io(path, "libnifti cannot make a NIfTI-1 header for dims \(dims) and datatype \(datatype)")
         }
         try? FileManager.default.removeItem(atPath: path)
-        tensor.bytes.withUnsafeMutableBytes { raw in
-            image.pointee.data = raw.baseAddress
-            nifti_image_write(image)
-            image.pointee.data = nil
-        }
-        let written = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        // A .nii holds at least its 352-byte header; gzip shrinks a small image below that, but never below
-        // its own 18 bytes of header and trailer.
-        guard written >= (compressed ? 18 : 352) else {
-            throw MedPipeError.io(path, "libnifti did not write the file (\(written) bytes on disk)")
+        let extensionFlag: [UInt8] = [0, 0, 0, 0]
+        try withUnsafeBytes(of: &header) { header in
+            try extensionFlag.withUnsafeBytes { flag in
+                try tensor.bytes.withUnsafeBytes { voxels in try Self.write([header, flag, voxels], to: path, compressed: compressed) }
+            }
         }
         return [path]
+    }
+
+    /// Writes `parts` to a new file at `path` through znzlib, gzip-compressed when `compressed`.
+    /// - Throws: `.io` naming the file when any byte is not written or the file cannot be closed (the file is removed).
+    private static func write(_ parts: [UnsafeRawBufferPointer], to path: String, compressed: Bool) throws {
+        guard let file = znzopen(path, "wb", compressed ? 1 : 0) else {
+            throw MedPipeError.io(path, "cannot create: \(String(cString: strerror(errno)))")
+        }
+        var handle: znzFile? = file
+        var failure: Int32 = 0
+        for part in parts where failure == 0 && part.count > 0 {
+            errno = 0
+            if znzwrite(part.baseAddress, 1, part.count, file) != part.count { failure = errno == 0 ? EIO : errno }
+        }
+        errno = 0
+        if Xznzclose(&handle) != 0, failure == 0 { failure = errno == 0 ? EIO : errno }
+        guard failure == 0 else {
+            unlink(path)
+            throw MedPipeError.io(path, "cannot write: \(String(cString: strerror(failure)))")
+        }
     }
 
     /// The sample's affine, or the identity.

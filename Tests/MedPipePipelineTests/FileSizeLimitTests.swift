@@ -11,19 +11,9 @@ struct FileSizeLimitTests {
         let work = temporaryDirectory("file-size-limit")
         defer { try? FileManager.default.removeItem(atPath: work) }
         let array = work + "/ct.npy"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "ulimit -f 8 && exec \"$0\" \"$@\"", SharedData.medpipeBinary!,
-                             "inspect", SharedData.path("dicom/pydicom_subset/CT_small.dcm"), "--array", array]
-        let error = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = error
-        try process.run()
-        let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 1, "\(process.terminationReason) \(process.terminationStatus)")
-        #expect(message.hasPrefix("medpipe: error: \(array)") && message.hasSuffix("File too large\n") && message.split(separator: "\n").count == 1,
-                "\(message)")
+        let run = try SharedData.runMedpipe(["inspect", SharedData.path("dicom/pydicom_subset/CT_small.dcm"), "--array", array], fileSizeLimitKiB: 8)
+        #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: \(array)") && run.error.hasSuffix("File too large\n")
+                && run.error.split(separator: "\n").count == 1, "\(run.status) \(run.error)")
         #expect(!FileManager.default.fileExists(atPath: array))
     }
 }

@@ -43,11 +43,19 @@ public enum SharedData {
         return FileManager.default.isExecutableFile(atPath: fallback) ? fallback : nil
     }()
 
-    /// Runs the `medpipe` binary with `arguments`; returns its exit status, standard output and standard error.
-    public static func runMedpipe(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
+    /// Runs the `medpipe` binary with `arguments` (under `ulimit -f fileSizeLimitKiB` when given); returns its exit status
+    /// (the signal's number when one ended it), standard output and standard error.
+    public static func runMedpipe(_ arguments: [String], environment: [String: String] = [:], fileSizeLimitKiB: Int? = nil) throws
+        -> (status: Int32, output: String, error: String)
+    {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: medpipeBinary!)
-        process.arguments = arguments
+        if let fileSizeLimitKiB {  // `ulimit -f`, set by a shell that then becomes medpipe
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -f \(fileSizeLimitKiB) && exec \"$0\" \"$@\"", medpipeBinary!] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: medpipeBinary!)
+            process.arguments = arguments
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
