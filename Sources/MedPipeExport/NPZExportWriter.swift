@@ -63,11 +63,7 @@ public final class NPZExportWriter: SplitWriter {
     /// Writes `classes.txt`: the class names, one per line, in the order `y` indexes them.
     public func writeClassNames(into directory: String) throws -> String {
         let path = directory + "/classes.txt"
-        do {
-            try Data(classNames.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw MedPipeError.io(path, "cannot write: \(error.localizedDescription)")
-        }
+        try Array(classNames.map { $0 + "\n" }.joined().utf8).withUnsafeBytes { try AtomicFile.write(path, parts: [$0]) }
         return path
     }
 }

@@ -63,10 +63,6 @@ public struct PNGExportWriter: SampleWriter {
     /// Writes in place: a temporary file and a rename per image would double the file system work
     /// of exporting thousands of small images.
     private static func write(_ bytes: [UInt8], to path: String) throws {
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw MedPipeError.io(path, "cannot write: \(error.localizedDescription)")
-        }
+        try bytes.withUnsafeBytes { try AtomicFile.writeInPlace(path, parts: [$0]) }
     }
 }

@@ -16,7 +16,6 @@ final class StoredZipWriter {
     let path: String
     /// The archive under a temporary name until ``finish()``: an export that fails on the way leaves `path` as it was.
     private let staged: AtomicFile.Staged
-    private let handle: FileHandle
     private var members: [Member] = []
     private var position: UInt64 = 0
     private var current: (member: Member, written: UInt64, crc: CRC32)?
@@ -24,7 +23,6 @@ final class StoredZipWriter {
     init(path: String) throws {
         self.path = path
         staged = try AtomicFile.Staged(path)
-        handle = FileHandle(fileDescriptor: staged.descriptor, closeOnDealloc: false)
     }
 
     /// Starts a member of exactly `size` bytes.
@@ -62,13 +60,7 @@ final class StoredZipWriter {
             throw MedPipeError.invalidArgument(path, "member \(String(decoding: member.name, as: UTF8.self)) got \(written) of its declared \(member.size) bytes")
         }
         member.crc = crc.value
-        do {
-            try handle.seek(toOffset: member.offset + 14)
-            try handle.write(contentsOf: Self.u32(member.crc))
-            try handle.seek(toOffset: position)
-        } catch {
-            throw MedPipeError.io(path, "cannot write: \(error.localizedDescription)")
-        }
+        try Self.u32(member.crc).withUnsafeBytes { try AtomicFile.writeAll(staged.descriptor, [$0], at: Int(member.offset + 14), path: path) }
         members.append(member)
         current = nil
     }
@@ -93,12 +85,7 @@ final class StoredZipWriter {
     private func put(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try put($0) } }
 
     private func put(_ bytes: UnsafeRawBufferPointer) throws {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        do {
-            try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none))
-        } catch {
-            throw MedPipeError.io(path, "cannot write: \(error.localizedDescription)")
-        }
+        try AtomicFile.writeAll(staged.descriptor, [bytes], at: Int(position), path: path)
         position += UInt64(bytes.count)
     }
 

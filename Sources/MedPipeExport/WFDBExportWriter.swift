@@ -71,12 +71,8 @@ public struct WFDBExportWriter: SampleWriter {
             header += "\(name).dat 16 \(Self.gainText(scales[c].gain))(\(scales[c].baseline))/\(units[c]) 16 0 \(first[c]) \(checksum) 0 \(description)\n"
         }
         let headerPath = directory + "/" + name + ".hea", signalPath = directory + "/" + name + ".dat"
-        do {
-            try Data(signal).write(to: URL(fileURLWithPath: signalPath), options: .atomic)
-            try Data(header.utf8).write(to: URL(fileURLWithPath: headerPath), options: .atomic)
-        } catch {
-            throw MedPipeError.io(directory + "/" + name, "cannot write the record: \(error.localizedDescription)")
-        }
+        try signal.withUnsafeBytes { try AtomicFile.write(signalPath, parts: [$0]) }
+        try Array(header.utf8).withUnsafeBytes { try AtomicFile.write(headerPath, parts: [$0]) }
         return [headerPath, signalPath]
     }
 

@@ -102,11 +102,7 @@ struct Anonymize: AsyncParsableCommand {
             bar.update(done: done, total: total)
         }
         bar.finish()
-        do {
-            try result.json().write(to: URL(fileURLWithPath: report), options: .atomic)
-        } catch {
-            throw MedPipeError.io(report, "cannot write the report: \(error.localizedDescription)")
-        }
+        try result.json().withUnsafeBytes { try AtomicFile.write(report, parts: [$0]) }
         if let removed = result.interruptedRunsRemoved {
             print("removed the partial outputs of \(removed) interrupted run(s) from \(out) (files that never passed the residual scan)")
         }

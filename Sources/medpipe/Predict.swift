@@ -109,9 +109,7 @@ struct Predict: ParsableCommand {
             }
         }
         if let out {
-            do { try (csv.joined(separator: "\n") + "\n").write(toFile: out, atomically: true, encoding: .utf8) } catch {
-                throw MedPipeError.io(out, "cannot write the predictions: \(error.localizedDescription)")
-            }
+            try Array((csv.joined(separator: "\n") + "\n").utf8).withUnsafeBytes { try AtomicFile.write(out, parts: [$0]) }
             print("wrote \(out): \(csv.count - 1) predictions")
         }
     }

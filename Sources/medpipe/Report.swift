@@ -59,10 +59,10 @@ struct ReportCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: out).deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try Data(report.html.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
         } catch {
             throw MedPipeError.io(out, "cannot write: \(error.localizedDescription)")
         }
+        try Array(report.html.utf8).withUnsafeBytes { try AtomicFile.write(out, parts: [$0]) }
         if library == nil {
             FileHandle.standardError.write(Data("medpipe: note: Chart.js is not installed (Debian: libjs-chart.js); the page shows each chart's numbers as tables\n".utf8))
         }

@@ -24,11 +24,6 @@ enum SummaryList {
 
     /// Writes every line, one per line, to `path` (the list a cut summary leaves out).
     static func write(_ lines: [String], to path: String) throws {
-        let text = lines.map { $0 + "\n" }.joined()
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw MedPipeError.io(path, "cannot write the list: \(error.localizedDescription)")
-        }
+        try Array(lines.map { $0 + "\n" }.joined().utf8).withUnsafeBytes { try AtomicFile.write(path, parts: [$0]) }
     }
 }

@@ -27,4 +27,16 @@ struct ExportWriteFailureTests {
                 "\(run.status) \(run.error)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).isEmpty)
     }
+
+    /// `export --format npz` and `png` past the limit said "cannot write: The operation could not be completed.
+    /// (NSCocoaErrorDomain error 512.)", Foundation's words for an errno it has no name for.
+    @Test(arguments: [("npz", 256, "/train.npz"), ("png", 4, ".png")])
+    func aFailedWriteIsToldWhy(format: String, limit: Int, file: String) throws {
+        let cache = try volumeCache(), out = temporaryDirectory("write-failure-out")
+        defer { for path in [cache, out] { try? FileManager.default.removeItem(atPath: path) } }
+        let run = try SharedData.runMedpipe(["export", "--cache", cache, "--format", format, "--out", out], fileSizeLimitKiB: limit)
+        #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: ") && run.error.hasSuffix("\(file): cannot write: File too large\n"),
+                "\(run.status) \(run.error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).isEmpty)
+    }
 }

@@ -16,4 +16,21 @@ struct FileSizeLimitTests {
                 && run.error.split(separator: "\n").count == 1, "\(run.status) \(run.error)")
         #expect(!FileManager.default.fileExists(atPath: array))
     }
+
+    /// anonymize's report past the limit: "cannot write the report: The operation could not be completed.
+    /// (NSCocoaErrorDomain error 512.)", Foundation's words for an errno it has no name for.
+    @Test func aReportPastTheLimitIsToldWhy() throws {
+        let work = temporaryDirectory("file-size-limit-report")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        // One small kept column; the report names each of the 60 dropped ones.
+        let columns = (0..<60).map { "column_\($0)" }
+        try ((["age"] + columns).joined(separator: ",") + "\n" + (["61"] + columns.map { _ in "1" }).joined(separator: ",") + "\n")
+            .write(toFile: work + "/visits.csv", atomically: true, encoding: .utf8)
+        let report = work + "/report.json"
+        let run = try SharedData.runMedpipe(["anonymize", work + "/visits.csv", "--out", work + "/out", "--report", report, "--key", work + "/key",
+                                             "--keep-columns", "age"], fileSizeLimitKiB: 1)
+        let errors = run.error.split(separator: "\n").filter { $0.hasPrefix("medpipe:") }  // after the progress lines
+        #expect(run.status == 1 && errors == ["medpipe: error: \(report): cannot write: File too large"], "\(run.status) \(run.error)")
+        #expect(!FileManager.default.fileExists(atPath: report))
+    }
 }

@@ -83,12 +83,7 @@ extension Anonymizer {
         }
         var text = CSVRecords.format(result.header, delimiter: delimiter) + "\n"
         for row in result.rows { text += CSVRecords.format(row, delimiter: delimiter) + "\n" }
-        let temporary = try temporaryPath(".csv")
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-        } catch {
-            throw MedPipeError.io(temporary, "cannot write: \(error.localizedDescription)")
-        }
+        let temporary = try Array(text.utf8).withUnsafeBytes { try writeTemporary($0, suffix: ".csv") }
         let name = source + (delimiter == UInt8(ascii: "\t") ? ".tsv" : ".csv")
         let scan = try OutputScan.file(temporary, name: name, scanner: ResidualScanner(identifiers: identifiers))
         var touched = result.touched
