@@ -13,7 +13,7 @@ struct Anonymize: AsyncParsableCommand {
         DICOM: the PS3.15 \(BasicProfileTable.edition) Basic Application Level Confidentiality Profile, applied \
         inside sequences, private attributes removed, UIDs and Patient ID replaced by keyed pseudonyms, the \
         De-identification Method Code Sequence added. Images that may hold burned-in text (Burned In Annotation \
-        YES, or absent for US, IVUS, SC, XA, RF, ES, XC, GM, OT, DOC and Secondary Capture) are withheld unless \
+        YES or any value but NO, or absent for US, IVUS, SC, XA, RF, ES, XC, GM, OT, DOC and Secondary Capture) are withheld unless \
         --allow-burned-in, optionally with --blank rectangles.
         NIfTI: descrip, aux_file, intent_name, db_name cleared and extensions dropped. WFDB: record renamed, \
         comments dropped (kept under --retain patient-characteristics, without fields such as name:, ID:, MRN:, \

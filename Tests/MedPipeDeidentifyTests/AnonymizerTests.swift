@@ -119,6 +119,18 @@ struct AnonymizerTests {
 
     /// `--blank` applies to every image, flagged or not, and a rectangle that does not lie inside the image
     /// (or whose x + w overflows) fails the file rather than blank nothing and claim Clean Pixel Data.
+    /// A CT whose Burned In Annotation held `YES\\NO`, or a value neither YES nor NO, was written as if it were NO.
+    @Test func everyValueOfTheBurnedInFlagCounts() {
+        let ct = "1.2.840.10008.5.1.4.1.1.2"
+        for flag in ["YES\\NO", "NO\\YES", " yes ", "Y", "TRUE", "\0YES"] {
+            #expect(BurnedInTextPolicy.risk(burnedInAnnotation: flag, modality: "CT", sopClassUID: ct) != nil, "\(flag)")
+        }
+        for flag in ["NO", "NO\\NO", "no ", nil, ""] {
+            #expect(BurnedInTextPolicy.risk(burnedInAnnotation: flag, modality: "CT", sopClassUID: ct) == nil, "\(flag ?? "absent")")
+        }
+        #expect(BurnedInTextPolicy.risk(burnedInAnnotation: "", modality: "US", sopClassUID: nil) != nil)
+    }
+
     @Test func blankRectanglesMustLieInsideTheImage() async throws {
         let mr = SharedData.path("dicom/mr_series/In/00001.dcm")  // 256 × 256, no burned-in text risk
         let (blanked, out) = try await run([mr], rectangles: [PixelRectangle(x: 125, y: 128, width: 6, height: 2)])

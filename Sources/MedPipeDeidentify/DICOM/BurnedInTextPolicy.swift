@@ -24,7 +24,8 @@ public struct PixelRectangle: Sendable, Hashable, Codable, CustomStringConvertib
 ///
 /// An image is withheld when Burned In Annotation (0028,0301) is `YES`, or when it is absent and the
 /// image is of a kind that usually burns text in: one of `modalitiesWithBurnedInText`, or a Secondary
-/// Capture SOP class (screenshots, scanned documents). `NO` is trusted. CT, MR, PT, NM, CR, DX, MG
+/// Capture SOP class (screenshots, scanned documents); also when it holds a value other than YES and NO.
+/// `NO` is trusted. CT, MR, PT, NM, CR, DX, MG
 /// and the like are written when the attribute is absent: their consoles keep annotations in
 /// overlays or presentation states, which the profile removes. `allow` writes such images anyway,
 /// after blanking `rectangles` in every frame.
@@ -46,9 +47,11 @@ public struct BurnedInTextPolicy: Sendable, Hashable {
 
     /// Why an image with these attributes may hold burned-in text, or nil when it should not.
     public static func risk(burnedInAnnotation: String?, modality: String?, sopClassUID: String?) -> String? {
-        let flag = burnedInAnnotation?.trimmingSpaces.uppercased() ?? ""
-        if flag == "YES" { return "Burned In Annotation (0028,0301) is YES" }
-        if flag == "NO" { return nil }
+        // Each value of the flag counts (its VM is 1, but a file may hold `YES\NO`); any but YES and NO is not trusted.
+        let flags = (burnedInAnnotation ?? "").split(separator: "\\").map { $0.filter { $0 != "\0" }.trimmingSpaces.uppercased() }.filter { !$0.isEmpty }
+        if flags.contains("YES") { return "Burned In Annotation (0028,0301) is YES" }
+        if let other = flags.first(where: { $0 != "NO" }) { return "Burned In Annotation (0028,0301) is '\(other)', neither YES nor NO" }
+        if !flags.isEmpty { return nil }
         let modality = modality?.trimmingSpaces.uppercased() ?? ""
         if modalitiesWithBurnedInText.contains(modality) {
             return "Burned In Annotation (0028,0301) is absent and modality \(modality) usually burns text into the pixels"
