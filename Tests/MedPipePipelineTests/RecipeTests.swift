@@ -169,6 +169,11 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         #expect(throws: MedPipeError.invalidArgument(deep + ":1", "YAML nested more than 64 levels deep")) {
             _ = try Recipe.load(deep, knownStages: stages)
         }
+        // Past libyaml's own limit of 1,000 levels: "not valid YAML: 1:1: error: parser: while parsing in line 1, column 1".
+        let deeper = try recipeFile("sources: " + String(repeating: "[", count: 2000) + String(repeating: "]", count: 2000))
+        #expect(throws: MedPipeError.invalidArgument(deeper + ":1", "YAML nested more than 64 levels deep")) {
+            _ = try Recipe.load(deeper, knownStages: stages)
+        }
         let wide = try recipeFile("sources: [" + Array(repeating: "x", count: 100_001).joined(separator: ", ") + "]")
         #expect(throws: MedPipeError.invalidArgument(wide + ":1", "YAML with more than 100000 values")) {
             _ = try Recipe.load(wide, knownStages: stages)

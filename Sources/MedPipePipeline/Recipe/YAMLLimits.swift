@@ -24,8 +24,14 @@ enum YAMLLimits {
             var depth = 0, nodes = 0
             while true {
                 var event = yaml_event_t()
-                // A syntax error: Yams parses the text again and reports it.
-                guard yaml_parser_parse(&parser, &event) == 1 else { return }
+                guard yaml_parser_parse(&parser, &event) == 1 else {
+                    // Nested past libyaml's own limit (1,000 levels), which the scanner meets before any event: Yams
+                    // would say only "while parsing in line 1, column 1".
+                    if let problem = parser.problem, String(cString: problem).hasPrefix("Maximum nesting level") {
+                        throw MedPipeError.invalidArgument("\(file):\(Int(parser.problem_mark.line) + 1)", "YAML nested more than \(maximumDepth) levels deep")
+                    }
+                    return  // a syntax error: Yams parses the text again and reports it
+                }
                 defer { yaml_event_delete(&event) }
                 let line = Int(event.start_mark.line) + 1
                 switch event.type {
