@@ -452,6 +452,22 @@ struct AnonymizerTests {
         #expect(withheld.withheld.count == 1 && outputs(out, suffix: ".hea").isEmpty)
     }
 
+    @Test func onlyAnnotationFilesOfARecordAreWrittenBesideIt() async throws {
+        let work = temporaryDirectory("wfdb-other-files")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        for file in ["100.hea", "100.dat", "100.atr"] { try FileManager.default.copyItem(atPath: SharedData.path("wfdb/" + file), toPath: work + "/" + file) }
+        // Named after the record, they read as annotation words and were copied as they were, the note's name and all.
+        try "Patient Quimbly Zyxwert, MRN 778899, admitted with chest pain\n".write(toFile: work + "/100.txt", atomically: true, encoding: .utf8)
+        try "age,name\n61,Zyxwert\n".write(toFile: work + "/100.csv", atomically: true, encoding: .utf8)
+        let (report, out) = try await run([work])
+        #expect(report.passed && report.files.count == 1)
+        let written = try FileManager.default.contentsOfDirectory(atPath: out).filter { !$0.hasPrefix(".") }.map { String($0.split(separator: ".").last!) }
+        #expect(written.sorted() == ["atr", "dat", "hea"], "\(written)")
+        let attributes = try #require(report.files.first).attributes
+        #expect(attributes.contains(TouchedAttribute(keyword: "other files named after the record (2)", action: "not written: neither signal nor annotation files")))
+        #expect(attributes.contains { $0.keyword == "annotations .atr" })
+    }
+
     @Test func aRecordFileThatCannotBeReadIsNamedByItsOutputName() async throws {
         let work = temporaryDirectory("record-file-errors")
         defer { try? FileManager.default.removeItem(atPath: work) }

@@ -76,21 +76,31 @@ extension Anonymizer {
             }
             touched.append(TouchedAttribute(keyword: "signal files (\(signalFiles.count))", action: "copy under the pseudonymous record name"))
             var annotationBytes: [(name: String, bytes: [UInt8])] = []
+            var others = 0  // files named after the record that are neither its signal nor its annotation files
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
             for entry in entries.sorted() where entry.hasPrefix(header.recordName + ".") && !signalFiles.contains(entry)
                 && FileBytes.isRegularFile(folder + "/" + entry) {
                 let ext = String(entry.dropFirst(header.recordName.count + 1))
-                guard ext.lowercased() != "hea", !ext.contains(".") else { continue }
-                // Only files that read as annotations are annotation files; the same tokens are filtered.
+                guard ext.lowercased() != "hea" else { continue }
                 let name = scrubbed.recordName + "." + ext
                 let bytes = try recordFile(name, of: path) { try FileBytes.read(folder + "/" + entry) }
-                guard let tokens = try? WFDBAnnotationToken.tokens(bytes, source: entry),
-                      (try? WFDBAnnotationReader().read(tokens: tokens, byteCount: bytes.count, source: entry)) != nil else { continue }
+                // Only files that read as annotations and end with the end marker, a zero word (as the WFDB library and
+                // wfdb-python write them), are annotation files; the same tokens are filtered. Any bytes read as
+                // annotation words: a note 100.txt beside record 100 was copied, patient's name and all.
+                guard !ext.contains("."), bytes.count % 2 == 0, bytes.suffix(2) == [0, 0],
+                      let tokens = try? WFDBAnnotationToken.tokens(bytes, source: entry),
+                      (try? WFDBAnnotationReader().read(tokens: tokens, byteCount: bytes.count, source: entry)) != nil else {
+                    others += 1
+                    continue
+                }
                 let filtered = MITAnnotationFilter.scrubAux(bytes, tokens: tokens)
                 temporaries.append((try filtered.bytes.withUnsafeBytes { try writeTemporary($0, suffix: ".ann") }, name))
                 regions.append(.whole)
                 annotationBytes.append((name, filtered.bytes))
                 touched.append(TouchedAttribute(keyword: "annotations .\(ext)", action: filtered.removed == 0 ? "copy" : "remove \(filtered.removed) aux string(s)"))
+            }
+            if others > 0 {
+                touched.append(TouchedAttribute(keyword: "other files named after the record (\(others))", action: "not written: neither signal nor annotation files"))
             }
             let headerTemporary = try Array((scrubbed.header + "\n").utf8).withUnsafeBytes { try writeTemporary($0, suffix: ".hea") }
             let headerName = scrubbed.recordName + ".hea"
