@@ -642,6 +642,21 @@ struct AnonymizerTests {
         #expect(hidden.rawHeader[148..<228].contains(UInt8(ascii: "v")) && !hidden.extensions.isEmpty)
     }
 
+    /// Bytes appended after the voxels were copied as they were, and the scan, of the header only, never read them.
+    @Test func bytesAfterTheVoxelsAreDropped() async throws {
+        let work = temporaryDirectory("nifti-trailer")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let input = work + "/anatomical.nii", original = try FileBytes.read(SharedData.path("nifti/nibabel_subset/anatomical.nii"))
+        try Data(original + Array("Patient Quimbly Zyxwert, MRN 778899".utf8)).write(to: URL(fileURLWithPath: input))
+        let (report, out) = try await run([input])
+        #expect(report.passed && report.files.count == 1)
+        let output = try #require(outputs(out, suffix: ".nii").first), written = try FileBytes.read(output)
+        #expect(!String(decoding: written, as: UTF8.self).contains("Zyxwert"))
+        #expect(written.count == original.count)
+        #expect(try NIfTIReader().read(output).tensor == NIfTIReader().read(input).tensor)
+        #expect(try #require(report.files.first).attributes.contains(TouchedAttribute(keyword: "bytes after the voxels (35)", action: "remove")))
+    }
+
     /// A run killed on the way leaves hidden folders of outputs that never passed the batch's residual scan; the next
     /// run into the same folder removes them (a copy of the folder would carry them along), and says so. A folder of
     /// a process that still runs is another run's, and is left alone.

@@ -6,7 +6,7 @@ import MedPipeFormats
 /// De-identification of single-file NIfTI-1/2 (`.nii`, `.nii.gz`) at the byte level: the header's
 /// free-text fields are zeroed in the raw header bytes, the extensions are dropped (the extension
 /// flag cleared and `vox_offset` moved to the end of the header), and the voxel bytes are copied
-/// unchanged. Everything else — qform, sform and their codes, scaling, dimensions — is untouched.
+/// unchanged (any bytes after them are dropped). Everything else — qform, sform and their codes, scaling, dimensions — is untouched.
 enum NIfTIRawHeader {
     /// The scrubbed file bytes (header, four zero extension bytes, voxels) and the fields touched.
     /// The header is parsed by the reader's ``NIfTIHeader`` (libnifti), so a header the reader
@@ -41,8 +41,12 @@ enum NIfTIRawHeader {
             touched.append(TouchedAttribute(keyword: "extensions", action: "remove"))
             if bytes[size] != 0 { text.append(String(decoding: bytes[(size + 4)..<dataOffset], as: UTF8.self)) }
         }
+        // Bytes after the voxels belong to no field: a tool's trailer, or text appended on purpose; they were copied,
+        // and the scan, which reads the header only, never saw them.
+        let end = dataOffset + parsed.dataByteCount
+        if end < bytes.count { touched.append(TouchedAttribute(keyword: "bytes after the voxels (\(bytes.count - end))", action: "remove")) }
         let header = parsed.rawHeaderWithoutText(dataOffset: size + 4)
-        return (header + [0, 0, 0, 0] + bytes[dataOffset...], size + 4, touched, text)
+        return (header + [0, 0, 0, 0] + bytes[dataOffset..<end], size + 4, touched, text)
     }
 
     /// The whole file, gzip or not (through znzlib).
