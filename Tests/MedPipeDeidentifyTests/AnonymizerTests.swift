@@ -131,6 +131,30 @@ struct AnonymizerTests {
         #expect(BurnedInTextPolicy.risk(burnedInAnnotation: "", modality: "US", sopClassUID: nil) != nil)
     }
 
+    /// A JPEG comment in compressed Pixel Data ("Patient ... MRN ...") was copied with the pixels, which the scan skips.
+    @Test func aJPEGCommentInCompressedPixelsWithholdsTheFile() async throws {
+        let work = temporaryDirectory("jpeg-comment")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let plain = SharedData.path("dicom/pydicom_subset/JPEG-lossy.dcm")
+        var bytes = try FileBytes.read(plain)
+        let soi = try #require((8..<(bytes.count - 2)).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xD8 && bytes[$0 + 2] == 0xFF })
+        #expect(Array(bytes[(soi - 8)..<(soi - 4)]) == [0xFE, 0xFF, 0x00, 0xE0])  // the frame's item, its length before SOI
+        let text = Array("Patient Quimbly Zyxwert MRN 778899".utf8)  // an even length: the item stays even
+        let segment: [UInt8] = [0xFF, 0xFE, 0, UInt8(text.count + 2)] + text
+        let length = (0..<4).reduce(0) { $0 | Int(bytes[soi - 4 + $1]) << (8 * $1) } + segment.count
+        for k in 0..<4 { bytes[soi - 4 + k] = UInt8((length >> (8 * k)) & 0xFF) }
+        bytes.insert(contentsOf: segment, at: soi + 2)
+        try Data(bytes).write(to: URL(fileURLWithPath: work + "/commented.dcm"))
+        #expect(try DICOMFileReader().read(work + "/commented.dcm").tensor == DICOMFileReader().read(plain).tensor)
+
+        // A Secondary Capture: written only with burned-in text allowed.
+        let (withheld, out) = try await run([work + "/commented.dcm"], allow: true)
+        #expect(withheld.files.isEmpty && outputs(out, suffix: ".dcm").isEmpty)
+        #expect(withheld.withheld.first?.reason.contains("1 JPEG comment(s)") == true, "\(withheld.withheld)")
+        let (written, _) = try await run([plain], allow: true)  // the same stream without the comment
+        #expect(written.files.count == 1 && written.passed)
+    }
+
     @Test func blankRectanglesMustLieInsideTheImage() async throws {
         let mr = SharedData.path("dicom/mr_series/In/00001.dcm")  // 256 × 256, no burned-in text risk
         let (blanked, out) = try await run([mr], rectangles: [PixelRectangle(x: 125, y: 128, width: 6, height: 2)])
