@@ -1,6 +1,7 @@
 import CDCMTK
 import Foundation
 import MedPipeCore
+import MedPipeFormats
 
 /// Writes samples as new DICOM Secondary Capture Image Storage files through DCMTK.
 ///
@@ -118,7 +119,8 @@ public struct DICOMExportWriter: SampleWriter {
             ("(0028,0101)", String(bits)),
             ("(0028,0102)", String(bits - 1)),
             ("(0028,0103)", quantization.storage.isSigned ? "1" : "0"),
-            ("(0028,0301)", "NO"),
+            // Only samples read from images that may hold burned-in text, exported with --allow-burned-in, may hold it.
+            ("(0028,0301)", sample.metadata[DICOMBurnedInText.metadataKey] == nil ? "NO" : "YES"),
         ]
         if channels == 3 { attributes.append(("(0028,0006)", "0")) }
         if channels == 1 {

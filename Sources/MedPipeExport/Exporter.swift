@@ -1,6 +1,7 @@
 import Foundation
 import MedPipeCache
 import MedPipeCore
+import MedPipeFormats
 import MedPipePipeline
 
 /// What to export and where.
@@ -16,16 +17,20 @@ public struct ExportOptions: Sendable {
     public var limit: Int?
     /// Apply the cache's fitted stages (z-score, standardize...) before writing.
     public var fitted: Bool
+    /// Write samples read from DICOM images that may hold burned-in text (``DICOMBurnedInText``); without it such a
+    /// sample stops the export before anything is written. DICOM files written with it say Burned In Annotation YES.
+    public var allowBurnedIn: Bool
     /// Maps a stable string to a new DICOM UID (the CLI passes the keyed `Pseudonymizer.uid`).
     public var makeUID: @Sendable (String) -> String
 
     public init(format: ExportFormat, output: String, split: String? = nil, limit: Int? = nil, fitted: Bool = false,
-                makeUID: @escaping @Sendable (String) -> String) {
+                allowBurnedIn: Bool = false, makeUID: @escaping @Sendable (String) -> String) {
         self.format = format
         self.output = output
         self.split = split
         self.limit = limit
         self.fitted = fitted
+        self.allowBurnedIn = allowBurnedIn
         self.makeUID = makeUID
     }
 }
@@ -75,6 +80,7 @@ public struct Exporter: Sendable {
             entries = Array(entries.prefix(limit))
         }
         try check(entries, fit: options.format)
+        if !options.allowBurnedIn { try refuseBurnedIn(entries) }
         let grouped = Dictionary(grouping: entries) { $0.split ?? "unsplit" }
         let order = ["train", "val", "test"]
         let names = grouped.keys.sorted { a, b in
@@ -191,6 +197,14 @@ public struct Exporter: Sendable {
                 throw MedPipeError.invalidArgument(cache.directory, "\(format.rawValue) export cannot hold this cache's \(what) (entry \(entry.id): \(entry.dtype) \(entry.shape)); formats that fit: \(fitting.joined(separator: ", "))")
             }
         }
+    }
+
+    /// Fails at the first entry read from a DICOM image that may hold burned-in text: the cache keeps its pixels as they
+    /// were (a model may learn from them), but an export publishes them, and the text may name the patient.
+    private func refuseBurnedIn(_ entries: [CacheEntry]) throws {
+        let flagged = entries.filter { $0.metadata[DICOMBurnedInText.metadataKey] != nil }
+        guard let first = flagged.first else { return }
+        throw MedPipeError.invalidArgument(cache.directory, "entry \(first.id)\(flagged.count > 1 ? " and \(flagged.count - 1) more" : "") \(flagged.count > 1 ? "were" : "was") read from DICOM images that may hold burned-in text (Burned In Annotation YES, or absent on an ultrasound, secondary capture or similar image), which an export would publish: check the images, then pass --allow-burned-in")
     }
 
     private static func makeDirectory(_ path: String) throws {

@@ -19,6 +19,10 @@ struct Export: ParsableCommand {
         (8 or 16 bit, label/split/recipe hash in text chunks). Per-split formats: csv (SPLIT.csv with \
         the feature columns and the label) and npz (SPLIT.npz with x and y, and classes.txt).
 
+        Samples read from DICOM images that may hold burned-in text (Burned In Annotation YES, or absent \
+        on ultrasound, secondary capture and similar images, as `anonymize` withholds them) stop the \
+        export unless --allow-burned-in is given; DICOM files written with it say Burned In Annotation YES.
+
         Float values that a format stores as integers (DICOM, WFDB, PNG) are scaled so that they come \
         back within half a step: DICOM through Rescale Slope/Intercept, WFDB through the ADC gain and \
         baseline, PNG through value_slope/value_intercept text chunks.
@@ -39,6 +43,8 @@ struct Export: ParsableCommand {
     @Option(help: ArgumentHelp("Only this split (train, val, test).", valueName: "NAME")) var split: String?
     @Option(help: "At most this many samples, the first in cache order.") var limit: Int?
     @Flag(help: "Apply the cache's fitted stages (z-score, standardize...) before writing.") var fitted = false
+    @Flag(help: "Write samples read from DICOM images that may hold burned-in text (Burned In Annotation YES, or absent on ultrasound, secondary capture and similar images); without it they stop the export. Check the images first: the text may name the patient.")
+    var allowBurnedIn = false
     @Option(help: ArgumentHelp("The project key for new DICOM UIDs (default: $MEDPIPE_KEY or ~/.config/medpipe/project.key).", valueName: "FILE"))
     var key: String?
 
@@ -52,7 +58,8 @@ struct Export: ParsableCommand {
             makeUID = { _ in "" }
         }
         let exporter = try Exporter(cacheDirectory: cache, fitted: fitted)
-        let options = ExportOptions(format: format, output: out, split: split, limit: limit, fitted: fitted, makeUID: makeUID)
+        let options = ExportOptions(format: format, output: out, split: split, limit: limit, fitted: fitted,
+                                    allowBurnedIn: allowBurnedIn, makeUID: makeUID)
         let bar = ProgressBar("export")
         let summary = try exporter.run(options) { done, total in
             if total >= 20, done % max(1, total / 200) == 0 || done == total { bar.update(done: done, total: total) }

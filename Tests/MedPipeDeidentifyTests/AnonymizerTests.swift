@@ -123,12 +123,12 @@ struct AnonymizerTests {
     @Test func everyValueOfTheBurnedInFlagCounts() {
         let ct = "1.2.840.10008.5.1.4.1.1.2"
         for flag in ["YES\\NO", "NO\\YES", " yes ", "Y", "TRUE", "\0YES"] {
-            #expect(BurnedInTextPolicy.risk(burnedInAnnotation: flag, modality: "CT", sopClassUID: ct) != nil, "\(flag)")
+            #expect(DICOMBurnedInText.risk(burnedInAnnotation: flag, modality: "CT", sopClassUID: ct) != nil, "\(flag)")
         }
         for flag in ["NO", "NO\\NO", "no ", nil, ""] {
-            #expect(BurnedInTextPolicy.risk(burnedInAnnotation: flag, modality: "CT", sopClassUID: ct) == nil, "\(flag ?? "absent")")
+            #expect(DICOMBurnedInText.risk(burnedInAnnotation: flag, modality: "CT", sopClassUID: ct) == nil, "\(flag ?? "absent")")
         }
-        #expect(BurnedInTextPolicy.risk(burnedInAnnotation: "", modality: "US", sopClassUID: nil) != nil)
+        #expect(DICOMBurnedInText.risk(burnedInAnnotation: "", modality: "US", sopClassUID: nil) != nil)
     }
 
     /// A JPEG comment in compressed Pixel Data ("Patient ... MRN ...") was copied with the pixels, which the scan skips.

@@ -45,7 +45,8 @@ private struct EncodingsReference: Decodable {
         let tensors = try source.entries().map { try source.tensor(for: $0) }
         #expect(tensors.map { "\($0.dtype.rawValue) \(byteChecksum($0.bytes))" }.sorted() == reference.arrays)
 
-        let exported = try Exporter(cacheDirectory: cache).run(ExportOptions(format: .nifti, output: out, makeUID: testUIDs))
+        // The fixtures are Secondary Captures, which may hold burned-in text (BurnedInExportTests): allowed here.
+        let exported = try Exporter(cacheDirectory: cache).run(ExportOptions(format: .nifti, output: out, allowBurnedIn: true, makeUID: testUIDs))
         #expect(exported.files.count == tensors.count)
         for (file, tensor) in zip(exported.files, tensors) {
             let read = try NIfTIReader().read(file).tensor

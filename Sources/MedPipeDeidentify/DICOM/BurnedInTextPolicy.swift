@@ -20,45 +20,14 @@ public struct PixelRectangle: Sendable, Hashable, Codable, CustomStringConvertib
     public var description: String { "\(x),\(y),\(width),\(height)" }
 }
 
-/// When an image may carry text burned into its pixels, and what to do about it.
-///
-/// An image is withheld when Burned In Annotation (0028,0301) is `YES`, or when it is absent and the
-/// image is of a kind that usually burns text in: one of `modalitiesWithBurnedInText`, or a Secondary
-/// Capture SOP class (screenshots, scanned documents); also when it holds a value other than YES and NO.
-/// `NO` is trusted. CT, MR, PT, NM, CR, DX, MG
-/// and the like are written when the attribute is absent: their consoles keep annotations in
-/// overlays or presentation states, which the profile removes. `allow` writes such images anyway,
-/// after blanking `rectangles` in every frame.
+/// What to do about images that may carry text burned into their pixels (``DICOMBurnedInText``): withhold them,
+/// or with `allow` write them anyway, after blanking `rectangles` in every frame.
 public struct BurnedInTextPolicy: Sendable, Hashable {
-    /// Ultrasound (and intravascular ultrasound), secondary capture, X-ray angiography and
-    /// radiofluoroscopy, endoscopy, external camera photography, general microscopy, other,
-    /// and encapsulated documents.
-    public static let modalitiesWithBurnedInText: Set<String> = ["US", "IVUS", "SC", "XA", "RF", "ES", "XC", "GM", "OT", "DOC"]
-    /// SOP Class UID prefix of the Secondary Capture storage classes (PS3.4 B.5).
-    public static let secondaryCapturePrefix = "1.2.840.10008.5.1.4.1.1.7"
-
     public var allow: Bool
     public var rectangles: [PixelRectangle]
 
     public init(allow: Bool = false, rectangles: [PixelRectangle] = []) {
         self.allow = allow
         self.rectangles = rectangles
-    }
-
-    /// Why an image with these attributes may hold burned-in text, or nil when it should not.
-    public static func risk(burnedInAnnotation: String?, modality: String?, sopClassUID: String?) -> String? {
-        // Each value of the flag counts (its VM is 1, but a file may hold `YES\NO`); any but YES and NO is not trusted.
-        let flags = (burnedInAnnotation ?? "").split(separator: "\\").map { $0.filter { $0 != "\0" }.trimmingSpaces.uppercased() }.filter { !$0.isEmpty }
-        if flags.contains("YES") { return "Burned In Annotation (0028,0301) is YES" }
-        if let other = flags.first(where: { $0 != "NO" }) { return "Burned In Annotation (0028,0301) is '\(other)', neither YES nor NO" }
-        if !flags.isEmpty { return nil }
-        let modality = modality?.trimmingSpaces.uppercased() ?? ""
-        if modalitiesWithBurnedInText.contains(modality) {
-            return "Burned In Annotation (0028,0301) is absent and modality \(modality) usually burns text into the pixels"
-        }
-        if let sop = sopClassUID?.trimmingSpaces, sop.hasPrefix(secondaryCapturePrefix) {
-            return "Burned In Annotation (0028,0301) is absent and the image is a Secondary Capture"
-        }
-        return nil
     }
 }

@@ -84,7 +84,7 @@ public struct DICOMDeidentifier: Sendable {
         if sopClass == Self.mediaStorageDirectoryClass {
             return .withheld("a DICOMDIR: it indexes the input files by their paths (which can name patients), and the outputs are renamed; build a new one over the output folder (DCMTK's dcmmkdir)")
         }
-        if let risk = BurnedInTextPolicy.risk(burnedInAnnotation: top[DICOMTag(0x0028, 0x0301)], modality: top[DICOMTag(0x0008, 0x0060)],
+        if let risk = DICOMBurnedInText.risk(burnedInAnnotation: top[DICOMTag(0x0028, 0x0301)], modality: top[DICOMTag(0x0008, 0x0060)],
                                               sopClassUID: top[DICOMTag(0x0008, 0x0016)]) {
             guard burnedInText.allow else { return .withheld("burned-in text: \(risk); pass --allow-burned-in (with --blank x,y,w,h) to write it") }
             touched.append(TouchedAttribute(tag: DICOMTag(0x7FE0, 0x0010), keyword: "PixelData",

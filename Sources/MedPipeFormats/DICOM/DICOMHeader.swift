@@ -72,6 +72,10 @@ struct DICOMHeader: Sendable {
         numberOfFrames = max(1, (try? file.int(.numberOfFrames)) ?? 1)
         keep("NumberOfFrames", numberOfFrames)
         keep("BurnedInAnnotation", file.string(.burnedInAnnotation))
+        if DICOMBurnedInText.risk(burnedInAnnotation: file.string(.burnedInAnnotation), modality: file.string(.modality),
+                                  sopClassUID: file.string(.sopClassUID)) != nil {
+            metadata[DICOMBurnedInText.metadataKey] = .string(DICOMBurnedInText.possible)
+        }
         patientID = file.string(.patientID)
 
         if let slope = try file.double(.rescaleSlope), let intercept = try file.double(.rescaleIntercept) {

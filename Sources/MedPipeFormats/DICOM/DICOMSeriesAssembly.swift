@@ -104,6 +104,9 @@ struct DICOMSeriesAssembly {
             let types = outputTypes.map(\.rawValue).sorted().joined(separator: ", ")
             warnings.append("slices map to different types (\(types): Modality LUT, rescale or stored values): the volume is float64")
         }
+        if let flagged = ordered.first(where: { $0.header.metadata[DICOMBurnedInText.metadataKey] != nil }) {
+            metadata[DICOMBurnedInText.metadataKey] = flagged.header.metadata[DICOMBurnedInText.metadataKey]
+        }
         metadata["SliceCount"] = .int(ordered.count)
         if let spacing { metadata["SliceSpacing"] = .double(spacing) }
 

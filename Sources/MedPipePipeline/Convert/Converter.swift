@@ -12,8 +12,9 @@ import MedPipeStages
 /// cache is not recomputed. Crash-safe: units are committed whole (see ``CacheWriter``), and the split,
 /// plans and fitted statistics are written in one final transaction.
 public struct Converter: Sendable {
-    /// Version of the reading and de-identification code; part of every unit key.
-    public static let readerVersion = "medpipe-formats 1"
+    /// Version of the reading and de-identification code; part of every unit key. 2: DICOM samples that may hold
+    /// burned-in text carry ``DICOMBurnedInText/metadataKey``, which units written before it lack.
+    public static let readerVersion = "medpipe-formats 2"
 
     public let recipe: Recipe
     public let pipeline: StagePipeline

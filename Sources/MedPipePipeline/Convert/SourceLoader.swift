@@ -13,7 +13,9 @@ struct SourceLoader: Sendable {
 
     /// Record metadata that may pass into the cache (everything else may identify: UIDs, names, dates, free text).
     /// `signalNames` are WFDB signal descriptions, lead names such as MLII or V1 (which `anonymize` keeps too).
-    static let safeMetadata: Set<String> = ["columns", "split", "Modality", "PhotometricInterpretation", "signalNames"]
+    /// ``DICOMBurnedInText/metadataKey`` marks an image that may hold burned-in text, which `export` writes only when allowed.
+    static let safeMetadata: Set<String> = ["columns", "split", "Modality", "PhotometricInterpretation", "signalNames",
+                                            DICOMBurnedInText.metadataKey]
 
     /// The samples of `path`, and the readers' warnings (problems that did not stop the read: a file of a series
     /// skipped, a tolerated header quirk), each once, in order.
