@@ -86,12 +86,12 @@ class Cache:
 
     @property
     def recipe(self) -> str | None:
-        """The recipe's YAML text, as converted."""
+        """The recipe as the cache keeps it: YAML without comments, its sources' file names pseudonymized."""
         return self.meta.get("recipe")
 
     @property
     def recipe_hash(self) -> str:
-        """SHA-256 of the recipe text (what a checkpoint's `recipe_hash` refers to)."""
+        """SHA-256 of the recipe's own text, as written (what a checkpoint's `recipe_hash` refers to)."""
         return self.meta.get("recipe_hash", "")
 
     @property

@@ -37,7 +37,7 @@ public struct Recipe: Sendable {
     public var train: TrainSpec
     /// Random transforms for training batches (``AugmentSpec``); `convert` ignores them.
     public var augment: Augmentation?
-    /// The recipe's exact text, stored in the cache beside the data it produced.
+    /// The recipe's exact text (the cache keeps its hash, and ``textForCache(pseudonymize:)``).
     public var text: String
 
     /// Loads and validates a recipe: every field known, every source present, every stage named.
