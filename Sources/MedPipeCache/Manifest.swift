@@ -178,7 +178,7 @@ final class Manifest: Sendable {
             guard try db.tableExists("source_file"), try db.columns(in: "source_file").map(\.name) == Self.sourceFileColumns
             else { return [:] }
             var states: [String: SourceFileStates.State] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT name, device, inode, size, modified_ns, changed_ns, sha256, listing FROM source_file")
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.sourceFileColumns.joined(separator: ", ")) FROM source_file")
             // A record only spares reading a file: one whose columns are not what medpipe writes is left out, not trusted.
             while let row = try rows.next() {
                 guard let name = try? row.decode(String.self, atIndex: 0), let device = try? row.decode(Int64.self, atIndex: 1),

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,6 +12,17 @@ public enum AtomicFile {
         let staged = try Staged(path, bytes: parts.reduce(0) { $0 + $1.count })
         try writeAll(staged.descriptor, parts, path: path)
         try staged.commit(durable: durable)
+    }
+
+    /// Writes `bytes` (an array, `Data`) to `path` as ``write(_:parts:durable:)`` does.
+    public static func write(_ path: String, bytes: some ContiguousBytes, durable: Bool = false) throws {
+        try bytes.withUnsafeBytes { try write(path, parts: [$0], durable: durable) }
+    }
+
+    /// Writes `text`, UTF-8 encoded, to `path` as ``write(_:parts:durable:)`` does.
+    public static func write(_ path: String, text: String, durable: Bool = false) throws {
+        var text = text
+        try text.withUTF8 { try write(path, parts: [UnsafeRawBufferPointer($0)], durable: durable) }
     }
 
     /// A file being written under a hidden temporary name in its folder, renamed over its path by

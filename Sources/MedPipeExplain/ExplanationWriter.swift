@@ -105,7 +105,7 @@ public struct ExplanationWriter: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(Index(model_sha256: modelHash, settings: extra, samples: entries))
-        try data.withUnsafeBytes { try AtomicFile.write(directory + "/index.json", parts: [$0], durable: true) }
+        try AtomicFile.write(directory + "/index.json", bytes: data, durable: true)
         try AtomicFile.syncFolder(directory)
     }
 }

@@ -63,7 +63,7 @@ public final class NPZExportWriter: SplitWriter {
     /// Writes `classes.txt`: the class names, one per line, in the order `y` indexes them.
     public func writeClassNames(into directory: String) throws -> String {
         let path = directory + "/classes.txt"
-        try Array(classNames.map { $0 + "\n" }.joined().utf8).withUnsafeBytes { try AtomicFile.write(path, parts: [$0]) }
+        try AtomicFile.write(path, text: classNames.map { $0 + "\n" }.joined())
         return path
     }
 }

@@ -71,8 +71,8 @@ public struct WFDBExportWriter: SampleWriter {
             header += "\(name).dat 16 \(Self.gainText(scales[c].gain))(\(scales[c].baseline))/\(units[c]) 16 0 \(first[c]) \(checksum) 0 \(description)\n"
         }
         let headerPath = directory + "/" + name + ".hea", signalPath = directory + "/" + name + ".dat"
-        try signal.withUnsafeBytes { try AtomicFile.write(signalPath, parts: [$0]) }
-        try Array(header.utf8).withUnsafeBytes { try AtomicFile.write(headerPath, parts: [$0]) }
+        try AtomicFile.write(signalPath, bytes: signal)
+        try AtomicFile.write(headerPath, text: header)
         return [headerPath, signalPath]
     }
 

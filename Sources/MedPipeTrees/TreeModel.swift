@@ -118,7 +118,7 @@ public struct TreeModel: Sendable {
     /// Writes XGBoost's JSON model, MedPipe's attributes included, atomically.
     public func write(to path: String) throws {
         let json = try booster.json()
-        try json.withUnsafeBytes { try AtomicFile.write(path, parts: [$0]) }
+        try AtomicFile.write(path, bytes: json)
     }
 
     /// Whether `path` holds a tree model rather than a safetensors checkpoint: XGBoost's JSON starts with

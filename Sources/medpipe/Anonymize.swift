@@ -102,7 +102,7 @@ struct Anonymize: AsyncParsableCommand {
             bar.update(done: done, total: total)
         }
         bar.finish()
-        try result.json().withUnsafeBytes { try AtomicFile.write(report, parts: [$0]) }
+        try AtomicFile.write(report, bytes: result.json())
         if let removed = result.interruptedRunsRemoved {
             print("removed the partial outputs of \(removed) interrupted run(s) from \(out) (files that never passed the residual scan)")
         }

@@ -109,7 +109,7 @@ struct Predict: ParsableCommand {
             }
         }
         if let out {
-            try Array((csv.joined(separator: "\n") + "\n").utf8).withUnsafeBytes { try AtomicFile.write(out, parts: [$0]) }
+            try AtomicFile.write(out, text: csv.joined(separator: "\n") + "\n")
             print("wrote \(out): \(csv.count - 1) predictions")
         }
     }

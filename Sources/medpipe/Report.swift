@@ -62,7 +62,7 @@ struct ReportCommand: ParsableCommand {
         } catch {
             throw MedPipeError.io(out, "cannot write: \(error.localizedDescription)")
         }
-        try Array(report.html.utf8).withUnsafeBytes { try AtomicFile.write(out, parts: [$0]) }
+        try AtomicFile.write(out, text: report.html)
         if library == nil {
             FileHandle.standardError.write(Data("medpipe: note: Chart.js is not installed (Debian: libjs-chart.js); the page shows each chart's numbers as tables\n".utf8))
         }

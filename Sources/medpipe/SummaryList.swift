@@ -24,6 +24,6 @@ enum SummaryList {
 
     /// Writes every line, one per line, to `path` (the list a cut summary leaves out).
     static func write(_ lines: [String], to path: String) throws {
-        try Array(lines.map { $0 + "\n" }.joined().utf8).withUnsafeBytes { try AtomicFile.write(path, parts: [$0]) }
+        try AtomicFile.write(path, text: lines.map { $0 + "\n" }.joined())
     }
 }

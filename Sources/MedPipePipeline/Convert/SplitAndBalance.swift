@@ -64,7 +64,7 @@ extension Converter {
             plans[split.rawValue] = assignment.indices(of: split).map { entries[$0].id }
         }
         var meta = [
-            "recipe": try recipe.textForCache { pseudonyms.make("recipe-file:" + $0) },
+            "recipe": recipe.textForCache { pseudonyms.make("recipe-file:" + $0) },
             "recipe_hash": ContentHash.of(Array(recipe.text.utf8)),
             "pipeline": try Self.json(pipeline),
             "fit_boundary": String(pipeline.fitBoundary),

@@ -39,6 +39,8 @@ public struct Recipe: Sendable {
     public var augment: Augmentation?
     /// The recipe's exact text (the cache keeps its hash, and ``textForCache(pseudonymize:)``).
     public var text: String
+    /// The text's YAML tree, as parsed.
+    var tree: RecipeNode
 
     /// Loads and validates a recipe: every field known, every source present, every stage named.
     /// - Parameter knownStages: stage names the pipeline can build; any other name is an error.
@@ -53,7 +55,8 @@ public struct Recipe: Sendable {
     /// Parses recipe text; relative paths resolve against `file`'s folder.
     public static func parse(_ text: String, file: String, knownStages: Set<String>) throws -> Recipe {
         let base = URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL.path
-        var root = try RecipeReader(RecipeNode.parse(text, file: file), file: file, what: "a recipe")
+        let tree = try RecipeNode.parse(text, file: file)
+        var root = try RecipeReader(tree, file: file, what: "a recipe")
         let name = try root.string("name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         let cacheText = try root.string("cache")
         // An empty cache named the recipe's own folder, which convert then filled with a manifest and shards.
@@ -95,7 +98,7 @@ public struct Recipe: Sendable {
         let augment = try root.node("augment").map { try AugmentSpec.parse($0, file: file) }
         try root.finish()
         return Recipe(file: file, name: name, cache: cache, sources: sources, stages: stages, split: split,
-                      balance: balance, table: table, tableOptions: tableOptions, train: train, augment: augment, text: text)
+                      balance: balance, table: table, tableOptions: tableOptions, train: train, augment: augment, text: text, tree: tree)
     }
 
     private static func resolve(_ path: String, _ base: String) -> String {

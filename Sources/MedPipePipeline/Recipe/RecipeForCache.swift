@@ -3,9 +3,8 @@ extension Recipe {
     /// written again from its tree, without its comments, each file a source names (`path`, `labels-file`, a
     /// label's `sidecar`) replaced by `pseudonymize(name)`. A folder or file name can name a patient (an archive's
     /// `DOE^JOHN/`), and the cache holds nothing that may; every other value is kept as written.
-    public func textForCache(pseudonymize: (String) -> String) throws -> String {
-        let root = try RecipeNode.parse(text, file: "the recipe")
-        guard case .map(let fields, let line) = root else { return root.yaml }
+    public func textForCache(pseudonymize: (String) -> String) -> String {
+        guard case .map(let fields, let line) = tree else { return tree.yaml }
         return RecipeNode.map(fields.map { key, value in
             guard key == "sources", case .list(let sources, let at) = value else { return (key, value) }
             return (key, .list(sources.map { Self.withFilesReplaced($0, pseudonymize) }, line: at))

@@ -82,7 +82,7 @@ public enum SafeTensors {
     /// Writes a safetensors file atomically: a temporary file in the same folder, flushed, then renamed.
     public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String], to path: String) throws {
         let bytes = try encode(tensors, metadata: metadata)
-        try bytes.withUnsafeBytes { try AtomicFile.write(path, parts: [$0], durable: true) }
+        try AtomicFile.write(path, bytes: bytes, durable: true)
     }
 
     /// Reads a safetensors file.
