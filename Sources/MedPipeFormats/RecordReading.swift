@@ -24,6 +24,14 @@ public enum RecordReading {
         }
     }
 
+    /// Reads the file at `path` as ``read(_:options:)`` does, writing its array to the `.npy` file `array` as it is
+    /// decoded instead of holding it, where the reader can (``WFDBReader/read(_:arrayTo:)``); nil, having written
+    /// nothing, for any other input.
+    public static func read(_ path: String, options: ReadOptions = ReadOptions(), arrayTo array: String) throws -> StreamedRecord? {
+        guard try FormatKind.detect(path) == .wfdb else { return nil }
+        return try WFDBReader(options: options).read(path, arrayTo: array)
+    }
+
     /// Calls `body` with each record of the file or directory at `path`, as ``read(_:options:)`` reads them, but a
     /// directory of DICOM series one series at a time (``DICOMSeriesReader/forEachSeries(_:_:)``), so that an
     /// archive needs the memory of its largest series. Returns the warnings known only once every record was read

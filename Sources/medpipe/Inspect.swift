@@ -54,6 +54,10 @@ struct Inspect: ParsableCommand {
                     print(try TreeModelCommands.summary(input, json: json))
                     continue
                 }
+                if let array, let streamed = try RecordReading.read(input, options: ReadOptions(physical: physical), arrayTo: array) {
+                    print(json ? try RecordSummary(streamed).json() : RecordSummary(streamed).text())
+                    continue
+                }
                 var first = true
                 let late = try RecordReading.forEachRecord(input, options: ReadOptions(physical: physical)) { record in
                     print(json ? try RecordSummary(record).json() : RecordSummary(record).text())

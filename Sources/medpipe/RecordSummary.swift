@@ -1,17 +1,23 @@
 import Foundation
 import MedPipeCore
+import MedPipeFormats
 
 /// What `inspect` prints about one record, as text or as one JSON object.
 struct RecordSummary {
     let record: Record
+    /// The shape and type of the record's array.
+    let shape: [Int], dtype: DType
 
-    init(_ record: Record) { self.record = record }
+    init(_ record: Record) { (self.record, shape, dtype) = (record, record.tensor.shape, record.tensor.dtype) }
+
+    /// The summary of a record whose array was written as it was read.
+    init(_ streamed: StreamedRecord) { (record, shape, dtype) = (streamed.record, streamed.shape, streamed.dtype) }
 
     /// A few indented lines for a person.
     func text() -> String {
         var lines = ["\(record.source)", "  format:   \(record.format)",
-                     "  shape:    \(record.tensor.shape.map(String.init).joined(separator: " × "))",
-                     "  dtype:    \(record.tensor.dtype.rawValue)"]
+                     "  shape:    \(shape.map(String.init).joined(separator: " × "))",
+                     "  dtype:    \(dtype.rawValue)"]
         switch record.geometry {
         case .spatial(let spacing, let affine):
             lines.append("  spacing:  " + spacing.map { format($0) }.joined(separator: " × ") + " mm")
@@ -42,7 +48,7 @@ struct RecordSummary {
     func json() throws -> String {
         var object: [String: Any] = [
             "source": record.source, "format": record.format,
-            "shape": record.tensor.shape, "dtype": record.tensor.dtype.rawValue,
+            "shape": shape, "dtype": dtype.rawValue,
             "metadata": record.metadata.mapValues(jsonValue), "warnings": record.warnings,
         ]
         switch record.geometry {

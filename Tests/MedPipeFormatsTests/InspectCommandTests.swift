@@ -33,6 +33,8 @@ struct InspectCommandTests {
         #expect((object["annotation_counts"] as? [String: Int])?["A"] == 33)
         let array = try NPYReader().read(out).tensor
         #expect(array.shape == [650000, 2] && array.dtype == .float64)
+        // Written as decoded (WFDBStreamedArrayTests), the same array as the record read whole.
+        #expect(array == (try WFDBReader(options: ReadOptions(physical: true)).read(SharedData.path("wfdb/100.hea")).tensor))
     }
 
     @Test func badInputIsOneLineNamingTheFileAndANonZeroExit() throws {

@@ -22,10 +22,15 @@ public final class NPYRowWriter: Sendable {
 
     /// Writes row `row`, whose bytes are one row of the array's dtype.
     public func write(row: Int, bytes: UnsafeRawBufferPointer) throws {
-        guard shape[0] > row, row >= 0, bytes.count == rowBytes else {
-            throw MedPipeError.invalidArgument(file.path, "row \(row) of \(bytes.count) bytes does not fit an array of shape \(shape)")
+        try write(rows: row..<(row + 1), bytes: bytes)
+    }
+
+    /// Writes the rows `rows`, whose bytes are that many rows of the array's dtype, one after the other.
+    public func write(rows: Range<Int>, bytes: UnsafeRawBufferPointer) throws {
+        guard rows.lowerBound >= 0, rows.upperBound <= shape[0], bytes.count == rows.count * rowBytes else {
+            throw MedPipeError.invalidArgument(file.path, "rows \(rows) of \(bytes.count) bytes do not fit an array of shape \(shape)")
         }
-        try AtomicFile.writeAll(file.descriptor, [bytes], at: headerSize + row * rowBytes, path: file.path)
+        try AtomicFile.writeAll(file.descriptor, [bytes], at: headerSize + rows.lowerBound * rowBytes, path: file.path)
     }
 
     /// Moves the array into place (flushed to disk first when `durable`).

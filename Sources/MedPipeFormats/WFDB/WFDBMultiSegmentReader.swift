@@ -110,7 +110,7 @@ struct WFDBMultiSegmentReader {
             h.sampleCount = lengths[s]
             let dir = (h.path as NSString).deletingLastPathComponent
             let segment = try WFDBSignalReader(header: h, directory: dir).read()
-            let converted = physical ? WFDBPhysical.convert(segment, gains: h.signals.map(\.gain), baselines: h.signals.map(\.baseline)) : []
+            let converted = physical ? WFDBPhysical(h.signals, sentinels: segment.invalidSamples).convert(segment) : []
             converted.withUnsafeBytes { convertedRaw in
                 let p = convertedRaw.bindMemory(to: Double.self)
                 segment.withValues { d in

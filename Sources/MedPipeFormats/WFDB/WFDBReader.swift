@@ -20,9 +20,7 @@ public struct WFDBReader: Sendable {
 
     /// Reads the record whose header is `path` (`.../100.hea`) or whose record path is `path` (`.../100`).
     public func read(_ path: String) throws -> Record {
-        let headerPath = path.hasSuffix(".hea") ? path : path + ".hea"
-        let header = try WFDBHeader.read(headerPath)
-        let directory = (headerPath as NSString).deletingLastPathComponent.isEmpty ? "." : (headerPath as NSString).deletingLastPathComponent
+        let (header, headerPath, directory) = try Self.header(path)
         var warnings = header.warnings
         let tensor: Tensor
         let signals: [WFDBHeader.Signal]
@@ -36,20 +34,78 @@ public struct WFDBReader: Sendable {
                 tensor = Tensor(shape: [output.frames, signals.count], values: output.digital ?? [])
             }
         } else {
-            if header.sampleCount == nil {
-                warnings.append("\(headerPath): record line states no number of samples; derived from the signal file size")
-            }
             let digital = try WFDBSignalReader(header: header, directory: directory).read()
             signals = header.signals
             let shape = [digital.frames, digital.channels]
             if options.physical {
-                tensor = Tensor(shape: shape, dtype: .float64,
-                                bytes: WFDBPhysical.convert(digital, gains: signals.map(\.gain), baselines: signals.map(\.baseline)))
+                tensor = Tensor(shape: shape, dtype: .float64, bytes: WFDBPhysical(signals, sentinels: digital.invalidSamples).convert(digital))
             } else {
                 tensor = Tensor(shape: shape, dtype: .int32, bytes: digital.bytes)
             }
         }
+        return try record(header, headerPath: headerPath, signals: signals, tensor: tensor, frames: tensor.shape[0], warnings: warnings)
+    }
 
+    /// Reads the record at `path` as ``read(_:)`` does, but writes its array to the `.npy` file `array` as it decodes it,
+    /// when its samples decode in place (one raw signal file, one sample per frame, no skew: most records), a
+    /// megabyte's piece per core at a time: the whole array is never in memory. A long record's array is written in
+    /// about half the time: the kernel neither zeroes fresh pages for the whole array nor copies it out again from
+    /// beyond the processor's caches. Returns nil, having written nothing, for any other record: read it whole.
+    /// On an error nothing is written and a file at `array` is left as it was.
+    public func read(_ path: String, arrayTo array: String) throws -> StreamedRecord? {
+        let (header, headerPath, directory) = try Self.header(path)
+        guard !header.isMultiSegment,
+              let samples = try WFDBSignalReader(header: header, directory: directory).contiguousSamples() else { return nil }
+        let physical = options.physical ? WFDBPhysical(header.signals, sentinels: samples.invalidSamples) : nil
+        let dtype: DType = physical == nil ? .int32 : .float64
+        let writer = try NPYRowWriter(path: array, shape: [samples.frames, samples.channels], dtype: dtype)
+        let piece = WFDBContiguousSamples.piece(framesNear: (1 << 20) / (samples.channels * dtype.size))
+        let pieces = (samples.frames + piece - 1) / piece
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, pieces))
+        let results = ConcurrentResults<Void>(count: workers)
+        // Each worker decodes and writes every `workers`-th piece through buffers of its own, reused piece after piece.
+        concurrentForEach(workers) { worker in
+            results.set(worker, Result {
+                var digital = [Int32](repeating: 0, count: piece * samples.channels)
+                var converted = [Double](repeating: 0, count: physical == nil ? 0 : piece * samples.channels)
+                for index in stride(from: worker, to: pieces, by: workers) {
+                    let frames = (index * piece)..<min((index + 1) * piece, samples.frames)
+                    let count = frames.count * samples.channels
+                    try digital.withUnsafeMutableBufferPointer { d in
+                        samples.decode(frames: frames, into: d.baseAddress!)
+                        guard let physical else {
+                            return try writer.write(rows: frames, bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(d)[..<(count * 4)]))
+                        }
+                        try converted.withUnsafeMutableBufferPointer { p in
+                            physical.convert(UnsafeBufferPointer(rebasing: d[..<count]), into: p.baseAddress!)
+                            try writer.write(rows: frames, bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(p)[..<(count * 8)]))
+                        }
+                    }
+                }
+            })
+        }
+        _ = try results.values()
+        let described = try record(header, headerPath: headerPath, signals: header.signals,
+                                   tensor: Tensor(shape: [0, samples.channels], dtype: dtype, bytes: []), frames: samples.frames,
+                                   warnings: header.warnings)
+        try writer.commit()
+        return StreamedRecord(record: described, shape: writer.shape, dtype: dtype)
+    }
+
+    /// The header at `path` (a `.hea` file or a record path), the header's path and its folder.
+    private static func header(_ path: String) throws -> (WFDBHeader, String, String) {
+        let headerPath = path.hasSuffix(".hea") ? path : path + ".hea"
+        let folder = (headerPath as NSString).deletingLastPathComponent
+        return (try WFDBHeader.read(headerPath), headerPath, folder.isEmpty ? "." : folder)
+    }
+
+    /// The record of `tensor` (`frames` long), read by `header` from `headerPath`: its metadata, annotations and warnings.
+    private func record(_ header: WFDBHeader, headerPath: String, signals: [WFDBHeader.Signal], tensor: Tensor, frames: Int,
+                        warnings: [String]) throws -> Record {
+        var warnings = warnings
+        if !header.isMultiSegment, header.sampleCount == nil {
+            warnings.append("\(headerPath): record line states no number of samples; derived from the signal file size")
+        }
         // A signal recorded faster than the frame rate is read averaged down to it: said, since a model or stage given
         // the record then sees that signal at a fraction of its rate without a word (an ECG of 250 Hz as 62.5 Hz).
         let averaged = signals.filter { $0.samplesPerFrame > 1 }
@@ -64,7 +120,7 @@ public struct WFDBReader: Sendable {
             annotations = try WFDBAnnotationReader().read(recordPath + ".atr").annotations
         }
         return Record(source: headerPath, format: "wfdb", tensor: tensor, geometry: .temporal(frequency: header.frequency),
-                      metadata: metadata(header, signals: signals, frames: tensor.shape[0]),
+                      metadata: metadata(header, signals: signals, frames: frames),
                       patientKey: header.recordName, annotations: annotations, warnings: warnings)
     }
 
@@ -73,10 +129,7 @@ public struct WFDBReader: Sendable {
     /// (the reader reports the missing ones), in that order without repeats. What a record source's content hash
     /// covers, so that an edited signal or annotation file is read again.
     public static func files(of path: String) throws -> [String] {
-        let headerPath = path.hasSuffix(".hea") ? path : path + ".hea"
-        let header = try WFDBHeader.read(headerPath)
-        let folder = (headerPath as NSString).deletingLastPathComponent
-        let directory = folder.isEmpty ? "." : folder
+        let (header, headerPath, directory) = try Self.header(path)
         func signalFiles(_ header: WFDBHeader) -> [String] {
             header.signals.map(\.fileName).filter { $0 != "~" && !$0.isEmpty }.map { directory + "/" + $0 }
         }

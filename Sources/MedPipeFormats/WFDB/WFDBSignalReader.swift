@@ -26,6 +26,34 @@ struct WFDBDigitalSignals: Sendable {
     }
 }
 
+/// The samples of a record whose one raw signal file holds its frames in order (``WFDBSignalReader/contiguousSamples()``),
+/// its size checked: any range of frames decodes on its own, so a long record can be decoded a piece at a time.
+struct WFDBContiguousSamples: @unchecked Sendable {
+    /// The signal file, mapped.
+    let data: Data
+    let format: WFDBSignalFormat
+    let byteOffset: Int
+    let frames: Int
+    let channels: Int
+    /// The invalid-sample sentinel of each channel's format.
+    let invalidSamples: [Int32?]
+
+    /// Frames per piece when decoding a piece at a time: a multiple of 6, so that every piece starts on a whole
+    /// block of every format (see ``WFDBSampleDecoder/decodeConcurrently(_:from:count:into:)``).
+    static func piece(framesNear target: Int) -> Int { max(6, target / 6 * 6) }
+
+    /// Decodes the frames of `range` into `out` (`range.count × channels` values), over several threads when
+    /// there are many; `range.lowerBound` must be a multiple of 6.
+    func decode(frames range: Range<Int>, into out: UnsafeMutablePointer<Int32>) {
+        precondition(range.lowerBound % 6 == 0 && range.upperBound <= frames, "frames \(range) of \(frames)")
+        let start = range.lowerBound * channels
+        data.withUnsafeBytes { raw in
+            let source = UnsafeRawBufferPointer(rebasing: raw[(byteOffset + format.bytesNeeded(samples: start))...])
+            WFDBSampleDecoder.decodeConcurrently(format, from: source, count: range.count * channels, into: out)
+        }
+    }
+}
+
 /// Reads the signal files of a single-segment record into digital values.
 ///
 /// Matches `wfdb.rdrecord(..., physical=False).d_signal` (wfdb-python 4.3, `smooth_frames=True`):
@@ -48,6 +76,11 @@ struct WFDBSignalReader {
     }
 
     func read() throws -> WFDBDigitalSignals {
+        if let samples = try contiguousSamples() {
+            var output = WFDBDigitalSignals.storage(count: samples.frames * samples.channels, zeroed: false)
+            output.withUnsafeMutableBytes { samples.decode(frames: 0..<samples.frames, into: $0.bindMemory(to: Int32.self).baseAddress!) }
+            return WFDBDigitalSignals(bytes: output, frames: samples.frames, channels: samples.channels, invalidSamples: samples.invalidSamples)
+        }
         let signals = header.signals
         let nch = signals.count
         let formats = try signals.map { try WFDBSignalFormat(number: $0.format, file: header.path) }
@@ -55,22 +88,6 @@ struct WFDBSignalReader {
         _ = try CheckedSize.product([frames, nch], limit: Self.maximumSamples, source: header.path, "frames × signals")
         let groups = fileGroups(formats: formats)
         let sentinels = formats.map(\.invalidSample)
-
-        // Fast path: one raw file holding every signal at one sample per frame, no skew.
-        if groups.count == 1, !formats[0].isFLAC, formats[0] != .difference8,
-           signals.allSatisfy({ $0.samplesPerFrame == 1 && $0.skew == 0 }) {
-            let group = groups[0]
-            let data = try fileData(group.fileName)
-            try checkSize(data.count, group: group, samples: frames * nch)
-            var output = WFDBDigitalSignals.storage(count: frames * nch, zeroed: false)
-            data.withUnsafeBytes { raw in
-                output.withUnsafeMutableBytes { out in
-                    WFDBSampleDecoder.decodeConcurrently(group.format, from: UnsafeRawBufferPointer(rebasing: raw[group.byteOffset...]),
-                                                         count: frames * nch, into: out.bindMemory(to: Int32.self).baseAddress!)
-                }
-            }
-            return WFDBDigitalSignals(bytes: output, frames: frames, channels: nch, invalidSamples: sentinels)
-        }
 
         // Check every raw file's size before decoding anything, so a truncated file costs no allocation.
         for group in groups where !group.format.isFLAC {
@@ -85,6 +102,24 @@ struct WFDBSignalReader {
             }
         }
         return WFDBDigitalSignals(bytes: output, frames: frames, channels: nch, invalidSamples: sentinels)
+    }
+
+    /// The record's samples, when they decode in place: one raw file holds every signal at one sample per frame,
+    /// without skew or difference coding (most records). Nil for any other record, which ``read()`` reorders.
+    /// - Throws: a missing or truncated signal file, or a frame count past ``maximumSamples``.
+    func contiguousSamples() throws -> WFDBContiguousSamples? {
+        let signals = header.signals
+        let formats = try signals.map { try WFDBSignalFormat(number: $0.format, file: header.path) }
+        let groups = fileGroups(formats: formats)
+        guard groups.count == 1, !formats[0].isFLAC, formats[0] != .difference8,
+              signals.allSatisfy({ $0.samplesPerFrame == 1 && $0.skew == 0 }) else { return nil }
+        let frames = try frameCount(formats: formats)
+        let count = try CheckedSize.product([frames, signals.count], limit: Self.maximumSamples, source: header.path, "frames × signals")
+        let group = groups[0]
+        let data = try fileData(group.fileName)
+        try checkSize(data.count, group: group, samples: count)
+        return WFDBContiguousSamples(data: data, format: group.format, byteOffset: group.byteOffset, frames: frames,
+                                     channels: signals.count, invalidSamples: formats.map(\.invalidSample))
     }
 
     /// Frames stated by the header, or derived from the size of a lone raw signal file.
