@@ -53,6 +53,9 @@ enum FuzzTarget: String, CaseIterable {
             _ = try DICOMSeriesReader().read(series)
         case .wfdb:
             let path = try writeRecord(bytes, in: folder)
+            for physical in [false, true] {   // the array written as decoded (`inspect --array`), then read whole
+                _ = try? WFDBReader(options: ReadOptions(physical: physical)).read(path, arrayTo: folder + "/array.npy")
+            }
             _ = try WFDBReader().read(path)
             _ = try WFDBReader(options: ReadOptions(physical: true)).read(path)
         case .wfdbStages:
