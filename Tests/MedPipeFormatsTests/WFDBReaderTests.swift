@@ -132,13 +132,8 @@ struct WFDBReaderTests {
         let expected = WFDBReference.record("100")
         let directory = temporaryDirectory("wfdb-tiled")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let signal = try Data(contentsOf: URL(fileURLWithPath: SharedData.path("wfdb/100.dat")))
-        try (signal + signal + signal).write(to: URL(fileURLWithPath: directory + "/tiled.dat"))
-        let frames = 3 * 650000 - 1
-        try "tiled 2 360 \(frames)\ntiled.dat 212 200 11 1024 995 -22131 0 MLII\ntiled.dat 212 200 11 1024 1011 20052 0 V5\n"
-            .write(toFile: directory + "/tiled.hea", atomically: true, encoding: .ascii)
-        let values = try WFDBReader().read(directory + "/tiled.hea").tensor.values(as: Int32.self)
-        #expect(values.count == frames * 2)
+        let values = try WFDBReader().read(try WFDBReference.writeTiledRecord100(in: directory)).tensor.values(as: Int32.self)
+        #expect(values.count == WFDBReference.tiledFrames * 2)
         let copy = 650000 * 2
         for start in [0, copy] {
             let part = Array(values[start..<(start + copy)])

@@ -73,6 +73,19 @@ struct WFDBReference: Decodable {
         return dir + "/p878head"
     }
 
+    /// Frames of ``writeTiledRecord100(in:)``'s record.
+    static let tiledFrames = 3 * 650000 - 1
+
+    /// Writes record 100 three times over in one signal file, one frame short (3.9 M samples), as `tiled` in
+    /// `folder`; returns its header's path. Each whole copy holds record 100's values (``record(_:)`` "100").
+    static func writeTiledRecord100(in folder: String) throws -> String {
+        let signal = try Data(contentsOf: URL(fileURLWithPath: SharedData.path("wfdb/100.dat")))
+        try (signal + signal + signal).write(to: URL(fileURLWithPath: folder + "/tiled.dat"))
+        try "tiled 2 360 \(tiledFrames)\ntiled.dat 212 200 11 1024 995 -22131 0 MLII\ntiled.dat 212 200 11 1024 1011 20052 0 V5\n"
+            .write(toFile: folder + "/tiled.hea", atomically: true, encoding: .ascii)
+        return folder + "/tiled.hea"
+    }
+
     /// The path a reference key stands for.
     static func path(_ key: String) throws -> String {
         key == "p878head" ? try makeP878Head() : SharedData.path("wfdb/" + key)

@@ -51,17 +51,13 @@ struct WFDBStreamedArrayTests {
         let expected = WFDBReference.record("100")
         let folder = temporaryDirectory("wfdb-streamed-tiled")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let signal = try Data(contentsOf: URL(fileURLWithPath: SharedData.path("wfdb/100.dat")))
-        try (signal + signal + signal).write(to: URL(fileURLWithPath: folder + "/tiled.dat"))
-        let frames = 3 * 650000 - 1
-        try "tiled 2 360 \(frames)\ntiled.dat 212 200 11 1024 995 -22131 0 MLII\ntiled.dat 212 200 11 1024 1011 20052 0 V5\n"
-            .write(toFile: folder + "/tiled.hea", atomically: true, encoding: .ascii)
-        let streamed = try #require(try readBothWays(folder + "/tiled.hea", physical: false))
-        #expect(streamed.shape == [frames, 2])
-        _ = try #require(try readBothWays(folder + "/tiled.hea", physical: true))
+        let header = try WFDBReference.writeTiledRecord100(in: folder)
+        let streamed = try #require(try readBothWays(header, physical: false))
+        #expect(streamed.shape == [WFDBReference.tiledFrames, 2])
+        _ = try #require(try readBothWays(header, physical: true))
 
         let out = folder + "/tiled.npy"
-        _ = try RecordReading.read(folder + "/tiled.hea", arrayTo: out)
+        _ = try RecordReading.read(header, arrayTo: out)
         let values = try NPYReader().read(out).tensor.values(as: Int32.self)
         let copy = 650000 * 2
         for start in [0, copy] {
