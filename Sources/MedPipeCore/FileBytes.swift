@@ -55,20 +55,28 @@ public enum FileBytes {
     /// Up to `count` bytes at `offset` of `fd`, or from its current position when `offset` is nil: fewer
     /// only at the end of the file.
     private static func read(_ fd: Int32, at offset: Int?, count: Int, path: String) throws -> [UInt8] {
-        var failure: Int32 = 0
+        var failure: Error?
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
-            filled = 0
-            while filled < count {
-                let destination = buffer.baseAddress! + filled
-                let n = offset.map { pread(fd, destination, count - filled, off_t($0 + filled)) } ?? Glibc.read(fd, destination, count - filled)
-                if n < 0 && errno == EINTR { continue }
-                if n < 0 { failure = errno; break }
-                if n == 0 { break }
-                filled += n
-            }
+            do { filled = try read(fd, at: offset, into: UnsafeMutableRawBufferPointer(buffer), path: path) } catch { failure = error; filled = 0 }
         }
-        guard failure == 0 else { throw MedPipeError.io(path, "cannot be read: \(String(cString: strerror(failure)))") }
+        if let failure { throw failure }
         return bytes
+    }
+
+    /// Fills `buffer` with the bytes at `offset` of `fd` (positioned reads, which threads may make at once), or from
+    /// its current position when `offset` is nil; returns how many it read: fewer only at the end of the file.
+    /// - Throws: ``MedPipeError`` `.io` naming `path` when a read fails.
+    public static func read(_ fd: Int32, at offset: Int?, into buffer: UnsafeMutableRawBufferPointer, path: String) throws -> Int {
+        var filled = 0
+        while filled < buffer.count {
+            let destination = buffer.baseAddress! + filled, count = buffer.count - filled
+            let n = offset.map { pread(fd, destination, count, off_t($0 + filled)) } ?? Glibc.read(fd, destination, count)
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw MedPipeError.io(path, "cannot be read: \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            filled += n
+        }
+        return filled
     }
 
     /// The first `count` bytes of the file (fewer if the file is shorter), without reading the rest.

@@ -59,32 +59,13 @@ public struct WFDBReader: Sendable {
         let physical = options.physical ? WFDBPhysical(header.signals, sentinels: samples.invalidSamples) : nil
         let dtype: DType = physical == nil ? .int32 : .float64
         let writer = try NPYRowWriter(path: array, shape: [samples.frames, samples.channels], dtype: dtype)
-        let piece = WFDBContiguousSamples.piece(framesNear: (1 << 20) / (samples.channels * dtype.size))
-        let pieces = (samples.frames + piece - 1) / piece
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, pieces))
-        let results = ConcurrentResults<Void>(count: workers)
-        // Each worker decodes and writes every `workers`-th piece through buffers of its own, reused piece after piece.
-        concurrentForEach(workers) { worker in
-            results.set(worker, Result {
-                var digital = [Int32](repeating: 0, count: piece * samples.channels)
-                var converted = [Double](repeating: 0, count: physical == nil ? 0 : piece * samples.channels)
-                for index in stride(from: worker, to: pieces, by: workers) {
-                    let frames = (index * piece)..<min((index + 1) * piece, samples.frames)
-                    let count = frames.count * samples.channels
-                    try digital.withUnsafeMutableBufferPointer { d in
-                        samples.decode(frames: frames, into: d.baseAddress!)
-                        guard let physical else {
-                            return try writer.write(rows: frames, bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(d)[..<(count * 4)]))
-                        }
-                        try converted.withUnsafeMutableBufferPointer { p in
-                            physical.convert(UnsafeBufferPointer(rebasing: d[..<count]), into: p.baseAddress!)
-                            try writer.write(rows: frames, bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(p)[..<(count * 8)]))
-                        }
-                    }
-                }
-            })
+        let pieceFrames = samples.framesPerPiece(bytesPerValue: dtype.size)
+        try samples.forEachPiece(of: pieceFrames, scratchBytes: physical == nil ? 0 : pieceFrames * samples.channels * 8) { frames, values, scratch in
+            guard let physical else { return try writer.write(rows: frames, bytes: UnsafeRawBufferPointer(values)) }
+            let converted = scratch.bindMemory(to: Double.self)
+            physical.convert(values, into: converted.baseAddress!)
+            try writer.write(rows: frames, bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(converted)[..<(values.count * 8)]))
         }
-        _ = try results.values()
         let described = try record(header, headerPath: headerPath, signals: header.signals,
                                    tensor: Tensor(shape: [0, samples.channels], dtype: dtype, bytes: []), frames: samples.frames,
                                    warnings: header.warnings)

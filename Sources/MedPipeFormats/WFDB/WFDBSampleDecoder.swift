@@ -7,24 +7,6 @@ import MedPipeCore
 /// `count`; a partial last block is decoded through a zero-padded copy, so no read passes the end.
 /// Format 8 yields the stored differences; the caller integrates them per signal.
 enum WFDBSampleDecoder {
-    /// Decodes as ``decode(_:from:count:into:)`` does, split into one range of samples per core when
-    /// there are enough samples to be worth the threads. Each range starts at a multiple of 6 samples,
-    /// a whole number of blocks in every format, so the ranges decode independently to the same values.
-    static func decodeConcurrently(_ format: WFDBSignalFormat, from source: UnsafeRawBufferPointer, count: Int,
-                                   into out: UnsafeMutablePointer<Int32>) {
-        let parts = min(ProcessInfo.processInfo.activeProcessorCount, count / minimumSamplesPerPart)
-        guard parts > 1 else { return decode(format, from: source, count: count, into: out) }
-        let perPart = (count / parts + 5) / 6 * 6
-        concurrentForEach(parts) { part in
-            let start = min(part * perPart, count), end = min(start + perPart, count)
-            let offset = format.bytesNeeded(samples: start)
-            decode(format, from: UnsafeRawBufferPointer(rebasing: source[offset...]), count: end - start, into: out + start)
-        }
-    }
-
-    /// Below this many samples per core, one thread decodes faster than several start.
-    private static let minimumSamplesPerPart = 1 << 20
-
     static func decode(_ format: WFDBSignalFormat, from source: UnsafeRawBufferPointer, count: Int,
                        into out: UnsafeMutablePointer<Int32>) {
         guard count > 0 else { return }

@@ -27,10 +27,9 @@ struct WFDBDigitalSignals: Sendable {
 }
 
 /// The samples of a record whose one raw signal file holds its frames in order (``WFDBSignalReader/contiguousSamples()``),
-/// its size checked: any range of frames decodes on its own, so a long record can be decoded a piece at a time.
-struct WFDBContiguousSamples: @unchecked Sendable {
-    /// The signal file, mapped.
-    let data: Data
+/// its size checked: they are read and decoded a piece of frames at a time, on every core.
+struct WFDBContiguousSamples: Sendable {
+    let path: String
     let format: WFDBSignalFormat
     let byteOffset: Int
     let frames: Int
@@ -38,19 +37,49 @@ struct WFDBContiguousSamples: @unchecked Sendable {
     /// The invalid-sample sentinel of each channel's format.
     let invalidSamples: [Int32?]
 
-    /// Frames per piece when decoding a piece at a time: a multiple of 6, so that every piece starts on a whole
-    /// block of every format (see ``WFDBSampleDecoder/decodeConcurrently(_:from:count:into:)``).
-    static func piece(framesNear target: Int) -> Int { max(6, target / 6 * 6) }
+    /// Frames of a piece of about a mebibyte of values `bytesPerValue` wide: a multiple of 6, so that every piece
+    /// starts on a whole block of every format and decodes on its own to the values a whole read gives.
+    func framesPerPiece(bytesPerValue: Int) -> Int { max(6, (1 << 20) / (bytesPerValue * channels) / 6 * 6) }
 
-    /// Decodes the frames of `range` into `out` (`range.count × channels` values), over several threads when
-    /// there are many; `range.lowerBound` must be a multiple of 6.
-    func decode(frames range: Range<Int>, into out: UnsafeMutablePointer<Int32>) {
-        precondition(range.lowerBound % 6 == 0 && range.upperBound <= frames, "frames \(range) of \(frames)")
-        let start = range.lowerBound * channels
-        data.withUnsafeBytes { raw in
-            let source = UnsafeRawBufferPointer(rebasing: raw[(byteOffset + format.bytesNeeded(samples: start))...])
-            WFDBSampleDecoder.decodeConcurrently(format, from: source, count: range.count * channels, into: out)
+    /// Reads and decodes the frames a piece of `pieceFrames` at a time (a multiple of 6), with positioned reads into
+    /// buffers that stay in the processor's caches rather than through a mapping of the file, whose page faults
+    /// cost more than the decoding. One worker per core takes every so many pieces, each with buffers of its own;
+    /// `body` gets a piece's frames, its values (in `storage` when given, the whole record's, else in the worker's
+    /// buffer) and `scratchBytes` of the worker's own, from several threads at once.
+    /// - Throws: ``MedPipeError`` when the file cannot be read or shrank since its size was checked, and what `body`
+    ///   throws.
+    func forEachPiece(of pieceFrames: Int, into storage: UnsafeMutablePointer<Int32>? = nil, scratchBytes: Int = 0,
+                      _ body: (_ frames: Range<Int>, _ values: UnsafeBufferPointer<Int32>, _ scratch: UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        precondition(pieceFrames > 0 && pieceFrames % 6 == 0, "pieces of \(pieceFrames) frames")
+        let (fd, _) = try FileBytes.openRegularFile(path)
+        defer { close(fd) }
+        let pieces = (frames + pieceFrames - 1) / pieceFrames
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, pieces))
+        let results = ConcurrentResults<Void>(count: workers)
+        concurrentForEach(workers) { worker in
+            results.set(worker, Result {
+                var bytes = [UInt8](repeating: 0, count: format.bytesNeeded(samples: pieceFrames * channels))
+                var own = [Int32](repeating: 0, count: storage == nil ? pieceFrames * channels : 0)
+                var scratch = [UInt8](repeating: 0, count: scratchBytes)
+                for piece in stride(from: worker, to: pieces, by: workers) {
+                    let range = (piece * pieceFrames)..<min((piece + 1) * pieceFrames, frames)
+                    let first = range.lowerBound * channels, count = range.count * channels
+                    let start = format.bytesNeeded(samples: first), end = format.bytesNeeded(samples: first + count)
+                    try bytes.withUnsafeMutableBytes { raw in
+                        let source = UnsafeMutableRawBufferPointer(rebasing: raw[..<(end - start)])
+                        guard try FileBytes.read(fd, at: byteOffset + start, into: source, path: path) == source.count else {
+                            throw MedPipeError.malformed(path, "truncated while read: bytes \(byteOffset + start)..<\(byteOffset + end) are gone")
+                        }
+                        try own.withUnsafeMutableBufferPointer { own in
+                            let values = storage.map { $0 + first } ?? own.baseAddress!
+                            WFDBSampleDecoder.decode(format, from: UnsafeRawBufferPointer(source), count: count, into: values)
+                            try scratch.withUnsafeMutableBytes { try body(range, UnsafeBufferPointer(start: values, count: count), $0) }
+                        }
+                    }
+                }
+            })
         }
+        _ = try results.values()
     }
 }
 
@@ -78,7 +107,9 @@ struct WFDBSignalReader {
     func read() throws -> WFDBDigitalSignals {
         if let samples = try contiguousSamples() {
             var output = WFDBDigitalSignals.storage(count: samples.frames * samples.channels, zeroed: false)
-            output.withUnsafeMutableBytes { samples.decode(frames: 0..<samples.frames, into: $0.bindMemory(to: Int32.self).baseAddress!) }
+            try output.withUnsafeMutableBytes { raw in
+                try samples.forEachPiece(of: samples.framesPerPiece(bytesPerValue: 4), into: raw.bindMemory(to: Int32.self).baseAddress!) { _, _, _ in }
+            }
             return WFDBDigitalSignals(bytes: output, frames: samples.frames, channels: samples.channels, invalidSamples: samples.invalidSamples)
         }
         let signals = header.signals
@@ -116,9 +147,8 @@ struct WFDBSignalReader {
         let frames = try frameCount(formats: formats)
         let count = try CheckedSize.product([frames, signals.count], limit: Self.maximumSamples, source: header.path, "frames × signals")
         let group = groups[0]
-        let data = try fileData(group.fileName)
-        try checkSize(data.count, group: group, samples: count)
-        return WFDBContiguousSamples(data: data, format: group.format, byteOffset: group.byteOffset, frames: frames,
+        try checkSize(try fileSize(group.fileName), group: group, samples: count)
+        return WFDBContiguousSamples(path: path(group.fileName), format: group.format, byteOffset: group.byteOffset, frames: frames,
                                      channels: signals.count, invalidSamples: formats.map(\.invalidSample))
     }
 
