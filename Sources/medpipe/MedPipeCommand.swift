@@ -30,7 +30,7 @@ struct MedPipeCommand: AsyncParsableCommand {
         signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
-            if command is Convert { AllocatorTuning.reserveHeapAhead() }
+            if command is Convert || command is Inspect { AllocatorTuning.reserveHeapAhead() }
             if command is Anonymize || command is Train || command is GradCAMCommand { AllocatorTuning.retainFreedMemory() }
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
