@@ -469,11 +469,30 @@ struct AnonymizerTests {
         #expect(kept.passed)
         let text = try String(contentsOfFile: try #require(outputs(keptOut, suffix: ".hea").first), encoding: .utf8)
         #expect(text.contains("# 69 M") && !text.contains("Quimbly") && !text.contains("Zyxwert"), "\(text)")
-        // A signal description repeating it withholds the record: the comment's name was no identifying value.
-        try (header.replacingOccurrences(of: " MLII", with: " MLII Zyxwert") + "# name: Quimbly Zyxwert\n")
+        // Signal units repeating it withhold the record: the comment's name was no identifying value.
+        try (header.replacingOccurrences(of: " 200 11 1024 995", with: " 200/Zyxwert 11 1024 995") + "# name: Quimbly Zyxwert\n")
             .write(toFile: work + "/100.hea", atomically: true, encoding: .utf8)
         let (withheld, out) = try await run([work + "/100.hea"])
         #expect(withheld.withheld.count == 1 && outputs(out, suffix: ".hea").isEmpty)
+    }
+
+    /// A signal description is free text: a name or a record number in it was written as it was, though no comment
+    /// named the patient. Only plain signal names are kept; others become `sig` and the signal's index.
+    @Test func aSignalDescriptionThatIsNoSignalNameIsReplaced() async throws {
+        let work = temporaryDirectory("wfdb-description")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.copyItem(atPath: SharedData.path("wfdb/100.dat"), toPath: work + "/100.dat")
+        let header = try String(contentsOfFile: SharedData.path("wfdb/100.hea"), encoding: .utf8)
+        #expect(header.contains(" 0 MLII\n") && header.contains(" 0 V5"))
+        try header.replacingOccurrences(of: " 0 MLII\n", with: " 0 Quimbly Zyxwert  MRN 778899\n")
+            .write(toFile: work + "/100.hea", atomically: true, encoding: .utf8)
+        let (report, out) = try await run([work + "/100.hea"])
+        #expect(report.passed && report.files.count == 1)
+        let written = try #require(outputs(out, suffix: ".hea").first)
+        let text = try String(contentsOfFile: written, encoding: .utf8)
+        #expect(!text.contains("Quimbly") && !text.contains("Zyxwert") && !text.contains("778899"), "\(text)")
+        #expect(try WFDBHeader.read(written).signals.map(\.description) == ["sig0", "V5"])
+        #expect(try #require(report.files.first).attributes.contains(TouchedAttribute(keyword: "signal description", action: "replace by a neutral name")))
     }
 
     @Test func onlyAnnotationFilesOfARecordAreWrittenBesideIt() async throws {
