@@ -155,6 +155,80 @@ struct AnonymizerTests {
         #expect(written.files.count == 1 && written.passed)
     }
 
+    /// Where `pattern` first occurs in `bytes` at or after `start`.
+    func position(of pattern: [UInt8], in bytes: [UInt8], from start: Int = 0) -> Int? {
+        guard bytes.count >= pattern.count else { return nil }
+        return (start..<(bytes.count - pattern.count + 1)).first { bytes[$0..<($0 + pattern.count)].elementsEqual(pattern) }
+    }
+
+    /// `plain` with `segment` inserted into its one compressed frame at `offset` bytes after the frame's first byte, the
+    /// frame's item length grown to match (the Pixel Data element's length is undefined), written as `work/name`.
+    func inserting(_ segment: [UInt8], into plain: String, at offset: Int, start marker: [UInt8], as name: String, in work: String) throws -> String {
+        var bytes = try FileBytes.read(plain)
+        let start = try #require(position(of: marker, in: bytes, from: 8))
+        #expect(Array(bytes[(start - 8)..<(start - 4)]) == [0xFE, 0xFF, 0x00, 0xE0])  // the frame's item, its length before it
+        let length = (0..<4).reduce(0) { $0 | Int(bytes[start - 4 + $1]) << (8 * $1) } + segment.count
+        for k in 0..<4 { bytes[start - 4 + k] = UInt8((length >> (8 * k)) & 0xFF) }
+        bytes.insert(contentsOf: segment, at: start + offset)
+        try Data(bytes).write(to: URL(fileURLWithPath: work + "/" + name))
+        return work + "/" + name
+    }
+
+    /// APPn segments other than JFIF's and Adobe's (Exif and XMP in APP1, IPTC in APP13, a vendor's) were copied with
+    /// the pixels as JPEG comments were: text never scanned.
+    @Test func aJPEGApplicationSegmentInCompressedPixelsWithholdsTheFile() async throws {
+        let work = temporaryDirectory("jpeg-app")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let plain = SharedData.path("dicom/pydicom_subset/JPEG-lossy.dcm")
+        let text = Array("Exif\0\0Artist=Quimbly Zyxwert MRN 778899".utf8)  // an even length: the item stays even
+        for (marker, name) in [(UInt8(0xE1), "APP1"), (0xED, "APP13"), (0xE0, "APP0")] {
+            let path = try inserting([0xFF, marker, 0, UInt8(text.count + 2)] + text, into: plain, at: 2, start: [0xFF, 0xD8, 0xFF], as: name + ".dcm", in: work)
+            #expect(try DICOMFileReader().read(path).tensor == DICOMFileReader().read(plain).tensor)
+            let (withheld, out) = try await run([path], allow: true)  // a Secondary Capture
+            #expect(withheld.files.isEmpty && outputs(out, suffix: ".dcm").isEmpty)
+            #expect(withheld.withheld.first?.reason.contains("1 JPEG \(name) segment(s) (\(text.count) bytes)") == true, "\(withheld.withheld)")
+        }
+        // DCMTK's JPEG stream opens with a JFIF APP0 (no thumbnail): it says how the pixels are coded and is written.
+        let (written, _) = try await run([SharedData.path("dicom/pydicom_subset/SC_rgb_jpeg_dcmtk.dcm")], allow: true)
+        #expect(written.files.count == 1 && written.passed, "\(written.withheld)")
+    }
+
+    /// A JPEG 2000 comment (COM, 0xFF64) in the codestream's main or tile-part header was copied with the pixels; an
+    /// encoder's signature, which real files carry, is no text about anyone.
+    @Test func aJPEG2000CommentInCompressedPixelsWithholdsTheFile() async throws {
+        let work = temporaryDirectory("j2k-comment")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let plain = SharedData.path("dicom/pydicom_subset/MR_small_jp2klossless.dcm")
+        var bytes = try FileBytes.read(plain)
+        let signature = Array("Created by GDCM/OpenJPEG version 2.0".utf8), hostile = Array("Patient Quimbly Zyxwert MRN 77889900".utf8)
+        let at = try #require(position(of: signature, in: bytes))
+        #expect(Array(bytes[(at - 6)..<(at - 2)]) == [0xFF, 0x64, 0, UInt8(signature.count + 4)] && hostile.count == signature.count)
+        bytes.replaceSubrange(at..<(at + signature.count), with: hostile)
+        try Data(bytes).write(to: URL(fileURLWithPath: work + "/main.dcm"))
+        let (main, out) = try await run([work + "/main.dcm"])
+        #expect(main.files.isEmpty && outputs(out, suffix: ".dcm").isEmpty)
+        #expect(main.withheld.first?.reason.contains("1 JPEG 2000 comment(s) (\(hostile.count + 2) bytes)") == true, "\(main.withheld)")
+
+        // In the first tile-part's header, after its SOT (whose Psot, the tile-part's length, grows with it).
+        let text = Array("\0\u{1}Quimbly Zyxwert.".utf8)  // an even length: the item stays even
+        let comment: [UInt8] = [0xFF, 0x64, 0, UInt8(text.count + 2)] + text
+        var tiled = try FileBytes.read(plain)
+        let soc = try #require(position(of: [0xFF, 0x4F, 0xFF, 0x51], in: tiled))
+        let sot = try #require(position(of: [0xFF, 0x90, 0, 10], in: tiled, from: soc))
+        tiled.insert(contentsOf: comment, at: sot + 12)
+        for (at, bigEndian) in [(sot + 6, true), (soc - 4, false)] {  // Psot, and the frame's item length before SOC
+            let old = (0..<4).reduce(0) { $0 | Int(tiled[at + $1]) << (8 * (bigEndian ? 3 - $1 : $1)) }
+            for k in 0..<4 { tiled[at + k] = UInt8(((old + comment.count) >> (8 * (bigEndian ? 3 - k : k))) & 0xFF) }
+        }
+        try Data(tiled).write(to: URL(fileURLWithPath: work + "/tile.dcm"))
+        #expect(try DICOMFileReader().read(work + "/tile.dcm").tensor == DICOMFileReader().read(plain).tensor)
+        let (tile, _) = try await run([work + "/tile.dcm"])
+        #expect(tile.withheld.first?.reason.contains("1 JPEG 2000 comment(s) (\(text.count) bytes)") == true, "\(tile.withheld)")
+
+        let (written, _) = try await run([plain, SharedData.path("dicom/pydicom_subset/JPEG2000.dcm")], allow: true)  // GDCM/OpenJPEG's, Kakadu's
+        #expect(written.files.count == 2 && written.passed, "\(written.withheld)")
+    }
+
     @Test func blankRectanglesMustLieInsideTheImage() async throws {
         let mr = SharedData.path("dicom/mr_series/In/00001.dcm")  // 256 × 256, no burned-in text risk
         let (blanked, out) = try await run([mr], rectangles: [PixelRectangle(x: 125, y: 128, width: 6, height: 2)])
