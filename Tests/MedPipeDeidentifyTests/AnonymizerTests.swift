@@ -229,6 +229,24 @@ struct AnonymizerTests {
         #expect(written.files.count == 2 && written.passed, "\(written.withheld)")
     }
 
+    /// An Encapsulated Document (0042,0011), a PDF or CDA report, was neither read nor cleaned: the Basic Profile's dummy
+    /// leaves no document, so the file is withheld with the reason.
+    @Test func anEncapsulatedDocumentWithholdsTheFile() async throws {
+        let work = temporaryDirectory("encapsulated-document")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let file = try DICOMFile(wholeFileAt: SharedData.path("dicom/pydicom_subset/CT_small.dcm"))
+        let pdf = Array("%PDF-1.4\n(Report for Quimbly Zyxwert, MRN 778899)\n%%EOF\n".utf8)  // an even length, as OB is stored
+        try file.put("(0042,0011)", pdf.map { String(format: "%02x", $0) }.joined(separator: "\\"), vr: "OB")
+        try file.put("(0042,0012)", "application/pdf")
+        _ = try file.save(to: work + "/report.dcm")
+        #expect(try DICOMFile(wholeFileAt: work + "/report.dcm").attributes().contains { $0.tag == DICOMTag(0x0042, 0x0011) && $0.length >= pdf.count })
+        let (report, out) = try await run([work + "/report.dcm"])
+        #expect(report.files.isEmpty && outputs(out, suffix: ".dcm").isEmpty)
+        let reason = try #require(report.withheld.first?.reason)
+        #expect(reason.contains("Encapsulated Document (0042,0011) (application/pdf), \(pdf.count) bytes"), "\(reason)")
+        #expect(!reason.contains("Zyxwert"))
+    }
+
     @Test func blankRectanglesMustLieInsideTheImage() async throws {
         let mr = SharedData.path("dicom/mr_series/In/00001.dcm")  // 256 × 256, no burned-in text risk
         let (blanked, out) = try await run([mr], rectangles: [PixelRectangle(x: 125, y: 128, width: 6, height: 2)])

@@ -58,6 +58,9 @@ public struct DICOMDeidentifier: Sendable {
     static let dcmtkPrivateGenericClass = "1.2.276.0.7230010.3.1.0.1"
     /// Media Storage Directory Storage: a DICOMDIR.
     static let mediaStorageDirectoryClass = "1.2.840.10008.1.3.10"
+    /// Encapsulated Document: a PDF, CDA, STL, OBJ or MTL document carried whole.
+    static let encapsulatedDocumentTag = DICOMTag(0x0042, 0x0011)
+    static let mimeTypeTag = DICOMTag(0x0042, 0x0012)
 
     /// De-identifies the file at `path` into memory, or withholds it. Nothing is written: the caller
     /// scans the output and writes it only when the scan passes.
@@ -83,6 +86,15 @@ public struct DICOMDeidentifier: Sendable {
         let sopClass = trimmed(sopClassFromMeta ?? top[Self.sopClassUIDTag] ?? "")
         if sopClass == Self.mediaStorageDirectoryClass {
             return .withheld("a DICOMDIR: it indexes the input files by their paths (which can name patients), and the outputs are renamed; build a new one over the output folder (DCMTK's dcmmkdir)")
+        }
+        // The Basic Profile replaces an Encapsulated Document by a dummy (D): the object would keep nothing of its content.
+        // Its text (a report's names, numbers and dates, often compressed) is neither read nor cleaned.
+        if let document = attributes.first(where: { $0.tag == Self.encapsulatedDocumentTag && !$0.isMeta }) {
+            // The MIME type is named only when it is one (`application/pdf`): the report holds no free text of the input.
+            let given = trimmed(top[Self.mimeTypeTag] ?? "")
+            let mime = given.contains("/") && given.count <= 64
+                && given.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || "/.+-".contains($0) }) ? given : ""
+            return .withheld("an Encapsulated Document (0042,0011)\(mime.isEmpty ? "" : " (\(mime))")\(document.depth > 0 ? " at \(document.path)" : ""), \(document.length) bytes: the document's text is not de-identified, and the profile's dummy would leave no document; de-identify the document itself")
         }
         if let risk = DICOMBurnedInText.risk(burnedInAnnotation: top[DICOMTag(0x0028, 0x0301)], modality: top[DICOMTag(0x0008, 0x0060)],
                                               sopClassUID: top[DICOMTag(0x0008, 0x0016)]) {
