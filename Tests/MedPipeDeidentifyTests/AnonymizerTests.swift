@@ -355,6 +355,43 @@ struct AnonymizerTests {
         #expect(FileManager.default.subpaths(atPath: out)?.contains { $0.contains(".medpipe-partial") || $0.hasSuffix(".dcm") && !written.contains(out + "/" + $0) } == false)
     }
 
+    /// A name in Latin-1 (ISO_IR 100, as mr_series is) was looked for as its bytes read as UTF-8, each 8-bit byte a
+    /// U+FFFD: another output holding it in UTF-8 was written. A name in UTF-8 (ISO_IR 192) was not looked for in
+    /// Latin-1. Both spellings are looked for now.
+    @Test func aNameIsFoundInLatin1AndInUTF8() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let latin1 = { (text: String) in text.unicodeScalars.map { UInt8($0.value) } }
+        // Each file: its attributes, then ASCII stand-ins replaced by Latin-1 bytes (as many) in the saved file.
+        let files: [(values: [(String, String)], latin1: [(String, String)])] = [
+            ([("(0010,0010)", "Zyxwort^Quimbly")], [("Zyxwort", "Zyxwört")]),
+            ([("(0008,0005)", "ISO_IR 192"), ("(0008,0070)", "Zyxwört Imaging")], []),
+            ([("(0008,0005)", "ISO_IR 192"), ("(0010,0010)", "Ångström^Quimbly")], []),
+            ([("(0008,0070)", "Xngstrom Imaging")], [("Xngstrom", "Ångström")]),
+        ]
+        for (index, spec) in files.enumerated() {
+            let file = try DICOMFile(path: SharedData.path("dicom/mr_series/In/0000\(index + 1).dcm"))
+            #expect(try file.string(DICOMTag(0x0008, 0x0005)) == "ISO_IR 100")
+            try file.put("(0010,0020)", "PATIENT-\(index)")
+            for (path, value) in spec.values { try file.put(path, value) }
+            let saved = folder + "/\(index).dcm"
+            _ = try file.save(to: saved)
+            var bytes = try FileBytes.read(saved)
+            for (standIn, text) in spec.latin1 {
+                let from = Array(standIn.utf8), to = latin1(text)
+                let at = try #require(position(of: from, in: bytes))
+                bytes.replaceSubrange(at..<(at + from.count), with: to)
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: saved))
+        }
+        #expect(try DICOMFile(path: folder + "/0.dcm").attributes().first { $0.tag == DICOMTag(0x0010, 0x0010) }?.undecodedValue.map { Array($0.prefix(7)) } == latin1("Zyxwört"))
+        let (report, out) = try await run([folder])
+        #expect(report.files.count == 2 && report.withheld.count == 2 && !report.passed, "\(report.withheld)")
+        #expect(report.withheld.allSatisfy { $0.reason.contains("across the batch") }, "\(report.withheld)")
+        let makers = try outputs(out, suffix: ".dcm").map { try DICOMFile(path: $0).string(DICOMTag(0x0008, 0x0070)) ?? "" }
+        #expect(makers.count == 2 && !makers.contains { $0.contains("Imaging") }, "\(makers)")
+    }
+
     /// An overlay plane kept in the unused high bits of Pixel Data (bit 12 of 12-bit MR samples, Overlay Bit
     /// Position 12) can draw text; it is cleared, its group removed, and the report says so. pydicom reads the
     /// output's stored words as the input's with that bit cleared.

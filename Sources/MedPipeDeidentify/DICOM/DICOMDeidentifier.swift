@@ -105,8 +105,14 @@ public struct DICOMDeidentifier: Sendable {
 
         var identifiers = IdentifierSet()
         // Meta information other than UIDs is written anew by DCMTK (its own implementation version name).
+        // A value in Latin-1 is looked for as read (each 8-bit byte a U+FFFD, as the output's attributes are read) and as
+        // its text, which other outputs hold in UTF-8 or Latin-1.
+        let characterSet = top[DICOMCharacterSet.tag] ?? ""
         for attribute in attributes where !attribute.isMeta || attribute.vr == "UI" {
             identifiers.collect(tag: attribute.tag, vr: attribute.vr, value: attribute.value, options: options)
+            if let text = attribute.undecodedValue.flatMap({ DICOMCharacterSet.decode($0, specificCharacterSet: characterSet) }) {
+                identifiers.collect(tag: attribute.tag, vr: attribute.vr, value: text, options: options)
+            }
         }
         let patientID = top[Self.patientIDTag] ?? ""
         let shift = options.contains(.retainLongitudinalModifiedDates) ? pseudonymizer.dateShift(patientID: patientID) : nil
