@@ -188,9 +188,19 @@ struct AnonymizerTests {
             #expect(withheld.files.isEmpty && outputs(out, suffix: ".dcm").isEmpty)
             #expect(withheld.withheld.first?.reason.contains("1 JPEG \(name) segment(s) (\(text.count) bytes)") == true, "\(withheld.withheld)")
         }
-        // DCMTK's JPEG stream opens with a JFIF APP0 (no thumbnail): it says how the pixels are coded and is written.
-        let (written, _) = try await run([SharedData.path("dicom/pydicom_subset/SC_rgb_jpeg_dcmtk.dcm")], allow: true)
-        #expect(written.files.count == 1 && written.passed, "\(written.withheld)")
+        // DCMTK's JPEG stream opens with a JFIF APP0 (no thumbnail): it says how the pixels are coded and is written. So
+        // are an Adobe APP14 as short as pydicom's SC_rgb_jpeg.dcm has it, and a SPIFF header and its end of directory
+        // (APP8), as in pydicom's JPEG-LS SC_rgb_jls_lossy_line.dcm.
+        let adobe: [UInt8] = [0xFF, 0xEE, 0, 12] + Array("Adobe".utf8) + [0, 0, 0, 0, 0]
+        let spiff: [UInt8] = [0xFF, 0xE8, 0, 32] + Array("SPIFF\0".utf8) + [2, 0, 0, 3, 0, 0, 0, 100, 0, 0, 0, 100, 10, 8, 6, 2, 0, 0, 0, 37, 0, 0, 0, 37]
+            + [0xFF, 0xE8, 0, 8, 0, 0, 0, 1, 0xFF, 0xD8]
+        let coding = try [(adobe, "adobe"), (spiff, "spiff")].map {
+            try inserting($0.0, into: plain, at: 2, start: [0xFF, 0xD8, 0xFF], as: $0.1 + ".dcm", in: work)
+        }
+        for path in [SharedData.path("dicom/pydicom_subset/SC_rgb_jpeg_dcmtk.dcm")] + coding {  // one run each: two are one image
+            let (written, _) = try await run([path], allow: true)
+            #expect(written.files.count == 1 && written.passed, "\(written.withheld)")
+        }
     }
 
     /// A JPEG 2000 comment (COM, 0xFF64) in the codestream's main or tile-part header was copied with the pixels; an
@@ -225,8 +235,15 @@ struct AnonymizerTests {
         let (tile, _) = try await run([work + "/tile.dcm"])
         #expect(tile.withheld.first?.reason.contains("1 JPEG 2000 comment(s) (\(text.count) bytes)") == true, "\(tile.withheld)")
 
-        let (written, _) = try await run([plain, SharedData.path("dicom/pydicom_subset/JPEG2000.dcm")], allow: true)  // GDCM/OpenJPEG's, Kakadu's
-        #expect(written.files.count == 2 && written.passed, "\(written.withheld)")
+        // JasPer's signature (pydicom's J2K_pixelrep_mismatch.dcm), NUL-padded to the length of the one it replaces.
+        let jasper = Array("Creator: JasPer Version 1.701.0".utf8)
+        bytes = try FileBytes.read(plain)
+        bytes.replaceSubrange(at..<(at + signature.count), with: jasper + [UInt8](repeating: 0, count: signature.count - jasper.count))
+        try Data(bytes).write(to: URL(fileURLWithPath: work + "/jasper.dcm"))
+        for path in [plain, SharedData.path("dicom/pydicom_subset/JPEG2000.dcm"), work + "/jasper.dcm"] {  // GDCM/OpenJPEG's, Kakadu's, JasPer's
+            let (written, _) = try await run([path], allow: true)
+            #expect(written.files.count == 1 && written.passed, "\(written.withheld)")
+        }
     }
 
     /// An Encapsulated Document (0042,0011), a PDF or CDA report, was neither read nor cleaned: the Basic Profile's dummy

@@ -3,10 +3,12 @@
 /// residual scan, which reads the bytes around Pixel Data. They cannot be cleaned without re-encoding the pixels.
 ///
 /// - JPEG and JPEG-LS: every comment (COM) and every application segment (APPn: Exif and XMP in APP1, IPTC in APP13,
-///   any vendor's), except the two that only describe the coding: a JFIF APP0 without a thumbnail and an Adobe APP14.
+///   any vendor's), except those that only describe the coding: a JFIF APP0 without a thumbnail, an Adobe APP14, and
+///   in APP8 a SPIFF header, its end-of-directory entry and HP's colour transform (`mrfx`), which JPEG-LS coders write.
 /// - JPEG 2000 and HTJ2K codestreams: every comment (COM, main and tile-part headers) but an encoder's signature
-///   (``isEncoderSignature(_:)``: `Created by OpenJPEG version 2.4.0`, `Kakadu-v7.10`); in a JP2 file, every box
-///   other than the signature, file type, header and codestream boxes (XML, UUID, UUID info).
+///   (``isEncoderSignature(_:)``: `Created by OpenJPEG version 2.4.0`, `Kakadu-v7.10`, `Creator: JasPer Version
+///   1.701.0`); in a JP2 file, every box other than the signature, file type, reader requirements, header and
+///   codestream boxes (XML, UUID, UUID info).
 enum CompressedPixelText {
     /// One segment that may hold text: what it is (`JPEG comment`, `JPEG APP1 segment`, `JPEG 2000 comment`) and its
     /// length in bytes.
@@ -78,12 +80,17 @@ enum CompressedPixelText {
         return found
     }
 
-    /// A JFIF APP0 without a thumbnail (identifier, version, units, densities, a 0 × 0 thumbnail: 14 bytes) or an Adobe
-    /// APP14 (identifier, version, flags, transform: 12 bytes): numbers that say how the image is coded, nothing more.
+    /// A JFIF APP0 without a thumbnail (identifier, version, units, densities, a 0 × 0 thumbnail: 14 bytes), an Adobe
+    /// APP14 (identifier, then at most version, flags and transform: 12 bytes; pydicom's `SC_rgb_jpeg.dcm` has 10), a
+    /// SPIFF header (identifier and fixed numbers: 30 bytes), SPIFF's end of directory (6 bytes) or HP's colour
+    /// transform (`mrfx` and one byte): numbers that say how the image is coded, nothing more.
     private static func isCodingDescription(_ marker: UInt8, _ payload: ArraySlice<UInt8>) -> Bool {
         switch marker {
         case 0xE0: payload.count == 14 && payload.starts(with: Array("JFIF\0".utf8)) && payload.suffix(2).allSatisfy { $0 == 0 }
-        case 0xEE: payload.count == 12 && payload.starts(with: Array("Adobe".utf8))
+        case 0xEE: payload.count <= 12 && payload.starts(with: Array("Adobe".utf8))
+        case 0xE8:
+            (payload.count == 30 && payload.starts(with: Array("SPIFF\0".utf8))) || payload.elementsEqual([0, 0, 0, 1, 0xFF, 0xD8])
+                || (payload.count == 5 && payload.starts(with: Array("mrfx".utf8)))
         default: false
         }
     }
@@ -110,7 +117,7 @@ enum CompressedPixelText {
     /// Walks the JP2 boxes from `start`, the codestream box's codestream included, to the end of the file (the box of
     /// length 0) or of `s`; returns where they end.
     private static func boxes(_ s: [UInt8], from start: Int, into found: inout [Segment]) -> Int {
-        let structural: Set<String> = ["jP  ", "ftyp", "jp2h", "jp2c", "jp2i", "res ", "ihdr", "colr", "bpcc", "pclr", "cmap", "cdef"]
+        let structural: Set<String> = ["jP  ", "ftyp", "rreq", "jp2h", "jp2c", "jp2i", "res ", "ihdr", "colr", "bpcc", "pclr", "cmap", "cdef"]
         var i = start
         while i + 8 <= s.count {
             var length = s[i..<(i + 4)].reduce(0) { $0 << 8 | Int($1) }, header = 8
@@ -165,7 +172,7 @@ enum CompressedPixelText {
     }
 
     /// Encoders' signatures, to which only a version (`2.4.0`, `v7.10`) is added.
-    static let encoderSignatures = ["Created by OpenJPEG version ", "Created by GDCM/OpenJPEG version ", "Kakadu-"]
+    static let encoderSignatures = ["Created by OpenJPEG version ", "Created by GDCM/OpenJPEG version ", "Kakadu-", "Creator: JasPer Version "]
 
     /// True for a JPEG 2000 comment `payload` (its Rcom, then its text) that is Latin text (Rcom 1) and an encoder's
     /// signature followed by a version of at most 16 letters, digits, dots and hyphens, starting with a digit or a `v`
