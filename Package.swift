@@ -59,6 +59,8 @@ let package = Package(
             dependencies: [
                 "MedPipeCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the system's reason behind an I/O error (sqlite3_system_errno).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

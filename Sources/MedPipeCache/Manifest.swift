@@ -40,12 +40,15 @@ final class Manifest: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         let queue = try ManifestConnection.converting(path, "cannot open the cache manifest") {
-            if readOnly { return try Self.openForReading(path, directory: directory, configuration: configuration) }
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
-            try Self.checkFormatVersion(queue, directory: directory)
-            try Self.migrator.migrate(queue)
-            try Self.createSourceFileTable(queue)
-            return queue
+            readOnly ? try Self.openForReading(path, directory: directory, configuration: configuration)
+                     : try DatabaseQueue(path: path, configuration: configuration)
+        }
+        if !readOnly {
+            try ManifestConnection.converting(path, "cannot open the cache manifest", queue: queue) {
+                try Self.checkFormatVersion(queue, directory: directory)
+                try Self.migrator.migrate(queue)
+                try Self.createSourceFileTable(queue)
+            }
         }
         database = ManifestConnection(queue: queue, path: path)
         hasPositions = try database.read { db in try db.columns(in: "unit").contains { $0.name == "position" } }

@@ -1,5 +1,6 @@
 import Foundation
 import MedPipeCore
+import MedPipeFormats
 
 /// Writes signals `(samples, channels)` as WFDB records: `NAME.hea` and a format 16 `NAME.dat`.
 ///
@@ -9,7 +10,8 @@ import MedPipeCore
 /// significant digits and the digital values are computed with the recorded gain. NaN becomes
 /// WFDB's invalid sample (−32768). The record name is the sample's pseudonymous file stem; the
 /// header has the sampling frequency from the geometry, no base date or time and no comments.
-/// Signal names and units come from the cache's `signalNames` / `units` when it carries them.
+/// Signal names and units come from the cache's `signalNames` / `units` when it carries them; a name that is not a plain
+/// signal name (a cache written before convert checked them) is written as a neutral name (``WFDBSignalName``).
 public struct WFDBExportWriter: SampleWriter {
     /// The largest digital magnitude the scaling uses (format 16 holds ±32767; −32768 is invalid).
     public static let digitalRange = 32000.0
@@ -67,7 +69,7 @@ public struct WFDBExportWriter: SampleWriter {
         var header = "\(name) \(channels) \(Self.number(frequency)) \(samples)\n"
         for c in 0..<channels {
             let checksum = Int(Int16(truncatingIfNeeded: checksums[c]))
-            let description = signalNames[c].filter { !$0.isNewline }
+            let description = WFDBSignalName.safe(signalNames[c], index: c)
             header += "\(name).dat 16 \(Self.gainText(scales[c].gain))(\(scales[c].baseline))/\(units[c]) 16 0 \(first[c]) \(checksum) 0 \(description)\n"
         }
         let headerPath = directory + "/" + name + ".hea", signalPath = directory + "/" + name + ".dat"

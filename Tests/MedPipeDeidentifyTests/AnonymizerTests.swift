@@ -155,6 +155,115 @@ struct AnonymizerTests {
         #expect(written.files.count == 1 && written.passed)
     }
 
+    /// Where `pattern` first occurs in `bytes` at or after `start`.
+    func position(of pattern: [UInt8], in bytes: [UInt8], from start: Int = 0) -> Int? {
+        guard bytes.count >= pattern.count else { return nil }
+        return (start..<(bytes.count - pattern.count + 1)).first { bytes[$0..<($0 + pattern.count)].elementsEqual(pattern) }
+    }
+
+    /// `plain` with `segment` inserted into its one compressed frame at `offset` bytes after the frame's first byte, the
+    /// frame's item length grown to match (the Pixel Data element's length is undefined), written as `work/name`.
+    func inserting(_ segment: [UInt8], into plain: String, at offset: Int, start marker: [UInt8], as name: String, in work: String) throws -> String {
+        var bytes = try FileBytes.read(plain)
+        let start = try #require(position(of: marker, in: bytes, from: 8))
+        #expect(Array(bytes[(start - 8)..<(start - 4)]) == [0xFE, 0xFF, 0x00, 0xE0])  // the frame's item, its length before it
+        let length = (0..<4).reduce(0) { $0 | Int(bytes[start - 4 + $1]) << (8 * $1) } + segment.count
+        for k in 0..<4 { bytes[start - 4 + k] = UInt8((length >> (8 * k)) & 0xFF) }
+        bytes.insert(contentsOf: segment, at: start + offset)
+        try Data(bytes).write(to: URL(fileURLWithPath: work + "/" + name))
+        return work + "/" + name
+    }
+
+    /// APPn segments other than JFIF's and Adobe's (Exif and XMP in APP1, IPTC in APP13, a vendor's) were copied with
+    /// the pixels as JPEG comments were: text never scanned.
+    @Test func aJPEGApplicationSegmentInCompressedPixelsWithholdsTheFile() async throws {
+        let work = temporaryDirectory("jpeg-app")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let plain = SharedData.path("dicom/pydicom_subset/JPEG-lossy.dcm")
+        let text = Array("Exif\0\0Artist=Quimbly Zyxwert MRN 778899".utf8)  // an even length: the item stays even
+        for (marker, name) in [(UInt8(0xE1), "APP1"), (0xED, "APP13"), (0xE0, "APP0")] {
+            let path = try inserting([0xFF, marker, 0, UInt8(text.count + 2)] + text, into: plain, at: 2, start: [0xFF, 0xD8, 0xFF], as: name + ".dcm", in: work)
+            #expect(try DICOMFileReader().read(path).tensor == DICOMFileReader().read(plain).tensor)
+            let (withheld, out) = try await run([path], allow: true)  // a Secondary Capture
+            #expect(withheld.files.isEmpty && outputs(out, suffix: ".dcm").isEmpty)
+            #expect(withheld.withheld.first?.reason.contains("1 JPEG \(name) segment(s) (\(text.count) bytes)") == true, "\(withheld.withheld)")
+        }
+        // DCMTK's JPEG stream opens with a JFIF APP0 (no thumbnail): it says how the pixels are coded and is written. So
+        // are an Adobe APP14 as short as pydicom's SC_rgb_jpeg.dcm has it, and a SPIFF header and its end of directory
+        // (APP8), as in pydicom's JPEG-LS SC_rgb_jls_lossy_line.dcm.
+        let adobe: [UInt8] = [0xFF, 0xEE, 0, 12] + Array("Adobe".utf8) + [0, 0, 0, 0, 0]
+        let spiff: [UInt8] = [0xFF, 0xE8, 0, 32] + Array("SPIFF\0".utf8) + [2, 0, 0, 3, 0, 0, 0, 100, 0, 0, 0, 100, 10, 8, 6, 2, 0, 0, 0, 37, 0, 0, 0, 37]
+            + [0xFF, 0xE8, 0, 8, 0, 0, 0, 1, 0xFF, 0xD8]
+        let coding = try [(adobe, "adobe"), (spiff, "spiff")].map {
+            try inserting($0.0, into: plain, at: 2, start: [0xFF, 0xD8, 0xFF], as: $0.1 + ".dcm", in: work)
+        }
+        for path in [SharedData.path("dicom/pydicom_subset/SC_rgb_jpeg_dcmtk.dcm")] + coding {  // one run each: two are one image
+            let (written, _) = try await run([path], allow: true)
+            #expect(written.files.count == 1 && written.passed, "\(written.withheld)")
+        }
+    }
+
+    /// A JPEG 2000 comment (COM, 0xFF64) in the codestream's main or tile-part header was copied with the pixels; an
+    /// encoder's signature, which real files carry, is no text about anyone.
+    @Test func aJPEG2000CommentInCompressedPixelsWithholdsTheFile() async throws {
+        let work = temporaryDirectory("j2k-comment")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let plain = SharedData.path("dicom/pydicom_subset/MR_small_jp2klossless.dcm")
+        var bytes = try FileBytes.read(plain)
+        let signature = Array("Created by GDCM/OpenJPEG version 2.0".utf8), hostile = Array("Patient Quimbly Zyxwert MRN 77889900".utf8)
+        let at = try #require(position(of: signature, in: bytes))
+        #expect(Array(bytes[(at - 6)..<(at - 2)]) == [0xFF, 0x64, 0, UInt8(signature.count + 4)] && hostile.count == signature.count)
+        bytes.replaceSubrange(at..<(at + signature.count), with: hostile)
+        try Data(bytes).write(to: URL(fileURLWithPath: work + "/main.dcm"))
+        let (main, out) = try await run([work + "/main.dcm"])
+        #expect(main.files.isEmpty && outputs(out, suffix: ".dcm").isEmpty)
+        #expect(main.withheld.first?.reason.contains("1 JPEG 2000 comment(s) (\(hostile.count + 2) bytes)") == true, "\(main.withheld)")
+
+        // In the first tile-part's header, after its SOT (whose Psot, the tile-part's length, grows with it).
+        let text = Array("\0\u{1}Quimbly Zyxwert.".utf8)  // an even length: the item stays even
+        let comment: [UInt8] = [0xFF, 0x64, 0, UInt8(text.count + 2)] + text
+        var tiled = try FileBytes.read(plain)
+        let soc = try #require(position(of: [0xFF, 0x4F, 0xFF, 0x51], in: tiled))
+        let sot = try #require(position(of: [0xFF, 0x90, 0, 10], in: tiled, from: soc))
+        tiled.insert(contentsOf: comment, at: sot + 12)
+        for (at, bigEndian) in [(sot + 6, true), (soc - 4, false)] {  // Psot, and the frame's item length before SOC
+            let old = (0..<4).reduce(0) { $0 | Int(tiled[at + $1]) << (8 * (bigEndian ? 3 - $1 : $1)) }
+            for k in 0..<4 { tiled[at + k] = UInt8(((old + comment.count) >> (8 * (bigEndian ? 3 - k : k))) & 0xFF) }
+        }
+        try Data(tiled).write(to: URL(fileURLWithPath: work + "/tile.dcm"))
+        #expect(try DICOMFileReader().read(work + "/tile.dcm").tensor == DICOMFileReader().read(plain).tensor)
+        let (tile, _) = try await run([work + "/tile.dcm"])
+        #expect(tile.withheld.first?.reason.contains("1 JPEG 2000 comment(s) (\(text.count) bytes)") == true, "\(tile.withheld)")
+
+        // JasPer's signature (pydicom's J2K_pixelrep_mismatch.dcm), NUL-padded to the length of the one it replaces.
+        let jasper = Array("Creator: JasPer Version 1.701.0".utf8)
+        bytes = try FileBytes.read(plain)
+        bytes.replaceSubrange(at..<(at + signature.count), with: jasper + [UInt8](repeating: 0, count: signature.count - jasper.count))
+        try Data(bytes).write(to: URL(fileURLWithPath: work + "/jasper.dcm"))
+        for path in [plain, SharedData.path("dicom/pydicom_subset/JPEG2000.dcm"), work + "/jasper.dcm"] {  // GDCM/OpenJPEG's, Kakadu's, JasPer's
+            let (written, _) = try await run([path], allow: true)
+            #expect(written.files.count == 1 && written.passed, "\(written.withheld)")
+        }
+    }
+
+    /// An Encapsulated Document (0042,0011), a PDF or CDA report, was neither read nor cleaned: the Basic Profile's dummy
+    /// leaves no document, so the file is withheld with the reason.
+    @Test func anEncapsulatedDocumentWithholdsTheFile() async throws {
+        let work = temporaryDirectory("encapsulated-document")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let file = try DICOMFile(wholeFileAt: SharedData.path("dicom/pydicom_subset/CT_small.dcm"))
+        let pdf = Array("%PDF-1.4\n(Report for Quimbly Zyxwert, MRN 778899)\n%%EOF\n".utf8)  // an even length, as OB is stored
+        try file.put("(0042,0011)", pdf.map { String(format: "%02x", $0) }.joined(separator: "\\"), vr: "OB")
+        try file.put("(0042,0012)", "application/pdf")
+        _ = try file.save(to: work + "/report.dcm")
+        #expect(try DICOMFile(wholeFileAt: work + "/report.dcm").attributes().contains { $0.tag == DICOMTag(0x0042, 0x0011) && $0.length >= pdf.count })
+        let (report, out) = try await run([work + "/report.dcm"])
+        #expect(report.files.isEmpty && outputs(out, suffix: ".dcm").isEmpty)
+        let reason = try #require(report.withheld.first?.reason)
+        #expect(reason.contains("Encapsulated Document (0042,0011) (application/pdf), \(pdf.count) bytes"), "\(reason)")
+        #expect(!reason.contains("Zyxwert"))
+    }
+
     @Test func blankRectanglesMustLieInsideTheImage() async throws {
         let mr = SharedData.path("dicom/mr_series/In/00001.dcm")  // 256 × 256, no burned-in text risk
         let (blanked, out) = try await run([mr], rectangles: [PixelRectangle(x: 125, y: 128, width: 6, height: 2)])
@@ -261,6 +370,43 @@ struct AnonymizerTests {
         #expect(try DICOMFile(path: try #require(written.first)).string(DICOMTag(0x0008, 0x0070)) != "Okonkwo Imaging")
         // Nothing is left under a temporary name either.
         #expect(FileManager.default.subpaths(atPath: out)?.contains { $0.contains(".medpipe-partial") || $0.hasSuffix(".dcm") && !written.contains(out + "/" + $0) } == false)
+    }
+
+    /// A name in Latin-1 (ISO_IR 100, as mr_series is) was looked for as its bytes read as UTF-8, each 8-bit byte a
+    /// U+FFFD: another output holding it in UTF-8 was written. A name in UTF-8 (ISO_IR 192) was not looked for in
+    /// Latin-1. Both spellings are looked for now.
+    @Test func aNameIsFoundInLatin1AndInUTF8() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let latin1 = { (text: String) in text.unicodeScalars.map { UInt8($0.value) } }
+        // Each file: its attributes, then ASCII stand-ins replaced by Latin-1 bytes (as many) in the saved file.
+        let files: [(values: [(String, String)], latin1: [(String, String)])] = [
+            ([("(0010,0010)", "Zyxwort^Quimbly")], [("Zyxwort", "Zyxwört")]),
+            ([("(0008,0005)", "ISO_IR 192"), ("(0008,0070)", "Zyxwört Imaging")], []),
+            ([("(0008,0005)", "ISO_IR 192"), ("(0010,0010)", "Ångström^Quimbly")], []),
+            ([("(0008,0070)", "Xngstrom Imaging")], [("Xngstrom", "Ångström")]),
+        ]
+        for (index, spec) in files.enumerated() {
+            let file = try DICOMFile(path: SharedData.path("dicom/mr_series/In/0000\(index + 1).dcm"))
+            #expect(try file.string(DICOMTag(0x0008, 0x0005)) == "ISO_IR 100")
+            try file.put("(0010,0020)", "PATIENT-\(index)")
+            for (path, value) in spec.values { try file.put(path, value) }
+            let saved = folder + "/\(index).dcm"
+            _ = try file.save(to: saved)
+            var bytes = try FileBytes.read(saved)
+            for (standIn, text) in spec.latin1 {
+                let from = Array(standIn.utf8), to = latin1(text)
+                let at = try #require(position(of: from, in: bytes))
+                bytes.replaceSubrange(at..<(at + from.count), with: to)
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: saved))
+        }
+        #expect(try DICOMFile(path: folder + "/0.dcm").attributes().first { $0.tag == DICOMTag(0x0010, 0x0010) }?.undecodedValue.map { Array($0.prefix(7)) } == latin1("Zyxwört"))
+        let (report, out) = try await run([folder])
+        #expect(report.files.count == 2 && report.withheld.count == 2 && !report.passed, "\(report.withheld)")
+        #expect(report.withheld.allSatisfy { $0.reason.contains("across the batch") }, "\(report.withheld)")
+        let makers = try outputs(out, suffix: ".dcm").map { try DICOMFile(path: $0).string(DICOMTag(0x0008, 0x0070)) ?? "" }
+        #expect(makers.count == 2 && !makers.contains { $0.contains("Imaging") }, "\(makers)")
     }
 
     /// An overlay plane kept in the unused high bits of Pixel Data (bit 12 of 12-bit MR samples, Overlay Bit
@@ -469,11 +615,30 @@ struct AnonymizerTests {
         #expect(kept.passed)
         let text = try String(contentsOfFile: try #require(outputs(keptOut, suffix: ".hea").first), encoding: .utf8)
         #expect(text.contains("# 69 M") && !text.contains("Quimbly") && !text.contains("Zyxwert"), "\(text)")
-        // A signal description repeating it withholds the record: the comment's name was no identifying value.
-        try (header.replacingOccurrences(of: " MLII", with: " MLII Zyxwert") + "# name: Quimbly Zyxwert\n")
+        // Signal units repeating it withhold the record: the comment's name was no identifying value.
+        try (header.replacingOccurrences(of: " 200 11 1024 995", with: " 200/Zyxwert 11 1024 995") + "# name: Quimbly Zyxwert\n")
             .write(toFile: work + "/100.hea", atomically: true, encoding: .utf8)
         let (withheld, out) = try await run([work + "/100.hea"])
         #expect(withheld.withheld.count == 1 && outputs(out, suffix: ".hea").isEmpty)
+    }
+
+    /// A signal description is free text: a name or a record number in it was written as it was, though no comment
+    /// named the patient. Only plain signal names are kept; others become `sig` and the signal's index.
+    @Test func aSignalDescriptionThatIsNoSignalNameIsReplaced() async throws {
+        let work = temporaryDirectory("wfdb-description")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.copyItem(atPath: SharedData.path("wfdb/100.dat"), toPath: work + "/100.dat")
+        let header = try String(contentsOfFile: SharedData.path("wfdb/100.hea"), encoding: .utf8)
+        #expect(header.contains(" 0 MLII\n") && header.contains(" 0 V5"))
+        try header.replacingOccurrences(of: " 0 MLII\n", with: " 0 Quimbly Zyxwert  MRN 778899\n")
+            .write(toFile: work + "/100.hea", atomically: true, encoding: .utf8)
+        let (report, out) = try await run([work + "/100.hea"])
+        #expect(report.passed && report.files.count == 1)
+        let written = try #require(outputs(out, suffix: ".hea").first)
+        let text = try String(contentsOfFile: written, encoding: .utf8)
+        #expect(!text.contains("Quimbly") && !text.contains("Zyxwert") && !text.contains("778899"), "\(text)")
+        #expect(try WFDBHeader.read(written).signals.map(\.description) == ["sig0", "V5"])
+        #expect(try #require(report.files.first).attributes.contains(TouchedAttribute(keyword: "signal description", action: "replace by a neutral name")))
     }
 
     @Test func onlyAnnotationFilesOfARecordAreWrittenBesideIt() async throws {

@@ -111,6 +111,22 @@ private func signalCache(_ directory: String) throws {
         _ = try writer.write(ExportSample(name: "y", split: "train", label: nil, group: "g", tensor: huge, geometry: .temporal(frequency: 250), identity: "y"), into: out)
     }
 
+    /// A cache written before convert checked signal descriptions can hold a patient's name or number as a lead's
+    /// name, which the header's description then carried out; only plain signal names are written.
+    @Test func aSignalNameThatIsNoSignalNameIsWrittenNeutral() throws {
+        let cache = temporaryDirectory("wfdb-cache"), out = temporaryDirectory("wfdb-out")
+        defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: out) }
+        let names: MetadataValue = .strings(["MLII", "Quimbly Zyxwert MRN 778899", "ECG lead II"])
+        try makeCache(cache, items: [
+            CacheItem(tensor: Tensor(shape: [4, 3], values: (0..<12).map(Int16.init)), label: "N", group: "P-groupa",
+                      geometry: .temporal(frequency: 360), metadata: ["signalNames": names]),
+        ], splits: ["train"])
+        let summary = try Exporter(cacheDirectory: cache).run(ExportOptions(format: .wfdb, output: out, makeUID: testUIDs))
+        let header = try String(contentsOfFile: summary.files[0], encoding: .utf8)
+        #expect(!header.contains("Zyxwert") && !header.contains("778899"), "\(header)")
+        #expect(try WFDBHeader.read(summary.files[0]).signals.map(\.description) == ["MLII", "sig1", "ECG lead II"])
+    }
+
     @Test func imagesAreRefusedWithTheFormatsThatFit() throws {
         let cache = temporaryDirectory("wfdb-cache"), scratch = temporaryDirectory("wfdb-out"), out = scratch + "/export"
         defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: scratch) }

@@ -33,4 +33,25 @@ struct FileSizeLimitTests {
         #expect(run.status == 1 && errors == ["medpipe: error: \(report): cannot write: File too large"], "\(run.status) \(run.error)")
         #expect(!FileManager.default.fileExists(atPath: report))
     }
+
+    /// convert past the limit said "cannot open the cache manifest: disk I/O error" (past 8 KiB, creating its tables)
+    /// or "cannot write the cache manifest: disk I/O error" (past 64 KiB, committing the units), SQLite's words for
+    /// any failed write. It says the system's reason now, and the cache it leaves is sound and converts again.
+    @Test func aManifestPastTheLimitIsToldWhy() throws {
+        let work = temporaryDirectory("file-size-limit-manifest")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try SharedData.fixtureRecipe("heart.yaml").write(toFile: work + "/heart.yaml", atomically: true, encoding: .utf8)
+        for limit in [8, 64] {
+            let cache = work + "/cache-\(limit)"
+            let run = try SharedData.runMedpipe(["convert", work + "/heart.yaml", "--cache", cache], fileSizeLimitKiB: limit)
+            let errors = run.error.split(separator: "\n").filter { $0.hasPrefix("medpipe:") }  // after the progress lines
+            #expect(run.status == 1 && errors.count == 1, "\(run.status) \(run.error)")
+            #expect(errors.first?.hasPrefix("medpipe: error: \(cache)/manifest.sqlite: cannot ") == true
+                    && errors.first?.hasSuffix(" the cache manifest: File too large") == true, "\(errors)")
+            let verify = try SharedData.runMedpipe(["cache", "verify", cache])
+            #expect(verify.status == 0 && verify.output.contains("all sound"), "\(verify.output) \(verify.error)")
+            let again = try SharedData.runMedpipe(["convert", work + "/heart.yaml", "--cache", cache])
+            #expect(again.status == 0, "\(again.error)")
+        }
+    }
 }

@@ -58,6 +58,9 @@ public struct DICOMDeidentifier: Sendable {
     static let dcmtkPrivateGenericClass = "1.2.276.0.7230010.3.1.0.1"
     /// Media Storage Directory Storage: a DICOMDIR.
     static let mediaStorageDirectoryClass = "1.2.840.10008.1.3.10"
+    /// Encapsulated Document: a PDF, CDA, STL, OBJ or MTL document carried whole.
+    static let encapsulatedDocumentTag = DICOMTag(0x0042, 0x0011)
+    static let mimeTypeTag = DICOMTag(0x0042, 0x0012)
 
     /// De-identifies the file at `path` into memory, or withholds it. Nothing is written: the caller
     /// scans the output and writes it only when the scan passes.
@@ -84,6 +87,15 @@ public struct DICOMDeidentifier: Sendable {
         if sopClass == Self.mediaStorageDirectoryClass {
             return .withheld("a DICOMDIR: it indexes the input files by their paths (which can name patients), and the outputs are renamed; build a new one over the output folder (DCMTK's dcmmkdir)")
         }
+        // The Basic Profile replaces an Encapsulated Document by a dummy (D): the object would keep nothing of its content.
+        // Its text (a report's names, numbers and dates, often compressed) is neither read nor cleaned.
+        if let document = attributes.first(where: { $0.tag == Self.encapsulatedDocumentTag && !$0.isMeta }) {
+            // The MIME type is named only when it is one (`application/pdf`): the report holds no free text of the input.
+            let given = trimmed(top[Self.mimeTypeTag] ?? "")
+            let mime = given.contains("/") && given.count <= 64
+                && given.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || "/.+-".contains($0) }) ? given : ""
+            return .withheld("an Encapsulated Document (0042,0011)\(mime.isEmpty ? "" : " (\(mime))")\(document.depth > 0 ? " at \(document.path)" : ""), \(document.length) bytes: the document's text is not de-identified, and the profile's dummy would leave no document; de-identify the document itself")
+        }
         if let risk = DICOMBurnedInText.risk(burnedInAnnotation: top[DICOMTag(0x0028, 0x0301)], modality: top[DICOMTag(0x0008, 0x0060)],
                                               sopClassUID: top[DICOMTag(0x0008, 0x0016)]) {
             guard burnedInText.allow else { return .withheld("burned-in text: \(risk); pass --allow-burned-in (with --blank x,y,w,h) to write it") }
@@ -93,8 +105,14 @@ public struct DICOMDeidentifier: Sendable {
 
         var identifiers = IdentifierSet()
         // Meta information other than UIDs is written anew by DCMTK (its own implementation version name).
+        // A value in Latin-1 is looked for as read (each 8-bit byte a U+FFFD, as the output's attributes are read) and as
+        // its text, which other outputs hold in UTF-8 or Latin-1.
+        let characterSet = top[DICOMCharacterSet.tag] ?? ""
         for attribute in attributes where !attribute.isMeta || attribute.vr == "UI" {
             identifiers.collect(tag: attribute.tag, vr: attribute.vr, value: attribute.value, options: options)
+            if let text = attribute.undecodedValue.flatMap({ DICOMCharacterSet.decode($0, specificCharacterSet: characterSet) }) {
+                identifiers.collect(tag: attribute.tag, vr: attribute.vr, value: text, options: options)
+            }
         }
         let patientID = top[Self.patientIDTag] ?? ""
         let shift = options.contains(.retainLongitudinalModifiedDates) ? pseudonymizer.dateShift(patientID: patientID) : nil

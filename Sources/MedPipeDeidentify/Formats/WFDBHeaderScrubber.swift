@@ -1,4 +1,5 @@
 import MedPipeCore
+import MedPipeFormats
 
 /// How a WFDB header is de-identified.
 public struct WFDBScrubPolicy: Sendable, Hashable {
@@ -20,7 +21,8 @@ public struct WFDBScrubPolicy: Sendable, Hashable {
 
 /// De-identifies WFDB header text (`.hea`): the record name and the signal file names made from it
 /// become the record's pseudonym, segment names of a multi-segment record their own pseudonyms, the
-/// base date is shifted or removed (with the base time), comments are dropped or filtered. A comment's
+/// base date is shifted or removed (with the base time), a signal description that is not a plain signal name
+/// (``WFDBSignalName``) becomes a neutral one (`sig0`), comments are dropped or filtered. A comment's
 /// `key: value` fields whose key names an identifying value (`name:`, `<MRN>:`, `Patient ID:`) are removed
 /// from kept comments, and their values, kept or dropped, are identifying values for the residual scan.
 public enum WFDBHeaderScrubber {
@@ -35,6 +37,7 @@ public enum WFDBHeaderScrubber {
         var newName = ""
         var multiSegment = false
         var droppedComments = 0
+        var signalIndex = 0
         // "\r\n" is one Character in Swift: split on either ending.
         for line in header.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             let content = line.drop { $0 == " " || $0 == "\t" }
@@ -79,10 +82,18 @@ public enum WFDBHeaderScrubber {
                     fields[0] = pseudonymizer.token(fields[0], domain: .record)
                     touched.append(TouchedAttribute(keyword: "segment name", action: "pseudonym"))
                 }
-            } else if fields[0].hasPrefix(name) {
-                // Signal line whose file is named after the record (name.dat, name_x.dat).
-                fields[0] = newName + fields[0].dropFirst(name.count)
-                touched.append(TouchedAttribute(keyword: "signal file name", action: "pseudonym"))
+            } else {
+                if fields[0].hasPrefix(name) {
+                    // Signal line whose file is named after the record (name.dat, name_x.dat).
+                    fields[0] = newName + fields[0].dropFirst(name.count)
+                    touched.append(TouchedAttribute(keyword: "signal file name", action: "pseudonym"))
+                }
+                // The description, after eight fields, is free text: only a plain signal name is kept.
+                if fields.count > 8, !WFDBSignalName.isPlain(fields[8...].joined(separator: " ")) {
+                    fields.replaceSubrange(8..., with: [WFDBSignalName.neutral(signalIndex)])
+                    touched.append(TouchedAttribute(keyword: "signal description", action: "replace by a neutral name"))
+                }
+                signalIndex += 1
             }
             output.append(fields.joined(separator: " "))
         }

@@ -33,7 +33,8 @@ public struct Identifier: Sendable, Hashable, CustomStringConvertible, CustomRef
 ///
 /// Values are split into the pieces an output could still contain: a name's `^`, `=`, comma and
 /// space components, an address's lines, a birth date's spellings (YYYYMMDD, YYYY-MM-DD,
-/// DD/MM/YYYY, MM/DD/YYYY), a phone number's digits. Pieces too short or too common to mean anything
+/// DD/MM/YYYY, MM/DD/YYYY), a phone number's digits. A piece beyond ASCII is held in UTF-8 and, when it can be, in
+/// Latin-1 as well, so a name is found in either encoding. Pieces too short or too common to mean anything
 /// (`minimumLength`, `commonTokens`) are ignored, so the scan does not cry wolf on `DR` or `USA`.
 public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectable {
     public private(set) var identifiers: Set<Identifier> = []
@@ -129,6 +130,10 @@ public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectabl
         guard piece.count >= Self.minimumLength[kind]!, !Self.commonTokens.contains(piece.uppercased()) else { return }
         if kind == .name, !piece.contains(where: \.isLetter) { return }
         identifiers.insert(Identifier(kind: kind, bytes: Array(piece.utf8).map(asciiUpper)))
+        // Text beyond ASCII is looked for in Latin-1 too (a DICOM file's ISO_IR 100 bytes), when it can be written so.
+        if !piece.utf8.allSatisfy({ $0 < 0x80 }), piece.unicodeScalars.allSatisfy({ $0.value <= 0xFF }) {
+            identifiers.insert(Identifier(kind: kind, bytes: piece.unicodeScalars.map { asciiUpper(UInt8($0.value)) }))
+        }
     }
 }
 

@@ -13,6 +13,9 @@ public struct DICOMAttribute: Sendable, Equatable {
     public var length: Int
     /// The value as text, values joined by `\`; empty for sequences and bulk binary data over 1 KiB.
     public var value: String
+    /// The value's bytes when they are not UTF-8 (a value in Latin-1, whose other bytes `value` holds as U+FFFD), else
+    /// nil: ``DICOMCharacterSet`` decodes them.
+    public var undecodedValue: [UInt8]? = nil
 
     /// True when the group number is odd (a private attribute or private creator).
     public var isPrivate: Bool { tag.group % 2 == 1 }

@@ -102,9 +102,12 @@ public final class DICOMFile: @unchecked Sendable {
                 guard let attribute, let context else { return 1 }
                 let a = attribute.pointee
                 let vr = withUnsafeBytes(of: a.vr) { String(decoding: $0.prefix(2), as: UTF8.self) }
+                let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(a.value!).assumingMemoryBound(to: UInt8.self), count: strlen(a.value))
+                let value = String(decoding: bytes, as: UTF8.self)
                 Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue().attributes.append(DICOMAttribute(
                     path: String(cString: a.path), tag: DICOMTag(a.group, a.element), vr: vr, depth: Int(a.depth),
-                    isMeta: a.is_meta != 0, length: Int(a.length), value: String(cString: a.value)))
+                    isMeta: a.is_meta != 0, length: Int(a.length), value: value,
+                    undecodedValue: value.utf8.count == bytes.count && value.utf8.elementsEqual(bytes) ? nil : Array(bytes)))
                 return 0
             }, Unmanaged.passUnretained(collector).toOpaque(), &error, error.count)
         }

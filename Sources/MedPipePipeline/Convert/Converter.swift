@@ -13,8 +13,9 @@ import MedPipeStages
 /// plans and fitted statistics are written in one final transaction.
 public struct Converter: Sendable {
     /// Version of the reading and de-identification code; part of every unit key. 2: DICOM samples that may hold
-    /// burned-in text carry ``DICOMBurnedInText/metadataKey``, which units written before it lack.
-    public static let readerVersion = "medpipe-formats 2"
+    /// burned-in text carry ``DICOMBurnedInText/metadataKey``, which units written before it lack. 3: WFDB signal
+    /// descriptions that are not plain signal names become neutral names (``WFDBSignalName``).
+    public static let readerVersion = "medpipe-formats 3"
 
     public let recipe: Recipe
     public let pipeline: StagePipeline

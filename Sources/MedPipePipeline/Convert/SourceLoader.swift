@@ -12,7 +12,8 @@ struct SourceLoader: Sendable {
     var sidecars = SidecarLabels()
 
     /// Record metadata that may pass into the cache (everything else may identify: UIDs, names, dates, free text).
-    /// `signalNames` are WFDB signal descriptions, lead names such as MLII or V1 (which `anonymize` keeps too).
+    /// `signalNames` are WFDB signal descriptions, kept when they are plain lead names such as MLII or V1, else replaced by
+    /// neutral names (``WFDBSignalName``, as `anonymize` and `export` do).
     /// ``DICOMBurnedInText/metadataKey`` marks an image that may hold burned-in text, which `export` writes only when allowed.
     static let safeMetadata: Set<String> = ["columns", "split", "Modality", "PhotometricInterpretation", "signalNames",
                                             DICOMBurnedInText.metadataKey]
@@ -56,6 +57,7 @@ struct SourceLoader: Sendable {
             var sample = Sample(record: record, group: pseudonyms.make(patient))
             sample.source = SourceReference(record: pseudonyms.make("source:" + record.source))
             sample.metadata = record.metadata.filter { Self.safeMetadata.contains($0.key) }
+            if case .strings(let names)? = sample.metadata["signalNames"] { sample.metadata["signalNames"] = .strings(WFDBSignalName.safe(names)) }
             sample.label = try label(for: record, path: path, spec: spec)
             return sample
         }, records.distinctWarnings)
