@@ -6,6 +6,7 @@
 #include <mutex>
 
 void cdcmtk_register_codecs(void) {
+    cdcmtk_load_dictionary();  // before any parse: a parse must never see the dictionary half loaded
     static std::once_flag once;
     std::call_once(once, [] {
         try {
@@ -24,14 +25,6 @@ void cdcmtk_register_codecs(void) {
             // Registration failures surface later as "cannot decode" errors naming the file.
         }
     });
-}
-
-void cdcmtk_load_dictionary(void) {
-    try {
-        dcmDataDict.isDictionaryLoaded();  // the first lock of the global dictionary loads it
-    } catch (...) {
-        // A dictionary that cannot load surfaces later as a parse error naming the file.
-    }
 }
 
 void cdcmtk_free(void *pointer) { free(pointer); }

@@ -56,6 +56,17 @@ public final class DICOMFile: @unchecked Sendable {
 
     private static let dictionaryLoad = BackgroundLoad { cdcmtk_load_dictionary() }
 
+    /// For the tests: the number of entries of the data dictionary MedPipe loads, after checking them one by one
+    /// against those DCMTK's own loader makes of the same files, and how many of those files MedPipe's parser read.
+    /// - Throws: ``MedPipeError`` naming the first difference.
+    static func checkDictionary() throws -> (entries: Int, filesReadHere: Int) {
+        var error = [CChar](repeating: 0, count: 1024)
+        var files: Int32 = 0
+        let entries = cdcmtk_dictionary_check(&files, &error, error.count)
+        guard entries >= 0 else { throw MedPipeError.invalidArgument("DCMTK data dictionary", errorText(error)) }
+        return (Int(entries), Int(files))
+    }
+
     /// The transfer syntax UID the dataset was encoded in.
     public var transferSyntaxUID: String { String(cString: cdcmtk_transfer_syntax(handle)) }
 
