@@ -409,6 +409,43 @@ struct AnonymizerTests {
         #expect(makers.count == 2 && !makers.contains { $0.contains("Imaging") }, "\(makers)")
     }
 
+    /// Text anonymize rewrites (a kept Manufacturer, a Series Description under Clean Descriptors, each cleaned of the
+    /// patient's name) went out in UTF-8 into a Latin-1 dataset, its 8-bit letters as U+FFFD (pydicom read
+    /// 'SociÃ¯Â¿Â½tÃ¯Â¿Â½'); a Cyrillic dataset's name was never read, and stayed. Rewritten text is now in the dataset's
+    /// character set: Latin-1 as it was, and a Cyrillic (ISO_IR 144) dataset converted to UTF-8 (ISO_IR 192).
+    @Test func rewrittenTextIsInTheDatasetsCharacterSet() async throws {
+        try ReferencePython.require("pydicom")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // mr_series (ISO_IR 100) with names and texts pydicom encodes in each file's set.
+        let make = try ReferencePython.run("""
+            import sys, pydicom
+            for name, charset, patient, maker, series in [
+                    ('latin1', 'ISO_IR 100', 'Buc^Jérôme', 'Société Buc Médicale', 'Crâne de Jérôme'),
+                    ('cyrillic', 'ISO_IR 144', 'Иванов^Пётр', 'Клиника Иванов', 'Череп Пётр')]:
+                ds = pydicom.dcmread(sys.argv[1])
+                ds.SpecificCharacterSet = charset
+                ds.PatientID = name.upper()
+                ds.PatientName, ds.Manufacturer, ds.SeriesDescription = patient, maker, series
+                ds.save_as(sys.argv[2] + '/' + name + '.dcm')
+            """, [SharedData.path("dicom/mr_series/In/00001.dcm"), folder])
+        try #require(make.status == 0, "\(make.output)")
+        let (report, out) = try await run([folder], options: [.cleanDescriptors])
+        #expect(report.withheld.isEmpty && report.failures == 0 && report.passed, "\(report.withheld)")
+        let check = try ReferencePython.json("""
+            import sys, json, glob, pydicom
+            found = {}
+            for path in glob.glob(sys.argv[1] + '/**/*.dcm', recursive=True):
+                ds = pydicom.dcmread(path)
+                found[ds.SpecificCharacterSet] = [ds.Manufacturer, ds.SeriesDescription]
+            print(json.dumps(found))
+            """, [out])
+        #expect(check["ISO_IR 100"] as? [String] == ["Société  Médicale", "Crâne de"], "\(check)")
+        #expect(check["ISO_IR 192"] as? [String] == ["Клиника", "Череп"], "\(check)")
+        #expect(report.files.filter { $0.attributes.contains(TouchedAttribute(tag: DICOMTag(0x0008, 0x0005), keyword: "SpecificCharacterSet",
+                                                                              action: "text converted from ISO_IR 144 to UTF-8 (ISO_IR 192)")) }.count == 1)
+    }
+
     /// An overlay plane kept in the unused high bits of Pixel Data (bit 12 of 12-bit MR samples, Overlay Bit
     /// Position 12) can draw text; it is cleared, its group removed, and the report says so. pydicom reads the
     /// output's stored words as the input's with that bit cleared.

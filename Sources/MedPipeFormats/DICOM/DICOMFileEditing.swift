@@ -57,6 +57,23 @@ extension DICOMFile {
         _ = try status(path) { cdcmtk_replace_string(handle, meta ? 1 : 0, path, value, $0, $1) }
     }
 
+    /// Replaces the text of the existing attribute at `path` of a dataset in character set `specificCharacterSet`
+    /// with `text` in that set's bytes (``DICOMCharacterSet/encode(_:specificCharacterSet:)``), keeping its VR.
+    public func replace(_ path: String, text: String, specificCharacterSet: String) throws {
+        guard let bytes = DICOMCharacterSet.encode(text, specificCharacterSet: specificCharacterSet) else {
+            throw MedPipeError.unsupported(self.path, "\(path): the text cannot be written in the character set '\(specificCharacterSet)'")
+        }
+        let value = bytes.map { CChar(bitPattern: $0) } + [0]
+        _ = try status(path) { cdcmtk_replace_string(handle, 0, path, value, $0, $1) }
+    }
+
+    /// Converts every text value, in every sequence item, to UTF-8 from the character sets the dataset names, which
+    /// then names ISO_IR 192 (DCMTK through iconv).
+    public func convertToUTF8() throws {
+        var error = [CChar](repeating: 0, count: 512)
+        guard cdcmtk_convert_to_utf8(handle, &error, error.count) == 0 else { throw MedPipeError.unsupported(path, editErrorText(error)) }
+    }
+
     /// Gives the attribute at `path` a zero-length value (a sequence loses its items); false when absent.
     @discardableResult
     public func empty(_ path: String, meta: Bool = false) throws -> Bool {
