@@ -652,11 +652,12 @@ struct AnonymizerTests {
         #expect(kept.passed)
         let text = try String(contentsOfFile: try #require(outputs(keptOut, suffix: ".hea").first), encoding: .utf8)
         #expect(text.contains("# 69 M") && !text.contains("Quimbly") && !text.contains("Zyxwert"), "\(text)")
-        // Signal units repeating it withhold the record: the comment's name was no identifying value.
-        try (header.replacingOccurrences(of: " 200 11 1024 995", with: " 200/Zyxwert 11 1024 995") + "# name: Quimbly Zyxwert\n")
-            .write(toFile: work + "/100.hea", atomically: true, encoding: .utf8)
-        let (withheld, out) = try await run([work + "/100.hea"])
-        #expect(withheld.withheld.count == 1 && outputs(out, suffix: ".hea").isEmpty)
+        // A table of the batch keeping it withholds the table: the comment's name was no identifying value. (The header
+        // itself keeps no text that could repeat it: signal descriptions and units are checked.)
+        try "site,age\nZyxwert Clinic,61\n".write(toFile: work + "/visits.csv", atomically: true, encoding: .utf8)
+        let (withheld, out) = try await run([work + "/100.hea", work + "/visits.csv"], csv: ["site": .keep, "age": .keep])
+        #expect(withheld.withheld.count == 1 && outputs(out, suffix: ".csv").isEmpty && outputs(out, suffix: ".hea").count == 1)
+        #expect(withheld.withheld.first?.reason.hasPrefix("residual scan across the batch") == true, "\(withheld.withheld)")
     }
 
     /// A signal description is free text: a name or a record number in it was written as it was, though no comment
@@ -676,6 +677,30 @@ struct AnonymizerTests {
         #expect(!text.contains("Quimbly") && !text.contains("Zyxwert") && !text.contains("778899"), "\(text)")
         #expect(try WFDBHeader.read(written).signals.map(\.description) == ["sig0", "V5"])
         #expect(try #require(report.files.first).attributes.contains(TouchedAttribute(keyword: "signal description", action: "replace by a neutral name")))
+    }
+
+    /// A signal's units (after the gain's `/`) take any text without blanks, and anonymize copied them: a patient's
+    /// name there left de-identification. Units not written with known unit symbols become `NU`, and the report says so;
+    /// the other signal's units stay as written.
+    @Test func signalUnitsThatAreNoUnitsAreReplaced() async throws {
+        let work = temporaryDirectory("wfdb-units")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.copyItem(atPath: SharedData.path("wfdb/100.dat"), toPath: work + "/100.dat")
+        let header = try String(contentsOfFile: SharedData.path("wfdb/100.hea"), encoding: .utf8)
+        #expect(header.contains("212 200 11 1024 995") && header.contains("212 200 11 1024 1011"))
+        try header.replacingOccurrences(of: "212 200 11 1024 995", with: "212 200(0)/Zyxwert_MRN778899 11 1024 995")
+            .replacingOccurrences(of: "212 200 11 1024 1011", with: "212 200/uV 11 1024 1011")
+            .write(toFile: work + "/100.hea", atomically: true, encoding: .utf8)
+        let (report, out) = try await run([work + "/100.hea"])
+        #expect(report.passed && report.files.count == 1)
+        let written = try #require(outputs(out, suffix: ".hea").first)
+        let text = try String(contentsOfFile: written, encoding: .utf8)
+        #expect(!text.contains("Zyxwert") && !text.contains("778899"), "\(text)")
+        #expect(try WFDBHeader.read(written).signals.map(\.units) == ["NU", "uV"])
+        let touched = try #require(report.files.first).attributes
+        #expect(touched.filter { $0.keyword == "signal units" } == [TouchedAttribute(keyword: "signal units", action: "replace by NU")])
+        let check = try python(needs: "wfdb", { try ReferencePython.run("import wfdb, json, sys; r = wfdb.rdheader(sys.argv[1][:-4]); print(json.dumps({'units': r.units, 'baseline': r.baseline}))", [written]) })
+        #expect(check["units"] as? [String] == ["NU", "uV"] && check["baseline"] as? [Int] == [0, 1024], "\(check)")
     }
 
     @Test func onlyAnnotationFilesOfARecordAreWrittenBesideIt() async throws {
