@@ -6,7 +6,7 @@ public enum DICOMOutcome: Sendable {
     /// De-identified and serialized in memory; the output must still pass the residual scan before
     /// it is written.
     case deidentified(DICOMDeidentified)
-    /// Not de-identified, with the reason (burned-in text).
+    /// Not de-identified, with the reason (burned-in text, text in compressed pixels, an Encapsulated Document...).
     case withheld(String)
 }
 
@@ -204,6 +204,14 @@ public struct DICOMDeidentifier: Sendable {
         }
         try addDeidentificationAttributes(to: file, blanked: blanked, shifted: shift != nil)
         let output = try file.serialized()
+        // A segment of compressed Pixel Data that may hold text (a JPEG comment or application segment, a JPEG 2000
+        // comment) is free text that cannot be cleaned without re-encoding the image: withheld, as burned-in text is.
+        if let span = output.checkedPixelData {
+            let segments = output.withUnsafeBytes { CompressedPixelText.find(inPixelDataElement: UnsafeRawBufferPointer(rebasing: $0[span.offset..<(span.offset + span.length)])) }
+            if !segments.isEmpty {
+                return .withheld("text in the compressed Pixel Data: \(CompressedPixelText.describe(segments)), free text that is not cleaned without re-encoding the image")
+            }
+        }
 
         let sop = top[Self.sopInstanceUIDTag].map { options.contains(.retainUIDs) ? String(trimmed($0)) : pseudonymizer.uid($0) } ?? ""
         return .deidentified(DICOMDeidentified(sopInstanceUID: sop, patientToken: pseudonymizer.token(patientID, domain: .patient),

@@ -28,6 +28,14 @@ public final class DICOMSerialized: @unchecked Sendable {
 
     deinit { cdcmtk_free(start) }
 
+    /// ``pixelData`` when the bytes hold it as computed: within them, the tag (7FE0,0010) in little endian at its offset;
+    /// else nil (then the element cannot be told from the rest of the bytes).
+    public var checkedPixelData: DICOMByteSpan? {
+        guard let span = pixelData, span.offset + span.length <= count, span.offset + 4 <= count else { return nil }
+        return withUnsafeBytes { raw in raw[span.offset] == 0xE0 && raw[span.offset + 1] == 0x7F && raw[span.offset + 2] == 0x10 && raw[span.offset + 3] == 0x00 }
+            ? span : nil
+    }
+
     /// Calls `body` with the bytes, valid only during the call.
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(start: start, count: count))
