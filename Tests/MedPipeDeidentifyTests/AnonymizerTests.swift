@@ -450,6 +450,26 @@ struct AnonymizerTests {
                                                                               action: "text converted from ISO_IR 144 to UTF-8 (ISO_IR 192)")) }.count == 1)
     }
 
+    /// Text in a set DCMTK cannot convert through the system's iconv (JIS X 0201 katakana, ISO 2022 IR 13) cannot be read
+    /// to be cleaned: the file is withheld with the reason, not written with names unread.
+    @Test func textInASetThatCannotBeConvertedWithholdsTheFile() async throws {
+        try ReferencePython.require("pydicom")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let make = try ReferencePython.run("""
+            import sys, pydicom
+            ds = pydicom.dcmread(sys.argv[1])
+            ds.SpecificCharacterSet = ['ISO 2022 IR 13', 'ISO 2022 IR 87']
+            ds.PatientName, ds.Manufacturer = 'ﾔﾏﾀﾞ^ﾀﾛｳ', 'ﾔﾏﾀﾞ ｸﾘﾆｯｸ'
+            ds.save_as(sys.argv[2] + '/katakana.dcm')
+            """, [SharedData.path("dicom/mr_series/In/00001.dcm"), folder])
+        try #require(make.status == 0, "\(make.output)")
+        let (report, out) = try await run([folder])
+        #expect(report.files.isEmpty && outputs(out, suffix: ".dcm").isEmpty)
+        #expect(report.withheld.first?.reason.contains("character set 'ISO 2022 IR 13\\ISO 2022 IR 87' that is not converted to UTF-8") == true,
+                "\(report.withheld)")
+    }
+
     /// An overlay plane kept in the unused high bits of Pixel Data (bit 12 of 12-bit MR samples, Overlay Bit
     /// Position 12) can draw text; it is cleared, its group removed, and the report says so. pydicom reads the
     /// output's stored words as the input's with that bit cleared.
