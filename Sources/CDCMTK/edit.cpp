@@ -324,6 +324,14 @@ long cdcmtk_remove_private(cdcmtk_file *file, char *err, size_t errlen) {
     return removed;
 }
 
+int cdcmtk_convert_to_utf8(cdcmtk_file *file, char *err, size_t errlen) {
+    return guarded(err, errlen, -1, [&] {
+        OFCondition status = file->format.getDataset()->convertToUTF8();
+        if (status.bad()) throw Failure{std::string("cannot convert the text to UTF-8: ") + status.text()};
+        return 0;
+    });
+}
+
 namespace {
 
 /* The Pixel Data of `ds` decompressed to explicit little endian in place (the compressed representation

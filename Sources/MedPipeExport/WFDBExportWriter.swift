@@ -11,7 +11,8 @@ import MedPipeFormats
 /// WFDB's invalid sample (−32768). The record name is the sample's pseudonymous file stem; the
 /// header has the sampling frequency from the geometry, no base date or time and no comments.
 /// Signal names and units come from the cache's `signalNames` / `units` when it carries them; a name that is not a plain
-/// signal name (a cache written before convert checked them) is written as a neutral name (``WFDBSignalName``).
+/// signal name (a cache written before convert checked them) is written as a neutral name (``WFDBSignalName``), units
+/// not written with known unit symbols as `NU` (``WFDBSignalUnits``).
 public struct WFDBExportWriter: SampleWriter {
     /// The largest digital magnitude the scaling uses (format 16 holds ±32767; −32768 is invalid).
     public static let digitalRange = 32000.0
@@ -50,7 +51,7 @@ public struct WFDBExportWriter: SampleWriter {
             throw MedPipeError.unsupported(name, "channel \(c) has an offset too large for its range to be written with a 32-bit WFDB baseline")
         }
         let signalNames = Self.strings(sample.metadata["signalNames"], count: channels) ?? (0..<channels).map { "signal \($0)" }
-        let units = Self.strings(sample.metadata["units"], count: channels)?.map { $0.isEmpty || $0.contains(where: \.isWhitespace) ? "mV" : $0 }
+        let units = Self.strings(sample.metadata["units"], count: channels)?.map { $0.isEmpty ? "mV" : WFDBSignalUnits.safe($0) }
             ?? Array(repeating: "mV", count: channels)
 
         var signal = [UInt8](repeating: 0, count: samples * channels * 2)

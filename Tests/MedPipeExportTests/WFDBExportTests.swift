@@ -127,6 +127,20 @@ private func signalCache(_ directory: String) throws {
         #expect(try WFDBHeader.read(summary.files[0]).signals.map(\.description) == ["MLII", "sig1", "ECG lead II"])
     }
 
+    /// Units a cache carries are written only when made of known unit symbols; others (a name) become `NU`.
+    @Test func unitsThatAreNoUnitsAreWrittenNeutral() throws {
+        let cache = temporaryDirectory("wfdb-cache"), out = temporaryDirectory("wfdb-out")
+        defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: out) }
+        try makeCache(cache, items: [
+            CacheItem(tensor: Tensor(shape: [4, 3], values: (0..<12).map(Int16.init)), label: "N", group: "P-groupa",
+                      geometry: .temporal(frequency: 360), metadata: ["units": .strings(["mmHg", "Zyxwert_MRN778899", ""])]),
+        ], splits: ["train"])
+        let summary = try Exporter(cacheDirectory: cache).run(ExportOptions(format: .wfdb, output: out, makeUID: testUIDs))
+        let header = try String(contentsOfFile: summary.files[0], encoding: .utf8)
+        #expect(!header.contains("Zyxwert") && !header.contains("778899"), "\(header)")
+        #expect(try WFDBHeader.read(summary.files[0]).signals.map(\.units) == ["mmHg", "NU", "mV"])
+    }
+
     @Test func imagesAreRefusedWithTheFormatsThatFit() throws {
         let cache = temporaryDirectory("wfdb-cache"), scratch = temporaryDirectory("wfdb-out"), out = scratch + "/export"
         defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: scratch) }

@@ -204,6 +204,11 @@ int cdcmtk_new_sequence(cdcmtk_file *file, int meta, const char *path, uint32_t 
  * every sequence item in it, recursively. Returns how many were removed, or -1 on error. */
 long cdcmtk_remove_private(cdcmtk_file *file, char *err, size_t errlen);
 
+/* Converts every text value of the dataset, in every sequence item, from the character sets its Specific
+ * Character Set (0008,0005) names to UTF-8 (iconv), and names ISO_IR 192 in their place. Returns 0, or -1
+ * when a set is unknown or a value does not decode in it. */
+int cdcmtk_convert_to_utf8(cdcmtk_file *file, char *err, size_t errlen);
+
 /* Sets every sample inside the rectangle (x, y, width, height; it must lie inside the image) of every frame
  * to black (0; for YBR colour, Y 0 and Cb Cr at mid-range), after decompressing the pixel data to
  * explicit little endian and discarding the compressed representation (the file is then saved

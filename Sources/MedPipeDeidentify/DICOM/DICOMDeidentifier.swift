@@ -6,7 +6,7 @@ public enum DICOMOutcome: Sendable {
     /// De-identified and serialized in memory; the output must still pass the residual scan before
     /// it is written.
     case deidentified(DICOMDeidentified)
-    /// Not de-identified, with the reason (burned-in text).
+    /// Not de-identified, with the reason (burned-in text, text in compressed pixels, an Encapsulated Document...).
     case withheld(String)
 }
 
@@ -68,11 +68,21 @@ public struct DICOMDeidentifier: Sendable {
         let file = try DICOMFile(wholeFileAt: path)  // every value is rewritten: read it all at once
         // Private attributes are all removed below and hold no value collected as identifying: only
         // private sequences are visited, for the values of public attributes inside them.
-        let attributes = try file.attributes(textOnly: true, skipPrivateValues: true)
-        var top: [DICOMTag: String] = [:]
-        for attribute in attributes where attribute.depth == 0 && !attribute.isMeta { top[attribute.tag] = attribute.value }
-
+        var attributes = try file.attributes(textOnly: true, skipPrivateValues: true)
+        var top = Self.topLevelValues(attributes)
         var touched: [TouchedAttribute] = []
+        // Text in a set other than Latin-1 and UTF-8 is converted to UTF-8, so that it is read as it is and rewritten
+        // text matches the set the output names (ISO_IR 192).
+        let declared = String(trimmed(top[DICOMCharacterSet.tag] ?? ""))
+        if DICOMCharacterSet.needsConversion(attributes, specificCharacterSet: declared) {
+            do { try file.convertToUTF8() } catch let error as MedPipeError {
+                return .withheld("text in the character set '\(declared)' that is not converted to UTF-8 (\(error.message)): its values cannot be read to be de-identified")
+            }
+            attributes = try file.attributes(textOnly: true, skipPrivateValues: true)
+            top = Self.topLevelValues(attributes)
+            touched.append(TouchedAttribute(tag: DICOMCharacterSet.tag, keyword: "SpecificCharacterSet", action: "text converted from \(declared) to UTF-8 (ISO_IR 192)"))
+        }
+
         // The written file's meta header names the dataset's SOP class; without one DCMTK would claim its own
         // private class. A class given only in the input's meta header is copied into the dataset.
         var sopClassFromMeta: String?
@@ -132,7 +142,7 @@ public struct DICOMDeidentifier: Sendable {
             case .keep:
                 // A kept text that repeats an identifying value (a Code Meaning copying the removed
                 // Study Description) loses that value.
-                applied = try cleanKeptText(attribute, in: file, cleaner: cleaner)
+                applied = try cleanKeptText(attribute, in: file, characterSet: characterSet, cleaner: cleaner)
             case .remove:
                 try file.remove(attribute.path)
                 applied = action.name
@@ -153,7 +163,7 @@ public struct DICOMDeidentifier: Sendable {
                 try file.replace(attribute.path, pseudonymizer.token(attribute.value, domain: .patient))
                 applied = action.name
             case .clean:
-                applied = try clean(attribute, in: file, shift: shift, cleaner: cleaner)
+                applied = try clean(attribute, in: file, characterSet: characterSet, shift: shift, cleaner: cleaner)
             }
             if attribute.vr == "SQ" && (action == .remove || action == .empty) { gone.append(attribute.path) }
             if let applied {
@@ -194,15 +204,31 @@ public struct DICOMDeidentifier: Sendable {
         }
         try addDeidentificationAttributes(to: file, blanked: blanked, shifted: shift != nil)
         let output = try file.serialized()
+        // A segment of compressed Pixel Data that may hold text (a JPEG comment or application segment, a JPEG 2000
+        // comment) is free text that cannot be cleaned without re-encoding the image: withheld, as burned-in text is.
+        if let span = output.checkedPixelData {
+            let segments = output.withUnsafeBytes { CompressedPixelText.find(inPixelDataElement: UnsafeRawBufferPointer(rebasing: $0[span.offset..<(span.offset + span.length)])) }
+            if !segments.isEmpty {
+                return .withheld("text in the compressed Pixel Data: \(CompressedPixelText.describe(segments)), free text that is not cleaned without re-encoding the image")
+            }
+        }
 
         let sop = top[Self.sopInstanceUIDTag].map { options.contains(.retainUIDs) ? String(trimmed($0)) : pseudonymizer.uid($0) } ?? ""
         return .deidentified(DICOMDeidentified(sopInstanceUID: sop, patientToken: pseudonymizer.token(patientID, domain: .patient),
                                                touched: touched, identifiers: identifiers, file: file, output: output))
     }
 
+    /// The values of the dataset's top-level attributes.
+    private static func topLevelValues(_ attributes: [DICOMAttribute]) -> [DICOMTag: String] {
+        var top: [DICOMTag: String] = [:]
+        for attribute in attributes where attribute.depth == 0 && !attribute.isMeta { top[attribute.tag] = attribute.value }
+        return top
+    }
+
     /// Applies `.clean`: sequences are kept (their items are visited), dates move by the shift, text
-    /// loses every identifying value; returns the action for the report, nil when nothing changed.
-    private func clean(_ attribute: DICOMAttribute, in file: DICOMFile, shift: Int?, cleaner: TextCleaner) throws -> String? {
+    /// loses every identifying value (and is written in the dataset's `characterSet`); returns the action for the report,
+    /// nil when nothing changed.
+    private func clean(_ attribute: DICOMAttribute, in file: DICOMFile, characterSet: String, shift: Int?, cleaner: TextCleaner) throws -> String? {
         switch attribute.vr {
         case "SQ":
             return nil
@@ -219,9 +245,10 @@ public struct DICOMDeidentifier: Sendable {
             return nil  // the shift is whole days: times of day stay
         default:
             guard ActionResolver.freeTextVRs.contains(attribute.vr) else { return nil }
-            let cleaned = cleaner.clean(attribute.value)
-            guard cleaned != attribute.value else { return "clean" }
-            try file.replace(attribute.path, cleaned)
+            let text = DICOMCharacterSet.text(of: attribute, specificCharacterSet: characterSet)
+            let cleaned = cleaner.clean(text)
+            guard cleaned != text else { return "clean" }
+            try file.replace(attribute.path, text: cleaned, specificCharacterSet: characterSet)
             return "clean"
         }
     }
@@ -229,13 +256,14 @@ public struct DICOMDeidentifier: Sendable {
     /// VRs of kept values that are cleaned of identifying values.
     static let keptTextVRs: Set<String> = ["AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"]
 
-    private func cleanKeptText(_ attribute: DICOMAttribute, in file: DICOMFile, cleaner: TextCleaner) throws -> String? {
+    private func cleanKeptText(_ attribute: DICOMAttribute, in file: DICOMFile, characterSet: String, cleaner: TextCleaner) throws -> String? {
         guard Self.keptTextVRs.contains(attribute.vr), !attribute.value.isEmpty else { return nil }
-        let cleaned = cleaner.clean(attribute.value)
-        guard cleaned != attribute.value else { return nil }
+        let text = DICOMCharacterSet.text(of: attribute, specificCharacterSet: characterSet)
+        let cleaned = cleaner.clean(text)
+        guard cleaned != text else { return nil }
         // A kept text may be Type 1 (a Code Meaning): one cleaned to nothing gets a dummy instead.
         let empty = cleaned.allSatisfy { $0 == " " || $0 == "\\" }
-        try file.replace(attribute.path, empty ? ActionResolver.dummyValue(vr: attribute.vr) : cleaned)
+        try file.replace(attribute.path, text: empty ? ActionResolver.dummyValue(vr: attribute.vr) : cleaned, specificCharacterSet: characterSet)
         return empty ? "clean (dummy)" : "clean"
     }
 

@@ -29,9 +29,7 @@ public struct OutputScan: Sendable {
     /// (all VRs, the new meta header, sequences, any private attribute left, which is itself a problem),
     /// then the serialized bytes outside the Pixel Data element (pixel values are not text; burned-in
     /// text is handled by withholding or blanking). When the Pixel Data cannot be located exactly, all
-    /// the bytes are scanned. A segment of compressed Pixel Data that may hold text (``CompressedPixelText``: a JPEG
-    /// comment or application segment, a JPEG 2000 comment) is free text that cannot be cleaned without re-encoding:
-    /// a problem, so the output is withheld.
+    /// the bytes are scanned. (Text in compressed Pixel Data withholds the file before: ``DICOMDeidentifier``.)
     public static func dicom(_ file: DICOMFile, output: DICOMSerialized, name: String, scanner: ResidualScanner) throws -> OutputScan {
         var result = OutputScan()
         for attribute in try file.attributes(textOnly: true) {
@@ -40,13 +38,8 @@ public struct OutputScan: Sendable {
             if !attribute.value.isEmpty { result.scan(attribute.value, location: "\(name) \(attribute.path)", with: scanner) }
         }
         output.withUnsafeBytes { raw in
-            if let span = output.pixelData, span.offset + span.length <= raw.count, span.offset + 4 <= raw.count,
-               raw[span.offset] == 0xE0, raw[span.offset + 1] == 0x7F, raw[span.offset + 2] == 0x10, raw[span.offset + 3] == 0x00 {
+            if let span = output.checkedPixelData {
                 result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<span.offset]), location: "\(name) bytes", with: scanner)
-                let segments = CompressedPixelText.find(inPixelDataElement: UnsafeRawBufferPointer(rebasing: raw[span.offset..<(span.offset + span.length)]))
-                if !segments.isEmpty {
-                    result.problems.append("the compressed Pixel Data holds \(CompressedPixelText.describe(segments)): free text that is not cleaned")
-                }
                 if span.offset + span.length < raw.count {
                     result.scan(bytes: UnsafeRawBufferPointer(rebasing: raw[(span.offset + span.length)...]), location: "\(name) bytes after pixel data", with: scanner)
                 }

@@ -22,7 +22,8 @@ public struct WFDBScrubPolicy: Sendable, Hashable {
 /// De-identifies WFDB header text (`.hea`): the record name and the signal file names made from it
 /// become the record's pseudonym, segment names of a multi-segment record their own pseudonyms, the
 /// base date is shifted or removed (with the base time), a signal description that is not a plain signal name
-/// (``WFDBSignalName``) becomes a neutral one (`sig0`), comments are dropped or filtered. A comment's
+/// (``WFDBSignalName``) becomes a neutral one (`sig0`), units not written with known unit symbols (``WFDBSignalUnits``)
+/// become `NU`, comments are dropped or filtered. A comment's
 /// `key: value` fields whose key names an identifying value (`name:`, `<MRN>:`, `Patient ID:`) are removed
 /// from kept comments, and their values, kept or dropped, are identifying values for the residual scan.
 public enum WFDBHeaderScrubber {
@@ -92,6 +93,11 @@ public enum WFDBHeaderScrubber {
                 if fields.count > 8, !WFDBSignalName.isPlain(fields[8...].joined(separator: " ")) {
                     fields.replaceSubrange(8..., with: [WFDBSignalName.neutral(signalIndex)])
                     touched.append(TouchedAttribute(keyword: "signal description", action: "replace by a neutral name"))
+                }
+                // The units, after the gain field's first '/', take any text too: only known unit symbols are kept.
+                if fields.count > 2, let slash = fields[2].firstIndex(of: "/"), !WFDBSignalUnits.isPlain(String(fields[2][fields[2].index(after: slash)...])) {
+                    fields[2] = fields[2][...slash] + WFDBSignalUnits.neutral
+                    touched.append(TouchedAttribute(keyword: "signal units", action: "replace by \(WFDBSignalUnits.neutral)"))
                 }
                 signalIndex += 1
             }

@@ -28,6 +28,14 @@ public final class DICOMSerialized: @unchecked Sendable {
 
     deinit { cdcmtk_free(start) }
 
+    /// ``pixelData`` when the bytes hold it as computed: within them, the tag (7FE0,0010) in little endian at its offset;
+    /// else nil (then the element cannot be told from the rest of the bytes).
+    public var checkedPixelData: DICOMByteSpan? {
+        guard let span = pixelData, span.offset + span.length <= count, span.offset + 4 <= count else { return nil }
+        return withUnsafeBytes { raw in raw[span.offset] == 0xE0 && raw[span.offset + 1] == 0x7F && raw[span.offset + 2] == 0x10 && raw[span.offset + 3] == 0x00 }
+            ? span : nil
+    }
+
     /// Calls `body` with the bytes, valid only during the call.
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(start: start, count: count))
@@ -55,6 +63,23 @@ extension DICOMFile {
     /// Replaces the value of the existing attribute at `path`, keeping its VR.
     public func replace(_ path: String, _ value: String, meta: Bool = false) throws {
         _ = try status(path) { cdcmtk_replace_string(handle, meta ? 1 : 0, path, value, $0, $1) }
+    }
+
+    /// Replaces the text of the existing attribute at `path` of a dataset in character set `specificCharacterSet`
+    /// with `text` in that set's bytes (``DICOMCharacterSet/encode(_:specificCharacterSet:)``), keeping its VR.
+    public func replace(_ path: String, text: String, specificCharacterSet: String) throws {
+        guard let bytes = DICOMCharacterSet.encode(text, specificCharacterSet: specificCharacterSet) else {
+            throw MedPipeError.unsupported(self.path, "\(path): the text cannot be written in the character set '\(specificCharacterSet)'")
+        }
+        let value = bytes.map { CChar(bitPattern: $0) } + [0]
+        _ = try status(path) { cdcmtk_replace_string(handle, 0, path, value, $0, $1) }
+    }
+
+    /// Converts every text value, in every sequence item, to UTF-8 from the character sets the dataset names, which
+    /// then names ISO_IR 192 (DCMTK through iconv).
+    public func convertToUTF8() throws {
+        var error = [CChar](repeating: 0, count: 512)
+        guard cdcmtk_convert_to_utf8(handle, &error, error.count) == 0 else { throw MedPipeError.unsupported(path, editErrorText(error)) }
     }
 
     /// Gives the attribute at `path` a zero-length value (a sequence loses its items); false when absent.
