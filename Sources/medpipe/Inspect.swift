@@ -43,6 +43,7 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
+        if let array { try OutputPath.refuseOverwriting(array, inputs: OutputPath.records(inputs)) }
         var failed = false
         for input in inputs {
             do {

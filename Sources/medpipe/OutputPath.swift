@@ -1,5 +1,6 @@
 import Foundation
 import MedPipeCore
+import MedPipeFormats
 
 /// Where a command will write a file at the end of long work (a trained model, a report, predictions).
 enum OutputPath {
@@ -37,6 +38,16 @@ enum OutputPath {
 
         /// The dataset cache at `path`.
         static func cache(_ path: String) -> Input { Input(path, "the cache", whole: true) }
+    }
+
+    /// What reading the raw inputs `paths` reads, each as "the input": a WFDB record's header, signal files and
+    /// annotations (`inspect 100.hea --array 100.dat` would replace the record's samples), any other file or folder
+    /// as itself.
+    static func records(_ paths: [String]) -> [Input] {
+        paths.flatMap { path in
+            let files = (try? FormatKind.detect(path)) == .wfdb ? (try? WFDBReader.files(of: path)) ?? [path] : [path]
+            return files.map { Input($0, "the input") }
+        }
     }
 
     /// The inputs of the options given (those whose path is not nil), each named by its option (or role).

@@ -65,8 +65,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         if let out {
-            let given = inputs.map { OutputPath.Input($0, "the input") }
-            try OutputPath.refuseOverwriting(out, inputs: OutputPath.inputs(["--model": model, "--npy": npy]) + given)
+            try OutputPath.refuseOverwriting(out, inputs: OutputPath.inputs(["--model": model, "--npy": npy]) + OutputPath.records(inputs))
             try OutputPath.prepare(out)
         }
         if TreeModel.isTreeModel(model) {

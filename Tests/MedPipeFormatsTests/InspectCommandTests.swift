@@ -37,6 +37,25 @@ struct InspectCommandTests {
         #expect(array == (try WFDBReader(options: ReadOptions(physical: true)).read(SharedData.path("wfdb/100.hea")).tensor))
     }
 
+    /// `inspect 100.hea --array 100.dat` replaced the record's samples with the array read from them (and `--array`
+    /// naming the header, or the DICOM file read, replaced those): the array is refused before anything is read.
+    @Test func anArrayOverAnInputIsRefused() throws {
+        let folder = temporaryDirectory("inspect-over-input")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for name in ["100.hea", "100.dat", "100.atr"] {
+            try FileManager.default.copyItem(atPath: SharedData.path("wfdb/" + name), toPath: folder + "/" + name)
+        }
+        try FileManager.default.copyItem(atPath: SharedData.path("dicom/pydicom_subset/CT_small.dcm"), toPath: folder + "/ct.dcm")
+        let before = try ["100.hea", "100.dat", "100.atr", "ct.dcm"].map { try FileBytes.read(folder + "/" + $0) }
+        for (input, output) in [("100.hea", "100.dat"), ("100.hea", "100.atr"), ("100.hea", "100.hea"), ("ct.dcm", "ct.dcm")] {
+            let run = try SharedData.runMedpipe(["inspect", folder + "/" + input, "--array", folder + "/" + output])
+            #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: \(folder)/\(output): is also an input")
+                    && run.error.split(separator: "\n").count == 1, "\(input) → \(output): \(run.status) \(run.error)")
+        }
+        #expect(try ["100.hea", "100.dat", "100.atr", "ct.dcm"].map { try FileBytes.read(folder + "/" + $0) } == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).count == 4)
+    }
+
     @Test func badInputIsOneLineNamingTheFileAndANonZeroExit() throws {
         let truncated = SharedData.path("dicom/pydicom_subset/MR_truncated.dcm")
         let run = try SharedData.runMedpipe(["inspect", truncated])

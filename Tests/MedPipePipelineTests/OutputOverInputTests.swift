@@ -63,6 +63,11 @@ struct OutputOverInputTests {
             try expectRefused(["predict", "--model", model, "--npy", batch, "--out", out], output: out)
         }
         #expect(try contents(model) == modelBefore && contents(batch) == batchBefore && contents(cache) == before)
+        // A record's signal file is read too, though only its header is named.
+        for name in ["100.hea", "100.dat"] { try FileManager.default.copyItem(atPath: SharedData.path("wfdb/" + name), toPath: work + "/" + name) }
+        let signalBefore = try contents(work + "/100.dat")
+        try expectRefused(["predict", "--model", model, work + "/100.hea", "--out", work + "/100.dat"], output: work + "/100.dat")
+        #expect(try contents(work + "/100.dat") == signalBefore)
     }
 
     @Test func aReportOverAnInputOrTheOutputFolderIsRefused() throws {
