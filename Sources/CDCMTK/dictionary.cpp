@@ -204,16 +204,20 @@ std::string describe(const DcmDictEntry &e) {
 }
 }  // namespace
 
+int cdcmtk_claim_dictionary_path(void) {
+    const char *path = getenv("DCMDICTPATH");
+    if (path != nullptr && strcmp(path, emptyDictionary) == 0) return 1;
+    if (path != nullptr && *path != '\0') return 0;  // the user's dictionaries: DCMTK reads them
+    return setenv("DCMDICTPATH", emptyDictionary, 1) == 0 ? 1 : 0;
+}
+
 void cdcmtk_load_dictionary(void) {
     static std::once_flag once;
     std::call_once(once, [] {
         try {
             // DCMTK reads DCMDICTPATH when its global dictionary is first locked, which is here: every function of
-            // the shim that parses calls this first. The environment is changed once, in place of a variable
-            // that was unset; nothing else in MedPipe reads or writes it.
-            const char *path = getenv("DCMDICTPATH");
-            bool defaults = path == nullptr || *path == '\0' || strcmp(path, emptyDictionary) == 0;
-            if (defaults) defaults = setenv("DCMDICTPATH", emptyDictionary, 1) == 0;
+            // the shim that parses calls this first.
+            bool defaults = cdcmtk_claim_dictionary_path() == 1;
             DcmDataDictionary &dictionary = dcmDataDict.wrlock();  // created now, from DCMDICTPATH's files
             // Only into an empty dictionary (not one something locked before and so filled from the default files).
             if (defaults && dictionary.numberOfEntries() == 0) {

@@ -30,6 +30,9 @@ struct MedPipeCommand: AsyncParsableCommand {
         signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
+            // After the parse, which read the arguments (an environment changed before Swift first reads them can hide
+            // them), and before any worker thread starts.
+            DICOMFile.claimDictionaryPath()
             if command is Convert || command is Inspect { AllocatorTuning.reserveHeapAhead() }
             if command is Anonymize || command is Train || command is GradCAMCommand { AllocatorTuning.retainFreedMemory() }
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -28,6 +28,12 @@ void cdcmtk_register_codecs(void);
  * early on a spare thread overlaps the load with other work. Thread-safe. */
 void cdcmtk_load_dictionary(void);
 
+/* Sets DCMDICTPATH to the empty file from which the shim's loader has DCMTK create its dictionary, unless it names
+ * other dictionaries (DCMTK then reads those). Returns 1 when the shim will read the default dictionaries, else 0.
+ * cdcmtk_load_dictionary calls it; a program calls it first thing in main, while it has one thread, so that the
+ * environment never changes while another thread reads it. Idempotent. */
+int cdcmtk_claim_dictionary_path(void);
+
 /* For the tests: compares the loaded dictionary, entry by entry and in order, with one DCMTK's own loader reads
  * from the default dictionaries' files. Returns the number of entries and sets `files_read_here` to how many of
  * those files the shim's parser read (the others DCMTK's loader read), or returns -1 with the first difference

@@ -43,6 +43,11 @@ public final class DICOMFile: @unchecked Sendable {
 
     deinit { cdcmtk_close(handle) }
 
+    /// Points DCMTK at the empty dictionary MedPipe's own loader fills (unless `DCMDICTPATH` names others): a program
+    /// calls it first thing, while it has one thread, so that the environment never changes while another thread
+    /// reads it (the first parse does it otherwise).
+    public static func claimDictionaryPath() { _ = cdcmtk_claim_dictionary_path() }
+
     /// Starts loading DCMTK's data dictionary on a thread of its own and returns at once (only the first
     /// call starts it). The first parse loads it otherwise (about 10 ms, while other parsing threads
     /// wait): a command that will parse many files calls this before its other start-up work.
