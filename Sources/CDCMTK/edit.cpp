@@ -326,7 +326,14 @@ long cdcmtk_remove_private(cdcmtk_file *file, char *err, size_t errlen) {
 
 int cdcmtk_convert_to_utf8(cdcmtk_file *file, char *err, size_t errlen) {
     return guarded(err, errlen, -1, [&] {
-        OFCondition status = file->format.getDataset()->convertToUTF8();
+        DcmDataset *dataset = file->format.getDataset();
+        OFString declared;
+        if (dataset->findAndGetOFStringArray(DCM_SpecificCharacterSet, declared, OFFalse).good() &&
+            cdcmtk::isJapanese(declared.c_str())) {
+            cdcmtk::convertJapaneseToUTF8(dataset);  // DCMTK's iconv names for these sets are missing from glibc
+            return 0;
+        }
+        OFCondition status = dataset->convertToUTF8();
         if (status.bad()) throw Failure{std::string("cannot convert the text to UTF-8: ") + status.text()};
         return 0;
     });

@@ -61,6 +61,16 @@ uint64_t expectedBytes(const cdcmtk_pixel_layout &layout);
  * what pydicom's config.replace_un_with_known_vr does. A value that does not parse as that VR stays UN. */
 void resolveUnknownVRs(DcmItem *item, E_ByteOrder order);
 
+/* True when a Specific Character Set value (terms joined by '\\') names Japanese sets only (ISO_IR 13, ISO 2022
+ * IR 13, 87 and 159, beside ISO 2022 IR 6 or the default repertoire), which DCMTK cannot convert through glibc's
+ * iconv. */
+bool isJapanese(const std::string &specificCharacterSet);
+
+/* Converts every text value of `dataset` (in every sequence item, under the set each item names) from the Japanese
+ * sets to UTF-8, as pydicom decodes them, and names ISO_IR 192 in place of each Specific Character Set. A Failure
+ * names a value or set that does not decode; the dataset is then partly converted, and the caller withholds it. */
+void convertJapaneseToUTF8(DcmDataset *dataset);
+
 /* Decodes one 8-bit JPEG stream held in memory with libjpeg-turbo (its libjpeg API) and, once its size and
  * components match the expected layout, grows `buffer` by rows × columns × samples bytes. Colour stays as the
  * codestream holds it unless an Adobe APP14 marker says how to convert it (then RGB), as pydicom's Pillow plugin

@@ -211,8 +211,8 @@ int cdcmtk_new_sequence(cdcmtk_file *file, int meta, const char *path, uint32_t 
 long cdcmtk_remove_private(cdcmtk_file *file, char *err, size_t errlen);
 
 /* Converts every text value of the dataset, in every sequence item, from the character sets its Specific
- * Character Set (0008,0005) names to UTF-8 (iconv), and names ISO_IR 192 in their place. Returns 0, or -1
- * when a set is unknown or a value does not decode in it. */
+ * Character Set (0008,0005) names to UTF-8 (iconv; the Japanese sets, whose names DCMTK gives glibc's iconv lacks, by the shim),
+ * and names ISO_IR 192 in their place. Returns 0, or -1 when a set is unknown or a value does not decode in it. */
 int cdcmtk_convert_to_utf8(cdcmtk_file *file, char *err, size_t errlen);
 
 /* Sets every sample inside the rectangle (x, y, width, height; it must lie inside the image) of every frame

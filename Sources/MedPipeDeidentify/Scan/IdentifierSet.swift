@@ -24,6 +24,15 @@ public enum IdentifierKind: String, Sendable, Codable, CaseIterable {
 public struct Identifier: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
     public var kind: IdentifierKind
     let bytes: [UInt8]
+    /// True for a value written in scripts without spaces between words (Chinese, Japanese, Korean, Thai): it is
+    /// matched wherever it occurs, since the letters around it do not make it part of another word (山田 in 山田医院).
+    let anywhere: Bool
+
+    init(kind: IdentifierKind, bytes: [UInt8], anywhere: Bool = false) {
+        self.kind = kind
+        self.bytes = bytes
+        self.anywhere = anywhere
+    }
 
     public var description: String { "Identifier(\(kind.rawValue), \(bytes.count) bytes)" }
     public var customMirror: Mirror { Mirror(self, children: ["kind": kind, "length": bytes.count]) }
@@ -35,12 +44,17 @@ public struct Identifier: Sendable, Hashable, CustomStringConvertible, CustomRef
 /// space components, an address's lines, a birth date's spellings (YYYYMMDD, YYYY-MM-DD,
 /// DD/MM/YYYY, MM/DD/YYYY), a phone number's digits. A piece beyond ASCII is held in UTF-8 and, when it can be, in
 /// Latin-1 as well, so a name is found in either encoding. Pieces too short or too common to mean anything
-/// (`minimumLength`, `commonTokens`) are ignored, so the scan does not cry wolf on `DR` or `USA`.
+/// (`minimumLength`, `commonTokens`) are ignored, so the scan does not cry wolf on `DR` or `USA`. A name in scripts
+/// written without spaces between words is also looked for with its components joined (山田太郎), and its pieces
+/// of two characters count (山田): `unspacedNameMinimumLength`.
 public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectable {
     public private(set) var identifiers: Set<Identifier> = []
 
     /// Shortest piece kept, per kind.
     public static let minimumLength: [IdentifierKind: Int] = [.name: 3, .id: 3, .text: 3, .date: 8, .uid: 8, .address: 4, .phone: 7]
+    /// Shortest name piece kept, in characters, for a piece in scripts written without spaces between words, whose
+    /// family and given names are often two characters long.
+    public static let unspacedNameMinimumLength = 2
     /// Name and address pieces that identify no one.
     public static let commonTokens: Set<String> = [
         "ANONYMOUS", "ANONYMIZED", "ANON", "UNKNOWN", "PATIENT", "TEST", "NONE", "NULL", "MRS", "MISS", "PROF",
@@ -56,9 +70,28 @@ public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectabl
 
     /// Adds a person name (DICOM PN `Family^Given^Middle^Prefix^Suffix`, groups split by `=`, or free form).
     public mutating func addName(_ value: String) {
-        let whole = value.split(whereSeparator: { $0 == "^" || $0 == "=" }).joined(separator: " ")
-        insert(.name, whole)
+        for group in value.split(separator: "=") {  // alphabetic, ideographic and phonetic representations
+            let components = group.split(separator: "^")
+            insert(.name, components.joined(separator: " "))
+            if components.allSatisfy(Self.isUnspaced) { insert(.name, components.joined()) }
+        }
         for part in value.split(whereSeparator: { "^=, \t".contains($0) }) { insert(.name, part) }
+    }
+
+    /// True when every letter of `text` is in a script written without spaces between words: Han ideographs,
+    /// Hiragana, Katakana (half-width too), Hangul, Thai.
+    static func isUnspaced(_ text: some StringProtocol) -> Bool {
+        let letters = text.unicodeScalars.filter { !$0.properties.isWhitespace }
+        return !letters.isEmpty && letters.allSatisfy { scalar in
+            switch scalar.value {
+            case 0x3040...0x30FF, 0x31F0...0x31FF, 0xFF65...0xFF9F,  // Hiragana, Katakana, half-width Katakana
+                 0x1100...0x11FF, 0x3130...0x318F, 0xAC00...0xD7A3,  // Hangul
+                 0x0E00...0x0E7F:  // Thai
+                return true
+            default:
+                return scalar.properties.isIdeographic
+            }
+        }
     }
 
     /// Adds an identifier (patient ID, accession number, record name...).
@@ -104,6 +137,9 @@ public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectabl
     /// distinctive values mean a leak.
     public static let batchMinimumLength: [IdentifierKind: Int] = [.name: 6, .id: 6, .uid: 8, .address: 8, .phone: 7]
 
+    /// Shortest value in scripts written without spaces between words, in characters, looked for across a batch.
+    public static let batchMinimumUnspacedCharacters = 3
+
     /// Words of equipment makers' names (and of the words around them), which a patient may bear, Philips being a
     /// surname, and which every output of that maker's devices holds in Manufacturer: not looked for across a
     /// batch, where one patient named Philips would withhold every Philips scanner's output. Each file's own
@@ -120,6 +156,8 @@ public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectabl
         var result = IdentifierSet()
         result.identifiers = identifiers.filter { identifier in
             guard let minimum = Self.batchMinimumLength[identifier.kind], identifier.bytes.count >= minimum else { return false }
+            // Three bytes a character: two characters (山田, a common family name) are not distinctive.
+            if identifier.anywhere, String(decoding: identifier.bytes, as: UTF8.self).count < Self.batchMinimumUnspacedCharacters { return false }
             return !Self.makerWords.contains(String(decoding: identifier.bytes, as: UTF8.self))
         }
         return result
@@ -127,9 +165,11 @@ public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectabl
 
     private mutating func insert(_ kind: IdentifierKind, _ raw: some StringProtocol) {
         let piece = trimmed(String(raw)).trimmingSpaces
-        guard piece.count >= Self.minimumLength[kind]!, !Self.commonTokens.contains(piece.uppercased()) else { return }
+        let unspaced = Self.isUnspaced(piece)
+        let minimum = kind == .name && unspaced ? Self.unspacedNameMinimumLength : Self.minimumLength[kind]!
+        guard piece.count >= minimum, !Self.commonTokens.contains(piece.uppercased()) else { return }
         if kind == .name, !piece.contains(where: \.isLetter) { return }
-        identifiers.insert(Identifier(kind: kind, bytes: Array(piece.utf8).map(asciiUpper)))
+        identifiers.insert(Identifier(kind: kind, bytes: Array(piece.utf8).map(asciiUpper), anywhere: unspaced))
         // Text beyond ASCII is looked for in Latin-1 too (a DICOM file's ISO_IR 100 bytes), when it can be written so.
         if !piece.utf8.allSatisfy({ $0 < 0x80 }), piece.unicodeScalars.allSatisfy({ $0.value <= 0xFF }) {
             identifiers.insert(Identifier(kind: kind, bytes: piece.unicodeScalars.map { asciiUpper(UInt8($0.value)) }))

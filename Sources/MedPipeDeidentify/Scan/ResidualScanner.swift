@@ -53,6 +53,7 @@ public struct ResidualScanner: Sendable {
     }
 
     private func bounded(_ identifier: Identifier, _ buffer: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
+        if identifier.anywhere { return true }
         let end = start + identifier.bytes.count
         let before: UInt8? = start > 0 ? buffer[start - 1] : nil
         let after: UInt8? = end < buffer.count ? buffer[end] : nil

@@ -26,10 +26,13 @@ public enum DICOMCharacterSet {
     public static let textVRs: Set<String> = ["SH", "LO", "ST", "LT", "UC", "UT", "PN"]
 
     /// True when the text of a dataset (its `attributes`) must be converted to UTF-8 to be read and rewritten: a value
-    /// of a text VR holds 8-bit bytes, in a set neither Latin-1 nor UTF-8 (Cyrillic, Greek, Japanese...).
+    /// of a text VR holds 8-bit bytes or an ISO 2022 escape sequence (the 7-bit kanji of ISO 2022 IR 87), in a set
+    /// neither Latin-1 nor UTF-8 (Cyrillic, Greek, Japanese...).
     public static func needsConversion(_ attributes: [DICOMAttribute], specificCharacterSet: String) -> Bool {
         guard !isLatin1(specificCharacterSet), !isUTF8(specificCharacterSet) else { return false }
-        return attributes.contains { !$0.isMeta && textVRs.contains($0.vr) && ($0.undecodedValue != nil || $0.value.utf8.contains { $0 >= 0x80 }) }
+        return attributes.contains {
+            !$0.isMeta && textVRs.contains($0.vr) && ($0.undecodedValue != nil || $0.value.utf8.contains { $0 >= 0x80 || $0 == 0x1B })
+        }
     }
 
     /// `bytes` decoded in the character set `specificCharacterSet` (the attribute's value, terms joined by `\`), or
