@@ -1,5 +1,6 @@
 import Foundation
 import MedPipeCore
+import MedPipeDeidentify
 import MedPipeFormats
 import MedPipePipeline
 import MedPipeStages
@@ -15,6 +16,9 @@ enum FuzzTarget: String, CaseIterable {
     /// Any file, its format detected from content, as `inspect` reads it.
     case any
     case nifti, dicom
+    /// A DICOM file de-identified as `anonymize` does (Clean Descriptors, burned-in text allowed so that pixels are
+    /// kept), its output serialized in memory and scanned for the input's identifiers.
+    case dicomDeid = "dicom-deid"
     /// Up to 4 DICOM files (split at `#SLICE` lines) read as one series.
     case dicomSeries = "dicom-series"
     /// A WFDB header, then `#DAT` and the bytes of every signal file it names, then `#ATR` and an annotation file.
@@ -45,6 +49,10 @@ enum FuzzTarget: String, CaseIterable {
         case .any: _ = try RecordReading.read(try write(bytes, folder + "/input"))
         case .nifti: _ = try NIfTIReader().read(try write(bytes, folder + "/input.nii"))
         case .dicom: _ = try DICOMFileReader().read(try write(bytes, folder + "/input.dcm"))
+        case .dicomDeid:
+            if case .deidentified(let output) = try Self.deidentifier.deidentify(try write(bytes, folder + "/input.dcm")) {
+                _ = try OutputScan.dicom(output.file, output: output.output, name: "fuzz", scanner: ResidualScanner(identifiers: output.identifiers))
+            }
         case .dicomSeries:
             let series = folder + "/series"
             try? FileManager.default.removeItem(atPath: series)
@@ -86,6 +94,11 @@ enum FuzzTarget: String, CaseIterable {
     }
 
     private static let pseudonyms = Pseudonyms(fingerprint: "fuzz") { "P-" + $0.utf8.count.description }
+
+    private static let deidentifier: DICOMDeidentifier = {
+        guard let key = try? ProjectKey(bytes: [UInt8](repeating: 7, count: ProjectKey.byteCount)) else { fatalError("the fuzz key does not build") }
+        return DICOMDeidentifier(options: [.cleanDescriptors], pseudonymizer: Pseudonymizer(key: key), burnedInText: BurnedInTextPolicy(allow: true))
+    }()
 
     /// Writes a WFDB record laid out as the `wfdb` target says: the header as `rec.hea`, the bytes after `#DAT`
     /// as every signal file it names (names as the fuzzer made them, plain names only), and those after `#ATR`
