@@ -62,8 +62,8 @@ uint64_t expectedBytes(const cdcmtk_pixel_layout &layout);
 void resolveUnknownVRs(DcmItem *item, E_ByteOrder order);
 
 /* True when a Specific Character Set value (terms joined by '\\') names Japanese sets only (ISO_IR 13, ISO 2022
- * IR 13, 87 and 159, beside ISO 2022 IR 6 or the default repertoire), which DCMTK cannot convert through glibc's
- * iconv. */
+ * IR 13, 87 and 159, beside ISO 2022 IR 6 or the default repertoire): converted by convertJapaneseToUTF8, since
+ * DCMTK cannot convert most of them through glibc's iconv. */
 bool isJapanese(const std::string &specificCharacterSet);
 
 /* Converts every text value of `dataset` (in every sequence item, under the set each item names) from the Japanese

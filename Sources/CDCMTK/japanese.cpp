@@ -1,6 +1,6 @@
 // Japanese text (JIS X 0201 katakana and roman, ISO_IR 13 or ISO 2022 IR 13; the kanji of ISO 2022 IR 87 and
-// IR 159) converted to UTF-8 by the shim: DCMTK asks iconv for names of these sets that glibc lacks ("JIS_X0201",
-// "ISO-IR-87"), so its convertToUTF8 fails on the character sets Japanese hospitals write. The decoding is
+// IR 159) converted to UTF-8 by the shim: DCMTK asks glibc's iconv for the kanji sets by names it lacks, and refuses
+// ISO 2022 IR 13 alone, so its convertToUTF8 fails on the character sets Japanese hospitals write. The decoding is
 // pydicom's (PS3.5 6.1.2.5, PS3.3 C.12.1.1.2): the sets of JIS X 0201 as Shift JIS (katakana bytes to the
 // half-width forms U+FF61–U+FF9F, the roman set as ASCII, since its 0x5C is the DICOM value delimiter; the Shift
 // JIS kanji that files declaring ISO_IR 13 often hold are read as kanji), the kanji sets of ISO 2022 IR 87 and 159
