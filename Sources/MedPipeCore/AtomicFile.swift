@@ -41,8 +41,12 @@ public enum AtomicFile {
             let folder = slash.map { String(path[...$0]) } ?? ""
             let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
             temporary = folder + ".\(name).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
+            Interruption.removeOnInterrupt(temporary)
             descriptor = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else { throw MedPipeError.io(path, "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+            guard descriptor >= 0 else {
+                Interruption.keep(temporary)
+                throw MedPipeError.io(path, "cannot create \(temporary): \(String(cString: strerror(errno)))")
+            }
             self.path = path
             AtomicFile.preallocate(descriptor, bytes: bytes)
         }
@@ -54,8 +58,10 @@ public enum AtomicFile {
             pending = false
             guard close(descriptor) == 0 else {
                 unlink(temporary)
+                Interruption.keep(temporary)
                 throw MedPipeError.io(path, "cannot close: \(String(cString: strerror(errno)))")
             }
+            defer { Interruption.keep(temporary) }
             guard rename(temporary, path) == 0 else {
                 let reason = String(cString: strerror(errno))
                 unlink(temporary)
@@ -67,6 +73,7 @@ public enum AtomicFile {
             if pending {
                 close(descriptor)
                 unlink(temporary)
+                Interruption.keep(temporary)
             }
         }
     }

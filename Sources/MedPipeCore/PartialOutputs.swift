@@ -7,8 +7,8 @@ import Glibc
 ///
 /// `anonymize` writes each output into `.medpipe-partial-PID-THREAD/` and moves it to its final name only after the
 /// batch's residual scan passed; `export` writes every file into one such folder and moves them all into place only
-/// once the last sample is written. The folders are removed at the end of the run, also when it fails. A run killed on
-/// the way (SIGKILL, power loss) leaves them behind, holding files that never passed that scan or that make no whole
+/// once the last sample is written. The folders are removed at the end of the run, also when it fails or is
+/// interrupted (``Interruption``). A run killed on the way (SIGKILL, power loss) leaves them behind, holding files that never passed that scan or that make no whole
 /// export: a copy of the output folder (`cp -r`, `rsync`) would carry them along. The next run into the same folder
 /// removes them first.
 public enum PartialOutputs {

@@ -122,8 +122,12 @@ public struct Exporter: Sendable {
         // export that fails on the way (a sample the format cannot hold, a full disk) leaves the output folder as it
         // was, instead of the samples before the failure passing for a whole export.
         let staging = PartialOutputs.folder(in: options.output)
+        Interruption.removeOnInterrupt(staging)
         try Self.makeDirectory(staging)
-        defer { try? FileManager.default.removeItem(atPath: staging) }
+        defer {
+            try? FileManager.default.removeItem(atPath: staging)
+            Interruption.keep(staging)
+        }
         let recipeHash = try cache.meta("recipe_hash") ?? ""
         var files: [String] = []
         var counts: [(split: String, count: Int)] = []

@@ -433,6 +433,7 @@ final class NameRegistry: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !folders.contains(folder) else { return }
+        if temporary { Interruption.removeOnInterrupt(folder) }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         folders.insert(folder)
         if temporary { temporaryFolders.append(folder) }
@@ -442,7 +443,10 @@ final class NameRegistry: @unchecked Sendable {
     func removeTemporaryFolders() {
         lock.lock()
         defer { lock.unlock() }
-        for folder in temporaryFolders { rmdir(folder) }
+        for folder in temporaryFolders {
+            rmdir(folder)
+            Interruption.keep(folder)
+        }
         temporaryFolders.removeAll()
     }
 }

@@ -1,0 +1,90 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a run interrupted by Ctrl-C (SIGINT), SIGTERM or SIGHUP removes before it exits: the hidden files and folders of
+/// outputs it had not finished (``AtomicFile/Staged`` temporaries, ``PartialOutputs`` folders). Without it they stayed
+/// in the output folder (a folder of de-identified files that never passed the residual scan, which a copy of the folder
+/// carries along; a staged array of tens of megabytes) until a later run into the same folder.
+///
+/// The run then exits with status 128 + the signal's number, as a shell reports a process the signal killed. A cache
+/// being written by `convert` is left as a kill leaves it: it verifies, and the next `convert` resumes it. A signal
+/// ignored when the process started (a job started with `nohup`, or in the background of a script) stays ignored.
+public enum Interruption {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var paths: Set<String> = []
+    nonisolated(unsafe) private static var finishing = false
+    nonisolated(unsafe) private static var pipe: (read: Int32, write: Int32) = (-1, -1)
+    private static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+
+    /// Removes `path` (a file, or a folder and all it holds) if the run is interrupted before ``keep(_:)``. Called before
+    /// the path is created: once an interruption is being handled, the call does not return (the process is exiting), so
+    /// nothing is created after the removal.
+    public static func removeOnInterrupt(_ path: String) {
+        lock.lock()
+        guard !finishing else {
+            lock.unlock()
+            while true { pause() }
+        }
+        paths.insert(path)
+        lock.unlock()
+    }
+
+    /// Takes `path` off the list of what an interruption removes: it was moved into place, or removed already.
+    public static func keep(_ path: String) {
+        lock.withLock { _ = paths.remove(path) }
+    }
+
+    /// True when an interruption would remove `path`.
+    static func isRegistered(_ path: String) -> Bool { lock.withLock { paths.contains(path) } }
+
+    /// Handles the signals from now on: the handler only writes the signal's number to a pipe, and a thread of its own
+    /// removes what was registered and exits. Called once, at the start of `main`.
+    public static func install() {
+        var fds: [Int32] = [0, 0]
+        guard Glibc.pipe(&fds) == 0 else { return }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        pipe = (fds[0], fds[1])
+        var installed = false
+        for signal in signals {
+            var current = sigaction()
+            guard sigaction(signal, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil else { continue }  // SIG_IGN: keep it
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = Glibc.write(Interruption.pipe.write, &byte, 1)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            installed = sigaction(signal, &action, nil) == 0 || installed
+        }
+        guard installed else { return }
+        let watcher = Thread {
+            var byte: UInt8 = 0
+            while Glibc.read(pipe.read, &byte, 1) < 0 && errno == EINTR {}
+            finish(signal: Int32(byte))
+        }
+        watcher.stackSize = 1 << 18
+        watcher.start()
+    }
+
+    /// Removes every registered path and exits with status 128 + `signal`.
+    private static func finish(signal: Int32) -> Never {
+        let doomed = lock.withLock {
+            finishing = true
+            return paths
+        }
+        // A worker may still be writing a file into a folder being removed: a removal that meets it is tried again.
+        for path in doomed {
+            for _ in 0..<5 {
+                if (try? FileManager.default.removeItem(atPath: path)) != nil || !FileManager.default.fileExists(atPath: path) { break }
+                usleep(2_000)
+            }
+        }
+        let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : signal == SIGHUP ? "SIGHUP" : "signal \(signal)"
+        let note = "medpipe: interrupted (\(name))" + (doomed.isEmpty ? "" : "; its unfinished outputs are removed") + "\n"
+        FileHandle.standardError.write(Data(note.utf8))
+        _exit(128 + signal)
+    }
+}
