@@ -46,3 +46,20 @@ private func digitalSignal() -> Sample {
         }
     }
 }
+
+extension SignalUnitsTests {
+    /// The channels a beat segmentation adds are described too: a lead's template in the lead's units and scale, the
+    /// RR ratios dimensionless (they were counted with no units, and every channel of such a beat was exported as mV).
+    @Test func beatChannelsAddedHaveTheirUnits() throws {
+        var (record, _) = try BeatTests.record100()
+        record.metadata = [SignalUnits.key: .strings(["mV", "mmHg"]), SignalUnits.gainsKey: .doubles([200, 12.84]),
+                           SignalUnits.baselinesKey: .doubles([1024, -1605])]
+        let beat = try #require(try BeatSegmentation(before: 90, after: 90, rr: true, template: true).run(record).samples.first)
+        #expect(beat.tensor.shape == [180, 9])
+        #expect(beat.metadata[SignalUnits.key] == .strings(["mV", "mmHg", "mV", "mmHg"] + Array(repeating: "NU", count: 5)))
+        #expect(beat.metadata[SignalUnits.gainsKey] == .doubles([200, 12.84, 200, 12.84] + Array(repeating: 1, count: 5)))
+        #expect(beat.metadata[SignalUnits.baselinesKey] == .doubles([1024, -1605, 1024, -1605] + Array(repeating: 0, count: 5)))
+        let plain = try #require(try BeatSegmentation(before: 90, after: 90).run(record).samples.first)
+        #expect(plain.metadata[SignalUnits.key] == .strings(["mV", "mmHg"]))
+    }
+}

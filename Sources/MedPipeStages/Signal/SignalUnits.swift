@@ -7,7 +7,7 @@ import MedPipeCore
 /// `leads` selects them with the signals; a normalization (z-score, min-max, CT window) makes the values
 /// ``dimensionless`` and drops the ADC scale; a filter without a response at 0 Hz (high-pass, band-pass) removes
 /// the ADC offset (baselines 0) and keeps the gains; low-pass filtering, resampling and cutting (beats, windows)
-/// keep everything.
+/// keep everything; the template and RR channels a beat segmentation adds get their lead's units and ``dimensionless``.
 public enum SignalUnits {
     /// The metadata key of the leads' units.
     public static let key = "units"
@@ -37,6 +37,26 @@ public enum SignalUnits {
         sample.metadata[baselinesKey] = nil
         if case .strings(let units)? = sample.metadata[key] {
             sample.metadata[key] = .strings(Array(repeating: dimensionless, count: units.count))
+        }
+    }
+
+    /// Describes the channels a beat segmentation adds after `leads` leads (``BeatSegmentation``): with `template`, one
+    /// channel per lead in that lead's units and scale, then `features` dimensionless constants (scale 1, baseline 0).
+    static func widen(_ sample: inout Sample, leads: Int, template: Bool, features: Int) {
+        func widened<T>(_ items: [T], _ feature: T) -> [T] {
+            items + (template ? items : []) + Array(repeating: feature, count: features)
+        }
+        switch sample.metadata[key] {
+        case .strings(let units)? where units.count == leads: sample.metadata[key] = .strings(widened(units, dimensionless))
+        case nil: break
+        default: sample.metadata[key] = nil
+        }
+        for (scaleKey, feature) in [(gainsKey, 1.0), (baselinesKey, 0.0)] {
+            switch sample.metadata[scaleKey] {
+            case .doubles(let items)? where items.count == leads: sample.metadata[scaleKey] = .doubles(widened(items, feature))
+            case nil: break
+            default: sample.metadata[scaleKey] = nil
+            }
         }
     }
 
