@@ -1,6 +1,7 @@
 import Foundation
 import MedPipeCore
 import MedPipeFormats
+import MedPipeStages
 
 /// Writes signals `(samples, channels)` as WFDB records: `NAME.hea` and a format 16 `NAME.dat`.
 ///
@@ -10,9 +11,11 @@ import MedPipeFormats
 /// significant digits and the digital values are computed with the recorded gain. NaN becomes
 /// WFDB's invalid sample (−32768). The record name is the sample's pseudonymous file stem; the
 /// header has the sampling frequency from the geometry, no base date or time and no comments.
-/// Signal names and units come from the cache's `signalNames` / `units` when it carries them; a name that is not a plain
-/// signal name (a cache written before convert checked them) is written as a neutral name (``WFDBSignalName``), units
-/// not written with known unit symbols as `NU` (``WFDBSignalUnits``).
+/// Signal names and units come from the cache's `signalNames` / `units` when it carries them (``SignalUnits``: a
+/// record's units, `NU` once normalized; `mV` when the cache has none); a name that is not a plain signal name (a cache
+/// written before convert checked them) is written as a neutral name (``WFDBSignalName``), units not written with known
+/// unit symbols as `NU` (``WFDBSignalUnits``). Digital values (a record's ADC values, which `convert` reads) carrying their
+/// ADC scale (`gains`, `baselines`) are written as the physical values `(value − baseline) / gain` they stand for.
 public struct WFDBExportWriter: SampleWriter {
     /// The largest digital magnitude the scaling uses (format 16 holds ±32767; −32768 is invalid).
     public static let digitalRange = 32000.0
@@ -45,7 +48,7 @@ public struct WFDBExportWriter: SampleWriter {
             throw MedPipeError.invalidArgument(name, "a WFDB record name holds only letters, digits and underscores")
         }
         let (samples, channels) = Self.layout(sample.tensor.shape)
-        let values = sample.tensor.doubleValues()
+        let values = Self.physicalValues(sample, channels: channels)
         let scales = (0..<channels).map { Self.scale(channel: $0, values: values, samples: samples, channels: channels) }
         if let c = scales.firstIndex(where: { abs($0.baseline) > Int(Int32.max) }) {
             throw MedPipeError.unsupported(name, "channel \(c) has an offset too large for its range to be written with a 32-bit WFDB baseline")
@@ -138,5 +141,16 @@ public struct WFDBExportWriter: SampleWriter {
     private static func strings(_ value: MetadataValue?, count: Int) -> [String]? {
         guard case .strings(let items)? = value, items.count == count else { return nil }
         return items
+    }
+
+    /// The values of `sample`, digital ones converted with the ADC scale it carries (``SignalUnits/gainsKey``,
+    /// ``SignalUnits/baselinesKey``) to the physical values they stand for.
+    static func physicalValues(_ sample: ExportSample, channels: Int) -> [Double] {
+        var values = sample.tensor.doubleValues()
+        guard case .doubles(let gains)? = sample.metadata[SignalUnits.gainsKey], gains.count == channels,
+              case .doubles(let baselines)? = sample.metadata[SignalUnits.baselinesKey], baselines.count == channels,
+              gains.allSatisfy({ $0 != 0 && $0.isFinite }) else { return values }
+        for i in values.indices { values[i] = (values[i] - baselines[i % channels]) / gains[i % channels] }
+        return values
     }
 }

@@ -13,10 +13,25 @@ struct SourceLoader: Sendable {
 
     /// Record metadata that may pass into the cache (everything else may identify: UIDs, names, dates, free text).
     /// `signalNames` are WFDB signal descriptions, kept when they are plain lead names such as MLII or V1, else replaced by
-    /// neutral names (``WFDBSignalName``, as `anonymize` and `export` do).
+    /// neutral names (``WFDBSignalName``, as `anonymize` and `export` do). The leads' units (``SignalUnits``) are kept when
+    /// written with unit symbols, else `NU` (``WFDBSignalUnits``), with the ADC scale of the digital values read.
     /// ``DICOMBurnedInText/metadataKey`` marks an image that may hold burned-in text, which `export` writes only when allowed.
     static let safeMetadata: Set<String> = ["columns", "split", "Modality", "PhotometricInterpretation", "signalNames",
+                                            SignalUnits.key, SignalUnits.gainsKey, SignalUnits.baselinesKey,
                                             DICOMBurnedInText.metadataKey]
+
+    /// The metadata of `record` that may pass into the cache (``safeMetadata``), its signal names and units made safe.
+    /// The ADC scale stays only while the values are digital (a WFDB record not read as physical values).
+    static func metadata(of record: Record) -> [String: MetadataValue] {
+        var metadata = record.metadata.filter { safeMetadata.contains($0.key) }
+        if case .strings(let names)? = metadata["signalNames"] { metadata["signalNames"] = .strings(WFDBSignalName.safe(names)) }
+        if case .strings(let units)? = metadata[SignalUnits.key] { metadata[SignalUnits.key] = .strings(units.map(WFDBSignalUnits.safe)) }
+        if record.metadata["physical"] != .int(0) {
+            metadata[SignalUnits.gainsKey] = nil
+            metadata[SignalUnits.baselinesKey] = nil
+        }
+        return metadata
+    }
 
     /// The samples of `path`, and the readers' warnings (problems that did not stop the read: a file of a series
     /// skipped, a tolerated header quirk), each once, in order.
@@ -56,8 +71,7 @@ struct SourceLoader: Sendable {
                                    : record.patientKey ?? path
             var sample = Sample(record: record, group: pseudonyms.make(patient))
             sample.source = SourceReference(record: pseudonyms.make("source:" + record.source))
-            sample.metadata = record.metadata.filter { Self.safeMetadata.contains($0.key) }
-            if case .strings(let names)? = sample.metadata["signalNames"] { sample.metadata["signalNames"] = .strings(WFDBSignalName.safe(names)) }
+            sample.metadata = Self.metadata(of: record)
             sample.label = try label(for: record, path: path, spec: spec)
             return sample
         }, records.distinctWarnings)

@@ -84,7 +84,8 @@ public struct Preprocessing: Sendable {
     /// peaks detected (``QRSDetector``) where the model's `beats` stage reads them from annotations, with a warning
     /// saying so.
     /// - Parameter leadNames: leads of the input to read under another name (`ii` as `MLII`), for stages
-    ///   that select leads by name.
+    ///   that select leads by name; leads are named as `convert` names them (``SourceLoader/metadata(of:)``: a
+    ///   description that is no plain signal name is `sig0`, `sig1`...).
     /// - Throws: ``MedPipeError`` naming `path` first, a stage's error too (`PATH: stage: problem`), and what `body`
     ///   throws.
     public func prepare(_ path: String, leadNames: [String: String] = [:], _ body: ([Prepared]) throws -> Void) throws -> [String] {
@@ -115,6 +116,9 @@ public struct Preprocessing: Sendable {
                 throw MedPipeError.malformed(record.source, "holds no values (shape \(record.tensor.shape)): nothing to predict")
             }
             var sample = Sample(record: record)
+            // The metadata `convert` keeps, named as it names it: a lead the model's stages choose as `sig0` is found
+            // in a record whose description is free text.
+            sample.metadata = SourceLoader.metadata(of: record)
             sample.label = nil
             if !leadNames.isEmpty { try Self.rename(leadNames, in: &sample) }
             var recordStages = stages

@@ -61,6 +61,6 @@ public struct CTWindow: Stage {
                 }
             }
         }
-        return StageOutput([sample.replacing(tensor: output)])
+        return StageOutput([sample.replacing(normalized: output)])
     }
 }

@@ -42,6 +42,6 @@ public struct DatasetZScore: FittedStage {
         let output = Tensor.float32(shape: input.shape) { out in
             input.withUnsafeBufferPointer(as: Float.self) { VectorKernels.affine($0, out, mean: mean, scale: scale) }
         }
-        return sample.replacing(tensor: output)
+        return sample.replacing(normalized: output)
     }
 }

@@ -21,6 +21,6 @@ public struct MinMax: Stage {
                 for i in 0..<source.count { out[i] = Float((Double(source[i]) - Double(lo)) * scale) }
             }
         }
-        return StageOutput([sample.replacing(tensor: output)])
+        return StageOutput([sample.replacing(normalized: output)])
     }
 }

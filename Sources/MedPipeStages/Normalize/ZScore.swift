@@ -61,7 +61,7 @@ public struct ZScore: Stage {
                 }
             }
         }
-        return StageOutput([sample.replacing(tensor: output)])
+        return StageOutput([sample.replacing(normalized: output)])
     }
 
     private func withRegion<R>(_ mask: Tensor?, _ body: (UnsafeBufferPointer<Float>?) throws -> R) rethrows -> R {

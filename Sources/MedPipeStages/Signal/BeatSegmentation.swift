@@ -157,6 +157,9 @@ public struct BeatSegmentation: Stage {
             cut.metadata["r_peak"] = .int(beat.sample)
             if let annotation = beat.annotation { cut.metadata["symbol"] = .string(annotation.symbol) }
             if rhythm != nil { cut.metadata[Self.rrChannelsKey] = .int(RRFeatures.names.count) }
+            if rr || template {
+                SignalUnits.widen(&cut, leads: shape.count == 2 ? shape[1] : 1, template: template, features: rhythm?[beatNumber].values.count ?? 0)
+            }
             windows.append(cut)
         }
         return StageOutput(windows, dropped: dropped)

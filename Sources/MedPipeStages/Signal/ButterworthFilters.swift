@@ -1,7 +1,8 @@
 import MedPipeCore
 
 /// Applies a zero-phase Butterworth filter to every channel of a signal `(samples, channels)`
-/// with `.temporal(frequency)` geometry; float32 out. Shared by the band-, high- and low-pass stages.
+/// with `.temporal(frequency)` geometry; float32 out. Shared by the band-, high- and low-pass stages. The units stay;
+/// the high- and band-pass filters, which pass nothing at 0 Hz, remove the offset of digital values (``SignalUnits``).
 enum SignalFiltering {
     static func run(_ sample: Sample, kind: Butterworth.Kind, order: Int, cutoffs: [Double], stage: String) throws -> StageOutput {
         guard case .temporal(let fs) = sample.geometry else {
@@ -30,7 +31,9 @@ enum SignalFiltering {
             // `predict` then told after the input again).
             throw MedPipeError(error.kind, stage, "\(sample.source): \(error.message)")
         }
-        return StageOutput([sample.replacing(tensor: output)])
+        var filtered = sample.replacing(tensor: output)
+        if kind != .lowpass { SignalUnits.removeOffset(&filtered) }
+        return StageOutput([filtered])
     }
 }
 

@@ -2,7 +2,7 @@ import MedPipeCore
 
 /// Keeps some channels of a signal `(samples, channels)`, in the given order: by index (lead 0 is MLII
 /// in most MIT-BIH records) or by name, from the record's `signalNames` metadata (MLII is lead 1 of
-/// MIT-BIH 114), which is then narrowed to the kept leads.
+/// MIT-BIH 114), which is then narrowed to the kept leads, as are their units (``SignalUnits``).
 public struct SelectLeads: Stage {
     public static let name = "leads"
 
@@ -77,6 +77,7 @@ public struct SelectLeads: Stage {
         if case .strings(let available)? = sample.metadata["signalNames"], available.count == channels {
             selected.metadata["signalNames"] = .strings(leads.map { available[$0] })
         }
+        SignalUnits.select(leads, channels: channels, in: &selected)
         return StageOutput([selected])
     }
 }
