@@ -84,6 +84,8 @@ public struct TrainingResult: Sendable {
     /// The epoch whose training loss was not finite (NaN or infinite: training diverged), which ended the run
     /// without being kept or validated; nil when every epoch ran.
     public var divergedAt: Int? = nil
+    /// The epoch an interruption stopped (``Interruption/isStopRequested``), neither kept nor validated; nil when none did.
+    public var interruptedAt: Int? = nil
 }
 
 /// Mini-batch training over a `BatchSource` with validation each epoch, early stopping and best-model keeping.
@@ -123,7 +125,7 @@ public struct Trainer {
         var best = model, bestEpoch = -1, bestScore = -Double.infinity, sinceBest = 0
         var history: [EpochMetrics] = []
         var stoppedEarly = false
-        var divergedAt: Int?
+        var divergedAt: Int?, interruptedAt: Int?
 
         for epoch in 0..<c.epochs {
             optimizer.learningRate = c.schedule.rate(base: baseRate, epoch: epoch)
@@ -132,6 +134,8 @@ public struct Trainer {
             var lossSum = 0.0, seen = 0, done = 0
             var labels: [Int] = [], predictions: [Int] = []
             while let global = try batches.next() {
+                // Stopped between batches when an interruption asks (one process only: the ranks of a job end together).
+                if group == nil, Interruption.isStopRequested { interruptedAt = epoch; break }
                 done += global.labels.count
                 // A one-sample batch gives no batch statistics (PyTorch raises); skip it.
                 if global.labels.count < 2 && trainCount > 1 { continue }
@@ -155,6 +159,7 @@ public struct Trainer {
                 labels += batch.labels
                 onBatch?(epoch, done, trainCount)
             }
+            if interruptedAt != nil { break }
             if let parallel {
                 labels = parallel.gather(labels); predictions = parallel.gather(predictions)
                 lossSum = parallel.rankZeros(lossSum)
@@ -198,8 +203,12 @@ public struct Trainer {
         if let divergedAt, bestEpoch < 0 {
             throw MedPipeError.invalidArgument("training", "the training loss of epoch \(divergedAt) is not finite (\((history.last?.loss ?? .nan).isNaN ? "NaN" : "infinite")): training diverged before any epoch could be kept; lower the learning rate (\(baseRate))")
         }
+        if let interruptedAt, bestEpoch < 0 {
+            throw MedPipeError.invalidArgument("training", "interrupted in epoch \(interruptedAt), before any epoch ended: no model to keep")
+        }
         model.releaseCaches()
-        return TrainingResult(best: best, last: model, bestEpoch: bestEpoch, history: history, stoppedEarly: stoppedEarly, divergedAt: divergedAt)
+        return TrainingResult(best: best, last: model, bestEpoch: bestEpoch, history: history, stoppedEarly: stoppedEarly, divergedAt: divergedAt,
+                              interruptedAt: interruptedAt)
     }
 
     /// Runs `model` in evaluation mode over a split and reports loss and classification metrics.

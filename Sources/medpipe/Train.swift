@@ -48,6 +48,10 @@ struct Train: ParsableCommand {
         on a worker thread a few batches ahead, within the budget. The batches and the trained model are \
         the same either way; streaming costs reading and the fitted stages once per sample per epoch.
 
+        Ctrl-C (or SIGTERM) stops the training after the batch it is on and writes the best epoch so far \
+        (with an ensemble, the members trained so far), then exits with status 130 (143); a second one \
+        stops at once. Under MPI an interruption ends every rank at once, as any signal does.
+
         Examples:
           medpipe train --cache out/mnist-cache --model mnist-cnn --epochs 3 \\
               --out mnist.safetensors
@@ -187,20 +191,35 @@ struct Train: ParsableCommand {
             }
         }
         var trained: [Sequential] = [], keptEpochs: [String] = []
-        for member in 0..<members {
-            trainer.configuration.seed = configuration.seed + UInt64(member)
-            if members > 1, ProcessGroup.isLeader { log("ensemble member \(member + 1) of \(members): seed \(trainer.configuration.seed)") }
-            let result = try trainer.train(Sequential(specs, seed: trainer.configuration.seed), on: source)
-            trained.append(result.best)
-            keptEpochs.append("\(result.bestEpoch)\(result.stoppedEarly ? " (stopped early)" : "")"
-                              + (result.divergedAt.map { " (stopped at epoch \($0): the training loss was not finite)" } ?? ""))
+        // Ctrl-C stops one process's training after the batch it is on, and the best epoch so far is written (the ranks
+        // of an MPI job could not stop together: they end at once).
+        let note = "stopping after this batch; the best epoch so far will be written to \(out)" + (members > 1 ? ", with the ensemble members trained so far" : "")
+        try Interruption.stoppable(note, when: trainer.group == nil) {
+            for member in 0..<members {
+                trainer.configuration.seed = configuration.seed + UInt64(member)
+                if members > 1, ProcessGroup.isLeader { log("ensemble member \(member + 1) of \(members): seed \(trainer.configuration.seed)") }
+                let result: TrainingResult
+                do {
+                    result = try trainer.train(Sequential(specs, seed: trainer.configuration.seed), on: source)
+                } catch let error as MedPipeError where !trained.isEmpty && Interruption.isStopRequested {
+                    log("ensemble member \(member + 1): \(error.message)")
+                    break
+                }
+                trained.append(result.best)
+                keptEpochs.append("\(result.bestEpoch)\(result.stoppedEarly ? " (stopped early)" : "")"
+                                  + (result.divergedAt.map { " (stopped at epoch \($0): the training loss was not finite)" } ?? "")
+                                  + (result.interruptedAt.map { " (interrupted in epoch \($0))" } ?? ""))
+                if result.interruptedAt != nil { break }
+            }
         }
         guard ProcessGroup.isLeader else { return }
         let checkpoint = Checkpoint(ensemble: Ensemble(trained), classNames: dataset.classNames, inputShape: dataset.sampleShape,
                                     normalization: "cache \(dataset.recipeHash)", recipeHash: dataset.recipeHash, modelName: name,
                                     extra: try dataset.preprocessing.metadata())
         try checkpoint.write(to: out)
-        log("kept epoch\(members > 1 ? "s" : "") \(keptEpochs.joined(separator: ", ")); wrote \(out)")
+        log("kept epoch\(members > 1 ? "s" : "") \(keptEpochs.joined(separator: ", ")); wrote \(out)"
+            + (trained.count < members ? " (\(trained.count) of \(members) ensemble members: interrupted)" : ""))
+        Interruption.exitIfStopped()
     }
 }
 
