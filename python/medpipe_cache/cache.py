@@ -16,7 +16,7 @@ import numpy as np
 from .errors import CacheError
 from .layout import arrange
 from .shards import ShardReader
-from .stages import FittedStages
+from .stages import FittedStages, number
 
 #: The newest cache format this package reads (the `format_version` row of the manifest's `meta` table;
 #: a cache without it is version 1).
@@ -103,7 +103,7 @@ class Cache:
     def pipeline(self) -> list[dict] | None:
         """The stages, as stored (`{"caseName": {"_0": {parameters}}}` each); None before convert finished."""
         text = self.meta.get("pipeline")
-        return None if text is None else _json(self.directory, "pipeline", text)["stages"]
+        return None if text is None else _member(self.directory, "pipeline", text, "stages")
 
     @property
     def fit_boundary(self) -> int | None:
@@ -114,7 +114,7 @@ class Cache:
     def fitted(self) -> list[dict]:
         """Statistics fitted on the training split: `{"stage", "name", "statistics"}` per fitted stage."""
         text = self.meta.get("fitted")
-        return [] if text is None else _json(self.directory, "fitted", text)["entries"]
+        return [] if text is None else _member(self.directory, "fitted", text, "entries")
 
     @property
     def class_weights(self) -> list[float] | None:
@@ -123,7 +123,9 @@ class Cache:
         if text is None:
             return None
         weights = _json(self.directory, "class_weights", text)
-        return [float(weights.get(c, 1.0)) for c in self.classes]
+        if not isinstance(weights, dict):
+            raise CacheError(self.directory, f"meta 'class_weights' is not an object of weights by class: {weights!r}")
+        return [number(weights.get(c, 1.0), f"meta 'class_weights' of class '{c}'", self.directory) for c in self.classes]
 
     @property
     def splits(self) -> dict[str, int]:
@@ -327,6 +329,14 @@ def _entry(directory: str, row) -> Entry:
             raise bad(f"{name} is not a JSON object: {value!r}")
     return Entry(id=id_, unit=unit, item=item, source=source, group=group, label=label, split=split, dtype=DTYPES[dtype],
                  shape=tuple(shape), shard=shard, offset=offset, length=length, sha256=sha256, geometry=geometry, metadata=metadata)
+
+
+def _member(directory: str, name: str, text: str, key: str) -> list:
+    """The list under `key` of the JSON object in meta `name`."""
+    value = _json(directory, name, text)
+    if not isinstance(value, dict) or not isinstance(value.get(key), list):
+        raise CacheError(directory, f"meta '{name}' is not an object with a list '{key}': {text[:80]!r}")
+    return value[key]
 
 
 def _json(directory: str, what: str, text: str):

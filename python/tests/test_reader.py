@@ -106,6 +106,43 @@ def test_inconsistent_manifests_are_errors_naming_the_problem(tmp_path, change, 
     assert problem in str(raised.value)
 
 
+def zscore_meta(statistics=None, fitted=None, pipeline=None, class_weights=None):
+    meta = dict(ZSCORE)
+    if statistics is not None:
+        meta["fitted"] = json.dumps({"entries": [{"stage": 1, "name": "dataset-zscore", "statistics": {"datasetZScore": {"_0": statistics}}}]})
+    for name, value in (("fitted", fitted), ("pipeline", pipeline), ("class_weights", class_weights)):
+        if value is not None:
+            meta[name] = value
+    return meta
+
+
+@pytest.mark.parametrize("meta, problem", [
+    (zscore_meta(statistics={"mean": 0.25, "count": 8}), "fitted statistics of stage 1 ('datasetZScore') has no 'std'"),
+    (zscore_meta(statistics={"mean": "x", "std": 2.0}), "fitted statistics of stage 1 ('datasetZScore') 'mean' is not a number: 'x'"),
+    (zscore_meta(statistics={"mean": 0.25, "std": [2.0]}), "'std' is not a number: [2.0]"),
+    (zscore_meta(fitted='{"entries": "x"}'), "meta 'fitted' is not an object with a list 'entries'"),
+    (zscore_meta(fitted="[1]"), "meta 'fitted' is not an object with a list 'entries'"),
+    (zscore_meta(pipeline='{"stages": 3}'), "meta 'pipeline' is not an object with a list 'stages'"),
+    (zscore_meta(class_weights="[1]"), "meta 'class_weights' is not an object of weights by class: [1]"),
+    (zscore_meta(class_weights='{"a": "heavy"}'), "meta 'class_weights' of class 'a' is not a number: 'heavy'"),
+])
+def test_damaged_fitted_statistics_are_errors_naming_the_cache(tmp_path, meta, problem):
+    """Statistics of the wrong shape failed with a KeyError, TypeError or AttributeError naming no file."""
+    directory = write_cache(tmp_path / "cache", [(np.zeros(2, np.float32), "a", "train", None, None)], meta=meta)
+    with pytest.raises(CacheError) as raised:
+        cache = open_cache(directory)
+        cache.class_weights
+        cache.split("train").sample(0)
+    assert str(raised.value).startswith(f"{directory}: ") and problem in str(raised.value)
+
+
+def test_statistics_json_has_no_number_for_are_read(tmp_path):
+    """MedPipe writes NaN and infinite statistics as the strings "nan", "inf" and "-inf"."""
+    directory = write_cache(tmp_path / "cache", [(np.array([1, 2], np.float32), "a", "train", None, None)],
+                            meta=zscore_meta(statistics={"mean": "-inf", "std": "nan", "count": 2}))
+    assert open_cache(directory).split("train").sample(0).tolist() == [np.inf, np.inf]
+
+
 def test_not_a_cache_and_a_missing_shard(tmp_path):
     with pytest.raises(CacheError, match="not a MedPipe cache"):
         open_cache(tmp_path)
