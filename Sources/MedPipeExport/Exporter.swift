@@ -82,7 +82,7 @@ public struct Exporter: Sendable {
         try check(entries, fit: options.format)
         if !options.allowBurnedIn { try refuseBurnedIn(entries) }
         let grouped = Dictionary(grouping: entries) { $0.split ?? "unsplit" }
-        let order = ["train", "val", "test"]
+        let order = DatasetCache.splitNames
         let names = grouped.keys.sorted { a, b in
             let (i, j) = (order.firstIndex(of: a) ?? order.count, order.firstIndex(of: b) ?? order.count)
             return i != j ? i < j : a < b

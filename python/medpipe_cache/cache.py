@@ -313,6 +313,8 @@ def _entry(directory: str, row) -> Entry:
 
     if dtype not in DTYPES:
         raise bad(f"unknown dtype {dtype!r}")
+    if split is not None and split not in SPLIT_ORDER:  # as medpipe refuses it: files are named after splits
+        raise bad(f"is in split {split!r}, not one of {', '.join(SPLIT_ORDER)}")
     shape = _json(directory, f"entry {id_} shape", shape)
     if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
         raise bad(f"shape is not a list of non-negative integers: {shape!r}")

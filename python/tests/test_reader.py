@@ -90,6 +90,7 @@ def test_a_newer_format_version_is_refused(tmp_path):
 @pytest.mark.parametrize("change, problem", [
     ("UPDATE entry SET length = 7", "shape [2] of float32 needs 8 bytes, the entry has 7"),
     ("UPDATE entry SET dtype = 'complex64'", "unknown dtype 'complex64'"),
+    ("UPDATE entry SET split = '../escaped'", "manifest entry 1: is in split '../escaped', not one of train, val, test"),
     ("UPDATE entry SET shape = '[2, -1]'", "shape is not a list of non-negative integers"),
     ("UPDATE entry SET offset = 4", "runs past the shard's end (8 bytes)"),
     ("UPDATE meta SET value = 'two' WHERE name = 'format_version'", "format_version is not a positive number: 'two'"),
