@@ -321,6 +321,9 @@ def _entry(directory: str, row) -> Entry:
     for name, value, least in (("shard", shard, 1), ("offset", offset, 0), ("length", length, 0)):
         if not isinstance(value, int) or value < least:
             raise bad(f"{name} {value!r} is not an integer ≥ {least}")
+    # Every extent counts, even beside a zero one (as medpipe checks the shape): NumPy refuses to make a (0, 2^62, 4) array.
+    if math.prod(max(n, 1) for n in shape) * DTYPES[dtype].itemsize >= 2 ** 63:
+        raise bad(f"shape {shape} of {dtype} is larger than any array (2^63 bytes)")
     if math.prod(shape) * DTYPES[dtype].itemsize != length:
         raise bad(f"shape {shape} of {dtype} needs {math.prod(shape) * DTYPES[dtype].itemsize} bytes, the entry has {length}")
     geometry = None if geometry is None else _json(directory, f"entry {id_} geometry", geometry)

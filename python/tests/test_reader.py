@@ -92,6 +92,9 @@ def test_a_newer_format_version_is_refused(tmp_path):
     ("UPDATE entry SET dtype = 'complex64'", "unknown dtype 'complex64'"),
     ("UPDATE entry SET split = '../escaped'", "manifest entry 1: is in split '../escaped', not one of train, val, test"),
     ("UPDATE entry SET shape = '[2, -1]'", "shape is not a list of non-negative integers"),
+    # An empty array whose other extents NumPy cannot make failed with its ValueError, naming no file.
+    ("UPDATE entry SET shape = '[0, 4611686018427387904, 4]', length = 0, "
+     "sha256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'", "shape [0, 4611686018427387904, 4] of float32 is larger than any array"),
     ("UPDATE entry SET offset = 4", "runs past the shard's end (8 bytes)"),
     ("UPDATE meta SET value = 'two' WHERE name = 'format_version'", "format_version is not a positive number: 'two'"),
     # Not objects: the layout and the fitted stages failed on them later with an AttributeError naming no file.
