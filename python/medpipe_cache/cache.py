@@ -286,6 +286,8 @@ def _read_manifest(directory: str, path: str):
             " ORDER BY unit.position, entry.id" if positioned else f"SELECT {columns} FROM entry ORDER BY id").fetchall()
         plans: dict[str, list[int]] = {}
         for split, entry in connection.execute("SELECT split, entry FROM plan ORDER BY split, position"):
+            if not isinstance(entry, int):
+                raise CacheError(path, f"the {split!r} plan names entry {entry!r}, which is not an entry id")
             plans.setdefault(split, []).append(entry)
     except sqlite3.Error as error:
         raise CacheError(path, f"cannot read the cache manifest: {error}") from None
@@ -332,6 +334,11 @@ def _entry(directory: str, row) -> Entry:
     for name, value in (("geometry", geometry), ("metadata", metadata)):
         if value is not None and not isinstance(value, dict):
             raise bad(f"{name} is not a JSON object: {value!r}")
+    for kind in ("spatial", "temporal"):  # read by the layout, which looks keys up in them
+        if geometry is not None and kind in geometry and not isinstance(geometry[kind], dict):
+            raise bad(f"geometry's {kind} is not a JSON object: {geometry[kind]!r}")
+    if geometry is not None and not isinstance(geometry.get("spatial", {}).get("spacing", []), list):
+        raise bad(f"geometry's spacing is not a list: {geometry['spatial']['spacing']!r}")
     return Entry(id=id_, unit=unit, item=item, source=source, group=group, label=label, split=split, dtype=DTYPES[dtype],
                  shape=tuple(shape), shard=shard, offset=offset, length=length, sha256=sha256, geometry=geometry, metadata=metadata)
 

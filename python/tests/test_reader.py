@@ -100,6 +100,9 @@ def test_a_newer_format_version_is_refused(tmp_path):
     # Not objects: the layout and the fitted stages failed on them later with an AttributeError naming no file.
     ("UPDATE entry SET geometry = '[1]'", "manifest entry 1: geometry is not a JSON object: [1]"),
     ("UPDATE entry SET metadata = '[]'", "manifest entry 1: metadata is not a JSON object: []"),
+    ("""UPDATE entry SET geometry = '{"spatial": 3}'""", "manifest entry 1: geometry's spatial is not a JSON object: 3"),
+    ("""UPDATE entry SET geometry = '{"spatial": {"spacing": 1}}'""", "manifest entry 1: geometry's spacing is not a list: 1"),
+    ("INSERT INTO plan VALUES ('train', 0, 'first')", "manifest.sqlite: the 'train' plan names entry 'first', which is not an entry id"),
 ])
 def test_inconsistent_manifests_are_errors_naming_the_problem(tmp_path, change, problem):
     directory = write_cache(tmp_path / "cache", [(np.zeros(2, np.float32), "a", "train", None, None)], meta={"format_version": "1"})
