@@ -315,6 +315,9 @@ def _entry(directory: str, row) -> Entry:
 
     if dtype not in DTYPES:
         raise bad(f"unknown dtype {dtype!r}")
+    for name, value in (("label", label), ("group_key", group), ("source", source)):
+        if not isinstance(value, str) and (value is not None or name != "label"):  # as medpipe reads them: text only
+            raise bad(f"column {name} holds {value!r}, which is not text")
     if split is not None and split not in SPLIT_ORDER:  # as medpipe refuses it: files are named after splits
         raise bad(f"is in split {split!r}, not one of {', '.join(SPLIT_ORDER)}")
     shape = _json(directory, f"entry {id_} shape", shape)

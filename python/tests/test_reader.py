@@ -90,6 +90,8 @@ def test_a_newer_format_version_is_refused(tmp_path):
 @pytest.mark.parametrize("change, problem", [
     ("UPDATE entry SET length = 7", "shape [2] of float32 needs 8 bytes, the entry has 7"),
     ("UPDATE entry SET dtype = 'complex64'", "unknown dtype 'complex64'"),
+    # Read by medpipe as text only: a blob label became a bytes class name beside the text ones.
+    ("UPDATE entry SET label = X'00FF'", "manifest entry 1: column label holds b'\\x00\\xff', which is not text"),
     ("UPDATE entry SET split = '../escaped'", "manifest entry 1: is in split '../escaped', not one of train, val, test"),
     ("UPDATE entry SET shape = '[2, -1]'", "shape is not a list of non-negative integers"),
     # An empty array whose other extents NumPy cannot make failed with its ValueError, naming no file.
