@@ -40,11 +40,20 @@ public enum AtomicFile {
             let slash = path.lastIndex(of: "/")
             let folder = slash.map { String(path[...$0]) } ?? ""
             let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-            temporary = folder + ".\(name).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
+            temporary = folder + Self.temporaryName(for: name)
             descriptor = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else { throw MedPipeError.io(path, "cannot create \(temporary): \(String(cString: strerror(errno)))") }
             self.path = path
             AtomicFile.preallocate(descriptor, bytes: bytes)
+        }
+
+        /// `.NAME.PID.RANDOM.tmp`, NAME cut short where the whole would pass the 255 bytes a file name may hold (a
+        /// valid name of 230 bytes or more could not be written: "File name too long").
+        static func temporaryName(for name: String) -> String {
+            let suffix = ".\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
+            var kept = Substring(name)
+            while 1 + kept.utf8.count + suffix.utf8.count > 255 { kept = kept.dropLast() }
+            return "." + kept + suffix
         }
 
         /// Flushes the file to disk when `durable`, closes it and renames it over `path`.
