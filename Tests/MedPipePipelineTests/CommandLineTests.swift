@@ -194,6 +194,10 @@ struct CommandLineTests {
         #expect(export.error.hasPrefix("medpipe: error: \(file)/csv: cannot create the output directory: \(file) is a file, not a folder"), "\(export.error)")
         let anonymize = try SharedData.runMedpipe(["anonymize", SharedData.root + "/tabular/heart.csv", "--out", file + "/anon", "--report", work + "/r.json", "--keep-columns", "age"])
         #expect(anonymize.error.hasPrefix("medpipe: error: \(file)/anon: cannot create the output folder: \(file) is a file, not a folder"), "\(anonymize.error)")
+        // A name past the 255 bytes a file name may hold: Foundation said "The file name is invalid".
+        let long = work + "/" + String(repeating: "x", count: 300)
+        let tooLong = try SharedData.runMedpipe(["export", "--cache", work + "/heart", "--format", "csv", "--out", long])
+        #expect(tooLong.error == "medpipe: error: \(long): cannot create the output directory: File name too long: a name holds at most 255 bytes, 'xxxxxxxxxxxxxxxx…' 300\n", "\(tooLong.error)")
     }
 
     /// An unknown `--retain` option is refused with the names it may take.
