@@ -84,9 +84,14 @@ public enum AtomicFile {
     /// disk: for the many files of a folder that a record written atomically after them vouches for (the
     /// `index.json` of `medpipe gradcam`), where a reader trusts no file before that record exists. One folder
     /// operation per file instead of the two of ``write(_:parts:durable:)`` (create and rename), which two threads
-    /// writing into one folder contend for. On an error the partial file is removed.
+    /// writing into one folder contend for. On an error the partial file is removed. A symbolic link at `path` is
+    /// replaced, as the rename of ``write(_:parts:durable:)`` replaces it, never written through: the file it points
+    /// to, outside the folder, is left as it was.
     public static func writeInPlace(_ path: String, parts: [UnsafeRawBufferPointer]) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        var fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        if fd < 0, errno == ELOOP, unlink(path) == 0 {
+            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        }
         guard fd >= 0 else { throw MedPipeError.io(path, "cannot create: \(String(cString: strerror(errno)))") }
         do {
             try writeAll(fd, parts, path: path)

@@ -17,4 +17,19 @@ struct AtomicFileTests {
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).count == 2, "no temporary file left")
     }
+
+    /// A file written in place (gradcam's overlays, straight into --out) was written through a symbolic link left at its
+    /// name: the file the link pointed to, outside the output folder, was replaced by a PNG. The link is replaced now.
+    @Test func aSymbolicLinkWhereAFileIsWrittenInPlaceIsReplacedNotFollowed() throws {
+        let folder = temporaryDirectory("atomic-link")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/out", withIntermediateDirectories: true)
+        try "precious".write(toFile: folder + "/target.txt", atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/out/overlay.png", withDestinationPath: folder + "/target.txt")
+        try Array("png".utf8).withUnsafeBytes { try AtomicFile.writeInPlace(folder + "/out/overlay.png", parts: [$0]) }
+        #expect(try String(contentsOfFile: folder + "/target.txt", encoding: .utf8) == "precious")
+        #expect(try FileManager.default.attributesOfItem(atPath: folder + "/out/overlay.png")[.type] as? FileAttributeType == .typeRegular)
+        #expect(try String(contentsOfFile: folder + "/out/overlay.png", encoding: .utf8) == "png")
+    }
 }
+
