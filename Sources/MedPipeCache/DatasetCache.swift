@@ -40,9 +40,13 @@ public final class DatasetCache: Sendable {
         }
     }
 
+    /// The names an entry's split may have, in their order. Commands name files and folders after them (export's
+    /// `train/`, `val.npz`), so the manifest's reader refuses any other.
+    public static let splitNames = ["train", "val", "test"]
+
     /// How many entries each of the splits `train`, `val` and `test` holds, in that order.
     public func splitCounts() throws -> [(split: String, count: Int)] {
-        try ["train", "val", "test"].map { name in (name, try entries(split: name).count) }
+        try Self.splitNames.map { name in (name, try entries(split: name).count) }
     }
 
     /// The sampling plan of a split: entry ids in the order one epoch visits them (repeats for oversampling).

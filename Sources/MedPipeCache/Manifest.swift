@@ -412,9 +412,14 @@ private struct EntryRowDecoder {
         guard needed == length else {
             throw MedPipeError.malformed(manifest, "entry \(id) of shape \(shape) and dtype \(dtype) needs \(needed.map { "\($0)" } ?? "more than 2^63") bytes, the manifest says \(length)")
         }
+        // Export names folders and files after the split: another name ("../x") would write outside its output.
+        let split: String? = try column(row, 6)
+        if let split, !DatasetCache.splitNames.contains(split) {
+            throw MedPipeError.malformed(manifest, "entry \(id) is in split \(split.debugDescription), not one of \(DatasetCache.splitNames.joined(separator: ", "))")
+        }
         return CacheEntry(
             id: id, unit: try column(row, 1), item: try column(row, 2), source: try column(row, 3), group: try column(row, 4),
-            label: try column(row, 5), split: try column(row, 6), dtype: dtype, shape: shape,
+            label: try column(row, 5), split: split, dtype: dtype, shape: shape,
             shard: try column(row, 9), offset: try column(row, 10), length: length, sha256: try column(row, 12),
             geometry: try geometryText.map { try geometry.decode($0, json, manifest, "entry \(id)'s geometry") },
             metadata: try metadata.decode(try column(row, 14), json, manifest, "entry \(id)'s metadata"))

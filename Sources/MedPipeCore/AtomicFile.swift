@@ -40,7 +40,7 @@ public enum AtomicFile {
             let slash = path.lastIndex(of: "/")
             let folder = slash.map { String(path[...$0]) } ?? ""
             let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-            temporary = folder + ".\(name).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
+            temporary = folder + Self.temporaryName(for: name)
             Interruption.removeOnInterrupt(temporary)
             descriptor = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else {
@@ -49,6 +49,15 @@ public enum AtomicFile {
             }
             self.path = path
             AtomicFile.preallocate(descriptor, bytes: bytes)
+        }
+
+        /// `.NAME.PID.RANDOM.tmp`, NAME cut short where the whole would pass the 255 bytes a file name may hold (a
+        /// valid name of 230 bytes or more could not be written: "File name too long").
+        static func temporaryName(for name: String) -> String {
+            let suffix = ".\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
+            var kept = Substring(name)
+            while 1 + kept.utf8.count + suffix.utf8.count > 255 { kept = kept.dropLast() }
+            return "." + kept + suffix
         }
 
         /// Flushes the file to disk when `durable`, closes it and renames it over `path`.
@@ -82,9 +91,14 @@ public enum AtomicFile {
     /// disk: for the many files of a folder that a record written atomically after them vouches for (the
     /// `index.json` of `medpipe gradcam`), where a reader trusts no file before that record exists. One folder
     /// operation per file instead of the two of ``write(_:parts:durable:)`` (create and rename), which two threads
-    /// writing into one folder contend for. On an error the partial file is removed.
+    /// writing into one folder contend for. On an error the partial file is removed. A symbolic link at `path` is
+    /// replaced, as the rename of ``write(_:parts:durable:)`` replaces it, never written through: the file it points
+    /// to, outside the folder, is left as it was.
     public static func writeInPlace(_ path: String, parts: [UnsafeRawBufferPointer]) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        var fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        if fd < 0, errno == ELOOP, unlink(path) == 0 {
+            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        }
         guard fd >= 0 else { throw MedPipeError.io(path, "cannot create: \(String(cString: strerror(errno)))") }
         do {
             try writeAll(fd, parts, path: path)

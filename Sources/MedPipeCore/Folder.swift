@@ -16,9 +16,12 @@ public enum Folder {
         }
     }
 
-    /// Why no folder can be made at `path`: its first part that exists is a file, or a folder this process cannot write
-    /// into; nil when neither is the case.
+    /// Why no folder can be made at `path`: a part of it longer than a name may be, its first part that exists is a
+    /// file, or a folder this process cannot write into; nil when none is the case.
     private static func reason(_ path: String) -> String? {
+        if let long = path.split(separator: "/").first(where: { $0.utf8.count > 255 }) {
+            return "\(String(cString: strerror(ENAMETOOLONG))): a name holds at most 255 bytes, '\(long.prefix(16))…' \(long.utf8.count)"
+        }
         var part = URL(fileURLWithPath: path).standardizedFileURL.path
         while true {
             var isFolder: ObjCBool = false

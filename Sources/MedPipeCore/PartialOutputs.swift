@@ -41,7 +41,27 @@ public enum PartialOutputs {
     /// the folders on the way and replacing files of the same names, then removes `folder`. A folder whose name is
     /// free under `output` moves whole, in one rename: into a new output folder, an export's split folders appear
     /// each at once, with all their files.
+    /// - Throws: `.invalidArgument`, before anything moves, where a folder would be merged into a symbolic link under
+    ///   `output`: its files would land wherever the link points, outside `output`.
     public static func moveContents(of folder: String, into output: String) throws {
+        try refuseLinkedFolders(of: folder, into: output, top: output)
+        try move(folder, into: output)
+    }
+
+    private static func refuseLinkedFolders(of folder: String, into output: String, top: String) throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+            let source = folder + "/" + name, destination = output + "/" + name
+            var isFolder: ObjCBool = false, existing = stat()
+            guard FileManager.default.fileExists(atPath: source, isDirectory: &isFolder), isFolder.boolValue, lstat(destination, &existing) == 0 else { continue }
+            if existing.st_mode & S_IFMT == S_IFLNK {
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: destination)) ?? "?"
+                throw MedPipeError.invalidArgument(destination, "is a symbolic link (to \(target)): the outputs would be written where it points, outside \(top); remove it")
+            }
+            try refuseLinkedFolders(of: source, into: destination, top: top)
+        }
+    }
+
+    private static func move(_ folder: String, into output: String) throws {
         for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() {
             let source = folder + "/" + name, destination = output + "/" + name
             var isFolder: ObjCBool = false
@@ -49,7 +69,7 @@ public enum PartialOutputs {
                 var existing = stat()
                 if lstat(destination, &existing) != 0, errno == ENOENT, rename(source, destination) == 0 { continue }
                 try Folder.create(destination, what: "output folder")
-                try moveContents(of: source, into: destination)
+                try move(source, into: destination)
             } else if rename(source, destination) != 0 {
                 throw MedPipeError.io(destination, "cannot move \(source) into place: \(String(cString: strerror(errno)))")
             }

@@ -1,5 +1,6 @@
 import Foundation
 import MedPipeCore
+import MedPipeFormats
 
 /// Writes the table rows of each split as `SPLIT.csv`: a header with the feature names (the
 /// cache's `columns`, else `f0`, `f1`, ...) and `label`, then one line per sample. Values are
@@ -40,9 +41,9 @@ public final class CSVExportWriter: SplitWriter {
             handle = FileHandle(fileDescriptor: staged.descriptor, closeOnDealloc: false)
             var label = "label"
             while names.contains(label) { label += "_" }
-            buffer += (names + [label]).map(Self.field).joined(separator: ",") + "\r\n"
+            buffer += (names + [label]).map(CSVField.quoted).joined(separator: ",") + "\r\n"
         }
-        buffer += Self.values(sample.tensor).joined(separator: ",") + "," + Self.field(sample.label ?? "") + "\r\n"
+        buffer += Self.values(sample.tensor).joined(separator: ",") + "," + CSVField.quoted(sample.label ?? "") + "\r\n"
         if buffer.utf8.count >= 1 << 20 { try flush() }
     }
 
@@ -66,11 +67,5 @@ public final class CSVExportWriter: SplitWriter {
         case .float64: tensor.values(as: Double.self).map { "\($0)" }
         default: tensor.doubleValues().map { String(Int64($0)) }
         }
-    }
-
-    /// A field quoted when it holds a comma, quote or line break.
-    static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -134,7 +134,8 @@ public struct DICOMExportWriter: SampleWriter {
         }
         var description = "split \(sample.split)"
         if let label = sample.label { description = "label \(label); " + description }
-        if description.unicodeScalars.allSatisfy(\.isASCII) && description.count <= 64 {
+        // One value of at most 64 ASCII characters (LO): a backslash separates values, and would split the label.
+        if description.unicodeScalars.allSatisfy(\.isASCII) && !description.contains("\\") && description.count <= 64 {
             attributes.append(("(0008,103E)", description))
         }
         return attributes

@@ -82,7 +82,7 @@ public struct Exporter: Sendable {
         try check(entries, fit: options.format)
         if !options.allowBurnedIn { try refuseBurnedIn(entries) }
         let grouped = Dictionary(grouping: entries) { $0.split ?? "unsplit" }
-        let order = ["train", "val", "test"]
+        let order = DatasetCache.splitNames
         let names = grouped.keys.sorted { a, b in
             let (i, j) = (order.firstIndex(of: a) ?? order.count, order.firstIndex(of: b) ?? order.count)
             return i != j ? i < j : a < b
@@ -184,11 +184,17 @@ public struct Exporter: Sendable {
     }
 
     /// Every label of the cache, numbers in numeric order, as ``CacheDataset`` numbers the classes.
+    /// - Throws: `.malformed` naming the cache for a label that cannot be a class name (a cache converted before
+    ///   convert refused such labels): `classes.txt` lists them one a line.
     func classNames() throws -> [String] {
-        Set(try cache.entries().compactMap(\.label)).sorted { a, b in
+        let names = Set(try cache.entries().compactMap(\.label)).sorted { a, b in
             if let x = Double(a), let y = Double(b) { return x < y }
             return a < b
         }
+        if let problem = names.lazy.compactMap(ClassLabel.problem).first {
+            throw MedPipeError.malformed(cache.directory, "\(problem): convert the cache again")
+        }
+        return names
     }
 
     /// Fails when the format cannot hold what the cache holds, naming the formats that can.

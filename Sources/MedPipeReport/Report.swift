@@ -58,7 +58,7 @@ public struct Report: Sendable {
             sections.append(.init(id: "evaluation", title: "Evaluation (\(request.split))", html: try EvaluationSection.html(evaluation, facts: facts, page: &page)))
         }
         if let gradcam = request.gradcam {
-            sections.append(.init(id: "gradcam", title: "Grad-CAM", html: try GradCAMSection.html(try GradCAMRun(directory: gradcam, dataset: dataset), page: &page)))
+            sections.append(.init(id: "gradcam", title: "Grad-CAM", html: try GradCAMSection.html(try GradCAMRun(directory: gradcam, dataset: dataset, model: request.model), page: &page)))
         }
         if let path = request.deidentification {
             sections.append(.init(id: "deidentification", title: "De-identification", html: DeidentificationSection.html(try DeidentificationSection.read(path), path: path)))

@@ -122,10 +122,11 @@ public struct TreeModel: Sendable {
     }
 
     /// Whether `path` holds a tree model rather than a safetensors checkpoint: XGBoost's JSON starts with
-    /// `{`, a safetensors file with its 8-byte header length.
+    /// `{"learner"`, a safetensors file with its 8-byte header length. Other JSON (a training log, an index.json
+    /// given as the model by mistake) is neither, and is read as a checkpoint, which says it is none.
     public static func isTreeModel(_ path: String) -> Bool {
-        let head = (try? FileBytes.head(path, count: 64)) ?? []
-        return head.first { !$0.isWhitespace } == UInt8(ascii: "{")
+        let head = ((try? FileBytes.head(path, count: 64)) ?? []).filter { !$0.isWhitespace }
+        return head.starts(with: Array(#"{"learner""#.utf8))
     }
 
     /// Reads a model written by ``write(to:)``; a JSON model without MedPipe's attributes is refused.

@@ -23,7 +23,7 @@ struct CacheSummary {
             shapes[entry.shape.map(String.init).joined(separator: "×") + " " + entry.dtype.rawValue, default: 0] += 1
         }
         planSizes = [:]
-        for split in ["train", "val", "test"] { planSizes[split] = try cache.plan(split: split).count }
+        for split in DatasetCache.splitNames { planSizes[split] = try cache.plan(split: split).count }
         meta = [:]
         for name in ["format_version", "recipe_hash", "balance", "split_grouping", "fitted", "class_weights", "split_issues", "recipe"] {
             if let value = try cache.meta(name) { meta[name] = value }

@@ -89,7 +89,7 @@ struct Predict: ParsableCommand {
             throw MedPipeError.invalidArgument(model, "carries no preprocessing (it was written before models kept their stages): prepare the inputs yourself and use --npy")
         }
         let classes = checkpoint.classNames
-        var csv = ["input,part,index,r_peak_seconds,annotated,predicted," + classes.map { "p_\($0)" }.joined(separator: ",")]
+        var csv = [(["input", "part", "index", "r_peak_seconds", "annotated", "predicted"] + classes.map { "p_" + $0 }).map(CSVField.quoted).joined(separator: ",")]
         let leadNames = try leadNames()
         for input in inputs {
             var predicted = 0
@@ -129,15 +129,10 @@ struct Predict: ParsableCommand {
                 let annotated = sample.label.map { ", annotated \($0)" } ?? ""
                 let scores = zip(classes, p).map { String(format: "%@ %.3f", $0, $1) }.joined(separator: ", ")
                 print("\(input)\(location)\(annotated): \(classes[best]) (\(scores))")
-                rows.append([input, part, index, peak, sample.label ?? "", classes[best]].map(csvField).joined(separator: ",")
+                rows.append([input, part, index, peak, sample.label ?? "", classes[best]].map(CSVField.quoted).joined(separator: ",")
                             + "," + p.map { String(format: "%.6f", $0) }.joined(separator: ","))
             }
         }
         return rows
-    }
-
-    /// A CSV field, quoted when it holds a comma, quote or line break.
-    private func csvField(_ text: String) -> String {
-        text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 }

@@ -252,6 +252,24 @@ private func writeOneUnit(into dir: String) throws {
         }
     }
 
+    /// Export names a folder and files after each split: a manifest naming a split "../../escaped" made `export --format
+    /// png` write its samples into a folder beside the output, and npz an `escaped.npz` there. Every reader now refuses a
+    /// split other than train, val and test.
+    @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe binary"))
+    func aSplitThatIsNotTrainValOrTestIsRefused() throws {
+        let dir = temporaryCache(), outside = temporaryCache()
+        defer { for path in [dir, outside] { try? FileManager.default.removeItem(atPath: path) } }
+        try writeOneUnit(into: dir)
+        try Manifest(directory: dir).database.write { try $0.execute(sql: "UPDATE entry SET split = '../../escaped'") }
+        let problem = "entry 1 is in split \"../../escaped\", not one of train, val, test"
+        #expect(throws: MedPipeError.malformed(dir + "/manifest.sqlite", problem)) { _ = try DatasetCache(directory: dir).entries() }
+        for format in ["png", "npz"] {
+            let run = try SharedData.runMedpipe(["export", "--cache", dir, "--format", format, "--out", outside + "/out"])
+            #expect(run.status == 1 && run.error == "medpipe: error: \(dir)/manifest.sqlite: \(problem)\n", "\(format): \(run.error)")
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: outside)) ?? []).allSatisfy { $0 == "out" }, "\(format)")
+        }
+    }
+
     /// A shard replaced by a FIFO is refused, mapped or streamed, naming it (`cache verify`, `train` and `export` waited
     /// on it forever).
     @Test func aShardThatIsAFIFOIsRefused() throws {

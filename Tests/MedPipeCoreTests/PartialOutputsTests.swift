@@ -39,4 +39,24 @@ struct PartialOutputsTests {
         #expect(Self.inode(output + "/test") == testFolder, "the new folder moved whole, in one rename")
         #expect(!FileManager.default.fileExists(atPath: staging))
     }
+
+    /// A folder of the output that is a symbolic link (a `train` left pointing elsewhere) had the outputs merged
+    /// through it: export --format png wrote the split's images wherever it pointed, outside the output folder.
+    @Test func aFolderThatIsASymbolicLinkIsRefusedBeforeAnythingMoves() throws {
+        let work = temporaryDirectory("partial-link")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let output = work + "/out", elsewhere = work + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: output + "/test", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: output + "/test/train", withDestinationPath: elsewhere)
+        let staging = PartialOutputs.folder(in: output)
+        try Self.write(staging + "/a.csv", "a")
+        try Self.write(staging + "/test/train/1.png", "image")
+        #expect(throws: MedPipeError.invalidArgument(output + "/test/train", "is a symbolic link (to \(elsewhere)): the outputs would be written where it points, outside \(output); remove it")) {
+            try PartialOutputs.moveContents(of: staging, into: output)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: output + "/a.csv"), "nothing moved")
+    }
 }
+

@@ -18,6 +18,23 @@ private func dicomCache(_ directory: String) throws {
 }
 
 @Suite struct DICOMExportTests {
+    /// The Series Description (LO, one value) says the label and split; a label holding a backslash, DICOM's value
+    /// separator, was written into it as it was, so that pydicom read two values, 'label a' and 'b; split train'.
+    @Test(.enabled(if: ReferencePython.available("pydicom"), "needs pydicom"))
+    func aLabelHoldingABackslashIsNotSplitIntoTwoValues() throws {
+        let cache = temporaryDirectory("dicom-backslash-cache"), out = temporaryDirectory("dicom-backslash-out")
+        defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: out) }
+        let image = Tensor(shape: [7, 9], values: (0..<63).map { Float($0) / 63 })
+        try makeCache(cache, items: ["a\\b", "plain"].map { CacheItem(tensor: image, label: $0, group: "P-" + $0) }, splits: ["train", "test"])
+        let summary = try Exporter(cacheDirectory: cache).run(ExportOptions(format: .dicom, output: out, makeUID: testUIDs))
+        let read = try ReferencePython.json("""
+            import json, sys, pydicom
+            values = [pydicom.dcmread(path).get("SeriesDescription") for path in sys.argv[1:]]
+            print(json.dumps({"descriptions": [[] if v is None else list(v) if isinstance(v, pydicom.multival.MultiValue) else [str(v)] for v in values]}))
+            """, summary.files)
+        #expect(read["descriptions"] as? [[String]] == [[], ["label plain; split test"]], "\(read)")
+    }
+
     @Test func volumeReadsBackAsOneSeriesWithTheAffineAndValuesWithinHalfAStep() throws {
         let cache = temporaryDirectory("dicom-cache"), out = temporaryDirectory("dicom-out")
         defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: out) }

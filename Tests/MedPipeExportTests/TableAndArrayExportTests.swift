@@ -95,4 +95,17 @@ struct NPZExportTests {
         #expect(abs((result["sum"] as? Double ?? 0) - sum) < 1e-6 * sum)
         #expect(result["y"] as? [Int] == entries.prefix(10).map { Int($0.label!)! })
     }
+
+    /// classes.txt lists the class names one a line: a label holding a line break (in a cache converted before convert
+    /// refused it) was written as two lines, so every class after it was read under the name of the one before.
+    @Test func aLabelHoldingALineBreakIsRefusedBeforeClassesTxtIsWritten() throws {
+        let cache = temporaryDirectory("npz-label-cache"), out = temporaryDirectory("npz-label-out")
+        defer { try? FileManager.default.removeItem(atPath: cache); try? FileManager.default.removeItem(atPath: out) }
+        let image = Tensor(shape: [2, 2], values: [Float](repeating: 1, count: 4))
+        try makeCache(cache, items: ["a\nb", "c"].map { CacheItem(tensor: image, label: $0, group: "P-" + $0) }, splits: ["train", "train"])
+        #expect(throws: MedPipeError.malformed(cache, "label \"a\\nb\" holds U+000A, a control character or line break, which no class name may hold (class names are listed one a line): convert the cache again")) {
+            _ = try Exporter(cacheDirectory: cache).run(ExportOptions(format: .npz, output: out, makeUID: testUIDs))
+        }
+        #expect(!FileManager.default.fileExists(atPath: out + "/classes.txt"))
+    }
 }

@@ -194,6 +194,23 @@ struct CommandLineTests {
         #expect(export.error.hasPrefix("medpipe: error: \(file)/csv: cannot create the output directory: \(file) is a file, not a folder"), "\(export.error)")
         let anonymize = try SharedData.runMedpipe(["anonymize", SharedData.root + "/tabular/heart.csv", "--out", file + "/anon", "--report", work + "/r.json", "--keep-columns", "age"])
         #expect(anonymize.error.hasPrefix("medpipe: error: \(file)/anon: cannot create the output folder: \(file) is a file, not a folder"), "\(anonymize.error)")
+        // A name past the 255 bytes a file name may hold: Foundation said "The file name is invalid".
+        let long = work + "/" + String(repeating: "x", count: 300)
+        let tooLong = try SharedData.runMedpipe(["export", "--cache", work + "/heart", "--format", "csv", "--out", long])
+        #expect(tooLong.error == "medpipe: error: \(long): cannot create the output directory: File name too long: a name holds at most 255 bytes, 'xxxxxxxxxxxxxxxx…' 300\n", "\(tooLong.error)")
+    }
+
+    /// A file name holding control characters went into the error line as it was: an escape sequence in it retitled or
+    /// rewrote the terminal (ESC ] 2 ; … BEL), a line break split the one error line in two.
+    @Test func controlCharactersOfAFileNameAreShownNotSentToTheTerminal() throws {
+        let work = temporaryDirectory("cli-control-name")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let name = work + "/scan\u{1B}]2;pwned\u{07}\nsecond.png"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try "not an image".write(toFile: name, atomically: false, encoding: .utf8)
+        let run = try SharedData.runMedpipe(["inspect", name])
+        #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: \(work)/scan\\u{1B}]2;pwned\\u{7}\\u{A}second.png: "), "\(run.error)")
+        #expect(run.error.split(separator: "\n").count == 1 && !run.error.contains("\u{1B}"), "\(run.error)")
     }
 
     /// An unknown `--retain` option is refused with the names it may take.

@@ -41,4 +41,29 @@ struct SidecarLabelTests {
         #expect(try DatasetCache(directory: work + "/cache").entries().map(\.label) == ["x", "w", "7", "v"])
         #expect(edited.rejected.map(\.source) == [work + "/two/f.nii"])
     }
+
+    /// A label holding a control character or line break (a quoted sidecar cell over two lines, a tab, U+2028) rejects
+    /// its file, naming the character: it went into the cache, and export's classes.txt, one name a line, listed it as
+    /// two classes, shifting the names of the classes after it.
+    @Test func aLabelHoldingALineBreakRejectsItsFile() async throws {
+        let work = temporaryDirectory("sidecar-breaks")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.createDirectory(atPath: work + "/one", withIntermediateDirectories: true)
+        for (index, name) in ["a", "b", "c", "d"].enumerated() { try CraftedNIfTI.write(to: "\(work)/one/\(name).nii", first: UInt8(index)) }
+        try "file,diagnosis\na,\"first\nsecond\"\nb,tab\there\nc,line\u{2028}separator\nd,\"plain text, fine\"\n".write(toFile: work + "/labels.csv", atomically: true, encoding: .utf8)
+        try """
+        name: sidecar
+        sources:
+          - path: one/*.nii
+            label: { sidecar: labels.csv, key: file, label: diagnosis }
+        split: { by: patient, ratios: { train: 1.0 } }
+        """.write(toFile: work + "/recipe.yaml", atomically: true, encoding: .utf8)
+        let recipe = try Recipe.load(work + "/recipe.yaml", knownStages: StageFactory.names)
+        let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache"))
+        #expect(try DatasetCache(directory: work + "/cache").entries().map(\.label) == ["plain text, fine"])
+        #expect(summary.rejected.map(\.source) == ["a", "b", "c"].map { "\(work)/one/\($0).nii" })
+        #expect(summary.rejected.map { $0.reason.components(separatedBy: " holds ").last?.prefix(6) ?? "" } == ["U+000A", "U+0009", "U+2028"], "\(summary.rejected)")
+        #expect(summary.rejected.first?.reason == "label \"first\\nsecond\" holds U+000A, a control character or line break, which no class name may hold (class names are listed one a line)", "\(summary.rejected)")
+    }
 }
+

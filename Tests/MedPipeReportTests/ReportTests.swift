@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MedPipeCache
 import MedPipeCore
 import MedPipeFormats
 import MedPipePipeline
@@ -125,6 +126,22 @@ struct ReportTests {
         _ = try GradCAMRun(directory: copy, dataset: try CacheDataset(directory: run.cache))
         try index.replacingOccurrences(of: recipe, with: String(repeating: "0", count: 64)).write(toFile: copy + "/index.json", atomically: true, encoding: .utf8)
         #expect { try GradCAMRun(directory: copy, dataset: try CacheDataset(directory: run.cache)) } throws: { "\($0)".contains("explains a cache of another recipe") }
+    }
+
+    /// Grad-CAM maps of another model (an earlier run's gradcam folder) were shown beside this model's evaluation as its
+    /// explanations; their index names the model they explain.
+    @Test func refusesGradCAMOutputsOfAnotherModel() throws {
+        let run = try demo()
+        let other = temporaryDirectory("report-gradcam-model") + "/m.safetensors"
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: other).deletingLastPathComponent().path) }
+        try FileManager.default.copyItem(atPath: run.model, toPath: other)
+        _ = try GradCAMRun(directory: run.gradcam, dataset: try CacheDataset(directory: run.cache), model: other)
+        var bytes = try FileBytes.read(other)
+        bytes[bytes.count - 1] ^= 1
+        try Data(bytes).write(to: URL(fileURLWithPath: other))
+        #expect { try Report(ReportRequest(cache: run.cache, model: other, gradcam: run.gradcam), charts: nil) } throws: {
+            "\($0)".hasPrefix("\(run.gradcam)/index.json: explains another model (SHA-256 ") && "\($0)".hasSuffix("than --model \(other) (\(try! ContentHash.ofFile(other).prefix(12))): run gradcam with that model")
+        }
     }
 
     @Test func refusesAModelOfAnotherCacheAndABadSplit() throws {

@@ -164,4 +164,22 @@ struct TreeModelTests {
         #expect(TreeModel.isTreeModel(path))
         #expect(throws: MedPipeError.self) { try TreeModel.read(path) }
     }
+
+    /// Any JSON given as the model was taken for a tree model: `report --model` of a training log said "is a tree model
+    /// (XGBoost JSON); ... `medpipe evaluate` gives its figures", evaluate passed on XGBoost's "Invalid cast, from Null
+    /// to Object" and predict asked for prepared arrays. Only XGBoost's JSON (`{"learner": ...}`) is a tree model now.
+    @Test func otherJSONIsNotTakenForATreeModel() throws {
+        let folder = temporaryDirectory("trees-other-json")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let cache = try convert("heart.yaml", into: folder), log = folder + "/run.jsonl"
+        #expect(try SharedData.runMedpipe(["train", "--cache", cache, "--model", "heart-mlp", "--epochs", "1", "--out", folder + "/m.safetensors", "--metrics", log]).status == 0)
+        #expect(!TreeModel.isTreeModel(log))
+        try Data("{\n  \"learner\": {}}".utf8).write(to: URL(fileURLWithPath: folder + "/pretty.json"))
+        #expect(TreeModel.isTreeModel(folder + "/pretty.json"), "XGBoost's JSON written with blanks")
+        for command in [["report", "--out", folder + "/r.html"], ["evaluate"]] {
+            let run = try SharedData.runMedpipe(command + ["--model", log, "--cache", cache])
+            #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: \(log): is not a safetensors file, or is cut short: "), "\(command): \(run.error)")
+        }
+    }
 }
+

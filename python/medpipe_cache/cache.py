@@ -16,7 +16,7 @@ import numpy as np
 from .errors import CacheError
 from .layout import arrange
 from .shards import ShardReader
-from .stages import FittedStages
+from .stages import FittedStages, number
 
 #: The newest cache format this package reads (the `format_version` row of the manifest's `meta` table;
 #: a cache without it is version 1).
@@ -103,7 +103,7 @@ class Cache:
     def pipeline(self) -> list[dict] | None:
         """The stages, as stored (`{"caseName": {"_0": {parameters}}}` each); None before convert finished."""
         text = self.meta.get("pipeline")
-        return None if text is None else _json(self.directory, "pipeline", text)["stages"]
+        return None if text is None else _member(self.directory, "pipeline", text, "stages")
 
     @property
     def fit_boundary(self) -> int | None:
@@ -114,7 +114,7 @@ class Cache:
     def fitted(self) -> list[dict]:
         """Statistics fitted on the training split: `{"stage", "name", "statistics"}` per fitted stage."""
         text = self.meta.get("fitted")
-        return [] if text is None else _json(self.directory, "fitted", text)["entries"]
+        return [] if text is None else _member(self.directory, "fitted", text, "entries")
 
     @property
     def class_weights(self) -> list[float] | None:
@@ -123,7 +123,9 @@ class Cache:
         if text is None:
             return None
         weights = _json(self.directory, "class_weights", text)
-        return [float(weights.get(c, 1.0)) for c in self.classes]
+        if not isinstance(weights, dict):
+            raise CacheError(self.directory, f"meta 'class_weights' is not an object of weights by class: {weights!r}")
+        return [number(weights.get(c, 1.0), f"meta 'class_weights' of class '{c}'", self.directory) for c in self.classes]
 
     @property
     def splits(self) -> dict[str, int]:
@@ -284,6 +286,8 @@ def _read_manifest(directory: str, path: str):
             " ORDER BY unit.position, entry.id" if positioned else f"SELECT {columns} FROM entry ORDER BY id").fetchall()
         plans: dict[str, list[int]] = {}
         for split, entry in connection.execute("SELECT split, entry FROM plan ORDER BY split, position"):
+            if not isinstance(entry, int):
+                raise CacheError(path, f"the {split!r} plan names entry {entry!r}, which is not an entry id")
             plans.setdefault(split, []).append(entry)
     except sqlite3.Error as error:
         raise CacheError(path, f"cannot read the cache manifest: {error}") from None
@@ -311,12 +315,20 @@ def _entry(directory: str, row) -> Entry:
 
     if dtype not in DTYPES:
         raise bad(f"unknown dtype {dtype!r}")
+    for name, value in (("label", label), ("group_key", group), ("source", source)):
+        if not isinstance(value, str) and (value is not None or name != "label"):  # as medpipe reads them: text only
+            raise bad(f"column {name} holds {value!r}, which is not text")
+    if split is not None and split not in SPLIT_ORDER:  # as medpipe refuses it: files are named after splits
+        raise bad(f"is in split {split!r}, not one of {', '.join(SPLIT_ORDER)}")
     shape = _json(directory, f"entry {id_} shape", shape)
     if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
         raise bad(f"shape is not a list of non-negative integers: {shape!r}")
     for name, value, least in (("shard", shard, 1), ("offset", offset, 0), ("length", length, 0)):
         if not isinstance(value, int) or value < least:
             raise bad(f"{name} {value!r} is not an integer ≥ {least}")
+    # Every extent counts, even beside a zero one (as medpipe checks the shape): NumPy refuses to make a (0, 2^62, 4) array.
+    if math.prod(max(n, 1) for n in shape) * DTYPES[dtype].itemsize >= 2 ** 63:
+        raise bad(f"shape {shape} of {dtype} is larger than any array (2^63 bytes)")
     if math.prod(shape) * DTYPES[dtype].itemsize != length:
         raise bad(f"shape {shape} of {dtype} needs {math.prod(shape) * DTYPES[dtype].itemsize} bytes, the entry has {length}")
     geometry = None if geometry is None else _json(directory, f"entry {id_} geometry", geometry)
@@ -325,8 +337,21 @@ def _entry(directory: str, row) -> Entry:
     for name, value in (("geometry", geometry), ("metadata", metadata)):
         if value is not None and not isinstance(value, dict):
             raise bad(f"{name} is not a JSON object: {value!r}")
+    for kind in ("spatial", "temporal"):  # read by the layout, which looks keys up in them
+        if geometry is not None and kind in geometry and not isinstance(geometry[kind], dict):
+            raise bad(f"geometry's {kind} is not a JSON object: {geometry[kind]!r}")
+    if geometry is not None and not isinstance(geometry.get("spatial", {}).get("spacing", []), list):
+        raise bad(f"geometry's spacing is not a list: {geometry['spatial']['spacing']!r}")
     return Entry(id=id_, unit=unit, item=item, source=source, group=group, label=label, split=split, dtype=DTYPES[dtype],
                  shape=tuple(shape), shard=shard, offset=offset, length=length, sha256=sha256, geometry=geometry, metadata=metadata)
+
+
+def _member(directory: str, name: str, text: str, key: str) -> list:
+    """The list under `key` of the JSON object in meta `name`."""
+    value = _json(directory, name, text)
+    if not isinstance(value, dict) or not isinstance(value.get(key), list):
+        raise CacheError(directory, f"meta '{name}' is not an object with a list '{key}': {text[:80]!r}")
+    return value[key]
 
 
 def _json(directory: str, what: str, text: str):

@@ -28,10 +28,13 @@ class FittedStages:
     def __init__(self, where: str, pipeline: list, boundary: int, fitted: list):
         if not 0 <= boundary <= len(pipeline):
             raise CacheError(where, f"fit_boundary {boundary} is outside the {len(pipeline)} stages")
+        if not all(isinstance(entry, dict) for entry in fitted):
+            raise CacheError(where, f"meta 'fitted' holds an entry that is not an object: {fitted!r}")
         statistics = {}
         for entry in fitted:
-            case, values = _case(entry.get("statistics"), f"fitted statistics of stage {entry.get('stage')}", where)
-            statistics[entry.get("stage")] = (case, values)
+            what = f"fitted statistics of stage {entry.get('stage')}"
+            case, values = _case(entry.get("statistics"), what, where)
+            statistics[entry.get("stage")] = (case, _STATISTICS[case](values, f"{what} ('{case}')", where) if case in _STATISTICS else values)
         self.where, self.boundary, self.steps = where, boundary, []
         for index in range(boundary, len(pipeline)):
             case, _ = _case(pipeline[index], f"stage {index}", where)
@@ -49,6 +52,50 @@ class FittedStages:
         for function, values in self.steps:
             array, columns = function(array, columns, values, self.where)
         return array
+
+
+def number(value, what: str, where: str) -> float:
+    """A statistic as MedPipe's JSON coding writes it: a number, or "nan", "inf", "-inf" for the values JSON has none for
+    (a table column holding an infinite value has an infinite mean)."""
+    if isinstance(value, str) and value in ("nan", "inf", "-inf"):
+        return float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise CacheError(where, f"{what} is not a number: {value!r}")
+    return float(value)
+
+
+def _field(values: dict, name: str, what: str, where: str):
+    if name not in values:
+        raise CacheError(where, f"{what} has no '{name}'")
+    return values[name]
+
+
+def _numbers(values: dict, name: str, what: str, where: str) -> float:
+    return number(_field(values, name, what, where), f"{what} '{name}'", where)
+
+
+def _by_column(values: dict, name: str, what: str, where: str, each) -> dict:
+    """`{column name: value}` of a table stage's statistics, each value read by `each(value, what)`."""
+    table = _field(values, name, what, where)
+    if not isinstance(table, dict):
+        raise CacheError(where, f"{what} '{name}' is not an object of columns: {table!r}")
+    return {column: each(value, f"{what} '{name}' of column '{column}'") for column, value in table.items()}
+
+
+def _category_list(value, what: str, where: str) -> list:
+    if not isinstance(value, list):
+        raise CacheError(where, f"{what} is not a list of categories: {value!r}")
+    return [number(v, what, where) for v in value]
+
+
+#: Each fitted stage's statistics, checked and read (numbers as floats) when the stages are built: a damaged or
+#: foreign manifest is refused naming it, instead of failing later with a KeyError or TypeError naming nothing.
+_STATISTICS = {
+    "datasetZScore": lambda v, what, where: {"mean": _numbers(v, "mean", what, where), "std": _numbers(v, "std", what, where)},
+    "impute": lambda v, what, where: {"values": _by_column(v, "values", what, where, lambda x, w: number(x, w, where))},
+    "standardize": lambda v, what, where: {name: _by_column(v, name, what, where, lambda x, w: number(x, w, where)) for name in ("mean", "scale")},
+    "oneHot": lambda v, what, where: {"categories": _by_column(v, "categories", what, where, lambda x, w: _category_list(x, w, where))},
+}
 
 
 def dataset_zscore(x, columns, fitted, where):

@@ -3,7 +3,7 @@ the stored tensors, and with `--fitted` the tensors after the cache's fitted sta
 import numpy as np
 import pytest
 
-from conftest import DATA, QUICK_RECIPES, need_data
+from conftest import DATA, QUICK_RECIPES, RECIPES, need_data
 from medpipe_cache import open_cache
 
 
@@ -64,3 +64,23 @@ def test_stored_samples_are_read_only_views_of_the_shards(converted):
     x = cache.split("train").raw(0)
     assert not x.flags.writeable and not x.flags.owndata
     assert cache.split("train").input(0).flags.writeable, "inputs are new arrays, ready for torch.from_numpy"
+
+
+def test_infinite_statistics_are_read_as_medpipe_writes_them(converted, medpipe, tmp_path):
+    """A table column holding an infinite value (1e999 reads as one, in MedPipe as in pandas) has an infinite mean,
+    which the manifest's JSON holds as the string "inf": the package failed on it with a NumPy UFuncTypeError naming nothing."""
+    need_data()
+    rows = (DATA / "tabular" / "processed.cleveland.data").read_text().splitlines()
+    table = tmp_path / "cleveland-inf.data"
+    table.write_text("\n".join(",".join("1e999" if c == 4 else v for c, v in enumerate(row.split(","))) if r % 3 == 0 else row
+                               for r, row in enumerate(rows)) + "\n")
+    recipe = tmp_path / "heart-inf.yaml"
+    recipe.write_text((RECIPES / "heart.yaml").read_text()
+                      .replace("../../../shared/data/tabular/processed.cleveland.data", str(table))
+                      .replace("cache: ../../out/heart-cache\n", ""))
+    directory = converted("heart-inf", recipe)
+    cache = open_cache(directory)
+    assert '"inf"' in cache.meta["fitted"], "the chol column's mean is infinite"
+    out = tmp_path / "npz"
+    medpipe("export", "--cache", directory, "--format", "npz", "--out", out, "--fitted")
+    assert_split_equals_export(cache, out, fitted=True)

@@ -90,12 +90,21 @@ def test_a_newer_format_version_is_refused(tmp_path):
 @pytest.mark.parametrize("change, problem", [
     ("UPDATE entry SET length = 7", "shape [2] of float32 needs 8 bytes, the entry has 7"),
     ("UPDATE entry SET dtype = 'complex64'", "unknown dtype 'complex64'"),
+    # Read by medpipe as text only: a blob label became a bytes class name beside the text ones.
+    ("UPDATE entry SET label = X'00FF'", "manifest entry 1: column label holds b'\\x00\\xff', which is not text"),
+    ("UPDATE entry SET split = '../escaped'", "manifest entry 1: is in split '../escaped', not one of train, val, test"),
     ("UPDATE entry SET shape = '[2, -1]'", "shape is not a list of non-negative integers"),
+    # An empty array whose other extents NumPy cannot make failed with its ValueError, naming no file.
+    ("UPDATE entry SET shape = '[0, 4611686018427387904, 4]', length = 0, "
+     "sha256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'", "shape [0, 4611686018427387904, 4] of float32 is larger than any array"),
     ("UPDATE entry SET offset = 4", "runs past the shard's end (8 bytes)"),
     ("UPDATE meta SET value = 'two' WHERE name = 'format_version'", "format_version is not a positive number: 'two'"),
     # Not objects: the layout and the fitted stages failed on them later with an AttributeError naming no file.
     ("UPDATE entry SET geometry = '[1]'", "manifest entry 1: geometry is not a JSON object: [1]"),
     ("UPDATE entry SET metadata = '[]'", "manifest entry 1: metadata is not a JSON object: []"),
+    ("""UPDATE entry SET geometry = '{"spatial": 3}'""", "manifest entry 1: geometry's spatial is not a JSON object: 3"),
+    ("""UPDATE entry SET geometry = '{"spatial": {"spacing": 1}}'""", "manifest entry 1: geometry's spacing is not a list: 1"),
+    ("INSERT INTO plan VALUES ('train', 0, 'first')", "manifest.sqlite: the 'train' plan names entry 'first', which is not an entry id"),
 ])
 def test_inconsistent_manifests_are_errors_naming_the_problem(tmp_path, change, problem):
     directory = write_cache(tmp_path / "cache", [(np.zeros(2, np.float32), "a", "train", None, None)], meta={"format_version": "1"})
@@ -104,6 +113,43 @@ def test_inconsistent_manifests_are_errors_naming_the_problem(tmp_path, change, 
     with pytest.raises(CacheError) as raised:
         open_cache(directory).split("train").raw(0)
     assert problem in str(raised.value)
+
+
+def zscore_meta(statistics=None, fitted=None, pipeline=None, class_weights=None):
+    meta = dict(ZSCORE)
+    if statistics is not None:
+        meta["fitted"] = json.dumps({"entries": [{"stage": 1, "name": "dataset-zscore", "statistics": {"datasetZScore": {"_0": statistics}}}]})
+    for name, value in (("fitted", fitted), ("pipeline", pipeline), ("class_weights", class_weights)):
+        if value is not None:
+            meta[name] = value
+    return meta
+
+
+@pytest.mark.parametrize("meta, problem", [
+    (zscore_meta(statistics={"mean": 0.25, "count": 8}), "fitted statistics of stage 1 ('datasetZScore') has no 'std'"),
+    (zscore_meta(statistics={"mean": "x", "std": 2.0}), "fitted statistics of stage 1 ('datasetZScore') 'mean' is not a number: 'x'"),
+    (zscore_meta(statistics={"mean": 0.25, "std": [2.0]}), "'std' is not a number: [2.0]"),
+    (zscore_meta(fitted='{"entries": "x"}'), "meta 'fitted' is not an object with a list 'entries'"),
+    (zscore_meta(fitted="[1]"), "meta 'fitted' is not an object with a list 'entries'"),
+    (zscore_meta(pipeline='{"stages": 3}'), "meta 'pipeline' is not an object with a list 'stages'"),
+    (zscore_meta(class_weights="[1]"), "meta 'class_weights' is not an object of weights by class: [1]"),
+    (zscore_meta(class_weights='{"a": "heavy"}'), "meta 'class_weights' of class 'a' is not a number: 'heavy'"),
+])
+def test_damaged_fitted_statistics_are_errors_naming_the_cache(tmp_path, meta, problem):
+    """Statistics of the wrong shape failed with a KeyError, TypeError or AttributeError naming no file."""
+    directory = write_cache(tmp_path / "cache", [(np.zeros(2, np.float32), "a", "train", None, None)], meta=meta)
+    with pytest.raises(CacheError) as raised:
+        cache = open_cache(directory)
+        cache.class_weights
+        cache.split("train").sample(0)
+    assert str(raised.value).startswith(f"{directory}: ") and problem in str(raised.value)
+
+
+def test_statistics_json_has_no_number_for_are_read(tmp_path):
+    """MedPipe writes NaN and infinite statistics as the strings "nan", "inf" and "-inf"."""
+    directory = write_cache(tmp_path / "cache", [(np.array([1, 2], np.float32), "a", "train", None, None)],
+                            meta=zscore_meta(statistics={"mean": "-inf", "std": "nan", "count": 2}))
+    assert open_cache(directory).split("train").sample(0).tolist() == [np.inf, np.inf]
 
 
 def test_not_a_cache_and_a_missing_shard(tmp_path):

@@ -321,6 +321,9 @@ public struct Converter: Sendable {
                 let blocks = TimeBlocks.groups(output.samples, blocks: recipe.split.blocks)
                 for i in output.samples.indices { output.samples[i].group = blocks[i] }
             }
+            if let problem = output.samples.lazy.compactMap({ $0.label.flatMap(ClassLabel.problem) }).first {
+                throw MedPipeError.malformed(item.path, problem)
+            }
             let items = output.samples.map { sample in
                 var metadata = sample.metadata
                 if let part = sample.source.part { metadata["part"] = .string(part) }

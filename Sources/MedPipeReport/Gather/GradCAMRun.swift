@@ -47,7 +47,8 @@ struct GradCAMRun {
         return ordered
     }
 
-    init(directory: String, dataset: CacheDataset) throws {
+    /// - Parameter model: the model the report evaluates, which the maps must explain (nil: any).
+    init(directory: String, dataset: CacheDataset, model: String? = nil) throws {
         struct Index: Decodable { var model_sha256: String; var settings: [String: String]; var samples: [ExplanationWriter.IndexEntry] }
         let indexPath = directory + "/index.json"
         let index: Index
@@ -60,6 +61,10 @@ struct GradCAMRun {
         }
         if let recipe = index.settings["recipe_hash"], recipe != dataset.recipeHash {
             throw MedPipeError.invalidArgument(indexPath, "explains a cache of another recipe (\(recipe.prefix(12))); \(dataset.cache.directory) holds recipe \(dataset.recipeHash.prefix(12))")
+        }
+        // Maps of another model beside this one's evaluation would pass for its explanations.
+        if let model, case let hash = try ContentHash.ofFile(model), hash != index.model_sha256 {
+            throw MedPipeError.invalidArgument(indexPath, "explains another model (SHA-256 \(index.model_sha256.prefix(12))) than --model \(model) (\(hash.prefix(12))): run gradcam with that model")
         }
         self.directory = directory
         settings = index.settings

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import MedPipeCore
+
+struct AtomicFileTests {
+    /// A file name of 230 to 255 bytes is valid, but its temporary name, 25 bytes longer, was not: predict --out,
+    /// report --out and every other file written whole failed with 'cannot create .NAME.PID.RANDOM.tmp: File name too
+    /// long'. The temporary name is cut short instead, at a character's boundary.
+    @Test func aNameOfTheLongestLengthIsWritten() throws {
+        let folder = temporaryDirectory("atomic-long")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for name in [String(repeating: "x", count: 251) + ".csv", String(repeating: "é", count: 125) + ".csv"] {
+            try AtomicFile.write(folder + "/" + name, text: "a,b\n")
+            #expect(try String(contentsOfFile: folder + "/" + name, encoding: .utf8) == "a,b\n")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).count == 2, "no temporary file left")
+    }
+
+    /// A file written in place (gradcam's overlays, straight into --out) was written through a symbolic link left at its
+    /// name: the file the link pointed to, outside the output folder, was replaced by a PNG. The link is replaced now.
+    @Test func aSymbolicLinkWhereAFileIsWrittenInPlaceIsReplacedNotFollowed() throws {
+        let folder = temporaryDirectory("atomic-link")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/out", withIntermediateDirectories: true)
+        try "precious".write(toFile: folder + "/target.txt", atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/out/overlay.png", withDestinationPath: folder + "/target.txt")
+        try Array("png".utf8).withUnsafeBytes { try AtomicFile.writeInPlace(folder + "/out/overlay.png", parts: [$0]) }
+        #expect(try String(contentsOfFile: folder + "/target.txt", encoding: .utf8) == "precious")
+        #expect(try FileManager.default.attributesOfItem(atPath: folder + "/out/overlay.png")[.type] as? FileAttributeType == .typeRegular)
+        #expect(try String(contentsOfFile: folder + "/out/overlay.png", encoding: .utf8) == "png")
+    }
+}
+
