@@ -42,6 +42,11 @@ import Testing
         #expect(rejects(SignalResample.name) { _ = try stage.run(sample([4, 1], geometry: .temporal(frequency: 1e-300))) })
         #expect(rejects(SignalResample.name) { _ = try stage.run(sample([1000, 2], geometry: .temporal(frequency: 1e-4))) })
         #expect(try stage.run(sample([4, 1], geometry: .temporal(frequency: 180))).samples[0].tensor.shape == [8, 1])
+        // A target frequency so low that the signal keeps one sample was accepted (the run failed later, at the split);
+        // below 360 / Double.greatestFiniteMagnitude the step was infinite and a one-sample signal trapped.
+        #expect(rejects(SignalResample.name) { _ = try SignalResample(frequency: 1e-300).run(sample([4, 1], geometry: .temporal(frequency: 360))) })
+        #expect(rejects(SignalResample.name) { _ = try SignalResample(frequency: 1e-310).run(sample([1, 1], geometry: .temporal(frequency: 360))) })
+        #expect(try SignalResample(frequency: 1e-300).run(sample([1, 1], geometry: .temporal(frequency: 1e-300))).samples[0].tensor.shape == [1, 1])
     }
 
     @Test("resize and crop-or-pad refuse outputs beyond 2^30 values; resize refuses an empty image")

@@ -37,6 +37,11 @@ public struct SignalResample: Stage {
                               "resampling \(n) samples at \(source) Hz to \(frequency) Hz")
         let m = Int(samples)
         let ratio = source / frequency
+        // A target so low that a signal keeps under two samples (or that a one-sample signal's step overflows) leaves
+        // nothing to learn from, and an infinite step would make every position NaN.
+        guard m >= min(n, 2), ratio.isFinite else {
+            throw MedPipeError.invalidArgument(Self.name, "\(sample.source): resampling \(n) samples at \(source) Hz to \(frequency) Hz leaves \(m) sample\(m == 1 ? "" : "s"): the target frequency is too low for this signal")
+        }
         let input = sample.tensor.asFloat32()
         var outShape = shape
         outShape[0] = m
