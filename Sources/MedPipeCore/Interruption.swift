@@ -9,7 +9,7 @@ import Glibc
 /// carries along; a staged array of tens of megabytes) until a later run into the same folder.
 ///
 /// The run then exits with status 128 + the signal's number, as a shell reports a process the signal killed. Work that
-/// can stop at a safe point and keep what it has done runs under ``stoppable(_:_:)``: the first interruption asks it to
+/// can stop at a safe point and keep what it has done runs under ``stoppable(_:when:_:)``: the first interruption asks it to
 /// stop (``isStopRequested``; training keeps the best epoch so far), a second one ends the run at once. A cache
 /// being written by `convert` is left as a kill leaves it: it verifies, and the next `convert` resumes it. A signal
 /// ignored when the process started (a job started with `nohup`, or in the background of a script) stays ignored.
@@ -17,7 +17,7 @@ public enum Interruption {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var paths: Set<String> = []
     nonisolated(unsafe) private static var finishing = false
-    /// The note printed when the first interruption asks the work running under ``stoppable(_:_:)`` to stop; nil when none runs.
+    /// The note printed when the first interruption asks the work running under ``stoppable(_:when:_:)`` to stop; nil when none runs.
     nonisolated(unsafe) private static var stopNote: String?
     nonisolated(unsafe) private static var stopSignal: Int32?
     nonisolated(unsafe) private static var pipe: (read: Int32, write: Int32) = (-1, -1)
@@ -51,7 +51,7 @@ public enum Interruption {
         return try body()
     }
 
-    /// True once an interruption asked the work running under ``stoppable(_:_:)`` to stop.
+    /// True once an interruption asked the work running under ``stoppable(_:when:_:)`` to stop.
     public static var isStopRequested: Bool { lock.withLock { stopSignal != nil } }
 
     /// Ends the run as an interruption does (status 128 + the signal's number) when one asked the work to stop: called

@@ -1,4 +1,5 @@
 import Foundation
+import MedPipeCore
 import MedPipeMPI
 
 /// Prints one line to standard error, prefixed `medpipe: error: ` (and the rank under MPI).
@@ -18,7 +19,7 @@ func printWarning(_ message: String) {
 func oneVisibleLine(_ message: String) -> String {
     var out = ""
     for scalar in message.unicodeScalars {
-        if [.control, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory) {
+        if scalar.isControlOrLineBreak {
             out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
         } else {
             out.unicodeScalars.append(scalar)

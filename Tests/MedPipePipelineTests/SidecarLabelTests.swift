@@ -16,16 +16,12 @@ struct SidecarLabelTests {
         for (index, name) in ["a", "b", "d", "e"].enumerated() { try CraftedNIfTI.write(to: "\(work)/one/\(name).nii", first: UInt8(index)) }
         try CraftedNIfTI.write(to: work + "/two/f.nii", first: 9)
         try "file,diagnosis\na.nii,x\nb,y\na.nii,z\nd,7\n".write(toFile: work + "/labels.csv", atomically: true, encoding: .utf8)
-        try """
-        name: sidecar
-        sources:
-          - path: one/*.nii
-            label: { sidecar: labels.csv, key: file, label: diagnosis }
-          - path: two/*.nii
-            label: { sidecar: labels.csv, key: file, label: stage }
-        split: { by: patient, ratios: { train: 1.0 } }
-        """.write(toFile: work + "/recipe.yaml", atomically: true, encoding: .utf8)
-        let recipe = try Recipe.load(work + "/recipe.yaml", knownStages: StageFactory.names)
+        let recipe = try sidecarRecipe(in: work, sources: """
+              - path: one/*.nii
+                label: { sidecar: labels.csv, key: file, label: diagnosis }
+              - path: two/*.nii
+                label: { sidecar: labels.csv, key: file, label: stage }
+            """)
         let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache"))
         #expect(try DatasetCache(directory: work + "/cache").entries().map(\.label) == ["x", "y", "7"])
         #expect(summary.rejected.map(\.source) == [work + "/one/e.nii", work + "/two/f.nii"])
@@ -51,19 +47,22 @@ struct SidecarLabelTests {
         try FileManager.default.createDirectory(atPath: work + "/one", withIntermediateDirectories: true)
         for (index, name) in ["a", "b", "c", "d"].enumerated() { try CraftedNIfTI.write(to: "\(work)/one/\(name).nii", first: UInt8(index)) }
         try "file,diagnosis\na,\"first\nsecond\"\nb,tab\there\nc,line\u{2028}separator\nd,\"plain text, fine\"\n".write(toFile: work + "/labels.csv", atomically: true, encoding: .utf8)
-        try """
-        name: sidecar
-        sources:
-          - path: one/*.nii
-            label: { sidecar: labels.csv, key: file, label: diagnosis }
-        split: { by: patient, ratios: { train: 1.0 } }
-        """.write(toFile: work + "/recipe.yaml", atomically: true, encoding: .utf8)
-        let recipe = try Recipe.load(work + "/recipe.yaml", knownStages: StageFactory.names)
+        let recipe = try sidecarRecipe(in: work, sources: """
+              - path: one/*.nii
+                label: { sidecar: labels.csv, key: file, label: diagnosis }
+            """)
         let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache"))
         #expect(try DatasetCache(directory: work + "/cache").entries().map(\.label) == ["plain text, fine"])
         #expect(summary.rejected.map(\.source) == ["a", "b", "c"].map { "\(work)/one/\($0).nii" })
         #expect(summary.rejected.map { $0.reason.components(separatedBy: " holds ").last?.prefix(6) ?? "" } == ["U+000A", "U+0009", "U+2028"], "\(summary.rejected)")
         #expect(summary.rejected.first?.reason == "label \"first\\nsecond\" holds U+000A, a control character or line break, which no class name may hold (class names are listed one a line)", "\(summary.rejected)")
+    }
+
+    /// A recipe `recipe.yaml` in `work` whose `sources:` are the given lines, split wholly into train.
+    private func sidecarRecipe(in work: String, sources: String) throws -> Recipe {
+        try "name: sidecar\nsources:\n\(sources)\nsplit: { by: patient, ratios: { train: 1.0 } }\n"
+            .write(toFile: work + "/recipe.yaml", atomically: true, encoding: .utf8)
+        return try Recipe.load(work + "/recipe.yaml", knownStages: StageFactory.names)
     }
 }
 
