@@ -15,8 +15,9 @@ public struct Converter: Sendable {
     /// Version of the reading and de-identification code; part of every unit key. 2: DICOM samples that may hold
     /// burned-in text carry ``DICOMBurnedInText/metadataKey``, which units written before it lack. 3: WFDB signal
     /// descriptions that are not plain signal names become neutral names (``WFDBSignalName``). 4: WFDB samples carry their
-    /// leads' units and the ADC scale of their digital values (``SignalUnits``), which `export --format wfdb` writes.
-    public static let readerVersion = "medpipe-formats 4"
+    /// leads' units and the ADC scale of their digital values (``SignalUnits``), which `export --format wfdb` writes. 5: a WFDB
+    /// record's invalid samples are NaN (``ReadOptions/forStages``), not its format's sentinel value.
+    public static let readerVersion = "medpipe-formats 5"
 
     public let recipe: Recipe
     public let pipeline: StagePipeline

@@ -109,7 +109,7 @@ public struct Preprocessing: Sendable {
         }
         var warnings: [String] = [], notes: [String] = []
         var seen: Set<String> = []
-        let late = try RecordReading.forEachRecord(path) { record in
+        let late = try RecordReading.forEachRecord(path, options: .forStages) { record in
             warnings += record.warnings.filter { seen.insert($0).inserted }
             // As `convert` refuses it (``SourceLoader``): the stages told of it as a filter's "signal of 0 samples too short".
             guard record.tensor.count > 0 else {
