@@ -81,6 +81,34 @@ import TestSupport
         #expect(far > 2_200)
     }
 
+    /// `convert` (lead MLII alone) then `export --format wfdb`: the gap is written invalid again, so the exported record
+    /// reads NaN exactly there, and the other values as the record's own.
+    @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe (swift build --build-tests)"))
+    func exportWritesThemInvalidAgain() throws {
+        let folder = temporaryDirectory("invalid-samples-export")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let record = try Self.recordWithGap(in: folder)
+        try """
+            name: lead-off
+            sources:
+              - { path: 100.hea, format: wfdb, label: annotations }
+            stages:
+              - leads: { names: [MLII] }
+            split: { all: train }
+            """.write(toFile: folder + "/recipe.yaml", atomically: true, encoding: .utf8)
+        let environment = ["MEDPIPE_KEY": folder + "/project.key"]
+        let convert = try SharedData.runMedpipe(["convert", folder + "/recipe.yaml", "--cache", folder + "/cache"], environment: environment)
+        try #require(convert.status == 0, "\(convert.error)")
+        let export = try SharedData.runMedpipe(["export", "--cache", folder + "/cache", "--format", "wfdb", "--out", folder + "/export"], environment: environment)
+        try #require(export.status == 0, "\(export.error)")
+        let exported = try WFDBReader(options: ReadOptions(physical: true)).read(folder + "/export/train/train_00001.hea").tensor.doubleValues()
+        let original = try WFDBReader(options: ReadOptions(physical: true)).read(record).tensor.doubleValues()
+        #expect(exported.count == original.count / 2)
+        #expect(exported.indices.filter { exported[$0].isNaN } == Array(Self.gap))
+        let largest = exported.indices.filter { !exported[$0].isNaN }.map { abs(exported[$0] - original[2 * $0]) }.max() ?? .infinity
+        #expect(largest < 1e-4, "largest difference \(largest) mV")
+    }
+
     /// Record 100 (`100.hea`, `100.atr`) copied into `folder` with lead MLII at format 212's invalid value over
     /// ``gap``; returns its header's path. Format 212 packs a frame's two 12-bit samples into 3 bytes: MLII in the
     /// first byte and the low half of the second.
