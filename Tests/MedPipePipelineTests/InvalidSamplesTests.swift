@@ -109,6 +109,22 @@ import TestSupport
         #expect(largest < 1e-4, "largest difference \(largest) mV")
     }
 
+    /// `predict`'s preparation of a raw input: a lead with its gap left in (no `beats` to drop it) is an error naming the
+    /// record, not a prediction made of NaN; cut into beats, the record prepares.
+    @Test func predictRefusesAPreparedSampleHoldingThem() throws {
+        let folder = temporaryDirectory("invalid-samples-predict")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let record = try Self.recordWithGap(in: folder)
+        let lead = Preprocessing(pipeline: StagePipeline([.leads(try SelectLeads(names: ["MLII"]))]), fitted: FittedPipeline(entries: []))
+        let error = try #require(throws: MedPipeError.self) { _ = try lead.prepare(record) { _ in } }
+        #expect(error.subject == record && error.message.hasPrefix("holds NaN after the model's stages"), "\(error)")
+        let beats = Preprocessing(pipeline: StagePipeline([.leads(try SelectLeads(names: ["MLII"])), .beats(try BeatSegmentation(before: 90, after: 162))]),
+                                  fitted: FittedPipeline(entries: []))
+        var count = 0
+        _ = try beats.prepare(record) { count += $0.count }
+        #expect(count > 2_200)
+    }
+
     /// Record 100 (`100.hea`, `100.atr`) copied into `folder` with lead MLII at format 212's invalid value over
     /// ``gap``; returns its header's path. Format 212 packs a frame's two 12-bit samples into 3 bytes: MLII in the
     /// first byte and the low half of the second.
