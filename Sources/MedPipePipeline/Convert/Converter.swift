@@ -333,7 +333,12 @@ public struct Converter: Sendable {
                                  geometry: sample.geometry, metadata: metadata)
             }
             let source = pseudonyms.make("source:" + item.path)
-            return ProcessedSource(unit: CacheUnit(key: item.key, source: source, items: items), dropped: output.dropped, warnings: loaded.warnings)
+            var warnings = loaded.warnings
+            let notNumbers = output.samples.count { $0.tensor.nonFiniteCount > 0 }
+            if notNumbers > 0 {
+                warnings.append("\(notNumbers) of its \(output.samples.count) samples hold NaN or infinite values after the stages: training and evaluation refuse them")
+            }
+            return ProcessedSource(unit: CacheUnit(key: item.key, source: source, items: items), dropped: output.dropped, warnings: warnings)
         } catch let error as MedPipeError {
             throw Self.naming(item.path, error)
         } catch {
