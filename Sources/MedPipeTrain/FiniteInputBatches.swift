@@ -20,7 +20,7 @@ struct FiniteInputBatches: BatchIterator {
         defer { number += 1 }
         let size = batch.inputs.count / max(batch.labels.count, 1)
         if let index = batch.inputs.firstIndex(where: { !$0.isFinite }) {
-            throw MedPipeError.malformed("\(split) split", "sample \(index / max(size, 1) + 1) of batch \(number + 1) holds \(batch.inputs[index].isNaN ? "NaN" : "an infinite value") among its inputs; a model given it learns or predicts nothing that means anything. Find the source values that are not numbers (one NaN voxel through `zscore` makes its whole volume NaN) and convert without them")
+            throw MedPipeError.malformed("\(split) split", "sample \(index / max(size, 1) + 1) of batch \(number + 1) holds \(batch.inputs[index].isNaN ? "NaN" : "an infinite value") among its inputs; a model given it learns or predicts nothing that means anything. One NaN voxel through `zscore` makes its whole volume NaN: put a `replace-nonfinite` stage first in the recipe, or convert without such sources")
         }
         return batch
     }

@@ -336,7 +336,7 @@ public struct Converter: Sendable {
             var warnings = loaded.warnings
             let notNumbers = output.samples.count { $0.tensor.nonFiniteCount > 0 }
             if notNumbers > 0 {
-                warnings.append("\(notNumbers) of its \(output.samples.count) samples hold NaN or infinite values after the stages: training and evaluation refuse them")
+                warnings.append("\(notNumbers) of its \(output.samples.count) samples hold NaN or infinite values after the stages: training and evaluation refuse them (a `replace-nonfinite` stage first replaces them)")
             }
             return ProcessedSource(unit: CacheUnit(key: item.key, source: source, items: items), dropped: output.dropped, warnings: warnings)
         } catch let error as MedPipeError {

@@ -29,6 +29,7 @@ public enum StageFactory {
                 stage = .percentileClip(try PercentileClip(lower: try p.double("lower") ?? 0.5, upper: try p.double("upper") ?? 99.5,
                                                            nonZeroOnly: try p.bool("nonzero-only") ?? false))
             case MinMax.name: stage = .minMax(MinMax())
+            case ReplaceNonFinite.name: stage = .replaceNonFinite(try ReplaceNonFinite(value: try p.double("value") ?? 0))
             case ZScore.name:
                 let over = try p.string("over") ?? "all"
                 guard let region = NormalizationRegion(rawValue: over) else {
