@@ -82,7 +82,7 @@ struct Predict: ParsableCommand {
             let input = try PreparedBatch(npy: npy, for: checkpoint)
             let logits = try checkpoint.ensemble.scores(Activation(shape: input.shape, data: input.values), model: model)
             try NPYWriter.write(Tensor(shape: logits.shape, values: logits.data), to: out)
-            print("wrote \(out): logits \(logits.shape) for classes \(checkpoint.classNames.joined(separator: ", "))")
+            printLines(["wrote \(out): logits \(logits.shape) for classes \(checkpoint.classNames.joined(separator: ", "))"])
             return
         }
         guard let preprocessing = try Preprocessing(metadata: checkpoint.extra, subject: model) else {
@@ -109,7 +109,7 @@ struct Predict: ParsableCommand {
         }
         if let out {
             try AtomicFile.write(out, text: csv.joined(separator: "\n") + "\n")
-            print("wrote \(out): \(csv.count - 1) predictions")
+            printLines(["wrote \(out): \(csv.count - 1) predictions"])
         }
     }
 
@@ -128,7 +128,7 @@ struct Predict: ParsableCommand {
                 let location = part.isEmpty ? "" : " [\(part) \(index)\(peak.isEmpty ? "" : ", R peak at \(peak) s")]"
                 let annotated = sample.label.map { ", annotated \($0)" } ?? ""
                 let scores = zip(classes, p).map { String(format: "%@ %.3f", $0, $1) }.joined(separator: ", ")
-                print("\(input)\(location)\(annotated): \(classes[best]) (\(scores))")
+                printLines(["\(input)\(location)\(annotated): \(classes[best]) (\(scores))"])
                 rows.append([input, part, index, peak, sample.label ?? "", classes[best]].map(CSVField.quoted).joined(separator: ",")
                             + "," + p.map { String(format: "%.6f", $0) }.joined(separator: ","))
             }
