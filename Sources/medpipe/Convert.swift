@@ -87,7 +87,7 @@ struct Convert: AsyncParsableCommand {
             summary = try await converter.run(options)
         }
         bar.finish()
-        for line in ConvertReport(summary).lines { log(line) }
+        log(ConvertReport(summary).lines)
         if let listRejected { try SummaryList.write(summary.rejected.map { "\($0.source): \($0.reason)" }, to: listRejected) }
         if let listWarnings { try SummaryList.write(summary.warnings.map { "\($0.source): \($0.warning)" }, to: listWarnings) }
         guard summary.rejected.isEmpty else {

@@ -56,5 +56,13 @@ func printJSON(_ json: String) {
 
 /// Prints one line to standard output through ``oneVisibleLine(_:as:)``, prefixed with the rank under MPI (`[rank 1/2] `).
 func log(_ line: String) {
-    print(ProcessGroup.logPrefix + oneVisibleLine(line))
+    log([line])
+}
+
+/// Prints `lines` to standard output through ``oneVisibleLine(_:as:)``, the first prefixed with the rank under MPI
+/// (`[rank 1/2] `): a summary whose later lines belong to the first.
+func log(_ lines: [String]) {
+    guard let first = lines.first else { return }
+    print(ProcessGroup.logPrefix + oneVisibleLine(first))
+    printLines(Array(lines.dropFirst()))
 }
