@@ -65,4 +65,26 @@ struct FitFromStatisticsTests {
         #expect(run.status == 1 && run.error == "medpipe: error: \(work)/nan-mean: its fitted statistics (meta 'fitted') cannot be applied: stage 1 (standardize): the mean of column 'age' is nan\n",
                 "\(run.error)")
     }
+
+    /// A model whose fitted statistics were edited or damaged: `predict` failed on each input in a line naming no model
+    /// ("standardize: stage 'standardize' needs statistics...") or in a Swift DecodingError dump, or (for NaN written as
+    /// `"nan"`, as caches store it) could not read what a cache holds. Now refused in one line naming the model.
+    @Test func aModelsStatisticsThatItsStagesCannotApplyAreRefused() throws {
+        let pipeline = #"{"stages":[{"standardize":{"_0":{}}}]}"#
+        func metadata(_ entries: String) -> [String: String] { [PreparationKeys.pipeline: pipeline, PreparationKeys.fitted: #"{"entries":["# + entries + "]}"] }
+        func standardize(mean: String) -> String {
+            #"{"name":"standardize","stage":0,"statistics":{"standardize":{"_0":{"mean":{"age":"# + mean + #"},"scale":{"age":9}}}}}"#
+        }
+        let model = "m.safetensors"
+        #expect(try Preprocessing(metadata: metadata(standardize(mean: "50")), subject: model)?.fitted.entries.count == 1)
+        #expect(throws: MedPipeError.malformed(model, "its fitted statistics (metadata 'fitted') cannot be applied: stage 1 (standardize): the mean of column 'age' is nan")) {
+            _ = try Preprocessing(metadata: metadata(standardize(mean: #""nan""#)), subject: model)
+        }
+        #expect(throws: MedPipeError.malformed(model, "its fitted statistics (metadata 'fitted') cannot be applied: stage 1 (standardize) has no statistics, not one")) {
+            _ = try Preprocessing(metadata: metadata(""), subject: model)
+        }
+        #expect(throws: MedPipeError.malformed(model, "its preprocessing metadata 'fitted' cannot be read at entries.Index 0.statistics.standardize._0.mean.age: Expected to decode Double but found a string instead.")) {
+            _ = try Preprocessing(metadata: metadata(standardize(mean: #""fifty""#)), subject: model)
+        }
+    }
 }
