@@ -18,6 +18,7 @@ struct Predict: ParsableCommand {
         its number, R-peak time in seconds and annotated class) with the predicted class and every class's \
         probability; --out writes the same as CSV. keep-labels stages are skipped: every part is predicted. \
         A record without beat annotations (no .atr file) has its R peaks detected, with a warning. \
+        An input whose prepared samples hold NaN or infinite values is refused, as --npy refuses them. \
         --rename-lead reads a record's lead under the name the model's stages select (a 12-lead ECG's \
         lead ii for a model trained on MIT-BIH's MLII: --rename-lead ii=MLII).
 
@@ -97,6 +98,14 @@ struct Predict: ParsableCommand {
             let warnings = try preprocessing.prepare(input, leadNames: leadNames) { prepared in
                 if let bad = prepared.first(where: { $0.shape != checkpoint.inputShape }) {
                     throw MedPipeError.invalidArgument(input, "prepares to samples of shape \(bad.shape); the model takes \(checkpoint.inputShape)")
+                }
+                // As `--npy` refuses them (PreparedBatch): a NaN pixel passed the stages and the network's ReLUs, and its
+                // image was given a class and probabilities like any other.
+                let unusable = prepared.indices.filter { prepared[$0].values.contains { !$0.isFinite } }
+                if let first = unusable.first {
+                    let source = prepared[first].source
+                    let name = source.part.map { part in source.index.map { "\(part) \($0)" } ?? part } ?? "sample \(first + 1)"
+                    throw MedPipeError.invalidArgument(input, "\(unusable.count) of \(prepared.count) prepared sample(s) hold NaN or infinite values (the first: \(name)); the model's outputs for them would mean nothing")
                 }
                 predicted += prepared.count
                 csv += try predict(prepared, of: input, with: &checkpoint.ensemble, classes: classes)
