@@ -91,7 +91,8 @@ struct VisibleOutputTests {
         #expect(predicted.output.hasSuffix("for classes healthy\\u{1B}]0;pwned\\u{7}, ill\\u{2028}\\u{85}\n"), "\(predicted.output)")
     }
 
-    /// `convert`'s summary lists a rejected input by its path, which holds escapes.
+    /// `convert`'s summary and its `--list-rejected` file list a rejected input by its path, which holds escapes (the file
+    /// listed it over two lines).
     @Test func aRejectedInputIsListedAsText() throws {
         let work = temporaryDirectory("visible-rejected")
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -114,11 +115,15 @@ struct VisibleOutputTests {
           - minmax: {}
         split: { by: patient, ratios: { train: 0.6, val: 0.2, test: 0.2 }, seed: 1 }
         """.write(toFile: work + "/recipe.yaml", atomically: true, encoding: .utf8)
-        let convert = try SharedData.runMedpipe(["convert", work + "/recipe.yaml", "--cache", work + "/cache", "--key", work + "/project.key"])
+        let convert = try SharedData.runMedpipe(["convert", work + "/recipe.yaml", "--cache", work + "/cache", "--key", work + "/project.key",
+                                                 "--list-rejected", work + "/rejected.txt"])
         #expect(convert.status == 1, "\(convert.error)")
         expectVisible(convert.output, "convert's summary")
         expectVisible(convert.error, "convert's error")
         #expect(convert.output.contains("  rejected: \(images)/a/bad\\u{1B}]0;pwned\\u{7}\\u{A}name.png: "), "\(convert.output)")
+        let list = try String(contentsOfFile: work + "/rejected.txt", encoding: .utf8)
+        expectVisible(list, "the --list-rejected file")
+        #expect(list.split(separator: "\n").count == 1 && list.hasPrefix("\(images)/a/bad\\u{1B}]0;pwned\\u{7}\\u{A}name.png: "), "\(list)")
     }
 
     /// A cache whose labels and rejected input were edited to hold escapes (convert refuses such labels): `cache info`
