@@ -8,7 +8,9 @@ import TestSupport
 
 /// `convert --fit-from CACHE` where CACHE's fitted statistics were edited or damaged: a NaN mean, an infinite or zero
 /// scale, an entry at another stage. The convert succeeded and wrote them into the new cache, whose samples were then
-/// NaN or infinite, or whose reading failed later in a line naming no cache. Now refused in one line naming CACHE.
+/// NaN or infinite, or whose reading failed later in a line naming no cache. Now refused in one line naming CACHE; and
+/// `train`, `evaluate` and the other commands that read such a cache refuse it alike (they trained on NaN samples, or
+/// failed in the same line naming no cache).
 @Suite(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
 struct FitFromStatisticsTests {
     /// The training cache's statistics with `edit` applied, written into a copy of it named `name`.
@@ -52,10 +54,13 @@ struct FitFromStatisticsTests {
         ]
         for (name, edit, problem) in cases {
             let cache = try crafted(training, name, edit)
-            await #expect(throws: MedPipeError.malformed(cache, "its fitted statistics (meta 'fitted') cannot be applied: \(problem)")) {
+            let refusal = MedPipeError.malformed(cache, "its fitted statistics (meta 'fitted') cannot be applied: \(problem)")
+            await #expect(throws: refusal) {
                 _ = try await Converter(recipe: newPatients, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/new-" + name, fitFrom: cache))
             }
+            #expect(throws: refusal) { _ = try CacheDataset(directory: cache) }
         }
+        #expect(try CacheDataset(directory: training).sampleShape == [13])
         // The training cache's own statistics still apply.
         let summary = try await Converter(recipe: newPatients, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/new", fitFrom: training))
         #expect(summary.entries > 0 && summary.rejected.isEmpty)

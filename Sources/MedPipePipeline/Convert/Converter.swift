@@ -162,9 +162,7 @@ public struct Converter: Sendable {
             throw MedPipeError.invalidArgument(directory, "was made by other stages than \(recipe.file) (stage \(first + 1): \(describe(their)) there, \(describe(ours)) here): its fitted statistics do not apply")
         }
         let fitted = try JSONCoding.decode(FittedPipeline.self, from: fittedText, subject: directory, "the cache's fitted statistics (meta 'fitted')")
-        if let problem = fitted.problem(for: pipeline) {
-            throw MedPipeError.malformed(directory, "its fitted statistics (meta 'fitted') cannot be applied: \(problem)")
-        }
+        try fitted.requireApplicable(by: pipeline, subject: directory, place: "meta 'fitted'")
         return fitted
     }
 

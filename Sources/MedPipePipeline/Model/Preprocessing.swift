@@ -23,9 +23,7 @@ public struct Preprocessing: Sendable {
         guard let pipelineText = metadata[PreparationKeys.pipeline], let fittedText = metadata[PreparationKeys.fitted] else { return nil }
         pipeline = try JSONCoding.decode(StagePipeline.self, from: pipelineText, subject: subject, "its preprocessing metadata '\(PreparationKeys.pipeline)'")
         fitted = try JSONCoding.decode(FittedPipeline.self, from: fittedText, subject: subject, "its preprocessing metadata '\(PreparationKeys.fitted)'")
-        if let problem = fitted.problem(for: pipeline) {
-            throw MedPipeError.malformed(subject, "its fitted statistics (metadata '\(PreparationKeys.fitted)') cannot be applied: \(problem)")
-        }
+        try fitted.requireApplicable(by: pipeline, subject: subject, place: "metadata '\(PreparationKeys.fitted)'")
     }
 
     /// Fails unless `dataset` was prepared as the model at `model` was trained (`metadata`: its checkpoint's): by the same

@@ -22,6 +22,14 @@ extension FittedPipeline {
         }
         return nil
     }
+
+    /// Fails unless `pipeline`'s stages can apply these statistics (``problem(for:)``).
+    /// - Throws: `.malformed` naming `subject` (the cache or model they were read from) and `place` (`meta 'fitted'`).
+    public func requireApplicable(by pipeline: StagePipeline, subject: String, place: String) throws {
+        if let problem = problem(for: pipeline) {
+            throw MedPipeError.malformed(subject, "its fitted statistics (\(place)) cannot be applied: \(problem)")
+        }
+    }
 }
 
 extension FittedStatistics {
