@@ -42,7 +42,7 @@ func oneVisibleLine(_ message: String, as escape: LineEscape = .text) -> String 
 }
 
 /// Prints `lines` to standard output, one a line, each through ``oneVisibleLine(_:as:)``: the file names and values
-/// they show (a DICOM PatientName, a WFDB signal description, a NIfTI `descrip`, a class name) reach the terminal as
+/// they show (a DICOM value, a WFDB signal description, a NIfTI `descrip`, a class name) reach the terminal as
 /// text, and a line break inside one of them does not start a line of its own.
 func printLines(_ lines: [String]) {
     for line in lines { print(oneVisibleLine(line)) }
