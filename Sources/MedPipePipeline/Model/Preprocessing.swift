@@ -17,14 +17,13 @@ public struct Preprocessing: Sendable {
     }
 
     /// The preprocessing stored in a checkpoint's metadata, or nil when it has none (older checkpoints).
+    /// - Throws: ``MedPipeError`` naming `subject`: metadata that is not JSON of stages and statistics, or statistics
+    ///   that the stages cannot apply (``FittedPipeline/problem(for:)``: a model edited or damaged).
     public init?(metadata: [String: String], subject: String) throws {
         guard let pipelineText = metadata[PreparationKeys.pipeline], let fittedText = metadata[PreparationKeys.fitted] else { return nil }
-        do {
-            pipeline = try JSONDecoder().decode(StagePipeline.self, from: Data(pipelineText.utf8))
-            fitted = try JSONDecoder().decode(FittedPipeline.self, from: Data(fittedText.utf8))
-        } catch {
-            throw MedPipeError.malformed(subject, "its preprocessing metadata cannot be read: \(error)")
-        }
+        pipeline = try JSONCoding.decode(StagePipeline.self, from: pipelineText, subject: subject, "its preprocessing metadata '\(PreparationKeys.pipeline)'")
+        fitted = try JSONCoding.decode(FittedPipeline.self, from: fittedText, subject: subject, "its preprocessing metadata '\(PreparationKeys.fitted)'")
+        try fitted.requireApplicable(by: pipeline, subject: subject, place: "metadata '\(PreparationKeys.fitted)'")
     }
 
     /// Fails unless `dataset` was prepared as the model at `model` was trained (`metadata`: its checkpoint's): by the same
