@@ -105,7 +105,7 @@ struct Predict: ParsableCommand {
                 if let first = unusable.first {
                     let source = prepared[first].source
                     let name = source.part.map { part in source.index.map { "\(part) \($0)" } ?? part } ?? "sample \(first + 1)"
-                    throw MedPipeError.invalidArgument(input, "\(unusable.count) of \(prepared.count) prepared sample(s) hold NaN or infinite values (the first: \(name)); the model's outputs for them would mean nothing")
+                    throw MedPipeError.invalidArgument(input, "\(unusable.count) of \(prepared.count) prepared sample(s) hold NaN or infinite values (the first: \(name)); the model's outputs for them would mean nothing (one NaN voxel through `zscore` makes its whole volume NaN: train with a `replace-nonfinite` stage first)")
                 }
                 predicted += prepared.count
                 csv += try predict(prepared, of: input, with: &checkpoint.ensemble, classes: classes)

@@ -128,9 +128,6 @@ public struct Preprocessing: Sendable {
             }
             try body(try recordStages.run(sample, fitted: FittedPipeline(entries: entries)).samples.map { output in
                 let (shape, values) = ModelInputLayout.arrange(output.tensor, geometry: output.geometry)
-                if let value = values.first(where: { !$0.isFinite }) {
-                    throw MedPipeError.malformed(output.source.description, "holds \(value.isNaN ? "NaN" : "an infinite value") after the model's stages; the model's prediction for it would mean nothing (one NaN voxel through `zscore` makes its whole volume NaN: train with a `replace-nonfinite` stage first)")
-                }
                 return Prepared(source: output.source, label: output.label, metadata: output.metadata, geometry: output.geometry,
                                 shape: shape, values: values)
             })
