@@ -99,6 +99,9 @@ struct Predict: ParsableCommand {
                 if let bad = prepared.first(where: { $0.shape != checkpoint.inputShape }) {
                     throw MedPipeError.invalidArgument(input, "prepares to samples of shape \(bad.shape); the model takes \(checkpoint.inputShape)")
                 }
+                for sample in prepared {
+                    if case .temporal(let frequency)? = sample.geometry { try preprocessing.requireTrainedFrequency(frequency, of: input) }
+                }
                 // As `--npy` refuses them (PreparedBatch): a NaN pixel passed the stages and the network's ReLUs, and its
                 // image was given a class and probabilities like any other.
                 let unusable = prepared.indices.filter { prepared[$0].values.contains { !$0.isFinite } }

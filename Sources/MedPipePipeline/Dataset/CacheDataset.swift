@@ -23,6 +23,8 @@ public struct CacheDataset: Sendable {
     public let classNames: [String]
     /// Channels-first shape of one sample.
     public let sampleShape: [Int]
+    /// The sampling frequency (Hz) of the cache's signals (its first entry's), nil for other samples.
+    public let sampleFrequency: Double?
     /// The trailing channels of a sample that hold a beat's RR features (metadata `rr_channels`), not
     /// a waveform: augmentation leaves them alone.
     public let rhythmChannels: Int
@@ -59,6 +61,7 @@ public struct CacheDataset: Sendable {
             return a < b
         }
         sampleShape = try Self.arrange(first, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary).shape
+        if case .temporal(let frequency)? = first.geometry { sampleFrequency = frequency } else { sampleFrequency = nil }
         if case .int(let count)? = first.metadata[BeatSegmentation.rrChannelsKey] {
             guard sampleShape.count == 2, (0..<sampleShape[0]).contains(count) else {
                 throw MedPipeError.malformed(directory, "entry \(first.id) names \(count) RR channels in samples of shape \(sampleShape)")
@@ -70,7 +73,7 @@ public struct CacheDataset: Sendable {
     }
 
     /// The cache's stages and fitted statistics: what a checkpoint trained on it carries.
-    public var preprocessing: Preprocessing { Preprocessing(pipeline: pipeline, fitted: fitted) }
+    public var preprocessing: Preprocessing { Preprocessing(pipeline: pipeline, fitted: fitted, frequency: sampleFrequency) }
 
     /// The values of one entry as the network takes them, with the fitted stages applied.
     public func input(_ entry: CacheEntry) throws -> [Float] {

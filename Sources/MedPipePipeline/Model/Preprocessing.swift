@@ -10,10 +10,14 @@ public struct Preprocessing: Sendable {
 
     public var pipeline: StagePipeline
     public var fitted: FittedPipeline
+    /// The sampling frequency (Hz) of the prepared training signals, nil for other samples (and in models written
+    /// before it was kept): the same stages give a record sampled otherwise beats of other durations.
+    public var frequency: Double?
 
-    public init(pipeline: StagePipeline, fitted: FittedPipeline) {
+    public init(pipeline: StagePipeline, fitted: FittedPipeline, frequency: Double? = nil) {
         self.pipeline = pipeline
         self.fitted = fitted
+        self.frequency = frequency
     }
 
     /// The preprocessing stored in a checkpoint's metadata, or nil when it has none (older checkpoints).
@@ -24,6 +28,20 @@ public struct Preprocessing: Sendable {
         pipeline = try JSONCoding.decode(StagePipeline.self, from: pipelineText, subject: subject, "its preprocessing metadata '\(PreparationKeys.pipeline)'")
         fitted = try JSONCoding.decode(FittedPipeline.self, from: fittedText, subject: subject, "its preprocessing metadata '\(PreparationKeys.fitted)'")
         try fitted.requireApplicable(by: pipeline, subject: subject, place: "metadata '\(PreparationKeys.fitted)'")
+        if let text = metadata[PreparationKeys.frequency] {
+            guard let value = Double(text), value.isFinite, value > 0 else {
+                throw MedPipeError.malformed(subject, "its metadata '\(PreparationKeys.frequency)' is not a sampling frequency in Hz: '\(text)'")
+            }
+            frequency = value
+        }
+    }
+
+    /// Fails unless a prepared sample sampled at `frequency` Hz (nil: not a signal) is sampled as the training signals
+    /// were: the stages of a model trained at 360 Hz without `resample-signal` cut a 250 Hz record into beats 1.44
+    /// times as long, and its predictions were made without a word.
+    public func requireTrainedFrequency(_ frequency: Double?, of input: String) throws {
+        guard let trained = self.frequency, let frequency, abs(frequency - trained) > 1e-9 * trained else { return }
+        throw MedPipeError.invalidArgument(input, "prepares to signals sampled at \(CanonicalParameters.format(frequency)) Hz; the model was trained on signals at \(CanonicalParameters.format(trained)) Hz: train with a `resample-signal: { frequency: \(CanonicalParameters.format(trained)) }` stage, which prepares every record at one frequency")
     }
 
     /// Fails unless `dataset` was prepared as the model at `model` was trained (`metadata`: its checkpoint's): by the same
@@ -35,6 +53,7 @@ public struct Preprocessing: Sendable {
     public static func requireSame(in dataset: CacheDataset, asModel model: String, metadata: [String: String]) throws {
         guard let trained = try Preprocessing(metadata: metadata, subject: model) else { return }
         let prepared = dataset.preprocessing
+        try trained.requireTrainedFrequency(prepared.frequency, of: dataset.cache.directory)
         if trained.pipeline.withPeaks(from: .annotations) != prepared.pipeline.withPeaks(from: .annotations) {
             let names = { (p: StagePipeline) in p.stages.isEmpty ? "no stage" : "[" + p.stages.map(\.name).joined(separator: ", ") + "]" }
             let (ours, theirs) = (names(trained.pipeline), names(prepared.pipeline))
@@ -51,8 +70,10 @@ public struct Preprocessing: Sendable {
     public func metadata() throws -> [String: String] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return [PreparationKeys.pipeline: String(decoding: try encoder.encode(pipeline), as: UTF8.self),
-                PreparationKeys.fitted: String(decoding: try encoder.encode(fitted), as: UTF8.self)]
+        var entries = [PreparationKeys.pipeline: String(decoding: try encoder.encode(pipeline), as: UTF8.self),
+                       PreparationKeys.fitted: String(decoding: try encoder.encode(fitted), as: UTF8.self)]
+        if let frequency { entries[PreparationKeys.frequency] = "\(frequency)" }
+        return entries
     }
 
     /// One prepared sample: where it came from, its label when the input carries one (a beat's

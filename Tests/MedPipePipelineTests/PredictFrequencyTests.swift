@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A model trained on signals at one sampling frequency, without `resample-signal`, given a record sampled otherwise:
+/// its stages cut beats of other durations, and `predict` gave them classes without a word. The checkpoint now keeps
+/// the frequency of its prepared training signals, and `predict` refuses a record prepared at another.
+@Suite(.enabled(if: SharedData.isAvailable && SharedData.medpipeBinary != nil, "needs ../shared/data and the built medpipe"))
+struct PredictFrequencyTests {
+    @Test func aRecordAtAnotherFrequencyIsRefused() throws {
+        let work = temporaryDirectory("predict-frequency")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        // Record 100 as it is (360 Hz), and the same samples under a header that says 250 Hz.
+        for name in ["100", "slow"] { try FileManager.default.createDirectory(atPath: work + "/" + name, withIntermediateDirectories: true) }
+        for ext in ["hea", "dat", "atr"] {
+            try FileManager.default.copyItem(atPath: SharedData.path("wfdb/100." + ext), toPath: work + "/100/100." + ext)
+            try FileManager.default.copyItem(atPath: SharedData.path("wfdb/100." + ext), toPath: work + "/slow/100." + ext)
+        }
+        let header = try String(contentsOfFile: work + "/slow/100.hea", encoding: .utf8)
+        try #require(header.contains("\n100 2 360 650000"))
+        try header.replacingOccurrences(of: "\n100 2 360 650000", with: "\n100 2 250 650000").write(toFile: work + "/slow/100.hea", atomically: true, encoding: .utf8)
+        try """
+            name: beats-at-360
+            sources:
+              - { path: 100/100.hea, format: wfdb, label: annotations }
+            stages:
+              - leads: { names: [MLII] }
+              - beats: { before: 90, after: 162, labels: aami }
+              - lead-zscore: {}
+            split: { by: beat, ratios: { train: 0.8, val: 0.2 }, seed: 1 }
+            """.write(toFile: work + "/recipe.yaml", atomically: true, encoding: .utf8)
+        let environment = ["MEDPIPE_KEY": work + "/project.key"]
+        for arguments in [["convert", work + "/recipe.yaml", "--cache", work + "/cache"],
+                          ["train", "--cache", work + "/cache", "--model", "ecg-beat-cnn", "--epochs", "1", "--out", work + "/m.safetensors"]] {
+            let run = try SharedData.runMedpipe(arguments, environment: environment)
+            try #require(run.status == 0, "\(arguments[0]): \(run.error)")
+        }
+        let same = try SharedData.runMedpipe(["predict", "--model", work + "/m.safetensors", work + "/100/100.hea"])
+        #expect(same.status == 0, "\(same.error)")
+        let slow = try SharedData.runMedpipe(["predict", "--model", work + "/m.safetensors", work + "/slow/100.hea"])
+        #expect(slow.status != 0)
+        #expect(slow.error.contains("\(work)/slow/100.hea: prepares to signals sampled at 250 Hz; the model was trained on signals at 360 Hz"), "\(slow.error)")
+    }
+}
