@@ -142,7 +142,8 @@ public struct Converter: Sendable {
             let finish = try converter.finalize(writer, positions: positions, fitted: fitted, rejected: rejected, dropped: dropped)
             let readerWarnings = work.flatMap { item in (warnings[item.key] ?? []).map { (item.path, Converter.warning($0, path: item.path)) } }
             return ConvertSummary(cache: cacheDirectory, sources: work.count + unreadable.count, reused: work.count - pending.count,
-                                  computed: pending.count - reasons.count, rejected: rejected, warnings: planWarnings + readerWarnings,
+                                  computed: pending.count - reasons.count, rejected: rejected,
+                                  warnings: planWarnings + readerWarnings + finish.warnings.map { (converter.recipe.file, $0) },
                                   removed: removed, entries: finish.entries, balance: finish.report, dropped: dropped, splitIssues: finish.issues)
         }
     }

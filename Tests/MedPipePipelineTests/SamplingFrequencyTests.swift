@@ -4,9 +4,10 @@ import TestSupport
 
 /// A model trained on signals at one sampling frequency, without `resample-signal`, given a record sampled otherwise:
 /// its stages cut beats of other durations, and `predict` gave them classes without a word. The checkpoint now keeps
-/// the frequency of its prepared training signals, and `predict` refuses a record prepared at another.
+/// the frequency of its prepared training signals, and `predict` refuses a record prepared at another; `convert` warns
+/// of a cache whose signals come at several frequencies.
 @Suite(.enabled(if: SharedData.isAvailable && SharedData.medpipeBinary != nil, "needs ../shared/data and the built medpipe"))
-struct PredictFrequencyTests {
+struct SamplingFrequencyTests {
     @Test func aRecordAtAnotherFrequencyIsRefused() throws {
         let work = temporaryDirectory("predict-frequency")
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -35,6 +36,14 @@ struct PredictFrequencyTests {
             let run = try SharedData.runMedpipe(arguments, environment: environment)
             try #require(run.status == 0, "\(arguments[0]): \(run.error)")
         }
+        // Both records in one cache: said when converted.
+        let mixed = try String(contentsOfFile: work + "/recipe.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "path: 100/100.hea", with: "path: \"*/100.hea\"")
+        try mixed.write(toFile: work + "/mixed.yaml", atomically: true, encoding: .utf8)
+        let convert = try SharedData.runMedpipe(["convert", work + "/mixed.yaml", "--cache", work + "/mixed"], environment: environment)
+        #expect(convert.status == 0, "\(convert.error)")
+        #expect((convert.output + convert.error).contains("warning: \(work)/mixed.yaml: its signals are sampled at 2 frequencies (360 Hz: "),
+                "\(convert.output)\(convert.error)")
         let same = try SharedData.runMedpipe(["predict", "--model", work + "/m.safetensors", work + "/100/100.hea"])
         #expect(same.status == 0, "\(same.error)")
         let slow = try SharedData.runMedpipe(["predict", "--model", work + "/m.safetensors", work + "/slow/100.hea"])
