@@ -199,6 +199,49 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         #expect(converter.pipeline.stages.count == 1)
     }
 
+    /// Every number a stage takes from a recipe is refused at load, naming the line, the stage and the parameter, when
+    /// it is not finite, out of the stage's range, or overflows: a CT window of centre or width 1e308 was accepted (every
+    /// value the same grey), and so were cutoffs, targets and spacings of 1e308 or 1e-300 and filter orders past 32,
+    /// which every sample then failed on, one by one.
+    @Test func stageNumbersOutOfRangeAreRefused() throws {
+        let cases = [
+            ("ct-window: { center: 1e308, width: 80 }", "ct-window 'center' must be from -1e+06 to 1e+06, got 1e+308"),
+            ("ct-window: { center: -1e308, width: 80 }", "ct-window 'center' must be from -1e+06 to 1e+06, got -1e+308"),
+            ("ct-window: { center: 40, width: 1e308 }", "ct-window 'width' must be greater than 0 and at most 2e+06, got 1e+308"),
+            ("ct-window: { center: 1e6, width: 2e6 }", nil),
+            ("ct-window: { center: 40, width: 0 }", "ct-window 'width' must be greater than 0 and at most 2e+06, got 0"),
+            ("ct-window: { center: 40, width: -80 }", "ct-window 'width' must be greater than 0"),
+            ("ct-window: { center: nan, width: 80 }", "'center' must be a number, got 'nan'"),
+            ("ct-window: { center: 40, width: .inf }", "'width' must be a number, got '.inf'"),
+            ("ct-window: { center: 40, width: 1e309 }", "'width' must be a number, got '1e309'"),
+            ("percentile-clip: { lower: -1 }", "percentile-clip 'lower' must be from 0 to 100, got -1"),
+            ("percentile-clip: { upper: 1e308 }", "percentile-clip 'upper' must be from 0 to 100, got 1e+308"),
+            ("resample-spacing: { spacing: [1, 1, 1e308] }", "resample-spacing 'spacing' must list numbers from 0.0001 to 10000, got 1e+308"),
+            ("resample-spacing: { spacing: [1e-300, 1] }", "resample-spacing 'spacing' must list numbers from 0.0001 to 10000, got 1e-300"),
+            ("resample-spacing: { spacing: [0, 1] }", "resample-spacing 'spacing' must list numbers from 0.0001 to 10000, got 0"),
+            ("bandpass: { low: 0, high: 40 }", "bandpass 'low' must be from 0.001 to 1e+06, got 0"),
+            ("bandpass: { low: 0.5, high: 1e308 }", "bandpass 'high' must be from 0.001 to 1e+06, got 1e+308"),
+            ("bandpass: { low: 0.5, high: 40, order: 1000 }", "bandpass: needs 0 < low < high and an order from 1 to 32"),
+            ("highpass: { cutoff: -0.5 }", "highpass 'cutoff' must be from 0.001 to 1e+06, got -0.5"),
+            ("highpass: { cutoff: 0.5, order: 33 }", "highpass: needs cutoff > 0 and an order from 1 to 32"),
+            ("lowpass: { cutoff: 1e-300 }", "lowpass 'cutoff' must be from 0.001 to 1e+06, got 1e-300"),
+            ("resample-signal: { frequency: 1e308 }", "resample-signal 'frequency' must be from 0.001 to 1e+06, got 1e+308"),
+            ("resample-signal: { frequency: -360 }", "resample-signal 'frequency' must be from 0.001 to 1e+06, got -360"),
+        ]
+        for (stage, message) in cases {
+            let path = try recipeFile("sources:\n  - path: data.csv\nstages:\n  - \(stage)\n")
+            let make = { _ = try Converter(recipe: try Recipe.load(path, knownStages: StageFactory.names), pseudonyms: testPseudonyms) }
+            guard let message else {
+                #expect(throws: Never.self, "\(stage)") { try make() }
+                continue
+            }
+            #expect("\(stage)") { try make() } throws: { error in
+                guard let error = error as? MedPipeError else { return false }
+                return error.subject == path + ":4" && error.message.hasPrefix(message)
+            }
+        }
+    }
+
     /// Numbers a run cannot use, and split settings of another grouping, are refused naming the line: a negative split
     /// seed became 2^64 − 1 and the settings were ignored, without a word, and a learning rate or weight decay past
     /// Float's range became infinite and diverged the first epoch; so did a class-weight power of 1e300 (NaN at epoch 0).

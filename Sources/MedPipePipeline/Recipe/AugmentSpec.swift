@@ -57,11 +57,7 @@ public enum AugmentSpec {
         let parameters: RecipeNode = if case .scalar("", _) = pairs[0].value { .map([], line: line) } else { pairs[0].value }
         var r = try RecipeReader(parameters, file: file, what: "transform '\(name)'")
         func number(_ key: String, _ fallback: Double, _ range: ClosedRange<Double>) throws -> Double {
-            let value = try r.double(key) ?? fallback
-            guard range.contains(value) else {
-                throw MedPipeError.invalidArgument(r.at(r.node(key)), "\(name) '\(key)' must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
-            }
-            return value
+            try r.double(key, of: name, in: range) ?? fallback
         }
         func interval(_ key: String, _ fallback: [Double], _ range: ClosedRange<Double>) throws -> [Double] {
             let value = try r.doubles(key) ?? fallback

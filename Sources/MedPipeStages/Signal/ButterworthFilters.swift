@@ -46,8 +46,8 @@ public struct BandPass: Stage {
     public var order: Int
 
     public init(low: Double, high: Double, order: Int = 2) throws {
-        guard low > 0, high > low, order >= 1 else {
-            throw MedPipeError.invalidArgument(Self.name, "needs 0 < low < high and order ≥ 1 (got \(low), \(high), order \(order))")
+        guard low > 0, high > low, Butterworth.orders.contains(order) else {
+            throw MedPipeError.invalidArgument(Self.name, "needs 0 < low < high and an order from \(Butterworth.orders.lowerBound) to \(Butterworth.orders.upperBound) (got \(low), \(high), order \(order))")
         }
         self.low = low
         self.high = high
@@ -76,10 +76,10 @@ public protocol CutoffFilter: Stage {
 }
 
 extension CutoffFilter {
-    /// Fails unless `cutoff > 0` and `order ≥ 1`.
+    /// Fails unless `cutoff > 0` and the order is one of ``Butterworth/orders``.
     static func validate(cutoff: Double, order: Int) throws {
-        guard cutoff > 0, order >= 1 else {
-            throw MedPipeError.invalidArgument(name, "needs cutoff > 0 and order ≥ 1 (got \(cutoff), order \(order))")
+        guard cutoff > 0, Butterworth.orders.contains(order) else {
+            throw MedPipeError.invalidArgument(name, "needs cutoff > 0 and an order from \(Butterworth.orders.lowerBound) to \(Butterworth.orders.upperBound) (got \(cutoff), order \(order))")
         }
     }
 
