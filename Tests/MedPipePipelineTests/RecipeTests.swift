@@ -184,6 +184,27 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         }
     }
 
+    /// A key given twice was refused as Yams words it, "not valid YAML: Parser: expected all keys to be unique but found the
+    /// following duplicated key(s): 'name'.", naming no line (and, for a model file, with the whole text after it).
+    @Test func aKeyGivenTwiceNamesItsLines() throws {
+        let path = try recipeFile("name: a\nsources:\n  - path: data.csv\nstages:\n  - ct-window: { center: 40,\n               center: 50, width: 80 }\nname: b\n")
+        #expect(throws: MedPipeError.invalidArgument(path + ":6", "'center' is given twice in one mapping (first on line 5)")) {
+            _ = try Recipe.load(path, knownStages: StageFactory.names)
+        }
+        try "name: a\nsources:\n  - path: data.csv\nname: b\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: MedPipeError.invalidArgument(path + ":4", "'name' is given twice in one mapping (first on line 1)")) {
+            _ = try Recipe.load(path, knownStages: StageFactory.names)
+        }
+        // The same key in two mappings, or as a value, is no repetition.
+        try "name: name\nsources:\n  - path: data.csv\n    label: { column: name }\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try Recipe.load(path, knownStages: StageFactory.names).name == "name")
+        // A model file goes through the same check.
+        try "- { type: Linear, in_features: 2, out_features: 2 }\n- type: ReLU\n  type: Flatten\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: MedPipeError.invalidArgument(path + ":3", "'type' is given twice in one mapping (first on line 2)")) {
+            _ = try ModelFile.layers(path) { mapping, _ in mapping }
+        }
+    }
+
     @Test("whole-number lists refuse NaN, infinite and fractional values instead of trapping")
     func wholeNumbers() throws {
         for shape in ["[nan, 2]", "[1e300, 2]", "[2.5, 2]", "[inf, 2]"] {

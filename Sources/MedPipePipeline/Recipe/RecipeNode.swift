@@ -49,9 +49,6 @@ public indirect enum RecipeNode: Sendable, Equatable {
                 guard let name = key.string else {
                     throw MedPipeError.invalidArgument("\(file):\(key.mark?.line ?? line)", "mapping keys must be plain names")
                 }
-                if pairs.contains(where: { $0.key == name }) {
-                    throw MedPipeError.invalidArgument("\(file):\(key.mark?.line ?? line)", "'\(name)' is given twice")
-                }
                 pairs.append((name, try convert(value, file: file)))
             }
             return .map(pairs, line: line)

@@ -7,8 +7,16 @@ import MedPipeCore
 /// Recipes and model files never need aliases, and aliases of aliases expand exponentially when the
 /// document is walked (the "billion laughs"): an alias is refused. Nesting is limited to
 /// ``maximumDepth`` levels (Yams composes recursively) and a document to ``maximumNodes`` nodes.
-/// Syntax errors are left for Yams to report with its own message.
+/// A key given twice in one mapping is refused naming both lines (Yams's own error names neither, and
+/// carries the whole text). Syntax errors are left for Yams to report with its own message.
 enum YAMLLimits {
+    /// A collection open while the events are walked: the keys of a mapping so far, with their lines
+    /// (nil for a sequence), and whether the mapping's next node is a key.
+    private struct OpenCollection {
+        var keys: [String: Int]?
+        var nextIsKey = true
+    }
+
     static let maximumDepth = 64
     static let maximumNodes = 100_000
 
@@ -21,7 +29,7 @@ enum YAMLLimits {
         var bytes = Array(text.utf8)
         try bytes.withUnsafeMutableBufferPointer { buffer in
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
-            var depth = 0, nodes = 0
+            var open: [OpenCollection] = [], nodes = 0
             while true {
                 var event = yaml_event_t()
                 guard yaml_parser_parse(&parser, &event) == 1 else {
@@ -34,19 +42,31 @@ enum YAMLLimits {
                 }
                 defer { yaml_event_delete(&event) }
                 let line = Int(event.start_mark.line) + 1
+                if [YAML_SCALAR_EVENT, YAML_ALIAS_EVENT, YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT].contains(event.type),
+                   let parent = open.indices.last, open[parent].keys != nil {
+                    if open[parent].nextIsKey, event.type == YAML_SCALAR_EVENT {
+                        let scalar = event.data.scalar
+                        let key = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
+                        if let first = open[parent].keys?[key] {
+                            throw MedPipeError.invalidArgument("\(file):\(line)", "'\(key)' is given twice in one mapping (first on line \(first))")
+                        }
+                        open[parent].keys?[key] = line
+                    }
+                    open[parent].nextIsKey.toggle()
+                }
                 switch event.type {
                 case YAML_STREAM_END_EVENT:
                     return
                 case YAML_ALIAS_EVENT:
                     throw MedPipeError.invalidArgument("\(file):\(line)", "YAML aliases (*name) are not supported")
                 case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
-                    depth += 1
+                    open.append(OpenCollection(keys: event.type == YAML_MAPPING_START_EVENT ? [:] : nil))
                     nodes += 1
-                    guard depth <= maximumDepth else {
+                    guard open.count <= maximumDepth else {
                         throw MedPipeError.invalidArgument("\(file):\(line)", "YAML nested more than \(maximumDepth) levels deep")
                     }
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-                    depth -= 1
+                    open.removeLast()
                 case YAML_SCALAR_EVENT:
                     nodes += 1
                 default:
