@@ -42,6 +42,11 @@ import TestSupport
             ("usage", "emotion,pixels,Usage\n1,\"\(face)\",Validation\n", ":2: Usage 'Validation'"),
             ("value", "emotion,pixels,Usage\n1,\"256 \(face.dropFirst(2))\",PublicTest\n", "above 255"),
             ("header", "label,pixels,Usage\n1,\"\(face)\",PublicTest\n", "'emotion'"),
+            // A pixel field longer than any face's (a 200 MB line took 630 MB and 25 s before "more than 2304 pixels"): refused
+            // as the CSV is split, naming the line.
+            ("long", "emotion,pixels,Usage\n3,\"\(face)\",Training\n3,\"\(String(repeating: "1 ", count: 100_000))\",Training\n",
+             "long.csv: line 3: field 2 is longer than 9216 bytes, more than 48 × 48 grey levels of 0–255 separated by spaces can take"),
+            ("long-unquoted", "emotion,pixels,Usage\n3,\(String(repeating: "255 ", count: 2305)),Training\n", "line 2: field 2 is longer than 9216 bytes"),
         ]
         for (name, text, expected) in cases {
             let path = folder + "/\(name).csv"
@@ -53,6 +58,10 @@ import TestSupport
                 #expect(error.description.contains(expected), "\(name): \(error)")
             }
         }
+        // The longest face a row can hold, 2,304 values of three digits and single spaces, is read.
+        let widest = folder + "/widest.csv"
+        try "emotion,pixels,Usage\n3,\(Array(repeating: "255", count: 48 * 48).joined(separator: " ")) ,Training\n".write(toFile: widest, atomically: true, encoding: .utf8)
+        #expect(try FERDataset.load(widest).faces.first?.pixels == Array(repeating: 255, count: 48 * 48))
     }
 
     /// convert → train fer-cnn briefly → gradcam: maps of 48 × 48 for 48 × 48 faces.

@@ -22,10 +22,15 @@ public struct FERDataset: Sendable {
     public let faces: [Face]
     public let source: String
 
-    /// Reads and checks every row: an unknown emotion, a pixel count other than 2,304, a value outside
-    /// 0–255 or an unknown `Usage` is an error naming the line.
+    /// The longest field a face's row may hold: 48 × 48 grey levels of at most three digits, each followed by a space.
+    /// A longer one (a 200 MB line) is refused as the CSV is split, before it is copied (it took 630 MB and 25 s).
+    static let maximumFieldBytes = side * side * 4
+
+    /// Reads and checks every row: a field longer than 48 × 48 grey levels can be, an unknown emotion, a pixel count
+    /// other than 2,304, a value outside 0–255 or an unknown `Usage` is an error naming the line.
     public static func load(_ path: String) throws -> FERDataset {
-        let rows = try CSVParser(source: path, delimiter: UInt8(ascii: ",")).rows(try FileBytes.read(path))
+        let limit = CSVParser.FieldLimit(bytes: maximumFieldBytes, reason: "more than \(side) × \(side) grey levels of 0–255 separated by spaces can take")
+        let rows = try CSVParser(source: path, delimiter: UInt8(ascii: ","), fieldLimit: limit).rows(try FileBytes.read(path))
         guard let header = rows.first else { throw MedPipeError.malformed(path, "empty file: a FER2013 CSV starts with the header emotion,pixels,Usage") }
         func column(_ name: String) throws -> Int {
             guard let index = header.fields.firstIndex(where: { $0.trimmingSpaces == name }) else {
