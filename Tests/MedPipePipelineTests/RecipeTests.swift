@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MedPipeCore
 import MedPipeFormats
+import MedPipeStages
 import TestSupport
 @testable import MedPipePipeline
 
@@ -293,5 +294,21 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
             split: { ratios: { train: 0.6, val: 0.6, test: 0.2 } }
             """)
         #expect(throws: MedPipeError.self) { _ = try Recipe.load(path, knownStages: stages) }
+        // The recipe allowed a sum 1e-6 from 1, the split 1e-9: ratios between the two failed at the run's end, after
+        // every source was read ("split: ratios must be non-negative and sum to 1", naming no file).
+        for (ratios, accepted) in [("train: 0.9999995, val: 0, test: 0", true), ("train: 0.99999, val: 0, test: 0", false)] {
+            let path = try recipeFile("sources:\n  - path: data.csv\nsplit: { ratios: { \(ratios) } }\n")
+            if accepted {
+                let split = try Recipe.load(path, knownStages: stages).split
+                #expect(throws: Never.self) {
+                    try GroupedStratifiedSplit(train: split.ratios["train"] ?? 0, validation: split.ratios["val"] ?? 0,
+                                               test: split.ratios["test"] ?? 0, seed: split.seed)
+                }
+            } else {
+                #expect(throws: MedPipeError.invalidArgument(path + ":3", "split ratios must be non-negative and sum to 1 (train 0.99999, val 0.0, test 0.0 sum to 0.99999)")) {
+                    _ = try Recipe.load(path, knownStages: stages)
+                }
+            }
+        }
     }
 }
