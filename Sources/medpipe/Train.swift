@@ -131,8 +131,8 @@ struct Train: ParsableCommand {
             throw MedPipeError.invalidArgument("--model", "no model: give --model, or declare `train: { model: ... }` in the recipe")
         }
         let members = spec.ensembleOrDefault
-        guard (1...Ensemble.maxMembers).contains(members) else {
-            throw MedPipeError.invalidArgument("--ensemble", "must be from 1 to \(Ensemble.maxMembers) networks, got \(members)")
+        guard (1...EnsembleSize.maximum).contains(members) else {
+            throw MedPipeError.invalidArgument("--ensemble", "must be from 1 to \(EnsembleSize.maximum) networks, got \(members)")
         }
         guard spec.seedOrDefault <= UInt64.max - UInt64(members - 1) else {
             throw MedPipeError.invalidArgument("--seed", "\(spec.seedOrDefault) leaves no room for the seeds of \(members) ensemble members")

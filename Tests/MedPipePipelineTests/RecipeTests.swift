@@ -275,7 +275,9 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
                      ("train: { lr: 1e300 }", "'lr' must be positive and at most"),
                      ("train: { weight-decay: 1e39 }", "'weight-decay' must be ≥ 0 and at most"),
                      ("train: { class-weight-power: 1e300 }", "'class-weight-power' must be from 0 to 4, got 1e+300"),
-                     ("train: { class-weight-power: 4.5 }", "'class-weight-power' must be from 0 to 4, got 4.5")]
+                     ("train: { class-weight-power: 4.5 }", "'class-weight-power' must be from 0 to 4, got 4.5"),
+                     // Accepted, then refused by `train` as "--ensemble: must be from 1 to 1024 networks", a flag not given.
+                     ("train: { ensemble: 1025 }", "'ensemble' must be from 1 to 1024 networks, got 1025")]
         for (line, message) in cases {
             let path = try recipeFile("sources:\n  - path: data.csv\n" + line + "\n")
             #expect {
