@@ -206,6 +206,42 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         }
     }
 
+    /// A YAML syntax error was told by Yams's first line, "not valid YAML: 3:1: error: composer: expected a single document in
+    /// the stream in line 1, column 1", without its problem (on the next line), and a model file's by all of Yams's text,
+    /// a snippet of the file and a caret on lines of their own.
+    @Test func yamlSyntaxErrorsAreOneLineNamingTheLineAndTheProblem() throws {
+        let path = try recipeFile("sources:\n  - path: data.csv\n---\nsources:\n  - path: data.csv\n")
+        #expect(throws: MedPipeError.invalidArgument(path + ":3", "not valid YAML: but found another document (expected a single document in the stream on line 1)")) {
+            _ = try Recipe.load(path, knownStages: stages)
+        }
+        try "sources:\n  - path: data.csv\nstages: [ {a: 1}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: MedPipeError.invalidArgument(path + ":4", "not valid YAML: did not find expected ',' or ']' (while parsing a flow sequence on line 3)")) {
+            _ = try Recipe.load(path, knownStages: stages)
+        }
+        try "- { type: Linear, in_features: 1, out_features: 2\n- [\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: MedPipeError.invalidArgument(path + ":2", "not valid YAML: did not find expected ',' or '}' (while parsing a flow mapping on line 1)")) {
+            _ = try ModelFile.layers(path) { mapping, _ in mapping }
+        }
+    }
+
+    /// A recipe of 200 MB (one long name, or comments) took 90 s and 1.7 GB to read, and was converted.
+    @Test func aYAMLFileLargerThanAnyWrittenByHandIsRefusedUnread() throws {
+        let text = "sources:\n  - path: data.csv\n# " + String(repeating: "x", count: (16 << 20) - 30) + "\n"
+        let path = try recipeFile(text)
+        #expect(text.utf8.count == (16 << 20) + 1)
+        #expect(throws: MedPipeError.unsupported(path, "holds 16777217 bytes, more than a recipe may (16777216 bytes)")) {
+            _ = try Recipe.load(path, knownStages: stages)
+        }
+        #expect(throws: MedPipeError.unsupported(path, "holds 16777217 bytes, more than a model file may (16777216 bytes)")) {
+            _ = try ModelFile.layers(path) { mapping, _ in mapping }
+        }
+        #expect(throws: MedPipeError.unsupported(path, "holds 16777217 bytes, more than an augmentation file may (16777216 bytes)")) {
+            _ = try AugmentSpec.load(path)
+        }
+        try String(text.dropLast(2) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try Recipe.load(path, knownStages: stages).sources.count == 1)
+    }
+
     @Test("whole-number lists refuse NaN, infinite and fractional values instead of trapping")
     func wholeNumbers() throws {
         for shape in ["[nan, 2]", "[1e300, 2]", "[2.5, 2]", "[inf, 2]"] {

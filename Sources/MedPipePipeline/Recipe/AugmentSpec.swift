@@ -34,8 +34,7 @@ public enum AugmentSpec {
 
     /// Reads a YAML file holding either a list of transforms or a mapping with an `augment:` list.
     public static func load(_ path: String) throws -> Augmentation {
-        let bytes = try FileBytes.read(path)
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw MedPipeError.invalidArgument(path, "not UTF-8 text") }
+        let text = try YAMLLimits.text(of: path, what: "an augmentation file")
         let node = try RecipeNode.parse(text, file: path)
         if case .map = node, let augmentation = try of(recipeText: text, file: path) { return augmentation }
         return try parse(node, file: path)

@@ -45,11 +45,7 @@ public struct Recipe: Sendable {
     /// Loads and validates a recipe: every field known, every source present, every stage named.
     /// - Parameter knownStages: stage names the pipeline can build; any other name is an error.
     public static func load(_ path: String, knownStages: Set<String>) throws -> Recipe {
-        let bytes = try FileBytes.read(path)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw MedPipeError.invalidArgument(path, "the recipe is not UTF-8 text")
-        }
-        return try parse(text, file: path, knownStages: knownStages)
+        try parse(try YAMLLimits.text(of: path, what: "a recipe"), file: path, knownStages: knownStages)
     }
 
     /// Parses recipe text; relative paths resolve against `file`'s folder.

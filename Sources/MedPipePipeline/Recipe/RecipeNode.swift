@@ -32,7 +32,7 @@ public indirect enum RecipeNode: Sendable, Equatable {
             }
             return try convert(node, file: file)
         } catch let error as YamlError {
-            throw MedPipeError.invalidArgument(file, "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+            throw YAMLLimits.error(error, file: file)
         }
     }
 

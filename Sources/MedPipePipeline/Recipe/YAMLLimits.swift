@@ -1,5 +1,6 @@
 import CYaml
 import MedPipeCore
+import Yams
 
 /// Checks YAML text event by event (libyaml's parser, no recursion, nothing built) before Yams
 /// composes it, so that a hostile file fails with an error instead of exhausting memory or the stack.
@@ -10,6 +11,19 @@ import MedPipeCore
 /// A key given twice in one mapping is refused naming both lines (Yams's own error names neither, and
 /// carries the whole text). Syntax errors are left for Yams to report with its own message.
 enum YAMLLimits {
+    /// The largest YAML file read: a recipe, model or augmentation file is written by hand (100,000 values of 160
+    /// bytes each), and one of 200 MB took 90 s and 1.7 GB to read, and was then converted.
+    static let maximumBytes = 16 << 20
+
+    /// The text of the YAML file at `path`, `what` it is (`a recipe`) naming it in the errors.
+    /// - Throws: `.unsupported` for a file larger than ``maximumBytes`` (before it is read), `.invalidArgument` for one
+    ///   that is not UTF-8 text, and as ``FileBytes/read(_:)``.
+    static func text(of path: String, what: String) throws -> String {
+        guard let text = String(validating: try FileBytes.read(path, atMost: maximumBytes, what: what), as: UTF8.self) else {
+            throw MedPipeError.invalidArgument(path, "\(what) is not UTF-8 text")
+        }
+        return text
+    }
     /// A collection open while the events are walked: the keys of a mapping so far, with their lines
     /// (nil for a sequence), and whether the mapping's next node is a key.
     private struct OpenCollection {
@@ -19,6 +33,18 @@ enum YAMLLimits {
 
     static let maximumDepth = 64
     static let maximumNodes = 100_000
+
+    /// A Yams error as one line naming the file and the line: the problem, and the construct it was found in. Yams's
+    /// own text spans lines (a snippet of the file and a caret), and its first line holds the construct without the problem.
+    static func error(_ error: YamlError, file: String) -> MedPipeError {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+            let within = context.map { " (\($0.text) on line \($0.mark.line))" } ?? ""
+            return .invalidArgument("\(file):\(mark.line)", "not valid YAML: \(problem)\(within)")
+        default:
+            return .invalidArgument(file, "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+        }
+    }
 
     /// - Throws: `.invalidArgument` naming `file` and the line of the alias, of the level too deep, or
     ///   of the node past the limit.
