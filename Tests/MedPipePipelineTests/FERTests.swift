@@ -37,9 +37,9 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let face = Array(repeating: "7", count: 48 * 48).joined(separator: " ")
         let cases = [
-            ("short", "emotion,pixels,Usage\n3,\"\(face)\",Training\n3,\"\(face.dropLast(2))\",Training\n", ":3: 2303 pixels"),
-            ("emotion", "emotion,pixels,Usage\n7,\"\(face)\",Training\n", ":2: emotion '7'"),
-            ("usage", "emotion,pixels,Usage\n1,\"\(face)\",Validation\n", ":2: Usage 'Validation'"),
+            ("short", "emotion,pixels,Usage\n3,\"\(face)\",Training\n3,\"\(face.dropLast(2))\",Training\n", ": line 3: 2303 pixels"),
+            ("emotion", "emotion,pixels,Usage\n7,\"\(face)\",Training\n", ": line 2: emotion '7'"),
+            ("usage", "emotion,pixels,Usage\n1,\"\(face)\",Validation\n", ": line 2: Usage 'Validation'"),
             ("value", "emotion,pixels,Usage\n1,\"256 \(face.dropFirst(2))\",PublicTest\n", "above 255"),
             ("header", "label,pixels,Usage\n1,\"\(face)\",PublicTest\n", "'emotion'"),
             // A pixel field longer than any face's (a 200 MB line took 630 MB and 25 s before "more than 2304 pixels"): refused
@@ -56,6 +56,9 @@ import TestSupport
                 Issue.record("\(name): no error")
             } catch let error as MedPipeError {
                 #expect(error.description.contains(expected), "\(name): \(error)")
+                // The file is the subject, the line in the message: named "PATH:LINE", the convert summary told the path
+                // twice ("PATH: PATH:2: more than 2304 pixels").
+                #expect(error.subject == path && Converter.reason(error, path: path).hasPrefix("line "), "\(name): \(error)")
             }
         }
         // The longest face a row can hold, 2,304 values of three digits and single spaces, is read.
