@@ -172,7 +172,10 @@ struct Train: ParsableCommand {
         } else {
             source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation)
         }
-        let (name, specs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
+        let (name, specs, outputs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
+        // A batch holds at most the samples of the largest split (`train: { batch: 2^63 − 1 }` trains in whole splits).
+        let largestBatch = min(configuration.batchSize, DataSplit.allCases.map(source.sampleCount).max() ?? 0)
+        try ModelChoice.requireBatchFits(outputs, batch: largestBatch, model: modelName)
         if let augmentation, ProcessGroup.isLeader { log("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }
         if ProcessGroup.isLeader { log("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape)") }
         var trainer = Trainer(configuration)
