@@ -54,6 +54,12 @@ public struct BandPass: Stage {
         self.order = order
     }
 
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(low: c.decode(Double.self, forKey: .low), high: c.decode(Double.self, forKey: .high), order: c.decode(Int.self, forKey: .order))
+    }
+
     public var canonicalParameters: String {
         var p = CanonicalParameters()
         p.add("low", low)
@@ -107,6 +113,12 @@ public struct HighPass: CutoffFilter {
         self.cutoff = cutoff
         self.order = order
     }
+
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(cutoff: c.decode(Double.self, forKey: .cutoff), order: c.decode(Int.self, forKey: .order))
+    }
 }
 
 /// Zero-phase Butterworth low-pass (e.g. before downsampling).
@@ -120,5 +132,11 @@ public struct LowPass: CutoffFilter {
         try Self.validate(cutoff: cutoff, order: order)
         self.cutoff = cutoff
         self.order = order
+    }
+
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(cutoff: c.decode(Double.self, forKey: .cutoff), order: c.decode(Int.self, forKey: .order))
     }
 }
