@@ -224,6 +224,14 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         }
     }
 
+    /// A recipe saved with a UTF-8 byte-order mark (as Windows editors write) was refused: "did not find expected <document start>".
+    @Test func aByteOrderMarkIsSkipped() throws {
+        let path = try recipeFile("\u{FEFF}name: heart\r\nsources:\r\n  - path: data.csv\r\n")
+        let recipe = try Recipe.load(path, knownStages: stages)
+        #expect(recipe.name == "heart" && recipe.sources.count == 1)
+        #expect(throws: Never.self) { try TrainSpec.of(recipeText: recipe.text, file: path) }
+    }
+
     /// A recipe of 200 MB (one long name, or comments) took 90 s and 1.7 GB to read, and was converted.
     @Test func aYAMLFileLargerThanAnyWrittenByHandIsRefusedUnread() throws {
         let text = "sources:\n  - path: data.csv\n# " + String(repeating: "x", count: (16 << 20) - 30) + "\n"

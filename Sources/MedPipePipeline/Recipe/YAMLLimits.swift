@@ -15,14 +15,16 @@ enum YAMLLimits {
     /// bytes each), and one of 200 MB took 90 s and 1.7 GB to read, and was then converted.
     static let maximumBytes = 16 << 20
 
-    /// The text of the YAML file at `path`, `what` it is (`a recipe`) naming it in the errors.
+    /// The text of the YAML file at `path`, without a leading byte-order mark, `what` it is (`a recipe`) naming it in the
+    /// errors. A recipe saved with a BOM (as Windows editors write UTF-8) was refused, "did not find expected <document
+    /// start>": Yams reads the mark as text; PyYAML skips it.
     /// - Throws: `.unsupported` for a file larger than ``maximumBytes`` (before it is read), `.invalidArgument` for one
     ///   that is not UTF-8 text, and as ``FileBytes/read(_:)``.
     static func text(of path: String, what: String) throws -> String {
         guard let text = String(validating: try FileBytes.read(path, atMost: maximumBytes, what: what), as: UTF8.self) else {
             throw MedPipeError.invalidArgument(path, "\(what) is not UTF-8 text")
         }
-        return text
+        return text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
     }
     /// A collection open while the events are walked: the keys of a mapping so far, with their lines
     /// (nil for a sequence), and whether the mapping's next node is a key.
