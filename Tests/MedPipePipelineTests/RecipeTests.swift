@@ -218,6 +218,11 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         #expect(throws: MedPipeError.invalidArgument(path + ":4", "not valid YAML: did not find expected ',' or ']' (while parsing a flow sequence on line 3)")) {
             _ = try Recipe.load(path, knownStages: stages)
         }
+        // A character YAML does not allow: "not valid YAML: 3:1: error: reader: control characters are not allowed:", naming no line.
+        try "sources:\n  - path: data.csv\n\u{1}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: MedPipeError.invalidArgument(path + ":3", "not valid YAML: control characters are not allowed (U+0001)")) {
+            _ = try Recipe.load(path, knownStages: stages)
+        }
         try "- { type: Linear, in_features: 1, out_features: 2\n- [\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: MedPipeError.invalidArgument(path + ":2", "not valid YAML: did not find expected ',' or '}' (while parsing a flow mapping on line 1)")) {
             _ = try ModelFile.layers(path) { mapping, _ in mapping }

@@ -43,6 +43,11 @@ enum YAMLLimits {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
             let within = context.map { " (\($0.text) on line \($0.mark.line))" } ?? ""
             return .invalidArgument("\(file):\(mark.line)", "not valid YAML: \(problem)\(within)")
+        case let .reader(problem, offset, value, yaml):
+            // A character YAML does not allow, at `offset` characters into the text.
+            let line = offset.map { ":\(yaml.prefix($0).filter(\.isNewline).count + 1)" } ?? ""
+            let character = value >= 0 ? String(format: " (U+%04X)", value) : ""
+            return .invalidArgument(file + line, "not valid YAML: \(problem)\(character)")
         default:
             return .invalidArgument(file, "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
         }
