@@ -82,4 +82,13 @@ import Testing
         #expect(throws: MedPipeError.self) { try BeatSegmentation(before: Int.max, after: 1) }
         #expect(rejects(FixedWindows.name) { _ = try FixedWindows(length: 1 << 20, stride: 1).run(sample([(1 << 20) + 2000, 1], geometry: nil)) })
     }
+
+    /// 5,000 copies of lead 0 of MIT-BIH 100 (650,000 samples) made convert abort allocating 6.5 GB: a lead is kept once.
+    @Test("leads refuses a lead given twice, so that a selection is never larger than the signal")
+    func leadsGivenTwice() throws {
+        #expect(throws: MedPipeError.invalidArgument(SelectLeads.name, "lead 0 is given twice")) { try SelectLeads(leads: [0, 1, 0]) }
+        #expect(throws: MedPipeError.invalidArgument(SelectLeads.name, "lead MLII is given twice")) { try SelectLeads(names: ["MLII", "MLII"]) }
+        #expect(throws: MedPipeError.self) { try JSONDecoder().decode(SelectLeads.self, from: Data(#"{"leads":[0,0],"names":[]}"#.utf8)) }
+        #expect(try SelectLeads(leads: [1, 0]).run(sample([3, 2], geometry: nil)).samples[0].tensor.shape == [3, 2])
+    }
 }
