@@ -81,6 +81,12 @@ import Testing
         #expect(throws: MedPipeError.self) { try FixedWindows(length: 1, stride: Int.max) }
         #expect(throws: MedPipeError.self) { try BeatSegmentation(before: Int.max, after: 1) }
         #expect(rejects(FixedWindows.name) { _ = try FixedWindows(length: 1 << 20, stride: 1).run(sample([(1 << 20) + 2000, 1], geometry: nil)) })
+        // Beats, like windows, hold at most 2^30 values in all: 4,096 beats of 2^19 samples, each within the limit, were 8 GiB.
+        var beats = sample([1 << 20, 1], geometry: .temporal(frequency: 360))
+        beats.annotations = (0..<4096).map { Annotation(sample: (1 << 18) + $0 * 64, symbol: "N") }
+        #expect(rejects(BeatSegmentation.name) { _ = try BeatSegmentation(before: 1 << 18, after: 1 << 18, labels: .symbol).run(beats) })
+        beats.annotations = Array(beats.annotations.prefix(2))
+        #expect(try BeatSegmentation(before: 1 << 18, after: 1 << 18, labels: .symbol).run(beats).samples.count == 2)
     }
 
     /// 5,000 copies of lead 0 of MIT-BIH 100 (650,000 samples) made convert abort allocating 6.5 GB: a lead is kept once.
