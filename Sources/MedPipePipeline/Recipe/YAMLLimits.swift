@@ -9,7 +9,7 @@ import Yams
 /// document is walked (the "billion laughs"): an alias is refused. Nesting is limited to
 /// ``maximumDepth`` levels (Yams composes recursively) and a document to ``maximumNodes`` nodes.
 /// A key given twice in one mapping is refused naming both lines (Yams's own error names neither, and
-/// carries the whole text). Syntax errors are left for Yams to report with its own message.
+/// carries the whole text). Syntax errors are left for Yams to find; ``error(_:file:)`` tells them in one line.
 enum YAMLLimits {
     /// The largest YAML file read: a recipe, model or augmentation file is written by hand (100,000 values of 160
     /// bytes each), and one of 200 MB took 90 s and 1.7 GB to read, and was then converted.
@@ -26,15 +26,16 @@ enum YAMLLimits {
         }
         return text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
     }
+
+    static let maximumDepth = 64
+    static let maximumNodes = 100_000
+
     /// A collection open while the events are walked: the keys of a mapping so far, with their lines
     /// (nil for a sequence), and whether the mapping's next node is a key.
     private struct OpenCollection {
         var keys: [String: Int]?
         var nextIsKey = true
     }
-
-    static let maximumDepth = 64
-    static let maximumNodes = 100_000
 
     /// A Yams error as one line naming the file and the line: the problem, and the construct it was found in. Yams's
     /// own text spans lines (a snippet of the file and a caret), and its first line holds the construct without the problem.
@@ -53,8 +54,9 @@ enum YAMLLimits {
         }
     }
 
-    /// - Throws: `.invalidArgument` naming `file` and the line of the alias, of the level too deep, or
-    ///   of the node past the limit.
+    /// Walks `text` event by event, refusing aliases, nesting and sizes past the limits, and keys given twice.
+    /// - Throws: `.invalidArgument` naming `file` and the line of the alias, of the level too deep, of the
+    ///   node past the limit, or of the key given twice.
     static func check(_ text: String, file: String) throws {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else { throw MedPipeError.io(file, "libyaml cannot allocate a parser") }
