@@ -108,11 +108,9 @@ void validate(const cdcmtk_pixel_layout &l) {
                       ") is not supported: its pixels come in pairs along each row"};
 }
 
-/* Throws unless the dataset has (integer) Pixel Data. */
+/* Throws unless the dataset has Pixel Data, Float Pixel Data or Double Float Pixel Data. */
 void requirePixelData(DcmDataset *ds) {
-    if (ds->tagExists(DCM_PixelData)) return;
-    if (ds->tagExists(DCM_FloatPixelData) || ds->tagExists(DCM_DoubleFloatPixelData))
-        throw Failure{"Float/Double Float Pixel Data is not supported"};
+    if (ds->tagExists(DCM_PixelData) || ds->tagExists(DCM_FloatPixelData) || ds->tagExists(DCM_DoubleFloatPixelData)) return;
     OFString sopClass;
     std::string what;
     if (ds->findAndGetOFString(DCM_SOPClassUID, sopClass).good() && !sopClass.empty()) {
@@ -122,11 +120,66 @@ void requirePixelData(DcmDataset *ds) {
     throw Failure{"no Pixel Data (7FE0,0010)" + what};
 }
 
+/* In a dataset without Pixel Data, its Float Pixel Data (7FE0,0008, OF) or else Double Float Pixel Data (7FE0,0009,
+ * OD) as pydicom's pixel_array reads them: every frame's float32 or float64 values, one sample per pixel, in this
+ * machine's (little-endian) order, DCMTK having swapped a big-endian file's. Sets the layout's bits and `floating`;
+ * returns nullptr when the dataset holds Pixel Data or neither float element. */
+const uint8_t *floatPixels(DcmDataset *ds, cdcmtk_pixel_layout *layout, size_t *length) {
+    if (ds->tagExists(DCM_PixelData)) return nullptr;
+    const bool single = ds->tagExists(DCM_FloatPixelData);
+    if (!single && !ds->tagExists(DCM_DoubleFloatPixelData)) return nullptr;
+    const char *name = single ? "Float Pixel Data (7FE0,0008)" : "Double Float Pixel Data (7FE0,0009)";
+    if (layout->rows == 0 || layout->columns == 0)
+        throw Failure{"Rows (0028,0010) and Columns (0028,0011) must be present and non-zero, found " +
+                      std::to_string(layout->rows) + " x " + std::to_string(layout->columns)};
+    if (layout->samples_per_pixel != 1)
+        throw Failure{std::string(name) + " with SamplesPerPixel " + std::to_string(layout->samples_per_pixel) +
+                      " is not supported (1)"};
+    layout->bits_allocated = layout->bits_stored = single ? 32 : 64;
+    layout->pixel_representation = 0;
+    layout->floating = 1;
+    const uint64_t expected = expectedBytes(*layout);
+    const void *values = nullptr;
+    unsigned long count = 0;
+    OFCondition status;
+    if (single) {
+        const Float32 *floats = nullptr;
+        status = ds->findAndGetFloat32Array(DCM_FloatPixelData, floats, &count);
+        values = floats;
+    } else {
+        const Float64 *doubles = nullptr;
+        status = ds->findAndGetFloat64Array(DCM_DoubleFloatPixelData, doubles, &count);
+        values = doubles;
+    }
+    if (status.bad() || values == nullptr)
+        throw Failure{std::string("cannot read ") + name + ": " + (status.bad() ? status.text() : "empty")};
+    const uint64_t found = uint64_t(count) * (single ? 4 : 8);
+    if (found < expected)
+        throw Failure{"truncated pixel data: expected " + cdcmtk::describeBytes(expected) + " (" + cdcmtk::describeLayout(*layout) +
+                      "), found " + std::to_string(found) + " in " + name};
+    *length = expected;
+    return static_cast<const uint8_t *>(values);
+}
+
+/* Throws when the file meta header names a transfer syntax DCMTK does not know (High-Throughput JPEG 2000,
+ * 1.2.840.10008.1.2.4.201-203, is newer than DCMTK 3.6.7): DCMTK then reads its encapsulated pixel data as
+ * native data of no length, which would be told as truncated. */
+void requireKnownTransferSyntax(cdcmtk_file *file) {
+    OFString uid;
+    DcmMetaInfo *meta = file->format.getMetaInfo();
+    if (meta == nullptr || meta->findAndGetOFString(DCM_TransferSyntaxUID, uid).bad() || uid.empty()) return;
+    if (DcmXfer(uid.c_str()).getXfer() != EXS_Unknown) return;
+    const std::string text = uid.c_str();
+    const bool highThroughput = text.rfind("1.2.840.10008.1.2.4.20", 0) == 0 && text.size() == 23;
+    throw Failure{"transfer syntax " + text + (highThroughput ? " (High-Throughput JPEG 2000)" : "") +
+                  " is not supported: DCMTK " + OFFIS_DCMTK_VERSION_STRING + " does not know it, so its pixel data cannot be decoded"};
+}
+
 /* The native Pixel Data element, checked to hold at least the bytes the layout needs. */
 DcmElement *nativePixelData(DcmDataset *ds, const cdcmtk_pixel_layout &layout) {
     DcmElement *element = nullptr;
     if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
-        requirePixelData(ds);  // names Float/Double Float Pixel Data
+        requirePixelData(ds);  // names what the file is when it holds no pixels at all
         throw Failure{"no Pixel Data (7FE0,0010)"};
     }
     const uint64_t expected = expectedBytes(layout), found = element->getLength();
@@ -369,6 +422,8 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         DcmDataset *ds = file->format.getDataset();
         cdcmtk::readStoredLayout(ds, layout);
         requirePixelData(ds);
+        requireKnownTransferSyntax(file);
+        if (const uint8_t *floats = floatPixels(ds, layout, length)) return floats;
         validate(*layout);
         const uint64_t expected = expectedBytes(*layout);
         E_TransferSyntax original = ds->getOriginalXfer();
@@ -433,7 +488,7 @@ int cdcmtk_read_native_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, vo
         memset(layout, 0, sizeof *layout);
         DcmDataset *ds = file->format.getDataset();
         DcmXfer xfer(ds->getOriginalXfer());
-        if (xfer.isEncapsulated() || xfer.getByteOrder() != EBO_LittleEndian) return 0;
+        if (xfer.isEncapsulated() || xfer.getByteOrder() != EBO_LittleEndian || !ds->tagExists(DCM_PixelData)) return 0;
         cdcmtk::readStoredLayout(ds, layout);
         validate(*layout);
         if (layout->samples_per_pixel > 1 && layout->planar_configuration == 1) return 0;

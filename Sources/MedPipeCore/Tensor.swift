@@ -52,6 +52,15 @@ public struct Tensor: Sendable, Equatable {
         }
     }
 
+    /// How many elements are not finite numbers (NaN or infinite); 0 for every integer type.
+    public var nonFiniteCount: Int {
+        switch dtype {
+        case .float32: withUnsafeBufferPointer(as: Float.self) { $0.count { !$0.isFinite } }
+        case .float64: withUnsafeBufferPointer(as: Double.self) { $0.count { !$0.isFinite } }
+        default: 0
+        }
+    }
+
     /// The elements converted to Double (exact for every integer type up to 2^53).
     public func doubleValues() -> [Double] {
         switch dtype {

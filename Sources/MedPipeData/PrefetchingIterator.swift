@@ -3,24 +3,42 @@ import Foundation
 /// Makes batches on a worker thread, at most `depth` ahead of the consumer: batch `b` is `make(b)`,
 /// made in turn until it returns nil or throws (the error is handed over in the batch's place).
 /// Dropping the iterator stops the thread after the batch it is making.
+///
+/// The worker has ended when the iterator reports the end (nil or an error) or is dropped: the next
+/// pass's worker then takes over its malloc arena, with the batches it freed. A worker still ending
+/// while the next one started made a second arena, and the process held two budgets' worth of batches.
 struct PrefetchingIterator: BatchIterator {
     private let consumer: Consumer
 
-    init(depth: Int, make: @escaping @Sendable (Int) throws -> LabeledBatch?) {
+    /// - Throws: `.invalidArgument` when the system refuses the worker thread.
+    init(depth: Int, make: @escaping @Sendable (Int) throws -> LabeledBatch?) throws {
         let queue = Queue(depth: max(depth, 1))
-        consumer = Consumer(queue: queue)
-        let worker = Thread { queue.fill(make) }
-        worker.name = "medpipe-prefetch"
-        worker.start()
+        consumer = Consumer(queue: queue, worker: try JoinableThread(name: "medpipe-prefetch") { queue.fill(make) })
     }
 
-    mutating func next() throws -> LabeledBatch? { try consumer.queue.take() }
+    mutating func next() throws -> LabeledBatch? {
+        do {
+            guard let batch = try consumer.queue.take() else {
+                consumer.worker.join()
+                return nil
+            }
+            return batch
+        } catch {
+            consumer.worker.join()
+            throw error
+        }
+    }
 
-    /// The consumer's hold on the queue (the worker holds the queue too): when it goes, the worker stops.
+    /// The consumer's hold on the queue and the worker (the worker holds the queue too): when it goes,
+    /// the worker stops, and is waited for.
     private final class Consumer {
         let queue: Queue
-        init(queue: Queue) { self.queue = queue }
-        deinit { queue.abandon() }
+        let worker: JoinableThread
+        init(queue: Queue, worker: JoinableThread) { self.queue = queue; self.worker = worker }
+        deinit {
+            queue.abandon()
+            worker.join()
+        }
     }
 
     /// The bounded queue between the worker (`fill`) and the consumer (`take`).

@@ -62,7 +62,7 @@ public struct StreamingBatchSource: BatchSource {
         let order = EpochOrder.pass(split, count: s.labels.count, plan: s.plan, seed: seed, epoch: epoch)
         let size = sampleShape.reduce(1, *), shape = sampleShape, read = read
         let augment = split == .train ? augment : nil
-        return PrefetchingIterator(depth: depth) { number in
+        return try PrefetchingIterator(depth: depth) { number in
             let first = number * batchSize
             guard first < order.count else { return nil }
             let indices = order[first..<min(first + batchSize, order.count)]

@@ -130,7 +130,9 @@ public struct Trainer {
         for epoch in 0..<c.epochs {
             optimizer.learningRate = c.schedule.rate(base: baseRate, epoch: epoch)
             let start = Date()
+            // Every epoch passes over the same values (augmentation keeps finite values finite): checked in the first.
             var batches = try source.batches(.train, batchSize: c.batchSize, epoch: epoch, seed: c.seed)
+            if epoch == 0 { batches = FiniteInputBatches(batches, of: .train) }
             var lossSum = 0.0, seen = 0, done = 0
             var labels: [Int] = [], predictions: [Int] = []
             while let global = try batches.next() {
@@ -219,7 +221,7 @@ public struct Trainer {
                                 splitOver group: ProcessGroup? = nil, file: String? = nil) throws -> ClassificationReport {
         let loss = CrossEntropyLoss(classWeights: classWeights)
         let parallel = DataParallel(group)
-        var batches = try source.batches(split, batchSize: batchSize, epoch: 0, seed: 0)
+        var batches: any BatchIterator = FiniteInputBatches(try source.batches(split, batchSize: batchSize, epoch: 0, seed: 0), of: split)
         var probabilities: [Float] = [], labels: [Int] = []
         var lossSum = 0.0, weightSum = 0.0
         while var batch = try batches.next() {

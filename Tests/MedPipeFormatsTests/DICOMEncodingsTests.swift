@@ -81,6 +81,25 @@ import TestSupport
             return
         }
     }
+
+    /// A transfer syntax DCMTK 3.6.7 does not know (High-Throughput JPEG 2000, here pydicom's JPEG 2000 file relabelled):
+    /// one "not supported" error naming it. DCMTK read its encapsulated pixel data as native data of no length, which
+    /// was told as "truncated pixel data: expected 524288 bytes ..., found 0".
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data")) func unknownTransferSyntaxIsNamed() throws {
+        try ReferencePython.require("pydicom")
+        let folder = temporaryDirectory("htj2k")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let make = try ReferencePython.run("""
+            import sys, pydicom
+            ds = pydicom.dcmread(sys.argv[1])
+            ds.file_meta.TransferSyntaxUID = '1.2.840.10008.1.2.4.201'
+            ds.save_as(sys.argv[2])
+            """, [SharedData.path("dicom/pydicom_subset/JPEG2000.dcm"), folder + "/ht.dcm"])
+        try #require(make.status == 0, "\(make.output)")
+        let error = try #require(throws: MedPipeError.self) { try DICOMFileReader().read(folder + "/ht.dcm") }
+        #expect(error.kind == .unsupported && error.subject == folder + "/ht.dcm", "\(error)")
+        #expect(error.message.hasPrefix("transfer syntax 1.2.840.10008.1.2.4.201 (High-Throughput JPEG 2000) is not supported"), "\(error)")
+    }
 }
 
 /// `medpipe inspect --array` on the fixtures, as a user runs it; and the JPEG decoder choice.

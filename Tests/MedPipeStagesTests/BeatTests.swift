@@ -73,4 +73,17 @@ struct BeatTests {
         #expect(output.dropped == ["incomplete final window": 1])
         #expect(output.samples.allSatisfy { $0.label == "x" && $0.tensor.shape == [300, 1] })
     }
+
+    @Test("windows: a window holding an invalid sample (NaN) is dropped and counted; the others keep their positions")
+    func windowsDropInvalidSamples() throws {
+        var values = (0..<1000).map { Float($0) }
+        values[420] = .nan  // in the windows starting at 250 (250..<550) only
+        values[1] = .infinity  // in the window starting at 0
+        let sample = Sample(tensor: Tensor(shape: [1000, 1], values: values), geometry: .temporal(frequency: 100),
+                            label: "x", source: SourceReference(record: "r"))
+        let output = try FixedWindows(length: 200, stride: 250).run(sample)
+        #expect(output.samples.map { $0.tensor.floatValues()[0] } == [500, 750])
+        #expect(output.samples.map(\.source.index) == [2, 3])
+        #expect(output.dropped == [InvalidSamples.dropReason: 2])
+    }
 }

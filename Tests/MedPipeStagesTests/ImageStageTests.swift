@@ -130,4 +130,18 @@ struct ImageStageTests {
         #expect(throws: MedPipeError.self) { try CTWindow(center: 0, width: 0) }
         #expect(try MinMax().apply(sample(hu))[0].tensor.floatValues() == [0, 0.25, Float(1040.0 / 4000), Float(1080.0 / 4000), 1])
     }
+
+    @Test("replace-nonfinite: NaN and infinities become the value, the type and other values stay; integers pass; the value must be finite")
+    func replaceNonFinite() throws {
+        let floats = Sample(tensor: Tensor(shape: [2, 3], values: [Float.nan, 1.5, .infinity, -2, -.infinity, 0]), source: SourceReference(record: "f"))
+        let replaced = try ReplaceNonFinite(value: -1).apply(floats)[0].tensor
+        #expect(replaced.dtype == .float32 && replaced.shape == [2, 3] && replaced.floatValues() == [-1, 1.5, -1, -2, -1, 0])
+        let doubles = Sample(tensor: Tensor(shape: [3], values: [Double.nan, 2, 3]), source: SourceReference(record: "d"))
+        let zero = try ReplaceNonFinite().apply(doubles)[0].tensor
+        #expect(zero.dtype == .float64 && zero.values(as: Double.self) == [0, 2, 3])
+        let integers = Sample(tensor: Tensor(shape: [3], values: [Int16(-5), 0, 7]), source: SourceReference(record: "i"))
+        #expect(try ReplaceNonFinite().apply(integers)[0].tensor == integers.tensor)
+        #expect(throws: MedPipeError.self) { try ReplaceNonFinite(value: .nan) }
+        #expect(throws: MedPipeError.self) { try ReplaceNonFinite(value: -.infinity) }
+    }
 }

@@ -88,6 +88,26 @@ import Testing
         }
     }
 
+    /// Inputs holding NaN or an infinity are an error naming the split, the batch and the sample. Before, one NaN in
+    /// a training sample trained to the end with a finite loss (BatchNorm spread it over its channel, ReLU made it
+    /// zeros), and an infinite validation value gave meaningless metrics without a word.
+    @Test func inputsThatAreNotNumbersAreAnError() throws {
+        var train = Self.squares(240, seed: 1), validation = Self.squares(90, seed: 2)
+        train.inputs[5 * 64 + 7] = .nan
+        validation.inputs[80 * 64] = -.infinity
+        let configuration = TrainingConfiguration(epochs: 2, batchSize: 16, seed: 3, optimizer: SGD(learningRate: 0.02))
+        for (splits, split, what) in [([DataSplit.train: train], "train", "NaN"),
+                                      ([.train: Self.squares(240, seed: 1), .validation: validation], "validation", "an infinite value")] {
+            let source = try InMemoryBatchSource(sampleShape: [1, 8, 8], classNames: ["top-left", "middle", "right"], splits: splits)
+            #expect {
+                _ = try Trainer(configuration).train(Sequential(Self.specs, seed: 2), on: source)
+            } throws: { error in
+                let text = "\(error)"
+                return text.hasPrefix("\(split) split: sample ") && text.contains("holds \(what) among its inputs")
+            }
+        }
+    }
+
     @Test func monitorOnValidationBalancedAccuracyKeepsThatEpochsWeights() throws {
         // As above, the rate jumps ×1000 from epoch 3, so a later epoch is worse on validation and the last is not
         // the best. The kept model is the first epoch of highest validation balanced accuracy, and its weights are

@@ -93,9 +93,13 @@ typedef struct cdcmtk_pixel_layout {
     /* 1 when the buffer holds native YBR_FULL_422 data: each pair of pixels along a row is stored as
      * Y1 Y2 Cb Cr (two samples per pixel, not three), to be expanded to three samples per pixel. */
     uint32_t chroma_subsampled;
+    /* 1 when the values are IEEE floats from Float Pixel Data (7FE0,0008) or Double Float Pixel Data
+     * (7FE0,0009): bits_allocated 32 or 64, one sample per pixel. */
+    uint32_t floating;
 } cdcmtk_pixel_layout;
 
-/* Decodes the Pixel Data of every frame into little-endian native bytes
+/* Decodes the Pixel Data of every frame (or, in a file without Pixel Data, its Float or Double Float Pixel
+ * Data, as `floating` float32 or float64 values) into little-endian native bytes
  * (frames × rows × columns × samples × bits_allocated/8; for bits_allocated 1 the bits of all frames
  * packed one after the other, least significant bit first, rounded up to whole bytes; for
  * chroma_subsampled data two samples per pixel) and returns a pointer to them that lives as long as

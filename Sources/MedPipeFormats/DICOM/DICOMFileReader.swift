@@ -2,7 +2,7 @@ import MedPipeCore
 
 /// Reads one DICOM file into a record whose tensor equals pydicom's
 /// `apply_modality_lut(ds.pixel_array, ds)`: stored values in their own integer type (bit-packed values as
-/// uint8), the Modality LUT's uint8 or uint16 entries when the file has one, or float64 when Rescale Slope
+/// uint8; float32 or float64 from Float or Double Float Pixel Data), the Modality LUT's uint8 or uint16 entries when the file has one, or float64 when Rescale Slope
 /// and Intercept are both present; YBR colour converted to RGB.
 ///
 /// Shapes: `(rows, cols)`, `(frames, rows, cols)`, with a trailing axis of 3 for colour.
@@ -31,6 +31,7 @@ public struct DICOMFileReader: Sendable {
                 initialized = count * format.storedDType.size
             }
             let transform = header.modality
+            try transform.check(stored: format.storedDType, path: file.path)
             if case .none = transform { return Tensor(shape: format.shape, dtype: format.storedDType, bytes: stored) }
             let outputType = transform.outputDType(stored: format.storedDType)
             let values = [UInt8](unsafeUninitializedCapacity: count * outputType.size) { buffer, initialized in

@@ -16,6 +16,14 @@ enum DICOMModalityTransform: Sendable {
         }
     }
 
+    /// Throws `.unsupported` naming `path` for a Modality LUT over float stored values (Float Pixel Data), which index
+    /// no table: pydicom's `apply_modality_lut` fails on them too.
+    func check(stored: DType, path: String) throws {
+        if case .lut = self, stored.isFloatingPoint {
+            throw MedPipeError.unsupported(path, "a Modality LUT Sequence (0028,3000) over Float Pixel Data: float values index no table")
+        }
+    }
+
     /// Writes the `count` transformed values of `stored` (of type `storedType`) to `destination` as `outputType`,
     /// which is ``outputDType(stored:)`` or float64 (the type of a volume whose slices transform differently).
     func apply(_ stored: UnsafeRawPointer, storedType: DType, count: Int, outputType: DType,

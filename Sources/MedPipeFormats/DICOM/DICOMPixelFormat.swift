@@ -9,6 +9,8 @@ struct DICOMPixelFormat: Sendable, Equatable {
     var samplesPerPixel: Int
     var bitsAllocated: Int
     var isSigned: Bool
+    /// IEEE float values (Float or Double Float Pixel Data): bitsAllocated 32 or 64.
+    var isFloat: Bool
     /// Decoded bytes are colour-by-plane per frame (PlanarConfiguration 1).
     var isPlanar: Bool
     /// Decoded bytes are native YBR_FULL_422: `Y1 Y2 Cb Cr` for each pair of pixels along a row, expanded to
@@ -20,9 +22,11 @@ struct DICOMPixelFormat: Sendable, Equatable {
     /// the unused high bits, as pydicom does; 0 for none.
     var unusedBitShift: Int
 
-    /// The element type of stored values: BitsAllocated and PixelRepresentation (bit-packed values unpack to uint8).
+    /// The element type of stored values: BitsAllocated and PixelRepresentation (bit-packed values unpack to uint8),
+    /// float32 or float64 for Float and Double Float Pixel Data.
     var storedDType: DType {
-        switch (bitsAllocated, isSigned) {
+        if isFloat { return bitsAllocated == 64 ? .float64 : .float32 }
+        return switch (bitsAllocated, isSigned) {
         case (1, _), (8, false): .uint8
         case (8, true): .int8
         case (16, false): .uint16
@@ -52,6 +56,7 @@ struct DICOMPixelFormat: Sendable, Equatable {
         samplesPerPixel = Int(layout.samples_per_pixel)
         bitsAllocated = Int(layout.bits_allocated)
         isSigned = layout.pixel_representation == 1
+        isFloat = layout.floating != 0
         isPlanar = layout.planar_configuration == 1 && layout.samples_per_pixel > 1
         isChromaSubsampled = layout.chroma_subsampled != 0
         photometric = withUnsafeBytes(of: layout.photometric) { raw in

@@ -140,6 +140,7 @@ enum DICOMStoredValues {
         case .int16: apply(Int16.self)
         case .uint32: apply(UInt32.self)
         case .int32: apply(Int32.self)
+        case .float32: apply(Float.self)
         default: apply(Double.self)
         }
     }

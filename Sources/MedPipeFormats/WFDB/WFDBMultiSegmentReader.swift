@@ -21,6 +21,8 @@ struct WFDBMultiSegmentReader {
     struct Output {
         var digital: [Int32]?
         var physical: [Double]?
+        /// Per signal, the digital value that marks an invalid sample (and fills a segment without the signal).
+        var invalidSamples: [Int32?]
         var frames: Int
         var signals: [WFDBHeader.Signal]
         var warnings: [String]
@@ -124,7 +126,8 @@ struct WFDBMultiSegmentReader {
                 }
             }
         }
-        return Output(digital: physical ? nil : digital, physical: physical ? values : nil, frames: frames, signals: signals, warnings: warnings)
+        return Output(digital: physical ? nil : digital, physical: physical ? values : nil, invalidSamples: fills, frames: frames, signals: signals,
+                      warnings: warnings)
     }
 
     private func headerPath(_ name: String) -> String { directory + "/" + name + ".hea" }

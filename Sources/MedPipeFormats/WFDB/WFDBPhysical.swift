@@ -9,6 +9,26 @@ struct WFDBPhysical {
         (gains, baselines, self.sentinels) = (signals.map(\.gain), signals.map(\.baseline), sentinels)
     }
 
+    /// The digital values themselves as float64, NaN where a value is its column's sentinel
+    /// (``ReadOptions/markInvalidSamples``).
+    init(markingInvalid sentinels: [Int32?]) {
+        (gains, baselines, self.sentinels) = (sentinels.map { _ in 1 }, sentinels.map { _ in 0 }, sentinels)
+    }
+
+    /// Whether some value of `d` (rows of one column per channel) is its column's sentinel.
+    func anyInvalid(_ d: UnsafeBufferPointer<Int32>) -> Bool {
+        let columns = sentinels.count
+        for c in 0..<columns {
+            guard let sentinel = sentinels[c] else { continue }
+            var i = c
+            while i < d.count {
+                if d[i] == sentinel { return true }
+                i += columns
+            }
+        }
+        return false
+    }
+
     /// Converts `signals` (row-major, one column per channel); returns float64 little-endian bytes, ready to be a
     /// ``Tensor``'s storage.
     func convert(_ signals: WFDBDigitalSignals) -> [UInt8] {

@@ -28,10 +28,11 @@ public struct WFDBReader: Sendable {
             let output = try WFDBMultiSegmentReader(header: header, directory: directory).read(physical: options.physical)
             warnings += output.warnings
             signals = output.signals
+            let shape = [output.frames, signals.count]
             if let values = output.physical {
-                tensor = Tensor(shape: [output.frames, signals.count], values: values)
+                tensor = Tensor(shape: shape, values: values)
             } else {
-                tensor = Tensor(shape: [output.frames, signals.count], values: output.digital ?? [])
+                tensor = Self.digitalTensor(shape: shape, values: output.digital ?? [], sentinels: output.invalidSamples, mark: options.markInvalidSamples)
             }
         } else {
             let digital = try WFDBSignalReader(header: header, directory: directory).read()
@@ -39,6 +40,8 @@ public struct WFDBReader: Sendable {
             let shape = [digital.frames, digital.channels]
             if options.physical {
                 tensor = Tensor(shape: shape, dtype: .float64, bytes: WFDBPhysical(signals, sentinels: digital.invalidSamples).convert(digital))
+            } else if options.markInvalidSamples, digital.withValues(WFDBPhysical(markingInvalid: digital.invalidSamples).anyInvalid) {
+                tensor = Tensor(shape: shape, dtype: .float64, bytes: WFDBPhysical(markingInvalid: digital.invalidSamples).convert(digital))
             } else {
                 tensor = Tensor(shape: shape, dtype: .int32, bytes: digital.bytes)
             }
@@ -71,6 +74,18 @@ public struct WFDBReader: Sendable {
                                    warnings: header.warnings)
         try writer.commit()
         return StreamedRecord(record: described, shape: writer.shape, dtype: dtype)
+    }
+
+    /// Digital values `(frames, signals)`: int32, or with `mark` and some value its signal's sentinel, float64 with NaN
+    /// in its place (``ReadOptions/markInvalidSamples``).
+    private static func digitalTensor(shape: [Int], values: [Int32], sentinels: [Int32?], mark: Bool) -> Tensor {
+        let marking = WFDBPhysical(markingInvalid: sentinels)
+        return values.withUnsafeBufferPointer { d in
+            guard mark, marking.anyInvalid(d) else { return Tensor(shape: shape, values: values) }
+            var out = [Double](repeating: 0, count: d.count)
+            out.withUnsafeMutableBufferPointer { marking.convert(d, into: $0.baseAddress!) }
+            return Tensor(shape: shape, values: out)
+        }
     }
 
     /// The header at `path` (a `.hea` file or a record path), the header's path and its folder.

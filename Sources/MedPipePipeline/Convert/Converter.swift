@@ -15,8 +15,9 @@ public struct Converter: Sendable {
     /// Version of the reading and de-identification code; part of every unit key. 2: DICOM samples that may hold
     /// burned-in text carry ``DICOMBurnedInText/metadataKey``, which units written before it lack. 3: WFDB signal
     /// descriptions that are not plain signal names become neutral names (``WFDBSignalName``). 4: WFDB samples carry their
-    /// leads' units and the ADC scale of their digital values (``SignalUnits``), which `export --format wfdb` writes.
-    public static let readerVersion = "medpipe-formats 4"
+    /// leads' units and the ADC scale of their digital values (``SignalUnits``), which `export --format wfdb` writes. 5: a WFDB
+    /// record's invalid samples are NaN (``ReadOptions/forStages``), not its format's sentinel value.
+    public static let readerVersion = "medpipe-formats 5"
 
     public let recipe: Recipe
     public let pipeline: StagePipeline
@@ -332,7 +333,12 @@ public struct Converter: Sendable {
                                  geometry: sample.geometry, metadata: metadata)
             }
             let source = pseudonyms.make("source:" + item.path)
-            return ProcessedSource(unit: CacheUnit(key: item.key, source: source, items: items), dropped: output.dropped, warnings: loaded.warnings)
+            var warnings = loaded.warnings
+            let notNumbers = output.samples.count { $0.tensor.nonFiniteCount > 0 }
+            if notNumbers > 0 {
+                warnings.append("\(notNumbers) of its \(output.samples.count) samples hold NaN or infinite values after the stages: training and evaluation refuse them (a `replace-nonfinite` stage first replaces them)")
+            }
+            return ProcessedSource(unit: CacheUnit(key: item.key, source: source, items: items), dropped: output.dropped, warnings: warnings)
         } catch let error as MedPipeError {
             throw Self.naming(item.path, error)
         } catch {

@@ -59,7 +59,7 @@ struct SourceLoader: Sendable {
             records = try FERDataset.load(path).records()
             perImage = true
         } else {
-            records = try RecordReading.read(path)
+            records = try RecordReading.read(path, options: .forStages)
             perImage = kind == .pngFolder
         }
         return (try records.map { record in

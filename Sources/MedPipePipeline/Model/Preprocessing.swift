@@ -109,7 +109,7 @@ public struct Preprocessing: Sendable {
         }
         var warnings: [String] = [], notes: [String] = []
         var seen: Set<String> = []
-        let late = try RecordReading.forEachRecord(path) { record in
+        let late = try RecordReading.forEachRecord(path, options: .forStages) { record in
             warnings += record.warnings.filter { seen.insert($0).inserted }
             // As `convert` refuses it (``SourceLoader``): the stages told of it as a filter's "signal of 0 samples too short".
             guard record.tensor.count > 0 else {
@@ -129,6 +129,9 @@ public struct Preprocessing: Sendable {
             }
             try body(try recordStages.run(sample, fitted: FittedPipeline(entries: entries)).samples.map { output in
                 let (shape, values) = ModelInputLayout.arrange(output.tensor, geometry: output.geometry)
+                if let value = values.first(where: { !$0.isFinite }) {
+                    throw MedPipeError.malformed(output.source.description, "holds \(value.isNaN ? "NaN" : "an infinite value") after the model's stages; the model's prediction for it would mean nothing (one NaN voxel through `zscore` makes its whole volume NaN: train with a `replace-nonfinite` stage first)")
+                }
                 return Prepared(source: output.source, label: output.label, metadata: output.metadata, geometry: output.geometry,
                                 shape: shape, values: values)
             })

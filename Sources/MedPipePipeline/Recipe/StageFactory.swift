@@ -40,6 +40,7 @@ public enum StageFactory {
                                                            upper: try p.double("upper", of: spec.name, in: 0...100) ?? 99.5,
                                                            nonZeroOnly: try p.bool("nonzero-only") ?? false))
             case MinMax.name: stage = .minMax(MinMax())
+            case ReplaceNonFinite.name: stage = .replaceNonFinite(try ReplaceNonFinite(value: try p.double("value") ?? 0))
             case ZScore.name:
                 let over = try p.string("over") ?? "all"
                 guard let region = NormalizationRegion(rawValue: over) else {

@@ -2,6 +2,8 @@ import MedPipeCore
 
 /// Any MedPipe stage, as one Codable, Equatable value: what a recipe's list of stages becomes.
 public enum AnyStage: Sendable, Equatable, Codable {
+    // Any sample
+    case replaceNonFinite(ReplaceNonFinite)
     // Images and volumes
     case ctWindow(CTWindow)
     case percentileClip(PercentileClip)
@@ -35,11 +37,12 @@ public enum AnyStage: Sendable, Equatable, Codable {
         CTWindow.name, PercentileClip.name, MinMax.name, ZScore.name, DatasetZScore.name, ResampleSpacing.name,
         Resize.name, CropOrPad.name, ReorientRAS.name, SliceExtraction.name, BandPass.name, HighPass.name,
         LowPass.name, SignalResample.name, LeadZScore.name, BeatSegmentation.name, FixedWindows.name,
-        TableRows.name, Impute.name, Standardize.name, OneHot.name, SelectLeads.name, KeepLabels.name,
+        TableRows.name, Impute.name, Standardize.name, OneHot.name, SelectLeads.name, KeepLabels.name, ReplaceNonFinite.name,
     ]
 
     private var plain: (any Stage)? {
         switch self {
+        case .replaceNonFinite(let s): s
         case .ctWindow(let s): s
         case .percentileClip(let s): s
         case .minMax(let s): s

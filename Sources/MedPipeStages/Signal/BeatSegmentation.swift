@@ -12,8 +12,8 @@ import MedPipeCore
 /// with `peaks: detect` (either would give no sample without a word).
 ///
 /// Labels are the beat's AAMI class (``AAMIClass``) or its raw symbol. Non-beat annotations are ignored; beats
-/// whose window leaves the record, or (in AAMI mode) whose symbol has no class, are dropped and counted by
-/// reason. Each beat keeps the record's group and names its beat number (its index among the record's
+/// whose window leaves the record or holds invalid samples (``InvalidSamples``), or (in AAMI mode) whose symbol
+/// has no class, are dropped and counted by reason. Each beat keeps the record's group and names its beat number (its index among the record's
 /// R peaks) and R-peak sample in its source and metadata. The dtype is kept.
 ///
 /// With `rr`, each window also carries the beat's rhythm (``RRFeatures``, computed over all the
@@ -131,6 +131,7 @@ public struct BeatSegmentation: Stage {
                 BeatTemplate.median(signal: $0, leads: leads, starts: starts, length: length)
             }
         }
+        let invalid = InvalidSamples.rows(of: sample.tensor).map(InvalidSamples.prefixCounts)
         var windows: [Sample] = []
         for (beatNumber, beat) in rPeaks.enumerated() {
             if labelled && beat.annotation == nil {
@@ -152,6 +153,10 @@ public struct BeatSegmentation: Stage {
             let start = beat.sample - before
             guard start >= 0, start + length <= n else {
                 dropped["window leaves the record", default: 0] += 1
+                continue
+            }
+            guard invalid.map({ $0[start + length] == $0[start] }) ?? true else {
+                dropped[InvalidSamples.dropReason, default: 0] += 1
                 continue
             }
             let bytes = Array(sample.tensor.bytes[(start * rowBytes)..<((start + length) * rowBytes)])

@@ -1,7 +1,8 @@
 import MedPipeCore
 
 /// Cuts a signal `(samples, channels)` into windows of `length` samples every `stride` samples,
-/// starting at 0; a final incomplete window is dropped and counted. Windows keep the record's
+/// starting at 0; a final incomplete window, and a window holding invalid samples (``InvalidSamples``),
+/// are dropped and counted. Windows keep the record's
 /// label and group, the annotations that fall inside them (shifted), and their start in metadata.
 public struct FixedWindows: Stage {
     public static let name = "windows"
@@ -39,9 +40,15 @@ public struct FixedWindows: Stage {
         let count = n >= length ? (n - length) / stride + 1 : 0
         try OutputLimit.check([Double(count), Double(length), Double(shape.count == 2 ? shape[1] : 1)], stage: Self.name,
                               source: sample.source, "\(count) windows of \(length) samples")
+        let invalid = InvalidSamples.rows(of: sample.tensor).map(InvalidSamples.prefixCounts)
         var windows: [Sample] = []
-        var start = 0, index = 0
+        var start = 0, index = 0, holdingInvalid = 0
         while start + length <= n {
+            defer { start += stride; index += 1 }
+            if let invalid, invalid[start + length] > invalid[start] {
+                holdingInvalid += 1
+                continue
+            }
             var shapeOut = shape
             shapeOut[0] = length
             let bytes = Array(sample.tensor.bytes[(start * rowBytes)..<((start + length) * rowBytes)])
@@ -55,10 +62,10 @@ public struct FixedWindows: Stage {
             }
             window.metadata["window_start"] = .int(start)
             windows.append(window)
-            start += stride
-            index += 1
         }
-        let incomplete = start < n && n > 0 ? 1 : 0
-        return StageOutput(windows, dropped: incomplete > 0 ? ["incomplete final window": incomplete] : [:])
+        var dropped: [String: Int] = [:]
+        if start < n && n > 0 { dropped["incomplete final window"] = 1 }
+        if holdingInvalid > 0 { dropped[InvalidSamples.dropReason] = holdingInvalid }
+        return StageOutput(windows, dropped: dropped)
     }
 }

@@ -30,9 +30,15 @@ public struct ZeroPhaseFilter: Sendable, Equatable {
     }
 
     /// Filters every channel of an interleaved signal `(n, channels)` of doubles into float32 `output`,
-    /// two channels at a time (SIMD lanes), all sections cascaded per sample.
+    /// two channels at a time (SIMD lanes), all sections cascaded per sample. Invalid samples (not finite)
+    /// stay NaN, filtered across as ``InvalidSamples`` says.
     public func filter(_ x: UnsafeBufferPointer<Double>, samples n: Int, channels: Int,
                        into output: UnsafeMutableBufferPointer<Float>, subject: String) throws {
+        if let bridged = InvalidSamples.bridged(x, samples: n, channels: channels) {
+            try bridged.withUnsafeBufferPointer { try filter($0, samples: n, channels: channels, into: output, subject: subject) }
+            for i in 0..<(n * channels) where !x[i].isFinite { output[i] = .nan }
+            return
+        }
         let edge = padLength
         guard n > edge else {
             throw MedPipeError.invalidArgument(subject, "a signal of \(n) samples is too short for this filter: it needs more than \(edge) (scipy's padlen)")

@@ -1,0 +1,42 @@
+import MedPipeCore
+
+/// Replaces every value that is not a finite number (NaN, an infinity) by `value`: the voxels outside the tissue
+/// that NIfTI volumes and parametric maps often hold as NaN, or a WFDB lead's invalid samples, for the stages and
+/// models after it, which take every value as a number (one NaN through `zscore` makes a whole volume NaN, and
+/// training refuses it). Put it first. Float samples keep their type; integer samples hold none and pass as they are.
+public struct ReplaceNonFinite: Stage {
+    public static let name = "replace-nonfinite"
+
+    public var value: Double
+
+    /// - Throws: `.invalidArgument` unless `value` is finite.
+    public init(value: Double = 0) throws {
+        guard value.isFinite else {
+            throw MedPipeError.invalidArgument(Self.name, "value must be a finite number, got \(value)")
+        }
+        self.value = value
+    }
+
+    public var canonicalParameters: String {
+        var p = CanonicalParameters()
+        p.add("value", value)
+        return p.text
+    }
+
+    public func run(_ sample: Sample) throws -> StageOutput {
+        let tensor = sample.tensor
+        guard tensor.nonFiniteCount > 0 else { return StageOutput([sample]) }
+        let replaced: Tensor
+        if tensor.dtype == .float64 {
+            var values = tensor.values(as: Double.self)
+            for i in values.indices where !values[i].isFinite { values[i] = value }
+            replaced = Tensor(shape: tensor.shape, values: values)
+        } else {
+            var values = tensor.values(as: Float.self)
+            let fill = Float(value)
+            for i in values.indices where !values[i].isFinite { values[i] = fill }
+            replaced = Tensor(shape: tensor.shape, values: values)
+        }
+        return StageOutput([sample.replacing(tensor: replaced)])
+    }
+}
