@@ -298,6 +298,9 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
             ("lowpass: { cutoff: 1e-300 }", "lowpass 'cutoff' must be from 0.001 to 1e+06, got 1e-300"),
             ("resample-signal: { frequency: 1e308 }", "resample-signal 'frequency' must be from 0.001 to 1e+06, got 1e+308"),
             ("resample-signal: { frequency: -360 }", "resample-signal 'frequency' must be from 0.001 to 1e+06, got -360"),
+            // In a float32 sample, 1e308 put infinities in place of the values it replaces.
+            ("replace-nonfinite: { value: 1e308 }", "replace-nonfinite: value must be a finite number within float32's range"),
+            ("replace-nonfinite: { value: -3e38 }", nil),
         ]
         for (stage, message) in cases {
             let path = try recipeFile("sources:\n  - path: data.csv\nstages:\n  - \(stage)\n")

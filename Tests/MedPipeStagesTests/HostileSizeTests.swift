@@ -67,6 +67,7 @@ import Testing
             #"{"bandPass":{"_0":{"low":40,"high":0.5,"order":2}}}"#, #"{"highPass":{"_0":{"cutoff":0.5,"order":1000}}}"#,
             #"{"lowPass":{"_0":{"cutoff":-1,"order":4}}}"#, #"{"resampleSignal":{"_0":{"frequency":0}}}"#,
             #"{"windows":{"_0":{"length":0,"stride":0}}}"#, #"{"keepLabels":{"_0":{"labels":[]}}}"#, #"{"oneHot":{"_0":{"columns":[]}}}"#,
+            #"{"replaceNonFinite":{"_0":{"value":1e308}}}"#,
         ]
         for stage in refused {
             #expect(throws: MedPipeError.self, "\(stage)") { try JSONDecoder().decode(StagePipeline.self, from: Data((#"{"stages":["# + stage + "]}").utf8)) }
