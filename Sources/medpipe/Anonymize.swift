@@ -104,12 +104,12 @@ struct Anonymize: AsyncParsableCommand {
         bar.finish()
         try AtomicFile.write(report, bytes: result.json())
         if let removed = result.interruptedRunsRemoved {
-            print("removed the partial outputs of \(removed) interrupted run(s) from \(out) (files that never passed the residual scan)")
+            printLines(["removed the partial outputs of \(removed) interrupted run(s) from \(out) (files that never passed the residual scan)"])
         }
-        print("anonymized \(result.files.count) file(s) into \(out); withheld \(result.withheld.count); residual scan: \(result.residual.hits.count) hit(s) over \(result.residual.scanned) text(s); report \(report)")
+        printLines(["anonymized \(result.files.count) file(s) into \(out); withheld \(result.withheld.count); residual scan: \(result.residual.hits.count) hit(s) over \(result.residual.scanned) text(s); report \(report)"])
         let withheld = result.withheld.map { "  \($0.failed ? "failed" : "withheld") \($0.path ?? $0.source) (\($0.source)): \($0.reason)" }
-        for line in SummaryList.text(withheld, reasons: result.withheld.map { $0.reason.replacingOccurrences(of: $0.source + ": ", with: "") },
-                                         noun: "withheld", option: "--list-withheld FILE") { print(line) }
+        printLines(SummaryList.text(withheld, reasons: result.withheld.map { $0.reason.replacingOccurrences(of: $0.source + ": ", with: "") },
+                                    noun: "withheld", option: "--list-withheld FILE"))
         if let listWithheld { try SummaryList.write(withheld.map { String($0.dropFirst(2)) }, to: listWithheld) }
         guard result.passed else {
             let hits = result.residual.hits.isEmpty ? "" : "; \(result.residual.hits.count) residual hit(s)"

@@ -27,7 +27,7 @@ struct CacheCommand: ParsableCommand {
 
         func run() throws {
             let summary = try CacheSummary(cache: DatasetCache(directory: directory))
-            print(json ? try summary.json() : summary.text())
+            if json { printJSON(try summary.json()) } else { printLines(summary.lines()) }
         }
     }
 
@@ -53,7 +53,7 @@ struct CacheCommand: ParsableCommand {
                 printError("\(directory): \(result.problems.count) problem(s) in \(result.entries) entries")
                 throw ExitCode.failure
             }
-            print("\(directory): \(result.entries) entries, all sound")
+            printLines(["\(directory): \(result.entries) entries, all sound"])
         }
     }
 
@@ -86,7 +86,7 @@ struct CacheCommand: ParsableCommand {
             let dataset = try CacheDataset(directory: directory)
             try dataset.requireTrainingSamples()   // an empty order printed one blank line, and exit status 0
             let order = try dataset.trainingOrder(balance: choice, seed: seed, epoch: epoch)
-            print(order.map(String.init).joined(separator: "\n"))
+            printLines(order.map(String.init))
         }
     }
 }

@@ -31,7 +31,8 @@ struct CacheSummary {
         rejected = try cache.rejected()
     }
 
-    func text() -> String {
+    /// A few indented lines for a person, names and reasons as recorded (``printLines(_:)`` shows them).
+    func lines() -> [String] {
         var lines = ["\(directory)", "  entries: \(entries)"]
         for split in counts.keys.sorted(by: Self.splitOrder) {
             let classes = counts[split]!.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
@@ -49,11 +50,12 @@ struct CacheSummary {
         }
         if let recipe = meta["recipe"] {
             lines.append("  recipe:")
-            lines += recipe.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
+            lines += recipe.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { "    " + $0 }
         }
-        return lines.joined(separator: "\n")
+        return lines
     }
 
+    /// One line of JSON with sorted keys.
     func json() throws -> String {
         let object: [String: Any] = [
             "directory": directory, "entries": entries, "counts": counts, "shapes": shapes, "plan_sizes": planSizes,

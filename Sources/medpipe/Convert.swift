@@ -87,7 +87,7 @@ struct Convert: AsyncParsableCommand {
             summary = try await converter.run(options)
         }
         bar.finish()
-        log(ConvertReport(summary).text)
+        log(ConvertReport(summary).lines)
         if let listRejected { try SummaryList.write(summary.rejected.map { "\($0.source): \($0.reason)" }, to: listRejected) }
         if let listWarnings { try SummaryList.write(summary.warnings.map { "\($0.source): \($0.warning)" }, to: listWarnings) }
         guard summary.rejected.isEmpty else {
@@ -113,7 +113,8 @@ struct ConvertReport {
     let summary: ConvertSummary
     init(_ summary: ConvertSummary) { self.summary = summary }
 
-    var text: String {
+    /// The summary's lines, names and reasons as read (``log(_:)`` shows them).
+    var lines: [String] {
         var lines = ["converted into \(summary.cache)",
                      "  sources: \(summary.sources) (\(summary.computed) processed, \(summary.reused) reused, \(summary.rejected.count) rejected, \(summary.removed) stale removed)",
                      "  entries: \(summary.entries)"]
@@ -124,6 +125,6 @@ struct ConvertReport {
                                   noun: "warnings", option: "--list-warnings FILE")
         lines += SummaryList.text(summary.rejected.map { "  rejected: \($0.source): \($0.reason)" }, reasons: summary.rejected.map(\.reason),
                                   noun: "rejected", option: "--list-rejected FILE")
-        return lines.joined(separator: "\n")
+        return lines
     }
 }

@@ -41,7 +41,8 @@ struct Evaluate: ParsableCommand {
         try requireSamples(in: dataset.cache)
         if TreeModel.isTreeModel(model) {
             let report = try TreeModelCommands.evaluate(model, dataset: dataset, split: dataSplit)
-            return print(json ? try ReportText.json(report) : ReportText.text(report, split: split))
+            if json { printJSON(try ReportText.json(report)) } else { printLines(ReportText.lines(report, split: split)) }
+            return
         }
         let warmUp = BLAS.startWarmUp()   // while the model and inputs are read
         defer { warmUp.wait() }
@@ -49,7 +50,7 @@ struct Evaluate: ParsableCommand {
         try dataset.checkJudges(model: model, classNames: checkpoint.classNames, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
         BLAS.setThreads(threads)
         let report = try Trainer.evaluate(&checkpoint.ensemble, on: dataset.batchSource(balance: .none), split: dataSplit, file: model)
-        print(json ? try ReportText.json(report) : ReportText.text(report, split: split))
+        if json { printJSON(try ReportText.json(report)) } else { printLines(ReportText.lines(report, split: split)) }
     }
 
     /// Fails unless the cache holds samples in the split to evaluate, naming the splits it has.
@@ -64,7 +65,8 @@ struct Evaluate: ParsableCommand {
 
 /// Text and JSON renderings of a ``ClassificationReport``.
 enum ReportText {
-    static func text(_ r: ClassificationReport, split: String) -> String {
+    /// The report as lines for a person, class names as read (``printLines(_:)`` shows them).
+    static func lines(_ r: ClassificationReport, split: String) -> [String] {
         var lines = [String(format: "%@: %d samples  accuracy %.4f  balanced accuracy %.4f", split, r.samples, r.accuracy, r.balancedAccuracy)]
         if let auc = r.rocAUC { lines[0] += String(format: "  ROC AUC %.4f", auc) }
         if let loss = r.loss { lines[0] += String(format: "  loss %.4f", loss) }
@@ -76,7 +78,7 @@ enum ReportText {
         lines.append("  confusion matrix (rows: true, columns: predicted):")
         for row in r.confusionMatrix { lines.append("    " + row.map { String(format: "%6d", $0) }.joined()) }
         lines += aami(r)
-        return lines.joined(separator: "\n")
+        return lines
     }
 
     /// The AAMI EC57 gross statistics of heartbeat classes N, S, V, F (those present), as cardiologists

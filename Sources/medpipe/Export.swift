@@ -66,8 +66,8 @@ struct Export: ParsableCommand {
         }
         bar.finish()
         let total = summary.samples.reduce(0) { $0 + $1.count }
-        print("exported \(total) sample\(total == 1 ? "" : "s") as \(format.rawValue) into \(summary.output)")
-        for (split, count) in summary.samples { print("  \(split): \(count)") }
-        print("  files: \(summary.files.count)" + (summary.files.first.map { ", first \($0)" } ?? ""))
+        printLines(["exported \(total) sample\(total == 1 ? "" : "s") as \(format.rawValue) into \(summary.output)"]
+                   + summary.samples.map { split, count in "  \(split): \(count)" }
+                   + ["  files: \(summary.files.count)" + (summary.files.first.map { ", first \($0)" } ?? "")])
     }
 }

@@ -94,7 +94,7 @@ struct GradCAMCommand: ParsableCommand {
             settings["recipe_hash"] = try DatasetCache(directory: cache).meta("recipe_hash")
         }
         try writer.finish(index, extra: settings)
-        print("wrote \(index.count) Grad-CAM overlays, raw maps and index.json to \(out) (layer \(cam.layer): \(cam.model.layers[cam.layer].spec.typeName))")
+        printLines(["wrote \(index.count) Grad-CAM overlays, raw maps and index.json to \(out) (layer \(cam.layer): \(cam.model.layers[cam.layer].spec.typeName))"])
     }
 
     /// Explains `samples` batch by batch and writes each batch's files. With several threads and batches,

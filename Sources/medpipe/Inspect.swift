@@ -48,20 +48,21 @@ struct Inspect: ParsableCommand {
         for input in inputs {
             do {
                 if input.hasSuffix(".safetensors") {
-                    print(try ModelSummary(path: input).text(json: json))
+                    let summary = try ModelSummary(path: input)
+                    if json { printJSON(summary.json()) } else { printLines(summary.lines()) }
                     continue
                 }
                 if input.hasSuffix(".json"), TreeModel.isTreeModel(input) {
-                    print(try TreeModelCommands.summary(input, json: json))
+                    if json { printJSON(try TreeModelCommands.summaryJSON(input)) } else { printLines(try TreeModelCommands.summary(input)) }
                     continue
                 }
                 if let array, let streamed = try RecordReading.read(input, options: ReadOptions(physical: physical), arrayTo: array) {
-                    print(json ? try RecordSummary(streamed).json() : RecordSummary(streamed).text())
+                    if json { printJSON(try RecordSummary(streamed).json()) } else { printLines(RecordSummary(streamed).lines()) }
                     continue
                 }
                 var first = true
                 let late = try RecordReading.forEachRecord(input, options: ReadOptions(physical: physical)) { record in
-                    print(json ? try RecordSummary(record).json() : RecordSummary(record).text())
+                    if json { printJSON(try RecordSummary(record).json()) } else { printLines(RecordSummary(record).lines()) }
                     if let array, first { try NPYWriter.write(record.tensor, to: array, fortranOrder: record.format == "nifti") }
                     first = false
                 }

@@ -12,16 +12,22 @@ struct ModelSummary {
         checkpoint = try Checkpoint.read(path)
     }
 
-    func text(json: Bool) -> String {
-        let layers = checkpoint.model.layers.enumerated().map { index, layer in (index, layer.spec) }
-        if json {
-            let object: [String: Any] = [
-                "source": path, "format": "safetensors", "model": checkpoint.modelName, "classes": checkpoint.classNames,
-                "input_shape": checkpoint.inputShape, "recipe_hash": checkpoint.recipeHash, "ensemble": checkpoint.ensemble.members.count,
-                "layers": layers.map { index, spec in spec.json.merging(["index": index]) { $1 } },
-            ]
-            return String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
-        }
+    private var layers: [(index: Int, spec: LayerSpec)] {
+        checkpoint.model.layers.enumerated().map { index, layer in (index, layer.spec) }
+    }
+
+    /// One line of JSON with sorted keys.
+    func json() -> String {
+        let object: [String: Any] = [
+            "source": path, "format": "safetensors", "model": checkpoint.modelName, "classes": checkpoint.classNames,
+            "input_shape": checkpoint.inputShape, "recipe_hash": checkpoint.recipeHash, "ensemble": checkpoint.ensemble.members.count,
+            "layers": layers.map { index, spec in spec.json.merging(["index": index]) { $1 } },
+        ]
+        return String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+    }
+
+    /// A few indented lines for a person, their values as read (``printLines(_:)`` shows them).
+    func lines() -> [String] {
         var lines = [path, "  format:   safetensors (MedPipe model \(checkpoint.modelName))",
                      "  input:    \(checkpoint.inputShape.map(String.init).joined(separator: " × "))",
                      "  classes:  \(checkpoint.classNames.joined(separator: ", "))",
@@ -33,6 +39,6 @@ struct ModelSummary {
             let arguments = spec.json.filter { $0.key != "type" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
             lines.append("    \(index): \(spec.typeName)(\(arguments))")
         }
-        return lines.joined(separator: "\n")
+        return lines
     }
 }

@@ -18,6 +18,7 @@ struct Predict: ParsableCommand {
         its number, R-peak time in seconds and annotated class) with the predicted class and every class's \
         probability; --out writes the same as CSV. keep-labels stages are skipped: every part is predicted. \
         A record without beat annotations (no .atr file) has its R peaks detected, with a warning. \
+        An input whose prepared samples hold NaN or infinite values is refused, as --npy refuses them. \
         --rename-lead reads a record's lead under the name the model's stages select (a 12-lead ECG's \
         lead ii for a model trained on MIT-BIH's MLII: --rename-lead ii=MLII).
 
@@ -82,7 +83,7 @@ struct Predict: ParsableCommand {
             let input = try PreparedBatch(npy: npy, for: checkpoint)
             let logits = try checkpoint.ensemble.scores(Activation(shape: input.shape, data: input.values), model: model)
             try NPYWriter.write(Tensor(shape: logits.shape, values: logits.data), to: out)
-            print("wrote \(out): logits \(logits.shape) for classes \(checkpoint.classNames.joined(separator: ", "))")
+            printLines(["wrote \(out): logits \(logits.shape) for classes \(checkpoint.classNames.joined(separator: ", "))"])
             return
         }
         guard let preprocessing = try Preprocessing(metadata: checkpoint.extra, subject: model) else {
@@ -98,6 +99,14 @@ struct Predict: ParsableCommand {
                 if let bad = prepared.first(where: { $0.shape != checkpoint.inputShape }) {
                     throw MedPipeError.invalidArgument(input, "prepares to samples of shape \(bad.shape); the model takes \(checkpoint.inputShape)")
                 }
+                // As `--npy` refuses them (PreparedBatch): a NaN pixel passed the stages and the network's ReLUs, and its
+                // image was given a class and probabilities like any other.
+                let unusable = prepared.indices.filter { prepared[$0].values.contains { !$0.isFinite } }
+                if let first = unusable.first {
+                    let source = prepared[first].source
+                    let name = source.part.map { part in source.index.map { "\(part) \($0)" } ?? part } ?? "sample \(first + 1)"
+                    throw MedPipeError.invalidArgument(input, "\(unusable.count) of \(prepared.count) prepared sample(s) hold NaN or infinite values (the first: \(name)); the model's outputs for them would mean nothing (one NaN voxel through `zscore` makes its whole volume NaN: train with a `replace-nonfinite` stage first)")
+                }
                 predicted += prepared.count
                 csv += try predict(prepared, of: input, with: &checkpoint.ensemble, classes: classes)
             }
@@ -109,7 +118,7 @@ struct Predict: ParsableCommand {
         }
         if let out {
             try AtomicFile.write(out, text: csv.joined(separator: "\n") + "\n")
-            print("wrote \(out): \(csv.count - 1) predictions")
+            printLines(["wrote \(out): \(csv.count - 1) predictions"])
         }
     }
 
@@ -128,7 +137,7 @@ struct Predict: ParsableCommand {
                 let location = part.isEmpty ? "" : " [\(part) \(index)\(peak.isEmpty ? "" : ", R peak at \(peak) s")]"
                 let annotated = sample.label.map { ", annotated \($0)" } ?? ""
                 let scores = zip(classes, p).map { String(format: "%@ %.3f", $0, $1) }.joined(separator: ", ")
-                print("\(input)\(location)\(annotated): \(classes[best]) (\(scores))")
+                printLines(["\(input)\(location)\(annotated): \(classes[best]) (\(scores))"])
                 rows.append([input, part, index, peak, sample.label ?? "", classes[best]].map(CSVField.quoted).joined(separator: ",")
                             + "," + p.map { String(format: "%.6f", $0) }.joined(separator: ","))
             }

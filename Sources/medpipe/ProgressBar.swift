@@ -13,7 +13,7 @@ final class ProgressBar: @unchecked Sendable {
 
     init(_ label: String) { self.label = label }
 
-    /// Shows `done` of `total`, with an optional note (the current file).
+    /// Shows `done` of `total`, with an optional note (the current file, shown through ``oneVisibleLine(_:as:)``).
     func update(done: Int, total: Int, note: String = "") {
         lock.lock()
         defer { lock.unlock() }
@@ -22,7 +22,8 @@ final class ProgressBar: @unchecked Sendable {
             let width = 30
             let filled = total > 0 ? width * done / total : width
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            let tail = note.count > 40 ? "…" + note.suffix(39) : note
+            let visible = oneVisibleLine(note)
+            let tail = visible.count > 40 ? "…" + visible.suffix(39) : visible
             FileHandle.standardError.write(Data("\r\u{1B}[K\(label) \(bar) \(done)/\(total) \(tail)".utf8))
         } else if now.timeIntervalSince(lastLine) >= 5 || done == total {
             FileHandle.standardError.write(Data("\(label): \(done)/\(total)\n".utf8))

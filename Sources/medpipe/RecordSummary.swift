@@ -13,8 +13,8 @@ struct RecordSummary {
     /// The summary of a record whose array was written as it was read.
     init(_ streamed: StreamedRecord) { (record, shape, dtype) = (streamed.record, streamed.shape, streamed.dtype) }
 
-    /// A few indented lines for a person.
-    func text() -> String {
+    /// A few indented lines for a person, their values as read (``printLines(_:)`` shows them).
+    func lines() -> [String] {
         var lines = ["\(record.source)", "  format:   \(record.format)",
                      "  shape:    \(shape.map(String.init).joined(separator: " × "))",
                      "  dtype:    \(dtype.rawValue)"]
@@ -40,7 +40,7 @@ struct RecordSummary {
             lines.append("  \(key): \(record.metadata[key]!)")
         }
         for warning in record.warnings { lines.append("  warning:  \(warning)") }
-        return lines.joined(separator: "\n")
+        return lines
     }
 
     /// One line of JSON with sorted keys; a value that is not a finite number (a NaN pixdim, an

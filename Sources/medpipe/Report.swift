@@ -66,6 +66,6 @@ struct ReportCommand: ParsableCommand {
         if library == nil {
             FileHandle.standardError.write(Data("medpipe: note: Chart.js is not installed (Debian: libjs-chart.js); the page shows each chart's numbers as tables\n".utf8))
         }
-        print("wrote \(out) (\(report.html.utf8.count / 1024) KiB): \(report.sections.joined(separator: ", ")); \(report.charts) charts, \(report.images) pictures")
+        printLines(["wrote \(out) (\(report.html.utf8.count / 1024) KiB): \(report.sections.joined(separator: ", ")); \(report.charts) charts, \(report.images) pictures"])
     }
 }

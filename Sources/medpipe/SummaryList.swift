@@ -22,8 +22,9 @@ enum SummaryList {
             + common.map { "\(indent)  \($0.value) × \($0.key)" }
     }
 
-    /// Writes every line, one per line, to `path` (the list a cut summary leaves out).
+    /// Writes every line, one per line, to `path` (the list a cut summary leaves out), each through
+    /// ``oneVisibleLine(_:as:)``: a path holding a line break is still one line of the list.
     static func write(_ lines: [String], to path: String) throws {
-        try AtomicFile.write(path, text: lines.map { $0 + "\n" }.joined())
+        try AtomicFile.write(path, text: lines.map { oneVisibleLine($0) + "\n" }.joined())
     }
 }

@@ -54,7 +54,7 @@ struct TreeOptions: ParsableArguments {
         let dataset = try CacheDataset(directory: cache)
         let source = try dataset.batchSource(balance: balance, seed: seed)
         let parameters = parameters(kind, seed: seed, threads: threads)
-        print("training \(kind.rawValue) (\(parameters.trees) trees per class, depth \(parameters.maxDepth)) on \(source.sampleCount(.train)) samples (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), \(dataset.sampleShape.reduce(1, *)) features from input \(dataset.sampleShape)")
+        printLines(["training \(kind.rawValue) (\(parameters.trees) trees per class, depth \(parameters.maxDepth)) on \(source.sampleCount(.train)) samples (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), \(dataset.sampleShape.reduce(1, *)) features from input \(dataset.sampleShape)"])
         let start = Date()
         let model = try TreeModel.train(kind, parameters: parameters, on: source, classWeights: try dataset.classWeights(balance),
                                         recipeHash: dataset.recipeHash, preparation: try dataset.preprocessing.metadata())
@@ -63,8 +63,8 @@ struct TreeOptions: ParsableArguments {
         if source.sampleCount(.validation) > 0 {
             line += String(format: "  val-acc %.4f", try model.evaluate(on: source, split: .validation).accuracy)
         }
-        print(line)
+        printLines([line])
         try model.write(to: out)
-        print("wrote \(out) (XGBoost JSON model; MedPipe's metadata in its attributes)")
+        printLines(["wrote \(out) (XGBoost JSON model; MedPipe's metadata in its attributes)"])
     }
 }

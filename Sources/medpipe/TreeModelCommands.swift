@@ -27,7 +27,7 @@ enum TreeModelCommands {
         guard count > 0 else { throw MedPipeError.invalidArgument(npy, "holds no sample (shape \(input.shape)): nothing to run the model on") }
         let p = try model.probabilities(input.values(as: Float.self), count: count)
         try NPYWriter.write(Tensor(shape: [count, model.classNames.count], values: p), to: out)
-        print("wrote \(out): probabilities [\(count), \(model.classNames.count)] for classes \(model.classNames.joined(separator: ", ")) (a tree model gives probabilities, not logits)")
+        printLines(["wrote \(out): probabilities [\(count), \(model.classNames.count)] for classes \(model.classNames.joined(separator: ", ")) (a tree model gives probabilities, not logits)"])
     }
 
     /// `gradcam`: refused, with what to use instead.
@@ -36,20 +36,27 @@ enum TreeModelCommands {
         throw MedPipeError.unsupported(path, "Grad-CAM needs a convolutional network's gradients; this is a \(kind) model (XGBoost). `medpipe inspect \(path)` lists the features it relies on most (total gain)")
     }
 
-    /// `inspect`: kind, classes, input, parameters and the features with the most total gain.
-    static func summary(_ path: String, json: Bool, top: Int = 10) throws -> String {
+    /// Features `inspect` lists, those with the most total gain.
+    private static let topFeatures = 10
+
+    /// `inspect --json`: kind, classes, input, parameters and the features with the most total gain, as one line of JSON.
+    static func summaryJSON(_ path: String) throws -> String {
         let model = try TreeModel.read(path)
-        let gains = Array(try model.featureGains().prefix(top))
+        let gains = Array(try model.featureGains().prefix(topFeatures))
+        let object: [String: Any] = [
+            "source": path, "format": "xgboost-json", "model": model.kind.rawValue, "classes": model.classNames,
+            "input_shape": model.inputShape, "recipe_hash": model.recipeHash,
+            "parameters": (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(model.parameters))) ?? [:],
+            "top_features": gains.map { ["feature": $0.feature, "position": position($0.feature, in: model.inputShape), "gain": $0.gain] },
+        ]
+        return String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+    }
+
+    /// `inspect`: the same as a few indented lines for a person, their values as read (``printLines(_:)`` shows them).
+    static func summary(_ path: String) throws -> [String] {
+        let model = try TreeModel.read(path)
+        let gains = Array(try model.featureGains().prefix(topFeatures))
         let p = model.parameters
-        if json {
-            let object: [String: Any] = [
-                "source": path, "format": "xgboost-json", "model": model.kind.rawValue, "classes": model.classNames,
-                "input_shape": model.inputShape, "recipe_hash": model.recipeHash,
-                "parameters": (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(p))) ?? [:],
-                "top_features": gains.map { ["feature": $0.feature, "position": position($0.feature, in: model.inputShape), "gain": $0.gain] },
-            ]
-            return String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
-        }
         var lines = [path, "  format:   XGBoost JSON (MedPipe \(model.kind.rawValue))",
                      "  input:    \(model.inputShape.map(String.init).joined(separator: " × ")) (\(model.featureCount) features, flattened)",
                      "  classes:  \(model.classNames.joined(separator: ", "))",
@@ -60,7 +67,7 @@ enum TreeModelCommands {
         for (feature, gain) in gains {
             lines.append(String(format: "    %6d  %@  %.1f", feature, position(feature, in: model.inputShape).map(String.init).joined(separator: ", "), gain))
         }
-        return lines.joined(separator: "\n")
+        return lines
     }
 
     /// The index of a flattened feature along each axis of `shape` (row-major).

@@ -12,7 +12,8 @@ struct PipelineTests {
         #expect(try ResampleSpacing(spacing: [1, 1, 1.2]).canonicalDescription == "resample-spacing{spacing=[1,1,1.2]}")
         #expect(try BandPass(low: 0.5, high: 40, order: 3).canonicalParameters != (try BandPass(low: 0.5, high: 40, order: 2).canonicalParameters))
         #expect(CanonicalParameters.format(-0.0) == "0" && CanonicalParameters.format(1e-5) == "1e-05")
-        #expect(AnyStage.names.count == 23)
+        #expect(AnyStage.names.count == 24)
+        #expect(try ReplaceNonFinite(value: -1).canonicalDescription == "replace-nonfinite{value=-1}")
         #expect(try KeepLabels(labels: ["N", "A"]).canonicalDescription == "keep-labels{labels=[\"A\",\"N\"]}")
         #expect(try SelectLeads(leads: [1, 0]).canonicalDescription == "leads{leads=[1,0]}")
     }

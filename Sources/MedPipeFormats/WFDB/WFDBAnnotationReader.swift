@@ -12,10 +12,15 @@ import MedPipeCore
 public struct WFDBAnnotationReader: Sendable {
     public init() {}
 
-    /// The annotations of one file and its stated time resolution (annotation ticks per second), if any.
+    /// The annotations of one file, its stated time resolution (annotation ticks per second), if any, and problems
+    /// that did not stop the read.
     public struct Result: Sendable {
         public var annotations: [Annotation]
         public var frequency: Double?
+        /// Problems that did not stop the read: a file that does not end with the end marker, a zero word, as every
+        /// annotation file written ends (annot(5)), was cut short, and what it annotated after the cut is missing (the
+        /// file is read all the same, as rdann reads it).
+        public var warnings: [String] = []
     }
 
     /// Reads the annotation file at `path`.
@@ -78,6 +83,11 @@ public struct WFDBAnnotationReader: Sendable {
             let value = text.dropFirst("## time resolution: ".count).prefix { $0.isNumber || $0 == "." }
             frequency = Double(value)
         }
-        return Result(annotations: annotations, frequency: frequency)
+        var warnings: [String] = []
+        let ended = tokens.last.map { $0.kind == .annotation(code: 0, interval: 0) && $0.range.upperBound == byteCount } ?? false
+        if !ended {
+            warnings.append("\(source): does not end with the end marker (a zero word) after its \(annotations.count) annotation(s): the file was cut short at byte \(byteCount), and what it annotated after that is missing")
+        }
+        return Result(annotations: annotations, frequency: frequency, warnings: warnings)
     }
 }

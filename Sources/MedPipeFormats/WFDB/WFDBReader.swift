@@ -113,7 +113,9 @@ public struct WFDBReader: Sendable {
         var annotations: [Annotation] = []
         let recordPath = String(headerPath.dropLast(4))
         if FileManager.default.fileExists(atPath: recordPath + ".atr") {
-            annotations = try WFDBAnnotationReader().read(recordPath + ".atr").annotations
+            let read = try WFDBAnnotationReader().read(recordPath + ".atr")
+            annotations = read.annotations
+            warnings += read.warnings
         }
         return Record(source: headerPath, format: "wfdb", tensor: tensor, geometry: .temporal(frequency: header.frequency),
                       metadata: metadata(header, signals: signals, frames: frames),

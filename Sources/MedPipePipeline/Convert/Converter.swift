@@ -148,7 +148,8 @@ public struct Converter: Sendable {
     }
 
     /// The fitted statistics of another cache, which must have been made by the same stages (their `beats` stages
-    /// may take R peaks from another source: a training cache's annotated beats, new patients' detected ones).
+    /// may take R peaks from another source: a training cache's annotated beats, new patients' detected ones), and
+    /// which those stages must be able to apply (``FittedPipeline/problem(for:)``).
     func fittedStatistics(from directory: String) throws -> FittedPipeline {
         let other = try DatasetCache(directory: directory)
         guard let pipelineText = try other.meta("pipeline"), let fittedText = try other.meta("fitted") else {
@@ -161,7 +162,9 @@ public struct Converter: Sendable {
             let describe = { (list: [String]) in first < list.count ? list[first] : "no stage" }
             throw MedPipeError.invalidArgument(directory, "was made by other stages than \(recipe.file) (stage \(first + 1): \(describe(their)) there, \(describe(ours)) here): its fitted statistics do not apply")
         }
-        return try JSONCoding.decode(FittedPipeline.self, from: fittedText, subject: directory, "the cache's fitted statistics (meta 'fitted')")
+        let fitted = try JSONCoding.decode(FittedPipeline.self, from: fittedText, subject: directory, "the cache's fitted statistics (meta 'fitted')")
+        try fitted.requireApplicable(by: pipeline, subject: directory, place: "meta 'fitted'")
+        return fitted
     }
 
     /// Every source path with its unit key, in recipe order (paths sorted within a source), the files that could

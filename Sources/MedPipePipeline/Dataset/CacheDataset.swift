@@ -31,7 +31,7 @@ public struct CacheDataset: Sendable {
     private let fitted: FittedPipeline
     private let fitBoundary: Int
 
-    /// Opens a cache written by `convert`.
+    /// Opens a cache written by `convert`, whose stages can apply its fitted statistics (``FittedPipeline/problem(for:)``).
     public init(directory: String) throws {
         cache = try DatasetCache(directory: directory)
         guard let pipelineText = try cache.meta("pipeline"), let fittedText = try cache.meta("fitted") else {
@@ -39,6 +39,7 @@ public struct CacheDataset: Sendable {
         }
         pipeline = try JSONCoding.decode(StagePipeline.self, from: pipelineText, subject: directory, "the cache's stages (meta 'pipeline')")
         fitted = try JSONCoding.decode(FittedPipeline.self, from: fittedText, subject: directory, "the cache's fitted statistics (meta 'fitted')")
+        try fitted.requireApplicable(by: pipeline, subject: directory, place: "meta 'fitted'")
         // Caches written before the boundary was stored apply every stage when reading; a damaged one is not guessed.
         let stageCount = pipeline.stages.count
         if let text = try cache.meta("fit_boundary") {

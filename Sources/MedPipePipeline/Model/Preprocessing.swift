@@ -17,14 +17,13 @@ public struct Preprocessing: Sendable {
     }
 
     /// The preprocessing stored in a checkpoint's metadata, or nil when it has none (older checkpoints).
+    /// - Throws: ``MedPipeError`` naming `subject`: metadata that is not JSON of stages and statistics, or statistics
+    ///   that the stages cannot apply (``FittedPipeline/problem(for:)``: a model edited or damaged).
     public init?(metadata: [String: String], subject: String) throws {
         guard let pipelineText = metadata[PreparationKeys.pipeline], let fittedText = metadata[PreparationKeys.fitted] else { return nil }
-        do {
-            pipeline = try JSONDecoder().decode(StagePipeline.self, from: Data(pipelineText.utf8))
-            fitted = try JSONDecoder().decode(FittedPipeline.self, from: Data(fittedText.utf8))
-        } catch {
-            throw MedPipeError.malformed(subject, "its preprocessing metadata cannot be read: \(error)")
-        }
+        pipeline = try JSONCoding.decode(StagePipeline.self, from: pipelineText, subject: subject, "its preprocessing metadata '\(PreparationKeys.pipeline)'")
+        fitted = try JSONCoding.decode(FittedPipeline.self, from: fittedText, subject: subject, "its preprocessing metadata '\(PreparationKeys.fitted)'")
+        try fitted.requireApplicable(by: pipeline, subject: subject, place: "metadata '\(PreparationKeys.fitted)'")
     }
 
     /// Fails unless `dataset` was prepared as the model at `model` was trained (`metadata`: its checkpoint's): by the same
@@ -129,9 +128,6 @@ public struct Preprocessing: Sendable {
             }
             try body(try recordStages.run(sample, fitted: FittedPipeline(entries: entries)).samples.map { output in
                 let (shape, values) = ModelInputLayout.arrange(output.tensor, geometry: output.geometry)
-                if let value = values.first(where: { !$0.isFinite }) {
-                    throw MedPipeError.malformed(output.source.description, "holds \(value.isNaN ? "NaN" : "an infinite value") after the model's stages; the model's prediction for it would mean nothing (one NaN voxel through `zscore` makes its whole volume NaN: train with a `replace-nonfinite` stage first)")
-                }
                 return Prepared(source: output.source, label: output.label, metadata: output.metadata, geometry: output.geometry,
                                 shape: shape, values: values)
             })

@@ -13,8 +13,8 @@ import MedPipeCore
 ///
 /// Labels are the beat's AAMI class (``AAMIClass``) or its raw symbol. Non-beat annotations are ignored; beats
 /// whose window leaves the record or holds invalid samples (``InvalidSamples``), or (in AAMI mode) whose symbol
-/// has no class, are dropped and counted by reason. Each beat keeps the record's group and names its beat number (its index among the record's
-/// R peaks) and R-peak sample in its source and metadata. The dtype is kept.
+/// has no class, are dropped and counted by reason. Each beat keeps the record's group and names its beat number
+/// (its index among the record's R peaks) and R-peak sample in its source and metadata. The dtype is kept.
 ///
 /// With `rr`, each window also carries the beat's rhythm (``RRFeatures``, computed over all the
 /// record's beats): the window becomes float32 `(samples, leads + 5)`, the 5 extra channels holding
@@ -131,7 +131,7 @@ public struct BeatSegmentation: Stage {
                 BeatTemplate.median(signal: $0, leads: leads, starts: starts, length: length)
             }
         }
-        let invalid = InvalidSamples.rows(of: sample.tensor).map(InvalidSamples.prefixCounts)
+        let invalid = InvalidSamples.Rows(of: sample.tensor)
         var windows: [Sample] = []
         for (beatNumber, beat) in rPeaks.enumerated() {
             if labelled && beat.annotation == nil {
@@ -155,7 +155,7 @@ public struct BeatSegmentation: Stage {
                 dropped["window leaves the record", default: 0] += 1
                 continue
             }
-            guard invalid.map({ $0[start + length] == $0[start] }) ?? true else {
+            guard invalid?.any(in: start..<(start + length)) != true else {
                 dropped[InvalidSamples.dropReason, default: 0] += 1
                 continue
             }

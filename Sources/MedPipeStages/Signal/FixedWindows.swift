@@ -2,8 +2,8 @@ import MedPipeCore
 
 /// Cuts a signal `(samples, channels)` into windows of `length` samples every `stride` samples,
 /// starting at 0; a final incomplete window, and a window holding invalid samples (``InvalidSamples``),
-/// are dropped and counted. Windows keep the record's
-/// label and group, the annotations that fall inside them (shifted), and their start in metadata.
+/// are dropped and counted. Windows keep the record's label and group, the annotations that fall
+/// inside them (shifted), and their start in metadata.
 public struct FixedWindows: Stage {
     public static let name = "windows"
 
@@ -40,12 +40,12 @@ public struct FixedWindows: Stage {
         let count = n >= length ? (n - length) / stride + 1 : 0
         try OutputLimit.check([Double(count), Double(length), Double(shape.count == 2 ? shape[1] : 1)], stage: Self.name,
                               source: sample.source, "\(count) windows of \(length) samples")
-        let invalid = InvalidSamples.rows(of: sample.tensor).map(InvalidSamples.prefixCounts)
+        let invalid = InvalidSamples.Rows(of: sample.tensor)
         var windows: [Sample] = []
         var start = 0, index = 0, holdingInvalid = 0
         while start + length <= n {
             defer { start += stride; index += 1 }
-            if let invalid, invalid[start + length] > invalid[start] {
+            if invalid?.any(in: start..<(start + length)) == true {
                 holdingInvalid += 1
                 continue
             }

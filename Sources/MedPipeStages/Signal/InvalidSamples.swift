@@ -43,23 +43,26 @@ public enum InvalidSamples {
         return out
     }
 
-    /// The rows of a signal `(samples[, channels])` that hold an invalid sample, or nil when it holds none
-    /// (an integer signal never does).
-    static func rows(of signal: Tensor) -> [Bool]? {
-        guard signal.dtype.isFloatingPoint else { return nil }
-        let width = signal.shape.count == 2 ? signal.shape[1] : 1
-        let flags = signal.asFloat32().withUnsafeBufferPointer(as: Float.self) { x in
-            (0..<signal.shape[0]).map { i in (0..<width).contains { !x[i * width + $0].isFinite } }
-        }
-        return flags.contains(true) ? flags : nil
-    }
+    /// Which rows of a signal `(samples[, channels])` hold an invalid sample, asked of whole ranges of rows at once.
+    struct Rows {
+        /// `counts[j]`: how many of the first `j` rows hold one.
+        private let counts: [Int]
 
-    /// A prefix count of `rows` (``rows(of:)``): `count[j]` rows of the first `j` hold an invalid sample, so
-    /// rows `a..<b` hold one when `count[b] > count[a]`.
-    static func prefixCounts(_ rows: [Bool]) -> [Int] {
-        var counts = [0]
-        counts.reserveCapacity(rows.count + 1)
-        for flag in rows { counts.append(counts.last! + (flag ? 1 : 0)) }
-        return counts
+        /// The rows of `signal`, or nil when it holds no invalid sample (an integer signal never does).
+        init?(of signal: Tensor) {
+            guard signal.dtype.isFloatingPoint, signal.nonFiniteCount > 0 else { return nil }
+            let width = signal.shape.count == 2 ? signal.shape[1] : 1
+            var counts = [0]
+            counts.reserveCapacity(signal.shape[0] + 1)
+            signal.asFloat32().withUnsafeBufferPointer(as: Float.self) { x in
+                for i in 0..<signal.shape[0] {
+                    counts.append(counts.last! + ((0..<width).contains { !x[i * width + $0].isFinite } ? 1 : 0))
+                }
+            }
+            self.counts = counts
+        }
+
+        /// Whether a row of `rows` holds an invalid sample.
+        func any(in rows: Range<Int>) -> Bool { counts[rows.upperBound] > counts[rows.lowerBound] }
     }
 }

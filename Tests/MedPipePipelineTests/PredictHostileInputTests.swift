@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+import MedPipeCore
+import MedPipeFormats
+import TestSupport
+
+/// `predict --model M INPUT` on raw inputs a model cannot take: each is one `medpipe: error: INPUT: problem` line and
+/// exit status 1, nothing printed as a prediction.
+@Suite(.enabled(if: SharedData.medpipeBinary != nil && SharedData.isAvailable, "needs the built medpipe binary and ../shared/data"))
+struct PredictHostileInputTests {
+    @Test func inputsTheModelCannotTakeAreOneErrorLineEach() throws {
+        let work = temporaryDirectory("predict-hostile")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let model = work + "/demo.safetensors"
+        for arguments in [["convert", SharedData.fixture("recipes/demo.yaml"), "--cache", work + "/cache", "--key", work + "/project.key"],
+                          ["train", "--cache", work + "/cache", "--model", "mnist-cnn", "--epochs", "1", "--out", model]] {
+            let run = try SharedData.runMedpipe(arguments)
+            try #require(run.status == 0, "\(arguments[0]): \(run.error)")
+        }
+        let image = SharedData.fixture("demo/images/left/000.png")
+        let good = try SharedData.runMedpipe(["predict", "--model", model, image])
+        #expect(good.status == 0 && good.output.hasPrefix(image + ": "), "\(good.error)")
+
+        // A 28 × 28 image of one NaN pixel (and one of an infinite one): minmax kept it NaN, the network's ReLUs made
+        // it 0, and the image was given a class and probabilities like any other (`--npy` refuses such values).
+        for (name, value) in [("nan.npy", Float.nan), ("inf.npy", Float.infinity)] {
+            var values = [Float](repeating: 0.25, count: 28 * 28)
+            values[100] = value
+            try NPYWriter.write(Tensor(shape: [28, 28], values: values), to: work + "/" + name)
+        }
+        var refused = [(work + "/nan.npy", "1 of 1 prepared sample(s) hold NaN or infinite values (the first: sample 1); the model's outputs for them would mean nothing (one NaN voxel through `zscore` makes its whole volume NaN: train with a `replace-nonfinite` stage first)"),
+                       (work + "/inf.npy", "1 of 1 prepared sample(s) hold NaN or infinite values (the first: sample 1); the model's outputs for them would mean nothing (one NaN voxel through `zscore` makes its whole volume NaN: train with a `replace-nonfinite` stage first)")]
+        // Inputs that were already refused in one line: another shape, a PNG cut short, a DICOM file without pixels.
+        try CraftedNIfTI.write(to: work + "/volume.nii", dims: [28, 28, 2])
+        refused.append((work + "/volume.nii", "prepares to samples of shape [1, 2, 28, 28]; the model takes [1, 28, 28]"))
+        try Data(try FileBytes.read(image).prefix(60)).write(to: URL(fileURLWithPath: work + "/cut.png"))
+        refused.append((work + "/cut.png", "PNG: truncated PNG"))
+        let dicom = try DICOMFile(wholeFileAt: SharedData.path("dicom/pydicom_subset/CT_small.dcm"))
+        #expect(try dicom.remove("(7FE0,0010)"))
+        _ = try dicom.save(to: work + "/no-pixels.dcm")
+        refused.append((work + "/no-pixels.dcm", "no Pixel Data (7FE0,0010): the file is not an image (CTImageStorage)"))
+        for (input, problem) in refused {
+            let run = try SharedData.runMedpipe(["predict", "--model", model, input])
+            #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: \(input): \(problem)"), "\(input): \(run.error)")
+            #expect(run.error.split(separator: "\n").count == 1 && run.output.isEmpty, "\(input): \(run.output)")
+        }
+    }
+}
