@@ -8,6 +8,23 @@ public enum FileBytes {
     public static func read(_ path: String) throws -> [UInt8] {
         let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
+        return try readAll(fd, size: size, path: path)
+    }
+
+    /// The bytes of the file at `path`, refused before they are read when the file holds more than `limit` bytes.
+    /// - Throws: as ``read(_:)``, and `.unsupported` naming the file, its size and the limit when it is larger, with
+    ///   `what` it is (`a recipe`).
+    public static func read(_ path: String, atMost limit: Int, what: String) throws -> [UInt8] {
+        let (fd, size) = try openRegularFile(path)
+        defer { close(fd) }
+        guard size <= limit else {
+            throw MedPipeError.unsupported(path, "holds \(size) bytes, more than \(what) may (\(limit) bytes)")
+        }
+        return try readAll(fd, size: size, path: path)
+    }
+
+    /// The bytes of the open file `fd` of `size` bytes, to its end.
+    private static func readAll(_ fd: Int32, size: Int, path: String) throws -> [UInt8] {
         // One byte more than the size shows the end without another call; a file that grew is read on.
         var bytes = try read(fd, at: nil, count: size + 1, path: path)
         guard bytes.count == size + 1 else { return bytes }

@@ -18,9 +18,6 @@ extension Sequential: Classifier {}
 public struct Ensemble: Classifier, Sendable {
     /// The networks, at least one.
     public private(set) var members: [Sequential]
-    /// The most members an ensemble (and so a checkpoint) may hold.
-    public static let maxMembers = 1024
-
     public init(_ members: [Sequential]) {
         precondition(!members.isEmpty, "an ensemble needs a member")
         self.members = members

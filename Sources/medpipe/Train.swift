@@ -131,8 +131,8 @@ struct Train: ParsableCommand {
             throw MedPipeError.invalidArgument("--model", "no model: give --model, or declare `train: { model: ... }` in the recipe")
         }
         let members = spec.ensembleOrDefault
-        guard (1...Ensemble.maxMembers).contains(members) else {
-            throw MedPipeError.invalidArgument("--ensemble", "must be from 1 to \(Ensemble.maxMembers) networks, got \(members)")
+        guard (1...EnsembleSize.maximum).contains(members) else {
+            throw MedPipeError.invalidArgument("--ensemble", "must be from 1 to \(EnsembleSize.maximum) networks, got \(members)")
         }
         guard spec.seedOrDefault <= UInt64.max - UInt64(members - 1) else {
             throw MedPipeError.invalidArgument("--seed", "\(spec.seedOrDefault) leaves no room for the seeds of \(members) ensemble members")
@@ -172,7 +172,10 @@ struct Train: ParsableCommand {
         } else {
             source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation)
         }
-        let (name, specs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
+        let (name, specs, outputs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
+        // A batch holds at most the samples of the largest split (`train: { batch: 2^63 − 1 }` trains in whole splits).
+        let largestBatch = min(configuration.batchSize, DataSplit.allCases.map(source.sampleCount).max() ?? 0)
+        try ModelChoice.requireBatchFits(outputs, batch: largestBatch, model: modelName)
         if let augmentation, ProcessGroup.isLeader { log("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }
         if ProcessGroup.isLeader { log("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape)") }
         var trainer = Trainer(configuration)

@@ -62,12 +62,12 @@ import TestSupport
         let cases = [
             ("augment:\n  - twirl: { prob: 0.5 }\n", "r.yaml:4", "unknown transform 'twirl'"),
             ("augment:\n  - rotate: { degres: 10 }\n", "r.yaml:4", "unknown field 'degres'"),
-            ("augment:\n  - flip: { prob: 1.5 }\n", "r.yaml:4", "'prob' must be in 0.0...1.0"),
+            ("augment:\n  - flip: { prob: 1.5 }\n", "r.yaml:4", "flip 'prob' must be from 0 to 1, got 1.5"),
             ("augment:\n  - affine: { scales: [1.2, 0.8] }\n", "r.yaml:4", "'scales' must be [low, high]"),
             ("augment: { flip: {} }\n", "r.yaml:3", "must be a list of transforms"),
             ("augment:\n  - crop-pad: { padding-mode: reflect }\n", "r.yaml:4", "'padding-mode' must be constant (zeros) or edge"),
             ("augment:\n  - crop-pad: { padding: 1.5 }\n", "r.yaml:4", "whole number of pixels"),
-            ("augment:\n  - affine: { shear: 80 }\n", "r.yaml:4", "'shear' must be in 0.0...60.0"),
+            ("augment:\n  - affine: { shear: 80 }\n", "r.yaml:4", "affine 'shear' must be from 0 to 60, got 80"),
             // A whole number past Int's range trapped converting to Int.
             ("augment:\n  - flip: { axes: [1e300] }\n", "r.yaml:4", "flip 'axes' must list spatial axes"),
         ]

@@ -37,11 +37,16 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let face = Array(repeating: "7", count: 48 * 48).joined(separator: " ")
         let cases = [
-            ("short", "emotion,pixels,Usage\n3,\"\(face)\",Training\n3,\"\(face.dropLast(2))\",Training\n", ":3: 2303 pixels"),
-            ("emotion", "emotion,pixels,Usage\n7,\"\(face)\",Training\n", ":2: emotion '7'"),
-            ("usage", "emotion,pixels,Usage\n1,\"\(face)\",Validation\n", ":2: Usage 'Validation'"),
+            ("short", "emotion,pixels,Usage\n3,\"\(face)\",Training\n3,\"\(face.dropLast(2))\",Training\n", ": line 3: 2303 pixels"),
+            ("emotion", "emotion,pixels,Usage\n7,\"\(face)\",Training\n", ": line 2: emotion '7'"),
+            ("usage", "emotion,pixels,Usage\n1,\"\(face)\",Validation\n", ": line 2: Usage 'Validation'"),
             ("value", "emotion,pixels,Usage\n1,\"256 \(face.dropFirst(2))\",PublicTest\n", "above 255"),
             ("header", "label,pixels,Usage\n1,\"\(face)\",PublicTest\n", "'emotion'"),
+            // A pixel field longer than any face's (a 200 MB line took 630 MB and 25 s before "more than 2304 pixels"): refused
+            // as the CSV is split, naming the line.
+            ("long", "emotion,pixels,Usage\n3,\"\(face)\",Training\n3,\"\(String(repeating: "1 ", count: 100_000))\",Training\n",
+             "long.csv: line 3: field 2 is longer than 9216 bytes, more than 48 × 48 grey levels of 0–255 separated by spaces can take"),
+            ("long-unquoted", "emotion,pixels,Usage\n3,\(String(repeating: "255 ", count: 2305)),Training\n", "line 2: field 2 is longer than 9216 bytes"),
         ]
         for (name, text, expected) in cases {
             let path = folder + "/\(name).csv"
@@ -51,8 +56,15 @@ import TestSupport
                 Issue.record("\(name): no error")
             } catch let error as MedPipeError {
                 #expect(error.description.contains(expected), "\(name): \(error)")
+                // The file is the subject, the line in the message: named "PATH:LINE", the convert summary told the path
+                // twice ("PATH: PATH:2: more than 2304 pixels").
+                #expect(error.subject == path && Converter.reason(error, path: path).hasPrefix("line "), "\(name): \(error)")
             }
         }
+        // The longest face a row can hold, 2,304 values of three digits and single spaces, is read.
+        let widest = folder + "/widest.csv"
+        try "emotion,pixels,Usage\n3,\(Array(repeating: "255", count: 48 * 48).joined(separator: " ")) ,Training\n".write(toFile: widest, atomically: true, encoding: .utf8)
+        #expect(try FERDataset.load(widest).faces.first?.pixels == Array(repeating: 255, count: 48 * 48))
     }
 
     /// convert → train fer-cnn briefly → gradcam: maps of 48 × 48 for 48 × 48 faces.

@@ -34,4 +34,22 @@ struct ModelLayerFitTests {
                     "\(arguments[0]): \(run.error)")
         }
     }
+
+    /// A model file whose convolution pads 28 × 28 images by 8,000 pixels makes each sample's output a billion values
+    /// (within the layers' limit): training a batch of them aborted allocating it (SIGABRT under `ulimit -v`, the
+    /// out-of-memory killer without). It is refused before training, naming the file, the batch and the memory.
+    @Test func aBatchLargerThanMemoryIsRefusedBeforeTraining() throws {
+        let work = temporaryDirectory("batch-memory")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cache = work + "/demo", spec = work + "/padded.yaml", model = work + "/m.safetensors"
+        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/demo.yaml"), "--cache", cache, "--key", work + "/project.key"]).status == 0)
+        try "- { type: Conv2d, in_channels: 1, out_channels: 4, kernel_size: 3, padding: 8000 }\n- { type: AdaptiveAvgPool2d, output_size: 1 }\n- { type: Flatten }\n- { type: Linear, in_features: 4, out_features: 2 }\n"
+            .write(toFile: spec, atomically: true, encoding: .utf8)
+        // 144 training samples (the largest split) of 4 × 16026 × 16026 values: 552 GiB, more than any machine the tests run on.
+        try #require(ProcessInfo.processInfo.physicalMemory < 500 << 30)
+        let run = try SharedData.runMedpipe(["train", "--cache", cache, "--model", spec, "--epochs", "1", "--batch", "1000", "--out", model])
+        #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: \(spec): a batch of 144 samples needs at least 551.") && run.error.hasSuffix(" GiB of memory: give a smaller --batch, or a smaller model\n"),
+                "\(run.error)")
+        #expect(!FileManager.default.fileExists(atPath: model))
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MedPipeCore
 import MedPipeFormats
+import MedPipeStages
 import TestSupport
 @testable import MedPipePipeline
 
@@ -184,6 +185,76 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         }
     }
 
+    /// A key given twice was refused as Yams words it, "not valid YAML: Parser: expected all keys to be unique but found the
+    /// following duplicated key(s): 'name'.", naming no line (and, for a model file, with the whole text after it).
+    @Test func aKeyGivenTwiceNamesItsLines() throws {
+        let path = try recipeFile("name: a\nsources:\n  - path: data.csv\nstages:\n  - ct-window: { center: 40,\n               center: 50, width: 80 }\nname: b\n")
+        #expect(throws: MedPipeError.invalidArgument(path + ":6", "'center' is given twice in one mapping (first on line 5)")) {
+            _ = try Recipe.load(path, knownStages: StageFactory.names)
+        }
+        try "name: a\nsources:\n  - path: data.csv\nname: b\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: MedPipeError.invalidArgument(path + ":4", "'name' is given twice in one mapping (first on line 1)")) {
+            _ = try Recipe.load(path, knownStages: StageFactory.names)
+        }
+        // The same key in two mappings, or as a value, is no repetition.
+        try "name: name\nsources:\n  - path: data.csv\n    label: { column: name }\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try Recipe.load(path, knownStages: StageFactory.names).name == "name")
+        // A model file goes through the same check.
+        try "- { type: Linear, in_features: 2, out_features: 2 }\n- type: ReLU\n  type: Flatten\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: MedPipeError.invalidArgument(path + ":3", "'type' is given twice in one mapping (first on line 2)")) {
+            _ = try ModelFile.layers(path) { mapping, _ in mapping }
+        }
+    }
+
+    /// A YAML syntax error was told by Yams's first line, "not valid YAML: 3:1: error: composer: expected a single document in
+    /// the stream in line 1, column 1", without its problem (on the next line), and a model file's by all of Yams's text,
+    /// a snippet of the file and a caret on lines of their own.
+    @Test func yamlSyntaxErrorsAreOneLineNamingTheLineAndTheProblem() throws {
+        let path = try recipeFile("sources:\n  - path: data.csv\n---\nsources:\n  - path: data.csv\n")
+        #expect(throws: MedPipeError.invalidArgument(path + ":3", "not valid YAML: but found another document (expected a single document in the stream on line 1)")) {
+            _ = try Recipe.load(path, knownStages: stages)
+        }
+        try "sources:\n  - path: data.csv\nstages: [ {a: 1}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: MedPipeError.invalidArgument(path + ":4", "not valid YAML: did not find expected ',' or ']' (while parsing a flow sequence on line 3)")) {
+            _ = try Recipe.load(path, knownStages: stages)
+        }
+        // A character YAML does not allow: "not valid YAML: 3:1: error: reader: control characters are not allowed:", naming no line.
+        try "sources:\n  - path: data.csv\n\u{1}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: MedPipeError.invalidArgument(path + ":3", "not valid YAML: control characters are not allowed (U+0001)")) {
+            _ = try Recipe.load(path, knownStages: stages)
+        }
+        try "- { type: Linear, in_features: 1, out_features: 2\n- [\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: MedPipeError.invalidArgument(path + ":2", "not valid YAML: did not find expected ',' or '}' (while parsing a flow mapping on line 1)")) {
+            _ = try ModelFile.layers(path) { mapping, _ in mapping }
+        }
+    }
+
+    /// A recipe saved with a UTF-8 byte-order mark (as Windows editors write) was refused: "did not find expected <document start>".
+    @Test func aByteOrderMarkIsSkipped() throws {
+        let path = try recipeFile("\u{FEFF}name: heart\r\nsources:\r\n  - path: data.csv\r\n")
+        let recipe = try Recipe.load(path, knownStages: stages)
+        #expect(recipe.name == "heart" && recipe.sources.count == 1)
+        #expect(throws: Never.self) { try TrainSpec.of(recipeText: recipe.text, file: path) }
+    }
+
+    /// A recipe of 200 MB (one long name, or comments) took 90 s and 1.7 GB to read, and was converted.
+    @Test func aYAMLFileLargerThanAnyWrittenByHandIsRefusedUnread() throws {
+        let text = "sources:\n  - path: data.csv\n# " + String(repeating: "x", count: (16 << 20) - 30) + "\n"
+        let path = try recipeFile(text)
+        #expect(text.utf8.count == (16 << 20) + 1)
+        #expect(throws: MedPipeError.unsupported(path, "holds 16777217 bytes, more than a recipe may (16777216 bytes)")) {
+            _ = try Recipe.load(path, knownStages: stages)
+        }
+        #expect(throws: MedPipeError.unsupported(path, "holds 16777217 bytes, more than a model file may (16777216 bytes)")) {
+            _ = try ModelFile.layers(path) { mapping, _ in mapping }
+        }
+        #expect(throws: MedPipeError.unsupported(path, "holds 16777217 bytes, more than an augmentation file may (16777216 bytes)")) {
+            _ = try AugmentSpec.load(path)
+        }
+        try String(text.dropLast(2) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try Recipe.load(path, knownStages: stages).sources.count == 1)
+    }
+
     @Test("whole-number lists refuse NaN, infinite and fractional values instead of trapping")
     func wholeNumbers() throws {
         for shape in ["[nan, 2]", "[1e300, 2]", "[2.5, 2]", "[inf, 2]"] {
@@ -199,6 +270,52 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
         #expect(converter.pipeline.stages.count == 1)
     }
 
+    /// Every number a stage takes from a recipe is refused at load, naming the line, the stage and the parameter, when
+    /// it is not finite, out of the stage's range, or overflows: a CT window of centre or width 1e308 was accepted (every
+    /// value the same grey), and so were cutoffs, targets and spacings of 1e308 or 1e-300 and filter orders past 32,
+    /// which every sample then failed on, one by one.
+    @Test func stageNumbersOutOfRangeAreRefused() throws {
+        let cases = [
+            ("ct-window: { center: 1e308, width: 80 }", "ct-window 'center' must be from -1e+06 to 1e+06, got 1e+308"),
+            ("ct-window: { center: -1e308, width: 80 }", "ct-window 'center' must be from -1e+06 to 1e+06, got -1e+308"),
+            ("ct-window: { center: 40, width: 1e308 }", "ct-window 'width' must be greater than 0 and at most 2e+06, got 1e+308"),
+            ("ct-window: { center: 1e6, width: 2e6 }", nil),
+            ("ct-window: { center: 40, width: 0 }", "ct-window 'width' must be greater than 0 and at most 2e+06, got 0"),
+            ("ct-window: { center: 40, width: -80 }", "ct-window 'width' must be greater than 0"),
+            ("ct-window: { center: nan, width: 80 }", "'center' must be a number, got 'nan'"),
+            ("ct-window: { center: 40, width: .inf }", "'width' must be a number, got '.inf'"),
+            ("ct-window: { center: 40, width: 1e309 }", "'width' must be a number, got '1e309'"),
+            ("percentile-clip: { lower: -1 }", "percentile-clip 'lower' must be from 0 to 100, got -1"),
+            ("percentile-clip: { upper: 1e308 }", "percentile-clip 'upper' must be from 0 to 100, got 1e+308"),
+            ("resample-spacing: { spacing: [1, 1, 1e308] }", "resample-spacing 'spacing' must list numbers from 0.0001 to 10000, got 1e+308"),
+            ("resample-spacing: { spacing: [1e-300, 1] }", "resample-spacing 'spacing' must list numbers from 0.0001 to 10000, got 1e-300"),
+            ("resample-spacing: { spacing: [0, 1] }", "resample-spacing 'spacing' must list numbers from 0.0001 to 10000, got 0"),
+            ("bandpass: { low: 0, high: 40 }", "bandpass 'low' must be from 0.001 to 1e+06, got 0"),
+            ("bandpass: { low: 0.5, high: 1e308 }", "bandpass 'high' must be from 0.001 to 1e+06, got 1e+308"),
+            ("bandpass: { low: 0.5, high: 40, order: 1000 }", "bandpass: needs 0 < low < high and an order from 1 to 32"),
+            ("highpass: { cutoff: -0.5 }", "highpass 'cutoff' must be from 0.001 to 1e+06, got -0.5"),
+            ("highpass: { cutoff: 0.5, order: 33 }", "highpass: needs cutoff > 0 and an order from 1 to 32"),
+            ("lowpass: { cutoff: 1e-300 }", "lowpass 'cutoff' must be from 0.001 to 1e+06, got 1e-300"),
+            ("resample-signal: { frequency: 1e308 }", "resample-signal 'frequency' must be from 0.001 to 1e+06, got 1e+308"),
+            ("resample-signal: { frequency: -360 }", "resample-signal 'frequency' must be from 0.001 to 1e+06, got -360"),
+            // In a float32 sample, 1e308 put infinities in place of the values it replaces.
+            ("replace-nonfinite: { value: 1e308 }", "replace-nonfinite: value must be a finite number within float32's range"),
+            ("replace-nonfinite: { value: -3e38 }", nil),
+        ]
+        for (stage, message) in cases {
+            let path = try recipeFile("sources:\n  - path: data.csv\nstages:\n  - \(stage)\n")
+            let make = { _ = try Converter(recipe: try Recipe.load(path, knownStages: StageFactory.names), pseudonyms: testPseudonyms) }
+            guard let message else {
+                #expect(throws: Never.self, "\(stage)") { try make() }
+                continue
+            }
+            #expect("\(stage)") { try make() } throws: { error in
+                guard let error = error as? MedPipeError else { return false }
+                return error.subject == path + ":4" && error.message.hasPrefix(message)
+            }
+        }
+    }
+
     /// Numbers a run cannot use, and split settings of another grouping, are refused naming the line: a negative split
     /// seed became 2^64 − 1 and the settings were ignored, without a word, and a learning rate or weight decay past
     /// Float's range became infinite and diverged the first epoch; so did a class-weight power of 1e300 (NaN at epoch 0).
@@ -210,7 +327,9 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
                      ("train: { lr: 1e300 }", "'lr' must be positive and at most"),
                      ("train: { weight-decay: 1e39 }", "'weight-decay' must be ≥ 0 and at most"),
                      ("train: { class-weight-power: 1e300 }", "'class-weight-power' must be from 0 to 4, got 1e+300"),
-                     ("train: { class-weight-power: 4.5 }", "'class-weight-power' must be from 0 to 4, got 4.5")]
+                     ("train: { class-weight-power: 4.5 }", "'class-weight-power' must be from 0 to 4, got 4.5"),
+                     // Accepted, then refused by `train` as "--ensemble: must be from 1 to 1024 networks", a flag not given.
+                     ("train: { ensemble: 1025 }", "'ensemble' must be from 1 to 1024 networks, got 1025")]
         for (line, message) in cases {
             let path = try recipeFile("sources:\n  - path: data.csv\n" + line + "\n")
             #expect {
@@ -229,5 +348,21 @@ private let stages: Set<String> = ["zscore", "impute", "standardize"]
             split: { ratios: { train: 0.6, val: 0.6, test: 0.2 } }
             """)
         #expect(throws: MedPipeError.self) { _ = try Recipe.load(path, knownStages: stages) }
+        // The recipe allowed a sum 1e-6 from 1, the split 1e-9: ratios between the two failed at the run's end, after
+        // every source was read ("split: ratios must be non-negative and sum to 1", naming no file).
+        for (ratios, accepted) in [("train: 0.9999995, val: 0, test: 0", true), ("train: 0.99999, val: 0, test: 0", false)] {
+            let path = try recipeFile("sources:\n  - path: data.csv\nsplit: { ratios: { \(ratios) } }\n")
+            if accepted {
+                let split = try Recipe.load(path, knownStages: stages).split
+                #expect(throws: Never.self) {
+                    try GroupedStratifiedSplit(train: split.ratios["train"] ?? 0, validation: split.ratios["val"] ?? 0,
+                                               test: split.ratios["test"] ?? 0, seed: split.seed)
+                }
+            } else {
+                #expect(throws: MedPipeError.invalidArgument(path + ":3", "split ratios must be non-negative and sum to 1 (train 0.99999, val 0.0, test 0.0 sum to 0.99999)")) {
+                    _ = try Recipe.load(path, knownStages: stages)
+                }
+            }
+        }
     }
 }

@@ -56,10 +56,46 @@ import Testing
         #expect(rejects(CropOrPad.name) { _ = try CropOrPad(shape: [1 << 16, 1 << 16]).run(sample([3, 2, 2], geometry: nil)) })
     }
 
+    /// A stored pipeline (a checkpoint's `pipeline` metadata, a cache's manifest) was decoded without the stages' checks:
+    /// `predict` with a checkpoint whose windows stage has length 0 trapped, and a CT window of width 0 made every input NaN.
+    @Test("a stored pipeline is decoded through the stages' checks")
+    func storedPipelines() throws {
+        let refused = [
+            #"{"ctWindow":{"_0":{"center":40,"width":0}}}"#, #"{"percentileClip":{"_0":{"lower":-50,"upper":500,"nonZeroOnly":false}}}"#,
+            #"{"resampleSpacing":{"_0":{"spacing":[0,0]}}}"#, #"{"resize":{"_0":{"rows":0,"columns":28}}}"#,
+            #"{"cropOrPad":{"_0":{"shape":[-3,28],"padValue":0}}}"#, #"{"slices":{"_0":{"axis":9,"skipConstant":false}}}"#,
+            #"{"bandPass":{"_0":{"low":40,"high":0.5,"order":2}}}"#, #"{"highPass":{"_0":{"cutoff":0.5,"order":1000}}}"#,
+            #"{"lowPass":{"_0":{"cutoff":-1,"order":4}}}"#, #"{"resampleSignal":{"_0":{"frequency":0}}}"#,
+            #"{"windows":{"_0":{"length":0,"stride":0}}}"#, #"{"keepLabels":{"_0":{"labels":[]}}}"#, #"{"oneHot":{"_0":{"columns":[]}}}"#,
+            #"{"replaceNonFinite":{"_0":{"value":1e308}}}"#,
+        ]
+        for stage in refused {
+            #expect(throws: MedPipeError.self, "\(stage)") { try JSONDecoder().decode(StagePipeline.self, from: Data((#"{"stages":["# + stage + "]}").utf8)) }
+        }
+        let stored = StagePipeline([.ctWindow(try CTWindow(center: 40, width: 80)), .windows(try FixedWindows(length: 10, stride: 5)),
+                                    .percentileClip(try PercentileClip(lower: 1, upper: 99, nonZeroOnly: true)), .highPass(try HighPass(cutoff: 0.5))])
+        #expect(try JSONDecoder().decode(StagePipeline.self, from: JSONEncoder().encode(stored)) == stored)
+    }
+
     @Test("windows and beats refuse lengths that overflow or make more than 2^30 values")
     func windowsAndBeats() throws {
         #expect(throws: MedPipeError.self) { try FixedWindows(length: 1, stride: Int.max) }
         #expect(throws: MedPipeError.self) { try BeatSegmentation(before: Int.max, after: 1) }
         #expect(rejects(FixedWindows.name) { _ = try FixedWindows(length: 1 << 20, stride: 1).run(sample([(1 << 20) + 2000, 1], geometry: nil)) })
+        // Beats, like windows, hold at most 2^30 values in all: 4,096 beats of 2^19 samples, each within the limit, were 8 GiB.
+        var beats = sample([1 << 20, 1], geometry: .temporal(frequency: 360))
+        beats.annotations = (0..<4096).map { Annotation(sample: (1 << 18) + $0 * 64, symbol: "N") }
+        #expect(rejects(BeatSegmentation.name) { _ = try BeatSegmentation(before: 1 << 18, after: 1 << 18, labels: .symbol).run(beats) })
+        beats.annotations = Array(beats.annotations.prefix(2))
+        #expect(try BeatSegmentation(before: 1 << 18, after: 1 << 18, labels: .symbol).run(beats).samples.count == 2)
+    }
+
+    /// 5,000 copies of lead 0 of MIT-BIH 100 (650,000 samples) made convert abort allocating 6.5 GB: a lead is kept once.
+    @Test("leads refuses a lead given twice, so that a selection is never larger than the signal")
+    func leadsGivenTwice() throws {
+        #expect(throws: MedPipeError.invalidArgument(SelectLeads.name, "lead 0 is given twice")) { try SelectLeads(leads: [0, 1, 0]) }
+        #expect(throws: MedPipeError.invalidArgument(SelectLeads.name, "lead MLII is given twice")) { try SelectLeads(names: ["MLII", "MLII"]) }
+        #expect(throws: MedPipeError.self) { try JSONDecoder().decode(SelectLeads.self, from: Data(#"{"leads":[0,0],"names":[]}"#.utf8)) }
+        #expect(try SelectLeads(leads: [1, 0]).run(sample([3, 2], geometry: nil)).samples[0].tensor.shape == [3, 2])
     }
 }

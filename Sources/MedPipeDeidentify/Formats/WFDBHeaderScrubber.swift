@@ -96,8 +96,8 @@ public enum WFDBHeaderScrubber {
                 }
                 // The units, after the gain field's first '/', take any text too: only known unit symbols are kept.
                 if fields.count > 2, let slash = fields[2].firstIndex(of: "/"), !WFDBSignalUnits.isPlain(String(fields[2][fields[2].index(after: slash)...])) {
-                    fields[2] = fields[2][...slash] + WFDBSignalUnits.neutral
-                    touched.append(TouchedAttribute(keyword: "signal units", action: "replace by \(WFDBSignalUnits.neutral)"))
+                    fields[2] = fields[2][...slash] + LeadUnits.normalized
+                    touched.append(TouchedAttribute(keyword: "signal units", action: "replace by \(LeadUnits.normalized)"))
                 }
                 signalIndex += 1
             }

@@ -7,10 +7,19 @@ struct CSVParser {
     /// One record's fields and the 1-based line it starts on.
     struct Row { var fields: [String]; var line: Int }
 
+    /// The most bytes a field may hold, and what the format puts in a field that long, for the error.
+    struct FieldLimit { var bytes: Int; var reason: String }
+
     let source: String
     let delimiter: UInt8
+    /// When set, a longer field ends the parse at once, naming its line, before it is copied or decoded.
+    var fieldLimit: FieldLimit? = nil
 
     func rows(_ bytes: [UInt8]) throws -> [Row] {
+        let maximumField = fieldLimit?.bytes ?? Int.max
+        func tooLong(_ fieldIndex: Int, line: Int) -> MedPipeError {
+            MedPipeError.malformed(source, "line \(line): field \(fieldIndex + 1) is longer than \(maximumField) bytes, \(fieldLimit?.reason ?? "")")
+        }
         var rows: [Row] = []
         var fields: [String] = []
         var field: [UInt8] = []
@@ -46,6 +55,7 @@ struct CSVParser {
                         break
                     }
                     if c == lf || (c == cr && (i + 1 >= bytes.count || bytes[i + 1] != lf)) { line += 1 }
+                    guard field.count < maximumField else { throw tooLong(fields.count, line: rowLine) }
                     field.append(c)
                     i += 1
                 }
@@ -66,6 +76,7 @@ struct CSVParser {
                 line += 1
                 rowLine = line
             } else {
+                guard field.count < maximumField else { throw tooLong(fields.count, line: rowLine) }
                 field.append(byte)
                 freshField = false
                 i += 1

@@ -1,16 +1,15 @@
+import MedPipeCore
+
 /// A WFDB signal's units (the text after `/` in a header's gain field) as they may leave de-identification.
 ///
 /// Units name a physical quantity (`mV`, `mmHg`, `NU`), but the field takes any text without blanks, so nothing stops
 /// it holding a name or a record number. Only units written with known unit symbols pass: at most ``maximumLength``
 /// characters, up to three parts separated by `/` (`l/min`, `mmol/l`), each an optional SI prefix (``prefixes``) and
 /// a unit symbol (``symbols``, case as written) with an optional power of 2 or 3 (`cm2`), or `%` alone. Anything else
-/// is replaced by ``neutral``.
+/// is replaced by normalized units, `NU` (``LeadUnits/normalized``).
 public enum WFDBSignalUnits {
     /// The longest units kept.
     public static let maximumLength = 16
-
-    /// Units put in place of units that may identify: WFDB's normalized units (dimensionless).
-    public static let neutral = "NU"
 
     /// SI prefixes, micro written `u` (WFDB's habit), `μ` or `µ`.
     public static let prefixes: Set<String> = ["p", "n", "u", "μ", "µ", "m", "c", "d", "k", "M"]
@@ -20,7 +19,7 @@ public enum WFDBSignalUnits {
     /// mass, length, amount and the dimensionless ones (`NU`, `dB`, `pH`, `counts`).
     public static let symbols: Set<String> = [
         "V", "A", "Ohm", "ohm", "S", "W", "J", "N", "C", "mmHg", "cmH2O", "Pa", "bar", "atm", "degC", "degF", "K",
-        "l", "L", "min", "h", "s", "sec", "Hz", "bpm", "rpm", "beats", "breaths", "g", "m", "mol", "NU", "nu", "dB", "pH",
+        "l", "L", "min", "h", "s", "sec", "Hz", "bpm", "rpm", "beats", "breaths", "g", "m", "mol", LeadUnits.normalized, "nu", "dB", "pH",
         "count", "counts", "adu",
     ]
 
@@ -32,8 +31,8 @@ public enum WFDBSignalUnits {
         return parts.allSatisfy { isUnit(String($0)) }
     }
 
-    /// `units` when plain (``isPlain(_:)``), else ``neutral``.
-    public static func safe(_ units: String) -> String { isPlain(units) ? units : neutral }
+    /// `units` when plain (``isPlain(_:)``), else ``LeadUnits/normalized``.
+    public static func safe(_ units: String) -> String { isPlain(units) ? units : LeadUnits.normalized }
 
     private static func isUnit(_ part: String) -> Bool {
         var symbol = Substring(part)

@@ -19,11 +19,11 @@ public enum ModelFile {
     /// - Throws: `.invalidArgument` naming the file (and the layer) when the text is not a non-empty YAML
     ///   list of mappings, breaks ``YAMLLimits``, or `layer` refuses a mapping.
     public static func layers<Layer>(_ path: String, layer: (_ mapping: [String: Any], _ subject: String) throws -> Layer) throws -> [Layer] {
-        let text = String(decoding: try FileBytes.read(path), as: UTF8.self)
+        let text = try YAMLLimits.text(of: path, what: "a model file")
         try YAMLLimits.check(text, file: path)
         let parsed: Any?
-        do { parsed = try Yams.load(yaml: text) } catch {
-            throw MedPipeError.invalidArgument(path, "not valid YAML: \(error)")
+        do { parsed = try Yams.load(yaml: text) } catch let error as YamlError {
+            throw YAMLLimits.error(error, file: path)
         }
         guard let items = parsed as? [Any], !items.isEmpty else {
             throw MedPipeError.invalidArgument(path, "a model file is a YAML list of layers, each with a `type`")

@@ -34,8 +34,7 @@ public enum AugmentSpec {
 
     /// Reads a YAML file holding either a list of transforms or a mapping with an `augment:` list.
     public static func load(_ path: String) throws -> Augmentation {
-        let bytes = try FileBytes.read(path)
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw MedPipeError.invalidArgument(path, "not UTF-8 text") }
+        let text = try YAMLLimits.text(of: path, what: "an augmentation file")
         let node = try RecipeNode.parse(text, file: path)
         if case .map = node, let augmentation = try of(recipeText: text, file: path) { return augmentation }
         return try parse(node, file: path)
@@ -57,11 +56,7 @@ public enum AugmentSpec {
         let parameters: RecipeNode = if case .scalar("", _) = pairs[0].value { .map([], line: line) } else { pairs[0].value }
         var r = try RecipeReader(parameters, file: file, what: "transform '\(name)'")
         func number(_ key: String, _ fallback: Double, _ range: ClosedRange<Double>) throws -> Double {
-            let value = try r.double(key) ?? fallback
-            guard range.contains(value) else {
-                throw MedPipeError.invalidArgument(r.at(r.node(key)), "\(name) '\(key)' must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
-            }
-            return value
+            try r.double(key, of: name, in: range) ?? fallback
         }
         func interval(_ key: String, _ fallback: [Double], _ range: ClosedRange<Double>) throws -> [Double] {
             let value = try r.doubles(key) ?? fallback

@@ -32,7 +32,7 @@ public indirect enum RecipeNode: Sendable, Equatable {
             }
             return try convert(node, file: file)
         } catch let error as YamlError {
-            throw MedPipeError.invalidArgument(file, "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+            throw YAMLLimits.error(error, file: file)
         }
     }
 
@@ -48,9 +48,6 @@ public indirect enum RecipeNode: Sendable, Equatable {
             for (key, value) in mapping {
                 guard let name = key.string else {
                     throw MedPipeError.invalidArgument("\(file):\(key.mark?.line ?? line)", "mapping keys must be plain names")
-                }
-                if pairs.contains(where: { $0.key == name }) {
-                    throw MedPipeError.invalidArgument("\(file):\(key.mark?.line ?? line)", "'\(name)' is given twice")
                 }
                 pairs.append((name, try convert(value, file: file)))
             }

@@ -1,3 +1,4 @@
+import Foundation
 import MedPipeCore
 
 /// Reads typed values out of a ``RecipeNode`` map, rejecting unknown keys, with errors that name file and line.
@@ -51,6 +52,20 @@ public struct RecipeReader {
         return value
     }
 
+    /// A finite number within `range` (and, with `excludingLowerBound`, above its lower bound), for `owner` (a stage's
+    /// or a transform's name): the one check of a number a recipe sets, whose error names the line, `owner` and `key`.
+    public mutating func double(_ key: String, of owner: String, in range: ClosedRange<Double>, excludingLowerBound: Bool = false) throws -> Double? {
+        guard let value = try double(key) else { return nil }
+        guard range.contains(value), !excludingLowerBound || value > range.lowerBound else {
+            let low = excludingLowerBound ? "greater than \(Self.format(range.lowerBound)) and at most" : "from \(Self.format(range.lowerBound)) to"
+            throw MedPipeError.invalidArgument(at(node(key)), "\(owner) '\(key)' must be \(low) \(Self.format(range.upperBound)), got \(Self.format(value))")
+        }
+        return value
+    }
+
+    /// A number as error messages write it (`%g`: `0.5`, `1e+06`).
+    static func format(_ value: Double) -> String { String(format: "%g", value) }
+
     public mutating func int(_ key: String) throws -> Int? {
         guard let text = try string(key) else { return nil }
         guard let value = Int(text) else { throw MedPipeError.invalidArgument(at(node(key)), "'\(key)' must be a whole number, got '\(text)'") }
@@ -89,6 +104,15 @@ public struct RecipeReader {
             }
             return value
         }
+    }
+
+    /// A list of finite numbers, each within `range`, for `owner`; the error names the line, `owner` and `key`.
+    public mutating func doubles(_ key: String, of owner: String, in range: ClosedRange<Double>) throws -> [Double]? {
+        guard let values = try doubles(key) else { return nil }
+        if let value = values.first(where: { !range.contains($0) }) {
+            throw MedPipeError.invalidArgument(at(node(key)), "\(owner) '\(key)' must list numbers from \(Self.format(range.lowerBound)) to \(Self.format(range.upperBound)), got \(Self.format(value))")
+        }
+        return values
     }
 
     /// A list of whole numbers (`28` or `28.0`).

@@ -3,6 +3,15 @@ import MedPipeStages
 
 /// Builds concrete stages from recipe entries, with each stage's defaults and errors naming the line.
 public enum StageFactory {
+    /// The largest magnitude (HU) of a CT window's centre and half width: a CT stores values from −1024 (air) to a few
+    /// 10^4 (metal), and a window of centre or width 1e308 was accepted, mapping every value to the same grey.
+    static let hounsfieldLimit = 1e6
+    /// The frequencies (Hz) a filter's cutoff or a resampling target may be: from 0.001 Hz (a cycle in 17 minutes) to
+    /// 1 MHz; 1e308 Hz was accepted, and every signal then refused at its run.
+    static let frequencies: ClosedRange<Double> = 0.001...1e6
+    /// The voxel sizes (mm) `resample-spacing` may target: 0.1 µm to 10 m; 1e308 made one voxel of every volume.
+    static let spacings: ClosedRange<Double> = 1e-4...1e4
+
     /// Every stage name a recipe may use.
     public static var names: Set<String> { AnyStage.names }
 
@@ -20,13 +29,15 @@ public enum StageFactory {
                     }
                     stage = .ctWindow(CTWindow(preset: value))
                 } else {
-                    guard let center = try p.double("center"), let width = try p.double("width") else {
+                    guard let center = try p.double("center", of: spec.name, in: -hounsfieldLimit...hounsfieldLimit),
+                          let width = try p.double("width", of: spec.name, in: 0...(2 * hounsfieldLimit), excludingLowerBound: true) else {
                         throw MedPipeError.invalidArgument(subject, "ct-window needs a preset or both center and width")
                     }
                     stage = .ctWindow(try CTWindow(center: center, width: width))
                 }
             case PercentileClip.name:
-                stage = .percentileClip(try PercentileClip(lower: try p.double("lower") ?? 0.5, upper: try p.double("upper") ?? 99.5,
+                stage = .percentileClip(try PercentileClip(lower: try p.double("lower", of: spec.name, in: 0...100) ?? 0.5,
+                                                           upper: try p.double("upper", of: spec.name, in: 0...100) ?? 99.5,
                                                            nonZeroOnly: try p.bool("nonzero-only") ?? false))
             case MinMax.name: stage = .minMax(MinMax())
             case ReplaceNonFinite.name: stage = .replaceNonFinite(try ReplaceNonFinite(value: try p.double("value") ?? 0))
@@ -38,7 +49,7 @@ public enum StageFactory {
                 stage = .zScore(ZScore(region: region))
             case DatasetZScore.name: stage = .datasetZScore(DatasetZScore())
             case ResampleSpacing.name:
-                guard let spacing = try p.doubles("spacing") else { throw MedPipeError.invalidArgument(subject, "resample-spacing needs 'spacing' (mm per axis)") }
+                guard let spacing = try p.doubles("spacing", of: spec.name, in: spacings) else { throw MedPipeError.invalidArgument(subject, "resample-spacing needs 'spacing' (mm per axis)") }
                 stage = .resampleSpacing(try ResampleSpacing(spacing: spacing))
             case Resize.name:
                 guard let rows = try p.int("rows"), let columns = try p.int("columns") else {
@@ -52,18 +63,18 @@ public enum StageFactory {
             case SliceExtraction.name:
                 stage = .slices(try SliceExtraction(axis: try p.int("axis") ?? 0, skipConstant: try p.bool("skip-constant") ?? false))
             case BandPass.name:
-                guard let low = try p.double("low"), let high = try p.double("high") else {
+                guard let low = try p.double("low", of: spec.name, in: frequencies), let high = try p.double("high", of: spec.name, in: frequencies) else {
                     throw MedPipeError.invalidArgument(subject, "bandpass needs 'low' and 'high' (Hz)")
                 }
                 stage = .bandPass(try BandPass(low: low, high: high, order: try p.int("order") ?? 2))
             case HighPass.name:
-                guard let cutoff = try p.double("cutoff") else { throw MedPipeError.invalidArgument(subject, "highpass needs 'cutoff' (Hz)") }
+                guard let cutoff = try p.double("cutoff", of: spec.name, in: frequencies) else { throw MedPipeError.invalidArgument(subject, "highpass needs 'cutoff' (Hz)") }
                 stage = .highPass(try HighPass(cutoff: cutoff, order: try p.int("order") ?? 2))
             case LowPass.name:
-                guard let cutoff = try p.double("cutoff") else { throw MedPipeError.invalidArgument(subject, "lowpass needs 'cutoff' (Hz)") }
+                guard let cutoff = try p.double("cutoff", of: spec.name, in: frequencies) else { throw MedPipeError.invalidArgument(subject, "lowpass needs 'cutoff' (Hz)") }
                 stage = .lowPass(try LowPass(cutoff: cutoff, order: try p.int("order") ?? 4))
             case SignalResample.name:
-                guard let frequency = try p.double("frequency") else { throw MedPipeError.invalidArgument(subject, "resample-signal needs 'frequency' (Hz)") }
+                guard let frequency = try p.double("frequency", of: spec.name, in: frequencies) else { throw MedPipeError.invalidArgument(subject, "resample-signal needs 'frequency' (Hz)") }
                 stage = .resampleSignal(try SignalResample(frequency: frequency))
             case LeadZScore.name: stage = .leadZScore(LeadZScore())
             case BeatSegmentation.name:

@@ -132,6 +132,10 @@ public struct TrainSpec: Sendable, Equatable {
             spec.seed = UInt64(seed)
         }
         spec.ensemble = try positive(&r, "ensemble")
+        // Past the limit, `train` refused it naming its own flag, `--ensemble`, which nobody had given.
+        if let members = spec.ensemble, members > EnsembleSize.maximum {
+            throw MedPipeError.invalidArgument(r.at(r.node("ensemble")), "'ensemble' must be from 1 to \(EnsembleSize.maximum) networks, got \(members)")
+        }
         try r.finish()
         return spec
     }

@@ -38,6 +38,12 @@ public struct CTWindow: Stage {
         self.width = width
     }
 
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(center: c.decode(Double.self, forKey: .center), width: c.decode(Double.self, forKey: .width))
+    }
+
     public init(preset: Preset) {
         center = preset.window.center
         width = preset.window.width

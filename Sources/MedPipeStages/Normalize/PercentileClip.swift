@@ -20,6 +20,12 @@ public struct PercentileClip: Stage {
         self.nonZeroOnly = nonZeroOnly
     }
 
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(lower: c.decode(Double.self, forKey: .lower), upper: c.decode(Double.self, forKey: .upper), nonZeroOnly: c.decode(Bool.self, forKey: .nonZeroOnly))
+    }
+
     public var canonicalParameters: String {
         var p = CanonicalParameters()
         p.add("lower", lower)

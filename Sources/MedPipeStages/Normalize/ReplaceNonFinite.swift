@@ -9,12 +9,19 @@ public struct ReplaceNonFinite: Stage {
 
     public var value: Double
 
-    /// - Throws: `.invalidArgument` unless `value` is finite.
+    /// - Throws: `.invalidArgument` unless `value` is finite in float32 too: 1e308 put infinities in place of the
+    ///   non-finite values of a float32 sample.
     public init(value: Double = 0) throws {
-        guard value.isFinite else {
-            throw MedPipeError.invalidArgument(Self.name, "value must be a finite number, got \(value)")
+        guard value.isFinite, Float(value).isFinite else {
+            throw MedPipeError.invalidArgument(Self.name, "value must be a finite number within float32's range (±\(Float.greatestFiniteMagnitude)), got \(value)")
         }
         self.value = value
+    }
+
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(value: c.decode(Double.self, forKey: .value))
     }
 
     public var canonicalParameters: String {

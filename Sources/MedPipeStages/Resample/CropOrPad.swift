@@ -25,6 +25,12 @@ public struct CropOrPad: Stage {
         self.padValue = padValue
     }
 
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(shape: c.decode([Int].self, forKey: .shape), padValue: c.decode(Double.self, forKey: .padValue))
+    }
+
     public var canonicalParameters: String {
         var p = CanonicalParameters()
         p.add("shape", shape)

@@ -21,6 +21,12 @@ public struct ResampleSpacing: Stage {
         self.spacing = spacing
     }
 
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(spacing: c.decode([Double].self, forKey: .spacing))
+    }
+
     public var canonicalParameters: String {
         var p = CanonicalParameters()
         p.add("spacing", spacing)

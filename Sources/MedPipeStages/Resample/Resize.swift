@@ -18,6 +18,12 @@ public struct Resize: Stage {
         self.columns = columns
     }
 
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(rows: c.decode(Int.self, forKey: .rows), columns: c.decode(Int.self, forKey: .columns))
+    }
+
     public var canonicalParameters: String {
         var p = CanonicalParameters()
         p.add("rows", rows)

@@ -22,6 +22,12 @@ public struct SliceExtraction: Stage {
         self.skipConstant = skipConstant
     }
 
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(axis: c.decode(Int.self, forKey: .axis), skipConstant: c.decode(Bool.self, forKey: .skipConstant))
+    }
+
     public var canonicalParameters: String {
         var p = CanonicalParameters()
         p.add("axis", axis)

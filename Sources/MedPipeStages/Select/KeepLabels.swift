@@ -12,6 +12,12 @@ public struct KeepLabels: Stage {
         self.labels = labels
     }
 
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(labels: c.decode([String].self, forKey: .labels))
+    }
+
     public var canonicalParameters: String {
         var p = CanonicalParameters()
         p.add("labels", labels.sorted())

@@ -117,6 +117,12 @@ public struct BeatSegmentation: Stage {
             }
             rhythm = features
         }
+        // As for fixed windows, all the beats of one record hold at most OutputLimit.maximumValues values: windows of
+        // 400,000 samples at each beat of MIT-BIH 100 made convert abort under a 3 GB limit, and a day-long record's
+        // beats could ask for any size.
+        let inside = rPeaks.filter { $0.sample - before >= 0 && $0.sample - before + length <= n }.count
+        try OutputLimit.check([Double(inside), Double(length), Double(shape.count == 2 ? shape[1] : 1)], stage: Self.name,
+                              source: sample.source, "\(inside) beats of \(length) samples")
         var median: [Float]?
         if template {
             let starts = rPeaks.map { $0.sample - before }.filter { $0 >= 0 && $0 + length <= n }

@@ -24,10 +24,13 @@ public enum Butterworth {
         case lowpass, highpass, bandpass
     }
 
+    /// The orders a filter may have.
+    public static let orders: ClosedRange<Int> = 1...32
+
     /// Designs the filter. `cutoffs` in Hz: one for low/highpass, two (low, high) for bandpass.
     public static func design(order: Int, cutoffs: [Double], kind: Kind, sampleRate fs: Double) throws -> [SecondOrderSection] {
-        guard order >= 1, order <= 32 else {
-            throw MedPipeError.invalidArgument("butterworth", "order must be 1...32, got \(order)")
+        guard orders.contains(order) else {
+            throw MedPipeError.invalidArgument("butterworth", "order must be \(orders.lowerBound)...\(orders.upperBound), got \(order)")
         }
         guard cutoffs.count == (kind == .bandpass ? 2 : 1) else {
             throw MedPipeError.invalidArgument("butterworth", "\(kind.rawValue) needs \(kind == .bandpass ? 2 : 1) cutoff frequencies, got \(cutoffs)")

@@ -46,12 +46,18 @@ public struct BandPass: Stage {
     public var order: Int
 
     public init(low: Double, high: Double, order: Int = 2) throws {
-        guard low > 0, high > low, order >= 1 else {
-            throw MedPipeError.invalidArgument(Self.name, "needs 0 < low < high and order ≥ 1 (got \(low), \(high), order \(order))")
+        guard low > 0, high > low, Butterworth.orders.contains(order) else {
+            throw MedPipeError.invalidArgument(Self.name, "needs 0 < low < high and an order from \(Butterworth.orders.lowerBound) to \(Butterworth.orders.upperBound) (got \(low), \(high), order \(order))")
         }
         self.low = low
         self.high = high
         self.order = order
+    }
+
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(low: c.decode(Double.self, forKey: .low), high: c.decode(Double.self, forKey: .high), order: c.decode(Int.self, forKey: .order))
     }
 
     public var canonicalParameters: String {
@@ -76,10 +82,10 @@ public protocol CutoffFilter: Stage {
 }
 
 extension CutoffFilter {
-    /// Fails unless `cutoff > 0` and `order ≥ 1`.
+    /// Fails unless `cutoff > 0` and the order is one of ``Butterworth/orders``.
     static func validate(cutoff: Double, order: Int) throws {
-        guard cutoff > 0, order >= 1 else {
-            throw MedPipeError.invalidArgument(name, "needs cutoff > 0 and order ≥ 1 (got \(cutoff), order \(order))")
+        guard cutoff > 0, Butterworth.orders.contains(order) else {
+            throw MedPipeError.invalidArgument(name, "needs cutoff > 0 and an order from \(Butterworth.orders.lowerBound) to \(Butterworth.orders.upperBound) (got \(cutoff), order \(order))")
         }
     }
 
@@ -107,6 +113,12 @@ public struct HighPass: CutoffFilter {
         self.cutoff = cutoff
         self.order = order
     }
+
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(cutoff: c.decode(Double.self, forKey: .cutoff), order: c.decode(Int.self, forKey: .order))
+    }
 }
 
 /// Zero-phase Butterworth low-pass (e.g. before downsampling).
@@ -120,5 +132,11 @@ public struct LowPass: CutoffFilter {
         try Self.validate(cutoff: cutoff, order: order)
         self.cutoff = cutoff
         self.order = order
+    }
+
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(cutoff: c.decode(Double.self, forKey: .cutoff), order: c.decode(Int.self, forKey: .order))
     }
 }

@@ -18,6 +18,12 @@ public struct FixedWindows: Stage {
         self.stride = stride ?? length
     }
 
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(length: c.decode(Int.self, forKey: .length), stride: c.decode(Int.self, forKey: .stride))
+    }
+
     public var canonicalParameters: String {
         var p = CanonicalParameters()
         p.add("length", length)

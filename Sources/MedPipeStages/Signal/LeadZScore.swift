@@ -4,7 +4,7 @@ import MedPipeCore
 /// population standard deviation (ddof = 0), over the sample itself; a flat lead divides by 1.
 /// Invalid samples (``InvalidSamples``) count in neither and stay NaN.
 /// Float32 out. Trailing channels that a beat segmentation filled with RR features (metadata
-/// `rr_channels`) are not leads and are kept as they are. The leads become dimensionless (``SignalUnits/dimensionless``,
+/// `rr_channels`) are not leads and are kept as they are. The leads become dimensionless (``LeadUnits/normalized``,
 /// WFDB's `NU`).
 public struct LeadZScore: Stage {
     public static let name = "lead-zscore"

@@ -17,6 +17,12 @@ public struct SignalResample: Stage {
         self.frequency = frequency
     }
 
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(frequency: c.decode(Double.self, forKey: .frequency))
+    }
+
     public var canonicalParameters: String {
         var p = CanonicalParameters()
         p.add("frequency", frequency)

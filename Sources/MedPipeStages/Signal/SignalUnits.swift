@@ -1,13 +1,13 @@
 import MedPipeCore
 
 /// What a signal's values are in, as a sample carries it through the stages, one entry per lead in WFDB's spelling:
-/// metadata ``key`` (`units`: `mV`, `mmHg`, ``dimensionless``) and, while the values are a record's digital (ADC)
+/// metadata ``key`` (`units`: `mV`, `mmHg`, `NU` for ``LeadUnits/normalized``) and, while the values are a record's digital (ADC)
 /// values, their scale ``gainsKey`` and ``baselinesKey`` (`gains`, `baselines`: physical = (value − baseline) / gain).
 ///
 /// `leads` selects them with the signals; a normalization (z-score, min-max, CT window) makes the values
-/// ``dimensionless`` and drops the ADC scale; a filter without a response at 0 Hz (high-pass, band-pass) removes
+/// dimensionless (``LeadUnits/normalized``) and drops the ADC scale; a filter without a response at 0 Hz (high-pass, band-pass) removes
 /// the ADC offset (baselines 0) and keeps the gains; low-pass filtering, resampling and cutting (beats, windows)
-/// keep everything; the template and RR channels a beat segmentation adds get their lead's units and ``dimensionless``.
+/// keep everything; the template and RR channels a beat segmentation adds get their lead's units and `NU`.
 public enum SignalUnits {
     /// The metadata key of the leads' units.
     public static let key = "units"
@@ -15,8 +15,6 @@ public enum SignalUnits {
     public static let gainsKey = "gains"
     /// The metadata key of the ADC baselines of digital values (the digital value of physical zero).
     public static let baselinesKey = "baselines"
-    /// WFDB's normalized units (`NU`), those of a dimensionless lead: what a normalization leaves.
-    public static let dimensionless = "NU"
 
     /// `sample`'s units and ADC scale narrowed to `leads`, in their order; entries whose count is not
     /// `channels` (they describe another layout) are removed.
@@ -36,7 +34,7 @@ public enum SignalUnits {
         sample.metadata[gainsKey] = nil
         sample.metadata[baselinesKey] = nil
         if case .strings(let units)? = sample.metadata[key] {
-            sample.metadata[key] = .strings(Array(repeating: dimensionless, count: units.count))
+            sample.metadata[key] = .strings(Array(repeating: LeadUnits.normalized, count: units.count))
         }
     }
 
@@ -47,7 +45,7 @@ public enum SignalUnits {
             items + (template ? items : []) + Array(repeating: feature, count: features)
         }
         switch sample.metadata[key] {
-        case .strings(let units)? where units.count == leads: sample.metadata[key] = .strings(widened(units, dimensionless))
+        case .strings(let units)? where units.count == leads: sample.metadata[key] = .strings(widened(units, LeadUnits.normalized))
         case nil: break
         default: sample.metadata[key] = nil
         }

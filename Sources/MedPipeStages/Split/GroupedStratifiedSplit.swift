@@ -21,16 +21,26 @@ public struct GroupedStratifiedSplit: Sendable, Equatable, Codable {
     /// Deviation of a split's fraction from its ratio beyond which an issue is reported.
     public var tolerance: Double
 
+    /// How far from 1 the ratios may sum (`0.7, 0.15, 0.15` sums to 1 only within rounding).
+    public static let ratioSumTolerance = 1e-6
+
+    /// - Throws: `.invalidArgument` unless the ratios are non-negative and sum to 1 within ``ratioSumTolerance``.
     public init(train: Double, validation: Double, test: Double, seed: UInt64, tolerance: Double = 0.05) throws {
-        let sum = train + validation + test
-        guard [train, validation, test].allSatisfy({ $0 >= 0 }), abs(sum - 1) < 1e-9 else {
-            throw MedPipeError.invalidArgument("split", "ratios must be non-negative and sum to 1 (train \(train), val \(validation), test \(test) sum to \(sum))")
-        }
+        try Self.check(train: train, validation: validation, test: test)
         self.train = train
         self.validation = validation
         self.test = test
         self.seed = seed
         self.tolerance = tolerance
+    }
+
+    /// Fails unless the ratios are non-negative and sum to 1 within ``ratioSumTolerance``: what a recipe's split is
+    /// checked with when it is read, so that a run does not fail at its end on ratios it was started with.
+    public static func check(train: Double, validation: Double, test: Double) throws {
+        let sum = train + validation + test
+        guard [train, validation, test].allSatisfy({ $0 >= 0 }), abs(sum - 1) <= ratioSumTolerance else {
+            throw MedPipeError.invalidArgument("split", "ratios must be non-negative and sum to 1 (train \(train), val \(validation), test \(test) sum to \(sum))")
+        }
     }
 
     public var canonicalParameters: String {

@@ -19,6 +19,12 @@ public struct OneHot: FittedStage {
         self.columns = columns
     }
 
+    /// Decodes through the checking initializer: a stored pipeline (a checkpoint's, a cache's) skipped its checks.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(columns: c.decode([String].self, forKey: .columns))
+    }
+
     public var canonicalParameters: String {
         var p = CanonicalParameters()
         p.add("columns", columns)

@@ -119,11 +119,11 @@ public struct Checkpoint: Sendable {
     static func memberPrefix(_ i: Int) -> String { "member\(i)." }
 
     /// The tensors of each member: all of them for a single network (no `ensemble` metadata); for an
-    /// ensemble of `count` (2…``Ensemble/maxMembers``) members, each member's with its prefix removed. A tensor of no member is an error.
+    /// ensemble of `count` (2…``EnsembleSize/maximum``) members, each member's with its prefix removed. A tensor of no member is an error.
     private static func memberStates(_ tensors: [String: Tensor], count: String?, path: String) throws -> [[String: Tensor]] {
         guard let count else { return [tensors] }
-        guard let k = Int(count), (2...Ensemble.maxMembers).contains(k) else {
-            throw MedPipeError.malformed(path, "metadata 'ensemble' must be a member count from 2 to \(Ensemble.maxMembers), got '\(count)'")
+        guard let k = Int(count), (2...EnsembleSize.maximum).contains(k) else {
+            throw MedPipeError.malformed(path, "metadata 'ensemble' must be a member count from 2 to \(EnsembleSize.maximum), got '\(count)'")
         }
         var states = [[String: Tensor]](repeating: [:], count: k)
         for (name, tensor) in tensors {
