@@ -58,7 +58,10 @@ public enum Interruption {
     /// once that work has kept what it had done.
     public static func exitIfStopped() {
         guard let signal = lock.withLock({ stopSignal }) else { return }
-        exit(128 + signal)
+        // As ``finish(signal:)`` ends: `_exit` after flushing what was printed, not `exit`, whose static destructors
+        // (the C++ libraries') would run while the stopped work's threads may still hold what they destroy.
+        fflush(nil)
+        _exit(128 + signal)
     }
 
     /// True when an interruption would remove `path`.
