@@ -66,9 +66,10 @@ def test_stored_samples_are_read_only_views_of_the_shards(converted):
     assert cache.split("train").input(0).flags.writeable, "inputs are new arrays, ready for torch.from_numpy"
 
 
-def test_infinite_statistics_are_read_as_medpipe_writes_them(converted, medpipe, tmp_path):
-    """A table column holding an infinite value (1e999 reads as one, in MedPipe as in pandas) has an infinite mean,
-    which the manifest's JSON holds as the string "inf": the package failed on it with a NumPy UFuncTypeError naming nothing."""
+def test_infinite_statistics_are_refused_when_fitted(medpipe, tmp_path):
+    """A table column holding an infinite value (1e999 reads as one, in MedPipe as in pandas) has an infinite mean.
+    convert wrote it into the manifest (as the string "inf"), and every command opening the cache now refuses such
+    statistics: so convert refuses to fit them, in one line naming the recipe, the stage and the column."""
     need_data()
     rows = (DATA / "tabular" / "processed.cleveland.data").read_text().splitlines()
     table = tmp_path / "cleveland-inf.data"
@@ -78,9 +79,8 @@ def test_infinite_statistics_are_read_as_medpipe_writes_them(converted, medpipe,
     recipe.write_text((RECIPES / "heart.yaml").read_text()
                       .replace("../../../shared/data/tabular/processed.cleveland.data", str(table))
                       .replace("cache: ../../out/heart-cache\n", ""))
-    directory = converted("heart-inf", recipe)
-    cache = open_cache(directory)
-    assert '"inf"' in cache.meta["fitted"], "the chol column's mean is infinite"
-    out = tmp_path / "npz"
-    medpipe("export", "--cache", directory, "--format", "npz", "--out", out, "--fitted")
-    assert_split_equals_export(cache, out, fitted=True)
+    done = medpipe.run("convert", recipe, "--cache", tmp_path / "cache")
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if line.startswith("medpipe: error:")]
+    assert len(errors) == 1 and f"{recipe}: the statistics fitted on the training split cannot be applied" in errors[0], done.stderr
+    assert "the mean of column 'chol' is inf" in done.stderr, done.stderr

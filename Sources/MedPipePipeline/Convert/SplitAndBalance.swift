@@ -128,7 +128,12 @@ extension Converter {
             Sample(tensor: try reader.tensor(for: entry), geometry: entry.geometry, label: entry.label, group: entry.group,
                    source: SourceReference(record: entry.source, part: nil, index: entry.item), metadata: entry.metadata)
         }
-        return try pipeline.fit(samples, from: pipeline.fitBoundary)
+        let fitted = try pipeline.fit(samples, from: pipeline.fitBoundary)
+        // Statistics every command opening the cache would refuse (an infinite training value gives an infinite mean).
+        if let problem = fitted.problem(for: pipeline) {
+            throw MedPipeError.invalidArgument(recipe.file, "the statistics fitted on the training split cannot be applied: \(problem) (a training value is infinite, or a column has no finite value: correct the source)")
+        }
+        return fitted
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {
