@@ -7,6 +7,8 @@ Stages before the fit boundary already ran when the cache was written; those fro
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .errors import CacheError
@@ -34,7 +36,11 @@ class FittedStages:
         for entry in fitted:
             what = f"fitted statistics of stage {entry.get('stage')}"
             case, values = _case(entry.get("statistics"), what, where)
-            statistics[entry.get("stage")] = (case, _STATISTICS[case](values, f"{what} ('{case}')", where) if case in _STATISTICS else values)
+            read = _STATISTICS[case](values, f"{what} ('{case}')", where) if case in _STATISTICS else values
+            problem = _PROBLEMS[case](read) if case in _PROBLEMS else None
+            if problem:
+                raise CacheError(where, f"{what} ('{case}') cannot be applied: {problem}")
+            statistics[entry.get("stage")] = (case, read)
         self.where, self.boundary, self.steps = where, boundary, []
         for index in range(boundary, len(pipeline)):
             case, _ = _case(pipeline[index], f"stage {index}", where)
@@ -95,6 +101,44 @@ _STATISTICS = {
     "impute": lambda v, what, where: {"values": _by_column(v, "values", what, where, lambda x, w: number(x, w, where))},
     "standardize": lambda v, what, where: {name: _by_column(v, name, what, where, lambda x, w: number(x, w, where)) for name in ("mean", "scale")},
     "oneHot": lambda v, what, where: {"categories": _by_column(v, "categories", what, where, lambda x, w: _category_list(x, w, where))},
+}
+
+
+def _not_finite(values: dict, what: str):
+    column = next((c for c in sorted(values) if not math.isfinite(values[c])), None)
+    return None if column is None else f"the {what} of column '{column}' is {values[column]}"
+
+
+def _standardize_problem(v: dict):
+    problem = _not_finite(v["mean"], "mean") or _not_finite(v["scale"], "scale")
+    if problem:
+        return problem
+    column = next((c for c in sorted(v["scale"]) if v["scale"][c] <= 0), None)
+    if column is not None:
+        return f"the scale of column '{column}' is {v['scale'][column]}, not positive"
+    column = next(iter(sorted(set(v["mean"]) ^ set(v["scale"]))), None)
+    return None if column is None else f"column '{column}' has a mean or a scale but not both"
+
+
+def _one_hot_problem(v: dict):
+    for column, categories in sorted(v["categories"].items()):
+        bad = next((c for c in categories if not math.isfinite(c)), None)
+        if bad is not None:
+            return f"column '{column}' has the category {bad}"
+        if len(set(categories)) != len(categories):
+            return f"column '{column}' lists a category twice"
+    return None
+
+
+#: Why read statistics cannot be applied, or None: what `medpipe` refuses in every command opening a cache
+#: (FittedStatistics.problem): a mean, scale, fill value or category that is not a finite number, a negative standard
+#: deviation or a scale that is not positive, a category listed twice.
+_PROBLEMS = {
+    "datasetZScore": lambda v: None if math.isfinite(v["mean"]) and math.isfinite(v["std"]) and v["std"] >= 0
+    else f"mean {v['mean']} and standard deviation {v['std']} are no finite mean and std >= 0",
+    "impute": lambda v: _not_finite(v["values"], "fill value"),
+    "standardize": _standardize_problem,
+    "oneHot": _one_hot_problem,
 }
 
 

@@ -145,11 +145,20 @@ def test_damaged_fitted_statistics_are_errors_naming_the_cache(tmp_path, meta, p
     assert str(raised.value).startswith(f"{directory}: ") and problem in str(raised.value)
 
 
-def test_statistics_json_has_no_number_for_are_read(tmp_path):
-    """MedPipe writes NaN and infinite statistics as the strings "nan", "inf" and "-inf"."""
-    directory = write_cache(tmp_path / "cache", [(np.array([1, 2], np.float32), "a", "train", None, None)],
-                            meta=zscore_meta(statistics={"mean": "-inf", "std": "nan", "count": 2}))
-    assert open_cache(directory).split("train").sample(0).tolist() == [np.inf, np.inf]
+def test_statistics_json_has_no_number_for_are_refused(tmp_path):
+    """MedPipe's JSON writes NaN and infinite numbers as the strings "nan", "inf" and "-inf": read as numbers, such
+    statistics are refused as every `medpipe` command opening the cache refuses them (the package applied them and gave
+    infinite samples); finite ones are applied."""
+    for number, (statistics, problem) in enumerate([({"mean": "-inf", "std": "nan", "count": 2}, "mean -inf and standard deviation nan are no finite mean"),
+                                                    ({"mean": 0.5, "std": -1.0, "count": 2}, "mean 0.5 and standard deviation -1.0 are no finite mean")]):
+        directory = write_cache(tmp_path / f"cache{number}", [(np.array([1, 2], np.float32), "a", "train", None, None)],
+                                meta=zscore_meta(statistics=statistics))
+        with pytest.raises(CacheError) as raised:
+            open_cache(directory).split("train").sample(0)
+        assert str(raised.value).startswith(f"{directory}: ") and "cannot be applied: " + problem in str(raised.value)
+    directory = write_cache(tmp_path / "finite", [(np.array([1, 2], np.float32), "a", "train", None, None)],
+                            meta=zscore_meta(statistics={"mean": 1.0, "std": 2.0, "count": 2}))
+    assert open_cache(directory).split("train").sample(0).tolist() == [0.0, 0.5]
 
 
 def test_not_a_cache_and_a_missing_shard(tmp_path):
