@@ -11,8 +11,7 @@ struct ModelLayerFitTests {
     @Test func aLayerThatDoesNotFitNamesTheFileAndTheLayer() throws {
         let work = temporaryDirectory("layer-fit")
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let cache = work + "/heart", spec = work + "/mlp.yaml", model = work + "/m.safetensors"
-        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", work + "/project.key"]).status == 0)
+        let cache = try Self.converted("heart", in: work), spec = work + "/mlp.yaml", model = work + "/m.safetensors"
         try "- { type: Linear, in_features: 13, out_features: 8 }\n- { type: ReLU }\n- { type: Linear, in_features: 9, out_features: 2 }\n"
             .write(toFile: spec, atomically: true, encoding: .utf8)
         let fromSpec = try SharedData.runMedpipe(["train", "--cache", cache, "--model", spec, "--epochs", "1", "--out", model])
@@ -41,8 +40,7 @@ struct ModelLayerFitTests {
     @Test func aBatchLargerThanMemoryIsRefusedBeforeTraining() throws {
         let work = temporaryDirectory("batch-memory")
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let cache = work + "/demo", spec = work + "/padded.yaml", model = work + "/m.safetensors"
-        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/demo.yaml"), "--cache", cache, "--key", work + "/project.key"]).status == 0)
+        let cache = try Self.converted("demo", in: work), spec = work + "/padded.yaml", model = work + "/m.safetensors"
         try "- { type: Conv2d, in_channels: 1, out_channels: 4, kernel_size: 3, padding: 8000 }\n- { type: AdaptiveAvgPool2d, output_size: 1 }\n- { type: Flatten }\n- { type: Linear, in_features: 4, out_features: 2 }\n"
             .write(toFile: spec, atomically: true, encoding: .utf8)
         // 144 training samples (the largest split) of 4 × 16026 × 16026 values: 552 GiB, more than any machine the tests run on.
@@ -51,5 +49,13 @@ struct ModelLayerFitTests {
         #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: \(spec): a batch of 144 samples needs at least 551.") && run.error.hasSuffix(" GiB of memory: give a smaller --batch, or a smaller model\n"),
                 "\(run.error)")
         #expect(!FileManager.default.fileExists(atPath: model))
+    }
+
+    /// The fixture recipe `NAME.yaml` converted into `work/NAME`, with a key of its own.
+    private static func converted(_ name: String, in work: String) throws -> String {
+        let cache = work + "/" + name
+        let run = try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/\(name).yaml"), "--cache", cache, "--key", work + "/project.key"])
+        try #require(run.status == 0, "convert \(name): \(run.error)")
+        return cache
     }
 }

@@ -33,17 +33,10 @@ public struct ReplaceNonFinite: Stage {
     public func run(_ sample: Sample) throws -> StageOutput {
         let tensor = sample.tensor
         guard tensor.nonFiniteCount > 0 else { return StageOutput([sample]) }
-        let replaced: Tensor
-        if tensor.dtype == .float64 {
-            var values = tensor.values(as: Double.self)
-            for i in values.indices where !values[i].isFinite { values[i] = value }
-            replaced = Tensor(shape: tensor.shape, values: values)
-        } else {
-            var values = tensor.values(as: Float.self)
-            let fill = Float(value)
-            for i in values.indices where !values[i].isFinite { values[i] = fill }
-            replaced = Tensor(shape: tensor.shape, values: values)
+        func replaced<T: TensorScalar & BinaryFloatingPoint>(_: T.Type) -> Tensor {
+            let fill = T(value)
+            return Tensor(shape: tensor.shape, values: tensor.values(as: T.self).map { $0.isFinite ? $0 : fill })
         }
-        return StageOutput([sample.replacing(tensor: replaced)])
+        return StageOutput([sample.replacing(tensor: tensor.dtype == .float64 ? replaced(Double.self) : replaced(Float.self))])
     }
 }
