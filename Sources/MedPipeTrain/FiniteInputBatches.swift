@@ -19,8 +19,8 @@ struct FiniteInputBatches: BatchIterator {
         guard let batch = try batches.next() else { return nil }
         defer { number += 1 }
         let size = batch.inputs.count / max(batch.labels.count, 1)
-        if let index = batch.inputs.firstIndex(where: { !$0.isFinite }) {
-            throw MedPipeError.malformed("\(split) split", "sample \(index / max(size, 1) + 1) of batch \(number + 1) holds \(batch.inputs[index].isNaN ? "NaN" : "an infinite value") among its inputs; a model given it learns or predicts nothing that means anything. One NaN voxel through `zscore` makes its whole volume NaN: put a `replace-nonfinite` stage first in the recipe, or convert without such sources")
+        if let bad = NonFiniteSamples(in: batch.inputs, sampleSize: size) {
+            throw MedPipeError.malformed("\(split) split", "batch \(number + 1): " + bad.described(first: "sample \(bad.first + 1)", consequence: "a model given them learns or predicts nothing that means anything"))
         }
         return batch
     }

@@ -104,11 +104,8 @@ struct Predict: ParsableCommand {
                 }
                 // As `--npy` refuses them (PreparedBatch): a NaN pixel passed the stages and the network's ReLUs, and its
                 // image was given a class and probabilities like any other.
-                let unusable = prepared.indices.filter { prepared[$0].values.contains { !$0.isFinite } }
-                if let first = unusable.first {
-                    let source = prepared[first].source
-                    let name = source.part.map { part in source.index.map { "\(part) \($0)" } ?? part } ?? "sample \(first + 1)"
-                    throw MedPipeError.invalidArgument(input, "\(unusable.count) of \(prepared.count) prepared sample(s) hold NaN or infinite values (the first: \(name)); the model's outputs for them would mean nothing (one NaN voxel through `zscore` makes its whole volume NaN: train with a `replace-nonfinite` stage first)")
+                if let bad = NonFiniteSamples(of: prepared.count, where: { prepared[$0].values.contains { !$0.isFinite } }) {
+                    throw MedPipeError.invalidArgument(input, bad.described(first: prepared[bad.first].source.part(orSample: bad.first)))
                 }
                 predicted += prepared.count
                 csv += try predict(prepared, of: input, with: &checkpoint.ensemble, classes: classes)

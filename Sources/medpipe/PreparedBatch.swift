@@ -22,9 +22,8 @@ struct PreparedBatch {
         guard tensor.shape[0] > 0 else { throw MedPipeError.invalidArgument(path, "holds no sample (shape \(tensor.shape)): nothing to run the model on") }
         let size = max(checkpoint.inputShape.reduce(1, *), 1), count = min(tensor.shape[0], max(limit ?? .max, 0))
         let values = Array(tensor.values(as: Float.self).prefix(count * size))
-        if let index = values.firstIndex(where: { !$0.isFinite }) {
-            let samples = stride(from: 0, to: values.count, by: size).filter { values[$0..<($0 + size)].contains { !$0.isFinite } }.count
-            throw MedPipeError.invalidArgument(path, "\(samples) of \(count) samples hold NaN or infinite values (the first: sample \(index / size)); the model's outputs for them would mean nothing")
+        if let bad = NonFiniteSamples(in: values, sampleSize: size) {
+            throw MedPipeError.invalidArgument(path, bad.described(first: "index \(bad.first) of the array"))
         }
         shape = [count] + checkpoint.inputShape
         self.values = values

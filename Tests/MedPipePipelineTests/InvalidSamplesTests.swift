@@ -100,7 +100,7 @@ import TestSupport
         let convert = try SharedData.runMedpipe(["convert", folder + "/recipe.yaml", "--cache", folder + "/cache"], environment: environment)
         try #require(convert.status == 0, "\(convert.error)")
         // The lead keeps its gap (nothing here cuts beats): said when it is converted, not first when training fails.
-        #expect((convert.output + convert.error).contains("100.hea: 1 of its 1 samples hold NaN or infinite values after the stages"),
+        #expect((convert.output + convert.error).contains("100.hea: 1 of 1 sample holds NaN or infinite values (the first: sample 1); training and evaluation refuse them"),
                 "\(convert.output)\(convert.error)")
         let export = try SharedData.runMedpipe(["export", "--cache", folder + "/cache", "--format", "wfdb", "--out", folder + "/export"], environment: environment)
         try #require(export.status == 0, "\(export.error)")

@@ -28,8 +28,8 @@ struct PredictHostileInputTests {
             values[100] = value
             try NPYWriter.write(Tensor(shape: [28, 28], values: values), to: work + "/" + name)
         }
-        var refused = [(work + "/nan.npy", "1 of 1 prepared sample(s) hold NaN or infinite values (the first: sample 1); the model's outputs for them would mean nothing (one NaN voxel through `zscore` makes its whole volume NaN: train with a `replace-nonfinite` stage first)"),
-                       (work + "/inf.npy", "1 of 1 prepared sample(s) hold NaN or infinite values (the first: sample 1); the model's outputs for them would mean nothing (one NaN voxel through `zscore` makes its whole volume NaN: train with a `replace-nonfinite` stage first)")]
+        var refused = [(work + "/nan.npy", "1 of 1 sample holds NaN or infinite values (the first: sample 1); a model's outputs for them mean nothing: " + NonFiniteSamples.remedy),
+                       (work + "/inf.npy", "1 of 1 sample holds NaN or infinite values (the first: sample 1); a model's outputs for them mean nothing: " + NonFiniteSamples.remedy)]
         // Inputs that were already refused in one line: another shape, a PNG cut short, a DICOM file without pixels.
         try CraftedNIfTI.write(to: work + "/volume.nii", dims: [28, 28, 2])
         refused.append((work + "/volume.nii", "prepares to samples of shape [1, 2, 28, 28]; the model takes [1, 28, 28]"))

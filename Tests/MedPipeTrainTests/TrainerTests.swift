@@ -96,14 +96,16 @@ import Testing
         train.inputs[5 * 64 + 7] = .nan
         validation.inputs[80 * 64] = -.infinity
         let configuration = TrainingConfiguration(epochs: 2, batchSize: 16, seed: 3, optimizer: SGD(learningRate: 0.02))
-        for (splits, split, what) in [([DataSplit.train: train], "train", "NaN"),
-                                      ([.train: Self.squares(240, seed: 1), .validation: validation], "validation", "an infinite value")] {
+        // Training batches are shuffled; validation's are in order, so its sample 80 is the first of batch 6, of 10.
+        for (splits, split, batch) in [([DataSplit.train: train], "train", "batch "),
+                                       ([.train: Self.squares(240, seed: 1), .validation: validation], "validation", "batch 6: 1 of 10 samples holds NaN or infinite values (the first: sample 1)")] {
             let source = try InMemoryBatchSource(sampleShape: [1, 8, 8], classNames: ["top-left", "middle", "right"], splits: splits)
             #expect {
                 _ = try Trainer(configuration).train(Sequential(Self.specs, seed: 2), on: source)
             } throws: { error in
                 let text = "\(error)"
-                return text.hasPrefix("\(split) split: sample ") && text.contains("holds \(what) among its inputs")
+                return text.hasPrefix("\(split) split: \(batch)") && text.contains(" samples holds NaN or infinite values (the first: sample ")
+                    && text.contains("a model given them learns or predicts nothing that means anything: \(NonFiniteSamples.remedy)")
             }
         }
     }

@@ -97,8 +97,9 @@ def test_prepared_batches_with_nan_or_another_shape_are_refused(trained, medpipe
     for command in (["predict", "--out", tmp_path / "logits.npy"], ["gradcam", "--out", tmp_path / "cam"]):
         done = medpipe.run(command[0], "--model", path, "--npy", tmp_path / "x.npy", *command[1:])
         assert done.returncode == 1 and done.stderr == (
-            f"medpipe: error: {tmp_path / 'x.npy'}: 2 of 4 samples hold NaN or infinite values (the first: sample 2); "
-            "the model's outputs for them would mean nothing\n"), done.stderr
+            f"medpipe: error: {tmp_path / 'x.npy'}: 2 of 4 samples hold NaN or infinite values (the first: index 2 of "
+            "the array); a model's outputs for them mean nothing: one NaN voxel through `zscore` makes its whole volume "
+            "NaN: put a `replace-nonfinite` stage first in the recipe, or leave such sources out\n"), done.stderr
         done = medpipe.run(command[0], "--model", path, "--npy", tmp_path / "wide.npy", *command[1:])
         assert done.returncode == 1 and "must be float32 shaped (N, 1, 28, 28)" in done.stderr, done.stderr
     assert not (tmp_path / "logits.npy").exists() and not (tmp_path / "cam").exists()
@@ -111,4 +112,4 @@ def test_prepared_batches_with_nan_or_another_shape_are_refused(trained, medpipe
     medpipe("gradcam", "--model", cnn, "--npy", tmp_path / "x.npy", "--limit", "2", "--out", tmp_path / "cam2")
     assert np.load(tmp_path / "cam2" / "maps.npy").shape == (2,) + shape[1:]
     done = medpipe.run("gradcam", "--model", cnn, "--npy", tmp_path / "x.npy", "--limit", "3", "--out", tmp_path / "cam3")
-    assert done.returncode == 1 and "1 of 3 samples hold NaN or infinite values (the first: sample 2)" in done.stderr, done.stderr
+    assert done.returncode == 1 and "1 of 3 samples holds NaN or infinite values (the first: index 2 of the array)" in done.stderr, done.stderr

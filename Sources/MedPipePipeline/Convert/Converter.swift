@@ -338,9 +338,8 @@ public struct Converter: Sendable {
             }
             let source = pseudonyms.make("source:" + item.path)
             var warnings = loaded.warnings
-            let notNumbers = output.samples.count { $0.tensor.nonFiniteCount > 0 }
-            if notNumbers > 0 {
-                warnings.append("\(notNumbers) of its \(output.samples.count) samples hold NaN or infinite values after the stages: training and evaluation refuse them (a `replace-nonfinite` stage first replaces them)")
+            if let bad = NonFiniteSamples(of: output.samples.count, where: { output.samples[$0].tensor.nonFiniteCount > 0 }) {
+                warnings.append(bad.described(first: output.samples[bad.first].source.part(orSample: bad.first), consequence: "training and evaluation refuse them"))
             }
             return ProcessedSource(unit: CacheUnit(key: item.key, source: source, items: items), dropped: output.dropped, warnings: warnings)
         } catch let error as MedPipeError {

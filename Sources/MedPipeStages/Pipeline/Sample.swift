@@ -23,6 +23,11 @@ public struct SourceReference: Sendable, Equatable, Codable, Hashable, CustomStr
         return SourceReference(record: record, part: part, index: index)
     }
 
+    /// The part as a user names it (`beat 12`, `slice 3/row 2`), or `sample N` (1-based `position`) for a whole record.
+    public func part(orSample position: Int) -> String {
+        part.map { part in index.map { "\(part) \($0)" } ?? part } ?? "sample \(position + 1)"
+    }
+
     public var description: String {
         guard let part, let index else { return record }
         return "\(record) [\(part) \(index)]"
