@@ -120,6 +120,42 @@ void requirePixelData(DcmDataset *ds) {
     throw Failure{"no Pixel Data (7FE0,0010)" + what};
 }
 
+/* Checks that a native pixel data element of `found` bytes holds what the layout needs, as pydicom 3 checks it
+ * (DecodeRunner._validate_buffer, allow_excess_frames on by default):
+ *  - fewer bytes are an error;
+ *  - YBR_FULL_422 data holding the bytes of three samples per pixel is an error: its Photometric Interpretation
+ *    is wrong;
+ *  - other data holding more whole frames than Number of Frames is read whole: the layout's frames are raised and
+ *    excess_frames says by how many;
+ *  - bytes left beyond the layout, the padding byte of odd-length data aside, are recorded in excess_bytes (pydicom
+ *    warns of them as excess padding and does not read them). */
+void checkNativeLength(cdcmtk_pixel_layout *layout, uint64_t found, const char *name) {
+    uint64_t expected = expectedBytes(*layout);
+    if (found < expected)
+        throw Failure{"truncated pixel data: expected " + cdcmtk::describeBytes(expected) + " (" +
+                      cdcmtk::describeLayout(*layout) + "), found " + std::to_string(found) + " in " + name};
+    if (found <= expected + expected % 2) return;
+    if (layout->chroma_subsampled) {
+        const uint64_t unsubsampled = expected / 2 * 3;
+        if (found >= unsubsampled + unsubsampled % 2)
+            throw Failure{std::string(name) + " holds " + std::to_string(found) + " bytes, a third more than the " +
+                          std::to_string(expected) + " of YBR_FULL_422 (" + cdcmtk::describeLayout(*layout) +
+                          "): its Photometric Interpretation (0028,0004) is likely wrong (RGB or YBR_FULL), so its "
+                          "pixels cannot be read as it says (pydicom refuses them too)"};
+    } else {
+        // found < 2^36 (a 32-bit length of up to 8-byte values) and expected <= found: neither product overflows.
+        const uint64_t frameBits = uint64_t(layout->rows) * layout->columns * layout->samples_per_pixel * layout->bits_allocated;
+        const uint64_t wholeFrames = std::min<uint64_t>(found * 8 / frameBits, UINT32_MAX);
+        if (wholeFrames > layout->frames) {
+            layout->excess_frames = uint32_t(wholeFrames - layout->frames);
+            layout->frames = uint32_t(wholeFrames);
+            expected = expectedBytes(*layout);
+            if (found <= expected + expected % 2) return;
+        }
+    }
+    layout->excess_bytes = found - expected;
+}
+
 /* In a dataset without Pixel Data, its Float Pixel Data (7FE0,0008, OF) or else Double Float Pixel Data (7FE0,0009,
  * OD) as pydicom's pixel_array reads them: every frame's float32 or float64 values, one sample per pixel, in this
  * machine's (little-endian) order, DCMTK having swapped a big-endian file's. Sets the layout's bits and `floating`;
@@ -153,11 +189,8 @@ const uint8_t *floatPixels(DcmDataset *ds, cdcmtk_pixel_layout *layout, size_t *
     }
     if (status.bad() || values == nullptr)
         throw Failure{std::string("cannot read ") + name + ": " + (status.bad() ? status.text() : "empty")};
-    const uint64_t found = uint64_t(count) * (single ? 4 : 8);
-    if (found < expected)
-        throw Failure{"truncated pixel data: expected " + cdcmtk::describeBytes(expected) + " (" + cdcmtk::describeLayout(*layout) +
-                      "), found " + std::to_string(found) + " in " + name};
-    *length = expected;
+    checkNativeLength(layout, uint64_t(count) * (single ? 4 : 8), name);
+    *length = expectedBytes(*layout);
     return static_cast<const uint8_t *>(values);
 }
 
@@ -175,17 +208,22 @@ void requireKnownTransferSyntax(cdcmtk_file *file) {
                   " is not supported: DCMTK " + OFFIS_DCMTK_VERSION_STRING + " does not know it, so its pixel data cannot be decoded"};
 }
 
-/* The native Pixel Data element, checked to hold at least the bytes the layout needs. */
-DcmElement *nativePixelData(DcmDataset *ds, const cdcmtk_pixel_layout &layout) {
+/* The native Pixel Data element, checked to hold at least the bytes the layout needs; the bytes it holds beyond
+ * them are recorded in the layout when they are the file's own (not a decoder's output). */
+DcmElement *nativePixelData(DcmDataset *ds, cdcmtk_pixel_layout *layout) {
     DcmElement *element = nullptr;
     if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
         requirePixelData(ds);  // names what the file is when it holds no pixels at all
         throw Failure{"no Pixel Data (7FE0,0010)"};
     }
-    const uint64_t expected = expectedBytes(layout), found = element->getLength();
-    if (found < expected)
-        throw Failure{"truncated pixel data: expected " + cdcmtk::describeBytes(expected) + " (" +
-                      cdcmtk::describeLayout(layout) + "), found " + std::to_string(found)};
+    if (layout->was_compressed) {
+        const uint64_t expected = expectedBytes(*layout), found = element->getLength();
+        if (found < expected)
+            throw Failure{"truncated pixel data: expected " + cdcmtk::describeBytes(expected) + " (" +
+                          cdcmtk::describeLayout(*layout) + "), found " + std::to_string(found)};
+    } else {
+        checkNativeLength(layout, element->getLength(), "Pixel Data (7FE0,0010)");
+    }
     return element;
 }
 
@@ -399,10 +437,11 @@ uint64_t compressedBytes(DcmDataset *ds, E_TransferSyntax xfer) {
 
 /* Native big-endian Pixel Data as pydicom reads it: the file's bytes, each sample swapped to little endian
  * (BitsAllocated 16 and 32), byte pairs swapped for 8-bit samples stored as OW, bit-packed data as it is. */
-const uint8_t *bigEndianNative(cdcmtk_file *file, DcmDataset *ds, const cdcmtk_pixel_layout &layout, uint64_t expected) {
+const uint8_t *bigEndianNative(cdcmtk_file *file, DcmDataset *ds, cdcmtk_pixel_layout *layout) {
     DcmElement *element = nativePixelData(ds, layout);
+    const uint64_t expected = expectedBytes(*layout);
     const bool storedAsOW = element->getTag().getEVR() == EVR_OW;
-    const size_t unit = layout.bits_allocated >= 16 ? layout.bits_allocated / 8 : layout.bits_allocated == 8 && storedAsOW ? 2 : 1;
+    const size_t unit = layout->bits_allocated >= 16 ? layout->bits_allocated / 8 : layout->bits_allocated == 8 && storedAsOW ? 2 : 1;
     // The padding byte of odd-length data takes part in the pair swap.
     const Uint32 readable = Uint32(std::min<uint64_t>(element->getLength(), expected + expected % 2));
     file->decodedPixels.resize(readable);
@@ -429,9 +468,9 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         E_TransferSyntax original = ds->getOriginalXfer();
         DcmXfer xfer(original);
         if (!xfer.isEncapsulated()) {
-            DcmElement *element = nativePixelData(ds, *layout);
-            *length = expected;
-            if (xfer.getByteOrder() == EBO_BigEndian) return bigEndianNative(file, ds, *layout, expected);
+            DcmElement *element = nativePixelData(ds, layout);
+            *length = expectedBytes(*layout);  // more frames than Number of Frames when the data holds them
+            if (xfer.getByteOrder() == EBO_BigEndian) return bigEndianNative(file, ds, layout);
             Uint8 *bytes = nullptr;
             OFCondition status = element->getUint8Array(bytes);
             if (status.bad() || bytes == nullptr)
@@ -472,7 +511,7 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         readLayout(ds, layout);  // decoders may update photometric interpretation and planar configuration
         validate(*layout);
         if (expectedBytes(*layout) != expected) throw Failure{"decoder changed the pixel layout"};
-        DcmElement *element = nativePixelData(ds, *layout);
+        DcmElement *element = nativePixelData(ds, layout);
         Uint8 *bytes = nullptr;
         status = element->getUint8Array(bytes);
         if (status.bad() || bytes == nullptr)
@@ -495,7 +534,7 @@ int cdcmtk_read_native_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layout, vo
         if (layout->bits_allocated == 1 || layout->chroma_subsampled) return 0;  // stored values need unpacking
         const uint64_t expected = expectedBytes(*layout);
         if (expected != capacity) return 0;
-        DcmElement *element = nativePixelData(ds, *layout);
+        DcmElement *element = nativePixelData(ds, layout);
         // Read from the file into the caller's buffer: the value is never held by the dataset.
         OFCondition status = element->getPartialValue(destination, 0, Uint32(expected), nullptr, EBO_LittleEndian);
         if (status.bad()) throw Failure{std::string("cannot read Pixel Data (7FE0,0010): ") + status.text()};

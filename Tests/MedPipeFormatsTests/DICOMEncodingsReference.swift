@@ -12,6 +12,8 @@ struct DICOMEncodingsReference: Decodable {
         /// JPEG baseline: compared within ±3 with pydicom's default plugin, exactly with its Pillow plugin.
         var lossy: Bool
         var pillow: ArraySummary?
+        /// pydicom warned of pixel data beyond the layout as excess padding.
+        var excess_padding: Bool
     }
     /// `apply_modality_lut(ds.pixel_array, ds)` summarized beside the file's own keys.
     typealias File = Summarized<FileFields>

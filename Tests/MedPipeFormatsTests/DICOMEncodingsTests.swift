@@ -14,6 +14,19 @@ import TestSupport
         let record = try DICOMFileReader().read(DICOMEncodingsReference.path(name))
         #expect(record.metadata["TransferSyntaxUID"] == .string(expected.TransferSyntaxUID))
         expectDecodedAsPydicom(record.tensor, expected, name)
+        #expect(record.warnings.contains { $0.contains("bytes beyond") } == expected.fields.excess_padding, "\(record.warnings)")
+    }
+
+    /// Pixel data longer than its header says. Before, MedPipe read only what the header described, without a
+    /// word, where pydicom 3 reads every whole frame the data holds beyond Number of Frames (5 where it says 2)
+    /// and warns of other bytes as excess padding: MedPipe now reads the same values (above) and says both.
+    @Test func pixelDataLongerThanItsHeaderIsSaid() throws {
+        let frames = try DICOMFileReader().read(DICOMEncodingsReference.path("excess_frames.dcm"))
+        #expect(frames.tensor.shape == [5, 5, 6])
+        #expect(frames.warnings == ["its pixel data holds 5 whole frames where Number of Frames (0028,0008) says 2: all are read, as pydicom reads them"])
+        let bytes = try DICOMFileReader().read(DICOMEncodingsReference.path("excess_bytes.dcm"))
+        #expect(bytes.tensor.shape == [5, 6])
+        #expect(bytes.warnings == ["its pixel data holds 10 bytes beyond 1 frame(s) of 5 × 6: they are not read, as pydicom does not read them (pixels are lost if Rows or Columns is too small)"])
     }
 
     /// Slices stacked by the series reader, each through its own Modality LUT, rescale or bit unpacking.

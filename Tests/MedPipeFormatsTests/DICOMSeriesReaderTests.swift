@@ -101,6 +101,40 @@ import TestSupport
         #expect(record.warnings.contains { $0.contains("1 duplicate slice position") })
     }
 
+    /// A slice whose pixel data is longer than its header says. Before, the series was stacked from what each header
+    /// described, without a word. Now bytes short of a frame are not read, as pydicom does not read them, and the
+    /// series says so; a whole frame more, which pydicom reads as a second frame of that slice, cannot be stacked:
+    /// an error naming the slice.
+    @Test func aSliceWithPixelDataBeyondItsLayoutIsSaid() throws {
+        try ReferencePython.require("pydicom")
+        let plain = try linkDirectory(["00040.dcm", "00041.dcm", "00042.dcm"])
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("excess-\(UUID().uuidString)").path
+        defer {
+            try? FileManager.default.removeItem(atPath: plain)
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let expected = try #require(try DICOMSeriesReader().read(plain).first)
+        for extra in ["bytes", "frame"] {
+            let directory = folder + "/" + extra
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let done = try ReferencePython.run("""
+                import pydicom, shutil, sys
+                source, directory, extra = sys.argv[1:]
+                for name in ("00040.dcm", "00041.dcm"): shutil.copy(source + name, directory + "/" + name)
+                ds = pydicom.dcmread(source + "00042.dcm")
+                ds.PixelData += bytes(10) if extra == "bytes" else ds.PixelData
+                ds.save_as(directory + "/00042.dcm")
+                """, [SharedData.path("dicom/mr_series/In/"), directory, extra])
+            try #require(done.status == 0, "\(done.output)")
+        }
+        let record = try #require(try DICOMSeriesReader().read(folder + "/bytes").first)
+        #expect(record.tensor == expected.tensor)
+        #expect(record.warnings.contains("1 of 3 slices hold pixel data beyond their layout (the first: \(folder)/bytes/00042.dcm: its pixel data holds 10 bytes beyond 1 frame(s) of 256 × 256: they are not read, as pydicom does not read them (pixels are lost if Rows or Columns is too small))"), "\(record.warnings)")
+        let error = try #require(throws: MedPipeError.self) { try DICOMSeriesReader().read(folder + "/frame") }
+        #expect(error.subject == folder + "/frame/00042.dcm")
+        #expect(error.message == "its pixel data holds 2 whole frames where Number of Frames (0028,0008) says 1: it cannot be stacked as one slice of its series (pydicom reads all 2 frames)")
+    }
+
     /// Sorting follows the position along the normal, not file names or InstanceNumber order of listing.
     @Test func sortingIgnoresFileNames() throws {
         let names = ["00030.dcm", "00031.dcm", "00032.dcm"]

@@ -308,6 +308,34 @@ def ybr_422(name, frames):
     return ds
 
 
+# ---- native pixel data longer than its layout (no RNG: the other fixtures' random values stay as they are) ----
+
+def excess_frames(name):
+    """Five frames of 16-bit data under a Number of Frames of 2: pydicom reads the first two and warns of the rest
+    as excess padding."""
+    ds = base(name, ExplicitVRLittleEndian, 5, 6, frames=5)
+    set_native(ds, (np.arange(5 * 5 * 6) * 37 % 4096).reshape(5, 5, 6))
+    ds.NumberOfFrames = 2
+    return ds
+
+
+def excess_bytes(name):
+    """One 16-bit frame followed by 10 bytes, less than a frame: pydicom warns of them as excess padding and
+    does not read them."""
+    ds = base(name, ExplicitVRLittleEndian, 5, 6)
+    set_native(ds, (np.arange(5 * 6) * 131 % 4096).reshape(5, 6))
+    ds.PixelData += bytes(range(1, 11))
+    return ds
+
+
+def ybr_422_of_three_samples(name):
+    """YBR_FULL_422 over the bytes of three samples per pixel (an RGB image mislabelled): pydicom refuses it."""
+    ds = base(name, ExplicitVRLittleEndian, 6, 8, bits=8, samples=3, photometric="YBR_FULL_422")
+    ds.PixelData = (np.arange(6 * 8 * 3) * 7 % 256).astype(np.uint8).tobytes()
+    ds["PixelData"].VR = "OB"
+    return ds
+
+
 # ---- JPEG baseline streams DCMTK rejects ----
 
 def jpeg_without_eoi(name, colour, frames):
@@ -372,6 +400,8 @@ FIXTURE_BUILDERS = {
     "ybr422_multi.dcm": lambda n: ybr_422(n, 3),
     "jpeg_no_eoi_grey.dcm": lambda n: jpeg_without_eoi(n, False, 1),
     "jpeg_no_eoi_colour_multi.dcm": lambda n: jpeg_without_eoi(n, True, 2),
+    "excess_frames.dcm": excess_frames,
+    "excess_bytes.dcm": excess_bytes,
 }
 
 def series_slice(name, series, index, build):
@@ -428,6 +458,7 @@ MALFORMED_BUILDERS = {
     "bad_ybr422_huge.dcm": (lambda n: ybr_huge(n), "expected more than 2^64 bytes"),
     "bad_lut_short.dcm": (lambda n: lut_with_entries(n, 600), "LUT Data"),
     "bad_lut_depth.dcm": (lambda n: lut_with_depth(n, 12), "LUT Descriptor"),
+    "bad_ybr422_three_samples.dcm": (ybr_422_of_three_samples, "a third more"),
 }
 
 
@@ -475,11 +506,15 @@ def expected(path):
     libjpeg-turbo, which MedPipe uses, where pydicom's first choice (pylibjpeg-libjpeg) upsamples chroma
     slightly differently."""
     ds = pydicom.dcmread(path)
-    arr = apply_modality_lut(ds.pixel_array, ds)
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        arr = apply_modality_lut(ds.pixel_array, ds)
     lossy = str(ds.file_meta.TransferSyntaxUID) == JPEGBaseline8Bit
     entry = {"TransferSyntaxUID": str(ds.file_meta.TransferSyntaxUID),
              "PhotometricInterpretation": str(ds.PhotometricInterpretation),
-             "lossy": lossy, "bytes": os.path.getsize(path)}
+             "lossy": lossy, "bytes": os.path.getsize(path),
+             # pydicom's warning of pixel data beyond the layout, which MedPipe gives too
+             "excess_padding": any("excess padding" in str(w.message) for w in warned)}
     entry.update(summary(arr))
     if lossy:
         entry["pillow"] = summary(pillow_array(ds))

@@ -96,6 +96,11 @@ typedef struct cdcmtk_pixel_layout {
     /* 1 when the values are IEEE floats from Float Pixel Data (7FE0,0008) or Double Float Pixel Data
      * (7FE0,0009): bits_allocated 32 or 64, one sample per pixel. */
     uint32_t floating;
+    /* Native or float pixel data only: how many whole frames the data holds beyond Number of Frames, which `frames`
+     * includes (pydicom reads them too, with a warning); and the bytes it holds beyond what the layout needs, the
+     * padding byte of odd-length data aside (pydicom warns of them as excess padding and ignores them); 0 otherwise. */
+    uint32_t excess_frames;
+    uint64_t excess_bytes;
 } cdcmtk_pixel_layout;
 
 /* Decodes the Pixel Data of every frame (or, in a file without Pixel Data, its Float or Double Float Pixel

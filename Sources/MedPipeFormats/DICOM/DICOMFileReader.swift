@@ -15,14 +15,20 @@ public struct DICOMFileReader: Sendable {
     ///   `.unsupported` for pixel layouts MedPipe does not decode.
     public func read(_ path: String) throws -> Record {
         let file = try DICOMFile(path: path)
-        let header = try DICOMHeader(file)
-        let tensor = try Self.pixels(of: file, header: header)
-        return Record(source: path, format: "dicom", tensor: tensor, geometry: DICOMGeometry.single(header),
-                      metadata: header.metadata, patientKey: header.patientID, warnings: header.warnings)
+        return try Self.record(of: file, header: try DICOMHeader(file))
     }
 
-    /// Decodes the pixel data of `file` and applies the modality transform (LUT or rescale).
-    static func pixels(of file: DICOMFile, header: DICOMHeader) throws -> Tensor {
+    /// The record of one file: its pixels, geometry and metadata, the header's warnings and then `warnings`.
+    static func record(of file: DICOMFile, header: DICOMHeader, warnings: [String] = []) throws -> Record {
+        let (tensor, excess) = try pixels(of: file, header: header)
+        return Record(source: file.path, format: "dicom", tensor: tensor, geometry: DICOMGeometry.single(header),
+                      metadata: header.metadata, patientKey: header.patientID,
+                      warnings: header.warnings + (excess.map { [$0] } ?? []) + warnings)
+    }
+
+    /// Decodes the pixel data of `file` and applies the modality transform (LUT or rescale); with the warning of
+    /// bytes beyond the pixel layout (``DICOMPixelFormat/lengthWarning``).
+    private static func pixels(of file: DICOMFile, header: DICOMHeader) throws -> (Tensor, String?) {
         try file.withDecodedPixels { layout, bytes in
             let format = DICOMPixelFormat(layout)
             let count = format.frames * format.valuesPerFrame
@@ -32,7 +38,7 @@ public struct DICOMFileReader: Sendable {
             }
             let transform = header.modality
             try transform.check(stored: format.storedDType, path: file.path)
-            if case .none = transform { return Tensor(shape: format.shape, dtype: format.storedDType, bytes: stored) }
+            if case .none = transform { return (Tensor(shape: format.shape, dtype: format.storedDType, bytes: stored), format.lengthWarning) }
             let outputType = transform.outputDType(stored: format.storedDType)
             let values = [UInt8](unsafeUninitializedCapacity: count * outputType.size) { buffer, initialized in
                 stored.withUnsafeBytes { raw in
@@ -41,7 +47,7 @@ public struct DICOMFileReader: Sendable {
                 }
                 initialized = count * outputType.size
             }
-            return Tensor(shape: format.shape, dtype: outputType, bytes: values)
+            return (Tensor(shape: format.shape, dtype: outputType, bytes: values), format.lengthWarning)
         }
     }
 }

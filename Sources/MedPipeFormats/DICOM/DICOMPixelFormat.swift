@@ -21,6 +21,20 @@ struct DICOMPixelFormat: Sendable, Equatable {
     /// Shift left then right (arithmetic for signed) by this many bits to clear or sign-extend
     /// the unused high bits, as pydicom does; 0 for none.
     var unusedBitShift: Int
+    /// The whole frames native or float pixel data holds beyond Number of Frames, which `frames` counts: read, as
+    /// pydicom reads them; 0 for none.
+    var excessFrames: Int
+    /// The bytes native or float pixel data holds beyond what this layout needs (the padding byte of odd-length
+    /// data aside), which are not read, as pydicom does not read them; 0 for none.
+    var excessBytes: Int
+
+    /// What the reader says when the pixel data is longer than its header describes: pydicom warns of both cases too.
+    var lengthWarning: String? {
+        let declared = frames - excessFrames
+        let parts = (excessFrames > 0 ? ["holds \(frames) whole frames where Number of Frames (0028,0008) says \(declared): all are read, as pydicom reads them"] : [])
+            + (excessBytes > 0 ? ["holds \(excessBytes) bytes beyond \(frames) frame(s) of \(rows) × \(columns): they are not read, as pydicom does not read them (pixels are lost if Rows or Columns is too small)"] : [])
+        return parts.isEmpty ? nil : "its pixel data " + parts.joined(separator: ", and ")
+    }
 
     /// The element type of stored values: BitsAllocated and PixelRepresentation (bit-packed values unpack to uint8),
     /// float32 or float64 for Float and Double Float Pixel Data.
@@ -57,6 +71,8 @@ struct DICOMPixelFormat: Sendable, Equatable {
         bitsAllocated = Int(layout.bits_allocated)
         isSigned = layout.pixel_representation == 1
         isFloat = layout.floating != 0
+        excessFrames = Int(layout.excess_frames)
+        excessBytes = Int(clamping: layout.excess_bytes)
         isPlanar = layout.planar_configuration == 1 && layout.samples_per_pixel > 1
         isChromaSubsampled = layout.chroma_subsampled != 0
         photometric = withUnsafeBytes(of: layout.photometric) { raw in

@@ -13,10 +13,7 @@ struct DICOMSeriesAssembly {
             let warning = slices.count > 1
                 ? "series \(first.seriesInstanceUID ?? "?") has multi-frame files: read one record per file, not stacked" : nil
             return try slices.map { slice in
-                let tensor = try DICOMFileReader.pixels(of: try slice.file(), header: slice.header)
-                return Record(source: slice.path, format: "dicom", tensor: tensor,
-                              geometry: DICOMGeometry.single(slice.header), metadata: slice.header.metadata,
-                              patientKey: slice.header.patientID, warnings: slice.header.warnings + (warning.map { [$0] } ?? []))
+                try DICOMFileReader.record(of: try slice.file(), header: slice.header, warnings: warning.map { [$0] } ?? [])
             }
         }
         // Split by pixel layout: slices of another size or sample type cannot be stacked with the first ones.
@@ -72,17 +69,21 @@ struct DICOMSeriesAssembly {
         let totalBytes = sliceBytes * ordered.count
 
         var failures = [MedPipeError?](repeating: nil, count: ordered.count)
+        var excess = [DICOMPixelFormat?](repeating: nil, count: ordered.count)
         let bytes = LargeBuffer.make(count: totalBytes) { base in
             failures.withUnsafeMutableBufferPointer { failed in
-                ordered.withUnsafeBufferPointer { input in
-                    concurrentForEach(input.count) { index in
-                        do {
-                            try Self.decode(input[index], expecting: probe, into: base + index * sliceBytes,
-                                            outputType: outputType)
-                        } catch let error as MedPipeError {
-                            failed[index] = error
-                        } catch {
-                            failed[index] = .malformed(input[index].path, "\(error)")
+                excess.withUnsafeMutableBufferPointer { beyond in
+                    ordered.withUnsafeBufferPointer { input in
+                        concurrentForEach(input.count) { index in
+                            do {
+                                let format = try Self.decode(input[index], expecting: probe, into: base + index * sliceBytes,
+                                                             outputType: outputType)
+                                if format.excessBytes > 0 { beyond[index] = format }
+                            } catch let error as MedPipeError {
+                                failed[index] = error
+                            } catch {
+                                failed[index] = .malformed(input[index].path, "\(error)")
+                            }
                         }
                     }
                 }
@@ -90,6 +91,10 @@ struct DICOMSeriesAssembly {
             return totalBytes
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
+        let beyond = excess.indices.filter { excess[$0] != nil }
+        if let index = beyond.first, let warning = excess[index]?.lengthWarning {
+            warnings.append("\(beyond.count) of \(ordered.count) slices hold pixel data beyond their layout (the first: \(ordered[index].path): \(warning))")
+        }
 
         let shape = [ordered.count, rows, columns] + (samples > 1 ? [samples] : [])
         let tensor = Tensor(shape: shape, dtype: outputType, bytes: bytes)
@@ -167,9 +172,9 @@ struct DICOMSeriesAssembly {
 
     /// Decodes one slice into its place in the volume, as stored values or transformed (`outputType`).
     /// Native pixel data is read from the file straight into the volume (or, to be transformed, into
-    /// one buffer of stored values); encoded data goes through the decoder.
+    /// one buffer of stored values); encoded data goes through the decoder. Returns the slice's decoded layout.
     private static func decode(_ slice: DICOMSlice, expecting probe: DICOMPixelFormat,
-                               into destination: UnsafeMutablePointer<UInt8>, outputType: DType) throws {
+                               into destination: UnsafeMutablePointer<UInt8>, outputType: DType) throws -> DICOMPixelFormat {
         let count = probe.valuesPerFrame, storedBytes = count * probe.storedDType.size
         let transform = slice.header.modality
         let transformed: Bool
@@ -178,24 +183,30 @@ struct DICOMSeriesAssembly {
                                  : UnsafeMutableRawPointer(destination)
         defer { if transformed { stored.deallocate() } }
         let file = try slice.file()
+        let format: DICOMPixelFormat
         if let layout = try file.readNativePixels(into: stored, byteCount: storedBytes) {
-            let format = DICOMPixelFormat(layout)
+            format = DICOMPixelFormat(layout)
             try check(format, of: slice, against: probe)
             DICOMStoredValues.correct(stored, format: format)
         } else {
-            try file.withDecodedPixels { layout, bytes in
+            format = try file.withDecodedPixels { layout, bytes in
                 let format = DICOMPixelFormat(layout)
                 try check(format, of: slice, against: probe)
                 DICOMStoredValues.write(bytes, format: format, to: stored)
+                return format
             }
         }
-        guard transformed else { return }
+        guard transformed else { return format }
         transform.apply(stored, storedType: probe.storedDType, count: count, outputType: outputType,
                         to: UnsafeMutableRawPointer(destination))
+        return format
     }
 
     /// Throws unless a slice's pixel layout can be stacked with the series' first slice.
     private static func check(_ format: DICOMPixelFormat, of slice: DICOMSlice, against probe: DICOMPixelFormat) throws {
+        if format.excessFrames > 0 {
+            throw MedPipeError.malformed(slice.path, "its pixel data holds \(format.frames) whole frames where Number of Frames (0028,0008) says \(format.frames - format.excessFrames): it cannot be stacked as one slice of its series (pydicom reads all \(format.frames) frames)")
+        }
         guard format.frames == 1, format.rows == probe.rows, format.columns == probe.columns,
               format.samplesPerPixel == probe.samplesPerPixel, format.storedDType == probe.storedDType else {
             throw MedPipeError.malformed(slice.path, "slice layout \(format.shape) \(format.storedDType) differs from the series' first slice \(probe.shape) \(probe.storedDType)")
