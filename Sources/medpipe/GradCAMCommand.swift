@@ -78,6 +78,7 @@ struct GradCAMCommand: ParsableCommand {
         BLAS.setThreads(threads)
         let samples = try inputs(checkpoint)
         guard !samples.isEmpty else { throw MedPipeError.invalidArgument(cache ?? npy ?? "", "no samples to explain") }
+        try checkpoint.batchMemory().require(batch: min(batch, samples.count), model: model)
         // Before the output folder is touched: an earlier run's index.json there is removed when the run starts.
         let cam = try GradCAM(model: checkpoint.model, layer: layer, method: methodValue, subject: model)
         try cam.check(inputShape: checkpoint.inputShape, classIndex: classIndex)

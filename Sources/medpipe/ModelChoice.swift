@@ -27,17 +27,4 @@ enum ModelChoice {
         }
         return (URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent, specs, outputs)
     }
-
-    /// Refuses a batch whose largest layer output alone (float32: a lower bound of what training it takes) exceeds the
-    /// machine's memory: a model file's convolution padded by 3000 pixels made each sample's output 145 million values,
-    /// and training aborted allocating 64 of them.
-    /// - Parameter model: the name the user gave (a file or a built-in), which the error names.
-    static func requireBatchFits(_ outputs: [[Int]], batch: Int, model: String, memory: UInt64 = ProcessInfo.processInfo.physicalMemory) throws {
-        let values = outputs.map { Double($0.reduce(1, *)) }.max() ?? 0
-        let bytes = values * Double(batch) * Double(MemoryLayout<Float>.size)
-        guard bytes <= Double(memory) else {
-            throw MedPipeError.invalidArgument(model, String(format: "a batch of %d samples needs at least %.1f GiB for one layer's outputs, more than this machine's %.1f GiB of memory: give a smaller --batch, or a smaller model",
-                                                             batch, bytes / Double(1 << 30), Double(memory) / Double(1 << 30)))
-        }
-    }
 }

@@ -81,7 +81,8 @@ struct Predict: ParsableCommand {
         BLAS.setThreads(threads)
         if let npy, let out {
             let input = try PreparedBatch(npy: npy, for: checkpoint)
-            let logits = try checkpoint.ensemble.scores(Activation(shape: input.shape, data: input.values), model: model)
+            let batch = try checkpoint.inferenceBatch(file: model)
+            let logits = try checkpoint.ensemble.scores(Activation(shape: input.shape, data: input.values), batchesOf: batch, model: model)
             try NPYWriter.write(Tensor(shape: logits.shape, values: logits.data), to: out)
             printLines(["wrote \(out): logits \(logits.shape) for classes \(checkpoint.classNames.joined(separator: ", "))"])
             return
@@ -89,7 +90,7 @@ struct Predict: ParsableCommand {
         guard let preprocessing = try Preprocessing(metadata: checkpoint.extra, subject: model) else {
             throw MedPipeError.invalidArgument(model, "carries no preprocessing (it was written before models kept their stages): prepare the inputs yourself and use --npy")
         }
-        let classes = checkpoint.classNames
+        let classes = checkpoint.classNames, batchSize = try checkpoint.inferenceBatch(file: model)
         var csv = [(["input", "part", "index", "r_peak_seconds", "annotated", "predicted"] + classes.map { "p_" + $0 }).map(CSVField.quoted).joined(separator: ",")]
         let leadNames = try leadNames()
         for input in inputs {
@@ -108,7 +109,7 @@ struct Predict: ParsableCommand {
                     throw MedPipeError.invalidArgument(input, bad.described(first: prepared[bad.first].source.part(orSample: bad.first)))
                 }
                 predicted += prepared.count
-                csv += try predict(prepared, of: input, with: &checkpoint.ensemble, classes: classes)
+                csv += try predict(prepared, of: input, with: &checkpoint.ensemble, classes: classes, batchSize: batchSize)
             }
             for warning in warnings { printWarning("\(input): \(Converter.warning(warning, path: input))") }
             // Said, not passed over: the run printed nothing for it and exited 0 (a record too short for one beat's window).
@@ -122,11 +123,12 @@ struct Predict: ParsableCommand {
         }
     }
 
-    /// Prints each prepared sample's class and probabilities, by batches of 256; returns the samples' CSV rows.
-    private func predict(_ prepared: [Preprocessing.Prepared], of input: String, with ensemble: inout Ensemble, classes: [String]) throws -> [String] {
+    /// Prints each prepared sample's class and probabilities, by batches of `batchSize`; returns the samples' CSV rows.
+    private func predict(_ prepared: [Preprocessing.Prepared], of input: String, with ensemble: inout Ensemble, classes: [String],
+                         batchSize: Int) throws -> [String] {
         var rows: [String] = []
-        for start in stride(from: 0, to: prepared.count, by: 256) {
-            let batch = prepared[start..<min(start + 256, prepared.count)]
+        for start in stride(from: 0, to: prepared.count, by: batchSize) {
+            let batch = prepared[start..<min(start + batchSize, prepared.count)]
             let logits = try ensemble.scores(Activation(shape: [batch.count] + batch.first!.shape, data: batch.flatMap(\.values)), model: model)
             let probabilities = softmax(logits)
             for (row, sample) in batch.enumerated() {

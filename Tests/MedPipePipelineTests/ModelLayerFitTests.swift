@@ -51,6 +51,33 @@ struct ModelLayerFitTests {
         #expect(!FileManager.default.fileExists(atPath: model))
     }
 
+    /// The same model file's architecture put into a trained checkpoint (its weights keep their shapes): `gradcam`
+    /// ran its batch of 32 and `evaluate` and `report` their batches of 256 and 64, and each aborted allocating one
+    /// layer's outputs ("failed to allocate 18491952704 bytes", SIGABRT). Now `gradcam` refuses the batch as
+    /// `train` does, and evaluation runs as many samples at a time as fit an eighth of the memory (one here).
+    @Test func aCheckpointWhoseLayersOutgrowMemoryIsRefusedOrRunInSmallerBatches() throws {
+        let work = temporaryDirectory("checkpoint-memory")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cache = try Self.converted("demo", in: work), spec = work + "/small.yaml", model = work + "/m.safetensors"
+        try "- { type: Conv2d, in_channels: 1, out_channels: 4, kernel_size: 3, padding: 1 }\n- { type: AdaptiveAvgPool2d, output_size: 1 }\n- { type: Flatten }\n- { type: Linear, in_features: 4, out_features: 2 }\n"
+            .write(toFile: spec, atomically: true, encoding: .utf8)
+        let trained = try SharedData.runMedpipe(["train", "--cache", cache, "--model", spec, "--epochs", "1", "--out", model])
+        try #require(trained.status == 0, "\(trained.error)")
+        var (tensors, metadata) = try SafeTensors.read(model)
+        metadata["architecture"] = try #require(metadata["architecture"]).replacingOccurrences(of: "\"padding\":1", with: "\"padding\":8000")
+        let padded = work + "/padded.safetensors"
+        try SafeTensors.write(tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, metadata: metadata, to: padded)
+        tensors.removeAll()
+        // 32 samples of 4 × 16026 × 16026 values: 122.5 GiB.
+        try #require(ProcessInfo.processInfo.physicalMemory < 120 << 30)
+        let gradcam = try SharedData.runMedpipe(["gradcam", "--model", padded, "--cache", cache, "--out", work + "/cam"])
+        #expect(gradcam.status == 1 && gradcam.error.hasPrefix("medpipe: error: \(padded): a batch of 32 samples needs at least 122.5 GiB for one layer's outputs"), "\(gradcam.error)")
+        #expect(!FileManager.default.fileExists(atPath: work + "/cam"))
+        let checkpoint = try Checkpoint.read(padded)
+        #expect(try checkpoint.batchMemory().largestOutput == 4 * 16026 * 16026)
+        #expect(try checkpoint.inferenceBatch(file: padded) == 1)
+    }
+
     /// The fixture recipe `NAME.yaml` converted into `work/NAME`, with a key of its own.
     private static func converted(_ name: String, in work: String) throws -> String {
         let cache = work + "/" + name

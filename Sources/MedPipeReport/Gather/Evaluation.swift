@@ -28,7 +28,6 @@ struct Evaluation {
 
     /// Mistakes shown, most confident first.
     static let mistakesShown = 8
-    static let batchSize = 64
 
     init(modelPath: String, dataset: CacheDataset, split: String) throws {
         var checkpoint = try Checkpoint.read(modelPath)
@@ -38,8 +37,9 @@ struct Evaluation {
         let k = dataset.classNames.count, size = dataset.sampleShape.reduce(1, *)
         var probabilities: [Float] = [], labels: [Int] = []
         probabilities.reserveCapacity(entries.count * k)
-        for start in stride(from: 0, to: entries.count, by: Self.batchSize) {
-            let batch = entries[start..<min(start + Self.batchSize, entries.count)]
+        let batchSize = try checkpoint.inferenceBatch(preferred: 64, file: modelPath)
+        for start in stride(from: 0, to: entries.count, by: batchSize) {
+            let batch = entries[start..<min(start + batchSize, entries.count)]
             var inputs: [Float] = []
             inputs.reserveCapacity(batch.count * size)
             for entry in batch {
@@ -52,6 +52,10 @@ struct Evaluation {
                 }
                 inputs += input
                 labels.append(index)
+            }
+            // As `medpipe evaluate` refuses them (FiniteInputBatches): the figures would be the ReLUs' guesses.
+            if let bad = NonFiniteSamples(in: inputs, sampleSize: size) {
+                throw MedPipeError.malformed(dataset.cache.directory, "the \(split) split's entries \(batch.first!.id) to \(batch.last!.id): " + bad.described(first: "entry \(batch[start + bad.first].id)"))
             }
             probabilities += softmax(try checkpoint.ensemble.scores(Activation(shape: [batch.count] + dataset.sampleShape, data: inputs), model: modelPath))
         }
