@@ -9,7 +9,7 @@ extension Converter {
         var entries: Int
         var report: BalanceReport
         var issues: [String]
-        /// What the recipe should know of the cache as a whole (``frequencyWarnings(_:)``).
+        /// What the recipe should know of the cache as a whole (``MixedFrequencies/warnings(_:)``).
         var warnings: [String]
     }
 
@@ -78,17 +78,7 @@ extension Converter {
         ]
         if let weights = plan.classWeights { meta["class_weights"] = try Self.json(weights) }
         try writer.finalize(splits: splits, plans: plans, meta: meta, positions: positions)
-        return Finish(entries: entries.count, report: report, issues: assignment.issues, warnings: Self.frequencyWarnings(entries))
-    }
-
-    /// Signals sampled at several frequencies in one cache: the same stages cut windows of other durations from each
-    /// (a beat of 252 samples spans 0.7 s at 360 Hz and 1.0 s at 250 Hz), which a model cannot tell apart.
-    static func frequencyWarnings(_ entries: [CacheEntry]) -> [String] {
-        var counts: [Double: Int] = [:]
-        for entry in entries { if case .temporal(let frequency)? = entry.geometry { counts[frequency, default: 0] += 1 } }
-        guard counts.count > 1 else { return [] }
-        let list = counts.sorted { $0.key > $1.key }.map { "\(CanonicalParameters.format($0.key)) Hz: \($0.value)" }.joined(separator: ", ")
-        return ["its signals are sampled at \(counts.count) frequencies (\(list) samples), so the same windows span other times in each: add a `resample-signal` stage before any window is cut"]
+        return Finish(entries: entries.count, report: report, issues: assignment.issues, warnings: MixedFrequencies.warnings(entries))
     }
 
     /// The split of every entry, as the recipe's `split` declares; a beat-level split reports its leak as an issue.
