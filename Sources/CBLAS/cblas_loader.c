@@ -1,4 +1,5 @@
 #include "cblas_loader.h"
+#include "onednn_library.h"
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -18,12 +19,13 @@ typedef void (*set_threads_function)(int);
 
 static cblas_sgemm_function openblas_sgemm;
 static dnnl_sgemm_function dnnl_sgemm;
+static void *onednn;
 /* OpenMP's per-thread team size (libgomp, which oneDNN uses): set to 1 on each calling thread. */
 static set_threads_function omp_set_threads;
 static const char *backend;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static void fail(const char *message, const char *detail) {
+void medpipe_native_fail(const char *message, const char *detail) {
     fprintf(stderr, "medpipe: error: %s%s%s\n", message, detail ? ": " : "", detail ? detail : "");
     exit(1);
 }
@@ -33,8 +35,9 @@ static int load_onednn(void) {
     if (!library) return 0;
     dnnl_sgemm = (dnnl_sgemm_function)dlsym(library, "dnnl_sgemm");
     omp_set_threads = (set_threads_function)dlsym(library, "omp_set_num_threads");
-    if (!dnnl_sgemm) fail("the oneDNN library found lacks dnnl_sgemm", NULL);
+    if (!dnnl_sgemm) medpipe_native_fail("the oneDNN library found lacks dnnl_sgemm", NULL);
     backend = "onednn";
+    onednn = library;
     return 1;
 }
 
@@ -49,7 +52,7 @@ static int load_openblas(void) {
     if (!library) return 0;
     openblas_sgemm = (cblas_sgemm_function)dlsym(library, "cblas_sgemm");
     set_threads_function set_threads = (set_threads_function)dlsym(library, "openblas_set_num_threads");
-    if (!openblas_sgemm || !set_threads) fail("the OpenBLAS library found lacks cblas_sgemm or openblas_set_num_threads", NULL);
+    if (!openblas_sgemm || !set_threads) medpipe_native_fail("the OpenBLAS library found lacks cblas_sgemm or openblas_set_num_threads", NULL);
     set_threads(1);
     backend = "openblas";
     return 1;
@@ -59,25 +62,25 @@ static void load(void) {
     const char *choice = getenv("MEDPIPE_GEMM");
     if (choice && *choice) {
         if (strcmp(choice, "onednn") == 0) {
-            if (!load_onednn()) fail("MEDPIPE_GEMM=onednn, but libdnnl.so.2 does not load", dlerror());
+            if (!load_onednn()) medpipe_native_fail("MEDPIPE_GEMM=onednn, but libdnnl.so.2 does not load", dlerror());
         } else if (strcmp(choice, "openblas") == 0) {
-            if (!load_openblas()) fail("MEDPIPE_GEMM=openblas, but libopenblas.so.0 does not load", dlerror());
+            if (!load_openblas()) medpipe_native_fail("MEDPIPE_GEMM=openblas, but libopenblas.so.0 does not load", dlerror());
         } else {
-            fail("MEDPIPE_GEMM must be onednn or openblas, not", choice);
+            medpipe_native_fail("MEDPIPE_GEMM must be onednn or openblas, not", choice);
         }
         return;
     }
-    if (!load_onednn() && !load_openblas()) fail("cannot load oneDNN or OpenBLAS; install them with tools/setup", NULL);
+    if (!load_onednn() && !load_openblas()) medpipe_native_fail("cannot load oneDNN or OpenBLAS; install them with tools/setup", NULL);
 }
 
 void medpipe_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha,
                    const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
     pthread_once(&once, load);
     if (dnnl_sgemm) {
-        if (omp_set_threads) omp_set_threads(1);
+        medpipe_onednn_single_thread();
         int status = dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb,
                                 beta, c, ldc);
-        if (status != 0) fail("dnnl_sgemm rejected its arguments", NULL);
+        if (status != 0) medpipe_native_fail("dnnl_sgemm rejected its arguments", NULL);
     } else {
         openblas_sgemm(ROW_MAJOR, transpose_a ? TRANS : NO_TRANS, transpose_b ? TRANS : NO_TRANS, m, n, k, alpha, a,
                        lda, b, ldb, beta, c, ldc);
@@ -87,4 +90,13 @@ void medpipe_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float 
 const char *medpipe_gemm_backend(void) {
     pthread_once(&once, load);
     return backend;
+}
+
+void *medpipe_onednn_library(void) {
+    pthread_once(&once, load);
+    return onednn;
+}
+
+void medpipe_onednn_single_thread(void) {
+    if (omp_set_threads) omp_set_threads(1);
 }

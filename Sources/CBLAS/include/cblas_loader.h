@@ -1,6 +1,7 @@
 #ifndef MEDPIPE_CBLAS_LOADER_H
 #define MEDPIPE_CBLAS_LOADER_H
-/* The GEMM behind every convolution and linear layer, loaded on first use rather than at program start.
+/* The GEMM behind every linear layer and every convolution that oneDNN's primitives do not run
+ * (onednn_convolution.h), loaded on first use rather than at program start.
  *
  * Two backends, chosen once per process:
  *  - oneDNN's dnnl_sgemm (libdnnl.so.2): JIT kernels for the CPU it runs on, AVX-512 where present;

@@ -1,16 +1,19 @@
 import MedPipeCore
 
-/// `Conv1d` / `Conv2d` / `Conv3d` with a cubic kernel, stride, zero padding and bias, as im2col + `cblas_sgemm`.
+/// `Conv1d` / `Conv2d` / `Conv3d` with a cubic kernel, stride, zero padding and bias, through oneDNN's convolution
+/// primitives, or as im2col + GEMM where they are not available.
 ///
 /// Shapes: input `[N, C, L]` / `[N, C, H, W]` / `[N, C, D, H, W]`; weight `[O, C, k…]` (PyTorch's OIHW/OIDHW);
 /// bias `[O]`; output `[N, O, oL]` / `[N, O, oH, oW]` / `[N, O, oD, oH, oW]`.
 ///
-/// The batch is split into one contiguous range of samples per worker. A worker builds one sample's column
-/// matrix `cols [K, P]` (K = C·k^rank, P = output positions) in scratch of its own, where it stays in cache,
-/// and multiplies it on its own thread: forward writes `W [O, K] · cols` straight into the sample's output
-/// `[O, P]`; backward adds `dy [O, P] · colsᵀ` to the worker's weight gradient and scatters `Wᵀ · dy` back onto
-/// the input gradient. Nothing is transposed or copied between the GEMMs, a forward's result does not depend on
-/// the thread count, and the workers' weight gradients are summed in worker order.
+/// The batch is split into one contiguous range of samples per worker, each computed on its worker's thread, and
+/// the workers' weight and bias gradients are summed in worker order: results depend on the thread count only.
+/// - With oneDNN as the GEMM backend and an optimized primitive for the shape (``ConvolutionPrimitives``), a worker
+///   runs its samples a few at a time through the forward, backward-data and backward-weights primitives.
+/// - Otherwise a worker builds one sample's column matrix `cols [K, P]` (K = C·k^rank, P = output positions) in
+///   scratch of its own, where it stays in cache, and multiplies it: forward writes `W [O, K] · cols` straight into
+///   the sample's output `[O, P]`; backward adds `dy [O, P] · colsᵀ` to the worker's weight gradient and scatters
+///   `Wᵀ · dy` back onto the input gradient, with nothing transposed or copied between the GEMMs.
 public struct Convolution: WeightedLayer {
     public let rank: Int
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
@@ -19,7 +22,7 @@ public struct Convolution: WeightedLayer {
     /// `[O]`.
     public var bias: Parameter
 
-    // Kept by forward for backward, and reusable per-worker workspaces.
+    // Kept by forward for backward, and reusable per-worker workspaces (the column matrices for im2col only).
     private var input: Activation?
     private var geometry: ConvGeometry?
     /// The output, when forward applied the following ReLU to it (``forwardThenReLU(_:training:)``).
@@ -65,13 +68,24 @@ public struct Convolution: WeightedLayer {
         guard let g = ConvGeometry(rank: rank, sample: x.sampleShape, kernel: kernel, stride: stride, padding: padding),
               g.channels == inChannels else { preconditionFailure("\(spec.typeName): input \(x.shape) does not fit") }
         let n = x.batchSize, o = outChannels, k = g.rows, p = g.positions
-        var cols = Self.workspace(&self.cols, count: Parallel.workers(for: n) * k * p)
+        let primitives = ConvolutionPrimitives(rank: rank, outChannels: o, geometry: g)
+        let direct = primitives.usable(.forward, batches: ConvolutionPrimitives.shares(of: n))
+        var cols = Self.workspace(&self.cols, count: direct ? 0 : Parallel.workers(for: n) * k * p)
         let out = [Float].uninitialized(n * o * p) { y in
             x.data.withUnsafeBufferPointer { xb in
             weight.value.withUnsafeBufferPointer { w in
             bias.value.withUnsafeBufferPointer { bb in
             cols.withUnsafeMutableBufferPointer { cb in
                 Parallel.forWorkers(n) { worker, samples in
+                    if direct {
+                        for run in ConvolutionPrimitives.runs(samples) {
+                            let ys = y + run.lowerBound * o * p
+                            primitives.forward(batch: run.count, x: xb.baseAddress! + run.lowerBound * g.inputSize, w: w.baseAddress!,
+                                               b: bb.baseAddress!, y: ys)
+                            if rectifying { Elementwise.relu(ys, count: run.count * o * p) }
+                        }
+                        return
+                    }
                     let c = cb.baseAddress! + worker * k * p
                     for s in samples {
                         let ys = y + s * o * p
@@ -100,21 +114,26 @@ public struct Convolution: WeightedLayer {
         backward(&gradient, needsInputGradient: needsInputGradient, rectified: rectifiedOutput)
     }
 
-    /// Backward; with the `rectified` output of a forward that applied a ReLU, each sample's gradient is first
-    /// masked where that output is not positive (the ReLU's backward), while it is in cache.
+    /// Backward; with the `rectified` output of a forward that applied a ReLU, the gradient of each run of samples is
+    /// first masked where that output is not positive (the ReLU's backward), while it is in cache.
     private mutating func backward(_ gradient: inout Activation, needsInputGradient: Bool, rectified: [Float]?) {
         guard let input, let g = geometry else { preconditionFailure("\(spec.typeName): backward before forward") }
         let n = input.batchSize, o = outChannels, k = g.rows, p = g.positions
         precondition(gradient.shape == [n, o] + g.outputSpatial(rank: rank), "\(spec.typeName): gradient shape \(gradient.shape) does not match the output")
         let workers = Parallel.workers(for: n)
         let weightGradient = weight.requiresGradient, biasGradient = bias.requiresGradient
-        // Worker 0 writes the layer's gradients; the others write partial sums (weight then bias) added after.
-        var cols = Self.workspace(&self.cols, count: weightGradient ? workers * k * p : 0)
-        var dcols = Self.workspace(&columnGradient, count: needsInputGradient ? workers * k * p : 0)
-        var partials = Self.workspace(&partialGradients, count: (workers - 1) * (o * k + o))
+        let parameterGradients = weightGradient || biasGradient
+        let primitives = ConvolutionPrimitives(rank: rank, outChannels: o, geometry: g), runs = ConvolutionPrimitives.shares(of: n)
+        let directWeights = parameterGradients && primitives.usable(.backwardWeights, batches: runs)
+        let directData = needsInputGradient && primitives.usable(.backwardData, batches: runs)
+        // Each worker writes its partial weight and bias gradients (weight then bias), summed in worker order after;
+        // with primitives, a worker's runs after its first write theirs into a second slot, added to the first.
+        var cols = Self.workspace(&self.cols, count: weightGradient && !directWeights ? workers * k * p : 0)
+        var dcols = Self.workspace(&columnGradient, count: needsInputGradient && !directData ? workers * k * p : 0)
+        var partials = Self.workspace(&partialGradients, count: parameterGradients ? (directWeights ? 2 : 1) * workers * (o * k + o) : 0)
         var weightGrad = weight.gradient; weight.gradient = []
         var biasGrad = bias.gradient; bias.gradient = []
-        var dx = needsInputGradient ? [Float].uninitialized(n * g.inputSize) { _ in } : []   // each sample zeroed by its worker
+        var dx = needsInputGradient ? [Float].uninitialized(n * g.inputSize) { _ in } : []   // each sample written by its worker
         let masks = rectified != nil, rectified = rectified ?? []
         precondition(!masks || rectified.count == n * o * p, "\(spec.typeName): rectified output does not match the gradient")
         input.data.withUnsafeBufferPointer { xb in
@@ -128,39 +147,56 @@ public struct Convolution: WeightedLayer {
         biasGrad.withUnsafeMutableBufferPointer { db in
         dx.withUnsafeMutableBufferPointer { dxb in
             Parallel.forWorkers(n) { worker, samples in
-                let partial = worker == 0 ? nil : pb.baseAddress! + (worker - 1) * (o * k + o)
-                let dwWorker = partial ?? dw.baseAddress, dbWorker = partial.map { $0 + o * k } ?? db.baseAddress
-                for s in samples {
-                    let dys = dy.baseAddress! + s * o * p, first = s == samples.lowerBound
-                    if masks { Elementwise.maskByPositive(dys, yb.baseAddress! + s * o * p, count: o * p) }
-                    if weightGradient {
-                        let c = cb.baseAddress! + worker * k * p
-                        g.im2col(xb.baseAddress! + s * g.inputSize, c, ld: p)
-                        // dW [O, K] (+)= dy [O, P] · cols [K, P]ᵀ
-                        BLAS.sgemmOnCallingThread(transA: false, transB: true, m: o, n: k, k: p, a: dys, lda: p,
-                                                  b: c, ldb: p, beta: first ? 0 : 1, c: dwWorker!, ldc: k)
-                    }
-                    if biasGradient {
-                        for channel in 0..<o {
-                            let sum = Elementwise.sum(dys + channel * p, count: p)
-                            dbWorker![channel] = first ? sum : dbWorker![channel] + sum
+                let dwWorker = parameterGradients ? pb.baseAddress! + worker * (o * k + o) : nil, dbWorker = dwWorker.map { $0 + o * k }
+                // A run of samples at a time (one sample when no primitive is used), each step while its gradient is in cache.
+                for run in directWeights || directData ? ConvolutionPrimitives.runs(samples) : samples.map({ $0..<($0 + 1) }) {
+                    let dys = dy.baseAddress! + run.lowerBound * o * p, xs = xb.baseAddress! + run.lowerBound * g.inputSize
+                    if masks { Elementwise.maskByPositive(dys, yb.baseAddress! + run.lowerBound * o * p, count: run.count * o * p) }
+                    if directWeights, let dwWorker {
+                        let later = run.lowerBound > samples.lowerBound, into = later ? pb.baseAddress! + (workers + worker) * (o * k + o) : dwWorker
+                        primitives.backwardWeights(batch: run.count, x: xs, dy: dys, dw: into, db: into + o * k)
+                        if later { Elementwise.add(into, into: dwWorker, count: o * k + o) }
+                    } else {
+                        for s in run {
+                            let dys = dy.baseAddress! + s * o * p, first = s == samples.lowerBound
+                            if weightGradient {
+                                let c = cb.baseAddress! + worker * k * p
+                                g.im2col(xb.baseAddress! + s * g.inputSize, c, ld: p)
+                                // dW [O, K] (+)= dy [O, P] · cols [K, P]ᵀ
+                                BLAS.sgemmOnCallingThread(transA: false, transB: true, m: o, n: k, k: p, a: dys, lda: p,
+                                                          b: c, ldb: p, beta: first ? 0 : 1, c: dwWorker!, ldc: k)
+                            }
+                            if biasGradient {
+                                for channel in 0..<o {
+                                    let sum = Elementwise.sum(dys + channel * p, count: p)
+                                    dbWorker![channel] = first ? sum : dbWorker![channel] + sum
+                                }
+                            }
                         }
                     }
-                    if needsInputGradient {
-                        // dcols [K, P] = Wᵀ [K, O] · dy [O, P], then scattered back onto dx.
-                        let dc = dcb.baseAddress! + worker * k * p
-                        BLAS.sgemmOnCallingThread(transA: true, transB: false, m: k, n: p, k: o, a: w.baseAddress!, lda: k,
-                                                  b: dys, ldb: p, beta: 0, c: dc, ldc: p)
-                        let dxs = dxb.baseAddress! + s * g.inputSize
-                        dxs.update(repeating: 0, count: g.inputSize)   // zeroed here, in the worker's cache
-                        g.col2imAdd(dc, ld: p, dxs)
+                    if directData {
+                        primitives.backwardData(batch: run.count, w: w.baseAddress!, dy: dys, dx: dxb.baseAddress! + run.lowerBound * g.inputSize)
+                    } else if needsInputGradient {
+                        for s in run {
+                            // dcols [K, P] = Wᵀ [K, O] · dy [O, P], then scattered back onto dx.
+                            let dc = dcb.baseAddress! + worker * k * p
+                            BLAS.sgemmOnCallingThread(transA: true, transB: false, m: k, n: p, k: o, a: w.baseAddress!, lda: k,
+                                                      b: dy.baseAddress! + s * o * p, ldb: p, beta: 0, c: dc, ldc: p)
+                            let dxs = dxb.baseAddress! + s * g.inputSize
+                            dxs.update(repeating: 0, count: g.inputSize)   // zeroed here, in the worker's cache
+                            g.col2imAdd(dc, ld: p, dxs)
+                        }
                     }
                 }
             }
-            for worker in 1..<workers {
-                let partial = pb.baseAddress! + (worker - 1) * (o * k + o)
-                if weightGradient { Elementwise.add(partial, into: dw.baseAddress!, count: o * k) }
-                if biasGradient { Elementwise.add(partial + o * k, into: db.baseAddress!, count: o) }
+            for worker in 0..<(parameterGradients ? workers : 0) {
+                let partial = pb.baseAddress! + worker * (o * k + o)
+                if weightGradient {
+                    if worker == 0 { dw.baseAddress!.update(from: partial, count: o * k) } else { Elementwise.add(partial, into: dw.baseAddress!, count: o * k) }
+                }
+                if biasGradient {
+                    if worker == 0 { db.baseAddress!.update(from: partial + o * k, count: o) } else { Elementwise.add(partial + o * k, into: db.baseAddress!, count: o) }
+                }
             }
         }}}}}}}}}}
         self.cols = cols

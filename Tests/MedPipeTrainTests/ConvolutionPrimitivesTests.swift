@@ -1,0 +1,115 @@
+import MedPipeCore
+import Testing
+@testable import MedPipeTrain
+
+/// Convolutions through oneDNN's primitives (where oneDNN is the backend, as tools/setup installs it): the course
+/// models' shapes get oneDNN's direct kernels, and a layer's output and its input, weight and bias gradients match
+/// the convolution's definition in double precision, for every rank, strides whose last window leaves input
+/// unused, batches split over workers into runs of unequal length, and channel counts the primitives block by 16
+/// or not. Results are the same bytes from run to run.
+@Suite(.serialized) struct ConvolutionPrimitivesTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var rank: Int, batch: Int, inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, spatial: [Int]
+        /// The kinds that must run through a primitive where oneDNN is the backend.
+        var direct: [ConvolutionPrimitives.Kind] = [.forward, .backwardData, .backwardWeights]
+        var testDescription: String { "Conv\(rank)d \(inChannels)→\(outChannels) k\(kernel) s\(stride) p\(padding) on \(batch)×\(spatial)" }
+    }
+
+    static let cases: [Case] = [
+        Case(rank: 2, batch: 11, inChannels: 32, outChannels: 64, kernel: 3, stride: 1, padding: 0, spatial: [12, 10]),  // mnist-cnn's second
+        Case(rank: 2, batch: 5, inChannels: 1, outChannels: 32, kernel: 3, stride: 1, padding: 0, spatial: [9, 11]),     // mnist-cnn's first
+        Case(rank: 2, batch: 6, inChannels: 16, outChannels: 16, kernel: 3, stride: 2, padding: 1, spatial: [8, 7]),     // the last window overhangs less
+        // ecg-cnn's second: oneDNN computes Conv1d's weight gradient by its own im2col + GEMM, left to MedPipe's.
+        Case(rank: 1, batch: 7, inChannels: 32, outChannels: 64, kernel: 15, stride: 1, padding: 7, spatial: [40], direct: [.forward, .backwardData]),
+        Case(rank: 3, batch: 3, inChannels: 16, outChannels: 32, kernel: 3, stride: 1, padding: 1, spatial: [5, 4, 6]),  // cnn3d-like
+        Case(rank: 2, batch: 3, inChannels: 3, outChannels: 5, kernel: 2, stride: 2, padding: 1, spatial: [5, 6], direct: []),  // unblocked channels
+    ]
+
+    /// Output, input gradient, weight gradient and bias gradient by the definition, for the upstream gradient `dy`.
+    static func definition(_ c: Case, x: [Float], w: [Float], b: [Float], dy: [Float]) -> (y: [Double], dx: [Double], dw: [Double], db: [Double]) {
+        let g = ConvGeometry(rank: c.rank, sample: [c.inChannels] + c.spatial, kernel: c.kernel, stride: c.stride, padding: c.padding)!
+        let o = c.outChannels, p = g.positions, taps = g.kD * g.kH * g.kW
+        var y = [Double](repeating: 0, count: c.batch * o * p), dx = [Double](repeating: 0, count: x.count)
+        var dw = [Double](repeating: 0, count: w.count), db = [Double](repeating: 0, count: o)
+        for n in 0..<c.batch { for oc in 0..<o {
+            for z in 0..<g.outD { for yy in 0..<g.outH { for xx in 0..<g.outW {
+                let out = (n * o + oc) * p + (z * g.outH + yy) * g.outW + xx
+                var sum = Double(b[oc])
+                db[oc] += Double(dy[out])
+                for ic in 0..<g.channels { for a in 0..<g.kD { for bb in 0..<g.kH { for e in 0..<g.kW {
+                    let iz = z * g.sD - g.pD + a, iy = yy * g.sH - g.pH + bb, ix = xx * g.sW - g.pW + e
+                    guard (0..<g.inD).contains(iz), (0..<g.inH).contains(iy), (0..<g.inW).contains(ix) else { continue }
+                    let input = n * g.inputSize + ic * g.plane + (iz * g.inH + iy) * g.inW + ix
+                    let weight = (oc * g.channels + ic) * taps + (a * g.kH + bb) * g.kW + e
+                    sum += Double(w[weight]) * Double(x[input])
+                    dx[input] += Double(w[weight]) * Double(dy[out])
+                    dw[weight] += Double(x[input]) * Double(dy[out])
+                }}}}
+                y[out] = sum
+            }}}
+        }}
+        return (y, dx, dw, db)
+    }
+
+    static func worstRelative(_ a: [Float], _ b: [Double]) -> Double {
+        let scale = max(1, b.map(abs).max() ?? 1)
+        return zip(a, b).map { abs(Double($0) - $1) }.max()! / scale
+    }
+
+    /// The layer's forward and backward on seeded inputs.
+    static func run(_ c: Case, threads: Int) -> (layer: Convolution, x: [Float], dy: [Float], y: [Float], dx: [Float]) {
+        BLAS.setThreads(threads)
+        defer { BLAS.setThreads(1) }
+        var rng = SeededGenerator(seed: 17)
+        var layer = Convolution(rank: c.rank, inChannels: c.inChannels, outChannels: c.outChannels, kernel: c.kernel,
+                                stride: c.stride, padding: c.padding, rng: &rng)
+        let x = (0..<(c.batch * c.inChannels * c.spatial.reduce(1, *))).map { _ in rng.nextUnitFloat() - 0.5 }
+        var activation = Activation(shape: [c.batch, c.inChannels] + c.spatial, data: x)
+        layer.forward(&activation, training: true)
+        let dy = (0..<activation.data.count).map { _ in rng.nextUnitFloat() - 0.5 }
+        var gradient = Activation(shape: activation.shape, data: dy)
+        layer.backward(&gradient, needsInputGradient: true)
+        return (layer, x, dy, activation.data, gradient.data)
+    }
+
+    @Test(arguments: cases)
+    func layerMatchesTheDefinition(_ c: Case) throws {
+        let primitives = ConvolutionPrimitives(rank: c.rank, outChannels: c.outChannels,
+                                               geometry: ConvGeometry(rank: c.rank, sample: [c.inChannels] + c.spatial, kernel: c.kernel,
+                                                                      stride: c.stride, padding: c.padding)!)
+        for kind in c.direct where BLAS.backend == "onednn" {
+            let name = primitives.implementation(kind, batch: ConvolutionPrimitives.samplesPerRun)
+            #expect(name?.hasPrefix("jit") == true, "\(kind): \(name ?? "no primitive")")
+        }
+        for threads in [1, 2] {
+            let (layer, x, dy, y, dx) = Self.run(c, threads: threads)
+            let expected = Self.definition(c, x: x, w: layer.weight.value, b: layer.bias.value, dy: dy)
+            #expect(Self.worstRelative(y, expected.y) < 1e-5, "output, \(threads) threads")
+            #expect(Self.worstRelative(dx, expected.dx) < 1e-5, "input gradient, \(threads) threads")
+            #expect(Self.worstRelative(layer.weight.gradient, expected.dw) < 1e-5, "weight gradient, \(threads) threads")
+            #expect(Self.worstRelative(layer.bias.gradient, expected.db) < 1e-5, "bias gradient, \(threads) threads")
+
+            let again = Self.run(c, threads: threads)
+            #expect(again.y == y && again.dx == dx && again.layer.weight.gradient == layer.weight.gradient
+                    && again.layer.bias.gradient == layer.bias.gradient, "not the same bytes twice, \(threads) threads")
+        }
+    }
+
+    /// A parameter that requires no gradient keeps the one it has, while the other's is computed.
+    @Test func onlyTheGradientsRequiredAreWritten() {
+        let c = Self.cases[0]
+        var rng = SeededGenerator(seed: 5)
+        for frozenWeight in [true, false] {
+            var layer = Convolution(rank: 2, inChannels: c.inChannels, outChannels: c.outChannels, kernel: 3, rng: &rng)
+            if frozenWeight { layer.weight.requiresGradient = false } else { layer.bias.requiresGradient = false }
+            let kept = frozenWeight ? layer.weight.gradient.map { _ in Float(7) } : layer.bias.gradient.map { _ in Float(7) }
+            if frozenWeight { layer.weight.gradient = kept } else { layer.bias.gradient = kept }
+            var x = Activation(shape: [c.batch, c.inChannels] + c.spatial, data: (0..<(c.batch * c.inChannels * 120)).map { _ in rng.nextUnitFloat() })
+            layer.forward(&x, training: true)
+            var gradient = Activation(shape: x.shape, data: x.data.map { _ in rng.nextUnitFloat() })
+            layer.backward(&gradient, needsInputGradient: false)
+            #expect((frozenWeight ? layer.weight.gradient : layer.bias.gradient) == kept)
+            #expect((frozenWeight ? layer.bias.gradient : layer.weight.gradient).contains { $0 != 0 })
+        }
+    }
+}
