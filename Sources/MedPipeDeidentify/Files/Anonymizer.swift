@@ -271,7 +271,7 @@ public struct Anonymizer: Sendable {
 
     /// Creates a new file at a `temporaryPath`, has `fill` write it (given its descriptor and path) and returns the path;
     /// when `fill` throws or the file cannot be closed, the file is removed.
-    private func createTemporary(_ suffix: String, fill: (_ fd: Int32, _ path: String) throws -> Void) throws -> String {
+    func createTemporary(_ suffix: String, fill: (_ fd: Int32, _ path: String) throws -> Void) throws -> String {
         let path = try temporaryPath(suffix)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw MedPipeError.io(path, "cannot create: \(String(cString: strerror(errno)))") }
@@ -291,7 +291,7 @@ public struct Anonymizer: Sendable {
     }
 
     /// Writes all of `bytes` to `fd`, the file at `path`.
-    private static func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32, path: String) throws {
+    static func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32, path: String) throws {
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
