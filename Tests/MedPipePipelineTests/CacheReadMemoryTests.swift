@@ -5,8 +5,8 @@ import MedPipeTrain
 import TestSupport
 @testable import MedPipePipeline
 
-/// The peak memory of commands that read a cache (`evaluate`, `gradcam`, `cache verify`, `export`) over a cache eight
-/// times larger: what they hold of it is a batch or an entry at a time, not a split or the whole cache, and the shards'
+/// The peak memory of commands that read a cache (`evaluate`, `gradcam`, `cache verify`, `export`, `cache info`) over a
+/// cache several times larger: what they hold of it is a batch or an entry at a time, not a split or the whole cache, and the shards'
 /// pages they read do not stay in their resident memory.
 ///
 /// Two caches of random 128 × 128 images (64 KiB each as the network's float32 input), 60 and 480 of them, 90 % in
@@ -78,6 +78,44 @@ struct CacheReadMemoryTests {
             print("\(command) peak RSS: \(Self.counts.small) images \(peak[0] >> 10) KiB, \(Self.counts.large) images \(peak[1] >> 10) KiB (bound on the growth: \(Self.bound >> 10) KiB)")
             #expect(peak[1] - peak[0] < Self.bound, "\(command) grew from \(peak[0] >> 10) to \(peak[1] >> 10) KiB")
         }
+    }
+
+    /// Every command that opens a cache reads its manifest's entries: all the rows were fetched, then decoded, so that
+    /// each row was held twice at the peak (about 1.7 KB per row of a table, whose metadata JSON names the columns: 17 GB
+    /// for `cache info` of a table of ten million rows). The rows are now decoded one by one through a cursor.
+    ///
+    /// `cache info` of the UCI heart table's rows repeated to 10,000, then 40,000 rows (a cache entry each): the larger
+    /// may peak at most 1.25 KB per extra row above the smaller (it was about 1.7 KB; it is now about 0.85).
+    @Test func theManifestIsReadRowByRow() throws {
+        let folder = temporaryDirectory("cache-read-memory-manifest")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let lines = try String(contentsOfFile: SharedData.path("tabular/heart.csv"), encoding: .utf8).split(whereSeparator: \.isNewline)
+        let counts = (small: 10_000, large: 40_000)
+        var peaks: [Int] = []
+        for count in [counts.small, counts.large] {
+            let work = folder + "/\(count)"
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            try ([String(lines[0])] + (0..<count).map { String(lines[1 + $0 % (lines.count - 1)]) }).joined(separator: "\n")
+                .appending("\n").write(toFile: work + "/heart.csv", atomically: true, encoding: .utf8)
+            try """
+                name: heart-rows
+                cache: cache
+                sources:
+                  - path: heart.csv
+                    format: csv
+                    label: { column: target }
+                split: { by: patient, ratios: { train: 0.6, val: 0.2, test: 0.2 }, seed: 1 }
+                """.write(toFile: work + "/recipe.yaml", atomically: true, encoding: .utf8)
+            let convert = try SharedData.runMedpipe(["convert", work + "/recipe.yaml"], environment: ["MEDPIPE_KEY": folder + "/project.key"])
+            try #require(convert.status == 0, "convert \(count): \(convert.error)")
+            let info = try PeakMemory.run(SharedData.medpipeBinary!, ["cache", "info", work + "/cache"], in: folder)
+            try #require(info.status == 0, "cache info \(count): \(info.error)")
+            #expect(info.output.contains("entries: \(count)\n"), "\(info.output.prefix(400))")
+            peaks.append(info.peak)
+        }
+        let extra = counts.large - counts.small
+        print("cache info peak RSS: \(counts.small) rows \(peaks[0] >> 10) KiB, \(counts.large) rows \(peaks[1] >> 10) KiB: \((peaks[1] - peaks[0]) / extra) bytes per extra row")
+        #expect(peaks[1] - peaks[0] < extra * 1_250, "cache info grew from \(peaks[0] >> 10) to \(peaks[1] >> 10) KiB")
     }
 
     /// `count` random 128 × 128 uint8 NIfTI images in class folders `a` and `b`, converted by the `medpipe` binary
