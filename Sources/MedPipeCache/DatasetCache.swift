@@ -89,13 +89,15 @@ public final class DatasetCache: Sendable {
         return Tensor(shape: entry.shape, dtype: entry.dtype, bytes: try checked(try reads.bytes(shard: entry.shard, offset: entry.offset, length: entry.length), entry))
     }
 
-    /// Checks every entry: shard present, bytes in range, SHA-256 equal; and every unit complete.
+    /// Checks every entry: shard present, bytes in range, SHA-256 equal; and every unit complete. The bytes are read
+    /// with `pread`, one entry at a time: read through the shards' mappings, every page stayed in the process's
+    /// resident memory, the whole cache's size at the end.
     public func verify(progress: ((Int, Int) -> Void)? = nil) throws -> CacheVerification {
         let all = try manifest.entries()
         var problems: [String] = []
         for (index, entry) in all.enumerated() {
             do {
-                let bytes = try shards.map(entry.shard).bytes(offset: entry.offset, length: entry.length)
+                let bytes = try reads.bytes(shard: entry.shard, offset: entry.offset, length: entry.length)
                 if ContentHash.of(bytes) != entry.sha256 {
                     problems.append("entry \(entry.id) (\(entry.source) item \(entry.item)): SHA-256 mismatch in shard \(entry.shard) at offset \(entry.offset)")
                 }

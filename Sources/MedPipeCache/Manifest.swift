@@ -217,14 +217,18 @@ final class Manifest: Sendable {
         // Within a unit, ids follow the item numbers (a unit's rows are inserted in order, in one
         // transaction); units not positioned yet keep their insertion order.
         let order = hasPositions ? "ORDER BY unit.position, entry.id" : "ORDER BY id"
+        // Row by row through a cursor: all the rows fetched first, then decoded, held every row twice at the peak (about
+        // 1 KB per row of a table's entries, whose metadata JSON names the columns).
         return try database.read { db in
             let rows = if let split {
-                try Row.fetchAll(db, sql: "\(select) WHERE entry.split = ? \(order)", arguments: [split])
+                try Row.fetchCursor(db, sql: "\(select) WHERE entry.split = ? \(order)", arguments: [split])
             } else {
-                try Row.fetchAll(db, sql: "\(select) \(order)")
+                try Row.fetchCursor(db, sql: "\(select) \(order)")
             }
             var decoder = EntryRowDecoder(manifest: path)
-            return try rows.map { try decoder.entry($0) }
+            var entries: [CacheEntry] = []
+            while let row = try rows.next() { entries.append(try decoder.entry(row)) }
+            return entries
         }
     }
 
@@ -397,6 +401,9 @@ private struct EntryRowDecoder {
     private let manifest: String
     private let json = JSONCoding.decoder()
     private var shape = Previous<[Int]>(), geometry = Previous<Geometry>(), metadata = Previous<[String: MetadataValue]>()
+    /// The previous row's unit key, whose storage the next rows of the unit share (a unit of a table is all its rows).
+    private var unit = ""
+
 
     init(manifest: String) { self.manifest = manifest }
 
@@ -417,8 +424,10 @@ private struct EntryRowDecoder {
         if let split, !DatasetCache.splitNames.contains(split) {
             throw MedPipeError.malformed(manifest, "entry \(id) is in split \(split.debugDescription), not one of \(DatasetCache.splitNames.joined(separator: ", "))")
         }
+        let unitKey: String = try column(row, 1)
+        if unitKey != unit { unit = unitKey }
         return CacheEntry(
-            id: id, unit: try column(row, 1), item: try column(row, 2), source: try column(row, 3), group: try column(row, 4),
+            id: id, unit: unit, item: try column(row, 2), source: try column(row, 3), group: try column(row, 4),
             label: try column(row, 5), split: split, dtype: dtype, shape: shape,
             shard: try column(row, 9), offset: try column(row, 10), length: length, sha256: try column(row, 12),
             geometry: try geometryText.map { try geometry.decode($0, json, manifest, "entry \(id)'s geometry") },

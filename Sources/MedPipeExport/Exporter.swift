@@ -170,7 +170,8 @@ public struct Exporter: Sendable {
                              files: files.map { options.output + $0.dropFirst(staging.count) })
     }
 
-    /// One entry as a sample to write, with the fitted stages applied when asked.
+    /// One entry as a sample to write, with the fitted stages applied when asked. Its bytes are read with `pread`: read
+    /// through the shards' mappings, every page written stayed in the process's resident memory, the export's size at the end.
     func exportSample(_ entry: CacheEntry, split: String, index: Int) throws -> ExportSample {
         let name = split + "_" + String(format: "%05d", index + 1)
         let identity = "\(entry.unit):\(entry.item)"
@@ -179,7 +180,7 @@ public struct Exporter: Sendable {
             return ExportSample(name: name, split: split, label: entry.label, group: entry.group, tensor: sample.tensor,
                                 geometry: sample.geometry, metadata: sample.metadata, identity: identity)
         }
-        return ExportSample(name: name, split: split, label: entry.label, group: entry.group, tensor: try cache.tensor(for: entry),
+        return ExportSample(name: name, split: split, label: entry.label, group: entry.group, tensor: try cache.readTensor(for: entry),
                             geometry: entry.geometry, metadata: entry.metadata, identity: identity)
     }
 

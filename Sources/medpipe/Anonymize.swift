@@ -102,7 +102,7 @@ struct Anonymize: AsyncParsableCommand {
             bar.update(done: done, total: total)
         }
         bar.finish()
-        try AtomicFile.write(report, bytes: result.json())
+        try result.write(to: report)
         if let removed = result.interruptedRunsRemoved {
             printLines(["removed the partial outputs of \(removed) interrupted run(s) from \(out) (files that never passed the residual scan)"])
         }

@@ -49,8 +49,9 @@ struct Evaluate: ParsableCommand {
         var checkpoint = try Checkpoint.read(model)
         try dataset.checkJudges(model: model, classNames: checkpoint.classNames, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
         BLAS.setThreads(threads)
-        let report = try Trainer.evaluate(&checkpoint.ensemble, on: dataset.batchSource(balance: .none), split: dataSplit,
-                                          batchSize: try checkpoint.inferenceBatch(file: model), file: model)
+        let batchSize = try checkpoint.inferenceBatch(file: model)
+        let report = try Trainer.evaluate(&checkpoint.ensemble, on: dataset.inferenceSource(batchSize: batchSize), split: dataSplit,
+                                          batchSize: batchSize, file: model)
         if json { printJSON(try ReportText.json(report)) } else { printLines(ReportText.lines(report, split: split)) }
     }
 

@@ -77,15 +77,15 @@ struct GradCAMCommand: ParsableCommand {
         }
         BLAS.setThreads(threads)
         let samples = try inputs(checkpoint)
-        guard !samples.isEmpty else { throw MedPipeError.invalidArgument(cache ?? npy ?? "", "no samples to explain") }
-        try checkpoint.batchMemory().require(batch: min(batch, samples.count), model: model)
+        guard !samples.items.isEmpty else { throw MedPipeError.invalidArgument(cache ?? npy ?? "", "no samples to explain") }
+        try checkpoint.batchMemory().require(batch: min(batch, samples.items.count), model: model)
         // Before the output folder is touched: an earlier run's index.json there is removed when the run starts.
         let cam = try GradCAM(model: checkpoint.model, layer: layer, method: methodValue, subject: model)
         try cam.check(inputShape: checkpoint.inputShape, classIndex: classIndex)
         try Folder.create(out, what: "output folder")
         var writer = ExplanationWriter(directory: out, colormap: colors, alpha: alpha, modelHash: try ContentHash.ofFile(model),
                                        classNames: checkpoint.classNames, scale: scale)
-        try writer.start(count: samples.count, inputShape: checkpoint.inputShape)
+        try writer.start(count: samples.items.count, inputShape: checkpoint.inputShape)
         let index = try explainAll(samples, cam: cam, writer: writer, shape: checkpoint.inputShape)
         var settings = ["layer": String(cam.layer), "method": method, "colormap": colormap, "alpha": String(alpha)]
         if let cache {
@@ -101,9 +101,11 @@ struct GradCAMCommand: ParsableCommand {
     /// Explains `samples` batch by batch and writes each batch's files. With several threads and batches,
     /// each worker takes every `workers`-th batch with a copy of the model (its own caches) and writes that
     /// batch's overlays and maps itself, so encoding and writing overlap the other worker's passes; the
-    /// matrix products then run single-threaded in each worker. Returns the index entries in sample order.
-    private func explainAll(_ samples: [Input], cam: GradCAM, writer: ExplanationWriter, shape: [Int]) throws -> [ExplanationWriter.IndexEntry] {
-        let starts = Array(stride(from: 0, to: samples.count, by: batch))
+    /// matrix products then run single-threaded in each worker. A batch's inputs are read when it is explained.
+    /// Returns the index entries in sample order.
+    private func explainAll(_ samples: Inputs, cam: GradCAM, writer: ExplanationWriter, shape: [Int]) throws -> [ExplanationWriter.IndexEntry] {
+        let count = samples.items.count
+        let starts = Array(stride(from: 0, to: count, by: batch))
         let workers = max(1, min(threads, starts.count))
         BLAS.setThreads(max(1, threads / workers))
         let size = shape.reduce(1, *)
@@ -112,9 +114,13 @@ struct GradCAMCommand: ParsableCommand {
         let explain = { (worker: Int) in
             var cam = cam
             for b in stride(from: worker, to: starts.count, by: workers) {
-                let chunk = samples[starts[b]..<min(starts[b] + batch, samples.count)]
+                let rows = starts[b]..<min(starts[b] + batch, count)
+                let chunk = samples.items[rows]
                 let result = Result {
-                    let input = Activation(shape: [chunk.count] + shape, data: chunk.flatMap(\.values))
+                    var values: [Float] = []
+                    values.reserveCapacity(chunk.count * size)
+                    for row in rows { values += try samples.values(row) }
+                    let input = Activation(shape: [chunk.count] + shape, data: values)
                     let explanations = try cam.explain(input, classes: chunk.map { _ in classIndex })
                     return try zip(chunk, explanations).enumerated().map { i, pair in
                         try writer.write(row: starts[b] + i, name: pair.0.name, input: Array(input.data[(i * size)..<((i + 1) * size)]), inputShape: shape,
@@ -122,7 +128,7 @@ struct GradCAMCommand: ParsableCommand {
                     }
                 }
                 results.set(b, result)
-                bar.advance(by: chunk.count, total: samples.count)
+                bar.advance(by: chunk.count, total: count)
                 if case .failure = result { return }
             }
         }
@@ -131,25 +137,32 @@ struct GradCAMCommand: ParsableCommand {
         return try results.values().flatMap { $0 }
     }
 
-    private struct Input {
-        var name: String
-        var values: [Float]
-        var label: String?
-        var entry: Int64?
+    /// The samples to explain: each one's name, label and cache entry, and how to read its values (a sample of the
+    /// cache is read when its batch is explained: the split, read whole first, took its size in memory beside the maps).
+    private struct Inputs {
+        struct Item {
+            var name: String
+            var label: String?
+            var entry: Int64?
+        }
+
+        var items: [Item]
+        /// Sample `row`'s values as the network takes them.
+        var values: @Sendable (_ row: Int) throws -> [Float]
     }
 
-    private func inputs(_ checkpoint: Checkpoint) throws -> [Input] {
+    private func inputs(_ checkpoint: Checkpoint) throws -> Inputs {
         if let npy {
             let batch = try PreparedBatch(npy: npy, for: checkpoint, limit: limit)
             let size = checkpoint.inputShape.reduce(1, *), values = batch.values
-            let count = batch.shape[0]
-            return (0..<count).map { Input(name: String(format: "sample-%05d", $0), values: Array(values[($0 * size)..<(($0 + 1) * size)]), label: nil, entry: nil) }
+            return Inputs(items: (0..<batch.shape[0]).map { Inputs.Item(name: String(format: "sample-%05d", $0)) }) { row in
+                Array(values[(row * size)..<((row + 1) * size)])
+            }
         }
         let dataset = try CacheDataset(directory: cache!)
         try dataset.checkPrepared(model: model, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
-        let entries = try dataset.cache.entries(split: split).prefix(limit ?? .max)
-        return try entries.enumerated().map { i, entry in
-            Input(name: String(format: "%@-%05d", split, i), values: try dataset.input(entry), label: entry.label, entry: entry.id)
-        }
+        let entries = Array(try dataset.cache.entries(split: split).prefix(limit ?? .max))
+        let items = entries.enumerated().map { i, entry in Inputs.Item(name: String(format: "%@-%05d", split, i), label: entry.label, entry: entry.id) }
+        return Inputs(items: items) { row in try dataset.input(entries[row]) }
     }
 }

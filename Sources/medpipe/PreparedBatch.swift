@@ -11,17 +11,23 @@ struct PreparedBatch {
     let values: [Float]
 
     /// Reads and checks the `.npy` at `path` for `checkpoint`: its first `limit` samples, or all of them.
+    /// The values are read from the file straight into ``values`` (``NPYReader/float32Rows(_:limit:)``), the first `limit` rows only.
     /// - Throws: ``MedPipeError`` naming the file: another dtype or shape, no sample, or the first sample holding a value that is not finite.
     init(npy path: String, for checkpoint: Checkpoint, limit: Int? = nil) throws {
-        let tensor = try NPYReader().read(path).tensor
-        let expected = "float32 shaped (N, \(checkpoint.inputShape.map(String.init).joined(separator: ", ")))"
-        guard tensor.dtype == .float32, tensor.shape.count == checkpoint.inputShape.count + 1,
-              Array(tensor.shape.dropFirst()) == checkpoint.inputShape else {
-            throw MedPipeError.invalidArgument(path, "must be \(expected) for this model; it is \(tensor.dtype.rawValue) \(tensor.shape)")
+        let (dtype, fileShape, all): (DType, [Int], [Float]?)
+        if let rows = try NPYReader().float32Rows(path, limit: limit ?? .max) {
+            (dtype, fileShape, all) = (.float32, rows.shape, rows.values)
+        } else {
+            let tensor = try NPYReader().read(path).tensor
+            (dtype, fileShape, all) = (tensor.dtype, tensor.shape, tensor.dtype == .float32 ? tensor.values(as: Float.self) : nil)
         }
-        guard tensor.shape[0] > 0 else { throw MedPipeError.invalidArgument(path, "holds no sample (shape \(tensor.shape)): nothing to run the model on") }
-        let size = max(checkpoint.inputShape.reduce(1, *), 1), count = min(tensor.shape[0], max(limit ?? .max, 0))
-        let values = Array(tensor.values(as: Float.self).prefix(count * size))
+        let expected = "float32 shaped (N, \(checkpoint.inputShape.map(String.init).joined(separator: ", ")))"
+        guard dtype == .float32, let all, fileShape.count == checkpoint.inputShape.count + 1, Array(fileShape.dropFirst()) == checkpoint.inputShape else {
+            throw MedPipeError.invalidArgument(path, "must be \(expected) for this model; it is \(dtype.rawValue) \(fileShape)")
+        }
+        guard fileShape[0] > 0 else { throw MedPipeError.invalidArgument(path, "holds no sample (shape \(fileShape)): nothing to run the model on") }
+        let size = max(checkpoint.inputShape.reduce(1, *), 1), count = min(fileShape[0], max(limit ?? .max, 0))
+        let values = all.count == count * size ? all : Array(all.prefix(count * size))
         if let bad = NonFiniteSamples(in: values, sampleSize: size) {
             throw MedPipeError.invalidArgument(path, bad.described(first: "index \(bad.first) of the array"))
         }

@@ -141,6 +141,12 @@ public struct Anonymizer: Sendable {
         try Folder.create(settings.output, what: "output folder")
         let leftovers = try PartialOutputs.removeLeftovers(in: settings.output)
         var outcomes = [FileOutcome?](repeating: nil, count: inputs.count)
+        // What each finished input leaves is kept to the end (its outputs wait for the batch scan), so it is made small
+        // as it arrives: its identifiers join the batch's set, and its list of touched attributes shares the storage of
+        // an equal list kept before (most files of an archive touch the same attributes the same way). Kept whole, with
+        // the report's JSON built whole at the end, a DICOM file took about 14 KB to the end: 2.7 GB for 200,000 files.
+        var identifiers = IdentifierSet()
+        var attributeLists: Set<[TouchedAttribute]> = []
         // Also when --strict stops the run (the group has waited for every job by then): outputs that never
         // got their final names are deleted with their folders.
         defer {
@@ -163,14 +169,16 @@ public struct Anonymizer: Sendable {
                     guard let error = outcome.error else { throw MedPipeError.malformed(path, outcome.withheld?.reason ?? "failed") }
                     throw error.subject == path ? error : MedPipeError(error.kind, path, error.description)
                 }
-                outcomes[index] = outcome
+                var kept = outcome
+                identifiers.formUnion(kept.identifiers)
+                kept.identifiers = IdentifierSet()
+                if let attributes = kept.report?.attributes { kept.report?.attributes = attributeLists.insert(attributes).memberAfterInsert }
+                outcomes[index] = kept
                 done += 1
                 progress(done, inputs.count)
                 if next < inputs.count { submit() }
             }
         }
-        var identifiers = IdentifierSet()
-        for outcome in outcomes.compactMap({ $0 }) { identifiers.formUnion(outcome.identifiers) }
         let batchScans = batchScan(outcomes, scanner: ResidualScanner(identifiers: identifiers.distinctive()))
         for index in outcomes.indices {
             guard var outcome = outcomes[index] else { continue }
@@ -263,7 +271,7 @@ public struct Anonymizer: Sendable {
 
     /// Creates a new file at a `temporaryPath`, has `fill` write it (given its descriptor and path) and returns the path;
     /// when `fill` throws or the file cannot be closed, the file is removed.
-    private func createTemporary(_ suffix: String, fill: (_ fd: Int32, _ path: String) throws -> Void) throws -> String {
+    func createTemporary(_ suffix: String, fill: (_ fd: Int32, _ path: String) throws -> Void) throws -> String {
         let path = try temporaryPath(suffix)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw MedPipeError.io(path, "cannot create: \(String(cString: strerror(errno)))") }
@@ -283,7 +291,7 @@ public struct Anonymizer: Sendable {
     }
 
     /// Writes all of `bytes` to `fd`, the file at `path`.
-    private static func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32, path: String) throws {
+    static func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32, path: String) throws {
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)

@@ -44,6 +44,65 @@ public struct CSVScrubber: Sendable {
     }
 
     public func scrub(header: [String], rows: [[String]], subject: String = "table") throws -> Result {
+        var table = try self.rows(header: header, subject: subject)
+        let output = try rows.enumerated().map { number, row in try table.scrub(row, number: number + 1) }
+        return Result(header: table.header, rows: output, touched: table.touched, unparsed: table.unparsed)
+    }
+
+    /// The rows of one table, scrubbed one at a time as ``scrub(header:rows:subject:)`` scrubs them: a table read
+    /// as it is split is never whole in memory.
+    public struct Rows: Sendable {
+        /// The columns written (those not dropped).
+        public let header: [String]
+        public let touched: [TouchedAttribute]
+        /// Values emptied because they could not be parsed, per column, in the rows scrubbed so far.
+        public private(set) var unparsed: [String: Int] = [:]
+        private let columns: [String], policies: [ColumnPolicy], kept: [Int], patientIndex: Int?
+        private let pseudonymizer: Pseudonymizer, subject: String
+
+        fileprivate init(columns: [String], policies: [ColumnPolicy], patientIndex: Int?, pseudonymizer: Pseudonymizer, subject: String) {
+            kept = columns.indices.filter { policies[$0] != .drop }
+            header = kept.map { columns[$0] }
+            touched = columns.indices.compactMap { index -> TouchedAttribute? in
+                policies[index] == .keep ? nil : TouchedAttribute(keyword: columns[index], action: policies[index].rawValue)
+            }
+            (self.columns, self.policies, self.patientIndex, self.pseudonymizer, self.subject) = (columns, policies, patientIndex, pseudonymizer, subject)
+        }
+
+        /// Row `number` (from 1, after the header) with each kept column's policy applied.
+        public mutating func scrub(_ row: [String], number: Int) throws -> [String] {
+            guard row.count == columns.count else {
+                throw MedPipeError.malformed(subject, "row \(number) has \(row.count) cells, expected \(columns.count)")
+            }
+            let shift = patientIndex.map { pseudonymizer.dateShift(patientID: row[$0]) }
+            var out: [String] = []
+            out.reserveCapacity(kept.count)
+            for index in kept {
+                let value = row[index]
+                if CSVScrubber.isMissing(value) { out.append(value); continue }
+                switch policies[index] {
+                case .keep, .drop: out.append(value)
+                case .pseudonymize: out.append(pseudonymizer.token(value, domain: .patient))
+                case .shiftDates:
+                    if let moved = CSVScrubber.shiftDate(value, by: shift!) { out.append(moved) } else {
+                        out.append("")
+                        unparsed[columns[index], default: 0] += 1
+                    }
+                case .generalizeAge:
+                    if let band = CSVScrubber.ageBand(value) { out.append(band) } else {
+                        out.append("")
+                        unparsed[columns[index], default: 0] += 1
+                    }
+                }
+            }
+            return out
+        }
+    }
+
+    /// A table of columns `header` to scrub row by row.
+    /// - Throws: `.invalidArgument` naming `subject` when a policy names a column the header lacks, or dates are shifted
+    ///   without a patient column.
+    public func rows(header: [String], subject: String = "table") throws -> Rows {
         for name in policies.keys where !header.contains(name) {
             throw MedPipeError.invalidArgument(subject, "policy names column '\(name)', which the table does not have")
         }
@@ -55,42 +114,7 @@ public struct CSVScrubber: Sendable {
             }
             patientIndex = index
         }
-        let kept = header.indices.filter { columnPolicies[$0] != .drop }
-        var unparsed: [String: Int] = [:]
-        var output: [[String]] = []
-        output.reserveCapacity(rows.count)
-        for (number, row) in rows.enumerated() {
-            guard row.count == header.count else {
-                throw MedPipeError.malformed(subject, "row \(number + 1) has \(row.count) cells, expected \(header.count)")
-            }
-            let shift = patientIndex.map { pseudonymizer.dateShift(patientID: row[$0]) }
-            var out: [String] = []
-            out.reserveCapacity(kept.count)
-            for index in kept {
-                let value = row[index]
-                if Self.isMissing(value) { out.append(value); continue }
-                switch columnPolicies[index] {
-                case .keep, .drop: out.append(value)
-                case .pseudonymize: out.append(pseudonymizer.token(value, domain: .patient))
-                case .shiftDates:
-                    if let moved = Self.shiftDate(value, by: shift!) { out.append(moved) } else {
-                        out.append("")
-                        unparsed[header[index], default: 0] += 1
-                    }
-                case .generalizeAge:
-                    if let band = Self.ageBand(value) { out.append(band) } else {
-                        out.append("")
-                        unparsed[header[index], default: 0] += 1
-                    }
-                }
-            }
-            output.append(out)
-        }
-        let touched = header.indices.compactMap { index -> TouchedAttribute? in
-            let policy = columnPolicies[index]
-            return policy == .keep ? nil : TouchedAttribute(keyword: header[index], action: policy.rawValue)
-        }
-        return Result(header: kept.map { header[$0] }, rows: output, touched: touched, unparsed: unparsed)
+        return Rows(columns: header, policies: columnPolicies, patientIndex: patientIndex, pseudonymizer: pseudonymizer, subject: subject)
     }
 
     static func isMissing(_ value: String) -> Bool {

@@ -16,11 +16,18 @@ struct CSVParser {
     var fieldLimit: FieldLimit? = nil
 
     func rows(_ bytes: [UInt8]) throws -> [Row] {
+        var rows: [Row] = []
+        try forEachRow(bytes) { rows.append($0) }
+        return rows
+    }
+
+    /// Hands each record to `body` as soon as it is split, in order: a table read this way is never whole in memory
+    /// as fields.
+    func forEachRow(_ bytes: [UInt8], _ body: (Row) throws -> Void) throws {
         let maximumField = fieldLimit?.bytes ?? Int.max
         func tooLong(_ fieldIndex: Int, line: Int) -> MedPipeError {
             MedPipeError.malformed(source, "line \(line): field \(fieldIndex + 1) is longer than \(maximumField) bytes, \(fieldLimit?.reason ?? "")")
         }
-        var rows: [Row] = []
         var fields: [String] = []
         var field: [UInt8] = []
         var line = 1, rowLine = 1
@@ -29,10 +36,10 @@ struct CSVParser {
         // True until the current field consumes a byte or a quoted section.
         var freshField = true
 
-        func endRecord() {
+        func endRecord() throws {
             let blank = fields.isEmpty && freshField
             fields.append(String(decoding: field, as: UTF8.self))
-            if !blank { rows.append(Row(fields: fields, line: rowLine)) }
+            if !blank { try body(Row(fields: fields, line: rowLine)) }
             fields.removeAll(keepingCapacity: true)
             field.removeAll(keepingCapacity: true)
             freshField = true
@@ -72,7 +79,7 @@ struct CSVParser {
                 i += 1
             } else if byte == lf || byte == cr {
                 i += (byte == cr && i + 1 < bytes.count && bytes[i + 1] == lf) ? 2 : 1
-                endRecord()
+                try endRecord()
                 line += 1
                 rowLine = line
             } else {
@@ -82,8 +89,7 @@ struct CSVParser {
                 i += 1
             }
         }
-        if !freshField || !fields.isEmpty { endRecord() }
-        return rows
+        if !freshField || !fields.isEmpty { try endRecord() }
     }
 
     private func describe(_ byte: UInt8) -> String {

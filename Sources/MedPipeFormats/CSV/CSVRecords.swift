@@ -8,6 +8,12 @@ public enum CSVRecords {
         try CSVParser(source: source, delimiter: delimiter).rows(bytes).map(\.fields)
     }
 
+    /// Hands every non-blank record's fields to `body` as it is split (the header row first), as ``parse(_:source:delimiter:)``
+    /// splits them, without holding the table.
+    public static func forEach(_ bytes: [UInt8], source: String, delimiter: UInt8 = UInt8(ascii: ","), _ body: ([String]) throws -> Void) throws {
+        try CSVParser(source: source, delimiter: delimiter).forEachRow(bytes) { try body($0.fields) }
+    }
+
     /// One record as CSV text: fields holding the delimiter, a quote or a line break are quoted.
     public static func format(_ fields: [String], delimiter: UInt8 = UInt8(ascii: ",")) -> String {
         let special: Set<Character> = [Character(UnicodeScalar(delimiter)), "\"", "\n", "\r"]

@@ -1,3 +1,4 @@
+import Foundation
 import MedPipeCore
 
 /// Reads NumPy `.npy` arrays (format versions 1, 2 and 3) into row-major little-endian tensors.
@@ -25,6 +26,31 @@ public struct NPYReader: Sendable {
     /// The array in the file at `path`.
     public func readTensor(_ path: String) throws -> Tensor {
         try decode(try FileBytes.read(path), source: path)
+    }
+
+    /// The shape of the float32 array at `path` and the values of its first `limit` rows (slices along the first axis),
+    /// read straight from the file into the values: `predict --npy` and `gradcam --npy`, which read the whole file, then
+    /// its values, held an array twice (and all of it for `--limit 16`). Nil for an array this cannot read so (another
+    /// dtype, big-endian, Fortran order, a header past the first 64 KiB, data shorter than the shape or over
+    /// `maximumBytes`): ``read(_:)`` reads those whole, or says what is wrong with them.
+    public func float32Rows(_ path: String, limit: Int) throws -> (shape: [Int], values: [Float])? {
+        let (fd, size) = try FileBytes.openRegularFile(path)
+        defer { close(fd) }
+        let head = try [UInt8](unsafeUninitializedCapacity: min(size, 1 << 16)) { buffer, count in
+            count = try FileBytes.read(fd, at: 0, into: UnsafeMutableRawBufferPointer(buffer), path: path)
+        }
+        guard let header = try? head.withUnsafeBytes({ try NPYHeader($0, source: path) }), header.dtype == .float32, !header.bigEndian,
+              !(header.fortranOrder && header.shape.count > 1), let rows = header.shape.first,
+              header.byteCount <= maximumBytes, size - header.dataOffset >= header.byteCount else { return nil }
+        let rowValues = header.shape.dropFirst().reduce(1, *), count = min(rows, max(limit, 0))
+        let values = try [Float](unsafeUninitializedCapacity: count * rowValues) { buffer, initialized in
+            let bytes = UnsafeMutableRawBufferPointer(buffer)
+            guard try FileBytes.read(fd, at: header.dataOffset, into: bytes, path: path) == bytes.count else {
+                throw MedPipeError.io(path, "ended before its \(count) rows were read (cut short while it was read)")
+            }
+            initialized = count * rowValues
+        }
+        return (header.shape, values)
     }
 
     /// Decodes `.npy` bytes; `source` names them in errors.

@@ -75,15 +75,17 @@ public struct CacheDataset: Sendable {
     /// The cache's stages and fitted statistics: what a checkpoint trained on it carries.
     public var preprocessing: Preprocessing { Preprocessing(pipeline: pipeline, fitted: fitted, frequency: sampleFrequency) }
 
-    /// The values of one entry as the network takes them, with the fitted stages applied.
+    /// The values of one entry as the network takes them, with the fitted stages applied. Read with `pread`, as the
+    /// streaming source reads: `gradcam` and `report` read a whole split this way, one entry at a time, and through
+    /// the shard's mapping every page read stayed in the process's resident memory, a split's worth at the end.
     public func input(_ entry: CacheEntry) throws -> [Float] {
-        try Self.arrange(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary).values
+        try Self.arrange(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary, streamed: true).values
     }
 
     /// One entry with the fitted stages applied, in the cache's own layout (not channels-first):
-    /// what `export --fitted` writes.
+    /// what `export --fitted` writes. Read with `pread`, as ``input(_:)`` is.
     public func fittedSample(_ entry: CacheEntry) throws -> Sample {
-        try Self.fitted(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary)
+        try Self.fitted(entry, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary, streamed: true)
     }
 
     /// Class weights for the loss when the balance is class weights (from the cache's plan or computed):
@@ -172,6 +174,15 @@ public struct CacheDataset: Sendable {
             let sample = try dataset.sampleValues(all[split]![index], streamed: true)
             _ = values.update(fromContentsOf: sample)
         }
+    }
+
+    /// The splits streamed for inference in batches of `batchSize` (`medpipe evaluate`): the batches of
+    /// ``batchSource(balance:seed:augmentation:)`` with `.none`, at most three of them in memory (the one the model
+    /// runs, the one being read, one read ahead), where the in-memory source held every split, whichever was evaluated.
+    public func inferenceSource(batchSize: Int) throws -> StreamingBatchSource {
+        let budget = try CheckedSize.product([3, batchSize, sampleShape.reduce(1, *), MemoryLayout<Float>.size],
+                                             source: cache.directory, "3 batches × samples × values × 4")
+        return try streamingBatchSource(balance: .none, memoryBudget: budget)
     }
 
     /// The training entries that epoch `epoch` (from 0) of `medpipe train --seed seed --balance balance`
