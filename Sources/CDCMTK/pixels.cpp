@@ -120,6 +120,14 @@ void requirePixelData(DcmDataset *ds) {
     throw Failure{"no Pixel Data (7FE0,0010)" + what};
 }
 
+/* Throws unless `found` bytes hold what the layout needs; `where` ends the message (" in NAME", or nothing). */
+void requireLayoutBytes(const cdcmtk_pixel_layout &layout, uint64_t found, const std::string &where) {
+    const uint64_t expected = expectedBytes(layout);
+    if (found < expected)
+        throw Failure{"truncated pixel data: expected " + cdcmtk::describeBytes(expected) + " (" +
+                      cdcmtk::describeLayout(layout) + "), found " + std::to_string(found) + where};
+}
+
 /* Checks that a native pixel data element of `found` bytes holds what the layout needs, as pydicom 3 checks it
  * (DecodeRunner._validate_buffer, allow_excess_frames on by default):
  *  - fewer bytes are an error;
@@ -130,10 +138,8 @@ void requirePixelData(DcmDataset *ds) {
  *  - bytes left beyond the layout, the padding byte of odd-length data aside, are recorded in excess_bytes (pydicom
  *    warns of them as excess padding and does not read them). */
 void checkNativeLength(cdcmtk_pixel_layout *layout, uint64_t found, const char *name) {
+    requireLayoutBytes(*layout, found, std::string(" in ") + name);
     uint64_t expected = expectedBytes(*layout);
-    if (found < expected)
-        throw Failure{"truncated pixel data: expected " + cdcmtk::describeBytes(expected) + " (" +
-                      cdcmtk::describeLayout(*layout) + "), found " + std::to_string(found) + " in " + name};
     if (found <= expected + expected % 2) return;
     if (layout->chroma_subsampled) {
         const uint64_t unsubsampled = expected / 2 * 3;
@@ -217,10 +223,7 @@ DcmElement *nativePixelData(DcmDataset *ds, cdcmtk_pixel_layout *layout) {
         throw Failure{"no Pixel Data (7FE0,0010)"};
     }
     if (layout->was_compressed) {
-        const uint64_t expected = expectedBytes(*layout), found = element->getLength();
-        if (found < expected)
-            throw Failure{"truncated pixel data: expected " + cdcmtk::describeBytes(expected) + " (" +
-                          cdcmtk::describeLayout(*layout) + "), found " + std::to_string(found)};
+        requireLayoutBytes(*layout, element->getLength(), "");
     } else {
         checkNativeLength(layout, element->getLength(), "Pixel Data (7FE0,0010)");
     }

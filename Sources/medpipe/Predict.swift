@@ -123,27 +123,23 @@ struct Predict: ParsableCommand {
         }
     }
 
-    /// Prints each prepared sample's class and probabilities, by batches of `batchSize`; returns the samples' CSV rows.
-    private func predict(_ prepared: [Preprocessing.Prepared], of input: String, with ensemble: inout Ensemble, classes: [String],
+    /// Prints each prepared sample's class and probabilities, run by batches of `batchSize`; returns the samples' CSV rows.
+    private func predict(_ prepared: [Preprocessing.Prepared], of path: String, with ensemble: inout Ensemble, classes: [String],
                          batchSize: Int) throws -> [String] {
-        var rows: [String] = []
-        for start in stride(from: 0, to: prepared.count, by: batchSize) {
-            let batch = prepared[start..<min(start + batchSize, prepared.count)]
-            let logits = try ensemble.scores(Activation(shape: [batch.count] + batch.first!.shape, data: batch.flatMap(\.values)), model: model)
-            let probabilities = softmax(logits)
-            for (row, sample) in batch.enumerated() {
-                let p = Array(probabilities[(row * classes.count)..<((row + 1) * classes.count)])
-                let best = p.indices.max { p[$0] < p[$1] }!
-                let peak = sample.rPeakSeconds.map { String(format: "%.4f", $0) } ?? ""
-                let part = sample.source.part ?? "", index = sample.source.index.map(String.init) ?? ""
-                let location = part.isEmpty ? "" : " [\(part) \(index)\(peak.isEmpty ? "" : ", R peak at \(peak) s")]"
-                let annotated = sample.label.map { ", annotated \($0)" } ?? ""
-                let scores = zip(classes, p).map { String(format: "%@ %.3f", $0, $1) }.joined(separator: ", ")
-                printLines(["\(input)\(location)\(annotated): \(classes[best]) (\(scores))"])
-                rows.append([input, part, index, peak, sample.label ?? "", classes[best]].map(CSVField.quoted).joined(separator: ",")
-                            + "," + p.map { String(format: "%.6f", $0) }.joined(separator: ","))
-            }
+        guard let first = prepared.first else { return [] }
+        let input = Activation(shape: [prepared.count] + first.shape, data: prepared.flatMap(\.values))
+        let probabilities = softmax(try ensemble.scores(input, batchesOf: batchSize, model: model))
+        return prepared.enumerated().map { row, sample in
+            let p = Array(probabilities[(row * classes.count)..<((row + 1) * classes.count)])
+            let best = p.indices.max { p[$0] < p[$1] }!
+            let peak = sample.rPeakSeconds.map { String(format: "%.4f", $0) } ?? ""
+            let part = sample.source.part ?? "", index = sample.source.index.map(String.init) ?? ""
+            let location = part.isEmpty ? "" : " [\(part) \(index)\(peak.isEmpty ? "" : ", R peak at \(peak) s")]"
+            let annotated = sample.label.map { ", annotated \($0)" } ?? ""
+            let scores = zip(classes, p).map { String(format: "%@ %.3f", $0, $1) }.joined(separator: ", ")
+            printLines(["\(path)\(location)\(annotated): \(classes[best]) (\(scores))"])
+            return [path, part, index, peak, sample.label ?? "", classes[best]].map(CSVField.quoted).joined(separator: ",")
+                + "," + p.map { String(format: "%.6f", $0) }.joined(separator: ",")
         }
-        return rows
     }
 }
