@@ -117,10 +117,7 @@ struct GradCAMCommand: ParsableCommand {
                 let rows = starts[b]..<min(starts[b] + batch, count)
                 let chunk = samples.items[rows]
                 let result = Result {
-                    var values: [Float] = []
-                    values.reserveCapacity(chunk.count * size)
-                    for row in rows { values += try samples.values(row) }
-                    let input = Activation(shape: [chunk.count] + shape, data: values)
+                    let input = Activation(shape: [chunk.count] + shape, data: try samples.values(rows))
                     let explanations = try cam.explain(input, classes: chunk.map { _ in classIndex })
                     return try zip(chunk, explanations).enumerated().map { i, pair in
                         try writer.write(row: starts[b] + i, name: pair.0.name, input: Array(input.data[(i * size)..<((i + 1) * size)]), inputShape: shape,
@@ -137,8 +134,8 @@ struct GradCAMCommand: ParsableCommand {
         return try results.values().flatMap { $0 }
     }
 
-    /// The samples to explain: each one's name, label and cache entry, and how to read its values (a sample of the
-    /// cache is read when its batch is explained: the split, read whole first, took its size in memory beside the maps).
+    /// The samples to explain: each one's name, label and cache entry, and how to read a batch's values (a cache's
+    /// samples are read when their batch is explained: the split, read whole first, took its size in memory beside the maps).
     private struct Inputs {
         struct Item {
             var name: String
@@ -147,22 +144,35 @@ struct GradCAMCommand: ParsableCommand {
         }
 
         var items: [Item]
-        /// Sample `row`'s values as the network takes them.
-        var values: @Sendable (_ row: Int) throws -> [Float]
+        /// The values of the samples at `rows`, one after the other, as the network takes them.
+        var values: @Sendable (_ rows: Range<Int>) throws -> [Float]
     }
 
     private func inputs(_ checkpoint: Checkpoint) throws -> Inputs {
         if let npy {
             let batch = try PreparedBatch(npy: npy, for: checkpoint, limit: limit)
             let size = checkpoint.inputShape.reduce(1, *), values = batch.values
-            return Inputs(items: (0..<batch.shape[0]).map { Inputs.Item(name: String(format: "sample-%05d", $0)) }) { row in
-                Array(values[(row * size)..<((row + 1) * size)])
+            // PreparedBatch refused values that are not finite, naming their index in the array.
+            return Inputs(items: (0..<batch.shape[0]).map { Inputs.Item(name: String(format: "sample-%05d", $0)) }) { rows in
+                Array(values[(rows.lowerBound * size)..<(rows.upperBound * size)])
             }
         }
-        let dataset = try CacheDataset(directory: cache!)
+        let cache = cache!, split = split, size = checkpoint.inputShape.reduce(1, *)
+        let dataset = try CacheDataset(directory: cache)
         try dataset.checkPrepared(model: model, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
         let entries = Array(try dataset.cache.entries(split: split).prefix(limit ?? .max))
         let items = entries.enumerated().map { i, entry in Inputs.Item(name: String(format: "%@-%05d", split, i), label: entry.label, entry: entry.id) }
-        return Inputs(items: items) { row in try dataset.input(entries[row]) }
+        return Inputs(items: items) { rows in
+            var values: [Float] = []
+            values.reserveCapacity(rows.count * size)
+            for row in rows { values += try dataset.input(entries[row]) }
+            // As `evaluate` and `report` refuse them: a map of NaN, or of ReLUs' zeros, explains nothing.
+            if let bad = NonFiniteSamples(in: values, sampleSize: size) {
+                let first = rows.lowerBound + bad.first
+                throw MedPipeError.malformed(cache, "the \(split) split's samples \(items[rows.lowerBound].name) to \(items[rows.upperBound - 1].name): "
+                    + bad.described(first: "\(items[first].name), entry \(entries[first].id)", consequence: "their Grad-CAM maps would explain nothing"))
+            }
+            return values
+        }
     }
 }

@@ -6,10 +6,11 @@ import TestSupport
 /// A test split holding a sample of NaN values, beside clean training and validation splits (training never reads
 /// the test split): `evaluate` refused the data, but `report`, which says it gives "the same numbers as `medpipe
 /// evaluate`", blamed the model ("its outputs are not finite numbers ...: its weights overflow on these inputs"),
-/// or, through ReLUs that turn NaN into 0, reported figures. Both now refuse the data in the same words.
+/// or, through ReLUs that turn NaN into 0, reported figures; `gradcam --cache` drew maps of it. All three now refuse
+/// the data, naming the sample.
 @Suite(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe binary"))
 struct NonFiniteTestSplitTests {
-    @Test func reportRefusesWhatEvaluateRefuses() throws {
+    @Test func reportAndGradCAMRefuseWhatEvaluateRefuses() throws {
         try ReferencePython.require("numpy")
         let work = temporaryDirectory("nonfinite-test-split")
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -32,11 +33,12 @@ struct NonFiniteTestSplitTests {
               - { path: images.npz, format: npz, label: dataset }
             split: { by: given }
             """.write(toFile: work + "/recipe.yaml", atomically: true, encoding: .utf8)
-        try "- { type: Flatten }\n- { type: Linear, in_features: 64, out_features: 2 }\n".write(toFile: work + "/linear.yaml", atomically: true, encoding: .utf8)
+        try "- { type: Conv2d, in_channels: 1, out_channels: 2, kernel_size: 3, padding: 1 }\n- { type: ReLU }\n- { type: Flatten }\n- { type: Linear, in_features: 128, out_features: 2 }\n"
+            .write(toFile: work + "/conv.yaml", atomically: true, encoding: .utf8)
         let environment = ["MEDPIPE_KEY": work + "/project.key"], cache = work + "/cache", model = work + "/m.safetensors"
         let convert = try SharedData.runMedpipe(["convert", work + "/recipe.yaml", "--cache", cache], environment: environment)
         try #require(convert.status == 0, "\(convert.error)")
-        let train = try SharedData.runMedpipe(["train", "--cache", cache, "--model", work + "/linear.yaml", "--epochs", "1", "--out", model], environment: environment)
+        let train = try SharedData.runMedpipe(["train", "--cache", cache, "--model", work + "/conv.yaml", "--epochs", "1", "--out", model], environment: environment)
         try #require(train.status == 0, "\(train.error)")
         let evaluate = try SharedData.runMedpipe(["evaluate", "--model", model, "--cache", cache, "--split", "test"], environment: environment)
         #expect(evaluate.status == 1 && evaluate.error.contains("1 of 20 samples holds NaN or infinite values (the first: sample 4)"), "\(evaluate.error)")
@@ -44,5 +46,11 @@ struct NonFiniteTestSplitTests {
         #expect(report.status == 1 && report.error.contains("the test split's entries ") && report.error.contains(": 1 of 20 samples holds NaN or infinite values (the first: entry "),
                 "\(report.error)")
         #expect(!FileManager.default.fileExists(atPath: work + "/report.html"))
+        // Batches of 2: the first explained, the second refused, naming the sample as the outputs name it.
+        let gradcam = try SharedData.runMedpipe(["gradcam", "--model", model, "--cache", cache, "--split", "test", "--batch", "2", "--threads", "1",
+                                                 "--out", work + "/cams"], environment: environment)
+        #expect(gradcam.status == 1 && gradcam.error.contains("the test split's samples test-00002 to test-00003: 1 of 2 samples holds NaN or infinite values (the first: test-00003, entry "),
+                "\(gradcam.error)")
+        #expect(!FileManager.default.fileExists(atPath: work + "/cams/index.json"))
     }
 }
