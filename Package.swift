@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "MedPipeExplain", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain"], swiftSettings: optimizedInDebug),
         .target(
             name: "MedPipeReport",
-            dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeStages", "MedPipeTrain",
+            dependencies: ["MedPipeCore", "MedPipeData", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeStages", "MedPipeTrain",
                            "MedPipeExplain", "MedPipeExport", "MedPipeDeidentify"]
         ),
         .target(

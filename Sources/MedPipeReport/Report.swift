@@ -43,7 +43,7 @@ public struct Report: Sendable {
     /// Builds the page.
     /// - Parameter charts: Chart.js to inline (``ChartLibrary/installed()``); nil shows each chart's numbers as a table.
     public init(_ request: ReportRequest, charts library: ChartLibrary?) throws {
-        guard ["train", "val", "test"].contains(request.split) else {
+        guard let split = CacheDataset.split(named: request.split) else {
             throw MedPipeError.invalidArgument("--split", "expected train, val or test, got '\(request.split)'")
         }
         let dataset = try CacheDataset(directory: request.cache)
@@ -54,7 +54,7 @@ public struct Report: Sendable {
             sections.append(.init(id: "training", title: "Training", html: TrainingSection.html(try TrainingLog(path: metrics), page: &page)))
         }
         if let model = request.model {
-            let evaluation = try Evaluation(modelPath: model, dataset: dataset, split: request.split)
+            let evaluation = try Evaluation(modelPath: model, dataset: dataset, split: split)
             sections.append(.init(id: "evaluation", title: "Evaluation (\(request.split))", html: try EvaluationSection.html(evaluation, facts: facts, page: &page)))
         }
         if let gradcam = request.gradcam {

@@ -219,6 +219,24 @@ public struct Trainer {
     public static func evaluate(_ model: inout some Classifier, on source: some BatchSource, split: DataSplit,
                                 batchSize: Int = 256, classWeights: [Float]? = nil,
                                 splitOver group: ProcessGroup? = nil, file: String? = nil) throws -> ClassificationReport {
+        let p = try predictions(&model, on: source, split: split, batchSize: batchSize, classWeights: classWeights, splitOver: group, file: file)
+        return ClassificationReport(probabilities: p.probabilities, labels: p.labels, classNames: source.classNames, loss: p.loss)
+    }
+
+    /// A model's class probabilities over one pass of a split, with the samples' labels and the weighted mean loss.
+    public struct SplitPredictions: Sendable {
+        /// `[N, K]`, row-major, in the order of the pass (``EpochOrder/pass(_:count:plan:seed:epoch:)`` with seed 0,
+        /// epoch 0: the split's order, shuffled for the training split).
+        public var probabilities: [Float]
+        public var labels: [Int]
+        public var loss: Double?
+    }
+
+    /// The predictions ``evaluate(_:on:split:batchSize:classWeights:splitOver:file:)`` reports on: the split's inputs
+    /// are checked for values that are not finite (``FiniteInputBatches``) as they come.
+    public static func predictions(_ model: inout some Classifier, on source: some BatchSource, split: DataSplit,
+                                   batchSize: Int = 256, classWeights: [Float]? = nil,
+                                   splitOver group: ProcessGroup? = nil, file: String? = nil) throws -> SplitPredictions {
         let loss = CrossEntropyLoss(classWeights: classWeights)
         let parallel = DataParallel(group)
         var batches: any BatchIterator = FiniteInputBatches(try source.batches(split, batchSize: batchSize, epoch: 0, seed: 0), of: split)
@@ -244,8 +262,7 @@ public struct Trainer {
             weightSum = stride(from: 1, to: sums.count, by: 2).reduce(0) { $0 + sums[$1] }
         }
         guard !labels.isEmpty else { throw MedPipeError.invalidArgument("\(split.rawValue) split", "has no samples") }
-        return ClassificationReport(probabilities: probabilities, labels: labels, classNames: source.classNames,
-                                    loss: weightSum > 0 ? lossSum / weightSum : nil)
+        return SplitPredictions(probabilities: probabilities, labels: labels, loss: weightSum > 0 ? lossSum / weightSum : nil)
     }
 }
 

@@ -34,7 +34,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        guard let dataSplit = ["train": DataSplit.train, "val": .validation, "test": .test][split] else {
+        guard let dataSplit = CacheDataset.split(named: split) else {
             throw MedPipeError.invalidArgument("--split", "expected train, val or test, got '\(split)'")
         }
         let dataset = try CacheDataset(directory: cache)

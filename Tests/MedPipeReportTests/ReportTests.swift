@@ -39,13 +39,14 @@ struct ReportTests {
 
     @Test func evaluationIsWhatEvaluateSaysWithCurvesAndMistakes() throws {
         let run = try demo()
-        let evaluation = try Evaluation(modelPath: run.model, dataset: try CacheDataset(directory: run.cache), split: "test")
+        let evaluation = try Evaluation(modelPath: run.model, dataset: try CacheDataset(directory: run.cache), split: .test)
         let cli = try SharedData.runMedpipe(["evaluate", "--model", run.model, "--cache", run.cache, "--split", "test", "--json"])
         let expected = try JSONDecoder().decode(ClassificationReport.self, from: Data(cli.output.utf8))
         #expect(evaluation.report.confusionMatrix == expected.confusionMatrix)
         #expect(abs(evaluation.report.accuracy - expected.accuracy) < 1e-12)
         #expect(abs(evaluation.report.balancedAccuracy - expected.balancedAccuracy) < 1e-12)
         #expect(abs(evaluation.report.rocAUC! - expected.rocAUC!) < 1e-6)
+        #expect(abs(evaluation.report.loss! - expected.loss!) < 1e-9)
         // The drawn curve's area is the reported AUC (binary: the second class's curve).
         #expect(abs(evaluation.curves[1]!.area - expected.rocAUC!) < 1e-6)
         // Mistakes: wrong, most confident first, at most eight.
@@ -53,6 +54,43 @@ struct ReportTests {
         #expect(evaluation.mistakes.count == min(8, wrong))
         #expect(evaluation.mistakes.allSatisfy { $0.trueClass != $0.predictedClass && $0.probability >= 0.5 })
         #expect(zip(evaluation.mistakes, evaluation.mistakes.dropFirst()).allSatisfy { $0.probability >= $1.probability })
+    }
+
+    /// The training split is visited in a shuffled order: each mistake must still show its own entry, label and input.
+    /// Random images with random labels, a linear model trained one epoch: many mistakes on its training split.
+    @Test func mistakesOfTheTrainingSplitAreTheirEntries() throws {
+        try ReferencePython.require("numpy")
+        let work = temporaryDirectory("report-train-mistakes")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let made = try ReferencePython.run("""
+            import numpy as np, sys
+            rng = np.random.default_rng(7)
+            arrays = {}
+            for split in ("train", "val", "test"):
+                arrays[split + "_images"] = rng.random((40, 8, 8)).astype(np.float32)
+                arrays[split + "_labels"] = rng.integers(0, 2, (40, 1))
+            np.savez(sys.argv[1], **arrays)
+            """, [work + "/images.npz"])
+        try #require(made.status == 0, "\(made.output)")
+        try "name: random\nsources:\n  - { path: images.npz, format: npz, label: dataset }\nsplit: { by: given }\n"
+            .write(toFile: work + "/recipe.yaml", atomically: true, encoding: .utf8)
+        try "- { type: Flatten }\n- { type: Linear, in_features: 64, out_features: 2 }\n".write(toFile: work + "/linear.yaml", atomically: true, encoding: .utf8)
+        let environment = ["MEDPIPE_KEY": work + "/project.key"], cache = work + "/cache", model = work + "/m.safetensors"
+        let convert = try SharedData.runMedpipe(["convert", work + "/recipe.yaml", "--cache", cache], environment: environment)
+        try #require(convert.status == 0, "\(convert.error)")
+        let train = try SharedData.runMedpipe(["train", "--cache", cache, "--model", work + "/linear.yaml", "--epochs", "1", "--out", model], environment: environment)
+        try #require(train.status == 0, "\(train.error)")
+
+        let dataset = try CacheDataset(directory: cache)
+        let evaluation = try Evaluation(modelPath: model, dataset: dataset, split: .train)
+        try #require(evaluation.mistakes.count == Evaluation.mistakesShown, "\(evaluation.mistakes.count) mistakes")
+        var checkpoint = try Checkpoint.read(model)
+        for m in evaluation.mistakes {
+            #expect(m.entry.label == evaluation.classNames[m.trueClass])
+            #expect(m.input == (try dataset.input(m.entry)))
+            let scores = try checkpoint.ensemble.scores(Activation(shape: [1] + evaluation.inputShape, data: m.input), model: model)
+            #expect(argmaxRows(scores) == [m.predictedClass])
+        }
     }
 
     @Test func trainingLogKeepsTheEpochTrainSaysItKept() throws {
@@ -79,7 +117,7 @@ struct ReportTests {
         let html = report.html
         #expect(html.components(separatedBy: "<img ").count - 1 == report.images)
         // 12 samples, 8 or fewer mistakes, 6 Grad-CAM samples × 3 pictures, one colour bar.
-        let mistakes = try Evaluation(modelPath: run.model, dataset: try CacheDataset(directory: run.cache), split: "test").mistakes.count
+        let mistakes = try Evaluation(modelPath: run.model, dataset: try CacheDataset(directory: run.cache), split: .test).mistakes.count
         #expect(report.images == 12 + mistakes + 6 * 3 + 1)
         if ChartLibraryTests.debianChartJS != nil {
             #expect(html.components(separatedBy: "<canvas ").count - 1 == report.charts)

@@ -132,8 +132,7 @@ public struct CacheDataset: Sendable {
 
     /// The entries of `split` in the cache (before any rebalancing of the training split).
     public func entryCount(_ split: DataSplit) throws -> Int {
-        guard let name = Self.splitNames.first(where: { $0.split == split })?.name else { return 0 }
-        return try cache.entries(split: name).count
+        try cache.entries(split: Self.name(of: split)).count
     }
 
     /// Fails when the training split is empty (a cache converted with `split: { all: test }`), naming what the
@@ -198,6 +197,16 @@ public struct CacheDataset: Sendable {
 
     /// The cache's split names for the trainer's splits.
     private static let splitNames: [(split: DataSplit, name: String)] = [(.train, "train"), (.validation, "val"), (.test, "test")]
+
+    /// The trainer's split for a cache's split name (`train`, `val`, `test`); nil for another name.
+    public static func split(named name: String) -> DataSplit? {
+        splitNames.first { $0.name == name }?.split
+    }
+
+    /// The cache's name of the trainer's `split`.
+    public static func name(of split: DataSplit) -> String {
+        splitNames.first { $0.split == split }!.name
+    }
 
     /// One entry's input values, checked to have the first entry's shape; `streamed` reads the shard with
     /// `pread` instead of through its mapping.

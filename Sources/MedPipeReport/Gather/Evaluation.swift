@@ -1,6 +1,7 @@
 import Foundation
 import MedPipeCache
 import MedPipeCore
+import MedPipeData
 import MedPipePipeline
 import MedPipeTrain
 
@@ -29,44 +30,27 @@ struct Evaluation {
     /// Mistakes shown, most confident first.
     static let mistakesShown = 8
 
-    init(modelPath: String, dataset: CacheDataset, split: String) throws {
+    /// Runs the model as `medpipe evaluate` does (``Trainer/predictions(_:on:split:batchSize:classWeights:splitOver:file:)``
+    /// over the streamed split), so the figures are the same and inputs that are not finite are refused in the same words.
+    init(modelPath: String, dataset: CacheDataset, split dataSplit: DataSplit) throws {
         var checkpoint = try Checkpoint.read(modelPath)
         try dataset.checkJudges(model: modelPath, classNames: checkpoint.classNames, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
+        let split = CacheDataset.name(of: dataSplit)
         let entries = try dataset.cache.entries(split: split)
         guard !entries.isEmpty else { throw MedPipeError.invalidArgument(dataset.cache.directory, "the \(split) split holds no entries") }
-        let k = dataset.classNames.count, size = dataset.sampleShape.reduce(1, *)
-        var probabilities: [Float] = [], labels: [Int] = []
-        probabilities.reserveCapacity(entries.count * k)
-        let batchSize = try checkpoint.inferenceBatch(preferred: 64, file: modelPath)
-        for start in stride(from: 0, to: entries.count, by: batchSize) {
-            let batch = entries[start..<min(start + batchSize, entries.count)]
-            var inputs: [Float] = []
-            inputs.reserveCapacity(batch.count * size)
-            for entry in batch {
-                let input = try dataset.input(entry)
-                guard input.count == size else {
-                    throw MedPipeError.malformed(dataset.cache.directory, "entry \(entry.id) has \(input.count) values, the model takes \(size)")
-                }
-                guard let label = entry.label, let index = dataset.classNames.firstIndex(of: label) else {
-                    throw MedPipeError.malformed(dataset.cache.directory, "entry \(entry.id) has no label")
-                }
-                inputs += input
-                labels.append(index)
-            }
-            // As `medpipe evaluate` refuses them (FiniteInputBatches): the figures would be the ReLUs' guesses.
-            if let bad = NonFiniteSamples(in: inputs, sampleSize: size) {
-                throw MedPipeError.malformed(dataset.cache.directory, "the \(split) split's entries \(batch.first!.id) to \(batch.last!.id): " + bad.described(first: "entry \(batch[start + bad.first].id)"))
-            }
-            probabilities += softmax(try checkpoint.ensemble.scores(Activation(shape: [batch.count] + dataset.sampleShape, data: inputs), model: modelPath))
-        }
-        checkpoint.ensemble.releaseCaches()
+        let batchSize = try checkpoint.inferenceBatch(file: modelPath)
+        let predicted = try Trainer.predictions(&checkpoint.ensemble, on: dataset.inferenceSource(batchSize: batchSize), split: dataSplit,
+                                                batchSize: batchSize, file: modelPath)
+        // The pass's order of the entries: the training split's is shuffled.
+        let visited = EpochOrder.pass(dataSplit, count: entries.count, plan: nil, seed: 0, epoch: 0).map { entries[$0] }
+        let k = dataset.classNames.count, probabilities = predicted.probabilities, labels = predicted.labels
 
         self.modelPath = modelPath
         modelName = checkpoint.modelName
         self.split = split
         classNames = dataset.classNames
         inputShape = dataset.sampleShape
-        report = ClassificationReport(probabilities: probabilities, labels: labels, classNames: classNames)
+        report = ClassificationReport(probabilities: probabilities, labels: labels, classNames: classNames, loss: predicted.loss)
         curves = (0..<k).map { c in
             ROCCurve(scores: labels.indices.map { probabilities[$0 * k + c] }, positive: labels.map { $0 == c })
         }
@@ -76,7 +60,7 @@ struct Evaluation {
             return predicted == labels[i] ? nil : (i, predicted, row[i * k + predicted])
         }
         mistakes = try wrong.sorted { ($0.probability, $1.index) > ($1.probability, $0.index) }.prefix(Self.mistakesShown).map { m in
-            Mistake(entry: entries[m.index], input: try dataset.input(entries[m.index]), trueClass: labels[m.index],
+            Mistake(entry: visited[m.index], input: try dataset.input(visited[m.index]), trueClass: labels[m.index],
                     predictedClass: m.predicted, probability: m.probability)
         }
     }
