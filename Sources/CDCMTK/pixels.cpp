@@ -243,14 +243,22 @@ bool startsJPEGFrame(const uint8_t *p, size_t n) { return n >= 3 && p[0] == 0xFF
 
 struct Fragment { const uint8_t *data; size_t size; };
 
-/* Groups the encapsulated fragments into one byte range per frame: all fragments for one frame, one fragment
- * per frame when their counts agree, else by the Basic Offset Table, else a new frame at each fragment for
- * which `startsFrame` holds. */
-std::vector<std::vector<uint8_t>> collectFrames(DcmPixelSequence *seq, uint32_t frames,
-                                                bool (*startsFrame)(const uint8_t *, size_t)) {
+/* The fragments of an encapsulated Pixel Data element, and which of them make up each frame. */
+struct FrameGroups {
+    std::vector<Fragment> fragments;
+    std::vector<std::vector<size_t>> frames;
+};
+
+/* Groups the encapsulated fragments into frames, as pydicom 3 does where both can: all fragments for one frame (a
+ * Basic Offset Table of several offsets aside), one fragment per frame when their counts agree, else by the Basic
+ * Offset Table when it holds at least `frames` offsets, else a new frame at each fragment for which `startsFrame`
+ * holds (nullptr: an error). More frames than `frames` are kept: pydicom 3 decodes those too (allow_excess_frames,
+ * see `raiseToEncapsulatedFrames`); fewer are an error. */
+FrameGroups groupFrames(DcmPixelSequence *seq, uint32_t frames, bool (*startsFrame)(const uint8_t *, size_t)) {
     unsigned long items = seq->card();
     if (items < 2) throw Failure{"encapsulated Pixel Data holds no fragment"};
-    std::vector<Fragment> fragments;
+    FrameGroups result;
+    std::vector<Fragment> &fragments = result.fragments;
     std::vector<uint64_t> positions;  // offset of each fragment's item tag from the first fragment
     uint64_t position = 0;
     for (unsigned long i = 1; i < items; ++i) {
@@ -264,45 +272,59 @@ std::vector<std::vector<uint8_t>> collectFrames(DcmPixelSequence *seq, uint32_t 
         positions.push_back(position);
         position += 8 + size;
     }
-    std::vector<std::vector<size_t>> groups;
-    if (frames == 1) {
+    std::vector<uint32_t> offsets;  // the Basic Offset Table's
+    DcmPixelItem *table = nullptr;
+    Uint8 *tableData = nullptr;
+    if (seq->getItem(table, 0).good() && table != nullptr && table->getLength() % 4 == 0 &&
+        table->getUint8Array(tableData).good() && tableData != nullptr)
+        for (uint32_t at = 0; at + 4 <= table->getLength(); at += 4)
+            offsets.push_back(tableData[at] | tableData[at + 1] << 8 | tableData[at + 2] << 16 | uint32_t(tableData[at + 3]) << 24);
+    std::vector<std::vector<size_t>> &groups = result.frames;
+    if (frames == 1 && offsets.size() <= 1) {
         groups.emplace_back();
         for (size_t i = 0; i < fragments.size(); ++i) groups.back().push_back(i);
     } else if (fragments.size() == frames) {
         for (size_t i = 0; i < fragments.size(); ++i) groups.push_back({i});
-    } else {
-        DcmPixelItem *table = nullptr;
-        Uint8 *tableData = nullptr;
-        std::vector<uint32_t> offsets;
-        if (seq->getItem(table, 0).good() && table != nullptr && table->getLength() == 4 * frames &&
-            table->getUint8Array(tableData).good() && tableData != nullptr) {
-            for (uint32_t f = 0; f < frames; ++f)
-                offsets.push_back(tableData[4 * f] | tableData[4 * f + 1] << 8 | tableData[4 * f + 2] << 16 |
-                                  uint32_t(tableData[4 * f + 3]) << 24);
-            for (uint32_t f = 0; f < frames; ++f) {
-                groups.emplace_back();
-                uint64_t end = f + 1 < frames ? offsets[f + 1] : UINT64_MAX;
-                for (size_t i = 0; i < fragments.size(); ++i)
-                    if (positions[i] >= offsets[f] && positions[i] < end) groups.back().push_back(i);
-            }
-        } else {
-            for (size_t i = 0; i < fragments.size(); ++i) {
-                if (groups.empty() || startsFrame(fragments[i].data, fragments[i].size)) groups.emplace_back();
-                groups.back().push_back(i);
-            }
+    } else if (offsets.size() >= frames) {
+        for (size_t f = 0; f < offsets.size(); ++f) {
+            groups.emplace_back();
+            uint64_t end = f + 1 < offsets.size() ? offsets[f + 1] : UINT64_MAX;
+            for (size_t i = 0; i < fragments.size(); ++i)
+                if (positions[i] >= offsets[f] && positions[i] < end) groups.back().push_back(i);
+        }
+    } else if (startsFrame != nullptr) {
+        for (size_t i = 0; i < fragments.size(); ++i) {
+            if (groups.empty() || startsFrame(fragments[i].data, fragments[i].size)) groups.emplace_back();
+            groups.back().push_back(i);
         }
     }
-    if (groups.size() != frames)
+    if (groups.size() < frames)
         throw Failure{"found " + std::to_string(groups.size()) + " encapsulated frames, NumberOfFrames says " +
                       std::to_string(frames)};
-    std::vector<std::vector<uint8_t>> result;
-    for (const auto &group : groups) {
+    for (const auto &group : groups)
         if (group.empty()) throw Failure{"an encapsulated frame has no fragment (bad Basic Offset Table)"};
+    return result;
+}
+
+/* Each frame's bytes: its fragments one after the other (see `groupFrames`). */
+std::vector<std::vector<uint8_t>> collectFrames(DcmPixelSequence *seq, uint32_t frames,
+                                                bool (*startsFrame)(const uint8_t *, size_t)) {
+    FrameGroups groups = groupFrames(seq, frames, startsFrame);
+    std::vector<std::vector<uint8_t>> result;
+    for (const auto &group : groups.frames) {
         std::vector<uint8_t> bytes;
-        for (size_t i : group) bytes.insert(bytes.end(), fragments[i].data, fragments[i].data + fragments[i].size);
+        for (size_t i : group) bytes.insert(bytes.end(), groups.fragments[i].data, groups.fragments[i].data + groups.fragments[i].size);
         result.push_back(std::move(bytes));
     }
     return result;
+}
+
+/* Raises the layout's frames to the `found` frames of encapsulated data when it holds more than Number of Frames,
+ * and says by how many in excess_frames: pydicom 3 decodes them too and warns. */
+void raiseToEncapsulatedFrames(cdcmtk_pixel_layout *layout, size_t found) {
+    if (found <= layout->frames) return;
+    layout->excess_frames = uint32_t(found - layout->frames);
+    layout->frames = uint32_t(found);
 }
 
 /* The fragments of the encapsulated Pixel Data of `ds`. */
@@ -318,6 +340,7 @@ DcmPixelSequence *encapsulatedFragments(DcmDataset *ds, E_TransferSyntax xfer) {
 
 const uint8_t *decodeJ2K(cdcmtk_file *file, DcmDataset *ds, E_TransferSyntax xfer, cdcmtk_pixel_layout *layout) {
     auto frames = collectFrames(encapsulatedFragments(ds, xfer), layout->frames, startsJ2KFrame);
+    raiseToEncapsulatedFrames(layout, frames.size());
     uint32_t bytesPerSample = layout->bits_allocated / 8;
     size_t frameBytes = size_t(layout->rows) * layout->columns * layout->samples_per_pixel * bytesPerSample;
     // Grown frame by frame, after each codestream confirmed the size: a corrupt header cannot make us
@@ -363,6 +386,7 @@ bool jpegTurboFirst() {
  * layout (colour-by-pixel; the Photometric Interpretation stays the file's, as pydicom keeps it). Returns an
  * empty string, or why it could not (nothing is thrown). */
 std::string decodeJPEGTurbo(cdcmtk_file *file, DcmDataset *ds, E_TransferSyntax xfer, cdcmtk_pixel_layout *layout) {
+    size_t found = 0;
     try {
         auto frames = collectFrames(encapsulatedFragments(ds, xfer), layout->frames, startsJPEGFrame);
         file->decodedPixels.clear();
@@ -371,9 +395,11 @@ std::string decodeJPEGTurbo(cdcmtk_file *file, DcmDataset *ds, E_TransferSyntax 
                                                           layout->samples_per_pixel, file->decodedPixels);
             if (!problem.empty()) return "JPEG frame " + std::to_string(f) + ": " + problem;
         }
+        found = frames.size();
     } catch (const Failure &failure) {
         return failure.message;
     }
+    raiseToEncapsulatedFrames(layout, found);
     layout->planar_configuration = 0;
     return "";
 }
@@ -381,6 +407,16 @@ std::string decodeJPEGTurbo(cdcmtk_file *file, DcmDataset *ds, E_TransferSyntax 
 /* Transfer syntaxes whose frames are JPEG or JPEG-LS streams, which DCMTK's decoders read. */
 bool isJPEGFamily(E_TransferSyntax xfer) {
     return (xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess14SV1) || xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy;
+}
+
+/* The frames encapsulated data holds (`groupFrames`), for DCMTK's decoders, which decode as many as Number of Frames
+ * says; `declared` where the frames cannot be told apart (RLE without a Basic Offset Table: DCMTK's decoder decides). */
+size_t encapsulatedFrameCount(DcmDataset *ds, E_TransferSyntax xfer, uint32_t declared) {
+    try {
+        return groupFrames(encapsulatedFragments(ds, xfer), declared, isJPEGFamily(xfer) ? startsJPEGFrame : nullptr).frames.size();
+    } catch (const Failure &) {
+        return declared;
+    }
 }
 
 /* The rows and columns a JPEG or JPEG-LS stream declares in its frame header (SOFn, SOF55), or false when no
@@ -467,7 +503,6 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         requireKnownTransferSyntax(file);
         if (const uint8_t *floats = floatPixels(ds, layout, length)) return floats;
         validate(*layout);
-        const uint64_t expected = expectedBytes(*layout);
         E_TransferSyntax original = ds->getOriginalXfer();
         DcmXfer xfer(original);
         if (!xfer.isEncapsulated()) {
@@ -486,40 +521,48 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
                           " (bit-packed pixel data is read uncompressed)"};
         if (isJ2K(original)) {
             const uint8_t *bytes = decodeJ2K(file, ds, original, layout);
-            *length = expected;
+            *length = expectedBytes(*layout);  // more frames than Number of Frames when the data holds them
             return bytes;
         }
-        // DCMTK's decoders allocate what the header asks for: refuse sizes the compressed data cannot hold.
-        const uint64_t compressed = compressedBytes(ds, original);
-        if (expected > 4096 * compressed + (64u << 20))
-            throw Failure{"implausible image size: the header asks for " + cdcmtk::describeBytes(expected) +
-                          " of decoded data from " + std::to_string(compressed) + " bytes of compressed data"};
         std::string turboProblem;
         const bool turbo = isJPEG8Bit(original, *layout);
         if (turbo && jpegTurboFirst()) {
             turboProblem = decodeJPEGTurbo(file, ds, original, layout);
-            if (turboProblem.empty()) { *length = expected; return file->decodedPixels.data(); }
+            if (turboProblem.empty()) { *length = expectedBytes(*layout); return file->decodedPixels.data(); }
         }
+        // DCMTK's decoders decode the frames Number of Frames says: raised for the call when the data holds more.
+        const uint32_t declared = layout->frames;
+        const size_t found = encapsulatedFrameCount(ds, original, declared);
+        cdcmtk_pixel_layout raised = *layout;
+        raiseToEncapsulatedFrames(&raised, found);
+        // DCMTK's decoders allocate what the header asks for: refuse sizes the compressed data cannot hold.
+        const uint64_t compressed = compressedBytes(ds, original), decoded = expectedBytes(raised);
+        if (decoded > 4096 * compressed + (64u << 20))
+            throw Failure{"implausible image size: the header asks for " + cdcmtk::describeBytes(decoded) +
+                          " of decoded data from " + std::to_string(compressed) + " bytes of compressed data"};
         if (isJPEGFamily(original)) requireJPEGFrameSizes(ds, original, *layout);
+        if (found > declared) ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(found).c_str());
         OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+        if (found > declared) ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(declared).c_str());
         if (status.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit)) {
             std::string problem = std::string("cannot decode transfer syntax ") + xfer.getXferID() + " (" + xfer.getXferName() +
                                   "): " + (status.bad() ? status.text() : "no decoder");
             if (turbo && !jpegTurboFirst()) {
                 turboProblem = decodeJPEGTurbo(file, ds, original, layout);
-                if (turboProblem.empty()) { *length = expected; return file->decodedPixels.data(); }
+                if (turboProblem.empty()) { *length = expectedBytes(*layout); return file->decodedPixels.data(); }
             }
             throw Failure{problem + (turbo ? "; libjpeg-turbo: " + turboProblem : "")};
         }
         readLayout(ds, layout);  // decoders may update photometric interpretation and planar configuration
+        raiseToEncapsulatedFrames(layout, found);
         validate(*layout);
-        if (expectedBytes(*layout) != expected) throw Failure{"decoder changed the pixel layout"};
+        if (expectedBytes(*layout) != decoded) throw Failure{"decoder changed the pixel layout"};
         DcmElement *element = nativePixelData(ds, layout);
         Uint8 *bytes = nullptr;
         status = element->getUint8Array(bytes);
         if (status.bad() || bytes == nullptr)
             throw Failure{std::string("cannot read Pixel Data (7FE0,0010): ") + (status.bad() ? status.text() : "empty")};
-        *length = expected;
+        *length = decoded;
         return bytes;
     });
 }

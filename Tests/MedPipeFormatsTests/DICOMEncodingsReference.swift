@@ -14,6 +14,8 @@ struct DICOMEncodingsReference: Decodable {
         var pillow: ArraySummary?
         /// pydicom warned of pixel data beyond the layout as excess padding.
         var excess_padding: Bool
+        /// pydicom warned of more frames than Number of Frames, which it decodes too.
+        var excess_frames: Bool
     }
     /// `apply_modality_lut(ds.pixel_array, ds)` summarized beside the file's own keys.
     typealias File = Summarized<FileFields>

@@ -15,6 +15,8 @@ import TestSupport
         #expect(record.metadata["TransferSyntaxUID"] == .string(expected.TransferSyntaxUID))
         expectDecodedAsPydicom(record.tensor, expected, name)
         #expect(record.warnings.contains { $0.contains("bytes beyond") } == expected.fields.excess_padding, "\(record.warnings)")
+        #expect(record.warnings.contains { $0.contains("whole frames where Number of Frames (0028,0008) says") } == expected.fields.excess_frames,
+                "\(record.warnings)")
     }
 
     /// Pixel data longer than its header says. Before, MedPipe read only what the header described, without a
@@ -27,6 +29,17 @@ import TestSupport
         let bytes = try DICOMFileReader().read(DICOMEncodingsReference.path("excess_bytes.dcm"))
         #expect(bytes.tensor.shape == [5, 6])
         #expect(bytes.warnings == ["its pixel data holds 10 bytes beyond 1 frame(s) of 5 × 6: they are not read, as pydicom does not read them (pixels are lost if Rows or Columns is too small)"])
+    }
+
+    /// Encapsulated pixel data holding a third frame under a Number of Frames of 2 (an offset table of three, or
+    /// JPEG streams that each start a frame). Before, MedPipe decoded two of the three frames without a word (RLE,
+    /// JPEG-LS, JPEG through DCMTK or libjpeg-turbo) or refused the file (JPEG 2000), where pydicom 3 decodes all
+    /// three and warns: MedPipe now reads the same values (above) and says so, whichever decoder reads them.
+    @Test(arguments: ["excess_frames_rle.dcm", "excess_frames_jpegls.dcm", "excess_frames_jpeg.dcm", "excess_frames_j2k.dcm"])
+    func encapsulatedFramesBeyondNumberOfFramesAreRead(_ name: String) throws {
+        let record = try DICOMFileReader().read(DICOMEncodingsReference.path(name))
+        #expect(record.tensor.shape == [3, 8, 10])
+        #expect(record.warnings == ["its pixel data holds 3 whole frames where Number of Frames (0028,0008) says 2: all are read, as pydicom reads them"])
     }
 
     /// Slices stacked by the series reader, each through its own Modality LUT, rescale or bit unpacking.

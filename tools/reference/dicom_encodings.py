@@ -22,6 +22,7 @@ import os
 import sys
 import warnings
 
+import jpeg_ls
 import numpy as np
 import pydicom
 from PIL import Image
@@ -30,7 +31,8 @@ from pydicom.encaps import encapsulate, generate_frames
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element
 from pydicom.pixels import apply_modality_lut
-from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, JPEGBaseline8Bit,
+from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, JPEG2000Lossless, JPEGBaseline8Bit,
+                         JPEGLSLossless,
                          RLELossless)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -336,6 +338,37 @@ def ybr_422_of_three_samples(name):
     return ds
 
 
+# ---- encapsulated pixel data holding more frames than Number of Frames (no RNG either) ----
+
+def excess_encapsulated(name, transfer_syntax, encode, *, bits=16, offset_table=False):
+    """Three distinct frames encapsulated, one fragment each, under a Number of Frames of 2, with a Basic Offset
+    Table of three offsets or none: pydicom 3 decodes the third frame too (allow_excess_frames, on by default) and
+    warns that it found more frames than Number of Frames. Without an offset table it finds a frame's end by the
+    JPEG EOI marker, so RLE, which has none, needs the table."""
+    rows, columns = 8, 10
+    ds = base(name, transfer_syntax, rows, columns, bits=bits, frames=2)
+    y, x = np.mgrid[0:rows, 0:columns]
+    top = 2 ** bits - 1
+    frames = [((x * 7 + y * 11 + 61 * f) * (1 if bits == 8 else 97) % top).astype(np.uint8 if bits == 8 else np.uint16)
+              for f in range(3)]
+    ds.PixelData = encapsulate([encode(frame) for frame in frames], has_bot=offset_table)
+    ds["PixelData"].VR = "OB"
+    ds["PixelData"].is_undefined_length = True
+    return ds
+
+
+def jpeg_stream(frame):
+    out = io.BytesIO()
+    Image.fromarray(frame).save(out, format="JPEG", quality=95)
+    return out.getvalue()
+
+
+def j2k_stream(frame):
+    out = io.BytesIO()
+    Image.fromarray(frame).save(out, format="JPEG2000", irreversible=False, no_jp2=True)
+    return out.getvalue()
+
+
 # ---- JPEG baseline streams DCMTK rejects ----
 
 def jpeg_without_eoi(name, colour, frames):
@@ -402,6 +435,10 @@ FIXTURE_BUILDERS = {
     "jpeg_no_eoi_colour_multi.dcm": lambda n: jpeg_without_eoi(n, True, 2),
     "excess_frames.dcm": excess_frames,
     "excess_bytes.dcm": excess_bytes,
+    "excess_frames_rle.dcm": lambda n: excess_encapsulated(n, RLELossless, lambda f: rle_frame(f, 16), offset_table=True),
+    "excess_frames_jpegls.dcm": lambda n: excess_encapsulated(n, JPEGLSLossless, lambda f: bytes(jpeg_ls.encode_array(f))),
+    "excess_frames_jpeg.dcm": lambda n: excess_encapsulated(n, JPEGBaseline8Bit, jpeg_stream, bits=8),
+    "excess_frames_j2k.dcm": lambda n: excess_encapsulated(n, JPEG2000Lossless, j2k_stream),
 }
 
 def series_slice(name, series, index, build):
@@ -514,7 +551,9 @@ def expected(path):
              "PhotometricInterpretation": str(ds.PhotometricInterpretation),
              "lossy": lossy, "bytes": os.path.getsize(path),
              # pydicom's warning of pixel data beyond the layout, which MedPipe gives too
-             "excess_padding": any("excess padding" in str(w.message) for w in warned)}
+             "excess_padding": any("excess padding" in str(w.message) for w in warned),
+             # its warning of encapsulated frames beyond Number of Frames, which it decodes, as MedPipe does
+             "excess_frames": any("larger than the given (0028,0008) 'Number of Frames'" in str(w.message) for w in warned)}
     entry.update(summary(arr))
     if lossy:
         entry["pillow"] = summary(pillow_array(ds))

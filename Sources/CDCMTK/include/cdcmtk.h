@@ -96,9 +96,10 @@ typedef struct cdcmtk_pixel_layout {
     /* 1 when the values are IEEE floats from Float Pixel Data (7FE0,0008) or Double Float Pixel Data
      * (7FE0,0009): bits_allocated 32 or 64, one sample per pixel. */
     uint32_t floating;
-    /* Native or float pixel data only: how many whole frames the data holds beyond Number of Frames, which `frames`
-     * includes (pydicom reads them too, with a warning); and the bytes it holds beyond what the layout needs, the
-     * padding byte of odd-length data aside (pydicom warns of them as excess padding and ignores them); 0 otherwise. */
+    /* How many whole frames the pixel data holds beyond Number of Frames, which `frames` includes (pydicom 3 reads
+     * them too, with a warning): native or float data longer than its frames, encapsulated data with more frames.
+     * Native or float pixel data only: the bytes it holds beyond what the layout needs, the padding byte of
+     * odd-length data aside (pydicom warns of them as excess padding and ignores them); 0 otherwise. */
     uint32_t excess_frames;
     uint64_t excess_bytes;
 } cdcmtk_pixel_layout;

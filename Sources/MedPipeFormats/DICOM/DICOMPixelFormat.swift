@@ -21,8 +21,8 @@ struct DICOMPixelFormat: Sendable, Equatable {
     /// Shift left then right (arithmetic for signed) by this many bits to clear or sign-extend
     /// the unused high bits, as pydicom does; 0 for none.
     var unusedBitShift: Int
-    /// The whole frames native or float pixel data holds beyond Number of Frames, which `frames` counts: read, as
-    /// pydicom reads them; 0 for none.
+    /// The whole frames the pixel data (native, float or encapsulated) holds beyond Number of Frames, which `frames`
+    /// counts: read, as pydicom 3 reads them; 0 for none.
     var excessFrames: Int
     /// The bytes native or float pixel data holds beyond what this layout needs (the padding byte of odd-length
     /// data aside), which are not read, as pydicom does not read them; 0 for none.
