@@ -286,11 +286,14 @@ FrameGroups groupFrames(DcmPixelSequence *seq, uint32_t frames, bool (*startsFra
     } else if (fragments.size() == frames) {
         for (size_t i = 0; i < fragments.size(); ++i) groups.push_back({i});
     } else if (offsets.size() >= frames) {
+        // One sweep over the fragments (a hostile table may hold millions of offsets), stopping at an empty frame.
+        size_t i = 0;
         for (size_t f = 0; f < offsets.size(); ++f) {
+            const uint64_t end = f + 1 < offsets.size() ? offsets[f + 1] : UINT64_MAX;
+            while (i < fragments.size() && positions[i] < offsets[f]) ++i;
             groups.emplace_back();
-            uint64_t end = f + 1 < offsets.size() ? offsets[f + 1] : UINT64_MAX;
-            for (size_t i = 0; i < fragments.size(); ++i)
-                if (positions[i] >= offsets[f] && positions[i] < end) groups.back().push_back(i);
+            while (i < fragments.size() && positions[i] < end) groups.back().push_back(i++);
+            if (groups.back().empty()) throw Failure{"an encapsulated frame has no fragment (bad Basic Offset Table)"};
         }
     } else if (startsFrame != nullptr) {
         for (size_t i = 0; i < fragments.size(); ++i) {
