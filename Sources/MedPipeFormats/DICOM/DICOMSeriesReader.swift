@@ -24,12 +24,12 @@ public struct DICOMSeriesReader: Sendable {
     public func read(_ directory: String) throws -> [Record] {
         var records: [Record] = []
         let failures = try forEachSeries(directory) { records.append($0) }
-        if !failures.isEmpty { for i in records.indices { records[i].warnings += failures } }
+        if !records.isEmpty { records[0].warnings += failures }   // told once, as the files skipped are
         return records
     }
 
     /// Reads the series below `directory` one at a time, calling `body` with each record before the next series is
-    /// decoded, so that an archive of many series needs the memory of its largest one, not of all of them. Each
+    /// decoded, so that an archive of many series needs the memory of its largest one, not of all of them. The first
     /// record's warnings name the files skipped; the series that could not be assembled are returned as warnings,
     /// as they are known only once every series was tried.
     /// - Throws: ``MedPipeError`` when the directory holds no readable DICOM image, or no series can be
@@ -124,14 +124,16 @@ public struct DICOMSeriesReader: Sendable {
         var skipped: [String]
     }
 
-    /// Assembles each series of `found` in turn, letting its files go, and calls `body` with its records, each warned
-    /// of the files skipped; returns the series that could not be assembled, as warnings (it throws the first failure
-    /// when none could).
+    /// Assembles each series of `found` in turn, letting its files go, and calls `body` with its records, the first of
+    /// them warned of the files skipped (each record of a folder of many series repeated every skipped file's
+    /// warning); returns the series that could not be assembled, as warnings (it throws the first failure when none
+    /// could).
     private func assemble(_ found: inout Found, in directory: String, _ body: (Record) throws -> Void) throws -> [String] {
         // A series that cannot be assembled is reported on the others; the read fails only when none can.
         var read = 0
         var failures: [String] = []
         var firstFailure: Error?
+        var skipped = found.skipped   // told once
         for key in found.order {
             let assembled: [Record]
             do {
@@ -142,7 +144,8 @@ public struct DICOMSeriesReader: Sendable {
                 continue
             }
             for var record in assembled {
-                record.warnings += found.skipped
+                record.warnings += skipped
+                skipped = []
                 try body(record)
                 read += 1
             }
