@@ -28,6 +28,7 @@ struct MedPipeCommand: AsyncParsableCommand {
         // by default SIGXFSZ killed the process in the middle of a write (only when the main thread wrote: worker
         // threads block signals), with no error and the output half-written.
         signal(SIGXFSZ, SIG_IGN)
+        OpenFileLimit.raiseToHard()
         Interruption.install()
         do {
             var command = try parseAsRoot()
