@@ -1,9 +1,10 @@
 /// The metadata keys under which a model carries the preparation of the cache it was trained on, as JSON: the
 /// stages (`pipeline`) and their fitted statistics (`fitted`), and, for signals, the sampling frequency of the prepared
-/// samples in Hz (`sample_frequency`, a number). A network's checkpoint holds them in its metadata, a tree model in its
+/// samples in Hz (`sample_frequency`, a number) and what their values stand for where the fitted stages take them
+/// (`sample_scale`: units and ADC scale, JSON). A network's checkpoint holds them in its metadata, a tree model in its
 /// booster's attributes; both read them to refuse inputs prepared otherwise.
 public enum PreparationKeys {
-    public static let pipeline = "pipeline", fitted = "fitted", frequency = "sample_frequency"
+    public static let pipeline = "pipeline", fitted = "fitted", frequency = "sample_frequency", scale = "sample_scale"
     /// Every key.
-    public static let all = [pipeline, fitted, frequency]
+    public static let all = [pipeline, fitted, frequency, scale]
 }

@@ -9,7 +9,7 @@ extension Converter {
         var entries: Int
         var report: BalanceReport
         var issues: [String]
-        /// What the recipe should know of the cache as a whole (``MixedFrequencies/warnings(_:)``).
+        /// What the recipe should know of the cache as a whole (``MixedFrequencies/warnings(_:)``, ``MixedScales/warnings(_:)``).
         var warnings: [String]
     }
 
@@ -78,7 +78,7 @@ extension Converter {
         ]
         if let weights = plan.classWeights { meta["class_weights"] = try Self.json(weights) }
         try writer.finalize(splits: splits, plans: plans, meta: meta, positions: positions)
-        return Finish(entries: entries.count, report: report, issues: assignment.issues, warnings: MixedFrequencies.warnings(entries))
+        return Finish(entries: entries.count, report: report, issues: assignment.issues, warnings: MixedFrequencies.warnings(entries) + MixedScales.warnings(entries))
     }
 
     /// The split of every entry, as the recipe's `split` declares; a beat-level split reports its leak as an issue.

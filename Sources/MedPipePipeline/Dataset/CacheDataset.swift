@@ -25,6 +25,8 @@ public struct CacheDataset: Sendable {
     public let sampleShape: [Int]
     /// The sampling frequency (Hz) of the cache's signals (its first entry's), nil for other samples.
     public let sampleFrequency: Double?
+    /// What a value of the cache's signals stands for (its first entry's units and ADC scale), nil for dimensionless ones.
+    public let sampleScale: SignalScale?
     /// The trailing channels of a sample that hold a beat's RR features (metadata `rr_channels`), not
     /// a waveform: augmentation leaves them alone.
     public let rhythmChannels: Int
@@ -62,6 +64,7 @@ public struct CacheDataset: Sendable {
         }
         sampleShape = try Self.arrange(first, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary).shape
         if case .temporal(let frequency)? = first.geometry { sampleFrequency = frequency } else { sampleFrequency = nil }
+        sampleScale = SignalScale(metadata: first.metadata)
         if case .int(let count)? = first.metadata[BeatSegmentation.rrChannelsKey] {
             guard sampleShape.count == 2, (0..<sampleShape[0]).contains(count) else {
                 throw MedPipeError.malformed(directory, "entry \(first.id) names \(count) RR channels in samples of shape \(sampleShape)")
@@ -73,7 +76,7 @@ public struct CacheDataset: Sendable {
     }
 
     /// The cache's stages and fitted statistics: what a checkpoint trained on it carries.
-    public var preprocessing: Preprocessing { Preprocessing(pipeline: pipeline, fitted: fitted, frequency: sampleFrequency) }
+    public var preprocessing: Preprocessing { Preprocessing(pipeline: pipeline, fitted: fitted, frequency: sampleFrequency, scale: sampleScale) }
 
     /// The values of one entry as the network takes them, with the fitted stages applied. Read with `pread`, as the
     /// streaming source reads: `gradcam` and `report` read a whole split this way, one entry at a time, and through

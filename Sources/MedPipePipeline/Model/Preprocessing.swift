@@ -13,11 +13,15 @@ public struct Preprocessing: Sendable {
     /// The sampling frequency (Hz) of the prepared training signals, nil for other samples (and in models written
     /// before it was kept): the same stages give a record sampled otherwise beats of other durations.
     public var frequency: Double?
+    /// What a value of the training signals stood for where the fitted stages took them (their units and ADC scale),
+    /// nil for dimensionless values and other samples (and in models written before it was kept).
+    public var scale: SignalScale?
 
-    public init(pipeline: StagePipeline, fitted: FittedPipeline, frequency: Double? = nil) {
+    public init(pipeline: StagePipeline, fitted: FittedPipeline, frequency: Double? = nil, scale: SignalScale? = nil) {
         self.pipeline = pipeline
         self.fitted = fitted
         self.frequency = frequency
+        self.scale = scale
     }
 
     /// The preprocessing stored in a checkpoint's metadata, or nil when it has none (older checkpoints).
@@ -34,6 +38,9 @@ public struct Preprocessing: Sendable {
             }
             frequency = value
         }
+        if let text = metadata[PreparationKeys.scale] {
+            scale = try JSONCoding.decode(SignalScale.self, from: text, subject: subject, "its preprocessing metadata '\(PreparationKeys.scale)'")
+        }
     }
 
     /// Fails unless a prepared sample sampled at `frequency` Hz (nil: not a signal) is sampled as the training signals
@@ -42,6 +49,14 @@ public struct Preprocessing: Sendable {
     public func requireTrainedFrequency(_ frequency: Double?, of input: String) throws {
         guard let trained = self.frequency, let frequency, abs(frequency - trained) > 1e-9 * trained else { return }
         throw MedPipeError.invalidArgument(input, "prepares to signals sampled at \(CanonicalParameters.format(frequency)) Hz; the model was trained on signals at \(CanonicalParameters.format(trained)) Hz: train with a `resample-signal: { frequency: \(CanonicalParameters.format(trained)) }` stage, which prepares every record at one frequency")
+    }
+
+    /// Fails unless a sample whose values are on `scale` (nil: dimensionless) reaches the fitted stages on the scale the
+    /// training signals reached them: MIT-BIH's digital values count 200 per mV, other databases' 1,000, and a model
+    /// whose stages normalize no record took one number for one voltage.
+    public func requireTrainedScale(_ scale: SignalScale?, of input: String) throws {
+        guard let trained = self.scale, let scale, scale != trained else { return }
+        throw MedPipeError.invalidArgument(input, "holds values in \(scale) where the model's training signals held \(trained) at the same stage: the same numbers stand for other voltages; train with a recipe that normalizes every record (`lead-zscore`) before any fitted stage")
     }
 
     /// Fails unless `dataset` was prepared as the model at `model` was trained (`metadata`: its checkpoint's): by the same
@@ -54,6 +69,7 @@ public struct Preprocessing: Sendable {
         guard let trained = try Preprocessing(metadata: metadata, subject: model) else { return }
         let prepared = dataset.preprocessing
         try trained.requireTrainedFrequency(prepared.frequency, of: dataset.cache.directory)
+        try trained.requireTrainedScale(prepared.scale, of: dataset.cache.directory)
         if trained.pipeline.withPeaks(from: .annotations) != prepared.pipeline.withPeaks(from: .annotations) {
             let names = { (p: StagePipeline) in p.stages.isEmpty ? "no stage" : "[" + p.stages.map(\.name).joined(separator: ", ") + "]" }
             let (ours, theirs) = (names(trained.pipeline), names(prepared.pipeline))
@@ -73,6 +89,7 @@ public struct Preprocessing: Sendable {
         var entries = [PreparationKeys.pipeline: String(decoding: try encoder.encode(pipeline), as: UTF8.self),
                        PreparationKeys.fitted: String(decoding: try encoder.encode(fitted), as: UTF8.self)]
         if let frequency { entries[PreparationKeys.frequency] = "\(frequency)" }
+        if let scale { entries[PreparationKeys.scale] = String(decoding: try encoder.encode(scale), as: UTF8.self) }
         return entries
     }
 
@@ -147,7 +164,11 @@ public struct Preprocessing: Sendable {
                 recordStages = detecting
                 notes.append("\(sample.source): the record has no beat annotations: its R peaks were detected (the model was trained on annotated ones)")
             }
-            try body(try recordStages.run(sample, fitted: FittedPipeline(entries: entries)).samples.map { output in
+            // The values must reach the fitted stages on the training signals' scale.
+            let boundary = recordStages.fitBoundary
+            let unfitted = try recordStages.run(sample, through: boundary).samples
+            for prepared in unfitted { try requireTrainedScale(SignalScale(metadata: prepared.metadata), of: prepared.source.description) }
+            try body(try recordStages.run(unfitted, from: boundary, fitted: FittedPipeline(entries: entries)).samples.map { output in
                 let (shape, values) = ModelInputLayout.arrange(output.tensor, geometry: output.geometry)
                 return Prepared(source: output.source, label: output.label, metadata: output.metadata, geometry: output.geometry,
                                 shape: shape, values: values)
