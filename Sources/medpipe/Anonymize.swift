@@ -39,10 +39,14 @@ struct Anonymize: AsyncParsableCommand {
           medpipe anonymize visits.csv --out anon/ --report anon/report.json \\
               --keep-columns sex,chol,diagnosis --column age=generalizeAge \\
               --column visit_date=shiftDates
+          find /archive -name '*.dcm' > list.txt
+          medpipe anonymize --inputs-from list.txt --out anon/ \\
+              --report anon/report.json
         """
     )
 
-    @Argument(help: ArgumentHelp("Files or folders (searched recursively).", valueName: "INPUT")) var inputs: [String]
+    @Argument(help: ArgumentHelp("Files or folders (searched recursively).", valueName: "INPUT")) var inputs: [String] = []
+    @OptionGroup var inputList: InputList
     @Option(help: ArgumentHelp("Output folder.", valueName: "DIR")) var out: String
     @Option(help: ArgumentHelp("Where to write the JSON report.", valueName: "REPORT.json")) var report: String
     @Option(help: ArgumentHelp("The project key for pseudonyms (default: $MEDPIPE_KEY or ~/.config/medpipe/project.key).", valueName: "FILE"))
@@ -60,16 +64,18 @@ struct Anonymize: AsyncParsableCommand {
     var listWithheld: String?
 
     func validate() throws {
+        try inputList.requireInputs(inputs)
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() async throws {
+        let inputs = try inputList.paths(after: inputs)
         try OutputPath.refuseSharing([("--out", out), ("--report", report), ("--list-withheld", listWithheld)])
         for path in [report, listWithheld].compactMap({ $0 }) {
             // In --out, beside the outputs, a report replaces no file of an input folder (the inputs leave --out out).
             let besideOutputs = FileBytes.canonical(FileBytes.canonicalPathOfNew(path), isWithin: FileBytes.canonicalPathOfNew(out))
             let read = besideOutputs ? inputs.filter(FileBytes.isRegularFile) : inputs
-            try OutputPath.refuseOverwriting(path, inputs: read.map { OutputPath.Input($0, "the input") } + OutputPath.inputs(["--key": key]))
+            try OutputPath.refuseOverwriting(path, inputs: read.map { OutputPath.Input($0, "the input") } + inputList.listFile + OutputPath.inputs(["--key": key]))
             try OutputPath.prepare(path)
         }
         DICOMFile.loadDictionaryInBackground()  // beside the key and the input listing, not before the first parse

@@ -21,11 +21,14 @@ struct Inspect: ParsableCommand {
           medpipe inspect brain.nii.gz
           medpipe inspect dicom/mr_series/In --json
           medpipe inspect 100.hea --array signal.npy --physical
+          find scans -name '*.nii.gz' | medpipe inspect --inputs-from - --json
         """
     )
 
-    @Argument(help: "Files or directories to inspect.")
-    var inputs: [String]
+    @Argument(help: ArgumentHelp("Files or directories to inspect.", valueName: "INPUT"))
+    var inputs: [String] = []
+
+    @OptionGroup var inputList: InputList
 
     @Flag(help: "Print one JSON object per input instead of text.")
     var json = false
@@ -37,12 +40,14 @@ struct Inspect: ParsableCommand {
     var physical = false
 
     func validate() throws {
-        if array != nil && inputs.count != 1 {
-            throw ValidationError("--array writes one array: give exactly one INPUT.")
+        try inputList.requireInputs(inputs)
+        if array != nil && (inputs.count != 1 || inputList.inputsFrom != nil) {
+            throw ValidationError("--array writes one array: give exactly one INPUT (and no --inputs-from).")
         }
     }
 
     func run() throws {
+        let inputs = try inputList.paths(after: inputs)
         if let array { try OutputPath.refuseOverwriting(array, inputs: OutputPath.records(inputs)) }
         var failed = false
         for input in inputs {

@@ -29,12 +29,15 @@ struct Predict: ParsableCommand {
           medpipe predict --model ds1.safetensors ../shared/data/wfdb/mitdb/209.hea \\
               --out 209.csv
           medpipe predict --model ds1.safetensors --rename-lead ii=MLII ecg12.hea
+          find ecg -name '*.hea' -print0 | medpipe predict --model ds1.safetensors \\
+              --inputs-from - --null --out ecg.csv
           medpipe predict --model mnist.safetensors --npy batch.npy --out logits.npy
         """
     )
 
     @Option(help: ArgumentHelp("A model written by `medpipe train`.", valueName: "MODEL.safetensors")) var model: String
     @Argument(help: ArgumentHelp("Raw inputs to prepare with the model's stages.", valueName: "INPUT")) var inputs: [String] = []
+    @OptionGroup var inputList: InputList
     @Option(help: ArgumentHelp("Inputs already prepared: float32, shaped (N,) + the model's input shape.", valueName: "X.npy")) var npy: String?
     @Option(help: ArgumentHelp("With --npy, where to write the float32 logits; with raw inputs, a CSV of the predictions.", valueName: "FILE")) var out: String?
     @Option(help: ArgumentHelp("Read the inputs' lead FROM as the lead TO that the model's stages select (repeatable).", valueName: "FROM=TO"))
@@ -42,7 +45,7 @@ struct Predict: ParsableCommand {
     @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
-        guard (npy == nil) != inputs.isEmpty else { throw ValidationError("give raw inputs or --npy X.npy (one of the two)") }
+        guard (npy == nil) == inputList.isGiven(with: inputs) else { throw ValidationError("give raw inputs (INPUT... or --inputs-from FILE) or --npy X.npy (one of the two)") }
         if npy != nil, out == nil { throw ValidationError("--npy needs --out LOGITS.npy") }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if npy != nil, !renameLead.isEmpty { throw ValidationError("--rename-lead applies to raw inputs, not to --npy") }
@@ -65,8 +68,9 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
+        let inputs = try inputList.paths(after: inputs)
         if let out {
-            try OutputPath.refuseOverwriting(out, inputs: OutputPath.inputs(["--model": model, "--npy": npy]) + OutputPath.records(inputs))
+            try OutputPath.refuseOverwriting(out, inputs: OutputPath.inputs(["--model": model, "--npy": npy]) + inputList.listFile + OutputPath.records(inputs))
             try OutputPath.prepare(out)
         }
         if TreeModel.isTreeModel(model) {

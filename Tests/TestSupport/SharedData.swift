@@ -43,10 +43,11 @@ public enum SharedData {
         return FileManager.default.isExecutableFile(atPath: fallback) ? fallback : nil
     }()
 
-    /// Runs the `medpipe` binary with `arguments` (under `ulimit -f fileSizeLimitKiB` when given); returns its exit status
-    /// (the signal's number when one ended it), standard output and standard error.
-    public static func runMedpipe(_ arguments: [String], environment: [String: String] = [:], fileSizeLimitKiB: Int? = nil) throws
-        -> (status: Int32, output: String, error: String)
+    /// Runs the `medpipe` binary with `arguments` (under `ulimit -f fileSizeLimitKiB` when given, with `standardInput`
+    /// written to a pipe it reads as standard input when given); returns its exit status (the signal's number when one
+    /// ended it), standard output and standard error.
+    public static func runMedpipe(_ arguments: [String], environment: [String: String] = [:], fileSizeLimitKiB: Int? = nil,
+                                  standardInput: Data? = nil) throws -> (status: Int32, output: String, error: String)
     {
         let process = Process()
         if let fileSizeLimitKiB {  // `ulimit -f`, set by a shell that then becomes medpipe
@@ -60,7 +61,22 @@ public enum SharedData {
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
         process.standardError = error
+        let input = standardInput.map { _ in Pipe() }
+        if let input { process.standardInput = input }
         try process.run()
+        if let input, let standardInput {
+            // From another thread, so that a child that writes much before it reads to the end cannot block both; with
+            // SIGPIPE blocked on that thread, a child that exits before reading it all ends the write, not the tests.
+            let writer = input.fileHandleForWriting
+            Thread.detachNewThread {
+                var pipeSignal = sigset_t()
+                sigemptyset(&pipeSignal)
+                sigaddset(&pipeSignal, SIGPIPE)
+                pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
+                try? writer.write(contentsOf: standardInput)
+                try? writer.close()
+            }
+        }
         let out = output.fileHandleForReading.readDataToEndOfFile(), err = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
