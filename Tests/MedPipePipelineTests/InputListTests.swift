@@ -119,12 +119,7 @@ struct InputListTests {
     @Test func predictThroughAListPredictsWhatPositionalInputsPredict() throws {
         let work = temporaryDirectory("input-list-predict")
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let model = work + "/demo.safetensors"
-        for arguments in [["convert", SharedData.fixture("recipes/demo.yaml"), "--cache", work + "/cache", "--key", work + "/project.key"],
-                          ["train", "--cache", work + "/cache", "--model", "mnist-cnn", "--epochs", "1", "--out", model]] {
-            let run = try SharedData.runMedpipe(arguments)
-            try #require(run.status == 0, "\(arguments[0]): \(run.error)")
-        }
+        let model = try DemoModel.train(in: work)
         let inputs = ["left/000.png", "right/001.png", "left/002.png"].map { SharedData.fixture("demo/images/" + $0) }
         try inputs.joined(separator: "\n").write(toFile: work + "/list.txt", atomically: true, encoding: .utf8)
         let positional = try SharedData.runMedpipe(["predict", "--model", model] + inputs + ["--out", work + "/positional.csv"])

@@ -11,12 +11,7 @@ struct PredictHostileInputTests {
     @Test func inputsTheModelCannotTakeAreOneErrorLineEach() throws {
         let work = temporaryDirectory("predict-hostile")
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let model = work + "/demo.safetensors"
-        for arguments in [["convert", SharedData.fixture("recipes/demo.yaml"), "--cache", work + "/cache", "--key", work + "/project.key"],
-                          ["train", "--cache", work + "/cache", "--model", "mnist-cnn", "--epochs", "1", "--out", model]] {
-            let run = try SharedData.runMedpipe(arguments)
-            try #require(run.status == 0, "\(arguments[0]): \(run.error)")
-        }
+        let model = try DemoModel.train(in: work)
         let image = SharedData.fixture("demo/images/left/000.png")
         let good = try SharedData.runMedpipe(["predict", "--model", model, image])
         #expect(good.status == 0 && good.output.hasPrefix(image + ": "), "\(good.error)")
