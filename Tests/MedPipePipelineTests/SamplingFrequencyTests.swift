@@ -12,14 +12,8 @@ struct SamplingFrequencyTests {
         let work = temporaryDirectory("predict-frequency")
         defer { try? FileManager.default.removeItem(atPath: work) }
         // Record 100 as it is (360 Hz), and the same samples under a header that says 250 Hz.
-        for name in ["100", "slow"] { try FileManager.default.createDirectory(atPath: work + "/" + name, withIntermediateDirectories: true) }
-        for ext in ["hea", "dat", "atr"] {
-            try FileManager.default.copyItem(atPath: SharedData.path("wfdb/100." + ext), toPath: work + "/100/100." + ext)
-            try FileManager.default.copyItem(atPath: SharedData.path("wfdb/100." + ext), toPath: work + "/slow/100." + ext)
-        }
-        let header = try String(contentsOfFile: work + "/slow/100.hea", encoding: .utf8)
-        try #require(header.contains("\n100 2 360 650000"))
-        try header.replacingOccurrences(of: "\n100 2 360 650000", with: "\n100 2 250 650000").write(toFile: work + "/slow/100.hea", atomically: true, encoding: .utf8)
+        _ = try RecordCopy.make("100", in: work + "/100")
+        _ = try RecordCopy.make("100", in: work + "/slow", replacing: "100 2 360 650000", with: "100 2 250 650000")
         try """
             name: beats-at-360
             sources:

@@ -13,15 +13,9 @@ struct SignalScaleTests {
         let work = temporaryDirectory("predict-scale")
         defer { try? FileManager.default.removeItem(atPath: work) }
         // Record 100 as it is (200 per mV), and the same samples under a header that says 1,000 per mV for MLII.
-        for name in ["100", "fine"] { try FileManager.default.createDirectory(atPath: work + "/" + name, withIntermediateDirectories: true) }
-        for ext in ["hea", "dat", "atr"] {
-            try FileManager.default.copyItem(atPath: SharedData.path("wfdb/100." + ext), toPath: work + "/100/100." + ext)
-            try FileManager.default.copyItem(atPath: SharedData.path("wfdb/100." + ext), toPath: work + "/fine/100." + ext)
-        }
-        let header = try String(contentsOfFile: work + "/fine/100.hea", encoding: .utf8)
-        try #require(header.contains("\n100.dat 212 200 11 1024 995 -22131 0 MLII"))
-        try header.replacingOccurrences(of: "\n100.dat 212 200 11 1024 995 -22131 0 MLII", with: "\n100.dat 212 1000 11 1024 995 -22131 0 MLII")
-            .write(toFile: work + "/fine/100.hea", atomically: true, encoding: .utf8)
+        _ = try RecordCopy.make("100", in: work + "/100")
+        _ = try RecordCopy.make("100", in: work + "/fine", replacing: "100.dat 212 200 11 1024 995 -22131 0 MLII",
+                                with: "100.dat 212 1000 11 1024 995 -22131 0 MLII")
         let recipe = { (stage: String, path: String) in """
             name: beats-in-adc-units
             sources:
