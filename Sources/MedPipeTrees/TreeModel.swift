@@ -66,11 +66,17 @@ public struct TreeModel: Sendable {
     }
 
     /// Accuracy, balanced accuracy, per-class figures, ROC AUC and the confusion matrix on `split` of
-    /// `source`, with the mean cross-entropy of the predicted probabilities as the loss.
-    public func evaluate(on source: some BatchSource, split: DataSplit) throws -> ClassificationReport {
-        let (inputs, labels) = try Self.rows(of: source, split: split, seed: 0)
+    /// `source`, with the mean cross-entropy of the predicted probabilities as the loss. The split is predicted
+    /// `batchSize` samples at a time (one row's probabilities do not depend on the others'), so a streamed source
+    /// holds a few batches of it, not the split.
+    public func evaluate(on source: some BatchSource, split: DataSplit, batchSize: Int = 256) throws -> ClassificationReport {
+        var batches = try source.batches(split, batchSize: batchSize, epoch: 0, seed: 0)
+        var p: [Float] = [], labels: [Int] = []
+        while let batch = try batches.next() {
+            p += try probabilities(batch.inputs, count: batch.labels.count)
+            labels += batch.labels
+        }
         guard !labels.isEmpty else { throw MedPipeError.invalidArgument("\(split.rawValue) split", "has no samples") }
-        let p = try probabilities(inputs, count: labels.count)
         let k = classNames.count
         let loss = labels.enumerated().reduce(0.0) { $0 - log(max(Double(p[$1.offset * k + $1.element]), 1e-15)) } / Double(labels.count)
         return ClassificationReport(probabilities: p, labels: labels, classNames: classNames, loss: loss)

@@ -37,6 +37,28 @@ struct CacheReadMemoryTests {
         #expect(peaks[1] - peaks[0] < Self.bound, "evaluate grew from \(peaks[0] >> 10) to \(peaks[1] >> 10) KiB")
     }
 
+    /// `evaluate` of a tree model read every split of the cache into memory; it now reads the split it judges, batch
+    /// by batch. One forest, trained on the small cache, judges both (their preparation is the same: one recipe, no
+    /// fitted statistic).
+    @Test func evaluateOfATreeModelReadsTheSplitItJudges() throws {
+        let folder = temporaryDirectory("cache-read-memory-tree")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let small = try Self.cacheAndModel(Self.counts.small, in: folder + "/\(Self.counts.small)").cache
+        let large = try Self.cacheAndModel(Self.counts.large, in: folder + "/\(Self.counts.large)").cache
+        let forest = folder + "/forest.json"
+        let train = try SharedData.runMedpipe(["train", "--cache", small, "--model", "random-forest", "--trees", "2", "--max-depth", "2", "--out", forest])
+        try #require(train.status == 0, "train: \(train.error)")
+        var peaks: [Int] = []
+        for cache in [small, large] {
+            let run = try PeakMemory.run(SharedData.medpipeBinary!, ["evaluate", "--model", forest, "--cache", cache, "--split", "test", "--threads", "1"], in: folder)
+            try #require(run.status == 0, "evaluate \(cache): \(run.error)")
+            #expect(run.output.hasPrefix("test: "), "\(run.output)")
+            peaks.append(run.peak)
+        }
+        print("evaluate (forest) peak RSS: \(Self.counts.small) images \(peaks[0] >> 10) KiB, \(Self.counts.large) images \(peaks[1] >> 10) KiB (bound on the growth: \(Self.bound >> 10) KiB)")
+        #expect(peaks[1] - peaks[0] < Self.bound, "evaluate grew from \(peaks[0] >> 10) to \(peaks[1] >> 10) KiB")
+    }
+
     /// `gradcam --cache` read the whole split it explains into memory before explaining its first batch; it now
     /// reads each batch's samples when it explains them.
     @Test func gradcamReadsTheSplitBatchByBatch() throws {
