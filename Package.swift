@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "MedPipeReport",
             dependencies: ["MedPipeCore", "MedPipeData", "MedPipeFormats", "MedPipeCache", "MedPipePipeline", "MedPipeStages", "MedPipeTrain",
-                           "MedPipeExplain", "MedPipeExport", "MedPipeDeidentify"]
+                           "MedPipeTrees", "MedPipeExplain", "MedPipeExport", "MedPipeDeidentify"]
         ),
         .target(
             name: "MedPipeExport",

@@ -230,6 +230,12 @@ public struct Trainer {
         public var probabilities: [Float]
         public var labels: [Int]
         public var loss: Double?
+
+        public init(probabilities: [Float], labels: [Int], loss: Double?) {
+            self.probabilities = probabilities
+            self.labels = labels
+            self.loss = loss
+        }
     }
 
     /// The predictions ``evaluate(_:on:split:batchSize:classWeights:splitOver:file:)`` reports on: the split's inputs

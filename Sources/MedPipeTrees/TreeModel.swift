@@ -65,11 +65,21 @@ public struct TreeModel: Sendable {
         return try booster.predict(matrix, rows: count, classes: classNames.count)
     }
 
+    /// Samples predicted at a time by ``predictions(on:split:batchSize:)``, and read at a time from a streamed cache.
+    public static let inferenceBatch = 256
+
     /// Accuracy, balanced accuracy, per-class figures, ROC AUC and the confusion matrix on `split` of
-    /// `source`, with the mean cross-entropy of the predicted probabilities as the loss. The split is predicted
-    /// `batchSize` samples at a time (one row's probabilities do not depend on the others'), so a streamed source
-    /// holds a few batches of it, not the split.
-    public func evaluate(on source: some BatchSource, split: DataSplit, batchSize: Int = 256) throws -> ClassificationReport {
+    /// `source`, with the mean cross-entropy of the predicted probabilities as the loss.
+    public func evaluate(on source: some BatchSource, split: DataSplit, batchSize: Int = inferenceBatch) throws -> ClassificationReport {
+        let p = try predictions(on: source, split: split, batchSize: batchSize)
+        return ClassificationReport(probabilities: p.probabilities, labels: p.labels, classNames: classNames, loss: p.loss)
+    }
+
+    /// The class probabilities of every sample of `split` of `source`, in the order of one pass
+    /// (``Trainer/SplitPredictions``), their labels and the mean cross-entropy. The split is predicted `batchSize`
+    /// samples at a time (one row's probabilities do not depend on the others'), so a streamed source holds a few
+    /// batches of it, not the split.
+    public func predictions(on source: some BatchSource, split: DataSplit, batchSize: Int = inferenceBatch) throws -> Trainer.SplitPredictions {
         var batches = try source.batches(split, batchSize: batchSize, epoch: 0, seed: 0)
         var p: [Float] = [], labels: [Int] = []
         while let batch = try batches.next() {
@@ -79,7 +89,7 @@ public struct TreeModel: Sendable {
         guard !labels.isEmpty else { throw MedPipeError.invalidArgument("\(split.rawValue) split", "has no samples") }
         let k = classNames.count
         let loss = labels.enumerated().reduce(0.0) { $0 - log(max(Double(p[$1.offset * k + $1.element]), 1e-15)) } / Double(labels.count)
-        return ClassificationReport(probabilities: p, labels: labels, classNames: classNames, loss: loss)
+        return Trainer.SplitPredictions(probabilities: p, labels: labels, loss: loss)
     }
 
     /// The features by total gain over every split that uses them, largest first, as indices into a

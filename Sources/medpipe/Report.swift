@@ -3,7 +3,6 @@ import Foundation
 import MedPipeCore
 import MedPipeReport
 import MedPipeTrain
-import MedPipeTrees
 
 /// `medpipe report`: one self-contained HTML page over a run.
 struct ReportCommand: ParsableCommand {
@@ -32,7 +31,7 @@ struct ReportCommand: ParsableCommand {
     )
 
     @Option(help: "The dataset cache written by `medpipe convert`.") var cache: String
-    @Option(help: ArgumentHelp("A model written by `medpipe train`, evaluated on --split.", valueName: "MODEL.safetensors")) var model: String?
+    @Option(help: ArgumentHelp("A model written by `medpipe train` (a network, or a tree model's JSON), evaluated on --split.", valueName: "MODEL")) var model: String?
     @Option(help: ArgumentHelp("The per-epoch JSON lines of `medpipe train --metrics`.", valueName: "RUN.jsonl")) var metrics: String?
     @Option(help: ArgumentHelp("A folder written by `medpipe gradcam` from this cache.", valueName: "DIR")) var gradcam: String?
     @Option(help: ArgumentHelp("A report written by `medpipe anonymize --report`.", valueName: "REPORT.json")) var deid: String?
@@ -47,9 +46,6 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         try OutputPath.refuseOverwriting(out, inputs: [.cache(cache)] + OutputPath.inputs(["--model": model, "--metrics": metrics, "--gradcam": gradcam, "--deid": deid]))
         try OutputPath.prepare(out)
-        if let model, TreeModel.isTreeModel(model) {   // read as safetensors, it was "header length 7308905007907873403 exceeds the file"
-            throw MedPipeError.unsupported(model, "is a tree model (XGBoost JSON); the report evaluates networks: `medpipe evaluate --model \(model) --cache \(cache)` gives its figures")
-        }
         BLAS.setThreads(threads)
         let warmUp = model == nil ? nil : BLAS.startWarmUp()   // while the cache and the model are read
         defer { warmUp?.wait() }

@@ -14,8 +14,7 @@ enum TreeModelCommands {
     static func evaluate(_ path: String, dataset: CacheDataset, split: DataSplit) throws -> ClassificationReport {
         let model = try TreeModel.read(path)
         try dataset.checkJudges(model: path, classNames: model.classNames, inputShape: model.inputShape, preparation: model.preparation)
-        let batchSize = 256
-        return try model.evaluate(on: dataset.inferenceSource(batchSize: batchSize), split: split, batchSize: batchSize)
+        return try model.evaluate(on: dataset.inferenceSource(batchSize: TreeModel.inferenceBatch), split: split)
     }
 
     /// `predict`: class probabilities `(N, classes)` for a float32 batch shaped `(N,) + input shape`.

@@ -93,6 +93,31 @@ struct ReportTests {
         }
     }
 
+    /// A tree model (the course's random forest) is evaluated as `medpipe evaluate` evaluates it: the report refused
+    /// tree models ("the report evaluates networks").
+    @Test func aTreeModelIsEvaluatedAsEvaluateDoes() throws {
+        let work = temporaryDirectory("report-tree")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cache = work + "/cache", forest = work + "/forest.json"
+        for arguments in [["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", work + "/project.key"],
+                          ["train", "--cache", cache, "--model", "random-forest", "--trees", "20", "--out", forest]] {
+            let run = try SharedData.runMedpipe(arguments)
+            try #require(run.status == 0, "\(arguments[0]): \(run.error)")
+        }
+        let dataset = try CacheDataset(directory: cache)
+        let evaluation = try Evaluation(modelPath: forest, dataset: dataset, split: .test)
+        let cli = try SharedData.runMedpipe(["evaluate", "--model", forest, "--cache", cache, "--split", "test", "--json"])
+        let expected = try JSONDecoder().decode(ClassificationReport.self, from: Data(cli.output.utf8))
+        #expect(evaluation.modelName == "random-forest")
+        #expect(evaluation.report.confusionMatrix == expected.confusionMatrix)
+        #expect(abs(evaluation.report.accuracy - expected.accuracy) < 1e-12 && abs(evaluation.report.loss! - expected.loss!) < 1e-9)
+        #expect(abs(evaluation.report.rocAUC! - expected.rocAUC!) < 1e-6)
+        for m in evaluation.mistakes { #expect(m.entry.label == evaluation.classNames[m.trueClass]) }
+        let page = try SharedData.runMedpipe(["report", "--model", forest, "--cache", cache, "--out", work + "/report.html"])
+        #expect(page.status == 0, "\(page.error)")
+        #expect(try String(contentsOfFile: work + "/report.html", encoding: .utf8).contains("Model random-forest (\(forest))"))
+    }
+
     @Test func trainingLogKeepsTheEpochTrainSaysItKept() throws {
         let run = try demo()
         let log = try TrainingLog(path: run.metrics)

@@ -4,6 +4,7 @@ import MedPipeCore
 import MedPipeData
 import MedPipePipeline
 import MedPipeTrain
+import MedPipeTrees
 
 /// A trained model run on one split of the cache: the same report as `medpipe evaluate`, plus what it
 /// leaves out: ROC curves per class and the samples the model got wrong most confidently.
@@ -30,23 +31,32 @@ struct Evaluation {
     /// Mistakes shown, most confident first.
     static let mistakesShown = 8
 
-    /// Runs the model as `medpipe evaluate` does (``Trainer/predictions(_:on:split:batchSize:classWeights:splitOver:file:)``
-    /// over the streamed split), so the figures are the same and inputs that are not finite are refused in the same words.
+    /// Runs the model as `medpipe evaluate` does, over the streamed split (a network through
+    /// ``Trainer/predictions(_:on:split:batchSize:classWeights:splitOver:file:)``, inputs that are not finite refused in
+    /// the same words; a tree model through ``TreeModel/predictions(on:split:batchSize:)``), so the figures are the same.
     init(modelPath: String, dataset: CacheDataset, split dataSplit: DataSplit) throws {
-        var checkpoint = try Checkpoint.read(modelPath)
-        try dataset.checkJudges(model: modelPath, classNames: checkpoint.classNames, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
         let split = CacheDataset.name(of: dataSplit)
         let entries = try dataset.cache.entries(split: split)
         guard !entries.isEmpty else { throw MedPipeError.invalidArgument(dataset.cache.directory, "the \(split) split holds no entries") }
-        let batchSize = try checkpoint.inferenceBatch(file: modelPath)
-        let predicted = try Trainer.predictions(&checkpoint.ensemble, on: dataset.inferenceSource(batchSize: batchSize), split: dataSplit,
+        let predicted: Trainer.SplitPredictions
+        if TreeModel.isTreeModel(modelPath) {
+            let tree = try TreeModel.read(modelPath)
+            try dataset.checkJudges(model: modelPath, classNames: tree.classNames, inputShape: tree.inputShape, preparation: tree.preparation)
+            predicted = try tree.predictions(on: dataset.inferenceSource(batchSize: TreeModel.inferenceBatch), split: dataSplit)
+            modelName = tree.kind.rawValue
+        } else {
+            var checkpoint = try Checkpoint.read(modelPath)
+            try dataset.checkJudges(model: modelPath, classNames: checkpoint.classNames, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
+            let batchSize = try checkpoint.inferenceBatch(file: modelPath)
+            predicted = try Trainer.predictions(&checkpoint.ensemble, on: dataset.inferenceSource(batchSize: batchSize), split: dataSplit,
                                                 batchSize: batchSize, file: modelPath)
+            modelName = checkpoint.modelName
+        }
         // The pass's order of the entries: the training split's is shuffled.
         let visited = EpochOrder.pass(dataSplit, count: entries.count, plan: nil, seed: 0, epoch: 0).map { entries[$0] }
         let k = dataset.classNames.count, probabilities = predicted.probabilities, labels = predicted.labels
 
         self.modelPath = modelPath
-        modelName = checkpoint.modelName
         self.split = split
         classNames = dataset.classNames
         inputShape = dataset.sampleShape
