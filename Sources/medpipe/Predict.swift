@@ -22,8 +22,11 @@ struct Predict: ParsableCommand {
         --rename-lead reads a record's lead under the name the model's stages select (a 12-lead ECG's \
         lead ii for a model trained on MIT-BIH's MLII: --rename-lead ii=MLII).
 
+        A tree model (random-forest, gradient-boosting) predicts raw inputs the same way; it takes NaN for a \
+        missing value.
+
         --npy takes a float32 batch already shaped (N, C, ...) and writes the logits (N, classes) to --out \
-        (for an ensemble, the log of its members' mean probabilities); a tree model (random-forest, gradient-boosting) writes class probabilities instead.
+        (for an ensemble, the log of its members' mean probabilities); a tree model writes class probabilities instead.
 
         Examples:
           medpipe predict --model ds1.safetensors ../shared/data/wfdb/mitdb/209.hea \\
@@ -32,6 +35,7 @@ struct Predict: ParsableCommand {
           find ecg -name '*.hea' -print0 | medpipe predict --model ds1.safetensors \\
               --inputs-from - --null --out ecg.csv
           medpipe predict --model mnist.safetensors --npy batch.npy --out logits.npy
+          medpipe predict --model forest.json digit.png
         """
     )
 
@@ -73,17 +77,12 @@ struct Predict: ParsableCommand {
             try OutputPath.refuseOverwriting(out, inputs: OutputPath.inputs(["--model": model, "--npy": npy]) + inputList.listFile + OutputPath.records(inputs))
             try OutputPath.prepare(out)
         }
-        if TreeModel.isTreeModel(model) {
-            guard let npy, let out else {
-                throw MedPipeError.invalidArgument(model, "a tree model predicts prepared arrays only: give --npy X.npy --out P.npy")
-            }
-            return try TreeModelCommands.predict(model, npy: npy, out: out)
-        }
+        if let npy, let out, TreeModel.isTreeModel(model) { return try TreeModelCommands.predict(model, npy: npy, out: out) }
         let warmUp = BLAS.startWarmUp()   // while the model and inputs are read
         defer { warmUp.wait() }
-        var checkpoint = try Checkpoint.read(model)
         BLAS.setThreads(threads)
         if let npy, let out {
+            var checkpoint = try Checkpoint.read(model)
             let input = try PreparedBatch(npy: npy, for: checkpoint)
             let batch = try checkpoint.inferenceBatch(file: model)
             let logits = try checkpoint.ensemble.scores(Activation(shape: input.shape, data: input.values), batchesOf: batch, model: model)
@@ -91,29 +90,30 @@ struct Predict: ParsableCommand {
             printLines(["wrote \(out): logits \(logits.shape) for classes \(checkpoint.classNames.joined(separator: ", "))"])
             return
         }
-        guard let preprocessing = try Preprocessing(metadata: checkpoint.extra, subject: model) else {
+        var predictor = try RawPredictor(model: model)
+        guard let preprocessing = try Preprocessing(metadata: predictor.preparation, subject: model) else {
             throw MedPipeError.invalidArgument(model, "carries no preprocessing (it was written before models kept their stages): prepare the inputs yourself and use --npy")
         }
-        let classes = checkpoint.classNames, batchSize = try checkpoint.inferenceBatch(file: model)
+        let classes = predictor.classNames
         var csv = [(["input", "part", "index", "r_peak_seconds", "annotated", "predicted"] + classes.map { "p_" + $0 }).map(CSVField.quoted).joined(separator: ",")]
         let leadNames = try leadNames()
         for input in inputs {
             var predicted = 0
             // Record by record (a folder of DICOM series one series at a time), each predicted before the next is read.
             let warnings = try preprocessing.prepare(input, leadNames: leadNames) { prepared in
-                if let bad = prepared.first(where: { $0.shape != checkpoint.inputShape }) {
-                    throw MedPipeError.invalidArgument(input, "prepares to samples of shape \(bad.shape); the model takes \(checkpoint.inputShape)")
+                if let bad = prepared.first(where: { $0.shape != predictor.inputShape }) {
+                    throw MedPipeError.invalidArgument(input, "prepares to samples of shape \(bad.shape); the model takes \(predictor.inputShape)")
                 }
                 for sample in prepared {
                     if case .temporal(let frequency)? = sample.geometry { try preprocessing.requireTrainedFrequency(frequency, of: input) }
                 }
                 // As `--npy` refuses them (PreparedBatch): a NaN pixel passed the stages and the network's ReLUs, and its
-                // image was given a class and probabilities like any other.
-                if let bad = NonFiniteSamples(of: prepared.count, where: { prepared[$0].values.contains { !$0.isFinite } }) {
+                // image was given a class and probabilities like any other. (A tree model takes NaN for a missing value.)
+                if predictor.needsFiniteInputs, let bad = NonFiniteSamples(of: prepared.count, where: { prepared[$0].values.contains { !$0.isFinite } }) {
                     throw MedPipeError.invalidArgument(input, bad.described(first: prepared[bad.first].source.part(orSample: bad.first)))
                 }
                 predicted += prepared.count
-                csv += try predict(prepared, of: input, with: &checkpoint.ensemble, classes: classes, batchSize: batchSize)
+                csv += try predict(prepared, of: input, with: &predictor)
             }
             for warning in warnings { printWarning("\(input): \(Converter.warning(warning, path: input))") }
             // Said, not passed over: the run printed nothing for it and exited 0 (a record too short for one beat's window).
@@ -127,12 +127,11 @@ struct Predict: ParsableCommand {
         }
     }
 
-    /// Prints each prepared sample's class and probabilities, run by batches of `batchSize`; returns the samples' CSV rows.
-    private func predict(_ prepared: [Preprocessing.Prepared], of path: String, with ensemble: inout Ensemble, classes: [String],
-                         batchSize: Int) throws -> [String] {
-        guard let first = prepared.first else { return [] }
-        let input = Activation(shape: [prepared.count] + first.shape, data: prepared.flatMap(\.values))
-        let probabilities = softmax(try ensemble.scores(input, batchesOf: batchSize, model: model))
+    /// Prints each prepared sample's class and probabilities; returns the samples' CSV rows.
+    private func predict(_ prepared: [Preprocessing.Prepared], of path: String, with predictor: inout RawPredictor) throws -> [String] {
+        guard !prepared.isEmpty else { return [] }
+        let classes = predictor.classNames
+        let probabilities = try predictor.probabilities(prepared.flatMap(\.values), count: prepared.count)
         return prepared.enumerated().map { row, sample in
             let p = Array(probabilities[(row * classes.count)..<((row + 1) * classes.count)])
             let best = p.indices.max { p[$0] < p[$1] }!

@@ -122,6 +122,42 @@ struct TreeModelTests {
         #expect(try #require(python["difference"] as? Double) <= 1e-6)
     }
 
+    /// `predict` runs a tree model on raw inputs through the stages it carries, as it runs a network (it asked for
+    /// prepared arrays): the demo's PNGs, min-max scaled, given to the same forest by Python's xgboost.
+    @Test func aTreeModelPredictsRawInputs() throws {
+        let folder = temporaryDirectory("trees-raw")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let model = folder + "/forest.json", csv = folder + "/p.csv"
+        for arguments in [["convert", SharedData.fixture("recipes/demo.yaml"), "--cache", folder + "/cache", "--key", folder + "/project.key"],
+                          ["train", "--cache", folder + "/cache", "--model", "random-forest", "--trees", "10", "--out", model]] {
+            let run = try SharedData.runMedpipe(arguments)
+            try #require(run.status == 0, "\(arguments[0]): \(run.error)")
+        }
+        let images = ["left/000.png", "right/001.png", "left/002.png", "right/003.png"].map { SharedData.fixture("demo/images/" + $0) }
+        let predict = try SharedData.runMedpipe(["predict", "--model", model] + images + ["--out", csv])
+        try #require(predict.status == 0, "predict: \(predict.error)")
+        #expect(predict.output.hasPrefix(images[0] + ": "), "\(predict.output)")
+        try ReferencePython.require("xgboost", "numpy", "PIL")
+        let script = """
+        import csv, json, sys, numpy as np, xgboost
+        from PIL import Image
+        booster = xgboost.Booster(model_file=sys.argv[1])
+        rows = list(csv.DictReader(open(sys.argv[2])))
+        difference = 0.0
+        for path, row in zip(sys.argv[3:], rows):
+            a = np.asarray(Image.open(path), dtype=np.float64)
+            x = ((a - a.min()) / (a.max() - a.min())).astype(np.float32).reshape(1, -1)
+            q = booster.predict(xgboost.DMatrix(x))[0]
+            p = np.array([float(row["p_left"]), float(row["p_right"])])
+            difference = max(difference, float(np.abs(q - p).max()))
+        print(json.dumps({"rows": len(rows), "inputs": [r["input"] for r in rows], "difference": difference}))
+        """
+        let python = try ReferencePython.json(script, [model, csv] + images)
+        #expect(python["rows"] as? Int == images.count)
+        #expect(python["inputs"] as? [String] == images)
+        #expect(try #require(python["difference"] as? Double) <= 2e-6)
+    }
+
     /// A recipe's `train:` section may name a tree model, which `medpipe train` then trains without --model.
     @Test func aRecipeMayNameATreeModel() throws {
         #expect(try TrainSpec.of(recipeText: "train: { model: random-forest, seed: 3 }\n", file: "r.yaml").model == "random-forest")

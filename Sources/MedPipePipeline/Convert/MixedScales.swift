@@ -9,13 +9,12 @@ enum MixedScales {
     /// for one voltage.
     static func warnings(_ entries: [CacheEntry]) -> [String] {
         var counts: [SignalScale: Int] = [:]
-        var order: [SignalScale] = []
         for entry in entries {
-            guard let scale = SignalScale(metadata: entry.metadata) else { continue }
-            if counts[scale] == nil { order.append(scale) }
-            counts[scale, default: 0] += 1
+            if let scale = SignalScale(metadata: entry.metadata) { counts[scale, default: 0] += 1 }
         }
-        guard order.count > 1 else { return [] }
+        guard counts.count > 1 else { return [] }
+        // The most common first, then by name: the same words whatever the entries' order.
+        let order = counts.keys.sorted { (counts[$0]!, $1.description) > (counts[$1]!, $0.description) }
         let list = order.prefix(3).map { "\($0): \(counts[$0]!)" }.joined(separator: "; ") + (order.count > 3 ? "; ..." : "")
         return ["its signals' values are on \(order.count) scales (\(list) samples), so one number stands for other voltages in each: normalize every record (`lead-zscore`) before any fitted stage, or convert records of one scale"]
     }
