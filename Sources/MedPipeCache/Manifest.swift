@@ -227,6 +227,13 @@ final class Manifest: Sendable {
             }
             var decoder = EntryRowDecoder(manifest: path)
             var entries: [CacheEntry] = []
+            // Room for every row at once: grown by doubling, the array held up to twice the rows, and three times as it moved.
+            let count = if let split {
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry WHERE split = ?", arguments: [split])
+            } else {
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry")
+            }
+            entries.reserveCapacity(count ?? 0)
             while let row = try rows.next() { entries.append(try decoder.entry(row)) }
             return entries
         }
@@ -401,6 +408,9 @@ private struct EntryRowDecoder {
     private let manifest: String
     private let json = JSONCoding.decoder()
     private var shape = Previous<[Int]>(), geometry = Previous<Geometry>(), metadata = Previous<[String: MetadataValue]>()
+    /// The previous row's metadata: values of a row equal to its values take their storage (a table's rows name the
+    /// same columns and differ by their index, which made each row hold its own copy of the names).
+    private var lastMetadata: [String: MetadataValue] = [:]
     /// The previous row's unit key, whose storage the next rows of the unit share (a unit of a table is all its rows).
     private var unit = ""
 
@@ -431,7 +441,18 @@ private struct EntryRowDecoder {
             label: try column(row, 5), split: split, dtype: dtype, shape: shape,
             shard: try column(row, 9), offset: try column(row, 10), length: length, sha256: try column(row, 12),
             geometry: try geometryText.map { try geometry.decode($0, json, manifest, "entry \(id)'s geometry") },
-            metadata: try metadata.decode(try column(row, 14), json, manifest, "entry \(id)'s metadata"))
+            metadata: sharingValues(try metadata.decode(try column(row, 14), json, manifest, "entry \(id)'s metadata")))
+    }
+
+    /// `metadata` with the storage of the previous row's values where they are equal.
+    private mutating func sharingValues(_ metadata: [String: MetadataValue]) -> [String: MetadataValue] {
+        if metadata == lastMetadata { return lastMetadata }
+        var shared = metadata
+        for (key, value) in metadata {
+            if let previous = lastMetadata[key], previous == value { shared[key] = previous }
+        }
+        lastMetadata = shared
+        return shared
     }
 
     /// The value of column `index` as a `T`: a value of another type (text where a number goes) is an error naming

@@ -168,6 +168,42 @@ private struct CSVReference: Decodable {
         #expect(error.message == "line 4 has 1 field, the header (line 1) has 2: every row must have as many")
     }
 
+    /// A column whose first cells are numbers and a later one text is a text column of its cells as written (`1.50`,
+    /// not the number read from it), the label column too; the numeric columns around it keep their values in order.
+    @Test func aColumnThatTurnsTextKeepsItsCellsAsWritten() throws {
+        let text = "id,v,score,answer\n1,1.50,2.5,1\n2,,3,2.0\n3, 7 ,4,?\n4,abc,5,no\n"
+        let table = try parse(text, .init(label: .name("answer")))
+        #expect(table.columns.map(\.type) == [.integer, .text, .real])
+        #expect(table.columns[1].cells! == ["1.50", nil, "7", "abc"])
+        #expect(table.columns[1].missingCount == 1)
+        #expect(table.columns[1].values.filter(\.isNaN).count == 4)
+        #expect(table.labels == ["1", "2.0", nil, "no"])
+        #expect(table.labelColumn?.missingCount == 1)
+        #expect(table.record().tensor.doubleValues() == [1, 2.5, 2, 3, 3, 4, 4, 5])
+        #expect(table.columns[2].value(1) == 3)
+        // Missing cells before the first text cell, and none after it.
+        let late = try parse("a,b\n1,?\n2,\n3,x\n4,y\n")
+        #expect(late.columns[1].cells! == [nil, nil, "x", "y"])
+        #expect(late.columns[1].missingCount == 2)
+    }
+
+    /// The errors of a table are the first one's: a record that cannot be split (an unclosed quote) anywhere, then given
+    /// column names that do not fit the first record, then the first row with another field count, then an unknown
+    /// label column, whatever comes in what order in the file.
+    @Test func errorsAreToldInTheirOrder() throws {
+        let quote = try #require(throws: MedPipeError.self) { try parse("a,b\n1\n2,\"open\n", .init(label: .name("z"))) }
+        #expect(quote.message == "line 3: quoted field is never closed")
+        let names = try #require(throws: MedPipeError.self) { try parse("1,2\n3\n", .init(columnNames: ["p"], label: .name("z"))) }
+        #expect(names.kind == .invalidArgument)
+        #expect(names.message == "1 column names given, but line 1 has 2 fields")
+        let ragged = try #require(throws: MedPipeError.self) { try parse("a,b\n1,2\n3\n4,5,6\n", .init(label: .name("z"))) }
+        #expect(ragged.message == "line 3 has 1 field, the header (line 1) has 2: every row must have as many")
+        let label = try #require(throws: MedPipeError.self) { try parse("a,b\n1,2\n", .init(label: .index(2))) }
+        #expect(label.message == "label column index(2) not among a, b")
+        let empty = try #require(throws: MedPipeError.self) { try parse("\n\r\n") }
+        #expect(empty.message == "no rows")
+    }
+
     @Test func unknownLabelIsAnInvalidArgument() throws {
         let error = try #require(throws: MedPipeError.self) { try parse("a,b\n1,2\n", .init(label: .name("target"))) }
         #expect(error.kind == .invalidArgument)

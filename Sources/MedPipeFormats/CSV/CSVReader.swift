@@ -52,86 +52,102 @@ public struct CSVReader: Sendable {
         return try parse(bytes, source: path, delimiter: options.delimiter ?? CSVDelimiter.detect(bytes, path: path))
     }
 
-    /// Parses table bytes; `source` names them in errors.
+    /// Parses table bytes; `source` names them in errors. The records are typed as they are split
+    /// (``CSVColumnsBuilder``): the table is never held as text, only its numbers and its text columns' cells.
     public func parse(_ bytes: [UInt8], source: String, delimiter: UInt8 = UInt8(ascii: ",")) throws -> CSVTable {
-        var rows = try CSVParser(source: source, delimiter: delimiter).rows(bytes)
-        guard let first = rows.first else { throw MedPipeError.malformed(source, "no rows") }
+        let parser = CSVParser(source: source, delimiter: delimiter)
+        var layout: Layout?
+        // Problems found past the first record are thrown once every record is split, as a malformed record after them
+        // (an unclosed quote) is told first; the columns stop growing at the first.
+        var failure: MedPipeError?, labelFailure: MedPipeError?
+        try parser.forEachRow(bytes) { row in
+            guard layout != nil else {
+                layout = self.layout(of: row, bytes: bytes, source: source, delimiter: delimiter, failure: &failure, labelFailure: &labelFailure)
+                return
+            }
+            guard failure == nil else { return }
+            guard row.fields.count == layout!.names.count else {
+                let fields = { (n: Int) in n == 1 ? "1 field" : "\(n) fields" }
+                let reference = layout!.header ? "the header (line \(layout!.firstLine))" : "line \(layout!.firstLine)"
+                failure = MedPipeError.malformed(source, "line \(row.line) has \(fields(row.fields.count)), \(reference) has \(layout!.names.count): every row must have as many")
+                return
+            }
+            guard labelFailure == nil else { return }
+            layout!.add(row.fields)
+        }
+        guard var layout else { throw MedPipeError.malformed(source, "no rows") }
+        if let problem = failure ?? labelFailure { throw problem }
+        if layout.features.needsSecondPass || layout.label?.needsSecondPass == true {
+            var first = true
+            try parser.forEachRow(bytes) { row in
+                defer { first = false }
+                guard !(first && layout.header) else { return }
+                layout.features.recollect(row.fields)
+                layout.label?.recollect(row.fields)
+            }
+        }
+        let names = layout.names, labelIndex = layout.labelIndex
+        let (columns, matrix) = layout.features.finish(names: names.indices.filter { $0 != labelIndex }.map { names[$0] })
+        let labelColumn = labelIndex.map { layout.label!.finish(names: [names[$0]]).columns[0] }
+        return CSVTable(source: source, columns: columns, labelColumn: labelColumn, rowCount: layout.features.rowCount, matrix: matrix)
+    }
 
-        let header = options.hasHeader ?? (options.columnNames == nil && !first.fields.allSatisfy { cell($0) == nil || Double(cell($0)!) != nil })
+    /// What the first record tells of a table: its column names, whether it is a header, where the label is, and the
+    /// columns that its records fill.
+    private struct Layout {
+        var header: Bool
+        var firstLine: Int
+        var names: [String]
+        var labelIndex: Int?
+        var features: CSVColumnsBuilder
+        var label: CSVColumnsBuilder?
+
+        mutating func add(_ fields: [String]) {
+            features.add(fields)
+            label?.add(fields)
+        }
+    }
+
+    /// The layout the first record `first` gives; the first record added when it is no header. Sets `failure` when
+    /// given column names do not match it, `labelFailure` when the label column is not among the names.
+    private func layout(of first: CSVParser.Row, bytes: [UInt8], source: String, delimiter: UInt8,
+                        failure: inout MedPipeError?, labelFailure: inout MedPipeError?) -> Layout {
+        let header = options.hasHeader ?? (options.columnNames == nil && !first.fields.allSatisfy { options.cell($0) == nil || Double(options.cell($0)!) != nil })
         var names = first.fields.map { $0.trimmingSpaces }
-        if header { rows.removeFirst() }
         if let given = options.columnNames {
-            guard given.count == first.fields.count else {
-                throw MedPipeError.invalidArgument(source, "\(given.count) column names given, but line \(first.line) has \(first.fields.count) fields")
+            if given.count != first.fields.count {
+                failure = MedPipeError.invalidArgument(source, "\(given.count) column names given, but line \(first.line) has \(first.fields.count) fields")
             }
             names = given
         } else if !header {
             names = (1...first.fields.count).map { "column\($0)" }
         }
-        for row in rows where row.fields.count != names.count {
-            let fields = { (n: Int) in n == 1 ? "1 field" : "\(n) fields" }
-            let reference = header ? "the header (line \(first.line))" : "line \(first.line)"
-            throw MedPipeError.malformed(source, "line \(row.line) has \(fields(row.fields.count)), \(reference) has \(names.count): every row must have as many")
-        }
-
-        // Where semicolons separate fields, a comma is a decimal mark (`63,5`), as the spreadsheets that write them mean.
-        let decimalComma = delimiter == CSVDelimiter.semicolon
-        var columns = names.enumerated().map { c, name in column(name: name, cells: rows.map { $0.fields[c] }, decimalComma: decimalComma) }
-        var labelColumn: CSVTable.Column?
+        var labelIndex: Int?
         if let label = options.label {
-            let index: Int?
             switch label {
-            case .name(let name): index = names.firstIndex(of: name)
-            case .index(let i): index = columns.indices.contains(i) ? i : nil
+            case .name(let name): labelIndex = names.firstIndex(of: name)
+            case .index(let i): labelIndex = names.indices.contains(i) ? i : nil
             }
-            guard let index else {
-                throw MedPipeError.invalidArgument(source, "label column \(label) not among \(names.joined(separator: ", "))")
+            if labelIndex == nil {
+                labelFailure = MedPipeError.invalidArgument(source, "label column \(label) not among \(names.joined(separator: ", "))")
             }
-            labelColumn = columns.remove(at: index)
         }
-        return CSVTable(source: source, columns: columns, labelColumn: labelColumn, rowCount: rows.count)
+        let rows = CSVColumnsBuilder.recordBound(bytes, fields: first.fields.count)
+        let decimalComma = delimiter == CSVDelimiter.semicolon
+        let featureFields = names.indices.filter { $0 != labelIndex }
+        var layout = Layout(header: header, firstLine: first.line, names: names, labelIndex: labelIndex,
+                            features: CSVColumnsBuilder(fields: featureFields, options: options, decimalComma: decimalComma, rows: rows),
+                            label: labelIndex.map { CSVColumnsBuilder(fields: [$0], options: options, decimalComma: decimalComma, rows: rows) })
+        if !header && failure == nil && labelFailure == nil { layout.add(first.fields) }
+        return layout
     }
+}
 
+extension CSVReader.Options {
     /// A trimmed cell, or nil when it is a missing marker.
-    private func cell(_ raw: String) -> String? {
+    func cell(_ raw: String) -> String? {
         let trimmed = raw.trimmingSpaces
-        return options.missingMarkers.contains(trimmed) ? nil : trimmed
-    }
-
-    private func column(name: String, cells raw: [String], decimalComma: Bool) -> CSVTable.Column {
-        let cells = raw.map(cell)
-        var values = [Double](repeating: .nan, count: cells.count)
-        var allIntegers = true, allNumbers = true
-        for (r, text) in cells.enumerated() {
-            guard let text else { continue }
-            if let integer = Int(text) {
-                values[r] = Double(integer)
-            } else if let number = Self.number(decimalComma ? Self.decimalPoint(text) : text) {
-                values[r] = number
-                allIntegers = false
-            } else {
-                allNumbers = false
-                break
-            }
-        }
-        let missing = cells.reduce(0) { $0 + ($1 == nil ? 1 : 0) }
-        guard allNumbers else {
-            return .init(name: name, type: .text, values: [Double](repeating: .nan, count: cells.count), cells: cells, missingCount: missing)
-        }
-        let type: CSVTable.ColumnType = allIntegers && missing < cells.count ? .integer : .real
-        return .init(name: name, type: type, values: values, cells: nil, missingCount: missing)
-    }
-
-    /// `text` with its one comma as a decimal point, when it holds one comma and no point (`63,5` → `63.5`).
-    private static func decimalPoint(_ text: String) -> String {
-        guard text.utf8.reduce(0, { $0 + ($1 == UInt8(ascii: ",") ? 1 : 0) }) == 1, !text.contains(".") else { return text }
-        return text.replacingOccurrences(of: ",", with: ".")
-    }
-
-    /// A decimal number as Python's `float` reads one (no hexadecimal forms).
-    private static func number(_ text: String) -> Double? {
-        guard !text.contains(where: { $0 == "x" || $0 == "X" || $0 == "p" || $0 == "P" }) else { return nil }
-        return Double(text)
+        return missingMarkers.contains(trimmed) ? nil : trimmed
     }
 }
 

@@ -14,28 +14,54 @@ public struct CSVTable: Sendable {
 
     /// One column with its inferred type.
     public struct Column: Sendable {
-        public var name: String
-        public var type: ColumnType
-        /// Numeric values, NaN where missing; NaN everywhere for a text column.
-        public var values: [Double]
+        /// Where a numeric column's values are: the `position`th of the `width` float64 values of each row of `matrix`
+        /// (row-major bytes, which the table's numeric columns share).
+        struct Numbers: Sendable {
+            var matrix: [UInt8]
+            var position: Int
+            var width: Int
+        }
+
+        public let name: String
+        public let type: ColumnType
         /// The cells as read (whitespace-trimmed), nil where missing; kept for text columns only.
-        public var cells: [String?]?
-        public var missingCount: Int
+        public let cells: [String?]?
+        public let missingCount: Int
+        /// How many rows the column has.
+        let rowCount: Int
+        /// The values of a numeric column; nil for a text column.
+        let numbers: Numbers?
+
+        init(name: String, type: ColumnType, cells: [String?]? = nil, missingCount: Int, rowCount: Int, numbers: Numbers? = nil) {
+            (self.name, self.type, self.cells, self.missingCount, self.rowCount, self.numbers) = (name, type, cells, missingCount, rowCount, numbers)
+        }
+
+        /// The numeric value of row `row`: NaN where missing, and everywhere in a text column.
+        public func value(_ row: Int) -> Double {
+            guard let numbers else { return .nan }
+            return numbers.matrix.withUnsafeBytes { $0.load(fromByteOffset: (row * numbers.width + numbers.position) * MemoryLayout<Double>.size, as: Double.self) }
+        }
+
+        /// Numeric values, NaN where missing; NaN everywhere for a text column. A copy: ``value(_:)`` reads one.
+        public var values: [Double] { (0..<rowCount).map(value) }
     }
 
     /// The file the table was read from.
-    public var source: String
+    public let source: String
     /// Feature columns in file order (the label column excluded).
-    public var columns: [Column]
+    public let columns: [Column]
     /// The label column, when one was chosen.
-    public var labelColumn: Column?
-    public var rowCount: Int
+    public let labelColumn: Column?
+    public let rowCount: Int
+    /// The values of the numeric feature columns, row-major float64 bytes: the record's tensor.
+    let matrix: [UInt8]
 
     /// The label of each row as text (integers without a decimal point), nil where missing.
     public var labels: [String?] {
         guard let labelColumn else { return [] }
         if let cells = labelColumn.cells { return cells }
-        return labelColumn.values.map { value in
+        return (0..<rowCount).map { row in
+            let value = labelColumn.value(row)
             guard !value.isNaN else { return nil }
             return labelColumn.type == .integer ? String(Int(value)) : String(value)
         }
@@ -44,14 +70,10 @@ public struct CSVTable: Sendable {
     /// Numeric feature columns (integer and real), the ones the record's tensor holds.
     public var numericColumns: [Column] { columns.filter { $0.type != .text } }
 
-    /// One record: tensor `(rows, numeric columns)` float64 with NaN for missing cells; metadata
+    /// One record: tensor `(rows, numeric columns)` float64 with NaN for missing cells (the table's bytes, not a copy); metadata
     /// lists the tensor's column names, every column's type and missing count, and the label column.
     public func record() -> Record {
         let numeric = numericColumns
-        var values = [Double](repeating: .nan, count: rowCount * numeric.count)
-        for (c, column) in numeric.enumerated() {
-            for r in 0..<rowCount { values[r * numeric.count + c] = column.values[r] }
-        }
         var metadata: [String: MetadataValue] = [
             "columns": .strings(numeric.map(\.name)),
             "column_types": .strings(columns.map { "\($0.name):\($0.type.rawValue)" }),
@@ -64,7 +86,7 @@ public struct CSVTable: Sendable {
             metadata["label_column"] = .string(labelColumn.name)
             metadata["label_missing"] = .int(labelColumn.missingCount)
         }
-        return Record(source: source, format: "csv", tensor: Tensor(shape: [rowCount, numeric.count], values: values),
+        return Record(source: source, format: "csv", tensor: Tensor(shape: [rowCount, numeric.count], dtype: .float64, bytes: matrix),
                       metadata: metadata)
     }
 }

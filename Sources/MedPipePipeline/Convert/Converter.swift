@@ -139,6 +139,9 @@ public struct Converter: Sendable {
             // Sources rejected in this run, or unchanged since an earlier run rejected them, in plan order.
             let stored = try writer.rejectedReasons()
             let rejected = unreadable + work.compactMap { item in (reasons[item.key] ?? stored[item.key]).map { (item.path, $0) } }
+            // The units' samples are freed, on the workers' threads: the split step, which reads every entry, takes their
+            // pages instead of fresh ones.
+            FreedMemory.release()
             let finish = try converter.finalize(writer, positions: positions, fitted: fitted, rejected: rejected, dropped: dropped)
             let readerWarnings = work.flatMap { item in (warnings[item.key] ?? []).map { (item.path, Converter.warning($0, path: item.path)) } }
             return ConvertSummary(cache: cacheDirectory, sources: work.count + unreadable.count, reused: work.count - pending.count,

@@ -52,7 +52,7 @@ final class SidecarLabels: @unchecked Sendable {
     /// The text of a cell, for text and numeric columns alike (integral numbers without a decimal point).
     static func cell(_ column: CSVTable.Column, _ row: Int) -> String? {
         if let cells = column.cells { return cells[row] }
-        let value = column.values[row]
+        let value = column.value(row)
         guard !value.isNaN else { return nil }
         return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }

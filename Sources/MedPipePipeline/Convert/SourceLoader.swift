@@ -109,11 +109,10 @@ struct SourceLoader: Sendable {
         if options.dropIncompleteRows {
             rows = rows.filter { row in row.tensor.doubleValues().allSatisfy { !$0.isNaN } }
         }
-        return rows.map { row in
-            var row = row
-            let key = options.groupColumn.map { _ in row.group ?? "" } ?? "\(path)#row \(row.source.index ?? 0)"
-            row.group = pseudonyms.make(key)
-            return row
+        for i in rows.indices {
+            let key = options.groupColumn.map { _ in rows[i].group ?? "" } ?? "\(path)#row \(rows[i].source.index ?? 0)"
+            rows[i].group = pseudonyms.make(key)
         }
+        return rows
     }
 }

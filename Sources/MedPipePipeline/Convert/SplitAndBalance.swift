@@ -22,8 +22,10 @@ extension Converter {
     ///     has none, said in its error (a split of nothing would otherwise be the complaint).
     func finalize(_ writer: CacheWriter, positions: [String: Int], fitted: FittedPipeline?,
                   rejected: [(source: String, reason: String)] = [], dropped: [String: Int] = [:]) throws -> Finish {
-        // A stable order independent of which worker finished first.
-        let entries = try writer.entries().sorted { ($0.unit, $0.item) < ($1.unit, $1.item) }
+        // A stable order independent of which worker finished first; sorted in place, as the manifest's order (by id)
+        // mostly is already, not copied.
+        var entries = try writer.entries()
+        entries.sort { ($0.unit, $0.item) < ($1.unit, $1.item) }
         guard !entries.isEmpty else {
             let why = if let first = rejected.first {
                 "\(rejected.count == 1 ? "its source was" : "all \(rejected.count) sources were") rejected (\(first.source): \(first.reason)\(rejected.count > 1 ? "; and \(rejected.count - 1) more" : ""))"

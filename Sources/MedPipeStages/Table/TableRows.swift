@@ -43,25 +43,32 @@ public struct TableRows: Stage {
         }
         let labelIndex = try index(labelColumn), groupIndex = try index(groupColumn)
         let features = (0..<columns).filter { $0 != labelIndex && $0 != groupIndex }
-        let values = sample.tensor.doubleValues()
         var metadata = sample.metadata
         metadata["columns"] = .strings(features.map { names[$0] })
-        var out: [Sample] = []
         var missingLabels = 0
-        for r in 0..<rows {
-            let row = values[(r * columns)..<((r + 1) * columns)]
-            var label = sample.label
-            if let labelIndex {
-                let v = row[r * columns + labelIndex]
-                guard !v.isNaN else { missingLabels += 1; continue }
-                label = labelGreaterThan.map { v > $0 ? "1" : "0" } ?? CanonicalParameters.format(v)
+        let rowShape = [features.count]
+        // The values as they are when float64 (a CSV table's), not a copy of the whole table.
+        func split(_ values: UnsafeBufferPointer<Double>) -> [Sample] {
+            var out: [Sample] = []
+            out.reserveCapacity(rows)
+            for r in 0..<rows {
+                let row = values[(r * columns)..<((r + 1) * columns)]
+                var label = sample.label
+                if let labelIndex {
+                    let v = row[r * columns + labelIndex]
+                    guard !v.isNaN else { missingLabels += 1; continue }
+                    label = labelGreaterThan.map { v > $0 ? "1" : "0" } ?? CanonicalParameters.format(v)
+                }
+                var group = sample.group
+                if let groupIndex { group = CanonicalParameters.format(row[r * columns + groupIndex]) }
+                let tensor = Tensor(shape: rowShape, values: features.map { row[r * columns + $0] })
+                out.append(Sample(tensor: tensor, label: label, group: group,
+                                  source: sample.source.narrowed(to: "row", index: r), metadata: metadata))
             }
-            var group = sample.group
-            if let groupIndex { group = CanonicalParameters.format(row[r * columns + groupIndex]) }
-            let tensor = Tensor(shape: [features.count], values: features.map { row[r * columns + $0] })
-            out.append(Sample(tensor: tensor, label: label, group: group,
-                              source: sample.source.narrowed(to: "row", index: r), metadata: metadata))
+            return out
         }
+        let out = sample.tensor.dtype == .float64 ? sample.tensor.withUnsafeBufferPointer(as: Double.self, split)
+                                                  : sample.tensor.doubleValues().withUnsafeBufferPointer(split)
         return StageOutput(out, dropped: missingLabels > 0 ? ["missing label": missingLabels] : [:])
     }
 }
