@@ -5,6 +5,17 @@ import Testing
 
 @Suite("Patient-level stratified splits")
 struct SplitTests {
+    /// A balance report (dictionaries keyed by split) encodes as objects under the split names, sorted: it encoded as
+    /// arrays of keys and values in each process's dictionary order, so two runs of one convert wrote other bytes.
+    @Test func aReportKeyedBySplitEncodesTheSameEveryTime() throws {
+        let counts = ClassCounts(counts: ["a": 2, "b": 1])
+        let report = BalanceReport(before: [.test: counts, .train: counts, .validation: counts], after: [.validation: counts, .train: counts])
+        let text = String(decoding: try JSONCoding.encoder().encode(report), as: UTF8.self)
+        let one = #"{"counts":{"a":2,"b":1}}"#
+        #expect(text == #"{"after":{"train":\#(one),"val":\#(one)},"before":{"test":\#(one),"train":\#(one),"val":\#(one)}}"#, "\(text)")
+        #expect(try JSONCoding.decoder().decode(BalanceReport.self, from: Data(text.utf8)) == report)
+    }
+
     @Test("50 patients: no leak, ratios within 5 points, stratification as close as sklearn's StratifiedGroupKFold")
     func synthetic() throws {
         let reference = try Reference.load("stages_split.json")

@@ -1,8 +1,10 @@
 import Foundation
 import MedPipeCore
 
-/// The three splits of a dataset.
-public enum SplitName: String, Sendable, Codable, CaseIterable, Comparable {
+/// The three splits of a dataset. A dictionary keyed by it encodes as a JSON object under the names (sorted by
+/// ``JSONCoding/encoder()``): as an array of keys and values, it came out in the dictionary's order, another in each
+/// process, so a cache's `balance_report` differed between two runs of one convert.
+public enum SplitName: String, Sendable, Codable, CodingKeyRepresentable, CaseIterable, Comparable {
     case train, validation = "val", test
 
     /// Parses the names data sets use: `train`/`training`, `val`/`valid`/`validation`, `test`/`testing`.
