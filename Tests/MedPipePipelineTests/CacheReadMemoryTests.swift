@@ -25,16 +25,8 @@ struct CacheReadMemoryTests {
     @Test func evaluateReadsTheSplitItJudgesBatchByBatch() throws {
         let folder = temporaryDirectory("cache-read-memory-evaluate")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var peaks: [Int] = []
-        for count in [Self.counts.small, Self.counts.large] {
-            let (cache, model) = try Self.cacheAndModel(count, in: folder + "/\(count)")
-            let run = try PeakMemory.run(SharedData.medpipeBinary!, ["evaluate", "--model", model, "--cache", cache, "--split", "test", "--threads", "1"], in: folder)
-            try #require(run.status == 0, "evaluate \(count): \(run.error)")
-            #expect(run.output.hasPrefix("test: "), "\(run.output)")
-            peaks.append(run.peak)
-        }
-        print("evaluate peak RSS: \(Self.counts.small) images \(peaks[0] >> 10) KiB, \(Self.counts.large) images \(peaks[1] >> 10) KiB (bound on the growth: \(Self.bound >> 10) KiB)")
-        #expect(peaks[1] - peaks[0] < Self.bound, "evaluate grew from \(peaks[0] >> 10) to \(peaks[1] >> 10) KiB")
+        let runs = try [Self.counts.small, Self.counts.large].map { try Self.cacheAndModel($0, in: folder + "/\($0)") }
+        try expectEvaluateBounded(runs, in: folder, what: "a network")
     }
 
     /// `evaluate` of a tree model read every split of the cache into memory; it now reads the split it judges, batch
@@ -43,20 +35,25 @@ struct CacheReadMemoryTests {
     @Test func evaluateOfATreeModelReadsTheSplitItJudges() throws {
         let folder = temporaryDirectory("cache-read-memory-tree")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let small = try Self.cacheAndModel(Self.counts.small, in: folder + "/\(Self.counts.small)").cache
-        let large = try Self.cacheAndModel(Self.counts.large, in: folder + "/\(Self.counts.large)").cache
+        let caches = try [Self.counts.small, Self.counts.large].map { try Self.cacheAndModel($0, in: folder + "/\($0)").cache }
         let forest = folder + "/forest.json"
-        let train = try SharedData.runMedpipe(["train", "--cache", small, "--model", "random-forest", "--trees", "2", "--max-depth", "2", "--out", forest])
+        let train = try SharedData.runMedpipe(["train", "--cache", caches[0], "--model", "random-forest", "--trees", "2", "--max-depth", "2", "--out", forest])
         try #require(train.status == 0, "train: \(train.error)")
+        try expectEvaluateBounded(caches.map { ($0, forest) }, in: folder, what: "a forest")
+    }
+
+    /// Runs `evaluate --split test` of each of the small and the large cache with its model, and bounds the growth of
+    /// the peak memory.
+    private func expectEvaluateBounded(_ runs: [(cache: String, model: String)], in folder: String, what: String) throws {
         var peaks: [Int] = []
-        for cache in [small, large] {
-            let run = try PeakMemory.run(SharedData.medpipeBinary!, ["evaluate", "--model", forest, "--cache", cache, "--split", "test", "--threads", "1"], in: folder)
+        for (cache, model) in runs {
+            let run = try PeakMemory.run(SharedData.medpipeBinary!, ["evaluate", "--model", model, "--cache", cache, "--split", "test", "--threads", "1"], in: folder)
             try #require(run.status == 0, "evaluate \(cache): \(run.error)")
             #expect(run.output.hasPrefix("test: "), "\(run.output)")
             peaks.append(run.peak)
         }
-        print("evaluate (forest) peak RSS: \(Self.counts.small) images \(peaks[0] >> 10) KiB, \(Self.counts.large) images \(peaks[1] >> 10) KiB (bound on the growth: \(Self.bound >> 10) KiB)")
-        #expect(peaks[1] - peaks[0] < Self.bound, "evaluate grew from \(peaks[0] >> 10) to \(peaks[1] >> 10) KiB")
+        print("evaluate (\(what)) peak RSS: \(Self.counts.small) images \(peaks[0] >> 10) KiB, \(Self.counts.large) images \(peaks[1] >> 10) KiB (bound on the growth: \(Self.bound >> 10) KiB)")
+        #expect(peaks[1] - peaks[0] < Self.bound, "evaluate (\(what)) grew from \(peaks[0] >> 10) to \(peaks[1] >> 10) KiB")
     }
 
     /// `gradcam --cache` read the whole split it explains into memory before explaining its first batch; it now
