@@ -251,8 +251,8 @@ struct FrameGroups {
 
 /* Groups the encapsulated fragments into frames, as pydicom 3 does where both can: all fragments for one frame (a
  * Basic Offset Table of several offsets aside), one fragment per frame when their counts agree, else by the Basic
- * Offset Table when it holds at least `frames` offsets, else a new frame at each fragment for which `startsFrame`
- * holds (nullptr: an error). More frames than `frames` are kept: pydicom 3 decodes those too (allow_excess_frames,
+ * Offset Table when it holds at least `frames` offsets (pydicom's way, even for offsets out of order), else a new
+ * frame at each fragment for which `startsFrame` holds (nullptr: an error). More frames than `frames` are kept: pydicom 3 decodes those too (allow_excess_frames,
  * see `raiseToEncapsulatedFrames`); fewer are an error. */
 FrameGroups groupFrames(DcmPixelSequence *seq, uint32_t frames, bool (*startsFrame)(const uint8_t *, size_t)) {
     unsigned long items = seq->card();
@@ -286,14 +286,17 @@ FrameGroups groupFrames(DcmPixelSequence *seq, uint32_t frames, bool (*startsFra
     } else if (fragments.size() == frames) {
         for (size_t i = 0; i < fragments.size(); ++i) groups.push_back({i});
     } else if (offsets.size() >= frames) {
-        // One sweep over the fragments (a hostile table may hold millions of offsets), stopping at an empty frame.
-        size_t i = 0;
-        for (size_t f = 0; f < offsets.size(); ++f) {
-            const uint64_t end = f + 1 < offsets.size() ? offsets[f + 1] : UINT64_MAX;
-            while (i < fragments.size() && positions[i] < offsets[f]) ++i;
-            groups.emplace_back();
-            while (i < fragments.size() && positions[i] < end) groups.back().push_back(i++);
-            if (groups.back().empty()) throw Failure{"an encapsulated frame has no fragment (bad Basic Offset Table)"};
+        // As pydicom groups them (generate_fragmented_frames): a fragment starts the next frame once the fragments
+        // before it reach that frame's offset, one frame at a time; the first frame starts at the first fragment and
+        // the last takes the rest. One sweep over the fragments: a hostile table may hold millions of offsets.
+        size_t frame = 0;
+        groups.emplace_back();
+        for (size_t i = 0; i < fragments.size(); ++i) {
+            if (frame + 1 < offsets.size() && positions[i] >= offsets[frame + 1]) {
+                groups.emplace_back();
+                ++frame;
+            }
+            groups.back().push_back(i);
         }
     } else if (startsFrame != nullptr) {
         for (size_t i = 0; i < fragments.size(); ++i) {

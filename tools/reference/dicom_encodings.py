@@ -439,6 +439,7 @@ FIXTURE_BUILDERS = {
     "excess_frames_jpegls.dcm": lambda n: excess_encapsulated(n, JPEGLSLossless, lambda f: bytes(jpeg_ls.encode_array(f))),
     "excess_frames_jpeg.dcm": lambda n: excess_encapsulated(n, JPEGBaseline8Bit, jpeg_stream, bits=8),
     "excess_frames_j2k.dcm": lambda n: excess_encapsulated(n, JPEG2000Lossless, j2k_stream),
+    "offsets_backwards_j2k.dcm": lambda n: j2k_offsets(n, [200, 100, 0]),
 }
 
 def series_slice(name, series, index, build):
@@ -497,6 +498,17 @@ MALFORMED_BUILDERS = {
     "bad_lut_depth.dcm": (lambda n: lut_with_depth(n, 12), "LUT Descriptor"),
     "bad_ybr422_three_samples.dcm": (ybr_422_of_three_samples, "a third more"),
 }
+
+
+def j2k_offsets(name, offsets):
+    """The three JPEG 2000 frames of excess_frames_j2k.dcm under a Basic Offset Table of `offsets`: pydicom starts a
+    frame at each fragment that reaches the next offset, so a table running backwards still gives three frames."""
+    ds = excess_encapsulated(name, JPEG2000Lossless, j2k_stream)
+    fragments = list(generate_frames(ds.PixelData, number_of_frames=3))
+    table = b"".join(int(o).to_bytes(4, "little") for o in offsets)
+    items = [table] + [f + b"\0" * (len(f) % 2) for f in fragments]
+    ds.PixelData = b"".join(b"\xfe\xff\x00\xe0" + len(item).to_bytes(4, "little") + item for item in items)
+    return ds
 
 
 def ybr_with_rows(name, rows):
