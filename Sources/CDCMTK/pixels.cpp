@@ -312,16 +312,19 @@ FrameGroups groupFrames(DcmPixelSequence *seq, uint32_t frames, bool (*startsFra
     return result;
 }
 
-/* Each frame's bytes: its fragments one after the other (see `groupFrames`). */
+/* Frame `f`'s bytes: its fragments one after the other. */
+std::vector<uint8_t> frameBytes(const FrameGroups &groups, size_t f) {
+    std::vector<uint8_t> bytes;
+    for (size_t i : groups.frames[f]) bytes.insert(bytes.end(), groups.fragments[i].data, groups.fragments[i].data + groups.fragments[i].size);
+    return bytes;
+}
+
+/* Each frame's bytes (see `groupFrames`). */
 std::vector<std::vector<uint8_t>> collectFrames(DcmPixelSequence *seq, uint32_t frames,
                                                 bool (*startsFrame)(const uint8_t *, size_t)) {
     FrameGroups groups = groupFrames(seq, frames, startsFrame);
     std::vector<std::vector<uint8_t>> result;
-    for (const auto &group : groups.frames) {
-        std::vector<uint8_t> bytes;
-        for (size_t i : group) bytes.insert(bytes.end(), groups.fragments[i].data, groups.fragments[i].data + groups.fragments[i].size);
-        result.push_back(std::move(bytes));
-    }
+    for (size_t f = 0; f < groups.frames.size(); ++f) result.push_back(frameBytes(groups, f));
     return result;
 }
 
@@ -416,12 +419,13 @@ bool isJPEGFamily(E_TransferSyntax xfer) {
 }
 
 /* The frames encapsulated data holds (`groupFrames`), for DCMTK's decoders, which decode as many as Number of Frames
- * says; `declared` where the frames cannot be told apart (RLE without a Basic Offset Table: DCMTK's decoder decides). */
-size_t encapsulatedFrameCount(DcmDataset *ds, E_TransferSyntax xfer, uint32_t declared) {
+ * says; false where the frames cannot be told apart (RLE without a Basic Offset Table: DCMTK's decoder decides). */
+bool groupForDecoders(DcmDataset *ds, E_TransferSyntax xfer, uint32_t declared, FrameGroups &groups) {
     try {
-        return groupFrames(encapsulatedFragments(ds, xfer), declared, isJPEGFamily(xfer) ? startsJPEGFrame : nullptr).frames.size();
+        groups = groupFrames(encapsulatedFragments(ds, xfer), declared, isJPEGFamily(xfer) ? startsJPEGFrame : nullptr);
+        return true;
     } catch (const Failure &) {
-        return declared;
+        return false;
     }
 }
 
@@ -452,16 +456,11 @@ bool jpegFrameSize(const uint8_t *p, size_t n, uint32_t &rows, uint32_t &columns
 /* Throws when a JPEG frame declares another size than Rows and Columns: DCMTK's decoders write such a frame
  * into the image the dataset declares (a 100 x 100 frame in a 100 x 65436 image comes out as rows run together
  * and zeros), libjpeg-turbo's path refuses it. Frames this cannot find or read are left to the decoders. */
-void requireJPEGFrameSizes(DcmDataset *ds, E_TransferSyntax xfer, const cdcmtk_pixel_layout &layout) {
-    std::vector<std::vector<uint8_t>> frames;
-    try {
-        frames = collectFrames(encapsulatedFragments(ds, xfer), layout.frames, startsJPEGFrame);
-    } catch (const Failure &) {
-        return;
-    }
-    for (size_t f = 0; f < frames.size(); ++f) {
+void requireJPEGFrameSizes(const FrameGroups &groups, const cdcmtk_pixel_layout &layout) {
+    for (size_t f = 0; f < groups.frames.size(); ++f) {
+        const std::vector<uint8_t> frame = frameBytes(groups, f);
         uint32_t rows = 0, columns = 0;  // rows 0: the height comes in a DNL segment after the scan
-        if (jpegFrameSize(frames[f].data(), frames[f].size(), rows, columns) && rows != 0 &&
+        if (jpegFrameSize(frame.data(), frame.size(), rows, columns) && rows != 0 &&
             (rows != layout.rows || columns != layout.columns))
             throw Failure{"JPEG frame " + std::to_string(f) + " is " + std::to_string(columns) + " x " + std::to_string(rows) +
                           " pixels, Columns (0028,0011) and Rows (0028,0010) say " + std::to_string(layout.columns) + " x " +
@@ -538,7 +537,9 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         }
         // DCMTK's decoders decode the frames Number of Frames says: raised for the call when the data holds more.
         const uint32_t declared = layout->frames;
-        const size_t found = encapsulatedFrameCount(ds, original, declared);
+        FrameGroups groups;
+        const bool grouped = groupForDecoders(ds, original, declared, groups);
+        const size_t found = grouped ? groups.frames.size() : declared;
         cdcmtk_pixel_layout raised = *layout;
         raiseToEncapsulatedFrames(&raised, found);
         // DCMTK's decoders allocate what the header asks for: refuse sizes the compressed data cannot hold.
@@ -546,7 +547,7 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         if (decoded > 4096 * compressed + (64u << 20))
             throw Failure{"implausible image size: the header asks for " + cdcmtk::describeBytes(decoded) +
                           " of decoded data from " + std::to_string(compressed) + " bytes of compressed data"};
-        if (isJPEGFamily(original)) requireJPEGFrameSizes(ds, original, *layout);
+        if (grouped && isJPEGFamily(original)) requireJPEGFrameSizes(groups, *layout);
         if (found > declared) ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(found).c_str());
         OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
         if (found > declared) ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(declared).c_str());
