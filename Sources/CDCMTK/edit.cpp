@@ -441,6 +441,7 @@ long cdcmtk_clear_embedded_overlays(cdcmtk_file *file, char *err, size_t errlen)
 
 int cdcmtk_save(cdcmtk_file *file, const char *path, char *written_xfer, char *err, size_t errlen) {
     return guarded(err, errlen, -1, [&] {
+        cdcmtk::refuseWritingHighThroughput(file);
         const E_TransferSyntax target = writableXfer(file->format.getDataset());
         const std::string temporary = std::string(path) + ".tmp" + std::to_string(getpid()) + "-" +
                                       std::to_string(temporaryCounter.fetch_add(1));
@@ -463,6 +464,7 @@ int cdcmtk_save(cdcmtk_file *file, const char *path, char *written_xfer, char *e
 int cdcmtk_serialize(cdcmtk_file *file, cdcmtk_serialized *out, char *err, size_t errlen) {
     *out = cdcmtk_serialized{};
     return guarded(err, errlen, -1, [&] {
+        cdcmtk::refuseWritingHighThroughput(file);
         const E_TransferSyntax target = writableXfer(file->format.getDataset());
         MemoryOutputStream stream;
         // The dataset's encoded length plus room for the preamble and a new meta header.

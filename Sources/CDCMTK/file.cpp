@@ -99,6 +99,15 @@ std::string describeLoadFailure(const char *path, const OFCondition &status) {
 }
 }
 
+/* A new file for `path`, to be read again as High-Throughput JPEG 2000, in place of `file` (deleted). */
+static cdcmtk_file *restartAsHighThroughput(cdcmtk_file *file, const char *path) {
+    delete file;
+    auto *again = new cdcmtk_file();
+    again->path = path;
+    again->highThroughputJ2K = true;
+    return again;
+}
+
 /* Takes ownership of a file whose dataset `status` says was read, or deletes it and reports why. */
 static cdcmtk_file *adopt(cdcmtk_file *file, const OFCondition &status, const char *path, char *err, size_t errlen) {
     if (status.bad()) {
@@ -107,7 +116,7 @@ static cdcmtk_file *adopt(cdcmtk_file *file, const OFCondition &status, const ch
         return nullptr;
     }
     DcmXfer xfer(file->format.getDataset()->getOriginalXfer());
-    file->transferSyntaxUID = xfer.getXferID();
+    file->transferSyntaxUID = file->highThroughputJ2K ? cdcmtk::metaTransferSyntax(file->format) : xfer.getXferID();
     return file;
 }
 
@@ -118,9 +127,13 @@ cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, 
         if (!looksLikeDICOM(path, reason)) { setError(err, errlen, reason); return nullptr; }
         auto *file = new cdcmtk_file();
         file->path = path;
-        OFCondition status = file->format.loadFile(OFFilename(path), EXS_Unknown, EGL_noChange,
-                                                   max_read_length == 0 ? DCM_MaxReadLength : max_read_length,
-                                                   ERM_autoDetect);
+        const Uint32 maxRead = max_read_length == 0 ? DCM_MaxReadLength : max_read_length;
+        OFCondition status = file->format.loadFile(OFFilename(path), EXS_Unknown, EGL_noChange, maxRead, ERM_autoDetect);
+        if (status.good() && cdcmtk::needsHighThroughputRead(file->format)) {
+            file = restartAsHighThroughput(file, path);
+            DcmInputFileStream stream{OFFilename(path)};
+            status = stream.status().bad() ? stream.status() : cdcmtk::readAsJPEG2000(file->format, stream, maxRead);
+        }
         if (adopt(file, status, path, err, errlen) == nullptr) return nullptr;
         DcmDataset *ds = file->format.getDataset();
         cdcmtk::resolveUnknownVRs(ds, DcmXfer(ds->getOriginalXfer()).getByteOrder());
@@ -146,6 +159,13 @@ cdcmtk_file *cdcmtk_open_whole(const char *path, char *err, size_t errlen) {
         // A buffer stream cannot defer values: every value is copied out of `bytes` now.
         OFCondition status = file->format.read(stream, EXS_Unknown, EGL_noChange, DCM_UndefinedLength);
         file->format.transferEnd();
+        if (status.good() && cdcmtk::needsHighThroughputRead(file->format)) {
+            file = restartAsHighThroughput(file, path);
+            DcmInputBufferStream again;
+            again.setBuffer(bytes.data(), offile_off_t(bytes.size()));
+            again.setEos();
+            status = cdcmtk::readAsJPEG2000(file->format, again, DCM_UndefinedLength);
+        }
         return adopt(file, status, path, err, errlen);
     });
 }

@@ -14,11 +14,22 @@ struct cdcmtk_file {
     DcmFileFormat format;
     std::string path;
     std::string transferSyntaxUID;
+    /* High-Throughput JPEG 2000, whose dataset DCMTK read as JPEG 2000 (high_throughput.cpp). */
+    bool highThroughputJ2K = false;
     /* Decoded JPEG 2000 frames (DCMTK keeps other decoded pixel data inside the dataset). */
     std::vector<uint8_t> decodedPixels;
 };
 
 namespace cdcmtk {
+/* High-Throughput JPEG 2000 (high_throughput.cpp): whether `uid` is one of its transfer syntaxes; the UID the meta
+ * header names; whether a file read by DCMTK is HTJ2K whose dataset must be read again as JPEG 2000; that reading,
+ * of the meta header and dataset of `stream`; and the refusal to write such a file (DCMTK would label it JPEG 2000). */
+bool isHighThroughputJ2K(const std::string &uid);
+std::string metaTransferSyntax(DcmFileFormat &format);
+bool needsHighThroughputRead(DcmFileFormat &format);
+OFCondition readAsJPEG2000(DcmFileFormat &format, DcmInputStream &stream, Uint32 maxReadLength);
+void refuseWritingHighThroughput(const cdcmtk_file *file);
+
 /* Writes `message` into a caller buffer, truncating and NUL-terminating. */
 void setError(char *err, size_t errlen, const std::string &message);
 

@@ -200,18 +200,17 @@ const uint8_t *floatPixels(DcmDataset *ds, cdcmtk_pixel_layout *layout, size_t *
     return static_cast<const uint8_t *>(values);
 }
 
-/* Throws when the file meta header names a transfer syntax DCMTK does not know (High-Throughput JPEG 2000,
- * 1.2.840.10008.1.2.4.201-203, is newer than DCMTK 3.6.7): DCMTK then reads its encapsulated pixel data as
- * native data of no length, which would be told as truncated. */
+/* Throws when the file meta header names a transfer syntax DCMTK does not know (but High-Throughput JPEG 2000, read
+ * as JPEG 2000): DCMTK then reads its encapsulated pixel data as native data of no length, which would be told as
+ * truncated. */
 void requireKnownTransferSyntax(cdcmtk_file *file) {
+    if (file->highThroughputJ2K) return;
     OFString uid;
     DcmMetaInfo *meta = file->format.getMetaInfo();
     if (meta == nullptr || meta->findAndGetOFString(DCM_TransferSyntaxUID, uid).bad() || uid.empty()) return;
     if (DcmXfer(uid.c_str()).getXfer() != EXS_Unknown) return;
-    const std::string text = uid.c_str();
-    const bool highThroughput = text.rfind("1.2.840.10008.1.2.4.20", 0) == 0 && text.size() == 23;
-    throw Failure{"transfer syntax " + text + (highThroughput ? " (High-Throughput JPEG 2000)" : "") +
-                  " is not supported: DCMTK " + OFFIS_DCMTK_VERSION_STRING + " does not know it, so its pixel data cannot be decoded"};
+    throw Failure{"transfer syntax " + std::string(uid.c_str()) + " is not supported: DCMTK " + OFFIS_DCMTK_VERSION_STRING +
+                  " does not know it, so its pixel data cannot be decoded"};
 }
 
 /* The native Pixel Data element, checked to hold at least the bytes the layout needs; the bytes it holds beyond

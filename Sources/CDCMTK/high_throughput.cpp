@@ -1,0 +1,40 @@
+#include "internal.h"
+
+/* High-Throughput JPEG 2000 (DICOM Supplement 235: 1.2.840.10008.1.2.4.201 lossless, .202 lossless with RPCL
+ * progression, .203 lossy or lossless) is newer than DCMTK 3.6.7, which reads a dataset of a transfer syntax it does
+ * not know as if it were not encapsulated. HTJ2K is encoded as JPEG 2000 is (explicit VR little endian, Pixel Data
+ * encapsulated), so its dataset is read as JPEG 2000 and its frames decoded by OpenJPEG, which decodes HTJ2K
+ * codestreams since 2.5; the file keeps its own UID. */
+namespace cdcmtk {
+
+bool isHighThroughputJ2K(const std::string &uid) {
+    return uid == "1.2.840.10008.1.2.4.201" || uid == "1.2.840.10008.1.2.4.202" || uid == "1.2.840.10008.1.2.4.203";
+}
+
+std::string metaTransferSyntax(DcmFileFormat &format) {
+    OFString uid;
+    DcmMetaInfo *meta = format.getMetaInfo();
+    if (meta == nullptr || meta->findAndGetOFString(DCM_TransferSyntaxUID, uid).bad()) return "";
+    return uid.c_str();
+}
+
+bool needsHighThroughputRead(DcmFileFormat &format) {
+    DcmDataset *ds = format.getDataset();
+    return ds != nullptr && !DcmXfer(ds->getOriginalXfer()).isEncapsulated() && isHighThroughputJ2K(metaTransferSyntax(format));
+}
+
+OFCondition readAsJPEG2000(DcmFileFormat &format, DcmInputStream &stream, Uint32 maxReadLength) {
+    format.transferInit();
+    OFCondition status = format.getMetaInfo()->read(stream, EXS_Unknown, EGL_noChange, maxReadLength);
+    if (status.good()) status = format.getDataset()->read(stream, EXS_JPEG2000LosslessOnly, EGL_noChange, maxReadLength);
+    format.transferEnd();
+    return status;
+}
+
+void refuseWritingHighThroughput(const cdcmtk_file *file) {
+    if (!file->highThroughputJ2K) return;
+    throw Failure{"cannot write High-Throughput JPEG 2000 (transfer syntax " + file->transferSyntaxUID + "): DCMTK " +
+                  OFFIS_DCMTK_VERSION_STRING + " reads it as JPEG 2000 but cannot write it under its own UID"};
+}
+
+}  // namespace cdcmtk
