@@ -201,9 +201,10 @@ E_TransferSyntax writableXfer(DcmDataset *ds) {
     return target;
 }
 
-void copyXfer(E_TransferSyntax xfer, char *written_xfer) {
+/* The UID of the transfer syntax `file` was written in: `xfer`'s, or High-Throughput JPEG 2000's, written as JPEG 2000. */
+void copyXfer(const cdcmtk_file *file, E_TransferSyntax xfer, char *written_xfer) {
     if (written_xfer == nullptr) return;
-    const char *uid = DcmXfer(xfer).getXferID();
+    const char *uid = file->highThroughputJ2K ? file->transferSyntaxUID.c_str() : DcmXfer(xfer).getXferID();
     snprintf(written_xfer, 65, "%s", uid == nullptr ? "" : uid);
 }
 
@@ -441,12 +442,12 @@ long cdcmtk_clear_embedded_overlays(cdcmtk_file *file, char *err, size_t errlen)
 
 int cdcmtk_save(cdcmtk_file *file, const char *path, char *written_xfer, char *err, size_t errlen) {
     return guarded(err, errlen, -1, [&] {
-        cdcmtk::refuseWritingHighThroughput(file);
         const E_TransferSyntax target = writableXfer(file->format.getDataset());
+        const E_FileWriteMode mode = cdcmtk::prepareMetaForWriting(file, target);
         const std::string temporary = std::string(path) + ".tmp" + std::to_string(getpid()) + "-" +
                                       std::to_string(temporaryCounter.fetch_add(1));
         OFCondition status = file->format.saveFile(OFFilename(temporary.c_str()), target, EET_ExplicitLength,
-                                                   EGL_recalcGL, EPD_noChange, 0, 0, EWM_createNewMeta);
+                                                   EGL_recalcGL, EPD_noChange, 0, 0, mode);
         if (status.bad()) {
             unlink(temporary.c_str());
             throw Failure{std::string("cannot write ") + path + ": " + status.text()};
@@ -456,7 +457,7 @@ int cdcmtk_save(cdcmtk_file *file, const char *path, char *written_xfer, char *e
             unlink(temporary.c_str());
             throw Failure{std::string("cannot rename the written file to ") + path + ": " + strerror(code)};
         }
-        copyXfer(target, written_xfer);
+        copyXfer(file, target, written_xfer);
         return 0;
     });
 }
@@ -464,8 +465,8 @@ int cdcmtk_save(cdcmtk_file *file, const char *path, char *written_xfer, char *e
 int cdcmtk_serialize(cdcmtk_file *file, cdcmtk_serialized *out, char *err, size_t errlen) {
     *out = cdcmtk_serialized{};
     return guarded(err, errlen, -1, [&] {
-        cdcmtk::refuseWritingHighThroughput(file);
         const E_TransferSyntax target = writableXfer(file->format.getDataset());
+        const E_FileWriteMode mode = cdcmtk::prepareMetaForWriting(file, target);
         MemoryOutputStream stream;
         // The dataset's encoded length plus room for the preamble and a new meta header.
         const Uint32 estimate = file->format.getDataset()->calcElementLength(target, EET_ExplicitLength);
@@ -473,11 +474,11 @@ int cdcmtk_serialize(cdcmtk_file *file, cdcmtk_serialized *out, char *err, size_
         DcmWriteCache cache;
         file->format.transferInit();
         OFCondition status = file->format.write(stream, target, EET_ExplicitLength, &cache, EGL_recalcGL, EPD_noChange,
-                                                0, 0, 0, EWM_createNewMeta);
+                                                0, 0, 0, mode);
         file->format.transferEnd();
         if (status.bad()) throw Failure{std::string("cannot serialize the file: ") + status.text()};
         if (!pixelDataSpan(file, target, &out->pixel_offset, &out->pixel_length)) out->pixel_offset = out->pixel_length = 0;
-        copyXfer(target, out->transfer_syntax);
+        copyXfer(file, target, out->transfer_syntax);
         out->length = stream.consumer.size;
         out->bytes = stream.consumer.release();
         return 0;

@@ -4,7 +4,7 @@
  * progression, .203 lossy or lossless) is newer than DCMTK 3.6.7, which reads a dataset of a transfer syntax it does
  * not know as if it were not encapsulated. HTJ2K is encoded as JPEG 2000 is (explicit VR little endian, Pixel Data
  * encapsulated), so its dataset is read as JPEG 2000 and its frames decoded by OpenJPEG, which decodes HTJ2K
- * codestreams since 2.5; the file keeps its own UID. */
+ * codestreams since 2.5; the file keeps its own UID, also when written (DCMTK would name JPEG 2000 in its meta header). */
 namespace cdcmtk {
 
 bool isHighThroughputJ2K(const std::string &uid) {
@@ -31,10 +31,21 @@ OFCondition readAsJPEG2000(DcmFileFormat &format, DcmInputStream &stream, Uint32
     return status;
 }
 
-void refuseWritingHighThroughput(const cdcmtk_file *file) {
-    if (!file->highThroughputJ2K) return;
-    throw Failure{"cannot write High-Throughput JPEG 2000 (transfer syntax " + file->transferSyntaxUID + "): DCMTK " +
-                  OFFIS_DCMTK_VERSION_STRING + " reads it as JPEG 2000 but cannot write it under its own UID"};
+E_FileWriteMode prepareMetaForWriting(cdcmtk_file *file, E_TransferSyntax target) {
+    if (!file->highThroughputJ2K) return EWM_createNewMeta;
+    if (target != EXS_JPEG2000LosslessOnly)
+        throw Failure{"cannot write High-Throughput JPEG 2000 (transfer syntax " + file->transferSyntaxUID +
+                      ") other than as it was read: its pixel data changed"};
+    OFCondition status = file->format.validateMetaInfo(target, EWM_createNewMeta);
+    DcmMetaInfo *meta = file->format.getMetaInfo();
+    if (status.good() && meta != nullptr) status = meta->putAndInsertString(DCM_TransferSyntaxUID, file->transferSyntaxUID.c_str());
+    // The group length counts the elements after its own 12 bytes.
+    if (status.good())
+        status = meta->putAndInsertUint32(DCM_FileMetaInformationGroupLength,
+                                          meta->getLength(EXS_LittleEndianExplicit, EET_ExplicitLength) - 12);
+    if (status.bad() || meta == nullptr)
+        throw Failure{"cannot make the meta header of High-Throughput JPEG 2000: " + std::string(status.bad() ? status.text() : "none")};
+    return EWM_dontUpdateMeta;
 }
 
 }  // namespace cdcmtk

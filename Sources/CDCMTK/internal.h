@@ -23,12 +23,13 @@ struct cdcmtk_file {
 namespace cdcmtk {
 /* High-Throughput JPEG 2000 (high_throughput.cpp): whether `uid` is one of its transfer syntaxes; the UID the meta
  * header names; whether a file read by DCMTK is HTJ2K whose dataset must be read again as JPEG 2000; that reading,
- * of the meta header and dataset of `stream`; and the refusal to write such a file (DCMTK would label it JPEG 2000). */
+ * of the meta header and dataset of `stream`; and, before a file is written in `target`, the meta header naming HTJ2K
+ * when it was read as such, returning the write mode that keeps it (else EWM_createNewMeta). */
 bool isHighThroughputJ2K(const std::string &uid);
 std::string metaTransferSyntax(DcmFileFormat &format);
 bool needsHighThroughputRead(DcmFileFormat &format);
 OFCondition readAsJPEG2000(DcmFileFormat &format, DcmInputStream &stream, Uint32 maxReadLength);
-void refuseWritingHighThroughput(const cdcmtk_file *file);
+E_FileWriteMode prepareMetaForWriting(cdcmtk_file *file, E_TransferSyntax target);
 
 /* Writes `message` into a caller buffer, truncating and NUL-terminating. */
 void setError(char *err, size_t errlen, const std::string &message);

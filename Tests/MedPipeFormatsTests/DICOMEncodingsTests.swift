@@ -163,22 +163,31 @@ struct DICOMEncodingsCommandTests {
         }
     }
 
-    /// High-Throughput JPEG 2000 is read (DCMTK 3.6.7 parses it as JPEG 2000), not rewritten: saved, DCMTK would label
-    /// the HTJ2K codestreams JPEG 2000, which decoders of Part 1 alone cannot read. `anonymize` says so for the file and
-    /// writes nothing of it, where the JPEG 2000 file beside it is de-identified.
-    @Test func highThroughputJPEG2000IsReadButNotRewritten() throws {
+    /// High-Throughput JPEG 2000, which DCMTK 3.6.7 parses as JPEG 2000, is de-identified under its own transfer syntax:
+    /// DCMTK names JPEG 2000 in the meta header it writes, which decoders of Part 1 alone cannot read. pydicom reads the
+    /// written file as HTJ2K, with the same pixels, and MedPipe reads it back.
+    @Test func highThroughputJPEG2000IsAnonymizedUnderItsOwnUID() throws {
+        try ReferencePython.require("pydicom", "openjpeg")
         let work = temporaryDirectory("htj2k-anonymize")
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let high = DICOMEncodingsReference.path("htj2k_lossless_signed12.dcm"), part1 = DICOMEncodingsReference.path("excess_frames_j2k.dcm")
-        let run = try SharedData.runMedpipe(["anonymize", high, part1, "--out", work + "/out", "--report", work + "/report.json",
-                                             "--key", work + "/key", "--allow-burned-in"])
-        #expect(run.status == 1, "\(run.error)")
-        #expect(run.output.contains("failed \(high)") && run.output.contains("cannot write High-Throughput JPEG 2000 (transfer syntax 1.2.840.10008.1.2.4.201)"),
-                "\(run.output)")
-        let written = try FileManager.default.subpathsOfDirectory(atPath: work + "/out").filter { $0.hasSuffix(".dcm") }
-        #expect(written.count == 1, "\(written)")
-        let kept = try DICOMFileReader().read(work + "/out/" + written[0])
-        #expect(kept.metadata["TransferSyntaxUID"] == .string("1.2.840.10008.1.2.4.90"))
+        for name in ["htj2k_lossless_signed12.dcm", "htj2k_rgb.dcm"] {
+            let source = DICOMEncodingsReference.path(name), out = work + "/" + name
+            let run = try SharedData.runMedpipe(["anonymize", source, "--out", out, "--report", out + ".json",
+                                                 "--key", work + "/key", "--allow-burned-in"])
+            #expect(run.status == 0, "\(run.error)")
+            let written = try FileManager.default.subpathsOfDirectory(atPath: out).filter { $0.hasSuffix(".dcm") }
+            try #require(written.count == 1, "\(written)")
+            let expected = try #require(DICOMEncodingsReference.shared.files[name])
+            let record = try DICOMFileReader().read(out + "/" + written[0])
+            #expect(record.metadata["TransferSyntaxUID"] == .string(expected.TransferSyntaxUID))
+            expectDecodedAsPydicom(record.tensor, expected, name)
+            let check = try ReferencePython.run("""
+                import sys, numpy, pydicom
+                a, b = pydicom.dcmread(sys.argv[1]), pydicom.dcmread(sys.argv[2])
+                print(a.file_meta.TransferSyntaxUID, a.PatientID != b.PatientID, numpy.array_equal(a.pixel_array, b.pixel_array))
+                """, [out + "/" + written[0], source])
+            #expect(check.output.trimmingCharacters(in: .whitespacesAndNewlines) == "\(expected.TransferSyntaxUID) True True", "\(check.output)")
+        }
     }
 
     @Test func malformedFixtureIsOneErrorLine() throws {

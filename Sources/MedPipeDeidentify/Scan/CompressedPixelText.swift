@@ -7,7 +7,7 @@
 ///   in APP8 a SPIFF header, its end-of-directory entry and HP's colour transform (`mrfx`), which JPEG-LS coders write.
 /// - JPEG 2000 and HTJ2K codestreams: every comment (COM, main and tile-part headers) but an encoder's signature
 ///   (``isEncoderSignature(_:)``: `Created by OpenJPEG version 2.4.0`, `Kakadu-v7.10`, `Creator: JasPer Version
-///   1.701.0`); in a JP2 file, every box other than the signature, file type, reader requirements, header and
+///   1.701.0`, HTJ2K's `OpenJPH Ver 0.9.0.`); in a JP2 file, every box other than the signature, file type, reader requirements, header and
 ///   codestream boxes (XML, UUID, UUID info).
 enum CompressedPixelText {
     /// One segment that may hold text: what it is (`JPEG comment`, `JPEG APP1 segment`, `JPEG 2000 comment`) and its
@@ -172,7 +172,7 @@ enum CompressedPixelText {
     }
 
     /// Encoders' signatures, to which only a version (`2.4.0`, `v7.10`) is added.
-    static let encoderSignatures = ["Created by OpenJPEG version ", "Created by GDCM/OpenJPEG version ", "Kakadu-", "Creator: JasPer Version "]
+    static let encoderSignatures = ["Created by OpenJPEG version ", "Created by GDCM/OpenJPEG version ", "Kakadu-", "Creator: JasPer Version ", "OpenJPH Ver "]
 
     /// True for a JPEG 2000 comment `payload` (its Rcom, then its text) that is Latin text (Rcom 1) and an encoder's
     /// signature followed by a version of at most 16 letters, digits, dots and hyphens, starting with a digit or a `v`
