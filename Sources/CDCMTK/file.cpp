@@ -81,7 +81,7 @@ std::string describeTruncatedPixelData(const char *path) {
     const uint64_t expected = cdcmtk::expectedBytes(layout);
     if (size < 0 || uint64_t(size) < valueStart || expected == 0) return "";
     const uint64_t found = uint64_t(size) - valueStart;
-    if (DcmXfer(format.getDataset()->getOriginalXfer()).isEncapsulated())
+    if (DcmXfer(format.getDataset()->getOriginalXfer()).isEncapsulated() || cdcmtk::isHighThroughputJ2K(cdcmtk::metaTransferSyntax(format)))
         return "truncated pixel data (7FE0,0010): the file ends " + std::to_string(found) +
                " bytes into the compressed fragments, before the sequence delimiter";
     if (found >= expected) return "";
@@ -129,7 +129,7 @@ cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, 
         file->path = path;
         const Uint32 maxRead = max_read_length == 0 ? DCM_MaxReadLength : max_read_length;
         OFCondition status = file->format.loadFile(OFFilename(path), EXS_Unknown, EGL_noChange, maxRead, ERM_autoDetect);
-        if (status.good() && cdcmtk::needsHighThroughputRead(file->format)) {
+        if (cdcmtk::needsHighThroughputRead(file->format)) {  // also when the first read failed
             file = restartAsHighThroughput(file, path);
             DcmInputFileStream stream{OFFilename(path)};
             status = stream.status().bad() ? stream.status() : cdcmtk::readAsJPEG2000(file->format, stream, maxRead);
@@ -159,7 +159,7 @@ cdcmtk_file *cdcmtk_open_whole(const char *path, char *err, size_t errlen) {
         // A buffer stream cannot defer values: every value is copied out of `bytes` now.
         OFCondition status = file->format.read(stream, EXS_Unknown, EGL_noChange, DCM_UndefinedLength);
         file->format.transferEnd();
-        if (status.good() && cdcmtk::needsHighThroughputRead(file->format)) {
+        if (cdcmtk::needsHighThroughputRead(file->format)) {  // also when the first read failed
             file = restartAsHighThroughput(file, path);
             DcmInputBufferStream again;
             again.setBuffer(bytes.data(), offile_off_t(bytes.size()));

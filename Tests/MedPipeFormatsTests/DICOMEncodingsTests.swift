@@ -108,6 +108,18 @@ import TestSupport
         }
     }
 
+    /// High-Throughput JPEG 2000 cut off in its fragments: told as compressed data cut off. It was told as native pixel
+    /// data ("expected 360 bytes (3 frame(s) ...), found 334"), as DCMTK first reads a transfer syntax it does not know.
+    @Test func truncatedHighThroughputJPEG2000IsToldAsCompressed() throws {
+        let folder = temporaryDirectory("htj2k-truncated")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: DICOMEncodingsReference.path("htj2k_rpcl_8bit_frames.dcm")))
+        let path = folder + "/cut.dcm"
+        try bytes.prefix(1000).write(to: URL(fileURLWithPath: path))
+        let error = try #require(throws: MedPipeError.self) { try DICOMFileReader().read(path) }
+        #expect(error.subject == path && error.message.contains("the file ends 334 bytes into the compressed fragments"), "\(error)")
+    }
+
     /// A transfer syntax DCMTK 3.6.7 does not know (here pydicom's JPEG 2000 file relabelled with a made-up UID): one
     /// "not supported" error naming it. DCMTK read its encapsulated pixel data as native data of no length, which was
     /// told as "truncated pixel data: expected 524288 bytes ..., found 0". (High-Throughput JPEG 2000, which DCMTK
