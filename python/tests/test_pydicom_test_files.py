@@ -138,3 +138,18 @@ def test_folders_with_a_dicomdir_a_fifo_and_an_empty_file(medpipe, tmp_path):
     os.remove(folder / "empty.dcm")
     done = run("inspect", folder / "sub")
     assert done.returncode == 0 and "pipe.dcm" not in done.stdout + done.stderr, done.stdout + done.stderr
+
+
+def test_every_transfer_syntax_pydicom_decodes_is_checked_against_it():
+    """Each transfer syntax pydicom has a pixel decoder for has a file whose decoded values the Swift tests compare
+    with pydicom's (Tests/Reference/dicom.json for ../shared/data, dicom_encodings.json for Fixtures/dicom): a
+    pydicom release that decodes a new encoding fails here until MedPipe is checked on it."""
+    import json
+    from pydicom.pixels.decoders.base import _PIXEL_DATA_DECODERS
+    from pydicom.uid import UID
+    reference = pathlib.Path(__file__).resolve().parents[2] / "Tests" / "Reference"
+    checked = set()
+    for name in ("dicom.json", "dicom_encodings.json"):
+        checked |= set(re.findall(r'"TransferSyntaxUID": "([0-9.]+)"', (reference / name).read_text()))
+    missing = sorted(f"{uid} ({UID(uid).name})" for uid in _PIXEL_DATA_DECODERS if uid not in checked)
+    assert not missing, f"pydicom {pydicom.__version__} decodes transfer syntaxes no reference file holds: {missing}"

@@ -417,6 +417,45 @@ def htj2k(name, transfer_syntax, *, bits, stored, signed, frames, colour=False, 
     return ds
 
 
+# ---- JPEG lossless with any predictor (Process 14) and JPEG-LS near-lossless ----
+
+JPEGLossless, JPEGLSNearLossless = "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.81"
+
+
+def textured(rows, columns, frames, stored, signed=False):
+    """`frames` frames of fixed values over the range of `stored` bits, smooth enough for predictors to matter."""
+    y, x = np.mgrid[0:rows, 0:columns]
+    low, high = (-(2 ** (stored - 1)), 2 ** (stored - 1) - 1) if signed else (0, 2 ** stored - 1)
+    return [np.clip((x * 23 + y * 41 + 7 * f) % 97 * (high - low) // 96 + low + (x * y + f) % 5, low, high) for f in range(frames)]
+
+
+def jpeg_lossless(name, *, bits, stored, selection_value, frames):
+    """JPEG lossless, non-hierarchical (Process 14) with predictor `selection_value`, encoded by DCMTK's dcmcjpeg
+    (+el +sv N) from a native file; pydicom decodes it with pylibjpeg-libjpeg."""
+    rows, columns = 9, 11
+    ds = base(name, ExplicitVRLittleEndian, rows, columns, bits=bits, stored=stored, frames=frames)
+    set_native(ds, np.stack(textured(rows, columns, frames, stored)))
+    with tempfile.TemporaryDirectory() as folder:
+        native, encoded = os.path.join(folder, "native.dcm"), os.path.join(folder, "encoded.dcm")
+        ds.save_as(native, enforce_file_format=True)
+        subprocess.run(["dcmcjpeg", "+el", "+sv", str(selection_value), native, encoded], check=True)
+        out = pydicom.dcmread(encoded)
+    assert out.file_meta.TransferSyntaxUID == JPEGLossless, out.file_meta.TransferSyntaxUID
+    return out
+
+
+def jpegls_near_lossless(name, *, bits, stored, error, frames):
+    """JPEG-LS near-lossless (each value within `error` of the source), one frame per fragment, by CharLS."""
+    rows, columns = 10, 12
+    ds = base(name, JPEGLSNearLossless, rows, columns, bits=bits, stored=stored, frames=frames)
+    dtype = np.uint8 if bits == 8 else np.uint16
+    ds.PixelData = encapsulate([bytes(jpeg_ls.encode_array(f.astype(dtype), lossy_error=error))
+                                for f in textured(rows, columns, frames, stored)])
+    ds["PixelData"].VR = "OB"
+    ds["PixelData"].is_undefined_length = True
+    return ds
+
+
 # ---- JPEG baseline streams DCMTK rejects ----
 
 def jpeg_without_eoi(name, colour, frames):
@@ -488,6 +527,10 @@ FIXTURE_BUILDERS = {
     "excess_frames_jpeg.dcm": lambda n: excess_encapsulated(n, JPEGBaseline8Bit, jpeg_stream, bits=8),
     "excess_frames_j2k.dcm": lambda n: excess_encapsulated(n, JPEG2000Lossless, j2k_stream),
     "offsets_backwards_j2k.dcm": lambda n: j2k_offsets(n, [200, 100, 0]),
+    "jpeg_lossless_sv4_12bit.dcm": lambda n: jpeg_lossless(n, bits=16, stored=12, selection_value=4, frames=2),
+    "jpeg_lossless_sv7_8bit.dcm": lambda n: jpeg_lossless(n, bits=8, stored=8, selection_value=7, frames=1),
+    "jpegls_near_lossless_12bit.dcm": lambda n: jpegls_near_lossless(n, bits=16, stored=12, error=3, frames=2),
+    "jpegls_near_lossless_8bit.dcm": lambda n: jpegls_near_lossless(n, bits=8, stored=8, error=2, frames=1),
     "htj2k_lossless_signed12.dcm": lambda n: htj2k(n, HTJ2K_LOSSLESS, bits=16, stored=12, signed=True, frames=1),
     "htj2k_rpcl_8bit_frames.dcm": lambda n: htj2k(n, HTJ2K_RPCL, bits=8, stored=8, signed=False, frames=3, offset_table=True),
     "htj2k_rgb.dcm": lambda n: htj2k(n, HTJ2K, bits=8, stored=8, signed=False, frames=2, colour=True),
