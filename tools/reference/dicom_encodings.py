@@ -400,15 +400,15 @@ def htj2k_stream(frame, *, signed, bits):
             return f.read()
 
 
-def htj2k(name, transfer_syntax, *, bits, stored, signed, frames, colour=False, offset_table=False):
-    """`frames` distinct frames of fixed values in HTJ2K, one fragment each."""
+def htj2k(name, transfer_syntax, *, bits, stored, signed, frames, colour=False, offset_table=False, first=0):
+    """`frames` distinct frames of fixed values in HTJ2K (the `first`-th on), one fragment each."""
     rows, columns = 12, 10
     ds = base(name, transfer_syntax, rows, columns, bits=bits, stored=stored, signed=signed, frames=frames,
               samples=3 if colour else 1, photometric="YBR_RCT" if colour else "MONOCHROME2")
     y, x = np.mgrid[0:rows, 0:columns]
     low, high = (-(2 ** (stored - 1)), 2 ** (stored - 1) - 1) if signed else (0, 2 ** stored - 1)
     made = []
-    for f in range(frames):
+    for f in range(first, first + frames):
         values = [(x * 37 + y * 53 + 101 * f + 29 * c) * 131 % (high - low + 1) + low for c in range(3 if colour else 1)]
         made.append(np.stack(values, axis=-1) if colour else values[0])
     ds.PixelData = encapsulate([htj2k_stream(m, signed=signed, bits=stored) for m in made], has_bot=offset_table)
@@ -568,6 +568,8 @@ SERIES_BUILDERS = {
     "series_lut": [lut_slice(40), lut_slice(0), lut_slice(100)],
     "series_ba1": [lambda n: bit_packed(n, ExplicitVRLittleEndian, 1, 7, 9)] * 3,
     "series_lut_and_rescale": [lut_slice(0), rescaled, lut_slice(20)],
+    # High-Throughput JPEG 2000 slices, read by the series reader's deferred-value path
+    "series_htj2k": [lambda n, i=i: htj2k(n, HTJ2K_LOSSLESS, bits=16, stored=12, signed=True, frames=1, first=i) for i in range(3)],
 }
 
 
