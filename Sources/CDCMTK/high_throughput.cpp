@@ -38,13 +38,13 @@ E_FileWriteMode prepareMetaForWriting(cdcmtk_file *file, E_TransferSyntax target
                       ") other than as it was read: its pixel data changed"};
     OFCondition status = file->format.validateMetaInfo(target, EWM_createNewMeta);
     DcmMetaInfo *meta = file->format.getMetaInfo();
-    if (status.good() && meta != nullptr) status = meta->putAndInsertString(DCM_TransferSyntaxUID, file->transferSyntaxUID.c_str());
+    if (status.good() && meta == nullptr) status = EC_IllegalCall;
+    if (status.good()) status = meta->putAndInsertString(DCM_TransferSyntaxUID, file->transferSyntaxUID.c_str());
     // The group length counts the elements after its own 12 bytes.
     if (status.good())
         status = meta->putAndInsertUint32(DCM_FileMetaInformationGroupLength,
                                           meta->getLength(EXS_LittleEndianExplicit, EET_ExplicitLength) - 12);
-    if (status.bad() || meta == nullptr)
-        throw Failure{"cannot make the meta header of High-Throughput JPEG 2000: " + std::string(status.bad() ? status.text() : "none")};
+    if (status.bad()) throw Failure{std::string("cannot make the meta header of High-Throughput JPEG 2000: ") + status.text()};
     return EWM_dontUpdateMeta;
 }
 
