@@ -39,6 +39,8 @@ struct PredictTableTests {
         _ = try run(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache], in: work)
         let data = try CacheDataset(directory: cache)
         #expect(data.table?.features == ["age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thalach", "exang", "oldpeak", "slope", "ca", "thal"])
+        let unlabelled = try String(contentsOfFile: table, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") }
+        try (unlabelled.joined(separator: "\n") + "\n").write(toFile: work + "/unlabelled.csv", atomically: true, encoding: .utf8)
         let entries = try data.cache.entries()
         try #require(entries.count == 297)
         // The reference: the cache's prepared arrays of every row, by their row number.
@@ -56,6 +58,9 @@ struct PredictTableTests {
             #expect(predicted.error.contains("\(table): 6 rows hold a missing value (the first: row 87): not predicted"), "\(predicted.error)")
             let rows = try predictions(work + "/p.csv", classes: 2)
             #expect(rows.keys.sorted() == rowsOfEntries.sorted())
+            // New patients, without the label column that the recipe's `columns` name last.
+            _ = try run(["predict", "--model", path, work + "/unlabelled.csv", "--out", work + "/unlabelled-p.csv"], in: work)
+            #expect(try predictions(work + "/unlabelled-p.csv", classes: 2) == rows)
 
             _ = try run(["predict", "--model", path, "--npy", work + "/x.npy", "--out", work + "/y.npy"], in: work)
             let y = try NPYReader().readTensor(work + "/y.npy").doubleValues()
@@ -124,5 +129,22 @@ struct PredictTableTests {
         #expect(old.status == 1)
         #expect(old.error.hasPrefix("medpipe: error: \(heart): is a CSV table, and the model carries no table input") && old.error.contains("convert its recipe again and retrain it")
                 && old.error.split(separator: "\n").count == 1, "\(old.error)")
+    }
+
+    /// `evaluate` of a table model on a cache of the same table read with its columns named in another order (the
+    /// model's statistics taken with --fit-from): every row's values stood under other columns, and it was scored
+    /// without a word.
+    @Test func aTableModelIsNotJudgedOnRowsOfOtherColumns() throws {
+        let work = temporaryDirectory("predict-table-order")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cache = work + "/cache", model = work + "/forest.json"
+        _ = try run(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache], in: work)
+        _ = try run(["train", "--cache", cache, "--model", "random-forest", "--trees", "5", "--out", model], in: work)
+        try SharedData.fixtureRecipe("heart.yaml").replacingOccurrences(of: "columns: [age, sex,", with: "columns: [sex, age,")
+            .write(toFile: work + "/swapped.yaml", atomically: true, encoding: .utf8)
+        _ = try run(["convert", work + "/swapped.yaml", "--cache", work + "/swapped", "--fit-from", cache], in: work)
+        let evaluated = try SharedData.runMedpipe(["evaluate", "--model", model, "--cache", work + "/swapped"])
+        #expect(evaluated.status == 1)
+        #expect(evaluated.error == "medpipe: error: \(model): was trained on the table columns age, sex, cp, trestbps, chol, fbs, restecg, thalach, exang, oldpeak, slope, ca, thal; the cache \(work)/swapped holds the columns sex, age, cp, trestbps, chol, fbs, restecg, thalach, exang, oldpeak, slope, ca, thal: convert the data with the recipe of the model's training cache\n", "\(evaluated.error)")
     }
 }

@@ -67,10 +67,11 @@ public struct Preprocessing: Sendable {
     }
 
     /// Fails unless `dataset` was prepared as the model at `model` was trained (`metadata`: its checkpoint's): by the same
-    /// stages, with the same fitted statistics. A model's scores on a cache prepared otherwise (another recipe's stages,
-    /// statistics fitted on another training split) were computed without a word on inputs unlike any it was trained
-    /// on. Where a `beats` stage takes its R peaks from is not part of the preparation (``StagePipeline/withPeaks(from:)``):
-    /// a model trained at annotated peaks is judged on new patients' detected ones. A checkpoint without preprocessing
+    /// stages, with the same fitted statistics, from table rows of the same columns. A model's scores on a cache prepared
+    /// otherwise (another recipe's stages, statistics fitted on another training split, a table's columns in another
+    /// order) were computed without a word on inputs unlike any it was trained on. Where a `beats` stage takes its R
+    /// peaks from is not part of the preparation (``StagePipeline/withPeaks(from:)``): a model trained at annotated
+    /// peaks is judged on new patients' detected ones. A checkpoint without preprocessing
     /// (written before models kept it) is not checked.
     public static func requireSame(in dataset: CacheDataset, asModel model: String, metadata: [String: String]) throws {
         guard let trained = try Preprocessing(metadata: metadata, subject: model) else { return }
@@ -81,6 +82,10 @@ public struct Preprocessing: Sendable {
             let names = { (p: StagePipeline) in p.stages.isEmpty ? "no stage" : "[" + p.stages.map(\.name).joined(separator: ", ") + "]" }
             let (ours, theirs) = (names(trained.pipeline), names(prepared.pipeline))
             throw MedPipeError.invalidArgument(model, "was trained on inputs prepared by the stages \(ours); the cache \(dataset.cache.directory) was prepared by \(ours == theirs ? "the same stages with other parameters" : theirs): convert the data with the recipe of the model's training cache")
+        }
+        // Rows of other columns, or of the same columns in another order, are other inputs under the same positions.
+        if let trainedTable = trained.table, let preparedTable = prepared.table, trainedTable.features != preparedTable.features {
+            throw MedPipeError.invalidArgument(model, "was trained on the table columns \(trainedTable.features.joined(separator: ", ")); the cache \(dataset.cache.directory) holds the columns \(preparedTable.features.joined(separator: ", ")): convert the data with the recipe of the model's training cache")
         }
         // Statistics that are NaN are equal to none: then the texts are compared.
         let encoder = JSONCoding.encoder()

@@ -57,12 +57,15 @@ extension TableOptions {
     /// The rows of the CSV table at `path`, one sample per row with `source` narrowed to `row N` (N counting the
     /// table's rows from 0): read with these options, the label taken by `label` (rows without one dropped) and the
     /// group key from the group column, the features every other numeric column in the file's order; or, given
-    /// `features`, those columns in that order and no label or group (`label` only names the column not needed when
-    /// one is missing). Rows with a missing feature value are left out when the options drop incomplete rows, and
+    /// `features`, those columns in that order and no label or group (`label` then names the column the file may lack,
+    /// in the error for a missing column too, and a headerless file's `columns` too). Rows with a missing feature value are left out when the options drop incomplete rows, and
     /// returned apart by number.
     /// - Throws: ``MedPipeError`` naming `path`: the reader's, or one of `features` missing or holding text.
     func rows(of path: String, source: SourceReference, label: TableInput.Label? = nil, features: [String]? = nil) throws
         -> (rows: [Sample], incomplete: [Int]) {
+        var csvOptions = csvOptions
+        // Given features, a headerless table may lack the label column its `columns` name.
+        if features != nil { csvOptions.optionalColumn = label?.column }
         let table = try CSVReader(options: csvOptions).read(path)
         var rows: [Sample]
         if let features {
