@@ -71,8 +71,8 @@ public struct Preprocessing: Sendable {
     /// otherwise (another recipe's stages, statistics fitted on another training split, a table's columns in another
     /// order) were computed without a word on inputs unlike any it was trained on. Where a `beats` stage takes its R
     /// peaks from is not part of the preparation (``StagePipeline/withPeaks(from:)``): a model trained at annotated
-    /// peaks is judged on new patients' detected ones. A checkpoint without preprocessing
-    /// (written before models kept it) is not checked.
+    /// peaks is judged on new patients' detected ones. A checkpoint without preprocessing (written before models kept
+    /// it) is not checked.
     public static func requireSame(in dataset: CacheDataset, asModel model: String, metadata: [String: String]) throws {
         guard let trained = try Preprocessing(metadata: metadata, subject: model) else { return }
         let prepared = dataset.preprocessing

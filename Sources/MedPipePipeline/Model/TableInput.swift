@@ -22,11 +22,13 @@ public struct TableInput: Codable, Sendable, Equatable {
     /// The feature columns, in the order of the model's inputs.
     public var features: [String]
 
-    /// The table input of a cache made of `entries` by `recipe`, or nil when its sources are not all tables. The
-    /// features are the columns of the rows (metadata `columns`, which no stage before a fitted one changes); nil
-    /// too when the rows do not all have the same columns.
+    /// The table input of a cache made of `entries` by `recipe`, or nil when its sources are not all tables (by their
+    /// `format`, else their content: the first file of another format ends the look). The features are the columns
+    /// of the rows (metadata `columns`, which no stage before a fitted one changes); nil too when the rows do not all
+    /// have the same columns.
     init?(recipe: Recipe, entries: [CacheEntry]) {
-        guard !recipe.sources.isEmpty, recipe.sources.allSatisfy({ $0.reads(.csv) }) else { return nil }
+        let tables = recipe.sources.allSatisfy { spec in spec.format.map { $0 == .csv } ?? spec.paths.allSatisfy { (try? FormatKind.detect($0)) == .csv } }
+        guard !recipe.sources.isEmpty, tables else { return nil }
         let columns = Set(entries.map { entry -> [String] in
             guard case .strings(let names)? = entry.metadata["columns"] else { return [] }
             return names
@@ -57,9 +59,9 @@ extension TableOptions {
     /// The rows of the CSV table at `path`, one sample per row with `source` narrowed to `row N` (N counting the
     /// table's rows from 0): read with these options, the label taken by `label` (rows without one dropped) and the
     /// group key from the group column, the features every other numeric column in the file's order; or, given
-    /// `features`, those columns in that order and no label or group (`label` then names the column the file may lack,
-    /// in the error for a missing column too, and a headerless file's `columns` too). Rows with a missing feature value are left out when the options drop incomplete rows, and
-    /// returned apart by number.
+    /// `features`, those columns in that order and no label or group (`label` then names the column that a headerless
+    /// file may lack of its `columns`, and that a missing column's error says is not needed). Rows with a missing
+    /// feature value are left out when the options drop incomplete rows, and returned apart by number.
     /// - Throws: ``MedPipeError`` naming `path`: the reader's, or one of `features` missing or holding text.
     func rows(of path: String, source: SourceReference, label: TableInput.Label? = nil, features: [String]? = nil) throws
         -> (rows: [Sample], incomplete: [Int]) {
