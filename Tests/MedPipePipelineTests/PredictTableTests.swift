@@ -121,6 +121,15 @@ struct PredictTableTests {
         #expect(missing.status == 1)
         #expect(missing.error == "medpipe: error: \(work)/no-chol.csv: has no column 'chol', which the model takes (it takes age, sex, cp, trestbps, chol, fbs, restecg, thalach, exang, oldpeak, slope, ca, thal; the label column target is not needed)\n", "\(missing.error)")
 
+        // A feature column holding text, and an input that is no table.
+        try text.replacingOccurrences(of: "\n63,1,3,145,233,", with: "\n63,1,3,145,high,").write(toFile: work + "/text.csv", atomically: true, encoding: .utf8)
+        let png = SharedData.fixture("demo/images/left/000.png")
+        for (input, message) in [(work + "/text.csv", "column 'chol' holds text ('high'), where the model takes numbers"),
+                                 (png, "is png data; the model takes the rows of a CSV table")] {
+            let refused = try SharedData.runMedpipe(["predict", "--model", model, input])
+            #expect(refused.status == 1 && refused.error == "medpipe: error: \(input): \(message)\n", "\(refused.error)")
+        }
+
         // The same model without its table input, as models were written before it was kept.
         let json = try String(contentsOfFile: model, encoding: .utf8)
         let attribute = try #require(json.firstMatch(of: /,?"table":"(?:[^"\\]|\\.)*"/))
