@@ -22,6 +22,11 @@ struct Predict: ParsableCommand {
         --rename-lead reads a record's lead under the name the model's stages select (a 12-lead ECG's \
         lead ii for a model trained on MIT-BIH's MLII: --rename-lead ii=MLII).
 
+        A model trained on a CSV table predicts each row of a table read with its recipe's table options \
+        (named `row N`, counting from 0 as convert does): its feature columns are found by name in any \
+        order, a label or other column is ignored, and a missing one is an error. A model trained before \
+        models kept their table options is refused: convert the recipe again and retrain.
+
         A tree model (random-forest, gradient-boosting) predicts raw inputs the same way; it takes NaN for a \
         missing value.
 
@@ -36,6 +41,7 @@ struct Predict: ParsableCommand {
               --inputs-from - --null --out ecg.csv
           medpipe predict --model mnist.safetensors --npy batch.npy --out logits.npy
           medpipe predict --model forest.json digit.png
+          medpipe predict --model heart.json patients.csv --out heart.csv
         """
     )
 

@@ -23,6 +23,9 @@ public struct CSVReader: Sendable {
         public var missingMarkers: Set<String>
         /// The label column, kept out of the features.
         public var label: LabelColumn?
+        /// One of ``columnNames`` that a file may lack: a file whose first line has one field fewer than the names is
+        /// read with the others (a table to predict, without the label column it was trained with).
+        public var optionalColumn: String?
 
         public init(delimiter: UInt8? = nil, hasHeader: Bool? = nil, columnNames: [String]? = nil,
                     missingMarkers: Set<String> = ["?", ""], label: LabelColumn? = nil) {
@@ -114,7 +117,10 @@ public struct CSVReader: Sendable {
                         failure: inout MedPipeError?, labelFailure: inout MedPipeError?) -> Layout {
         let header = options.hasHeader ?? (options.columnNames == nil && !first.fields.allSatisfy { options.cell($0) == nil || Double(options.cell($0)!) != nil })
         var names = first.fields.map { $0.trimmingSpaces }
-        if let given = options.columnNames {
+        if var given = options.columnNames {
+            if given.count == first.fields.count + 1, let optional = options.optionalColumn, let i = given.firstIndex(of: optional) {
+                given.remove(at: i)
+            }
             if given.count != first.fields.count {
                 failure = MedPipeError.invalidArgument(source, "\(given.count) column names given, but line \(first.line) has \(first.fields.count) fields")
             }

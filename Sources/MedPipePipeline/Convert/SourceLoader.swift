@@ -96,19 +96,11 @@ struct SourceLoader: Sendable {
         }
     }
 
-    /// A CSV source: one sample per row, each row its own patient unless a group column says otherwise.
+    /// A CSV source: one sample per row (``TableOptions/rows(of:source:label:features:)``), each row its own patient
+    /// unless a group column says otherwise.
     private func loadTable(_ path: String, spec: SourceSpec) throws -> [Sample] {
         let options = recipe.tableOptions
-        let table = try CSVReader(options: options.csvOptions).read(path)
-        var sample = Sample(record: table.record(), group: nil)
-        sample.source = SourceReference(record: pseudonyms.make("source:" + path))
-        sample.metadata = sample.metadata.filter { Self.safeMetadata.contains($0.key) }
-        var labelColumn: String?, greaterThan: Double?
-        if case .column(let name, let threshold) = spec.label { (labelColumn, greaterThan) = (name, threshold) }
-        var rows = try TableRows(labelColumn: labelColumn, labelGreaterThan: greaterThan, groupColumn: options.groupColumn).run(sample).samples
-        if options.dropIncompleteRows {
-            rows = rows.filter { row in row.tensor.doubleValues().allSatisfy { !$0.isNaN } }
-        }
+        var rows = try options.rows(of: path, source: SourceReference(record: pseudonyms.make("source:" + path)), label: TableInput.Label(spec.label)).rows
         for i in rows.indices {
             let key = options.groupColumn.map { _ in rows[i].group ?? "" } ?? "\(path)#row \(rows[i].source.index ?? 0)"
             rows[i].group = pseudonyms.make(key)

@@ -14,8 +14,8 @@ extension Converter {
     }
 
     /// Splits every entry by group, fits the statistics on the training split, plans the rebalancing of
-    /// the training split, and stores all of it with the recipe and the units' `positions` (which order
-    /// the entries) in one transaction.
+    /// the training split, and stores all of it with the recipe, the table input of a table's rows (``TableInput``) and
+    /// the units' `positions` (which order the entries) in one transaction.
     /// - Parameters:
     ///   - fitted: statistics taken from another cache (`--fit-from`) instead of fitted here.
     ///   - rejected: the sources rejected, and `dropped` the parts the stages dropped: why a run with no entry
@@ -77,6 +77,8 @@ extension Converter {
             "balance_report": try Self.json(report),
             "split_issues": try Self.json(assignment.issues),
             "split_grouping": recipe.split.grouping.rawValue,
+            // How predict reads a table as the training rows were read; empty (not left from an earlier run) otherwise.
+            "table": try TableInput(recipe: recipe, entries: entries).map(Self.json) ?? "",
         ]
         if let weights = plan.classWeights { meta["class_weights"] = try Self.json(weights) }
         try writer.finalize(splits: splits, plans: plans, meta: meta, positions: positions)

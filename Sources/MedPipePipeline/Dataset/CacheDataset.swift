@@ -31,6 +31,9 @@ public struct CacheDataset: Sendable {
     /// a waveform: augmentation leaves them alone.
     public let rhythmChannels: Int
     public let recipeHash: String
+    /// How a CSV table's rows became the cache's entries (meta `table`), nil for other samples (and in caches written
+    /// before it was kept).
+    public let table: TableInput?
     private let pipeline: StagePipeline
     private let fitted: FittedPipeline
     private let fitBoundary: Int
@@ -55,6 +58,11 @@ public struct CacheDataset: Sendable {
             fitBoundary = stageCount
         }
         recipeHash = try cache.meta("recipe_hash") ?? ""
+        if let text = try cache.meta("table"), !text.isEmpty {
+            table = try JSONCoding.decode(TableInput.self, from: text, subject: directory, "the cache's table input (meta 'table')")
+        } else {
+            table = nil
+        }
         let entries = try cache.entries()
         guard let first = entries.first else { throw MedPipeError.malformed(directory, "the cache holds no entries") }
         try cache.requireFinishedConvert(entries)
@@ -76,7 +84,7 @@ public struct CacheDataset: Sendable {
     }
 
     /// The cache's stages and fitted statistics: what a checkpoint trained on it carries.
-    public var preprocessing: Preprocessing { Preprocessing(pipeline: pipeline, fitted: fitted, frequency: sampleFrequency, scale: sampleScale) }
+    public var preprocessing: Preprocessing { Preprocessing(pipeline: pipeline, fitted: fitted, frequency: sampleFrequency, scale: sampleScale, table: table) }
 
     /// The values of one entry as the network takes them, with the fitted stages applied. Read with `pread`, as the
     /// streaming source reads: `gradcam` and `report` read a whole split this way, one entry at a time, and through

@@ -16,12 +16,16 @@ public struct Preprocessing: Sendable {
     /// What a value of the training signals stood for where the fitted stages took them (their units and ADC scale),
     /// nil for dimensionless values and other samples (and in models written before it was kept).
     public var scale: SignalScale?
+    /// How the rows of a CSV table become the model's inputs, nil for other samples (and in models written before it
+    /// was kept, which cannot predict a table).
+    public var table: TableInput?
 
-    public init(pipeline: StagePipeline, fitted: FittedPipeline, frequency: Double? = nil, scale: SignalScale? = nil) {
+    public init(pipeline: StagePipeline, fitted: FittedPipeline, frequency: Double? = nil, scale: SignalScale? = nil, table: TableInput? = nil) {
         self.pipeline = pipeline
         self.fitted = fitted
         self.frequency = frequency
         self.scale = scale
+        self.table = table
     }
 
     /// The preprocessing stored in a checkpoint's metadata, or nil when it has none (older checkpoints).
@@ -40,6 +44,9 @@ public struct Preprocessing: Sendable {
         }
         if let text = metadata[PreparationKeys.scale] {
             scale = try JSONCoding.decode(SignalScale.self, from: text, subject: subject, "its preprocessing metadata '\(PreparationKeys.scale)'")
+        }
+        if let text = metadata[PreparationKeys.table] {
+            table = try JSONCoding.decode(TableInput.self, from: text, subject: subject, "its preprocessing metadata '\(PreparationKeys.table)'")
         }
     }
 
@@ -60,11 +67,12 @@ public struct Preprocessing: Sendable {
     }
 
     /// Fails unless `dataset` was prepared as the model at `model` was trained (`metadata`: its checkpoint's): by the same
-    /// stages, with the same fitted statistics. A model's scores on a cache prepared otherwise (another recipe's stages,
-    /// statistics fitted on another training split) were computed without a word on inputs unlike any it was trained
-    /// on. Where a `beats` stage takes its R peaks from is not part of the preparation (``StagePipeline/withPeaks(from:)``):
-    /// a model trained at annotated peaks is judged on new patients' detected ones. A checkpoint without preprocessing
-    /// (written before models kept it) is not checked.
+    /// stages, with the same fitted statistics, from table rows of the same columns. A model's scores on a cache prepared
+    /// otherwise (another recipe's stages, statistics fitted on another training split, a table's columns in another
+    /// order) were computed without a word on inputs unlike any it was trained on. Where a `beats` stage takes its R
+    /// peaks from is not part of the preparation (``StagePipeline/withPeaks(from:)``): a model trained at annotated
+    /// peaks is judged on new patients' detected ones. A checkpoint without preprocessing (written before models kept
+    /// it) is not checked.
     public static func requireSame(in dataset: CacheDataset, asModel model: String, metadata: [String: String]) throws {
         guard let trained = try Preprocessing(metadata: metadata, subject: model) else { return }
         let prepared = dataset.preprocessing
@@ -74,6 +82,10 @@ public struct Preprocessing: Sendable {
             let names = { (p: StagePipeline) in p.stages.isEmpty ? "no stage" : "[" + p.stages.map(\.name).joined(separator: ", ") + "]" }
             let (ours, theirs) = (names(trained.pipeline), names(prepared.pipeline))
             throw MedPipeError.invalidArgument(model, "was trained on inputs prepared by the stages \(ours); the cache \(dataset.cache.directory) was prepared by \(ours == theirs ? "the same stages with other parameters" : theirs): convert the data with the recipe of the model's training cache")
+        }
+        // Rows of other columns, or of the same columns in another order, are other inputs under the same positions.
+        if let trainedTable = trained.table, let preparedTable = prepared.table, trainedTable.features != preparedTable.features {
+            throw MedPipeError.invalidArgument(model, "was trained on the table columns \(trainedTable.features.joined(separator: ", ")); the cache \(dataset.cache.directory) holds the columns \(preparedTable.features.joined(separator: ", ")): convert the data with the recipe of the model's training cache")
         }
         // Statistics that are NaN are equal to none: then the texts are compared.
         let encoder = JSONCoding.encoder()
@@ -90,6 +102,7 @@ public struct Preprocessing: Sendable {
                        PreparationKeys.fitted: String(decoding: try encoder.encode(fitted), as: UTF8.self)]
         if let frequency { entries[PreparationKeys.frequency] = "\(frequency)" }
         if let scale { entries[PreparationKeys.scale] = String(decoding: try encoder.encode(scale), as: UTF8.self) }
+        if let table { entries[PreparationKeys.table] = String(decoding: try encoder.encode(table), as: UTF8.self) }
         return entries
     }
 
@@ -119,12 +132,15 @@ public struct Preprocessing: Sendable {
     /// and what the preparation did otherwise than training, each once. Stages that select training data by label
     /// (`keep-labels`) are skipped: every part is predicted. A record without beat annotations (no `.atr`) has its R
     /// peaks detected (``QRSDetector``) where the model's `beats` stage reads them from annotations, with a warning
-    /// saying so.
+    /// saying so. A model trained on a table takes a CSV table, read as `convert` read its training table
+    /// (``TableInput/rows(of:)``): one sample per row, its columns found by name (a label or other column is not read),
+    /// rows with a missing value left out, with a warning, where the recipe dropped incomplete rows.
     /// - Parameter leadNames: leads of the input to read under another name (`ii` as `MLII`), for stages
     ///   that select leads by name; leads are named as `convert` names them (``SourceLoader/metadata(of:)``: a
     ///   description that is no plain signal name is `sig0`, `sig1`...).
     /// - Throws: ``MedPipeError`` naming `path` first, a stage's error too (`PATH: stage: problem`), and what `body`
-    ///   throws.
+    ///   throws; for a table given to a model that carries no table input (trained before models kept it, or not on
+    ///   a table), and for another input given to a model that does.
     public func prepare(_ path: String, leadNames: [String: String] = [:], _ body: ([Prepared]) throws -> Void) throws -> [String] {
         do { return try readAndRunStages(path, leadNames: leadNames, body) } catch let error as MedPipeError {
             throw Converter.naming(path, error)
@@ -143,6 +159,20 @@ public struct Preprocessing: Sendable {
                 entries.append(entry)
             }
             kept += 1
+        }
+        let keptFitted = FittedPipeline(entries: entries)
+        let kind = try? FormatKind.detect(path)
+        if let table {
+            // A file of another format is not read as text (an unknown name is: a table need not end in .csv).
+            if let kind, kind != .csv { throw MedPipeError.invalidArgument(path, "is \(kind.rawValue) data; the model takes the rows of a CSV table") }
+            let (rows, incomplete) = try table.rows(of: path)
+            try body(try run(rows, through: stages, fitted: keptFitted))
+            guard let first = incomplete.first else { return [] }
+            let left = incomplete.count == 1 ? "row \(first) holds a missing value" : "\(incomplete.count) rows hold a missing value (the first: row \(first))"
+            return ["\(left): not predicted, as the model's recipe left such rows out of training (drop-incomplete-rows)"]
+        }
+        if kind == .csv {
+            throw MedPipeError.invalidArgument(path, "is a CSV table, and the model carries no table input (the recipe's table options and feature columns): it was trained before models kept them, or not on a table; convert its recipe again and retrain it to predict tables")
         }
         var warnings: [String] = [], notes: [String] = []
         var seen: Set<String> = []
@@ -164,17 +194,22 @@ public struct Preprocessing: Sendable {
                 recordStages = detecting
                 notes.append("\(sample.source): the record has no beat annotations: its R peaks were detected (the model was trained on annotated ones)")
             }
-            // The values must reach the fitted stages on the training signals' scale.
-            let boundary = recordStages.fitBoundary
-            let unfitted = try recordStages.run(sample, through: boundary).samples
-            for prepared in unfitted { try requireTrainedScale(SignalScale(metadata: prepared.metadata), of: prepared.source.description) }
-            try body(try recordStages.run(unfitted, from: boundary, fitted: FittedPipeline(entries: entries)).samples.map { output in
-                let (shape, values) = ModelInputLayout.arrange(output.tensor, geometry: output.geometry)
-                return Prepared(source: output.source, label: output.label, metadata: output.metadata, geometry: output.geometry,
-                                shape: shape, values: values)
-            })
+            try body(try run([sample], through: recordStages, fitted: keptFitted))
         }
         return warnings + late + notes
+    }
+
+    /// `samples` through `stages` with the `fitted` statistics, in the model's input layout.
+    private func run(_ samples: [Sample], through stages: StagePipeline, fitted: FittedPipeline) throws -> [Prepared] {
+        // The values must reach the fitted stages on the training signals' scale.
+        let boundary = stages.fitBoundary
+        let unfitted = try stages.run(samples, through: boundary).samples
+        for prepared in unfitted { try requireTrainedScale(SignalScale(metadata: prepared.metadata), of: prepared.source.description) }
+        return try stages.run(unfitted, from: boundary, fitted: fitted).samples.map { output in
+            let (shape, values) = ModelInputLayout.arrange(output.tensor, geometry: output.geometry)
+            return Prepared(source: output.source, label: output.label, metadata: output.metadata, geometry: output.geometry,
+                            shape: shape, values: values)
+        }
     }
 
     /// Renames the sample's leads (metadata `signalNames`); every lead renamed must exist, and the names stay

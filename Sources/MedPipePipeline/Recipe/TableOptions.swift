@@ -1,8 +1,9 @@
 import MedPipeCore
 import MedPipeFormats
 
-/// The recipe's `table:` section: how CSV sources are parsed.
-struct TableOptions: Sendable {
+/// The recipe's `table:` section: how CSV sources are parsed. Coded as the recipe writes it (a model carries it:
+/// ``TableInput``).
+struct TableOptions: Sendable, Equatable, Codable {
     var csvOptions = CSVReader.Options()
     var groupColumn: String?
     var dropIncompleteRows = false
@@ -27,5 +28,43 @@ struct TableOptions: Sendable {
         options.dropIncompleteRows = try reader.bool("drop-incomplete-rows") ?? false
         try reader.finish()
         return options
+    }
+}
+
+extension TableOptions {
+    private enum CodingKeys: String, CodingKey {
+        case columns, header, missing, delimiter
+        case groupColumn = "group-column", dropIncompleteRows = "drop-incomplete-rows"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        csvOptions.columnNames = try c.decodeIfPresent([String].self, forKey: .columns)
+        csvOptions.hasHeader = try c.decodeIfPresent(Bool.self, forKey: .header)
+        csvOptions.missingMarkers = Set(try c.decode([String].self, forKey: .missing))
+        if let delimiter = try c.decodeIfPresent(String.self, forKey: .delimiter) {
+            guard delimiter.utf8.count == 1, let byte = delimiter.utf8.first else {
+                throw DecodingError.dataCorruptedError(forKey: .delimiter, in: c, debugDescription: "a delimiter is one ASCII character, not '\(delimiter)'")
+            }
+            csvOptions.delimiter = byte
+        }
+        groupColumn = try c.decodeIfPresent(String.self, forKey: .groupColumn)
+        dropIncompleteRows = try c.decode(Bool.self, forKey: .dropIncompleteRows)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(csvOptions.columnNames, forKey: .columns)
+        try c.encodeIfPresent(csvOptions.hasHeader, forKey: .header)
+        try c.encode(csvOptions.missingMarkers.sorted(), forKey: .missing)
+        try c.encodeIfPresent(csvOptions.delimiter.map { String(UnicodeScalar($0)) }, forKey: .delimiter)
+        try c.encodeIfPresent(groupColumn, forKey: .groupColumn)
+        try c.encode(dropIncompleteRows, forKey: .dropIncompleteRows)
+    }
+
+    static func == (a: TableOptions, b: TableOptions) -> Bool {
+        a.csvOptions.columnNames == b.csvOptions.columnNames && a.csvOptions.hasHeader == b.csvOptions.hasHeader
+            && a.csvOptions.missingMarkers == b.csvOptions.missingMarkers && a.csvOptions.delimiter == b.csvOptions.delimiter
+            && a.groupColumn == b.groupColumn && a.dropIncompleteRows == b.dropIncompleteRows
     }
 }
