@@ -39,19 +39,12 @@ struct Evaluate: ParsableCommand {
         }
         let dataset = try CacheDataset(directory: cache)
         try requireSamples(in: dataset.cache)
-        if TreeModel.isTreeModel(model) {
-            let report = try TreeModelCommands.evaluate(model, dataset: dataset, split: dataSplit)
-            if json { printJSON(try ReportText.json(report)) } else { printLines(ReportText.lines(report, split: split)) }
-            return
-        }
         let warmUp = BLAS.startWarmUp()   // while the model and inputs are read
         defer { warmUp.wait() }
-        var checkpoint = try Checkpoint.read(model)
-        try dataset.checkJudges(model: model, classNames: checkpoint.classNames, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
+        var trained = try TrainedModel(reading: model)
+        try dataset.checkJudges(model: model, classNames: trained.classNames, inputShape: trained.inputShape, preparation: trained.preparation)
         BLAS.setThreads(threads)
-        let batchSize = try checkpoint.inferenceBatch(file: model)
-        let report = try Trainer.evaluate(&checkpoint.ensemble, on: dataset.inferenceSource(batchSize: batchSize), split: dataSplit,
-                                          batchSize: batchSize, file: model)
+        let report = try trained.evaluate(on: dataset.inferenceSource(batchSize: trained.batchSize), split: dataSplit)
         if json { printJSON(try ReportText.json(report)) } else { printLines(ReportText.lines(report, split: split)) }
     }
 

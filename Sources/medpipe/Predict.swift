@@ -96,7 +96,7 @@ struct Predict: ParsableCommand {
             printLines(["wrote \(out): logits \(logits.shape) for classes \(checkpoint.classNames.joined(separator: ", "))"])
             return
         }
-        var predictor = try RawPredictor(model: model)
+        var predictor = try TrainedModel(reading: model)
         guard let preprocessing = try Preprocessing(metadata: predictor.preparation, subject: model) else {
             throw MedPipeError.invalidArgument(model, "carries no preprocessing (it was written before models kept their stages): prepare the inputs yourself and use --npy")
         }
@@ -134,7 +134,7 @@ struct Predict: ParsableCommand {
     }
 
     /// Prints each prepared sample's class and probabilities; returns the samples' CSV rows.
-    private func predict(_ prepared: [Preprocessing.Prepared], of path: String, with predictor: inout RawPredictor) throws -> [String] {
+    private func predict(_ prepared: [Preprocessing.Prepared], of path: String, with predictor: inout TrainedModel) throws -> [String] {
         guard !prepared.isEmpty else { return [] }
         let classes = predictor.classNames
         let probabilities = try predictor.probabilities(prepared.flatMap(\.values), count: prepared.count)

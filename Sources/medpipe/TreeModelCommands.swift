@@ -6,17 +6,9 @@ import MedPipePipeline
 import MedPipeTrain
 import MedPipeTrees
 
-/// What `evaluate`, `predict`, `inspect` and `gradcam` do with a tree model (`medpipe train --model
+/// What `predict --npy`, `inspect` and `gradcam` do with a tree model (`medpipe train --model
 /// random-forest|gradient-boosting`), which they recognize by its content (XGBoost JSON, not safetensors).
 enum TreeModelCommands {
-    /// `evaluate`: the classification report of the model on `split` of the cache, read batch by batch (the in-memory
-    /// source held every split).
-    static func evaluate(_ path: String, dataset: CacheDataset, split: DataSplit) throws -> ClassificationReport {
-        let model = try TreeModel.read(path)
-        try dataset.checkJudges(model: path, classNames: model.classNames, inputShape: model.inputShape, preparation: model.preparation)
-        return try model.evaluate(on: dataset.inferenceSource(batchSize: TreeModel.inferenceBatch), split: split)
-    }
-
     /// `predict`: class probabilities `(N, classes)` for a float32 batch shaped `(N,) + input shape`.
     static func predict(_ path: String, npy: String, out: String) throws {
         let model = try TreeModel.read(path)

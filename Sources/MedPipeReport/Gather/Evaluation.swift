@@ -31,27 +31,16 @@ struct Evaluation {
     /// Mistakes shown, most confident first.
     static let mistakesShown = 8
 
-    /// Runs the model as `medpipe evaluate` does, over the streamed split (a network through
-    /// ``Trainer/predictions(_:on:split:batchSize:classWeights:splitOver:file:)``, inputs that are not finite refused in
-    /// the same words; a tree model through ``TreeModel/predictions(on:split:batchSize:)``), so the figures are the same.
+    /// Runs the model as `medpipe evaluate` does, over the streamed split (``TrainedModel/predictions(on:split:)``), so
+    /// the figures are the same.
     init(modelPath: String, dataset: CacheDataset, split dataSplit: DataSplit) throws {
         let split = CacheDataset.name(of: dataSplit)
         let entries = try dataset.cache.entries(split: split)
         guard !entries.isEmpty else { throw MedPipeError.invalidArgument(dataset.cache.directory, "the \(split) split holds no entries") }
-        let predicted: Trainer.SplitPredictions
-        if TreeModel.isTreeModel(modelPath) {
-            let tree = try TreeModel.read(modelPath)
-            try dataset.checkJudges(model: modelPath, classNames: tree.classNames, inputShape: tree.inputShape, preparation: tree.preparation)
-            predicted = try tree.predictions(on: dataset.inferenceSource(batchSize: TreeModel.inferenceBatch), split: dataSplit)
-            modelName = tree.kind.rawValue
-        } else {
-            var checkpoint = try Checkpoint.read(modelPath)
-            try dataset.checkJudges(model: modelPath, classNames: checkpoint.classNames, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
-            let batchSize = try checkpoint.inferenceBatch(file: modelPath)
-            predicted = try Trainer.predictions(&checkpoint.ensemble, on: dataset.inferenceSource(batchSize: batchSize), split: dataSplit,
-                                                batchSize: batchSize, file: modelPath)
-            modelName = checkpoint.modelName
-        }
+        var model = try TrainedModel(reading: modelPath)
+        try dataset.checkJudges(model: modelPath, classNames: model.classNames, inputShape: model.inputShape, preparation: model.preparation)
+        let predicted = try model.predictions(on: dataset.inferenceSource(batchSize: model.batchSize), split: dataSplit)
+        modelName = model.name
         // The pass's order of the entries: the training split's is shuffled.
         let visited = EpochOrder.pass(dataSplit, count: entries.count, plan: nil, seed: 0, epoch: 0).map { entries[$0] }
         let k = dataset.classNames.count, probabilities = predicted.probabilities, labels = predicted.labels
