@@ -142,7 +142,8 @@ public struct Converter: Sendable {
             // The units' samples are freed, on the workers' threads: the split step, which reads every entry, takes their
             // pages instead of fresh ones.
             FreedMemory.release()
-            let finish = try converter.finalize(writer, positions: positions, fitted: fitted, rejected: rejected, dropped: dropped)
+            let paths = Dictionary(work.map { ($0.key, $0.path) }, uniquingKeysWith: { first, _ in first })
+            let finish = try converter.finalize(writer, positions: positions, paths: paths, fitted: fitted, rejected: rejected, dropped: dropped)
             let readerWarnings = work.flatMap { item in (warnings[item.key] ?? []).map { (item.path, Converter.warning($0, path: item.path)) } }
             return ConvertSummary(cache: cacheDirectory, sources: work.count + unreadable.count, reused: work.count - pending.count,
                                   computed: pending.count - reasons.count, rejected: rejected,

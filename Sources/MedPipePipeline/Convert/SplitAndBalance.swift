@@ -17,10 +17,11 @@ extension Converter {
     /// the training split, and stores all of it with the recipe, the table input of a table's rows (``TableInput``) and
     /// the units' `positions` (which order the entries) in one transaction.
     /// - Parameters:
+    ///   - paths: each unit's source path (by unit key), which errors name.
     ///   - fitted: statistics taken from another cache (`--fit-from`) instead of fitted here.
     ///   - rejected: the sources rejected, and `dropped` the parts the stages dropped: why a run with no entry
     ///     has none, said in its error (a split of nothing would otherwise be the complaint).
-    func finalize(_ writer: CacheWriter, positions: [String: Int], fitted: FittedPipeline?,
+    func finalize(_ writer: CacheWriter, positions: [String: Int], paths: [String: String], fitted: FittedPipeline?,
                   rejected: [(source: String, reason: String)] = [], dropped: [String: Int] = [:]) throws -> Finish {
         // A stable order independent of which worker finished first; sorted in place, as the manifest's order (by id)
         // mostly is already, not copied.
@@ -36,6 +37,7 @@ extension Converter {
             }
             throw MedPipeError.malformed(recipe.file, "gives no sample to cache: \(why)")
         }
+        try TableColumns.requireSame(entries, positions: positions, paths: paths, recipe: recipe.file)
         let labels = entries.map(\.label)
         let assignment = try split(entries)
         if recipe.split.grouping != .sample || recipe.split.all != nil {
