@@ -376,8 +376,9 @@ def j2k_stream(frame):
 HTJ2K_LOSSLESS, HTJ2K_RPCL, HTJ2K = "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203"
 
 
-def htj2k_stream(frame, *, signed, bits):
-    """A reversible (lossless) HTJ2K codestream of `frame` written by ojph_compress: a grey frame (rows x columns)
+def htj2k_stream(frame, *, signed, bits, lossy=False):
+    """An HTJ2K codestream of `frame` written by ojph_compress, reversible (lossless) or, `lossy`, irreversible (the 9/7
+    wavelet, quantization step 0.02): a grey frame (rows x columns)
     from raw little-endian samples, an RGB one (rows x columns x 3, 8 bits) from a PPM through the reversible colour
     transform (ojph_compress takes no colour transform from raw samples)."""
     rows, columns = frame.shape[:2]
@@ -394,24 +395,25 @@ def htj2k_stream(frame, *, signed, bits):
             frame.astype(np.dtype(f"<{'iu'[not signed]}{1 if bits <= 8 else 2}")).tofile(source)
             options = ["-dims", f"{{{columns},{rows}}}", "-num_comps", "1", "-signed", "true" if signed else "false",
                        "-bit_depth", str(bits), "-downsamp", "{1,1}"]
-        subprocess.run(["ojph_compress", "-i", source, "-o", out, "-reversible", "true", "-num_decomps", "2", *options],
+        quality = ["-qstep", "0.02"] if lossy else ["-reversible", "true"]
+        subprocess.run(["ojph_compress", "-i", source, "-o", out, *quality, "-num_decomps", "2", *options],
                        check=True, stdout=subprocess.DEVNULL)
         with open(out, "rb") as f:
             return f.read()
 
 
-def htj2k(name, transfer_syntax, *, bits, stored, signed, frames, colour=False, offset_table=False, first=0):
+def htj2k(name, transfer_syntax, *, bits, stored, signed, frames, colour=False, offset_table=False, first=0, lossy=False):
     """`frames` distinct frames of fixed values in HTJ2K (the `first`-th on), one fragment each."""
     rows, columns = 12, 10
     ds = base(name, transfer_syntax, rows, columns, bits=bits, stored=stored, signed=signed, frames=frames,
-              samples=3 if colour else 1, photometric="YBR_RCT" if colour else "MONOCHROME2")
+              samples=3 if colour else 1, photometric=("YBR_ICT" if lossy else "YBR_RCT") if colour else "MONOCHROME2")
     y, x = np.mgrid[0:rows, 0:columns]
     low, high = (-(2 ** (stored - 1)), 2 ** (stored - 1) - 1) if signed else (0, 2 ** stored - 1)
     made = []
     for f in range(first, first + frames):
         values = [(x * 37 + y * 53 + 101 * f + 29 * c) * 131 % (high - low + 1) + low for c in range(3 if colour else 1)]
         made.append(np.stack(values, axis=-1) if colour else values[0])
-    ds.PixelData = encapsulate([htj2k_stream(m, signed=signed, bits=stored) for m in made], has_bot=offset_table)
+    ds.PixelData = encapsulate([htj2k_stream(m, signed=signed, bits=stored, lossy=lossy) for m in made], has_bot=offset_table)
     ds["PixelData"].VR = "OB"
     ds["PixelData"].is_undefined_length = True
     return ds
@@ -534,6 +536,8 @@ FIXTURE_BUILDERS = {
     "htj2k_lossless_signed12.dcm": lambda n: htj2k(n, HTJ2K_LOSSLESS, bits=16, stored=12, signed=True, frames=1),
     "htj2k_rpcl_8bit_frames.dcm": lambda n: htj2k(n, HTJ2K_RPCL, bits=8, stored=8, signed=False, frames=3, offset_table=True),
     "htj2k_rgb.dcm": lambda n: htj2k(n, HTJ2K, bits=8, stored=8, signed=False, frames=2, colour=True),
+    "htj2k_lossy_12bit.dcm": lambda n: htj2k(n, HTJ2K, bits=16, stored=12, signed=False, frames=2, lossy=True),
+    "htj2k_lossy_rgb.dcm": lambda n: htj2k(n, HTJ2K, bits=8, stored=8, signed=False, frames=1, colour=True, lossy=True),
 }
 
 def series_slice(name, series, index, build):
