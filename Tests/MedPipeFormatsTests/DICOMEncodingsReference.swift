@@ -36,6 +36,8 @@ struct DICOMEncodingsReference: Decodable {
     var files: [String: File]
     var series: [String: Series]
     var errors: [String: Failure]
+    /// The RAS affine of multi-frame fixtures, from their functional groups by the standard's definition.
+    var geometry: [String: [[Double]]]
 
     static let shared: DICOMEncodingsReference = {
         let url = URL(fileURLWithPath: SharedData.projectRoot + "/Tests/Reference/dicom_encodings.json")

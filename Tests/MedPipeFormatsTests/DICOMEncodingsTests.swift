@@ -42,6 +42,20 @@ import TestSupport
         #expect(record.warnings == ["its pixel data holds 3 whole frames where Number of Frames (0028,0008) says 2: all are read, as pydicom reads them"])
     }
 
+    /// An enhanced multi-frame image keeps its geometry in functional groups (shared Pixel Measures and Plane
+    /// Orientation, a Plane Position per frame), not at the top level: its affine is theirs, the frame axis the step
+    /// between frames (3 mm, where the slice thickness is 2.5). It was a plain 1 mm grid.
+    @Test func enhancedMultiFrameGeometryIsItsFunctionalGroups() throws {
+        let name = "enhanced_ct_functional_groups.dcm"
+        let expected = try #require(DICOMEncodingsReference.shared.geometry[name])
+        let record = try DICOMFileReader().read(DICOMEncodingsReference.path(name))
+        guard case .spatial(let spacing, let affine)? = record.geometry else { Issue.record("no geometry"); return }
+        #expect(zip(spacing, [0.8, 0.7, 3.0]).allSatisfy { abs($0 - $1) < 1e-9 }, "\(spacing)")
+        for (row, want) in zip(affine.matrix, expected) {
+            #expect(zip(row, want).allSatisfy { abs($0 - $1) < 1e-9 }, "\(affine.matrix) against \(expected)")
+        }
+    }
+
     /// Slices stacked by the series reader, each through its own Modality LUT, rescale or bit unpacking.
     @Test(arguments: DICOMEncodingsReference.seriesNames)
     func seriesStacksAsPydicom(_ name: String) throws {

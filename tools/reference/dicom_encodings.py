@@ -458,6 +458,53 @@ def jpegls_near_lossless(name, *, bits, stored, error, frames):
     return ds
 
 
+# ---- an enhanced multi-frame image: its geometry in functional groups ----
+
+def enhanced_ct(name):
+    """Enhanced CT-like multi-frame image (PS3.3 C.7.6.16) with no top-level geometry: pixel spacing, slice
+    thickness, spacing between slices and an oblique orientation in the shared functional groups, each frame's
+    position in its own Plane Position item, frames 3 mm apart along the normal (the thickness is 2.5 mm)."""
+    rows, columns, frames = 6, 7, 4
+    ds = base(name, ExplicitVRLittleEndian, rows, columns, frames=frames, sop_class="1.2.840.10008.5.1.4.1.1.2.1")
+    set_native(ds, np.arange(frames * rows * columns).reshape(frames, rows, columns) * 37 % 4000)
+    row_cosines, column_cosines = [0.8, 0.6, 0.0], [0.0, 0.0, -1.0]
+    normal = np.cross(row_cosines, column_cosines)
+    measures, orientation, shared = Dataset(), Dataset(), Dataset()
+    measures.PixelSpacing = [0.7, 0.8]
+    measures.SliceThickness = 2.5
+    measures.SpacingBetweenSlices = 3.0
+    orientation.ImageOrientationPatient = row_cosines + column_cosines
+    shared.PixelMeasuresSequence = [measures]
+    shared.PlaneOrientationSequence = [orientation]
+    ds.SharedFunctionalGroupsSequence = [shared]
+    ds.PerFrameFunctionalGroupsSequence = []
+    for f in range(frames):
+        position, item = Dataset(), Dataset()
+        position.ImagePositionPatient = [round(float(v), 6) for v in np.array([-10.0, 20.0, 5.0]) + 3.0 * f * normal]
+        item.PlanePositionSequence = [position]
+        ds.PerFrameFunctionalGroupsSequence.append(item)
+    return ds
+
+
+def functional_group_affine(path):
+    """The RAS affine of a multi-frame file from its functional groups, by the standard's definition (PS3.3
+    C.7.6.2.1.1), index (column, row, frame): columns the row cosines times the column spacing, the column cosines
+    times the row spacing, the step from the first frame's position to the second's; the first frame's position;
+    LPS to RAS by negating x and y."""
+    ds = pydicom.dcmread(path)
+    shared = ds.SharedFunctionalGroupsSequence[0]
+    spacing = [float(v) for v in shared.PixelMeasuresSequence[0].PixelSpacing]
+    cosines = [float(v) for v in shared.PlaneOrientationSequence[0].ImageOrientationPatient]
+    positions = [np.array(item.PlanePositionSequence[0].ImagePositionPatient, dtype=float) for item in ds.PerFrameFunctionalGroupsSequence]
+    affine = np.eye(4)
+    affine[:3, 0] = np.array(cosines[:3]) * spacing[1]
+    affine[:3, 1] = np.array(cosines[3:]) * spacing[0]
+    affine[:3, 2] = positions[1] - positions[0]
+    affine[:3, 3] = positions[0]
+    affine[:2] *= -1
+    return affine.tolist()
+
+
 # ---- JPEG baseline streams DCMTK rejects ----
 
 def jpeg_without_eoi(name, colour, frames):
@@ -533,6 +580,7 @@ FIXTURE_BUILDERS = {
     "jpeg_lossless_sv7_8bit.dcm": lambda n: jpeg_lossless(n, bits=8, stored=8, selection_value=7, frames=1),
     "jpegls_near_lossless_12bit.dcm": lambda n: jpegls_near_lossless(n, bits=16, stored=12, error=3, frames=2),
     "jpegls_near_lossless_8bit.dcm": lambda n: jpegls_near_lossless(n, bits=8, stored=8, error=2, frames=1),
+    "enhanced_ct_functional_groups.dcm": enhanced_ct,
     "htj2k_lossless_signed12.dcm": lambda n: htj2k(n, HTJ2K_LOSSLESS, bits=16, stored=12, signed=True, frames=1),
     "htj2k_rpcl_8bit_frames.dcm": lambda n: htj2k(n, HTJ2K_RPCL, bits=8, stored=8, signed=False, frames=3, offset_table=True),
     "htj2k_rgb.dcm": lambda n: htj2k(n, HTJ2K, bits=8, stored=8, signed=False, frames=2, colour=True),
@@ -700,8 +748,9 @@ def main():
             raise
         except Exception as error:  # pydicom rejects it too; MedPipe must say why, without crashing
             errors[name] = {"contains": words, "pydicom": f"{type(error).__name__}: {error}"[:200]}
+    geometry = {name: functional_group_affine(os.path.join(FIXTURES, "encodings", name)) for name in ["enhanced_ct_functional_groups.dcm"]}
     reference = {"generator": f"pydicom {pydicom.__version__}, numpy {np.__version__}, highdicom {highdicom_version()}",
-                 "files": files, "series": series, "errors": errors}
+                 "files": files, "series": series, "errors": errors, "geometry": geometry}
     with open(OUT, "w") as f:
         json.dump(reference, f, indent=1, sort_keys=True)
         f.write("\n")

@@ -28,16 +28,18 @@ enum DICOMGeometry {
         return Affine(matrix: m)
     }
 
-    /// Geometry of one file: spacing `(column, row, slice thickness)` and, with position and orientation,
-    /// the patient affine (slice axis along the normal); otherwise a plain scaling.
+    /// Geometry of one file: spacing `(column, row, slice)` and, with position and orientation, the patient affine.
+    /// The slice axis is an enhanced multi-frame image's step between frames when they form a volume, else the normal
+    /// times the slice thickness (or the spacing between slices).
     static func single(_ header: DICOMHeader) -> Geometry {
         let pixelSpacing = header.pixelSpacing ?? [1, 1]
         let thickness = header.sliceThickness ?? header.spacingBetweenSlices ?? 1
-        let spacing = [pixelSpacing[1], pixelSpacing[0], thickness]
+        let sliceSpacing = header.frameStep.map { dot($0, $0).squareRoot() } ?? thickness
+        let spacing = [pixelSpacing[1], pixelSpacing[0], sliceSpacing]
         guard let orientation = header.imageOrientation, let position = header.imagePosition else {
             return .spatial(spacing: spacing, affine: .scaling(spacing))
         }
-        let step = normal(orientation).map { $0 * thickness }
+        let step = header.frameStep ?? normal(orientation).map { $0 * thickness }
         return .spatial(spacing: spacing,
                         affine: affine(orientation: orientation, position: position, pixelSpacing: pixelSpacing, sliceStep: step))
     }

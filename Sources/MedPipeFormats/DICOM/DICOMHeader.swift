@@ -13,6 +13,9 @@ struct DICOMHeader: Sendable {
     var pixelSpacing: [Double]?
     var sliceThickness: Double?
     var spacingBetweenSlices: Double?
+    /// The step between the frames of an enhanced multi-frame image, LPS mm, when they form a volume
+    /// (``DICOMFunctionalGroups/frameStep(frames:)``).
+    var frameStep: [Double]?
     /// Rescale Slope and Intercept, only when both are present (pydicom applies them only then).
     var rescale: (slope: Double, intercept: Double)?
     /// The Modality LUT, when the Modality LUT Sequence has an item (it takes precedence over the rescale).
@@ -37,7 +40,7 @@ struct DICOMHeader: Sendable {
         .instanceNumber, .photometricInterpretation, .rows, .columns, .samplesPerPixel, .bitsAllocated, .bitsStored,
         .pixelRepresentation, .numberOfFrames, .burnedInAnnotation, .patientID, .rescaleSlope, .rescaleIntercept,
         .modalityLUTSequence, .windowCenter, .windowWidth, .pixelSpacing, .sliceThickness, .spacingBetweenSlices,
-        .imagePositionPatient, .imageOrientationPatient,
+        .imagePositionPatient, .imageOrientationPatient, .sharedFunctionalGroupsSequence, .perFrameFunctionalGroupsSequence,
     ]
 
     init(_ dicomFile: DICOMFile) throws {
@@ -95,6 +98,21 @@ struct DICOMHeader: Sendable {
         imagePosition = try Self.vector(file, .imagePositionPatient, "ImagePositionPatient", count: 3, warnings: &warnings)
         keep("ImagePositionPatient", imagePosition)
         imageOrientation = try Self.vector(file, .imageOrientationPatient, "ImageOrientationPatient", count: 6, warnings: &warnings)
+        if file.has(.sharedFunctionalGroupsSequence) || file.has(.perFrameFunctionalGroupsSequence) {
+            // An enhanced multi-frame image: its geometry is in functional groups, where the top level has none.
+            let groups = try DICOMFunctionalGroups(dicomFile)
+            pixelSpacing = pixelSpacing ?? groups.pixelSpacing
+            keep("PixelSpacing", pixelSpacing)
+            sliceThickness = sliceThickness ?? groups.sliceThickness
+            keep("SliceThickness", sliceThickness.map { [$0] }, single: true)
+            spacingBetweenSlices = spacingBetweenSlices ?? groups.spacingBetweenSlices
+            imageOrientation = imageOrientation ?? groups.orientation
+            if imagePosition == nil, let first = groups.positions[0] {
+                imagePosition = first
+                frameStep = groups.frameStep(frames: numberOfFrames)
+            }
+            keep("ImagePositionPatient", imagePosition)
+        }
         keep("ImageOrientationPatient", imageOrientation)
         self.metadata = metadata
         self.warnings = warnings

@@ -73,5 +73,7 @@ extension DICOMTag {
     static let windowWidth = DICOMTag(0x0028, 0x1051)
     static let rescaleIntercept = DICOMTag(0x0028, 0x1052)
     static let rescaleSlope = DICOMTag(0x0028, 0x1053)
+    static let sharedFunctionalGroupsSequence = DICOMTag(0x5200, 0x9229)
+    static let perFrameFunctionalGroupsSequence = DICOMTag(0x5200, 0x9230)
     static let modalityLUTSequence = DICOMTag(0x0028, 0x3000)
 }

@@ -1,0 +1,53 @@
+import MedPipeCore
+
+/// The geometry of an enhanced multi-frame image (Enhanced CT, MR, PET, SEG...), which keeps it in functional groups
+/// (PS3.3 C.7.6.16) instead of the top level: Pixel Measures (pixel spacing, slice thickness, spacing between slices)
+/// and Plane Orientation in the shared groups, or else in the first frame's, and each frame's Plane Position in its own.
+struct DICOMFunctionalGroups {
+    var pixelSpacing: [Double]?
+    var sliceThickness: Double?
+    var spacingBetweenSlices: Double?
+    var orientation: [Double]?
+    /// Image Position (Patient) of each frame that has one, by frame.
+    var positions: [Int: [Double]] = [:]
+
+    private static let shared = "(5200,9229)[0].", perFrame = "(5200,9230)["
+    private static let pixelSpacingPath = "(0028,9110)[0].(0028,0030)", thicknessPath = "(0028,9110)[0].(0018,0050)",
+                       betweenPath = "(0028,9110)[0].(0018,0088)", orientationPath = "(0020,9116)[0].(0020,0037)",
+                       positionPath = "(0020,9113)[0].(0020,0032)"
+
+    /// Reads the functional groups of `file` (every attribute walked once); values that are not finite numbers of the
+    /// right count are left out.
+    init(_ file: DICOMFile) throws {
+        var values: [String: [Double]] = [:]
+        for attribute in try file.attributes() where attribute.depth == 2 && (attribute.path.hasPrefix(Self.shared) || attribute.path.hasPrefix(Self.perFrame)) {
+            let numbers = attribute.value.split(separator: "\\").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard !numbers.isEmpty, numbers.allSatisfy({ $0?.isFinite == true }) else { continue }
+            values[attribute.path] = numbers.map { $0! }
+        }
+        func value(_ path: String, count: Int) -> [Double]? {
+            (values[Self.shared + path] ?? values[Self.perFrame + "0]." + path]).flatMap { $0.count == count ? $0 : nil }
+        }
+        pixelSpacing = value(Self.pixelSpacingPath, count: 2).flatMap { $0.allSatisfy { $0 > 0 } ? $0 : nil }
+        sliceThickness = value(Self.thicknessPath, count: 1)?[0]
+        spacingBetweenSlices = value(Self.betweenPath, count: 1)?[0]
+        orientation = value(Self.orientationPath, count: 6)
+        for (path, numbers) in values where path.hasPrefix(Self.perFrame) && path.hasSuffix("]." + Self.positionPath) && numbers.count == 3 {
+            let index = path.dropFirst(Self.perFrame.count).prefix { $0 != "]" }
+            if let frame = Int(index) { positions[frame] = numbers }
+        }
+    }
+
+    /// The step from one frame to the next, when every one of `frames` frames has a position and they lie evenly
+    /// spaced on a line (a volume); nil otherwise (a SEG's frames repeat positions, one per segment).
+    func frameStep(frames: Int) -> [Double]? {
+        guard frames > 1, let first = positions[0], let second = positions[1] else { return nil }
+        let step = zip(second, first).map { $0 - $1 }
+        let length = step.map { $0 * $0 }.reduce(0, +).squareRoot()
+        guard length > 0 else { return nil }
+        for f in 2..<frames {
+            guard let p = positions[f], zip(p, first).enumerated().allSatisfy({ i, pair in abs(pair.0 - pair.1 - Double(f) * step[i]) <= 1e-3 * length }) else { return nil }
+        }
+        return step
+    }
+}
