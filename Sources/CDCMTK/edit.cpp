@@ -201,10 +201,10 @@ E_TransferSyntax writableXfer(DcmDataset *ds) {
     return target;
 }
 
-/* The UID of the transfer syntax `file` was written in: `xfer`'s, or High-Throughput JPEG 2000's, written as JPEG 2000. */
+/* The UID of the transfer syntax `file` was written in: `xfer`'s, or High-Throughput JPEG 2000's when written as JPEG 2000. */
 void copyXfer(const cdcmtk_file *file, E_TransferSyntax xfer, char *written_xfer) {
     if (written_xfer == nullptr) return;
-    const char *uid = file->highThroughputJ2K ? file->transferSyntaxUID.c_str() : DcmXfer(xfer).getXferID();
+    const char *uid = file->highThroughputJ2K && xfer == EXS_JPEG2000LosslessOnly ? file->transferSyntaxUID.c_str() : DcmXfer(xfer).getXferID();
     snprintf(written_xfer, 65, "%s", uid == nullptr ? "" : uid);
 }
 
@@ -342,12 +342,35 @@ int cdcmtk_convert_to_utf8(cdcmtk_file *file, char *err, size_t errlen) {
 
 namespace {
 
-/* The Pixel Data of `ds` decompressed to explicit little endian in place (the compressed representation
+/* JPEG 2000 (or High-Throughput JPEG 2000) Pixel Data replaced by its frames as OpenJPEG decodes them, as native data:
+ * DCMTK has no JPEG 2000 codec to decode it in place. The Photometric Interpretation becomes the decoded one (RGB for
+ * YBR_RCT and YBR_ICT), the Planar Configuration 0 and the Number of Frames the frames found. */
+void decodeJPEG2000InPlace(cdcmtk_file *file) {
+    cdcmtk_pixel_layout decoded{};
+    size_t length = 0;
+    char problem[512] = {0};
+    const uint8_t *bytes = cdcmtk_decode_pixels(file, &decoded, &length, problem, sizeof problem);
+    if (bytes == nullptr) throw Failure{problem};
+    if (decoded.bits_allocated != 8 && decoded.bits_allocated != 16)
+        throw Failure{"cannot decode JPEG 2000 pixel data with BitsAllocated " + std::to_string(decoded.bits_allocated) + " in place"};
+    DcmDataset *ds = file->format.getDataset();
+    OFCondition status = decoded.bits_allocated == 16
+        ? ds->putAndInsertUint16Array(DCM_PixelData, reinterpret_cast<const Uint16 *>(bytes), static_cast<unsigned long>(length / 2))
+        : ds->putAndInsertUint8Array(DCM_PixelData, bytes, static_cast<unsigned long>(length));
+    if (status.good()) status = ds->putAndInsertString(DCM_PhotometricInterpretation, decoded.photometric);
+    if (status.good() && decoded.samples_per_pixel > 1) status = ds->putAndInsertUint16(DCM_PlanarConfiguration, 0);
+    if (status.good() && (decoded.frames > 1 || ds->tagExists(DCM_NumberOfFrames)))
+        status = ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(decoded.frames).c_str());
+    if (status.bad()) throw Failure{std::string("cannot replace the JPEG 2000 pixel data by its decoded frames: ") + status.text()};
+}
+
+/* The Pixel Data of `file` decompressed to explicit little endian in place (the compressed representation
  * discarded, so the file is saved uncompressed), with its layout; 8- or 16-bit samples, 1 or 3 per pixel. */
-DcmElement *uncompressedPixels(DcmDataset *ds, cdcmtk_pixel_layout &layout, const char *purpose) {
+DcmElement *uncompressedPixels(cdcmtk_file *file, cdcmtk_pixel_layout &layout, const char *purpose) {
+    DcmDataset *ds = file->format.getDataset();
     E_TransferSyntax original = ds->getOriginalXfer();
-    if (original == EXS_JPEG2000LosslessOnly || original == EXS_JPEG2000)
-        throw Failure{std::string("cannot ") + purpose + " JPEG 2000 pixel data: DCMTK has no JPEG 2000 codec to re-encode or decode in place"};
+    if ((original == EXS_JPEG2000LosslessOnly || original == EXS_JPEG2000) && DcmXfer(ds->getCurrentXfer()).isEncapsulated())
+        decodeJPEG2000InPlace(file);
     OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
     if (status.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit))
         throw Failure{std::string("cannot decompress the pixel data to ") + purpose + " it: " + (status.bad() ? status.text() : "no decoder")};
@@ -373,7 +396,7 @@ int cdcmtk_blank_rectangle(cdcmtk_file *file, uint32_t x, uint32_t y, uint32_t w
                            size_t errlen) {
     return guarded(err, errlen, -1, [&] {
         cdcmtk_pixel_layout layout{};
-        DcmElement *element = uncompressedPixels(file->format.getDataset(), layout, "blank");
+        DcmElement *element = uncompressedPixels(file, layout, "blank");
         // A rectangle must lie inside the image: one that does not would blank less than asked, yet the
         // file would claim Clean Pixel Data.
         const uint64_t x1 = uint64_t(x) + width, y1 = uint64_t(y) + height;
@@ -412,7 +435,7 @@ long cdcmtk_clear_embedded_overlays(cdcmtk_file *file, char *err, size_t errlen)
         }
         if (groups.empty()) return 0;
         cdcmtk_pixel_layout layout{};
-        DcmElement *element = uncompressedPixels(ds, layout, "clear overlay bits in");
+        DcmElement *element = uncompressedPixels(file, layout, "clear overlay bits in");
         Uint16 highBit = Uint16(layout.bits_stored - 1);
         ds->findAndGetUint16(DCM_HighBit, highBit);
         if (highBit >= layout.bits_allocated || highBit + 1 < layout.bits_stored)

@@ -4,7 +4,7 @@
  * progression, .203 lossy or lossless) is newer than DCMTK 3.6.7, which reads a dataset of a transfer syntax it does
  * not know as if it were not encapsulated. HTJ2K is encoded as JPEG 2000 is (explicit VR little endian, Pixel Data
  * encapsulated), so its dataset is read as JPEG 2000 and its frames decoded by OpenJPEG, which decodes HTJ2K
- * codestreams since 2.5; the file keeps its own UID, also when written (DCMTK would name JPEG 2000 in its meta header). */
+ * codestreams since 2.5; the file keeps its own UID, also when written compressed (DCMTK would name JPEG 2000 in its meta header). */
 namespace cdcmtk {
 
 bool isHighThroughputJ2K(const std::string &uid) {
@@ -32,10 +32,8 @@ OFCondition readAsJPEG2000(DcmFileFormat &format, DcmInputStream &stream, Uint32
 }
 
 E_FileWriteMode prepareMetaForWriting(cdcmtk_file *file, E_TransferSyntax target) {
-    if (!file->highThroughputJ2K) return EWM_createNewMeta;
-    if (target != EXS_JPEG2000LosslessOnly)
-        throw Failure{"cannot write High-Throughput JPEG 2000 (transfer syntax " + file->transferSyntaxUID +
-                      ") other than as it was read: its pixel data changed"};
+    // Pixel data decoded in place (to blank it) is written uncompressed, under the UID of what is written.
+    if (!file->highThroughputJ2K || target != EXS_JPEG2000LosslessOnly) return EWM_createNewMeta;
     OFCondition status = file->format.validateMetaInfo(target, EWM_createNewMeta);
     DcmMetaInfo *meta = file->format.getMetaInfo();
     if (status.good() && meta == nullptr) status = EC_IllegalCall;

@@ -24,7 +24,7 @@ namespace cdcmtk {
 /* High-Throughput JPEG 2000 (high_throughput.cpp): whether `uid` is one of its transfer syntaxes; the UID the meta
  * header names; whether a file read by DCMTK is HTJ2K whose dataset must be read again as JPEG 2000; that reading,
  * of the meta header and dataset of `stream`; and, before a file is written in `target`, the meta header naming HTJ2K
- * when it was read as such, returning the write mode that keeps it (else EWM_createNewMeta). */
+ * when it was read as such and is written compressed, returning the write mode that keeps it (else EWM_createNewMeta). */
 bool isHighThroughputJ2K(const std::string &uid);
 std::string metaTransferSyntax(DcmFileFormat &format);
 bool needsHighThroughputRead(DcmFileFormat &format);

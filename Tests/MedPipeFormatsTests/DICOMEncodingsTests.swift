@@ -216,6 +216,34 @@ struct DICOMEncodingsCommandTests {
         }
     }
 
+    /// `anonymize --blank` on JPEG 2000 and High-Throughput JPEG 2000: DCMTK has no JPEG 2000 codec, so it was refused
+    /// ("cannot blank JPEG 2000 pixel data"), and a file with burned-in text could not be de-identified. Now the frames
+    /// OpenJPEG decodes replace the compressed data, the rectangle is blanked and the file is written uncompressed: its
+    /// pixels are pydicom's of the source with the rectangle zeroed (every frame; RGB from YBR_RCT; the third frame
+    /// beyond Number of Frames kept, as read).
+    @Test func jpeg2000IsBlankedOnItsDecodedFrames() throws {
+        try ReferencePython.require("pydicom", "openjpeg")
+        let work = temporaryDirectory("j2k-blank")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        for name in ["htj2k_rgb.dcm", "excess_frames_j2k.dcm", "htj2k_lossless_signed12.dcm"] {
+            let source = DICOMEncodingsReference.path(name), out = work + "/" + name
+            let run = try SharedData.runMedpipe(["anonymize", source, "--out", out, "--report", out + ".json", "--key", work + "/key",
+                                                 "--allow-burned-in", "--blank", "1,2,3,4"])
+            #expect(run.status == 0, "\(name): \(run.error)")
+            let written = try FileManager.default.subpathsOfDirectory(atPath: out).filter { $0.hasSuffix(".dcm") }
+            try #require(written.count == 1, "\(name): \(written)")
+            let check = try ReferencePython.run("""
+                import sys, numpy, pydicom
+                out, source = pydicom.dcmread(sys.argv[1]), pydicom.dcmread(sys.argv[2])
+                expected = source.pixel_array.reshape((-1,) + (int(source.Rows), int(source.Columns)) + ((3,) if source.SamplesPerPixel == 3 else ()))
+                expected[:, 2:6, 1:4] = 0
+                print(out.file_meta.TransferSyntaxUID, out.PhotometricInterpretation, numpy.array_equal(out.pixel_array.reshape(expected.shape), expected))
+                """, [out + "/" + written[0], source])
+            let photometric = name == "htj2k_rgb.dcm" ? "RGB" : "MONOCHROME2"
+            #expect(check.output.trimmingCharacters(in: .whitespacesAndNewlines) == "1.2.840.10008.1.2.1 \(photometric) True", "\(name): \(check.output)")
+        }
+    }
+
     @Test func malformedFixtureIsOneErrorLine() throws {
         let path = SharedData.fixture("dicom/malformed/bad_ba1_huge.dcm")
         let run = try SharedData.runMedpipe(["inspect", path])
