@@ -79,6 +79,19 @@ struct RegressionCorpusTests {
         try expectOneError(["convert", entry.path, "--cache", work + "/cache", "--key", work + "/key", "--strict"], entry)
     }
 
+    /// A JPEG 2000 codestream (here High-Throughput) whose header declares 12000 x 10000 pixels in a 10 x 12 image is
+    /// refused from its header, in little memory: OpenJPEG allocated and filled the declared image (about 1 GB; the
+    /// fuzzer's JPEG 2000 input declared 12 GB) before the decoded size was compared with Rows and Columns.
+    @Test func codestreamLargerThanTheImageIsRefusedBeforeDecoding() throws {
+        let path = Self.root + "/inspect/dicom/htj2k-codestream-larger-than-image.dcm"
+        let work = temporaryDirectory("corpus-peak")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let result = try PeakMemory.run(try #require(SharedData.medpipeBinary), ["inspect", path], in: work)
+        #expect(result.status == 1, "\(result.error)")
+        #expect(result.error.contains("JPEG 2000 frame 0: component 0 is 12000 x 10000, expected 10 x 12"), "\(result.error)")
+        #expect(result.peak < 256 << 20, "peak resident memory \(result.peak >> 20) MiB")
+    }
+
     /// True when `subject` is the entry's file or a file beside it or below its folder (a WFDB signal
     /// file, a recipe's data).
     private func names(_ subject: String, _ entry: Entry) -> Bool {
