@@ -348,6 +348,9 @@ DcmElement *uncompressedPixels(DcmDataset *ds, cdcmtk_pixel_layout &layout, cons
     E_TransferSyntax original = ds->getOriginalXfer();
     if (original == EXS_JPEG2000LosslessOnly || original == EXS_JPEG2000)
         throw Failure{std::string("cannot ") + purpose + " JPEG 2000 pixel data: DCMTK has no JPEG 2000 codec to re-encode or decode in place"};
+    cdcmtk_pixel_layout stored{};
+    cdcmtk::readStoredLayout(ds, &stored);
+    cdcmtk::requireJPEGFrameHeaders(ds, original, stored);
     OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
     if (status.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit))
         throw Failure{std::string("cannot decompress the pixel data to ") + purpose + " it: " + (status.bad() ? status.text() : "no decoder")};
