@@ -371,6 +371,10 @@ DcmElement *uncompressedPixels(cdcmtk_file *file, cdcmtk_pixel_layout &layout, c
     E_TransferSyntax original = ds->getOriginalXfer();
     if ((original == EXS_JPEG2000LosslessOnly || original == EXS_JPEG2000) && DcmXfer(ds->getCurrentXfer()).isEncapsulated())
         decodeJPEG2000InPlace(file);
+    // DCMTK's JPEG decoders hang or misdecode on some frame headers: refused before they decode in place.
+    cdcmtk_pixel_layout stored{};
+    cdcmtk::readStoredLayout(ds, &stored);
+    cdcmtk::requireJPEGFrameHeaders(ds, original, stored);
     OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
     if (status.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit))
         throw Failure{std::string("cannot decompress the pixel data to ") + purpose + " it: " + (status.bad() ? status.text() : "no decoder")};

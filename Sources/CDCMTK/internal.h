@@ -68,6 +68,13 @@ std::string describeLayout(const cdcmtk_pixel_layout &layout);
 /* Bytes of native pixel data the layout needs for all frames (UINT64_MAX when that overflows 64 bits). */
 uint64_t expectedBytes(const cdcmtk_pixel_layout &layout);
 
+/* Throws, for JPEG-family Pixel Data of `ds` in `xfer`, when a frame cannot go to DCMTK's decoders: its frame header
+ * (SOFn, SOF55) declares another size than Rows and Columns of `layout` (the decoders write such a frame into the
+ * image the dataset declares: a 100 x 100 frame in a 100 x 65436 image comes out as rows run together and zeros), or
+ * a TEM marker (FF01) comes before it (DCMTK 3.6.7's JPEG decoder, looking for the bit depth, never returns). Frames
+ * this cannot find or read are left to the decoders. */
+void requireJPEGFrameHeaders(DcmDataset *ds, E_TransferSyntax xfer, const cdcmtk_pixel_layout &layout);
+
 /* Gives every defined-length UN attribute of `item` (and of the items of its sequences) that the data
  * dictionary knows, shorter than 64 KiB and not private, the dictionary's VR, its value parsed in `order`:
  * what pydicom's config.replace_un_with_known_vr does. A value that does not parse as that VR stays UN. */

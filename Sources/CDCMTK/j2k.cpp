@@ -48,6 +48,28 @@ void keepError(const char *message, void *user) {
 
 void ignoreMessage(const char *, void *) {}
 
+/* Why the image a codestream's header declares is not `columns` x `rows` x `samples` of at most `bytesPerSample` bytes,
+ * or an empty string. Checked before decoding: OpenJPEG allocates and fills the whole image its header declares (a
+ * 40000 x 40000 SIZ in a 10 x 12 file took gigabytes before the decoded size could be compared). A component's size is
+ * OpenJPEG's own: ceil(x1 / dx) - ceil(x0 / dx) columns, likewise rows. */
+std::string declaredImageProblem(const opj_image_t &image, uint32_t rows, uint32_t columns, uint32_t samples, uint32_t bytesPerSample) {
+    if (image.numcomps != samples)
+        return "codestream has " + std::to_string(image.numcomps) + " components, SamplesPerPixel is " + std::to_string(samples);
+    auto ceilDiv = [](uint64_t a, uint64_t b) { return (a + b - 1) / b; };
+    for (uint32_t c = 0; c < samples; ++c) {
+        const opj_image_comp_t &comp = image.comps[c];
+        if (comp.dx == 0 || comp.dy == 0) return "component " + std::to_string(c) + " has a subsampling of 0";
+        const uint64_t w = ceilDiv(image.x1, comp.dx) - ceilDiv(image.x0, comp.dx);
+        const uint64_t h = ceilDiv(image.y1, comp.dy) - ceilDiv(image.y0, comp.dy);
+        if (w != columns || h != rows)
+            return "component " + std::to_string(c) + " is " + std::to_string(w) + " x " + std::to_string(h) +
+                   ", expected " + std::to_string(columns) + " x " + std::to_string(rows);
+        if (comp.prec > 8 * bytesPerSample)
+            return "precision " + std::to_string(comp.prec) + " bits exceeds BitsAllocated " + std::to_string(8 * bytesPerSample);
+    }
+    return "";
+}
+
 struct CodecDeleter { void operator()(opj_codec_t *c) const { opj_destroy_codec(c); } };
 struct StreamDeleter { void operator()(opj_stream_t *s) const { opj_stream_destroy(s); } };
 struct ImageDeleter { void operator()(opj_image_t *i) const { opj_image_destroy(i); } };
@@ -83,19 +105,15 @@ std::string decodeJ2KFrame(const uint8_t *data, size_t size, uint32_t rows, uint
     opj_image_t *raw = nullptr;
     if (!opj_read_header(stream.get(), codec.get(), &raw)) return "cannot read the JPEG 2000 header: " + error;
     std::unique_ptr<opj_image_t, ImageDeleter> image(raw);
+    const std::string declared = declaredImageProblem(*image, rows, columns, samples, bytesPerSample);
+    if (!declared.empty()) return declared;
     if (!opj_decode(codec.get(), stream.get(), image.get()) || !opj_end_decompress(codec.get(), stream.get()))
         return "OpenJPEG cannot decode: " + (error.empty() ? std::string("corrupt codestream") : error);
 
-    if (image->numcomps != samples)
-        return "codestream has " + std::to_string(image->numcomps) + " components, SamplesPerPixel is " + std::to_string(samples);
+    // The samples copied below are the decoded components', which must be as the header declared.
     for (uint32_t c = 0; c < samples; ++c) {
         const opj_image_comp_t &comp = image->comps[c];
-        if (comp.data == nullptr) return "component " + std::to_string(c) + " was not decoded";
-        if (comp.w != columns || comp.h != rows)
-            return "component " + std::to_string(c) + " is " + std::to_string(comp.w) + " x " + std::to_string(comp.h) +
-                   ", expected " + std::to_string(columns) + " x " + std::to_string(rows);
-        if (comp.prec > 8 * bytesPerSample)
-            return "precision " + std::to_string(comp.prec) + " bits exceeds BitsAllocated " + std::to_string(8 * bytesPerSample);
+        if (comp.data == nullptr || comp.w != columns || comp.h != rows) return "component " + std::to_string(c) + " was not decoded whole";
     }
     info.width = image->comps[0].w;
     info.height = image->comps[0].h;

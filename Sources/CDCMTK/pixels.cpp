@@ -428,45 +428,62 @@ bool groupForDecoders(DcmDataset *ds, E_TransferSyntax xfer, uint32_t declared, 
     }
 }
 
-/* The rows and columns a JPEG or JPEG-LS stream declares in its frame header (SOFn, SOF55), or false when no
- * frame header comes before the first scan or the stream ends first. */
-bool jpegFrameSize(const uint8_t *p, size_t n, uint32_t &rows, uint32_t &columns) {
+/* What the markers of a JPEG or JPEG-LS stream say before its first scan: the rows and columns of its frame header
+ * (SOFn, SOF55) when one comes before the first scan and the end of the stream, and whether a TEM marker (FF01)
+ * comes before that frame header. */
+struct JPEGHeader {
+    bool frameHeader = false;
+    uint32_t rows = 0, columns = 0;
+    bool temporaryMarker = false;
+};
+
+JPEGHeader readJPEGHeader(const uint8_t *p, size_t n) {
+    JPEGHeader header;
     size_t at = 2;  // after SOI
     while (at + 4 <= n) {
-        if (p[at] != 0xFF) return false;
+        if (p[at] != 0xFF) return header;
         const uint8_t marker = p[at + 1];
         if (marker == 0xFF) { ++at; continue; }  // a fill byte
+        if (marker == 0x01) header.temporaryMarker = true;
         if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) { at += 2; continue; }  // markers without a length
         const size_t length = size_t(p[at + 2]) << 8 | p[at + 3];
         const bool frameHeader = (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) ||
                                  marker == 0xF7;
         if (frameHeader) {
-            if (length < 8 || at + 9 > n) return false;
-            rows = uint32_t(p[at + 5]) << 8 | p[at + 6];
-            columns = uint32_t(p[at + 7]) << 8 | p[at + 8];
-            return true;
+            if (length < 8 || at + 9 > n) return header;
+            header.frameHeader = true;
+            header.rows = uint32_t(p[at + 5]) << 8 | p[at + 6];
+            header.columns = uint32_t(p[at + 7]) << 8 | p[at + 8];
+            return header;
         }
-        if (marker == 0xDA || length < 2) return false;
+        if (marker == 0xDA || length < 2) return header;
         at += 2 + length;
     }
-    return false;
+    return header;
 }
+}  // namespace
 
-/* Throws when a JPEG frame declares another size than Rows and Columns: DCMTK's decoders write such a frame
- * into the image the dataset declares (a 100 x 100 frame in a 100 x 65436 image comes out as rows run together
- * and zeros), libjpeg-turbo's path refuses it. Frames this cannot find or read are left to the decoders. */
-void requireJPEGFrameSizes(const FrameGroups &groups, const cdcmtk_pixel_layout &layout) {
+namespace cdcmtk {
+void requireJPEGFrameHeaders(DcmDataset *ds, E_TransferSyntax xfer, const cdcmtk_pixel_layout &layout) {
+    if (!isJPEGFamily(xfer)) return;
+    FrameGroups groups;
+    if (!groupForDecoders(ds, xfer, layout.frames, groups)) return;
     for (size_t f = 0; f < groups.frames.size(); ++f) {
         const std::vector<uint8_t> frame = frameBytes(groups, f);
-        uint32_t rows = 0, columns = 0;  // rows 0: the height comes in a DNL segment after the scan
-        if (jpegFrameSize(frame.data(), frame.size(), rows, columns) && rows != 0 &&
-            (rows != layout.rows || columns != layout.columns))
-            throw Failure{"JPEG frame " + std::to_string(f) + " is " + std::to_string(columns) + " x " + std::to_string(rows) +
-                          " pixels, Columns (0028,0011) and Rows (0028,0010) say " + std::to_string(layout.columns) + " x " +
-                          std::to_string(layout.rows)};
+        const JPEGHeader header = readJPEGHeader(frame.data(), frame.size());
+        if (header.temporaryMarker)
+            throw Failure{"JPEG frame " + std::to_string(f) + " has a TEM marker (FF01) before its frame header, on which DCMTK " +
+                          OFFIS_DCMTK_VERSION_STRING + "'s JPEG decoder never returns"};
+        // rows 0: the height comes in a DNL segment after the scan
+        if (header.frameHeader && header.rows != 0 && (header.rows != layout.rows || header.columns != layout.columns))
+            throw Failure{"JPEG frame " + std::to_string(f) + " is " + std::to_string(header.columns) + " x " +
+                          std::to_string(header.rows) + " pixels, Columns (0028,0011) and Rows (0028,0010) say " +
+                          std::to_string(layout.columns) + " x " + std::to_string(layout.rows)};
     }
 }
+}  // namespace cdcmtk
 
+namespace {
 /* Bytes in the encapsulated fragments of `ds`. */
 uint64_t compressedBytes(DcmDataset *ds, E_TransferSyntax xfer) {
     DcmPixelSequence *seq = encapsulatedFragments(ds, xfer);
@@ -546,7 +563,7 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         if (decoded > 4096 * compressed + (64u << 20))
             throw Failure{"implausible image size: the header asks for " + cdcmtk::describeBytes(decoded) +
                           " of decoded data from " + std::to_string(compressed) + " bytes of compressed data"};
-        if (grouped && isJPEGFamily(original)) requireJPEGFrameSizes(groups, *layout);
+        cdcmtk::requireJPEGFrameHeaders(ds, original, *layout);
         if (found > declared) ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(found).c_str());
         OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
         if (found > declared) ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(declared).c_str());

@@ -79,6 +79,30 @@ struct RegressionCorpusTests {
         try expectOneError(["convert", entry.path, "--cache", work + "/cache", "--key", work + "/key", "--strict"], entry)
     }
 
+    /// Files whose failure once cost gigabytes, with the command and the error they now fail with, in little memory:
+    /// a JPEG 2000 codestream (here High-Throughput) whose header declares 12000 x 10000 pixels in a 10 x 12 image
+    /// (OpenJPEG allocated and filled the declared image, about 1 GB, before its size was compared with Rows and
+    /// Columns; the fuzzer's JPEG 2000 input declared 12 GB), and a 333-byte file whose Transfer Syntax UID declares
+    /// gigabytes, read whole by anonymize (the HTJ2K check read that UID after the failed read: 4 GB copied, 12 s).
+    static let boundedFailures: [(command: String, file: String, error: String)] = [
+        ("inspect", "inspect/dicom/htj2k-codestream-larger-than-image.dcm", "JPEG 2000 frame 0: component 0 is 12000 x 10000, expected 10 x 12"),
+        ("anonymize", "anonymize/dicom/meta-uid-declares-gigabytes.dcm", "DCMTK cannot read the file: Invalid stream"),
+    ]
+
+    @Test("fails in little memory", arguments: boundedFailures.indices)
+    func failsInLittleMemory(_ index: Int) throws {
+        let (command, file, expected) = Self.boundedFailures[index]
+        let work = temporaryDirectory("corpus-peak")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let path = Self.root + "/" + file
+        let arguments = command == "inspect" ? ["inspect", path]
+            : ["anonymize", path, "--out", work + "/out", "--report", work + "/report.json", "--key", work + "/key", "--strict", "--allow-burned-in"]
+        let result = try PeakMemory.run(try #require(SharedData.medpipeBinary), arguments, in: work)
+        #expect(result.status == 1, "\(result.error)")
+        #expect(result.error.contains(expected), "\(result.error)")
+        #expect(result.peak < 256 << 20, "\(file): peak resident memory \(result.peak >> 20) MiB")
+    }
+
     /// True when `subject` is the entry's file or a file beside it or below its folder (a WFDB signal
     /// file, a recipe's data).
     private func names(_ subject: String, _ entry: Entry) -> Bool {
