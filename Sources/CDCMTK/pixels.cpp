@@ -461,13 +461,9 @@ JPEGHeader readJPEGHeader(const uint8_t *p, size_t n) {
     }
     return header;
 }
-}  // namespace
 
-namespace cdcmtk {
-void requireJPEGFrameHeaders(DcmDataset *ds, E_TransferSyntax xfer, const cdcmtk_pixel_layout &layout) {
-    if (!isJPEGFamily(xfer)) return;
-    FrameGroups groups;
-    if (!groupForDecoders(ds, xfer, layout.frames, groups)) return;
+/* requireJPEGFrameHeaders over frames already grouped (the decoding path groups them once for every check). */
+void requireJPEGFrameHeaders(const FrameGroups &groups, const cdcmtk_pixel_layout &layout) {
     for (size_t f = 0; f < groups.frames.size(); ++f) {
         const std::vector<uint8_t> frame = frameBytes(groups, f);
         const JPEGHeader header = readJPEGHeader(frame.data(), frame.size());
@@ -480,6 +476,14 @@ void requireJPEGFrameHeaders(DcmDataset *ds, E_TransferSyntax xfer, const cdcmtk
                           std::to_string(header.rows) + " pixels, Columns (0028,0011) and Rows (0028,0010) say " +
                           std::to_string(layout.columns) + " x " + std::to_string(layout.rows)};
     }
+}
+}  // namespace
+
+namespace cdcmtk {
+void requireJPEGFrameHeaders(DcmDataset *ds, E_TransferSyntax xfer, const cdcmtk_pixel_layout &layout) {
+    if (!isJPEGFamily(xfer)) return;
+    FrameGroups groups;
+    if (groupForDecoders(ds, xfer, layout.frames, groups)) requireJPEGFrameHeaders(groups, layout);
 }
 }  // namespace cdcmtk
 
@@ -563,7 +567,7 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         if (decoded > 4096 * compressed + (64u << 20))
             throw Failure{"implausible image size: the header asks for " + cdcmtk::describeBytes(decoded) +
                           " of decoded data from " + std::to_string(compressed) + " bytes of compressed data"};
-        cdcmtk::requireJPEGFrameHeaders(ds, original, *layout);
+        if (grouped && isJPEGFamily(original)) requireJPEGFrameHeaders(groups, *layout);
         if (found > declared) ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(found).c_str());
         OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
         if (found > declared) ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(declared).c_str());

@@ -13,7 +13,7 @@ enum TableColumns {
         // Each column list's first source in plan order.
         var first: [[String]: String] = [:]
         for entry in entries {
-            guard case .strings(let columns)? = entry.metadata["columns"] else { continue }
+            guard let columns = Self.of(entry) else { continue }
             if let unit = first[columns], place(unit) <= place(entry.unit) { continue }
             first[columns] = entry.unit
         }
@@ -25,6 +25,12 @@ enum TableColumns {
                 .trimmingCharacters(in: .whitespaces)
         let name = { (unit: String) in paths[unit] ?? "a source" }
         throw MedPipeError.invalidArgument(recipe, "its tables' columns differ: \(name(ordered[0].value)) has \(expected.joined(separator: ", ")); \(name(ordered[1].value)) has \(columns.joined(separator: ", ")) (\(how)), so the values at one position would stand for other features: give every table the same columns in the same order")
+    }
+
+    /// The columns of a table row's entry, in its file's order (metadata `columns`); nil for other samples.
+    static func of(_ entry: CacheEntry) -> [String]? {
+        guard case .strings(let columns)? = entry.metadata["columns"] else { return nil }
+        return columns
     }
 
     private static func describe(_ names: Set<String>, _ what: String) -> String {

@@ -29,10 +29,7 @@ public struct TableInput: Codable, Sendable, Equatable {
     init?(recipe: Recipe, entries: [CacheEntry]) {
         let tables = recipe.sources.allSatisfy { spec in spec.format.map { $0 == .csv } ?? spec.paths.allSatisfy { (try? FormatKind.detect($0)) == .csv } }
         guard !recipe.sources.isEmpty, tables else { return nil }
-        let columns = Set(entries.map { entry -> [String] in
-            guard case .strings(let names)? = entry.metadata["columns"] else { return [] }
-            return names
-        })
+        let columns = Set(entries.map { TableColumns.of($0) ?? [] })
         guard columns.count == 1, let features = columns.first, !features.isEmpty else { return nil }
         let labels = Set(recipe.sources.map { Label($0.label) })
         (options, label, self.features) = (recipe.tableOptions, labels.count == 1 ? labels.first! : nil, features)
