@@ -21,7 +21,7 @@ struct DICOMFunctionalGroups {
     init(_ file: DICOMFile) throws {
         var values: [String: [Double]] = [:]
         for attribute in try file.attributes() where attribute.depth == 2 && (attribute.path.hasPrefix(Self.shared) || attribute.path.hasPrefix(Self.perFrame)) {
-            let numbers = attribute.value.split(separator: "\\").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            let numbers = attribute.value.split(separator: "\\", omittingEmptySubsequences: false).map { Double(String($0).trimmingDICOMPadding()) }
             guard !numbers.isEmpty, numbers.allSatisfy({ $0?.isFinite == true }) else { continue }
             values[attribute.path] = numbers.map { $0! }
         }
