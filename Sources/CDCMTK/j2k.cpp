@@ -1,4 +1,5 @@
 #include "internal.h"
+#include "guard.h"
 #include <openjpeg-2.5/openjpeg.h>
 #include <cstring>
 #include <memory>
@@ -70,6 +71,26 @@ std::string declaredImageProblem(const opj_image_t &image, uint32_t rows, uint32
     return "";
 }
 
+/* A call into OpenJPEG that may fail one of its assertions on a corrupt codestream, run under cdcmtk_guard_assertions:
+ * reading the header (into `image`), or decoding into `image` and ending the decompression. Its frame owns nothing
+ * with a destructor, as the guard requires. */
+struct OpenJPEGCall {
+    opj_codec_t *codec;
+    opj_stream_t *stream;
+    opj_image_t *image;
+    OPJ_BOOL succeeded;
+};
+
+void readHeader(void *context) {
+    auto *call = static_cast<OpenJPEGCall *>(context);
+    call->succeeded = opj_read_header(call->stream, call->codec, &call->image);
+}
+
+void decodeImage(void *context) {
+    auto *call = static_cast<OpenJPEGCall *>(context);
+    call->succeeded = opj_decode(call->codec, call->stream, call->image) && opj_end_decompress(call->codec, call->stream);
+}
+
 struct CodecDeleter { void operator()(opj_codec_t *c) const { opj_destroy_codec(c); } };
 struct StreamDeleter { void operator()(opj_stream_t *s) const { opj_stream_destroy(s); } };
 struct ImageDeleter { void operator()(opj_image_t *i) const { opj_image_destroy(i); } };
@@ -89,6 +110,8 @@ std::string decodeJ2KFrame(const uint8_t *data, size_t size, uint32_t rows, uint
     opj_set_error_handler(codec.get(), keepError, &error);
     opj_set_warning_handler(codec.get(), ignoreMessage, nullptr);
     opj_set_info_handler(codec.get(), ignoreMessage, nullptr);
+    // Decoded on this thread whatever OPJ_NUM_THREADS says, so that the assertion guard below covers all of it.
+    opj_codec_set_threads(codec.get(), 0);
     opj_dparameters_t parameters;
     opj_set_default_decoder_parameters(&parameters);
     if (!opj_setup_decoder(codec.get(), &parameters)) return "OpenJPEG decoder setup failed: " + error;
@@ -102,13 +125,23 @@ std::string decodeJ2KFrame(const uint8_t *data, size_t size, uint32_t rows, uint
     opj_stream_set_skip_function(stream.get(), skipBytes);
     opj_stream_set_seek_function(stream.get(), seekTo);
 
-    opj_image_t *raw = nullptr;
-    if (!opj_read_header(stream.get(), codec.get(), &raw)) return "cannot read the JPEG 2000 header: " + error;
-    std::unique_ptr<opj_image_t, ImageDeleter> image(raw);
+    // After a failed assertion, OpenJPEG's codec and image are left as they were mid-call: released, not destroyed.
+    char assertion[512] = "";
+    OpenJPEGCall call{codec.get(), stream.get(), nullptr, OPJ_FALSE};
+    if (cdcmtk_guard_assertions(readHeader, &call, assertion, sizeof assertion)) {
+        codec.release();
+        return std::string("corrupt JPEG 2000 header: OpenJPEG's ") + assertion;
+    }
+    if (!call.succeeded) return "cannot read the JPEG 2000 header: " + error;
+    std::unique_ptr<opj_image_t, ImageDeleter> image(call.image);
     const std::string declared = declaredImageProblem(*image, rows, columns, samples, bytesPerSample);
     if (!declared.empty()) return declared;
-    if (!opj_decode(codec.get(), stream.get(), image.get()) || !opj_end_decompress(codec.get(), stream.get()))
-        return "OpenJPEG cannot decode: " + (error.empty() ? std::string("corrupt codestream") : error);
+    if (cdcmtk_guard_assertions(decodeImage, &call, assertion, sizeof assertion)) {
+        codec.release();
+        image.release();
+        return std::string("corrupt codestream: OpenJPEG's ") + assertion;
+    }
+    if (!call.succeeded) return "OpenJPEG cannot decode: " + (error.empty() ? std::string("corrupt codestream") : error);
 
     // The samples copied below are the decoded components', which must be as the header declared.
     for (uint32_t c = 0; c < samples; ++c) {
