@@ -56,6 +56,38 @@ import TestSupport
         }
     }
 
+    /// An Enhanced CT keeps Rescale Slope and Intercept in the Pixel Value Transformation of its functional groups,
+    /// shared or per frame: its values are highdicom's (above), in Hounsfield units, where pydicom 3.0's
+    /// `apply_modality_lut`, which reads the top level only, leaves stored values. A shared rescale is named in the
+    /// metadata as a top-level one is; per-frame ones are not, as they differ.
+    @Test func enhancedMultiFrameRescaleIsItsFunctionalGroups() throws {
+        let shared = try DICOMFileReader().read(DICOMEncodingsReference.path("enhanced_ct_rescale_shared.dcm"))
+        #expect(shared.tensor.dtype == .float64)
+        #expect(shared.metadata["RescaleSlope"] == .double(0.5) && shared.metadata["RescaleIntercept"] == .double(-1024))
+        let perFrame = try DICOMFileReader().read(DICOMEncodingsReference.path("enhanced_ct_rescale_per_frame.dcm"))
+        #expect(perFrame.metadata["RescaleSlope"] == nil)
+    }
+
+    /// Per-frame Pixel Value Transformations missing from some frames leave those frames' values unknown: refused,
+    /// counted over the groups a file holds rather than over a Number of Frames it may set to billions.
+    @Test func frameRescalesMissingFromSomeFramesAreRefused() throws {
+        var groups = DICOMFunctionalGroups()
+        groups.frameRescales = [0: DICOMRescale(slope: 1, intercept: -1024), 2: DICOMRescale(slope: 2, intercept: 0)]
+        #expect(throws: MedPipeError.self) { try groups.modalityTransform(frames: 3, path: "ct.dcm") }
+        #expect(throws: MedPipeError.self) { try groups.modalityTransform(frames: Int(Int32.max), path: "ct.dcm") }
+        groups.frameRescales[1] = DICOMRescale(slope: 0.5, intercept: 3)
+        guard case .frameRescales(let rescales)? = try groups.modalityTransform(frames: 3, path: "ct.dcm") else {
+            Issue.record("not one rescale per frame")
+            return
+        }
+        #expect(rescales.map(\.slope) == [1, 0.5, 2])
+        groups.frameRescales = [0: DICOMRescale(slope: 2, intercept: 1), 1: DICOMRescale(slope: 2, intercept: 1)]
+        guard case .rescale(2, 1)? = try groups.modalityTransform(frames: 2, path: "ct.dcm") else {
+            Issue.record("equal per-frame rescales are not one")
+            return
+        }
+    }
+
     /// Slices stacked by the series reader, each through its own Modality LUT, rescale or bit unpacking.
     @Test(arguments: DICOMEncodingsReference.seriesNames)
     func seriesStacksAsPydicom(_ name: String) throws {

@@ -460,13 +460,18 @@ def jpegls_near_lossless(name, *, bits, stored, error, frames):
 
 # ---- an enhanced multi-frame image: its geometry in functional groups ----
 
-def enhanced_ct(name):
+def enhanced_ct(name, shared_rescale=None, frame_rescales=None):
     """Enhanced CT-like multi-frame image (PS3.3 C.7.6.16) with no top-level geometry: pixel spacing, slice
     thickness, spacing between slices and an oblique orientation in the shared functional groups, each frame's
-    position in its own Plane Position item, frames 3 mm apart along the normal (the thickness is 2.5 mm)."""
+    position in its own Plane Position item, frames 3 mm apart along the normal (the thickness is 2.5 mm).
+    With `shared_rescale` (slope, intercept), a Pixel Value Transformation in the shared groups; with
+    `frame_rescales`, one per frame in each frame's groups (signed stored values then)."""
     rows, columns, frames = 6, 7, 4
-    ds = base(name, ExplicitVRLittleEndian, rows, columns, frames=frames, sop_class="1.2.840.10008.5.1.4.1.1.2.1")
-    set_native(ds, np.arange(frames * rows * columns).reshape(frames, rows, columns) * 37 % 4000)
+    signed = shared_rescale is not None or frame_rescales is not None
+    ds = base(name, ExplicitVRLittleEndian, rows, columns, frames=frames, sop_class="1.2.840.10008.5.1.4.1.1.2.1",
+              stored=12 if signed else None, signed=signed)
+    values = np.arange(frames * rows * columns).reshape(frames, rows, columns) * 37 % 4000
+    set_native(ds, values - 2000 if signed else values)
     row_cosines, column_cosines = [0.8, 0.6, 0.0], [0.0, 0.0, -1.0]
     normal = np.cross(row_cosines, column_cosines)
     measures, orientation, shared = Dataset(), Dataset(), Dataset()
@@ -482,8 +487,19 @@ def enhanced_ct(name):
         position, item = Dataset(), Dataset()
         position.ImagePositionPatient = [round(float(v), 6) for v in np.array([-10.0, 20.0, 5.0]) + 3.0 * f * normal]
         item.PlanePositionSequence = [position]
+        if frame_rescales is not None:
+            item.PixelValueTransformationSequence = [pixel_value_transformation(*frame_rescales[f])]
         ds.PerFrameFunctionalGroupsSequence.append(item)
+    if shared_rescale is not None:
+        shared.PixelValueTransformationSequence = [pixel_value_transformation(*shared_rescale)]
     return ds
+
+
+def pixel_value_transformation(slope, intercept):
+    """A Pixel Value Transformation functional group item (PS3.3 C.7.6.16.2.9)."""
+    item = Dataset()
+    item.RescaleSlope, item.RescaleIntercept, item.RescaleType = slope, intercept, "HU"
+    return item
 
 
 def functional_group_affine(path):
@@ -581,6 +597,8 @@ FIXTURE_BUILDERS = {
     "jpegls_near_lossless_12bit.dcm": lambda n: jpegls_near_lossless(n, bits=16, stored=12, error=3, frames=2),
     "jpegls_near_lossless_8bit.dcm": lambda n: jpegls_near_lossless(n, bits=8, stored=8, error=2, frames=1),
     "enhanced_ct_functional_groups.dcm": enhanced_ct,
+    "enhanced_ct_rescale_shared.dcm": lambda n: enhanced_ct(n, shared_rescale=(0.5, -1024)),
+    "enhanced_ct_rescale_per_frame.dcm": lambda n: enhanced_ct(n, frame_rescales=[(1, -1024), (0.25, 10), (2, -3.5), (1, -1024)]),
     "htj2k_lossless_signed12.dcm": lambda n: htj2k(n, HTJ2K_LOSSLESS, bits=16, stored=12, signed=True, frames=1),
     "htj2k_rpcl_8bit_frames.dcm": lambda n: htj2k(n, HTJ2K_RPCL, bits=8, stored=8, signed=False, frames=3, offset_table=True),
     "htj2k_rgb.dcm": lambda n: htj2k(n, HTJ2K, bits=8, stored=8, signed=False, frames=2, colour=True),
@@ -706,6 +724,8 @@ def expected(path):
     with warnings.catch_warnings(record=True) as warned:
         warnings.simplefilter("always")
         arr = apply_modality_lut(ds.pixel_array, ds)
+    if in_functional_groups_only(ds, "PixelValueTransformationSequence"):
+        arr = highdicom_modality_values(path)
     lossy = str(ds.file_meta.TransferSyntaxUID) == JPEGBaseline8Bit
     entry = {"TransferSyntaxUID": str(ds.file_meta.TransferSyntaxUID),
              "PhotometricInterpretation": str(ds.PhotometricInterpretation),
@@ -718,6 +738,22 @@ def expected(path):
     if lossy:
         entry["pillow"] = summary(pillow_array(ds))
     return entry
+
+
+def in_functional_groups_only(ds, keyword):
+    """Whether the functional groups of `ds` (shared, or a frame's) hold `keyword`, and neither the top level's
+    Rescale Slope nor a Modality LUT, which pydicom's apply_modality_lut would apply, is there."""
+    groups = list(ds.get("SharedFunctionalGroupsSequence", [])) + list(ds.get("PerFrameFunctionalGroupsSequence", []))
+    return any(keyword in item for item in groups) and "RescaleSlope" not in ds and "ModalityLUTSequence" not in ds
+
+
+def highdicom_modality_values(path):
+    """The frames of an enhanced multi-frame image with their modality transform applied, by highdicom: pydicom
+    3.0's apply_modality_lut reads the top level only, and so leaves the Pixel Value Transformation of the
+    functional groups (an Enhanced CT's Rescale Slope and Intercept, shared or per frame) unapplied."""
+    import highdicom
+    image = highdicom.imread(path)
+    return np.stack([image.get_frame(f + 1, apply_modality_transform=True) for f in range(int(image.NumberOfFrames))])
 
 
 def highdicom_version():

@@ -37,12 +37,13 @@ public struct DICOMFileReader: Sendable {
                 initialized = count * format.storedDType.size
             }
             let transform = header.modality
-            try transform.check(stored: format.storedDType, path: file.path)
+            try transform.check(stored: format.storedDType, frames: format.frames, path: file.path)
             if case .none = transform { return (Tensor(shape: format.shape, dtype: format.storedDType, bytes: stored), format.lengthWarning) }
             let outputType = transform.outputDType(stored: format.storedDType)
             let values = [UInt8](unsafeUninitializedCapacity: count * outputType.size) { buffer, initialized in
                 stored.withUnsafeBytes { raw in
-                    transform.apply(raw.baseAddress!, storedType: format.storedDType, count: count, outputType: outputType,
+                    transform.apply(raw.baseAddress!, storedType: format.storedDType, count: count, valuesPerFrame: format.valuesPerFrame,
+                                    outputType: outputType,
                                     to: buffer.baseAddress!)
                 }
                 initialized = count * outputType.size

@@ -1,8 +1,10 @@
 import MedPipeCore
 
-/// The geometry of an enhanced multi-frame image (Enhanced CT, MR, PET, SEG...), which keeps it in functional groups
-/// (PS3.3 C.7.6.16) instead of the top level: Pixel Measures (pixel spacing, slice thickness, spacing between slices)
-/// and Plane Orientation in the shared groups, or else in the first frame's, and each frame's Plane Position in its own.
+/// The geometry and rescale of an enhanced multi-frame image (Enhanced CT, MR, PET, SEG...), which keeps them in
+/// functional groups (PS3.3 C.7.6.16) instead of the top level: Pixel Measures (pixel spacing, slice thickness, spacing
+/// between slices) and Plane Orientation in the shared groups, or else in the first frame's, and each frame's Plane
+/// Position in its own; the Pixel Value Transformation (Rescale Slope and Intercept) in the shared groups or each
+/// frame's.
 struct DICOMFunctionalGroups {
     var pixelSpacing: [Double]?
     var sliceThickness: Double?
@@ -10,12 +12,19 @@ struct DICOMFunctionalGroups {
     var orientation: [Double]?
     /// Image Position (Patient) of each frame that has one, by frame.
     var positions: [Int: [Double]] = [:]
+    /// The Pixel Value Transformation's Rescale Slope and Intercept in the shared groups.
+    var sharedRescale: DICOMRescale?
+    /// The Pixel Value Transformation of each frame that has one in its own groups, by frame.
+    var frameRescales: [Int: DICOMRescale] = [:]
 
     private static let shared = "(5200,9229)[0].", perFrame = "(5200,9230)["
     private static let pixelSpacingPath = "(0028,9110)[0].(0028,0030)", thicknessPath = "(0028,9110)[0].(0018,0050)",
                        betweenPath = "(0028,9110)[0].(0018,0088)", orientationPath = "(0020,9116)[0].(0020,0037)",
-                       positionPath = "(0020,9113)[0].(0020,0032)"
+                       positionPath = "(0020,9113)[0].(0020,0032)", slopePath = "(0028,9145)[0].(0028,1053)",
+                       interceptPath = "(0028,9145)[0].(0028,1052)"
+}
 
+extension DICOMFunctionalGroups {
     /// Reads the functional groups of `file` (every attribute walked once); values that are not finite numbers of the
     /// right count are left out.
     init(_ file: DICOMFile) throws {
@@ -32,10 +41,34 @@ struct DICOMFunctionalGroups {
         sliceThickness = value(Self.thicknessPath, count: 1)?[0]
         spacingBetweenSlices = value(Self.betweenPath, count: 1)?[0]
         orientation = value(Self.orientationPath, count: 6)
-        for (path, numbers) in values where path.hasPrefix(Self.perFrame) && path.hasSuffix("]." + Self.positionPath) && numbers.count == 3 {
-            let index = path.dropFirst(Self.perFrame.count).prefix { $0 != "]" }
-            if let frame = Int(index) { positions[frame] = numbers }
+        func rescale(_ group: String) -> DICOMRescale? {
+            guard let slope = values[group + Self.slopePath], let intercept = values[group + Self.interceptPath],
+                  slope.count == 1, intercept.count == 1 else { return nil }
+            return DICOMRescale(slope: slope[0], intercept: intercept[0])
         }
+        sharedRescale = rescale(Self.shared)
+        for path in values.keys where path.hasPrefix(Self.perFrame) {
+            guard let frame = Int(path.dropFirst(Self.perFrame.count).prefix { $0 != "]" }) else { continue }
+            let group = Self.perFrame + "\(frame)]."
+            if path == group + Self.positionPath, let numbers = values[path], numbers.count == 3 { positions[frame] = numbers }
+            if path == group + Self.slopePath { frameRescales[frame] = rescale(group) }
+        }
+    }
+
+    /// The modality transform of a file of `frames` frames by its Pixel Value Transformation: the shared one, or
+    /// one per frame (a single rescale when every frame has the same); nil when no group holds one.
+    /// - Throws: `.malformed` naming `path` when some frames have one and others none, whose values are unknown.
+    func modalityTransform(frames: Int, path: String) throws -> DICOMModalityTransform? {
+        if let sharedRescale { return .rescale(slope: sharedRescale.slope, intercept: sharedRescale.intercept) }
+        guard !frameRescales.isEmpty else { return nil }
+        // Counted over the groups present, not over Number of Frames, which a file may set to billions.
+        let described = frameRescales.keys.filter { (0..<frames).contains($0) }.count
+        guard described == frames else {
+            throw MedPipeError.malformed(path, "the Pixel Value Transformation (0028,9145) is in the functional groups of \(described) of \(frames) frames: the other frames' rescale is unknown")
+        }
+        let rescales = (0..<frames).map { frameRescales[$0]! }
+        if let first = rescales.first, rescales.allSatisfy({ $0 == first }) { return .rescale(slope: first.slope, intercept: first.intercept) }
+        return .frameRescales(rescales)
     }
 
     /// The step from one frame to the next, when every one of `frames` frames has a position and they lie evenly

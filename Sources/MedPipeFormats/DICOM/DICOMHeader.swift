@@ -17,7 +17,10 @@ struct DICOMHeader: Sendable {
     /// (``DICOMFunctionalGroups/frameStep(frames:)``).
     var frameStep: [Double]?
     /// Rescale Slope and Intercept, only when both are present (pydicom applies them only then).
-    var rescale: (slope: Double, intercept: Double)?
+    var rescale: DICOMRescale?
+    /// An enhanced multi-frame image's Pixel Value Transformation (``DICOMFunctionalGroups``), when the top level has
+    /// neither a rescale nor a Modality LUT.
+    var functionalGroupsTransform: DICOMModalityTransform?
     /// The Modality LUT, when the Modality LUT Sequence has an item (it takes precedence over the rescale).
     var modalityLUT: DICOMModalityLUT?
     var rows: Int?
@@ -31,7 +34,7 @@ struct DICOMHeader: Sendable {
     var modality: DICOMModalityTransform {
         if let modalityLUT { return .lut(modalityLUT) }
         if let rescale { return .rescale(slope: rescale.slope, intercept: rescale.intercept) }
-        return .none
+        return functionalGroupsTransform ?? .none
     }
 
     /// Every attribute the header reads, fetched from the file in one pass.
@@ -82,7 +85,7 @@ struct DICOMHeader: Sendable {
         patientID = file.string(.patientID)
 
         if let slope = try file.double(.rescaleSlope), let intercept = try file.double(.rescaleIntercept) {
-            rescale = (slope, intercept)
+            rescale = DICOMRescale(slope: slope, intercept: intercept)
             metadata["RescaleSlope"] = .double(slope)
             metadata["RescaleIntercept"] = .double(intercept)
         }
@@ -112,6 +115,13 @@ struct DICOMHeader: Sendable {
                 frameStep = groups.frameStep(frames: numberOfFrames)
             }
             keep("ImagePositionPatient", imagePosition)
+            if rescale == nil, modalityLUT == nil {
+                functionalGroupsTransform = try groups.modalityTransform(frames: numberOfFrames, path: dicomFile.path)
+                if case .rescale(let slope, let intercept)? = functionalGroupsTransform {
+                    metadata["RescaleSlope"] = .double(slope)
+                    metadata["RescaleIntercept"] = .double(intercept)
+                }
+            }
         }
         keep("ImageOrientationPatient", imageOrientation)
         self.metadata = metadata

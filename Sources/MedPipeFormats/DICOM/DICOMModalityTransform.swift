@@ -1,44 +1,66 @@
 import MedPipeCore
 
-/// The modality transform pydicom's `apply_modality_lut` applies to stored values: the Modality LUT when the
-/// file has a Modality LUT Sequence item, else Rescale Slope and Intercept when both are present, else none.
+/// The modality transform applied to stored values: as pydicom's `apply_modality_lut` applies it, the Modality LUT
+/// when the file has a Modality LUT Sequence item, else Rescale Slope and Intercept when both are present, else none;
+/// for an enhanced multi-frame image without either at the top level, as highdicom applies it, the Pixel Value
+/// Transformation of its functional groups (``DICOMFunctionalGroups``), which may differ from frame to frame.
 enum DICOMModalityTransform: Sendable {
     case none
     case rescale(slope: Double, intercept: Double)
+    /// Frame `f`'s values take the `f`th rescale.
+    case frameRescales([DICOMRescale])
     case lut(DICOMModalityLUT)
 
     /// The element type of transformed values: the stored type, float64 for a rescale, the LUT's type.
     func outputDType(stored: DType) -> DType {
         switch self {
         case .none: stored
-        case .rescale: .float64
+        case .rescale, .frameRescales: .float64
         case .lut(let lut): lut.dtype
         }
     }
 
     /// Throws `.unsupported` naming `path` for a Modality LUT over float stored values (Float Pixel Data), which index
-    /// no table: pydicom's `apply_modality_lut` fails on them too.
-    func check(stored: DType, path: String) throws {
+    /// no table: pydicom's `apply_modality_lut` fails on them too; `.malformed` when per-frame rescales are not one
+    /// for each of the `frames` frames decoded.
+    func check(stored: DType, frames: Int, path: String) throws {
         if case .lut = self, stored.isFloatingPoint {
             throw MedPipeError.unsupported(path, "a Modality LUT Sequence (0028,3000) over Float Pixel Data: float values index no table")
         }
+        if case .frameRescales(let rescales) = self, rescales.count != frames {
+            throw MedPipeError.malformed(path, "its pixel data holds \(frames) frames, its functional groups give the Pixel Value Transformation (0028,9145) of \(rescales.count)")
+        }
     }
 
-    /// Writes the `count` transformed values of `stored` (of type `storedType`) to `destination` as `outputType`,
-    /// which is ``outputDType(stored:)`` or float64 (the type of a volume whose slices transform differently).
-    func apply(_ stored: UnsafeRawPointer, storedType: DType, count: Int, outputType: DType,
+    /// Writes the `count` transformed values of `stored` (of type `storedType`, frames of `valuesPerFrame` values) to
+    /// `destination` as `outputType`, which is ``outputDType(stored:)`` or float64 (the type of a volume whose slices
+    /// transform differently).
+    func apply(_ stored: UnsafeRawPointer, storedType: DType, count: Int, valuesPerFrame: Int, outputType: DType,
                to destination: UnsafeMutableRawPointer) {
+        let output = { destination.bindMemory(to: Double.self, capacity: count) }
         switch self {
         case .lut(let lut):
             lut.apply(stored, storedType: storedType, count: count, outputType: outputType, to: destination)
         case .none where outputType == storedType:
             destination.copyMemory(from: stored, byteCount: count * storedType.size)
-        case .none, .rescale:
-            let (slope, intercept) = if case .rescale(let slope, let intercept) = self { (slope, intercept) } else { (1.0, 0.0) }
-            DICOMStoredValues.rescale(stored, dtype: storedType, count: count, slope: slope, intercept: intercept,
-                                      to: destination.bindMemory(to: Double.self, capacity: count))
+        case .none:
+            DICOMStoredValues.rescale(stored, dtype: storedType, count: count, slope: 1, intercept: 0, to: output())
+        case .rescale(let slope, let intercept):
+            DICOMStoredValues.rescale(stored, dtype: storedType, count: count, slope: slope, intercept: intercept, to: output())
+        case .frameRescales(let rescales):
+            for (frame, rescale) in rescales.enumerated() where frame * valuesPerFrame < count {
+                let start = frame * valuesPerFrame
+                DICOMStoredValues.rescale(stored + start * storedType.size, dtype: storedType, count: min(valuesPerFrame, count - start),
+                                          slope: rescale.slope, intercept: rescale.intercept, to: output() + start)
+            }
         }
     }
+}
+
+/// Rescale Slope and Intercept: a stored value `v` stands for `v × slope + intercept`.
+struct DICOMRescale: Sendable, Equatable {
+    var slope: Double
+    var intercept: Double
 }
 
 /// A Modality LUT (first item of the Modality LUT Sequence (0028,3000)): stored values below the first mapped

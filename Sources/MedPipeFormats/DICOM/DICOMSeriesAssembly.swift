@@ -59,7 +59,7 @@ struct DICOMSeriesAssembly {
         guard probe.rows == rows, probe.columns == columns else {
             throw MedPipeError.malformed(ordered[0].path, "Rows/Columns say \(rows) × \(columns), the pixel data decodes to \(probe.rows) × \(probe.columns)")
         }
-        for slice in ordered { try slice.header.modality.check(stored: probe.storedDType, path: slice.path) }
+        for slice in ordered { try slice.header.modality.check(stored: probe.storedDType, frames: 1, path: slice.path) }
         let samples = probe.samplesPerPixel
         let valuesPerSlice = rows * columns * samples
         // The slices' common output type (stored, float64 after a rescale, a LUT's type); float64 when they differ.
@@ -197,7 +197,7 @@ struct DICOMSeriesAssembly {
             }
         }
         guard transformed else { return format }
-        transform.apply(stored, storedType: probe.storedDType, count: count, outputType: outputType,
+        transform.apply(stored, storedType: probe.storedDType, count: count, valuesPerFrame: count, outputType: outputType,
                         to: UnsafeMutableRawPointer(destination))
         return format
     }

@@ -16,8 +16,9 @@ public struct Converter: Sendable {
     /// burned-in text carry ``DICOMBurnedInText/metadataKey``, which units written before it lack. 3: WFDB signal
     /// descriptions that are not plain signal names become neutral names (``WFDBSignalName``). 4: WFDB samples carry their
     /// leads' units and the ADC scale of their digital values (``SignalUnits``), which `export --format wfdb` writes. 5: a WFDB
-    /// record's invalid samples are NaN (``ReadOptions/forStages``), not its format's sentinel value.
-    public static let readerVersion = "medpipe-formats 5"
+    /// record's invalid samples are NaN (``ReadOptions/forStages``), not its format's sentinel value. 6: an enhanced
+    /// multi-frame DICOM image takes its geometry and its rescale from its functional groups.
+    public static let readerVersion = "medpipe-formats 6"
 
     public let recipe: Recipe
     public let pipeline: StagePipeline
