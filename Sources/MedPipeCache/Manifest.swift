@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import MedPipeCore
 
 /// The cache's `manifest.sqlite`: units, entries, rejected inputs, sampling plans and named metadata.
@@ -220,12 +221,10 @@ final class Manifest: Sendable {
         // Row by row through a cursor: all the rows fetched first, then decoded, held every row twice at the peak (about
         // 1 KB per row of a table's entries, whose metadata JSON names the columns).
         return try database.read { db in
-            let rows = if let split {
-                try Row.fetchCursor(db, sql: "\(select) WHERE entry.split = ? \(order)", arguments: [split])
-            } else {
-                try Row.fetchCursor(db, sql: "\(select) \(order)")
-            }
-            var decoder = EntryRowDecoder(manifest: path)
+            let statement = try db.makeStatement(sql: split == nil ? "\(select) \(order)" : "\(select) WHERE entry.split = ? \(order)")
+            if let split { try statement.setArguments([split]) }
+            let rows = try Row.fetchCursor(statement)
+            var decoder = EntryRowDecoder(manifest: path, statement: statement.sqliteStatement)
             var entries: [CacheEntry] = []
             // Room for every row at once: grown by doubling, the array held up to twice the rows, and three times as it moved.
             let count = if let split {
@@ -234,7 +233,7 @@ final class Manifest: Sendable {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry")
             }
             entries.reserveCapacity(count ?? 0)
-            while let row = try rows.next() { entries.append(try decoder.entry(row)) }
+            while try rows.next() != nil { entries.append(try decoder.entry()) }
             return entries
         }
     }
@@ -397,15 +396,17 @@ final class Manifest: Sendable {
     }
 }
 
-/// Turns manifest rows selected with `columns`, in that order, into entries. Columns are read by position
-/// (GRDB's lookup by name compares names case-insensitively, row by row), and the JSON columns through one
-/// decoder, a text equal to the previous row's not decoded again: a unit's entries, and often a whole split's,
-/// share their shape and metadata.
+/// Turns manifest rows selected with `columns`, in that order, into entries: the current row of `statement`, each
+/// time its cursor steps. Columns are read by position, straight from SQLite and type-checked (GRDB's generic decoding
+/// looked up type metadata for every value, a third of the time to read a manifest), and the JSON columns through one
+/// decoder, a text equal to the previous row's not decoded again: a unit's entries, and often a whole split's, share
+/// their shape and metadata.
 private struct EntryRowDecoder {
     static let columns = ["id", "unit", "item", "source", "group_key", "label", "split", "dtype", "shape", "shard", "offset",
                           "length", "sha256", "geometry", "metadata"]
     /// The manifest's path, named in errors.
     private let manifest: String
+    private let statement: SQLiteStatement
     private let json = JSONCoding.decoder()
     private var shape = Previous<[Int]>(), geometry = Previous<Geometry>(), metadata = Previous<[String: MetadataValue]>()
     /// The previous row's metadata: values of a row equal to its values take their storage (a table's rows name the
@@ -414,34 +415,71 @@ private struct EntryRowDecoder {
     /// The previous row's unit key, whose storage the next rows of the unit share (a unit of a table is all its rows).
     private var unit = ""
 
+    init(manifest: String, statement: SQLiteStatement) {
+        self.manifest = manifest
+        self.statement = statement
+    }
 
-    init(manifest: String) { self.manifest = manifest }
-
-    mutating func entry(_ row: Row) throws -> CacheEntry {
-        let id: Int64 = try column(row, 0), dtypeName: String = try column(row, 7)
+    mutating func entry() throws -> CacheEntry {
+        let id = try integer(0, "Int64"), dtypeName = try text(7)
         guard let dtype = DType(rawValue: dtypeName) else {
             throw MedPipeError.malformed(manifest, "entry \(id) has unknown dtype \(dtypeName)")
         }
-        let geometryText: String? = try column(row, 13)
-        let shape = try shape.decode(try column(row, 8), json, manifest, "entry \(id)'s shape"), length: Int = try column(row, 11)
+        let geometryText = try optionalText(13)
+        let shape = try shape.decode(try text(8), json, manifest, "entry \(id)'s shape"), length = try int(11)
         // Checked once here for every reader: a damaged shape trapped `cache verify`, `evaluate` and `train` in their products.
         let needed = try? CheckedSize.product(shape + [dtype.size], source: manifest, "")
         guard needed == length else {
             throw MedPipeError.malformed(manifest, "entry \(id) of shape \(shape) and dtype \(dtype) needs \(needed.map { "\($0)" } ?? "more than 2^63") bytes, the manifest says \(length)")
         }
         // Export names folders and files after the split: another name ("../x") would write outside its output.
-        let split: String? = try column(row, 6)
+        let split = try optionalText(6)
         if let split, !DatasetCache.splitNames.contains(split) {
             throw MedPipeError.malformed(manifest, "entry \(id) is in split \(split.debugDescription), not one of \(DatasetCache.splitNames.joined(separator: ", "))")
         }
-        let unitKey: String = try column(row, 1)
+        let unitKey = try text(1)
         if unitKey != unit { unit = unitKey }
         return CacheEntry(
-            id: id, unit: unit, item: try column(row, 2), source: try column(row, 3), group: try column(row, 4),
-            label: try column(row, 5), split: split, dtype: dtype, shape: shape,
-            shard: try column(row, 9), offset: try column(row, 10), length: length, sha256: try column(row, 12),
+            id: id, unit: unit, item: try int(2), source: try text(3), group: try text(4),
+            label: try optionalText(5), split: split, dtype: dtype, shape: shape,
+            shard: try int(9), offset: try int(10), length: length, sha256: try text(12),
             geometry: try geometryText.map { try geometry.decode($0, json, manifest, "entry \(id)'s geometry") },
-            metadata: sharingValues(try metadata.decode(try column(row, 14), json, manifest, "entry \(id)'s metadata")))
+            metadata: sharingValues(try metadata.decode(try text(14), json, manifest, "entry \(id)'s metadata")))
+    }
+
+    /// Column `index` of the current row, an integer.
+    private func integer(_ index: Int32, _ type: String) throws -> Int64 {
+        guard sqlite3_column_type(statement, index) == SQLITE_INTEGER else { throw notOfType(index, type) }
+        return sqlite3_column_int64(statement, index)
+    }
+
+    private func int(_ index: Int32) throws -> Int { Int(try integer(index, "Int")) }
+
+    /// Column `index` of the current row, a text.
+    private func text(_ index: Int32) throws -> String {
+        guard sqlite3_column_type(statement, index) == SQLITE_TEXT else { throw notOfType(index, "String") }
+        return string(index)
+    }
+
+    /// Column `index` of the current row, a text or NULL.
+    private func optionalText(_ index: Int32) throws -> String? {
+        switch sqlite3_column_type(statement, index) {
+        case SQLITE_NULL: return nil
+        case SQLITE_TEXT: return string(index)
+        default: throw notOfType(index, "Optional<String>")
+        }
+    }
+
+    /// The text of column `index`, known to be one (its bytes, of the length SQLite gives, as UTF-8).
+    private func string(_ index: Int32) -> String {
+        guard let bytes = sqlite3_column_text(statement, index) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, index))), as: UTF8.self)
+    }
+
+    /// A value of another type (text where a number goes) than column `index` holds: an error naming the column.
+    private func notOfType(_ index: Int32, _ type: String) -> MedPipeError {
+        let value = DatabaseValue(sqliteStatement: statement, index: index), id = DatabaseValue(sqliteStatement: statement, index: 0)
+        return .malformed(manifest, "entry \(id): column \(Self.columns[Int(index)]) holds \(value), which is not of type \(type)")
     }
 
     /// `metadata` with the storage of the previous row's values where they are equal.
@@ -453,17 +491,6 @@ private struct EntryRowDecoder {
         }
         lastMetadata = shared
         return shared
-    }
-
-    /// The value of column `index` as a `T`: a value of another type (text where a number goes) is an error naming
-    /// the column, where GRDB's subscript traps.
-    private func column<T: DatabaseValueConvertible>(_ row: Row, _ index: Int) throws -> T {
-        do {
-            return try row.decode(atIndex: index)
-        } catch {
-            let value: DatabaseValue = row[index], id: DatabaseValue = row[0]
-            throw MedPipeError.malformed(manifest, "entry \(id): column \(Self.columns[index]) holds \(value), which is not of type \(T.self)")
-        }
     }
 
     /// The last text decoded into a `T`, and its value.
