@@ -73,19 +73,21 @@ import TestSupport
     @Test func frameRescalesMissingFromSomeFramesAreRefused() throws {
         var groups = DICOMFunctionalGroups()
         groups.frameRescales = [0: DICOMRescale(slope: 1, intercept: -1024), 2: DICOMRescale(slope: 2, intercept: 0)]
-        #expect(throws: MedPipeError.self) { try groups.modalityTransform(frames: 3, path: "ct.dcm") }
-        #expect(throws: MedPipeError.self) { try groups.modalityTransform(frames: Int(Int32.max), path: "ct.dcm") }
+        #expect(throws: MedPipeError.self) { try groups.rescales(frames: 3, path: "ct.dcm") }
+        #expect(throws: MedPipeError.self) { try groups.rescales(frames: Int(Int32.max), path: "ct.dcm") }
         groups.frameRescales[1] = DICOMRescale(slope: 0.5, intercept: 3)
-        guard case .frameRescales(let rescales)? = try groups.modalityTransform(frames: 3, path: "ct.dcm") else {
-            Issue.record("not one rescale per frame")
-            return
-        }
-        #expect(rescales.map(\.slope) == [1, 0.5, 2])
+        #expect(try groups.rescales(frames: 3, path: "ct.dcm")?.map(\.slope) == [1, 0.5, 2])
         groups.frameRescales = [0: DICOMRescale(slope: 2, intercept: 1), 1: DICOMRescale(slope: 2, intercept: 1)]
-        guard case .rescale(2, 1)? = try groups.modalityTransform(frames: 2, path: "ct.dcm") else {
-            Issue.record("equal per-frame rescales are not one")
-            return
-        }
+        #expect(try groups.rescales(frames: 2, path: "ct.dcm") == [DICOMRescale(slope: 2, intercept: 1)])
+    }
+
+    /// Single-frame enhanced slices whose functional groups rescale them differently: each slice through its own
+    /// (values above, by `seriesStacksAsPydicom`), said, and no one rescale named for the volume, as for slices
+    /// rescaled differently at the top level.
+    @Test func enhancedSlicesRescaledDifferentlyAreSaid() throws {
+        let record = try #require(try DICOMSeriesReader().read(SharedData.fixture("dicom/series_enhanced_rescale")).first)
+        #expect(record.warnings.contains("rescale slope/intercept differ between slices (2 distinct): applied per slice"), "\(record.warnings)")
+        #expect(record.metadata["RescaleSlope"] == nil && record.metadata["RescaleIntercept"] == nil)
     }
 
     /// Slices stacked by the series reader, each through its own Modality LUT, rescale or bit unpacking.

@@ -460,13 +460,13 @@ def jpegls_near_lossless(name, *, bits, stored, error, frames):
 
 # ---- an enhanced multi-frame image: its geometry in functional groups ----
 
-def enhanced_ct(name, shared_rescale=None, frame_rescales=None):
+def enhanced_ct(name, shared_rescale=None, frame_rescales=None, frames=4):
     """Enhanced CT-like multi-frame image (PS3.3 C.7.6.16) with no top-level geometry: pixel spacing, slice
     thickness, spacing between slices and an oblique orientation in the shared functional groups, each frame's
     position in its own Plane Position item, frames 3 mm apart along the normal (the thickness is 2.5 mm).
     With `shared_rescale` (slope, intercept), a Pixel Value Transformation in the shared groups; with
     `frame_rescales`, one per frame in each frame's groups (signed stored values then)."""
-    rows, columns, frames = 6, 7, 4
+    rows, columns = 6, 7
     signed = shared_rescale is not None or frame_rescales is not None
     ds = base(name, ExplicitVRLittleEndian, rows, columns, frames=frames, sop_class="1.2.840.10008.5.1.4.1.1.2.1",
               stored=12 if signed else None, signed=signed)
@@ -640,14 +640,18 @@ SERIES_BUILDERS = {
     "series_lut_and_rescale": [lut_slice(0), rescaled, lut_slice(20)],
     # High-Throughput JPEG 2000 slices, read by the series reader's deferred-value path
     "series_htj2k": [lambda n, i=i: htj2k(n, HTJ2K_LOSSLESS, bits=16, stored=12, signed=True, frames=1, first=i) for i in range(3)],
+    # single-frame enhanced slices whose rescales, in their functional groups, differ
+    "series_enhanced_rescale": [lambda n, r=r: enhanced_ct(n, shared_rescale=r, frames=1) for r in [(1, -1024), (0.5, -1000), (1, -1024)]],
 }
 
 
 def series_expected(folder):
-    """pydicom's slices sorted along the normal, each through apply_modality_lut, stacked by numpy."""
+    """pydicom's slices sorted along the normal, each through apply_modality_lut (highdicom's modality transform for
+    one held in functional groups), stacked by numpy."""
     datasets = [pydicom.dcmread(os.path.join(folder, f)) for f in sorted(os.listdir(folder))]
     datasets.sort(key=lambda d: float(d.ImagePositionPatient[2]))
-    volume = np.stack([apply_modality_lut(d.pixel_array, d) for d in datasets])
+    volume = np.stack([highdicom_modality_values(d.filename)[0] if in_functional_groups_only(d, "PixelValueTransformationSequence")
+                       else apply_modality_lut(d.pixel_array, d) for d in datasets])
     entry = {"slices": len(datasets), "first": os.path.basename(datasets[0].filename)}
     entry.update(summary(volume))
     return entry

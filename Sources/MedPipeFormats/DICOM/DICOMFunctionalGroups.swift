@@ -55,11 +55,11 @@ extension DICOMFunctionalGroups {
         }
     }
 
-    /// The modality transform of a file of `frames` frames by its Pixel Value Transformation: the shared one, or
-    /// one per frame (a single rescale when every frame has the same); nil when no group holds one.
+    /// The Pixel Value Transformation of a file of `frames` frames: the shared one, or one per frame (a single one when
+    /// every frame has the same); nil when no group holds one.
     /// - Throws: `.malformed` naming `path` when some frames have one and others none, whose values are unknown.
-    func modalityTransform(frames: Int, path: String) throws -> DICOMModalityTransform? {
-        if let sharedRescale { return .rescale(slope: sharedRescale.slope, intercept: sharedRescale.intercept) }
+    func rescales(frames: Int, path: String) throws -> [DICOMRescale]? {
+        if let sharedRescale { return [sharedRescale] }
         guard !frameRescales.isEmpty else { return nil }
         // Counted over the groups present, not over Number of Frames, which a file may set to billions.
         let described = frameRescales.keys.filter { (0..<frames).contains($0) }.count
@@ -67,8 +67,7 @@ extension DICOMFunctionalGroups {
             throw MedPipeError.malformed(path, "the Pixel Value Transformation (0028,9145) is in the functional groups of \(described) of \(frames) frames: the other frames' rescale is unknown")
         }
         let rescales = (0..<frames).map { frameRescales[$0]! }
-        if let first = rescales.first, rescales.allSatisfy({ $0 == first }) { return .rescale(slope: first.slope, intercept: first.intercept) }
-        return .frameRescales(rescales)
+        return rescales.allSatisfy { $0 == rescales[0] } ? [rescales[0]] : rescales
     }
 
     /// The step from one frame to the next, when every one of `frames` frames has a position and they lie evenly

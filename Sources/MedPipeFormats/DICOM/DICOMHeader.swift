@@ -16,11 +16,12 @@ struct DICOMHeader: Sendable {
     /// The step between the frames of an enhanced multi-frame image, LPS mm, when they form a volume
     /// (``DICOMFunctionalGroups/frameStep(frames:)``).
     var frameStep: [Double]?
-    /// Rescale Slope and Intercept, only when both are present (pydicom applies them only then).
+    /// Rescale Slope and Intercept: the top level's, only when both are present (pydicom applies them only then); else,
+    /// when the top level has no Modality LUT either, an enhanced multi-frame image's Pixel Value Transformation when
+    /// all its frames have the same (``DICOMFunctionalGroups``, applied as highdicom applies it).
     var rescale: DICOMRescale?
-    /// An enhanced multi-frame image's Pixel Value Transformation (``DICOMFunctionalGroups``), when the top level has
-    /// neither a rescale nor a Modality LUT.
-    var functionalGroupsTransform: DICOMModalityTransform?
+    /// An enhanced multi-frame image's Pixel Value Transformations, one per frame, when they differ.
+    var frameRescales: [DICOMRescale]?
     /// The Modality LUT, when the Modality LUT Sequence has an item (it takes precedence over the rescale).
     var modalityLUT: DICOMModalityLUT?
     var rows: Int?
@@ -34,7 +35,8 @@ struct DICOMHeader: Sendable {
     var modality: DICOMModalityTransform {
         if let modalityLUT { return .lut(modalityLUT) }
         if let rescale { return .rescale(slope: rescale.slope, intercept: rescale.intercept) }
-        return functionalGroupsTransform ?? .none
+        if let frameRescales { return .frameRescales(frameRescales) }
+        return .none
     }
 
     /// Every attribute the header reads, fetched from the file in one pass.
@@ -86,8 +88,6 @@ struct DICOMHeader: Sendable {
 
         if let slope = try file.double(.rescaleSlope), let intercept = try file.double(.rescaleIntercept) {
             rescale = DICOMRescale(slope: slope, intercept: intercept)
-            metadata["RescaleSlope"] = .double(slope)
-            metadata["RescaleIntercept"] = .double(intercept)
         }
         if file.has(.modalityLUTSequence) { modalityLUT = try dicomFile.modalityLUT() }
         keep("WindowCenter", try? file.doubles(.windowCenter), single: true)
@@ -115,13 +115,13 @@ struct DICOMHeader: Sendable {
                 frameStep = groups.frameStep(frames: numberOfFrames)
             }
             keep("ImagePositionPatient", imagePosition)
-            if rescale == nil, modalityLUT == nil {
-                functionalGroupsTransform = try groups.modalityTransform(frames: numberOfFrames, path: dicomFile.path)
-                if case .rescale(let slope, let intercept)? = functionalGroupsTransform {
-                    metadata["RescaleSlope"] = .double(slope)
-                    metadata["RescaleIntercept"] = .double(intercept)
-                }
+            if rescale == nil, modalityLUT == nil, let rescales = try groups.rescales(frames: numberOfFrames, path: dicomFile.path) {
+                if rescales.count == 1 { rescale = rescales[0] } else { frameRescales = rescales }
             }
+        }
+        if let rescale {
+            metadata["RescaleSlope"] = .double(rescale.slope)
+            metadata["RescaleIntercept"] = .double(rescale.intercept)
         }
         keep("ImageOrientationPatient", imageOrientation)
         self.metadata = metadata
