@@ -29,7 +29,8 @@ enum FuzzTarget: String, CaseIterable {
     /// An `.npz`, read as arrays and as a MedMNIST data set.
     case npz
     case png
-    /// A model checkpoint written by `medpipe train`.
+    /// A model checkpoint written by `medpipe train`, read as `predict` reads it: the network, its inference batch and
+    /// the preprocessing in its metadata (stages, fitted statistics, a table model's table input).
     case safetensors
     /// A CSV table predicted by a model trained on a table, as `predict` reads it: the model's preprocessing metadata
     /// `pipeline`, then `#FITTED` and `fitted`, `#TABLE` and `table` (the recipe's table options, label and features,
@@ -85,7 +86,11 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? NPZReader().records(path)
             _ = try MedMNISTDataset.load(path).records()
         case .png: _ = try PNGReader().read(try write(bytes, folder + "/input.png"))
-        case .safetensors: _ = try Checkpoint.read(try write(bytes, folder + "/model.safetensors"))
+        case .safetensors:
+            let path = try write(bytes, folder + "/model.safetensors")
+            let checkpoint = try Checkpoint.read(path)
+            _ = try checkpoint.inferenceBatch(file: path)
+            _ = try Preprocessing(metadata: checkpoint.extra, subject: path)
         case .table:
             let (pipeline, afterPipeline) = Self.cut(bytes, at: "#FITTED")
             let (fitted, afterFitted) = Self.cut(afterPipeline, at: "#TABLE")
