@@ -29,8 +29,13 @@ enum FuzzTarget: String, CaseIterable {
     /// An `.npz`, read as arrays and as a MedMNIST data set.
     case npz
     case png
-    /// A model checkpoint written by `medpipe train`.
+    /// A model checkpoint written by `medpipe train`, read as `predict` reads it: the network, its inference batch and
+    /// the preprocessing in its metadata (stages, fitted statistics, a table model's table input).
     case safetensors
+    /// A CSV table predicted by a model trained on a table, as `predict` reads it: the model's preprocessing metadata
+    /// `pipeline`, then `#FITTED` and `fitted`, `#TABLE` and `table` (the recipe's table options, label and features,
+    /// JSON), then `#CSV` and the table.
+    case table
     /// A recipe, parsed and its stages built.
     case recipe
     /// A NIfTI file through the image stages (reorient, resample, crop, normalize, slice, resize).
@@ -81,7 +86,19 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? NPZReader().records(path)
             _ = try MedMNISTDataset.load(path).records()
         case .png: _ = try PNGReader().read(try write(bytes, folder + "/input.png"))
-        case .safetensors: _ = try Checkpoint.read(try write(bytes, folder + "/model.safetensors"))
+        case .safetensors:
+            let path = try write(bytes, folder + "/model.safetensors")
+            let checkpoint = try Checkpoint.read(path)
+            _ = try checkpoint.inferenceBatch(file: path)
+            _ = try Preprocessing(metadata: checkpoint.extra, subject: path)
+        case .table:
+            let (pipeline, afterPipeline) = Self.cut(bytes, at: "#FITTED")
+            let (fitted, afterFitted) = Self.cut(afterPipeline, at: "#TABLE")
+            let (table, csv) = Self.cut(afterFitted, at: "#CSV")
+            let text = { (part: [UInt8]) in String(decoding: part, as: UTF8.self) }
+            let metadata = [PreparationKeys.pipeline: text(pipeline), PreparationKeys.fitted: text(fitted), PreparationKeys.table: text(table)]
+            guard let preprocessing = try Preprocessing(metadata: metadata, subject: "model") else { return }
+            _ = try preprocessing.prepare(try write(csv, folder + "/input.csv")) { _ in }
         case .recipe:
             _ = try write(Array("x".utf8), folder + "/data.csv")
             let path = try write(bytes, folder + "/recipe.yaml")
@@ -173,6 +190,13 @@ enum FuzzTarget: String, CaseIterable {
         }
         parts.append(Array(bytes[start...]))
         return parts
+    }
+
+    /// `bytes` cut at the first line that is exactly `marker` (the marker line dropped): what comes before and after it
+    /// (nothing after when no line is the marker).
+    static func cut(_ bytes: [UInt8], at marker: String) -> (before: [UInt8], after: [UInt8]) {
+        let parts = split(bytes, at: marker)
+        return (parts[0], Array(parts.dropFirst().joined(separator: Array(("\n" + marker + "\n").utf8))))
     }
 
     private func write(_ bytes: [UInt8], _ path: String) throws -> String {

@@ -90,6 +90,28 @@ import TestSupport
         #expect(record.metadata["RescaleSlope"] == nil && record.metadata["RescaleIntercept"] == nil)
     }
 
+    /// The same enhanced CT with its second frame moved to z = 1e200 mm (the frames then lie on no line): the step from
+    /// the first frame, 1e200 mm, has a length whose square overflows, and the evenness check, relative to that length,
+    /// took every other position as on the line, so the frame axis was infinitely long (spacing inf). The frames are no
+    /// volume: the frame axis is the normal times the slice thickness, as for any file whose frames are not evenly spaced
+    /// (PS3.3 C.7.6.2.1.1: row cosines (0.8, 0.6, 0) × column cosines (0, 0, -1) = (-0.6, 0.8, 0), times 2.5 mm).
+    @Test func framesOfAnOverflowingStepAreNoVolume() throws {
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: DICOMEncodingsReference.path("enhanced_ct_functional_groups.dcm"))))
+        let (old, new) = (Array("-11.8\\22.4\\5.0".utf8), Array("-10\\20\\1.0e200".utf8))
+        let at = try #require(bytes.indices.first { bytes[$0...].starts(with: old) })
+        bytes.replaceSubrange(at..<(at + old.count), with: new)
+        let folder = temporaryDirectory("enhanced-overflow")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/enhanced.dcm"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let record = try DICOMFileReader().read(path)
+        guard case .spatial(let spacing, let affine)? = record.geometry else { Issue.record("no geometry"); return }
+        #expect(zip(spacing, [0.8, 0.7, 2.5]).allSatisfy { abs($0 - $1) < 1e-9 }, "\(spacing)")
+        // LPS to RAS: x and y negated.
+        #expect(zip(affine.matrix.map { $0[2] }, [1.5, -2, 0, 0]).allSatisfy { abs($0 - $1) < 1e-9 }, "\(affine.matrix)")
+        #expect(zip(affine.matrix.map { $0[3] }, [10, -20, 5, 1]).allSatisfy { abs($0 - $1) < 1e-9 }, "\(affine.matrix)")
+    }
+
     /// Slices stacked by the series reader, each through its own Modality LUT, rescale or bit unpacking.
     @Test(arguments: DICOMEncodingsReference.seriesNames)
     func seriesStacksAsPydicom(_ name: String) throws {

@@ -71,12 +71,13 @@ extension DICOMFunctionalGroups {
     }
 
     /// The step from one frame to the next, when every one of `frames` frames has a position and they lie evenly
-    /// spaced on a line (a volume); nil otherwise (a SEG's frames repeat positions, one per segment).
+    /// spaced on a line (a volume); nil otherwise (a SEG's frames repeat positions, one per segment), and when the step
+    /// or its length is not a finite number (positions near the `Double` limits), which would make every position fit.
     func frameStep(frames: Int) -> [Double]? {
         guard frames > 1, let first = positions[0], let second = positions[1] else { return nil }
         let step = zip(second, first).map { $0 - $1 }
         let length = step.map { $0 * $0 }.reduce(0, +).squareRoot()
-        guard length > 0 else { return nil }
+        guard length > 0, length.isFinite else { return nil }
         for f in 2..<frames {
             guard let p = positions[f], zip(p, first).enumerated().allSatisfy({ i, pair in abs(pair.0 - pair.1 - Double(f) * step[i]) <= 1e-3 * length }) else { return nil }
         }
