@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MedPipeCache
 import MedPipeCore
+import MedPipeFormats
 import MedPipeStages
 import TestSupport
 @testable import MedPipePipeline
@@ -163,5 +164,19 @@ struct SMOTEBalanceTests {
         let source = try dataset.batchSource()
         #expect(source.sampleCount(.train) == 2 * counts.values.max()!)
         #expect(source.sampleCount(.test) == (try dataset.cache.entries(split: "test").count))
+    }
+}
+
+/// A change to one format's reader converts only that format's sources again: the DICOM reader's version (2, for the
+/// enhanced images' functional groups) is in the unit keys of DICOM files and series alone, and a WFDB record's, a
+/// PNG's or a table's keys keep the reader version they had before it (5), so their caches are reused as they are.
+@Suite struct ReaderVersionTests {
+    @Test func aFormatsReaderVersionIsInItsOwnSourcesKeysOnly() {
+        #expect(Converter.readerVersions(of: .dicom) == ["medpipe-formats 5", "dicom 2"])
+        #expect(Converter.readerVersions(of: .dicomSeries) == ["medpipe-formats 5", "dicom 2"])
+        for kind in FormatKind.allCases where kind != .dicom && kind != .dicomSeries {
+            #expect(Converter.readerVersions(of: kind) == ["medpipe-formats 5"], "\(kind)")
+        }
+        #expect(Converter.readerVersions(of: nil) == ["medpipe-formats 5"])
     }
 }

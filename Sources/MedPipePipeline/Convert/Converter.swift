@@ -16,9 +16,19 @@ public struct Converter: Sendable {
     /// burned-in text carry ``DICOMBurnedInText/metadataKey``, which units written before it lack. 3: WFDB signal
     /// descriptions that are not plain signal names become neutral names (``WFDBSignalName``). 4: WFDB samples carry their
     /// leads' units and the ADC scale of their digital values (``SignalUnits``), which `export --format wfdb` writes. 5: a WFDB
-    /// record's invalid samples are NaN (``ReadOptions/forStages``), not its format's sentinel value. 6: an enhanced
-    /// multi-frame DICOM image takes its geometry and its rescale from its functional groups.
-    public static let readerVersion = "medpipe-formats 6"
+    /// record's invalid samples are NaN (``ReadOptions/forStages``), not its format's sentinel value. Since 5, a change to
+    /// one format's reader bumps that format's version instead (``formatReaderVersions``).
+    public static let readerVersion = "medpipe-formats 5"
+
+    /// Each format's reader version past ``readerVersion``, part of the unit keys of that format's sources only, so that
+    /// a change to one reader converts its sources again and keeps the other formats' units. DICOM 2: an enhanced
+    /// multi-frame image takes its geometry and its rescale from its functional groups.
+    static let formatReaderVersions: [FormatKind: String] = [.dicom: "dicom 2", .dicomSeries: "dicom 2"]
+
+    /// The reader versions in the unit key of a source of format `kind` (nil: not detected).
+    static func readerVersions(of kind: FormatKind?) -> [String] {
+        [readerVersion] + (kind.flatMap { formatReaderVersions[$0] }.map { [$0] } ?? [])
+    }
 
     public let recipe: Recipe
     public let pipeline: StagePipeline
@@ -213,7 +223,7 @@ public struct Converter: Sendable {
             if case .sidecar(let file, _, _) = spec.label { labelsHash += "+sidecar " + (try ContentHash.ofFile(file, states: states)) }
             for path in spec.paths {
                 let kind = spec.format ?? (try? FormatKind.detect(path))
-                var reader = [Self.readerVersion, spec.format?.rawValue ?? "detect", "label \(spec.label)",
+                var reader = Self.readerVersions(of: kind) + [spec.format?.rawValue ?? "detect", "label \(spec.label)",
                               "table \(recipe.table.map { "\($0)" } ?? "-")", "pseudonyms \(pseudonyms.fingerprint)",
                               recipe.split.grouping == .timeBlock ? "time-blocks \(recipe.split.blocks)" : "groups"]
                 // Tables read before the delimiter was detected (a semicolon file was one text column) are read again.
