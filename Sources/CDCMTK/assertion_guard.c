@@ -12,29 +12,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* The guard running on this thread, and where its caller wants the failed assertion's text. */
-static _Thread_local jmp_buf *activeGuard;
-static _Thread_local char *guardMessage;
-static _Thread_local size_t guardCapacity;
+/* A guard: where a failed assertion jumps, and where its text goes. */
+struct Guard {
+    jmp_buf jump;
+    char *message;
+    size_t capacity;
+};
+
+/* The guard running on this thread, if any. */
+static _Thread_local struct Guard *activeGuard;
 
 int cdcmtk_guard_assertions(void (*body)(void *), void *context, char *message, size_t capacity) {
-    jmp_buf *const outer = activeGuard;
-    char *const outerMessage = guardMessage;
-    const size_t outerCapacity = guardCapacity;
-    jmp_buf here;
-    if (setjmp(here) != 0) {
+    struct Guard guard = {.message = message, .capacity = capacity};
+    struct Guard *const outer = activeGuard;
+    if (setjmp(guard.jump) != 0) {
         activeGuard = outer;
-        guardMessage = outerMessage;
-        guardCapacity = outerCapacity;
         return 1;
     }
-    activeGuard = &here;
-    guardMessage = message;
-    guardCapacity = capacity;
+    activeGuard = &guard;
     body(context);
     activeGuard = outer;
-    guardMessage = outerMessage;
-    guardCapacity = outerCapacity;
     return 0;
 }
 
@@ -43,10 +40,10 @@ void __assert_fail(const char *assertion, const char *file, unsigned int line, c
 
 void __assert_fail(const char *assertion, const char *file, unsigned int line, const char *function) {
     if (activeGuard != NULL) {
-        if (guardMessage != NULL && guardCapacity > 0)
-            snprintf(guardMessage, guardCapacity, "assertion `%s' failed in %s (%s:%u)", assertion,
+        if (activeGuard->message != NULL && activeGuard->capacity > 0)
+            snprintf(activeGuard->message, activeGuard->capacity, "assertion `%s' failed in %s (%s:%u)", assertion,
                      function != NULL ? function : "?", file, line);
-        longjmp(*activeGuard, 1);
+        longjmp(activeGuard->jump, 1);
     }
     fprintf(stderr, "%s: %s:%u: %s%sAssertion `%s' failed.\n", program_invocation_short_name, file, line,
             function != NULL ? function : "", function != NULL ? ": " : "", assertion);

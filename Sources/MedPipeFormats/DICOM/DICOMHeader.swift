@@ -34,7 +34,7 @@ struct DICOMHeader: Sendable {
     /// What turns stored values into the record's values, as pydicom's `apply_modality_lut` does.
     var modality: DICOMModalityTransform {
         if let modalityLUT { return .lut(modalityLUT) }
-        if let rescale { return .rescale(slope: rescale.slope, intercept: rescale.intercept) }
+        if let rescale { return .rescale(rescale) }
         if let frameRescales { return .frameRescales(frameRescales) }
         return .none
     }

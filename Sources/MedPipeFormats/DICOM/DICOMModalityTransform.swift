@@ -6,7 +6,7 @@ import MedPipeCore
 /// Transformation of its functional groups (``DICOMFunctionalGroups``), which may differ from frame to frame.
 enum DICOMModalityTransform: Sendable {
     case none
-    case rescale(slope: Double, intercept: Double)
+    case rescale(DICOMRescale)
     /// Frame `f`'s values take the `f`th rescale.
     case frameRescales([DICOMRescale])
     case lut(DICOMModalityLUT)
@@ -45,8 +45,8 @@ enum DICOMModalityTransform: Sendable {
             destination.copyMemory(from: stored, byteCount: count * storedType.size)
         case .none:
             DICOMStoredValues.rescale(stored, dtype: storedType, count: count, slope: 1, intercept: 0, to: output())
-        case .rescale(let slope, let intercept):
-            DICOMStoredValues.rescale(stored, dtype: storedType, count: count, slope: slope, intercept: intercept, to: output())
+        case .rescale(let rescale):
+            DICOMStoredValues.rescale(stored, dtype: storedType, count: count, slope: rescale.slope, intercept: rescale.intercept, to: output())
         case .frameRescales(let rescales):
             for (frame, rescale) in rescales.enumerated() where frame * valuesPerFrame < count {
                 let start = frame * valuesPerFrame
