@@ -17,7 +17,8 @@ typedef struct { int arg; memory_t memory; } exec_arg;
 
 enum {
     F32 = 3, FORMAT_ANY = 1,                                      /* dnnl_data_type_t, dnnl_format_tag_t */
-    FORWARD_TRAINING = 64, CONVOLUTION_DIRECT = 1, CPU = 1,       /* prop kind, algorithm, engine kind */
+    FORWARD_TRAINING = 64, CPU = 1,                               /* prop kind, engine kind */
+    CONVOLUTION_DIRECT = 1, CONVOLUTION_WINOGRAD = 2,             /* dnnl_alg_kind_t */
     IN_ORDER = 1, SCRATCHPAD_USER = 1,                            /* stream flags, scratchpad mode */
     QUERY_IMPLEMENTATION = 8,                                     /* dnnl_query_impl_info_str */
     QUERY_SRC = 129, QUERY_DIFF_SRC, QUERY_WEIGHTS, QUERY_DIFF_WEIGHTS, QUERY_DST, QUERY_DIFF_DST,
@@ -176,69 +177,96 @@ static int add_port(entry *e, int arg, int output, const memory_desc *plain, int
     return failed;
 }
 
-/* Makes the primitive of `e->kind` for `e->shape` with two operation descriptors' worth of scratch; leaves
- * `usable` 0 when oneDNN offers only its reference code (or nothing) for it. */
-static void make_with(entry *e, operation_desc *forward, operation_desc *backward) {
-    const medpipe_convolution_shape *s = &e->shape;
-    int ndims = s->rank + 2;
+/* The plain descriptors of a shape's tensors, and the convolution's geometry in oneDNN's terms. */
+typedef struct {
+    int ndims;
+    memory_desc x, y, w, b, x_any, y_any, w_any;
+    dims_t strides, padding_l, padding_r;
+} geometry;
+
+static int describe_geometry(const medpipe_convolution_shape *s, geometry *g) {
+    int ndims = g->ndims = s->rank + 2;
     dims_t x_dims = {s->batch, s->in_channels}, y_dims = {s->batch, s->out_channels},
            w_dims = {s->out_channels, s->in_channels}, b_dims = {s->out_channels};
-    dims_t strides = {0}, padding_l = {0}, padding_r = {0};
+    memset(g->strides, 0, sizeof g->strides);
+    memset(g->padding_l, 0, sizeof g->padding_l);
+    memset(g->padding_r, 0, sizeof g->padding_r);
     for (int a = 0; a < s->rank; a++) {
         x_dims[2 + a] = s->in_size[a];
         y_dims[2 + a] = s->out_size[a];
         w_dims[2 + a] = s->kernel;
-        strides[a] = s->stride;
-        padding_l[a] = s->padding;
+        g->strides[a] = s->stride;
+        g->padding_l[a] = s->padding;
         /* What the last window overhangs on the right: the padding, less what the stride leaves unused. */
-        padding_r[a] = (int64_t)(s->out_size[a] - 1) * s->stride + s->kernel - s->in_size[a] - s->padding;
+        g->padding_r[a] = (int64_t)(s->out_size[a] - 1) * s->stride + s->kernel - s->in_size[a] - s->padding;
     }
-    memory_desc x, y, w, b, x_any, y_any, w_any;
-    if (plain_desc(&x, ndims, x_dims) || plain_desc(&y, ndims, y_dims) || plain_desc(&w, ndims, w_dims) ||
-        plain_desc(&b, 1, b_dims) || any_desc(&x_any, ndims, x_dims) || any_desc(&y_any, ndims, y_dims) ||
-        any_desc(&w_any, ndims, w_dims))
-        return;
-    if (dnnl.forward_desc_init(forward, FORWARD_TRAINING, CONVOLUTION_DIRECT, &x_any, &w_any, &b, &y_any, strides,
-                               padding_l, padding_r) ||
-        dnnl.primitive_desc_create(&e->hint, forward, user_scratchpad, engine, NULL))
-        return;
+    return plain_desc(&g->x, ndims, x_dims) || plain_desc(&g->y, ndims, y_dims) || plain_desc(&g->w, ndims, w_dims) ||
+           plain_desc(&g->b, 1, b_dims) || any_desc(&g->x_any, ndims, x_dims) || any_desc(&g->y_any, ndims, y_dims) ||
+           any_desc(&g->w_any, ndims, w_dims);
+}
+
+/* Sets `e->descriptor` (and, for a backward kind, `e->hint`) to oneDNN's choice for `e->kind` with `algorithm`;
+ * returns nonzero, having kept nothing, when oneDNN has no implementation of it for the shape. */
+static int describe(entry *e, const geometry *g, int algorithm, operation_desc *forward, operation_desc *backward) {
+    primitive_desc_t hint = NULL, descriptor = NULL;
+    if (dnnl.forward_desc_init(forward, FORWARD_TRAINING, algorithm, &g->x_any, &g->w_any, &g->b, &g->y_any,
+                               g->strides, g->padding_l, g->padding_r) ||
+        dnnl.primitive_desc_create(&hint, forward, user_scratchpad, engine, NULL))
+        return 1;
+    int failed = 0;
     switch (e->kind) {
     case FORWARD:
-        e->descriptor = e->hint;
-        e->hint = NULL;
+        descriptor = hint;
+        hint = NULL;
         break;
     case BACKWARD_DATA:
-        if (dnnl.backward_data_desc_init(backward, CONVOLUTION_DIRECT, &x_any, &w_any, &y_any, strides, padding_l,
-                                         padding_r) ||
-            dnnl.primitive_desc_create(&e->descriptor, backward, user_scratchpad, engine, e->hint))
-            return;
+        failed = dnnl.backward_data_desc_init(backward, algorithm, &g->x_any, &g->w_any, &g->y_any, g->strides,
+                                              g->padding_l, g->padding_r) ||
+                 dnnl.primitive_desc_create(&descriptor, backward, user_scratchpad, engine, hint);
         break;
     default:
-        if (dnnl.backward_weights_desc_init(backward, CONVOLUTION_DIRECT, &x_any, &w_any, &b, &y_any, strides,
-                                            padding_l, padding_r) ||
-            dnnl.primitive_desc_create(&e->descriptor, backward, user_scratchpad, engine, e->hint))
-            return;
+        failed = dnnl.backward_weights_desc_init(backward, algorithm, &g->x_any, &g->w_any, &g->b, &g->y_any,
+                                                 g->strides, g->padding_l, g->padding_r) ||
+                 dnnl.primitive_desc_create(&descriptor, backward, user_scratchpad, engine, hint);
     }
+    if (failed) {
+        dnnl.primitive_desc_destroy(hint);
+        return 1;
+    }
+    e->hint = hint;
+    e->descriptor = descriptor;
+    return 0;
+}
+
+/* Makes the primitive of `e->kind` for `e->shape` with two operation descriptors' worth of scratch: Winograd's
+ * when the shape asks for it and oneDNN has it, else the direct one; leaves `usable` 0 when oneDNN offers only
+ * its reference code (or nothing) for it. */
+static void make_with(entry *e, operation_desc *forward, operation_desc *backward) {
+    geometry g;
+    if (describe_geometry(&e->shape, &g)) return;
+    if (!(e->shape.winograd && describe(e, &g, CONVOLUTION_WINOGRAD, forward, backward) == 0) &&
+        describe(e, &g, CONVOLUTION_DIRECT, forward, backward))
+        return;
     const char *name = NULL;
     if (dnnl.primitive_desc_query(e->descriptor, QUERY_IMPLEMENTATION, 0, &name) || !name) return;
     strncpy(e->implementation, name, sizeof e->implementation - 1);
-    /* Only oneDNN's direct kernels ("jit:…", "brg:…"): its others are im2col + GEMM again ("x64:gemm:jit", slower
-     * than MedPipe's for Conv1d's weight gradient here) or scalar reference code. */
+    /* Only oneDNN's JIT kernels ("jit:…", "jit_wino_4x3:…", "brg:…"): its others are im2col + GEMM again
+     * ("x64:gemm:jit", slower than MedPipe's for Conv1d's weight gradient here) or scalar reference code. */
     if (strncmp(name, "jit", 3) != 0 && strncmp(name, "brg", 3) != 0) return;
     int failed;
     switch (e->kind) {
     case FORWARD:
-        failed = add_port(e, ARG_SRC, 0, &x, QUERY_SRC, 0) || add_port(e, ARG_WEIGHTS, 0, &w, QUERY_WEIGHTS, 0) ||
-                 add_port(e, ARG_BIAS, 0, &b, QUERY_WEIGHTS, 1) || add_port(e, ARG_DST, 1, &y, QUERY_DST, 0);
+        failed = add_port(e, ARG_SRC, 0, &g.x, QUERY_SRC, 0) || add_port(e, ARG_WEIGHTS, 0, &g.w, QUERY_WEIGHTS, 0) ||
+                 add_port(e, ARG_BIAS, 0, &g.b, QUERY_WEIGHTS, 1) || add_port(e, ARG_DST, 1, &g.y, QUERY_DST, 0);
         break;
     case BACKWARD_DATA:
-        failed = add_port(e, ARG_WEIGHTS, 0, &w, QUERY_WEIGHTS, 0) || add_port(e, ARG_DIFF_DST, 0, &y, QUERY_DIFF_DST, 0) ||
-                 add_port(e, ARG_DIFF_SRC, 1, &x, QUERY_DIFF_SRC, 0);
+        failed = add_port(e, ARG_WEIGHTS, 0, &g.w, QUERY_WEIGHTS, 0) || add_port(e, ARG_DIFF_DST, 0, &g.y, QUERY_DIFF_DST, 0) ||
+                 add_port(e, ARG_DIFF_SRC, 1, &g.x, QUERY_DIFF_SRC, 0);
         break;
     default:
-        failed = add_port(e, ARG_SRC, 0, &x, QUERY_SRC, 0) || add_port(e, ARG_DIFF_DST, 0, &y, QUERY_DIFF_DST, 0) ||
-                 add_port(e, ARG_DIFF_WEIGHTS, 1, &w, QUERY_DIFF_WEIGHTS, 0) ||
-                 add_port(e, ARG_DIFF_BIAS, 1, &b, QUERY_DIFF_WEIGHTS, 1);
+        failed = add_port(e, ARG_SRC, 0, &g.x, QUERY_SRC, 0) || add_port(e, ARG_DIFF_DST, 0, &g.y, QUERY_DIFF_DST, 0) ||
+                 add_port(e, ARG_DIFF_WEIGHTS, 1, &g.w, QUERY_DIFF_WEIGHTS, 0) ||
+                 add_port(e, ARG_DIFF_BIAS, 1, &g.b, QUERY_DIFF_WEIGHTS, 1);
     }
     if (failed) return;
     const memory_desc *scratch = dnnl.primitive_desc_query_md(e->descriptor, QUERY_SCRATCHPAD, 0);

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `medpipe-bench read|gradcam|train|augment ...`: the in-process timings behind tools/bench/.
+/// `medpipe-bench read|gradcam|train|augment|conv ...`: the in-process timings behind tools/bench/.
 enum Benchmarks {
     static func run() throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
@@ -10,7 +10,8 @@ enum Benchmarks {
         case "gradcam": try GradCAMBenchmark.run(rest)
         case "train": try TrainBenchmark.run(rest)
         case "augment": try AugmentBenchmark.run(rest)
-        default: fail(usage: "read|gradcam|train|augment ...")
+        case "conv": try ConvolutionBenchmark.run(rest)
+        default: fail(usage: "read|gradcam|train|augment|conv ...")
         }
     }
 

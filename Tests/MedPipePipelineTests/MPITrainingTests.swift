@@ -12,7 +12,7 @@ import TestSupport
         #expect(ProcessGroup.world == nil)
         #expect(ProcessGroup.isLeader)
         #expect(ProcessGroup.logPrefix == "")
-        let maps = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
+        let maps = try procFileText("/proc/self/maps")
         #expect(!maps.contains("libmpi"), "libmpi is mapped into a process that no launcher started")
     }
 

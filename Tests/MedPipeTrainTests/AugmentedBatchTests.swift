@@ -1,5 +1,6 @@
 import MedPipeData
 import Testing
+import TestSupport
 @testable import MedPipeTrain
 
 /// The batch source's augmentation hook: training batches only, each sample told its epoch and its
@@ -15,12 +16,12 @@ import Testing
                                                  for i in sample.indices { sample[i] += Float(1000 * epoch + position) }
                                              })
         func pass(_ s: DataSplit, epoch: Int, threads: Int) throws -> [Float] {
-            BLAS.setThreads(threads)
-            defer { BLAS.setThreads(1) }
-            var batches = try source.batches(s, batchSize: 4, epoch: epoch, seed: 9)
-            var values: [Float] = []
-            while let batch = try batches.next() { values += batch.inputs }
-            return values
+            try withWorkerThreads(threads) {
+                var batches = try source.batches(s, batchSize: 4, epoch: epoch, seed: 9)
+                var values: [Float] = []
+                while let batch = try batches.next() { values += batch.inputs }
+                return values
+            }
         }
         for epoch in [0, 3] {
             let order = EpochOrder.shuffled(Array(0..<n), seed: 9, epoch: epoch)

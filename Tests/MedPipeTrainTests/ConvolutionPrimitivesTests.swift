@@ -1,5 +1,6 @@
 import MedPipeCore
 import Testing
+import TestSupport
 @testable import MedPipeTrain
 
 /// Convolutions through oneDNN's primitives (where oneDNN is the backend, as tools/setup installs it): the course
@@ -17,6 +18,9 @@ import Testing
 
     static let cases: [Case] = [
         Case(rank: 2, batch: 11, inChannels: 32, outChannels: 64, kernel: 3, stride: 1, padding: 0, spatial: [12, 10]),  // mnist-cnn's second
+        // Outputs of 14 × 12 and 12 × 12: training takes Winograd's kernels (fer-cnn's second and third are of this kind).
+        Case(rank: 2, batch: 9, inChannels: 32, outChannels: 64, kernel: 3, stride: 1, padding: 0, spatial: [16, 14]),
+        Case(rank: 2, batch: 6, inChannels: 64, outChannels: 32, kernel: 3, stride: 1, padding: 1, spatial: [12, 12]),
         Case(rank: 2, batch: 5, inChannels: 1, outChannels: 32, kernel: 3, stride: 1, padding: 0, spatial: [9, 11]),     // mnist-cnn's first
         Case(rank: 2, batch: 6, inChannels: 16, outChannels: 16, kernel: 3, stride: 2, padding: 1, spatial: [8, 7]),     // the last window overhangs less
         // ecg-cnn's second: oneDNN computes Conv1d's weight gradient by its own im2col + GEMM, left to MedPipe's.
@@ -24,6 +28,13 @@ import Testing
         Case(rank: 3, batch: 3, inChannels: 16, outChannels: 32, kernel: 3, stride: 1, padding: 1, spatial: [5, 4, 6]),  // cnn3d-like
         Case(rank: 2, batch: 3, inChannels: 3, outChannels: 5, kernel: 2, stride: 2, padding: 1, spatial: [5, 6], direct: []),  // unblocked channels
     ]
+
+    /// Whether this CPU has the AVX-512 subsets oneDNN's Winograd kernels need (avx512_core).
+    static let hasAVX512: Bool = {
+        let flags = (try? procFileText("/proc/cpuinfo"))?
+            .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? []
+        return ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(flags.contains)
+    }()
 
     /// Output, input gradient, weight gradient and bias gradient by the definition, for the upstream gradient `dy`.
     static func definition(_ c: Case, x: [Float], w: [Float], b: [Float], dy: [Float]) -> (y: [Double], dx: [Double], dw: [Double], db: [Double]) {
@@ -58,8 +69,10 @@ import Testing
 
     /// The layer's forward and backward on seeded inputs.
     static func run(_ c: Case, threads: Int) -> (layer: Convolution, x: [Float], dy: [Float], y: [Float], dx: [Float]) {
-        BLAS.setThreads(threads)
-        defer { BLAS.setThreads(1) }
+        withWorkerThreads(threads) { run(c) }
+    }
+
+    private static func run(_ c: Case) -> (layer: Convolution, x: [Float], dy: [Float], y: [Float], dx: [Float]) {
         var rng = SeededGenerator(seed: 17)
         var layer = Convolution(rank: c.rank, inChannels: c.inChannels, outChannels: c.outChannels, kernel: c.kernel,
                                 stride: c.stride, padding: c.padding, rng: &rng)
@@ -77,9 +90,15 @@ import Testing
         let primitives = ConvolutionPrimitives(rank: c.rank, outChannels: c.outChannels,
                                                geometry: ConvGeometry(rank: c.rank, sample: [c.inChannels] + c.spatial, kernel: c.kernel,
                                                                       stride: c.stride, padding: c.padding)!)
+        let winograd = ConvolutionPrimitives.winogradPays(rank: c.rank, outChannels: c.outChannels, geometry: primitives.geometry)
         for kind in c.direct where BLAS.backend == "onednn" {
             let name = primitives.implementation(kind, batch: ConvolutionPrimitives.samplesPerRun)
             #expect(name?.hasPrefix("jit") == true, "\(kind): \(name ?? "no primitive")")
+            // oneDNN's Winograd kernels are AVX-512's; elsewhere training runs the direct ones.
+            guard winograd, Self.hasAVX512 else { continue }
+            let trained = ConvolutionPrimitives(rank: c.rank, outChannels: c.outChannels, geometry: primitives.geometry, winograd: true)
+                .implementation(kind, batch: ConvolutionPrimitives.samplesPerRun)
+            #expect(trained?.hasPrefix("jit_wino") == true, "\(kind) in training: \(trained ?? "no primitive")")
         }
         for threads in [1, 2] {
             let (layer, x, dy, y, dx) = Self.run(c, threads: threads)
@@ -92,6 +111,53 @@ import Testing
             let again = Self.run(c, threads: threads)
             #expect(again.y == y && again.dx == dx && again.layer.weight.gradient == layer.weight.gradient
                     && again.layer.bias.gradient == layer.bias.gradient, "not the same bytes twice, \(threads) threads")
+        }
+    }
+
+    /// Training takes Winograd's kernels for the course models' wide 3 × 3 convolutions only, and evaluation never:
+    /// its outputs are the direct kernels' bytes, as before training used Winograd.
+    @Test func onlyTrainingTakesWinogradWhereItPays() throws {
+        func choices(_ model: BuiltinModel) throws -> [Bool] {
+            var shape = model.defaultInputShape
+            var chosen: [Bool] = []
+            for layer in try model.make(seed: 0).layers {
+                if let conv = layer as? Convolution {
+                    let g = try #require(ConvGeometry(rank: conv.rank, sample: shape, kernel: conv.kernel, stride: conv.stride, padding: conv.padding))
+                    chosen.append(ConvolutionPrimitives.winogradPays(rank: conv.rank, outChannels: conv.outChannels, geometry: g))
+                }
+                shape = try layer.outputShape(for: shape)
+            }
+            return chosen
+        }
+        var rng = SeededGenerator(seed: 3)
+        // mnist-cnn 1→32 at 26 × 26, then 32→64 at 24 × 24; fer-cnn adds 64→128 at 12 × 12; medmnist-cnn's third
+        // is at 7 × 7; Conv1d and Conv3d have no Winograd kernels.
+        #expect(try choices(.mnistCNN) == [false, true])
+        #expect(try choices(.ferCNN) == [false, true, true])
+        #expect(try choices(.medmnistCNN) == [false, true, false])
+        #expect(try choices(.ecgCNN) == [false, false, false])
+        #expect(try choices(.cnn3d) == [false, false, false])
+
+        guard BLAS.backend == "onednn" else { return }
+        let c = Self.cases[1]
+        let g = try #require(ConvGeometry(rank: 2, sample: [c.inChannels] + c.spatial, kernel: 3, stride: 1, padding: c.padding))
+        var layer = Convolution(rank: 2, inChannels: c.inChannels, outChannels: c.outChannels, kernel: 3, rng: &rng)
+        let x = (0..<(c.batch * g.inputSize)).map { _ in rng.nextUnitFloat() - 0.5 }
+        for training in [false, true] {
+            var activation = Activation(shape: [c.batch, c.inChannels] + c.spatial, data: x)
+            withWorkerThreads(1) { layer.forward(&activation, training: training) }
+            let primitives = ConvolutionPrimitives(rank: 2, outChannels: c.outChannels, geometry: g, winograd: training)
+            let expected = [Float](unsafeUninitializedCapacity: activation.data.count) { y, count in
+                x.withUnsafeBufferPointer { xb in layer.weight.value.withUnsafeBufferPointer { w in layer.bias.value.withUnsafeBufferPointer { b in
+                    for run in ConvolutionPrimitives.runs(0..<c.batch) {
+                        primitives.forward(batch: run.count, x: xb.baseAddress! + run.lowerBound * g.inputSize, w: w.baseAddress!, b: b.baseAddress!,
+                                           y: y.baseAddress! + run.lowerBound * c.outChannels * g.positions)
+                    }
+                }}}
+                count = activation.data.count
+            }
+            let same = activation.data == expected
+            #expect(same, "training \(training): not the \(training ? "Winograd" : "direct") kernels' bytes (largest difference \(zip(activation.data, expected).map { abs($0 - $1) }.max() ?? 0))")
         }
     }
 

@@ -1,5 +1,6 @@
 import MedPipeCore
 import Testing
+import TestSupport
 @testable import MedPipeTrain
 
 @Suite(.serialized) struct DropoutTests {
@@ -9,16 +10,16 @@ import Testing
         let count = 2 * Parallel.elementsPerWorker + 77
         let x = Activation(shape: [7, count / 7], data: GradientCheck.randomValues(count - count % 7, seed: 3))
         func twoBatches(threads: Int) -> [[Float]] {
-            BLAS.setThreads(threads)
-            defer { BLAS.setThreads(1) }
-            #expect(Parallel.workers(for: x.data.count, minimumPerWorker: Parallel.elementsPerWorker) == threads)
-            var dropout = Dropout(p: 0.3, seed: 5)
-            var first = x, second = x
-            dropout.forward(&first, training: true)
-            var gradient = Activation(shape: x.shape, data: [Float](repeating: 1, count: x.data.count))
-            dropout.backward(&gradient, needsInputGradient: true)
-            dropout.forward(&second, training: true)
-            return [first.data, gradient.data, second.data]
+            withWorkerThreads(threads) {
+                #expect(Parallel.workers(for: x.data.count, minimumPerWorker: Parallel.elementsPerWorker) == threads)
+                var dropout = Dropout(p: 0.3, seed: 5)
+                var first = x, second = x
+                dropout.forward(&first, training: true)
+                var gradient = Activation(shape: x.shape, data: [Float](repeating: 1, count: x.data.count))
+                dropout.backward(&gradient, needsInputGradient: true)
+                dropout.forward(&second, training: true)
+                return [first.data, gradient.data, second.data]
+            }
         }
         let one = twoBatches(threads: 1), two = twoBatches(threads: 2)
         #expect(one == two)

@@ -1,5 +1,6 @@
 import MedPipeCore
 import Testing
+import TestSupport
 @testable import MedPipeTrain
 
 /// `Sequential` lets a convolution apply the ReLU after it in its own pass (forward) and mask its gradient
@@ -27,8 +28,10 @@ import Testing
     }
 
     @Test(arguments: [1, 2]) func fusedPassesEqualTheLayersOneByOne(threads: Int) {
-        BLAS.setThreads(threads)
-        defer { BLAS.setThreads(1) }
+        withWorkerThreads(threads) { fusedPassesEqualTheLayersOneByOne() }
+    }
+
+    private func fusedPassesEqualTheLayersOneByOne() {
         let model = Sequential(Self.specs, seed: 4)
         let reference = Self.layerByLayer(model)
         #expect(reference.outputs[0].data.contains { $0 < 0 }, "the first convolution's output has negative values for the ReLU to clip")
@@ -46,6 +49,10 @@ import Testing
     /// Grad-CAM captures a convolution's output (before its ReLU) and the gradient with respect to it
     /// (through the ReLU): then the pair is not fused.
     @Test func capturedConvolutionOutputIsTheUnrectifiedOne() {
+        withWorkerThreads(1) { capturedConvolutionOutputIsTheUnrectifiedOneOnOneThread() }
+    }
+
+    private func capturedConvolutionOutputIsTheUnrectifiedOneOnOneThread() {
         let model = Sequential(Self.specs, seed: 4)
         let reference = Self.layerByLayer(model)
         var explained = model

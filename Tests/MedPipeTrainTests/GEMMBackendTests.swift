@@ -33,14 +33,14 @@ import TestSupport
         let start = (0..<(m * n)).map { _ in rng.nextUnitFloat() }
         let expected = zip(reference(transA, transB, m: m, n: n, k: k, a: a, b: b), start).map { 2 * $0 + 0.5 * Double($1) }
         for threads in [1, 2, 3] {
-            BLAS.setThreads(threads)
             var c = start
-            BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 2, a: a, lda: transA ? m : k,
-                       b: b, ldb: transB ? k : n, beta: 0.5, c: &c, ldc: n)
+            withWorkerThreads(threads) {
+                BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 2, a: a, lda: transA ? m : k,
+                           b: b, ldb: transB ? k : n, beta: 0.5, c: &c, ldc: n)
+            }
             let worst = zip(c, expected).map { abs(Double($0) - $1) }.max()!
             #expect(worst < 1e-4, "threads \(threads), transA \(transA), transB \(transB): max error \(worst)")
         }
-        BLAS.setThreads(1)
     }
 
     @Test func oneDNNIsTheDefaultWhereInstalled() throws {
@@ -61,7 +61,7 @@ import TestSupport
         var c: [Float] = [0]
         BLAS.sgemm(transA: false, transB: false, m: 1, n: 1, k: 1, alpha: 1, a: [2], lda: 1, b: [3], ldb: 1, beta: 0, c: &c, ldc: 1)
         #expect(c == [6])
-        let mapped = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
+        let mapped = try procFileText("/proc/self/maps")
         #expect(BLAS.backend == (installed ? "onednn" : "openblas"), "dpkg says libdnnl2 is \(installed ? "" : "not ")installed")
         #expect(mapped.contains("libdnnl.so") == installed, "libdnnl mapped: \(mapped.contains("libdnnl.so"))")
     }
@@ -75,8 +75,7 @@ import TestSupport
         var rng = SeededGenerator(seed: 9)
         let x = (0..<(8 * 784)).map { _ in rng.nextUnitFloat() }
         try NPYWriter.write(Tensor(shape: [8, 1, 28, 28], values: x), to: dir + "/x.npy")
-        BLAS.setThreads(1)
-        let inProcess = model.forward(Activation(shape: [8, 1, 28, 28], data: x), training: false).data
+        let inProcess = withWorkerThreads(1) { model.forward(Activation(shape: [8, 1, 28, 28], data: x), training: false).data }
 
         for backend in ["onednn", "openblas"] {
             let run = try SharedData.runMedpipe(["predict", "--model", dir + "/m.safetensors", "--npy", dir + "/x.npy",

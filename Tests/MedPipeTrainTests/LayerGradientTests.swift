@@ -1,5 +1,6 @@
 import MedPipeCore
 import Testing
+import TestSupport
 @testable import MedPipeTrain
 
 @Suite struct LayerGradientTests {
@@ -47,8 +48,10 @@ import Testing
     /// Two workers split a batch of three (one sample, then two): the second worker's partial weight and bias
     /// gradients, summed after, and each worker's own column scratch.
     @Test func convolutionGradientsHoldWhenWorkersSplitTheBatch() {
-        BLAS.setThreads(2)
-        defer { BLAS.setThreads(1) }
+        withWorkerThreads(2) { convolutionGradientsHoldOnTwoWorkers() }
+    }
+
+    private func convolutionGradientsHoldOnTwoWorkers() {
         var r = Self.rng()
         let conv = Convolution(rank: 2, inChannels: 2, outChannels: 3, kernel: 3, stride: 1, padding: 1, rng: &r)
         let outcome = GradientCheck().check(conv, input: [3, 2, 4, 4], training: true)

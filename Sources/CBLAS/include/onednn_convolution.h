@@ -14,7 +14,10 @@
  *
  * Each function returns 1 when it did the work and 0 when it did nothing: oneDNN is not the GEMM backend
  * (MEDPIPE_GEMM=openblas, or libdnnl absent), or oneDNN has no direct (JIT) kernel for the shape, only its
- * own im2col + GEMM or its reference code. Callers then use im2col + GEMM. */
+ * own im2col + GEMM or its reference code. Callers then use im2col + GEMM.
+ *
+ * A shape may ask for oneDNN's Winograd kernels (F(4×4, 3×3): 3×3 kernels, stride 1, channels in blocks of
+ * 16, AVX-512); where oneDNN has none for it, the direct kernel runs instead, as if it had not asked. */
 
 /* One convolution over a batch: a cubic kernel, the same stride and zero padding on every spatial axis. */
 typedef struct {
@@ -25,6 +28,7 @@ typedef struct {
     int kernel, stride, padding;
     int in_size[3];    /* the input's spatial extents (the first `rank` are used) */
     int out_size[3];   /* the output's spatial extents */
+    int winograd;      /* 1: oneDNN's Winograd kernel where it has one, else the direct one; 0: the direct one */
 } medpipe_convolution_shape;
 
 /* y = conv(x, w) + b. */
@@ -40,7 +44,7 @@ int medpipe_convolution_backward_weights(const medpipe_convolution_shape *shape,
                                          float *dw, float *db);
 
 /* The oneDNN implementation that runs `kind` (0 forward, 1 backward data, 2 backward weights) for the shape,
- * e.g. "jit:avx512_core", or NULL when none is used. */
+ * e.g. "jit:avx512_core" or "jit_wino_4x3:avx512_core", or NULL when none is used. */
 const char *medpipe_convolution_implementation(const medpipe_convolution_shape *shape, int kind);
 
 #endif

@@ -1,16 +1,16 @@
 /// Sizes of one convolution (or pooling window) on a sample, with 1D and 2D cases embedded in 3D
 /// (`D = H = 1` for 1D, `D = 1` for 2D), and the im2col / col2im transforms between a sample
 /// `[C, D, H, W]` and its column matrix `[C·kD·kH·kW, oD·oH·oW]`.
-struct ConvGeometry: Sendable, Equatable {
-    var channels: Int
+package struct ConvGeometry: Sendable, Equatable {
+    package var channels: Int
     var inD: Int, inH: Int, inW: Int
     var kD: Int, kH: Int, kW: Int
     var sD: Int, sH: Int, sW: Int
     var pD: Int, pH: Int, pW: Int
-    var outD: Int, outH: Int, outW: Int
+    package var outD: Int, outH: Int, outW: Int
 
     /// Geometry for a sample `[C, spatial...]` of the given rank with a cubic kernel; nil if the window does not fit.
-    init?(rank: Int, sample: [Int], kernel: Int, stride: Int, padding: Int) {
+    package init?(rank: Int, sample: [Int], kernel: Int, stride: Int, padding: Int) {
         guard sample.count == rank + 1 else { return nil }
         let spatial = [Int](repeating: 1, count: 3 - rank) + sample.dropFirst()
         let k = [Int](repeating: 1, count: 3 - rank) + [Int](repeating: kernel, count: rank)
@@ -31,13 +31,13 @@ struct ConvGeometry: Sendable, Equatable {
     }
 
     /// Rows of the column matrix: C·kD·kH·kW.
-    var rows: Int { channels * kD * kH * kW }
+    package var rows: Int { channels * kD * kH * kW }
     /// Output positions per channel: oD·oH·oW.
-    var positions: Int { outD * outH * outW }
+    package var positions: Int { outD * outH * outW }
     /// Input values per channel: D·H·W.
     var plane: Int { inD * inH * inW }
     /// Values in one input sample.
-    var inputSize: Int { channels * plane }
+    package var inputSize: Int { channels * plane }
     /// The output spatial extents for a given rank (dropping the embedded unit axes).
     func outputSpatial(rank: Int) -> [Int] { Array([outD, outH, outW].suffix(rank)) }
 

@@ -9,7 +9,9 @@ import MedPipeCore
 /// The batch is split into one contiguous range of samples per worker, each computed on its worker's thread, and
 /// the workers' weight and bias gradients are summed in worker order: results depend on the thread count only.
 /// - With oneDNN as the GEMM backend and an optimized primitive for the shape (``ConvolutionPrimitives``), a worker
-///   runs its samples a few at a time through the forward, backward-data and backward-weights primitives.
+///   runs its samples a few at a time through the forward, backward-data and backward-weights primitives: in
+///   training, oneDNN's Winograd kernels where they pay (``ConvolutionPrimitives/winogradPays(rank:outChannels:geometry:)``),
+///   otherwise its direct ones.
 /// - Otherwise a worker builds one sample's column matrix `cols [K, P]` (K = C·k^rank, P = output positions) in
 ///   scratch of its own, where it stays in cache, and multiplies it: forward writes `W [O, K] · cols` straight into
 ///   the sample's output `[O, P]`; backward adds `dy [O, P] · colsᵀ` to the worker's weight gradient and scatters
@@ -27,6 +29,8 @@ public struct Convolution: WeightedLayer {
     private var geometry: ConvGeometry?
     /// The output, when forward applied the following ReLU to it (``forwardThenReLU(_:training:)``).
     private var rectifiedOutput: [Float]?
+    /// Whether forward, and so backward, asked for Winograd kernels (training only, ``ConvolutionPrimitives/winogradPays(rank:outChannels:geometry:)``).
+    private var winograd = false
     private var cols: [Float] = []
     private var columnGradient: [Float] = []
     private var partialGradients: [Float] = []
@@ -55,29 +59,30 @@ public struct Convolution: WeightedLayer {
     }
 
     public mutating func forward(_ x: inout Activation, training: Bool) {
-        forward(&x, rectifying: false)
+        forward(&x, rectifying: false, training: training)
     }
 
     public mutating func forwardThenReLU(_ x: inout Activation, training: Bool) -> Bool {
-        forward(&x, rectifying: true)
+        forward(&x, rectifying: true, training: training)
         return true
     }
 
     /// Forward, each sample's output rectified as soon as it is computed when `rectifying`.
-    private mutating func forward(_ x: inout Activation, rectifying: Bool) {
+    private mutating func forward(_ x: inout Activation, rectifying: Bool, training: Bool) {
         guard let g = ConvGeometry(rank: rank, sample: x.sampleShape, kernel: kernel, stride: stride, padding: padding),
               g.channels == inChannels else { preconditionFailure("\(spec.typeName): input \(x.shape) does not fit") }
         let n = x.batchSize, o = outChannels, k = g.rows, p = g.positions
-        let primitives = ConvolutionPrimitives(rank: rank, outChannels: o, geometry: g)
-        let direct = primitives.usable(.forward, batches: ConvolutionPrimitives.shares(of: n))
-        var cols = Self.workspace(&self.cols, count: direct ? 0 : Parallel.workers(for: n) * k * p)
+        let winograd = training && ConvolutionPrimitives.winogradPays(rank: rank, outChannels: o, geometry: g)
+        let primitives = ConvolutionPrimitives(rank: rank, outChannels: o, geometry: g, winograd: winograd)
+        let viaPrimitives = primitives.usable(.forward, batches: ConvolutionPrimitives.shares(of: n))
+        var cols = Self.workspace(&self.cols, count: viaPrimitives ? 0 : Parallel.workers(for: n) * k * p)
         let out = [Float].uninitialized(n * o * p) { y in
             x.data.withUnsafeBufferPointer { xb in
             weight.value.withUnsafeBufferPointer { w in
             bias.value.withUnsafeBufferPointer { bb in
             cols.withUnsafeMutableBufferPointer { cb in
                 Parallel.forWorkers(n) { worker, samples in
-                    if direct {
+                    if viaPrimitives {
                         for run in ConvolutionPrimitives.runs(samples) {
                             let ys = y + run.lowerBound * o * p
                             primitives.forward(batch: run.count, x: xb.baseAddress! + run.lowerBound * g.inputSize, w: w.baseAddress!,
@@ -99,6 +104,7 @@ public struct Convolution: WeightedLayer {
             }}}}
         }
         self.cols = cols
+        self.winograd = winograd
         input = x
         geometry = g
         rectifiedOutput = rectifying ? out : nil
@@ -123,14 +129,15 @@ public struct Convolution: WeightedLayer {
         let workers = Parallel.workers(for: n)
         let weightGradient = weight.requiresGradient, biasGradient = bias.requiresGradient
         let parameterGradients = weightGradient || biasGradient
-        let primitives = ConvolutionPrimitives(rank: rank, outChannels: o, geometry: g), runs = ConvolutionPrimitives.shares(of: n)
-        let directWeights = parameterGradients && primitives.usable(.backwardWeights, batches: runs)
-        let directData = needsInputGradient && primitives.usable(.backwardData, batches: runs)
+        let primitives = ConvolutionPrimitives(rank: rank, outChannels: o, geometry: g, winograd: winograd)
+        let runs = ConvolutionPrimitives.shares(of: n)
+        let primitiveWeights = parameterGradients && primitives.usable(.backwardWeights, batches: runs)
+        let primitiveData = needsInputGradient && primitives.usable(.backwardData, batches: runs)
         // Each worker writes its partial weight and bias gradients (weight then bias), summed in worker order after;
         // with primitives, a worker's runs after its first write theirs into a second slot, added to the first.
-        var cols = Self.workspace(&self.cols, count: weightGradient && !directWeights ? workers * k * p : 0)
-        var dcols = Self.workspace(&columnGradient, count: needsInputGradient && !directData ? workers * k * p : 0)
-        var partials = Self.workspace(&partialGradients, count: parameterGradients ? (directWeights ? 2 : 1) * workers * (o * k + o) : 0)
+        var cols = Self.workspace(&self.cols, count: weightGradient && !primitiveWeights ? workers * k * p : 0)
+        var dcols = Self.workspace(&columnGradient, count: needsInputGradient && !primitiveData ? workers * k * p : 0)
+        var partials = Self.workspace(&partialGradients, count: parameterGradients ? (primitiveWeights ? 2 : 1) * workers * (o * k + o) : 0)
         var weightGrad = weight.gradient; weight.gradient = []
         var biasGrad = bias.gradient; bias.gradient = []
         var dx = needsInputGradient ? [Float].uninitialized(n * g.inputSize) { _ in } : []   // each sample written by its worker
@@ -149,10 +156,10 @@ public struct Convolution: WeightedLayer {
             Parallel.forWorkers(n) { worker, samples in
                 let dwWorker = parameterGradients ? pb.baseAddress! + worker * (o * k + o) : nil, dbWorker = dwWorker.map { $0 + o * k }
                 // A run of samples at a time (one sample when no primitive is used), each step while its gradient is in cache.
-                for run in directWeights || directData ? ConvolutionPrimitives.runs(samples) : samples.map({ $0..<($0 + 1) }) {
+                for run in primitiveWeights || primitiveData ? ConvolutionPrimitives.runs(samples) : samples.map({ $0..<($0 + 1) }) {
                     let dys = dy.baseAddress! + run.lowerBound * o * p, xs = xb.baseAddress! + run.lowerBound * g.inputSize
                     if masks { Elementwise.maskByPositive(dys, yb.baseAddress! + run.lowerBound * o * p, count: run.count * o * p) }
-                    if directWeights, let dwWorker {
+                    if primitiveWeights, let dwWorker {
                         let later = run.lowerBound > samples.lowerBound, into = later ? pb.baseAddress! + (workers + worker) * (o * k + o) : dwWorker
                         primitives.backwardWeights(batch: run.count, x: xs, dy: dys, dw: into, db: into + o * k)
                         if later { Elementwise.add(into, into: dwWorker, count: o * k + o) }
@@ -174,7 +181,7 @@ public struct Convolution: WeightedLayer {
                             }
                         }
                     }
-                    if directData {
+                    if primitiveData {
                         primitives.backwardData(batch: run.count, w: w.baseAddress!, dy: dys, dx: dxb.baseAddress! + run.lowerBound * g.inputSize)
                     } else if needsInputGradient {
                         for s in run {

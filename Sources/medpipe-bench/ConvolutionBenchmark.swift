@@ -1,0 +1,60 @@
+import Foundation
+import MedPipeCore
+import MedPipeTrain
+
+/// `medpipe-bench conv --channels C --out O --size S [--padding P] [--batch 64] [--threads 2] [--repeat 20]`:
+/// times one training batch of a 2D 3 × 3, stride-1 convolution (forward, weight gradient and input gradient,
+/// each worker's samples in the layer's runs) through oneDNN's direct kernels and through its Winograd kernels,
+/// and prints both medians with the choice training makes for the shape. Used by tools/bench/conv.
+enum ConvolutionBenchmark {
+    static let usage = "conv --channels C --out O --size S [--padding P] [--batch B] [--threads T] [--repeat R]"
+
+    static func run(_ arguments: [String]) throws {
+        let options = Benchmarks.options(arguments, usage: usage)
+        guard let c = options["channels"].flatMap(Int.init), let o = options["out"].flatMap(Int.init),
+              let size = options["size"].flatMap(Int.init) else { Benchmarks.fail(usage: usage) }
+        let padding = Int(options["padding"] ?? "0") ?? 0
+        let batch = Int(options["batch"] ?? "64") ?? 64
+        let threads = Int(options["threads"] ?? "2") ?? 2
+        let repeats = Int(options["repeat"] ?? "20") ?? 20
+        guard let g = ConvGeometry(rank: 2, sample: [c, size, size], kernel: 3, stride: 1, padding: padding) else { Benchmarks.fail(usage: usage) }
+        BLAS.setThreads(threads)
+        var rng = SeededGenerator(seed: 1)
+        let x = (0..<(batch * g.inputSize)).map { _ in rng.nextUnitFloat() - 0.5 }
+        let w = (0..<(o * g.rows)).map { _ in rng.nextUnitFloat() - 0.5 }, b = [Float](repeating: 0.1, count: o)
+        let dy = (0..<(batch * o * g.positions)).map { _ in rng.nextUnitFloat() - 0.5 }
+        var y = [Float](repeating: 0, count: dy.count), dx = x, dw = [Float](repeating: 0, count: threads * (w.count + o))
+        var line = "Conv2d \(c)→\(o) \(size)×\(size) p\(padding) → \(g.outH)×\(g.outW), batch \(batch), \(threads) threads:"
+        for winograd in [false, true] {
+            let primitives = ConvolutionPrimitives(rank: 2, outChannels: o, geometry: g, winograd: winograd)
+            let runs = ConvolutionPrimitives.shares(of: batch)
+            guard [ConvolutionPrimitives.Kind.forward, .backwardData, .backwardWeights].allSatisfy({ primitives.usable($0, batches: runs) }) else {
+                line += " \(winograd ? "winograd" : "direct") unavailable"
+                continue
+            }
+            var times: [Double] = []
+            for _ in 0..<(repeats + 1) {
+                let start = Date()
+                x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in b.withUnsafeBufferPointer { bb in
+                dy.withUnsafeBufferPointer { dyb in y.withUnsafeMutableBufferPointer { yb in dx.withUnsafeMutableBufferPointer { dxb in
+                dw.withUnsafeMutableBufferPointer { dwb in
+                    Parallel.forWorkers(batch) { worker, samples in
+                        for run in ConvolutionPrimitives.runs(samples) {
+                            let xs = xb.baseAddress! + run.lowerBound * g.inputSize, dys = dyb.baseAddress! + run.lowerBound * o * g.positions
+                            primitives.forward(batch: run.count, x: xs, w: wb.baseAddress!, b: bb.baseAddress!, y: yb.baseAddress! + run.lowerBound * o * g.positions)
+                            let dwWorker = dwb.baseAddress! + worker * (w.count + o)
+                            primitives.backwardWeights(batch: run.count, x: xs, dy: dys, dw: dwWorker, db: dwWorker + w.count)
+                            primitives.backwardData(batch: run.count, w: wb.baseAddress!, dy: dys, dx: dxb.baseAddress! + run.lowerBound * g.inputSize)
+                        }
+                    }
+                }}}}}}}
+                times.append(Date().timeIntervalSince(start))
+            }
+            let median = times.dropFirst().sorted()[repeats / 2]
+            line += String(format: " %@ %.2f ms (%@ forward)", winograd ? "winograd" : "direct", median * 1e3,
+                           primitives.implementation(.forward, batch: ConvolutionPrimitives.samplesPerRun) ?? "?")
+        }
+        let chosen = ConvolutionPrimitives.winogradPays(rank: 2, outChannels: o, geometry: g)
+        print(line + "; training takes \(chosen ? "winograd" : "direct")")
+    }
+}
