@@ -38,6 +38,10 @@ enum FuzzTarget: String, CaseIterable {
     case table
     /// A recipe, parsed and its stages built.
     case recipe
+    /// A recipe whose sources name `table.csv`, then `#CSV` and that table, read as `convert` reads a table source
+    /// with each source's label rule: the recipe's `table:` options (columns, header, missing values, delimiter,
+    /// group column, incomplete rows), the label column or threshold, and the rows' patient groups.
+    case tableConvert = "table-convert"
     /// A NIfTI file through the image stages (reorient, resample, crop, normalize, slice, resize).
     case niftiStages = "nifti-stages"
     /// A WFDB record (as `wfdb` lays it out) through the ECG stages: filtered, resampled, and cut into beats
@@ -104,6 +108,13 @@ enum FuzzTarget: String, CaseIterable {
             let path = try write(bytes, folder + "/recipe.yaml")
             let recipe = try Recipe.parse(String(decoding: bytes, as: UTF8.self), file: path, knownStages: StageFactory.names)
             _ = try Converter(recipe: recipe, pseudonyms: Self.pseudonyms)
+        case .tableConvert:
+            let (recipeBytes, csv) = Self.cut(bytes, at: "#CSV")
+            _ = try write(csv, folder + "/table.csv")
+            let path = try write(recipeBytes, folder + "/recipe.yaml")
+            let recipe = try Recipe.parse(String(decoding: recipeBytes, as: UTF8.self), file: path, knownStages: StageFactory.names)
+            let loader = SourceLoader(recipe: recipe, pseudonyms: Self.pseudonyms)
+            for spec in recipe.sources { for source in spec.paths { _ = try? loader.load(source, spec: spec) } }
         case .niftiStages:
             let record = try NIfTIReader().read(try write(bytes, folder + "/input.nii"))
             _ = try Self.stages.pipeline.run([Sample(record: record, group: "fuzz")])

@@ -51,6 +51,30 @@ struct HeartConvertTests {
         #expect(try reader.verify().isSound)
     }
 
+    /// A label or group column that the table lacks was reported by the table stage, after the file's path, as
+    /// "rows: P-…: no column 'x'": the stage's name and the source's pseudonym, and not which column of the recipe it
+    /// was. The table's reader now says so, naming the file.
+    @Test func aLabelOrGroupColumnTheTableLacksIsNamedWithItsRole() throws {
+        let path = recipe.sources[0].paths[0]
+        var noLabel = recipe
+        noLabel.sources[0].label = .column("stage", greaterThan: 1)
+        var noGroup = recipe
+        noGroup.tableOptions.groupColumn = "patient"
+        for (changed, column, role) in [(noLabel, "stage", "label"), (noGroup, "patient", "group")] {
+            let error = try #require(throws: MedPipeError.self) {
+                try SourceLoader(recipe: changed, pseudonyms: testPseudonyms).load(path, spec: changed.sources[0])
+            }
+            #expect(error.description == "\(path): has no column '\(column)', which the recipe names as its \(role) column (its columns: age, sex, cp, trestbps, chol, fbs, restecg, thalach, exang, oldpeak, slope, ca, thal, num)")
+        }
+        // Columns that exist still label and group the rows.
+        var grouped = recipe
+        grouped.tableOptions.groupColumn = "sex"
+        let rows = try SourceLoader(recipe: grouped, pseudonyms: testPseudonyms).load(path, spec: grouped.sources[0]).samples
+        #expect(rows.count == 297)
+        #expect(Set(rows.compactMap(\.group)).count == 2)
+        #expect(Set(rows.compactMap(\.label)) == ["0", "1"])
+    }
+
     @Test func rerunDoesNoWorkAndAChangedStageRecomputes() async throws {
         let cache = temporaryDirectory("heart-rerun")
         defer { try? FileManager.default.removeItem(atPath: cache) }

@@ -5,11 +5,19 @@ import MedPipeStages
 
 /// Reads one source path into de-identified samples: the reader for its format, the recipe's label
 /// rule, a pseudonymous patient group and source reference, and only metadata that cannot identify.
-struct SourceLoader: Sendable {
+package struct SourceLoader: Sendable {
     let recipe: Recipe
     let pseudonyms: Pseudonyms
     /// The run's sidecar tables, read once for all its sources.
-    var sidecars = SidecarLabels()
+    var sidecars: SidecarLabels
+
+    package init(recipe: Recipe, pseudonyms: Pseudonyms) {
+        self.init(recipe: recipe, pseudonyms: pseudonyms, sidecars: SidecarLabels())
+    }
+
+    init(recipe: Recipe, pseudonyms: Pseudonyms, sidecars: SidecarLabels) {
+        (self.recipe, self.pseudonyms, self.sidecars) = (recipe, pseudonyms, sidecars)
+    }
 
     /// Record metadata that may pass into the cache (everything else may identify: UIDs, names, dates, free text).
     /// `signalNames` are WFDB signal descriptions, kept when they are plain lead names such as MLII or V1, else replaced by
@@ -38,7 +46,7 @@ struct SourceLoader: Sendable {
     /// - Parameters:
     ///   - image: set when `path` is one image of a PNG class-folder set.
     ///   - series: set when `path` is the folder of one series of a DICOM folder source.
-    func load(_ path: String, spec: SourceSpec, image: PNGFolderReader.Image? = nil,
+    package func load(_ path: String, spec: SourceSpec, image: PNGFolderReader.Image? = nil,
               series: DICOMSeriesReader.SeriesFiles? = nil) throws -> (samples: [Sample], warnings: [String]) {
         let kind = try spec.format ?? FormatKind.detect(path)
         if kind == .csv { return (try loadTable(path, spec: spec), []) }

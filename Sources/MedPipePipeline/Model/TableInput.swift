@@ -59,7 +59,8 @@ extension TableOptions {
     /// `features`, those columns in that order and no label or group (`label` then names the column that a headerless
     /// file may lack of its `columns`, and that a missing column's error says is not needed). Rows with a missing
     /// feature value are left out when the options drop incomplete rows, and returned apart by number.
-    /// - Throws: ``MedPipeError`` naming `path`: the reader's, or one of `features` missing or holding text.
+    /// - Throws: ``MedPipeError`` naming `path`: the reader's, one of `features` missing or holding text, or the label or
+    ///   group column missing.
     func rows(of path: String, source: SourceReference, label: TableInput.Label? = nil, features: [String]? = nil) throws
         -> (rows: [Sample], incomplete: [Int]) {
         var csvOptions = csvOptions
@@ -85,6 +86,10 @@ extension TableOptions {
                                 source: source, metadata: ["columns": .strings(features)])
             rows = try TableRows().run(sample).samples
         } else {
+            for (role, name) in [("label", label?.column), ("group", groupColumn)] {
+                guard let name, !table.columns.contains(where: { $0.name == name }) else { continue }
+                throw MedPipeError.invalidArgument(path, "has no column '\(name)', which the recipe names as its \(role) column (its columns: \(table.columns.map(\.name).joined(separator: ", ")))")
+            }
             var sample = Sample(record: table.record(), group: nil)
             sample.source = source
             sample.metadata = sample.metadata.filter { SourceLoader.safeMetadata.contains($0.key) }
