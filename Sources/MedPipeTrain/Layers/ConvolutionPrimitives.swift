@@ -5,8 +5,8 @@ import MedPipeCore
 /// backward data and backward weights over a run of samples, on the calling thread.
 ///
 /// They read the samples where they lie, in place of ``ConvGeometry``'s column matrix and a GEMM per sample,
-/// and exist only while oneDNN is the GEMM backend and has a JIT kernel (direct or Winograd) for the shape and kind: callers ask
-/// ``usable(_:batches:)`` first and otherwise take the im2col path.
+/// and exist only while oneDNN is the GEMM backend and has a JIT kernel (direct or Winograd) for the shape and
+/// kind: callers ask ``usable(_:batches:)`` first and otherwise take the im2col path.
 package struct ConvolutionPrimitives {
     package enum Kind: Int32 { case forward = 0, backwardData = 1, backwardWeights = 2 }
 
@@ -15,7 +15,7 @@ package struct ConvolutionPrimitives {
     package let geometry: ConvGeometry
     /// Whether to ask for oneDNN's Winograd kernels (``winogradPays(rank:outChannels:geometry:)``); where oneDNN has
     /// none for the shape, its direct kernels run, as without asking.
-    package var winograd = false
+    package let winograd: Bool
 
     package init(rank: Int, outChannels: Int, geometry: ConvGeometry, winograd: Bool = false) {
         self.rank = rank; self.outChannels = outChannels; self.geometry = geometry; self.winograd = winograd
