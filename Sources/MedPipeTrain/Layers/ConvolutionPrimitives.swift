@@ -25,7 +25,7 @@ package struct ConvolutionPrimitives {
     /// stride 1, at least 16 input and 16 output channels and 32 on one side, output sides of at least 12, and 4 × 4
     /// output tiles that waste at most 30% of what they compute. Winograd takes about a quarter of the direct
     /// kernels' multiplications, but transforms every tile of every channel in and out. On such shapes
-    /// `tools/bench/conv` measured it 6–45% faster than the direct kernels (a training batch of 64 on this machine's
+    /// `tools/bench/conv` measured it 6–37% faster than the direct kernels (a training batch of 64 on this machine's
     /// AVX-512 cores, the least at 14 × 14 outputs); it was level or slower at 13 × 13 outputs and 16 → 16
     /// channels, and up to 2.3 times as slow below 12 × 12 or with 1 to 3 input channels.
     /// Its values differ from the direct kernels' in the last bits (within 1e-5 of the largest value), so only
