@@ -9,7 +9,7 @@ import TestSupport
 struct OpenFileLimitTests {
     /// The soft and hard "Max open files" of process `pid`, from /proc.
     private func openFiles(_ pid: Int32) -> (soft: String, hard: String)? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8),
+        guard let text = try? procFileText("/proc/\(pid)/limits"),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") }) else { return nil }
         let fields = line.split(separator: " ")
         return fields.count >= 5 ? (String(fields[3]), String(fields[4])) : nil

@@ -169,7 +169,7 @@ enum PeakMemory {
         var peak = 0
         let status = "/proc/\(process.processIdentifier)/status"
         while process.isRunning {
-            if let text = try? String(contentsOfFile: status, encoding: .utf8),
+            if let text = try? procFileText(status),
                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
                let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") {
                 peak = max(peak, kib << 10)

@@ -70,7 +70,7 @@ public enum MPIRun {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { Int32($0) }.filter { child in
             // /proc/PID/stat: "PID (COMMAND) STATE PPID ..."; the command may hold spaces and parentheses.
-            guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+            guard let stat = try? procFileText("/proc/\(child)/stat"),
                   let end = stat.lastIndex(of: ")") else { return false }
             let fields = stat[stat.index(after: end)...].split(separator: " ")
             return fields.count > 1 && Int32(fields[1]) == pid
