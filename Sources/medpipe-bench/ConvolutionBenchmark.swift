@@ -4,8 +4,9 @@ import MedPipeTrain
 
 /// `medpipe-bench conv --channels C --out O --size S [--padding P] [--batch 64] [--threads 2] [--repeat 20]`:
 /// times one training batch of a 2D 3 × 3, stride-1 convolution (forward, weight gradient and input gradient,
-/// each worker's samples in the layer's runs) through oneDNN's direct kernels and through its Winograd kernels,
-/// and prints both medians with the choice training makes for the shape. Used by tools/bench/conv.
+/// each worker's samples in the layer's runs) through oneDNN's direct kernels and through its Winograd kernels
+/// (AVX-512 only: elsewhere the line says there is none), and prints the medians with the kernels training takes for
+/// the shape. Used by tools/bench/conv.
 enum ConvolutionBenchmark {
     static let usage = "conv --channels C --out O --size S [--padding P] [--batch B] [--threads T] [--repeat R]"
 
@@ -25,9 +26,16 @@ enum ConvolutionBenchmark {
         let dy = (0..<(batch * o * g.positions)).map { _ in rng.nextUnitFloat() - 0.5 }
         var y = [Float](repeating: 0, count: dy.count), dx = x, dw = [Float](repeating: 0, count: threads * (w.count + o))
         var line = "Conv2d \(c)→\(o) \(size)×\(size) p\(padding) → \(g.outH)×\(g.outW), batch \(batch), \(threads) threads:"
+        var winogradRuns = false
         for winograd in [false, true] {
             let primitives = ConvolutionPrimitives(rank: 2, outChannels: o, geometry: g, winograd: winograd)
             let runs = ConvolutionPrimitives.shares(of: batch)
+            // oneDNN's Winograd kernels are AVX-512's: elsewhere asking for them gives the direct kernels, timed above.
+            if winograd, primitives.implementation(.forward, batch: ConvolutionPrimitives.samplesPerRun)?.contains("wino") != true {
+                line += " winograd: no kernel on this CPU"
+                continue
+            }
+            winogradRuns = winogradRuns || winograd
             guard [ConvolutionPrimitives.Kind.forward, .backwardData, .backwardWeights].allSatisfy({ primitives.usable($0, batches: runs) }) else {
                 line += " \(winograd ? "winograd" : "direct") unavailable"
                 continue
@@ -55,6 +63,6 @@ enum ConvolutionBenchmark {
                            primitives.implementation(.forward, batch: ConvolutionPrimitives.samplesPerRun) ?? "?")
         }
         let chosen = ConvolutionPrimitives.winogradPays(rank: 2, outChannels: o, geometry: g)
-        print(line + "; training takes \(chosen ? "winograd" : "direct")")
+        print(line + "; training takes " + (chosen && winogradRuns ? "winograd" : chosen ? "direct (it asks for winograd)" : "direct"))
     }
 }
