@@ -35,11 +35,11 @@ enum ConvolutionBenchmark {
                 line += " winograd: no kernel on this CPU"
                 continue
             }
-            winogradRuns = winogradRuns || winograd
             guard [ConvolutionPrimitives.Kind.forward, .backwardData, .backwardWeights].allSatisfy({ primitives.usable($0, batches: runs) }) else {
                 line += " \(winograd ? "winograd" : "direct") unavailable"
                 continue
             }
+            winogradRuns = winogradRuns || winograd
             var times: [Double] = []
             for _ in 0..<(repeats + 1) {
                 let start = Date()
