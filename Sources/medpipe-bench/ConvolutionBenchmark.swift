@@ -4,9 +4,9 @@ import MedPipeTrain
 
 /// `medpipe-bench conv --channels C --out O --size S [--padding P] [--batch 64] [--threads 2] [--repeat 20]`:
 /// times one training batch of a 2D 3 × 3, stride-1 convolution (forward, weight gradient and input gradient,
-/// each worker's samples in the layer's runs) through oneDNN's direct kernels and through its Winograd kernels
-/// (AVX-512 only: elsewhere the line says there is none), and prints the medians with the kernels training takes for
-/// the shape. Used by tools/bench/conv.
+/// each worker's samples in the layer's runs) through oneDNN's direct kernels and through Winograd's algorithm
+/// (oneDNN's kernels on AVX-512, MedPipe's ``WinogradConvolution`` elsewhere), and prints the medians with the
+/// kernels training takes for the shape. Used by tools/bench/conv.
 enum ConvolutionBenchmark {
     static let usage = "conv --channels C --out O --size S [--padding P] [--batch B] [--threads T] [--repeat R]"
 
@@ -30,9 +30,11 @@ enum ConvolutionBenchmark {
         for winograd in [false, true] {
             let primitives = ConvolutionPrimitives(rank: 2, outChannels: o, geometry: g, winograd: winograd)
             let runs = ConvolutionPrimitives.shares(of: batch)
-            // oneDNN's Winograd kernels are AVX-512's: elsewhere asking for them gives the direct kernels, timed above.
-            if winograd, primitives.implementation(.forward, batch: ConvolutionPrimitives.samplesPerRun)?.contains("wino") != true {
-                line += " winograd: no kernel on this CPU"
+            // oneDNN's Winograd kernels are AVX-512's: elsewhere training runs MedPipe's own.
+            if winograd, !primitives.hasWinograd {
+                let median = medpipeWinograd(g, outChannels: o, x: x, w: w, b: b, dy: dy, y: &y, dx: &dx, threads: threads, repeats: repeats)
+                line += String(format: " winograd %.2f ms (MedPipe's F(2×2, 3×3))", median * 1e3)
+                winogradRuns = true
                 continue
             }
             guard [ConvolutionPrimitives.Kind.forward, .backwardData, .backwardWeights].allSatisfy({ primitives.usable($0, batches: runs) }) else {
@@ -64,5 +66,42 @@ enum ConvolutionBenchmark {
         }
         let chosen = ConvolutionPrimitives.winogradPays(rank: 2, outChannels: o, geometry: g)
         print(line + "; training takes " + (chosen && winogradRuns ? "winograd" : chosen ? "direct (it asks for winograd)" : "direct"))
+    }
+
+    /// The median time of one training batch through ``WinogradConvolution``, each worker's samples in the layer's runs.
+    static func medpipeWinograd(_ g: ConvGeometry, outChannels o: Int, x: [Float], w: [Float], b: [Float], dy: [Float],
+                                y: inout [Float], dx: inout [Float], threads: Int, repeats: Int) -> Double {
+        let batch = x.count / g.inputSize
+        let wino = WinogradConvolution(outChannels: o, geometry: g), scratchCount = wino.scratchCount(batch: ConvolutionPrimitives.samplesPerRun)
+        var u = [Float](repeating: 0, count: wino.transformedWeightCount), dw = [Float](repeating: 0, count: w.count)
+        var du = [Float](repeating: 0, count: threads * wino.transformedWeightCount)
+        var scratch = [Float](repeating: 0, count: threads * scratchCount)
+        var times: [Double] = []
+        for _ in 0..<(repeats + 1) {
+            let start = Date()
+            x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in b.withUnsafeBufferPointer { bb in
+            dy.withUnsafeBufferPointer { dyb in y.withUnsafeMutableBufferPointer { yb in dx.withUnsafeMutableBufferPointer { dxb in
+            dw.withUnsafeMutableBufferPointer { dwb in u.withUnsafeMutableBufferPointer { ub in du.withUnsafeMutableBufferPointer { dub in
+            scratch.withUnsafeMutableBufferPointer { sb in
+                wino.transformWeights(wb.baseAddress!, into: ub.baseAddress!)
+                Parallel.forWorkers(batch) { worker, samples in
+                    let duWorker = dub.baseAddress! + worker * wino.transformedWeightCount
+                    for run in ConvolutionPrimitives.runs(samples) {
+                        let xs = xb.baseAddress! + run.lowerBound * g.inputSize, outputs = run.lowerBound * o * g.positions
+                        wino.forward(batch: run.count, x: xs, u: ub.baseAddress!, b: bb.baseAddress!, y: yb.baseAddress! + outputs,
+                                     scratch: sb.baseAddress! + worker * scratchCount)
+                        wino.backward(batch: run.count, x: xs, dy: dyb.baseAddress! + outputs, u: ub.baseAddress!, du: duWorker,
+                                      accumulating: run.lowerBound > samples.lowerBound, dx: dxb.baseAddress! + run.lowerBound * g.inputSize,
+                                      scratch: sb.baseAddress! + worker * scratchCount)
+                    }
+                }
+                for worker in 1..<max(1, Parallel.workers(for: batch)) {
+                    for i in 0..<wino.transformedWeightCount { dub[i] += dub[worker * wino.transformedWeightCount + i] }
+                }
+                wino.weightGradient(dub.baseAddress!, into: dwb.baseAddress!)
+            }}}}}}}}}}
+            times.append(Date().timeIntervalSince(start))
+        }
+        return times.dropFirst().sorted()[repeats / 2]
     }
 }

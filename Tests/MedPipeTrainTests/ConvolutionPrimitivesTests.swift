@@ -123,8 +123,9 @@ import TestSupport
         }
     }
 
-    /// Training takes Winograd's kernels for the course models' wide 3 × 3 convolutions only, and evaluation never:
-    /// its outputs are the direct kernels' bytes, as before training used Winograd.
+    /// Training takes Winograd's kernels for the course models' wide 3 × 3 convolutions only (oneDNN's where it has
+    /// them, MedPipe's ``WinogradConvolution`` elsewhere), and evaluation never: its outputs are the direct kernels'
+    /// bytes, as before training used Winograd.
     @Test func onlyTrainingTakesWinogradWhereItPays() throws {
         func choices(_ model: BuiltinModel) throws -> [Bool] {
             var shape = model.defaultInputShape
@@ -156,17 +157,28 @@ import TestSupport
             var activation = Activation(shape: [c.batch, c.inChannels] + c.spatial, data: x)
             withWorkerThreads(1) { layer.forward(&activation, training: training) }
             let primitives = ConvolutionPrimitives(rank: 2, outChannels: c.outChannels, geometry: g, winograd: training)
+            let own = training && !primitives.hasWinograd
+            let wino = WinogradConvolution(outChannels: c.outChannels, geometry: g)
+            var u = [Float](repeating: 0, count: wino.transformedWeightCount)
+            var scratch = [Float](repeating: 0, count: wino.scratchCount(batch: ConvolutionPrimitives.samplesPerRun))
             let expected = [Float](unsafeUninitializedCapacity: activation.data.count) { y, count in
                 x.withUnsafeBufferPointer { xb in layer.weight.value.withUnsafeBufferPointer { w in layer.bias.value.withUnsafeBufferPointer { b in
+                u.withUnsafeMutableBufferPointer { ub in scratch.withUnsafeMutableBufferPointer { sb in
+                    wino.transformWeights(w.baseAddress!, into: ub.baseAddress!)
                     for run in ConvolutionPrimitives.runs(0..<c.batch) {
-                        primitives.forward(batch: run.count, x: xb.baseAddress! + run.lowerBound * g.inputSize, w: w.baseAddress!, b: b.baseAddress!,
-                                           y: y.baseAddress! + run.lowerBound * c.outChannels * g.positions)
+                        let xs = xb.baseAddress! + run.lowerBound * g.inputSize, ys = y.baseAddress! + run.lowerBound * c.outChannels * g.positions
+                        if own {
+                            wino.forward(batch: run.count, x: xs, u: ub.baseAddress!, b: b.baseAddress!, y: ys, scratch: sb.baseAddress!)
+                        } else {
+                            primitives.forward(batch: run.count, x: xs, w: w.baseAddress!, b: b.baseAddress!, y: ys)
+                        }
                     }
-                }}}
+                }}}}}
                 count = activation.data.count
             }
             let same = activation.data == expected
-            #expect(same, "training \(training): not the \(training ? "Winograd" : "direct") kernels' bytes (largest difference \(zip(activation.data, expected).map { abs($0 - $1) }.max() ?? 0))")
+            let kernels = !training ? "direct" : own ? "MedPipe's Winograd" : "oneDNN's Winograd"
+            #expect(same, "training \(training): not the \(kernels) kernels' bytes (largest difference \(zip(activation.data, expected).map { abs($0 - $1) }.max() ?? 0))")
         }
     }
 

@@ -8,10 +8,12 @@ import MedPipeCore
 ///
 /// The batch is split into one contiguous range of samples per worker, each computed on its worker's thread, and
 /// the workers' weight and bias gradients are summed in worker order: results depend on the thread count only.
+/// - In training, where Winograd's algorithm pays (``ConvolutionPrimitives/winogradPays(rank:outChannels:geometry:)``)
+///   but oneDNN has no Winograd kernel for the shape (below AVX-512, or with OpenBLAS as the backend), a worker runs
+///   its samples a few at a time through MedPipe's own ``WinogradConvolution``.
 /// - With oneDNN as the GEMM backend and an optimized primitive for the shape (``ConvolutionPrimitives``), a worker
 ///   runs its samples a few at a time through the forward, backward-data and backward-weights primitives: in
-///   training, oneDNN's Winograd kernels where they pay (``ConvolutionPrimitives/winogradPays(rank:outChannels:geometry:)``),
-///   otherwise its direct ones.
+///   training, oneDNN's Winograd kernels where they pay, otherwise its direct ones.
 /// - Otherwise a worker builds one sample's column matrix `cols [K, P]` (K = C·k^rank, P = output positions) in
 ///   scratch of its own, where it stays in cache, and multiplies it: forward writes `W [O, K] · cols` straight into
 ///   the sample's output `[O, P]`; backward adds `dy [O, P] · colsᵀ` to the worker's weight gradient and scatters
@@ -31,6 +33,8 @@ public struct Convolution: WeightedLayer {
     private var rectifiedOutput: [Float]?
     /// Whether forward, and so backward, asked for Winograd kernels (training only, ``ConvolutionPrimitives/winogradPays(rank:outChannels:geometry:)``).
     private var winograd = false
+    /// The weights as forward's ``WinogradConvolution`` transformed them, when it ran MedPipe's own.
+    private var transformedWeights: [Float]?
     private var cols: [Float] = []
     private var columnGradient: [Float] = []
     private var partialGradients: [Float] = []
@@ -74,6 +78,14 @@ public struct Convolution: WeightedLayer {
         let n = x.batchSize, o = outChannels, k = g.rows, p = g.positions
         let winograd = training && ConvolutionPrimitives.winogradPays(rank: rank, outChannels: o, geometry: g)
         let primitives = ConvolutionPrimitives(rank: rank, outChannels: o, geometry: g, winograd: winograd)
+        self.winograd = winograd
+        input = x
+        geometry = g
+        if winograd && !primitives.hasWinograd && WinogradConvolution.applies(rank: rank, geometry: g) {
+            forwardWinograd(&x, geometry: g, rectifying: rectifying)
+            return
+        }
+        transformedWeights = nil
         let viaPrimitives = primitives.usable(.forward, batches: ConvolutionPrimitives.shares(of: n))
         var cols = Self.workspace(&self.cols, count: viaPrimitives ? 0 : Parallel.workers(for: n) * k * p)
         let out = [Float].uninitialized(n * o * p) { y in
@@ -104,9 +116,34 @@ public struct Convolution: WeightedLayer {
             }}}}
         }
         self.cols = cols
-        self.winograd = winograd
-        input = x
-        geometry = g
+        rectifiedOutput = rectifying ? out : nil
+        x = Activation(shape: [n, o] + g.outputSpatial(rank: rank), data: out)
+    }
+
+    /// Forward through ``WinogradConvolution``, keeping the transformed weights for backward.
+    private mutating func forwardWinograd(_ x: inout Activation, geometry g: ConvGeometry, rectifying: Bool) {
+        let n = x.batchSize, o = outChannels, p = g.positions
+        let wino = WinogradConvolution(outChannels: o, geometry: g), scratchCount = wino.scratchCount(batch: ConvolutionPrimitives.samplesPerRun)
+        var u = [Float](repeating: 0, count: wino.transformedWeightCount)
+        var scratch = Self.workspace(&cols, count: Parallel.workers(for: n) * scratchCount)
+        let out = [Float].uninitialized(n * o * p) { y in
+            x.data.withUnsafeBufferPointer { xb in
+            bias.value.withUnsafeBufferPointer { bb in
+            u.withUnsafeMutableBufferPointer { ub in
+            scratch.withUnsafeMutableBufferPointer { sb in
+                weight.value.withUnsafeBufferPointer { wino.transformWeights($0.baseAddress!, into: ub.baseAddress!) }
+                Parallel.forWorkers(n) { worker, samples in
+                    for run in ConvolutionPrimitives.runs(samples) {
+                        let ys = y + run.lowerBound * o * p
+                        wino.forward(batch: run.count, x: xb.baseAddress! + run.lowerBound * g.inputSize, u: ub.baseAddress!,
+                                     b: bb.baseAddress!, y: ys, scratch: sb.baseAddress! + worker * scratchCount)
+                        if rectifying { Elementwise.relu(ys, count: run.count * o * p) }
+                    }
+                }
+            }}}}
+        }
+        cols = scratch
+        transformedWeights = u
         rectifiedOutput = rectifying ? out : nil
         x = Activation(shape: [n, o] + g.outputSpatial(rank: rank), data: out)
     }
@@ -126,6 +163,10 @@ public struct Convolution: WeightedLayer {
         guard let input, let g = geometry else { preconditionFailure("\(spec.typeName): backward before forward") }
         let n = input.batchSize, o = outChannels, k = g.rows, p = g.positions
         precondition(gradient.shape == [n, o] + g.outputSpatial(rank: rank), "\(spec.typeName): gradient shape \(gradient.shape) does not match the output")
+        if let transformedWeights {
+            backwardWinograd(&gradient, input: input, geometry: g, transformedWeights: transformedWeights, needsInputGradient: needsInputGradient, rectified: rectified)
+            return
+        }
         let workers = Parallel.workers(for: n)
         let weightGradient = weight.requiresGradient, biasGradient = bias.requiresGradient
         let parameterGradients = weightGradient || biasGradient
@@ -214,6 +255,58 @@ public struct Convolution: WeightedLayer {
         gradient = needsInputGradient ? Activation(shape: input.shape, data: dx) : Activation(shape: [0], data: [])
     }
 
+    /// Backward through ``WinogradConvolution``: each worker sums its runs' gradient of the transformed weights, and
+    /// the workers' sums, added in worker order, become the weight gradient.
+    private mutating func backwardWinograd(_ gradient: inout Activation, input: Activation, geometry g: ConvGeometry, transformedWeights u: [Float],
+                                           needsInputGradient: Bool, rectified: [Float]?) {
+        let n = input.batchSize, o = outChannels, p = g.positions, workers = Parallel.workers(for: n)
+        let wino = WinogradConvolution(outChannels: o, geometry: g), scratchCount = wino.scratchCount(batch: ConvolutionPrimitives.samplesPerRun)
+        let weightGradient = weight.requiresGradient, biasGradient = bias.requiresGradient
+        let partialCount = wino.transformedWeightCount + o   // a worker's dU, then its bias gradient
+        var scratch = Self.workspace(&cols, count: workers * scratchCount)
+        var partials = Self.workspace(&partialGradients, count: workers * partialCount)
+        var weightGrad = weight.gradient; weight.gradient = []
+        var biasGrad = bias.gradient; bias.gradient = []
+        var dx = needsInputGradient ? [Float].uninitialized(n * g.inputSize) { _ in } : []   // each sample written by its worker
+        let masks = rectified != nil, rectified = rectified ?? []
+        precondition(!masks || rectified.count == n * o * p, "\(spec.typeName): rectified output does not match the gradient")
+        input.data.withUnsafeBufferPointer { xb in
+        gradient.data.withUnsafeMutableBufferPointer { dy in
+        rectified.withUnsafeBufferPointer { yb in
+        u.withUnsafeBufferPointer { ub in
+        scratch.withUnsafeMutableBufferPointer { sb in
+        partials.withUnsafeMutableBufferPointer { pb in
+        dx.withUnsafeMutableBufferPointer { dxb in
+            Parallel.forWorkers(n) { worker, samples in
+                let du = pb.baseAddress! + worker * partialCount, db = du + wino.transformedWeightCount
+                for run in ConvolutionPrimitives.runs(samples) {
+                    let dys = dy.baseAddress! + run.lowerBound * o * p
+                    if masks { Elementwise.maskByPositive(dys, yb.baseAddress! + run.lowerBound * o * p, count: run.count * o * p) }
+                    let first = run.lowerBound == samples.lowerBound
+                    wino.backward(batch: run.count, x: xb.baseAddress! + run.lowerBound * g.inputSize, dy: dys, u: ub.baseAddress!,
+                                  du: weightGradient ? du : nil, accumulating: !first,
+                                  dx: needsInputGradient ? dxb.baseAddress! + run.lowerBound * g.inputSize : nil,
+                                  scratch: sb.baseAddress! + worker * scratchCount)
+                    for channel in 0..<(biasGradient ? o : 0) {
+                        var sum: Float = 0
+                        for s in 0..<run.count { sum += Elementwise.sum(dys + (s * o + channel) * p, count: p) }
+                        db[channel] = first ? sum : db[channel] + sum
+                    }
+                }
+            }
+            for worker in 1..<workers { Elementwise.add(pb.baseAddress! + worker * partialCount, into: pb.baseAddress!, count: partialCount) }
+        }}}}}}}
+        partials.withUnsafeBufferPointer { pb in
+            if weightGradient { weightGrad.withUnsafeMutableBufferPointer { wino.weightGradient(pb.baseAddress!, into: $0.baseAddress!) } }
+            if biasGradient { biasGrad.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: pb.baseAddress! + wino.transformedWeightCount, count: o) } }
+        }
+        cols = scratch
+        partialGradients = partials
+        weight.gradient = weightGrad
+        bias.gradient = biasGrad
+        gradient = needsInputGradient ? Activation(shape: input.shape, data: dx) : Activation(shape: [0], data: [])
+    }
+
     /// Takes a reusable workspace out of `stored`, grown to at least `count` floats (contents unspecified).
     private static func workspace(_ stored: inout [Float], count: Int) -> [Float] {
         var buffer = stored; stored = []
@@ -222,6 +315,6 @@ public struct Convolution: WeightedLayer {
     }
 
     public mutating func releaseCaches() {
-        input = nil; geometry = nil; rectifiedOutput = nil; cols = []; columnGradient = []; partialGradients = []
+        input = nil; geometry = nil; rectifiedOutput = nil; transformedWeights = nil; cols = []; columnGradient = []; partialGradients = []
     }
 }

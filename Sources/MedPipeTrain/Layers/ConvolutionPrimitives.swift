@@ -28,6 +28,10 @@ package struct ConvolutionPrimitives {
     /// `tools/bench/conv` measured it 6–37% faster than the direct kernels (a training batch of 64 on this machine's
     /// AVX-512 cores, the least at 14 × 14 outputs); it was level or slower at 13 × 13 outputs and 16 → 16
     /// channels, and up to 2.3 times as slow below 12 × 12 or with 1 to 3 input channels.
+    /// Below AVX-512 training runs MedPipe's F(2×2, 3×3) (``WinogradConvolution``) on the same shapes; on a
+    /// first-generation AMD EPYC (AVX2) `tools/bench/conv` measured it 1.2–2 times as fast as oneDNN's direct AVX2
+    /// kernels on most of them (mnist-cnn's second, 32 → 64 at 24 × 24, about 1.4 times), level at 32 → 16 and
+    /// 128 → 128, and slower with 3 or 16 input channels at 28 × 28, which this rule leaves to the direct kernels.
     /// Its values differ from the direct kernels' in the last bits (within 1e-5 of the largest value), so only
     /// training uses it: evaluation, prediction and Grad-CAM keep the direct kernels' values.
     package static func winogradPays(rank: Int, outChannels: Int, geometry g: ConvGeometry) -> Bool {
@@ -54,6 +58,12 @@ package struct ConvolutionPrimitives {
     package func implementation(_ kind: Kind, batch: Int) -> String? {
         var s = shape(batch: batch)
         return medpipe_convolution_implementation(&s, kind.rawValue).map { String(cString: $0) }
+    }
+
+    /// Whether these primitives ask for Winograd's kernels and oneDNN has them for the shape (its forward kernel
+    /// on a run of samples is one); not so below AVX-512, nor with another GEMM backend.
+    package var hasWinograd: Bool {
+        winograd && implementation(.forward, batch: Self.samplesPerRun)?.contains("wino") == true
     }
 
     /// Whether `kind` has a primitive for every run length in `batches`; makes the primitives on first use.
