@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "CXGBoost", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
 
-        .target(name: "MedPipeCore"),
+        .target(name: "MedPipeCore", swiftSettings: optimizedInDebug),
         // Open MPI, loaded only under mpirun/srun: ranks and collectives for multi-process convert and train.
         .target(name: "MedPipeMPI", dependencies: ["MedPipeCore", "CMPI"]),
         .target(name: "MedPipeFormats", dependencies: ["MedPipeCore", "CNIfTI", "CDCMTK", "CPNG", "CFLAC"]),
@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(name: "medpipe-bench", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeData", "MedPipeTrain", "MedPipeExplain", "MedPipePipeline"]),
         // Replays files through the fuzz targets; `tools/fuzz` builds it as a libFuzzer binary.
         .executableTarget(name: "medpipe-fuzz", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipePipeline", "MedPipeTrain", "MedPipeDeidentify"]),
-        .target(name: "TestSupport", dependencies: ["MedPipeCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["MedPipeCore"], path: "Tests/TestSupport", swiftSettings: optimizedInDebug),
         .testTarget(name: "MedPipeCoreTests", dependencies: ["MedPipeCore", "TestSupport"]),
         .testTarget(
             name: "MedPipeExportTests",
