@@ -179,9 +179,7 @@ public struct Convolution: WeightedLayer {
         var cols = Self.workspace(&self.cols, count: weightGradient && !primitiveWeights ? workers * k * p : 0)
         var dcols = Self.workspace(&columnGradient, count: needsInputGradient && !primitiveData ? workers * k * p : 0)
         var partials = Self.workspace(&partialGradients, count: parameterGradients ? (primitiveWeights ? 2 : 1) * workers * (o * k + o) : 0)
-        var weightGrad = weight.gradient; weight.gradient = []
-        var biasGrad = bias.gradient; bias.gradient = []
-        var dx = needsInputGradient ? [Float].uninitialized(n * g.inputSize) { _ in } : []   // each sample written by its worker
+        var (weightGrad, biasGrad, dx) = takeGradientBuffers(inputCount: n * g.inputSize, needsInputGradient: needsInputGradient)
         let masks = rectified != nil, rectified = rectified ?? []
         precondition(!masks || rectified.count == n * o * p, "\(spec.typeName): rectified output does not match the gradient")
         input.data.withUnsafeBufferPointer { xb in
@@ -265,9 +263,7 @@ public struct Convolution: WeightedLayer {
         let partialCount = wino.transformedWeightCount + o   // a worker's dU, then its bias gradient
         var scratch = Self.workspace(&cols, count: workers * scratchCount)
         var partials = Self.workspace(&partialGradients, count: workers * partialCount)
-        var weightGrad = weight.gradient; weight.gradient = []
-        var biasGrad = bias.gradient; bias.gradient = []
-        var dx = needsInputGradient ? [Float].uninitialized(n * g.inputSize) { _ in } : []   // each sample written by its worker
+        var (weightGrad, biasGrad, dx) = takeGradientBuffers(inputCount: n * g.inputSize, needsInputGradient: needsInputGradient)
         let masks = rectified != nil, rectified = rectified ?? []
         precondition(!masks || rectified.count == n * o * p, "\(spec.typeName): rectified output does not match the gradient")
         input.data.withUnsafeBufferPointer { xb in
@@ -305,6 +301,14 @@ public struct Convolution: WeightedLayer {
         weight.gradient = weightGrad
         bias.gradient = biasGrad
         gradient = needsInputGradient ? Activation(shape: input.shape, data: dx) : Activation(shape: [0], data: [])
+    }
+
+    /// The buffers backward fills: the parameters' gradients, taken out of them until backward puts them back, and
+    /// the input gradient when needed (uninitialized: each sample is written by its worker).
+    private mutating func takeGradientBuffers(inputCount: Int, needsInputGradient: Bool) -> (weight: [Float], bias: [Float], input: [Float]) {
+        let buffers = (weight.gradient, bias.gradient, needsInputGradient ? [Float].uninitialized(inputCount) { _ in } : [])
+        weight.gradient = []; bias.gradient = []
+        return buffers
     }
 
     /// Takes a reusable workspace out of `stored`, grown to at least `count` floats (contents unspecified).
