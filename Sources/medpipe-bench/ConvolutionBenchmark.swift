@@ -68,38 +68,27 @@ enum ConvolutionBenchmark {
         print(line + "; training takes " + (chosen && winogradRuns ? "winograd" : chosen ? "direct (it asks for winograd)" : "direct"))
     }
 
-    /// The median time of one training batch through ``WinogradConvolution``, each worker's samples in the layer's runs.
+    /// The median time of one training batch through ``WinogradConvolution`` as the layer runs it: forward over the
+    /// batch, then backward.
     static func medpipeWinograd(_ g: ConvGeometry, outChannels o: Int, x: [Float], w: [Float], b: [Float], dy: [Float],
                                 y: inout [Float], dx: inout [Float], threads: Int, repeats: Int) -> Double {
         let batch = x.count / g.inputSize
-        let wino = WinogradConvolution(outChannels: o, geometry: g), scratchCount = wino.scratchCount(batch: ConvolutionPrimitives.samplesPerRun)
-        var u = [Float](repeating: 0, count: wino.transformedWeightCount), dw = [Float](repeating: 0, count: w.count)
-        var du = [Float](repeating: 0, count: threads * wino.transformedWeightCount)
-        var scratch = [Float](repeating: 0, count: threads * scratchCount)
+        let wino = WinogradConvolution(outChannels: o, geometry: g)
+        var u = [Float](repeating: 0, count: wino.transformedWeightCount), dw = w, db = b, dy = dy
+        var partials = [Float](repeating: 0, count: wino.partialCount(samples: batch))
+        var scratch = [Float](repeating: 0, count: wino.scratchCount(samples: batch))
         var times: [Double] = []
         for _ in 0..<(repeats + 1) {
             let start = Date()
             x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in b.withUnsafeBufferPointer { bb in
-            dy.withUnsafeBufferPointer { dyb in y.withUnsafeMutableBufferPointer { yb in dx.withUnsafeMutableBufferPointer { dxb in
-            dw.withUnsafeMutableBufferPointer { dwb in u.withUnsafeMutableBufferPointer { ub in du.withUnsafeMutableBufferPointer { dub in
-            scratch.withUnsafeMutableBufferPointer { sb in
-                wino.transformWeights(wb.baseAddress!, into: ub.baseAddress!)
-                Parallel.forWorkers(batch) { worker, samples in
-                    let duWorker = dub.baseAddress! + worker * wino.transformedWeightCount
-                    for run in ConvolutionPrimitives.runs(samples) {
-                        let xs = xb.baseAddress! + run.lowerBound * g.inputSize, outputs = run.lowerBound * o * g.positions
-                        wino.forward(batch: run.count, x: xs, u: ub.baseAddress!, b: bb.baseAddress!, y: yb.baseAddress! + outputs,
-                                     scratch: sb.baseAddress! + worker * scratchCount)
-                        wino.backward(batch: run.count, x: xs, dy: dyb.baseAddress! + outputs, u: ub.baseAddress!, du: duWorker,
-                                      accumulating: run.lowerBound > samples.lowerBound, dx: dxb.baseAddress! + run.lowerBound * g.inputSize,
-                                      scratch: sb.baseAddress! + worker * scratchCount)
-                    }
-                }
-                for worker in 1..<max(1, Parallel.workers(for: batch)) {
-                    for i in 0..<wino.transformedWeightCount { dub[i] += dub[worker * wino.transformedWeightCount + i] }
-                }
-                wino.weightGradient(dub.baseAddress!, into: dwb.baseAddress!)
-            }}}}}}}}}}
+            dy.withUnsafeMutableBufferPointer { dyb in y.withUnsafeMutableBufferPointer { yb in dx.withUnsafeMutableBufferPointer { dxb in
+            dw.withUnsafeMutableBufferPointer { dwb in db.withUnsafeMutableBufferPointer { dbb in u.withUnsafeMutableBufferPointer { ub in
+            partials.withUnsafeMutableBufferPointer { pb in scratch.withUnsafeMutableBufferPointer { sb in
+                wino.forward(samples: batch, x: xb.baseAddress!, w: wb.baseAddress!, b: bb.baseAddress!, u: ub.baseAddress!,
+                             y: yb.baseAddress!, rectifying: false, scratch: sb.baseAddress!)
+                wino.backward(samples: batch, x: xb.baseAddress!, dy: dyb.baseAddress!, rectified: nil, u: ub.baseAddress!,
+                              dw: dwb.baseAddress!, db: dbb.baseAddress!, dx: dxb.baseAddress!, partials: pb.baseAddress!, scratch: sb.baseAddress!)
+            }}}}}}}}}}}
             times.append(Date().timeIntervalSince(start))
         }
         return times.dropFirst().sorted()[repeats / 2]

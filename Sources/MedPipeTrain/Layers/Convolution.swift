@@ -123,24 +123,18 @@ public struct Convolution: WeightedLayer {
     /// Forward through ``WinogradConvolution``, keeping the transformed weights for backward.
     private mutating func forwardWinograd(_ x: inout Activation, geometry g: ConvGeometry, rectifying: Bool) {
         let n = x.batchSize, o = outChannels, p = g.positions
-        let wino = WinogradConvolution(outChannels: o, geometry: g), scratchCount = wino.scratchCount(batch: ConvolutionPrimitives.samplesPerRun)
+        let wino = WinogradConvolution(outChannels: o, geometry: g)
         var u = [Float](repeating: 0, count: wino.transformedWeightCount)
-        var scratch = Self.workspace(&cols, count: Parallel.workers(for: n) * scratchCount)
+        var scratch = Self.workspace(&cols, count: wino.scratchCount(samples: n))
         let out = [Float].uninitialized(n * o * p) { y in
             x.data.withUnsafeBufferPointer { xb in
+            weight.value.withUnsafeBufferPointer { wb in
             bias.value.withUnsafeBufferPointer { bb in
             u.withUnsafeMutableBufferPointer { ub in
             scratch.withUnsafeMutableBufferPointer { sb in
-                weight.value.withUnsafeBufferPointer { wino.transformWeights($0.baseAddress!, into: ub.baseAddress!) }
-                Parallel.forWorkers(n) { worker, samples in
-                    for run in ConvolutionPrimitives.runs(samples) {
-                        let ys = y + run.lowerBound * o * p
-                        wino.forward(batch: run.count, x: xb.baseAddress! + run.lowerBound * g.inputSize, u: ub.baseAddress!,
-                                     b: bb.baseAddress!, y: ys, scratch: sb.baseAddress! + worker * scratchCount)
-                        if rectifying { Elementwise.relu(ys, count: run.count * o * p) }
-                    }
-                }
-            }}}}
+                wino.forward(samples: n, x: xb.baseAddress!, w: wb.baseAddress!, b: bb.baseAddress!, u: ub.baseAddress!, y: y,
+                             rectifying: rectifying, scratch: sb.baseAddress!)
+            }}}}}
         }
         cols = scratch
         transformedWeights = u
@@ -253,49 +247,29 @@ public struct Convolution: WeightedLayer {
         gradient = needsInputGradient ? Activation(shape: input.shape, data: dx) : Activation(shape: [0], data: [])
     }
 
-    /// Backward through ``WinogradConvolution``: each worker sums its runs' gradient of the transformed weights, and
-    /// the workers' sums, added in worker order, become the weight gradient.
+    /// Backward through ``WinogradConvolution``, with the weights forward transformed.
     private mutating func backwardWinograd(_ gradient: inout Activation, input: Activation, geometry g: ConvGeometry, transformedWeights u: [Float],
                                            needsInputGradient: Bool, rectified: [Float]?) {
-        let n = input.batchSize, o = outChannels, p = g.positions, workers = Parallel.workers(for: n)
-        let wino = WinogradConvolution(outChannels: o, geometry: g), scratchCount = wino.scratchCount(batch: ConvolutionPrimitives.samplesPerRun)
-        let weightGradient = weight.requiresGradient, biasGradient = bias.requiresGradient
-        let partialCount = wino.transformedWeightCount + o   // a worker's dU, then its bias gradient
-        var scratch = Self.workspace(&cols, count: workers * scratchCount)
-        var partials = Self.workspace(&partialGradients, count: workers * partialCount)
+        let n = input.batchSize, o = outChannels, p = g.positions
+        let wino = WinogradConvolution(outChannels: o, geometry: g)
+        var scratch = Self.workspace(&cols, count: wino.scratchCount(samples: n))
+        var partials = Self.workspace(&partialGradients, count: wino.partialCount(samples: n))
         var (weightGrad, biasGrad, dx) = takeGradientBuffers(inputCount: n * g.inputSize, needsInputGradient: needsInputGradient)
-        let masks = rectified != nil, rectified = rectified ?? []
-        precondition(!masks || rectified.count == n * o * p, "\(spec.typeName): rectified output does not match the gradient")
+        precondition(rectified.map { $0.count == n * o * p } ?? true, "\(spec.typeName): rectified output does not match the gradient")
+        let weightGradient = weight.requiresGradient, biasGradient = bias.requiresGradient
         input.data.withUnsafeBufferPointer { xb in
         gradient.data.withUnsafeMutableBufferPointer { dy in
-        rectified.withUnsafeBufferPointer { yb in
+        (rectified ?? []).withUnsafeBufferPointer { yb in
         u.withUnsafeBufferPointer { ub in
         scratch.withUnsafeMutableBufferPointer { sb in
         partials.withUnsafeMutableBufferPointer { pb in
+        weightGrad.withUnsafeMutableBufferPointer { dw in
+        biasGrad.withUnsafeMutableBufferPointer { db in
         dx.withUnsafeMutableBufferPointer { dxb in
-            Parallel.forWorkers(n) { worker, samples in
-                let du = pb.baseAddress! + worker * partialCount, db = du + wino.transformedWeightCount
-                for run in ConvolutionPrimitives.runs(samples) {
-                    let dys = dy.baseAddress! + run.lowerBound * o * p
-                    if masks { Elementwise.maskByPositive(dys, yb.baseAddress! + run.lowerBound * o * p, count: run.count * o * p) }
-                    let first = run.lowerBound == samples.lowerBound
-                    wino.backward(batch: run.count, x: xb.baseAddress! + run.lowerBound * g.inputSize, dy: dys, u: ub.baseAddress!,
-                                  du: weightGradient ? du : nil, accumulating: !first,
-                                  dx: needsInputGradient ? dxb.baseAddress! + run.lowerBound * g.inputSize : nil,
-                                  scratch: sb.baseAddress! + worker * scratchCount)
-                    for channel in 0..<(biasGradient ? o : 0) {
-                        var sum: Float = 0
-                        for s in 0..<run.count { sum += Elementwise.sum(dys + (s * o + channel) * p, count: p) }
-                        db[channel] = first ? sum : db[channel] + sum
-                    }
-                }
-            }
-            for worker in 1..<workers { Elementwise.add(pb.baseAddress! + worker * partialCount, into: pb.baseAddress!, count: partialCount) }
-        }}}}}}}
-        partials.withUnsafeBufferPointer { pb in
-            if weightGradient { weightGrad.withUnsafeMutableBufferPointer { wino.weightGradient(pb.baseAddress!, into: $0.baseAddress!) } }
-            if biasGradient { biasGrad.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: pb.baseAddress! + wino.transformedWeightCount, count: o) } }
-        }
+            wino.backward(samples: n, x: xb.baseAddress!, dy: dy.baseAddress!, rectified: rectified != nil ? yb.baseAddress! : nil, u: ub.baseAddress!,
+                          dw: weightGradient ? dw.baseAddress! : nil, db: biasGradient ? db.baseAddress! : nil,
+                          dx: needsInputGradient ? dxb.baseAddress! : nil, partials: pb.baseAddress!, scratch: sb.baseAddress!)
+        }}}}}}}}}
         cols = scratch
         partialGradients = partials
         weight.gradient = weightGrad

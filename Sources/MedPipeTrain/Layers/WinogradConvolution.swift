@@ -129,6 +129,61 @@ package struct WinogradConvolution {
         transformInputGradient(batch: batch, dv: v, dx: dx, plane: plane)
     }
 
+    // MARK: A batch, over the workers
+
+    /// Floats of the scratch a batch of `n` samples takes: a run's ``scratchCount(batch:)`` per worker.
+    package func scratchCount(samples n: Int) -> Int { Parallel.workers(for: n) * scratchCount(batch: ConvolutionPrimitives.samplesPerRun) }
+
+    /// Floats of the partial gradients backward sums for `n` samples: per worker, its dU `[16, O, C]` then its bias gradient.
+    package func partialCount(samples n: Int) -> Int { Parallel.workers(for: n) * (transformedWeightCount + outChannels) }
+
+    /// Training's forward over `n` samples: writes the transformed weights `u` of `w [O, C, 3, 3]` (kept for
+    /// backward), then `y [n, O, oH, oW] = conv(x) + b`, rectified when `rectifying`, each worker's share of the
+    /// samples in runs of ``ConvolutionPrimitives/samplesPerRun``.
+    package func forward(samples n: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                         u: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, rectifying: Bool,
+                         scratch: UnsafeMutablePointer<Float>) {
+        transformWeights(w, into: u)
+        let runScratch = scratchCount(batch: ConvolutionPrimitives.samplesPerRun), outputSize = outChannels * geometry.positions
+        Parallel.forWorkers(n) { worker, samples in
+            for run in ConvolutionPrimitives.runs(samples) {
+                let ys = y + run.lowerBound * outputSize
+                forward(batch: run.count, x: x + run.lowerBound * geometry.inputSize, u: u, b: b, y: ys, scratch: scratch + worker * runScratch)
+                if rectifying { Elementwise.relu(ys, count: run.count * outputSize) }
+            }
+        }
+    }
+
+    /// Training's backward over `n` samples for the output gradient `dy`, in the runs forward took. Where
+    /// `rectified` (forward's rectified output) is given, each run's `dy` is first masked where it is not positive
+    /// (the ReLU's backward), while in cache. Writes the weight gradient `dw [O, C, 3, 3]`, the bias gradient `db`
+    /// and the input gradient `dx [n, C, H, W]`, each when given: each worker sums its runs' dU and bias gradient
+    /// in `partials` (``partialCount(samples:)``), and the workers' sums, added in worker order, make `dw` and `db`.
+    package func backward(samples n: Int, x: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>, rectified: UnsafePointer<Float>?,
+                          u: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?,
+                          dx: UnsafeMutablePointer<Float>?, partials: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let o = outChannels, p = geometry.positions, partial = transformedWeightCount + o
+        let runScratch = scratchCount(batch: ConvolutionPrimitives.samplesPerRun)
+        Parallel.forWorkers(n) { worker, samples in
+            let du = partials + worker * partial, dbWorker = du + transformedWeightCount
+            for run in ConvolutionPrimitives.runs(samples) {
+                let dys = dy + run.lowerBound * o * p
+                if let rectified { Elementwise.maskByPositive(dys, rectified + run.lowerBound * o * p, count: run.count * o * p) }
+                let first = run.lowerBound == samples.lowerBound
+                backward(batch: run.count, x: x + run.lowerBound * geometry.inputSize, dy: dys, u: u, du: dw != nil ? du : nil,
+                         accumulating: !first, dx: dx.map { $0 + run.lowerBound * geometry.inputSize }, scratch: scratch + worker * runScratch)
+                for channel in 0..<(db != nil ? o : 0) {
+                    var sum: Float = 0
+                    for s in 0..<run.count { sum += Elementwise.sum(dys + (s * o + channel) * p, count: p) }
+                    dbWorker[channel] = first ? sum : dbWorker[channel] + sum
+                }
+            }
+        }
+        for worker in 1..<max(1, Parallel.workers(for: n)) { Elementwise.add(partials + worker * partial, into: partials, count: partial) }
+        if let dw { weightGradient(partials, into: dw) }
+        db?.update(from: partials + transformedWeightCount, count: o)
+    }
+
     // MARK: Tile transforms, on groups of `lanes` tiles along a row of tiles, one tile per vector lane
 
     /// Tiles transformed at once.
