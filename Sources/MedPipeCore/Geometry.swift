@@ -18,12 +18,12 @@ public struct Affine: Sendable, Equatable, Codable {
 
     /// World position of a voxel index.
     public func apply(_ index: [Double]) -> [Double] {
-        (0..<3).map { r in (0..<3).reduce(matrix[r][3]) { $0 + matrix[r][$1] * index[$1] } }
+        (0..<3).map { (r: Int) -> Double in (0..<3).reduce(matrix[r][3]) { (sum: Double, c: Int) -> Double in sum + matrix[r][c] * index[c] } }
     }
 
     /// Voxel sizes: the length of each of the first three columns.
     public var voxelSizes: [Double] {
-        (0..<3).map { c in (0..<3).reduce(0.0) { $0 + matrix[$1][c] * matrix[$1][c] }.squareRoot() }
+        (0..<3).map { (c: Int) -> Double in (0..<3).reduce(0.0) { (sum: Double, r: Int) -> Double in sum + matrix[r][c] * matrix[r][c] }.squareRoot() }
     }
 
     /// Orientation codes of the three voxel axes, e.g. `["R", "A", "S"]` (nibabel's `aff2axcodes`).

@@ -20,7 +20,7 @@ enum GradCAMBenchmark {
             let model = Sequential(try BuiltinModel.mnistCNN.specs(), seed: 1)
             try Checkpoint(model: model, classNames: (0..<10).map(String.init), inputShape: [1, 28, 28], modelName: "mnist-cnn")
                 .write(to: dir + "/model.safetensors")
-            let inputs = (0..<(256 * 784)).map { Float(($0 * 2654435761) % 1000) / 1000 }
+            let inputs = (0..<(256 * 784)).map { (i: Int) -> Float in Float((i * 2654435761) % 1000) / 1000 }
             try NPYWriter.write(Tensor(shape: [256, 1, 28, 28], values: inputs), to: dir + "/inputs.npy")
         case "time":
             let repeats = arguments.count > 2 ? Int(arguments[2]) ?? 5 : 5

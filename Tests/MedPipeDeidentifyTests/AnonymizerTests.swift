@@ -138,7 +138,7 @@ struct AnonymizerTests {
         defer { try? FileManager.default.removeItem(atPath: work) }
         let plain = SharedData.path("dicom/pydicom_subset/JPEG-lossy.dcm")
         var bytes = try FileBytes.read(plain)
-        let soi = try #require((8..<(bytes.count - 2)).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xD8 && bytes[$0 + 2] == 0xFF })
+        let soi = try #require((8..<(bytes.count - 2)).first { (i: Int) -> Bool in bytes[i] == 0xFF && bytes[i + 1] == 0xD8 && bytes[i + 2] == 0xFF })
         #expect(Array(bytes[(soi - 8)..<(soi - 4)]) == [0xFE, 0xFF, 0x00, 0xE0])  // the frame's item, its length before SOI
         let text = Array("Patient Quimbly Zyxwert MRN 778899".utf8)  // an even length: the item stays even
         let segment: [UInt8] = [0xFF, 0xFE, 0, UInt8(text.count + 2)] + text

@@ -20,7 +20,10 @@ private let gradCAMAvailable = ReferencePython.isRequired || ((try? ReferencePyt
           arguments: GradCAM.Method.allCases)
     func mapsMatchPytorchGradCAM(method: GradCAM.Method) throws {
         // A small CNN trained for a few steps on fixed pseudo-random data so that its maps are not trivial.
-        let inputs = (0..<(8 * 1 * 16 * 16)).map { i in Float((sin(Double(i) * 12.9898) * 43758.5453).truncatingRemainder(dividingBy: 1).magnitude) }
+        let inputs = (0..<(8 * 1 * 16 * 16)).map { (i: Int) -> Float in
+            let hash: Double = sin(Double(i) * 12.9898) * 43758.5453
+            return Float(hash.truncatingRemainder(dividingBy: 1).magnitude)
+        }
         let labels = (0..<8).map { $0 % 2 }
         let specs: [LayerSpec] = [
             .convolution(rank: 2, inChannels: 1, outChannels: 6, kernel: 3, padding: 1), .relu,

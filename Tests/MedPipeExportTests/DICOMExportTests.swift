@@ -41,7 +41,8 @@ private func dicomCache(_ directory: String) throws {
         try dicomCache(cache)
         let summary = try Exporter(cacheDirectory: cache).run(ExportOptions(format: .dicom, output: out, makeUID: testUIDs))
         #expect(summary.files.count == 5)
-        #expect(summary.files.prefix(4) == ["0001", "0002", "0003", "0004"].map { out + "/train/train_00001/\($0).dcm" }[...])
+        let firstFiles: [String] = ["0001", "0002", "0003", "0004"].map { (slice: String) -> String in out + "/train/train_00001/" + slice + ".dcm" }
+        #expect(Array(summary.files.prefix(4)) == firstFiles)
         let source = try DatasetCache(directory: cache)
         let original = try source.tensor(for: try source.entries()[0]).doubleValues()
         let records = try DICOMSeriesReader().read(out + "/train/train_00001")

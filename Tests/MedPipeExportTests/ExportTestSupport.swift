@@ -38,7 +38,7 @@ let obliqueAffine: Affine = {
                     [sin(a), cos(a) * cos(b), -cos(a) * sin(b)],
                     [0, sin(b), cos(b)]]
     let spacing = [0.8, 0.9, 2.5], offset = [-40.5, 12.25, 7.0]
-    var m = (0..<3).map { r in (0..<3).map { c in rotation[r][c] * spacing[c] } + [offset[r]] }
+    var m: [[Double]] = (0..<3).map { (r: Int) -> [Double] in (0..<3).map { (c: Int) -> Double in rotation[r][c] * spacing[c] } + [offset[r]] }
     m.append([0, 0, 0, 1])
     return Affine(matrix: m)
 }()

@@ -11,7 +11,7 @@ struct ExportWriteFailureTests {
     /// A 1 MiB volume of values gzip cannot shrink much, in a new cache.
     func volumeCache() throws -> String {
         let cache = temporaryDirectory("write-failure-cache")
-        let values = (0..<(64 * 64 * 64)).map { Float(sin(Double($0) * 1.7)) }
+        let values = (0..<(64 * 64 * 64)).map { (i: Int) -> Float in Float(sin(Double(i) * 1.7)) }
         let geometry = Geometry.spatial(spacing: [1, 1, 1], affine: Affine(matrix: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]))
         try makeCache(cache, items: [CacheItem(tensor: Tensor(shape: [64, 64, 64], values: values), label: "a", group: "P-a", geometry: geometry)],
                       splits: ["train"])

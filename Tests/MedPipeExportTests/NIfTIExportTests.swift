@@ -9,7 +9,7 @@ import TestSupport
 /// A float volume of 4 slices × 5 rows × 6 columns with an oblique affine, and an int16 one.
 private func volumeCache(_ directory: String) throws {
     let floats = Tensor(shape: [4, 5, 6], values: (0..<120).map { Float(sin(Double($0) * 0.37)) * 100.5 + 3 })
-    let shorts = Tensor(shape: [4, 5, 6], values: (0..<120).map { Int16($0 * 97 % 4001 - 2000) })
+    let shorts = Tensor(shape: [4, 5, 6], values: (0..<120).map { (i: Int) -> Int16 in Int16(i * 97 % 4001 - 2000) })
     let geometry = Geometry.spatial(spacing: obliqueAffine.voxelSizes, affine: obliqueAffine)
     try makeCache(directory, items: [
         CacheItem(tensor: floats, label: "tumour", group: "P-groupa", geometry: geometry, metadata: ["Modality": .string("MR")]),

@@ -127,7 +127,8 @@ import TestSupport
         let reader = PNGReader()
         let first = try reader.readImage(summary.files[0])
         #expect(first.storedBitDepth == 8)
-        #expect(first.tensor.values(as: UInt8.self) == (0..<12).map { UInt8($0 * 21) })
+        let unitBytes: [UInt8] = (0..<12).map { (i: Int) -> UInt8 in UInt8(i * 21) }
+        #expect(first.tensor.values(as: UInt8.self) == unitBytes)
         let text = Dictionary(first.text.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         #expect(text["label"] == "benign" && text["split"] == "train" && text["recipe_hash"] == "test-recipe-hash")
         #expect(text["value_slope"] == "\(1.0 / 255)")
@@ -142,7 +143,8 @@ import TestSupport
 
         let slice = try reader.readImage(summary.files[3])
         #expect(slice.storedBitDepth == 16)
-        #expect(slice.tensor.values(as: UInt16.self) == (12..<24).map { UInt16($0 * 1000) })
+        let sliceValues: [UInt16] = (12..<24).map { (i: Int) -> UInt16 in UInt16(i * 1000) }
+        #expect(slice.tensor.values(as: UInt16.self) == sliceValues)
         #expect(!slice.text.contains { $0.key == "value_slope" })
     }
 

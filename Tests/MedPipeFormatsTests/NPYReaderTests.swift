@@ -73,8 +73,9 @@ struct NPYReaderTests {
         let fortran = try NPYReader().decode(NPYWriter.encode(tensor, fortranOrder: true), source: "wf.npy")
         #expect(fortran.shape == [4, 3, 2])
         // Element (x, y, z) of the Fortran view is element (z, y, x) of the tensor.
-        let values = fortran.values(as: Float.self), original = tensor.values(as: Float.self)
-        #expect(values[(3 * 3 + 1) * 2 + 1] == original[(1 * 3 + 1) * 4 + 3])
+        let values: [Float] = fortran.values(as: Float.self), original: [Float] = tensor.values(as: Float.self)
+        let fortranIndex: Int = (3 * 3 + 1) * 2 + 1, originalIndex: Int = (1 * 3 + 1) * 4 + 3
+        #expect(values[fortranIndex] == original[originalIndex])
     }
 
     @Test("object arrays, structured dtypes and unknown types are unsupported, naming the dtype", arguments: [

@@ -27,8 +27,9 @@ struct HeartConvertTests {
         #expect(Set(entries.map(\.label)) == ["0", "1"])
         #expect(entries.filter { $0.label == "1" }.count == 137)
         let train = entries.filter { $0.split == "train" }, val = entries.filter { $0.split == "val" }, test = entries.filter { $0.split == "test" }
-        #expect(abs(Double(train.count) / 297 - 0.6) < 0.03)
-        #expect(abs(Double(val.count) / 297 - 0.2) < 0.03)
+        let trainFraction: Double = Double(train.count) / 297, valFraction: Double = Double(val.count) / 297
+        #expect(abs(trainFraction - 0.6) < 0.03)
+        #expect(abs(valFraction - 0.2) < 0.03)
         #expect(train.count + val.count + test.count == 297)
         // Each row is its own patient; no group in two splits.
         let groups = Dictionary(grouping: entries, by: \.group).mapValues { Set($0.map(\.split)) }

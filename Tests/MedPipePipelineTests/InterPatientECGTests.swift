@@ -196,7 +196,9 @@ struct InterPatientECGTests {
         }
         let (both, five, six) = (try probabilities(ensemble), try probabilities(seed5), try probabilities(seed6))
         #expect(both.count > 1900 && both.count == five.count && both.count == six.count)
-        let diff = both.indices.map { i in (0..<2).map { abs(both[i][$0] - (five[i][$0] + six[i][$0]) / 2) }.max()! }.max()!
+        let diff: Double = both.indices.map { (i: Int) -> Double in
+            (0..<2).map { (c: Int) -> Double in abs(both[i][c] - (five[i][c] + six[i][c]) / 2) }.max()!
+        }.max()!
         #expect(diff < 2e-6, "max |p(ensemble) − mean p(members)| = \(diff)")
         let evaluated = try SharedData.runMedpipe(["evaluate", "--model", ensemble, "--cache", cache, "--split", "val"])
         #expect(evaluated.status == 0 && evaluated.output.contains("AAMI gross statistics"), "\(evaluated.output)")

@@ -37,7 +37,8 @@ struct PreprocessingTests {
         var calls: [[[Int]]] = []
         _ = try preprocessing.prepare(root) { prepared in calls.append(prepared.map(\.shape)) }
         #expect(calls.count == 2 && calls.allSatisfy { $0.count == 1 }, "\(calls)")
-        #expect(Set(calls.flatMap { $0 }.map { $0.filter { $0 != 1 } }) == [[3, 256, 256], [4, 256, 256]], "\(calls)")
+        let shapes: Set<[Int]> = Set(calls.joined().map { (shape: [Int]) -> [Int] in shape.filter { $0 != 1 } })
+        #expect(shapes == [[3, 256, 256], [4, 256, 256]], "\(calls)")
     }
 
     /// Odd records given by a relative path, as a user types them: an annotation file that is damaged is named alone

@@ -54,7 +54,8 @@ struct SidecarLabelTests {
         let summary = try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache"))
         #expect(try DatasetCache(directory: work + "/cache").entries().map(\.label) == ["plain text, fine"])
         #expect(summary.rejected.map(\.source) == ["a", "b", "c"].map { "\(work)/one/\($0).nii" })
-        #expect(summary.rejected.map { $0.reason.components(separatedBy: " holds ").last?.prefix(6) ?? "" } == ["U+000A", "U+0009", "U+2028"], "\(summary.rejected)")
+        let codePoints: [String] = summary.rejected.map { String($0.reason.components(separatedBy: " holds ").last?.prefix(6) ?? "") }
+        #expect(codePoints == ["U+000A", "U+0009", "U+2028"], "\(summary.rejected)")
         #expect(summary.rejected.first?.reason == "label \"first\\nsecond\" holds U+000A, a control character or line break, which no class name may hold (class names are listed one a line)", "\(summary.rejected)")
     }
 

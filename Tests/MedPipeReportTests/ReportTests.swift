@@ -20,7 +20,8 @@ struct ReportTests {
         let info = try SharedData.runMedpipe(["cache", "info", run.cache, "--json"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(info.output.utf8)) as? [String: Any])
         #expect(facts.before == json["counts"] as? [String: [String: Int]])
-        #expect(facts.before.values.flatMap(\.values).reduce(0, +) == 240)
+        let entries: Int = facts.before.values.flatMap(\.values).reduce(0, +)
+        #expect(entries == 240)
         #expect(facts.classNames == ["left", "right"] && facts.inputShape == [1, 28, 28] && facts.kind == .image)
         // The demo oversamples the training split: as many of each class after the plan, as many in all as the plan holds.
         let after = try #require(facts.after["train"])
@@ -34,7 +35,10 @@ struct ReportTests {
         #expect(facts.samples.map(\.inputs.count) == [6, 6])
         // Inputs are min-max scaled to [0, 1]; every split's histogram sums to 100%.
         #expect(facts.histogram.edges.first! >= 0 && facts.histogram.edges.last! <= 1.0000001)
-        for fractions in facts.histogram.fractions.values { #expect(abs(fractions.reduce(0, +) - 1) < 1e-9) }
+        for fractions in facts.histogram.fractions.values {
+            let total: Double = fractions.reduce(0, +)
+            #expect(abs(total - 1) < 1e-9)
+        }
     }
 
     @Test func evaluationIsWhatEvaluateSaysWithCurvesAndMistakes() throws {

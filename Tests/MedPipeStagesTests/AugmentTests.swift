@@ -231,7 +231,8 @@ import TestSupport
             }
             #expect(abs(total - 1) < 1e-5)
             #expect(abs(rows / (sigma * sigma) - 1) < 0.01 && abs(columns / (sigma * sigma) - 1) < 0.01, "σ \(sigma): \(rows), \(columns)")
-            #expect(y[20 * 41 + 20 + Int(4 * sigma + 0.5) + 1] == 0, "the kernel ends at 4 σ")
+            let reach: Int = Int(4 * sigma + 0.5), pastTheKernel: Int = 20 * 41 + 20 + reach + 1
+            #expect(y[pastTheKernel] == 0, "the kernel ends at 4 σ")
         }
     }
 

@@ -109,11 +109,14 @@ struct ImageStageTests {
         let geometry = Geometry.spatial(spacing: [1, 1, 1], affine: .scaling([1, 1, 1]))
         let out = try CropOrPad(shape: [10, 16, 20], padValue: -1).apply(sample(volume, geometry: geometry))[0]
         #expect(out.tensor.shape == [10, 16, 20] && out.tensor.dtype == .int16)
-        let v = out.tensor.values(as: Int16.self), original = volume.values(as: Int16.self)
+        let v: [Int16] = out.tensor.values(as: Int16.self), original: [Int16] = volume.values(as: Int16.self)
+        // The index of voxel (z, y, x) in the output [10, 16, 20] and in the original [12, 14, 16].
+        func outIndex(_ z: Int, _ y: Int, _ x: Int) -> Int { (z * 16 + y) * 20 + x }
+        func originalIndex(_ z: Int, _ y: Int, _ x: Int) -> Int { (z * 14 + y) * 16 + x }
         // z: 12 -> 10 crops 1 before; y: 14 -> 16 pads 1 before; x: 16 -> 20 pads 2 before.
-        #expect(v[(0 * 16 + 1) * 20 + 2] == original[(1 * 14 + 0) * 16 + 0])
-        #expect(v[(9 * 16 + 14) * 20 + 17] == original[(10 * 14 + 13) * 16 + 15])
-        #expect(v[0] == -1 && v[(5 * 16 + 15) * 20 + 19] == -1)
+        #expect(v[outIndex(0, 1, 2)] == original[originalIndex(1, 0, 0)])
+        #expect(v[outIndex(9, 14, 17)] == original[originalIndex(10, 13, 15)])
+        #expect(v[0] == -1 && v[outIndex(5, 15, 19)] == -1)
         guard case .spatial(_, let affine) = out.geometry else { Issue.record("no geometry"); return }
         #expect(affine.column(3) == [-2, -1, 1])
         #expect(throws: MedPipeError.self) { try CropOrPad(shape: [4, 4], padValue: 0.5).apply(sample(volume)) }

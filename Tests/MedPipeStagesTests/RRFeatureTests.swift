@@ -61,7 +61,8 @@ struct RRFeatureTests {
         let lead = stride(from: 0, to: z.count, by: 6).map { Double(z[$0]) }
         let mean = lead.reduce(0, +) / 100
         #expect(abs(mean) < 1e-5)
-        #expect(abs(lead.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 100 - 1) < 1e-4)
+        let variance: Double = lead.map { (v: Double) -> Double in (v - mean) * (v - mean) }.reduce(0, +) / 100
+        #expect(abs(variance - 1) < 1e-4)
         #expect(Array(z[1..<6]) == Array(beat.tensor.floatValues()[1..<6]))
         // The beat at 400: pre 3 s, post 2.5 s, local (3 + 2.5 + 3.5) / 3 = 3 s, record average 3 s.
         let ratios: [Double] = [1, 2.5 / 3, 1, 1, 2.5 / 3]

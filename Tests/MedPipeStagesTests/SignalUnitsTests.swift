@@ -4,7 +4,7 @@ import MedPipeCore
 
 /// A signal of three leads in mV, mmHg and Ohm, digital values with their ADC scale.
 private func digitalSignal() -> Sample {
-    let values = (0..<300).map { Int32($0 % 7 * 10 + $0 % 3) }
+    let values = (0..<300).map { (i: Int) -> Int32 in Int32(i % 7 * 10 + i % 3) }
     return Sample(tensor: Tensor(shape: [100, 3], values: values), geometry: .temporal(frequency: 100),
                   source: SourceReference(record: "r"),
                   metadata: ["signalNames": .strings(["MLII", "ABP", "Resp"]), SignalUnits.key: .strings(["mV", "mmHg", "Ohm"]),

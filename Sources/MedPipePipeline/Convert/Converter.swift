@@ -174,9 +174,10 @@ public struct Converter: Sendable {
         let theirs = try JSONCoding.decode(StagePipeline.self, from: pipelineText, subject: directory, "the cache's stages (meta 'pipeline')")
         guard theirs.withPeaks(from: .annotations) == pipeline.withPeaks(from: .annotations) else {
             let ours = pipeline.stages.map(\.canonicalDescription), their = theirs.stages.map(\.canonicalDescription)
-            let first = (0..<max(ours.count, their.count)).first { i in i >= ours.count || i >= their.count || ours[i] != their[i] } ?? 0
-            let describe = { (list: [String]) in first < list.count ? list[first] : "no stage" }
-            throw MedPipeError.invalidArgument(directory, "was made by other stages than \(recipe.file) (stage \(first + 1): \(describe(their)) there, \(describe(ours)) here): its fitted statistics do not apply")
+            let first: Int = (0..<max(ours.count, their.count)).first { (i: Int) -> Bool in i >= ours.count || i >= their.count || ours[i] != their[i] } ?? 0
+            let describe = { (list: [String]) -> String in first < list.count ? list[first] : "no stage" }
+            let stage: Int = first + 1, there: String = describe(their), here: String = describe(ours)
+            throw MedPipeError.invalidArgument(directory, "was made by other stages than \(recipe.file) (stage \(stage): \(there) there, \(here) here): its fitted statistics do not apply")
         }
         let fitted = try JSONCoding.decode(FittedPipeline.self, from: fittedText, subject: directory, "the cache's fitted statistics (meta 'fitted')")
         try fitted.requireApplicable(by: pipeline, subject: directory, place: "meta 'fitted'")

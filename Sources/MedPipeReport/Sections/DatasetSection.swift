@@ -141,9 +141,10 @@ enum DatasetSection {
     private static func histogram(_ facts: DatasetFacts, page: inout PageBuilder) -> String {
         let h = facts.histogram
         guard h.edges.count > 1 else { return "" }
-        let centres = (0..<(h.edges.count - 1)).map { (h.edges[$0] + h.edges[$0 + 1]) / 2 }
-        let series = orderedSplits(h.fractions.keys).enumerated().map { i, split in
-            Chart.Series(name: split, points: zip(centres, h.fractions[split]!).map { (x: $0, y: $1 * 100) }, color: Palette.color(i), stepped: true)
+        let centres = (0..<(h.edges.count - 1)).map { (i: Int) -> Double in (h.edges[i] + h.edges[i + 1]) / 2 }
+        let series = orderedSplits(h.fractions.keys).enumerated().map { (i: Int, split: String) -> Chart.Series in
+            let points = zip(centres, h.fractions[split]!).map { (centre: Double, fraction: Double) -> (x: Double, y: Double) in (x: centre, y: fraction * 100) }
+            return Chart.Series(name: split, points: points, color: Palette.color(i), stepped: true)
         }
         let read = orderedSplits(h.entriesRead.keys).map { "\($0) \(h.entriesRead[$0]!) entries" }.joined(separator: ", ")
         return "<h3>Input values per split</h3><div class=\"charts\">"

@@ -108,7 +108,10 @@ enum EvaluationSection {
             let length = evaluation.inputShape.last ?? 0, rate = facts.frequency
             html += "<div class=\"charts\">"
             for m in evaluation.mistakes {
-                let points = (0..<min(length, m.input.count)).map { i in (x: rate.map { Double(i) * 1000 / $0 } ?? Double(i), y: Double(m.input[i])) }
+                let points = (0..<min(length, m.input.count)).map { (i: Int) -> (x: Double, y: Double) in
+                    let x: Double = rate.map { (hertz: Double) -> Double in Double(i) * 1000 / hertz } ?? Double(i)
+                    return (x: x, y: Double(m.input[i]))
+                }
                 html += page.figure(Chart(kind: .line, title: "true \(evaluation.classNames[m.trueClass]), predicted \(evaluation.classNames[m.predictedClass]) (p = \(HTML.number(Double(m.probability))))",
                                           x: .init(title: rate == nil ? "sample" : "time (ms)"), y: .init(title: "amplitude (normalized)"),
                                           series: [Chart.Series(name: "first lead", points: points, color: Palette.color(m.trueClass), lineWidth: 1.2)], height: 200))

@@ -69,6 +69,8 @@ enum VolumeWarp {
     }
 
     private static func multiply(_ p: [[Double]], _ q: [[Double]]) -> [[Double]] {
-        (0..<3).map { i in (0..<3).map { j in (0..<3).reduce(0.0) { $0 + p[i][$1] * q[$1][j] } } }
+        (0..<3).map { (i: Int) -> [Double] in
+            (0..<3).map { (j: Int) -> Double in (0..<3).reduce(0.0) { (sum: Double, k: Int) -> Double in sum + p[i][k] * q[k][j] } }
+        }
     }
 }
