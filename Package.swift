@@ -19,7 +19,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
@@ -43,10 +42,12 @@ let package = Package(
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),
         .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         .systemLibrary(name: "CFLAC", pkgConfig: "flac"),
+        // OpenSSL's libcrypto: SHA-256 and HMAC (Debian's libssl-dev).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto"),
         .target(name: "CXGBoost", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
 
-        .target(name: "MedPipeCore", swiftSettings: optimizedInDebug),
+        .target(name: "MedPipeCore", dependencies: ["COpenSSL"], swiftSettings: optimizedInDebug),
         // Open MPI, loaded only under mpirun/srun: ranks and collectives for multi-process convert and train.
         .target(name: "MedPipeMPI", dependencies: ["MedPipeCore", "CMPI"]),
         .target(name: "MedPipeFormats", dependencies: ["MedPipeCore", "CNIfTI", "CDCMTK", "CPNG", "CFLAC"]),
@@ -60,13 +61,12 @@ let package = Package(
                 "MedPipeCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the system's reason behind an I/O error (sqlite3_system_errno).
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift")
             ]
         ),
         .target(
             name: "MedPipeDeidentify",
-            dependencies: ["MedPipeCore", "MedPipeFormats", "CNIfTI", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["MedPipeCore", "MedPipeFormats", "CNIfTI"]
         ),
         .target(
             name: "MedPipePipeline",

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Crypto
 import Foundation
 import MedPipeCore
 
@@ -11,7 +10,9 @@ import MedPipeCore
 public enum ContentHash {
     /// SHA-256 of `bytes`.
     public static func of<D: DataProtocol>(_ bytes: D) -> String {
-        hex(SHA256.hash(data: bytes))
+        let hasher = SHA256()
+        for region in bytes.regions { region.withUnsafeBytes { hasher.update($0) } }
+        return hex(hasher.finalize())
     }
 
     /// SHA-256 of the file at `path` (the recorded one, when `states` holds the file unchanged; else `progress` is
@@ -72,7 +73,7 @@ public enum ContentHash {
         defer { progress?() }
         let (descriptor, _) = try FileBytes.openRegularFile(path)
         defer { close(descriptor) }
-        var hasher = SHA256()
+        let hasher = SHA256()
         while true {
             let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
             if count < 0 {
@@ -80,7 +81,7 @@ public enum ContentHash {
                 throw MedPipeError.io(path, "read failed while hashing: \(String(cString: strerror(errno)))")
             }
             if count == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
         return hex(hasher.finalize())
     }

@@ -1,4 +1,3 @@
-import Crypto
 import MedPipeCore
 
 #if canImport(Glibc)
@@ -37,7 +36,7 @@ public struct ProjectKey: Sendable, Equatable, CustomStringConvertible, CustomDe
     /// A short hex string that identifies the key without revealing it: the first 8 bytes of
     /// HMAC-SHA256(key, "medpipe-key-fingerprint").
     public var fingerprint: String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array("medpipe-key-fingerprint".utf8), using: SymmetricKey(data: bytes))
+        let mac = SHA256.authenticationCode(for: Array("medpipe-key-fingerprint".utf8), key: bytes)
         return mac.prefix(8).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex

@@ -1,4 +1,4 @@
-import Crypto
+import MedPipeCore
 
 /// What a pseudonym stands for; each domain prefixes the HMAC input so equal strings in different
 /// roles (a patient ID that happens to equal a record name) give unrelated pseudonyms.
@@ -82,7 +82,7 @@ public struct Pseudonymizer: Sendable {
 
     private func digest(_ prefix: String, _ value: String) -> [UInt8] {
         let message = Array((prefix + trimmed(value)).utf8)
-        return Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: keyBytes)))
+        return SHA256.authenticationCode(for: message, key: keyBytes)
     }
 }
 
