@@ -444,7 +444,7 @@ private struct EntryRowDecoder {
             label: try optionalText(5), split: split, dtype: dtype, shape: shape,
             shard: try int(9), offset: try int(10), length: length, sha256: try text(12),
             geometry: try geometryText.map { try geometry.decode($0, json, manifest, "entry \(id)'s geometry") },
-            metadata: sharingValues(try metadata.decode(try text(14), json, manifest, "entry \(id)'s metadata")))
+            metadata: sharingValues(try metadata.decode(try text(14), json, manifest, "entry \(id)'s metadata", fast: MetadataJSON.object)))
     }
 
     /// Column `index` of the current row, an integer.
@@ -497,9 +497,11 @@ private struct EntryRowDecoder {
     private struct Previous<T: Decodable> {
         private var text: String?, value: T?
 
-        mutating func decode(_ text: String, _ json: JSONDecoder, _ subject: String, _ what: @autoclosure () -> String) throws -> T {
+        /// `fast`, when given, reads the text as the decoder would, or gives nil for the decoder to.
+        mutating func decode(_ text: String, _ json: JSONDecoder, _ subject: String, _ what: @autoclosure () -> String,
+                             fast: (String) -> T? = { _ in nil }) throws -> T {
             if text == self.text, let value { return value }
-            let decoded = try JSONCoding.decode(T.self, from: text, using: json, subject: subject, what())
+            let decoded = try fast(text) ?? JSONCoding.decode(T.self, from: text, using: json, subject: subject, what())
             (self.text, value) = (text, decoded)
             return decoded
         }
