@@ -10,9 +10,7 @@ import MedPipeCore
 public enum ContentHash {
     /// SHA-256 of `bytes`.
     public static func of<D: DataProtocol>(_ bytes: D) -> String {
-        let hasher = SHA256()
-        for region in bytes.regions { region.withUnsafeBytes { hasher.update($0) } }
-        return hex(hasher.finalize())
+        hex(SHA256.hash(bytes))
     }
 
     /// SHA-256 of the file at `path` (the recorded one, when `states` holds the file unchanged; else `progress` is

@@ -1,4 +1,5 @@
 import COpenSSL
+import Foundation
 
 /// SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) through OpenSSL's libcrypto: content hashes of sources, cache
 /// keys and keyed pseudonyms. A hasher takes its message in pieces (a file read a chunk at a time).
@@ -30,12 +31,10 @@ public final class SHA256 {
         return digest
     }
 
-    /// The digest of `bytes`.
-    public static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+    /// The digest of `bytes`, hashed where they lie, region by region.
+    public static func hash(_ bytes: some DataProtocol) -> [UInt8] {
         let hasher = SHA256()
-        if bytes.withContiguousStorageIfAvailable({ hasher.update(UnsafeRawBufferPointer($0)) }) == nil {
-            Array(bytes).withUnsafeBytes { hasher.update($0) }
-        }
+        for region in bytes.regions { region.withUnsafeBytes { hasher.update($0) } }
         return hasher.finalize()
     }
 
