@@ -30,13 +30,22 @@ public final class DatasetCache: Sendable {
     /// Entries of one split (`train`, `val`, `test`), or all entries.
     public func entries(split: String? = nil) throws -> [CacheEntry] { try manifest.entries(split: split) }
 
-    /// Fails when some of `entries` (this cache's) have no split: the cache's last convert stored them but did not finish
-    /// (it was killed, or failed splitting or fitting), so the cache holds part of that run's sources beside an earlier
+    /// The first entry in the cache's order (`entries().first`, without reading the others).
+    public func firstEntry() throws -> CacheEntry? { try manifest.entries(limit: 1).first }
+
+    /// How many entries one split (`train`, `val`, `test`) holds, or the whole cache when nil, without reading them.
+    public func entryCount(split: String? = nil) throws -> Int { try manifest.entryCount(split: split) }
+
+    /// Every distinct label of the cache's entries, without reading the entries.
+    public func labels() throws -> Set<String> { try manifest.labels() }
+
+    /// Fails when some entries have no split: the cache's last convert stored them but did not finish (it was
+    /// killed, or failed splitting or fitting), so the cache holds part of that run's sources beside an earlier
     /// run's entries and statistics, which were trained on and exported without a word.
-    public func requireFinishedConvert(_ entries: [CacheEntry]) throws {
-        let unsplit = entries.count { $0.split == nil }
+    public func requireFinishedConvert() throws {
+        let unsplit = try manifest.unsplitCount()
         guard unsplit == 0 else {
-            throw MedPipeError.malformed(directory, "\(unsplit) of its \(entries.count) entries have no split: its last convert did not finish (it was killed, or failed after storing them); run `medpipe convert` again to finish it")
+            throw MedPipeError.malformed(directory, "\(unsplit) of its \(try entryCount()) entries have no split: its last convert did not finish (it was killed, or failed after storing them); run `medpipe convert` again to finish it")
         }
     }
 
@@ -46,7 +55,7 @@ public final class DatasetCache: Sendable {
 
     /// How many entries each of the splits `train`, `val` and `test` holds, in that order.
     public func splitCounts() throws -> [(split: String, count: Int)] {
-        try Self.splitNames.map { name in (name, try entries(split: name).count) }
+        try Self.splitNames.map { name in (name, try entryCount(split: name)) }
     }
 
     /// The sampling plan of a split: entry ids in the order one epoch visits them (repeats for oversampling).

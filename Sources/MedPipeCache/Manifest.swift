@@ -212,29 +212,57 @@ final class Manifest: Sendable {
         try database.read { db in Set(try String.fetchAll(db, sql: "SELECT key FROM unit")) }
     }
 
-    func entries(split: String? = nil) throws -> [CacheEntry] {
+    /// The entries of `split` (all entries when nil) in the cache's order; with `limit`, the first `limit` of them.
+    func entries(split: String? = nil, limit: Int? = nil) throws -> [CacheEntry] {
         let columns = EntryRowDecoder.columns.map { "entry.\($0)" }.joined(separator: ", ")
         let select = hasPositions ? "SELECT \(columns) FROM entry JOIN unit ON unit.key = entry.unit" : "SELECT \(columns) FROM entry"
         // Within a unit, ids follow the item numbers (a unit's rows are inserted in order, in one
         // transaction); units not positioned yet keep their insertion order.
         let order = hasPositions ? "ORDER BY unit.position, entry.id" : "ORDER BY id"
+        let filter = split == nil ? "" : "WHERE entry.split = ?"
+        let bound = limit.map { "LIMIT \(max($0, 0))" } ?? ""
         // Row by row through a cursor: all the rows fetched first, then decoded, held every row twice at the peak (about
         // 1 KB per row of a table's entries, whose metadata JSON names the columns).
         return try database.read { db in
-            let statement = try db.makeStatement(sql: split == nil ? "\(select) \(order)" : "\(select) WHERE entry.split = ? \(order)")
+            let statement = try db.makeStatement(sql: "\(select) \(filter) \(order) \(bound)")
             if let split { try statement.setArguments([split]) }
             let rows = try Row.fetchCursor(statement)
             var decoder = EntryRowDecoder(manifest: path, statement: statement.sqliteStatement)
             var entries: [CacheEntry] = []
             // Room for every row at once: grown by doubling, the array held up to twice the rows, and three times as it moved.
-            let count = if let split {
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry WHERE split = ?", arguments: [split])
-            } else {
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry")
-            }
-            entries.reserveCapacity(count ?? 0)
+            entries.reserveCapacity(min(try Self.entryCount(db, split: split), limit ?? .max))
             while try rows.next() != nil { entries.append(try decoder.entry()) }
             return entries
+        }
+    }
+
+    /// How many entries `split` holds (all entries when nil), counted by SQLite without reading them.
+    func entryCount(split: String? = nil) throws -> Int {
+        try database.read { db in try Self.entryCount(db, split: split) }
+    }
+
+    private static func entryCount(_ db: Database, split: String?) throws -> Int {
+        let count = if let split {
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry WHERE split = ?", arguments: [split])
+        } else {
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry")
+        }
+        return count ?? 0
+    }
+
+    /// How many entries have no split yet (stored by a convert that did not finish).
+    func unsplitCount() throws -> Int {
+        try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry WHERE split IS NULL") ?? 0 }
+    }
+
+    /// Every distinct label of the entries, in no order.
+    /// - Throws: `.malformed` naming the manifest and the entry for a label that is not text (as reading the entries would).
+    func labels() throws -> Set<String> {
+        try database.read { db in
+            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM entry WHERE label IS NOT NULL AND typeof(label) != 'text' LIMIT 1") {
+                throw MedPipeError.malformed(path, "entry \(id)'s label is not text")
+            }
+            return Set(try String.fetchAll(db, sql: "SELECT DISTINCT label FROM entry WHERE label IS NOT NULL"))
         }
     }
 

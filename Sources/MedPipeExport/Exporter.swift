@@ -74,7 +74,7 @@ public struct Exporter: Sendable {
             throw MedPipeError.invalidArgument(cache.directory, "the cache has no entry in split '\(split)' (it has: \(splits.joined(separator: ", ")))")
         }
         guard !entries.isEmpty else { throw MedPipeError.invalidArgument(cache.directory, "the cache holds no entries") }
-        try cache.requireFinishedConvert(options.split == nil ? entries : try cache.entries())
+        try cache.requireFinishedConvert()
         if let limit = options.limit {
             guard limit > 0 else { throw MedPipeError.invalidArgument("--limit", "must be at least 1, not \(limit)") }
             entries = Array(entries.prefix(limit))
@@ -188,10 +188,7 @@ public struct Exporter: Sendable {
     /// - Throws: `.malformed` naming the cache for a label that cannot be a class name (a cache converted before
     ///   convert refused such labels): `classes.txt` lists them one a line.
     func classNames() throws -> [String] {
-        let names = Set(try cache.entries().compactMap(\.label)).sorted { a, b in
-            if let x = Double(a), let y = Double(b) { return x < y }
-            return a < b
-        }
+        let names = CacheDataset.classOrder(try cache.labels())
         if let problem = names.lazy.compactMap(ClassLabel.problem).first {
             throw MedPipeError.malformed(cache.directory, "\(problem): convert the cache again")
         }

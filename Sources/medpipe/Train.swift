@@ -43,7 +43,8 @@ struct Train: ParsableCommand {
         for them, as the tree options are for a network. The recipe's train: settings for a network are not used.
         Balance: recipe (the cache's plan), none, oversample, undersample, class-weights, smote (tables).
 
-        Memory: when the cache's splits, as the float32 inputs the network takes, exceed --memory-budget, \
+        Memory: when the cache's training and validation splits (the test split is not read), as the \
+        float32 inputs the network takes, exceed --memory-budget, \
         batches are streamed from the cache's shards instead of loaded: each batch read when it is made, \
         on a worker thread a few batches ahead, within the budget. The batches and the trained model are \
         the same either way; streaming costs reading and the fitted stages once per sample per epoch.
@@ -161,16 +162,19 @@ struct Train: ParsableCommand {
             if ProcessGroup.isLeader { log("no validation split: keeping the epoch of lowest training loss") }
         }
         let configuration = spec.configuration(classWeights: try dataset.classWeights(spec.balanceOrDefault, power: spec.classWeightPower ?? 1), threads: threads)
-        let bytes = try dataset.inMemoryBytes()
+        // Training reads the test split never: it stays on disk.
+        let used: Set<DataSplit> = [.train, .validation]
+        let bytes = try dataset.inMemoryBytes(only: used)
         let source: any BatchSource
         if bytes > memoryBudget.bytes {
             let streaming = try dataset.streamingBatchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation,
                                                              memoryBudget: memoryBudget.bytes)
             let depth = try streaming.prefetchDepth(batchSize: configuration.batchSize)
-            if ProcessGroup.isLeader { log("streaming batches from the cache: its splits take \(MemorySize.mebibytes(bytes)) as inputs, over the --memory-budget of \(memoryBudget); up to \(depth) batches read ahead") }
+            if ProcessGroup.isLeader { log("streaming batches from the cache: its training and validation splits take \(MemorySize.mebibytes(bytes)) as inputs, over the --memory-budget of \(memoryBudget); up to \(depth) batches read ahead") }
             source = streaming
         } else {
-            source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation)
+            source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation, only: used,
+                                             workers: threads)
         }
         let (name, specs, outputs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
         // A batch holds at most the samples of the largest split (`train: { batch: 2^63 − 1 }` trains in whole splits).

@@ -52,7 +52,7 @@ struct TreeOptions: ParsableArguments {
     /// Trains `kind` on the cache's training split (rebalanced by `balance`) and writes the model to `out`.
     func train(_ kind: TreeKind, cache: String, out: String, balance: CacheDataset.Balance, seed: UInt64, threads: Int) throws {
         let dataset = try CacheDataset(directory: cache)
-        let source = try dataset.batchSource(balance: balance, seed: seed)
+        let source = try dataset.batchSource(balance: balance, seed: seed, workers: threads)
         let parameters = parameters(kind, seed: seed, threads: threads)
         printLines(["training \(kind.rawValue) (\(parameters.trees) trees per class, depth \(parameters.maxDepth)) on \(source.sampleCount(.train)) samples (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), \(dataset.sampleShape.reduce(1, *)) features from input \(dataset.sampleShape)"])
         let start = Date()

@@ -46,6 +46,41 @@ private func writeOneUnit(into dir: String) throws {
         #expect(try cache.verify().isSound)
     }
 
+    /// The counts, labels and first entry that SQLite gives without reading the entries (what `train` and `export` open
+    /// a cache with) are those of the entries read; an entry without a split fails `requireFinishedConvert`, and a label
+    /// that is not text is an error naming the manifest, as reading the entries is.
+    @Test func countsLabelsAndTheFirstEntryAreThoseOfTheEntries() throws {
+        let dir = temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let writer = try CacheWriter(directory: dir)
+            try writer.add(unit("a", items: 3))
+            try writer.add(unit("b", items: 4))
+            try writer.flush()
+        }
+        try Manifest(directory: dir).database.write {
+            try $0.execute(sql: "UPDATE entry SET split = CASE id % 3 WHEN 0 THEN 'train' WHEN 1 THEN 'val' ELSE 'test' END")
+            try $0.execute(sql: "UPDATE entry SET label = 'S' WHERE id = 6")
+        }
+        let cache = try DatasetCache(directory: dir)
+        let entries = try cache.entries()
+        #expect(try cache.entryCount() == 7)
+        for split in DatasetCache.splitNames {
+            #expect(try cache.entryCount(split: split) == entries.count { $0.split == split }, "\(split)")
+        }
+        #expect(try cache.splitCounts().map(\.count) == [2, 3, 2])
+        #expect(try cache.labels() == ["N", "V", "S"])
+        #expect(try cache.firstEntry() == entries.first)
+        try cache.requireFinishedConvert()
+
+        try Manifest(directory: dir).database.write { try $0.execute(sql: "UPDATE entry SET split = NULL WHERE id IN (2, 5)") }
+        #expect(throws: MedPipeError.malformed(dir, "2 of its 7 entries have no split: its last convert did not finish (it was killed, or failed after storing them); run `medpipe convert` again to finish it")) {
+            try cache.requireFinishedConvert()
+        }
+        try Manifest(directory: dir).database.write { try $0.execute(sql: "UPDATE entry SET label = X'FF' WHERE id = 3") }
+        #expect(throws: MedPipeError.malformed(dir + "/manifest.sqlite", "entry 3's label is not text")) { _ = try cache.labels() }
+    }
+
     @Test func reopenedWriterKnowsCommittedUnits() throws {
         let dir = temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: dir) }

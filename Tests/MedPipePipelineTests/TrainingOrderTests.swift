@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MedPipeCache
+import MedPipeData
 import MedPipeTrain
 import TestSupport
 @testable import MedPipePipeline
@@ -25,5 +26,23 @@ import TestSupport
             #expect(order != order.sorted(), "shuffled")
         }
         #expect(try dataset.trainingOrder(seed: 4, epoch: 2) != dataset.trainingOrder(seed: 4, epoch: 3))
+
+        // `train` loads the training and validation splits only, on its threads: the same batches, no test samples.
+        let all = try dataset.batchSource(seed: 4)
+        let used = try dataset.batchSource(seed: 4, only: [.train, .validation], workers: 2)
+        for split in [DataSplit.train, .validation] {
+            var a = try all.batches(split, batchSize: 5, epoch: 1, seed: 4), b = try used.batches(split, batchSize: 5, epoch: 1, seed: 4)
+            var batches = 0
+            while let x = try a.next() {
+                let y = try #require(try b.next())
+                #expect(x.inputs == y.inputs && x.labels == y.labels, "\(split) batch \(batches)")
+                batches += 1
+            }
+            #expect(try b.next() == nil && batches > 1, "\(split)")
+        }
+        #expect(all.sampleCount(.test) > 0 && used.sampleCount(.test) == 0)
+        let width = dataset.sampleShape.reduce(1, *) * MemoryLayout<Float>.size
+        #expect(try dataset.inMemoryBytes(only: [.train, .validation]) == (used.sampleCount(.train) + used.sampleCount(.validation)) * width)
+        #expect(try dataset.inMemoryBytes() == dataset.cache.entryCount() * width)
     }
 }

@@ -63,13 +63,10 @@ public struct CacheDataset: Sendable {
         } else {
             table = nil
         }
-        let entries = try cache.entries()
-        guard let first = entries.first else { throw MedPipeError.malformed(directory, "the cache holds no entries") }
-        try cache.requireFinishedConvert(entries)
-        classNames = Set(entries.compactMap(\.label)).sorted { a, b in
-            if let x = Double(a), let y = Double(b) { return x < y }
-            return a < b
-        }
+        // Counted and listed by SQLite: each command reads the entries of the splits it uses, once.
+        guard let first = try cache.firstEntry() else { throw MedPipeError.malformed(directory, "the cache holds no entries") }
+        try cache.requireFinishedConvert()
+        classNames = Self.classOrder(try cache.labels())
         sampleShape = try Self.arrange(first, cache: cache, pipeline: pipeline, fitted: fitted, from: fitBoundary).shape
         if case .temporal(let frequency)? = first.geometry { sampleFrequency = frequency } else { sampleFrequency = nil }
         sampleScale = SignalScale(metadata: first.metadata)
@@ -80,6 +77,14 @@ public struct CacheDataset: Sendable {
             rhythmChannels = count
         } else {
             rhythmChannels = 0
+        }
+    }
+
+    /// Class names in the order classes are numbered: numbers in numeric order, then the rest in text order.
+    public static func classOrder(_ labels: Set<String>) -> [String] {
+        labels.sorted { a, b in
+            if let x = Double(a), let y = Double(b) { return x < y }
+            return a < b
         }
     }
 
@@ -114,21 +119,17 @@ public struct CacheDataset: Sendable {
         try AugmentSpec.of(recipeText: try cache.meta("recipe") ?? "", file: "\(cache.directory) (its recipe)")
     }
 
-    /// All splits in memory, read through the cache's memory-mapped shards, with the training plan;
-    /// with `augmentation`, training batches are transformed as they are made (seeded by `seed`, the epoch
-    /// and each sample's position in it).
-    public func batchSource(balance: Balance = .recipe, seed: UInt64 = 0, augmentation: Augmentation? = nil) throws -> InMemoryBatchSource {
+    /// The splits `only` (every split by default) in memory, read through the cache's memory-mapped shards on
+    /// `workers` threads, with the training plan; with `augmentation`, training batches are transformed as they are
+    /// made (seeded by `seed`, the epoch and each sample's position in it). A split left out has no samples in the source.
+    public func batchSource(balance: Balance = .recipe, seed: UInt64 = 0, augmentation: Augmentation? = nil,
+                            only: Set<DataSplit> = Set(DataSplit.allCases), workers: Int = 1) throws -> InMemoryBatchSource {
         var splits: [DataSplit: InMemoryBatchSource.Split] = [:]
-        for (split, name) in Self.splitNames {
+        for (split, name) in Self.splitNames where only.contains(split) {
             let entries = try cache.entries(split: name)
             guard !entries.isEmpty else { continue }
-            var inputs: [Float] = []
-            inputs.reserveCapacity(entries.count * sampleShape.reduce(1, *))
-            var labels: [Int] = []
-            for entry in entries {
-                inputs += try sampleValues(entry, streamed: false)
-                labels.append(try classIndex(entry))
-            }
+            var inputs = try inputs(of: entries, workers: workers)
+            var labels = try entries.map(classIndex)
             if split == .train, try resolved(balance) == .smote {
                 (inputs, labels) = try synthesize(inputs: inputs, labels: labels, seed: seed)
                 splits[split] = InMemoryBatchSource.Split(inputs: inputs, labels: labels)
@@ -143,7 +144,7 @@ public struct CacheDataset: Sendable {
 
     /// The entries of `split` in the cache (before any rebalancing of the training split).
     public func entryCount(_ split: DataSplit) throws -> Int {
-        try cache.entries(split: Self.name(of: split)).count
+        try cache.entryCount(split: Self.name(of: split))
     }
 
     /// Fails when the training split is empty (a cache converted with `split: { all: test }`), naming what the
@@ -154,16 +155,16 @@ public struct CacheDataset: Sendable {
         throw MedPipeError.invalidArgument(cache.directory, "has no training samples (\(held)): a recipe's `split: { all: test }` makes a cache to evaluate or predict on; train on one whose split has a train ratio")
     }
 
-    /// Bytes that ``batchSource(balance:seed:augmentation:)`` holds: every sample of every split as float32.
-    public func inMemoryBytes() throws -> Int {
-        let samples = try Self.splitNames.reduce(0) { $0 + (try cache.entries(split: $1.name).count) }
+    /// Bytes that ``batchSource(balance:seed:augmentation:only:)`` holds: every sample of the splits `only` as float32.
+    public func inMemoryBytes(only: Set<DataSplit> = Set(DataSplit.allCases)) throws -> Int {
+        let samples = try only.reduce(0) { $0 + (try entryCount($1)) }
         return try CheckedSize.product([samples, sampleShape.reduce(1, *), MemoryLayout<Float>.size], source: cache.directory, "samples × values × 4")
     }
 
     /// The splits streamed from the cache's shards: each batch's samples read (with `pread`, so the shards
     /// never become resident memory) and run through the fitted stages when the batch is made, on a worker
     /// thread, with at most `memoryBudget` bytes of batches in flight. The batches, hence the trained model,
-    /// are those of ``batchSource(balance:seed:augmentation:)``.
+    /// are those of ``batchSource(balance:seed:augmentation:only:)``.
     /// - Throws: `.invalidArgument` for SMOTE, whose synthetic rows exist only in memory.
     public func streamingBatchSource(balance: Balance = .recipe, seed: UInt64 = 0, augmentation: Augmentation? = nil,
                                      memoryBudget: Int) throws -> StreamingBatchSource {
@@ -187,7 +188,7 @@ public struct CacheDataset: Sendable {
     }
 
     /// The splits streamed for inference in batches of `batchSize` (`medpipe evaluate`): the batches of
-    /// ``batchSource(balance:seed:augmentation:)`` with `.none`, at most three of them in memory (the one the model
+    /// ``batchSource(balance:seed:augmentation:only:)`` with `.none`, at most three of them in memory (the one the model
     /// runs, the one being read, one read ahead), where the in-memory source held every split, whichever was evaluated.
     public func inferenceSource(batchSize: Int) throws -> StreamingBatchSource {
         let budget = try CheckedSize.product([3, batchSize, sampleShape.reduce(1, *), MemoryLayout<Float>.size],
@@ -227,6 +228,29 @@ public struct CacheDataset: Sendable {
             throw MedPipeError.malformed(cache.directory, "entry \(entry.id) has \(values.count) values, the first had \(sampleShape.reduce(1, *)): stages must give every sample one shape (add resize or crop-or-pad)")
         }
         return values
+    }
+
+    /// The input values of `entries`, one sample after another, each read and run through the fitted stages by one of
+    /// `workers` threads (a contiguous run of entries each). Fails with the error of the first entry that fails.
+    private func inputs(of entries: [CacheEntry], workers: Int) throws -> [Float] {
+        let width = sampleShape.reduce(1, *)
+        let total = try CheckedSize.product([entries.count, width, MemoryLayout<Float>.size], source: cache.directory, "samples × values × 4")
+            / MemoryLayout<Float>.size
+        let parts = max(1, min(workers, entries.count))
+        let outcomes = ConcurrentResults<Void>(count: parts)
+        return try [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
+            let start = buffer.baseAddress
+            concurrentForEach(parts) { part in
+                outcomes.set(part, Result {
+                    for i in Parallel.range(part, of: parts, covering: entries.count) {
+                        let values = try sampleValues(entries[i], streamed: false)
+                        values.withUnsafeBufferPointer { (start! + i * width).initialize(from: $0.baseAddress!, count: width) }
+                    }
+                })
+            }
+            _ = try outcomes.values()
+            initialized = total
+        }
     }
 
     /// The training-batch transform of `augmentation`, checked against the sample shape. It changes the
