@@ -24,12 +24,20 @@ public enum RecordReading {
         }
     }
 
-    /// Reads the file at `path` as ``read(_:options:)`` does, writing its array to the `.npy` file `array` as it is
-    /// decoded instead of holding it, where the reader can (``WFDBReader/read(_:arrayTo:)``); nil, having written
-    /// nothing, for any other input.
-    public static func read(_ path: String, options: ReadOptions = ReadOptions(), arrayTo array: String) throws -> StreamedRecord? {
-        guard try FormatKind.detect(path) == .wfdb else { return nil }
-        return try WFDBReader(options: options).read(path, arrayTo: array)
+    /// Reads the file or directory at `path` as ``forEachRecord(_:options:_:)`` does, but writes its array to the `.npy`
+    /// file `array` as it is decoded, instead of holding it, where the reader can: a WFDB record
+    /// (``WFDBReader/read(_:arrayTo:)``) or a DICOM folder of one volume
+    /// (``DICOMSeriesReader/forEachSeries(_:streamingOneVolumeTo:_:)``). Any other input's records go to `body`, and
+    /// nothing is written.
+    public static func read(_ path: String, options: ReadOptions = ReadOptions(), arrayTo array: String,
+                            otherwise body: (Record) throws -> Void) throws -> ArrayRead {
+        switch try FormatKind.detect(path) {
+        case .wfdb:
+            if let streamed = try WFDBReader(options: options).read(path, arrayTo: array) { return .streamed(streamed) }
+        case .dicomSeries: return try DICOMSeriesReader().forEachSeries(path, streamingOneVolumeTo: array, body)
+        default: break
+        }
+        return .records(lateWarnings: try forEachRecord(path, options: options, body))
     }
 
     /// Calls `body` with each record of the file or directory at `path`, as ``read(_:options:)`` reads them, but a

@@ -8,3 +8,11 @@ public struct StreamedRecord: Sendable {
     public var shape: [Int]
     public var dtype: DType
 }
+
+/// How a reader that can write an input's array as it decodes it read one: the array streamed to the file, or
+/// the records read as usual (each given to the caller), nothing written.
+public enum ArrayRead: Sendable {
+    case streamed(StreamedRecord)
+    /// The warnings known only once every record was read (``RecordReading/forEachRecord(_:options:_:)``).
+    case records(lateWarnings: [String])
+}

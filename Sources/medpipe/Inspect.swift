@@ -61,17 +61,22 @@ struct Inspect: ParsableCommand {
                     if json { printJSON(try TreeModelCommands.summaryJSON(input)) } else { printLines(try TreeModelCommands.summary(input)) }
                     continue
                 }
-                if let array, let streamed = try RecordReading.read(input, options: ReadOptions(physical: physical), arrayTo: array) {
-                    if json { printJSON(try RecordSummary(streamed).json()) } else { printLines(RecordSummary(streamed).lines()) }
-                    continue
+                let show = { (summary: RecordSummary) in
+                    if json { printJSON(try summary.json()) } else { printLines(summary.lines()) }
                 }
                 var first = true
-                let late = try RecordReading.forEachRecord(input, options: ReadOptions(physical: physical)) { record in
-                    if json { printJSON(try RecordSummary(record).json()) } else { printLines(RecordSummary(record).lines()) }
+                let options = ReadOptions(physical: physical)
+                let each = { (record: Record) in
+                    try show(RecordSummary(record))
                     if let array, first { try NPYWriter.write(record.tensor, to: array, fortranOrder: record.format == "nifti") }
                     first = false
                 }
-                for warning in late { printWarning("\(input): \(warning)") }
+                let read = try array.map { try RecordReading.read(input, options: options, arrayTo: $0, otherwise: each) }
+                    ?? .records(lateWarnings: try RecordReading.forEachRecord(input, options: options, each))
+                switch read {
+                case .streamed(let streamed): try show(RecordSummary(streamed))
+                case .records(let late): for warning in late { printWarning("\(input): \(warning)") }
+                }
             } catch let error as MedPipeError {
                 printError(error.description)
                 failed = true

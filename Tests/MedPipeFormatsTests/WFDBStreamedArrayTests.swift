@@ -16,10 +16,13 @@ struct WFDBStreamedArrayTests {
         let out = folder + "/a.npy"
         let options = ReadOptions(physical: physical)
         let whole = try WFDBReader(options: options).read(path)
-        guard let streamed = try RecordReading.read(path, options: options, arrayTo: out) else {
+        var given: [Record] = []
+        guard case .streamed(let streamed) = try RecordReading.read(path, options: options, arrayTo: out, otherwise: { given.append($0) }) else {
             #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty, "declined, yet wrote")
+            #expect(given.map(\.tensor) == [whole.tensor], "declined, and read otherwise")
             return nil
         }
+        #expect(given.isEmpty)
         let array = try NPYReader().read(out).tensor
         #expect(array == whole.tensor, "\(path) physical \(physical)")
         #expect(streamed.shape == whole.tensor.shape && streamed.dtype == whole.tensor.dtype)
@@ -57,7 +60,7 @@ struct WFDBStreamedArrayTests {
         _ = try #require(try readBothWays(header, physical: true))
 
         let out = folder + "/tiled.npy"
-        _ = try RecordReading.read(header, arrayTo: out)
+        _ = try RecordReading.read(header, arrayTo: out, otherwise: { _ in })
         let values = try NPYReader().read(out).tensor.values(as: Int32.self)
         let copy = 650000 * 2
         for start in [0, copy] {
@@ -75,7 +78,7 @@ struct WFDBStreamedArrayTests {
         let out = folder + "/a.npy"
         try Data("earlier".utf8).write(to: URL(fileURLWithPath: out))
         #expect {
-            _ = try RecordReading.read(folder + "/100.hea", arrayTo: out)
+            _ = try RecordReading.read(folder + "/100.hea", arrayTo: out, otherwise: { _ in })
         } throws: { error in
             "\(error)".contains(folder + "/100.dat") && "\(error)".contains("truncated")
         }

@@ -6,10 +6,26 @@ struct DICOMSeriesAssembly {
     let directory: String
     let slices: [DICOMSlice]
 
+    /// Whether ``records()`` gives one volume: several single-frame slices of one pixel layout.
+    var isOneVolume: Bool {
+        slices.count > 1 && !hasMultiFrameFiles && Set(slices.map { Self.layoutKey($0.header) }).count == 1
+    }
+
+    private var hasMultiFrameFiles: Bool { slices.contains { $0.header.numberOfFrames > 1 } }
+
+    /// The series as one volume (``isOneVolume``) written to the `.npy` file `array` slice by slice as the workers
+    /// decode them, so that it is never held whole; its record's tensor holds no values (no slices, the shape of one).
+    /// Nil, having written nothing, for a series that is not one volume.
+    func streamedVolume(to array: String) throws -> StreamedRecord? {
+        guard isOneVolume else { return nil }
+        let record = try volume(arrayTo: array)
+        return StreamedRecord(record: record, shape: [slices.count] + record.tensor.shape.dropFirst(), dtype: record.tensor.dtype)
+    }
+
     /// One record for the series; a single file or a series of multi-frame files gives one record per file.
     func records() throws -> [Record] {
         let first = slices[0].header
-        if slices.count == 1 || slices.contains(where: { $0.header.numberOfFrames > 1 }) {
+        if slices.count == 1 || hasMultiFrameFiles {
             let warning = slices.count > 1
                 ? "series \(first.seriesInstanceUID ?? "?") has multi-frame files: read one record per file, not stacked" : nil
             return try slices.map { slice in
@@ -47,7 +63,8 @@ struct DICOMSeriesAssembly {
                 int("SamplesPerPixel", 1)]
     }
 
-    private func volume() throws -> Record {
+    /// The slices stacked in order; with `array`, written there as ``streamedVolume(to:)`` writes them.
+    private func volume(arrayTo array: String? = nil) throws -> Record {
         var warnings: [String] = []
         let (ordered, step, spacing) = sortAndMeasure(&warnings)
         let first = ordered[0].header
@@ -68,36 +85,68 @@ struct DICOMSeriesAssembly {
         let sliceBytes = valuesPerSlice * outputType.size
         let totalBytes = sliceBytes * ordered.count
 
+        let shape = [ordered.count, rows, columns] + (samples > 1 ? [samples] : [])
         var failures = [MedPipeError?](repeating: nil, count: ordered.count)
         var excess = [DICOMPixelFormat?](repeating: nil, count: ordered.count)
-        let bytes = LargeBuffer.make(count: totalBytes) { base in
+        /// Decodes slice `index` into `destination`, noting its failure or excess bytes; false when it failed.
+        func decode(_ index: Int, into destination: UnsafeMutablePointer<UInt8>, _ failed: UnsafeMutablePointer<MedPipeError?>,
+                    _ beyond: UnsafeMutablePointer<DICOMPixelFormat?>) -> Bool {
+            do {
+                let format = try Self.decode(ordered[index], expecting: probe, into: destination, outputType: outputType)
+                if format.excessBytes > 0 { beyond[index] = format }
+                return true
+            } catch let error as MedPipeError {
+                failed[index] = error
+            } catch {
+                failed[index] = .malformed(ordered[index].path, "\(error)")
+            }
+            return false
+        }
+        let tensor: Tensor
+        if let array {
+            // Each worker decodes a contiguous run of slices into a buffer of its own and writes each to its row of the
+            // file, stopping at its first failure (the first failing slice is then still the first of all).
+            let writer = try NPYRowWriter(path: array, shape: shape, dtype: outputType)
+            let workers = min(ProcessInfo.processInfo.activeProcessorCount, ordered.count)
             failures.withUnsafeMutableBufferPointer { failed in
                 excess.withUnsafeMutableBufferPointer { beyond in
-                    ordered.withUnsafeBufferPointer { input in
-                        concurrentForEach(input.count) { index in
+                    concurrentForEach(workers) { worker in
+                        let slice = UnsafeMutableRawPointer.allocate(byteCount: sliceBytes, alignment: 64)
+                        defer { slice.deallocate() }
+                        for index in Parallel.range(worker, of: workers, covering: ordered.count) {
+                            guard decode(index, into: slice.assumingMemoryBound(to: UInt8.self), failed.baseAddress!, beyond.baseAddress!) else { return }
                             do {
-                                let format = try Self.decode(input[index], expecting: probe, into: base + index * sliceBytes,
-                                                             outputType: outputType)
-                                if format.excessBytes > 0 { beyond[index] = format }
-                            } catch let error as MedPipeError {
-                                failed[index] = error
+                                try writer.write(row: index, bytes: UnsafeRawBufferPointer(start: slice, count: sliceBytes))
                             } catch {
-                                failed[index] = .malformed(input[index].path, "\(error)")
+                                failed[index] = error as? MedPipeError ?? .io(array, "\(error)")
+                                return
                             }
                         }
                     }
                 }
             }
-            return totalBytes
+            if let failure = failures.compactMap({ $0 }).first { throw failure }
+            try writer.commit()
+            tensor = Tensor(shape: [0] + shape.dropFirst(), dtype: outputType, bytes: [])
+        } else {
+            let bytes = LargeBuffer.make(count: totalBytes) { base in
+                failures.withUnsafeMutableBufferPointer { failed in
+                    excess.withUnsafeMutableBufferPointer { beyond in
+                        concurrentForEach(ordered.count) { index in
+                            _ = decode(index, into: base + index * sliceBytes, failed.baseAddress!, beyond.baseAddress!)
+                        }
+                    }
+                }
+                return totalBytes
+            }
+            if let failure = failures.compactMap({ $0 }).first { throw failure }
+            tensor = Tensor(shape: shape, dtype: outputType, bytes: bytes)
         }
-        if let failure = failures.compactMap({ $0 }).first { throw failure }
         let beyond = excess.indices.filter { excess[$0] != nil }
         if let index = beyond.first, let warning = excess[index]?.lengthWarning {
             warnings.append("\(beyond.count) of \(ordered.count) slices hold pixel data beyond their layout (the first: \(ordered[index].path): \(warning))")
         }
 
-        let shape = [ordered.count, rows, columns] + (samples > 1 ? [samples] : [])
-        let tensor = Tensor(shape: shape, dtype: outputType, bytes: bytes)
         var metadata = first.metadata
         for key in ["SOPInstanceUID", "InstanceNumber"] { metadata.removeValue(forKey: key) }
         let rescales = Set(ordered.compactMap { $0.header.rescale.map { "\($0.slope) \($0.intercept)" } })

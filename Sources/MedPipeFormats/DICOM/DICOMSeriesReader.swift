@@ -40,6 +40,21 @@ public struct DICOMSeriesReader: Sendable {
         return try assemble(&found, in: directory, body)
     }
 
+    /// Reads the series below `directory` as ``forEachSeries(_:_:)`` does, except when they are one volume: that is
+    /// written to the `.npy` file `array` slice by slice as the workers decode them, never held whole, and returned
+    /// (``DICOMSeriesAssembly/streamedVolume(to:)``), `body` not called. Otherwise `body` gets each record, nothing
+    /// is written, and the late warnings are returned.
+    public func forEachSeries(_ directory: String, streamingOneVolumeTo array: String,
+                              _ body: (Record) throws -> Void) throws -> ArrayRead {
+        let walk = try Self.walk(directory)
+        var found = try series(of: walk.files, in: directory, keep: walk.files.count <= keptParses, skipped: Self.problems(walk))
+        if found.order.count == 1, var streamed = try DICOMSeriesAssembly(directory: directory, slices: found.groups[found.order[0]]!).streamedVolume(to: array) {
+            streamed.record.warnings += found.skipped
+            return .streamed(streamed)
+        }
+        return .records(lateWarnings: try assemble(&found, in: directory, body))
+    }
+
     /// The image files of one series, as ``list(_:)`` finds them below a folder: what `convert` makes one unit of.
     public struct SeriesFiles: Sendable, Equatable {
         /// The deepest folder holding all of them (the series' own folder in an archive's patient/study/series
