@@ -116,19 +116,7 @@ import TestSupport
             try? FileManager.default.removeItem(atPath: folder)
         }
         let expected = try #require(try DICOMSeriesReader().read(plain).first)
-        for extra in ["bytes", "frame"] {
-            let directory = folder + "/" + extra
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let done = try ReferencePython.run("""
-                import pydicom, shutil, sys
-                source, directory, extra = sys.argv[1:]
-                for name in ("00040.dcm", "00041.dcm"): shutil.copy(source + name, directory + "/" + name)
-                ds = pydicom.dcmread(source + "00042.dcm")
-                ds.PixelData += bytes(10) if extra == "bytes" else ds.PixelData
-                ds.save_as(directory + "/00042.dcm")
-                """, [SharedData.path("dicom/mr_series/In/"), directory, extra])
-            try #require(done.status == 0, "\(done.output)")
-        }
+        try writeSlicesBeyondTheirLayout(in: folder)
         let record = try #require(try DICOMSeriesReader().read(folder + "/bytes").first)
         #expect(record.tensor == expected.tensor)
         #expect(record.warnings.contains("1 of 3 slices hold pixel data beyond their layout (the first: \(folder)/bytes/00042.dcm: its pixel data holds 10 bytes beyond 1 frame(s) of 256 × 256: they are not read, as pydicom does not read them (pixels are lost if Rows or Columns is too small))"), "\(record.warnings)")

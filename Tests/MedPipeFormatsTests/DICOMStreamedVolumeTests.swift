@@ -73,19 +73,7 @@ struct DICOMStreamedVolumeTests {
         try ReferencePython.require("pydicom")
         let folder = temporaryDirectory("dicom-streamed-excess")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        for extra in ["bytes", "frame"] {
-            let directory = folder + "/" + extra
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let done = try ReferencePython.run("""
-                import pydicom, shutil, sys
-                source, directory, extra = sys.argv[1:]
-                for name in ("00040.dcm", "00041.dcm"): shutil.copy(source + name, directory + "/" + name)
-                ds = pydicom.dcmread(source + "00042.dcm")
-                ds.PixelData += bytes(10) if extra == "bytes" else ds.PixelData
-                ds.save_as(directory + "/00042.dcm")
-                """, [SharedData.path("dicom/mr_series/In/"), directory, extra])
-            try #require(done.status == 0, "\(done.output)")
-        }
+        try writeSlicesBeyondTheirLayout(in: folder)
         let bytes = try #require(try readBothWays(folder + "/bytes"))
         #expect(bytes.record.warnings.contains { $0.hasPrefix("1 of 3 slices hold pixel data beyond their layout") })
 
