@@ -67,6 +67,8 @@ enum FuzzTarget: String, CaseIterable {
             try? FileManager.default.removeItem(atPath: series)
             try FileManager.default.createDirectory(atPath: series, withIntermediateDirectories: true)
             for (index, part) in Self.split(bytes, at: "#SLICE").prefix(4).enumerated() { _ = try write(part, "\(series)/\(index).dcm") }
+            // The volume written as decoded (`inspect --array`), then read whole.
+            _ = try? DICOMSeriesReader().forEachSeries(series, streamingOneVolumeTo: folder + "/array.npy") { _ in }
             _ = try DICOMSeriesReader().read(series)
         case .wfdb:
             let path = try writeRecord(bytes, in: folder)
