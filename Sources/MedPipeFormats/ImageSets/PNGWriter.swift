@@ -10,10 +10,16 @@ public struct PNGWriter: Sendable {
     /// libpng's default: each row takes the filter that suits it best. False: every row takes the Up
     /// filter, several times faster to write and as small for magnified pictures, whose rows repeat.
     public var adaptiveFiltering: Bool
+    /// True: instead of libpng and zlib, MedPipe's own deflate of runs (``RowDeflate``): a run of pixels equal to
+    /// the one on their left or to those above is a copy, every other byte stored as it is. For Grad-CAM's
+    /// magnified overlays that is about 8 times as fast as libpng with zlib's fastest level, and the files are
+    /// about 1.2 times as large; pictures without such runs compress little. `compressionLevel` and `adaptiveFiltering` are unused.
+    public var rowRuns: Bool
 
-    public init(compressionLevel: Int = 6, adaptiveFiltering: Bool = true) {
+    public init(compressionLevel: Int = 6, adaptiveFiltering: Bool = true, rowRuns: Bool = false) {
         self.compressionLevel = compressionLevel
         self.adaptiveFiltering = adaptiveFiltering
+        self.rowRuns = rowRuns
     }
 
     /// The PNG bytes for `tensor` — `(rows, columns)` or `(rows, columns, channels)` with 1 to 4
@@ -33,6 +39,7 @@ public struct PNGWriter: Sendable {
         }
         for (key, _) in text { try Self.validate(key: key) }
         let latin1 = text.map { pair in pair.value.unicodeScalars.allSatisfy { $0.value <= 0xFF && $0.value != 0 } }
+        if rowRuns { return Self.encodeRowRuns(tensor, text: text, latin1: latin1) }
         // tEXt values are Latin-1 bytes; iTXt values UTF-8 (C strings: a NUL ends them).
         let keys = text.map { Self.latin1CString($0.key) }
         let values = zip(text, latin1).map { pair, isLatin1 in
@@ -66,6 +73,58 @@ public struct PNGWriter: Sendable {
     public func write(_ tensor: Tensor, to path: String, text: [(key: String, value: String)] = [], inPlace: Bool = false) throws {
         let bytes = try encode(tensor, text: text)
         try bytes.withUnsafeBytes { if inPlace { try AtomicFile.writeInPlace(path, parts: [$0]) } else { try AtomicFile.write(path, parts: [$0]) } }
+    }
+
+    /// The PNG of ``rowRuns``: signature, header, the text chunks, the pixels' zlib stream and the end, as libpng
+    /// lays them out.
+    private static func encodeRowRuns(_ tensor: Tensor, text: [(key: String, value: String)], latin1: [Bool]) -> [UInt8] {
+        let (rows, columns) = (tensor.shape[0], tensor.shape[1])
+        let channels = tensor.shape.count == 2 ? 1 : tensor.shape[2], sampleBytes = tensor.dtype.size
+        let rowBytes = columns * channels * sampleBytes
+        var deflate = RowDeflate(rowBytes: rowBytes, bytesPerPixel: channels * sampleBytes)
+        tensor.bytes.withUnsafeBytes { pixels in
+            if sampleBytes == 1 {
+                for r in 0..<rows {
+                    deflate.append(UnsafeRawBufferPointer(rebasing: pixels[(r * rowBytes)..<((r + 1) * rowBytes)]),
+                                   previous: r == 0 ? nil : UnsafeRawBufferPointer(rebasing: pixels[((r - 1) * rowBytes)..<(r * rowBytes)]))
+                }
+                return
+            }
+            // 16-bit samples are big-endian in a PNG.
+            var row = [UInt8](repeating: 0, count: rowBytes), previous = row
+            for r in 0..<rows {
+                for i in stride(from: 0, to: rowBytes, by: 2) {
+                    row[i] = pixels[r * rowBytes + i + 1]
+                    row[i + 1] = pixels[r * rowBytes + i]
+                }
+                row.withUnsafeBytes { current in previous.withUnsafeBytes { deflate.append(current, previous: r == 0 ? nil : $0) } }
+                swap(&row, &previous)
+            }
+        }
+        let stream = deflate.finish()
+        var png: [UInt8] = [137, 80, 78, 71, 13, 10, 26, 10]
+        func bigEndian(_ value: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) } }
+        func chunk(_ type: String, _ body: some Collection<UInt8>) {
+            png += bigEndian(body.count)
+            let start = png.count
+            png += Array(type.utf8)
+            png += body
+            png += bigEndian(Int(png[start...].withUnsafeBytes { Deflate.crc32($0) }))
+        }
+        let colorType: [UInt8] = [0, 4, 2, 6]
+        chunk("IHDR", bigEndian(columns) + bigEndian(rows) + [UInt8(sampleBytes * 8), colorType[channels - 1], 0, 0, 0])
+        for ((key, value), isLatin1) in zip(text, latin1) {
+            let keyBytes = key.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
+            if isLatin1 {
+                chunk("tEXt", keyBytes + [0] + value.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })
+            } else {
+                // Not compressed, no language tag, no translated keyword.
+                chunk("iTXt", keyBytes + [0, 0, 0, 0, 0] + value.utf8.filter { $0 != 0 })
+            }
+        }
+        for start in stride(from: 0, to: stream.count, by: 1 << 20) { chunk("IDAT", stream[start..<min(stream.count, start + 1 << 20)]) }
+        chunk("IEND", [])
+        return png
     }
 
     private static func validate(key: String) throws {
