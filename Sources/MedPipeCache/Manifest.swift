@@ -230,7 +230,9 @@ final class Manifest: Sendable {
             var decoder = EntryRowDecoder(manifest: path, statement: statement.sqliteStatement)
             var entries: [CacheEntry] = []
             // Room for every row at once: grown by doubling, the array held up to twice the rows, and three times as it moved.
-            entries.reserveCapacity(min(try Self.entryCount(db, split: split), limit ?? .max))
+            // A small limit (one entry, a few samples to explain) is room enough without counting the rows.
+            let room = if let limit, limit <= 1024 { max(limit, 0) } else { min(try Self.entryCount(db, split: split), limit ?? .max) }
+            entries.reserveCapacity(room)
             while try rows.next() != nil { entries.append(try decoder.entry()) }
             return entries
         }

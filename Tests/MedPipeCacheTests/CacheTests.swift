@@ -19,10 +19,11 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
     })
 }
 
-/// Writes a cache of one committed unit of two entries at `dir`, its writer closed.
-private func writeOneUnit(into dir: String) throws {
+/// Writes a cache at `dir` of committed units, each named with its number of entries (by default one unit "a" of
+/// two), its writer closed.
+private func writeUnits(into dir: String, _ units: KeyValuePairs<String, Int> = ["a": 2]) throws {
     let writer = try CacheWriter(directory: dir)
-    try writer.add(unit("a", items: 2))
+    for (name, items) in units { try writer.add(unit(name, items: items)) }
     try writer.flush()
 }
 
@@ -30,12 +31,7 @@ private func writeOneUnit(into dir: String) throws {
     @Test func writtenEntriesReadBackAndVerify() throws {
         let dir = temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        do {
-            let writer = try CacheWriter(directory: dir)
-            try writer.add(unit("a", items: 3))
-            try writer.add(unit("b", items: 2))
-            try writer.flush()
-        }
+        try writeUnits(into: dir, ["a": 3, "b": 2])
         let cache = try DatasetCache(directory: dir)
         let entries = try cache.entries()
         #expect(entries.count == 5)
@@ -52,12 +48,7 @@ private func writeOneUnit(into dir: String) throws {
     @Test func countsLabelsAndTheFirstEntryAreThoseOfTheEntries() throws {
         let dir = temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        do {
-            let writer = try CacheWriter(directory: dir)
-            try writer.add(unit("a", items: 3))
-            try writer.add(unit("b", items: 4))
-            try writer.flush()
-        }
+        try writeUnits(into: dir, ["a": 3, "b": 4])
         try Manifest(directory: dir).database.write {
             try $0.execute(sql: "UPDATE entry SET split = CASE id % 3 WHEN 0 THEN 'train' WHEN 1 THEN 'val' ELSE 'test' END")
             try $0.execute(sql: "UPDATE entry SET label = 'S' WHERE id = 6")
@@ -124,7 +115,7 @@ private func writeOneUnit(into dir: String) throws {
     @Test func verifyFindsACorruptedByte() throws {
         let dir = temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try writeOneUnit(into: dir)
+        try writeUnits(into: dir)
         let shard = dir + "/shards/000001.bin"
         var bytes = try Data(contentsOf: URL(fileURLWithPath: shard))
         bytes[30] ^= 0xFF
@@ -222,7 +213,7 @@ private func writeOneUnit(into dir: String) throws {
     func damagedAndForeignManifestsAreNamed() throws {
         let dir = temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try writeOneUnit(into: dir)
+        try writeUnits(into: dir)
         try Manifest(directory: dir).database.write { try $0.execute(sql: "UPDATE entry SET geometry = '[1]' WHERE item = 1") }
         let run = try SharedData.runMedpipe(["cache", "info", dir])
         #expect(run.status == 1)
@@ -241,7 +232,7 @@ private func writeOneUnit(into dir: String) throws {
     func sqliteFailuresAfterOpeningNameTheManifest() throws {
         let dir = temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try writeOneUnit(into: dir)
+        try writeUnits(into: dir)
         let manifest = dir + "/manifest.sqlite"
         try Manifest(directory: dir).database.write { try $0.execute(sql: "INSERT INTO unit (key, source, item_count, rejected_reason) VALUES ('k', X'FF', 0, 'unreadable')") }
         let rejected = try SharedData.runMedpipe(["cache", "info", dir])
@@ -269,7 +260,7 @@ private func writeOneUnit(into dir: String) throws {
     func damagedSizesInTheManifestAreErrors() throws {
         let dir = temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try writeOneUnit(into: dir)
+        try writeUnits(into: dir)
         let manifest = try Manifest(directory: dir)
         try manifest.database.write { try $0.execute(sql: "UPDATE entry SET offset = 9223372036854775800 WHERE item = 1") }
         let verify = try SharedData.runMedpipe(["cache", "verify", dir])
@@ -294,7 +285,7 @@ private func writeOneUnit(into dir: String) throws {
     func aSplitThatIsNotTrainValOrTestIsRefused() throws {
         let dir = temporaryCache(), outside = temporaryCache()
         defer { for path in [dir, outside] { try? FileManager.default.removeItem(atPath: path) } }
-        try writeOneUnit(into: dir)
+        try writeUnits(into: dir)
         try Manifest(directory: dir).database.write { try $0.execute(sql: "UPDATE entry SET split = '../../escaped'") }
         let problem = "entry 1 is in split \"../../escaped\", not one of train, val, test"
         #expect(throws: MedPipeError.malformed(dir + "/manifest.sqlite", problem)) { _ = try DatasetCache(directory: dir).entries() }
@@ -310,7 +301,7 @@ private func writeOneUnit(into dir: String) throws {
     @Test func aShardThatIsAFIFOIsRefused() throws {
         let dir = temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try writeOneUnit(into: dir)
+        try writeUnits(into: dir)
         let shard = dir + "/shards/000001.bin"
         try makeWaitingFIFO(shard)
         let cache = try DatasetCache(directory: dir)
