@@ -28,6 +28,7 @@ enum FuzzTarget: String, CaseIterable {
     case csv, idx, npy
     /// An `.npz`, read as arrays and as a MedMNIST data set.
     case npz
+    /// A PNG, read as a record; what decodes is written again by the row-run encoder and must decode the same.
     case png
     /// A model checkpoint written by `medpipe train`, read as `predict` reads it: the network, its inference batch and
     /// the preprocessing in its metadata (stages, fitted statistics, a table model's table input).
@@ -91,7 +92,13 @@ enum FuzzTarget: String, CaseIterable {
             let path = try write(bytes, folder + "/input.npz")
             _ = try? NPZReader().records(path)
             _ = try MedMNISTDataset.load(path).records()
-        case .png: _ = try PNGReader().read(try write(bytes, folder + "/input.png"))
+        case .png:
+            let path = try write(bytes, folder + "/input.png")
+            _ = try PNGReader().read(path)
+            // Whatever decodes, written again by the row-run encoder (Grad-CAM's), decodes to the same samples.
+            let image = try PNGReader().readImage(path)
+            let again = try PNGReader().decode(try PNGWriter(rowRuns: true).encode(image.tensor), source: "round trip")
+            guard again.tensor == image.tensor else { fatalError("the row-run PNG encoder changed a \(image.tensor.dtype) picture shaped \(image.tensor.shape)") }
         case .safetensors:
             let path = try write(bytes, folder + "/model.safetensors")
             let checkpoint = try Checkpoint.read(path)
