@@ -1,4 +1,4 @@
-/// In-place conversion of big-endian element bytes to the little-endian order tensors hold.
+/// In-place conversion of element bytes between big-endian and the little-endian order tensors hold.
 enum ByteOrder {
     /// Reverses the bytes of every `elementSize`-byte element of `bytes` (sizes 1, 2, 4 or 8).
     static func swapInPlace(_ bytes: inout [UInt8], elementSize: Int) {

@@ -41,10 +41,9 @@ public struct PNGWriter: Sendable {
         let latin1 = text.map { pair in pair.value.unicodeScalars.allSatisfy { $0.value <= 0xFF && $0.value != 0 } }
         if rowRuns { return Self.encodeRowRuns(tensor, text: text, latin1: latin1) }
         // tEXt values are Latin-1 bytes; iTXt values UTF-8 (C strings: a NUL ends them).
-        let keys = text.map { Self.latin1CString($0.key) }
-        let values = zip(text, latin1).map { pair, isLatin1 in
-            isLatin1 ? Self.latin1CString(pair.value) : Array(pair.value.utf8.filter { $0 != 0 }).map { CChar(bitPattern: $0) } + [0]
-        }
+        let cString = { (bytes: [UInt8]) in bytes.map { CChar(bitPattern: $0) } + [0] }
+        let keys = text.map { cString(Self.latin1($0.key)) }
+        let values = zip(text, latin1).map { pair, isLatin1 in cString(Self.textBytes(pair.value, latin1: isLatin1)) }
         let utf8Flags = latin1.map { $0 ? Int32(0) : 1 }
         var output: UnsafeMutableRawPointer?
         var count = 0
@@ -82,23 +81,12 @@ public struct PNGWriter: Sendable {
         let channels = tensor.shape.count == 2 ? 1 : tensor.shape[2], sampleBytes = tensor.dtype.size
         let rowBytes = columns * channels * sampleBytes
         var deflate = RowDeflate(rowBytes: rowBytes, bytesPerPixel: channels * sampleBytes)
-        tensor.bytes.withUnsafeBytes { pixels in
-            if sampleBytes == 1 {
-                for r in 0..<rows {
-                    deflate.append(UnsafeRawBufferPointer(rebasing: pixels[(r * rowBytes)..<((r + 1) * rowBytes)]),
-                                   previous: r == 0 ? nil : UnsafeRawBufferPointer(rebasing: pixels[((r - 1) * rowBytes)..<(r * rowBytes)]))
-                }
-                return
-            }
-            // 16-bit samples are big-endian in a PNG.
-            var row = [UInt8](repeating: 0, count: rowBytes), previous = row
+        var samples = tensor.bytes
+        ByteOrder.swapInPlace(&samples, elementSize: sampleBytes)   // 16-bit samples are big-endian in a PNG
+        samples.withUnsafeBytes { pixels in
             for r in 0..<rows {
-                for i in stride(from: 0, to: rowBytes, by: 2) {
-                    row[i] = pixels[r * rowBytes + i + 1]
-                    row[i + 1] = pixels[r * rowBytes + i]
-                }
-                row.withUnsafeBytes { current in previous.withUnsafeBytes { deflate.append(current, previous: r == 0 ? nil : $0) } }
-                swap(&row, &previous)
+                deflate.append(UnsafeRawBufferPointer(rebasing: pixels[(r * rowBytes)..<((r + 1) * rowBytes)]),
+                               previous: r == 0 ? nil : UnsafeRawBufferPointer(rebasing: pixels[((r - 1) * rowBytes)..<(r * rowBytes)]))
             }
         }
         let stream = deflate.finish()
@@ -114,13 +102,8 @@ public struct PNGWriter: Sendable {
         let colorType: [UInt8] = [0, 4, 2, 6]
         chunk("IHDR", bigEndian(columns) + bigEndian(rows) + [UInt8(sampleBytes * 8), colorType[channels - 1], 0, 0, 0])
         for ((key, value), isLatin1) in zip(text, latin1) {
-            let keyBytes = key.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
-            if isLatin1 {
-                chunk("tEXt", keyBytes + [0] + value.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })
-            } else {
-                // Not compressed, no language tag, no translated keyword.
-                chunk("iTXt", keyBytes + [0, 0, 0, 0, 0] + value.utf8.filter { $0 != 0 })
-            }
+            // iTXt: not compressed, no language tag, no translated keyword.
+            chunk(isLatin1 ? "tEXt" : "iTXt", Self.latin1(key) + (isLatin1 ? [0] : [0, 0, 0, 0, 0]) + Self.textBytes(value, latin1: isLatin1))
         }
         for start in stride(from: 0, to: stream.count, by: 1 << 20) { chunk("IDAT", stream[start..<min(stream.count, start + 1 << 20)]) }
         chunk("IEND", [])
@@ -135,7 +118,13 @@ public struct PNGWriter: Sendable {
         }
     }
 
-    private static func latin1CString(_ text: String) -> [CChar] {
-        text.unicodeScalars.map { CChar(bitPattern: UInt8(truncatingIfNeeded: $0.value)) } + [0]
+    /// The bytes of a text that is Latin-1 (validated keys, values `encode` found Latin-1).
+    private static func latin1(_ text: String) -> [UInt8] {
+        text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
+    }
+
+    /// A text chunk's value: Latin-1 bytes for tEXt, UTF-8 without NULs for iTXt (a NUL would end it).
+    private static func textBytes(_ value: String, latin1 isLatin1: Bool) -> [UInt8] {
+        isLatin1 ? latin1(value) : value.utf8.filter { $0 != 0 }
     }
 }
