@@ -33,7 +33,7 @@ enum ConvolutionBenchmark {
             // oneDNN's Winograd kernels are AVX-512's: elsewhere training runs MedPipe's own.
             if winograd, !primitives.hasWinograd {
                 let median = medpipeWinograd(g, outChannels: o, x: x, w: w, b: b, dy: dy, y: &y, dx: &dx, threads: threads, repeats: repeats)
-                line += String(format: " winograd %.2f ms (MedPipe's F(2×2, 3×3))", median * 1e3)
+                line += String(format: " winograd %.2f ms (MedPipe's F(4×4, 3×3))", median * 1e3)
                 winogradRuns = true
                 continue
             }

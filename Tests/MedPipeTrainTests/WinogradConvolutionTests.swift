@@ -3,9 +3,10 @@ import Testing
 import TestSupport
 @testable import MedPipeTrain
 
-/// MedPipe's F(2×2, 3×3) Winograd convolution against the convolution's definition in double precision: output,
-/// input gradient and weight gradient, for odd and even output sides (tiles over the edge), padding 0 to 2, and
-/// weight gradients summed over runs of samples of unequal length.
+/// MedPipe's F(4×4, 3×3) Winograd convolution against the convolution's definition in double precision: output,
+/// input gradient and weight gradient, for output sides that are and are not multiples of 4 (tiles over the edge),
+/// planes narrow enough for two rows of tiles per group (odd and even counts of rows) and wide enough for one or
+/// two groups per row, padding 0 to 2, and weight gradients summed over runs of samples of unequal length.
 struct WinogradConvolutionTests {
     typealias Case = ConvolutionPrimitivesTests.Case
 
@@ -14,6 +15,10 @@ struct WinogradConvolutionTests {
         Case(rank: 2, batch: 4, inChannels: 5, outChannels: 7, kernel: 3, stride: 1, padding: 1, spatial: [7, 9]),       // odd outputs
         Case(rank: 2, batch: 2, inChannels: 3, outChannels: 4, kernel: 3, stride: 1, padding: 2, spatial: [5, 4]),       // more padding than kernel/2
         Case(rank: 2, batch: 3, inChannels: 2, outChannels: 3, kernel: 3, stride: 1, padding: 0, spatial: [3, 3]),       // one output
+        Case(rank: 2, batch: 2, inChannels: 3, outChannels: 2, kernel: 3, stride: 1, padding: 0, spatial: [14, 10]),     // 3 rows of tiles in groups of 2: the last
+                                                                                                                          // group's missing row overlaps the input
+        Case(rank: 2, batch: 3, inChannels: 4, outChannels: 5, kernel: 3, stride: 1, padding: 0, spatial: [11, 22]),     // 5 tiles across: a row per group
+        Case(rank: 2, batch: 2, inChannels: 3, outChannels: 4, kernel: 3, stride: 1, padding: 1, spatial: [5, 38]),      // 10 tiles across: two groups
     ]
 
     @Test(arguments: cases)

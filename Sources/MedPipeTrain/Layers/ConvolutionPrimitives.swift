@@ -28,16 +28,14 @@ package struct ConvolutionPrimitives {
     /// `tools/bench/conv` measured it 6–37% faster than the direct kernels (a training batch of 64 on this machine's
     /// AVX-512 cores, the least at 14 × 14 outputs); it was level or slower at 13 × 13 outputs and 16 → 16
     /// channels, and up to 2.3 times as slow below 12 × 12 or with 1 to 3 input channels.
-    /// Below AVX-512 training runs MedPipe's F(2×2, 3×3) (``WinogradConvolution``) on the same shapes; on a
-    /// first-generation AMD EPYC (AVX2) `tools/bench/conv` measured it 1.2–2 times as fast as oneDNN's direct AVX2
-    /// kernels on most of them (mnist-cnn's second, 32 → 64 at 24 × 24, about 1.4 times), level at 32 → 16 and
-    /// 128 → 128, and slower with 3 or 16 input channels at 28 × 28, which this rule leaves to the direct kernels.
-    /// On a second-generation EPYC (Zen 2), whose cores do twice the multiply-adds per cycle, the direct kernels
-    /// gain more: there MedPipe's F(2×2, 3×3) was 1.06–1.26 times as fast on the course models' layers the rule
-    /// takes (mnist-cnn's second 1.09, medmnist-cnn's 1.14, fer-cnn's 1.06 and 1.26; up to 1.45 on the grid, at
-    /// 128 → 128 and 16 × 16), but 10–26% slower on five shapes of the grid it takes (16 → 32 and 32 → 16 at
-    /// 28 × 28, 32 → 64 at 17 × 17, 64 → 64 at 32 × 32, 32 → 32 at 48 × 48). The rule stays one for both machines:
-    /// choosing by a timing at run time would make a trained model depend on that timing.
+    /// Below AVX-512 training runs MedPipe's own F(4×4, 3×3) (``WinogradConvolution``) on the same shapes. On a
+    /// second-generation AMD EPYC (Zen 2, AVX2), `tools/bench/conv` measured it 1.2–1.8 times as fast as oneDNN's
+    /// direct AVX2 kernels on most of them: mnist-cnn's second and fer-cnn's second about 1.4 times, fer-cnn's third
+    /// 1.2, up to 1.8 at 64 → 64 and 32 × 32 and at 128 → 128 and 16 × 16. It was level with them on medmnist-cnn's
+    /// second (14 × 14 outputs) and 9–13% slower on two shapes of the grid (32 → 64 at 12 × 12 and at 17 × 17).
+    /// MedPipe's earlier F(2×2, 3×3) was 1.1–1.3 times as fast as the direct kernels on the course models' layers
+    /// there, and 10–26% slower on five shapes of the grid. The rule stays one for every machine: choosing by a
+    /// timing at run time would make a trained model depend on that timing.
     /// Its values differ from the direct kernels' in the last bits (within 1e-5 of the largest value), so only
     /// training uses it: evaluation, prediction and Grad-CAM keep the direct kernels' values.
     package static func winogradPays(rank: Int, outChannels: Int, geometry g: ConvGeometry) -> Bool {

@@ -1,10 +1,11 @@
 import MedPipeCore
 
-/// A 2D 3 × 3, stride-1 convolution as Winograd's F(2×2, 3×3) (Lavin and Gray, 2016), MedPipe's own, for CPUs
-/// where oneDNN has no Winograd kernel (those without AVX-512). Each 2 × 2 block ("tile") of the output is
-/// `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A` for the 4 × 4 input patch `d` under it: 16 multiplications per tile and channel
-/// pair where the direct convolution takes 36. Over a run of samples the 16 elementwise products become 16 GEMMs,
-/// one per position ξ of the 4 × 4 transformed tile, over all of the run's tiles:
+/// A 2D 3 × 3, stride-1 convolution as Winograd's F(4×4, 3×3) (Lavin and Gray, 2016), MedPipe's own, for CPUs
+/// where oneDNN has no Winograd kernel (those without AVX-512). Each 4 × 4 block ("tile") of the output is
+/// `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A` for the 6 × 6 input patch `d` under it, with the interpolation points 0, ±1, ±2:
+/// 36 multiplications per tile and channel pair where the direct convolution takes 144. Over a run of samples the
+/// 36 elementwise products become 36 GEMMs, one per position ξ of the 6 × 6 transformed tile, over all of the
+/// run's tiles:
 ///
 /// - forward: `V[ξ] [C, T] = Bᵀ d B` for every channel and tile, `M[ξ] [O, T] = U[ξ] [O, C] · V[ξ]`, and the
 ///   output tiles `Aᵀ M A` plus the bias;
@@ -12,48 +13,63 @@ import MedPipeCore
 ///   `dU[ξ] [O, C] += dM[ξ] · V[ξ]ᵀ` (turned into `dW = Gᵀ dU G` once per batch), and the input gradient
 ///   `dV[ξ] [C, T] = U[ξ]ᵀ · dM[ξ]`, whose tiles `B dV Bᵀ` are added onto the overlapping input patches.
 ///
-/// `T` counts the tiles of a run's samples, `⌈oH/2⌉ · ⌈oW/2⌉` each; tiles over the output's edge read zeros
-/// and their values outside the output are dropped (their gradient is zero). Values differ from the direct
-/// convolution's in the last bits.
+/// `T` counts the tiles of a run's samples, `⌈oH/4⌉ · ⌈oW/4⌉` each; tiles over the output's edge read zeros
+/// and their values outside the output are dropped (their gradient is zero). The tile transforms take ``lanes``
+/// tiles at a time, one per SIMD lane: eight of a row of tiles, or, on planes at most four tiles wide, four of
+/// each of two rows. Values differ from the direct convolution's in the last bits.
 package struct WinogradConvolution {
     package let geometry: ConvGeometry
     package let outChannels: Int
     /// Tiles along H and W per sample.
     let tilesH: Int, tilesW: Int
+    /// Rows of tiles in a group of ``lanes``: 1, or 2 on planes at most 4 tiles wide.
+    let groupRows: Int
     /// The zero-padded input plane one sample's channel is copied into: rows and columns `−p …` covering every
-    /// tile, and the columns the last group of ``lanes`` tiles reads past the last tile.
+    /// group of tiles, and the columns the last group reads past its last tile.
     let paddedH: Int, paddedW: Int
     /// The width of the plane an output channel (or its gradient) is assembled in: whole groups of tiles.
     let outputPlaneW: Int
 
-    /// Positions of the transformed 4 × 4 tile.
-    static let positions = 16
+    /// The side of an output tile.
+    static let tile = 4
+    /// Positions of the transformed 6 × 6 tile.
+    static let positions = 36
 
-    /// Whether F(2×2, 3×3) computes this convolution: 2D, 3 × 3, stride 1.
+    /// Whether F(4×4, 3×3) computes this convolution: 2D, 3 × 3, stride 1.
     package static func applies(rank: Int, geometry g: ConvGeometry) -> Bool {
         rank == 2 && g.inD == 1 && g.kD == 1 && g.kH == 3 && g.kW == 3 && g.sH == 1 && g.sW == 1
     }
 
     package init(outChannels: Int, geometry g: ConvGeometry) {
         geometry = g; self.outChannels = outChannels
-        tilesH = (g.outH + 1) / 2; tilesW = (g.outW + 1) / 2
-        let groups = (tilesW + Self.lanes - 1) / Self.lanes
-        paddedH = 2 * tilesH + 2; paddedW = 2 * Self.lanes * groups + 2
-        outputPlaneW = 2 * Self.lanes * groups
+        tilesH = (g.outH + Self.tile - 1) / Self.tile; tilesW = (g.outW + Self.tile - 1) / Self.tile
+        groupRows = tilesW <= Self.lanes / 2 ? 2 : 1
+        let width = Self.lanes / groupRows, groups = (tilesW + width - 1) / width
+        outputPlaneW = Self.tile * width * groups
+        paddedH = Self.tile * ((tilesH + groupRows - 1) / groupRows * groupRows) + 2; paddedW = outputPlaneW + Self.tile
     }
+
+    /// Tiles of a group along a row.
+    var groupWidth: Int { Self.lanes / groupRows }
+
+    /// The rows of an output plane (or its gradient) the groups of tiles cover.
+    var outputPlaneH: Int { paddedH - 2 }
 
     /// Tiles per sample.
     package var tilesPerSample: Int { tilesH * tilesW }
 
-    /// Floats of the transformed weights `U [16, O, C]` (and of their gradient).
+    /// Floats of the transformed weights `U [36, O, C]` (and of their gradient).
     package var transformedWeightCount: Int { Self.positions * outChannels * geometry.channels }
 
+    /// The length of a row of a transformed array over a run of `batch` samples' tiles: the tiles, and the
+    /// ``lanes`` a last group of tiles writes (or reads) past them.
+    func rowLength(batch: Int) -> Int { batch * tilesPerSample + Self.lanes }
+
     /// Floats of one worker's scratch for a run of `batch` samples: the transformed input (or its gradient)
-    /// `[16, C, T]`, the transformed output (or its gradient) `[16, O, T]` and the lanes a last group of tiles
-    /// reads past it, and one padded plane.
+    /// `[36, C, T]` and the transformed output (or its gradient) `[36, O, T]`, their rows ``rowLength(batch:)``
+    /// long, and one padded plane.
     package func scratchCount(batch: Int) -> Int {
-        let t = batch * tilesPerSample
-        return Self.positions * (geometry.channels + outChannels) * t + Self.lanes + max(paddedH * paddedW, 2 * tilesH * outputPlaneW)
+        Self.positions * (geometry.channels + outChannels) * rowLength(batch: batch) + max(paddedH * paddedW, outputPlaneH * outputPlaneW)
     }
 
     // MARK: Weights
@@ -66,24 +82,23 @@ package struct WinogradConvolution {
             // G g: the kernel's rows combined (three columns at a time), then each row's columns.
             let rows = Self.weightTransform(SIMD3(g[0], g[1], g[2]), SIMD3(g[3], g[4], g[5]), SIMD3(g[6], g[7], g[8]))
             func put(_ i: Int, _ row: SIMD3<Float>) {
-                let t = Self.weightTransform(row[0], row[1], row[2])
-                u[(4 * i) * oc + pair] = t.0; u[(4 * i + 1) * oc + pair] = t.1
-                u[(4 * i + 2) * oc + pair] = t.2; u[(4 * i + 3) * oc + pair] = t.3
+                let t = Self.weightTransform(row[0], row[1], row[2]), at = u + 6 * i * oc + pair
+                at[0] = t.0; at[oc] = t.1; at[2 * oc] = t.2; at[3 * oc] = t.3; at[4 * oc] = t.4; at[5 * oc] = t.5
             }
-            put(0, rows.0); put(1, rows.1); put(2, rows.2); put(3, rows.3)
+            put(0, rows.0); put(1, rows.1); put(2, rows.2); put(3, rows.3); put(4, rows.4); put(5, rows.5)
         }
     }
 
-    /// `dw [O, C, 3, 3] = Gᵀ dU G` for the transformed weights' gradient `dU [16, O, C]` (overwritten).
+    /// `dw [O, C, 3, 3] = Gᵀ dU G` for the transformed weights' gradient `dU [36, O, C]` (overwritten).
     package func weightGradient(_ du: UnsafePointer<Float>, into dw: UnsafeMutablePointer<Float>) {
         let oc = outChannels * geometry.channels
         for pair in 0..<oc {
             func row(_ i: Int) -> SIMD3<Float> {   // a row of dU G
-                let t = Self.weightTransformAdjoint(du[(4 * i) * oc + pair], du[(4 * i + 1) * oc + pair],
-                                                    du[(4 * i + 2) * oc + pair], du[(4 * i + 3) * oc + pair])
+                let at = du + 6 * i * oc + pair
+                let t = Self.weightTransformAdjoint(at[0], at[oc], at[2 * oc], at[3 * oc], at[4 * oc], at[5 * oc])
                 return SIMD3(t.0, t.1, t.2)
             }
-            let rows = Self.weightTransformAdjoint(row(0), row(1), row(2), row(3))
+            let rows = Self.weightTransformAdjoint(row(0), row(1), row(2), row(3), row(4), row(5))
             let g = dw + pair * 9
             func put(_ i: Int, _ r: SIMD3<Float>) { g[3 * i] = r[0]; g[3 * i + 1] = r[1]; g[3 * i + 2] = r[2] }
             put(0, rows.0); put(1, rows.1); put(2, rows.2)
@@ -95,36 +110,36 @@ package struct WinogradConvolution {
     /// `y [batch, O, oH, oW] = conv(x [batch, C, H, W]) + b` with the transformed weights `u`, on the calling thread.
     package func forward(batch: Int, x: UnsafePointer<Float>, u: UnsafePointer<Float>, b: UnsafePointer<Float>,
                          y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        let c = geometry.channels, o = outChannels, t = batch * tilesPerSample
-        let v = scratch, m = scratch + Self.positions * c * t, plane = m + Self.positions * o * t + Self.lanes
+        let c = geometry.channels, o = outChannels, t = batch * tilesPerSample, ld = rowLength(batch: batch)
+        let v = scratch, m = scratch + Self.positions * c * ld, plane = m + Self.positions * o * ld
         transformInput(batch: batch, x: x, v: v, plane: plane)
         for xi in 0..<Self.positions {
             BLAS.sgemmOnCallingThread(transA: false, transB: false, m: o, n: t, k: c, a: u + xi * o * c, lda: c,
-                                      b: v + xi * c * t, ldb: t, beta: 0, c: m + xi * o * t, ldc: t)
+                                      b: v + xi * c * ld, ldb: ld, beta: 0, c: m + xi * o * ld, ldc: ld)
         }
         transformOutput(batch: batch, m: m, b: b, y: y, plane: plane)
     }
 
     /// For the output gradient `dy [batch, O, oH, oW]`: adds the run's gradient of the transformed weights to
-    /// `du [16, O, C]` (or writes it, when not `accumulating`), and when `dx` is given writes the input gradient
+    /// `du [36, O, C]` (or writes it, when not `accumulating`), and when `dx` is given writes the input gradient
     /// `dx [batch, C, H, W]`; on the calling thread.
     package func backward(batch: Int, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, u: UnsafePointer<Float>,
                           du: UnsafeMutablePointer<Float>?, accumulating: Bool, dx: UnsafeMutablePointer<Float>?,
                           scratch: UnsafeMutablePointer<Float>) {
-        let c = geometry.channels, o = outChannels, t = batch * tilesPerSample
-        let v = scratch, dm = scratch + Self.positions * c * t, plane = dm + Self.positions * o * t + Self.lanes
+        let c = geometry.channels, o = outChannels, t = batch * tilesPerSample, ld = rowLength(batch: batch)
+        let v = scratch, dm = scratch + Self.positions * c * ld, plane = dm + Self.positions * o * ld
         transformOutputGradient(batch: batch, dy: dy, dm: dm, plane: plane)
         if let du {
             transformInput(batch: batch, x: x, v: v, plane: plane)
             for xi in 0..<Self.positions {
-                BLAS.sgemmOnCallingThread(transA: false, transB: true, m: o, n: c, k: t, a: dm + xi * o * t, lda: t,
-                                          b: v + xi * c * t, ldb: t, beta: accumulating ? 1 : 0, c: du + xi * o * c, ldc: c)
+                BLAS.sgemmOnCallingThread(transA: false, transB: true, m: o, n: c, k: t, a: dm + xi * o * ld, lda: ld,
+                                          b: v + xi * c * ld, ldb: ld, beta: accumulating ? 1 : 0, c: du + xi * o * c, ldc: c)
             }
         }
         guard let dx else { return }
         for xi in 0..<Self.positions {   // dV overwrites V
             BLAS.sgemmOnCallingThread(transA: true, transB: false, m: c, n: t, k: o, a: u + xi * o * c, lda: c,
-                                      b: dm + xi * o * t, ldb: t, beta: 0, c: v + xi * c * t, ldc: t)
+                                      b: dm + xi * o * ld, ldb: ld, beta: 0, c: v + xi * c * ld, ldc: ld)
         }
         transformInputGradient(batch: batch, dv: v, dx: dx, plane: plane)
     }
@@ -134,7 +149,7 @@ package struct WinogradConvolution {
     /// Floats of the scratch a batch of `n` samples takes: a run's ``scratchCount(batch:)`` per worker.
     package func scratchCount(samples n: Int) -> Int { Parallel.workers(for: n) * scratchCount(batch: ConvolutionPrimitives.samplesPerRun) }
 
-    /// Floats of the partial gradients backward sums for `n` samples: per worker, its dU `[16, O, C]` then its bias gradient.
+    /// Floats of the partial gradients backward sums for `n` samples: per worker, its dU `[36, O, C]` then its bias gradient.
     package func partialCount(samples n: Int) -> Int { Parallel.workers(for: n) * (transformedWeightCount + outChannels) }
 
     /// Training's forward over `n` samples: writes the transformed weights `u` of `w [O, C, 3, 3]` (kept for
@@ -184,57 +199,121 @@ package struct WinogradConvolution {
         db?.update(from: partials + transformedWeightCount, count: o)
     }
 
-    // MARK: Tile transforms, on groups of `lanes` tiles along a row of tiles, one tile per vector lane
+    // MARK: Tile transforms, on groups of `lanes` tiles, one tile per vector lane
 
     /// Tiles transformed at once.
     static let lanes = 8
     typealias Lanes = SIMD8<Float>
+    typealias Half = SIMD4<Float>
 
-    /// The valid lanes of the group of tiles from `tx`: ``lanes``, or fewer at a row's end.
-    @inline(__always)
-    private func lanes(from tx: Int) -> Int { min(Self.lanes, tilesW - tx) }
+    /// The tiles of a group, by the lane that holds each.
+    private struct Group {
+        /// The first tile's row and column.
+        let ty: Int, tx: Int
+        /// From the group's first four tiles to its last four: in tiles of a transformed array, and in floats of a
+        /// plane `planeWidth` wide.
+        let secondTiles: Int, secondRows: Int
+        /// The lanes that hold no tile of the plane: past its last column or its last row.
+        let past: SIMDMask<SIMD8<Int32>>
 
-    @inline(__always)
-    private static func load(_ p: UnsafePointer<Float>) -> Lanes { UnsafeRawPointer(p).loadUnaligned(as: Lanes.self) }
-
-    @inline(__always)
-    private static func loadPairs(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-    /// Stores the first `count` lanes of `v` at `p`.
-    @inline(__always)
-    private static func store(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, count: Int) {
-        if count == lanes { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes.self) } else { for l in 0..<count { p[l] = v[l] } }
+        /// The offset of the last four tiles' columns in a plane `width` floats wide.
+        @inline(__always)
+        func second(planeWidth width: Int) -> Int { secondRows * WinogradConvolution.tile * width + (secondRows == 0 ? 16 : 0) }
     }
 
-    /// `even` and `odd` interleaved: one row of two columns of `lanes` tiles.
+    /// The groups of tiles of a plane, in the order of their first tiles.
+    @inline(__always)
+    private func forEachGroup(_ body: (Group) -> Void) {
+        let width = groupWidth, twoRows = groupRows == 2
+        let lane = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+        let column = twoRows ? lane & 3 : lane, row = twoRows ? lane &>> 2 : .zero
+        for ty in Swift.stride(from: 0, to: tilesH, by: groupRows) {
+            for tx in Swift.stride(from: 0, to: tilesW, by: width) {
+                let past = (column .>= SIMD8(repeating: Int32(tilesW - tx))) .| (row .>= SIMD8(repeating: Int32(tilesH - ty)))
+                body(Group(ty: ty, tx: tx, secondTiles: twoRows ? tilesW : 4, secondRows: twoRows ? 1 : 0, past: past))
+            }
+        }
+    }
+
+    /// The eight lanes of a group from a transformed array: four tiles at `p`, four at `p + second`.
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<Float>, second: Int) -> Lanes {
+        let raw = UnsafeRawPointer(p)
+        if second == 4 { return raw.loadUnaligned(as: Lanes.self) }
+        var v = Lanes(); v.lowHalf = raw.loadUnaligned(as: Half.self); v.highHalf = raw.loadUnaligned(fromByteOffset: 4 * second, as: Half.self)
+        return v
+    }
+
+    /// Stores the eight lanes of a group into a transformed array, as ``load(_:second:)`` reads them. Lanes that
+    /// hold no tile land on tiles written later or on the row's last ``lanes`` floats.
+    @inline(__always)
+    private static func store(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, second: Int) {
+        let raw = UnsafeMutableRawPointer(p)
+        if second == 4 { raw.storeBytes(of: v, as: Lanes.self); return }
+        raw.storeBytes(of: v.lowHalf, as: Half.self); raw.storeBytes(of: v.highHalf, toByteOffset: 4 * second, as: Half.self)
+    }
+
+    /// Four columns of a group's tiles in a plane: `p[4 l + j]` is column `j` of lane `l` for the first four lanes,
+    /// `p[second + 4 (l − 4) + j]` for the last four.
+    @inline(__always)
+    private static func loadColumns(_ p: UnsafePointer<Float>, second: Int) -> (Lanes, Lanes, Lanes, Lanes) {
+        let raw = UnsafeRawPointer(p)
+        let low = raw.loadUnaligned(as: SIMD16<Float>.self), high = raw.loadUnaligned(fromByteOffset: 4 * second, as: SIMD16<Float>.self)
+        @inline(__always) func joined(_ a: Half, _ b: Half) -> Lanes { var v = Lanes(); v.lowHalf = a; v.highHalf = b; return v }
+        let lowEven = low.evenHalf, lowOdd = low.oddHalf, highEven = high.evenHalf, highOdd = high.oddHalf
+        return (joined(lowEven.evenHalf, highEven.evenHalf), joined(lowOdd.evenHalf, highOdd.evenHalf),
+                joined(lowEven.oddHalf, highEven.oddHalf), joined(lowOdd.oddHalf, highOdd.oddHalf))
+    }
+
+    /// `even` and `odd` interleaved.
+    @inline(__always)
+    private static func interleaved(_ even: Half, _ odd: Half) -> SIMD8<Float> {
+        var v = SIMD8<Float>(); v.evenHalf = even; v.oddHalf = odd
+        return v
+    }
+
+    /// `even` and `odd` interleaved.
     @inline(__always)
     private static func interleaved(_ even: Lanes, _ odd: Lanes) -> SIMD16<Float> {
         var v = SIMD16<Float>(); v.evenHalf = even; v.oddHalf = odd
         return v
     }
 
+    /// Stores four columns of a group's tiles into a plane as ``loadColumns(_:second:)`` reads them, adding them to
+    /// what is there when `adding`.
+    @inline(__always)
+    private static func storeColumns(_ c0: Lanes, _ c1: Lanes, _ c2: Lanes, _ c3: Lanes, _ p: UnsafeMutablePointer<Float>, second: Int,
+                                     adding: Bool) {
+        var low = interleaved(interleaved(c0.lowHalf, c2.lowHalf), interleaved(c1.lowHalf, c3.lowHalf))
+        var high = interleaved(interleaved(c0.highHalf, c2.highHalf), interleaved(c1.highHalf, c3.highHalf))
+        let raw = UnsafeMutableRawPointer(p)
+        if adding {
+            low += raw.loadUnaligned(as: SIMD16<Float>.self); high += raw.loadUnaligned(fromByteOffset: 4 * second, as: SIMD16<Float>.self)
+        }
+        raw.storeBytes(of: low, as: SIMD16<Float>.self); raw.storeBytes(of: high, toByteOffset: 4 * second, as: SIMD16<Float>.self)
+    }
+
     /// `V[ξ][c][tile] = (Bᵀ d B)[ξ]` for every sample, channel and tile.
     private func transformInput(batch: Int, x: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>, plane: UnsafeMutablePointer<Float>) {
-        let g = geometry, c = g.channels, t = batch * tilesPerSample, stride = c * t, pw = paddedW
+        let g = geometry, c = g.channels, ld = rowLength(batch: batch), stride = c * ld, pw = paddedW
         for s in 0..<batch {
             for channel in 0..<c {
                 loadPadded(x + (s * c + channel) * g.plane, into: plane)
-                let out = v + channel * t + s * tilesPerSample
-                for ty in 0..<tilesH {
-                    for tx in Swift.stride(from: 0, to: tilesW, by: Self.lanes) {
-                        let p = plane + 2 * ty * pw + 2 * tx, n = lanes(from: tx), dst = out + ty * tilesW + tx
-                        func patchRow(_ i: Int) -> Quad {   // columns 0…3 of the tiles' patches
-                            let low = Self.loadPairs(p + i * pw), high = Self.loadPairs(p + i * pw + 2)
-                            return Quad(low.evenHalf, low.oddHalf, high.evenHalf, high.oddHalf)
-                        }
-                        let rows = Self.inputTransform(patchRow(0), patchRow(1), patchRow(2), patchRow(3))   // Bᵀ d
-                        func put(_ i: Int, _ r: Quad) {   // (Bᵀ d) B
-                            let e = Self.inputTransform(r.c0, r.c1, r.c2, r.c3)
-                            Self.store(e.0, dst + (4 * i) * stride, count: n); Self.store(e.1, dst + (4 * i + 1) * stride, count: n)
-                            Self.store(e.2, dst + (4 * i + 2) * stride, count: n); Self.store(e.3, dst + (4 * i + 3) * stride, count: n)
-                        }
-                        put(0, rows.0); put(1, rows.1); put(2, rows.2); put(3, rows.3)
+                let out = v + channel * ld + s * tilesPerSample
+                forEachGroup { group in
+                    let p = plane + Self.tile * (group.ty * pw + group.tx), second = group.second(planeWidth: pw)
+                    let dst = out + group.ty * tilesW + group.tx
+                    func patchRow(_ i: Int) -> Hex {   // columns 0…5 of the tiles' patches
+                        let low = Self.loadColumns(p + i * pw, second: second), high = Self.loadColumns(p + i * pw + Self.tile, second: second)
+                        return Hex(low.0, low.1, low.2, low.3, high.0, high.1)
                     }
+                    let rows = Self.inputTransform(patchRow(0), patchRow(1), patchRow(2), patchRow(3), patchRow(4), patchRow(5))   // Bᵀ d
+                    func put(_ i: Int, _ r: Hex) {   // (Bᵀ d) B
+                        let e = Self.inputTransform(r.c0, r.c1, r.c2, r.c3, r.c4, r.c5), at = dst + 6 * i * stride, n = group.secondTiles
+                        Self.store(e.0, at, second: n); Self.store(e.1, at + stride, second: n); Self.store(e.2, at + 2 * stride, second: n)
+                        Self.store(e.3, at + 3 * stride, second: n); Self.store(e.4, at + 4 * stride, second: n); Self.store(e.5, at + 5 * stride, second: n)
+                    }
+                    put(0, rows.0); put(1, rows.1); put(2, rows.2); put(3, rows.3); put(4, rows.4); put(5, rows.5)
                 }
             }
         }
@@ -242,32 +321,27 @@ package struct WinogradConvolution {
 
     /// Adds the tiles `B dV Bᵀ` onto the padded input plane of each sample and channel, and writes its inside to `dx`.
     private func transformInputGradient(batch: Int, dv: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, plane: UnsafeMutablePointer<Float>) {
-        let g = geometry, c = g.channels, t = batch * tilesPerSample, stride = c * t, pw = paddedW
+        let g = geometry, c = g.channels, ld = rowLength(batch: batch), stride = c * ld, pw = paddedW
         for s in 0..<batch {
             for channel in 0..<c {
                 plane.update(repeating: 0, count: paddedH * pw)
-                let src = dv + channel * t + s * tilesPerSample
-                for ty in 0..<tilesH {
-                    for tx in Swift.stride(from: 0, to: tilesW, by: Self.lanes) {
-                        let n = lanes(from: tx), tiles = src + ty * tilesW + tx
-                        // Lanes past the row's last tile hold other tiles' values: read as zero, they add nothing.
-                        let past = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(n))
-                        func position(_ xi: Int) -> Lanes { Self.load(tiles + xi * stride).replacing(with: 0, where: past) }
-                        func tileRow(_ i: Int) -> Quad {   // a row of dV Bᵀ
-                            let e = Self.inputTransformAdjoint(position(4 * i), position(4 * i + 1), position(4 * i + 2), position(4 * i + 3))
-                            return Quad(e.0, e.1, e.2, e.3)
-                        }
-                        let rows = Self.inputTransformAdjoint(tileRow(0), tileRow(1), tileRow(2), tileRow(3))   // B (dV Bᵀ)
-                        let p = UnsafeMutableRawPointer(plane + 2 * ty * pw + 2 * tx)
-                        func add(_ i: Int, _ r: Quad) {   // columns 0, 1 of each tile, then 2, 3 (the next tile's 0, 1)
-                            let at = i * pw * 4
-                            p.storeBytes(of: p.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self) + Self.interleaved(r.c0, r.c1),
-                                         toByteOffset: at, as: SIMD16<Float>.self)
-                            p.storeBytes(of: p.loadUnaligned(fromByteOffset: at + 8, as: SIMD16<Float>.self) + Self.interleaved(r.c2, r.c3),
-                                         toByteOffset: at + 8, as: SIMD16<Float>.self)
-                        }
-                        add(0, rows.0); add(1, rows.1); add(2, rows.2); add(3, rows.3)
+                let src = dv + channel * ld + s * tilesPerSample
+                forEachGroup { group in
+                    let tiles = src + group.ty * tilesW + group.tx
+                    // Lanes that hold no tile hold other tiles' values: read as zero, they add nothing.
+                    func position(_ xi: Int) -> Lanes { Self.load(tiles + xi * stride, second: group.secondTiles).replacing(with: 0, where: group.past) }
+                    func tileRow(_ i: Int) -> Hex {   // a row of dV Bᵀ
+                        let e = Self.inputTransformAdjoint(position(6 * i), position(6 * i + 1), position(6 * i + 2),
+                                                           position(6 * i + 3), position(6 * i + 4), position(6 * i + 5))
+                        return Hex(e.0, e.1, e.2, e.3, e.4, e.5)
                     }
+                    let rows = Self.inputTransformAdjoint(tileRow(0), tileRow(1), tileRow(2), tileRow(3), tileRow(4), tileRow(5))   // B (dV Bᵀ)
+                    let p = plane + Self.tile * (group.ty * pw + group.tx), second = group.second(planeWidth: pw)
+                    func add(_ i: Int, _ r: Hex) {   // columns 0…3 of each tile, then 4, 5 (the next tile's 0, 1)
+                        Self.storeColumns(r.c0, r.c1, r.c2, r.c3, p + i * pw, second: second, adding: true)
+                        Self.storeColumns(r.c4, r.c5, .zero, .zero, p + i * pw + Self.tile, second: second, adding: true)
+                    }
+                    add(0, rows.0); add(1, rows.1); add(2, rows.2); add(3, rows.3); add(4, rows.4); add(5, rows.5)
                 }
                 storeInside(plane, to: dx + (s * c + channel) * g.plane)
             }
@@ -277,25 +351,25 @@ package struct WinogradConvolution {
     /// `y = Aᵀ M A + b` for every sample, output channel and tile, the parts inside the output.
     private func transformOutput(batch: Int, m: UnsafePointer<Float>, b: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                                  plane: UnsafeMutablePointer<Float>) {
-        let g = geometry, o = outChannels, t = batch * tilesPerSample, stride = o * t, pw = outputPlaneW
+        let g = geometry, o = outChannels, ld = rowLength(batch: batch), stride = o * ld, pw = outputPlaneW
         for s in 0..<batch {
             for channel in 0..<o {
-                let src = m + channel * t + s * tilesPerSample, bias = Lanes(repeating: b[channel])
-                for ty in 0..<tilesH {
-                    for tx in Swift.stride(from: 0, to: tilesW, by: Self.lanes) {
-                        // Lanes past the row's last tile compute values for columns no output has.
-                        let tiles = src + ty * tilesW + tx
-                        func tileRow(_ i: Int) -> Quad {
-                            Quad(Self.load(tiles + (4 * i) * stride), Self.load(tiles + (4 * i + 1) * stride),
-                                 Self.load(tiles + (4 * i + 2) * stride), Self.load(tiles + (4 * i + 3) * stride))
-                        }
-                        let rows = Self.outputTransform(tileRow(0), tileRow(1), tileRow(2), tileRow(3))   // Aᵀ M
-                        let top = Self.outputTransform(rows.0.c0, rows.0.c1, rows.0.c2, rows.0.c3)           // … A
-                        let bottom = Self.outputTransform(rows.1.c0, rows.1.c1, rows.1.c2, rows.1.c3)
-                        let p = UnsafeMutableRawPointer(plane + 2 * ty * pw + 2 * tx)
-                        p.storeBytes(of: Self.interleaved(top.0 + bias, top.1 + bias), as: SIMD16<Float>.self)
-                        p.storeBytes(of: Self.interleaved(bottom.0 + bias, bottom.1 + bias), toByteOffset: pw * 4, as: SIMD16<Float>.self)
+                let src = m + channel * ld + s * tilesPerSample, bias = Lanes(repeating: b[channel])
+                forEachGroup { group in
+                    // Lanes that hold no tile compute values for outputs that do not exist.
+                    let tiles = src + group.ty * tilesW + group.tx, n = group.secondTiles
+                    func tileRow(_ i: Int) -> Hex {
+                        let at = tiles + 6 * i * stride
+                        return Hex(Self.load(at, second: n), Self.load(at + stride, second: n), Self.load(at + 2 * stride, second: n),
+                                   Self.load(at + 3 * stride, second: n), Self.load(at + 4 * stride, second: n), Self.load(at + 5 * stride, second: n))
                     }
+                    let rows = Self.outputTransform(tileRow(0), tileRow(1), tileRow(2), tileRow(3), tileRow(4), tileRow(5))   // Aᵀ M
+                    let p = plane + Self.tile * (group.ty * pw + group.tx), second = group.second(planeWidth: pw)
+                    func put(_ i: Int, _ r: Hex) {   // (Aᵀ M) A, one row of the tiles
+                        let e = Self.outputTransform(r.c0, r.c1, r.c2, r.c3, r.c4, r.c5)
+                        Self.storeColumns(e.0 + bias, e.1 + bias, e.2 + bias, e.3 + bias, p + i * pw, second: second, adding: false)
+                    }
+                    put(0, rows.0); put(1, rows.1); put(2, rows.2); put(3, rows.3)
                 }
                 let out = y + (s * o + channel) * g.outH * g.outW
                 for oy in 0..<g.outH { (out + oy * g.outW).update(from: plane + oy * pw, count: g.outW) }
@@ -305,26 +379,27 @@ package struct WinogradConvolution {
 
     /// `dM[ξ][o][tile] = (A dy Aᵀ)[ξ]`, the output gradient read as zero outside the output.
     private func transformOutputGradient(batch: Int, dy: UnsafePointer<Float>, dm: UnsafeMutablePointer<Float>, plane: UnsafeMutablePointer<Float>) {
-        let g = geometry, o = outChannels, t = batch * tilesPerSample, stride = o * t, pw = outputPlaneW
-        plane.update(repeating: 0, count: 2 * tilesH * pw)   // what no output row or column overwrites stays zero
+        let g = geometry, o = outChannels, ld = rowLength(batch: batch), stride = o * ld, pw = outputPlaneW
+        plane.update(repeating: 0, count: outputPlaneH * pw)   // what no output row or column overwrites stays zero
         for s in 0..<batch {
             for channel in 0..<o {
                 let src = dy + (s * o + channel) * g.outH * g.outW
                 for oy in 0..<g.outH { (plane + oy * pw).update(from: src + oy * g.outW, count: g.outW) }
-                let out = dm + channel * t + s * tilesPerSample
-                for ty in 0..<tilesH {
-                    for tx in Swift.stride(from: 0, to: tilesW, by: Self.lanes) {
-                        let p = plane + 2 * ty * pw + 2 * tx, n = lanes(from: tx), dst = out + ty * tilesW + tx
-                        let top = Self.loadPairs(p), bottom = Self.loadPairs(p + pw)
-                        // dy A… per row, then A (dy Aᵀ) per column.
-                        let r0 = Self.outputTransformAdjoint(top.evenHalf, top.oddHalf), r1 = Self.outputTransformAdjoint(bottom.evenHalf, bottom.oddHalf)
-                        func put(_ j: Int, _ upper: Lanes, _ lower: Lanes) {
-                            let e = Self.outputTransformAdjoint(upper, lower)
-                            Self.store(e.0, dst + j * stride, count: n); Self.store(e.1, dst + (4 + j) * stride, count: n)
-                            Self.store(e.2, dst + (8 + j) * stride, count: n); Self.store(e.3, dst + (12 + j) * stride, count: n)
-                        }
-                        put(0, r0.0, r1.0); put(1, r0.1, r1.1); put(2, r0.2, r1.2); put(3, r0.3, r1.3)
+                let out = dm + channel * ld + s * tilesPerSample
+                forEachGroup { group in
+                    let p = plane + Self.tile * (group.ty * pw + group.tx), second = group.second(planeWidth: pw)
+                    let dst = out + group.ty * tilesW + group.tx, n = group.secondTiles
+                    func row(_ i: Int) -> Hex {   // a row of dy Aᵀ
+                        let d = Self.loadColumns(p + i * pw, second: second), e = Self.outputTransformAdjoint(d.0, d.1, d.2, d.3)
+                        return Hex(e.0, e.1, e.2, e.3, e.4, e.5)
                     }
+                    let rows = Self.outputTransformAdjoint(row(0), row(1), row(2), row(3))   // A (dy Aᵀ)
+                    func put(_ i: Int, _ r: Hex) {
+                        let at = dst + 6 * i * stride
+                        Self.store(r.c0, at, second: n); Self.store(r.c1, at + stride, second: n); Self.store(r.c2, at + 2 * stride, second: n)
+                        Self.store(r.c3, at + 3 * stride, second: n); Self.store(r.c4, at + 4 * stride, second: n); Self.store(r.c5, at + 5 * stride, second: n)
+                    }
+                    put(0, rows.0); put(1, rows.1); put(2, rows.2); put(3, rows.3); put(4, rows.4); put(5, rows.5)
                 }
             }
         }
@@ -348,75 +423,75 @@ package struct WinogradConvolution {
 
     // MARK: The 1D transforms, on scalars or on rows of a tile
 
-    /// Bᵀ with Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]].
+    /// Bᵀ with Bᵀ = [[4, 0, −5, 0, 1, 0], [0, −4, −4, 1, 1, 0], [0, 4, −4, −1, 1, 0], [0, −2, −1, 2, 1, 0],
+    /// [0, 2, −1, −2, 1, 0], [0, 4, 0, −5, 0, 1]].
     @inline(__always)
-    static func inputTransform<T: WinogradValue>(_ d0: T, _ d1: T, _ d2: T, _ d3: T) -> (T, T, T, T) {
-        (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+    static func inputTransform<T: WinogradValue>(_ d0: T, _ d1: T, _ d2: T, _ d3: T, _ d4: T, _ d5: T) -> (T, T, T, T, T, T) {
+        let a = d4 - 4 * d2, b = d3 - 4 * d1, c = d4 - d2, e = 2 * (d3 - d1)
+        return (4 * d0 - 5 * d2 + d4, a + b, a - b, c + e, c - e, 4 * d1 - 5 * d3 + d5)
     }
 
-    /// B, the adjoint of ``inputTransform(_:_:_:_:)``.
+    /// B, the adjoint of ``inputTransform(_:_:_:_:_:_:)``.
     @inline(__always)
-    static func inputTransformAdjoint<T: WinogradValue>(_ v0: T, _ v1: T, _ v2: T, _ v3: T) -> (T, T, T, T) {
-        (v0, v1 - v2 + v3, v1 + v2 - v0, .zero - v3)
+    static func inputTransformAdjoint<T: WinogradValue>(_ v0: T, _ v1: T, _ v2: T, _ v3: T, _ v4: T, _ v5: T) -> (T, T, T, T, T, T) {
+        let sum12 = v1 + v2, sum34 = v3 + v4, diff21 = v2 - v1, diff43 = v4 - v3
+        return (4 * v0, 4 * (diff21 + v5) + 2 * diff43, -5 * v0 - 4 * sum12 - sum34, -1 * diff21 - 2 * diff43 - 5 * v5,
+                v0 + sum12 + sum34, v5)
     }
 
-    /// G with G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]].
+    /// G with G = [[¼, 0, 0], [−⅙, −⅙, −⅙], [−⅙, ⅙, −⅙], [1/24, 1/12, ⅙], [1/24, −1/12, ⅙], [0, 0, 1]].
     @inline(__always)
-    static func weightTransform<T: WinogradValue>(_ g0: T, _ g1: T, _ g2: T) -> (T, T, T, T) {
-        let even = (g0 + g2).halved, odd = g1.halved
-        return (g0, even + odd, even - odd, g2)
+    static func weightTransform<T: WinogradValue>(_ g0: T, _ g1: T, _ g2: T) -> (T, T, T, T, T, T) {
+        let outer = g0 + g2, even = (1 / 24) * g0 + (1 / 6) * g2, odd = (1 / 12) * g1
+        return ((1 / 4) * g0, (-1 / 6) * (outer + g1), (-1 / 6) * (outer - g1), even + odd, even - odd, g2)
     }
 
     /// Gᵀ, the adjoint of ``weightTransform(_:_:_:)``.
     @inline(__always)
-    static func weightTransformAdjoint<T: WinogradValue>(_ u0: T, _ u1: T, _ u2: T, _ u3: T) -> (T, T, T) {
-        let sum = (u1 + u2).halved
-        return (u0 + sum, (u1 - u2).halved, sum + u3)
+    static func weightTransformAdjoint<T: WinogradValue>(_ u0: T, _ u1: T, _ u2: T, _ u3: T, _ u4: T, _ u5: T) -> (T, T, T) {
+        let sum12 = u1 + u2, sum34 = u3 + u4
+        return ((1 / 4) * u0 - (1 / 6) * sum12 + (1 / 24) * sum34, (1 / 6) * (u2 - u1) + (1 / 12) * (u3 - u4),
+                (1 / 6) * (sum34 - sum12) + u5)
     }
 
-    /// Aᵀ with Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]].
+    /// Aᵀ with Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, −1, 2, −2, 0], [0, 1, 1, 4, 4, 0], [0, 1, −1, 8, −8, 1]].
     @inline(__always)
-    static func outputTransform<T: WinogradValue>(_ m0: T, _ m1: T, _ m2: T, _ m3: T) -> (T, T) {
-        (m0 + m1 + m2, m1 - m2 - m3)
+    static func outputTransform<T: WinogradValue>(_ m0: T, _ m1: T, _ m2: T, _ m3: T, _ m4: T, _ m5: T) -> (T, T, T, T) {
+        let sum12 = m1 + m2, diff12 = m1 - m2, sum34 = m3 + m4, diff34 = m3 - m4
+        return (m0 + sum12 + sum34, diff12 + 2 * diff34, sum12 + 4 * sum34, diff12 + 8 * diff34 + m5)
     }
 
-    /// A, the adjoint of ``outputTransform(_:_:_:_:)``.
+    /// A, the adjoint of ``outputTransform(_:_:_:_:_:_:)``.
     @inline(__always)
-    static func outputTransformAdjoint<T: WinogradValue>(_ y0: T, _ y1: T) -> (T, T, T, T) {
-        (y0, y0 + y1, y0 - y1, .zero - y1)
+    static func outputTransformAdjoint<T: WinogradValue>(_ y0: T, _ y1: T, _ y2: T, _ y3: T) -> (T, T, T, T, T, T) {
+        let even = y0 + y2, odd = y1 + y3, even4 = y0 + 4 * y2, odd4 = 2 * y1 + 8 * y3
+        return (y0, even + odd, even - odd, even4 + odd4, even4 - odd4, y3)
     }
 }
 
-/// What the 1D transforms combine: one value, or a row of a tile as a vector.
+/// What the 1D transforms combine: one value, or a row of a tile as vectors.
 protocol WinogradValue {
-    static var zero: Self { get }
     static func + (a: Self, b: Self) -> Self
     static func - (a: Self, b: Self) -> Self
-    /// The value times ½.
-    var halved: Self { get }
+    /// The value times a constant of the transforms.
+    static func * (k: Float, v: Self) -> Self
 }
 
-/// One row of four columns of a group of tiles.
-struct Quad: WinogradValue {
-    var c0: SIMD8<Float>, c1: SIMD8<Float>, c2: SIMD8<Float>, c3: SIMD8<Float>
+/// One row of six columns of a group of tiles.
+struct Hex: WinogradValue {
+    var c0: SIMD8<Float>, c1: SIMD8<Float>, c2: SIMD8<Float>, c3: SIMD8<Float>, c4: SIMD8<Float>, c5: SIMD8<Float>
     @inline(__always)
-    init(_ c0: SIMD8<Float>, _ c1: SIMD8<Float>, _ c2: SIMD8<Float>, _ c3: SIMD8<Float>) { self.c0 = c0; self.c1 = c1; self.c2 = c2; self.c3 = c3 }
-    static var zero: Quad { @inline(__always) get { Quad(.zero, .zero, .zero, .zero) } }
+    init(_ c0: SIMD8<Float>, _ c1: SIMD8<Float>, _ c2: SIMD8<Float>, _ c3: SIMD8<Float>, _ c4: SIMD8<Float>, _ c5: SIMD8<Float>) {
+        self.c0 = c0; self.c1 = c1; self.c2 = c2; self.c3 = c3; self.c4 = c4; self.c5 = c5
+    }
     @inline(__always)
-    static func + (a: Quad, b: Quad) -> Quad { Quad(a.c0 + b.c0, a.c1 + b.c1, a.c2 + b.c2, a.c3 + b.c3) }
+    static func + (a: Hex, b: Hex) -> Hex { Hex(a.c0 + b.c0, a.c1 + b.c1, a.c2 + b.c2, a.c3 + b.c3, a.c4 + b.c4, a.c5 + b.c5) }
     @inline(__always)
-    static func - (a: Quad, b: Quad) -> Quad { Quad(a.c0 - b.c0, a.c1 - b.c1, a.c2 - b.c2, a.c3 - b.c3) }
-    var halved: Quad { @inline(__always) get { Quad(0.5 * c0, 0.5 * c1, 0.5 * c2, 0.5 * c3) } }
+    static func - (a: Hex, b: Hex) -> Hex { Hex(a.c0 - b.c0, a.c1 - b.c1, a.c2 - b.c2, a.c3 - b.c3, a.c4 - b.c4, a.c5 - b.c5) }
+    @inline(__always)
+    static func * (k: Float, v: Hex) -> Hex { Hex(k * v.c0, k * v.c1, k * v.c2, k * v.c3, k * v.c4, k * v.c5) }
 }
 
-extension Float: WinogradValue {
-    var halved: Float { @inline(__always) get { 0.5 * self } }
-}
-
-extension SIMD3: WinogradValue where Scalar == Float {
-    var halved: Self { @inline(__always) get { 0.5 * self } }
-}
-
-extension SIMD8: WinogradValue where Scalar == Float {
-    var halved: Self { @inline(__always) get { 0.5 * self } }
-}
+extension Float: WinogradValue {}
+extension SIMD3: WinogradValue where Scalar == Float {}
+extension SIMD8: WinogradValue where Scalar == Float {}
