@@ -32,7 +32,7 @@ package struct ConvolutionPrimitives {
     /// second-generation AMD EPYC (Zen 2, AVX2), `tools/bench/conv` measured it 1.2–1.8 times as fast as oneDNN's
     /// direct AVX2 kernels on most of them: mnist-cnn's second and fer-cnn's second about 1.4 times, fer-cnn's third
     /// 1.2, up to 1.8 at 64 → 64 and 32 × 32 and at 128 → 128 and 16 × 16. It was level with them on medmnist-cnn's
-    /// second (14 × 14 outputs) and 9–13% slower on two shapes of the grid (32 → 64 at 12 × 12 and at 17 × 17).
+    /// second (14 × 14 outputs) and took 10–15% longer on two shapes of the grid (32 → 64 at 12 × 12 and 17 × 17).
     /// MedPipe's earlier F(2×2, 3×3) was 1.1–1.3 times as fast as the direct kernels on the course models' layers
     /// there, and 10–26% slower on five shapes of the grid. The rule stays one for every machine: choosing by a
     /// timing at run time would make a trained model depend on that timing.
