@@ -206,19 +206,21 @@ package struct WinogradConvolution {
     typealias Lanes = SIMD8<Float>
     typealias Half = SIMD4<Float>
 
-    /// The tiles of a group, by the lane that holds each.
+    /// The tiles of a group, by the lane that holds each: lanes 0…3 hold four tiles side by side, and lanes 4…7 the
+    /// four to their right (a row of eight tiles) or the four below them (two rows of four).
     private struct Group {
         /// The first tile's row and column.
         let ty: Int, tx: Int
-        /// From the group's first four tiles to its last four: in tiles of a transformed array, and in floats of a
-        /// plane `planeWidth` wide.
-        let secondTiles: Int, secondRows: Int
+        /// Whether lanes 4…7 hold the tiles below those of lanes 0…3.
+        let twoRows: Bool
+        /// From lane 0's tile to lane 4's in a transformed array: 4, or a row of tiles.
+        let secondTiles: Int
         /// The lanes that hold no tile of the plane: past its last column or its last row.
         let past: SIMDMask<SIMD8<Int32>>
 
-        /// The offset of the last four tiles' columns in a plane `width` floats wide.
+        /// From lane 0's tile to lane 4's in a plane `width` floats wide: four tiles to the right, or a row of tiles down.
         @inline(__always)
-        func second(planeWidth width: Int) -> Int { secondRows * WinogradConvolution.tile * width + (secondRows == 0 ? 16 : 0) }
+        func second(planeWidth width: Int) -> Int { WinogradConvolution.tile * (twoRows ? width : 4) }
     }
 
     /// The groups of tiles of a plane, in the order of their first tiles.
@@ -230,7 +232,7 @@ package struct WinogradConvolution {
         for ty in Swift.stride(from: 0, to: tilesH, by: groupRows) {
             for tx in Swift.stride(from: 0, to: tilesW, by: width) {
                 let past = (column .>= SIMD8(repeating: Int32(tilesW - tx))) .| (row .>= SIMD8(repeating: Int32(tilesH - ty)))
-                body(Group(ty: ty, tx: tx, secondTiles: twoRows ? tilesW : 4, secondRows: twoRows ? 1 : 0, past: past))
+                body(Group(ty: ty, tx: tx, twoRows: twoRows, secondTiles: twoRows ? tilesW : 4, past: past))
             }
         }
     }
