@@ -74,35 +74,62 @@ package struct WinogradConvolution {
 
     // MARK: Weights
 
-    /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for the weight `w [O, C, 3, 3]`.
+    /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for the weight `w [O, C, 3, 3]`: eight kernels at a time, one per lane, so that
+    /// U's rows are written eight floats at a time.
     package func transformWeights(_ w: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>) {
-        let oc = outChannels * geometry.channels
-        for pair in 0..<oc {
+        let oc = outChannels * geometry.channels, whole = oc / Self.lanes * Self.lanes
+        for pair in Swift.stride(from: 0, to: whole, by: Self.lanes) {
             let g = w + pair * 9
-            // G g: the kernel's rows combined (three columns at a time), then each row's columns.
-            let rows = Self.weightTransform(SIMD3(g[0], g[1], g[2]), SIMD3(g[3], g[4], g[5]), SIMD3(g[6], g[7], g[8]))
-            func put(_ i: Int, _ row: SIMD3<Float>) {
-                let t = Self.weightTransform(row[0], row[1], row[2]), at = u + 6 * i * oc + pair
-                at[0] = t.0; at[oc] = t.1; at[2 * oc] = t.2; at[3 * oc] = t.3; at[4 * oc] = t.4; at[5 * oc] = t.5
-            }
-            put(0, rows.0); put(1, rows.1); put(2, rows.2); put(3, rows.3); put(4, rows.4); put(5, rows.5)
+            Self.transformKernel({ k in Lanes(g[k], g[9 + k], g[18 + k], g[27 + k], g[36 + k], g[45 + k], g[54 + k], g[63 + k]) },
+                                 { xi, v in UnsafeMutableRawPointer(u + xi * oc + pair).storeBytes(of: v, as: Lanes.self) })
+        }
+        for pair in whole..<oc {
+            let g = w + pair * 9
+            Self.transformKernel({ g[$0] }, { u[$0 * oc + pair] = $1 })
         }
     }
 
-    /// `dw [O, C, 3, 3] = Gᵀ dU G` for the transformed weights' gradient `dU [36, O, C]` (overwritten).
+    /// `dw [O, C, 3, 3] = Gᵀ dU G` for the transformed weights' gradient `dU [36, O, C]` (overwritten), eight
+    /// kernels at a time as ``transformWeights(_:into:)``.
     package func weightGradient(_ du: UnsafePointer<Float>, into dw: UnsafeMutablePointer<Float>) {
-        let oc = outChannels * geometry.channels
-        for pair in 0..<oc {
-            func row(_ i: Int) -> SIMD3<Float> {   // a row of dU G
-                let at = du + 6 * i * oc + pair
-                let t = Self.weightTransformAdjoint(at[0], at[oc], at[2 * oc], at[3 * oc], at[4 * oc], at[5 * oc])
-                return SIMD3(t.0, t.1, t.2)
-            }
-            let rows = Self.weightTransformAdjoint(row(0), row(1), row(2), row(3), row(4), row(5))
+        let oc = outChannels * geometry.channels, whole = oc / Self.lanes * Self.lanes
+        for pair in Swift.stride(from: 0, to: whole, by: Self.lanes) {
             let g = dw + pair * 9
-            func put(_ i: Int, _ r: SIMD3<Float>) { g[3 * i] = r[0]; g[3 * i + 1] = r[1]; g[3 * i + 2] = r[2] }
-            put(0, rows.0); put(1, rows.1); put(2, rows.2)
+            Self.kernelGradient({ xi in UnsafeRawPointer(du + xi * oc + pair).loadUnaligned(as: Lanes.self) },
+                                { k, v in for l in 0..<Self.lanes { g[9 * l + k] = v[l] } })
         }
+        for pair in whole..<oc {
+            let g = dw + pair * 9
+            Self.kernelGradient({ du[$0 * oc + pair] }, { g[$0] = $1 })
+        }
+    }
+
+    /// `G g Gᵀ` for a kernel `g` whose tap `k` (row · 3 + column) is `tap(k)`: each position ξ of the result to `put`.
+    @inline(__always)
+    static func transformKernel<T: WinogradValue>(_ tap: (Int) -> T, _ put: (Int, T) -> Void) {
+        // G g, column by column; then each of its rows through G.
+        let c0 = weightTransform(tap(0), tap(3), tap(6)), c1 = weightTransform(tap(1), tap(4), tap(7)), c2 = weightTransform(tap(2), tap(5), tap(8))
+        func row(_ i: Int, _ a: T, _ b: T, _ c: T) {
+            let t = weightTransform(a, b, c)
+            put(6 * i, t.0); put(6 * i + 1, t.1); put(6 * i + 2, t.2); put(6 * i + 3, t.3); put(6 * i + 4, t.4); put(6 * i + 5, t.5)
+        }
+        row(0, c0.0, c1.0, c2.0); row(1, c0.1, c1.1, c2.1); row(2, c0.2, c1.2, c2.2)
+        row(3, c0.3, c1.3, c2.3); row(4, c0.4, c1.4, c2.4); row(5, c0.5, c1.5, c2.5)
+    }
+
+    /// `Gᵀ dU G` for a transformed kernel's gradient whose position ξ is `position(ξ)`: each tap `k` to `put`, the
+    /// adjoint of ``transformKernel(_:_:)``.
+    @inline(__always)
+    static func kernelGradient<T: WinogradValue>(_ position: (Int) -> T, _ put: (Int, T) -> Void) {
+        // dU G, row by row; then each of its columns through Gᵀ.
+        func row(_ i: Int) -> (T, T, T) {
+            weightTransformAdjoint(position(6 * i), position(6 * i + 1), position(6 * i + 2), position(6 * i + 3), position(6 * i + 4), position(6 * i + 5))
+        }
+        let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3), r4 = row(4), r5 = row(5)
+        func column(_ j: Int, _ t: (T, T, T)) { put(j, t.0); put(3 + j, t.1); put(6 + j, t.2) }
+        column(0, weightTransformAdjoint(r0.0, r1.0, r2.0, r3.0, r4.0, r5.0))
+        column(1, weightTransformAdjoint(r0.1, r1.1, r2.1, r3.1, r4.1, r5.1))
+        column(2, weightTransformAdjoint(r0.2, r1.2, r2.2, r3.2, r4.2, r5.2))
     }
 
     // MARK: Forward and backward over a run of samples
@@ -495,5 +522,4 @@ struct Hex: WinogradValue {
 }
 
 extension Float: WinogradValue {}
-extension SIMD3: WinogradValue where Scalar == Float {}
 extension SIMD8: WinogradValue where Scalar == Float {}
