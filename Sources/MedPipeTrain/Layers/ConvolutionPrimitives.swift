@@ -29,10 +29,9 @@ package struct ConvolutionPrimitives {
     /// AVX-512 cores, the least at 14 × 14 outputs); it was level or slower at 13 × 13 outputs and 16 → 16
     /// channels, and up to 2.3 times as slow below 12 × 12 or with 1 to 3 input channels.
     /// Below AVX-512 training runs MedPipe's own F(4×4, 3×3) (``WinogradConvolution``) on the same shapes. On a
-    /// second-generation AMD EPYC (Zen 2, AVX2), `tools/bench/conv` measured it 1.2–1.8 times as fast as oneDNN's
-    /// direct AVX2 kernels on most of them: mnist-cnn's second and fer-cnn's second about 1.4 times, fer-cnn's third
-    /// 1.2, up to 1.8 at 64 → 64 and 32 × 32 and at 128 → 128 and 16 × 16. It was level with them on medmnist-cnn's
-    /// second (14 × 14 outputs) and took 10–15% longer on two shapes of the grid (32 → 64 at 12 × 12 and 17 × 17).
+    /// second-generation AMD EPYC (Zen 2, AVX2), `tools/bench/conv` measured it 1.05–2.1 times as fast as oneDNN's
+    /// direct AVX2 kernels on all of them but one: mnist-cnn's second 1.44 times, fer-cnn's second and third 1.62
+    /// and 1.57, medmnist-cnn's second 1.12, up to 2.07 at 128 → 128 and 16 × 16; 5% slower at 32 → 64 and 17 × 17.
     /// MedPipe's earlier F(2×2, 3×3) was 1.1–1.3 times as fast as the direct kernels on the course models' layers
     /// there, and 10–26% slower on five shapes of the grid. The rule stays one for every machine: choosing by a
     /// timing at run time would make a trained model depend on that timing.
