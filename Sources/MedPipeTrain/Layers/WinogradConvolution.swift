@@ -231,7 +231,8 @@ package struct WinogradConvolution {
     /// Tiles transformed at once.
     static let lanes = 8
     typealias Lanes = SIMD8<Float>
-    typealias Half = SIMD4<Float>
+    /// Lanes 0…3 or 4…7.
+    typealias HalfLanes = SIMD4<Float>
 
     /// The tiles of a group, by the lane that holds each: lanes 0…3 hold four tiles side by side, and lanes 4…7 the
     /// four to their right (a row of eight tiles) or the four below them (two rows of four).
@@ -269,7 +270,7 @@ package struct WinogradConvolution {
     private static func load(_ p: UnsafePointer<Float>, second: Int) -> Lanes {
         let raw = UnsafeRawPointer(p)
         if second == 4 { return raw.loadUnaligned(as: Lanes.self) }
-        var v = Lanes(); v.lowHalf = raw.loadUnaligned(as: Half.self); v.highHalf = raw.loadUnaligned(fromByteOffset: 4 * second, as: Half.self)
+        var v = Lanes(); v.lowHalf = raw.loadUnaligned(as: HalfLanes.self); v.highHalf = raw.loadUnaligned(fromByteOffset: 4 * second, as: HalfLanes.self)
         return v
     }
 
@@ -279,7 +280,7 @@ package struct WinogradConvolution {
     private static func store(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, second: Int) {
         let raw = UnsafeMutableRawPointer(p)
         if second == 4 { raw.storeBytes(of: v, as: Lanes.self); return }
-        raw.storeBytes(of: v.lowHalf, as: Half.self); raw.storeBytes(of: v.highHalf, toByteOffset: 4 * second, as: Half.self)
+        raw.storeBytes(of: v.lowHalf, as: HalfLanes.self); raw.storeBytes(of: v.highHalf, toByteOffset: 4 * second, as: HalfLanes.self)
     }
 
     /// Four columns of a group's tiles in a plane: `p[4 l + j]` is column `j` of lane `l` for the first four lanes,
@@ -288,7 +289,7 @@ package struct WinogradConvolution {
     private static func loadColumns(_ p: UnsafePointer<Float>, second: Int) -> (Lanes, Lanes, Lanes, Lanes) {
         let raw = UnsafeRawPointer(p)
         let low = raw.loadUnaligned(as: SIMD16<Float>.self), high = raw.loadUnaligned(fromByteOffset: 4 * second, as: SIMD16<Float>.self)
-        @inline(__always) func joined(_ a: Half, _ b: Half) -> Lanes { var v = Lanes(); v.lowHalf = a; v.highHalf = b; return v }
+        @inline(__always) func joined(_ a: HalfLanes, _ b: HalfLanes) -> Lanes { var v = Lanes(); v.lowHalf = a; v.highHalf = b; return v }
         let lowEven = low.evenHalf, lowOdd = low.oddHalf, highEven = high.evenHalf, highOdd = high.oddHalf
         return (joined(lowEven.evenHalf, highEven.evenHalf), joined(lowOdd.evenHalf, highOdd.evenHalf),
                 joined(lowEven.oddHalf, highEven.oddHalf), joined(lowOdd.oddHalf, highOdd.oddHalf))
@@ -296,7 +297,7 @@ package struct WinogradConvolution {
 
     /// `even` and `odd` interleaved.
     @inline(__always)
-    private static func interleaved(_ even: Half, _ odd: Half) -> SIMD8<Float> {
+    private static func interleaved(_ even: HalfLanes, _ odd: HalfLanes) -> SIMD8<Float> {
         var v = SIMD8<Float>(); v.evenHalf = even; v.oddHalf = odd
         return v
     }
