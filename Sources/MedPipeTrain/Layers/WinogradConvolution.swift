@@ -22,8 +22,8 @@ package struct WinogradConvolution {
     package let outChannels: Int
     /// Tiles along H and W per sample.
     let tilesH: Int, tilesW: Int
-    /// Rows of tiles in a group of ``lanes``: 1, or 2 on planes at most 4 tiles wide.
-    let groupRows: Int
+    /// Rows of tiles in a group of ``lanes``: 1, or 2 on planes at most 4 tiles wide; and its tiles along a row.
+    let groupRows: Int, groupWidth: Int
     /// The zero-padded input plane one sample's channel is copied into: rows and columns `−p …` covering every
     /// group of tiles, and the columns the last group reads past its last tile.
     let paddedH: Int, paddedW: Int
@@ -43,14 +43,10 @@ package struct WinogradConvolution {
     package init(outChannels: Int, geometry g: ConvGeometry) {
         geometry = g; self.outChannels = outChannels
         tilesH = (g.outH + Self.tile - 1) / Self.tile; tilesW = (g.outW + Self.tile - 1) / Self.tile
-        groupRows = tilesW <= Self.lanes / 2 ? 2 : 1
-        let width = Self.lanes / groupRows, groups = (tilesW + width - 1) / width
-        outputPlaneW = Self.tile * width * groups
+        groupRows = tilesW <= Self.lanes / 2 ? 2 : 1; groupWidth = Self.lanes / groupRows
+        outputPlaneW = Self.tile * groupWidth * ((tilesW + groupWidth - 1) / groupWidth)
         paddedH = Self.tile * ((tilesH + groupRows - 1) / groupRows * groupRows) + 2; paddedW = outputPlaneW + Self.tile
     }
-
-    /// Tiles of a group along a row.
-    var groupWidth: Int { Self.lanes / groupRows }
 
     /// The rows of an output plane (or its gradient) the groups of tiles cover.
     var outputPlaneH: Int { paddedH - 2 }
@@ -254,11 +250,11 @@ package struct WinogradConvolution {
     /// The groups of tiles of a plane, in the order of their first tiles.
     @inline(__always)
     private func forEachGroup(_ body: (Group) -> Void) {
-        let width = groupWidth, twoRows = groupRows == 2
+        let twoRows = groupRows == 2
         let lane = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
         let column = twoRows ? lane & 3 : lane, row = twoRows ? lane &>> 2 : .zero
         for ty in Swift.stride(from: 0, to: tilesH, by: groupRows) {
-            for tx in Swift.stride(from: 0, to: tilesW, by: width) {
+            for tx in Swift.stride(from: 0, to: tilesW, by: groupWidth) {
                 let past = (column .>= SIMD8(repeating: Int32(tilesW - tx))) .| (row .>= SIMD8(repeating: Int32(tilesH - ty)))
                 body(Group(ty: ty, tx: tx, twoRows: twoRows, secondTiles: twoRows ? tilesW : 4, past: past))
             }
@@ -281,6 +277,21 @@ package struct WinogradConvolution {
         let raw = UnsafeMutableRawPointer(p)
         if second == 4 { raw.storeBytes(of: v, as: Lanes.self); return }
         raw.storeBytes(of: v.lowHalf, as: HalfLanes.self); raw.storeBytes(of: v.highHalf, toByteOffset: 4 * second, as: HalfLanes.self)
+    }
+
+    /// Six positions of a transformed array, `at`, `at + stride`, … `at + 5 stride` (a row of the transformed tile),
+    /// each a group's eight lanes as ``load(_:second:)`` reads them.
+    @inline(__always)
+    private static func loadRow(_ at: UnsafePointer<Float>, stride: Int, second: Int) -> Hex {
+        Hex(load(at, second: second), load(at + stride, second: second), load(at + 2 * stride, second: second),
+            load(at + 3 * stride, second: second), load(at + 4 * stride, second: second), load(at + 5 * stride, second: second))
+    }
+
+    /// Stores a row of the transformed tile as ``loadRow(_:stride:second:)`` reads it.
+    @inline(__always)
+    private static func storeRow(_ r: Hex, _ at: UnsafeMutablePointer<Float>, stride: Int, second: Int) {
+        store(r.c0, at, second: second); store(r.c1, at + stride, second: second); store(r.c2, at + 2 * stride, second: second)
+        store(r.c3, at + 3 * stride, second: second); store(r.c4, at + 4 * stride, second: second); store(r.c5, at + 5 * stride, second: second)
     }
 
     /// Four columns of a group's tiles in a plane: `p[4 l + j]` is column `j` of lane `l` for the first four lanes,
@@ -339,9 +350,8 @@ package struct WinogradConvolution {
                     }
                     let rows = Self.inputTransform(patchRow(0), patchRow(1), patchRow(2), patchRow(3), patchRow(4), patchRow(5))   // Bᵀ d
                     func put(_ i: Int, _ r: Hex) {   // (Bᵀ d) B
-                        let e = Self.inputTransform(r.c0, r.c1, r.c2, r.c3, r.c4, r.c5), at = dst + 6 * i * stride, n = group.secondTiles
-                        Self.store(e.0, at, second: n); Self.store(e.1, at + stride, second: n); Self.store(e.2, at + 2 * stride, second: n)
-                        Self.store(e.3, at + 3 * stride, second: n); Self.store(e.4, at + 4 * stride, second: n); Self.store(e.5, at + 5 * stride, second: n)
+                        Self.storeRow(Hex(Self.inputTransform(r.c0, r.c1, r.c2, r.c3, r.c4, r.c5)), dst + 6 * i * stride, stride: stride,
+                                      second: group.secondTiles)
                     }
                     put(0, rows.0); put(1, rows.1); put(2, rows.2); put(3, rows.3); put(4, rows.4); put(5, rows.5)
                 }
@@ -358,12 +368,10 @@ package struct WinogradConvolution {
                 let src = dv + channel * ld + s * tilesPerSample
                 forEachGroup { group in
                     let tiles = src + group.ty * tilesW + group.tx
-                    // Lanes that hold no tile hold other tiles' values: read as zero, they add nothing.
-                    func position(_ xi: Int) -> Lanes { Self.load(tiles + xi * stride, second: group.secondTiles).replacing(with: 0, where: group.past) }
                     func tileRow(_ i: Int) -> Hex {   // a row of dV Bᵀ
-                        let e = Self.inputTransformAdjoint(position(6 * i), position(6 * i + 1), position(6 * i + 2),
-                                                           position(6 * i + 3), position(6 * i + 4), position(6 * i + 5))
-                        return Hex(e.0, e.1, e.2, e.3, e.4, e.5)
+                        // Lanes that hold no tile hold other tiles' values: read as zero, they add nothing.
+                        let d = Self.loadRow(tiles + 6 * i * stride, stride: stride, second: group.secondTiles).zeroing(group.past)
+                        return Hex(Self.inputTransformAdjoint(d.c0, d.c1, d.c2, d.c3, d.c4, d.c5))
                     }
                     let rows = Self.inputTransformAdjoint(tileRow(0), tileRow(1), tileRow(2), tileRow(3), tileRow(4), tileRow(5))   // B (dV Bᵀ)
                     let p = plane + Self.tile * (group.ty * pw + group.tx), second = group.second(planeWidth: pw)
@@ -387,12 +395,8 @@ package struct WinogradConvolution {
                 let src = m + channel * ld + s * tilesPerSample, bias = Lanes(repeating: b[channel])
                 forEachGroup { group in
                     // Lanes that hold no tile compute values for outputs that do not exist.
-                    let tiles = src + group.ty * tilesW + group.tx, n = group.secondTiles
-                    func tileRow(_ i: Int) -> Hex {
-                        let at = tiles + 6 * i * stride
-                        return Hex(Self.load(at, second: n), Self.load(at + stride, second: n), Self.load(at + 2 * stride, second: n),
-                                   Self.load(at + 3 * stride, second: n), Self.load(at + 4 * stride, second: n), Self.load(at + 5 * stride, second: n))
-                    }
+                    let tiles = src + group.ty * tilesW + group.tx
+                    func tileRow(_ i: Int) -> Hex { Self.loadRow(tiles + 6 * i * stride, stride: stride, second: group.secondTiles) }
                     let rows = Self.outputTransform(tileRow(0), tileRow(1), tileRow(2), tileRow(3), tileRow(4), tileRow(5))   // Aᵀ M
                     let p = plane + Self.tile * (group.ty * pw + group.tx), second = group.second(planeWidth: pw)
                     func put(_ i: Int, _ r: Hex) {   // (Aᵀ M) A, one row of the tiles
@@ -418,17 +422,13 @@ package struct WinogradConvolution {
                 let out = dm + channel * ld + s * tilesPerSample
                 forEachGroup { group in
                     let p = plane + Self.tile * (group.ty * pw + group.tx), second = group.second(planeWidth: pw)
-                    let dst = out + group.ty * tilesW + group.tx, n = group.secondTiles
+                    let dst = out + group.ty * tilesW + group.tx
                     func row(_ i: Int) -> Hex {   // a row of dy Aᵀ
-                        let d = Self.loadColumns(p + i * pw, second: second), e = Self.outputTransformAdjoint(d.0, d.1, d.2, d.3)
-                        return Hex(e.0, e.1, e.2, e.3, e.4, e.5)
+                        let d = Self.loadColumns(p + i * pw, second: second)
+                        return Hex(Self.outputTransformAdjoint(d.0, d.1, d.2, d.3))
                     }
                     let rows = Self.outputTransformAdjoint(row(0), row(1), row(2), row(3))   // A (dy Aᵀ)
-                    func put(_ i: Int, _ r: Hex) {
-                        let at = dst + 6 * i * stride
-                        Self.store(r.c0, at, second: n); Self.store(r.c1, at + stride, second: n); Self.store(r.c2, at + 2 * stride, second: n)
-                        Self.store(r.c3, at + 3 * stride, second: n); Self.store(r.c4, at + 4 * stride, second: n); Self.store(r.c5, at + 5 * stride, second: n)
-                    }
+                    func put(_ i: Int, _ r: Hex) { Self.storeRow(r, dst + 6 * i * stride, stride: stride, second: group.secondTiles) }
                     put(0, rows.0); put(1, rows.1); put(2, rows.2); put(3, rows.3); put(4, rows.4); put(5, rows.5)
                 }
             }
@@ -513,6 +513,15 @@ struct Hex: WinogradValue {
     @inline(__always)
     init(_ c0: SIMD8<Float>, _ c1: SIMD8<Float>, _ c2: SIMD8<Float>, _ c3: SIMD8<Float>, _ c4: SIMD8<Float>, _ c5: SIMD8<Float>) {
         self.c0 = c0; self.c1 = c1; self.c2 = c2; self.c3 = c3; self.c4 = c4; self.c5 = c5
+    }
+    /// The six values one of the 1D transforms gives.
+    @inline(__always)
+    init(_ t: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) { self.init(t.0, t.1, t.2, t.3, t.4, t.5) }
+    /// The row with the lanes of `mask` set to zero.
+    @inline(__always)
+    func zeroing(_ mask: SIMDMask<SIMD8<Int32>>) -> Hex {
+        Hex(c0.replacing(with: 0, where: mask), c1.replacing(with: 0, where: mask), c2.replacing(with: 0, where: mask),
+            c3.replacing(with: 0, where: mask), c4.replacing(with: 0, where: mask), c5.replacing(with: 0, where: mask))
     }
     @inline(__always)
     static func + (a: Hex, b: Hex) -> Hex { Hex(a.c0 + b.c0, a.c1 + b.c1, a.c2 + b.c2, a.c3 + b.c3, a.c4 + b.c4, a.c5 + b.c5) }
