@@ -1,15 +1,5 @@
 import MedPipeCore
 
-extension Sequential {
-    /// The first layer whose stored values (weights, biases, running statistics) hold a NaN or an infinity, if any:
-    /// a checkpoint damaged, hand-edited or saved from a diverged run, whose every output would mean nothing.
-    public var firstLayerHoldingNonFiniteValues: Int? {
-        layers.indices.first { i in
-            layers[i].state().contains { $0.tensor.dtype == .float32 && $0.tensor.values(as: Float.self).contains { !$0.isFinite } }
-        }
-    }
-}
-
 extension Classifier {
     /// The scores of a batch `[N, ...]` in evaluation mode, refused when one is not a finite number (weights that
     /// overflow on these inputs): a NaN made every probability NaN, and the predicted class the first.

@@ -27,6 +27,8 @@ public protocol Layer: Sendable {
     mutating func forEachParameter(_ body: (String, inout Parameter) -> Void)
     /// Parameters and buffers under their PyTorch names, in `state_dict` order.
     func state() -> [(name: String, tensor: Tensor)]
+    /// The names of ``state()``, without copying the values.
+    var stateNames: [String] { get }
     /// Loads values written by `state()` (or by PyTorch); `subject` names the checkpoint in errors.
     mutating func loadState(_ tensors: [String: Tensor], subject: String) throws
     /// Drops what forward kept for backward, e.g. before storing a copy of the model.
@@ -40,6 +42,7 @@ extension Layer {
     }
     public mutating func forEachParameter(_ body: (String, inout Parameter) -> Void) {}
     public func state() -> [(name: String, tensor: Tensor)] { [] }
+    public var stateNames: [String] { state().map(\.name) }
     public mutating func loadState(_ tensors: [String: Tensor], subject: String) throws {}
     public mutating func releaseCaches() {}
 }
@@ -48,11 +51,14 @@ extension Parameter {
     /// This parameter as a float32 tensor in its PyTorch shape.
     var tensor: Tensor { Tensor(shape: shape, values: value) }
 
-    /// Copies the values of `tensors[name]`, checking its dtype and shape.
+    /// Copies the values of `tensors[name]` over this parameter's, checking its dtype and shape.
     mutating func load(_ name: String, from tensors: [String: Tensor], subject: String) throws {
         guard let t = tensors[name] else { throw MedPipeError.malformed(subject, "missing tensor '\(name)'") }
         guard t.dtype == .float32 else { throw MedPipeError.malformed(subject, "tensor '\(name)' is \(t.dtype), expected float32") }
         guard t.shape == shape else { throw MedPipeError.malformed(subject, "tensor '\(name)' has shape \(t.shape), expected \(shape)") }
-        value = t.values(as: Float.self)
+        // In place: the pages of a layer just built are already there (a new array would fault in as many more).
+        t.withUnsafeBufferPointer(as: Float.self) { source in
+            value.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: source) }
+        }
     }
 }

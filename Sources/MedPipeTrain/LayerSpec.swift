@@ -157,9 +157,10 @@ public enum LayerSpec: Sendable, Equatable {
     }
 
     /// A new layer of this kind with PyTorch's default initialization drawn from `rng`
-    /// (weights kaiming-uniform with a = √5, i.e. U(±1/√fan_in); biases U(±1/√fan_in); BatchNorm 1 and 0).
+    /// (weights kaiming-uniform with a = √5, i.e. U(±1/√fan_in); biases U(±1/√fan_in); BatchNorm 1 and 0),
+    /// or, without a generator, convolution and linear weights and biases of zeros (a layer to be loaded).
     /// `dropoutSeed` seeds a dropout layer's own mask stream.
-    public func makeLayer(rng: inout SeededGenerator, dropoutSeed: UInt64) -> any Layer {
+    func makeLayer(rng: inout SeededGenerator?, dropoutSeed: UInt64) -> any Layer {
         switch self {
         case let .convolution(r, i, o, k, s, p):
             return Convolution(rank: r, inChannels: i, outChannels: o, kernel: k, stride: s, padding: p, rng: &rng)

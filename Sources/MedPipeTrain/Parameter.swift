@@ -1,3 +1,5 @@
+import MedPipeCore
+
 /// A trainable tensor: its values and the gradient of the loss with respect to them, both flat in
 /// PyTorch's layout for the owning layer (OIHW for convolutions, `(out, in)` for linear layers).
 public struct Parameter: Sendable, Equatable {
@@ -17,6 +19,14 @@ public struct Parameter: Sendable, Equatable {
         self.shape = shape
         self.value = value
         self.gradient = [Float](repeating: 0, count: value.count)
+    }
+
+    /// PyTorch's default initialization of a convolution's or linear layer's weight or bias: values uniform in
+    /// ±`bound`, drawn from `rng` in order; all zeros without a generator (a layer whose tensors a checkpoint is
+    /// about to replace: drawing them took longer than reading the file).
+    init(shape: [Int], uniformBound bound: Float, rng: inout SeededGenerator?) {
+        let count = shape.reduce(1, *)
+        self.init(shape: shape, value: rng == nil ? [Float](repeating: 0, count: count) : (0..<count).map { _ in rng!.uniform(bound: bound) })
     }
 
     /// Number of scalars.

@@ -13,7 +13,17 @@ public struct Sequential: Sendable {
 
     /// Builds layers from their specs with PyTorch's default initialization, drawn in layer order from `seed`.
     public init(_ specs: [LayerSpec], seed: UInt64) {
-        var rng = SeededGenerator(seed: seed)
+        self.init(specs, seed: seed, drawing: true)
+    }
+
+    /// Builds layers from their specs with convolution and linear weights of zeros, for ``loadStateDict(_:subject:)``
+    /// to fill; the dropout layers' seeds are those of ``init(_:seed:)``.
+    public init(toLoad specs: [LayerSpec], seed: UInt64) {
+        self.init(specs, seed: seed, drawing: false)
+    }
+
+    private init(_ specs: [LayerSpec], seed: UInt64, drawing: Bool) {
+        var rng: SeededGenerator? = drawing ? SeededGenerator(seed: seed) : nil
         layers = specs.enumerated().map { i, spec in
             var stream = SeededGenerator(seed: seed, stream: UInt64(i) + 1)
             return spec.makeLayer(rng: &rng, dropoutSeed: stream.next())
@@ -158,7 +168,7 @@ public struct Sequential: Sendable {
             byLayer[i][String(parts[1])] = t
         }
         for i in layers.indices {
-            let expected = Set(layers[i].state().map(\.name))
+            let expected = Set(layers[i].stateNames)
             if let extra = byLayer[i].keys.first(where: { !expected.contains($0) && $0 != "num_batches_tracked" }) {
                 throw MedPipeError.malformed(subject, "unexpected tensor '\(i).\(extra)' for layer \(i) (\(layers[i].spec.typeName))")
             }

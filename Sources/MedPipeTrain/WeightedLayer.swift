@@ -15,6 +15,8 @@ extension WeightedLayer {
         [("weight", weight.tensor), ("bias", bias.tensor)]
     }
 
+    public var stateNames: [String] { ["weight", "bias"] }
+
     public mutating func loadState(_ tensors: [String: Tensor], subject: String) throws {
         try weight.load("weight", from: tensors, subject: subject)
         try bias.load("bias", from: tensors, subject: subject)

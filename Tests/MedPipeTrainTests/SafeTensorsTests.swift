@@ -84,4 +84,39 @@ import Testing
         try SafeTensors.write(model.stateDict(), metadata: meta, to: path)
         #expect(throws: MedPipeError.self) { try Checkpoint.read(path) }
     }
+
+    /// A checkpoint's layers are built with zero weights and loaded in place: every tensor, running statistics
+    /// included, reads back as written; a NaN or an infinity is refused naming the first layer that holds one
+    /// (layer 10 after layer 2: by number, not by name).
+    @Test func checkpointLoadsEveryTensorAndNamesTheFirstNonFiniteLayer() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("medpipe-load-\(getpid()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var model = Sequential([.convolution(rank: 1, inChannels: 1, outChannels: 4, kernel: 3), .relu, .batchNorm(rank: 1, features: 4, eps: 1e-5, momentum: 0.1),
+                                .flatten, .linear(inFeatures: 24, outFeatures: 8), .relu, .linear(inFeatures: 8, outFeatures: 8), .relu,
+                                .linear(inFeatures: 8, outFeatures: 8), .relu, .linear(inFeatures: 8, outFeatures: 3)], seed: 4)
+        _ = model.forward(Activation(shape: [5, 1, 8], data: (0..<40).map { sinf(Float($0)) }), training: true)   // running statistics away from 0 and 1
+        let checkpoint = Checkpoint(model: model, classNames: ["a", "b", "c"], inputShape: [1, 8])
+        try checkpoint.write(to: path)
+        let written = model.stateDict()
+        #expect(written.contains { $0.name == "2.running_var" && $0.tensor.values(as: Float.self) != [1, 1, 1, 1] })
+        let read = try Checkpoint.read(path).model.stateDict()
+        #expect(read.map(\.name) == written.map(\.name) && read.map(\.tensor) == written.map(\.tensor))
+
+        func damaged(_ changes: [String: Float]) throws -> String {
+            var tensors = written
+            for (name, value) in changes {
+                let i = tensors.firstIndex { $0.name == name }!
+                var values = tensors[i].tensor.values(as: Float.self)
+                values[values.count - 1] = value
+                tensors[i].tensor = Tensor(shape: tensors[i].tensor.shape, values: values)
+            }
+            try SafeTensors.write(tensors, metadata: checkpoint.metadata, to: path)
+            return path
+        }
+        for (changes, layer) in [(["10.bias": Float.nan, "2.running_var": .infinity], 2), (["10.weight": -.infinity], 10), (["0.weight": .nan, "4.bias": .nan], 0)] {
+            #expect(throws: MedPipeError.malformed(path, "layer \(layer)'s weights hold a non-finite value (NaN or infinity): the model's outputs would mean nothing")) {
+                try Checkpoint.read(try damaged(changes))
+            }
+        }
+    }
 }

@@ -91,9 +91,8 @@ public struct Checkpoint: Sendable {
         }
         guard let classNames = try json("class_names") as? [String] else { throw MedPipeError.malformed(path, "metadata 'class_names' is not an array of strings") }
         guard let inputShape = try json("input_shape") as? [Int] else { throw MedPipeError.malformed(path, "metadata 'input_shape' is not an array of integers") }
-        let blank = Sequential(specs, seed: 0)   // built once (its initialization draws every weight), then loaded per member
         let out: [Int]
-        do { out = try blank.outputShape(for: inputShape) } catch let error as MedPipeError {
+        do { out = try Sequential(toLoad: specs, seed: 0).outputShape(for: inputShape) } catch let error as MedPipeError {
             throw MedPipeError.malformed(path, error.description)
         }
         guard out == [classNames.count] else {
@@ -101,10 +100,10 @@ public struct Checkpoint: Sendable {
         }
         var members: [Sequential] = []
         for (i, state) in try memberStates(tensors, count: meta["ensemble"], path: path).enumerated() {
-            var member = blank
+            var member = Sequential(toLoad: specs, seed: 0)   // its own arrays, loaded in place
             let subject = meta["ensemble"] == nil ? path : "\(path) ensemble member \(i)"
             try member.loadStateDict(state, subject: subject)
-            if let layer = member.firstLayerHoldingNonFiniteValues {
+            if let layer = Self.firstLayerHoldingNonFiniteValues(state) {
                 throw MedPipeError.malformed(subject, "layer \(layer)'s weights hold a non-finite value (NaN or infinity): the model's outputs would mean nothing")
             }
             members.append(member)
@@ -113,6 +112,13 @@ public struct Checkpoint: Sendable {
         return Checkpoint(ensemble: Ensemble(members), classNames: classNames, inputShape: inputShape,
                           normalization: meta["normalization"] ?? "", recipeHash: meta["recipe_hash"] ?? "",
                           modelName: meta["model_name"] ?? "", extra: meta.filter { !known.contains($0.key) })
+    }
+
+    /// The first layer whose tensors in a loaded `state` (weights, biases, running statistics) hold a NaN or an
+    /// infinity, if any: a checkpoint damaged, hand-edited or saved from a diverged run, whose every output would
+    /// mean nothing. Every name in `state` starts with its layer's index (``Sequential/loadStateDict(_:subject:)`` checked).
+    static func firstLayerHoldingNonFiniteValues(_ state: [String: Tensor]) -> Int? {
+        state.filter { $0.value.nonFiniteCount > 0 }.compactMap { Int($0.key.prefix { $0 != "." }) }.min()
     }
 
     /// Where ensemble member `i`'s tensors are: `member0.`, `member1.`, …

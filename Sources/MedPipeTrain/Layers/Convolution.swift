@@ -40,14 +40,21 @@ public struct Convolution: WeightedLayer {
     private var partialGradients: [Float] = []
 
     public init(rank: Int, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, rng: inout SeededGenerator) {
+        var drawn: SeededGenerator? = rng
+        self.init(rank: rank, inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding, rng: &drawn)
+        rng = drawn!
+    }
+
+    /// PyTorch's initialization drawn from `rng`, or zeros without one (``Parameter/init(shape:uniformBound:rng:)``).
+    init(rank: Int, inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, rng: inout SeededGenerator?) {
         self.rank = rank
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.stride = stride; self.padding = padding
         let wShape = [outChannels, inChannels] + [Int](repeating: kernel, count: rank)
         let fanIn = wShape.dropFirst().reduce(1, *)
         let bound = Float(1 / Double(fanIn).squareRoot())
-        weight = Parameter(shape: wShape, value: (0..<wShape.reduce(1, *)).map { _ in rng.uniform(bound: bound) })
-        bias = Parameter(shape: [outChannels], value: (0..<outChannels).map { _ in rng.uniform(bound: bound) })
+        weight = Parameter(shape: wShape, uniformBound: bound, rng: &rng)
+        bias = Parameter(shape: [outChannels], uniformBound: bound, rng: &rng)
     }
 
     public var spec: LayerSpec {

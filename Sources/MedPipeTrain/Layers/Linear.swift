@@ -18,10 +18,17 @@ public struct Linear: WeightedLayer {
     var outputGradient: Activation?
 
     public init(inFeatures: Int, outFeatures: Int, rng: inout SeededGenerator) {
+        var drawn: SeededGenerator? = rng
+        self.init(inFeatures: inFeatures, outFeatures: outFeatures, rng: &drawn)
+        rng = drawn!
+    }
+
+    /// PyTorch's initialization drawn from `rng`, or zeros without one (``Parameter/init(shape:uniformBound:rng:)``).
+    init(inFeatures: Int, outFeatures: Int, rng: inout SeededGenerator?) {
         self.inFeatures = inFeatures; self.outFeatures = outFeatures
         let bound = Float(1 / Double(inFeatures).squareRoot())
-        weight = Parameter(shape: [outFeatures, inFeatures], value: (0..<(outFeatures * inFeatures)).map { _ in rng.uniform(bound: bound) })
-        bias = Parameter(shape: [outFeatures], value: (0..<outFeatures).map { _ in rng.uniform(bound: bound) })
+        weight = Parameter(shape: [outFeatures, inFeatures], uniformBound: bound, rng: &rng)
+        bias = Parameter(shape: [outFeatures], uniformBound: bound, rng: &rng)
     }
 
     public var spec: LayerSpec { .linear(inFeatures: inFeatures, outFeatures: outFeatures) }
