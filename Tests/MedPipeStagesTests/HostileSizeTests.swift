@@ -90,6 +90,36 @@ import Testing
         #expect(try BeatSegmentation(before: 1 << 18, after: 1 << 18, labels: .symbol).run(beats).samples.count == 2)
     }
 
+    /// Every signal stage takes `(samples)` or `(samples, channels)` the same way (``SignalLayout``): any other shape,
+    /// an empty signal where a stage needs values, one axis where it picks channels, and no sampling frequency where
+    /// it needs one are refused, naming the stage and the sample.
+    @Test("the signal stages refuse what is not a signal, naming the stage and the sample")
+    func signalLayout() throws {
+        let volume = sample([4, 3, 2], geometry: .temporal(frequency: 360)), empty = sample([0, 2], geometry: .temporal(frequency: 360))
+        let stages: [(String, (Sample) throws -> StageOutput, needs: String)] = [
+            (FixedWindows.name, try FixedWindows(length: 2).run, "a signal"), (BeatSegmentation.name, try BeatSegmentation(labels: .symbol).run, "a signal"),
+            (SelectLeads.name, try SelectLeads(leads: [0]).run, "a signal"), (LeadZScore.name, LeadZScore().run, "a non-empty signal"),
+            (SignalResample.name, try SignalResample(frequency: 180).run, "a non-empty signal"), (HighPass.name, try HighPass(cutoff: 0.5).run, "a signal"),
+        ]
+        for (name, run, needs) in stages {
+            #expect(throws: MedPipeError.invalidArgument(name, "hostile: needs \(needs) (samples, channels), got shape [4, 3, 2]")) { try run(volume) }
+        }
+        for (name, run) in [(LeadZScore.name, LeadZScore().run), (SignalResample.name, try SignalResample(frequency: 180).run)] {
+            #expect(throws: MedPipeError.invalidArgument(name, "hostile: needs a non-empty signal (samples, channels), got shape [0, 2]")) { try run(empty) }
+        }
+        #expect(throws: MedPipeError.invalidArgument(SelectLeads.name, "hostile: needs a signal (samples, channels), got shape [5]")) {
+            try SelectLeads(leads: [0]).run(sample([5], geometry: nil))
+        }
+        #expect(try FixedWindows(length: 2).run(sample([5], geometry: nil)).samples.map(\.tensor.shape) == [[2], [2]])
+        for (name, run) in [(SignalResample.name, try SignalResample(frequency: 180).run), (HighPass.name, try HighPass(cutoff: 0.5).run)] {
+            for geometry in [nil, Geometry.temporal(frequency: 0)] {
+                #expect(throws: MedPipeError.invalidArgument(name, "hostile: needs a signal with a sampling frequency, the sample has none")) {
+                    try run(sample([8, 1], geometry: geometry))
+                }
+            }
+        }
+    }
+
     /// 5,000 copies of lead 0 of MIT-BIH 100 (650,000 samples) made convert abort allocating 6.5 GB: a lead is kept once.
     @Test("leads refuses a lead given twice, so that a selection is never larger than the signal")
     func leadsGivenTwice() throws {

@@ -98,11 +98,8 @@ public struct BeatSegmentation: Stage {
     }
 
     public func run(_ sample: Sample) throws -> StageOutput {
-        let shape = sample.tensor.shape
-        guard (1...2).contains(shape.count) else {
-            throw MedPipeError.invalidArgument(Self.name, "\(sample.source): needs a signal (samples, channels), got shape \(shape)")
-        }
-        let n = shape[0], rowBytes = (shape.count == 2 ? shape[1] : 1) * sample.tensor.dtype.size
+        let shape = sample.tensor.shape, layout = try SignalLayout(of: sample, stage: Self.name)
+        let n = layout.frames, rowBytes = layout.rowBytes(of: sample)
         let length = before + after
         var dropped: [String: Int] = [:]
         let (rPeaks, labelled) = try beats(of: sample, dropped: &dropped)
@@ -121,14 +118,13 @@ public struct BeatSegmentation: Stage {
         // 400,000 samples at each beat of MIT-BIH 100 made convert abort under a 3 GB limit, and a day-long record's
         // beats could ask for any size.
         let inside = rPeaks.filter { $0.sample - before >= 0 && $0.sample - before + length <= n }.count
-        try OutputLimit.check([Double(inside), Double(length), Double(shape.count == 2 ? shape[1] : 1)], stage: Self.name,
+        try OutputLimit.check([Double(inside), Double(length), Double(layout.channels)], stage: Self.name,
                               source: sample.source, "\(inside) beats of \(length) samples")
         var median: [Float]?
         if template {
             let starts = rPeaks.map { $0.sample - before }.filter { $0 >= 0 && $0 + length <= n }
-            let leads = shape.count == 2 ? shape[1] : 1
             median = sample.tensor.asFloat32().withUnsafeBufferPointer(as: Float.self) {
-                BeatTemplate.median(signal: $0, leads: leads, starts: starts, length: length)
+                BeatTemplate.median(signal: $0, leads: layout.channels, starts: starts, length: length)
             }
         }
         let invalid = InvalidSamples.Rows(of: sample.tensor)
@@ -169,7 +165,7 @@ public struct BeatSegmentation: Stage {
             if let annotation = beat.annotation { cut.metadata["symbol"] = .string(annotation.symbol) }
             if rhythm != nil { cut.metadata[Self.rrChannelsKey] = .int(RRFeatures.names.count) }
             if rr || template {
-                SignalUnits.widen(&cut, leads: shape.count == 2 ? shape[1] : 1, template: template, features: rhythm?[beatNumber].values.count ?? 0)
+                SignalUnits.widen(&cut, leads: layout.channels, template: template, features: rhythm?[beatNumber].values.count ?? 0)
             }
             windows.append(cut)
         }

@@ -5,20 +5,15 @@ import MedPipeCore
 /// the high- and band-pass filters, which pass nothing at 0 Hz, remove the offset of digital values (``SignalUnits``).
 enum SignalFiltering {
     static func run(_ sample: Sample, kind: Butterworth.Kind, order: Int, cutoffs: [Double], stage: String) throws -> StageOutput {
-        guard case .temporal(let fs) = sample.geometry else {
-            throw MedPipeError.invalidArgument(stage, "\(sample.source): needs a signal with a sampling frequency, the sample has none")
-        }
-        let shape = sample.tensor.shape
-        guard shape.count == 2 || shape.count == 1 else {
-            throw MedPipeError.invalidArgument(stage, "\(sample.source): needs a signal (samples, channels), got shape \(shape)")
-        }
+        let fs = try SignalLayout.frequency(of: sample, stage: stage)
+        let shape = sample.tensor.shape, layout = try SignalLayout(of: sample, stage: stage)
         // A record sampled too slowly for the stage (or a multi-frequency record, read at its frame rate) was told of as
         // the filter design's "cutoffs must be between 0 and the Nyquist frequency", naming no stage and no record's rate.
         if let cutoff = cutoffs.max(), !(cutoff < fs / 2) {
             throw MedPipeError.invalidArgument(stage, "\(sample.source): the signal is sampled at \(fs) Hz, too slowly for a cutoff at \(cutoff) Hz, which must lie below half the sampling frequency (\(fs / 2) Hz)")
         }
         let filter = ZeroPhaseFilter(sections: try Butterworth.design(order: order, cutoffs: cutoffs, kind: kind, sampleRate: fs))
-        let n = shape[0], channels = shape.count == 2 ? shape[1] : 1
+        let n = layout.frames, channels = layout.channels
         var values = [Double](repeating: 0, count: n * channels)
         values.withUnsafeMutableBufferPointer { sample.tensor.copyDoubles(into: $0.baseAddress!) }
         let output: Tensor

@@ -32,13 +32,10 @@ public struct FixedWindows: Stage {
     }
 
     public func run(_ sample: Sample) throws -> StageOutput {
-        let shape = sample.tensor.shape
-        guard (1...2).contains(shape.count) else {
-            throw MedPipeError.invalidArgument(Self.name, "\(sample.source): needs a signal (samples, channels), got shape \(shape)")
-        }
-        let n = shape[0], rowBytes = (shape.count == 2 ? shape[1] : 1) * sample.tensor.dtype.size
+        let shape = sample.tensor.shape, layout = try SignalLayout(of: sample, stage: Self.name)
+        let n = layout.frames, rowBytes = layout.rowBytes(of: sample)
         let count = n >= length ? (n - length) / stride + 1 : 0
-        try OutputLimit.check([Double(count), Double(length), Double(shape.count == 2 ? shape[1] : 1)], stage: Self.name,
+        try OutputLimit.check([Double(count), Double(length), Double(layout.channels)], stage: Self.name,
                               source: sample.source, "\(count) windows of \(length) samples")
         let invalid = InvalidSamples.Rows(of: sample.tensor)
         var windows: [Sample] = []

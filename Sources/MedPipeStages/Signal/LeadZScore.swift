@@ -14,11 +14,8 @@ public struct LeadZScore: Stage {
     public var canonicalParameters: String { CanonicalParameters().text }
 
     public func run(_ sample: Sample) throws -> StageOutput {
-        let shape = sample.tensor.shape
-        guard (1...2).contains(shape.count), shape[0] > 0 else {
-            throw MedPipeError.invalidArgument(Self.name, "\(sample.source): needs a non-empty signal (samples, channels), got shape \(shape)")
-        }
-        let n = shape[0], width = shape.count == 2 ? shape[1] : 1
+        let shape = sample.tensor.shape, layout = try SignalLayout(of: sample, stage: Self.name, nonEmpty: true)
+        let n = layout.frames, width = layout.channels
         var kept = 0
         if case .int(let count)? = sample.metadata[BeatSegmentation.rrChannelsKey] { kept = count }
         guard (0..<width).contains(kept) else {

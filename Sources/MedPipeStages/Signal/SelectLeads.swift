@@ -58,11 +58,8 @@ public struct SelectLeads: Stage {
     }
 
     public func run(_ sample: Sample) throws -> StageOutput {
-        let shape = sample.tensor.shape
-        guard shape.count == 2 else {
-            throw MedPipeError.invalidArgument(Self.name, "\(sample.source): needs a signal (samples, channels), got shape \(shape)")
-        }
-        let (n, channels) = (shape[0], shape[1])
+        let layout = try SignalLayout(of: sample, stage: Self.name, channelAxis: true)
+        let (n, channels) = (layout.frames, layout.channels)
         let leads = try indices(in: sample)
         if let bad = leads.first(where: { $0 >= channels }) {
             throw MedPipeError.invalidArgument(Self.name, "\(sample.source): lead \(bad) does not exist (the signal has \(channels))")

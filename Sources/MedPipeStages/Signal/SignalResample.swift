@@ -30,14 +30,9 @@ public struct SignalResample: Stage {
     }
 
     public func run(_ sample: Sample) throws -> StageOutput {
-        guard case .temporal(let source) = sample.geometry, source > 0 else {
-            throw MedPipeError.invalidArgument(Self.name, "\(sample.source): needs a signal with a sampling frequency, the sample has none")
-        }
-        let shape = sample.tensor.shape
-        guard (1...2).contains(shape.count), shape[0] > 0 else {
-            throw MedPipeError.invalidArgument(Self.name, "\(sample.source): needs a non-empty signal (samples, channels), got shape \(shape)")
-        }
-        let n = shape[0], channels = shape.count == 2 ? shape[1] : 1
+        let source = try SignalLayout.frequency(of: sample, stage: Self.name)
+        let shape = sample.tensor.shape, layout = try SignalLayout(of: sample, stage: Self.name, nonEmpty: true)
+        let n = layout.frames, channels = layout.channels
         let samples = (Double(n) * frequency / source).rounded(.up)
         try OutputLimit.check([samples, Double(channels)], stage: Self.name, source: sample.source,
                               "resampling \(n) samples at \(source) Hz to \(frequency) Hz")
