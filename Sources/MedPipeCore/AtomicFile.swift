@@ -25,6 +25,27 @@ public enum AtomicFile {
         try text.withUTF8 { try write(path, parts: [UnsafeRawBufferPointer($0)], durable: durable) }
     }
 
+    /// Refuses to write a file at `path` when something other than a file is there: a device, a FIFO or a socket
+    /// (`--out /dev/null`), which the rename of ``write(_:parts:durable:)`` would replace by a regular file (as root,
+    /// `/dev/null` itself), or a folder. Nothing there, a file or a symbolic link (the rename replaces the link, not
+    /// what it points to) passes.
+    /// - Throws: `.invalidArgument` naming `path` and what it is.
+    public static func refuseNonFile(_ path: String) throws {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return }
+        let what: String
+        switch status.st_mode & S_IFMT {
+        case S_IFREG, S_IFLNK: return
+        case S_IFDIR: throw MedPipeError.invalidArgument(path, "is a folder; give the path of the file to write")
+        case S_IFCHR: what = "a character device"
+        case S_IFBLK: what = "a block device"
+        case S_IFIFO: what = "a FIFO"
+        case S_IFSOCK: what = "a socket"
+        default: what = "not a regular file"
+        }
+        throw MedPipeError.invalidArgument(path, "is \(what), not a file: MedPipe writes an output whole under a temporary name and renames it into place, which would replace it; give the path of a file")
+    }
+
     /// A file being written under a hidden temporary name in its folder, renamed over its path by
     /// ``commit(durable:)``; removed instead if it is released uncommitted (an error on the way), so `path` is
     /// either left as it was or replaced whole.
@@ -36,7 +57,9 @@ public enum AtomicFile {
         private var pending = true
 
         /// Creates the temporary file; `bytes`, when known, reserves a large file's disk blocks up front.
+        /// - Throws: what ``AtomicFile/refuseNonFile(_:)`` throws for `path`, and when the file cannot be created.
         public init(_ path: String, bytes: Int = 0) throws {
+            try AtomicFile.refuseNonFile(path)
             let slash = path.lastIndex(of: "/")
             let folder = slash.map { String(path[...$0]) } ?? ""
             let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -93,8 +116,10 @@ public enum AtomicFile {
     /// operation per file instead of the two of ``write(_:parts:durable:)`` (create and rename), which two threads
     /// writing into one folder contend for. On an error the partial file is removed. A symbolic link at `path` is
     /// replaced, as the rename of ``write(_:parts:durable:)`` replaces it, never written through: the file it points
-    /// to, outside the folder, is left as it was.
+    /// to, outside the folder, is left as it was. A device, FIFO, socket or folder at `path` is refused
+    /// (``refuseNonFile(_:)``), never written into.
     public static func writeInPlace(_ path: String, parts: [UnsafeRawBufferPointer]) throws {
+        try refuseNonFile(path)
         var fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
         if fd < 0, errno == ELOOP, unlink(path) == 0 {
             fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)

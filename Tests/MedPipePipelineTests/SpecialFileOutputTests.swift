@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+import MedPipeCore
+import MedPipeFormats
+import TestSupport
+
+/// A file output given as a device, a FIFO or a socket is refused before any work, naming it: `inspect --array
+/// /dev/null`, `predict --out`, `train --out` and `report --out` renamed their file over it (as root, /dev/null became
+/// a regular file), and `train` did so after training. A FIFO stands for them here (a test makes it without root).
+@Suite(.enabled(if: SharedData.medpipeBinary != nil && SharedData.isAvailable, "needs the built medpipe binary and ../shared/data"))
+struct SpecialFileOutputTests {
+    @Test func fileOutputsRefuseAFIFOAndLeaveIt() throws {
+        let work = temporaryDirectory("special-file-output")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cache = work + "/heart", model = work + "/m.safetensors", fifo = work + "/fifo"
+        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", work + "/project.key"]).status == 0)
+        #expect(try SharedData.runMedpipe(["train", "--cache", cache, "--model", "heart-mlp", "--epochs", "1", "--out", model]).status == 0)
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let batch = work + "/x.npy"
+        try NPYWriter.write(Tensor(shape: [4, 13], values: (0..<52).map { Float($0 % 5) }), to: batch)
+        for arguments in [["inspect", SharedData.path("wfdb/100.hea"), "--array", fifo],
+                          ["predict", "--model", model, "--npy", batch, "--out", fifo],
+                          ["train", "--cache", cache, "--model", "heart-mlp", "--epochs", "1", "--out", fifo],
+                          ["report", "--model", model, "--cache", cache, "--out", fifo],
+                          ["anonymize", SharedData.path("wfdb/100.hea"), "--out", work + "/anonymized", "--report", fifo, "--key", work + "/project.key"]] {
+            let run = try SharedData.runMedpipe(arguments)
+            #expect(run.status == 1 && run.error == "medpipe: error: \(fifo): is a FIFO, not a file: MedPipe writes an output whole under a temporary name and renames it into place, which would replace it; give the path of a file\n",
+                    "\(arguments[0]): \(run.error)")
+            var status = stat()
+            #expect(lstat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO, "\(arguments[0]) replaced the FIFO")
+        }
+        #expect(!FileManager.default.fileExists(atPath: work + "/anonymized"), "anonymize wrote before refusing")
+    }
+}
