@@ -27,23 +27,32 @@ public enum AtomicFile {
 
     /// Refuses to write a file at `path` when something other than a file is there: a device, a FIFO or a socket
     /// (`--out /dev/null`), which the rename of ``write(_:parts:durable:)`` would replace by a regular file (as root,
-    /// `/dev/null` itself), or a folder. Nothing there, a file or a symbolic link (the rename replaces the link, not
-    /// what it points to) passes.
+    /// `/dev/null` itself), or a folder, or a symbolic link to any of them (`/dev/stdout`); or when `path` cannot name
+    /// a file (empty, or ending in `/`: the temporary file could not be made, or not renamed, after all the work).
+    /// Nothing there, a file, or a symbolic link to a file or to nothing (the rename replaces the link, not what it
+    /// points to) passes.
     /// - Throws: `.invalidArgument` naming `path` and what it is.
     public static func refuseNonFile(_ path: String) throws {
+        guard !path.isEmpty else { throw MedPipeError.invalidArgument("''", "is an empty path; give the path of the file to write") }
+        guard !path.hasSuffix("/") else { throw MedPipeError.invalidArgument(path, "ends in '/', as a folder does; give the path of the file to write") }
         var status = stat()
         guard lstat(path, &status) == 0 else { return }
+        var linked = ""
+        if status.st_mode & S_IFMT == S_IFLNK {
+            guard stat(path, &status) == 0 else { return }
+            linked = " (through a symbolic link)"
+        }
         let what: String
         switch status.st_mode & S_IFMT {
-        case S_IFREG, S_IFLNK: return
-        case S_IFDIR: throw MedPipeError.invalidArgument(path, "is a folder; give the path of the file to write")
+        case S_IFREG: return
+        case S_IFDIR: throw MedPipeError.invalidArgument(path, "is a folder\(linked); give the path of the file to write")
         case S_IFCHR: what = "a character device"
         case S_IFBLK: what = "a block device"
         case S_IFIFO: what = "a FIFO"
         case S_IFSOCK: what = "a socket"
         default: what = "not a regular file"
         }
-        throw MedPipeError.invalidArgument(path, "is \(what), not a file: MedPipe writes an output whole under a temporary name and renames it into place, which would replace it; give the path of a file")
+        throw MedPipeError.invalidArgument(path, "is \(what)\(linked), not a file: MedPipe writes an output whole under a temporary name and renames it into place, which would replace it; give the path of a file")
     }
 
     /// A file being written under a hidden temporary name in its folder, renamed over its path by

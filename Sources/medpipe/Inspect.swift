@@ -48,7 +48,10 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         let inputs = try inputList.paths(after: inputs)
-        if let array { try OutputPath.refuseOverwriting(array, inputs: OutputPath.records(inputs)) }
+        if let array {
+            try OutputPath.refuseOverwriting(array, inputs: OutputPath.records(inputs))
+            try OutputPath.prepare(array)
+        }
         var failed = false
         for input in inputs {
             do {

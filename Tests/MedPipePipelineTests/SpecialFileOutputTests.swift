@@ -4,7 +4,7 @@ import MedPipeCore
 import MedPipeFormats
 import TestSupport
 
-/// A file output given as a device, a FIFO or a socket is refused before any work, naming it: `inspect --array
+/// A file output given as a device, a FIFO or a socket (or as no file at all) is refused before any work, naming it: `inspect --array
 /// /dev/null`, `predict --out`, `train --out` and `report --out` renamed their file over it (as root, /dev/null became
 /// a regular file), and `train` did so after training. A FIFO stands for them here (a test makes it without root).
 @Suite(.enabled(if: SharedData.medpipeBinary != nil && SharedData.isAvailable, "needs the built medpipe binary and ../shared/data"))
@@ -30,5 +30,12 @@ struct SpecialFileOutputTests {
             #expect(lstat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO, "\(arguments[0]) replaced the FIFO")
         }
         #expect(!FileManager.default.fileExists(atPath: work + "/anonymized"), "anonymize wrote before refusing")
+        // A path that cannot name a file: inspect decoded the record, then could not create (or rename) its temporary file.
+        for (path, problem) in [("", "'': is an empty path; give the path of the file to write"),
+                                (work + "/a.npy/", "\(work)/a.npy/: ends in '/', as a folder does; give the path of the file to write")] {
+            let run = try SharedData.runMedpipe(["inspect", SharedData.path("wfdb/100.hea"), "--array", path])
+            #expect(run.status == 1 && run.error == "medpipe: error: \(problem)\n" && run.output.isEmpty, "\(run.error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: work + "/a.npy"))
     }
 }
