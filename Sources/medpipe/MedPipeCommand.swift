@@ -31,6 +31,7 @@ struct MedPipeCommand: AsyncParsableCommand {
         OpenFileLimit.raiseToHard()
         Interruption.install()
         do {
+            try refuseArgumentsNotInUTF8()
             var command = try parseAsRoot()
             // After the parse, which read the arguments (an environment changed before Swift first reads them can hide
             // them), and before any worker thread starts.
@@ -61,6 +62,17 @@ struct MedPipeCommand: AsyncParsableCommand {
                 world.abort()
             }
             exit(withError: error)
+        }
+    }
+
+    /// Refuses an argument that is not UTF-8 (a file named in Latin-1, `Müller.dcm`, given by name): Swift reads
+    /// arguments as UTF-8, replacing what is not, and the path it then looked for did not exist ("no such file or
+    /// directory" for a file that does). Files below a folder given are told of and skipped as ``FolderWalk`` finds them.
+    /// - Throws: `.invalidArgument` naming the argument as it reads in UTF-8.
+    private static func refuseArgumentsNotInUTF8() throws {
+        for index in 1..<Int(CommandLine.argc) {
+            guard let argument = CommandLine.unsafeArgv[index], String(validatingCString: argument) == nil else { continue }
+            throw MedPipeError.invalidArgument(String(cString: argument), "argument \(index) is not UTF-8: MedPipe reads names as UTF-8 only (rename the file, for example with convmv -f latin1 -t utf8)")
         }
     }
 }

@@ -130,6 +130,28 @@ struct InputListTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: work + "/listed.csv")) == Data(contentsOf: URL(fileURLWithPath: work + "/positional.csv")))
     }
 
+    /// A file named in Latin-1 given by name was "no such file or directory": Swift reads arguments as UTF-8, replacing
+    /// what is not, and looked for another name. The argument is refused as not UTF-8, naming it and how to rename it.
+    @Test func anArgumentThatIsNotUTF8IsRefusedNamingIt() throws {
+        let work = temporaryDirectory("argument-not-utf8")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let latin1 = Array((work + "/M").utf8) + [0xFC] + Array("ller.dcm".utf8) + [0]
+        let fd = latin1.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_WRONLY | O_CREAT, 0o644) }
+        try #require(fd >= 0)
+        close(fd)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")   // the only way to hand a process bytes that are not UTF-8
+        process.arguments = ["-c", #"exec "$0" inspect "$(printf '%s/M\374ller.dcm' "$1")""#, SharedData.medpipeBinary!, work]
+        let error = Pipe()
+        process.standardError = error
+        process.standardOutput = Pipe()
+        try process.run()
+        let text = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1 && text == "medpipe: error: \(work)/M\u{FFFD}ller.dcm: argument 2 is not UTF-8: MedPipe reads names as UTF-8 only (rename the file, for example with convmv -f latin1 -t utf8)\n", "\(text)")
+    }
+
     /// A list that cannot be read, a line that is not UTF-8 or holds a NUL byte, a listed path that does not exist,
     /// and a list of nothing with no positional input: each is one line naming the list (and the line or entry),
     /// for each command, before any work (no output folder made).
