@@ -12,9 +12,7 @@ struct SpecialFileOutputTests {
     @Test func fileOutputsRefuseAFIFOAndLeaveIt() throws {
         let work = temporaryDirectory("special-file-output")
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let cache = work + "/heart", model = work + "/m.safetensors", fifo = work + "/fifo"
-        #expect(try SharedData.runMedpipe(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", work + "/project.key"]).status == 0)
-        #expect(try SharedData.runMedpipe(["train", "--cache", cache, "--model", "heart-mlp", "--epochs", "1", "--out", model]).status == 0)
+        let (cache, model) = try HeartModel.train(in: work), fifo = work + "/fifo"
         #expect(mkfifo(fifo, 0o644) == 0)
         let batch = work + "/x.npy"
         try NPYWriter.write(Tensor(shape: [4, 13], values: (0..<52).map { Float($0 % 5) }), to: batch)
