@@ -91,8 +91,11 @@ public struct Checkpoint: Sendable {
         }
         guard let classNames = try json("class_names") as? [String] else { throw MedPipeError.malformed(path, "metadata 'class_names' is not an array of strings") }
         guard let inputShape = try json("input_shape") as? [Int] else { throw MedPipeError.malformed(path, "metadata 'input_shape' is not an array of integers") }
+        // The first member's layers, built to check the architecture's outputs, then loaded (each member has arrays
+        // of its own, loaded in place).
+        var unloaded: Sequential? = Sequential(toLoad: specs, seed: 0)
         let out: [Int]
-        do { out = try Sequential(toLoad: specs, seed: 0).outputShape(for: inputShape) } catch let error as MedPipeError {
+        do { out = try unloaded!.outputShape(for: inputShape) } catch let error as MedPipeError {
             throw MedPipeError.malformed(path, error.description)
         }
         guard out == [classNames.count] else {
@@ -100,7 +103,8 @@ public struct Checkpoint: Sendable {
         }
         var members: [Sequential] = []
         for (i, state) in try memberStates(tensors, count: meta["ensemble"], path: path).enumerated() {
-            var member = Sequential(toLoad: specs, seed: 0)   // its own arrays, loaded in place
+            var member = unloaded ?? Sequential(toLoad: specs, seed: 0)
+            unloaded = nil
             let subject = meta["ensemble"] == nil ? path : "\(path) ensemble member \(i)"
             try member.loadStateDict(state, subject: subject)
             if let layer = Self.firstLayerHoldingNonFiniteValues(state) {
