@@ -54,14 +54,29 @@ public struct ExplanationWriter: Sendable {
         public var mapMaximum: Float
     }
 
+    /// `index.json`: the model, the run's settings and every sample, in the order of the inputs.
+    public struct Index: Codable, Sendable {
+        public var model_sha256: String
+        public var settings: [String: String]
+        public var samples: [IndexEntry]
+    }
+
+    /// How every `index.json` written by ``finish(_:extra:)`` begins (its keys are sorted, `model_sha256` first).
+    static let indexOpening = Array("{\n  \"model_sha256\" : \"".utf8)
+
     /// Starts a run of `count` samples shaped `inputShape` (`[C, spatial...]`): removes the `index.json` of an
     /// earlier run in the folder, if any, and opens the rows of `maps.npy`.
+    /// - Throws: naming the file, when the folder holds an `index.json` that no Grad-CAM run wrote (a web page's,
+    ///   say), which the run would replace.
     public mutating func start(count: Int, inputShape: [Int]) throws {
         let spatial = Array(inputShape.dropFirst())
         guard (1...3).contains(spatial.count) else {
             throw MedPipeError.unsupported(directory, "Grad-CAM overlays are drawn for 1D, 2D and 3D inputs, not \(inputShape)")
         }
         let index = directory + "/index.json"
+        if FileManager.default.fileExists(atPath: index), (try? FileBytes.head(index, count: Self.indexOpening.count)) != Self.indexOpening {
+            throw MedPipeError.invalidArgument(index, "is not the index of an earlier `medpipe gradcam` run, and this run would replace it: give --out a folder of its own")
+        }
         guard unlink(index) == 0 || errno == ENOENT else {
             throw MedPipeError.io(index, "cannot remove the earlier run's index: \(String(cString: strerror(errno)))")
         }
@@ -101,7 +116,6 @@ public struct ExplanationWriter: Sendable {
     public func finish(_ entries: [IndexEntry], extra: [String: String]) throws {
         guard let maps else { throw MedPipeError.invalidArgument(directory, "the run was not started") }
         try maps.commit()
-        struct Index: Codable { var model_sha256: String; var settings: [String: String]; var samples: [IndexEntry] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(Index(model_sha256: modelHash, settings: extra, samples: entries))

@@ -26,4 +26,28 @@ struct GradCAMCommandTests {
         #expect(run.status == 1 && run.error == "medpipe: error: \(problem)\n", "\(run.error)")
         #expect(try FolderWalk(out).files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) } == before)
     }
+
+    /// An `index.json` that no Grad-CAM run wrote (a web page's, in the folder given as --out) was removed and replaced:
+    /// the run is refused, naming it, and the folder is left as it was; an earlier run's index is replaced as before.
+    @Test func anIndexNoRunWroteIsNotReplaced() throws {
+        let work = temporaryDirectory("gradcam-foreign-index")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let model = work + "/m.safetensors", batch = work + "/x.npy", out = work + "/site"
+        let network = try Sequential([.convolution(rank: 2, inChannels: 1, outChannels: 2, kernel: 3), .relu, .flatten, .linear(inFeatures: 72, outFeatures: 3)], seed: 1)
+        try Checkpoint(model: network, classNames: ["a", "b", "c"], inputShape: [1, 8, 8], modelName: "tiny").write(to: model)
+        try NPYWriter.write(Tensor(shape: [2, 1, 8, 8], values: (0..<128).map { Float($0 % 7) / 7 }), to: batch)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try #"{"pages": ["home"]}"#.write(toFile: out + "/index.json", atomically: false, encoding: .utf8)
+        let arguments = ["gradcam", "--model", model, "--npy", batch, "--out", out, "--threads", "1"]
+        let refused = try SharedData.runMedpipe(arguments)
+        #expect(refused.status == 1 && refused.error == "medpipe: error: \(out)/index.json: is not the index of an earlier `medpipe gradcam` run, and this run would replace it: give --out a folder of its own\n", "\(refused.error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out) == ["index.json"])
+        #expect(try String(contentsOfFile: out + "/index.json", encoding: .utf8) == #"{"pages": ["home"]}"#)
+        try FileManager.default.removeItem(atPath: out + "/index.json")
+        for run in 0..<2 {
+            let done = try SharedData.runMedpipe(arguments)
+            #expect(done.status == 0, "run \(run): \(done.error)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["index.json", "maps.npy", "sample-00000.png", "sample-00001.png"])
+    }
 }

@@ -49,11 +49,10 @@ struct GradCAMRun {
 
     /// - Parameter model: the model the report evaluates, which the maps must explain (nil: any).
     init(directory: String, dataset: CacheDataset, model: String? = nil) throws {
-        struct Index: Decodable { var model_sha256: String; var settings: [String: String]; var samples: [ExplanationWriter.IndexEntry] }
         let indexPath = directory + "/index.json"
-        let index: Index
+        let index: ExplanationWriter.Index
         do {
-            index = try JSONDecoder().decode(Index.self, from: Data(try FileBytes.read(indexPath)))
+            index = try JSONDecoder().decode(ExplanationWriter.Index.self, from: Data(try FileBytes.read(indexPath)))
         } catch let error as MedPipeError {
             throw error
         } catch {
