@@ -8,6 +8,16 @@ import TestSupport
 /// `medpipe gradcam` as a user runs it.
 @Suite(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe binary"))
 struct GradCAMCommandTests {
+    /// An untrained network of one 3 × 3 convolution over 8 × 8 inputs and three classes, and a batch of two inputs,
+    /// written in `work`: their paths.
+    private func tinyModel(in work: String) throws -> (model: String, batch: String) {
+        let model = work + "/m.safetensors", batch = work + "/x.npy"
+        let network = Sequential([.convolution(rank: 2, inChannels: 1, outChannels: 2, kernel: 3), .relu, .flatten, .linear(inFeatures: 72, outFeatures: 3)], seed: 1)
+        try Checkpoint(model: network, classNames: ["a", "b", "c"], inputShape: [1, 8, 8], modelName: "tiny").write(to: model)
+        try NPYWriter.write(Tensor(shape: [2, 1, 8, 8], values: (0..<128).map { Float($0 % 7) / 7 }), to: batch)
+        return (model, batch)
+    }
+
     /// A `--class` the model does not output, or a `--layer` without spatial output, is refused before the output
     /// folder is touched: the run started first, removing the earlier run's index.json, and failed at the first batch.
     @Test(arguments: [(["--class", "3"], "--class: 3 is not a class index (0..<3)"), (["--class=-1"], "--class: -1 is not a class index (0..<3)"),
@@ -15,10 +25,7 @@ struct GradCAMCommandTests {
     func aClassOrLayerTheModelHasNotLeavesAnEarlierRunAlone(_ option: [String], _ problem: String) throws {
         let work = temporaryDirectory("gradcam-options")
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let model = work + "/m.safetensors", batch = work + "/x.npy", out = work + "/cam"
-        let network = try Sequential([.convolution(rank: 2, inChannels: 1, outChannels: 2, kernel: 3), .relu, .flatten, .linear(inFeatures: 72, outFeatures: 3)], seed: 1)
-        try Checkpoint(model: network, classNames: ["a", "b", "c"], inputShape: [1, 8, 8], modelName: "tiny").write(to: model)
-        try NPYWriter.write(Tensor(shape: [2, 1, 8, 8], values: (0..<128).map { Float($0 % 7) / 7 }), to: batch)
+        let (model, batch) = try tinyModel(in: work), out = work + "/cam"
         let earlier = try SharedData.runMedpipe(["gradcam", "--model", model, "--npy", batch, "--out", out, "--threads", "1"])
         try #require(earlier.status == 0, "\(earlier.error)")
         let before = try FolderWalk(out).files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
@@ -32,10 +39,7 @@ struct GradCAMCommandTests {
     @Test func anIndexNoRunWroteIsNotReplaced() throws {
         let work = temporaryDirectory("gradcam-foreign-index")
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let model = work + "/m.safetensors", batch = work + "/x.npy", out = work + "/site"
-        let network = try Sequential([.convolution(rank: 2, inChannels: 1, outChannels: 2, kernel: 3), .relu, .flatten, .linear(inFeatures: 72, outFeatures: 3)], seed: 1)
-        try Checkpoint(model: network, classNames: ["a", "b", "c"], inputShape: [1, 8, 8], modelName: "tiny").write(to: model)
-        try NPYWriter.write(Tensor(shape: [2, 1, 8, 8], values: (0..<128).map { Float($0 % 7) / 7 }), to: batch)
+        let (model, batch) = try tinyModel(in: work), out = work + "/site"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try #"{"pages": ["home"]}"#.write(toFile: out + "/index.json", atomically: false, encoding: .utf8)
         let arguments = ["gradcam", "--model", model, "--npy", batch, "--out", out, "--threads", "1"]
