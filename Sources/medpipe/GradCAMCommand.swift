@@ -21,7 +21,8 @@ struct GradCAMCommand: ParsableCommand {
         to the input's size (linear, bilinear or trilinear) so they are aligned voxel for voxel, one row per \
         sample in the order of the inputs (numpy.load("maps.npy")[i] is sample i's map); and index.json (each \
         sample's name, overlay, row of maps.npy, classes and cache entry, which `medpipe report --gradcam` \
-        reads), written last: a folder without it holds a run that did not finish.
+        reads), written last: a folder without it holds a run that did not finish. An earlier run's index.json in \
+        the folder is replaced; an index.json that no run wrote is not (the run is refused: give --out a folder of its own).
 
         The target layer is by default the last convolution (list layers with `medpipe inspect MODEL`); the \
         class is by default the predicted one.
