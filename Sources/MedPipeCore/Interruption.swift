@@ -104,7 +104,7 @@ public enum Interruption {
                     return note
                 }
                 guard let note else { finish(signal: signal) }
-                FileHandle.standardError.write(Data("\nmedpipe: interrupted (\(name(of: signal))): \(note) (interrupt again to stop at once)\n".utf8))
+                StandardError.write("\nmedpipe: interrupted (\(name(of: signal))): \(note) (interrupt again to stop at once)\n")
             }
         }
         watcher.stackSize = 1 << 18
@@ -129,7 +129,7 @@ public enum Interruption {
             }
         }
         let note = "medpipe: interrupted (\(name(of: signal)))" + (doomed.isEmpty ? "" : "; its unfinished outputs are removed") + "\n"
-        FileHandle.standardError.write(Data(note.utf8))
+        StandardError.write(note)
         _exit(128 + signal)
     }
 }

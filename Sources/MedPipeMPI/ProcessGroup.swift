@@ -23,7 +23,7 @@ public final class ProcessGroup: Sendable {
         var rank: Int32 = 0, size: Int32 = 0
         var message = [CChar](repeating: 0, count: 512)
         guard medpipe_mpi_start(&rank, &size, &message, message.count) == 0 else {
-            FileHandle.standardError.write(Data("medpipe: error: MPI: \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))\n".utf8))
+            StandardError.write("medpipe: error: MPI: \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))\n")
             exit(1)
         }
         return ProcessGroup(rank: Int(rank), size: Int(size))
@@ -141,7 +141,7 @@ public final class ProcessGroup: Sendable {
     /// An element or byte count as MPI's `int`; MedPipe's buffers stay far below 2³¹ (else the job ends with an error).
     fileprivate static func count(_ n: Int) -> Int32 {
         if let c = Int32(exactly: n) { return c }
-        FileHandle.standardError.write(Data("medpipe: error: \(logPrefix)MPI: a buffer of \(n) elements exceeds MPI's int count\n".utf8))
+        StandardError.write("medpipe: error: \(logPrefix)MPI: a buffer of \(n) elements exceeds MPI's int count\n")
         medpipe_mpi_abort(1)
         return 0
     }
@@ -149,7 +149,7 @@ public final class ProcessGroup: Sendable {
     /// Open MPI's default error handler aborts the job on a failed call; a code that still comes back does too.
     private static func check(_ code: Int32, _ call: String) {
         guard code != 0 else { return }
-        FileHandle.standardError.write(Data("medpipe: error: \(logPrefix)\(call) failed with code \(code)\n".utf8))
+        StandardError.write("medpipe: error: \(logPrefix)\(call) failed with code \(code)\n")
         medpipe_mpi_abort(1)
     }
 }

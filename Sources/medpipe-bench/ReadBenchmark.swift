@@ -20,7 +20,7 @@ enum ReadBenchmark {
             case "--physical": physical = true
             case "--float": asFloat = true
             default:
-                FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
+                StandardError.write("unknown option \(flag)\n")
                 exit(2)
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import MedPipeCore
 
 /// `medpipe-bench read|gradcam|train|augment|conv ...`: the in-process timings behind tools/bench/.
 enum Benchmarks {
@@ -36,7 +37,7 @@ enum Benchmarks {
     }
 
     static func fail(usage: String) -> Never {
-        FileHandle.standardError.write(Data("usage: medpipe-bench \(usage)\n".utf8))
+        StandardError.write("usage: medpipe-bench \(usage)\n")
         exit(2)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MedPipeCore
 
 /// Progress on long work: a redrawn bar on a terminal, plain periodic lines otherwise (logs, CI).
 final class ProgressBar: @unchecked Sendable {
@@ -24,9 +25,9 @@ final class ProgressBar: @unchecked Sendable {
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
             let visible = oneVisibleLine(note)
             let tail = visible.count > 40 ? "…" + visible.suffix(39) : visible
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(label) \(bar) \(done)/\(total) \(tail)".utf8))
+            StandardError.write("\r\u{1B}[K\(label) \(bar) \(done)/\(total) \(tail)")
         } else if now.timeIntervalSince(lastLine) >= 5 || done == total {
-            FileHandle.standardError.write(Data("\(label): \(done)/\(total)\n".utf8))
+            StandardError.write("\(label): \(done)/\(total)\n")
             lastLine = now
         }
     }
@@ -41,7 +42,7 @@ final class ProgressBar: @unchecked Sendable {
         guard now.timeIntervalSince(lastLine) >= (isTerminal ? 0.1 : 5) else { return }
         lastLine = now
         let line = (isTerminal ? "\r\u{1B}[K" : "") + "\(label): \(what) \(ticks)" + (isTerminal ? "" : "\n")
-        FileHandle.standardError.write(Data(line.utf8))
+        StandardError.write(line)
     }
 
     /// Adds `count` to the work done so far (for workers that finish in any order) and shows it.
@@ -57,7 +58,7 @@ final class ProgressBar: @unchecked Sendable {
     func finish() {
         lock.lock()
         defer { lock.unlock() }
-        if isTerminal && !finished { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if isTerminal && !finished { StandardError.write("\r\u{1B}[K") }
         finished = true
     }
 }

@@ -4,13 +4,13 @@ import MedPipeMPI
 
 /// Prints one line to standard error, prefixed `medpipe: error: ` (and the rank under MPI).
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((ProcessGroup.logPrefix + "medpipe: error: " + oneVisibleLine(message) + "\n").utf8))
+    StandardError.write(ProcessGroup.logPrefix + "medpipe: error: " + oneVisibleLine(message) + "\n")
 }
 
 /// Prints one line to standard error, prefixed `medpipe: warning: ` (and the rank under MPI): a problem that did
 /// not stop the work, such as a file of a series skipped.
 func printWarning(_ message: String) {
-    FileHandle.standardError.write(Data((ProcessGroup.logPrefix + "medpipe: warning: " + oneVisibleLine(message) + "\n").utf8))
+    StandardError.write(ProcessGroup.logPrefix + "medpipe: warning: " + oneVisibleLine(message) + "\n")
 }
 
 /// How ``oneVisibleLine(_:as:)`` writes a scalar that breaks a line or drives a terminal.

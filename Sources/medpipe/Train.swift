@@ -123,6 +123,8 @@ struct Train: ParsableCommand {
     func run() throws {
         try refuseOutputsOverInputs()
         if ProcessGroup.isLeader { try OutputPath.prepare(out) }
+        // Opened before any work: a path that cannot be written was told of after the cache had been read.
+        let metricsFile = ProcessGroup.isLeader ? try metrics.map(MetricsLog.init) : nil
         let warmUp = BLAS.startWarmUp()   // while the cache is opened and read
         defer { warmUp.wait() }
         let dataset = try CacheDataset(directory: cache)
@@ -189,7 +191,6 @@ struct Train: ParsableCommand {
         }
         if ProcessGroup.isLeader {
             let bar = ProgressBar("epoch")
-            let metricsFile = try metrics.map(MetricsLog.init)
             trainer.onBatch = { epoch, done, total in bar.update(done: done, total: total, note: "epoch \(epoch)") }
             trainer.onEpoch = { m in
                 bar.finish()
@@ -264,17 +265,34 @@ struct EpochLine {
     }
 }
 
-/// Appends JSON lines to a file.
+/// Appends JSON lines to a file (created, with its missing folders, when absent; a FIFO or a device takes them as a stream).
 final class MetricsLog: @unchecked Sendable {
     // Safety: used from the training loop only.
-    private let handle: FileHandle
+    private let path: String, descriptor: Int32
+    private var failed = false
 
+    /// Opens `path` for appending, before the training starts.
+    /// - Throws: `.io` naming the file and why it cannot be written.
     init(_ path: String) throws {
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw MedPipeError.io(path, "cannot write metrics") }
-        handle.seekToEndOfFile()
-        self.handle = handle
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try Folder.create(folder, what: "folder \(folder)", subject: path)
+        descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw MedPipeError.io(path, "cannot write metrics: \(String(cString: strerror(errno)))") }
+        self.path = path
     }
 
-    func append(_ line: String) { handle.write(Data((line + "\n").utf8)) }
+    deinit { close(descriptor) }
+
+    /// Appends `line` and a line break. A line that cannot be written (a full disk) is told of once, as a warning,
+    /// and the training goes on: it trapped, ending the training with nothing written.
+    func append(_ line: String) {
+        guard !failed else { return }
+        do {
+            var text = line + "\n"
+            try text.withUTF8 { try AtomicFile.writeAll(descriptor, [UnsafeRawBufferPointer($0)], path: path) }
+        } catch {
+            failed = true
+            printWarning("\(error); the training goes on without writing its metrics")
+        }
+    }
 }

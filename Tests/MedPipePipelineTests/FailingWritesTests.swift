@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import MedPipeCore
+import TestSupport
+
+/// A write that fails outside the command's own outputs never ends the command. Foundation's `FileHandle.write`
+/// traps on a failed write: standard error on a full disk (or past `ulimit -f`, or a pipe whose reader left while
+/// SIGPIPE is ignored) crashed a convert at its first progress line, and `train --metrics` on a full disk crashed the
+/// training at its first epoch. `/dev/full`, where every write fails with ENOSPC, stands for the full disk.
+@Suite(.enabled(if: SharedData.medpipeBinary != nil && SharedData.isAvailable && FileManager.default.fileExists(atPath: "/dev/full"),
+                "needs the built medpipe binary, ../shared/data and /dev/full"))
+struct FailingWritesTests {
+    /// Runs medpipe with its standard error written to /dev/full; returns its exit status.
+    private func runWithStandardErrorOnAFullDisk(_ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: SharedData.medpipeBinary!)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test func standardErrorThatCannotBeWrittenDoesNotStopACommand() throws {
+        let work = temporaryDirectory("stderr-full")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cache = work + "/heart"
+        #expect(try runWithStandardErrorOnAFullDisk(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", work + "/project.key"]) == 0)
+        #expect(try SharedData.runMedpipe(["cache", "verify", cache]).status == 0)
+        // An error, too, ends in its exit status.
+        #expect(try runWithStandardErrorOnAFullDisk(["inspect", work + "/absent.nii"]) == 1)
+    }
+
+    @Test func metricsThatCannotBeWrittenAreOneWarningAndTheModelIsWritten() throws {
+        let work = temporaryDirectory("metrics-full")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let (cache, _) = try HeartModel.train(in: work)
+        let model = work + "/m.safetensors"
+        let run = try SharedData.runMedpipe(["train", "--cache", cache, "--model", "heart-mlp", "--epochs", "3", "--out", model, "--metrics", "/dev/full"])
+        #expect(run.status == 0, "\(run.error)")
+        let warnings = run.error.split(separator: "\n").filter { $0.hasPrefix("medpipe: warning:") }
+        #expect(warnings == ["medpipe: warning: /dev/full: cannot write: No space left on device; the training goes on without writing its metrics"], "\(run.error)")
+        #expect(FileManager.default.fileExists(atPath: model))
+        // A metrics file in folders that do not exist yet: made before the training, as --out's are.
+        let metrics = work + "/logs/run1/metrics.jsonl"
+        #expect(try SharedData.runMedpipe(["train", "--cache", cache, "--model", "heart-mlp", "--epochs", "2", "--out", model, "--metrics", metrics]).status == 0)
+        #expect(try String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n").count == 2)
+    }
+}
