@@ -1,4 +1,5 @@
 import ArgumentParser
+@preconcurrency import Glibc
 import Foundation
 import MedPipeCore
 import MedPipeFormats
@@ -44,6 +45,7 @@ struct MedPipeCommand: AsyncParsableCommand {
                 try command.run()
             }
             DICOMFile.finishBackgroundLoad()
+            try requireStandardOutputWritten()
             ProcessGroup.world?.finalize()
         } catch let error as MedPipeError {
             DICOMFile.finishBackgroundLoad()
@@ -63,6 +65,16 @@ struct MedPipeCommand: AsyncParsableCommand {
             }
             exit(withError: error)
         }
+    }
+
+    /// Flushes standard output and fails when any of it could not be written (a full disk, a file past `ulimit -f`):
+    /// a command's printed results, `predict`'s line per sample among them, were lost while it exited 0.
+    /// - Throws: `.io` naming standard output and, when the last write failed, why.
+    private static func requireStandardOutputWritten() throws {
+        let failed = fflush(stdout) != 0
+        let reason = failed ? ": " + String(cString: strerror(errno)) : ""
+        guard failed || ferror(stdout) != 0 else { return }
+        throw MedPipeError.io("standard output", "cannot write\(reason); what the command printed is incomplete")
     }
 
     /// Refuses an argument that is not UTF-8 (a file named in Latin-1, `Müller.dcm`, given by name): Swift reads

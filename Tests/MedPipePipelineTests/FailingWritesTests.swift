@@ -3,7 +3,7 @@ import Testing
 import MedPipeCore
 import TestSupport
 
-/// A write that fails outside the command's own outputs never ends the command. Foundation's `FileHandle.write`
+/// A write that fails outside the command's own outputs never crashes the command. Foundation's `FileHandle.write`
 /// traps on a failed write: standard error on a full disk (or past `ulimit -f`, or a pipe whose reader left while
 /// SIGPIPE is ignored) crashed a convert at its first progress line, and `train --metrics` on a full disk crashed the
 /// training at its first epoch. `/dev/full`, where every write fails with ENOSPC, stands for the full disk.
@@ -16,7 +16,7 @@ struct FailingWritesTests {
         process.executableURL = URL(fileURLWithPath: SharedData.medpipeBinary!)
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        process.standardError = FileHandle(forWritingAtPath: "/dev/full")
         try process.run()
         process.waitUntilExit()
         return process.terminationStatus
@@ -30,6 +30,22 @@ struct FailingWritesTests {
         #expect(try SharedData.runMedpipe(["cache", "verify", cache]).status == 0)
         // An error, too, ends in its exit status.
         #expect(try runWithStandardErrorOnAFullDisk(["inspect", work + "/absent.nii"]) == 1)
+    }
+
+    /// What a command prints to standard output is its result (`inspect`'s description, `predict`'s line per sample):
+    /// when it cannot be written, the command fails, naming it, where it exited 0 with its results lost.
+    @Test func standardOutputThatCannotBeWrittenFailsTheCommand() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: SharedData.medpipeBinary!)
+        process.arguments = ["inspect", SharedData.path("wfdb/100.hea")]
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+        let error = Pipe()
+        process.standardError = error
+        try process.run()
+        let text = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "\(text)")
+        #expect(text == "medpipe: error: standard output: cannot write: No space left on device; what the command printed is incomplete\n")
     }
 
     @Test func metricsThatCannotBeWrittenAreOneWarningAndTheModelIsWritten() throws {
