@@ -25,6 +25,7 @@ struct MedPipeCommand: AsyncParsableCommand {
     /// ends the run here, as one `medpipe: error:` line and exit status 1. Under MPI (mpirun, srun), an error on
     /// one rank ends every rank of the job (MPI_Abort), and a run that succeeds ends MPI on its rank.
     static func main() async {
+        reopenClosedStandardStreams()
         // A write past the file-size limit (`ulimit -f`) then fails with EFBIG, which names the file in one error line;
         // by default SIGXFSZ killed the process in the middle of a write (only when the main thread wrote: worker
         // threads block signals), with no error and the output half-written.
@@ -64,6 +65,16 @@ struct MedPipeCommand: AsyncParsableCommand {
                 world.abort()
             }
             exit(withError: error)
+        }
+    }
+
+    /// Opens `/dev/null` in place of standard input, output or error when the command was started with one closed
+    /// (`<&-`, a daemon's child): the first file MedPipe opened took its number, so `--inputs-from -` read MedPipe's
+    /// own interruption pipe and waited forever, and a file opened in place of standard output would take the
+    /// printed lines.
+    private static func reopenClosedStandardStreams() {
+        for descriptor: Int32 in 0...2 where fcntl(descriptor, F_GETFD) == -1 && errno == EBADF {
+            _ = open("/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY)   // the lowest free number: this one
         }
     }
 

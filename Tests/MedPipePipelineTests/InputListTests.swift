@@ -152,6 +152,26 @@ struct InputListTests {
         #expect(process.terminationStatus == 1 && text == "medpipe: error: \(work)/M\u{FFFD}ller.dcm: argument 2 is not UTF-8: MedPipe reads names as UTF-8 only (rename the file, for example with convmv -f latin1 -t utf8)\n", "\(text)")
     }
 
+    /// Started with standard input closed (`<&-`), `--inputs-from -` read MedPipe's own interruption pipe, which had
+    /// taken its number, and waited forever. Standard input reads as empty now: the one-line error of an empty list.
+    @Test func aClosedStandardInputIsAnEmptyList() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", #"exec "$0" inspect --inputs-from - <&-"#, SharedData.medpipeBinary!]
+        let error = Pipe()
+        process.standardError = error
+        process.standardOutput = Pipe()
+        try process.run()
+        let deadline = DispatchTime.now() + .seconds(60)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { process.waitUntilExit(); done.signal() }
+        if done.wait(timeout: deadline) == .timedOut { process.terminate() }
+        let text = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 1, "\(text)")
+        #expect(text == "medpipe: error: standard input: lists no input path (it holds only blank lines, or nothing), and no INPUT is given\n", "\(text)")
+    }
+
     /// A list that cannot be read, a line that is not UTF-8 or holds a NUL byte, a listed path that does not exist,
     /// and a list of nothing with no positional input: each is one line naming the list (and the line or entry),
     /// for each command, before any work (no output folder made).
