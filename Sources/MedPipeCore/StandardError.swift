@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Standard error, written without ever stopping the process. Foundation's `FileHandle.write(_:)` traps when a write
 /// fails: standard error redirected to a full disk or to a file past `ulimit -f`, or a pipe whose reader has gone
 /// while SIGPIPE is ignored made a progress line or a warning crash the command, whatever it was in the middle of.
@@ -10,19 +6,6 @@ public enum StandardError {
     /// Writes `text`, UTF-8 encoded, whole unless a write fails.
     public static func write(_ text: String) {
         var text = text
-        text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else { return }
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(2, base + offset, bytes.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0, errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
-        }
+        text.withUTF8 { _ = try? AtomicFile.writeAll(2, [UnsafeRawBufferPointer($0)], path: "standard error") }
     }
 }

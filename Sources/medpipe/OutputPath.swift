@@ -10,11 +10,18 @@ enum OutputPath {
     /// (``AtomicFile/refuseNonFile(_:)``).
     static func prepare(_ path: String) throws {
         try AtomicFile.refuseNonFile(path)
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try Folder.create(folder, what: "folder \(folder)", subject: path)
+        let folder = try createFolder(of: path)
         guard access(folder, W_OK) == 0 else {
             throw MedPipeError.io(path, "cannot write into its folder \(folder): \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// Creates the folder `path` will be written in (and the folders above) when missing; returns it.
+    /// - Throws: ``Folder/create(_:what:subject:attributes:)``'s errors, naming `path`.
+    static func createFolder(of path: String) throws -> String {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try Folder.create(folder, what: "folder \(folder)", subject: path)
+        return folder
     }
 
     /// Something a command reads, which none of its outputs may replace: a file, or a folder, every file below which

@@ -274,8 +274,7 @@ final class MetricsLog: @unchecked Sendable {
     /// Opens `path` for appending, before the training starts.
     /// - Throws: `.io` naming the file and why it cannot be written.
     init(_ path: String) throws {
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try Folder.create(folder, what: "folder \(folder)", subject: path)
+        _ = try OutputPath.createFolder(of: path)
         descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw MedPipeError.io(path, "cannot write metrics: \(String(cString: strerror(errno)))") }
         self.path = path

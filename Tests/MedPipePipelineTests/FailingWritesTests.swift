@@ -10,41 +10,36 @@ import TestSupport
 @Suite(.enabled(if: SharedData.medpipeBinary != nil && SharedData.isAvailable && FileManager.default.fileExists(atPath: "/dev/full"),
                 "needs the built medpipe binary, ../shared/data and /dev/full"))
 struct FailingWritesTests {
-    /// Runs medpipe with its standard error written to /dev/full; returns its exit status.
-    private func runWithStandardErrorOnAFullDisk(_ arguments: [String]) throws -> Int32 {
+    /// Runs medpipe with one of its standard streams, output (1) or error (2), written to /dev/full; returns its exit
+    /// status and what it wrote to the other.
+    private func runWithStreamOnAFullDisk(_ descriptor: Int32, _ arguments: [String]) throws -> (status: Int32, other: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: SharedData.medpipeBinary!)
         process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: "/dev/full")
+        let other = Pipe(), full = FileHandle(forWritingAtPath: "/dev/full")
+        process.standardOutput = descriptor == 1 ? full : other
+        process.standardError = descriptor == 2 ? full : other
         try process.run()
+        let text = String(decoding: other.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return process.terminationStatus
+        return (process.terminationStatus, text)
     }
 
     @Test func standardErrorThatCannotBeWrittenDoesNotStopACommand() throws {
         let work = temporaryDirectory("stderr-full")
         defer { try? FileManager.default.removeItem(atPath: work) }
         let cache = work + "/heart"
-        #expect(try runWithStandardErrorOnAFullDisk(["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", work + "/project.key"]) == 0)
+        #expect(try runWithStreamOnAFullDisk(2, ["convert", SharedData.fixture("recipes/heart.yaml"), "--cache", cache, "--key", work + "/project.key"]).status == 0)
         #expect(try SharedData.runMedpipe(["cache", "verify", cache]).status == 0)
         // An error, too, ends in its exit status.
-        #expect(try runWithStandardErrorOnAFullDisk(["inspect", work + "/absent.nii"]) == 1)
+        #expect(try runWithStreamOnAFullDisk(2, ["inspect", work + "/absent.nii"]).status == 1)
     }
 
     /// What a command prints to standard output is its result (`inspect`'s description, `predict`'s line per sample):
     /// when it cannot be written, the command fails, naming it, where it exited 0 with its results lost.
     @Test func standardOutputThatCannotBeWrittenFailsTheCommand() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: SharedData.medpipeBinary!)
-        process.arguments = ["inspect", SharedData.path("wfdb/100.hea")]
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
-        let error = Pipe()
-        process.standardError = error
-        try process.run()
-        let text = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1, "\(text)")
+        let (status, text) = try runWithStreamOnAFullDisk(1, ["inspect", SharedData.path("wfdb/100.hea")])
+        #expect(status == 1, "\(text)")
         #expect(text == "medpipe: error: standard output: cannot write: No space left on device; what the command printed is incomplete\n")
     }
 
