@@ -39,11 +39,14 @@ public final class DatasetCache: Sendable {
     /// Every distinct label of the cache's entries, without reading the entries.
     public func labels() throws -> Set<String> { try manifest.labels() }
 
+    /// How many entries have no split: those a convert stored and did not finish (``requireFinishedConvert()``).
+    public func unsplitCount() throws -> Int { try manifest.unsplitCount() }
+
     /// Fails when some entries have no split: the cache's last convert stored them but did not finish (it was
     /// killed, or failed splitting or fitting), so the cache holds part of that run's sources beside an earlier
     /// run's entries and statistics, which were trained on and exported without a word.
     public func requireFinishedConvert() throws {
-        let unsplit = try manifest.unsplitCount()
+        let unsplit = try unsplitCount()
         guard unsplit == 0 else {
             throw MedPipeError.malformed(directory, "\(unsplit) of its \(try entryCount()) entries have no split: its last convert did not finish (it was killed, or failed after storing them); run `medpipe convert` again to finish it")
         }
@@ -98,27 +101,57 @@ public final class DatasetCache: Sendable {
         return Tensor(shape: entry.shape, dtype: entry.dtype, bytes: try checked(try reads.bytes(shard: entry.shard, offset: entry.offset, length: entry.length), entry))
     }
 
-    /// Checks every entry: shard present, bytes in range, SHA-256 equal; and every unit complete. The bytes are read
-    /// with `pread`, one entry at a time: read through the shards' mappings, every page stayed in the process's
-    /// resident memory, the whole cache's size at the end.
+    /// Checks the manifest file (SQLite's `integrity_check`) and its sampling plans (each row names an entry of its
+    /// split); then every entry: shard present, bytes in range, SHA-256 equal; and every unit complete. The bytes are
+    /// read with `pread`, one entry at a time: read through the shards' mappings, every page stayed in the process's
+    /// resident memory, the whole cache's size at the end. At most ``listed`` lines for each of the manifest's two checks.
+    /// - Throws: when the manifest cannot be read and its file checked sound; once `integrity_check` has found a
+    ///   problem, a failure to read the rest is one more problem.
     public func verify(progress: ((Int, Int) -> Void)? = nil) throws -> CacheVerification {
-        let all = try manifest.entries()
-        var problems: [String] = []
-        for (index, entry) in all.enumerated() {
-            do {
-                let bytes = try reads.bytes(shard: entry.shard, offset: entry.offset, length: entry.length)
-                if ContentHash.of(bytes) != entry.sha256 {
-                    problems.append("entry \(entry.id) (\(entry.source) item \(entry.item)): SHA-256 mismatch in shard \(entry.shard) at offset \(entry.offset)")
+        var problems = Self.capped(try manifest.integrityProblems(limit: Self.listed + 1).map { "manifest.sqlite: \($0)" }, "the manifest file")
+        var entries = 0
+        do {
+            problems += try planProblems()
+            let all = try manifest.entries()
+            entries = all.count
+            for (index, entry) in all.enumerated() {
+                do {
+                    let bytes = try reads.bytes(shard: entry.shard, offset: entry.offset, length: entry.length)
+                    if ContentHash.of(bytes) != entry.sha256 {
+                        problems.append("entry \(entry.id) (\(entry.source) item \(entry.item)): SHA-256 mismatch in shard \(entry.shard) at offset \(entry.offset)")
+                    }
+                } catch let error as MedPipeError {
+                    problems.append("entry \(entry.id): \(error.description)")
                 }
-            } catch let error as MedPipeError {
-                problems.append("entry \(entry.id): \(error.description)")
+                progress?(index + 1, all.count)
             }
-            progress?(index + 1, all.count)
+            for unit in try manifest.incompleteUnits() {
+                problems.append("unit \(unit): stored entries differ from its declared count")
+            }
+        } catch let error as MedPipeError where !problems.isEmpty {
+            problems.append(error.subject == manifest.path ? "manifest.sqlite: \(error.message)" : error.description)
         }
-        for unit in try manifest.incompleteUnits() {
-            problems.append("unit \(unit): stored entries differ from its declared count")
-        }
-        return CacheVerification(entries: all.count, problems: problems)
+        return CacheVerification(entries: entries, problems: problems)
+    }
+
+    /// How many problems of each of the manifest's checks ``verify(progress:)`` lists.
+    private static let listed = 20
+
+    /// `lines`, fetched with a limit of one more than ``listed``: the first ``listed``, then one saying there are more.
+    private static func capped(_ lines: [String], _ what: String) -> [String] {
+        lines.count > listed ? Array(lines.prefix(listed)) + ["more problems in \(what) than the \(listed) listed"] : lines
+    }
+
+    /// The plans' rows that name an entry the manifest does not hold or one of another split, one line each.
+    private func planProblems() throws -> [String] {
+        Self.capped(try manifest.strayPlanRows(limit: Self.listed + 1).map { row in
+            let found = switch row.entrySplit {
+            case nil: "which the manifest does not hold"
+            case .some(nil): "which has no split"
+            case .some(.some(let split)): "which is in split '\(split)'"
+            }
+            return "the plan of split '\(row.split)' names entry \(row.entry) at position \(row.position), \(found)"
+        }, "the sampling plans")
     }
 }
 

@@ -303,6 +303,30 @@ final class Manifest: Sendable {
         }
     }
 
+    /// What SQLite's `integrity_check` finds wrong in the manifest file, at most `limit` lines: damaged pages, and indexes
+    /// that disagree with their tables, through which a query by split would list some of the split's entries and
+    /// leave the rest out without an error. Empty when the file is sound.
+    func integrityProblems(limit: Int) throws -> [String] {
+        try database.read { db in
+            try String.fetchAll(db, sql: "PRAGMA integrity_check(\(max(1, limit)))").filter { $0 != "ok" }
+        }
+    }
+
+    /// Rows of the sampling plans, at most `limit`, that name an entry the manifest does not hold, or one of another
+    /// split: `finalize` writes each split's plan from that split's entries in the transaction that sets them.
+    func strayPlanRows(limit: Int) throws -> [(split: String, position: Int, entry: Int64, entrySplit: String??)] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT p.split, p.position, p.entry, e.id IS NOT NULL, e.split FROM plan p LEFT JOIN entry e ON e.id = p.entry
+                WHERE e.id IS NULL OR e.split IS NOT p.split ORDER BY p.split, p.position LIMIT ?
+                """, arguments: [limit]).map { row in
+                let exists: Bool = try row.decode(atIndex: 3)
+                return (try row.decode(atIndex: 0), try row.decode(atIndex: 1), try row.decode(atIndex: 2),
+                        exists ? .some(try row.decode(atIndex: 4)) : nil)
+            }
+        }
+    }
+
     // MARK: Writing
 
     /// A row of the `unit` table to insert: a unit with its entries, or a source rejected with its reason.

@@ -5,12 +5,12 @@ import TestSupport
 @testable import MedPipeCache
 
 /// A fresh temporary directory per test.
-private func temporaryCache() -> String {
+func temporaryCache() -> String {
     let path = NSTemporaryDirectory() + "medpipe-cache-test-" + UUID().uuidString
     return path
 }
 
-private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
+func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
     let key = UnitKey.make(sourceHash: ContentHash.of(Array(name.utf8)), reader: "test 1", stages: ["zscore {}"])
     return CacheUnit(key: key, source: "src-\(name)", items: (0..<items).map { i in
         CacheItem(tensor: Tensor(shape: [2, 3], values: (0..<6).map { Float($0 + i) * scale }),
@@ -21,7 +21,7 @@ private func unit(_ name: String, items: Int, scale: Float = 1) -> CacheUnit {
 
 /// Writes a cache at `dir` of committed units, each named with its number of entries (by default one unit "a" of
 /// two), its writer closed.
-private func writeUnits(into dir: String, _ units: KeyValuePairs<String, Int> = ["a": 2]) throws {
+func writeUnits(into dir: String, _ units: KeyValuePairs<String, Int> = ["a": 2]) throws {
     let writer = try CacheWriter(directory: dir)
     for (name, items) in units { try writer.add(unit(name, items: items)) }
     try writer.flush()
