@@ -13,7 +13,7 @@ import TestSupport
     /// The gap's frames in record 100 (360 Hz): 2 s from frame 100,000.
     static let gap = 100_000..<100_720
 
-    /// Digital values as wfdb-python's `d_signal` by default (int32, the sentinel kept); for the stages, float64 with
+    /// Digital values as wfdb-python's `d_signal` gives them (in int32, where wfdb's default is int64; the sentinel kept); for the stages, float64 with
     /// NaN exactly where the physical read (checked against wfdb-python elsewhere) has NaN, the other values unchanged.
     @Test func theStagesReadInvalidSamplesAsNaN() throws {
         let folder = temporaryDirectory("invalid-samples-read")
