@@ -61,6 +61,9 @@ public final class DatasetCache: Sendable {
         try Self.splitNames.map { name in (name, try entryCount(split: name)) }
     }
 
+    /// The distinct groups (patient pseudonyms) of one split's entries, in no order, without reading the entries.
+    public func groups(split: String) throws -> [String] { try manifest.groups(split: split) }
+
     /// The sampling plan of a split: entry ids in the order one epoch visits them (repeats for oversampling).
     /// Empty when the cache has no plan for that split.
     public func plan(split: String) throws -> [Int64] { try manifest.plan(split: split) }

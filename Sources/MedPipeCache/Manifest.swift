@@ -268,6 +268,11 @@ final class Manifest: Sendable {
         }
     }
 
+    /// The distinct groups (patient pseudonyms) of the entries of `split`, in no order.
+    func groups(split: String) throws -> [String] {
+        try database.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT group_key FROM entry WHERE split = ?", arguments: [split]) }
+    }
+
     func plan(split: String) throws -> [Int64] {
         try database.read { db in
             try Int64.fetchAll(db, sql: "SELECT entry FROM plan WHERE split = ? ORDER BY position", arguments: [split])

@@ -43,6 +43,9 @@ struct Evaluate: ParsableCommand {
         defer { warmUp.wait() }
         var trained = try TrainedModel(reading: model)
         try dataset.checkJudges(model: model, classNames: trained.classNames, inputShape: trained.inputShape, preparation: trained.preparation)
+        if let patients = try dataset.trainingPatients(in: dataSplit, model: model, preparation: trained.preparation), patients.trained > 0 {
+            printWarning("\(model): " + CacheDataset.trainingPatientsNote(trained: patients.trained, of: patients.of, split: split))
+        }
         BLAS.setThreads(threads)
         let report = try trained.evaluate(on: dataset.inferenceSource(batchSize: trained.batchSize), split: dataSplit)
         if json { printJSON(try ReportText.json(report)) } else { printLines(ReportText.lines(report, split: split)) }

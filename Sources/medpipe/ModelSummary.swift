@@ -1,5 +1,6 @@
 import Foundation
 import MedPipeCore
+import MedPipePipeline
 import MedPipeTrain
 
 /// What `inspect MODEL.safetensors` shows: the layers by index, classes, input shape and provenance.
@@ -7,9 +8,13 @@ struct ModelSummary {
     let checkpoint: Checkpoint
     let path: String
 
+    /// The patients of the model's training split, when its metadata names them.
+    let trainingGroups: TrainingGroups?
+
     init(path: String) throws {
         self.path = path
         checkpoint = try Checkpoint.read(path)
+        trainingGroups = try TrainingGroups(metadata: checkpoint.extra, subject: path)
     }
 
     private var layers: [(index: Int, spec: LayerSpec)] {
@@ -18,11 +23,12 @@ struct ModelSummary {
 
     /// One line of JSON with sorted keys.
     func json() -> String {
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "source": path, "format": "safetensors", "model": checkpoint.modelName, "classes": checkpoint.classNames,
             "input_shape": checkpoint.inputShape, "recipe_hash": checkpoint.recipeHash, "ensemble": checkpoint.ensemble.members.count,
             "layers": layers.map { index, spec in spec.json.merging(["index": index]) { $1 } },
         ]
+        if let trainingGroups { object["training_groups"] = trainingGroups.digests.count }
         return String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
     }
 
@@ -31,7 +37,7 @@ struct ModelSummary {
         var lines = [path, "  format:   safetensors (MedPipe model \(checkpoint.modelName))",
                      "  input:    \(checkpoint.inputShape.map(String.init).joined(separator: " × "))",
                      "  classes:  \(checkpoint.classNames.joined(separator: ", "))",
-                     "  recipe:   \(checkpoint.recipeHash)"]
+                     "  recipe:   \(checkpoint.recipeHash)"] + TrainingGroups.summaryLine(trainingGroups)
         let members = checkpoint.ensemble.members.count
         if members > 1 { lines.append("  ensemble: \(members) networks of these layers, their probabilities averaged") }
         lines.append("  layers:")

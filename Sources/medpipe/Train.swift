@@ -223,7 +223,7 @@ struct Train: ParsableCommand {
         guard ProcessGroup.isLeader else { return }
         let checkpoint = Checkpoint(ensemble: Ensemble(trained), classNames: dataset.classNames, inputShape: dataset.sampleShape,
                                     normalization: "cache \(dataset.recipeHash)", recipeHash: dataset.recipeHash, modelName: name,
-                                    extra: try dataset.preprocessing.metadata())
+                                    extra: try dataset.modelMetadata())
         try checkpoint.write(to: out)
         log("kept epoch\(members > 1 ? "s" : "") \(keptEpochs.joined(separator: ", ")); wrote \(out)"
             + (trained.count < members ? " (\(trained.count) of \(members) ensemble members: interrupted)" : ""))

@@ -57,7 +57,7 @@ struct TreeOptions: ParsableArguments {
         printLines(["training \(kind.rawValue) (\(parameters.trees) trees per class, depth \(parameters.maxDepth)) on \(source.sampleCount(.train)) samples (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), \(dataset.sampleShape.reduce(1, *)) features from input \(dataset.sampleShape)"])
         let start = Date()
         let model = try TreeModel.train(kind, parameters: parameters, on: source, classWeights: try dataset.classWeights(balance),
-                                        recipeHash: dataset.recipeHash, preparation: try dataset.preprocessing.metadata())
+                                        recipeHash: dataset.recipeHash, preparation: try dataset.modelMetadata())
         let seconds = Date().timeIntervalSince(start)
         var line = String(format: "trained in %.1f s", seconds)
         if source.sampleCount(.validation) > 0 {

@@ -36,12 +36,13 @@ enum TreeModelCommands {
     static func summaryJSON(_ path: String) throws -> String {
         let model = try TreeModel.read(path)
         let gains = Array(try model.featureGains().prefix(topFeatures))
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "source": path, "format": "xgboost-json", "model": model.kind.rawValue, "classes": model.classNames,
             "input_shape": model.inputShape, "recipe_hash": model.recipeHash,
             "parameters": (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(model.parameters))) ?? [:],
             "top_features": gains.map { ["feature": $0.feature, "position": position($0.feature, in: model.inputShape), "gain": $0.gain] },
         ]
+        if let groups = try TrainingGroups(metadata: model.preparation, subject: path) { object["training_groups"] = groups.digests.count }
         return String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
     }
 
@@ -53,7 +54,7 @@ enum TreeModelCommands {
         var lines = [path, "  format:   XGBoost JSON (MedPipe \(model.kind.rawValue))",
                      "  input:    \(model.inputShape.map(String.init).joined(separator: " × ")) (\(model.featureCount) features, flattened)",
                      "  classes:  \(model.classNames.joined(separator: ", "))",
-                     "  recipe:   \(model.recipeHash)",
+                     "  recipe:   \(model.recipeHash)"] + TrainingGroups.summaryLine(try TrainingGroups(metadata: model.preparation, subject: path)) + [
                      "  trees:    \(p.trees) per class, max depth \(p.maxDepth), \(p.bins) bins, subsample \(p.subsample), colsample-bynode \(p.colsampleByNode)"
                         + (model.kind == .gradientBoosting ? ", eta \(p.eta)" : ""),
                      "  features with the most total gain (position in the input):"]

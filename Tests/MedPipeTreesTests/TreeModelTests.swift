@@ -181,7 +181,7 @@ struct TreeModelTests {
         try heart.write(toFile: folder + "/raw.yaml", atomically: true, encoding: .utf8)
         #expect(try SharedData.runMedpipe(["convert", folder + "/raw.yaml", "--cache", raw], environment: ["MEDPIPE_KEY": folder + "/project.key"]).status == 0)
         #expect(try SharedData.runMedpipe(["train", "--cache", cache, "--model", "random-forest", "--trees", "5", "--out", model]).status == 0)
-        #expect(try TreeModel.read(model).preparation.keys.sorted() == ["fitted", "pipeline", "table"])
+        #expect(try TreeModel.read(model).preparation.keys.sorted() == ["fitted", "pipeline", "table", "training_groups"])
         #expect(try SharedData.runMedpipe(["evaluate", "--model", model, "--cache", cache]).status == 0)
         let evaluated = try SharedData.runMedpipe(["evaluate", "--model", model, "--cache", raw])
         #expect(evaluated.status == 1 && evaluated.error.hasPrefix("medpipe: error: \(model): was trained on inputs prepared by the stages [standardize]; the cache \(raw) was prepared by no stage"), "\(evaluated.error)")

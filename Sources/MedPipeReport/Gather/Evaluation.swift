@@ -27,6 +27,9 @@ struct Evaluation {
     var curves: [ROCCurve?]
     var mistakes: [Mistake]
     var inputShape: [Int]
+    /// How many of the split's patients (groups) the model trained on, and of how many; nil when the model does not
+    /// say (``CacheDataset/trainingPatients(in:model:preparation:)``).
+    var trainingPatients: (trained: Int, of: Int)?
 
     /// Mistakes shown, most confident first.
     static let mistakesShown = 8
@@ -39,6 +42,7 @@ struct Evaluation {
         guard !entries.isEmpty else { throw MedPipeError.invalidArgument(dataset.cache.directory, "the \(split) split holds no entries") }
         var model = try TrainedModel(reading: modelPath)
         try dataset.checkJudges(model: modelPath, classNames: model.classNames, inputShape: model.inputShape, preparation: model.preparation)
+        trainingPatients = try dataset.trainingPatients(in: dataSplit, model: modelPath, preparation: model.preparation)
         let predicted = try model.predictions(on: dataset.inferenceSource(batchSize: model.batchSize), split: dataSplit)
         modelName = model.name
         // The pass's order of the entries: the training split's is shuffled.

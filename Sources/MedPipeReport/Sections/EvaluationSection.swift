@@ -1,5 +1,6 @@
 import Foundation
 import MedPipeExport
+import MedPipePipeline
 import MedPipeTrain
 
 /// Evaluation on one split: summary metrics, the confusion matrix as a heat map, precision, recall and F1
@@ -8,6 +9,11 @@ enum EvaluationSection {
     static func html(_ evaluation: Evaluation, facts: DatasetFacts, page: inout PageBuilder) throws -> String {
         let r = evaluation.report
         var html = HTML.note("Model \(evaluation.modelName) (\(evaluation.modelPath)) on the \(evaluation.split) split: the same numbers as `medpipe evaluate`.")
+        if let patients = evaluation.trainingPatients {
+            html += patients.trained == 0
+                ? "<p class=\"ok\">None of the \(HTML.count(patients.of)) patients (groups) of the \(HTML.escape(evaluation.split)) split was in the model's training split.</p>"
+                : "<p class=\"fail\">" + HTML.escape(CacheDataset.trainingPatientsNote(trained: patients.trained, of: patients.of, split: evaluation.split)) + ".</p>"
+        }
         html += "<div class=\"cards\">"
             + HTML.card(HTML.count(r.samples), "\(evaluation.split) samples")
             + HTML.card(HTML.number(r.accuracy), "accuracy")
