@@ -43,8 +43,8 @@ struct Evaluate: ParsableCommand {
         defer { warmUp.wait() }
         var trained = try TrainedModel(reading: model)
         try dataset.checkJudges(model: model, classNames: trained.classNames, inputShape: trained.inputShape, preparation: trained.preparation)
-        if let patients = try dataset.trainingPatients(in: dataSplit, model: model, preparation: trained.preparation), patients.trained > 0 {
-            printWarning("\(model): " + CacheDataset.trainingPatientsNote(trained: patients.trained, of: patients.of, split: split))
+        if let note = try dataset.trainingPatients(in: dataSplit, model: model, preparation: trained.preparation)?.note(split: split, cache: cache) {
+            printWarning("\(model): " + note)
         }
         BLAS.setThreads(threads)
         let report = try trained.evaluate(on: dataset.inferenceSource(batchSize: trained.batchSize), split: dataSplit)

@@ -13,16 +13,18 @@ import TestSupport
     @Test func digestsAreSHA256sFirstBytesAndRoundTripThroughTheMetadata() throws {
         // SHA-256("abc") = ba7816bf 8f01cfea 414140de ... (FIPS 180-2, appendix B.1).
         #expect(TrainingGroups.digest("abc") == 0xba78_16bf_8f01_cfea)
-        let groups = TrainingGroups(groups: ["abc", "P-1", "abc", "P-2"])
+        let groups = TrainingGroups(groups: ["abc", "P-1", "abc", "P-2"], key: "f1")
         #expect(groups.digests.count == 3 && groups.digests == groups.digests.sorted())
         #expect(try TrainingGroups(metadata: groups.metadata, subject: "m") == groups)
+        #expect(try TrainingGroups(metadata: TrainingGroups(groups: ["abc"], key: nil).metadata, subject: "m")?.key == nil)
         #expect(groups.count(among: ["P-2", "P-3", "P-2", "abc"]) == 2)
         #expect(try TrainingGroups(metadata: [:], subject: "m") == nil)
-        for damaged in ["not base64!", Data([1, 2, 3, 4, 5, 6, 7]).base64EncodedString()] {
-            #expect(throws: MedPipeError.malformed("m", "its metadata 'training_groups' is not base64 of 8-byte digests")) {
-                _ = try TrainingGroups(metadata: [PreparationKeys.trainingGroups: damaged], subject: "m")
+        for digests in ["not base64!", Data([1, 2, 3, 4, 5, 6, 7]).base64EncodedString()] {
+            #expect(throws: MedPipeError.malformed("m", "its metadata 'training_groups' does not hold base64 of 8-byte digests")) {
+                _ = try TrainingGroups(metadata: [PreparationKeys.trainingGroups: #"{"digests":"\#(digests)"}"#], subject: "m")
             }
         }
+        #expect(throws: MedPipeError.self) { _ = try TrainingGroups(metadata: [PreparationKeys.trainingGroups: "AAAAAAAAAAA="], subject: "m") }
     }
 
     /// The heart table's rows are each their own patient: a cache of the same table converted as new patients holds every
@@ -58,6 +60,14 @@ import TestSupport
                                                                  + "were in the model's training split: these scores are not those of unseen patients"), "\(judged.error)")
         }
 
+        // Pseudonyms under another project key cannot be compared: said, where counting them found none.
+        let otherKey = work + "/other-key"
+        let other = try SharedData.runMedpipe(["convert", work + "/again.yaml", "--cache", otherKey, "--fit-from", cache, "--key", work + "/other.key"])
+        try #require(other.status == 0, "\(other.error)")
+        let unknown = try SharedData.runMedpipe(["evaluate", "--model", network, "--cache", otherKey, "--split", "test"])
+        #expect(unknown.status == 0 && unknown.error.hasPrefix("medpipe: warning: \(network): the patients of \(otherKey) are pseudonyms under another "
+                                                                 + "project key"), "\(unknown.error)")
+
         let report = work + "/report.html"
         let ownPage = try SharedData.runMedpipe(["report", "--cache", cache, "--model", network, "--split", "test", "--out", report])
         try #require(ownPage.status == 0, "\(ownPage.error)")
@@ -66,5 +76,8 @@ import TestSupport
         let page = try SharedData.runMedpipe(["report", "--cache", again, "--model", network, "--split", "test", "--out", report])
         try #require(page.status == 0, "\(page.error)")
         #expect(try String(contentsOfFile: report, encoding: .utf8).contains("<p class=\"fail\">\(trained) of the \(all) patients (groups) of the test split were in"))
+        let otherPage = try SharedData.runMedpipe(["report", "--cache", otherKey, "--model", network, "--split", "test", "--out", report])
+        try #require(otherPage.status == 0, "\(otherPage.error)")
+        #expect(try String(contentsOfFile: report, encoding: .utf8).contains("<p class=\"warning\">the patients of \(otherKey) are pseudonyms under another project key"))
     }
 }

@@ -79,6 +79,9 @@ extension Converter {
             "balance_report": try Self.json(report),
             "split_issues": try Self.json(assignment.issues),
             "split_grouping": recipe.split.grouping.rawValue,
+            // Which project key made the groups' pseudonyms (its fingerprint, not the key): a model's training patients
+            // are compared with another cache's only when the same key made both (``TrainingGroups``).
+            CacheDataset.pseudonymKeyMeta: pseudonyms.fingerprint,
             // How predict reads a table as the training rows were read; empty (not left from an earlier run) otherwise.
             "table": try TableInput(recipe: recipe, entries: entries).map(Self.json) ?? "",
         ]

@@ -27,9 +27,9 @@ struct Evaluation {
     var curves: [ROCCurve?]
     var mistakes: [Mistake]
     var inputShape: [Int]
-    /// How many of the split's patients (groups) the model trained on, and of how many; nil when the model does not
-    /// say (``CacheDataset/trainingPatients(in:model:preparation:)``).
-    var trainingPatients: (trained: Int, of: Int)?
+    /// How many of the split's patients (groups) the model trained on; nil when the model does not say
+    /// (``CacheDataset/trainingPatients(in:model:preparation:)``).
+    var trainingPatients: TrainingPatients?
 
     /// Mistakes shown, most confident first.
     static let mistakesShown = 8

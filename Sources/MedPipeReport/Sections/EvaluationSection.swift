@@ -10,9 +10,13 @@ enum EvaluationSection {
         let r = evaluation.report
         var html = HTML.note("Model \(evaluation.modelName) (\(evaluation.modelPath)) on the \(evaluation.split) split: the same numbers as `medpipe evaluate`.")
         if let patients = evaluation.trainingPatients {
-            html += patients.trained == 0
-                ? "<p class=\"ok\">None of the \(HTML.count(patients.of)) patients (groups) of the \(HTML.escape(evaluation.split)) split was in the model's training split.</p>"
-                : "<p class=\"fail\">" + HTML.escape(CacheDataset.trainingPatientsNote(trained: patients.trained, of: patients.of, split: evaluation.split)) + ".</p>"
+            let note = HTML.escape(patients.note(split: evaluation.split, cache: facts.directory) ?? "")
+            switch patients {
+            case .counted(0, let of):
+                html += "<p class=\"ok\">None of the \(HTML.count(of)) patients (groups) of the \(HTML.escape(evaluation.split)) split was in the model's training split.</p>"
+            case .counted: html += "<p class=\"fail\">\(note).</p>"
+            case .otherKey: html += "<p class=\"warning\">\(note).</p>"
+            }
         }
         html += "<div class=\"cards\">"
             + HTML.card(HTML.count(r.samples), "\(evaluation.split) samples")
