@@ -102,7 +102,7 @@ let package = Package(
 
         .executableTarget(name: "medpipe-bench", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeData", "MedPipeTrain", "MedPipeExplain", "MedPipePipeline"]),
         // Replays files through the fuzz targets; `tools/fuzz` builds it as a libFuzzer binary.
-        .executableTarget(name: "medpipe-fuzz", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeStages", "MedPipePipeline", "MedPipeTrain", "MedPipeDeidentify"]),
+        .executableTarget(name: "medpipe-fuzz", dependencies: ["MedPipeCore", "MedPipeCache", "MedPipeData", "MedPipeFormats", "MedPipeStages", "MedPipePipeline", "MedPipeTrain", "MedPipeDeidentify"]),
         .target(name: "TestSupport", dependencies: ["MedPipeCore"], path: "Tests/TestSupport", swiftSettings: optimizedInDebug),
         .testTarget(name: "MedPipeCoreTests", dependencies: ["MedPipeCore", "TestSupport"]),
         .testTarget(

@@ -1,5 +1,7 @@
 import Foundation
+import MedPipeCache
 import MedPipeCore
+import MedPipeData
 import MedPipeDeidentify
 import MedPipeFormats
 import MedPipePipeline
@@ -45,6 +47,10 @@ enum FuzzTarget: String, CaseIterable {
     case tableConvert = "table-convert"
     /// A NIfTI file through the image stages (reorient, resample, crop, normalize, slice, resize).
     case niftiStages = "nifti-stages"
+    /// A dataset cache: its `manifest.sqlite`, then `#SHARD` and its first shard, read as `cache verify`, `train` and
+    /// `evaluate` read a cache: verified, opened with its stages and fitted statistics, every split's samples read and
+    /// prepared, and its training patients counted.
+    case cache
     /// A WFDB record (as `wfdb` lays it out) through the ECG stages: filtered, resampled, and cut into beats
     /// at its annotations and at the R peaks detected, with RR features and the record's median beat.
     case wfdbStages = "wfdb-stages"
@@ -125,6 +131,16 @@ enum FuzzTarget: String, CaseIterable {
         case .niftiStages:
             let record = try NIfTIReader().read(try write(bytes, folder + "/input.nii"))
             _ = try Self.stages.pipeline.run([Sample(record: record, group: "fuzz")])
+        case .cache:
+            let cache = folder + "/cache", (manifest, shard) = Self.cut(bytes, at: "#SHARD")
+            try? FileManager.default.removeItem(atPath: cache)
+            try FileManager.default.createDirectory(atPath: cache + "/shards", withIntermediateDirectories: true)
+            _ = try write(manifest, cache + "/manifest.sqlite")
+            _ = try write(shard, cache + "/shards/000001.bin")
+            _ = try? DatasetCache(directory: cache).verify()
+            let dataset = try CacheDataset(directory: cache)
+            for split in DataSplit.allCases { _ = try? dataset.batchSource(only: [split]) }
+            _ = try TrainingGroups(trainingSplitOf: dataset)
         }
     }
 
