@@ -71,6 +71,10 @@ public final class DatasetCache: Sendable {
     /// A named metadata value (`recipe`, `recipe_hash`, `fitted`, `class_weights`, ...).
     public func meta(_ name: String) throws -> String? { try manifest.meta(name) }
 
+    /// How many finalizations (the end of a `convert`) changed the cache's splits, plans, statistics or other metadata:
+    /// reads of several parts of the cache that find the same number before and after read one run's cache.
+    public func generation() throws -> String? { try manifest.meta(Manifest.generationMeta) }
+
     /// The states of source files recorded by the runs that made the cache (``SourceFileStates``), named by `name`
     /// (not used when `trusted` is false).
     public func sourceFileStates(name: @escaping @Sendable (String) -> String, trusted: Bool = true) throws -> SourceFileStates {

@@ -422,21 +422,26 @@ final class Manifest: Sendable {
         }
     }
 
+    /// The meta entry counting the finalizations that changed the cache (``finalize(splits:plans:meta:positions:)``).
+    static let generationMeta = "generation"
+
     /// Sets every unit's position, every entry's split, the sampling plans and named metadata in one transaction.
     ///
     /// Only what changed is written (an entry whose split is not named gets none, a split's plan is replaced
-    /// when it differs): a run that changed nothing writes no row of a 100,000-entry cache again.
+    /// when it differs): a run that changed nothing writes no row of a 100,000-entry cache again. A run that changed
+    /// something adds one to meta ``generationMeta``, by which a reader tells that its reads straddled it.
     func finalize(splits: [Int64: String], plans: [String: [Int64]], meta: [String: String], positions: [String: Int]) throws {
         try database.write { db in
+            var changed = false
             let setPosition = try db.cachedStatement(sql: "UPDATE unit SET position = ? WHERE key = ?")
             for row in try Row.fetchAll(db, sql: "SELECT key, position FROM unit") {
                 let key: String = try row.decode(atIndex: 0), stored: Int = try row.decode(atIndex: 1)
-                if let position = positions[key], position != stored { try setPosition.execute(arguments: [position, key]) }
+                if let position = positions[key], position != stored { try setPosition.execute(arguments: [position, key]); changed = true }
             }
             let setSplit = try db.cachedStatement(sql: "UPDATE entry SET split = ? WHERE id = ?")
             for row in try Row.fetchAll(db, sql: "SELECT id, split FROM entry") {
                 let id: Int64 = try row.decode(atIndex: 0), split: String? = try row.decode(atIndex: 1)
-                if splits[id] != split { try setSplit.execute(arguments: [splits[id], id]) }
+                if splits[id] != split { try setSplit.execute(arguments: [splits[id], id]); changed = true }
             }
             var stored: [String: [Int64]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT split, entry FROM plan ORDER BY split, position") {
@@ -447,9 +452,16 @@ final class Manifest: Sendable {
             for split in Set(stored.keys).union(plans.keys).sorted() where stored[split] ?? [] != plans[split] ?? [] {
                 try deletePlan.execute(arguments: [split])
                 for (position, id) in (plans[split] ?? []).enumerated() { try insertPlan.execute(arguments: [split, position, id]) }
+                changed = true
             }
-            for (name, value) in meta {
+            let storedMeta = Dictionary(try Row.fetchAll(db, sql: "SELECT name, value FROM meta").map { (try $0.decode(atIndex: 0) as String, try $0.decode(atIndex: 1) as String) }) { $1 }
+            for (name, value) in meta where storedMeta[name] != value {
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", arguments: [name, value])
+                changed = true
+            }
+            if changed {
+                let generation = storedMeta[Self.generationMeta].flatMap { Int($0) } ?? 0
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", arguments: [Self.generationMeta, String(generation &+ 1)])
             }
         }
     }

@@ -178,6 +178,9 @@ struct Train: ParsableCommand {
             source = try dataset.batchSource(balance: spec.balanceOrDefault, seed: spec.seedOrDefault, augmentation: augmentation, only: used,
                                              workers: threads)
         }
+        // What the model carries of the cache (its training patients among it), read with the samples it trains on.
+        let carried = ProcessGroup.isLeader ? try dataset.modelMetadata() : [:]
+        try dataset.requireUnchangedSinceOpened()
         let (name, specs, outputs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
         // A batch holds at most the samples of the largest split (`train: { batch: 2^63 − 1 }` trains in whole splits).
         let largestBatch = min(configuration.batchSize, DataSplit.allCases.map(source.sampleCount).max() ?? 0)
@@ -223,7 +226,7 @@ struct Train: ParsableCommand {
         guard ProcessGroup.isLeader else { return }
         let checkpoint = Checkpoint(ensemble: Ensemble(trained), classNames: dataset.classNames, inputShape: dataset.sampleShape,
                                     normalization: "cache \(dataset.recipeHash)", recipeHash: dataset.recipeHash, modelName: name,
-                                    extra: try dataset.modelMetadata())
+                                    extra: carried)
         try checkpoint.write(to: out)
         log("kept epoch\(members > 1 ? "s" : "") \(keptEpochs.joined(separator: ", ")); wrote \(out)"
             + (trained.count < members ? " (\(trained.count) of \(members) ensemble members: interrupted)" : ""))

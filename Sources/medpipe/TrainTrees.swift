@@ -53,11 +53,13 @@ struct TreeOptions: ParsableArguments {
     func train(_ kind: TreeKind, cache: String, out: String, balance: CacheDataset.Balance, seed: UInt64, threads: Int) throws {
         let dataset = try CacheDataset(directory: cache)
         let source = try dataset.batchSource(balance: balance, seed: seed, workers: threads)
+        let carried = try dataset.modelMetadata(), classWeights = try dataset.classWeights(balance)
+        try dataset.requireUnchangedSinceOpened()
         let parameters = parameters(kind, seed: seed, threads: threads)
         printLines(["training \(kind.rawValue) (\(parameters.trees) trees per class, depth \(parameters.maxDepth)) on \(source.sampleCount(.train)) samples (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), \(dataset.sampleShape.reduce(1, *)) features from input \(dataset.sampleShape)"])
         let start = Date()
-        let model = try TreeModel.train(kind, parameters: parameters, on: source, classWeights: try dataset.classWeights(balance),
-                                        recipeHash: dataset.recipeHash, preparation: try dataset.modelMetadata())
+        let model = try TreeModel.train(kind, parameters: parameters, on: source, classWeights: classWeights,
+                                        recipeHash: dataset.recipeHash, preparation: carried)
         let seconds = Date().timeIntervalSince(start)
         var line = String(format: "trained in %.1f s", seconds)
         if source.sampleCount(.validation) > 0 {
