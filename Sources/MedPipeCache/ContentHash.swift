@@ -10,7 +10,7 @@ import MedPipeCore
 public enum ContentHash {
     /// SHA-256 of `bytes`.
     public static func of<D: DataProtocol>(_ bytes: D) -> String {
-        hex(SHA256.hash(bytes))
+        SHA256.hex(SHA256.hash(bytes))
     }
 
     /// SHA-256 of the file at `path` (the recorded one, when `states` holds the file unchanged; else `progress` is
@@ -81,18 +81,7 @@ public enum ContentHash {
             if count == 0 { break }
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
-        return hex(hasher.finalize())
-    }
-
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in digest {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        return SHA256.hex(hasher.finalize())
     }
 }
 

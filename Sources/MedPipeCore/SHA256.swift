@@ -31,6 +31,18 @@ public final class SHA256 {
         return digest
     }
 
+    /// A digest as lowercase hex, two digits a byte.
+    public static func hex(_ digest: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(2 * byteCount)
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
     /// The digest of `bytes`, hashed where they lie, region by region.
     public static func hash(_ bytes: some DataProtocol) -> [UInt8] {
         let hasher = SHA256()

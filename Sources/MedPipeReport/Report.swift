@@ -2,6 +2,7 @@ import Foundation
 import MedPipeCore
 import MedPipePipeline
 import MedPipeTrain
+import MedPipeTrees
 
 /// What goes into a report: a dataset cache, and optionally a model, its training log, Grad-CAM outputs
 /// and a de-identification report.
@@ -51,7 +52,8 @@ public struct Report: Sendable {
         var page = PageBuilder(library: library)
         var sections = [PageBuilder.Section(id: "dataset", title: "Data set", html: try DatasetSection.html(facts, page: &page))]
         if let metrics = request.metrics {
-            sections.append(.init(id: "training", title: "Training", html: TrainingSection.html(try TrainingLog(path: metrics), page: &page)))
+            let curve = try request.model.flatMap { model in try TrainedModel(reading: model).trainingCurve.map { (model, $0) } }
+            sections.append(.init(id: "training", title: "Training", html: TrainingSection.html(try TrainingLog(path: metrics, model: curve), page: &page)))
         }
         if let model = request.model {
             let evaluation = try Evaluation(modelPath: model, dataset: dataset, split: split)

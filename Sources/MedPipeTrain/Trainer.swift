@@ -69,6 +69,23 @@ public struct EpochMetrics: Sendable, Codable, Equatable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
     }
+
+    /// The checkpoint metadata key of ``curveDigest(_:)``: the training curve of the run that wrote the model.
+    public static let curveMetadataKey = "training_curve"
+
+    /// The SHA-256 (hex) of the values of `epochs` that do not depend on timing (all but seconds and samples per
+    /// second), one ``jsonLine`` each, as `--metrics` writes them and as they read back: the same training gives the
+    /// same digest. A model carries its training's, by which `report` finds the model's epochs in a metrics file that
+    /// other trainings appended to, and refuses one that holds none of them.
+    public static func curveDigest(_ epochs: some Sequence<EpochMetrics>) -> String {
+        let lines = epochs.map { epoch in
+            var timeless = epoch
+            timeless.seconds = 0
+            timeless.samplesPerSecond = 0
+            return timeless.jsonLine
+        }
+        return SHA256.hex(SHA256.hash(Array(lines.joined(separator: "\n").utf8)))
+    }
 }
 
 /// What training produced.

@@ -33,6 +33,9 @@ public struct TrainedModel {
     public var inputShape: [Int] { tree?.inputShape ?? network!.inputShape }
     /// The metadata holding the stages and statistics of the model's training cache (``PreparationKeys``).
     public var preparation: [String: String] { tree?.preparation ?? network!.extra }
+    /// The digest of the training curve of the run that wrote a network (``EpochMetrics/curveDigest(_:)``); nil for a
+    /// tree model (its training logs no epochs) and a network written before it was kept.
+    public var trainingCurve: String? { network?.extra[EpochMetrics.curveMetadataKey] }
     /// The network's model name (`mnist-cnn`), or the tree model's kind (`random-forest`).
     public var name: String { tree?.kind.rawValue ?? network!.modelName }
     /// Whether inputs that are not finite must be refused: a network's outputs for them mean nothing, where a tree

@@ -188,6 +188,8 @@ struct Train: ParsableCommand {
         if let augmentation, ProcessGroup.isLeader { log("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }
         if ProcessGroup.isLeader { log("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape)") }
         var trainer = Trainer(configuration)
+        // Every epoch of every member, as --metrics gets them: the model carries their digest (``EpochMetrics/curveDigest(_:)``).
+        var curve: [EpochMetrics] = []
         trainer.group = ProcessGroup.world
         if let world = trainer.group, world.size > 1 {
             log("data-parallel on \(world.size) ranks: this rank trains on its 1/\(world.size) of each batch of \(configuration.batchSize), with \(threads) thread(s)")
@@ -199,6 +201,7 @@ struct Train: ParsableCommand {
                 bar.finish()
                 log(EpochLine(m).text)
                 metricsFile?.append(m.jsonLine)
+                curve.append(m)
             }
         }
         var trained: [Sequential] = [], keptEpochs: [String] = []
@@ -226,7 +229,7 @@ struct Train: ParsableCommand {
         guard ProcessGroup.isLeader else { return }
         let checkpoint = Checkpoint(ensemble: Ensemble(trained), classNames: dataset.classNames, inputShape: dataset.sampleShape,
                                     normalization: "cache \(dataset.recipeHash)", recipeHash: dataset.recipeHash, modelName: name,
-                                    extra: carried)
+                                    extra: carried.merging([EpochMetrics.curveMetadataKey: EpochMetrics.curveDigest(curve)]) { $1 })
         try checkpoint.write(to: out)
         log("kept epoch\(members > 1 ? "s" : "") \(keptEpochs.joined(separator: ", ")); wrote \(out)"
             + (trained.count < members ? " (\(trained.count) of \(members) ensemble members: interrupted)" : ""))

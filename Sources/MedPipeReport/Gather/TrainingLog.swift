@@ -5,15 +5,22 @@ import MedPipeTrain
 /// The epochs of a training run, from the JSON lines `medpipe train --metrics` appends.
 struct TrainingLog {
     var path: String
-    /// The last run in the file (a file appended to by several runs starts again at epoch 1).
+    /// The epochs shown: those of the last network that the model's training trained, or, without a model that
+    /// names its training curve, of the last run in the file (a file appended to by several runs starts again at epoch 0).
     var epochs: [EpochMetrics]
-    /// Runs found in the file; the report shows the last.
+    /// Runs found in the file (an ensemble's networks count one each).
     var runs: Int
+    /// The model whose training the epochs were found by (``EpochMetrics/curveDigest(_:)``), and how many networks
+    /// that training trained; nil when the epochs are the file's last run's.
+    var found: (model: String, networks: Int)?
 
     /// The epoch whose model was kept: the last one that became the best.
     var keptEpoch: Int? { epochs.last(where: \.best)?.epoch }
 
-    init(path: String) throws {
+    /// Reads the file; with `model` (its path and its training curve's digest), the epochs of the training that wrote it.
+    /// - Throws: `.malformed` for a line that is no epoch; `.invalidArgument` when the model names its training curve and
+    ///   no run of the file has it (the metrics of another training).
+    init(path: String, model: (path: String, curve: String)? = nil) throws {
         self.path = path
         let bytes = try FileBytes.read(path)
         guard let text = String(validating: bytes, as: UTF8.self) else { throw MedPipeError.malformed(path, "is not UTF-8 text") }
@@ -34,8 +41,23 @@ struct TrainingLog {
             }
         }
         guard let last = all.last else { throw MedPipeError.malformed(path, "holds no epoch") }
-        epochs = last
         runs = all.count
+        guard let model else {
+            epochs = last
+            return
+        }
+        // The training's runs: consecutive ones (an ensemble's networks, one partly trained when it was interrupted),
+        // the last such in the file.
+        let longest = EnsembleSize.maximum + 1
+        for end in stride(from: all.count, to: 0, by: -1) {
+            for start in stride(from: end - 1, through: max(0, end - longest), by: -1)
+            where EpochMetrics.curveDigest(all[start..<end].joined()) == model.curve {
+                epochs = all[end - 1]
+                found = (model.path, end - start)
+                return
+            }
+        }
+        throw MedPipeError.invalidArgument(path, "holds no epoch of the training that wrote \(model.path) (\(all.count) run\(all.count == 1 ? "" : "s") of other trainings): give the --metrics file of that training")
     }
 
     private static func reason(_ error: Error) -> String {

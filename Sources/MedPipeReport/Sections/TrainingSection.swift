@@ -19,7 +19,14 @@ enum TrainingSection {
         }
         html += HTML.card(HTML.number(epochs.map(\.seconds).reduce(0, +), 1) + " s", "training time")
         html += "</div>"
-        if log.runs > 1 {
+        if let found = log.found {
+            if log.runs > found.networks {
+                html += "<p class=\"note\">\(HTML.escape(log.path)) holds \(log.runs) runs (appended); this shows the training that wrote \(HTML.escape(found.model)).</p>"
+            }
+            if found.networks > 1 {
+                html += "<p class=\"note\">That training trained \(found.networks) networks, one after the other; this shows the last one's epochs.</p>"
+            }
+        } else if log.runs > 1 {
             html += "<p class=\"warning\">\(HTML.escape(log.path)) holds \(log.runs) runs (appended); this shows the last.</p>"
         }
 
