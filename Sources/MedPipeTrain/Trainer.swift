@@ -63,10 +63,11 @@ public struct EpochMetrics: Sendable, Codable, Equatable {
         case samplesPerSecond = "samples_per_second"
     }
 
-    /// The metrics as one JSON line (no trailing newline), keys sorted.
+    /// The metrics as one JSON line (no trailing newline), keys sorted; a loss that is not finite (the epoch a training
+    /// diverged at) as the string `"nan"` or `"inf"` (``JSONCoding``), where the line was left empty.
     public var jsonLine: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONCoding.encoder()
+        encoder.outputFormatting.insert(.withoutEscapingSlashes)
         return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
     }
 

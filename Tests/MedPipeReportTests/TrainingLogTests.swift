@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import MedPipeCore
-import MedPipeTrain
+@testable import MedPipeTrain
 import TestSupport
 @testable import MedPipeReport
 
@@ -10,6 +10,19 @@ import TestSupport
 /// network now carries the digest of its training's epochs, and the report shows that training's, or refuses.
 @Suite(.enabled(if: SharedData.isAvailable && SharedData.medpipeBinary != nil, "needs ../shared/data and the built medpipe binary"))
 struct TrainingLogTests {
+    /// The epoch a training diverged at has a loss that is not finite: its metrics line was empty (JSON has no NaN), so
+    /// the file lacked the epoch that stopped the training. It reads back now, and so does its digest.
+    @Test func anEpochThatDivergedIsWrittenAndReadBack() throws {
+        let diverged = EpochMetrics(epoch: 3, learningRate: 0.1, loss: .nan, accuracy: 0.5, balancedAccuracy: 0.5, valLoss: .infinity,
+                                    samplesPerSecond: 100, seconds: 1, best: false)
+        #expect(diverged.jsonLine.contains(#""loss":"nan""#) && diverged.jsonLine.contains(#""val_loss":"inf""#), "\(diverged.jsonLine)")
+        let path = temporaryDirectory("training-log-nan") + "/m.jsonl"
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+        try (diverged.jsonLine + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let log = try TrainingLog(path: path, model: ("m", EpochMetrics.curveDigest([diverged])))
+        #expect(log.epochs.count == 1 && log.epochs[0].loss.isNaN && log.epochs[0].valLoss == .infinity)
+    }
+
     @Test func theReportShowsTheEpochsOfTheTrainingThatWroteTheModel() throws {
         let work = temporaryDirectory("training-log")
         defer { try? FileManager.default.removeItem(atPath: work) }

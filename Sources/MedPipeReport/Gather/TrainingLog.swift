@@ -24,7 +24,7 @@ struct TrainingLog {
         self.path = path
         let bytes = try FileBytes.read(path)
         guard let text = String(validating: bytes, as: UTF8.self) else { throw MedPipeError.malformed(path, "is not UTF-8 text") }
-        let decoder = JSONDecoder()
+        let decoder = JSONCoding.decoder()
         var all: [[EpochMetrics]] = []
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
         where !line.trimmingCharacters(in: .whitespaces).isEmpty {
