@@ -2,6 +2,7 @@
 memory-mapped from the shard files, with the fitted stages applied as `medpipe` applies them."""
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -218,6 +219,23 @@ class Split:
     def groups(self) -> list[str]:
         """Keyed pseudonyms of the patients (never a source identifier)."""
         return [e.group for e in self.entries]
+
+    def trained_patients(self, checkpoint) -> tuple[int, int] | None:
+        """How many of this split's patients (groups) the model of `checkpoint` (a `medpipe_cache.Checkpoint`) trained on,
+        and of how many: what `medpipe evaluate` warns of. None when the checkpoint does not keep its training patients.
+        Raises `CacheError` when the cache's pseudonyms were made under another project key than the training cache's,
+        which cannot be compared."""
+        kept = checkpoint.training_groups
+        if kept is None:
+            return None
+        key, digests = kept
+        own = self.cache.meta.get("pseudonym_key")
+        if own is not None and key is not None and own != key:
+            raise CacheError(self.cache.directory, f"its pseudonyms were made under another project key (fingerprint {own[:12]}) than those "
+                                                   f"of the training cache of {checkpoint.path} ({key[:12]}), so they cannot be compared")
+        patients = set(self.groups)
+        trained = sum(int.from_bytes(hashlib.sha256(g.encode()).digest()[:8], "big") in digests for g in patients)
+        return trained, len(patients)
 
     def metadata(self, i: int) -> dict:
         return self.entries[i].metadata

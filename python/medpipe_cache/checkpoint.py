@@ -3,10 +3,13 @@
 
 Metadata (all strings): `format` (`medpipe.sequential.v1`), `architecture` (JSON array, one object per
 layer: `type`, a `torch.nn` module name, and its constructor arguments), `class_names` (JSON array),
-`input_shape` (JSON array, one sample, channels first), `normalization`, `recipe_hash`, `model_name`.
+`input_shape` (JSON array, one sample, channels first), `normalization`, `recipe_hash`, `model_name`; with them the
+training cache's preparation (`pipeline`, `fitted`, ...), its training patients (`training_groups`) and the digest of
+the training's epochs (`training_curve`).
 """
 from __future__ import annotations
 
+import base64
 import json
 import math
 import os
@@ -43,6 +46,24 @@ class Checkpoint:
     def recipe_hash(self) -> str:
         """SHA-256 of the recipe of the cache the model was trained on (compare with `Cache.recipe_hash`)."""
         return self.metadata.get("recipe_hash", "")
+
+    @property
+    def training_groups(self) -> tuple[str | None, frozenset[int]] | None:
+        """The patients of the model's training split, as `medpipe train` keeps them (metadata `training_groups`): the
+        fingerprint of the project key that made their pseudonyms, and the first 8 bytes of each pseudonym's SHA-256
+        (big-endian integers). None for a model written before they were kept. `Split.trained_patients` counts them."""
+        text = self.metadata.get("training_groups")
+        if text is None:
+            return None
+        try:
+            stored = json.loads(text)
+            digests = base64.b64decode(stored["digests"], validate=True)
+            key = stored.get("key")
+        except (ValueError, KeyError, TypeError):
+            raise CacheError(self.path, "its metadata 'training_groups' is not what `medpipe train` writes") from None
+        if len(digests) % 8 or not (key is None or isinstance(key, str)):
+            raise CacheError(self.path, "its metadata 'training_groups' does not hold 8-byte digests")
+        return key, frozenset(int.from_bytes(digests[i:i + 8], "big") for i in range(0, len(digests), 8))
 
 
 def read_safetensors(path) -> tuple[dict, dict]:
