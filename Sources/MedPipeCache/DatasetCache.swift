@@ -7,6 +7,8 @@ public final class DatasetCache: Sendable {
     private let manifest: Manifest
     private let shards: ShardMaps
     private let reads: ShardReads
+    /// The cache's generation when it was opened (``requireUnchangedSinceOpened()``).
+    private let generationAtOpen: String?
 
     /// Opens an existing cache for reading.
     /// - Throws: ``MedPipeError`` `.io` when `directory` holds no `manifest.sqlite`; `.invalidArgument` when it is a file
@@ -25,6 +27,7 @@ public final class DatasetCache: Sendable {
         manifest = try Manifest(directory: directory, readOnly: true)
         shards = ShardMaps(directory: directory + "/shards")
         reads = ShardReads(directory: directory + "/shards")
+        generationAtOpen = try manifest.meta(Manifest.generationMeta)
     }
 
     /// Entries of one split (`train`, `val`, `test`), or all entries.
@@ -74,6 +77,15 @@ public final class DatasetCache: Sendable {
     /// How many finalizations (the end of a `convert`) changed the cache's splits, plans, statistics or other metadata:
     /// reads of several parts of the cache that find the same number before and after read one run's cache.
     public func generation() throws -> String? { try manifest.meta(Manifest.generationMeta) }
+
+    /// Fails when a `convert` changed the cache since it was opened (``generation()``): a command that read the
+    /// statistics and one split before it and another split after would have mixed two runs' cache without a word (the
+    /// same recipe run over more sources moves patients between splits). Called once a command has read what it uses.
+    public func requireUnchangedSinceOpened() throws {
+        guard try generation() == generationAtOpen else {
+            throw MedPipeError.io(directory, "changed while it was being read (a convert finished meanwhile, and may have moved patients between splits): run the command again")
+        }
+    }
 
     /// The states of source files recorded by the runs that made the cache (``SourceFileStates``), named by `name`
     /// (not used when `trusted` is false).

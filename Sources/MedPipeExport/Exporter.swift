@@ -165,6 +165,8 @@ public struct Exporter: Sendable {
             if let path = try splitWriter?.finish() { files.append(path) }
             counts.append((split, entries.count))
         }
+        // Fitted statistics and entries read from two convert runs would pass for one export.
+        try cache.requireUnchangedSinceOpened()
         try PartialOutputs.moveContents(of: staging, into: options.output)
         return ExportSummary(output: options.output, format: options.format, samples: counts,
                              files: files.map { options.output + $0.dropFirst(staging.count) })

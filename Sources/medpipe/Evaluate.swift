@@ -48,7 +48,7 @@ struct Evaluate: ParsableCommand {
         }
         BLAS.setThreads(threads)
         let report = try trained.evaluate(on: dataset.inferenceSource(batchSize: trained.batchSize), split: dataSplit)
-        try dataset.requireUnchangedSinceOpened()
+        try dataset.cache.requireUnchangedSinceOpened()
         if json { printJSON(try ReportText.json(report)) } else { printLines(ReportText.lines(report, split: split)) }
     }
 

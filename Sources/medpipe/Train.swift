@@ -180,7 +180,7 @@ struct Train: ParsableCommand {
         }
         // What the model carries of the cache (its training patients among it), read with the samples it trains on.
         let carried = ProcessGroup.isLeader ? try dataset.modelMetadata() : [:]
-        try dataset.requireUnchangedSinceOpened()
+        try dataset.cache.requireUnchangedSinceOpened()
         let (name, specs, outputs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
         // A batch holds at most the samples of the largest split (`train: { batch: 2^63 − 1 }` trains in whole splits).
         let largestBatch = min(configuration.batchSize, DataSplit.allCases.map(source.sampleCount).max() ?? 0)

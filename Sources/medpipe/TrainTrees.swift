@@ -54,7 +54,7 @@ struct TreeOptions: ParsableArguments {
         let dataset = try CacheDataset(directory: cache)
         let source = try dataset.batchSource(balance: balance, seed: seed, workers: threads)
         let carried = try dataset.modelMetadata(), classWeights = try dataset.classWeights(balance)
-        try dataset.requireUnchangedSinceOpened()
+        try dataset.cache.requireUnchangedSinceOpened()
         let parameters = parameters(kind, seed: seed, threads: threads)
         printLines(["training \(kind.rawValue) (\(parameters.trees) trees per class, depth \(parameters.maxDepth)) on \(source.sampleCount(.train)) samples (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), \(dataset.sampleShape.reduce(1, *)) features from input \(dataset.sampleShape)"])
         let start = Date()

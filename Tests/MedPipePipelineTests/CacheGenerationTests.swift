@@ -26,7 +26,7 @@ struct CacheGenerationTests {
 
         let reader = try CacheDataset(directory: cache)
         _ = try reader.batchSource(only: [.train])
-        try reader.requireUnchangedSinceOpened()
+        try reader.cache.requireUnchangedSinceOpened()
         // The split planned with another seed: the patients move, and a reader opened before fails after.
         let seed = "test: 0.2 }, seed: 42 }"
         try #require(text.contains(seed))
@@ -35,8 +35,8 @@ struct CacheGenerationTests {
             .run(ConvertOptions(cache: cache))
         #expect(try DatasetCache(directory: cache).generation() == "2")
         #expect(throws: MedPipeError.io(cache, "changed while it was being read (a convert finished meanwhile, and may have moved patients between splits): run the command again")) {
-            try reader.requireUnchangedSinceOpened()
+            try reader.cache.requireUnchangedSinceOpened()
         }
-        try CacheDataset(directory: cache).requireUnchangedSinceOpened()
+        try CacheDataset(directory: cache).cache.requireUnchangedSinceOpened()
     }
 }

@@ -37,13 +37,10 @@ public struct CacheDataset: Sendable {
     private let pipeline: StagePipeline
     private let fitted: FittedPipeline
     private let fitBoundary: Int
-    /// The cache's generation when it was opened (``requireUnchangedSinceOpened()``).
-    private let generationAtOpen: String?
 
     /// Opens a cache written by `convert`, whose stages can apply its fitted statistics (``FittedPipeline/problem(for:)``).
     public init(directory: String) throws {
         cache = try DatasetCache(directory: directory)
-        generationAtOpen = try cache.generation()
         guard let pipelineText = try cache.meta("pipeline"), let fittedText = try cache.meta("fitted") else {
             throw MedPipeError.malformed(directory, "the cache has no finished convert run (no pipeline or fitted statistics); run `medpipe convert` again")
         }
@@ -80,15 +77,6 @@ public struct CacheDataset: Sendable {
             rhythmChannels = count
         } else {
             rhythmChannels = 0
-        }
-    }
-
-    /// Fails when a `convert` changed the cache since it was opened (``DatasetCache/generation()``): a command that read
-    /// the statistics and one split before it and another split after would have mixed two runs' cache without a word
-    /// (the same recipe run over more sources moves patients between splits). Called once a command has read what it uses.
-    public func requireUnchangedSinceOpened() throws {
-        guard try cache.generation() == generationAtOpen else {
-            throw MedPipeError.io(cache.directory, "changed while it was being read (a convert finished meanwhile, and may have moved patients between splits): run the command again")
         }
     }
 

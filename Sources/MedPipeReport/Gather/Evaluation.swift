@@ -66,6 +66,6 @@ struct Evaluation {
             Mistake(entry: visited[m.index], input: try dataset.input(visited[m.index]), trueClass: labels[m.index],
                     predictedClass: m.predicted, probability: m.probability)
         }
-        try dataset.requireUnchangedSinceOpened()
+        try dataset.cache.requireUnchangedSinceOpened()
     }
 }
