@@ -12,13 +12,14 @@ import MedPipeData
 /// cache, stays the same. A model trained before would then be judged partly on its own training patients, and its
 /// scores would say nothing of it. Groups are pseudonyms under a project key, so they compare only between caches of
 /// the same key: the fingerprint of the training cache's key is kept beside them.
-public struct TrainingGroups: Sendable, Equatable, Codable {
+public struct TrainingGroups: Sendable, Equatable {
     /// The fingerprint of the project key that made the training cache's pseudonyms (meta
     /// ``CacheDataset/pseudonymKeyMeta``); nil for a cache converted before it was kept.
     public var key: String?
     /// The digests, sorted, each once.
     public var digests: [UInt64]
 
+    /// The digests of `groups` (each once), pseudonyms made under the project key of fingerprint `key`.
     public init(groups: some Sequence<String>, key: String?) {
         self.key = key
         digests = Array(Set(groups.map(Self.digest))).sorted()
