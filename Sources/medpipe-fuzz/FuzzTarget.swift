@@ -32,8 +32,9 @@ enum FuzzTarget: String, CaseIterable {
     case npz
     /// A PNG, read as a record; what decodes is written again by the row-run encoder and must decode the same.
     case png
-    /// A model checkpoint written by `medpipe train`, read as `predict` reads it: the network, its inference batch and
-    /// the preprocessing in its metadata (stages, fitted statistics, a table model's table input).
+    /// A model checkpoint written by `medpipe train`, read as `predict` and `inspect` read it: the network, its inference
+    /// batch, the preprocessing in its metadata (stages, fitted statistics, a table model's table input) and its
+    /// training patients.
     case safetensors
     /// A CSV table predicted by a model trained on a table, as `predict` reads it: the model's preprocessing metadata
     /// `pipeline`, then `#FITTED` and `fitted`, `#TABLE` and `table` (the recipe's table options, label and features,
@@ -107,6 +108,7 @@ enum FuzzTarget: String, CaseIterable {
             let path = try write(bytes, folder + "/model.safetensors")
             let checkpoint = try Checkpoint.read(path)
             _ = try checkpoint.inferenceBatch(file: path)
+            _ = try? TrainingGroups(metadata: checkpoint.extra, subject: path)
             _ = try Preprocessing(metadata: checkpoint.extra, subject: path)
         case .table:
             let (pipeline, afterPipeline) = Self.cut(bytes, at: "#FITTED")
