@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MedPipeReportTests",
-            dependencies: ["MedPipeReport", "MedPipePipeline", "MedPipeTrain", "MedPipeFormats", "MedPipeCore", "TestSupport"]
+            dependencies: ["MedPipeReport", "MedPipePipeline", "MedPipeTrain", "MedPipeTrees", "MedPipeFormats", "MedPipeCore", "TestSupport"]
         ),
         .testTarget(name: "MedPipeExplainTests", dependencies: ["MedPipeExplain", "MedPipeData", "MedPipeTrain", "MedPipeCore", "TestSupport"]),
         .testTarget(name: "MedPipePipelineTests", dependencies: ["MedPipePipeline", "MedPipeCore", "MedPipeCache", "MedPipeStages", "MedPipeFormats", "MedPipeData", "MedPipeTrain", "MedPipeMPI", "TestSupport"]),

@@ -164,11 +164,7 @@ public final class DatasetCache: Sendable {
     /// The plans' rows that name an entry the manifest does not hold or one of another split, one line each.
     private func planProblems() throws -> [String] {
         Self.capped(try manifest.strayPlanRows(limit: Self.listed + 1).map { row in
-            let found = switch row.entrySplit {
-            case nil: "which the manifest does not hold"
-            case .some(nil): "which has no split"
-            case .some(.some(let split)): "which is in split '\(split)'"
-            }
+            let found = row.missing ? "which the manifest does not hold" : row.entrySplit.map { "which is in split '\($0)'" } ?? "which has no split"
             return "the plan of split '\(row.split)' names entry \(row.entry) at position \(row.position), \(found)"
         }, "the sampling plans")
     }

@@ -319,15 +319,14 @@ final class Manifest: Sendable {
 
     /// Rows of the sampling plans, at most `limit`, that name an entry the manifest does not hold, or one of another
     /// split: `finalize` writes each split's plan from that split's entries in the transaction that sets them.
-    func strayPlanRows(limit: Int) throws -> [(split: String, position: Int, entry: Int64, entrySplit: String??)] {
+    /// `missing` when the manifest holds no such entry, else the entry's split (nil: none).
+    func strayPlanRows(limit: Int) throws -> [(split: String, position: Int, entry: Int64, missing: Bool, entrySplit: String?)] {
         try database.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT p.split, p.position, p.entry, e.id IS NOT NULL, e.split FROM plan p LEFT JOIN entry e ON e.id = p.entry
+                SELECT p.split, p.position, p.entry, e.id IS NULL, e.split FROM plan p LEFT JOIN entry e ON e.id = p.entry
                 WHERE e.id IS NULL OR e.split IS NOT p.split ORDER BY p.split, p.position LIMIT ?
                 """, arguments: [limit]).map { row in
-                let exists: Bool = try row.decode(atIndex: 3)
-                return (try row.decode(atIndex: 0), try row.decode(atIndex: 1), try row.decode(atIndex: 2),
-                        exists ? .some(try row.decode(atIndex: 4)) : nil)
+                (try row.decode(atIndex: 0), try row.decode(atIndex: 1), try row.decode(atIndex: 2), try row.decode(atIndex: 3), try row.decode(atIndex: 4))
             }
         }
     }

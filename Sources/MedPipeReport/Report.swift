@@ -51,12 +51,14 @@ public struct Report: Sendable {
         let facts = try DatasetFacts(dataset: dataset)
         var page = PageBuilder(library: library)
         var sections = [PageBuilder.Section(id: "dataset", title: "Data set", html: try DatasetSection.html(facts, page: &page))]
+        // Read once: the training section looks for its training's epochs, the evaluation runs it.
+        let model = try request.model.map { try TrainedModel(reading: $0) }
         if let metrics = request.metrics {
-            let curve = try request.model.flatMap { model in try TrainedModel(reading: model).trainingCurve.map { (model, $0) } }
+            let curve = model.flatMap { model in model.trainingCurve.map { (model.path, $0) } }
             sections.append(.init(id: "training", title: "Training", html: TrainingSection.html(try TrainingLog(path: metrics, model: curve), page: &page)))
         }
-        if let model = request.model {
-            let evaluation = try Evaluation(modelPath: model, dataset: dataset, split: split)
+        if let model {
+            let evaluation = try Evaluation(model: model, dataset: dataset, split: split)
             sections.append(.init(id: "evaluation", title: "Evaluation (\(request.split))", html: try EvaluationSection.html(evaluation, facts: facts, page: &page)))
         }
         if let gradcam = request.gradcam {

@@ -5,6 +5,7 @@ import MedPipeCore
 import MedPipeFormats
 import MedPipePipeline
 import MedPipeTrain
+import MedPipeTrees
 import TestSupport
 @testable import MedPipeReport
 
@@ -43,7 +44,7 @@ struct ReportTests {
 
     @Test func evaluationIsWhatEvaluateSaysWithCurvesAndMistakes() throws {
         let run = try demo()
-        let evaluation = try Evaluation(modelPath: run.model, dataset: try CacheDataset(directory: run.cache), split: .test)
+        let evaluation = try Evaluation(model: try TrainedModel(reading: run.model), dataset: try CacheDataset(directory: run.cache), split: .test)
         let cli = try SharedData.runMedpipe(["evaluate", "--model", run.model, "--cache", run.cache, "--split", "test", "--json"])
         let expected = try JSONDecoder().decode(ClassificationReport.self, from: Data(cli.output.utf8))
         #expect(evaluation.report.confusionMatrix == expected.confusionMatrix)
@@ -86,7 +87,7 @@ struct ReportTests {
         try #require(train.status == 0, "\(train.error)")
 
         let dataset = try CacheDataset(directory: cache)
-        let evaluation = try Evaluation(modelPath: model, dataset: dataset, split: .train)
+        let evaluation = try Evaluation(model: try TrainedModel(reading: model), dataset: dataset, split: .train)
         try #require(evaluation.mistakes.count == Evaluation.mistakesShown, "\(evaluation.mistakes.count) mistakes")
         var checkpoint = try Checkpoint.read(model)
         for m in evaluation.mistakes {
@@ -109,7 +110,7 @@ struct ReportTests {
             try #require(run.status == 0, "\(arguments[0]): \(run.error)")
         }
         let dataset = try CacheDataset(directory: cache)
-        let evaluation = try Evaluation(modelPath: forest, dataset: dataset, split: .test)
+        let evaluation = try Evaluation(model: try TrainedModel(reading: forest), dataset: dataset, split: .test)
         let cli = try SharedData.runMedpipe(["evaluate", "--model", forest, "--cache", cache, "--split", "test", "--json"])
         let expected = try JSONDecoder().decode(ClassificationReport.self, from: Data(cli.output.utf8))
         #expect(evaluation.modelName == "random-forest")
@@ -146,7 +147,7 @@ struct ReportTests {
         let html = report.html
         #expect(html.components(separatedBy: "<img ").count - 1 == report.images)
         // 12 samples, 8 or fewer mistakes, 6 Grad-CAM samples × 3 pictures, one colour bar.
-        let mistakes = try Evaluation(modelPath: run.model, dataset: try CacheDataset(directory: run.cache), split: .test).mistakes.count
+        let mistakes = try Evaluation(model: try TrainedModel(reading: run.model), dataset: try CacheDataset(directory: run.cache), split: .test).mistakes.count
         #expect(report.images == 12 + mistakes + 6 * 3 + 1)
         if ChartLibraryTests.debianChartJS != nil {
             #expect(html.components(separatedBy: "<canvas ").count - 1 == report.charts)

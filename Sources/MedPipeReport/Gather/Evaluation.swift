@@ -36,11 +36,11 @@ struct Evaluation {
 
     /// Runs the model as `medpipe evaluate` does, over the streamed split (``TrainedModel/predictions(on:split:)``), so
     /// the figures are the same.
-    init(modelPath: String, dataset: CacheDataset, split dataSplit: DataSplit) throws {
-        let split = CacheDataset.name(of: dataSplit)
+    init(model trained: TrainedModel, dataset: CacheDataset, split dataSplit: DataSplit) throws {
+        let split = CacheDataset.name(of: dataSplit), modelPath = trained.path
         let entries = try dataset.cache.entries(split: split)
         guard !entries.isEmpty else { throw MedPipeError.invalidArgument(dataset.cache.directory, "the \(split) split holds no entries") }
-        var model = try TrainedModel(reading: modelPath)
+        var model = trained
         try dataset.checkJudges(model: modelPath, classNames: model.classNames, inputShape: model.inputShape, preparation: model.preparation)
         trainingPatients = try dataset.trainingPatients(in: dataSplit, model: modelPath, preparation: model.preparation)
         let predicted = try model.predictions(on: dataset.inferenceSource(batchSize: model.batchSize), split: dataSplit)
