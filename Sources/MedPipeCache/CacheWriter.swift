@@ -166,6 +166,12 @@ public final class CacheWriter {
         return try manifest.entries()
     }
 
+    /// The split the last finished run gave each group (patient), by group, and how that split was declared (meta
+    /// `name`; nil before any run finished). A group with entries in two splits is left out.
+    public func earlierSplits(declaredIn name: String) throws -> (declared: String?, splits: [String: String]) {
+        (try manifest.meta(name), try manifest.groupSplits())
+    }
+
     /// The reason of every rejected unit, by unit key.
     public func rejectedReasons() throws -> [String: String] {
         try flush()

@@ -273,6 +273,19 @@ final class Manifest: Sendable {
         try database.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT group_key FROM entry WHERE split = ?", arguments: [split]) }
     }
 
+    /// The split of every group whose entries are split, all into one (a group found in two is left out), by group.
+    func groupSplits() throws -> [String: String] {
+        try database.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT group_key, MIN(split), MAX(split) FROM entry WHERE split IS NOT NULL GROUP BY group_key")
+            var splits: [String: String] = [:]
+            for row in rows {
+                let group: String = try row.decode(atIndex: 0), first: String = try row.decode(atIndex: 1), last: String = try row.decode(atIndex: 2)
+                if first == last { splits[group] = first }
+            }
+            return splits
+        }
+    }
+
     func plan(split: String) throws -> [Int64] {
         try database.read { db in
             try Int64.fetchAll(db, sql: "SELECT entry FROM plan WHERE split = ? ORDER BY position", arguments: [split])

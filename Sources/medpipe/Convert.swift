@@ -22,6 +22,11 @@ struct Convert: AsyncParsableCommand {
         summary lists every rejected input with its path and reason (past \(SummaryList.shown), the first ones and a count \
         by reason; --list-rejected FILE writes them all), and the run then exits with status 1.
 
+        A cache keeps its patients in their splits: when sources are added, each patient the last run placed \
+        stays in its split and only the new ones are placed, towards the ratios, so that a model's test \
+        patients never move into the next training split. The summary says how many kept their split. A \
+        changed `split:` declaration, or --resplit, places every patient afresh, as a new cache would.
+
         Patient identifiers become keyed pseudonyms (HMAC-SHA256) under the project key, created on first \
         use with mode 0600 and never written to any output. The same key gives the same pseudonyms on any \
         machine; keep it safe, and another key gives unlinkable output.
@@ -48,6 +53,7 @@ struct Convert: AsyncParsableCommand {
     @Option(help: "Sources processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Stop at the first bad input instead of recording it as rejected.") var strict = false
     @Flag(help: "Read and hash every source file again, even those the cache records as unchanged since the last run.") var rehash = false
+    @Flag(help: "Place every patient in a split afresh, as a new cache would, instead of keeping the split the last run gave each.") var resplit = false
     @Option(help: ArgumentHelp("Take the fitted statistics from this cache (made by the same stages) instead of fitting them.", valueName: "CACHE"))
     var fitFrom: String?
     @Option(help: ArgumentHelp("The project key for pseudonyms (default: $MEDPIPE_KEY or ~/.config/medpipe/project.key).", valueName: "FILE"))
@@ -76,7 +82,7 @@ struct Convert: AsyncParsableCommand {
         let pseudonyms = Pseudonyms(fingerprint: pseudonymizer.fingerprint) { pseudonymizer.token($0, domain: .group) }
         let converter = try Converter(recipe: loaded, pseudonyms: pseudonyms)
         let bar = ProgressBar("convert")
-        let options = ConvertOptions(cache: cache, jobs: jobs, strict: strict, fitFrom: fitFrom, rehash: rehash, progress: { progress in
+        let options = ConvertOptions(cache: cache, jobs: jobs, strict: strict, fitFrom: fitFrom, rehash: rehash, resplit: resplit, progress: { progress in
             bar.update(done: progress.done, total: progress.total, note: URL(fileURLWithPath: progress.current).lastPathComponent)
         }, planning: { bar.tick("planning, files read:") })
         let summary: ConvertSummary
@@ -120,6 +126,7 @@ struct ConvertReport {
                      "  entries: \(summary.entries)"]
         lines += summary.balance.description.split(separator: "\n").map { "  " + $0 }
         for (reason, count) in summary.dropped.sorted(by: { $0.key < $1.key }) { lines.append("  dropped: \(count) × \(reason)") }
+        if let history = summary.splitHistory { lines.append("  split: \(history)") }
         for issue in summary.splitIssues { lines.append("  split: \(issue)") }
         lines += SummaryList.text(summary.warnings.map { "  warning: \($0.source): \($0.warning)" }, reasons: summary.warnings.map(\.warning),
                                   noun: "warnings", option: "--list-warnings FILE")

@@ -8,8 +8,9 @@ import TestSupport
 @Suite(.enabled(if: MPIRun.isPossible, "needs mpirun (tools/setup installs Open MPI), the built medpipe and ../shared/data"), .serialized)
 struct MPIConvertTests {
     /// Six MIT-BIH records (beats, band-passed, resampled, z-scored), split and oversampled: one process against
-    /// two ranks that resume a cache which one process started with three of the records. Same entries in the same
-    /// order with the same keys, labels, groups, splits and tensor bytes; same sampling plans; same `cache info`.
+    /// two ranks, each going on with a cache which one process made of three of the records (whose patients keep
+    /// their splits). Same entries in the same order with the same keys, labels, groups, splits and tensor bytes; same
+    /// sampling plans; same `cache info`.
     @Test func twoRanksWriteTheCacheOfOneProcess() throws {
         let work = temporaryDirectory("mpi-convert")
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -31,10 +32,12 @@ struct MPIConvertTests {
             return path
         }
         let full = try recipe("six", "1[01][1-6]"), part = try recipe("three", "1[01][1-4]")
+        for cache in ["one", "two"] {
+            let started = try SharedData.runMedpipe(["convert", part, "--cache", work + "/" + cache, "--key", key])
+            #expect(started.status == 0, "\(started.error)")
+        }
         let one = try SharedData.runMedpipe(["convert", full, "--cache", work + "/one", "--key", key])
-        #expect(one.status == 0, "\(one.error)")
-        let started = try SharedData.runMedpipe(["convert", part, "--cache", work + "/two", "--key", key])
-        #expect(started.status == 0, "\(started.error)")
+        #expect(one.status == 0 && one.output.contains("  split: 3 patients (groups) kept the split the last run gave them and 3 new"), "\(one.output)")
         let two = try MPIRun.medpipe(ranks: 2, ["convert", full, "--cache", work + "/two", "--key", key, "--jobs", "1"])
         #expect(two.status == 0 && !two.timedOut, "\(two.error)")
         #expect(two.output.contains("[rank 0/2] converted into"), "\(two.output)")

@@ -42,6 +42,52 @@ struct SplitTests {
         #expect(other.splits != assignment.splits)
     }
 
+    /// An archive that grows keeps its patients in their splits: the groups an earlier run placed stay, even where a
+    /// fresh plan over all groups puts them elsewhere, and count towards their splits before the new groups are placed.
+    @Test("kept groups stay in their splits; new groups are placed towards the ratios")
+    func keptGroups() throws {
+        let reference = try Reference.load("stages_split.json")
+        let groups = reference["groups"] as! [String], labels = reference["labels"] as! [String]
+        let splitter = try GroupedStratifiedSplit(train: 0.6, validation: 0.2, test: 0.2, seed: 11)
+        let names = Array(Set(groups)).sorted()
+        let earlier = Set(names.prefix(30))
+        let first = groups.indices.filter { earlier.contains(groups[$0]) }
+        let before = try splitter.assign(labels: first.map { labels[$0] }, groups: first.map { groups[$0] })
+        var kept: [String: SplitName] = [:]
+        for (i, sample) in first.enumerated() { kept[groups[sample]] = before.splits[i] }
+
+        let fresh = try splitter.assign(labels: labels, groups: groups)
+        let grown = try splitter.assign(labels: labels, groups: groups, kept: kept)
+        #expect(grown.keptGroups == 30 && grown.placedGroups == names.count - 30 && fresh.keptGroups == 0 && fresh.placedGroups == names.count)
+        for i in groups.indices { if let split = kept[groups[i]] { #expect(grown.splits[i] == split, "\(groups[i]) moved") } }
+        let moved = groups.indices.filter { kept[groups[$0]] != nil && fresh.splits[$0] != kept[groups[$0]] }
+        #expect(!moved.isEmpty, "a fresh plan moves some of the earlier groups: what keeping them prevents")
+        #expect(LeakCheck.leaks(groups: groups, splits: grown.splits).isEmpty)
+        let fractions = grown.fractions
+        #expect(abs(fractions[.train]! - 0.6) < 0.05 && abs(fractions[.validation]! - 0.2) < 0.05 && abs(fractions[.test]! - 0.2) < 0.05, "\(fractions)")
+
+        // Every group kept: the earlier assignment, whatever the seed; a kept split without a ratio is placed again.
+        let all = Dictionary(groups.indices.map { (groups[$0], fresh.splits[$0]) }, uniquingKeysWith: { a, _ in a })
+        let other = try GroupedStratifiedSplit(train: 0.6, validation: 0.2, test: 0.2, seed: 99)
+        #expect(try other.assign(labels: labels, groups: groups, kept: all).splits == fresh.splits)
+        let noTest = try GroupedStratifiedSplit(train: 0.8, validation: 0.2, test: 0, seed: 11).assign(labels: labels, groups: groups, kept: all)
+        #expect(noTest.splits.allSatisfy { $0 != .test } && noTest.keptGroups == all.values.filter { $0 != .test }.count)
+    }
+
+    /// Placed by the ratios alone, patients of 34, 29 and 15 samples went to train, train and val, the test split empty;
+    /// the last patients now go to the splits still empty.
+    @Test("every split with a ratio gets a patient when there are patients enough")
+    func noSplitLeftEmpty() throws {
+        let sizes = [("p1", 31, 3), ("p2", 7, 8), ("p3", 11, 18)]
+        let groups = sizes.flatMap { [String](repeating: $0.0, count: $0.1 + $0.2) }
+        let labels = sizes.flatMap { [String?](repeating: "a", count: $0.1) + [String?](repeating: "b", count: $0.2) }
+        for seed: UInt64 in [0, 1, 2] {
+            let assignment = try GroupedStratifiedSplit(train: 0.6, validation: 0.2, test: 0.2, seed: seed).assign(labels: labels, groups: groups)
+            #expect(Set(assignment.splits) == Set(SplitName.allCases) && assignment.issues.allSatisfy { !$0.contains("is empty") }, "\(assignment)")
+            #expect(assignment.splits[0] == .train, "the largest patient placed by the ratios")
+        }
+    }
+
     @Test("the leak check names a patient found in two splits")
     func leakCheck() {
         let leaks = LeakCheck.leaks(groups: ["a", "a", "b", "c", "c"], splits: [.train, .test, .train, .validation, .validation])

@@ -12,19 +12,22 @@ public struct ConvertOptions: Sendable {
     /// Read every source file again, rather than trusting what earlier runs recorded of the files unchanged since
     /// (``SourceFileStates``): for a file system whose times cannot be trusted.
     public var rehash: Bool
+    /// Place every patient afresh instead of keeping the split the last run gave each (``EarlierSplits``).
+    public var resplit: Bool
     /// Called after each source with the running totals.
     public var progress: (@Sendable (ConvertProgress) -> Void)?
     /// Called for each file read while the run plans its units, before the first source is processed: each file
     /// hashed, or parsed to list a DICOM folder's series (an archive's are hundreds of thousands). From any thread.
     public var planning: (@Sendable () -> Void)?
 
-    public init(cache: String? = nil, jobs: Int = 2, strict: Bool = false, fitFrom: String? = nil, rehash: Bool = false,
+    public init(cache: String? = nil, jobs: Int = 2, strict: Bool = false, fitFrom: String? = nil, rehash: Bool = false, resplit: Bool = false,
                 progress: (@Sendable (ConvertProgress) -> Void)? = nil, planning: (@Sendable () -> Void)? = nil) {
         self.cache = cache
         self.jobs = max(1, jobs)
         self.strict = strict
         self.fitFrom = fitFrom
         self.rehash = rehash
+        self.resplit = resplit
         self.progress = progress
         self.planning = planning
     }

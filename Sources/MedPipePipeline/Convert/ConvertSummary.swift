@@ -26,4 +26,7 @@ public struct ConvertSummary: Sendable {
     public var dropped: [String: Int]
     /// Problems the split reported (ratios far from the targets).
     public var splitIssues: [String]
+    /// Whether the patients of the last run kept their splits (how many, beside the new ones placed), or why they were
+    /// placed afresh; nil for a first run or one without new patients.
+    public var splitHistory: String?
 }

@@ -84,6 +84,8 @@ public struct Converter: Sendable {
         let cacheDirectory: String
         let fitted: FittedPipeline?
         let writer: CacheWriter
+        /// Each patient's split from the last finished run, read before this run changes any entry.
+        let earlierSplits: EarlierSplits
         let work: [WorkItem]
         let unreadable: [(source: String, reason: String)]
         /// Warnings of planning (files of a PNG folder left out, sources with the same data as an earlier one), by
@@ -107,6 +109,7 @@ public struct Converter: Sendable {
             try converter.refuseCache(cacheDirectory)
             let writer = try CacheWriter(directory: cacheDirectory, ranks: ranks)
             self.writer = writer
+            earlierSplits = try EarlierSplits(writer, split: converter.recipe.split, resplit: options.resplit)
             let states = try writer.sourceFileStates(name: converter.sourceFileName, trusted: !options.rehash)
             (work, unreadable, planWarnings) = try converter.plan(strict: options.strict, states: states, reading: options.planning)
             try writer.save(states)
@@ -154,12 +157,14 @@ public struct Converter: Sendable {
             // pages instead of fresh ones.
             FreedMemory.release()
             let paths = Dictionary(work.map { ($0.key, $0.path) }, uniquingKeysWith: { first, _ in first })
-            let finish = try converter.finalize(writer, positions: positions, paths: paths, fitted: fitted, rejected: rejected, dropped: dropped)
+            let finish = try converter.finalize(writer, positions: positions, paths: paths, fitted: fitted, earlier: earlierSplits,
+                                              rejected: rejected, dropped: dropped)
             let readerWarnings = work.flatMap { item in (warnings[item.key] ?? []).map { (item.path, Converter.warning($0, path: item.path)) } }
             return ConvertSummary(cache: cacheDirectory, sources: work.count + unreadable.count, reused: work.count - pending.count,
                                   computed: pending.count - reasons.count, rejected: rejected,
                                   warnings: planWarnings + readerWarnings + finish.warnings.map { (converter.recipe.file, $0) },
-                                  removed: removed, entries: finish.entries, balance: finish.report, dropped: dropped, splitIssues: finish.issues)
+                                  removed: removed, entries: finish.entries, balance: finish.report, dropped: dropped, splitIssues: finish.issues,
+                                  splitHistory: finish.splitHistory)
         }
     }
 

@@ -9,6 +9,8 @@ extension Converter {
         var entries: Int
         var report: BalanceReport
         var issues: [String]
+        /// What the split kept of the last run's (``EarlierSplits/note(_:)``).
+        var splitHistory: String?
         /// What the recipe should know of the cache as a whole (``MixedFrequencies/warnings(_:)``, ``MixedScales/warnings(_:)``).
         var warnings: [String]
     }
@@ -19,10 +21,11 @@ extension Converter {
     /// - Parameters:
     ///   - paths: each unit's source path (by unit key), which errors name.
     ///   - fitted: statistics taken from another cache (`--fit-from`) instead of fitted here.
+    ///   - earlier: the split each patient had after the last run, which the split keeps.
     ///   - rejected: the sources rejected, and `dropped` the parts the stages dropped: why a run with no entry
     ///     has none, said in its error (a split of nothing would otherwise be the complaint).
     func finalize(_ writer: CacheWriter, positions: [String: Int], paths: [String: String], fitted: FittedPipeline?,
-                  rejected: [(source: String, reason: String)] = [], dropped: [String: Int] = [:]) throws -> Finish {
+                  earlier: EarlierSplits, rejected: [(source: String, reason: String)] = [], dropped: [String: Int] = [:]) throws -> Finish {
         // A stable order independent of which worker finished first; sorted in place, as the manifest's order (by id)
         // mostly is already, not copied.
         var entries = try writer.entries()
@@ -39,7 +42,7 @@ extension Converter {
         }
         try TableColumns.requireSame(entries, positions: positions, paths: paths, recipe: recipe.file)
         let labels = entries.map(\.label)
-        let assignment = try split(entries)
+        let assignment = try split(entries, keeping: earlier.kept)
         if recipe.split.grouping != .sample || recipe.split.all != nil {
             let leaks = LeakCheck.leaks(groups: entries.map(\.group), splits: assignment.splits)
             guard leaks.isEmpty else {
@@ -79,6 +82,7 @@ extension Converter {
             "balance_report": try Self.json(report),
             "split_issues": try Self.json(assignment.issues),
             "split_grouping": recipe.split.grouping.rawValue,
+            SplitSpec.metaName: recipe.split.canonicalText,
             // Which project key made the groups' pseudonyms (its fingerprint, not the key): a model's training patients
             // are compared with another cache's only when the same key made both (``TrainingGroups``).
             CacheDataset.pseudonymKeyMeta: pseudonyms.fingerprint,
@@ -87,11 +91,12 @@ extension Converter {
         ]
         if let weights = plan.classWeights { meta["class_weights"] = try Self.json(weights) }
         try writer.finalize(splits: splits, plans: plans, meta: meta, positions: positions)
-        return Finish(entries: entries.count, report: report, issues: assignment.issues, warnings: MixedFrequencies.warnings(entries) + MixedScales.warnings(entries))
+        return Finish(entries: entries.count, report: report, issues: assignment.issues, splitHistory: earlier.note(assignment), warnings: MixedFrequencies.warnings(entries) + MixedScales.warnings(entries))
     }
 
-    /// The split of every entry, as the recipe's `split` declares; a beat-level split reports its leak as an issue.
-    private func split(_ entries: [CacheEntry]) throws -> SplitAssignment {
+    /// The split of every entry, as the recipe's `split` declares, the groups in `kept` staying in theirs; a beat-level
+    /// split reports its leak as an issue.
+    private func split(_ entries: [CacheEntry], keeping kept: [String: SplitName]) throws -> SplitAssignment {
         if let all = recipe.split.all { return SplitAssignment(splits: [SplitName](repeating: all, count: entries.count)) }
         switch recipe.split.grouping {
         case .given:
@@ -106,7 +111,8 @@ extension Converter {
             let sampleLevel = recipe.split.grouping == .sample
             do {
                 var assignment = try splitter.assign(labels: entries.map(\.label),
-                                                     groups: sampleLevel ? entries.map { "entry \($0.id)" } : entries.map(\.group))
+                                                     groups: sampleLevel ? entries.map { "entry \($0.id)" } : entries.map(\.group),
+                                                     kept: sampleLevel ? [:] : kept)
                 if sampleLevel { assignment.issues.insert(SplitSpec.sampleLevelWarning, at: 0) }
                 return assignment
             } catch let error as MedPipeError {

@@ -27,6 +27,25 @@ public struct SplitSpec: Sendable, Equatable {
     /// judged by a model trained on another cache (with `convert --fit-from`). Grouping and ratios are then unused.
     public var all: SplitName?
 
+    /// The split as a cache records it (meta ``SplitSpec/metaName``): the patients of an earlier run keep their split
+    /// only under the same declaration.
+    public var canonicalText: String {
+        var p = CanonicalParameters()
+        p.add("by", grouping.rawValue)
+        p.add("ratios", SplitName.allCases.map { ratios[$0.rawValue] ?? 0 })
+        p.add("seed", String(seed))
+        if grouping == .timeBlock { p.add("blocks", blocks) }
+        if let all { p.add("all", all.rawValue) }
+        return p.text
+    }
+
+    /// Whether a run keeps the split an earlier run gave each patient: a split planned by ratios over patients (or time
+    /// blocks). A beat-level split, the data's own and a single named split are made again each run.
+    public var keepsEarlierGroups: Bool { all == nil && (grouping == .patient || grouping == .timeBlock) }
+
+    /// The cache's meta row holding ``canonicalText``.
+    public static let metaName = "split_spec"
+
     public static let `default` = SplitSpec(grouping: .patient, ratios: ["train": 0.7, "val": 0.15, "test": 0.15], seed: 0, blocks: 20, all: nil)
 
     /// The warning a beat-level split gives.

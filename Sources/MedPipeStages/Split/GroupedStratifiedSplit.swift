@@ -8,7 +8,11 @@ import MedPipeCore
 /// largest first (stable, so the shuffle breaks ties); put each group in turn into the split where
 /// it leaves the smallest total squared deviation from the targets — per split and label
 /// `(count − ratio·total_label)/total_label`, plus per split `(size − ratio·N)/N` — ties to the
-/// earlier split. A sample without a group is its own group.
+/// earlier split; the last groups go to the splits still empty, one each, so that every split with a positive ratio
+/// gets a group when there are groups enough. A sample without a group is its own group.
+///
+/// Groups an earlier run placed (`kept`) stay in their split and count towards it before the others are placed: a
+/// cache whose archive grows keeps each patient where it was, and only the new patients are placed, towards the ratios.
 ///
 /// A patient-level split needs at least as many groups as splits with a positive ratio: otherwise
 /// ``assign(labels:groups:)`` throws rather than leak. Large deviations from the ratios (a group
@@ -53,7 +57,9 @@ public struct GroupedStratifiedSplit: Sendable, Equatable, Codable {
     }
 
     /// Assigns every sample to a split. `labels` and `groups` are per sample.
-    public func assign(labels: [String?], groups: [String?]) throws -> SplitAssignment {
+    /// - Parameter kept: the split of groups an earlier run placed, by group; a group whose split has no positive ratio
+    ///   is placed again.
+    public func assign(labels: [String?], groups: [String?], kept: [String: SplitName] = [:]) throws -> SplitAssignment {
         precondition(labels.count == groups.count, "one label and one group per sample")
         let n = labels.count
         let ratios = [train, validation, test]
@@ -91,6 +97,19 @@ public struct GroupedStratifiedSplit: Sendable, Equatable, Codable {
         var counts = [[Double]](repeating: [Double](repeating: 0, count: labelCount), count: 3)
         var sizes = [Double](repeating: 0, count: 3)
         var groupSplit = [Int](repeating: 0, count: members.count)
+        func add(_ g: Int, to s: Int, _ sign: Double = 1) {
+            for l in 0..<labelCount { counts[s][l] += sign * Double(groupLabels[g][l]) }
+            sizes[s] += sign * Double(members[g].count)
+        }
+        var isKept = [Bool](repeating: false, count: members.count)
+        for (g, list) in members.enumerated() {
+            guard let group = groups[list[0]], let split = kept[group], let s = SplitName.allCases.firstIndex(of: split), ratios[s] > 0 else { continue }
+            groupSplit[g] = s
+            add(g, to: s)
+            isKept[g] = true
+        }
+        order.removeAll { isKept[$0] }
+        let keptGroups = isKept.filter { $0 }.count
         func cost() -> Double {
             var c = 0.0
             for s in 0..<3 {
@@ -103,19 +122,20 @@ public struct GroupedStratifiedSplit: Sendable, Equatable, Codable {
             }
             return c
         }
-        for g in order {
-            var best = active[0], bestCost = Double.infinity
-            for s in active {
-                for l in 0..<labelCount { counts[s][l] += Double(groupLabels[g][l]) }
-                sizes[s] += Double(members[g].count)
+        for (placed, g) in order.enumerated() {
+            // As many groups left as splits still empty: each goes to one of those, so that no split with a ratio is left
+            // empty while there are groups enough (three patients of 34, 29 and 15 samples went to train, train and val).
+            let empty = active.filter { sizes[$0] == 0 }
+            let candidates = order.count - placed <= empty.count ? empty : active
+            var best = candidates[0], bestCost = Double.infinity
+            for s in candidates {
+                add(g, to: s)
                 let c = cost()
-                for l in 0..<labelCount { counts[s][l] -= Double(groupLabels[g][l]) }
-                sizes[s] -= Double(members[g].count)
+                add(g, to: s, -1)
                 if c < bestCost - 1e-15 { best = s; bestCost = c }
             }
             groupSplit[g] = best
-            for l in 0..<labelCount { counts[best][l] += Double(groupLabels[g][l]) }
-            sizes[best] += Double(members[g].count)
+            add(g, to: best)
         }
         var splits = [SplitName](repeating: .train, count: n)
         for (g, list) in members.enumerated() { for i in list { splits[i] = SplitName.allCases[groupSplit[g]] } }
@@ -135,7 +155,7 @@ public struct GroupedStratifiedSplit: Sendable, Equatable, Codable {
                 issues.append(issue)
             }
         }
-        return SplitAssignment(splits: splits, issues: issues)
+        return SplitAssignment(splits: splits, issues: issues, keptGroups: keptGroups, placedGroups: members.count - keptGroups)
     }
 
     private func percent(_ x: Double) -> String { "\(Int((x * 1000).rounded()) / 10).\(Int((x * 1000).rounded()) % 10)%" }

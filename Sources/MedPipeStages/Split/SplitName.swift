@@ -23,15 +23,20 @@ public enum SplitName: String, Sendable, Codable, CodingKeyRepresentable, CaseIt
 }
 
 /// The split of every sample, with anything the splitter could not honour.
-public struct SplitAssignment: Sendable, Equatable, Codable {
+public struct SplitAssignment: Sendable, Equatable {
     /// The split of sample `i`.
     public var splits: [SplitName]
     /// Human-readable problems (ratios far from the request, an empty split); empty when all is well.
     public var issues: [String]
+    /// Groups that stayed in the split an earlier run gave them, and groups placed by this assignment.
+    public var keptGroups: Int
+    public var placedGroups: Int
 
-    public init(splits: [SplitName], issues: [String] = []) {
+    public init(splits: [SplitName], issues: [String] = [], keptGroups: Int = 0, placedGroups: Int = 0) {
         self.splits = splits
         self.issues = issues
+        self.keptGroups = keptGroups
+        self.placedGroups = placedGroups
     }
 
     /// Indices of the samples in one split, ascending.
