@@ -79,7 +79,7 @@ let package = Package(
             swiftSettings: optimizedInDebug
         ),
         .target(name: "MedPipeTrain", dependencies: ["MedPipeCore", "MedPipeData", "MedPipeMPI", "CBLAS"], swiftSettings: optimizedInDebug),
-        .target(name: "MedPipeTrees", dependencies: ["MedPipeCore", "MedPipeData", "MedPipeTrain", "CXGBoost"]),
+        .target(name: "MedPipeTrees", dependencies: ["MedPipeCore", "MedPipeData", "MedPipePipeline", "MedPipeTrain", "CXGBoost"]),
         .target(name: "MedPipeExplain", dependencies: ["MedPipeCore", "MedPipeFormats", "MedPipeTrain"], swiftSettings: optimizedInDebug),
         .target(
             name: "MedPipeReport",

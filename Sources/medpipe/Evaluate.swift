@@ -42,13 +42,10 @@ struct Evaluate: ParsableCommand {
         let warmUp = BLAS.startWarmUp()   // while the model and inputs are read
         defer { warmUp.wait() }
         var trained = try TrainedModel(reading: model)
-        try dataset.checkJudges(model: model, classNames: trained.classNames, inputShape: trained.inputShape, preparation: trained.preparation)
-        if let note = try dataset.trainingPatients(in: dataSplit, model: model, preparation: trained.preparation)?.note(split: split, cache: cache) {
-            printWarning("\(model): " + note)
-        }
         BLAS.setThreads(threads)
-        let report = try trained.evaluate(on: dataset.inferenceSource(batchSize: trained.batchSize), split: dataSplit)
-        try dataset.cache.requireUnchangedSinceOpened()
+        let judgement = try Judgement(&trained, on: dataset, split: dataSplit)
+        if let note = judgement.trainingPatients?.note(split: split, cache: cache) { printWarning("\(model): " + note) }
+        let report = judgement.report
         if json { printJSON(try ReportText.json(report)) } else { printLines(ReportText.lines(report, split: split)) }
     }
 

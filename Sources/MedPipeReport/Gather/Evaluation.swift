@@ -41,9 +41,9 @@ struct Evaluation {
         let entries = try dataset.cache.entries(split: split)
         guard !entries.isEmpty else { throw MedPipeError.invalidArgument(dataset.cache.directory, "the \(split) split holds no entries") }
         var model = trained
-        try dataset.checkJudges(model: modelPath, classNames: model.classNames, inputShape: model.inputShape, preparation: model.preparation)
-        trainingPatients = try dataset.trainingPatients(in: dataSplit, model: modelPath, preparation: model.preparation)
-        let predicted = try model.predictions(on: dataset.inferenceSource(batchSize: model.batchSize), split: dataSplit)
+        let judgement = try Judgement(&model, on: dataset, split: dataSplit)
+        trainingPatients = judgement.trainingPatients
+        let predicted = judgement.predictions
         modelName = model.name
         // The pass's order of the entries: the training split's is shuffled.
         let visited = EpochOrder.pass(dataSplit, count: entries.count, plan: nil, seed: 0, epoch: 0).map { entries[$0] }
@@ -53,7 +53,7 @@ struct Evaluation {
         self.split = split
         classNames = dataset.classNames
         inputShape = dataset.sampleShape
-        report = ClassificationReport(probabilities: probabilities, labels: labels, classNames: classNames, loss: predicted.loss)
+        report = judgement.report
         curves = (0..<k).map { c in
             ROCCurve(scores: labels.indices.map { probabilities[$0 * k + c] }, positive: labels.map { $0 == c })
         }
@@ -66,6 +66,7 @@ struct Evaluation {
             Mistake(entry: visited[m.index], input: try dataset.input(visited[m.index]), trueClass: labels[m.index],
                     predictedClass: m.predicted, probability: m.probability)
         }
+        // The mistakes' inputs are read after the judgement's check.
         try dataset.cache.requireUnchangedSinceOpened()
     }
 }
