@@ -25,7 +25,7 @@ struct CacheSummary {
         planSizes = [:]
         for split in DatasetCache.splitNames { planSizes[split] = try cache.plan(split: split).count }
         meta = [:]
-        for name in ["format_version", "recipe_hash", "balance", "split_grouping", "fitted", "class_weights", "split_issues", "recipe"] {
+        for name in ["format_version", "recipe_hash", "balance", "split_grouping", "split_spec", "fitted", "class_weights", "split_issues", "recipe"] {
             if let value = try cache.meta(name) { meta[name] = value }
         }
         rejected = try cache.rejected()
@@ -40,7 +40,7 @@ struct CacheSummary {
             lines.append("  \(split): \(counts[split]!.values.reduce(0, +)) (\(classes))\(plan)")
         }
         for (shape, count) in shapes.sorted(by: { $0.key < $1.key }) { lines.append("  shape \(shape): \(count)") }
-        for name in ["format_version", "recipe_hash", "balance", "split_grouping", "class_weights", "fitted"] {
+        for name in ["format_version", "recipe_hash", "balance", "split_grouping", "split_spec", "class_weights", "fitted"] {
             if let value = meta[name] { lines.append("  \(name): \(value.count > 300 ? String(value.prefix(300)) + "…" : value)") }
         }
         if !rejected.isEmpty {

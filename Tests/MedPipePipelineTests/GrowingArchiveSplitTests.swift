@@ -85,5 +85,7 @@ struct GrowingArchiveSplitTests {
         #expect(grown.status == 0 && grown.output.contains("\n  split: 99 patients (groups) kept the split the last run gave them and 198 new were placed"), "\(grown.output)")
         let resplit = try SharedData.runMedpipe(convert + ["--resplit"])
         #expect(resplit.status == 0 && resplit.output.contains("\n  split: every patient (group) placed afresh (--resplit)"), "\(resplit.output)")
+        let info = try SharedData.runMedpipe(["cache", "info", work + "/cache"])
+        #expect(info.output.contains("\n  split_spec: {by=\"patient\",ratios=[0.6,0.2,0.2],seed=\"42\"}\n"), "\(info.output)")
     }
 }
