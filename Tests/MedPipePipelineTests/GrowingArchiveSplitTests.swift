@@ -66,7 +66,9 @@ struct GrowingArchiveSplitTests {
         #expect(try Self.splits(grown) != planned)
     }
 
-    /// The command says what the split kept, and takes --resplit.
+    /// The command says what the split kept, and takes --resplit. A model trained before the archive grew is judged on
+    /// none of its training patients; after --resplit, `evaluate` counts those now in the test split. (Without the recipe's
+    /// standardize stage: statistics fitted on the grown training split would not be the model's, which `evaluate` refuses.)
     @Test(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe binary"))
     func theSummarySaysWhatTheSplitKept() throws {
         let work = temporaryDirectory("growing-split-command")
@@ -74,17 +76,28 @@ struct GrowingArchiveSplitTests {
         let rows = try String(contentsOfFile: SharedData.path("tabular/processed.cleveland.data"), encoding: .utf8).split(whereSeparator: \.isNewline)
         let text = try SharedData.fixtureRecipe("heart.yaml"), table = work + "/heart.data", recipe = work + "/heart.yaml"
         let line = try #require(text.split(separator: "\n").first { $0.contains("processed.cleveland.data") })
-        try text.replacingOccurrences(of: line, with: "  - path: " + table).write(toFile: recipe, atomically: true, encoding: .utf8)
+        let stages = "stages:\n  - standardize: {}\n"
+        try #require(text.contains(stages))
+        try text.replacingOccurrences(of: line, with: "  - path: " + table).replacingOccurrences(of: stages, with: "stages: []\n")
+            .write(toFile: recipe, atomically: true, encoding: .utf8)
         let convert = ["convert", recipe, "--cache", work + "/cache", "--key", work + "/project.key"]
         try (rows.prefix(100).joined(separator: "\n") + "\n").write(toFile: table, atomically: true, encoding: .utf8)
         let first = try SharedData.runMedpipe(convert)
         try #require(first.status == 0, "\(first.error)")
         #expect(first.output.contains("\n  entries: 99\n") && !first.output.contains("  split: "), "\(first.output)")
+        let model = work + "/forest.json"
+        let trained = try SharedData.runMedpipe(["train", "--cache", work + "/cache", "--model", "random-forest", "--trees", "5", "--out", model])
+        try #require(trained.status == 0, "\(trained.error)")
+        let evaluate = ["evaluate", "--model", model, "--cache", work + "/cache", "--split", "test"]
         try (rows.joined(separator: "\n") + "\n").write(toFile: table, atomically: true, encoding: .utf8)
         let grown = try SharedData.runMedpipe(convert)
         #expect(grown.status == 0 && grown.output.contains("\n  split: 99 patients (groups) kept the split the last run gave them and 198 new were placed"), "\(grown.output)")
+        let unseen = try SharedData.runMedpipe(evaluate)
+        #expect(unseen.status == 0 && !unseen.error.contains("warning"), "\(unseen.error)")
         let resplit = try SharedData.runMedpipe(convert + ["--resplit"])
         #expect(resplit.status == 0 && resplit.output.contains("\n  split: every patient (group) placed afresh (--resplit)"), "\(resplit.output)")
+        let seen = try SharedData.runMedpipe(evaluate)
+        #expect(seen.status == 0 && seen.error.contains("patients (groups) of the test split were in the model's training split"), "\(seen.error)")
         let info = try SharedData.runMedpipe(["cache", "info", work + "/cache"])
         #expect(info.output.contains("\n  split_spec: {by=\"patient\",ratios=[0.6,0.2,0.2],seed=\"42\"}\n"), "\(info.output)")
     }
