@@ -3,10 +3,15 @@ import MedPipePipeline
 import MedPipeTrain
 
 /// A trained model (a network or a tree model) judged on one split of a cache, as `evaluate` and `report` both judge it:
-/// the cache must be prepared as the model's training data was
-/// (``CacheDataset/checkJudges(model:classNames:inputShape:preparation:)``), the split's patients the model trained on are
-/// counted, and the predictions stand only if no `convert` changed the cache while they were made.
+/// the cache read as the model's training data was prepared, with the model's own fitted statistics where the cache's
+/// differ (``CacheDataset/withStatistics(of:preparation:)``) and refused when it was prepared otherwise
+/// (``CacheDataset/checkJudges(model:classNames:inputShape:preparation:)``); the split's patients the model trained on
+/// counted; and the predictions standing only if no `convert` changed the cache while they were made.
 public struct Judgement {
+    /// The cache as the model was judged on it: its samples as the model's preprocessing prepares them.
+    public var dataset: CacheDataset
+    /// Whether the model's fitted statistics were applied in place of the cache's, which differ from them.
+    public var usesModelStatistics: Bool
     /// Every sample's class probabilities and label, and the mean loss, in the order of one pass over the split
     /// (``TrainedModel/predictions(on:split:)``).
     public var predictions: Trainer.SplitPredictions
@@ -18,13 +23,22 @@ public struct Judgement {
 
     /// - Throws: ``MedPipeError`` naming the model or the cache when the cache cannot judge the model, when a
     ///   prediction is not finite, or when the cache changed while it was read.
-    public init(_ model: inout TrainedModel, on dataset: CacheDataset, split: DataSplit) throws {
+    public init(_ model: inout TrainedModel, on opened: CacheDataset, split: DataSplit) throws {
+        let adjusted = try opened.withStatistics(of: model.path, preparation: model.preparation)
+        let dataset = adjusted ?? opened
         try dataset.checkJudges(model: model.path, classNames: model.classNames, inputShape: model.inputShape, preparation: model.preparation)
         trainingPatients = try dataset.trainingPatients(in: split, model: model.path, preparation: model.preparation)
         let predictions = try model.predictions(on: dataset.inferenceSource(batchSize: model.batchSize), split: split)
         try dataset.cache.requireUnchangedSinceOpened()
+        self.dataset = dataset
+        usesModelStatistics = adjusted != nil
         self.predictions = predictions
         report = ClassificationReport(probabilities: predictions.probabilities, labels: predictions.labels, classNames: model.classNames,
                                       loss: predictions.loss)
+    }
+
+    /// What `evaluate` and `report` say when the model's own statistics were applied.
+    public static func modelStatisticsNote(cache: String) -> String {
+        "judged with the statistics fitted on its own training split, which those of \(cache) differ from (the cache was converted again, over other training patients, or is another cache of the same stages): its samples prepared as `convert --fit-from` the model's training cache would prepare them"
     }
 }

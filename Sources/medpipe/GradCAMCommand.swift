@@ -159,7 +159,9 @@ struct GradCAMCommand: ParsableCommand {
             }
         }
         let cache = cache!, split = split, size = checkpoint.inputShape.reduce(1, *)
-        let dataset = try CacheDataset(directory: cache)
+        let opened = try CacheDataset(directory: cache)
+        // The samples as the model takes them: with its own fitted statistics where the cache's differ.
+        let dataset = try opened.withStatistics(of: model, preparation: checkpoint.extra) ?? opened
         try dataset.checkPrepared(model: model, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
         let entries = Array(try dataset.cache.entries(split: split).prefix(limit ?? .max))
         let items = entries.enumerated().map { i, entry in Inputs.Item(name: String(format: "%@-%05d", split, i), label: entry.label, entry: entry.id) }

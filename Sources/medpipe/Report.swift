@@ -60,7 +60,7 @@ struct ReportCommand: ParsableCommand {
         }
         try AtomicFile.write(out, text: report.html)
         if library == nil {
-            StandardError.write("medpipe: note: Chart.js is not installed (Debian: libjs-chart.js); the page shows each chart's numbers as tables\n")
+            printNote("Chart.js is not installed (Debian: libjs-chart.js); the page shows each chart's numbers as tables")
         }
         printLines(["wrote \(out) (\(report.html.utf8.count / 1024) KiB): \(report.sections.joined(separator: ", ")); \(report.charts) charts, \(report.images) pictures"])
     }

@@ -13,6 +13,12 @@ func printWarning(_ message: String) {
     StandardError.write(ProcessGroup.logPrefix + "medpipe: warning: " + oneVisibleLine(message) + "\n")
 }
 
+/// Prints one line to standard error, prefixed `medpipe: note: ` (and the rank under MPI): how the work was done,
+/// where it is not what a user would assume, and nothing is wrong.
+func printNote(_ message: String) {
+    StandardError.write(ProcessGroup.logPrefix + "medpipe: note: " + oneVisibleLine(message) + "\n")
+}
+
 /// How ``oneVisibleLine(_:as:)`` writes a scalar that breaks a line or drives a terminal.
 enum LineEscape {
     /// Swift's `\u{1B}`, in text for a person.

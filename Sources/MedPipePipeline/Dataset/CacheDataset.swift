@@ -22,7 +22,7 @@ public struct CacheDataset: Sendable {
     /// Labels in sorted order; a label's index is its class number.
     public let classNames: [String]
     /// Channels-first shape of one sample.
-    public let sampleShape: [Int]
+    public private(set) var sampleShape: [Int]
     /// The sampling frequency (Hz) of the cache's signals (its first entry's), nil for other samples.
     public let sampleFrequency: Double?
     /// What a value of the cache's signals stands for (its first entry's units and ADC scale), nil for dimensionless ones.
@@ -35,7 +35,7 @@ public struct CacheDataset: Sendable {
     /// before it was kept).
     public let table: TableInput?
     private let pipeline: StagePipeline
-    private let fitted: FittedPipeline
+    private var fitted: FittedPipeline
     private let fitBoundary: Int
 
     /// Opens a cache written by `convert`, whose stages can apply its fitted statistics (``FittedPipeline/problem(for:)``).
@@ -342,6 +342,26 @@ extension CacheDataset {
             throw MedPipeError.invalidArgument(model, "was trained on classes \(modelClasses) with input \(inputShape); the cache has \(classNames) with input \(sampleShape)")
         }
         try checkPrepared(model: model, inputShape: inputShape, preparation: preparation)
+    }
+
+    /// The cache read with the fitted statistics a model carries, where they differ from the cache's and the model was
+    /// trained on inputs prepared by the same stages: its samples as the model's own preprocessing prepares them, which
+    /// is what `convert --fit-from` the model's training cache would have stored. The cache converted again over more
+    /// patients fits its statistics again, on a training split the model never saw, and the model is judged on the new
+    /// patients all the same. Nil when the model carries no preprocessing or other stages (which
+    /// ``checkPrepared(model:inputShape:preparation:)`` refuses), or the cache's own statistics.
+    /// - Throws: ``MedPipeError`` naming `model` when its preprocessing metadata is damaged; naming the cache when its
+    ///   first entry cannot be prepared with the model's statistics.
+    public func withStatistics(of model: String, preparation: [String: String]) throws -> CacheDataset? {
+        guard let trained = try Preprocessing(metadata: preparation, subject: model),
+              trained.pipeline.withPeaks(from: .annotations) == pipeline.withPeaks(from: .annotations),
+              try !Preprocessing.sameStatistics(trained.fitted, fitted) else { return nil }
+        var copy = self
+        copy.fitted = trained.fitted
+        // A fitted one-hot stage's categories make the samples' size.
+        guard let first = try cache.firstEntry() else { throw MedPipeError.malformed(cache.directory, "the cache holds no entries") }
+        copy.sampleShape = try Self.arrange(first, cache: cache, pipeline: pipeline, fitted: copy.fitted, from: fitBoundary).shape
+        return copy
     }
 
     /// Fails unless a model (the file at `model`, taking inputs of `inputShape`, its metadata `preparation` holding

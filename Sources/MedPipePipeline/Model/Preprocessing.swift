@@ -87,11 +87,16 @@ public struct Preprocessing: Sendable {
         if let trainedTable = trained.table, let preparedTable = prepared.table, trainedTable.features != preparedTable.features {
             throw MedPipeError.invalidArgument(model, "was trained on the table columns \(trainedTable.features.joined(separator: ", ")); the cache \(dataset.cache.directory) holds the columns \(preparedTable.features.joined(separator: ", ")): convert the data with the recipe of the model's training cache")
         }
-        // Statistics that are NaN are equal to none: then the texts are compared.
-        let encoder = JSONCoding.encoder()
-        guard try trained.fitted == prepared.fitted || encoder.encode(trained.fitted) == encoder.encode(prepared.fitted) else {
+        guard try sameStatistics(trained.fitted, prepared.fitted) else {
             throw MedPipeError.invalidArgument(model, "was trained with statistics fitted on another training split than those of the cache \(dataset.cache.directory): convert the data with `medpipe convert --fit-from` the model's training cache")
         }
+    }
+
+    /// Whether two sets of fitted statistics are the same. Statistics that are NaN are equal to none: then the texts are
+    /// compared.
+    public static func sameStatistics(_ a: FittedPipeline, _ b: FittedPipeline) throws -> Bool {
+        let encoder = JSONCoding.encoder()
+        return try a == b || encoder.encode(a) == encoder.encode(b)
     }
 
     /// The metadata entries that store this preprocessing.

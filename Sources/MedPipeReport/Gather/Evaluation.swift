@@ -30,19 +30,24 @@ struct Evaluation {
     /// How many of the split's patients (groups) the model trained on; nil when the model does not say
     /// (``CacheDataset/trainingPatients(in:model:preparation:)``).
     var trainingPatients: TrainingPatients?
+    /// Whether the model's own fitted statistics prepared the split, the cache's differing (``Judgement/usesModelStatistics``).
+    var usesModelStatistics: Bool
 
     /// Mistakes shown, most confident first.
     static let mistakesShown = 8
 
     /// Runs the model as `medpipe evaluate` does, over the streamed split (``TrainedModel/predictions(on:split:)``), so
     /// the figures are the same.
-    init(model trained: TrainedModel, dataset: CacheDataset, split dataSplit: DataSplit) throws {
+    init(model trained: TrainedModel, dataset opened: CacheDataset, split dataSplit: DataSplit) throws {
         let split = CacheDataset.name(of: dataSplit), modelPath = trained.path
-        let entries = try dataset.cache.entries(split: split)
-        guard !entries.isEmpty else { throw MedPipeError.invalidArgument(dataset.cache.directory, "the \(split) split holds no entries") }
+        let entries = try opened.cache.entries(split: split)
+        guard !entries.isEmpty else { throw MedPipeError.invalidArgument(opened.cache.directory, "the \(split) split holds no entries") }
         var model = trained
-        let judgement = try Judgement(&model, on: dataset, split: dataSplit)
+        let judgement = try Judgement(&model, on: opened, split: dataSplit)
+        // The mistakes' inputs are shown as the model took them.
+        let dataset = judgement.dataset
         trainingPatients = judgement.trainingPatients
+        usesModelStatistics = judgement.usesModelStatistics
         let predicted = judgement.predictions
         modelName = model.name
         // The pass's order of the entries: the training split's is shuffled.

@@ -2,6 +2,7 @@ import Foundation
 import MedPipeExport
 import MedPipePipeline
 import MedPipeTrain
+import MedPipeTrees
 
 /// Evaluation on one split: summary metrics, the confusion matrix as a heat map, precision, recall and F1
 /// per class, ROC curves per class, and the samples the model got wrong most confidently.
@@ -17,6 +18,9 @@ enum EvaluationSection {
             case .counted: html += "<p class=\"fail\">\(note).</p>"
             case .otherKey: html += "<p class=\"warning\">\(note).</p>"
             }
+        }
+        if evaluation.usesModelStatistics {
+            html += HTML.note("The model was " + Judgement.modelStatisticsNote(cache: facts.directory) + ".")
         }
         html += "<div class=\"cards\">"
             + HTML.card(HTML.count(r.samples), "\(evaluation.split) samples")
