@@ -2,6 +2,7 @@
 memory-mapped from the shard files, with the fitted stages applied as `medpipe` applies them."""
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -82,6 +83,7 @@ class Cache:
         self.classes: list[str] = sorted({e.label for e in entries if e.label is not None}, key=cmp_to_key(_compare_labels))
         self._shards = ShardReader(os.path.join(self.directory, "shards"))
         self._stages = None
+        self._fitted = None
 
     # What the manifest's meta table holds.
 
@@ -113,9 +115,34 @@ class Cache:
 
     @property
     def fitted(self) -> list[dict]:
-        """Statistics fitted on the training split: `{"stage", "name", "statistics"}` per fitted stage."""
+        """Statistics fitted on the training split: `{"stage", "name", "statistics"}` per fitted stage (a model's, in the
+        view `with_statistics_of` gives)."""
+        if self._fitted is not None:
+            return self._fitted
         text = self.meta.get("fitted")
         return [] if text is None else _member(self.directory, "fitted", text, "entries")
+
+    def with_statistics_of(self, checkpoint) -> "Cache":
+        """This cache read with the fitted statistics a model carries (a `Checkpoint`), as `medpipe evaluate`, `report`
+        and `gradcam` read it for that model. A cache converted again since the model was trained (its archive grown,
+        its split reseeded) fitted its statistics on another training split; its samples are then prepared as
+        `medpipe convert --fit-from` the model's training cache would have stored them. A model without preprocessing
+        metadata gives the cache itself.
+
+        Raises `CacheError` when the model was trained on inputs prepared by other stages (as `medpipe evaluate`
+        refuses them), or its metadata is not what `medpipe train` writes."""
+        pipeline_text, fitted_text = checkpoint.metadata.get("pipeline"), checkpoint.metadata.get("fitted")
+        if pipeline_text is None or fitted_text is None:
+            return self
+        theirs = _member(checkpoint.path, "pipeline", pipeline_text, "stages")
+        fitted = _member(checkpoint.path, "fitted", fitted_text, "entries")
+        if _peaks_unset(theirs) != _peaks_unset(self.pipeline or []):
+            raise CacheError(checkpoint.path, f"was trained on inputs prepared by other stages than those of the cache {self.directory}: "
+                                              "convert the data with the recipe of the model's training cache")
+        view = copy.copy(self)
+        view._fitted, view._stages = fitted, None
+        view._fitted_stages()  # statistics the stages cannot apply are refused here, not at the first sample
+        return view
 
     @property
     def class_weights(self) -> list[float] | None:
@@ -362,6 +389,18 @@ def _entry(directory: str, row) -> Entry:
         raise bad(f"geometry's spacing is not a list: {geometry['spatial']['spacing']!r}")
     return Entry(id=id_, unit=unit, item=item, source=source, group=group, label=label, split=split, dtype=DTYPES[dtype],
                  shape=tuple(shape), shard=shard, offset=offset, length=length, sha256=sha256, geometry=geometry, metadata=metadata)
+
+
+def _peaks_unset(pipeline: list) -> list:
+    """The stages with every `beats` stage's source of R peaks the same: not part of how samples are prepared (a model
+    trained at annotated peaks is judged on new patients' detected ones), as `medpipe` compares stages; and its keys
+    that stages stored before they existed lacked at their defaults, as `medpipe` decodes them."""
+    stages = copy.deepcopy(pipeline)
+    for stage in stages:
+        beats = stage.get("beats") if isinstance(stage, dict) else None
+        if isinstance(beats, dict) and isinstance(beats.get("_0"), dict):
+            beats["_0"].update(peaks="annotations", rr=beats["_0"].get("rr", False), template=beats["_0"].get("template", False))
+    return stages
 
 
 def _member(directory: str, name: str, text: str, key: str) -> list:

@@ -29,10 +29,18 @@ class MedPipeDataset(Dataset):
 
     Samples are read from memory-mapped shard files that each process maps for itself, so the dataset
     works with `DataLoader(num_workers > 0)` under fork and spawn alike.
+
+    `statistics_of` (a checkpoint of `medpipe train`, or its path) prepares the samples with that model's own fitted
+    statistics, as `medpipe evaluate` judges it (`Cache.with_statistics_of`): for a model trained before the cache was
+    converted again.
     """
 
-    def __init__(self, directory, split: str = "train", balance: str = "recipe", transform=None, target_transform=None):
+    def __init__(self, directory, split: str = "train", balance: str = "recipe", transform=None, target_transform=None,
+                 statistics_of=None):
         self.cache = open_cache(directory)
+        if statistics_of is not None:
+            checkpoint = statistics_of if hasattr(statistics_of, "metadata") else read_checkpoint(statistics_of)
+            self.cache = self.cache.with_statistics_of(checkpoint)
         self.split = self.cache.split(split)
         self.balance = balance
         #: Positions into `self.split` in dataset order.
