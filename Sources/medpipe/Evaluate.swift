@@ -17,6 +17,13 @@ struct Evaluate: ParsableCommand {
         statistics: each class's sensitivity Se (recall) and positive predictivity +P (precision), and the \
         mean Se over N, S and V.
 
+        The cache must hold samples prepared by the model's stages (for a table, from the same columns in the \
+        same order); other stages are refused. The samples are then prepared with the fitted statistics the \
+        model carries: a cache converted again since the model was trained (its archive grown, its split \
+        changed) fitted its own on another training split, and is judged as `convert --fit-from` the model's \
+        training cache would have prepared it, which a note says. A warning counts the patients of the split \
+        that the model trained on.
+
         Example:
           medpipe evaluate --model mnist.safetensors --cache out/mnist-cache \\
               --split test
