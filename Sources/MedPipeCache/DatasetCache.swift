@@ -79,8 +79,9 @@ public final class DatasetCache: Sendable {
     public func generation() throws -> String? { try manifest.meta(Manifest.generationMeta) }
 
     /// Fails when a `convert` changed the cache since it was opened (``generation()``): a command that read the
-    /// statistics and one split before it and another split after would have mixed two runs' cache without a word (the
-    /// same recipe run over more sources moves patients between splits). Called once a command has read what it uses.
+    /// statistics and one split before it and another split after would have mixed two runs' cache without a word (a split
+    /// planned afresh moves patients; statistics fitted again change every sample). Called once a command has read what
+    /// it uses.
     public func requireUnchangedSinceOpened() throws {
         guard try generation() == generationAtOpen else {
             throw MedPipeError.io(directory, "changed while it was being read (a convert finished meanwhile, and may have moved patients between splits): run the command again")

@@ -238,7 +238,7 @@ public struct Trainer {
                                 batchSize: Int = 256, classWeights: [Float]? = nil,
                                 splitOver group: ProcessGroup? = nil, file: String? = nil) throws -> ClassificationReport {
         let p = try predictions(&model, on: source, split: split, batchSize: batchSize, classWeights: classWeights, splitOver: group, file: file)
-        return ClassificationReport(probabilities: p.probabilities, labels: p.labels, classNames: source.classNames, loss: p.loss)
+        return p.report(classNames: source.classNames)
     }
 
     /// A model's class probabilities over one pass of a split, with the samples' labels and the weighted mean loss.
@@ -253,6 +253,11 @@ public struct Trainer {
             self.probabilities = probabilities
             self.labels = labels
             self.loss = loss
+        }
+
+        /// The classification report of these predictions, classes named `classNames`.
+        public func report(classNames: [String]) -> ClassificationReport {
+            ClassificationReport(probabilities: probabilities, labels: labels, classNames: classNames, loss: loss)
         }
     }
 

@@ -33,8 +33,7 @@ public struct Judgement {
         self.dataset = dataset
         usesModelStatistics = adjusted != nil
         self.predictions = predictions
-        report = ClassificationReport(probabilities: predictions.probabilities, labels: predictions.labels, classNames: model.classNames,
-                                      loss: predictions.loss)
+        report = predictions.report(classNames: model.classNames)
     }
 
     /// What `evaluate` and `report` say when the model's own statistics were applied.

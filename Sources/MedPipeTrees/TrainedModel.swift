@@ -53,7 +53,7 @@ public struct TrainedModel {
     /// The classification report of ``predictions(on:split:)``.
     public mutating func evaluate(on source: some BatchSource, split: DataSplit) throws -> ClassificationReport {
         let p = try predictions(on: source, split: split)
-        return ClassificationReport(probabilities: p.probabilities, labels: p.labels, classNames: classNames, loss: p.loss)
+        return p.report(classNames: classNames)
     }
 
     /// Class probabilities `count × classes` of `count` samples of ``inputShape`` held back to back in `values`.

@@ -72,7 +72,7 @@ public struct TreeModel: Sendable {
     /// `source`, with the mean cross-entropy of the predicted probabilities as the loss.
     public func evaluate(on source: some BatchSource, split: DataSplit, batchSize: Int = inferenceBatch) throws -> ClassificationReport {
         let p = try predictions(on: source, split: split, batchSize: batchSize)
-        return ClassificationReport(probabilities: p.probabilities, labels: p.labels, classNames: classNames, loss: p.loss)
+        return p.report(classNames: classNames)
     }
 
     /// The class probabilities of every sample of `split` of `source`, in the order of one pass

@@ -7,7 +7,7 @@ import TestSupport
 @testable import MedPipePipeline
 
 /// A command reads a cache in several reads (its statistics, then each split, then its training patients), and a
-/// `convert` may finish between two of them: the same recipe over more sources moves patients between splits, and the
+/// `convert` may finish between two of them: a split planned afresh (here, with another seed) moves patients, and the
 /// reader would have trained on one run's training split and validated on another's, a patient in both, without a word.
 /// A convert that changes the cache counts a generation; a reader that finds another generation after its reads fails.
 @Suite(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))

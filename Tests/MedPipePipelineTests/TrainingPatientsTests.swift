@@ -7,8 +7,9 @@ import TestSupport
 
 /// A model carries the patients of its training split (``TrainingGroups``), and `evaluate` and `report` say how many of
 /// the judged split's patients it trained on. Every other check passed a model judged on its own training patients:
-/// the same recipe converted again over more sources (46 of 150 patients changed splits when 50 were added), or the
-/// training sources converted as new patients with `--fit-from` (the statistics are then the training cache's).
+/// the same recipe's split planned afresh (46 of 150 patients changed splits when 50 were added, before a grown cache
+/// kept its patients' splits), or the training sources converted as new patients with `--fit-from` (the statistics are
+/// then the training cache's).
 @Suite struct TrainingPatientsTests {
     @Test func digestsAreSHA256sFirstBytesAndRoundTripThroughTheMetadata() throws {
         // SHA-256("abc") = ba7816bf 8f01cfea 414140de ... (FIPS 180-2, appendix B.1).

@@ -94,8 +94,8 @@ extension Converter {
         return Finish(entries: entries.count, report: report, issues: assignment.issues, splitHistory: earlier.note(assignment), warnings: MixedFrequencies.warnings(entries) + MixedScales.warnings(entries))
     }
 
-    /// The split of every entry, as the recipe's `split` declares, the groups in `kept` staying in theirs; a beat-level
-    /// split reports its leak as an issue.
+    /// The split of every entry, as the recipe's `split` declares, the groups in `kept` staying in theirs (``EarlierSplits``
+    /// keeps none for a beat-level split); a beat-level split reports its leak as an issue.
     private func split(_ entries: [CacheEntry], keeping kept: [String: SplitName]) throws -> SplitAssignment {
         if let all = recipe.split.all { return SplitAssignment(splits: [SplitName](repeating: all, count: entries.count)) }
         switch recipe.split.grouping {
@@ -112,7 +112,7 @@ extension Converter {
             do {
                 var assignment = try splitter.assign(labels: entries.map(\.label),
                                                      groups: sampleLevel ? entries.map { "entry \($0.id)" } : entries.map(\.group),
-                                                     kept: sampleLevel ? [:] : kept)
+                                                     kept: kept)
                 if sampleLevel { assignment.issues.insert(SplitSpec.sampleLevelWarning, at: 0) }
                 return assignment
             } catch let error as MedPipeError {

@@ -6,10 +6,10 @@ import MedPipeData
 /// (``PreparationKeys/trainingGroups``) as the first 8 bytes of each group's SHA-256: enough to count, when the model
 /// is judged on a split of any cache, how many of that split's patients it trained on, without the pseudonyms.
 ///
-/// Patients move between splits when `convert` runs again over more sources (the split is planned over all of them:
-/// 46 of 150 patients moved when 50 were added), and another cache of the same sources, split with another seed or
-/// converted as new patients, holds them in other splits; the recipe, and so every check of the model against the
-/// cache, stays the same. A model trained before would then be judged partly on its own training patients, and its
+/// Patients move between splits when `convert` plans the split afresh (`--resplit`, another seed: planned afresh over
+/// all sources, 46 of 150 patients moved when 50 were added, which ``EarlierSplits`` now prevents by default), and
+/// another cache of the same sources, split otherwise or converted as new patients, holds them in other splits; the
+/// recipe's stages, and so every other check of the model against the cache, stay the same. A model trained before would then be judged partly on its own training patients, and its
 /// scores would say nothing of it. Groups are pseudonyms under a project key, so they compare only between caches of
 /// the same key: the fingerprint of the training cache's key is kept beside them.
 public struct TrainingGroups: Sendable, Equatable {
@@ -90,8 +90,8 @@ public enum TrainingPatients: Sendable, Equatable {
         case .counted(0, _): nil
         case .counted(let trained, let of):
             "\(trained) of the \(of) patients (groups) of the \(split) split were in the model's training split: these scores are not "
-                + "those of unseen patients (patients change splits when their cache is converted again over more sources, and another "
-                + "cache of the same sources, split otherwise or converted as new patients, holds them too)"
+                + "those of unseen patients (patients change splits when their cache's split is planned afresh, with --resplit or another "
+                + "seed, and another cache of the same sources, split otherwise or converted as new patients, holds them too)"
         case .otherKey(let cacheKey, let training):
             "the patients of \(cache) are pseudonyms under another project key (fingerprint \(cacheKey.prefix(12))) than those of the "
                 + "model's training cache (\(training.prefix(12))), so whether the model trained on any of them cannot be told"
