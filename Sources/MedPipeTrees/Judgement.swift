@@ -4,9 +4,9 @@ import MedPipeTrain
 
 /// A trained model (a network or a tree model) judged on one split of a cache, as `evaluate` and `report` both judge it:
 /// the cache read as the model's training data was prepared, with the model's own fitted statistics where the cache's
-/// differ (``CacheDataset/withStatistics(of:preparation:)``) and refused when it was prepared otherwise
-/// (``CacheDataset/checkJudges(model:classNames:inputShape:preparation:)``); the split's patients the model trained on
-/// counted; and the predictions standing only if no `convert` changed the cache while they were made.
+/// differ, and refused when it was prepared otherwise (``CacheDataset/prepared(for:inputShape:preparation:judgedOn:)``);
+/// the split's patients the model trained on counted; and the predictions standing only if no `convert` changed the
+/// cache while they were made.
 public struct Judgement {
     /// The cache as the model was judged on it: its samples as the model's preprocessing prepares them.
     public var dataset: CacheDataset
@@ -24,20 +24,14 @@ public struct Judgement {
     /// - Throws: ``MedPipeError`` naming the model or the cache when the cache cannot judge the model, when a
     ///   prediction is not finite, or when the cache changed while it was read.
     public init(_ model: inout TrainedModel, on opened: CacheDataset, split: DataSplit) throws {
-        let adjusted = try opened.withStatistics(of: model.path, preparation: model.preparation)
-        let dataset = adjusted ?? opened
-        try dataset.checkJudges(model: model.path, classNames: model.classNames, inputShape: model.inputShape, preparation: model.preparation)
+        let inputs = try opened.prepared(for: model.path, inputShape: model.inputShape, preparation: model.preparation, judgedOn: model.classNames)
+        let dataset = inputs.dataset
         trainingPatients = try dataset.trainingPatients(in: split, model: model.path, preparation: model.preparation)
         let predictions = try model.predictions(on: dataset.inferenceSource(batchSize: model.batchSize), split: split)
         try dataset.cache.requireUnchangedSinceOpened()
         self.dataset = dataset
-        usesModelStatistics = adjusted != nil
+        usesModelStatistics = inputs.usesModelStatistics
         self.predictions = predictions
         report = predictions.report(classNames: model.classNames)
-    }
-
-    /// What `evaluate` and `report` say when the model's own statistics were applied.
-    public static func modelStatisticsNote(cache: String) -> String {
-        "judged with the statistics fitted on its own training split, which those of \(cache) differ from (the cache was converted again, over other training patients, or is another cache of the same stages): its samples prepared as `convert --fit-from` the model's training cache would prepare them"
     }
 }

@@ -51,7 +51,7 @@ struct Evaluate: ParsableCommand {
         var trained = try TrainedModel(reading: model)
         BLAS.setThreads(threads)
         let judgement = try Judgement(&trained, on: dataset, split: dataSplit)
-        if judgement.usesModelStatistics { printNote("\(model): " + Judgement.modelStatisticsNote(cache: cache)) }
+        if judgement.usesModelStatistics { printNote("\(model): " + ModelInputs.statisticsNote("judged", cache: cache)) }
         if let note = judgement.trainingPatients?.note(split: split, cache: cache) { printWarning("\(model): " + note) }
         let report = judgement.report
         if json { printJSON(try ReportText.json(report)) } else { printLines(ReportText.lines(report, split: split)) }

@@ -27,6 +27,11 @@ struct GradCAMCommand: ParsableCommand {
         The target layer is by default the last convolution (list layers with `medpipe inspect MODEL`); the \
         class is by default the predicted one.
 
+        A cache's samples are explained as the model takes them: the cache must be prepared by the stages its \
+        training cache was, and where the cache's fitted statistics differ from the model's (the cache converted \
+        again, over other training patients) the model's own are applied, with a note, as `medpipe evaluate` does. \
+        A `convert` that changes the cache meanwhile fails the run before index.json is written.
+
         Examples:
           medpipe gradcam --model mnist.safetensors --cache out/mnist-cache \\
               --limit 16 --out out/cam
@@ -83,17 +88,20 @@ struct GradCAMCommand: ParsableCommand {
         // Before the output folder is touched: an earlier run's index.json there is removed when the run starts.
         let cam = try GradCAM(model: checkpoint.model, layer: layer, method: methodValue, subject: model)
         try cam.check(inputShape: checkpoint.inputShape, classIndex: classIndex)
+        if let cache, samples.cache?.usesModelStatistics == true { printNote("\(model): " + ModelInputs.statisticsNote("explained", cache: cache)) }
         try Folder.create(out, what: "output folder")
         var writer = ExplanationWriter(directory: out, colormap: colors, alpha: alpha, modelHash: try ContentHash.ofFile(model),
                                        classNames: checkpoint.classNames, scale: scale)
         try writer.start(count: samples.items.count, inputShape: checkpoint.inputShape)
         let index = try explainAll(samples, cam: cam, writer: writer, shape: checkpoint.inputShape)
         var settings = ["layer": String(cam.layer), "method": method, "colormap": colormap, "alpha": String(alpha)]
-        if let cache {
+        if let cache, let opened = samples.cache?.dataset.cache {
+            // The maps stand only if no `convert` changed the samples while they were read; index.json is not written.
+            try opened.requireUnchangedSinceOpened()
             settings["cache"] = cache
             settings["split"] = split
             // `medpipe report` checks that it reads the inputs back from a cache of the same recipe.
-            settings["recipe_hash"] = try DatasetCache(directory: cache).meta("recipe_hash")
+            settings["recipe_hash"] = try opened.meta("recipe_hash")
         }
         try writer.finish(index, extra: settings)
         printLines(["wrote \(index.count) Grad-CAM overlays, raw maps and index.json to \(out) (layer \(cam.layer): \(cam.model.layers[cam.layer].spec.typeName))"])
@@ -147,6 +155,8 @@ struct GradCAMCommand: ParsableCommand {
         var items: [Item]
         /// The values of the samples at `rows`, one after the other, as the network takes them.
         var values: @Sendable (_ rows: Range<Int>) throws -> [Float]
+        /// The cache the samples come from, as the model takes them; nil for an array's samples.
+        var cache: ModelInputs? = nil
     }
 
     private func inputs(_ checkpoint: Checkpoint) throws -> Inputs {
@@ -159,13 +169,12 @@ struct GradCAMCommand: ParsableCommand {
             }
         }
         let cache = cache!, split = split, size = checkpoint.inputShape.reduce(1, *)
-        let opened = try CacheDataset(directory: cache)
         // The samples as the model takes them: with its own fitted statistics where the cache's differ.
-        let dataset = try opened.withStatistics(of: model, preparation: checkpoint.extra) ?? opened
-        try dataset.checkPrepared(model: model, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
+        let prepared = try CacheDataset(directory: cache).prepared(for: model, inputShape: checkpoint.inputShape, preparation: checkpoint.extra)
+        let dataset = prepared.dataset
         let entries = Array(try dataset.cache.entries(split: split).prefix(limit ?? .max))
         let items = entries.enumerated().map { i, entry in Inputs.Item(name: String(format: "%@-%05d", split, i), label: entry.label, entry: entry.id) }
-        return Inputs(items: items) { rows in
+        return Inputs(items: items, values: { rows in
             var values: [Float] = []
             values.reserveCapacity(rows.count * size)
             for row in rows { values += try dataset.input(entries[row]) }
@@ -176,6 +185,6 @@ struct GradCAMCommand: ParsableCommand {
                     + bad.described(first: "\(items[first].name), entry \(entries[first].id)", consequence: "their Grad-CAM maps would explain nothing"))
             }
             return values
-        }
+        }, cache: prepared)
     }
 }

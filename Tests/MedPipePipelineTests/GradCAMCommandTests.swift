@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MedPipeCache
 import MedPipeCore
 import MedPipeFormats
 import MedPipeTrain
@@ -53,5 +54,41 @@ struct GradCAMCommandTests {
             #expect(done.status == 0, "run \(run): \(done.error)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["index.json", "maps.npy", "sample-00000.png", "sample-00001.png"])
+    }
+
+    /// A model explained on a cache whose fitted statistics differ from its own (its recipe converted again with another
+    /// seed, over other training patients) sees the samples as its own preprocessing prepares them, as `evaluate` judges
+    /// it: the maps and overlays are those of the same recipe converted with `--fit-from` the model's training cache,
+    /// byte for byte, and a note says so. It was given the cache's samples, which it was never trained on, without a word.
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func aModelIsExplainedWithItsOwnStatistics() throws {
+        let work = temporaryDirectory("gradcam-statistics")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let key = work + "/project.key", model = work + "/m.safetensors"
+        let demo = try SharedData.fixtureRecipe("demo.yaml").replacingOccurrences(of: "../demo/images", with: SharedData.fixture("demo/images"))
+        try #require(demo.contains("  - minmax: {}\n") && demo.contains("seed: 1 }"))
+        let zscored = demo.replacingOccurrences(of: "  - minmax: {}\n", with: "  - minmax: {}\n  - dataset-zscore: {}\n")
+        for (name, text) in ["trained": zscored, "reseeded": zscored.replacingOccurrences(of: "seed: 1 }", with: "seed: 2 }")] {
+            try text.write(toFile: work + "/\(name).yaml", atomically: true, encoding: .utf8)
+            let run = try SharedData.runMedpipe(["convert", work + "/\(name).yaml", "--cache", work + "/" + name, "--key", key])
+            try #require(run.status == 0, "\(run.error)")
+        }
+        let refit = try SharedData.runMedpipe(["convert", work + "/reseeded.yaml", "--cache", work + "/refit", "--fit-from", work + "/trained", "--key", key])
+        try #require(refit.status == 0, "\(refit.error)")
+        try #require(try DatasetCache(directory: work + "/reseeded").meta("fitted") != DatasetCache(directory: work + "/trained").meta("fitted"))
+        let trained = try SharedData.runMedpipe(["train", "--cache", work + "/trained", "--model", "mnist-cnn", "--epochs", "1", "--batch", "16",
+                                                 "--seed", "1", "--threads", "1", "--out", model])
+        try #require(trained.status == 0, "\(trained.error)")
+
+        var outputs: [[String: Data]] = []
+        for name in ["reseeded", "refit"] {
+            let run = try SharedData.runMedpipe(["gradcam", "--model", model, "--cache", work + "/" + name, "--limit", "6", "--out", work + "/cam-" + name, "--threads", "1"])
+            #expect(run.status == 0, "\(run.error)")
+            let note = "medpipe: note: \(model): explained with the statistics fitted on its own training split, which those of \(work)/\(name) differ from"
+            #expect(run.error.contains(note) == (name == "reseeded"), "\(name): \(run.error)")
+            let files = try FileManager.default.contentsOfDirectory(atPath: work + "/cam-" + name).filter { $0 != "index.json" }
+            outputs.append(Dictionary(uniqueKeysWithValues: try files.map { ($0, try Data(contentsOf: URL(fileURLWithPath: work + "/cam-\(name)/" + $0))) }))
+        }
+        #expect(outputs[0].count == 7 && outputs[0] == outputs[1], "\(outputs.map { $0.keys.sorted() })")
     }
 }

@@ -329,30 +329,55 @@ public struct CacheDataset: Sendable {
     }
 }
 
+/// A cache read as a model takes its samples (``CacheDataset/prepared(for:inputShape:preparation:judgedOn:)``).
+public struct ModelInputs {
+    /// The cache with the model's own fitted statistics where the cache's differ: its samples as the model's
+    /// preprocessing prepares them.
+    public var dataset: CacheDataset
+    /// Whether the model's fitted statistics were applied in place of the cache's, which differ from them.
+    public var usesModelStatistics: Bool
+
+    /// What a command says when the model's own statistics were applied to the samples of `cache`, which the model was
+    /// `use` with ("judged", "explained").
+    public static func statisticsNote(_ use: String, cache: String) -> String {
+        "\(use) with the statistics fitted on its own training split, which those of \(cache) differ from (the cache was converted again, over other training patients, or is another cache of the same stages): its samples prepared as `convert --fit-from` the model's training cache would prepare them"
+    }
+}
+
 extension CacheDataset {
-    /// Fails unless a model (the file at `model`, trained on `classNames` with inputs of `inputShape`, its metadata
-    /// `preparation` holding its training cache's stages and fitted statistics) can be judged on this cache: the
-    /// cache holds labels, the same classes, samples of that shape, prepared as the model's training data was
-    /// (``Preprocessing/requireSame(in:asModel:metadata:)``).
-    public func checkJudges(model: String, classNames modelClasses: [String], inputShape: [Int], preparation: [String: String]) throws {
-        guard !classNames.isEmpty else {
-            throw MedPipeError.invalidArgument(cache.directory, "holds no labelled sample, so \(model) has nothing to be judged against: `medpipe predict --model \(model)` on the raw inputs gives its predictions")
+    /// This cache as a model (the file at `model`, taking inputs of `inputShape`, its metadata `preparation` holding
+    /// its training cache's stages and fitted statistics) takes its samples: read with the model's own fitted
+    /// statistics where the cache's differ and the stages are the same, which is what `convert --fit-from` the
+    /// model's training cache would have stored (the cache converted again over more patients fits its statistics
+    /// again, on a training split the model never saw, and the model is judged on the new patients all the same).
+    /// When `modelClasses` is given the model is to be judged on the samples, and the cache must hold labels of those
+    /// classes.
+    /// - Throws: ``MedPipeError`` naming the cache when it holds no labels to judge the model by; naming `model` when
+    ///   the classes or the samples' shape differ, the cache was prepared by other stages
+    ///   (``Preprocessing/requireSame(in:asModel:metadata:)``) or the model's preprocessing metadata is damaged;
+    ///   naming the cache when its first entry cannot be prepared with the model's statistics.
+    public func prepared(for model: String, inputShape: [Int], preparation: [String: String], judgedOn modelClasses: [String]? = nil) throws -> ModelInputs {
+        let adjusted = try withStatistics(of: model, preparation: preparation)
+        let dataset = adjusted ?? self
+        if let modelClasses {
+            guard !dataset.classNames.isEmpty else {
+                throw MedPipeError.invalidArgument(cache.directory, "holds no labelled sample, so \(model) has nothing to be judged against: `medpipe predict --model \(model)` on the raw inputs gives its predictions")
+            }
+            guard dataset.classNames == modelClasses, dataset.sampleShape == inputShape else {
+                throw MedPipeError.invalidArgument(model, "was trained on classes \(modelClasses) with input \(inputShape); the cache has \(dataset.classNames) with input \(dataset.sampleShape)")
+            }
         }
-        guard classNames == modelClasses, sampleShape == inputShape else {
-            throw MedPipeError.invalidArgument(model, "was trained on classes \(modelClasses) with input \(inputShape); the cache has \(classNames) with input \(sampleShape)")
+        guard dataset.sampleShape == inputShape else {
+            throw MedPipeError.invalidArgument(model, "takes input \(inputShape); the cache's samples are \(dataset.sampleShape)")
         }
-        try checkPrepared(model: model, inputShape: inputShape, preparation: preparation)
+        try Preprocessing.requireSame(in: dataset, asModel: model, metadata: preparation)
+        return ModelInputs(dataset: dataset, usesModelStatistics: adjusted != nil)
     }
 
     /// The cache read with the fitted statistics a model carries, where they differ from the cache's and the model was
-    /// trained on inputs prepared by the same stages: its samples as the model's own preprocessing prepares them, which
-    /// is what `convert --fit-from` the model's training cache would have stored. The cache converted again over more
-    /// patients fits its statistics again, on a training split the model never saw, and the model is judged on the new
-    /// patients all the same. Nil when the model carries no preprocessing or other stages (which
-    /// ``checkPrepared(model:inputShape:preparation:)`` refuses), or the cache's own statistics.
-    /// - Throws: ``MedPipeError`` naming `model` when its preprocessing metadata is damaged; naming the cache when its
-    ///   first entry cannot be prepared with the model's statistics.
-    public func withStatistics(of model: String, preparation: [String: String]) throws -> CacheDataset? {
+    /// trained on inputs prepared by the same stages. Nil when the model carries no preprocessing or other stages
+    /// (which ``prepared(for:inputShape:preparation:judgedOn:)`` then refuses), or the cache's own statistics.
+    private func withStatistics(of model: String, preparation: [String: String]) throws -> CacheDataset? {
         guard let trained = try Preprocessing(metadata: preparation, subject: model),
               trained.pipeline.withPeaks(from: .annotations) == pipeline.withPeaks(from: .annotations),
               try !Preprocessing.sameStatistics(trained.fitted, fitted) else { return nil }
@@ -362,16 +387,5 @@ extension CacheDataset {
         guard let first = try cache.firstEntry() else { throw MedPipeError.malformed(cache.directory, "the cache holds no entries") }
         copy.sampleShape = try Self.arrange(first, cache: cache, pipeline: pipeline, fitted: copy.fitted, from: fitBoundary).shape
         return copy
-    }
-
-    /// Fails unless a model (the file at `model`, taking inputs of `inputShape`, its metadata `preparation` holding
-    /// its training cache's stages and fitted statistics) takes this cache's samples as they are: samples of that
-    /// shape, prepared as its training data was. What explaining the cache's samples needs, labelled or not;
-    /// judging the model on them needs ``checkJudges(model:classNames:inputShape:preparation:)`` as well.
-    public func checkPrepared(model: String, inputShape: [Int], preparation: [String: String]) throws {
-        guard sampleShape == inputShape else {
-            throw MedPipeError.invalidArgument(model, "takes input \(inputShape); the cache's samples are \(sampleShape)")
-        }
-        try Preprocessing.requireSame(in: self, asModel: model, metadata: preparation)
     }
 }

@@ -20,7 +20,7 @@ enum EvaluationSection {
             }
         }
         if evaluation.usesModelStatistics {
-            html += HTML.note("The model was " + Judgement.modelStatisticsNote(cache: facts.directory) + ".")
+            html += HTML.note("The model was " + ModelInputs.statisticsNote("judged", cache: facts.directory) + ".")
         }
         html += "<div class=\"cards\">"
             + HTML.card(HTML.count(r.samples), "\(evaluation.split) samples")
