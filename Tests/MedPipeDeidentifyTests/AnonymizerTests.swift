@@ -905,19 +905,37 @@ struct AnonymizerTests {
     }
 
     /// NIfTI-1 keeps ANALYZE's `data_type` (bytes 4-13) and `db_name` (14-31), free text that can name a
-    /// patient or a study: both are zeroed, and the name is caught nowhere else.
-    @Test func niftiDataTypeAndDatabaseNameAreCleared() async throws {
+    /// patient or a study, and the unused `extents`, `session_error` (32-37), `glmax` and `glmin` (140-147), where a
+    /// tool can hide a name as well: all are zeroed, and the name is caught nowhere else.
+    @Test func niftiDataTypeDatabaseNameAndUnusedFieldsAreCleared() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var bytes = CraftedNIfTI.bytes(dims: [4, 4, 2])
-        bytes.replaceSubrange(4..<32, with: Array("MRI_DATA\0\0OKONKWO^ADAEZE^SCAN".utf8.prefix(28)))
+        bytes.replaceSubrange(4..<38, with: Array("MRI_DATA\0\0OKONKWO^ADAEZE^SCAN MRN 7".utf8.prefix(34)))
+        bytes.replaceSubrange(140..<148, with: Array("ID 55443".utf8))
         try Data(bytes).write(to: URL(fileURLWithPath: folder + "/named.nii"))
         let (report, out) = try await run([folder + "/named.nii"])
         #expect(report.passed)
         let written = try #require(outputs(out, suffix: ".nii").first)
         let header = try FileBytes.read(written)
-        #expect(header[4..<32].allSatisfy { $0 == 0 })
-        #expect(Set(try #require(report.files.first).attributes.map(\.keyword)).isSuperset(of: ["data_type", "db_name"]))
+        #expect(header[4..<38].allSatisfy { $0 == 0 } && header[140..<148].allSatisfy { $0 == 0 })
+        #expect(Set(try #require(report.files.first).attributes.map(\.keyword))
+            .isSuperset(of: ["data_type", "db_name", "extents", "session_error", "glmax", "glmin"]))
+        #expect(try NIfTIReader().read(written).tensor == NIfTIReader().read(folder + "/named.nii").tensor)
+    }
+
+    /// NIfTI-2's last header field, `unused_str` (bytes 525-539), was copied: a name there left with the file.
+    @Test func niftiTwoUnusedTextIsCleared() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data(CraftedNIfTI.version2Bytes(dims: [4, 4, 2], unused: "OKAFOR 66778899")).write(to: URL(fileURLWithPath: folder + "/named.nii"))
+        #expect(try NIfTIReader().readHeader(folder + "/named.nii").version == 2)
+        let (report, out) = try await run([folder + "/named.nii"])
+        #expect(report.passed)
+        let written = try #require(outputs(out, suffix: ".nii").first)
+        let bytes = try FileBytes.read(written)
+        #expect(bytes.count == 544 + 32 && bytes[525..<540].allSatisfy { $0 == 0 } && !String(decoding: bytes, as: UTF8.self).contains("OKAFOR"))
+        #expect(try #require(report.files.first).attributes.map(\.keyword).contains("unused_str"))
         #expect(try NIfTIReader().read(written).tensor == NIfTIReader().read(folder + "/named.nii").tensor)
     }
 

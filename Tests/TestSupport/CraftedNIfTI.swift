@@ -35,4 +35,27 @@ public enum CraftedNIfTI {
         try Data(bytes(dims: dims, pixdim: pixdim, voxOffset: voxOffset, datatype: datatype, first: first, descrip: descrip))
             .write(to: URL(fileURLWithPath: path))
     }
+
+    /// A single-file NIfTI-2 image (540-byte header, little endian, uint8, sform_code 1 with unit voxels) of `dims`
+    /// voxels counting up from 0, with `unused` in the header's last field (`unused_str`, 15 bytes).
+    public static func version2Bytes(dims: [Int] = [2, 2, 1], unused: String = "") -> [UInt8] {
+        var header = [UInt8](repeating: 0, count: 540)
+        func put<T>(_ value: T, at offset: Int) {
+            withUnsafeBytes(of: value) { raw in for (i, byte) in raw.enumerated() { header[offset + i] = byte } }
+        }
+        put(Int32(540), at: 0)
+        for (i, byte) in [0x6E, 0x2B, 0x32, 0, 0x0D, 0x0A, 0x1A, 0x0A].enumerated() { header[4 + i] = UInt8(byte) }
+        put(Int16(2), at: 12)
+        put(Int16(8), at: 14)
+        put(Int64(dims.count), at: 16)
+        for i in 0..<7 { put(Int64(i < dims.count ? dims[i] : 1), at: 24 + 8 * i) }
+        for i in 0..<8 { put(Double(1), at: 104 + 8 * i) }
+        put(Int64(544), at: 168)
+        put(Double(1), at: 176)
+        put(Int32(1), at: 348)
+        for axis in 0..<3 { put(Double(1), at: 400 + 32 * axis + 8 * axis) }
+        for (i, byte) in unused.utf8.prefix(15).enumerated() { header[525 + i] = byte }
+        let voxels = dims.reduce(1, *)
+        return header + [0, 0, 0, 0] + (0..<voxels).map { UInt8(truncatingIfNeeded: $0) }
+    }
 }

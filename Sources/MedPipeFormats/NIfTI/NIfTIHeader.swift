@@ -158,11 +158,14 @@ public struct NIfTIHeader: Sendable, Equatable {
     /// Size of the header in ``rawHeader``: 540 for NIfTI-2, else 348.
     public var headerSize: Int { rawHeader.count }
 
-    /// Byte ranges of the free-text fields in ``rawHeader``: `data_type` and `db_name` (NIfTI-1 and ANALYZE),
-    /// `descrip`, `aux_file` and `intent_name`, whole (bytes after a NUL included).
+    /// Byte ranges of the fields in ``rawHeader`` that can carry free text: `descrip`, `aux_file` and `intent_name`,
+    /// whole (bytes after a NUL included), and the fields no reader uses, where a tool can hide a name as well:
+    /// NIfTI-2's `unused_str`; NIfTI-1's (ANALYZE's) `data_type`, `db_name`, `extents`, `session_error`, `glmax` and
+    /// `glmin`.
     public var textFields: [(name: String, range: Range<Int>)] {
-        version == 2 ? [("descrip", 240..<320), ("aux_file", 320..<344), ("intent_name", 508..<524)]
-                     : [("data_type", 4..<14), ("db_name", 14..<32), ("descrip", 148..<228), ("aux_file", 228..<252), ("intent_name", 328..<344)]
+        version == 2 ? [("descrip", 240..<320), ("aux_file", 320..<344), ("intent_name", 508..<524), ("unused_str", 525..<540)]
+                     : [("data_type", 4..<14), ("db_name", 14..<32), ("extents", 32..<36), ("session_error", 36..<38),
+                        ("glmax", 140..<144), ("glmin", 144..<148), ("descrip", 148..<228), ("aux_file", 228..<252), ("intent_name", 328..<344)]
     }
 
     /// ``rawHeader`` with every ``textFields`` byte zeroed and `vox_offset` set to `dataOffset`, in
