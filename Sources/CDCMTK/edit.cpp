@@ -467,6 +467,33 @@ long cdcmtk_clear_embedded_overlays(cdcmtk_file *file, char *err, size_t errlen)
     });
 }
 
+long cdcmtk_drop_bytes_after_native_frames(cdcmtk_file *file, char *err, size_t errlen) {
+    return guarded(err, errlen, -1L, [&]() -> long {
+        DcmDataset *ds = file->format.getDataset();
+        if (DcmXfer(ds->getOriginalXfer()).isEncapsulated() || cdcmtk::isHighThroughputJ2K(file->transferSyntaxUID)) return 0;
+        DcmElement *element = nullptr;
+        if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) return 0;
+        cdcmtk_pixel_layout layout{};
+        cdcmtk::readStoredLayout(ds, &layout);
+        const uint64_t expected = cdcmtk::expectedBytes(layout), length = element->getLength();
+        if (expected == 0 || expected == UINT64_MAX || length <= expected + (expected & 1)) return 0;
+        OFCondition status;
+        if (element->getTag().getEVR() == EVR_OW) {
+            Uint16 *words = nullptr;
+            if (element->getUint16Array(words).bad() || words == nullptr) throw Failure{"cannot access Pixel Data"};
+            std::vector<Uint16> kept(words, words + (expected + 1) / 2);
+            status = element->putUint16Array(kept.data(), OFstatic_cast(unsigned long, kept.size()));
+        } else {
+            Uint8 *bytes = nullptr;
+            if (element->getUint8Array(bytes).bad() || bytes == nullptr) throw Failure{"cannot access Pixel Data"};
+            std::vector<Uint8> kept(bytes, bytes + expected);
+            status = element->putUint8Array(kept.data(), OFstatic_cast(unsigned long, kept.size()));
+        }
+        if (status.bad()) throw Failure{std::string("cannot shorten Pixel Data: ") + status.text()};
+        return long(length - element->getLength());
+    });
+}
+
 int cdcmtk_save(cdcmtk_file *file, const char *path, char *written_xfer, char *err, size_t errlen) {
     return guarded(err, errlen, -1, [&] {
         const E_TransferSyntax target = writableXfer(file->format.getDataset());

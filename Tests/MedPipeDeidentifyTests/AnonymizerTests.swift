@@ -250,6 +250,45 @@ struct AnonymizerTests {
         }
     }
 
+    /// Text after the image data was copied with the pixels, and the scan, which reads around Pixel Data, never saw it: after
+    /// the frames of native Pixel Data (dropped: no reader shows those bytes), after a JPEG's end of image or a JPEG 2000
+    /// codestream's end (withheld: the fragment cannot be cut without checking the codestream was whole).
+    @Test func textAfterTheImageDataIsDroppedOrWithheld() async throws {
+        let work = temporaryDirectory("pixel-trailer")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let text = Array("Patient Quimbly Zyxwert MRN 778899".utf8)  // an even length: items and values stay even
+        let native = SharedData.path("dicom/pydicom_subset/MR_small.dcm")
+        var bytes = try FileBytes.read(native)
+        let tag = try #require(position(of: [0xE0, 0x7F, 0x10, 0x00, UInt8(ascii: "O"), UInt8(ascii: "W")], in: bytes))
+        let length = (0..<4).reduce(0) { $0 | Int(bytes[tag + 8 + $1]) << (8 * $1) }
+        #expect(length == 64 * 64 * 2)
+        for k in 0..<4 { bytes[tag + 8 + k] = UInt8(((length + text.count) >> (8 * k)) & 0xFF) }
+        bytes.insert(contentsOf: text, at: tag + 12 + length)
+        try Data(bytes).write(to: URL(fileURLWithPath: work + "/native.dcm"))
+        let (dropped, out) = try await run([work + "/native.dcm"])
+        #expect(dropped.passed && dropped.files.count == 1)
+        let droppedFile = try #require(dropped.files.first)
+        #expect(droppedFile.attributes.contains { $0.keyword == "PixelData" && $0.action == "removed \(text.count) bytes after the image's frames" })
+        let written = try #require(outputs(out, suffix: ".dcm").first)
+        #expect(!String(decoding: try FileBytes.read(written), as: UTF8.self).contains("Zyxwert"))
+        #expect(try DICOMFileReader().read(written).tensor == DICOMFileReader().read(native).tensor)
+        let (plain, _) = try await run([native])
+        let plainFile = try #require(plain.files.first)
+        #expect(plain.passed && !plainFile.attributes.contains { $0.keyword == "PixelData" })
+
+        for (name, plain, start) in [("jpeg", "dicom/pydicom_subset/JPEG-lossy.dcm", [UInt8(0xFF), 0xD8, 0xFF]), ("j2k", "dicom/pydicom_subset/MR_small_jp2klossless.dcm", [0xFF, 0x4F, 0xFF, 0x51])] {
+            let source = try FileBytes.read(SharedData.path(plain))
+            let first = try #require(position(of: start, in: source, from: 8))
+            let frame = (0..<4).reduce(0) { $0 | Int(source[first - 4 + $1]) << (8 * $1) }
+            let path = try inserting(text, into: SharedData.path(plain), at: frame, start: start, as: name + ".dcm", in: work)
+            #expect(try DICOMFileReader().read(path).tensor == DICOMFileReader().read(SharedData.path(plain)).tensor)
+            let (withheld, out) = try await run([path], allow: true)
+            #expect(withheld.files.isEmpty && outputs(out, suffix: ".dcm").isEmpty)
+            let kind = name == "jpeg" ? "JPEG trailer" : "JPEG 2000 trailer"
+            #expect(withheld.withheld.first?.reason.contains("1 \(kind)(s) (\(text.count) bytes)") == true, "\(withheld.withheld)")
+        }
+    }
+
     /// An Encapsulated Document (0042,0011), a PDF or CDA report, was neither read nor cleaned: the Basic Profile's dummy
     /// leaves no document, so the file is withheld with the reason.
     @Test func anEncapsulatedDocumentWithholdsTheFile() async throws {

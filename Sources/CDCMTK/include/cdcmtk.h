@@ -239,6 +239,12 @@ int cdcmtk_blank_rectangle(cdcmtk_file *file, uint32_t x, uint32_t y, uint32_t w
  * pixel data untouched), or -1 on error. */
 long cdcmtk_clear_embedded_overlays(cdcmtk_file *file, char *err, size_t errlen);
 
+/* Drops the bytes of native (not encapsulated) Pixel Data after the image's frames: a value longer than its frames
+ * (and the pad byte that makes it even) holds bytes no reader shows, copied with the file, where text can hide.
+ * Returns how many bytes were dropped (0 when the value is the image's size, or the pixel data is encapsulated or
+ * absent), or -1 on error. */
+long cdcmtk_drop_bytes_after_native_frames(cdcmtk_file *file, char *err, size_t errlen);
+
 /* Writes the file to `path` atomically: into a temporary file beside it, renamed over `path` only
  * once complete. The dataset keeps its transfer syntax when DCMTK can write it (deflated datasets
  * and representations it cannot re-encode are written as explicit VR little endian). The File Meta

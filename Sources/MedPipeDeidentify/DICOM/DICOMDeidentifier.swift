@@ -182,6 +182,11 @@ public struct DICOMDeidentifier: Sendable {
             if action != .keep { touched.append(TouchedAttribute(tag: tag, keyword: ActionResolver.keyword(for: tag) ?? tag.description, action: action.name)) }
         }
 
+        // Bytes after the frames of native Pixel Data: no reader shows them, and the scan reads around Pixel Data.
+        let dropped = try file.dropBytesAfterNativeFrames()
+        if dropped > 0 {
+            touched.append(TouchedAttribute(tag: DICOMTag(0x7FE0, 0x0010), keyword: "PixelData", action: "removed \(dropped) bytes after the image's frames"))
+        }
         var blanked = false
         if !burnedInText.rectangles.isEmpty {
             if !touched.contains(where: { $0.keyword == "PixelData" }) {

@@ -5,6 +5,8 @@
 /// - JPEG and JPEG-LS: every comment (COM) and every application segment (APPn: Exif and XMP in APP1, IPTC in APP13,
 ///   any vendor's), except those that only describe the coding: a JFIF APP0 without a thumbnail, an Adobe APP14, and
 ///   in APP8 a SPIFF header, its end-of-directory entry and HP's colour transform (`mrfx`), which JPEG-LS coders write.
+/// - Between and after the images or codestreams (a trailer): any byte but the zeros that pad a fragment (text
+///   appended after an end-of-image marker, or an extra fragment).
 /// - JPEG 2000 and HTJ2K codestreams: every comment (COM, main and tile-part headers) but an encoder's signature
 ///   (``isEncoderSignature(_:)``: `Created by OpenJPEG version 2.4.0`, `Kakadu-v7.10`, `Creator: JasPer Version
 ///   1.701.0`, HTJ2K's `OpenJPH Ver 0.9.0.`); in a JP2 file, every box other than the signature, file type, reader requirements, header and
@@ -54,17 +56,21 @@ enum CompressedPixelText {
     /// first 0xFF followed by another 0xC0 or above.
     private static func jpeg(_ s: [UInt8]) -> [Segment] {
         var found: [Segment] = []
-        var i = 0
-        while i + 1 < s.count {
-            guard s[i] == 0xFF else { i += 1; continue }  // padding between images
+        var i = 0, stray = 0
+        walk: while i + 1 < s.count {
+            guard s[i] == 0xFF else {  // zeros pad a fragment to an even length; anything else was put there
+                if s[i] != 0 { stray += 1 }
+                i += 1
+                continue
+            }
             let marker = s[i + 1]
             switch marker {
-            case 0xFF: i += 1  // a fill byte
+            case 0xFF, 0x02...0xBF: i += 1  // a fill byte (or a pad byte after an image), then what follows it
             case 0x00, 0x01, 0xD0...0xD9: i += 2  // no length: TEM, RSTn, SOI, EOI
             default:
-                guard i + 3 < s.count else { return found }
+                guard i + 3 < s.count else { break walk }
                 let length = Int(s[i + 2]) << 8 | Int(s[i + 3])
-                guard length >= 2 else { return found }  // not a marker segment: not a JPEG stream past here
+                guard length >= 2 else { break walk }  // not a marker segment: not a JPEG stream past here
                 let payload = s[(i + 4)..<min(i + 2 + length, s.count)]
                 if marker == 0xFE {
                     found.append(Segment(kind: "JPEG comment", length: payload.count))
@@ -77,6 +83,8 @@ enum CompressedPixelText {
                 }
             }
         }
+        if i == s.count - 1, s[i] != 0, s[i] != 0xFF { stray += 1 }  // the last byte, which no marker starts
+        if stray > 0 { found.append(Segment(kind: "JPEG trailer", length: stray)) }
         return found
     }
 
@@ -101,16 +109,18 @@ enum CompressedPixelText {
     /// The segments of concatenated JPEG 2000 codestreams or JP2 files.
     private static func jpeg2000(_ s: [UInt8]) -> [Segment] {
         var found: [Segment] = []
-        var i = 0
-        while i + 8 <= s.count {
-            if s[i] == 0xFF, s[i + 1] == 0x4F {
+        var i = 0, stray = 0
+        while i < s.count {
+            if i + 8 <= s.count, s[i] == 0xFF, s[i + 1] == 0x4F {
                 i = codestream(s, from: i, end: s.count, into: &found)
-            } else if Array(s[i..<min(i + 12, s.count)]) == jp2Signature {
+            } else if i + 8 <= s.count, Array(s[i..<min(i + 12, s.count)]) == jp2Signature {
                 i = boxes(s, from: i, into: &found)
             } else {
-                i += 1  // padding between frames
+                if s[i] != 0 { stray += 1 }  // zeros pad a fragment to an even length; anything else was put there
+                i += 1
             }
         }
+        if stray > 0 { found.append(Segment(kind: "JPEG 2000 trailer", length: stray)) }
         return found
     }
 
@@ -150,7 +160,7 @@ enum CompressedPixelText {
             if marker == 0xD9 { return i + 2 }  // EOC
             if marker == 0x93, let sot = tilePart {  // SOD: the tile-part's data follows, up to its length
                 let length = Int(s[sot + 6]) << 24 | Int(s[sot + 7]) << 16 | Int(s[sot + 8]) << 8 | Int(s[sot + 9])
-                guard length > 0 else { return end }  // the last tile-part: up to EOC
+                guard length > 0 else { return endOfCodestream(s, from: i + 2, end: end) }  // the last tile-part: up to EOC
                 guard sot + length > i else { return end }  // a tile-part shorter than its header: no codestream
                 i = sot + length
                 tilePart = nil
@@ -167,6 +177,17 @@ enum CompressedPixelText {
                 tilePart = i
             }
             i += 2 + length
+        }
+        return end
+    }
+
+    /// Where the codestream whose last tile-part's data starts at `start` ends: after its EOC (FF D9), which packet data
+    /// cannot hold (a 0xFF there is followed by a byte below 0x90), or at `end`.
+    private static func endOfCodestream(_ s: [UInt8], from start: Int, end: Int) -> Int {
+        var i = start
+        while i + 1 < end {
+            if s[i] == 0xFF, s[i + 1] == 0xD9 { return i + 2 }
+            i += 1
         }
         return end
     }

@@ -113,6 +113,16 @@ extension DICOMFile {
         return cleared
     }
 
+    /// Drops the bytes of native Pixel Data after the image's frames (and the pad byte that makes the value even):
+    /// bytes no reader shows, copied with the file, where text can hide. Returns how many were dropped (0 when the
+    /// value is the image's size, or the pixel data is encapsulated or absent).
+    public func dropBytesAfterNativeFrames() throws -> Int {
+        var error = [CChar](repeating: 0, count: 512)
+        let dropped = cdcmtk_drop_bytes_after_native_frames(handle, &error, error.count)
+        guard dropped >= 0 else { throw MedPipeError.unsupported(path, editErrorText(error)) }
+        return dropped
+    }
+
     public func blank(x: Int, y: Int, width: Int, height: Int) throws {
         guard x >= 0, y >= 0, width >= 0, height >= 0, x <= Int(UInt32.max), y <= Int(UInt32.max),
               width <= Int(UInt32.max), height <= Int(UInt32.max) else {
