@@ -39,7 +39,7 @@ let package = Package(
             linkerSettings: [
                 .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"),
                 .linkedLibrary("dcmimgle"), .linkedLibrary("dcmdata"), .linkedLibrary("oflog"),
-                .linkedLibrary("ofstd"), .linkedLibrary("openjp2"), .linkedLibrary("jpeg"), .linkedLibrary("stdc++"),
+                .linkedLibrary("ofstd"), .linkedLibrary("openjp2"), .linkedLibrary("jpeg"), .linkedLibrary("z"), .linkedLibrary("stdc++"),
             ]
         ),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),

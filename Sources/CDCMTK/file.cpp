@@ -3,6 +3,7 @@
 #include "dcmtk/dcmdata/dcistrmf.h"
 #include <cerrno>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cstdio>
@@ -38,6 +39,23 @@ bool looksLikeDICOM(const char *path, std::string &reason) {
     fclose(f);
     if (failed) { reason = std::string("cannot read: ") + strerror(error); return false; }
     return startsLikeDICOM(head, n, reason);
+}
+
+/* nestingProblem for the file at `path`, read through a memory mapping (only the element headers are touched). */
+std::string nestingProblemOfFile(const char *path) {
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return "";  // DCMTK reports it
+    struct stat info;
+    std::string problem;
+    if (fstat(fd, &info) == 0 && info.st_size > 0) {
+        void *mapped = mmap(nullptr, size_t(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+        if (mapped != MAP_FAILED) {
+            problem = cdcmtk::nestingProblem(static_cast<const unsigned char *>(mapped), size_t(info.st_size));
+            munmap(mapped, size_t(info.st_size));
+        }
+    }
+    ::close(fd);
+    return problem;
 }
 
 /* The whole file at `path` (read in one call when its size is known). */
@@ -125,6 +143,7 @@ cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, 
         cdcmtk_register_codecs();
         std::string reason;
         if (!looksLikeDICOM(path, reason)) { setError(err, errlen, reason); return nullptr; }
+        if (!(reason = nestingProblemOfFile(path)).empty()) { setError(err, errlen, reason); return nullptr; }
         auto *file = new cdcmtk_file();
         file->path = path;
         const Uint32 maxRead = max_read_length == 0 ? DCM_MaxReadLength : max_read_length;
@@ -146,7 +165,8 @@ cdcmtk_file *cdcmtk_open_whole(const char *path, char *err, size_t errlen) {
         cdcmtk_register_codecs();
         std::string reason;
         std::vector<unsigned char> bytes;
-        if (!readWhole(path, bytes, reason) || !startsLikeDICOM(bytes.data(), bytes.size(), reason)) {
+        if (!readWhole(path, bytes, reason) || !startsLikeDICOM(bytes.data(), bytes.size(), reason) ||
+            !(reason = cdcmtk::nestingProblem(bytes.data(), bytes.size())).empty()) {
             setError(err, errlen, reason);
             return nullptr;
         }

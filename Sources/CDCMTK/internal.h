@@ -31,6 +31,13 @@ bool needsHighThroughputRead(DcmFileFormat &format);
 OFCondition readAsJPEG2000(DcmFileFormat &format, DcmInputStream &stream, Uint32 maxReadLength);
 E_FileWriteMode prepareMetaForWriting(cdcmtk_file *file, E_TransferSyntax target);
 
+/* The deepest nesting of sequence items a file may hold to be read (nesting.cpp). */
+const unsigned maxNesting = 500;
+
+/* Why the DICOM file in `p[0..<n)` is not to be given to DCMTK: its sequences nest deeper than maxNesting, which
+ * DCMTK's recursive reader cannot take. Empty when they do not. */
+std::string nestingProblem(const unsigned char *p, size_t n);
+
 /* Writes `message` into a caller buffer, truncating and NUL-terminating. */
 void setError(char *err, size_t errlen, const std::string &message);
 
