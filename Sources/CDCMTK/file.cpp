@@ -186,7 +186,12 @@ cdcmtk_file *cdcmtk_open_whole(const char *path, char *err, size_t errlen) {
             again.setEos();
             status = cdcmtk::readAsJPEG2000(file->format, again, DCM_UndefinedLength);
         }
-        return adopt(file, status, path, err, errlen);
+        if (adopt(file, status, path, err, errlen) == nullptr) return nullptr;
+        // As cdcmtk_open reads them: a standard attribute stored as UN (its Patient ID, its Study Instance UID) is
+        // edited as what it is, not left as bytes that the profile's actions do not read.
+        DcmDataset *ds = file->format.getDataset();
+        cdcmtk::resolveUnknownVRs(ds, DcmXfer(ds->getOriginalXfer()).getByteOrder());
+        return file;
     });
 }
 

@@ -53,8 +53,8 @@ cdcmtk_file *cdcmtk_open(const char *path, uint32_t max_read_length, char *err, 
 /* Opens a DICOM file like cdcmtk_open, but reads the whole file with one read and parses it in
  * memory: every value, pixel data included, is loaded and nothing is read from the file again.
  * Faster when the whole file will be used (edited and serialized); the file is held in memory twice
- * while it is parsed. Every attribute keeps the VR it was encoded with (UN stays UN): what is edited
- * and written back is what the file holds. Returns NULL and fills err on failure. */
+ * while it is parsed. A standard attribute stored as UN takes its dictionary VR, as cdcmtk_open reads it (a Patient
+ * ID stored as UN is edited as the LO it is). Returns NULL and fills err on failure. */
 cdcmtk_file *cdcmtk_open_whole(const char *path, char *err, size_t errlen);
 
 /* Releases the handle and everything it owns (pointers it returned become invalid). */

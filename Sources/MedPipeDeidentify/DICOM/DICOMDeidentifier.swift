@@ -52,6 +52,7 @@ public struct DICOMDeidentifier: Sendable {
 
     static let patientIDTag = DICOMTag(0x0010, 0x0020)
     static let sopInstanceUIDTag = DICOMTag(0x0008, 0x0018)
+    static let studyInstanceUIDTag = DICOMTag(0x0020, 0x000D)
     static let sopClassUIDTag = DICOMTag(0x0008, 0x0016)
     static let mediaStorageSOPClassUIDTag = DICOMTag(0x0002, 0x0002)
     /// The private class DCMTK writes into a meta header when the dataset names none.
@@ -124,7 +125,9 @@ public struct DICOMDeidentifier: Sendable {
                 identifiers.collect(tag: attribute.tag, vr: attribute.vr, value: text, options: options)
             }
         }
-        let patientID = top[Self.patientIDTag] ?? ""
+        // A file without a Patient ID is its study's patient (as convert groups it): the pseudonym of an empty ID made
+        // every such file, whoever it shows, one pseudonymous patient.
+        let patientID = DICOMPatientKey.of(patientID: top[Self.patientIDTag], studyInstanceUID: top[Self.studyInstanceUIDTag]) ?? ""
         let shift = options.contains(.retainLongitudinalModifiedDates) ? pseudonymizer.dateShift(patientID: patientID) : nil
         let cleaner = TextCleaner(identifiers: identifiers)
 
@@ -160,7 +163,8 @@ public struct DICOMDeidentifier: Sendable {
                 try file.replace(attribute.path, values.joined(separator: "\\"))
                 applied = action.name
             case .pseudonymID:
-                try file.replace(attribute.path, pseudonymizer.token(attribute.value, domain: .patient))
+                // No ID stays no ID: a pseudonym would claim a patient where the file names none.
+                try file.replace(attribute.path, trimmed(attribute.value).isEmpty ? "" : pseudonymizer.token(attribute.value, domain: .patient))
                 applied = action.name
             case .clean:
                 applied = try clean(attribute, in: file, characterSet: characterSet, shift: shift, cleaner: cleaner)

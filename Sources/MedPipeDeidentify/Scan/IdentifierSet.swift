@@ -169,7 +169,10 @@ public struct IdentifierSet: Sendable, CustomStringConvertible, CustomReflectabl
         let minimum = kind == .name && unspaced ? Self.unspacedNameMinimumLength : Self.minimumLength[kind]!
         guard piece.count >= minimum, !Self.commonTokens.contains(piece.uppercased()) else { return }
         if kind == .name, !piece.contains(where: \.isLetter) { return }
+        // Text is scanned with every letter upper-cased (``upperCased(_:)``); raw bytes, in whatever set they are, with
+        // ASCII letters only: the identifier is looked for both ways.
         identifiers.insert(Identifier(kind: kind, bytes: Array(piece.utf8).map(asciiUpper), anywhere: unspaced))
+        identifiers.insert(Identifier(kind: kind, bytes: Array(upperCased(piece).utf8), anywhere: unspaced))
         // Text beyond ASCII is looked for in Latin-1 too (a DICOM file's ISO_IR 100 bytes), when it can be written so.
         if !piece.utf8.allSatisfy({ $0 < 0x80 }), piece.unicodeScalars.allSatisfy({ $0.value <= 0xFF }) {
             identifiers.insert(Identifier(kind: kind, bytes: piece.unicodeScalars.map { asciiUpper(UInt8($0.value)) }))
@@ -209,6 +212,19 @@ extension IdentifierSet {
 }
 
 func asciiUpper(_ byte: UInt8) -> UInt8 { byte >= 97 && byte <= 122 ? byte - 32 : byte }
+
+/// `text` with every letter in upper case where its upper case is one character of as many UTF-8 bytes (Cyrillic,
+/// Greek, accented Latin: `Сидоров` → `СИДОРОВ`), others as they are: text and identifiers are compared so, and a
+/// match's byte offsets are the same in `text` as in the result.
+func upperCased(_ text: String) -> String {
+    guard !text.utf8.allSatisfy({ $0 < 0x80 }) else { return String(decoding: text.utf8.map(asciiUpper), as: UTF8.self) }
+    var result = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+        let upper = scalar.properties.uppercaseMapping.unicodeScalars
+        if upper.count == 1, let only = upper.first, only.utf8.count == scalar.utf8.count { result.append(only) } else { result.append(scalar) }
+    }
+    return String(result)
+}
 
 extension StringProtocol {
     var trimmingSpaces: String {

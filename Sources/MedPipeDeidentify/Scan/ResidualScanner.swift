@@ -9,7 +9,7 @@ public struct ResidualHit: Sendable, Codable, Hashable {
     public var length: Int
 }
 
-/// Searches outputs for every value of an `IdentifierSet`, ignoring ASCII case.
+/// Searches outputs for every value of an `IdentifierSet`, ignoring ASCII case (and in text, the case of any letter).
 ///
 /// Identifiers are indexed by their bytes (``PrefixIndex``), so a scan reads the text once and
 /// compares, at each byte, only the identifiers that begin as the text does there: its cost does not grow
@@ -24,9 +24,9 @@ public struct ResidualScanner: Sendable {
         phones = PrefixIndex(identifiers.identifiers.filter { $0.kind == .phone })
     }
 
-    /// Hits in a string.
+    /// Hits in a string, whatever the case of its letters (``upperCased(_:)``); the offsets are those of `text`'s UTF-8.
     public func scan(_ text: String, location: String) -> [ResidualHit] {
-        var text = text
+        var text = upperCased(text)
         return text.withUTF8 { scan(bytes: UnsafeRawBufferPointer($0), location: location) }
     }
 

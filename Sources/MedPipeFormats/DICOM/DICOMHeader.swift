@@ -84,7 +84,10 @@ struct DICOMHeader: Sendable {
                                   sopClassUID: file.string(.sopClassUID)) != nil {
             metadata[DICOMBurnedInText.metadataKey] = .string(DICOMBurnedInText.possible)
         }
-        patientID = file.string(.patientID)
+        patientID = DICOMPatientKey.of(patientID: file.string(.patientID), studyInstanceUID: file.string(.studyInstanceUID))
+        if patientID?.hasPrefix(DICOMPatientKey.studyPrefix) == true {
+            warnings.append("no Patient ID (0010,0020): its study (Study Instance UID) is taken as its patient, so the same patient's other studies may be placed in another split")
+        }
 
         if let slope = try file.double(.rescaleSlope), let intercept = try file.double(.rescaleIntercept) {
             rescale = DICOMRescale(slope: slope, intercept: intercept)
