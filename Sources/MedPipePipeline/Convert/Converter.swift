@@ -359,7 +359,10 @@ public struct Converter: Sendable {
             }
             let source = pseudonyms.make("source:" + item.path)
             var warnings = loaded.warnings
-            if let bad = NonFiniteSamples(of: output.samples.count, where: { output.samples[$0].tensor.nonFiniteCount > 0 }) {
+            // Values a fitted stage fills when the cache is read (an `impute`) are no problem.
+            if let bad = NonFiniteSamples(of: output.samples.count, where: {
+                output.samples[$0].tensor.nonFiniteCount > 0 && !pipeline.fillsNonFinite(in: output.samples[$0], from: pipeline.fitBoundary)
+            }) {
                 warnings.append(bad.described(first: output.samples[bad.first].source.part(orSample: bad.first), consequence: "training and evaluation refuse them"))
             }
             return ProcessedSource(unit: CacheUnit(key: item.key, source: source, items: items), dropped: output.dropped, warnings: warnings)
