@@ -10,12 +10,21 @@ public struct BatchMemory: Sendable, Equatable {
     public let largestOutput: Int
     /// The memory to stay within, in bytes: the machine's by default.
     public let memory: UInt64
+    /// Bytes the network's own state takes beside its batches: for training, its weights, their gradients, the
+    /// optimizer's state and the best epoch's copy (``trainingBytes(parameters:)``).
+    public let stateBytes: Double
 
-    /// The bound of a network whose layers give `layerOutputs` for one sample (``Sequential/layerOutputShapes(for:)``).
-    public init(layerOutputs: [[Int]], memory: UInt64 = ProcessInfo.processInfo.physicalMemory) {
+    /// The bound of a network whose layers give `layerOutputs` for one sample (``Sequential/layerOutputShapes(for:)``)
+    /// and whose state takes `stateBytes`.
+    public init(layerOutputs: [[Int]], stateBytes: Double = 0, memory: UInt64 = ProcessInfo.processInfo.physicalMemory) {
         largestOutput = layerOutputs.map { $0.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? .max : $0 * $1 } }.max() ?? 0
+        self.stateBytes = stateBytes
         self.memory = memory
     }
+
+    /// Bytes that training a network of `parameters` scalars holds for them: float32 weights, gradients, Adam's two
+    /// moments and the best epoch's weights, five copies.
+    public static func trainingBytes(parameters: Int) -> Double { Double(parameters) * 5 * Double(MemoryLayout<Float>.size) }
 
     /// The bound of `model` run on samples of `inputShape`.
     /// - Throws: what ``Sequential/layerOutputShapes(for:)`` throws when the layers do not fit the input.
@@ -32,8 +41,18 @@ public struct BatchMemory: Sendable, Equatable {
     /// the memory.
     /// - Throws: `.invalidArgument` naming `model` (the file or built-in name the user gave), the batch and the memory.
     public func require(batch: Int, model: String) throws {
-        guard bytes(batch) <= Double(memory) else {
-            throw MedPipeError.invalidArgument(model, "a batch of \(batch) samples needs at least \(gibibytes(bytes(batch))) for one layer's outputs, more than this machine's \(gibibytes(Double(memory))) of memory: give a smaller --batch, or a smaller model")
+        try requireState(model: model)
+        guard bytes(batch) + stateBytes <= Double(memory) else {
+            throw MedPipeError.invalidArgument(model, "a batch of \(batch) samples needs at least \(gibibytes(bytes(batch))) for one layer's outputs\(stateBytes >= Double(1 << 26) ? " beside the model's own \(gibibytes(stateBytes))" : ""), more than this machine's \(gibibytes(Double(memory))) of memory: give a smaller --batch, or a smaller model")
+        }
+    }
+
+    /// Refuses a network whose state alone (``stateBytes``) exceeds the memory: checked before it is built, which
+    /// allocates its weights.
+    /// - Throws: `.invalidArgument` naming `model`, with the bytes and the memory.
+    public func requireState(model: String) throws {
+        guard stateBytes <= Double(memory) else {
+            throw MedPipeError.invalidArgument(model, "training it needs at least \(gibibytes(stateBytes)) for its weights, their gradients, the optimizer's state and the best epoch's copy, more than this machine's \(gibibytes(Double(memory))) of memory: give a smaller model")
         }
     }
 

@@ -146,6 +146,17 @@ public enum LayerSpec: Sendable, Equatable {
         }
     }
 
+    /// The trainable scalars of the layer, its weight and bias, as PyTorch counts its parameters (a BatchNorm's running
+    /// statistics are not among them). Within bounds for a layer that ``validate(subject:)`` accepted.
+    public var parameterCount: Int {
+        let weights = weightShape.isEmpty ? 0 : weightShape.reduce(1, *)
+        switch self {
+        case let .convolution(_, _, o, _, _, _), let .linear(_, o): return weights + o
+        case let .batchNorm(_, f, _, _): return 2 * f
+        case .relu, .maxPool, .avgPool, .globalAvgPool, .dropout, .flatten: return 0
+        }
+    }
+
     /// The shape of the layer's weight (`[out, in, k, …]`, `[out, in]`, `[features]`); empty for layers without one.
     var weightShape: [Int] {
         switch self {

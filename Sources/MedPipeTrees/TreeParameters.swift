@@ -43,12 +43,14 @@ public struct TreeParameters: Sendable, Equatable, Codable {
         func need(_ ok: Bool, _ name: String, _ range: String, _ value: some CustomStringConvertible) throws {
             if !ok { throw MedPipeError.invalidArgument(subject, "\(name) must be \(range), got \(value)") }
         }
-        try need(trees > 0, "trees", "at least 1", trees)
-        try need(maxDepth > 0, "max-depth", "at least 1", maxDepth)
+        // XGBoost reads its integer parameters as 32-bit ints: 2^63 − 1 trees failed inside it, naming its own parameter.
+        let int32 = "from 1 to \(Int32.max)"
+        try need((1...Int(Int32.max)).contains(trees), "trees", int32, trees)
+        try need((1...Int(Int32.max)).contains(maxDepth), "max-depth", int32, maxDepth)
         try need(eta > 0 && eta <= 1, "eta", "a number in (0, 1]", eta)
         try need(subsample > 0 && subsample <= 1, "subsample", "a number in (0, 1]", subsample)
         try need(colsampleByNode > 0 && colsampleByNode <= 1, "colsample-bynode", "a number in (0, 1]", colsampleByNode)
-        try need(bins >= 2, "bins", "at least 2", bins)
+        try need((2...Int(Int32.max)).contains(bins), "bins", "from 2 to \(Int32.max)", bins)
         // Past their range they were taken (an infinite lambda), and the trained model could not be written as JSON.
         try need(minChildWeight >= 0 && minChildWeight.isFinite, "min-child-weight", "a finite number ≥ 0", minChildWeight)
         try need(lambda >= 0 && lambda.isFinite, "lambda", "a finite number ≥ 0", lambda)

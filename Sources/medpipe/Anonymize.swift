@@ -58,7 +58,7 @@ struct Anonymize: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A CSV column policy (repeatable).", valueName: "NAME=POLICY")) var column: [String] = []
     @Option(help: ArgumentHelp("CSV columns to keep unchanged, comma-separated (repeatable); unnamed columns are dropped.", valueName: "NAME,..."))
     var keepColumns: [String] = []
-    @Option(help: "Files processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Files processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Stop at the first input that cannot be de-identified instead of withholding it and going on.") var strict = false
     @Option(help: ArgumentHelp("Write every withheld input (path, token, reason), one a line, to this file (the summary shows the first \(SummaryList.shown)).", valueName: "FILE"))
     var listWithheld: String?

@@ -89,8 +89,8 @@ struct CacheCommand: ParsableCommand {
         @Argument(help: "The cache directory.")
         var directory: String
 
-        @Option(help: "The seed given to `medpipe train`.") var seed: UInt64 = 0
-        @Option(help: "The epoch, from 0.") var epoch: Int = 0
+        @Option(parsing: .unconditional, help: "The seed given to `medpipe train`.") var seed: UInt64 = 0
+        @Option(parsing: .unconditional, help: "The epoch, from 0.") var epoch: Int = 0
         @Option(help: "The rebalancing given to `medpipe train`: recipe, none, oversample, undersample, class-weights.")
         var balance: String = "recipe"
 

@@ -50,7 +50,7 @@ struct Convert: AsyncParsableCommand {
 
     @Argument(help: ArgumentHelp("The recipe.", valueName: "RECIPE.yaml")) var recipe: String
     @Option(help: "Cache directory (overrides the recipe's `cache`): an existing cache, or a new or empty folder.") var cache: String?
-    @Option(help: "Sources processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Sources processed at once.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Stop at the first bad input instead of recording it as rejected.") var strict = false
     @Flag(help: "Read and hash every source file again, even those the cache records as unchanged since the last run.") var rehash = false
     @Flag(help: "Place every patient in a split afresh, as a new cache would, instead of keeping the split the last run gave each.") var resplit = false

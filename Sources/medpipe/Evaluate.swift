@@ -34,7 +34,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "The dataset cache.") var cache: String
     @Option(help: "train, val or test.") var split: String = "test"
     @Flag(help: "Print one JSON object instead of text.") var json = false
-    @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }

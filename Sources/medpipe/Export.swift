@@ -41,7 +41,7 @@ struct Export: ParsableCommand {
     @Option(help: ArgumentHelp("Output directory (created if needed; files of the same names are replaced, and an export that would leave an earlier one's other files beside its own is refused).", valueName: "DIR"))
     var out: String
     @Option(help: ArgumentHelp("Only this split (train, val, test).", valueName: "NAME")) var split: String?
-    @Option(help: "At most this many samples, the first in cache order.") var limit: Int?
+    @Option(parsing: .unconditional, help: "At most this many samples, the first in cache order.") var limit: Int?
     @Flag(help: "Apply the cache's fitted stages (z-score, standardize...) before writing.") var fitted = false
     @Flag(help: "Write samples read from DICOM images that may hold burned-in text (Burned In Annotation YES, or absent on ultrasound, secondary capture and similar images); without it they stop the export. Check the images first: the text may name the patient.")
     var allowBurnedIn = false

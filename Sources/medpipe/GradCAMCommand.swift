@@ -43,17 +43,17 @@ struct GradCAMCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A model written by `medpipe train`.", valueName: "MODEL.safetensors")) var model: String
     @Option(help: "Explain samples of this dataset cache.") var cache: String?
     @Option(help: "The cache split.") var split: String = "test"
-    @Option(help: "At most this many samples.") var limit: Int?
+    @Option(parsing: .unconditional, help: "At most this many samples.") var limit: Int?
     @Option(help: ArgumentHelp("Explain these inputs instead: float32 (N, C, ...).", valueName: "X.npy")) var npy: String?
     @Option(help: "Output directory.") var out: String
-    @Option(help: "Target layer index (default: the last convolution).") var layer: Int?
-    @Option(name: .customLong("class"), help: "Class index to explain (default: the predicted class).") var classIndex: Int?
+    @Option(parsing: .unconditional, help: "Target layer index (default: the last convolution).") var layer: Int?
+    @Option(name: .customLong("class"), parsing: .unconditional, help: "Class index to explain (default: the predicted class).") var classIndex: Int?
     @Option(help: "gradcam or gradcam++.") var method: String = "gradcam"
     @Option(help: "jet, viridis or inferno.") var colormap: String = "jet"
-    @Option(help: "Heatmap opacity over the input, 0 to 1.") var alpha: Float = 0.45
-    @Option(help: ArgumentHelp("PNG pixels per input pixel, 1 to 32, nearest neighbour (default: the smallest that makes the picture at least 192 pixels on its shorter side, e.g. 7 for 28×28); for ECG traces, pixels per sample (default 2). The .npy maps keep the input's resolution.", valueName: "N")) var scale: Int?
-    @Option(help: "Samples per batch.") var batch: Int = 32
-    @Option(help: "Threads: batches are explained and written by this many workers at once (a single batch splits its matrix products and layers over them instead).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Heatmap opacity over the input, 0 to 1.") var alpha: Float = 0.45
+    @Option(parsing: .unconditional, help: ArgumentHelp("PNG pixels per input pixel, 1 to 32, nearest neighbour (default: the smallest that makes the picture at least 192 pixels on its shorter side, e.g. 7 for 28×28); for ECG traces, pixels per sample (default 2). The .npy maps keep the input's resolution.", valueName: "N")) var scale: Int?
+    @Option(parsing: .unconditional, help: "Samples per batch.") var batch: Int = 32
+    @Option(parsing: .unconditional, help: "Threads: batches are explained and written by this many workers at once (a single batch splits its matrix products and layers over them instead).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         guard (cache == nil) != (npy == nil) else { throw ValidationError("give either --cache or --npy") }

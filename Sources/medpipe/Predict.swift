@@ -52,7 +52,7 @@ struct Predict: ParsableCommand {
     @Option(help: ArgumentHelp("With --npy, where to write the float32 logits; with raw inputs, a CSV of the predictions.", valueName: "FILE")) var out: String?
     @Option(help: ArgumentHelp("Read the inputs' lead FROM as the lead TO that the model's stages select (repeatable).", valueName: "FROM=TO"))
     var renameLead: [String] = []
-    @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         guard (npy == nil) == inputList.isGiven(with: inputs) else { throw ValidationError("give raw inputs (INPUT... or --inputs-from FILE) or --npy X.npy (one of the two)") }

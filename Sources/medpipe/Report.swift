@@ -37,7 +37,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A report written by `medpipe anonymize --report`.", valueName: "REPORT.json")) var deid: String?
     @Option(help: "The split --model is evaluated on: train, val or test.") var split: String = "test"
     @Option(help: ArgumentHelp("Where to write the page.", valueName: "report.html")) var out: String
-    @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }

@@ -3,20 +3,21 @@ import MedPipeCore
 import MedPipeMPI
 
 /// Prints one line to standard error, prefixed `medpipe: error: ` (and the rank under MPI).
-func printError(_ message: String) {
-    StandardError.write(ProcessGroup.logPrefix + "medpipe: error: " + oneVisibleLine(message) + "\n")
-}
+func printError(_ message: String) { printDiagnostic("error", message) }
 
 /// Prints one line to standard error, prefixed `medpipe: warning: ` (and the rank under MPI): a problem that did
 /// not stop the work, such as a file of a series skipped.
-func printWarning(_ message: String) {
-    StandardError.write(ProcessGroup.logPrefix + "medpipe: warning: " + oneVisibleLine(message) + "\n")
-}
+func printWarning(_ message: String) { printDiagnostic("warning", message) }
 
 /// Prints one line to standard error, prefixed `medpipe: note: ` (and the rank under MPI): how the work was done,
 /// where it is not what a user would assume, and nothing is wrong.
-func printNote(_ message: String) {
-    StandardError.write(ProcessGroup.logPrefix + "medpipe: note: " + oneVisibleLine(message) + "\n")
+func printNote(_ message: String) { printDiagnostic("note", message) }
+
+/// One diagnostic line on standard error, after what standard output holds so far: with both sent to one file, an
+/// error that says "listed above" comes after the list.
+private func printDiagnostic(_ kind: String, _ message: String) {
+    fflush(nil)  // every output stream: standard output among them
+    StandardError.write(ProcessGroup.logPrefix + "medpipe: \(kind): " + oneVisibleLine(message) + "\n")
 }
 
 /// How ``oneVisibleLine(_:as:)`` writes a scalar that breaks a line or drives a terminal.

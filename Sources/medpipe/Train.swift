@@ -76,19 +76,19 @@ struct Train: ParsableCommand {
 
     @Option(help: "The dataset cache written by `medpipe convert`.") var cache: String
     @Option(help: ArgumentHelp("A built-in model name, or a YAML list of layers, each like { type: Conv2d, in_channels: 1, out_channels: 8, kernel_size: 3 } (PyTorch's class and argument names) (default: the recipe's).", valueName: "NAME|SPEC.yaml")) var model: String?
-    @Option(help: "Passes over the training split (default: 10).") var epochs: Int?
+    @Option(parsing: .unconditional, help: "Passes over the training split (default: 10).") var epochs: Int?
     @Option(help: ArgumentHelp("Where to write the best model.", valueName: "MODEL.safetensors")) var out: String
-    @Option(help: "Samples per batch (default: 64).") var batch: Int?
-    @Option(help: "Learning rate (default: 0.001).") var lr: Double?
+    @Option(parsing: .unconditional, help: "Samples per batch (default: 64).") var batch: Int?
+    @Option(parsing: .unconditional, help: "Learning rate (default: 0.001).") var lr: Double?
     @Option(help: "Optimizer; sgd has momentum 0.9 (default: adam).") var optimizer: TrainSpec.OptimizerName?
-    @Option(help: "Weight decay, L2 (default: 0).") var weightDecay: Double?
+    @Option(parsing: .unconditional, help: "Weight decay, L2 (default: 0).") var weightDecay: Double?
     @Option(help: "Learning-rate schedule; step is ×0.1 every third of the epochs (default: constant).") var schedule: TrainSpec.ScheduleName?
-    @Option(help: "Seed for initialization, shuffling, dropout and resampling (default: 0).") var seed: UInt64?
-    @Option(help: "Networks to train from seeds --seed, --seed + 1, …, their probabilities averaged (default: 1).") var ensemble: Int?
+    @Option(parsing: .unconditional, help: "Seed for initialization, shuffling, dropout and resampling (default: 0).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Networks to train from seeds --seed, --seed + 1, …, their probabilities averaged (default: 1).") var ensemble: Int?
     @Option(help: "Rebalancing of the training split (default: recipe).") var balance: CacheDataset.Balance?
-    @Option(help: "With class weights, the power of the balanced weights, from 0 to 4: 1 balanced, 0.5 their square roots, 0 none (default: 1).") var classWeightPower: Double?
-    @Option(help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers (default: the cores, shared among the MPI ranks on this node).") var threads: Int = Train.defaultThreads
-    @Option(help: "Stop after this many epochs without improvement (default: never).") var patience: Int?
+    @Option(parsing: .unconditional, help: "With class weights, the power of the balanced weights, from 0 to 4: 1 balanced, 0.5 their square roots, 0 none (default: 1).") var classWeightPower: Double?
+    @Option(parsing: .unconditional, help: "Threads for the matrix products (oneDNN, or OpenBLAS with MEDPIPE_GEMM=openblas) and the layers (default: the cores, shared among the MPI ranks on this node).") var threads: Int = Train.defaultThreads
+    @Option(parsing: .unconditional, help: "Stop after this many epochs without improvement (default: never).") var patience: Int?
     @Option(help: "What picks the kept model (default: val_loss); val_aami_mean_se is the mean sensitivity over heartbeat classes N, S and V.") var monitor: TrainSpec.MonitorName?
     @Option(help: ArgumentHelp("Append one JSON line per epoch to this file.", valueName: "FILE.jsonl")) var metrics: String?
     @Option(help: ArgumentHelp("Data augmentation of training batches: recipe (the augment: section of the recipe that made the cache, if any), none, or a YAML file listing transforms.", valueName: "recipe|none|FILE.yaml")) var augment: String = "recipe"
@@ -184,9 +184,10 @@ struct Train: ParsableCommand {
         let (name, specs, outputs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
         // A batch holds at most the samples of the largest split (`train: { batch: 2^63 − 1 }` trains in whole splits).
         let largestBatch = min(configuration.batchSize, DataSplit.allCases.map(source.sampleCount).max() ?? 0)
-        try BatchMemory(layerOutputs: outputs).require(batch: largestBatch, model: modelName)
+        let parameters = specs.reduce(0) { $0 + $1.parameterCount }
+        try BatchMemory(layerOutputs: outputs, stateBytes: BatchMemory.trainingBytes(parameters: parameters)).require(batch: largestBatch, model: modelName)
         if let augmentation, ProcessGroup.isLeader { log("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }
-        if ProcessGroup.isLeader { log("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape)") }
+        if ProcessGroup.isLeader { log("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape), \(parameters) parameters") }
         var trainer = Trainer(configuration)
         // Every epoch of every member, as --metrics gets them: the model carries their digest (``EpochMetrics/curveDigest(_:)``).
         var curve: [EpochMetrics] = []

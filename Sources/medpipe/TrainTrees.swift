@@ -8,14 +8,14 @@ import MedPipeTrees
 /// `medpipe train --model random-forest|gradient-boosting`: the tree baselines through XGBoost, with their
 /// hyper-parameters as flags (each defaults to the kind's own default when absent).
 struct TreeOptions: ParsableArguments {
-    @Option(help: "Trees: the forest's size, or the boosting rounds (one tree per class each) (default: 100).") var trees: Int?
-    @Option(help: "Deepest split level of a tree (default: 20 forest, 6 boosting).") var maxDepth: Int?
-    @Option(help: "Shrinkage of each boosting round (default: 0.3; a forest uses 1).") var eta: Double?
-    @Option(help: "Share of training rows each tree sees (default: 0.9 forest, 1 boosting).") var subsample: Double?
-    @Option(help: "Share of features each split chooses from (default: 0.05 forest, 1 boosting).") var colsampleBynode: Double?
-    @Option(help: "Histogram bins per feature (default: 8 forest, 256 boosting).") var bins: Int?
-    @Option(help: "Least Hessian sum in a leaf (default: 0 forest, 1 boosting).") var minChildWeight: Double?
-    @Option(help: "L2 regularization of leaf values (default: 1e-5 forest, 1 boosting).") var lambda: Double?
+    @Option(parsing: .unconditional, help: "Trees: the forest's size, or the boosting rounds (one tree per class each) (default: 100).") var trees: Int?
+    @Option(parsing: .unconditional, help: "Deepest split level of a tree (default: 20 forest, 6 boosting).") var maxDepth: Int?
+    @Option(parsing: .unconditional, help: "Shrinkage of each boosting round (default: 0.3; a forest uses 1).") var eta: Double?
+    @Option(parsing: .unconditional, help: "Share of training rows each tree sees (default: 0.9 forest, 1 boosting).") var subsample: Double?
+    @Option(parsing: .unconditional, help: "Share of features each split chooses from (default: 0.05 forest, 1 boosting).") var colsampleBynode: Double?
+    @Option(parsing: .unconditional, help: "Histogram bins per feature (default: 8 forest, 256 boosting).") var bins: Int?
+    @Option(parsing: .unconditional, help: "Least Hessian sum in a leaf (default: 0 forest, 1 boosting).") var minChildWeight: Double?
+    @Option(parsing: .unconditional, help: "L2 regularization of leaf values (default: 1e-5 forest, 1 boosting).") var lambda: Double?
 
     /// Refuses a tree option out of XGBoost's range (NaN, infinite, negative...) before anything is read, as the
     /// network's options are; the defaults of either kind are within it.

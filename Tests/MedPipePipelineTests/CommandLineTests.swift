@@ -7,6 +7,19 @@ import TestSupport
 /// The `medpipe` binary's own options, run as a user runs them.
 @Suite(.enabled(if: SharedData.medpipeBinary != nil, "needs the built medpipe binary"))
 struct CommandLineTests {
+    /// A negative number given to a numeric option was read as a missing value ("Missing value for '--epochs
+    /// <epochs>'"), and a tree count past XGBoost's 32-bit integers failed inside XGBoost under its own parameter's
+    /// name: both now reach the option's own check.
+    @Test(arguments: [(["train", "--cache", "c", "--out", "m.safetensors", "--epochs", "-1"], "Error: --epochs must be at least 1, got -1"),
+                      (["train", "--cache", "c", "--out", "m.safetensors", "--lr", "-1"], "Error: --lr must be a positive number, got -1.0"),
+                      (["train", "--cache", "c", "--out", "m.json", "--model", "random-forest", "--trees", "9223372036854775807"],
+                       "Error: --trees must be from 1 to 2147483647, got 9223372036854775807"),
+                      (["gradcam", "--model", "m.safetensors", "--cache", "c", "--out", "cam", "--limit", "-3"], "Error: --limit must be at least 1, got -3")])
+    func numericOptionsAreCheckedWhateverTheirSign(_ arguments: [String], _ problem: String) throws {
+        let run = try SharedData.runMedpipe(arguments)
+        #expect(run.status == 64 && run.error.hasPrefix(problem + "\n"), "\(run.error)")
+    }
+
     /// `--version` prints the release, the same as the Python package's, and exits 0.
     @Test func versionMatchesThePythonPackage() throws {
         let run = try SharedData.runMedpipe(["--version"])

@@ -51,6 +51,26 @@ struct ModelLayerFitTests {
         #expect(!FileManager.default.fileExists(atPath: model))
     }
 
+    /// Each layer of a model file is bounded, not their sum: fifteen layers of 900 million weights each (2.5 × 10^11 bytes to
+    /// train, with gradients, Adam's moments and the best epoch's copy) were built, allocating for minutes towards the
+    /// machine's memory without a word. Refused before a weight is allocated, naming the file, the bytes and the memory.
+    @Test func aModelWhoseWeightsOutgrowMemoryIsRefusedBeforeItIsBuilt() throws {
+        let work = temporaryDirectory("model-memory")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cache = try Self.converted("heart", in: work), spec = work + "/wide.yaml", model = work + "/m.safetensors"
+        let wide = [String](repeating: "- { type: Linear, in_features: 30000, out_features: 30000 }\n", count: 14).joined()
+        try ("- { type: Linear, in_features: 13, out_features: 30000 }\n" + wide + "- { type: Linear, in_features: 30000, out_features: 2 }\n")
+            .write(toFile: spec, atomically: true, encoding: .utf8)
+        try #require(ProcessInfo.processInfo.physicalMemory < 200 << 30)
+        let run = try SharedData.runMedpipe(["train", "--cache", cache, "--model", spec, "--epochs", "1", "--out", model])
+        #expect(run.status == 1 && run.error.hasPrefix("medpipe: error: \(spec): training it needs at least 234.") && run.error.hasSuffix(" GiB of memory: give a smaller model\n"),
+                "\(run.error)")
+        #expect(!FileManager.default.fileExists(atPath: model))
+        // The log says how large a model is, as PyTorch counts it: `sum(p.numel() for p in load_model(m).parameters())`.
+        let small = try SharedData.runMedpipe(["train", "--cache", cache, "--model", "heart-mlp", "--epochs", "1", "--out", model])
+        #expect(small.status == 0 && small.output.contains("input [13], 12642 parameters"), "\(small.output)")
+    }
+
     /// The same model file's architecture put into a trained checkpoint (its weights keep their shapes): `gradcam`
     /// ran its batch of 32 and `evaluate` and `report` their batches of 256 and 64, and each aborted allocating one
     /// layer's outputs ("failed to allocate 18491952704 bytes", SIGABRT). Now `gradcam` refuses the batch as
