@@ -16,8 +16,8 @@ struct Anonymize: AsyncParsableCommand {
         YES or any value but NO, or absent for US, IVUS, SC, XA, RF, ES, XC, GM, OT, DOC and Secondary Capture) are withheld unless \
         --allow-burned-in, optionally with --blank rectangles.
         NIfTI: descrip, aux_file, intent_name and the fields no reader uses (data_type, db_name, extents, session_error, glmax, glmin; NIfTI-2's unused_str) cleared, extensions and bytes after the voxels dropped. WFDB: record renamed, \
-        comments dropped (kept under --retain patient-characteristics, without fields such as name:, ID:, MRN:, \
-        DOB:, whose values the scan looks for), base date \
+        comments dropped (their age and sex kept under --retain patient-characteristics; their text kept under \
+        --retain descriptors, without fields such as name:, ID:, MRN:, DOB:, whose values the scan looks for), base date \
         shifted or removed, annotation aux text other than rhythm labels removed. CSV: only the columns you \
         name are written, with --keep-columns NAME,NAME or --column NAME=POLICY (drop, pseudonymize, \
         shiftDates, generalizeAge, keep); every other column is dropped and named in the report. Dates are \

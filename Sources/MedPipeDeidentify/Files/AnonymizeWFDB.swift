@@ -48,7 +48,7 @@ extension Anonymizer {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let text = String(decoding: try FileBytes.read(path), as: UTF8.self)
         let shift = settings.options.contains(.retainLongitudinalModifiedDates) ? pseudonymizer.dateShift(patientID: header.recordName) : nil
-        let policy = WFDBScrubPolicy(keepComments: settings.options.contains(.retainPatientCharacteristics),
+        let policy = WFDBScrubPolicy(keepComments: settings.options.contains(.cleanDescriptors),
                                      retainPatientCharacteristics: settings.options.contains(.retainPatientCharacteristics), dateShift: shift)
         let scrubbed = try WFDBHeaderScrubber.scrub(text, pseudonymizer: pseudonymizer, policy: policy, subject: source)
         var touched = scrubbed.touched

@@ -3,10 +3,12 @@ import MedPipeFormats
 
 /// How a WFDB header is de-identified.
 public struct WFDBScrubPolicy: Sendable, Hashable {
-    /// Keep `#` comment lines (with age and sex removed unless `retainPatientCharacteristics`);
-    /// when false every comment line is dropped.
+    /// Keep the text of `#` comment lines (with age and sex removed unless `retainPatientCharacteristics`), as DICOM's
+    /// Clean Descriptors option keeps descriptions; when false, comments are dropped but for what
+    /// `retainPatientCharacteristics` keeps.
     public var keepComments: Bool
-    /// Keep age and sex fields in kept comments (ages over 89 become `90+`).
+    /// Keep the age and sex of comments (ages over 89 become `90+`), as DICOM's Retain Patient Characteristics option
+    /// keeps Patient's Age and Sex: without `keepComments`, only them (free text, like DICOM's Patient Comments, goes).
     public var retainPatientCharacteristics: Bool
     /// Days to move the base date (the patient's `Pseudonymizer.dateShift`); nil removes the base
     /// date and base time.
@@ -44,7 +46,9 @@ public enum WFDBHeaderScrubber {
             let content = line.drop { $0 == " " || $0 == "\t" }
             if content.hasPrefix("#") {
                 for field in identifyingFields(String(line)) { collect(field.value, key: field.key, into: &identifiers) }
-                if let kept = policy.keepComments ? filterComment(String(line), policy: policy, touched: &touched) : nil {
+                let kept = policy.keepComments ? filterComment(String(line), policy: policy, touched: &touched)
+                    : policy.retainPatientCharacteristics ? characteristics(String(line)) : nil
+                if let kept {
                     output.append(kept)
                 } else {
                     droppedComments += 1
@@ -138,6 +142,23 @@ public enum WFDBHeaderScrubber {
         }
         let rest = text.drop { $0 == "#" || $0 == " " }
         return rest.isEmpty ? nil : text
+    }
+
+    /// The age and sex a comment line gives, and nothing else, or nil when it gives neither: MIT-BIH's leading
+    /// `# 69 M` (the numbers after it, the record's reference numbers, go), or PhysioNet's keyed fields (`<age>: 25
+    /// <sex>: M`, `age: 81`, `sex: female`). Ages over 89 become `90+`.
+    static func characteristics(_ line: String) -> String? {
+        let words = line.drop { $0 == "#" || $0 == " " || $0 == "\t" }.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        if words.count >= 2, words[0] == "?" || Int(words[0]).map({ (0...150).contains($0) }) == true,
+           ["M", "F", "?"].contains(words[1].uppercased()) {
+            return "# \(Int(words[0]).map { $0 > 89 ? "90+" : String($0) } ?? "?") \(words[1])"
+        }
+        let fields = ["age", "sex"].compactMap { key -> String? in
+            guard let range = fieldRange(key, in: line) else { return nil }
+            let field = String(line[range])
+            return generalizeAgeField(field, field.startIndex..<field.endIndex).trimmingSpaces
+        }
+        return fields.isEmpty ? nil : "# " + fields.joined(separator: "  ")
     }
 
     /// The `key: value` fields of a comment line whose key says the value identifies a person (the words of CSV column
