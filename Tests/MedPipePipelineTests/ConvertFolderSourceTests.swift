@@ -66,6 +66,36 @@ struct ConvertFolderSourceTests {
         #expect(try String(contentsOfFile: work + "/lists/warnings.txt", encoding: .utf8) == "\(work)/series: " + String(format: Self.skipped, work + "/series") + "\n")
     }
 
+    /// A file of a series folder that is not DICOM or is malformed (a truncated slice, an empty file) was a warning on
+    /// the folder's first series, whatever folder it lay in, and the run succeeded: it is now a rejected source of its
+    /// own, named with its problem, at every run (as a listed file that cannot be read is), and `convert` fails after
+    /// caching the rest. With `--strict` the first one stops the run.
+    @Test func anUnreadableFileOfASeriesFolderIsARejectedSource() async throws {
+        let work = temporaryDirectory("convert-unreadable-slice")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try Self.series(work + "/archive/a", slices: 3, withUndecodableName: false)
+        try FileManager.default.createDirectory(atPath: work + "/archive/b", withIntermediateDirectories: true)
+        let slice = try FileBytes.read(SharedData.path("dicom/mr_series/In/00001.dcm"))
+        try Data(slice.prefix(slice.count - 1000)).write(to: URL(fileURLWithPath: work + "/archive/b/truncated.dcm"))
+        try Data().write(to: URL(fileURLWithPath: work + "/archive/b/empty.dcm"))
+        try Self.recipe(work + "/recipe.yaml", sources: ["archive"], format: "dicom-series")
+        func convert(strict: Bool = false) async throws -> ConvertSummary {
+            let recipe = try Recipe.load(work + "/recipe.yaml", knownStages: StageFactory.names)
+            return try await Converter(recipe: recipe, pseudonyms: testPseudonyms).run(ConvertOptions(cache: work + "/cache", strict: strict))
+        }
+        for run in 0..<2 {
+            let summary = try await convert()
+            #expect(summary.entries == 1 && summary.sources == 3 && summary.warnings.isEmpty, "run \(run): \(summary.warnings)")
+            #expect(summary.rejected.map(\.source) == [work + "/archive/b/empty.dcm", work + "/archive/b/truncated.dcm"], "run \(run)")
+            #expect(summary.rejected.first?.reason.contains("not a DICOM file") == true && summary.rejected.last?.reason.contains("truncated pixel data") == true,
+                    "\(summary.rejected)")
+        }
+        await #expect(throws: MedPipeError.self) { try await convert(strict: true) }
+        guard SharedData.medpipeBinary != nil else { return }
+        let cli = try SharedData.runMedpipe(["convert", work + "/recipe.yaml", "--cache", work + "/cli-cache", "--key", work + "/project.key"])
+        #expect(cli.status == 1 && cli.error.contains("2 of 3 source(s) rejected"), "\(cli.error)")
+    }
+
     /// A folder source holding several series (an archive's patient/series folders) gives one unit per series, each
     /// read and cached on its own, and a changed file converts its series again, not the others. The folder was one
     /// unit: every volume read at once, and all of them converted again when one file changed.

@@ -62,13 +62,22 @@ public struct DICOMSeriesReader: Sendable {
         public var folder: String
         /// Their paths, sorted.
         public var files: [String]
-        /// The files of the folder skipped while listing (not DICOM, unreadable), given to the first series' records,
-        /// so that they are told when it is read.
+        /// The files of the folder skipped while listing that are no image (a DICOMDIR, a report) or could not be
+        /// walked, as warnings given to the first series' records, so that they are told when it is read.
         public var skipped: [String] = []
+        /// The files of the folder that are not DICOM or are malformed (truncated), with the problem, on the first
+        /// series: `convert` rejects them as sources of their own; a read of the series warns of them.
+        public var unreadable: [(path: String, reason: String)] = []
+
+        public static func == (a: SeriesFiles, b: SeriesFiles) -> Bool {
+            a.folder == b.folder && a.files == b.files && a.skipped == b.skipped
+                && a.unreadable.map(\.path) == b.unreadable.map(\.path) && a.unreadable.map(\.reason) == b.unreadable.map(\.reason)
+        }
     }
 
     /// The series below `directory`, each with its files, found from the files' headers without decoding any pixel,
-    /// in the order of their first file; the files skipped are the first series' ``SeriesFiles/skipped``. `progress`
+    /// in the order of their first file; the files skipped are the first series' ``SeriesFiles/skipped`` and
+    /// ``SeriesFiles/unreadable``. `progress`
     /// is called after each file is parsed, from the workers. A file that `memo` remembers unchanged is not parsed.
     /// - Throws: ``MedPipeError`` when the directory holds no readable DICOM image.
     public func list(_ directory: String, memo: (any DICOMListingMemo)? = nil, progress: (@Sendable () -> Void)? = nil) throws -> [SeriesFiles] {
@@ -91,21 +100,27 @@ public struct DICOMSeriesReader: Sendable {
         }
         var groups: [String: [String]] = [:]
         var order: [String] = []
+        var unreadable: [(path: String, reason: String)] = []
         for (path, listing) in zip(walk.files, listings) {
             switch listing {
             case .success(Self.notAnImage): skipped.append(Self.notAnImageWarning(path))
             case .success(let problem) where problem.hasPrefix(Self.unreadable):
-                skipped.append(try Self.skipWarning(path, MedPipeError.malformed(path, String(problem.dropFirst(Self.unreadable.count)))))
+                unreadable.append((path, String(problem.dropFirst(Self.unreadable.count))))
             case .success(let key):
                 if groups[key] == nil { order.append(key) }
                 groups[key, default: []].append(path)
-            case .failure(let error): skipped.append(try Self.skipWarning(path, error))
+            case .failure(let error):
+                _ = try Self.skipWarning(path, error)   // rethrows an I/O error
+                unreadable.append((path, (error as? MedPipeError)?.message ?? "\(error)"))
             }
         }
-        guard !groups.isEmpty else { throw Self.noImage(in: directory, among: walk.files.count, skipped: skipped) }
+        guard !groups.isEmpty else {
+            throw Self.noImage(in: directory, among: walk.files.count, skipped: unreadable.map { "skipped \($0.path): \($0.reason)" } + skipped)
+        }
         return order.enumerated().map { i, key in
             let files = groups[key]!
-            return SeriesFiles(folder: Self.commonFolder(of: files, within: directory), files: files, skipped: i == 0 ? skipped : [])
+            return SeriesFiles(folder: Self.commonFolder(of: files, within: directory), files: files, skipped: i == 0 ? skipped : [],
+                               unreadable: i == 0 ? unreadable : [])
         }
     }
 
@@ -124,7 +139,8 @@ public struct DICOMSeriesReader: Sendable {
     /// - Throws: ``MedPipeError`` when no file of the series is a readable image, or it cannot be assembled.
     public func read(_ series: SeriesFiles) throws -> [Record] {
         var records: [Record] = []
-        var found = try self.series(of: series.files, in: series.folder, keep: series.files.count <= keptParses, skipped: series.skipped)
+        var found = try self.series(of: series.files, in: series.folder, keep: series.files.count <= keptParses,
+                                    skipped: series.unreadable.map { "skipped \($0.path): \($0.reason)" } + series.skipped)
         let failures = try assemble(&found, in: series.folder) { records.append($0) }
         if !failures.isEmpty { for i in records.indices { records[i].warnings += failures } }
         return records

@@ -252,7 +252,14 @@ public struct Converter: Sendable {
                     guard let listing = try attempt(path, { try DICOMSeriesReader().list(path, memo: states.map { SeriesListingMemo(states: $0, pseudonyms: pseudonyms) },
                                                                                      progress: reading) }) else { continue }
                     let root = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
-                    for series in listing {
+                    for var series in listing {
+                        // A file that is not DICOM or is malformed is a source rejected on its own, as a listed file
+                        // is: it was a warning on the first series, and the run succeeded.
+                        for file in series.unreadable {
+                            if strict { throw MedPipeError.malformed(file.path, file.reason) }
+                            unreadable.append((file.path, file.reason))
+                        }
+                        series.unreadable = []
                         let names = series.files.map { String($0.dropFirst(root.count + 1)) }
                         guard let sourceHash = try attempt(series.folder, { try ContentHash.ofFiles(series.files, named: names, states: states) }) else { continue }
                         let key = UnitKey.make(sourceHash: sourceHash + labelsHash, reader: (reader + ["series of \(names[0])"]).joined(separator: "; "), stages: stages)
