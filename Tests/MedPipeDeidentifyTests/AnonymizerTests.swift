@@ -633,6 +633,33 @@ struct AnonymizerTests {
         #expect((check["groups"] as? [Int])?.isEmpty == true)
     }
 
+    /// An overlay plane with its own Overlay Data (60xx,3000), which the profile removes, kept its rows, columns, type,
+    /// origin and bit position: a plane described without its data, a module missing a Type 1 attribute that dciodvfy
+    /// reports. The plane's group goes whole, and the pixels are untouched.
+    @Test func anOverlayWhoseDataIsRemovedGoesWhole() async throws {
+        try ReferencePython.require("pydicom", "numpy")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let make = try ReferencePython.run("""
+            import sys, pydicom, numpy as np
+            ds = pydicom.dcmread(sys.argv[1])
+            for group in (0x6000, 0x6002):
+                ds.add_new(group << 16 | 0x0010, "US", ds.Rows); ds.add_new(group << 16 | 0x0011, "US", ds.Columns)
+                ds.add_new(group << 16 | 0x0040, "CS", "G"); ds.add_new(group << 16 | 0x0050, "SS", [1, 1])
+                ds.add_new(group << 16 | 0x0100, "US", 1); ds.add_new(group << 16 | 0x0102, "US", 0)
+                ds.add_new(group << 16 | 0x3000, "OW", np.packbits(np.ones(ds.Rows * ds.Columns, np.uint8), bitorder="little").tobytes())
+            ds.save_as(sys.argv[2])
+            """, [SharedData.path("dicom/pydicom_subset/MR_small.dcm"), folder + "/overlay.dcm"])
+        try #require(make.status == 0, "\(make.output)")
+        let (report, out) = try await run([folder + "/overlay.dcm"])
+        #expect(report.passed)
+        let touched = try #require(report.files.first).attributes.map(\.keyword)
+        #expect(touched.contains("overlay plane 6000 (6 more attributes, its data removed)") && touched.contains("overlay plane 6002 (6 more attributes, its data removed)"), "\(touched)")
+        let written = try #require(outputs(out, suffix: ".dcm").first)
+        #expect(try DICOMFile(path: written).attributes().allSatisfy { !(0x6000...0x601E).contains($0.tag.group) })
+        #expect(try DICOMFileReader().read(written).tensor == DICOMFileReader().read(SharedData.path("dicom/pydicom_subset/MR_small.dcm")).tensor)
+    }
+
     /// A value planted in every Table E.1-1 attribute with a string VR, in a nested sequence and in
     /// private attributes: none survives, and the residual scan agrees.
     @Test func plantedCorpusLeavesNothing() async throws {

@@ -53,6 +53,8 @@ public struct DICOMDeidentifier: Sendable {
     static let patientIDTag = DICOMTag(0x0010, 0x0020)
     static let sopInstanceUIDTag = DICOMTag(0x0008, 0x0018)
     static let studyInstanceUIDTag = DICOMTag(0x0020, 0x000D)
+    /// The repeating groups of overlay planes (60xx, even).
+    static let overlayGroups = Set(stride(from: UInt16(0x6000), through: 0x601E, by: 2))
     static let sopClassUIDTag = DICOMTag(0x0008, 0x0016)
     static let mediaStorageSOPClassUIDTag = DICOMTag(0x0002, 0x0002)
     /// The private class DCMTK writes into a meta header when the dataset names none.
@@ -173,6 +175,18 @@ public struct DICOMDeidentifier: Sendable {
             if let applied {
                 let keyword = ActionResolver.keyword(for: tag) ?? tag.description
                 touched.append(TouchedAttribute(tag: tag, keyword: attribute.depth == 0 ? keyword : "\(keyword) at \(attribute.path)", action: applied))
+            }
+        }
+        // An overlay whose data the profile removes goes whole: its other attributes (rows, columns, type, origin, bit
+        // position) described a plane that is gone, in a module left without its Type 1 Overlay Data.
+        let overlayGroups = Set(attributes.filter { $0.depth == 0 && !$0.isMeta && $0.tag.element == 0x3000 && Self.overlayGroups.contains($0.tag.group) }.map(\.tag.group))
+        for group in overlayGroups.sorted() where ActionResolver.action(for: DICOMTag(group, 0x3000), vr: "OW", options: options) == .remove {
+            var removed = 0
+            for attribute in attributes where attribute.depth == 0 && !attribute.isMeta && attribute.tag.group == group {
+                if try file.remove(attribute.path) { removed += 1 }
+            }
+            if removed > 0 {
+                touched.append(TouchedAttribute(keyword: "overlay plane \(String(format: "%04X", group)) (\(removed) more attributes, its data removed)", action: "remove"))
             }
         }
         // Private attributes, and the odd groups 0001-0007 that must not occur, at every depth left.
