@@ -22,6 +22,9 @@ struct Predict: ParsableCommand {
         --rename-lead reads a record's lead under the name the model's stages select (a 12-lead ECG's \
         lead ii for a model trained on MIT-BIH's MLII: --rename-lead ii=MLII).
 
+        An image set is predicted image by image, as convert reads it: a FER2013 CSV, a MedMNIST .npz, an MNIST idx \
+        image file (`[image N]`, with the label the set holds).
+
         A model trained on a CSV table predicts each row of a table read with its recipe's table options \
         (named `row N`, counting from 0 as convert does): its feature columns are found by name in any \
         order, a label or other column is ignored, and a missing one is an error. A model trained before \

@@ -22,7 +22,9 @@ struct Train: ParsableCommand {
         The best model by validation loss (or --monitor) is kept, as a real copy, and written as \
         safetensors that load into a PyTorch nn.Sequential of the same layers; a cache without a \
         validation split keeps the epoch of lowest training loss and refuses --monitor. One JSON line \
-        per epoch goes to --metrics.
+        per epoch goes to --metrics. With class weights (balance class-weights), the losses it prints and \
+        monitors, validation's too, are weighted by them as training minimizes them; `evaluate` and `report` \
+        give the unweighted cross-entropy, so their loss differs on such a cache.
 
         Settings come from the flags, else from the `train:` section of the recipe that made the cache \
         (model, epochs, batch, optimizer, lr, weight-decay, schedule, balance, class-weight-power, monitor, \

@@ -103,5 +103,17 @@ import TestSupport
         for name in written {
             #expect(FileManager.default.contents(atPath: folder + "/cam-threads-1/" + name) == FileManager.default.contents(atPath: folder + "/cam-threads-2/" + name), "\(name)")
         }
+
+        // `predict` on the FER CSV, which it refused as a table the model was not trained on: each face predicted, its
+        // emotion said, with the probabilities of the same faces given as PNG files.
+        let faces = try FERDataset.load(SharedData.fixture("fer/fer2013-mini.csv")).records()
+        let csv = try run(["predict", "--model", model, SharedData.fixture("fer/fer2013-mini.csv")]).split(separator: "\n")
+        #expect(csv.count == faces.count && csv[0].contains("[image 0], annotated \(faces[0].label ?? ""): "), "\(csv.prefix(2))")
+        for index in [0, faces.count - 1] {
+            let png = folder + "/face-\(index).png"
+            try PNGWriter().write(faces[index].tensor, to: png)
+            let alone = try run(["predict", "--model", model, png]).split(separator: "\n")
+            #expect(alone.count == 1 && csv[index].hasSuffix(String(alone[0].drop { $0 != ":" })), "\(csv[index])\n\(alone)")
+        }
     }
 }

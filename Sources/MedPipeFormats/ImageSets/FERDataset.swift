@@ -1,3 +1,4 @@
+import Foundation
 import MedPipeCore
 
 /// The FER2013 facial-expression layout (`format: fer-csv`): a CSV with a header naming the columns
@@ -25,6 +26,17 @@ public struct FERDataset: Sendable {
     /// The longest field a face's row may hold: 48 × 48 grey levels of at most three digits, each followed by a space.
     /// A longer one (a 200 MB line) is refused as the CSV is split, before it is copied (it took 630 MB and 25 s).
     static let maximumFieldBytes = side * side * 4
+
+    /// Whether the file at `path` opens with FER2013's header (`emotion`, `pixels` and `Usage` among its fields), as a
+    /// table given to `predict` is told from a face set.
+    public static func isFERLayout(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 4096)) ?? Data()
+        let line = String(decoding: head.prefix { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
+        let fields = Set(line.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \t\"\u{FEFF}")) })
+        return fields.isSuperset(of: ["emotion", "pixels", "Usage"])
+    }
 
     /// Reads and checks every row: a field longer than 48 × 48 grey levels can be, an unknown emotion, a pixel count
     /// other than 2,304, a value outside 0–255 or an unknown `Usage` is an error naming the line.

@@ -54,6 +54,12 @@ public struct MedMNISTDataset: Sendable {
         return MedMNISTDataset(splits: splits, source: path)
     }
 
+    /// Whether the archive at `path` holds a MedMNIST split (`train_images`, `val_images` or `test_images`), as an
+    /// `.npz` given to `predict` is told from another array archive.
+    public static func isMedMNISTLayout(_ path: String, reader: NPZReader = NPZReader()) -> Bool {
+        ((try? reader.read(path)) ?? []).contains { ["train_images", "val_images", "test_images"].contains($0.name) }
+    }
+
     /// One record per image (format `npz`): tensor `(rows, columns[, channels])`, `label` the class
     /// index, metadata `split` and `index` (within the split).
     public func records() -> [Record] {

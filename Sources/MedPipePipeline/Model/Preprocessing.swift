@@ -139,7 +139,8 @@ public struct Preprocessing: Sendable {
     /// peaks detected (``QRSDetector``) where the model's `beats` stage reads them from annotations, with a warning
     /// saying so. A model trained on a table takes a CSV table, read as `convert` read its training table
     /// (``TableInput/rows(of:)``): one sample per row, its columns found by name (a label or other column is not read),
-    /// rows with a missing value left out, with a warning, where the recipe dropped incomplete rows.
+    /// rows with a missing value left out, with a warning, where the recipe dropped incomplete rows. An image set
+    /// (``imageSet(_:kind:)``) gives one sample per image, its part `image` and its index in the set.
     /// - Parameter leadNames: leads of the input to read under another name (`ii` as `MLII`), for stages
     ///   that select leads by name; leads are named as `convert` names them (``SourceLoader/metadata(of:)``: a
     ///   description that is no plain signal name is `sig0`, `sig1`...).
@@ -176,6 +177,17 @@ public struct Preprocessing: Sendable {
             let left = incomplete.count == 1 ? "row \(first) holds a missing value" : "\(incomplete.count) rows hold a missing value (the first: row \(first))"
             return ["\(left): not predicted, as the model's recipe left such rows out of training (drop-incomplete-rows)"]
         }
+        if let images = try Self.imageSet(path, kind: kind) {
+            // As `convert` reads an image set: each image its own sample, named by its place in the set.
+            let samples = images.enumerated().map { index, record in
+                var sample = Sample(record: record)
+                sample.source = SourceReference(record: record.source, part: "image", index: index)
+                sample.metadata = SourceLoader.metadata(of: record)
+                return sample
+            }
+            try body(try run(samples, through: stages, fitted: keptFitted))
+            return []
+        }
         if kind == .csv {
             throw MedPipeError.invalidArgument(path, "is a CSV table, and the model carries no table input (the recipe's table options and feature columns): it was trained before models kept them, or not on a table; convert its recipe again and retrain it to predict tables")
         }
@@ -202,6 +214,27 @@ public struct Preprocessing: Sendable {
             try body(try run([sample], through: recordStages, fitted: keptFitted))
         }
         return warnings + late + notes
+    }
+
+    /// The images of an image set, one record each, as `convert` reads them: FER2013's CSV layout, a MedMNIST `.npz`
+    /// (its splits' images in turn), an MNIST idx image file (`N × rows × columns`); nil for any other input. A label
+    /// the set holds is kept, and predictions say it.
+    static func imageSet(_ path: String, kind: FormatKind?) throws -> [Record]? {
+        switch kind {
+        case .csv?: return FERDataset.isFERLayout(path) ? try FERDataset.load(path).records() : nil
+        case .npz?: return MedMNISTDataset.isMedMNISTLayout(path) ? try MedMNISTDataset.load(path).records() : nil
+        case .idx?:
+            let images = try IDXReader().read(path).tensor
+            guard images.shape.count == 3 else { return nil }
+            let size = images.shape[1] * images.shape[2]
+            return images.bytes.withUnsafeBufferPointer { bytes in
+                (0..<images.shape[0]).map { index in
+                    Record(source: path, format: FormatKind.idx.rawValue,
+                           tensor: Tensor(shape: Array(images.shape[1...]), dtype: images.dtype, bytes: Array(bytes[(index * size * images.dtype.size)..<((index + 1) * size * images.dtype.size)])))
+                }
+            }
+        default: return nil
+        }
     }
 
     /// `samples` through `stages` with the `fitted` statistics, in the model's input layout.
