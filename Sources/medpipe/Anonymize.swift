@@ -31,7 +31,9 @@ struct Anonymize: AsyncParsableCommand {
         run exits non-zero on any hit or error.
 
         Options for --retain: modified-dates, full-dates, patient-characteristics, device-identity, \
-        institution-identity, uids, safe-private, descriptors (Clean Descriptors).
+        institution-identity, uids, safe-private, descriptors (Clean Descriptors). safe-private keeps no private \
+        attribute yet: MedPipe holds no list of private attributes known to be safe (PS3.15 Table E.3.10-1), so \
+        every one is removed, as without the option.
 
         Examples:
           medpipe anonymize scans/ --out anon/ --report anon/report.json \\

@@ -90,6 +90,24 @@ private func numbers(_ value: MetadataValue?) -> [Double]? {
         #expect(missing.kind == .io)
     }
 
+    /// An ImageOrientationPatient of zeros (or one direction twice) gave a singular affine without a word: it is
+    /// ignored with a warning, and the image reads as it would without it.
+    @Test func anOrientationThatSpansNoPlaneIsIgnored() throws {
+        let work = temporaryDirectory("dicom-orientation")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let source = SharedData.path("dicom/pydicom_subset/MR_small.dcm")
+        for (name, value) in [("zeros", "0\\0\\0\\0\\0\\0"), ("parallel", "1\\0\\0\\1\\0\\0")] {
+            let file = try DICOMFile(wholeFileAt: source)
+            try file.put("(0020,0037)", value)
+            try file.save(to: work + "/\(name).dcm")
+            let record = try DICOMFileReader().read(work + "/\(name).dcm")
+            #expect(record.warnings.contains { $0.hasPrefix("ImageOrientationPatient (0020,0037) holds ") && $0.hasSuffix("not two independent directions; ignored") }, "\(name): \(record.warnings)")
+            let original = try DICOMFileReader().read(source)
+            #expect(record.metadata["ImageOrientationPatient"] == nil && record.tensor == original.tensor)
+        }
+        #expect(try DICOMFileReader().read(source).warnings.isEmpty)
+    }
+
     /// A bare dataset (no preamble, no "DICM", no meta header), cut at test time from a real file.
     @Test func fileWithoutMetaHeaderIsRead() throws {
         let original = SharedData.path("dicom/pydicom_subset/MR_small_implicit.dcm")

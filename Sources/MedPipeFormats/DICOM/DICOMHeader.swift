@@ -122,6 +122,11 @@ struct DICOMHeader: Sendable {
                 if rescales.count == 1 { rescale = rescales[0] } else { frameRescales = rescales }
             }
         }
+        if let orientation = imageOrientation, !Self.spansAPlane(orientation) {
+            // All zeros (or one direction twice) made a singular affine, silently: no geometry is better than that.
+            warnings.append("ImageOrientationPatient (0020,0037) holds \(orientation), not two independent directions; ignored")
+            imageOrientation = nil
+        }
         if let rescale {
             metadata["RescaleSlope"] = .double(rescale.slope)
             metadata["RescaleIntercept"] = .double(rescale.intercept)
@@ -132,6 +137,15 @@ struct DICOMHeader: Sendable {
     }
 
     /// A numeric multi-value attribute that must hold `count` finite numbers; otherwise nil and a warning.
+    /// Whether an orientation's row and column directions (its first and last three values) are both non-zero and not
+    /// parallel.
+    static func spansAPlane(_ orientation: [Double]) -> Bool {
+        let (r, c) = (Array(orientation[0..<3]), Array(orientation[3..<6]))
+        let cross = [r[1] * c[2] - r[2] * c[1], r[2] * c[0] - r[0] * c[2], r[0] * c[1] - r[1] * c[0]]
+        func norm(_ v: [Double]) -> Double { (v.map { $0 * $0 }.reduce(0, +)).squareRoot() }
+        return norm(r) > 1e-6 && norm(c) > 1e-6 && norm(cross) > 1e-6 * norm(r) * norm(c)
+    }
+
     private static func vector(_ file: DICOMValues, _ tag: DICOMTag, _ name: String, count: Int,
                                warnings: inout [String]) throws -> [Double]? {
         let values: [Double]?
