@@ -4,7 +4,7 @@ import MedPipeCore
 public struct MNISTDataset: Sendable {
     /// `(count, rows, columns)` uint8.
     public var images: Tensor
-    /// One label per image.
+    /// One label per image; none for an unlabeled set.
     public var labels: [Int]
     /// The images file, as records name their source.
     public var source: String
@@ -28,10 +28,20 @@ public struct MNISTDataset: Sendable {
         return MNISTDataset(images: images, labels: labels, source: imagesPath)
     }
 
-    /// Number of images.
-    public var count: Int { labels.count }
+    /// An images file without its labels (`predict` reads one), or nil when it holds no uint8 `(count, rows, columns)`
+    /// array: its records have no label.
+    /// - Throws: ``MedPipeError`` when the file is not a valid idx file.
+    public static func unlabeled(images path: String, reader: IDXReader = IDXReader()) throws -> MNISTDataset? {
+        let images = try reader.readTensor(path)
+        guard images.dtype == .uint8, images.shape.count == 3 else { return nil }
+        return MNISTDataset(images: images, labels: [], source: path)
+    }
 
-    /// One record per image: tensor `(rows, columns)` uint8, `label` the digit, metadata `index`.
+    /// Number of images.
+    public var count: Int { images.shape[0] }
+
+    /// One record per image: tensor `(rows, columns)` uint8, `label` the digit (none for ``unlabeled(images:reader:)``),
+    /// metadata `index`.
     public func records() -> [Record] {
         let rows = images.shape[1], columns = images.shape[2]
         let size = rows * columns
@@ -39,7 +49,7 @@ public struct MNISTDataset: Sendable {
             (0..<count).map { index in
                 let tensor = Tensor(shape: [rows, columns], dtype: .uint8, bytes: Array(pixels[index * size ..< (index + 1) * size]))
                 return Record(source: source, format: FormatKind.idx.rawValue, tensor: tensor,
-                              metadata: ["index": .int(index)], label: String(labels[index]))
+                              metadata: ["index": .int(index)], label: labels.isEmpty ? nil : String(labels[index]))
             }
         }
     }

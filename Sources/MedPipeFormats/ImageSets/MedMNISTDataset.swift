@@ -25,7 +25,20 @@ public struct MedMNISTDataset: Sendable {
     /// - Throws: ``MedPipeError`` when no split is present, a split lacks its labels, labels are not
     ///   one integer per image, or the archive is unreadable.
     public static func load(_ path: String, reader: NPZReader = NPZReader()) throws -> MedMNISTDataset {
-        let members = Dictionary(try reader.read(path).map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        try load(members: try reader.read(path), source: path)
+    }
+
+    /// The set of an archive that holds a MedMNIST split (`train_images`, `val_images` or `test_images`), as an `.npz`
+    /// given to `predict` is told from another array archive; nil for another archive. Read once.
+    /// - Throws: what ``load(_:reader:)`` throws, for an archive that holds a split.
+    public static func loadIfSplits(_ path: String, reader: NPZReader = NPZReader()) throws -> MedMNISTDataset? {
+        let members = try reader.read(path)
+        guard members.contains(where: { ["train_images", "val_images", "test_images"].contains($0.name) }) else { return nil }
+        return try load(members: members, source: path)
+    }
+
+    private static func load(members list: [(name: String, tensor: Tensor)], source path: String) throws -> MedMNISTDataset {
+        let members = Dictionary(list.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
         var splits: [Split] = []
         for name in ["train", "val", "test"] {
             guard let images = members["\(name)_images"] else { continue }
@@ -52,12 +65,6 @@ public struct MedMNISTDataset: Sendable {
             throw MedPipeError.malformed(path, "no train_images, val_images or test_images member (found \(members.keys.sorted().joined(separator: ", ")))")
         }
         return MedMNISTDataset(splits: splits, source: path)
-    }
-
-    /// Whether the archive at `path` holds a MedMNIST split (`train_images`, `val_images` or `test_images`), as an
-    /// `.npz` given to `predict` is told from another array archive.
-    public static func isMedMNISTLayout(_ path: String, reader: NPZReader = NPZReader()) -> Bool {
-        ((try? reader.read(path)) ?? []).contains { ["train_images", "val_images", "test_images"].contains($0.name) }
     }
 
     /// One record per image (format `npz`): tensor `(rows, columns[, channels])`, `label` the class

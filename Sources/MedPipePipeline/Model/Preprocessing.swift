@@ -222,17 +222,8 @@ public struct Preprocessing: Sendable {
     static func imageSet(_ path: String, kind: FormatKind?) throws -> [Record]? {
         switch kind {
         case .csv?: return FERDataset.isFERLayout(path) ? try FERDataset.load(path).records() : nil
-        case .npz?: return MedMNISTDataset.isMedMNISTLayout(path) ? try MedMNISTDataset.load(path).records() : nil
-        case .idx?:
-            let images = try IDXReader().read(path).tensor
-            guard images.shape.count == 3 else { return nil }
-            let size = images.shape[1] * images.shape[2]
-            return images.bytes.withUnsafeBufferPointer { bytes in
-                (0..<images.shape[0]).map { index in
-                    Record(source: path, format: FormatKind.idx.rawValue,
-                           tensor: Tensor(shape: Array(images.shape[1...]), dtype: images.dtype, bytes: Array(bytes[(index * size * images.dtype.size)..<((index + 1) * size * images.dtype.size)])))
-                }
-            }
+        case .npz?: return try MedMNISTDataset.loadIfSplits(path)?.records()
+        case .idx?: return try MNISTDataset.unlabeled(images: path)?.records()
         default: return nil
         }
     }
