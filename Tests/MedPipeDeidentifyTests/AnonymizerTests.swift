@@ -251,8 +251,9 @@ struct AnonymizerTests {
     }
 
     /// Text after the image data was copied with the pixels, and the scan, which reads around Pixel Data, never saw it: after
-    /// the frames of native Pixel Data (dropped: no reader shows those bytes), after a JPEG's end of image or a JPEG 2000
-    /// codestream's end (withheld: the fragment cannot be cut without checking the codestream was whole).
+    /// the frames of native Pixel Data (dropped: no reader shows those bytes), after a JPEG's end of image, a JPEG 2000
+    /// codestream's end or an RLE frame's last run (withheld: the fragment cannot be cut without checking the codestream
+    /// was whole).
     @Test func textAfterTheImageDataIsDroppedOrWithheld() async throws {
         let work = temporaryDirectory("pixel-trailer")
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -276,7 +277,8 @@ struct AnonymizerTests {
         let plainFile = try #require(plain.files.first)
         #expect(plain.passed && !plainFile.attributes.contains { $0.keyword == "PixelData" })
 
-        for (name, plain, start) in [("jpeg", "dicom/pydicom_subset/JPEG-lossy.dcm", [UInt8(0xFF), 0xD8, 0xFF]), ("j2k", "dicom/pydicom_subset/MR_small_jp2klossless.dcm", [0xFF, 0x4F, 0xFF, 0x51])] {
+        for (name, plain, start) in [("jpeg", "dicom/pydicom_subset/JPEG-lossy.dcm", [UInt8(0xFF), 0xD8, 0xFF]), ("j2k", "dicom/pydicom_subset/MR_small_jp2klossless.dcm", [0xFF, 0x4F, 0xFF, 0x51]),
+                                     ("rle", "dicom/pydicom_subset/MR_small_RLE.dcm", [2, 0, 0, 0, 0x40, 0, 0, 0])] {
             let source = try FileBytes.read(SharedData.path(plain))
             let first = try #require(position(of: start, in: source, from: 8))
             let frame = (0..<4).reduce(0) { $0 | Int(source[first - 4 + $1]) << (8 * $1) }
@@ -284,7 +286,7 @@ struct AnonymizerTests {
             #expect(try DICOMFileReader().read(path).tensor == DICOMFileReader().read(SharedData.path(plain)).tensor)
             let (withheld, out) = try await run([path], allow: true)
             #expect(withheld.files.isEmpty && outputs(out, suffix: ".dcm").isEmpty)
-            let kind = name == "jpeg" ? "JPEG trailer" : "JPEG 2000 trailer"
+            let kind = ["jpeg": "JPEG trailer", "j2k": "JPEG 2000 trailer", "rle": "RLE trailer"][name]!
             #expect(withheld.withheld.first?.reason.contains("1 \(kind)(s) (\(text.count) bytes)") == true, "\(withheld.withheld)")
         }
     }

@@ -53,6 +53,8 @@ public struct DICOMDeidentifier: Sendable {
     static let patientIDTag = DICOMTag(0x0010, 0x0020)
     static let sopInstanceUIDTag = DICOMTag(0x0008, 0x0018)
     static let studyInstanceUIDTag = DICOMTag(0x0020, 0x000D)
+    static let rowsTag = DICOMTag(0x0028, 0x0010)
+    static let columnsTag = DICOMTag(0x0028, 0x0011)
     /// The repeating groups of overlay planes (60xx, even).
     static let overlayGroups = Set(stride(from: UInt16(0x6000), through: 0x601E, by: 2))
     static let sopClassUIDTag = DICOMTag(0x0008, 0x0016)
@@ -230,7 +232,11 @@ public struct DICOMDeidentifier: Sendable {
         // A segment of compressed Pixel Data that may hold text (a JPEG comment or application segment, a JPEG 2000
         // comment) is free text that cannot be cleaned without re-encoding the image: withheld, as burned-in text is.
         if let span = output.checkedPixelData {
-            let segments = output.withUnsafeBytes { CompressedPixelText.find(inPixelDataElement: UnsafeRawBufferPointer(rebasing: $0[span.offset..<(span.offset + span.length)])) }
+            // RLE segments decode to a frame's rows × columns bytes each.
+            let rle = file.transferSyntaxUID == "1.2.840.10008.1.2.5" ? try file.int(Self.rowsTag).flatMap { rows in try file.int(Self.columnsTag).map { rows * $0 } } : nil
+            let segments = output.withUnsafeBytes {
+                CompressedPixelText.find(inPixelDataElement: UnsafeRawBufferPointer(rebasing: $0[span.offset..<(span.offset + span.length)]), rleSegmentBytes: rle)
+            }
             if !segments.isEmpty {
                 return .withheld("text in the compressed Pixel Data: \(CompressedPixelText.describe(segments)), free text that is not cleaned without re-encoding the image")
             }

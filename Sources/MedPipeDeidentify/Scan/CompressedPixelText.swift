@@ -5,6 +5,7 @@
 /// - JPEG and JPEG-LS: every comment (COM) and every application segment (APPn: Exif and XMP in APP1, IPTC in APP13,
 ///   any vendor's), except those that only describe the coding: a JFIF APP0 without a thumbnail, an Adobe APP14, and
 ///   in APP8 a SPIFF header, its end-of-directory entry and HP's colour transform (`mrfx`), which JPEG-LS coders write.
+/// - RLE: what no segment decodes (bytes past a segment's runs, the header's unused offsets).
 /// - Between and after the images or codestreams (a trailer): any byte but the zeros that pad a fragment (text
 ///   appended after an end-of-image marker, or an extra fragment).
 /// - JPEG 2000 and HTJ2K codestreams: every comment (COM, main and tile-part headers) but an encoder's signature
@@ -22,21 +23,52 @@ enum CompressedPixelText {
     /// The segments in `element`, a serialized Pixel Data element (explicit VR little endian: tag, VR, undefined
     /// length, then items, the first the Basic Offset Table); none when the element is not encapsulated or its
     /// fragments hold no JPEG, JPEG-LS or JPEG 2000 stream (RLE has no such segments).
-    static func find(inPixelDataElement element: UnsafeRawBufferPointer) -> [Segment] {
+    /// - Parameter rleSegmentBytes: for RLE Lossless pixel data, the bytes each of a frame's segments decodes to (rows
+    ///   × columns): what lies in a segment past them, or in the header's unused offsets, is a trailer.
+    static func find(inPixelDataElement element: UnsafeRawBufferPointer, rleSegmentBytes: Int? = nil) -> [Segment] {
         guard element.count >= 12, element[4] == UInt8(ascii: "O"), element[8..<12].allSatisfy({ $0 == 0xFF }) else { return [] }
         func u32(_ at: Int) -> Int { Int(element[at]) | Int(element[at + 1]) << 8 | Int(element[at + 2]) << 16 | Int(element[at + 3]) << 24 }
-        var stream: [UInt8] = []
+        var fragments: [[UInt8]] = []
         var offset = 12, item = 0
         while offset + 8 <= element.count, element[offset] == 0xFE, element[offset + 1] == 0xFF, element[offset + 2] == 0x00, element[offset + 3] == 0xE0 {
             let length = u32(offset + 4), start = offset + 8
             guard length <= element.count - start else { break }
-            if item > 0 { stream += element[start..<(start + length)] }  // item 0: the Basic Offset Table
+            if item > 0 { fragments.append(Array(element[start..<(start + length)])) }  // item 0: the Basic Offset Table
             offset = start + length
             item += 1
         }
+        if let rleSegmentBytes {
+            let stray = fragments.reduce(0) { $0 + rleTrailerBytes($1, segmentBytes: rleSegmentBytes) }
+            return stray > 0 ? [Segment(kind: "RLE trailer", length: stray)] : []
+        }
+        let stream = Array(fragments.joined())
         if stream.starts(with: [0xFF, 0xD8]) { return jpeg(stream) }
         if stream.starts(with: [0xFF, 0x4F, 0xFF]) || stream.starts(with: jp2Signature) { return jpeg2000(stream) }
         return []
+    }
+
+    /// The bytes of one RLE frame (PS3.5 annex G) that no segment decodes: non-zero offsets past the segment count in
+    /// the 64-byte header, and in each segment what follows the PackBits runs that make its `segmentBytes` (the pad
+    /// byte that makes a segment even aside). A frame whose header does not parse is left to the decoder.
+    static func rleTrailerBytes(_ frame: [UInt8], segmentBytes: Int) -> Int {
+        guard frame.count >= 64, segmentBytes > 0 else { return 0 }
+        func u32(_ at: Int) -> Int { Int(frame[at]) | Int(frame[at + 1]) << 8 | Int(frame[at + 2]) << 16 | Int(frame[at + 3]) << 24 }
+        let count = u32(0)
+        guard (1...15).contains(count) else { return 0 }
+        let offsets = (1...count).map { u32(4 * $0) }
+        guard offsets.first == 64, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 < $1 }), offsets.last! <= frame.count else { return 0 }
+        var stray = (count + 1..<16).reduce(0) { $0 + (u32(4 * $1) != 0 ? 4 : 0) }
+        for (k, start) in offsets.enumerated() {
+            let end = k + 1 < count ? offsets[k + 1] : frame.count
+            var i = start, made = 0
+            while made < segmentBytes, i < end {
+                let n = Int(Int8(bitPattern: frame[i]))
+                if n >= 0 { made += n + 1; i += n + 2 } else if n != -128 { made += 1 - n; i += 2 } else { i += 1 }
+            }
+            let left = frame[min(i, end)..<end]
+            if left.count > 1 || left.contains(where: { $0 != 0 }) { stray += left.count }
+        }
+        return stray
     }
 
     /// One line for a report: how many segments of each kind, with their bytes, in the order first met.
