@@ -28,7 +28,7 @@ struct Anonymize: AsyncParsableCommand {
         the reason and the run goes on (or stops, with --strict); files of other formats are passed over. The \
         summary lists each withheld input by path (past \(SummaryList.shown), the first ones and a count by reason; \
         --list-withheld FILE writes them all), the report by its keyed token (paths can name patients). The \
-        run exits non-zero on any hit or error.
+        run exits non-zero on any hit or error, and when every input was withheld (nothing written).
 
         Options for --retain: modified-dates, full-dates, patient-characteristics, device-identity, \
         institution-identity, uids, safe-private, descriptors (Clean Descriptors). safe-private keeps no private \
@@ -123,6 +123,11 @@ struct Anonymize: AsyncParsableCommand {
             let hits = result.residual.hits.isEmpty ? "" : "; \(result.residual.hits.count) residual hit(s)"
             let listed = withheld.count > SummaryList.shown ? "the first \(SummaryList.shown) withheld listed above" : "listed above"
             throw MedPipeError.malformed(report, "\(result.failures) of \(result.files.count + result.withheld.count) input(s) failed\(hits) (\(listed))")
+        }
+        // A run that wrote nothing did not do what was asked, though no input failed: a script must not take its empty
+        // folder for an anonymized one.
+        guard !result.files.isEmpty || result.withheld.isEmpty else {
+            throw MedPipeError.invalidArgument(report, "no file was written: every one of the \(result.withheld.count) input(s) was withheld (listed above)")
         }
     }
 }

@@ -32,6 +32,21 @@ struct NothingToDoTests {
         #expect(run.status == 1 && run.error == "medpipe: error: \(folder): holds no file to de-identify\n", "\(run.error)")
     }
 
+    /// `anonymize` of images that may hold burned-in text, without `--allow-burned-in`, withheld every one, wrote nothing
+    /// and exited 0: a script took the empty folder for an anonymized one. It fails, saying so; a run that writes some
+    /// files and withholds others still succeeds.
+    @Test(.enabled(if: SharedData.isAvailable, "needs ../shared/data"))
+    func anonymizingThatWritesNothingIsAnError() throws {
+        let work = temporaryDirectory("nothing-written")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let ultrasound = SharedData.path("dicom/pydicom_subset/SC_rgb_rle.dcm"), mr = SharedData.path("dicom/pydicom_subset/MR_small.dcm")
+        let withheld = try SharedData.runMedpipe(["anonymize", ultrasound, "--out", work + "/out", "--report", work + "/r.json", "--key", work + "/project.key"])
+        #expect(withheld.status == 1 && withheld.error.hasSuffix("medpipe: error: \(work)/r.json: no file was written: every one of the 1 input(s) was withheld (listed above)\n"),
+                "\(withheld.error)")
+        let some = try SharedData.runMedpipe(["anonymize", ultrasound, mr, "--out", work + "/out2", "--report", work + "/r2.json", "--key", work + "/project.key"])
+        #expect(some.status == 0 && some.output.contains("anonymized 1 file(s)") && some.output.contains("withheld 1"), "\(some.output)\(some.error)")
+    }
+
     /// `cache info CACHE/manifest.sqlite` said "not a MedPipe cache (no manifest.sqlite)" of the manifest itself.
     @Test func theManifestNamedInsteadOfItsCacheIsToldSo() throws {
         let work = temporaryDirectory("nothing-manifest")
