@@ -71,7 +71,9 @@ extension Anonymizer {
                     throw MedPipeError.unsupported(source, "a signal file is not named after the record; such records are not de-identified yet")
                 }
                 let name = scrubbed.recordName + signal.fileName.dropFirst(header.recordName.count)
-                temporaries.append((try recordFile(name, of: path) { try copyTemporary(folder + "/" + signal.fileName, suffix: ".sig") }, name))
+                temporaries.append((try recordFile("signal file", String(signal.fileName.dropFirst(header.recordName.count)), of: path) {
+                    try copyTemporary(folder + "/" + signal.fileName, suffix: ".sig")
+                }, name))
                 regions.append(.samples)
             }
             touched.append(TouchedAttribute(keyword: "signal files (\(signalFiles.count))", action: "copy under the pseudonymous record name"))
@@ -83,7 +85,7 @@ extension Anonymizer {
                 let ext = String(entry.dropFirst(header.recordName.count + 1))
                 guard ext.lowercased() != "hea" else { continue }
                 let name = scrubbed.recordName + "." + ext
-                let bytes = try recordFile(name, of: path) { try FileBytes.read(folder + "/" + entry) }
+                let bytes = try recordFile("file", "." + ext, of: path) { try FileBytes.read(folder + "/" + entry) }
                 // Only files that read as annotations and end with the end marker, a zero word (as the WFDB library and
                 // wfdb-python write them), are annotation files; the same tokens are filtered. Any bytes read as
                 // annotation words: a note 100.txt beside record 100 was copied, patient's name and all.
@@ -120,14 +122,14 @@ extension Anonymizer {
         }
     }
 
-    /// Runs `body` on one of the record's other files (a signal or annotation file), an error naming that file by its
-    /// `output` name under the record's header at `path`: the file's own path holds the record's name and folder, which
-    /// can name the patient, and the error goes into the report (which replaces `path` by the input's token).
-    private func recordFile<T>(_ output: String, of path: String, _ body: () throws -> T) throws -> T {
+    /// Runs `body`, which reads one file of the record at `path` (its `role`, named the record's name and `suffix`); its
+    /// error names the file by role and suffix, not by the record's name (which may name the patient) nor by the
+    /// pseudonymous name of its copy.
+    private func recordFile<T>(_ role: String, _ suffix: String, of path: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as MedPipeError {
-            throw MedPipeError(error.kind, path, "\(output): \(error.message)")
+            throw MedPipeError(error.kind, path, "its \(role) (the record's name + \(suffix)): \(error.message)")
         }
     }
 }
