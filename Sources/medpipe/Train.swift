@@ -107,6 +107,10 @@ struct Train: ParsableCommand {
         if let classWeightPower, !TrainSpec.classWeightPowers.contains(classWeightPower) {
             throw ValidationError("--class-weight-power must be \(TrainSpec.classWeightPowersText), got \(classWeightPower)")
         }
+        // As every other flag's (a recipe's `ensemble:` is checked when the recipe is read).
+        if let ensemble, !(1...EnsembleSize.maximum).contains(ensemble) {
+            throw ValidationError("--ensemble must be from 1 to \(EnsembleSize.maximum), got \(ensemble)")
+        }
     }
 
     /// The cores, divided among the ranks that mpirun started on this node (OMPI_COMM_WORLD_LOCAL_SIZE).
@@ -135,10 +139,7 @@ struct Train: ParsableCommand {
         guard let modelName = spec.model else {
             throw MedPipeError.invalidArgument("--model", "no model: give --model, or declare `train: { model: ... }` in the recipe")
         }
-        let members = spec.ensembleOrDefault
-        guard (1...EnsembleSize.maximum).contains(members) else {
-            throw MedPipeError.invalidArgument("--ensemble", "must be from 1 to \(EnsembleSize.maximum) networks, got \(members)")
-        }
+        let members = spec.ensembleOrDefault   // in range: the flag is validated, a recipe's `ensemble:` when it is read
         guard spec.seedOrDefault <= UInt64.max - UInt64(members - 1) else {
             throw MedPipeError.invalidArgument("--seed", "\(spec.seedOrDefault) leaves no room for the seeds of \(members) ensemble members")
         }

@@ -14,7 +14,8 @@ struct CommandLineTests {
                       (["train", "--cache", "c", "--out", "m.safetensors", "--lr", "-1"], "Error: --lr must be a positive number, got -1.0"),
                       (["train", "--cache", "c", "--out", "m.json", "--model", "random-forest", "--trees", "9223372036854775807"],
                        "Error: --trees must be from 1 to 2147483647, got 9223372036854775807"),
-                      (["gradcam", "--model", "m.safetensors", "--cache", "c", "--out", "cam", "--limit", "-3"], "Error: --limit must be at least 1, got -3")])
+                      (["gradcam", "--model", "m.safetensors", "--cache", "c", "--out", "cam", "--limit", "-3"], "Error: --limit must be at least 1, got -3"),
+                      (["train", "--cache", "c", "--out", "m.safetensors", "--ensemble", "0"], "Error: --ensemble must be from 1 to 1024, got 0")])
     func numericOptionsAreCheckedWhateverTheirSign(_ arguments: [String], _ problem: String) throws {
         let run = try SharedData.runMedpipe(arguments)
         #expect(run.status == 64 && run.error.hasPrefix(problem + "\n"), "\(run.error)")
