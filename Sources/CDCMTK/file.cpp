@@ -3,7 +3,6 @@
 #include "dcmtk/dcmdata/dcistrmf.h"
 #include <cerrno>
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cstdio>
@@ -41,19 +40,12 @@ bool looksLikeDICOM(const char *path, std::string &reason) {
     return startsLikeDICOM(head, n, reason);
 }
 
-/* nestingProblem for the file at `path`, read through a memory mapping (only the element headers are touched). */
+/* nestingProblem for the file at `path`. */
 std::string nestingProblemOfFile(const char *path) {
     int fd = ::open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return "";  // DCMTK reports it
     struct stat info;
-    std::string problem;
-    if (fstat(fd, &info) == 0 && info.st_size > 0) {
-        void *mapped = mmap(nullptr, size_t(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-        if (mapped != MAP_FAILED) {
-            problem = cdcmtk::nestingProblem(static_cast<const unsigned char *>(mapped), size_t(info.st_size));
-            munmap(mapped, size_t(info.st_size));
-        }
-    }
+    std::string problem = fstat(fd, &info) == 0 && info.st_size > 0 ? cdcmtk::nestingProblemOfFile(fd, uint64_t(info.st_size)) : "";
     ::close(fd);
     return problem;
 }

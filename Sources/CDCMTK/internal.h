@@ -37,6 +37,8 @@ const unsigned maxNesting = 500;
 /* Why the DICOM file in `p[0..<n)` is not to be given to DCMTK: its sequences nest deeper than maxNesting, which
  * DCMTK's recursive reader cannot take. Empty when they do not. */
 std::string nestingProblem(const unsigned char *p, size_t n);
+/* nestingProblem of the `size` bytes of the open file `fd`, read where the walk needs them. */
+std::string nestingProblemOfFile(int fd, uint64_t size);
 
 /* Writes `message` into a caller buffer, truncating and NUL-terminating. */
 void setError(char *err, size_t errlen, const std::string &message);

@@ -1,7 +1,9 @@
 // How deep a file's sequences nest, from its bytes, before DCMTK reads it: DCMTK's reader (and every walk of a
 // dataset after it) recurses once per level, and about 6,000 nested sequences (a 120 KB file) exhaust a thread's
-// stack. The walk follows the element headers only, skipping values by their lengths, without recursion.
+// stack. The walk follows the element headers only, skipping values by their lengths, without recursion, reading a
+// file through a small window (one read of the first 16 KB covers a typical image's attributes).
 #include "internal.h"
+#include <unistd.h>
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -23,11 +25,40 @@ bool hasLongLength(unsigned char a, unsigned char b) {
 
 const uint32_t undefinedLength = 0xFFFFFFFF;
 
-/* The deepest nesting of items in the dataset `p[start..<n)`, encoded as `little` and `explicitVR` say, or
+/* Bytes in memory. */
+struct MemoryBytes {
+    const unsigned char *p;
+    uint64_t n;
+    uint64_t size() const { return n; }
+    /* The `len` bytes at `pos`, or null past the end. */
+    const unsigned char *at(uint64_t pos, size_t len) { return pos <= n && len <= n - pos ? p + pos : nullptr; }
+};
+
+/* A file's bytes through a window read where it is needed. */
+struct FileBytesWindow {
+    int fd;
+    uint64_t n;
+    unsigned char window[16384];
+    uint64_t start = 0;
+    size_t have = 0;
+    uint64_t size() const { return n; }
+    const unsigned char *at(uint64_t pos, size_t len) {
+        if (pos > n || len > n - pos || len > sizeof window) return nullptr;
+        if (pos < start || pos + len > start + have) {
+            const ssize_t got = pread(fd, window, sizeof window, off_t(pos));
+            start = pos;
+            have = got > 0 ? size_t(got) : 0;
+            if (len > have) return nullptr;
+        }
+        return window + (pos - start);
+    }
+};
+
+/* The deepest nesting of items in the dataset of `bytes` from `start`, encoded as `little` and `explicitVR` say, or
  * `limit` + 1 as soon as it is passed. A sequence of undefined length, an SQ, and any value that opens with an item
  * tag (DCMTK reads a UN or a private tag its dictionary knows as a sequence) are walked into; an item of an
  * encapsulated value (pixel fragments) is not. A UN of undefined length holds implicit VR little endian. */
-unsigned deepestNesting(const unsigned char *p, size_t n, size_t start, bool little, bool explicitVR, unsigned limit) {
+template <typename Bytes> unsigned deepestNesting(Bytes &bytes, uint64_t start, bool little, bool explicitVR, unsigned limit) {
     struct Open {
         uint64_t end;       // UINT64_MAX: undefined length, closed by a delimiter
         bool item;          // an item, else a sequence
@@ -37,16 +68,19 @@ unsigned deepestNesting(const unsigned char *p, size_t n, size_t start, bool lit
     std::vector<Open> open;
     unsigned items = 0, deepest = 0;
     uint64_t pos = start;
-    auto isItemTag = [&](uint64_t at) { return at + 4 <= n && u16(p + at, little) == 0xFFFE && u16(p + at + 2, little) == 0xE000; };
-    while (pos + 8 <= n) {
+    auto isItemTag = [&](uint64_t at) {
+        const unsigned char *tag = bytes.at(at, 4);
+        return tag != nullptr && u16(tag, little) == 0xFFFE && u16(tag + 2, little) == 0xE000;
+    };
+    while (const unsigned char *h = bytes.at(pos, 8)) {
         while (!open.empty() && open.back().end <= pos) {
             if (open.back().item) --items;
             open.pop_back();
         }
         const bool inExplicit = open.empty() ? explicitVR : open.back().explicitVR;
-        const uint16_t group = u16(p + pos, little), element = u16(p + pos + 2, little);
+        const uint16_t group = u16(h, little), element = u16(h + 2, little);
         if (group == 0xFFFE) {
-            const uint32_t length = u32(p + pos + 4, little);
+            const uint32_t length = u32(h + 4, little);
             pos += 8;
             if (element == 0xE000) {
                 const bool opaque = !open.empty() && !open.back().item && open.back().opaque;
@@ -73,20 +107,21 @@ unsigned deepestNesting(const unsigned char *p, size_t n, size_t start, bool lit
         uint64_t length;
         bool sequence = false, unknown = false, encapsulated = false;
         if (inExplicit) {
-            const unsigned char a = p[pos + 4], b = p[pos + 5];
+            const unsigned char a = h[4], b = h[5];
             if (hasLongLength(a, b)) {
-                if (pos + 12 > n) break;
-                length = u32(p + pos + 8, little);
+                const unsigned char *longHeader = bytes.at(pos, 12);
+                if (longHeader == nullptr) break;
+                length = u32(longHeader + 8, little);
                 pos += 12;
             } else {
-                length = u16(p + pos + 6, little);
+                length = u16(h + 6, little);
                 pos += 8;
             }
             sequence = a == 'S' && b == 'Q';
             unknown = a == 'U' && b == 'N';
             encapsulated = length == undefinedLength && !sequence && !unknown;
         } else {
-            length = u32(p + pos + 4, little);
+            length = u32(h + 4, little);
             pos += 8;
             encapsulated = length == undefinedLength && group == 0x7FE0;
         }
@@ -121,38 +156,70 @@ std::vector<unsigned char> inflated(const unsigned char *p, size_t n, size_t cap
     inflateEnd(&z);
     return out;
 }
-}
 
-namespace cdcmtk {
-std::string nestingProblem(const unsigned char *p, size_t n) {
+/* nestingProblem over `bytes`; `whole` gives the bytes from an offset to the end, for a deflated dataset. */
+template <typename Bytes, typename Whole> std::string problemOf(Bytes &bytes, Whole whole) {
     // The meta header: explicit VR little endian after the preamble, or first in a stream without one.
-    size_t pos = n >= 132 && memcmp(p + 128, "DICM", 4) == 0 ? 132 : 0;
+    const unsigned char *magic = bytes.at(128, 4);
+    uint64_t pos = magic != nullptr && memcmp(magic, "DICM", 4) == 0 ? 132 : 0;
     std::string syntax;
-    while (pos + 8 <= n && u16(p + pos, true) == 0x0002) {
-        const uint16_t element = u16(p + pos + 2, true);
-        const bool longLength = hasLongLength(p[pos + 4], p[pos + 5]);
-        if (longLength && pos + 12 > n) break;
-        const uint64_t length = longLength ? u32(p + pos + 8, true) : u16(p + pos + 6, true);
+    while (const unsigned char *h = bytes.at(pos, 8)) {
+        if (u16(h, true) != 0x0002) break;
+        const uint16_t element = u16(h + 2, true);
+        const bool longLength = hasLongLength(h[4], h[5]);
+        const unsigned char *full = bytes.at(pos, longLength ? 12 : 8);
+        if (full == nullptr) break;
+        const uint64_t length = longLength ? u32(full + 8, true) : u16(full + 6, true);
         const size_t header = longLength ? 12 : 8;
-        if (length == undefinedLength || pos + header + length > n) break;
-        if (element == 0x0010) syntax.assign(reinterpret_cast<const char *>(p + pos + header), size_t(length));
-        pos += header + size_t(length);
+        if (length == undefinedLength) break;
+        if (element == 0x0010) {
+            const unsigned char *value = bytes.at(pos + header, size_t(std::min<uint64_t>(length, 64)));
+            if (value == nullptr) break;
+            syntax.assign(reinterpret_cast<const char *>(value), size_t(std::min<uint64_t>(length, 64)));
+        }
+        pos += header + length;
     }
     while (!syntax.empty() && (syntax.back() == '\0' || syntax.back() == ' ')) syntax.pop_back();
     bool little = true, explicitVR = true;
     if (syntax == "1.2.840.10008.1.2") explicitVR = false;
     else if (syntax == "1.2.840.10008.1.2.2") little = false;
-    else if (syntax.empty() && pos + 6 <= n) explicitVR = isupper(p[pos + 4]) && isupper(p[pos + 5]);
+    else if (const unsigned char *h = syntax.empty() ? bytes.at(pos, 6) : nullptr) explicitVR = isupper(h[4]) && isupper(h[5]);
     unsigned deepest;
     if (syntax == "1.2.840.10008.1.2.1.99") {
         // DCMTK inflates the dataset as it reads; a nesting that deep is far smaller deflated.
-        const std::vector<unsigned char> dataset = inflated(p + pos, n - pos, size_t(1) << 30);
-        deepest = deepestNesting(dataset.data(), dataset.size(), 0, true, true, maxNesting);
+        const std::vector<unsigned char> compressed = whole(pos);
+        const std::vector<unsigned char> dataset = inflated(compressed.data(), compressed.size(), size_t(1) << 30);
+        MemoryBytes inflatedBytes{dataset.data(), dataset.size()};
+        deepest = deepestNesting(inflatedBytes, 0, true, true, cdcmtk::maxNesting);
     } else {
-        deepest = deepestNesting(p, n, pos, little, explicitVR, maxNesting);
+        deepest = deepestNesting(bytes, pos, little, explicitVR, cdcmtk::maxNesting);
     }
-    if (deepest <= maxNesting) return "";
-    return "sequences nested more than " + std::to_string(maxNesting) +
+    if (deepest <= cdcmtk::maxNesting) return "";
+    return "sequences nested more than " + std::to_string(cdcmtk::maxNesting) +
            " deep: not read (DCMTK's reader recurses once per level, and would run out of stack)";
+}
+}
+
+namespace cdcmtk {
+std::string nestingProblem(const unsigned char *p, size_t n) {
+    MemoryBytes bytes{p, n};
+    return problemOf(bytes, [&](uint64_t from) { return std::vector<unsigned char>(p + std::min<uint64_t>(from, n), p + n); });
+}
+
+std::string nestingProblemOfFile(int fd, uint64_t size) {
+    auto bytes = std::make_unique<FileBytesWindow>();
+    bytes->fd = fd;
+    bytes->n = size;
+    return problemOf(*bytes, [&](uint64_t from) {
+        std::vector<unsigned char> rest(from < size ? size_t(size - from) : 0);
+        size_t done = 0;
+        while (done < rest.size()) {
+            const ssize_t got = pread(fd, rest.data() + done, rest.size() - done, off_t(from + done));
+            if (got <= 0) break;
+            done += size_t(got);
+        }
+        rest.resize(done);
+        return rest;
+    });
 }
 }
