@@ -462,6 +462,48 @@ JPEGHeader readJPEGHeader(const uint8_t *p, size_t n) {
     return header;
 }
 
+/* Whether DCMTK's search for a JPEG stream's bit depth (DJCodecDecoder::scanJpegDataForBitDepth, which its JPEG
+ * decoder runs on the first fragment before decoding) never returns on `p[0..<n)`. It walks the markers from the
+ * first byte, each by its length or its fixed size, and returns at a frame header, at a byte that is no marker it
+ * knows, or at the end; on a TEM marker (FF01) it stays where it is, for ever. This is its walk, step for step: a
+ * parser of JPEG's own rules (readJPEGHeader) reads other bytes (past an EOI, after a scan's header). */
+bool dcmtkBitDepthScanLoops(const uint8_t *p, size_t n) {
+    uint64_t offset = 0;
+    while (offset + 4 < n) {
+        if (p[offset] != 0xFF) return false;  // no marker: it stops
+        const uint8_t marker = p[offset + 1];
+        const uint64_t length = uint64_t(p[offset + 2]) << 8 | p[offset + 3];
+        switch (marker) {
+        case 0xC0: case 0xC1: case 0xC2: case 0xC3: case 0xC5: case 0xC6: case 0xC7:
+        case 0xC9: case 0xCA: case 0xCB: case 0xCD: case 0xCE: case 0xCF:
+            return false;  // a frame header: the bit depth
+        case 0x01: return true;  // TEM
+        case 0xFF: offset += 1; break;  // a fill byte
+        default:
+            if (marker >= 0xD0 && marker <= 0xD9) offset += 2;  // RSTn, SOI, EOI
+            else if (marker == 0xC4 || marker == 0xC8 || marker == 0xCC || marker >= 0xDA) offset += length + 2;
+            else if (marker > 2) offset += 2;  // reserved markers 03-BF
+            else return false;
+        }
+    }
+    return false;
+}
+
+/* Refuses JPEG Pixel Data (processes 1-14, not JPEG-LS) a fragment of which sends DCMTK's bit-depth search into its
+ * endless walk (dcmtkBitDepthScanLoops): it scans the first fragment, and a frame's first when decoding frame by frame. */
+void requireBitDepthScanEnds(DcmDataset *ds, E_TransferSyntax xfer) {
+    if (!(xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess14SV1)) return;
+    DcmPixelSequence *seq = encapsulatedFragments(ds, xfer);
+    for (unsigned long i = 1; i < seq->card(); ++i) {
+        DcmPixelItem *item = nullptr;
+        Uint8 *data = nullptr;
+        if (seq->getItem(item, i).bad() || item == nullptr || item->getUint8Array(data).bad() || data == nullptr) continue;
+        if (dcmtkBitDepthScanLoops(data, item->getLength()))
+            throw Failure{"JPEG fragment " + std::to_string(i) + " has a TEM marker (FF01) where DCMTK " + OFFIS_DCMTK_VERSION_STRING +
+                          "'s JPEG decoder looks for the bit depth, on which it never returns"};
+    }
+}
+
 /* requireJPEGFrameHeaders over frames already grouped (the decoding path groups them once for every check). */
 void requireJPEGFrameHeaders(const FrameGroups &groups, const cdcmtk_pixel_layout &layout) {
     for (size_t f = 0; f < groups.frames.size(); ++f) {
@@ -482,6 +524,7 @@ void requireJPEGFrameHeaders(const FrameGroups &groups, const cdcmtk_pixel_layou
 namespace cdcmtk {
 void requireJPEGFrameHeaders(DcmDataset *ds, E_TransferSyntax xfer, const cdcmtk_pixel_layout &layout) {
     if (!isJPEGFamily(xfer)) return;
+    requireBitDepthScanEnds(ds, xfer);
     FrameGroups groups;
     if (groupForDecoders(ds, xfer, layout.frames, groups)) requireJPEGFrameHeaders(groups, layout);
 }
@@ -567,6 +610,7 @@ const uint8_t *cdcmtk_decode_pixels(cdcmtk_file *file, cdcmtk_pixel_layout *layo
         if (decoded > 4096 * compressed + (64u << 20))
             throw Failure{"implausible image size: the header asks for " + cdcmtk::describeBytes(decoded) +
                           " of decoded data from " + std::to_string(compressed) + " bytes of compressed data"};
+        if (isJPEGFamily(original)) requireBitDepthScanEnds(ds, original);
         if (grouped && isJPEGFamily(original)) requireJPEGFrameHeaders(groups, *layout);
         if (found > declared) ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(found).c_str());
         OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
