@@ -157,6 +157,9 @@ public enum LayerSpec: Sendable, Equatable {
         }
     }
 
+    /// The trainable scalars of a network of `layers` (``parameterCount``, summed).
+    public static func parameterCount(of layers: [LayerSpec]) -> Int { layers.reduce(0) { $0 + $1.parameterCount } }
+
     /// The shape of the layer's weight (`[out, in, k, …]`, `[out, in]`, `[features]`); empty for layers without one.
     var weightShape: [Int] {
         switch self {

@@ -18,7 +18,7 @@ enum ModelChoice {
         }
         let specs = try ModelFile.layers(name) { mapping, subject in try LayerSpec(json: mapping, subject: subject) }
         // Before the layers are built (their weights allocated): each layer is bounded, not their sum.
-        try BatchMemory(layerOutputs: [], stateBytes: BatchMemory.trainingBytes(parameters: specs.reduce(0) { $0 + $1.parameterCount })).requireState(model: name)
+        try BatchMemory(layerOutputs: [], stateBytes: BatchMemory.trainingBytes(parameters: LayerSpec.parameterCount(of: specs))).requireState(model: name)
         let outputs: [[Int]]
         do { outputs = try Sequential(specs, seed: 0).layerOutputShapes(for: inputShape) } catch let error as MedPipeError {
             throw MedPipeError(error.kind, name, error.description)   // "layer 2 (Linear): ...", after the file that declares it

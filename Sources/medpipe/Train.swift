@@ -187,7 +187,7 @@ struct Train: ParsableCommand {
         let (name, specs, outputs) = try ModelChoice.specs(modelName, inputShape: dataset.sampleShape, classes: dataset.classNames.count)
         // A batch holds at most the samples of the largest split (`train: { batch: 2^63 − 1 }` trains in whole splits).
         let largestBatch = min(configuration.batchSize, DataSplit.allCases.map(source.sampleCount).max() ?? 0)
-        let parameters = specs.reduce(0) { $0 + $1.parameterCount }
+        let parameters = LayerSpec.parameterCount(of: specs)
         try BatchMemory(layerOutputs: outputs, stateBytes: BatchMemory.trainingBytes(parameters: parameters)).require(batch: largestBatch, model: modelName)
         if let augmentation, ProcessGroup.isLeader { log("augmenting training batches: \(augmentation.transforms.map(\.name).joined(separator: ", "))") }
         if ProcessGroup.isLeader { log("training \(name) on \(source.sampleCount(.train)) samples per epoch (\(dataset.classNames.count) classes: \(dataset.classNames.joined(separator: ", "))), input \(dataset.sampleShape), \(parameters) parameters") }
